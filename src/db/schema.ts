@@ -1,0 +1,15 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Mirrors migrations/0001_records.sql. */
+export const records = sqliteTable("records", {
+  recordKey: text("record_key").primaryKey(),
+  crm: text("crm", { enum: ["hubspot", "salesforce"] }).notNull(),
+  accountId: text("account_id").notNull(),
+  objectType: text("object_type").notNull(),
+  objectId: text("object_id").notNull(),
+  status: text("status", { enum: ["active", "deleted", "merged"] }).notNull(),
+  stateJson: text("state_json").notNull(),
+  eventCount: integer("event_count").notNull(),
+  lastEventAt: text("last_event_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});

@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * One event type for every source (HubSpot webhooks, Salesforce CDC, Outbound Messages): the
+ * rest of the system never sees a vendor payload.
+ */
+export const Crm = z.enum(["hubspot", "salesforce"]);
+export type Crm = z.infer<typeof Crm>;
+
+const PropertyValue = z.string().nullable();
+
+const ChangedBy = z.object({
+  /** The vendor's notion of where the change came from: CRM_UI, INTEGRATION, IMPORT, a CDC origin … */
+  source: z.string().optional(),
+  /** A user, app or integration user id, when the vendor says. */
+  id: z.string().optional(),
+});
+export type ChangedBy = z.infer<typeof ChangedBy>;
+
+const EventBase = z.object({
+  /** Stable identity of this delivery's content: the same event re-sent has the same key. */
+  dedupeKey: z.string().min(1).max(200),
+  recordKey: z.string().min(1).max(300),
+  crm: Crm,
+  accountId: z.string().min(1),
+  objectType: z.string().min(1),
+  objectId: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  changedBy: ChangedBy,
+  /** True when this integration made the change: our own writes echo back and must not trigger rules. */
+  fromThisIntegration: z.boolean(),
+  /** Which delivery channel produced it, for the audit trail. */
+  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound"]),
+});
+
+export const CrmEvent = z.discriminatedUnion("kind", [
+  EventBase.extend({
+    kind: z.literal("created"),
+    properties: z.record(z.string(), PropertyValue),
+  }),
+  EventBase.extend({
+    kind: z.literal("propertyChanged"),
+    /** New values (vendors never send the old one). A snapshot carries every selected field. */
+    properties: z.record(z.string(), PropertyValue),
+    snapshot: z.boolean(),
+  }),
+  EventBase.extend({ kind: z.literal("deleted"), privacy: z.boolean() }),
+  EventBase.extend({ kind: z.literal("restored") }),
+  EventBase.extend({
+    kind: z.literal("merged"),
+    /** The record that survives the merge; the others are gone. */
+    survivorId: z.string(),
+    mergedIds: z.array(z.string()),
+  }),
+  EventBase.extend({
+    kind: z.literal("associationChanged"),
+    associationType: z.string(),
+    toObjectId: z.string(),
+    removed: z.boolean(),
+  }),
+]);
+export type CrmEvent = z.infer<typeof CrmEvent>;
+export type CrmEventKind = CrmEvent["kind"];
+
+export function recordKey(crm: Crm, accountId: string, objectType: string, objectId: string): string {
+  return `${crm}:${accountId}:${objectType.toLowerCase()}:${objectId}`;
+}
+
+export const RecordKey = z
+  .string()
+  .regex(/^(hubspot|salesforce):[^:\s]+:[a-z0-9_]+:[^:\s]+$/, "expected {crm}:{account}:{objectType}:{objectId}");
+
+export function parseRecordKey(key: string) {
+  const [crm, accountId, objectType, objectId] = key.split(":") as [Crm, string, string, string];
+  return { crm, accountId, objectType, objectId };
+}
+
+/** Groups events by the record they belong to, keeping each group's arrival order. */
+export function groupByRecord(events: readonly CrmEvent[]): Map<string, CrmEvent[]> {
+  const groups = new Map<string, CrmEvent[]>();
+  for (const event of events) {
+    const group = groups.get(event.recordKey);
+    if (group) group.push(event);
+    else groups.set(event.recordKey, [event]);
+  }
+  return groups;
+}

@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { ConfigError, loadConfig } from "../config";
+import { adminRoutes } from "./admin.routes";
+import type { AppEnv } from "./app-env";
+import { HttpError } from "./errors";
+import { hubspotWebhookRoute } from "./hubspot-webhook.route";
+import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
+
+export interface AppOptions {
+  /** Injected so tests can stand at any instant; production uses the request's clock. */
+  now?: () => Date;
+}
+
+const WEBHOOK_PATHS = ["/webhooks/hubspot", "/webhooks/salesforce", "/webhooks/salesforce/outbound/:token"];
+
+export function createApp({ now = () => new Date() }: AppOptions = {}) {
+  const app = new Hono<AppEnv>();
+
+  app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
+
+  app.use(async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    c.set("now", now);
+    await next();
+  });
+
+  app.route("/webhooks/hubspot", hubspotWebhookRoute);
+  app.route("/webhooks/salesforce", salesforceWebhookRoutes);
+  app.route("/admin", adminRoutes);
+
+  // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
+  app.post("/bench/noop", async (c) => {
+    if (!c.var.config.ENABLE_BENCH_ROUTES) return c.notFound();
+    await c.req.arrayBuffer();
+    return c.json({ ok: true });
+  });
+
+  for (const path of WEBHOOK_PATHS) {
+    app.all(path, () => {
+      throw new HttpError(405, "method_not_allowed", "webhooks are delivered with POST", undefined, { allow: "POST" });
+    });
+  }
+
+  app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      return c.json({ error: error.code, message: error.message, ...(error.details ?? {}) }, error.status, error.headers);
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return c.json({ error: "misconfigured", message: error.message }, 500);
+    }
+    // Unexpected: log the details, tell the caller only that it may retry.
+    console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed`, error);
+    return c.json({ error: "internal_error", message: "the request could not be processed; retry later" }, 503);
+  });
+
+  return app;
+}

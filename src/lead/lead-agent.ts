@@ -1,0 +1,120 @@
+import { DurableObject } from "cloudflare:workers";
+import type { CrmEvent } from "../domain/crm-event";
+import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
+import { upsertRecordRow } from "../db/records";
+import { Wakeups } from "./wakeups";
+
+/** D1 is a read model: bursts of events are folded into one row write after this delay. */
+const PROJECTION_DELAY_MS = 1_000;
+const PROJECT = "project-to-d1";
+const RETRY_DELAY_MS = 30_000;
+
+export interface RecordResult {
+  recorded: number;
+  duplicates: number;
+}
+
+export interface RecordSnapshot {
+  state: RecordState;
+  events: (CrmEvent & { receivedAt: string })[];
+  pendingWakeups: { name: string; dueAt: string }[];
+  projection: { d1RowsWritten: number; projectedAt: string | null };
+}
+
+/**
+ * One object per CRM record (named by its record key). It is the only writer of that record's
+ * state: every event of the record passes through here, one at a time, so there are no races.
+ */
+export class LeadAgent extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly wakeups: Wakeups;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        occurred_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at, seq);
+      CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+    this.wakeups = new Wakeups(ctx.storage);
+  }
+
+  /**
+   * Durably records events of this record. Duplicates (same dedupe key) change nothing. The
+   * write is committed before this returns, so the webhook may be acknowledged afterwards.
+   */
+  async record(events: CrmEvent[], receivedAt: string): Promise<RecordResult> {
+    let recorded = 0;
+    this.ctx.storage.transactionSync(() => {
+      let state = this.readState();
+      for (const event of events) {
+        const inserted = this.sql.exec(
+          "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+          event.dedupeKey, event.occurredAt, receivedAt, JSON.stringify(event),
+        ).rowsWritten > 0;
+        if (!inserted) continue;
+        recorded++;
+        state = applyEvent(state ?? emptyRecordState(event), event);
+      }
+      if (recorded > 0 && state) this.writeKv("state", state);
+    });
+    if (recorded > 0) await this.wakeups.scheduleNoLaterThan(PROJECT, Date.now() + PROJECTION_DELAY_MS);
+    return { recorded, duplicates: events.length - recorded };
+  }
+
+  async snapshot(): Promise<RecordSnapshot | null> {
+    const state = this.readState();
+    if (!state) return null;
+    const events = this.sql
+      .exec<{ body: string; received_at: string }>("SELECT body, received_at FROM events ORDER BY occurred_at, seq")
+      .toArray()
+      .map((row) => ({ ...(JSON.parse(row.body) as CrmEvent), receivedAt: row.received_at }));
+    return {
+      state,
+      events,
+      pendingWakeups: this.wakeups.pending(),
+      projection: this.readKv("projection") ?? { d1RowsWritten: 0, projectedAt: null },
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    for (const name of this.wakeups.claimDue(Date.now())) {
+      try {
+        if (name === PROJECT) await this.projectToD1();
+      } catch (error) {
+        // Claiming deleted the row: put it back so the work is retried, not lost.
+        console.error(`wake-up ${name} of ${this.readState()?.key} failed, retrying`, error);
+        await this.wakeups.scheduleNoLaterThan(name, Date.now() + RETRY_DELAY_MS);
+      }
+    }
+    await this.wakeups.rearm();
+  }
+
+  private async projectToD1(): Promise<void> {
+    const state = this.readState();
+    if (!state) return;
+    const rowsWritten = await upsertRecordRow(this.env.DB, state, new Date());
+    const before = this.readKv<RecordSnapshot["projection"]>("projection")?.d1RowsWritten ?? 0;
+    this.writeKv("projection", { d1RowsWritten: before + rowsWritten, projectedAt: new Date().toISOString() });
+  }
+
+  private readState(): RecordState | null {
+    return this.readKv<RecordState>("state");
+  }
+
+  private readKv<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  private writeKv(key: string, value: unknown): void {
+    this.sql.exec("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, JSON.stringify(value));
+  }
+}

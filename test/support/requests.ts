@@ -1,0 +1,67 @@
+import { exports } from "cloudflare:workers";
+import { hubspotV3Signature } from "../../src/verify/hubspot-signature";
+import { decodeWebhookSecret, standardWebhookSignature } from "../../src/verify/standard-webhooks";
+import { TEST_BINDINGS } from "./test-bindings";
+
+export const ORIGIN = "https://leads.example.com";
+const encoder = new TextEncoder();
+
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(ORIGIN + path, init));
+}
+
+export async function signedHubSpot(
+  body: string | object,
+  { path = "/webhooks/hubspot", timestamp = Date.now(), secret = TEST_BINDINGS.HUBSPOT_CLIENT_SECRET, headers = {} as Record<string, string> } = {},
+): Promise<Request> {
+  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  const url = ORIGIN + path;
+  const signature = await hubspotV3Signature(secret, "POST", url, encoder.encode(raw), String(timestamp));
+  return new Request(url, {
+    method: "POST",
+    body: raw,
+    headers: {
+      "content-type": "application/json",
+      "x-hubspot-signature-v3": signature,
+      "x-hubspot-request-timestamp": String(timestamp),
+      ...headers,
+    },
+  });
+}
+
+export async function signedSalesforce(
+  body: string | object,
+  { id = crypto.randomUUID(), timestampS = Math.floor(Date.now() / 1000), secret = TEST_BINDINGS.SALESFORCE_WEBHOOK_SECRET } = {},
+): Promise<Request> {
+  const raw = typeof body === "string" ? body : JSON.stringify(body);
+  const signature = await standardWebhookSignature(decodeWebhookSecret(secret)!, id, String(timestampS), encoder.encode(raw));
+  return new Request(ORIGIN + "/webhooks/salesforce", {
+    method: "POST",
+    body: raw,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(timestampS),
+      "webhook-signature": signature,
+    },
+  });
+}
+
+export function outboundMessage(xml: string, token: string = TEST_BINDINGS.SALESFORCE_OUTBOUND_TOKEN): Request {
+  return new Request(`${ORIGIN}/webhooks/salesforce/outbound/${token}`, {
+    method: "POST",
+    body: xml,
+    headers: { "content-type": "text/xml; charset=utf-8", soapaction: '""' },
+  });
+}
+
+export const send = (request: Request) => exports.default.fetch(request);
+
+export async function adminGet(path: string, token: string = TEST_BINDINGS.ADMIN_TOKEN): Promise<Response> {
+  return call(path, { headers: { authorization: `Bearer ${token}` } });
+}
+
+export async function leadSnapshot(key: string) {
+  const response = await adminGet(`/admin/leads/${encodeURIComponent(key)}`);
+  return { status: response.status, body: (await response.json()) as any };
+}

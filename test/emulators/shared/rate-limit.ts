@@ -1,0 +1,23 @@
+/** A rolling-window limiter like HubSpot's "ten_secondly_rolling" policy. */
+export class RollingWindowLimiter {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(public max: number, public windowMs: number, private readonly now: () => number = Date.now) {}
+
+  /** Records a hit and says whether it was allowed, with what remains and when to retry. */
+  take(key: string): { allowed: boolean; remaining: number; retryAfterMs: number } {
+    const now = this.now();
+    const recent = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
+    if (recent.length >= this.max) {
+      this.hits.set(key, recent);
+      return { allowed: false, remaining: 0, retryAfterMs: recent[0]! + this.windowMs - now };
+    }
+    recent.push(now);
+    this.hits.set(key, recent);
+    return { allowed: true, remaining: this.max - recent.length, retryAfterMs: 0 };
+  }
+
+  reset(): void {
+    this.hits.clear();
+  }
+}

@@ -56,9 +56,9 @@ export class LeadAgent extends DurableObject<Env> {
       let state = this.readState();
       for (const event of events) {
         const inserted = this.sql.exec(
-          "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+          "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING seq",
           event.dedupeKey, event.occurredAt, receivedAt, JSON.stringify(event),
-        ).rowsWritten > 0;
+        ).toArray().length > 0;
         if (!inserted) continue;
         recorded++;
         state = applyEvent(state ?? emptyRecordState(event), event);
@@ -85,7 +85,12 @@ export class LeadAgent extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    for (const name of this.wakeups.claimDue(Date.now())) {
+    await this.runDue(Date.now());
+  }
+
+  /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
+  async runDue(now: number): Promise<void> {
+    for (const name of this.wakeups.claimDue(now)) {
       try {
         if (name === PROJECT) await this.projectToD1();
       } catch (error) {

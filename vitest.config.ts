@@ -14,7 +14,11 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               // Explicit values, so a developer's .dev.vars never changes what the tests see.
-              miniflare: { bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations },
+                // Deliver queued events at once instead of waiting to fill a batch.
+                queueConsumers: { "lead-follow-up-record-events": { maxBatchTimeout: 0, maxRetries: 10 } },
+              },
             }),
           ],
           test: {

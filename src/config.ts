@@ -24,6 +24,7 @@ const ConfigSchema = z.object({
   SALESFORCE_INTEGRATION_USER_ID: z.string().optional().transform(blankToUndefined).pipe(SalesforceRecordId.optional()),
   PUBLIC_BASE_URL: z.union([z.literal(""), z.url()]).optional().transform((v) => v?.replace(/\/$/, "") || undefined),
   ENABLE_BENCH_ROUTES: flag,
+  PAUSE_RECORD_DELIVERY: flag,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

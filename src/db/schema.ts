@@ -13,3 +13,11 @@ export const records = sqliteTable("records", {
   lastEventAt: text("last_event_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/** Mirrors migrations/0002_undelivered_record_events.sql. */
+export const undeliveredRecordEvents = sqliteTable("undelivered_record_events", {
+  messageId: text("message_id").primaryKey(),
+  recordKey: text("record_key").notNull(),
+  eventsJson: text("events_json").notNull(),
+  deadAt: text("dead_at").notNull(),
+});

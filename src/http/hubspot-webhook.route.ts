@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { HubSpotWebhookBatch, normalizeHubSpotEvent } from "../ingest/hubspot-webhook";
-import { recordEvents } from "../ingest/record-events";
+import { acceptEvents } from "../ingest/record-events";
 import { verifyHubSpotRequest } from "../verify/hubspot-signature";
 import type { AppEnv } from "./app-env";
 import { parseJson, readRawBody, requireContentType } from "./body";
@@ -25,5 +25,5 @@ export const hubspotWebhookRoute = new Hono<AppEnv>().post("/", async (c) => {
   if (!batch.success) throw invalidPayload(batch.error);
   const context = { appId: config.HUBSPOT_APP_ID };
   const events = (await Promise.all(batch.data.map((e) => normalizeHubSpotEvent(e, context)))).flat();
-  return c.json(await recordEvents(c.env.LEAD, events, now));
+  return c.json(await acceptEvents(c.env, events));
 });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { sameSalesforceId } from "../domain/salesforce-id";
-import { recordEvents } from "../ingest/record-events";
+import { acceptEvents } from "../ingest/record-events";
 import { normalizeSalesforceChangeEvent, SalesforceChangeEventBatch } from "../ingest/salesforce-cdc";
 import {
   normalizeOutboundMessage, OUTBOUND_ACK, OutboundMessageError, parseOutboundMessage,
@@ -36,7 +36,7 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
     if (!batch.success) throw invalidPayload(batch.error);
     const context = { orgId, integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID };
     const events = (await Promise.all(batch.data.map((e) => normalizeSalesforceChangeEvent(e, context)))).flat();
-    return c.json(await recordEvents(c.env.LEAD, events, now));
+    return c.json(await acceptEvents(c.env, events));
   })
   /** Classic Outbound Messages: unsigned SOAP, so the secret path token and the org id authenticate. */
   .post("/outbound/:token", async (c) => {
@@ -64,6 +64,6 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
     const events = await normalizeOutboundMessage(message, {
       orgId, integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID, receivedAt: now,
     });
-    await recordEvents(c.env.LEAD, events, now);
+    await acceptEvents(c.env, events);
     return c.body(OUTBOUND_ACK, 200, { "content-type": "text/xml; charset=utf-8" });
   });

@@ -18,6 +18,8 @@ export interface RecordSnapshot {
   state: RecordState;
   events: (CrmEvent & { receivedAt: string })[];
   pendingWakeups: { name: string; dueAt: string }[];
+  /** Deliveries seen: re-deliveries are counted and ignored. */
+  stats: { recorded: number; duplicatesIgnored: number };
   projection: { d1RowsWritten: number; projectedAt: string | null };
 }
 
@@ -64,6 +66,8 @@ export class LeadAgent extends DurableObject<Env> {
         state = applyEvent(state ?? emptyRecordState(event), event);
       }
       if (recorded > 0 && state) this.writeKv("state", state);
+      const stats = this.readKv<RecordSnapshot["stats"]>("stats") ?? { recorded: 0, duplicatesIgnored: 0 };
+      this.writeKv("stats", { recorded: stats.recorded + recorded, duplicatesIgnored: stats.duplicatesIgnored + events.length - recorded });
     });
     if (recorded > 0) await this.wakeups.scheduleNoLaterThan(PROJECT, Date.now() + PROJECTION_DELAY_MS);
     return { recorded, duplicates: events.length - recorded };
@@ -80,6 +84,7 @@ export class LeadAgent extends DurableObject<Env> {
       state,
       events,
       pendingWakeups: this.wakeups.pending(),
+      stats: this.readKv("stats") ?? { recorded: 0, duplicatesIgnored: 0 },
       projection: this.readKv("projection") ?? { d1RowsWritten: 0, projectedAt: null },
     };
   }

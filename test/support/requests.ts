@@ -10,10 +10,10 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(ORIGIN + path, init));
 }
 
-export async function signedHubSpot(
-  body: string | object,
-  { path = "/webhooks/hubspot", timestamp = Date.now(), secret = TEST_BINDINGS.HUBSPOT_CLIENT_SECRET, headers = {} as Record<string, string> } = {},
-): Promise<Request> {
+interface HubSpotSigning { path?: string; timestamp?: number; secret?: string; headers?: Record<string, string> }
+
+export async function signedHubSpot(body: unknown, opts: HubSpotSigning = {}): Promise<Request> {
+  const { path = "/webhooks/hubspot", timestamp = Date.now(), secret = TEST_BINDINGS.HUBSPOT_CLIENT_SECRET, headers = {} } = opts;
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const url = ORIGIN + path;
   const signature = await hubspotV3Signature(secret, "POST", url, encoder.encode(raw), String(timestamp));
@@ -29,10 +29,10 @@ export async function signedHubSpot(
   });
 }
 
-export async function signedSalesforce(
-  body: string | object,
-  { id = crypto.randomUUID(), timestampS = Math.floor(Date.now() / 1000), secret = TEST_BINDINGS.SALESFORCE_WEBHOOK_SECRET } = {},
-): Promise<Request> {
+interface SalesforceSigning { id?: string; timestampS?: number; secret?: string }
+
+export async function signedSalesforce(body: unknown, opts: SalesforceSigning = {}): Promise<Request> {
+  const { id = crypto.randomUUID(), timestampS = Math.floor(Date.now() / 1000), secret = TEST_BINDINGS.SALESFORCE_WEBHOOK_SECRET } = opts;
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const signature = await standardWebhookSignature(decodeWebhookSecret(secret)!, id, String(timestampS), encoder.encode(raw));
   return new Request(ORIGIN + "/webhooks/salesforce", {
@@ -64,4 +64,37 @@ export async function adminGet(path: string, token: string = TEST_BINDINGS.ADMIN
 export async function leadSnapshot(key: string) {
   const response = await adminGet(`/admin/leads/${encodeURIComponent(key)}`);
   return { status: response.status, body: (await response.json()) as any };
+}
+
+/** Polls until `check` passes: queued work is delivered asynchronously, within milliseconds. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** The record's snapshot once it has seen `duplicates` re-deliveries. */
+export async function recordWithDuplicates(key: string, duplicates: number) {
+  return eventually(async () => {
+    const snapshot = await leadSnapshot(key);
+    if (snapshot.status !== 200 || snapshot.body.stats.duplicatesIgnored < duplicates) throw new Error(`${key}: not yet ${duplicates} duplicates`);
+    return snapshot;
+  });
+}
+
+/** The record's snapshot once it holds at least `events` events. */
+export async function recordWithEvents(key: string, events: number) {
+  return eventually(async () => {
+    const snapshot = await leadSnapshot(key);
+    if (snapshot.status !== 200 || snapshot.body.events.length < events) {
+      throw new Error(`${key} has ${snapshot.body.events?.length ?? 0} of ${events} events`);
+    }
+    return snapshot;
+  });
 }

@@ -1,9 +1,12 @@
 import { env } from "cloudflare:workers";
 import { listDurableObjectIds } from "cloudflare:test";
 
-/** How many record objects exist and how many D1 rows: "nothing stored" means neither grew. */
+/**
+ * Record objects and D1 rows. The queue between webhook and record holds nothing afterwards:
+ * every test waits for what it sent to arrive, so "nothing stored" means none of these grew.
+ */
 export async function storedCounts() {
   const objects = (await listDurableObjectIds(env.LEAD)).length;
-  const rows = (await env.DB.prepare("SELECT count(*) AS n FROM records").first<{ n: number }>())!.n;
-  return { objects, rows };
+  const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+  return { objects, records: await count("records"), undelivered: await count("undelivered_record_events") };
 }

@@ -1,0 +1,37 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { wranglerEnv } from "./local-env.ts";
+
+export interface DevServer {
+  url: string;
+  persistTo: string;
+  stop: () => void;
+}
+
+/** Starts `wrangler dev` on its own port and a fresh local state directory (D1 migrated). */
+export async function startWranglerDev(root: string, port: number, vars: Record<string, string> = {}): Promise<DevServer> {
+  const persistTo = mkdtempSync(join(tmpdir(), "lead-follow-up-"));
+  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    cwd: root, env: wranglerEnv, encoding: "utf8",
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child: ChildProcess = spawn(
+    "npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", ...varArgs],
+    { cwd: root, env: wranglerEnv, stdio: ["ignore", "ignore", "inherit"], detached: true },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, persistTo, stop: () => process.kill(-child.pid!, "SIGTERM") };
+}

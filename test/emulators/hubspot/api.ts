@@ -1,0 +1,55 @@
+import type { EmulatorRequest, EmulatorResponse, EmulatorServer } from "../shared/server.ts";
+import type { AccessControl } from "./access.ts";
+import type { Crm, HubSpotState } from "./crm.ts";
+import { badRequest, errorResponse, HubSpotError } from "./errors.ts";
+import type { ChangeSource } from "./objects-store.ts";
+
+/** What every route module needs. */
+export interface ApiContext {
+  server: EmulatorServer;
+  crm: Crm;
+  state: HubSpotState;
+  access: AccessControl;
+  /** Changes made with an accepted token: this integration's (changeSource INTEGRATION, sourceId appId). */
+  integration: ChangeSource;
+}
+
+type Handler = (req: EmulatorRequest) => EmulatorResponse;
+
+/** Registers an API route whose HubSpotErrors become HubSpot error bodies, with rate-limit headers. */
+export function apiRoute(ctx: ApiContext, method: string, pattern: string, handler: Handler): void {
+  ctx.server.route({ method, pattern, handler: (req) => ctx.access.withHeaders(req, settle(handler, req)) });
+}
+
+/** Registers a /_emulator control route with the same error mapping. */
+export function controlRoute(ctx: ApiContext, method: string, pattern: string, handler: Handler): void {
+  ctx.server.route({ method, pattern, control: true, handler: (req) => settle(handler, req) });
+}
+
+function settle(handler: Handler, req: EmulatorRequest): EmulatorResponse {
+  try {
+    return handler(req);
+  } catch (error) {
+    if (error instanceof HubSpotError) return errorResponse(error);
+    throw error;
+  }
+}
+
+/** The JSON object body, or HubSpot's 400 for a missing or malformed one. */
+export function objectBody(req: EmulatorRequest): Record<string, unknown> {
+  const body = req.body;
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest(req.rawBody ? "Invalid input JSON on line 1, column 1: Cannot parse request body" : "Invalid input JSON: request body is required");
+  }
+  return body as Record<string, unknown>;
+}
+
+export function booleanParam(query: URLSearchParams, name: string): boolean {
+  return query.get(name) === "true";
+}
+
+export function limitParam(raw: string | null | undefined, fallback: number, max: number): number {
+  const n = raw === null || raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw badRequest(`limit must be a positive integer, got ${raw}`);
+  return Math.min(n, max);
+}

@@ -1,0 +1,78 @@
+import type { PropertyInput } from "./properties-store.ts";
+
+const enumeration = (name: string, values: string[], extra: Partial<PropertyInput> = {}): PropertyInput => ({
+  name, type: "enumeration", fieldType: "select", options: values.map((value) => ({ label: value, value })), ...extra,
+});
+const text = (name: string, extra: Partial<PropertyInput> = {}): PropertyInput => ({ name, type: "string", fieldType: "text", ...extra });
+const datetime = (name: string, extra: Partial<PropertyInput> = {}): PropertyInput => ({ name, type: "datetime", fieldType: "date", ...extra });
+const readOnly = { readOnlyValue: true } as const;
+
+/** Every object carries these; HubSpot always returns them whatever `properties` asks for. */
+const SYSTEM: PropertyInput[] = [
+  { name: "hs_object_id", type: "number", fieldType: "number", ...readOnly },
+  datetime("createdate"),
+  datetime("hs_lastmodifieddate", readOnly),
+];
+
+// Owners are validated against /crm/v3/owners, not a static option list.
+const owner = (): PropertyInput => ({ name: "hubspot_owner_id", type: "enumeration", fieldType: "select", referencedObjectType: "OWNER", externalOptions: true });
+
+export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
+  contacts: [
+    ...SYSTEM,
+    datetime("lastmodifieddate", readOnly),
+    // HubSpot enforces unique contact emails without flagging the property; flagging it lets
+    // batch upsert use idProperty=email the way HubSpot allows.
+    text("email", { hasUniqueValue: true }),
+    text("firstname"), text("lastname"), text("phone"), text("company"), text("jobtitle"), text("website"),
+    owner(),
+    enumeration("hs_lead_status", ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"], { fieldType: "radio" }),
+    enumeration("lifecyclestage", ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"], { fieldType: "radio" }),
+    datetime("hs_sales_email_last_replied", readOnly),
+    enumeration("hs_email_optout", ["true", "false"], { type: "bool", fieldType: "booleancheckbox" }),
+    datetime("notes_last_updated"),
+    datetime("hs_last_sales_activity_timestamp"),
+  ],
+  companies: [...SYSTEM, text("name"), text("domain"), text("phone"), text("website"), owner()],
+  deals: [
+    ...SYSTEM,
+    text("dealname"),
+    { name: "amount", type: "number", fieldType: "number" },
+    datetime("closedate"),
+    enumeration("pipeline", ["default"]),
+    enumeration("dealstage", ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"], { fieldType: "radio" }),
+    owner(),
+    datetime("notes_last_updated"),
+    datetime("hs_last_sales_activity_timestamp"),
+  ],
+  tasks: [
+    ...SYSTEM,
+    datetime("hs_createdate", readOnly),
+    datetime("hs_timestamp", { required: true }),
+    text("hs_task_subject"),
+    text("hs_task_body", { fieldType: "textarea" }),
+    enumeration("hs_task_status", ["NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED"]),
+    enumeration("hs_task_priority", ["NONE", "LOW", "MEDIUM", "HIGH"]),
+    enumeration("hs_task_type", ["EMAIL", "CALL", "TODO"]),
+    text("hs_task_reminders"),
+    owner(),
+  ],
+};
+
+export function defaultPropertiesFor(type: string): PropertyInput[] {
+  return DEFAULT_PROPERTIES[type] ?? SYSTEM;
+}
+
+/** What GET returns when the caller names no properties (HubSpot's per-type default set). */
+export const DEFAULT_READ: Record<string, string[]> = {
+  contacts: ["createdate", "email", "firstname", "hs_lastmodifieddate", "hs_object_id", "lastmodifieddate", "lastname"],
+  companies: ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
+  deals: ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"],
+  tasks: ["createdate", "hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+};
+
+/** Returned even when `properties` names others. */
+export const ALWAYS_READ: Record<string, string[]> = {
+  contacts: ["createdate", "hs_lastmodifieddate", "hs_object_id", "lastmodifieddate"],
+};
+export const ALWAYS_READ_DEFAULT = ["createdate", "hs_lastmodifieddate", "hs_object_id"];

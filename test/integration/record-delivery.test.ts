@@ -13,7 +13,7 @@ function event(objectId: number): CrmEvent {
   };
 }
 
-const worker = entry as Required<ExportedHandler<Env>>;
+const worker = entry as unknown as Required<Pick<ExportedHandler<Env>, "queue" | "scheduled">>;
 const parked = async () => (await env.DB.prepare("SELECT message_id, record_key FROM undelivered_record_events").all()).results;
 
 describe("delivery from the queue to the records", () => {

@@ -1,0 +1,3 @@
+trigger ContactChangeEventTrigger on ContactChangeEvent (after insert) {
+    LeadFollowUpForwarder.forward(Trigger.new);
+}

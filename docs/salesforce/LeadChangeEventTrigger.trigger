@@ -1,0 +1,3 @@
+trigger LeadChangeEventTrigger on LeadChangeEvent (after insert) {
+    LeadFollowUpForwarder.forward(Trigger.new);
+}

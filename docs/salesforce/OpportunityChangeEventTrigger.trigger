@@ -1,0 +1,3 @@
+trigger OpportunityChangeEventTrigger on OpportunityChangeEvent (after insert) {
+    LeadFollowUpForwarder.forward(Trigger.new);
+}

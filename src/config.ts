@@ -1,8 +1,19 @@
 import { z } from "zod";
 import { SalesforceOrgId, SalesforceRecordId } from "./domain/salesforce-id";
+import { parseQuota } from "./outbox/rate-limiter";
 import { decodeWebhookSecret } from "./verify/standard-webhooks";
 
 const optionalText = z.string().trim().transform((v) => (v === "" ? undefined : v)).optional();
+function quota(fallback: string) {
+  return z.string().default(fallback).transform((text, ctx) => {
+    try {
+      return parseQuota(text);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
 const flag = z.enum(["true", "false", ""]).optional().transform((v) => v === "true");
 const blankToUndefined = (v: string | undefined) => v?.trim() || undefined;
 
@@ -23,6 +34,16 @@ const ConfigSchema = z.object({
   SALESFORCE_ORG_ID: z.string().optional().transform(blankToUndefined).pipe(SalesforceOrgId.optional()),
   SALESFORCE_INTEGRATION_USER_ID: z.string().optional().transform(blankToUndefined).pipe(SalesforceRecordId.optional()),
   PUBLIC_BASE_URL: z.union([z.literal(""), z.url()]).optional().transform((v) => v?.replace(/\/$/, "") || undefined),
+  HUBSPOT_ACCESS_TOKEN: optionalText,
+  HUBSPOT_API_BASE: z.url().default("https://api.hubapi.com").transform((v) => v.replace(/\/$/, "")),
+  SALESFORCE_ACCESS_TOKEN: optionalText,
+  SALESFORCE_INSTANCE_URL: z.union([z.literal(""), z.url()]).optional().transform((v) => v?.replace(/\/$/, "") || undefined),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_API_BASE: z.url().default("https://slack.com").transform((v) => v.replace(/\/$/, "")),
+  HUBSPOT_RATE_LIMIT: quota("100/10s"),
+  SALESFORCE_RATE_LIMIT: quota("25/1s"),
+  SLACK_RATE_LIMIT: quota("20/20s"),
+  EFFECT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   ENABLE_BENCH_ROUTES: flag,
   PAUSE_RECORD_DELIVERY: flag,
 });

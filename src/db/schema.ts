@@ -21,3 +21,22 @@ export const undeliveredRecordEvents = sqliteTable("undelivered_record_events", 
   eventsJson: text("events_json").notNull(),
   deadAt: text("dead_at").notNull(),
 });
+
+/** Mirrors migrations/0003_effects.sql. */
+export const effects = sqliteTable("effects", {
+  id: text("id").primaryKey(),
+  idempotencyKey: text("idempotency_key").notNull().unique(),
+  leadKey: text("lead_key").notNull(),
+  rule: text("rule").notNull(),
+  type: text("type").notNull(),
+  target: text("target").notNull(),
+  payload: text("payload").notNull(),
+  status: text("status", { enum: ["pending", "retrying", "done", "dead"] }).notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  lastError: text("last_error"),
+  externalId: text("external_id"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  nextAttemptAt: text("next_attempt_at"),
+});
+export type EffectRow = typeof effects.$inferSelect;

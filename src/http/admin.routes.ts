@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
+import { adminEffectsRoutes } from "./admin-effects.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
 
@@ -18,4 +19,5 @@ export const adminRoutes = new Hono<AppEnv>()
     const snapshot = await c.env.LEAD.getByName(key.data).snapshot();
     if (!snapshot) throw new HttpError(404, "not_found", `no events recorded for ${key.data}`);
     return c.json({ key: key.data, ...snapshot });
-  });
+  })
+  .route("/effects", adminEffectsRoutes);

@@ -1,0 +1,66 @@
+import type { EffectOf } from "../domain/effects";
+import type { Failure } from "../outbox/retry-policy";
+
+export type Outcome = { ok: true; externalId?: string } | { ok: false; failure: Failure };
+
+export interface TaskWrite {
+  /**
+   * Stored on the CRM task in a unique field (HubSpot custom property, Salesforce external id),
+   * so a retry finds the task an earlier attempt created instead of creating a second one.
+   */
+  key: string;
+  task: EffectOf<"createTask">;
+}
+
+export interface RecordUpdate {
+  objectType: string;
+  objectId: string;
+  properties: Record<string, string | null>;
+}
+
+export interface CrmRecord {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+/**
+ * What the outbox and the rules need from a CRM. Each adapter batches as its API allows and
+ * returns one outcome per input, in input order. The same contract suite runs against each.
+ */
+export interface CrmPort {
+  readonly crm: "hubspot" | "salesforce";
+  /** Largest batch one API call takes. */
+  readonly maxBatch: number;
+  createTasks(writes: TaskWrite[]): Promise<Outcome[]>;
+  updateRecords(updates: RecordUpdate[]): Promise<Outcome[]>;
+  /** Reads a record fresh (webhooks can be missed); null when it does not exist. */
+  getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null>;
+}
+
+/** The CRM-side field that carries an effect's idempotency key. */
+export const HUBSPOT_TASK_KEY_PROPERTY = "lead_follow_up_key";
+export const SALESFORCE_TASK_KEY_FIELD = "Idempotency_Key__c";
+
+export class TimeoutError extends Error {}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Removes anything that looks like a credential from an error message before it is stored. */
+export function redact(message: string): string {
+  return message
+    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._\-!~+/=]+/gi, "$1 [redacted]")
+    .replace(/\b(xox[abprs]-[A-Za-z0-9-]+)/g, "[redacted]")
+    .replace(/\b(pat-[a-z0-9-]{10,})/gi, "[redacted]")
+    .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
+    .slice(0, 2_000);
+}

@@ -1,0 +1,83 @@
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
+import { type EffectRow, effects } from "./schema";
+
+/** D1 binds at most 100 parameters per statement; an effect row binds 9. */
+const ROWS_PER_INSERT = 10;
+const IDS_PER_STATEMENT = 90;
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Stores effect requests; a request whose idempotency key is already stored is ignored.
+ * Returns the ids of the rows this call created, which are the ones to execute.
+ */
+export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date, newId: () => string): Promise<string[]> {
+  if (requests.length === 0) return [];
+  const d1 = drizzle(db);
+  const at = now.toISOString();
+  const rows = requests.map((r) => ({
+    id: newId(), idempotencyKey: r.idempotencyKey, leadKey: r.leadKey, rule: r.rule, type: r.effect.type,
+    target: effectTarget(r.effect), payload: JSON.stringify(r.effect), status: "pending" as const, createdAt: at, updatedAt: at,
+  }));
+  const statements = chunk(rows, ROWS_PER_INSERT).map((part) =>
+    d1.insert(effects).values(part).onConflictDoNothing({ target: effects.idempotencyKey }).returning({ id: effects.id }));
+  const results = await d1.batch([statements[0]!, ...statements.slice(1)]);
+  return results.flat().map((r) => r.id);
+}
+
+export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
+  const d1 = drizzle(db);
+  const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) => d1.select().from(effects).where(inArray(effects.id, part))));
+  return parts.flat();
+}
+
+export function effectOf(row: EffectRow): Effect {
+  return JSON.parse(row.payload) as Effect;
+}
+
+export type EffectUpdate =
+  | { id: string; status: "done"; attempts: number; externalId?: string }
+  | { id: string; status: "retrying"; attempts: number; error: string; nextAttemptAt: Date }
+  | { id: string; status: "dead"; attempts: number; error: string };
+
+export async function recordOutcomes(db: D1Database, updates: readonly EffectUpdate[], now: Date): Promise<void> {
+  if (updates.length === 0) return;
+  const d1 = drizzle(db);
+  const at = now.toISOString();
+  const statements = updates.map((u) => d1.update(effects).set({
+    status: u.status,
+    attempts: u.attempts,
+    updatedAt: at,
+    ...(u.status === "done" ? { externalId: u.externalId ?? null, nextAttemptAt: null } : {}),
+    ...(u.status === "retrying" ? { lastError: u.error, nextAttemptAt: u.nextAttemptAt.toISOString() } : {}),
+    ...(u.status === "dead" ? { lastError: u.error, nextAttemptAt: null } : {}),
+  }).where(eq(effects.id, u.id)));
+  await d1.batch([statements[0]!, ...statements.slice(1)]);
+}
+
+export interface EffectFilter {
+  status?: EffectStatus;
+  leadKey?: string;
+  limit: number;
+}
+
+export async function listEffects(db: D1Database, filter: EffectFilter): Promise<EffectRow[]> {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(effects.status, filter.status));
+  if (filter.leadKey) conditions.push(eq(effects.leadKey, filter.leadKey));
+  return drizzle(db).select().from(effects).where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(effects.createdAt)).limit(filter.limit);
+}
+
+/** Gives a dead effect a fresh set of attempts; returns false unless it was dead. */
+export async function reviveDeadEffect(db: D1Database, id: string, now: Date): Promise<boolean> {
+  const revived = await drizzle(db).update(effects).set({ status: "pending", attempts: 0, updatedAt: now.toISOString(), nextAttemptAt: null })
+    .where(and(eq(effects.id, id), eq(effects.status, "dead"))).returning({ id: effects.id });
+  return revived.length === 1;
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { Crm } from "./crm-event";
+
+/**
+ * What the rules want done in the world, as data. Each effect is stored with an idempotency key
+ * before anything executes it; executing it twice must not do it twice.
+ */
+const CrmTarget = z.object({
+  crm: Crm,
+  accountId: z.string().min(1),
+  objectType: z.string().min(1),
+  objectId: z.string().min(1),
+});
+
+export const TaskPriority = z.enum(["LOW", "MEDIUM", "HIGH"]);
+export const TaskChannel = z.enum(["EMAIL", "CALL", "TODO", "LINKEDIN"]);
+
+export const Effect = z.discriminatedUnion("type", [
+  CrmTarget.extend({
+    type: z.literal("createTask"),
+    /** CRM owner id (HubSpot owner, Salesforce user) the task belongs to. */
+    ownerId: z.string().min(1),
+    subject: z.string().min(1).max(255),
+    body: z.string().max(65_000).default(""),
+    dueAt: z.iso.datetime(),
+    priority: TaskPriority,
+    channel: TaskChannel,
+  }),
+  CrmTarget.extend({ type: z.literal("assignOwner"), ownerId: z.string().min(1) }),
+  CrmTarget.extend({ type: z.literal("updateProperties"), properties: z.record(z.string(), z.string().nullable()) }),
+  z.object({
+    type: z.literal("postSlackMessage"),
+    /** A Slack user id (U…) for a direct message, or a channel id. */
+    channel: z.string().regex(/^[UCDGW][A-Z0-9]+$/, "a Slack user or channel id"),
+    text: z.string().min(1).max(40_000),
+    blocks: z.array(z.looseObject({ type: z.string() })).max(50).optional(),
+  }),
+]);
+export type Effect = z.infer<typeof Effect>;
+export type EffectType = Effect["type"];
+export type EffectOf<T extends EffectType> = Extract<Effect, { type: T }>;
+
+/** An effect as a rule emits it: what to do, why, and the key that makes it happen once. */
+export const EffectRequest = z.object({
+  idempotencyKey: z.string().min(1).max(300),
+  leadKey: z.string().min(1),
+  rule: z.string().min(1).max(100),
+  effect: Effect,
+});
+export type EffectRequest = z.infer<typeof EffectRequest>;
+
+export type EffectStatus = "pending" | "retrying" | "done" | "dead";
+
+/**
+ * The rate-limit and batching domain an effect executes in: one per CRM account, one for Slack.
+ * Effects of one target share a quota; effects of one target and kind share batch calls.
+ */
+export function effectTarget(effect: Effect): string {
+  return effect.type === "postSlackMessage" ? "slack" : `${effect.crm}:${effect.accountId}`;
+}

@@ -1,0 +1,63 @@
+import type { CrmPort, Outcome } from "../crm/crm-port";
+import type { EffectOf, EffectType } from "../domain/effects";
+import type { SlackNotifier } from "../slack/slack-notifier";
+
+export interface PendingEffect<T extends EffectType = EffectType> {
+  /** The effect row's id: also the task's key in the CRM. */
+  id: string;
+  effect: EffectOf<T>;
+}
+
+export interface Executors {
+  crm(target: string): CrmPort | undefined;
+  slack(): SlackNotifier | undefined;
+}
+
+const OWNER_FIELD = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" } as const;
+
+const notConfigured = (what: string, count: number): Outcome[] =>
+  Array.from({ length: count }, () => ({ ok: false, failure: { kind: "permanent", message: `${what} is not configured` } }));
+
+/**
+ * One executor per effect type, each taking a batch of effects of one target. The mapped type
+ * makes adding an effect type a compile error until it has an executor here.
+ */
+export const effectExecutors: { [T in EffectType]: (target: string, batch: PendingEffect<T>[], deps: Executors) => Promise<Outcome[]> } = {
+  createTask: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return crm.createTasks(batch.map(({ id, effect }) => ({ key: id, task: effect })));
+  },
+  assignOwner: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return crm.updateRecords(batch.map(({ effect }) => ({
+      objectType: effect.objectType, objectId: effect.objectId, properties: { [OWNER_FIELD[crm.crm]]: effect.ownerId },
+    })));
+  },
+  updateProperties: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return crm.updateRecords(batch.map(({ effect }) => ({ objectType: effect.objectType, objectId: effect.objectId, properties: effect.properties })));
+  },
+  postSlackMessage: async (_target, batch, deps) => {
+    const slack = deps.slack();
+    if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);
+    // Slack has no batch endpoint; messages go one by one, each paced by the limiter.
+    const outcomes: Outcome[] = [];
+    for (const { effect } of batch) outcomes.push(await slack.post(effect));
+    return outcomes;
+  },
+};
+
+/** Runs the executor of `type`; the batch holds effects of that type only (grouped by the caller). */
+export function executeBatch(type: EffectType, target: string, batch: PendingEffect[], deps: Executors): Promise<Outcome[]> {
+  const executor = effectExecutors[type] as unknown as (target: string, batch: PendingEffect[], deps: Executors) => Promise<Outcome[]>;
+  return executor(target, batch, deps);
+}
+
+/** The largest batch one executor call should get for a target. */
+export function batchLimit(type: EffectType, target: string, deps: Executors): number {
+  if (type === "postSlackMessage") return 10;
+  return deps.crm(target)?.maxBatch ?? 100;
+}

@@ -1,0 +1,115 @@
+import { effectOf, type EffectUpdate, insertEffects, loadEffects, recordOutcomes } from "../db/effects";
+import type { EffectRow } from "../db/schema";
+import type { EffectRequest, EffectType } from "../domain/effects";
+import type { Outcome } from "../crm/crm-port";
+import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
+import { nextStep, type RetryPolicy } from "./retry-policy";
+
+export interface EffectMessage {
+  effectId: string;
+}
+
+/** Queue sendBatch takes at most 100 messages. */
+const SEND_BATCH = 100;
+
+/**
+ * Stores effect requests (a known idempotency key is ignored) and queues the new ones.
+ * The rows are written before the messages, so an effect that exists is never lost: if queueing
+ * fails, the caller retries and an admin can re-queue it.
+ */
+export async function enqueueEffects(
+  env: Pick<Env, "DB" | "EFFECTS">, requests: readonly EffectRequest[], now: Date, newId: () => string = () => crypto.randomUUID(),
+): Promise<string[]> {
+  const ids = await insertEffects(env.DB, requests, now, newId);
+  await sendEffectMessages(env.EFFECTS, ids);
+  return ids;
+}
+
+export async function sendEffectMessages(queue: Queue<EffectMessage>, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += SEND_BATCH) {
+    await queue.sendBatch(ids.slice(i, i + SEND_BATCH).map((effectId) => ({ body: { effectId }, contentType: "json" as const })));
+  }
+}
+
+export interface ConsumerDeps {
+  executors: Executors;
+  policy: RetryPolicy;
+  random: () => number;
+  now: () => Date;
+  /** Called when an API asked us to back off (429 with Retry-After), so other calls wait too. */
+  pauseTarget: (target: string, until: number) => Promise<void>;
+}
+
+/**
+ * The effects queue consumer: loads the effects, executes them grouped by target and type in
+ * batches, records each outcome, and acknowledges or retries each message. An effect that
+ * failed for good, or too often, becomes dead: kept with its error, replayable by an admin.
+ */
+export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env: Pick<Env, "DB">, deps: ConsumerDeps): Promise<void> {
+  const messages = new Map(batch.messages.map((m) => [m.body.effectId, m]));
+  const rows = (await loadEffects(env.DB, [...messages.keys()])).filter((row) => {
+    // Done or dead already (a redelivered message): nothing to do.
+    if (row.status === "pending" || row.status === "retrying") return true;
+    messages.get(row.id)?.ack();
+    return false;
+  });
+  for (const [id, message] of messages) if (!rows.some((r) => r.id === id)) message.ack();
+
+  const groups = new Map<string, EffectRow[]>();
+  for (const row of rows) {
+    const key = `${row.target}\u0000${row.type}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  // Targets run in parallel (separate quotas); within one target, calls go one after another.
+  const byTarget = new Map<string, EffectRow[][]>();
+  for (const group of groups.values()) byTarget.set(group[0]!.target, [...(byTarget.get(group[0]!.target) ?? []), group]);
+
+  await Promise.all([...byTarget].map(async ([target, targetGroups]) => {
+    for (const group of targetGroups) {
+      const type = group[0]!.type as EffectType;
+      const limit = batchLimit(type, target, deps.executors);
+      for (let i = 0; i < group.length; i += limit) {
+        const part = group.slice(i, i + limit);
+        const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
+        const outcomes = await executeBatch(type, target, pending, deps.executors);
+        await settle(part, outcomes, env, deps, messages);
+      }
+    }
+  }));
+}
+
+async function settle(
+  rows: EffectRow[], outcomes: Outcome[], env: Pick<Env, "DB">, deps: ConsumerDeps,
+  messages: Map<string, Message<EffectMessage>>,
+): Promise<void> {
+  const now = deps.now();
+  const updates: EffectUpdate[] = [];
+  const acks: (() => void)[] = [];
+  let pauseUntil = 0;
+  rows.forEach((row, i) => {
+    const outcome = outcomes[i]!;
+    const attempts = row.attempts + 1;
+    const message = messages.get(row.id)!;
+    if (outcome.ok) {
+      updates.push({ id: row.id, status: "done", attempts, externalId: outcome.externalId });
+      acks.push(() => message.ack());
+      return;
+    }
+    const { failure } = outcome;
+    if (failure.kind === "rateLimited" && failure.retryAfterMs) pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
+    const verdict = nextStep(attempts, failure, deps.policy, deps.random);
+    if (verdict.retry) {
+      updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });
+      acks.push(() => message.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));
+    } else {
+      const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
+      updates.push({ id: row.id, status: "dead", attempts, error: reason });
+      acks.push(() => message.ack());
+    }
+  });
+  if (pauseUntil > 0) await deps.pauseTarget(rows[0]!.target, pauseUntil);
+  // Outcomes are stored before messages are settled: a crash in between redelivers the message,
+  // and the CRM-side key keeps the second execution from creating anything new.
+  await recordOutcomes(env.DB, updates, now);
+  for (const settleMessage of acks) settleMessage();
+}

@@ -68,7 +68,7 @@ export class OwnersStore {
   }
 
   byUserId(userId: number): Owner | undefined {
-    return this.list(true).find((o) => o.userId === userId);
+    return [...this.owners.values()].find((o) => o.userId === userId);
   }
 
   list(archived: boolean): Owner[] {

@@ -22,13 +22,14 @@ export function readOptionsFrom(query: URLSearchParams): ReadOptions {
 }
 
 /**
- * SimplePublicObject(WithAssociations): the requested properties (null when unset; unknown names
- * are silently left out), HubSpot's default set when none are named, and history newest first.
+ * SimplePublicObject(WithAssociations): the requested properties (null when unset; names that are
+ * neither defined nor stored are silently left out, as HubSpot does), HubSpot's default set when
+ * none are named, and history newest first.
  */
 export function toPublicObject(state: HubSpotState, object: CrmObject, read: ReadOptions = {}): Record<string, unknown> {
   const known = state.properties.of(object.type);
   const names = read.properties
-    ? [...new Set([...read.properties.filter((n) => known.has(n)), ...(ALWAYS_READ[object.type] ?? ALWAYS_READ_DEFAULT)])]
+    ? [...new Set([...read.properties.filter((n) => known.has(n) || n in object.properties), ...(ALWAYS_READ[object.type] ?? ALWAYS_READ_DEFAULT)])]
     : DEFAULT_READ[object.type] ?? ALWAYS_READ_DEFAULT;
   const properties: Record<string, string | null> = {};
   for (const name of [...names].sort()) properties[name] = object.properties[name] ?? null;
@@ -36,7 +37,7 @@ export function toPublicObject(state: HubSpotState, object: CrmObject, read: Rea
   const result: Record<string, unknown> = { id: object.id, properties };
   if (read.propertiesWithHistory) {
     const history: Record<string, unknown[]> = {};
-    for (const name of read.propertiesWithHistory.filter((n) => known.has(n))) {
+    for (const name of read.propertiesWithHistory.filter((n) => known.has(n) || n in object.history)) {
       history[name] = (object.history[name] ?? []).map((h) => ({ ...h, timestamp: iso(h.timestamp) }));
     }
     result.propertiesWithHistory = history;

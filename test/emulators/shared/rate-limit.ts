@@ -2,7 +2,15 @@
 export class RollingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
 
-  constructor(public max: number, public windowMs: number, private readonly now: () => number = Date.now) {}
+  max: number;
+  windowMs: number;
+  private readonly now: () => number;
+
+  constructor(max: number, windowMs: number, now: () => number = Date.now) {
+    this.max = max;
+    this.windowMs = windowMs;
+    this.now = now;
+  }
 
   /** Records a hit and says whether it was allowed, with what remains and when to retry. */
   take(key: string): { allowed: boolean; remaining: number; retryAfterMs: number } {

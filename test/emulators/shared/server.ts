@@ -91,7 +91,14 @@ export class EmulatorServer {
   private server?: Server;
   url = "";
 
-  constructor(readonly name: string, private readonly hooks: EmulatorHooks, private readonly onReset: () => void) {
+  readonly name: string;
+  private readonly hooks: EmulatorHooks;
+  private readonly onReset: () => void;
+
+  constructor(name: string, hooks: EmulatorHooks, onReset: () => void) {
+    this.name = name;
+    this.hooks = hooks;
+    this.onReset = onReset;
     this.route({ method: "GET", pattern: "/_emulator/calls", control: true, handler: () => ({ status: 200, body: this.calls }) });
     this.route({ method: "DELETE", pattern: "/_emulator/calls", control: true, handler: () => {
       this.calls.length = 0;

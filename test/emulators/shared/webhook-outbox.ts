@@ -6,13 +6,26 @@ export class WebhookOutbox<E> {
   private pending: E[] = [];
   private timer?: ReturnType<typeof setTimeout>;
 
-  constructor(
-    private readonly deliver: ((events: E[]) => Promise<void>) | undefined,
-    private readonly maxBatch: number,
-    private readonly delayMs = 250,
-  ) {}
+  private readonly deliver: ((events: E[]) => Promise<void>) | undefined;
+  private readonly maxBatch: number;
+  private readonly delayMs: number;
+  private stopped = false;
+
+  constructor(deliver: ((events: E[]) => Promise<void>) | undefined, maxBatch: number, delayMs = 250) {
+    this.deliver = deliver;
+    this.maxBatch = maxBatch;
+    this.delayMs = delayMs;
+  }
+
+  /** Stops delivering (the emulator is closing); pending events are dropped. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.pending = [];
+  }
 
   push(event: E): void {
+    if (this.stopped) return;
     this.pending.push(event);
     if (this.deliver && !this.timer) this.timer = setTimeout(() => void this.flush(), this.delayMs);
   }
@@ -37,6 +50,7 @@ export class WebhookOutbox<E> {
       } catch (error) {
         // Like the real CRMs, retry later rather than drop.
         console.error(`webhook delivery failed, retrying in 2 s: ${(error as Error).message}`);
+        if (this.stopped) return;
         this.pending.unshift(...batch);
         this.timer = setTimeout(() => void this.flush(), 2_000);
         return;

@@ -1,0 +1,48 @@
+import { controlRoute, objectBody, type ApiContext } from "./api.ts";
+import type { AssociationInput } from "./crm.ts";
+import { canonicalType } from "./object-types.ts";
+import type { OwnerInput } from "./owners-store.ts";
+import { toInspection } from "./serialize.ts";
+import type { HubSpotUi } from "./ui.ts";
+
+function userIdOf(body: Record<string, unknown> | undefined, query: URLSearchParams): number | undefined {
+  const raw = body?.userId ?? query.get("userId") ?? undefined;
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/**
+ * /_emulator routes beyond the core's: a simulated human in the UI, the webhook drain, state
+ * inspection and owner seeding. They skip auth, faults, rate limits and the call log.
+ */
+export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi): void {
+  controlRoute(ctx, "POST", "/_emulator/ui/:objectType", (req) => {
+    const body = objectBody(req);
+    const object = ui.create(req.params.objectType!, (body.properties ?? {}) as Record<string, string>, {
+      userId: userIdOf(body, req.query), associations: body.associations as AssociationInput[] | undefined,
+    });
+    return { status: 201, body: toInspection(ctx.state, object) };
+  });
+
+  controlRoute(ctx, "PATCH", "/_emulator/ui/:objectType/:objectId", (req) => {
+    const body = objectBody(req);
+    const object = ui.update(req.params.objectType!, req.params.objectId!, (body.properties ?? {}) as Record<string, string>, { userId: userIdOf(body, req.query) });
+    return { status: 200, body: toInspection(ctx.state, object) };
+  });
+
+  controlRoute(ctx, "DELETE", "/_emulator/ui/:objectType/:objectId", (req) => {
+    ui.archive(req.params.objectType!, req.params.objectId!, { userId: userIdOf(undefined, req.query) });
+    return { status: 204 };
+  });
+
+  controlRoute(ctx, "GET", "/_emulator/webhooks", () => ({ status: 200, body: ctx.state.webhooks.drain() }));
+
+  controlRoute(ctx, "GET", "/_emulator/objects/:objectType", (req) => {
+    const type = canonicalType(req.params.objectType!);
+    return { status: 200, body: ctx.state.objects.all(type).map((o) => toInspection(ctx.state, o)) };
+  });
+
+  controlRoute(ctx, "POST", "/_emulator/owners", (req) => {
+    const inputs = (Array.isArray(req.body) ? req.body : [objectBody(req)]) as OwnerInput[];
+    return { status: 201, body: inputs.map((o) => ctx.state.owners.add(o)) };
+  });
+}

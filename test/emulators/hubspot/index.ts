@@ -1,0 +1,129 @@
+import { EmulatorServer, type EmulatorResponse } from "../shared/server.ts";
+import { AccessControl } from "./access.ts";
+import type { ApiContext } from "./api.ts";
+import { registerAssociationRoutes } from "./associations.routes.ts";
+import { AssociationsStore } from "./associations-store.ts";
+import { registerBatchRoutes } from "./batch.routes.ts";
+import { registerControlRoutes } from "./control.routes.ts";
+import { Crm, type HubSpotState } from "./crm.ts";
+import { correlationId } from "./errors.ts";
+import { canonicalType } from "./object-types.ts";
+import { registerObjectRoutes } from "./objects.routes.ts";
+import { ObjectsStore } from "./objects-store.ts";
+import { registerOwnerRoutes } from "./owners.routes.ts";
+import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
+import { registerPropertyRoutes } from "./properties.routes.ts";
+import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
+import { registerSearchRoutes } from "./search.routes.ts";
+import { HubSpotUi } from "./ui.ts";
+import { DEFAULT_SUBSCRIPTIONS, WebhookEmitter, type Subscriptions, type WebhookEvent } from "./webhooks.ts";
+
+export type { WebhookEvent, Subscriptions } from "./webhooks.ts";
+export type { OwnerInput } from "./owners-store.ts";
+export type { PropertyInput } from "./properties-store.ts";
+export type { HubSpotState } from "./crm.ts";
+export { signV1, signV3, DEFAULT_SUBSCRIPTIONS } from "./webhooks.ts";
+export { DEFAULT_OWNERS } from "./owners-store.ts";
+
+export interface HubSpotEmulatorOptions {
+  /** Bearer tokens accepted on API routes. */
+  accessTokens?: string[];
+  appId?: string;
+  portalId?: string;
+  /** Signs webhook deliveries (v3 and legacy v1). */
+  clientSecret?: string;
+  /** When set, pending webhook events are POSTed there in batches of up to 100. */
+  webhookTargetUrl?: string;
+  /** Rolling window per token (HubSpot's ten-secondly limit). */
+  rateLimit?: { max: number; windowMs: number };
+  /** objectType → subscribed property names; replaces the default map. */
+  subscriptions?: Subscriptions;
+  now?: () => number;
+  /** Owners that exist from the start and survive /_emulator/reset. */
+  owners?: OwnerInput[];
+  /** objectType → extra or overriding property definitions; they survive /_emulator/reset. */
+  properties?: Record<string, PropertyInput[]>;
+  /** Refuse unknown properties, bad enumeration options and unknown owners, like HubSpot. Default true. */
+  strictProperties?: boolean;
+}
+
+export interface HubSpotEmulator {
+  server: EmulatorServer;
+  state: HubSpotState;
+  /** A simulated human in the HubSpot UI (CRM_UI changes), in-process. */
+  ui: HubSpotUi;
+  /** Removes and returns pending webhook events (what GET /_emulator/webhooks does). */
+  drainWebhooks(): WebhookEvent[];
+  /** Drops undelivered webhooks (so the outbox stops retrying) and closes the server. */
+  close(): Promise<void>;
+  appId: string;
+  portalId: string;
+  clientSecret: string;
+  accessTokens: string[];
+}
+
+const SERVER_ERRORS = [502, 503, 500];
+
+/**
+ * A HubSpot CRM API emulator for the real @hubspot/api-client: objects, batch, search,
+ * associations, owners and properties, with auth, rate limits, faults and signed webhooks.
+ *
+ *   const hs = createHubSpotEmulator({ webhookTargetUrl });
+ *   const url = await hs.server.listen(0);
+ *   const client = new Client({ accessToken: "hubspot-dev-token", basePath: url });
+ */
+export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): HubSpotEmulator {
+  const now = options.now ?? Date.now;
+  const appId = options.appId ?? "54321";
+  const portalId = options.portalId ?? "62515";
+  const clientSecret = options.clientSecret ?? "hubspot-dev-client-secret";
+  const accessTokens = options.accessTokens ?? ["hubspot-dev-token"];
+  const seededProperties = Object.fromEntries(Object.entries(options.properties ?? {}).map(([t, list]) => [canonicalType(t), list]));
+
+  const state: HubSpotState = {
+    objects: new ObjectsStore(),
+    associations: new AssociationsStore(),
+    owners: new OwnersStore(options.owners ?? DEFAULT_OWNERS, now),
+    properties: new PropertiesStore(seededProperties, now),
+    webhooks: new WebhookEmitter({
+      appId, portalId, clientSecret, now,
+      subscriptions: options.subscriptions ?? DEFAULT_SUBSCRIPTIONS,
+      ...(options.webhookTargetUrl ? { targetUrl: options.webhookTargetUrl } : {}),
+    }),
+  };
+  const access = new AccessControl(accessTokens, options.rateLimit ?? { max: 100, windowMs: 10_000 }, now);
+  let serverErrors = 0;
+  const serverError = (): EmulatorResponse => ({
+    status: SERVER_ERRORS[serverErrors++ % SERVER_ERRORS.length]!,
+    body: { status: "error", message: "internal error", correlationId: correlationId(), category: "INTERNAL_ERROR" },
+  });
+
+  const server = new EmulatorServer("hubspot", { guard: access.guard, rateLimited: access.rateLimited, serverError }, () => {
+    state.objects.reset();
+    state.associations.reset();
+    state.owners.reset();
+    state.properties.reset();
+    state.webhooks.reset();
+    access.limiter.reset();
+    serverErrors = 0;
+  });
+
+  const strict = options.strictProperties ?? true;
+  const crm = new Crm(state, now, strict);
+  const ui = new HubSpotUi(crm, state.owners);
+  const ctx: ApiContext = { server, crm, state, access, integration: { changeSource: "INTEGRATION", sourceId: appId } };
+  // Specific paths before the generic /crm/v3/objects/:objectType/:objectId ones.
+  registerSearchRoutes(ctx, strict);
+  registerBatchRoutes(ctx, now);
+  registerObjectRoutes(ctx);
+  registerAssociationRoutes(ctx, now);
+  registerOwnerRoutes(ctx);
+  registerPropertyRoutes(ctx);
+  registerControlRoutes(ctx, ui);
+
+  const close = async () => {
+    state.webhooks.reset();
+    await server.close();
+  };
+  return { server, state, ui, drainWebhooks: () => state.webhooks.drain(), close, appId, portalId, clientSecret, accessTokens };
+}

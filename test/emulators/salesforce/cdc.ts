@@ -37,7 +37,13 @@ export function changeOrigin(actor: Actor): string {
 export class ChangeEventBuilder {
   private commitNumber = 10_561_000;
 
-  constructor(private readonly schema: Schema, private readonly entities: Set<string>) {}
+  private readonly schema: Schema;
+  private readonly entities: Set<string>;
+
+  constructor(schema: Schema, entities: Set<string>) {
+    this.schema = schema;
+    this.entities = entities;
+  }
 
   build(commit: Commit): ChangeEvent[] {
     const changes = commit.changes.filter((c) => this.entities.has(c.type));

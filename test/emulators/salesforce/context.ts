@@ -19,10 +19,11 @@ export interface SalesforceContext {
   repUserId: string;
 }
 
+/** The Authorization header's token; the identity URL also takes it as ?oauth_token=. */
 export function bearerToken(req: EmulatorRequest): string | undefined {
   const header = req.headers.authorization ?? "";
   const match = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(header);
-  return match?.[1];
+  return match?.[1] ?? (req.path.startsWith("/id/") ? req.query.get("oauth_token") ?? undefined : undefined);
 }
 
 /** `Sforce-Auto-Assign` is TRUE when absent; FALSE (any case) or 0 turns assignment rules off. */

@@ -8,7 +8,13 @@ export class ApiUsage {
   private hits: number[] = [];
   private head = 0;
 
-  constructor(public limit: number, private readonly now: () => number) {}
+  limit: number;
+  private readonly now: () => number;
+
+  constructor(limit: number, now: () => number) {
+    this.limit = limit;
+    this.now = now;
+  }
 
   used(): number {
     const cutoff = this.now() - DAY_MS;

@@ -57,7 +57,7 @@ function resolvePath(store: RecordStore, def: SObjectDef, path: string[]): Resol
 function readPath(store: RecordStore, record: StoredRecord, path: ResolvedPath): unknown {
   let current: StoredRecord | undefined = record;
   for (const hop of path.hops) {
-    const id = current?.fields[hop.name];
+    const id: unknown = current?.fields[hop.name];
     current = typeof id === "string" ? store.get(id) : undefined;
     if (!current) return null;
   }
@@ -183,7 +183,7 @@ function place(store: RecordStore, out: Record<string, unknown>, record: StoredR
   for (let i = 0; i < path.hops.length; i++) {
     const hop = path.hops[i]!;
     const key = path.names[i]!;
-    const id = current?.fields[hop.name];
+    const id: unknown = current?.fields[hop.name];
     current = typeof id === "string" ? store.get(id) : undefined;
     if (!current) {
       target[key] = null;

@@ -36,8 +36,11 @@ export interface SoqlQuery {
 }
 
 export class SoqlError extends Error {
-  constructor(message: string, readonly errorCode = "MALFORMED_QUERY") {
+  readonly errorCode: string;
+
+  constructor(message: string, errorCode = "MALFORMED_QUERY") {
     super(message);
+    this.errorCode = errorCode;
   }
 }
 
@@ -100,8 +103,11 @@ const describe = (token: Token | undefined) => (token ? `'${String(token.v)}'` :
 
 class Parser {
   private i = 0;
+  private readonly tokens: Token[];
 
-  constructor(private readonly tokens: Token[]) {}
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
 
   parse(): SoqlQuery {
     this.keyword("SELECT");

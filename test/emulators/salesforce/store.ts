@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type SaveError, type SaveResult, saveError } from "./errors.ts";
+import { opportunityHistory } from "./history.ts";
 import { isIdShaped, makeId, shortId } from "./ids.ts";
 import { type SObjectDef, type Schema, field } from "./schema.ts";
 import {
@@ -59,11 +60,7 @@ export interface StoreSettings {
   opportunityHistoryFields: string[];
 }
 
-const HISTORY_SNAPSHOT_FIELDS = ["StageName", "Amount", "CloseDate", "Probability"];
-const HISTORY_DATA_TYPES: Record<string, string> = {
-  picklist: "Picklist", reference: "EntityId", currency: "Currency", date: "Date", datetime: "DateTime",
-  percent: "Percent", double: "Double", boolean: "Boolean",
-};
+const AUDIT_FIELDS = new Set(["LastModifiedById", "LastModifiedDate"]);
 
 export class RecordStore {
   private readonly records = new Map<string, StoredRecord>();
@@ -76,7 +73,13 @@ export class RecordStore {
   private serial = 100_000;
   private seq = 0;
 
-  constructor(readonly schema: Schema, private readonly settings: StoreSettings) {}
+  readonly schema: Schema;
+  private readonly settings: StoreSettings;
+
+  constructor(schema: Schema, settings: StoreSettings) {
+    this.schema = schema;
+    this.settings = settings;
+  }
 
   onCommit(listener: (commit: Commit) => void): void {
     this.listeners.push(listener);
@@ -134,7 +137,8 @@ export class RecordStore {
   commit(tx: Transaction): void {
     if (tx.changes.length === 0) return;
     const commit: Commit = { actor: tx.actor, changes: tx.changes, transactionKey: randomUUID(), commitTimestamp: tx.at };
-    this.recordOpportunityHistory(commit);
+    // Field history is the platform's own write: it follows the commit and is never rolled back.
+    for (const row of opportunityHistory(commit, this.schema, this.settings.opportunityHistoryFields)) this.seed(row.type, row.fields);
     for (const listener of this.listeners) listener(commit);
   }
 
@@ -183,9 +187,11 @@ export class RecordStore {
     applyDerived(def, after);
     const recordId = String(before.Id);
     this.write(tx, recordId, { ...stored, fields: after });
+    // Business fields first, then the audit fields, as in real change events.
     const changedFields = def.fields
       .filter((f) => f.name !== "SystemModstamp" && (f.name === "LastModifiedDate" || !sameValue(before[f.name], after[f.name])))
-      .map((f) => f.name);
+      .map((f) => f.name)
+      .sort((a, b) => Number(AUDIT_FIELDS.has(a)) - Number(AUDIT_FIELDS.has(b)));
     const nulledFields = changedFields.filter((name) => after[name] === null || after[name] === undefined);
     tx.changes.push({ kind: "UPDATE", type: def.name, id: recordId, before, after, changedFields, nulledFields });
     return { id: recordId, success: true, errors: [] };
@@ -325,34 +331,6 @@ export class RecordStore {
       if (f.unique && value !== null && value !== undefined && value !== "") entries.push([`${record.type}.${f.name}`, String(value)]);
     }
     return entries;
-  }
-
-  /** Field history is the platform's own write: it follows the commit and is never rolled back. */
-  private recordOpportunityHistory(commit: Commit): void {
-    const opportunity = this.requireType("Opportunity");
-    const at = isoDateTime(commit.commitTimestamp);
-    const base = { CreatedDate: at, CreatedById: commit.actor.userId, IsDeleted: false };
-    for (const change of commit.changes) {
-      if (change.type !== "Opportunity") continue;
-      const snapshot = Object.fromEntries(HISTORY_SNAPSHOT_FIELDS.map((name) => [name, change.after[name] ?? null]));
-      if (change.kind === "CREATE") {
-        this.seed("OpportunityFieldHistory", { ...base, OpportunityId: change.id, Field: "created", DataType: null, OldValue: null, NewValue: null });
-        this.seed("OpportunityHistory", { ...base, SystemModstamp: at, OpportunityId: change.id, ...snapshot });
-      } else if (change.kind === "UPDATE") {
-        for (const name of this.settings.opportunityHistoryFields) {
-          if (!change.changedFields.includes(name)) continue;
-          const f = field(opportunity, name);
-          this.seed("OpportunityFieldHistory", {
-            ...base, OpportunityId: change.id, Field: name === "OwnerId" ? "Owner" : name,
-            DataType: HISTORY_DATA_TYPES[f?.type ?? ""] ?? "Text",
-            OldValue: change.before?.[name] ?? null, NewValue: change.after[name] ?? null,
-          });
-        }
-        if (HISTORY_SNAPSHOT_FIELDS.some((name) => change.changedFields.includes(name))) {
-          this.seed("OpportunityHistory", { ...base, SystemModstamp: at, OpportunityId: change.id, ...snapshot });
-        }
-      }
-    }
   }
 }
 

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { REP_ONE_USER_ID, REP_TWO_USER_ID } from "./index.ts";
+import { control, rejection, startSalesforce } from "./test-support.ts";
+
+describe("Salesforce emulator: SOQL", () => {
+  it("filters, orders, limits and counts", async () => {
+    let clock = Date.parse("2025-11-20T09:00:00Z");
+    const { conn } = await startSalesforce({ now: () => clock });
+    const leads = [
+      { LastName: "Ames", Company: "A", Status: "Open - Not Contacted", OwnerId: REP_ONE_USER_ID, LeadSource: "Web" },
+      { LastName: "Baker", Company: "B", Status: "Working - Contacted", OwnerId: REP_TWO_USER_ID, LeadSource: null },
+      { LastName: "Cole", Company: "C", Status: "Open - Not Contacted", OwnerId: REP_TWO_USER_ID, LeadSource: "Phone Inquiry" },
+    ];
+    for (const lead of leads) {
+      await conn.sobject("Lead").create(lead);
+      clock += 60 * 60 * 1000;
+    }
+    const names = async (soql: string) => (await conn.query<{ LastName: string }>(soql)).records.map((r) => r.LastName);
+
+    expect(await names("SELECT LastName FROM Lead WHERE Status = 'open - not contacted' ORDER BY LastName DESC")).toEqual(["Cole", "Ames"]);
+    expect(await names(`SELECT LastName FROM Lead WHERE OwnerId IN ('${REP_TWO_USER_ID}') AND LeadSource != null`)).toEqual(["Cole"]);
+    expect(await names("SELECT LastName FROM Lead WHERE LeadSource = null OR LastName LIKE 'am%' ORDER BY LastName")).toEqual(["Ames", "Baker"]);
+    expect(await names("SELECT LastName FROM Lead WHERE CreatedDate > 2025-11-20T09:30:00Z ORDER BY CreatedDate DESC LIMIT 1")).toEqual(["Cole"]);
+    expect(await names("SELECT LastName FROM Lead WHERE IsConverted = FALSE AND NOT (Status = 'Working - Contacted') ORDER BY LastName")).toEqual(["Ames", "Cole"]);
+    expect((await conn.query("SELECT COUNT() FROM Lead WHERE IsConverted = false")).totalSize).toBe(3);
+
+    const result = await conn.query("SELECT Id, Name, Owner.Name FROM Lead WHERE LastName = 'Ames'");
+    expect(result).toMatchObject({ totalSize: 1, done: true });
+    expect(result.records[0]).toEqual({
+      attributes: { type: "Lead", url: expect.stringMatching(/^\/services\/data\/v62\.0\/sobjects\/Lead\/00Q/) },
+      Id: expect.any(String), Name: "Ames",
+      Owner: { attributes: { type: "User", url: `/services/data/v62.0/sobjects/User/${REP_ONE_USER_ID}` }, Name: "Rep One" },
+    });
+  });
+
+  it("answers query errors as MALFORMED_QUERY, INVALID_FIELD and INVALID_TYPE", async () => {
+    const { conn } = await startSalesforce();
+    expect(await rejection(conn.query("SELECT Id FROM"))).toMatchObject({ errorCode: "MALFORMED_QUERY" });
+    expect(await rejection(conn.query("SELECT Id FROM Lead WHERE"))).toMatchObject({ errorCode: "MALFORMED_QUERY" });
+    expect(await rejection(conn.query("SELECT Shoe_Size__c FROM Lead"))).toMatchObject({ errorCode: "INVALID_FIELD" });
+    expect(await rejection(conn.query("SELECT Id FROM Lead WHERE CreatedDate > '2025-01-01'"))).toMatchObject({ errorCode: "INVALID_FIELD" });
+    expect(await rejection(conn.query("SELECT Id FROM Widget__c"))).toMatchObject({ errorCode: "INVALID_TYPE" });
+  });
+
+  it("derives OpportunityFieldHistory and OpportunityHistory from stage changes", async () => {
+    let clock = Date.parse("2025-11-22T10:00:00Z");
+    const { conn, emulator } = await startSalesforce({ now: () => clock });
+    const opp = await conn.sobject("Opportunity").create({ Name: "Big deal", StageName: "Prospecting", CloseDate: "2025-12-31", Amount: 5000 });
+    clock += 60_000;
+    // A rep moves the stage in the UI; then the integration moves it back.
+    const ui = await control(emulator.server.url, "PATCH", `/_emulator/ui/Opportunity/${opp.id}`, { StageName: "Negotiation/Review" });
+    expect(ui.status).toBe(200);
+    clock += 60_000;
+    await conn.sobject("Opportunity").update({ Id: opp.id!, StageName: "Prospecting" });
+
+    const history = await conn.query<Record<string, unknown>>(
+      `SELECT OldValue, NewValue, CreatedById, CreatedDate FROM OpportunityFieldHistory WHERE OpportunityId = '${opp.id}' AND Field = 'StageName' ORDER BY CreatedDate DESC`,
+    );
+    expect(history.records.map(({ attributes: _a, ...r }) => r)).toEqual([
+      { OldValue: "Negotiation/Review", NewValue: "Prospecting", CreatedById: emulator.integrationUserId, CreatedDate: "2025-11-22T10:02:00.000+0000" },
+      { OldValue: "Prospecting", NewValue: "Negotiation/Review", CreatedById: REP_ONE_USER_ID, CreatedDate: "2025-11-22T10:01:00.000+0000" },
+    ]);
+    const stages = await conn.query<{ StageName: string }>(
+      `SELECT StageName FROM OpportunityHistory WHERE OpportunityId = '${opp.id}' ORDER BY CreatedDate DESC LIMIT 2`,
+    );
+    expect(stages.records.map((r) => r.StageName)).toEqual(["Prospecting", "Negotiation/Review"]);
+    expect((await conn.query(`SELECT COUNT() FROM OpportunityFieldHistory WHERE Field = 'created'`)).totalSize).toBe(1);
+  });
+
+  it("pages through large results with nextRecordsUrl, and queryAll sees deleted rows", async () => {
+    const { conn } = await startSalesforce();
+    for (let i = 0; i < 3; i++) {
+      await conn.sobject("Task").create(Array.from({ length: 200 }, (_, j) => ({ Subject: `t${i * 200 + j}` })));
+    }
+    const first = await conn.query("SELECT Id FROM Task", { headers: { "Sforce-Query-Options": "batchSize=250" } });
+    expect(first).toMatchObject({ totalSize: 600, done: false, nextRecordsUrl: expect.stringMatching(/\/services\/data\/v62\.0\/query\/01g/) });
+    expect(first.records).toHaveLength(250);
+    const all = await conn.query("SELECT Id, Subject FROM Task ORDER BY Subject").run({ autoFetch: true, maxFetch: 1000, headers: { "Sforce-Query-Options": "batchSize=250" } });
+    expect(all.records).toHaveLength(600);
+
+    const some = all.records.slice(0, 5).map((r) => r.Id as string);
+    await conn.sobject("Task").destroy(some);
+    expect((await conn.query("SELECT COUNT() FROM Task")).totalSize).toBe(595);
+    const withDeleted = await conn.query("SELECT Id FROM Task WHERE IsDeleted = true", { scanAll: true });
+    expect(withDeleted.records.map((r) => r.Id).sort()).toEqual([...some].sort());
+  });
+});

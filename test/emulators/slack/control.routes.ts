@@ -1,0 +1,24 @@
+import type { EmulatorServer, Handler } from "../shared/server.ts";
+import type { SlackStore } from "./store.ts";
+
+/** /_emulator/… routes: what the bot posted, what was sent to response URLs, and minting those URLs. */
+export function registerControlRoutes(server: EmulatorServer, store: SlackStore): void {
+  const control = (method: string, pattern: string, handler: Handler) => server.route({ method, pattern, handler, control: true });
+
+  control("GET", "/_emulator/messages", (req) => {
+    const channel = req.query.get("channel");
+    return { status: 200, body: channel ? store.messages.filter((m) => m.channel === channel) : store.messages };
+  });
+
+  control("GET", "/_emulator/responses", () => ({ status: 200, body: store.responses }));
+
+  control("GET", "/_emulator/channels", () => ({ status: 200, body: [...store.channels.values()] }));
+
+  // Stands in for Slack when a test builds a block_actions payload: its response_url comes from here.
+  control("POST", "/_emulator/response_urls", (req) => {
+    const body = (req.body ?? {}) as { channel?: string; message_ts?: string };
+    const channel = body.channel ? store.resolveChannel(body.channel)?.id ?? body.channel : undefined;
+    const url = store.mintResponseUrl(channel, body.message_ts);
+    return { status: 201, body: { response_url: `${server.url}/response_url/${url.id}`, expires_at: url.expiresAt } };
+  });
+}

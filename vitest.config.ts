@@ -1,28 +1,41 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
+  const emulators = await startEmulators({ unref: true });
+  const emulatorBindings = {
+    HUBSPOT_API_BASE: emulators.urls.hubspot,
+    SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
+    SLACK_API_BASE: emulators.urls.slack,
+  };
   return {
     test: {
       projects: [
         {
-          // Everything about the Worker runs inside workerd, with real D1 and Durable Objects.
+          // Everything about the Worker runs inside workerd, with real D1, Durable Objects and Queues.
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              // Explicit values, so a developer's .dev.vars never changes what the tests see.
               miniflare: {
-                bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: migrations },
-                // Deliver queued events at once instead of waiting to fill a batch.
-                queueConsumers: { "lead-follow-up-record-events": { maxBatchTimeout: 0, maxRetries: 10 } },
+                // Explicit values, so a developer's .dev.vars never changes what the tests see.
+                bindings: { ...TEST_BINDINGS, ...emulatorBindings, TEST_MIGRATIONS: migrations },
+                // Deliver queued messages at once instead of waiting to fill a batch.
+                queueConsumers: {
+                  "lead-follow-up-record-events": { maxBatchTimeout: 0, maxRetries: 10 },
+                  "lead-follow-up-effects": { maxBatchTimeout: 0, maxRetries: 100 },
+                },
               },
             }),
           ],
           test: {
             name: "worker",
+            // The emulators are shared and fault injection is global: one file at a time.
+            fileParallelism: false,
             setupFiles: ["./test/support/apply-migrations.ts"],
             include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           },

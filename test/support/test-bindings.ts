@@ -11,4 +11,11 @@ export const TEST_BINDINGS = {
   PUBLIC_BASE_URL: "",
   ENABLE_BENCH_ROUTES: "true",
   PAUSE_RECORD_DELIVERY: "false",
+  HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+  SALESFORCE_ACCESS_TOKEN: "salesforce-dev-token",
+  SLACK_BOT_TOKEN: "xoxb-dev-token",
+  HUBSPOT_RATE_LIMIT: "100/10s",
+  SALESFORCE_RATE_LIMIT: "25/1s",
+  SLACK_RATE_LIMIT: "20/20s",
+  EFFECT_MAX_ATTEMPTS: "4",
 } as const;

@@ -24,10 +24,10 @@ export default defineConfig(async () => {
               miniflare: {
                 // Explicit values, so a developer's .dev.vars never changes what the tests see.
                 bindings: { ...TEST_BINDINGS, ...emulatorBindings, TEST_MIGRATIONS: migrations },
-                // Deliver queued messages at once instead of waiting to fill a batch.
+                // Record events go at once; effects wait up to 1 s to fill a batch, as in production.
                 queueConsumers: {
-                  "lead-follow-up-record-events": { maxBatchTimeout: 0, maxRetries: 10 },
-                  "lead-follow-up-effects": { maxBatchTimeout: 0, maxRetries: 100 },
+                  "lead-follow-up-record-events": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 10 },
+                  "lead-follow-up-effects": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
                 },
               },
             }),

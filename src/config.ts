@@ -44,6 +44,7 @@ const ConfigSchema = z.object({
   SALESFORCE_RATE_LIMIT: quota("25/1s"),
   SLACK_RATE_LIMIT: quota("20/20s"),
   EFFECT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  EFFECT_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   ENABLE_BENCH_ROUTES: flag,
   PAUSE_RECORD_DELIVERY: flag,
 });

@@ -1,4 +1,5 @@
 import { Client } from "@hubspot/api-client";
+import { withRuntimeFetch } from "../platform/hubspot-transport";
 import type { Failure } from "../outbox/retry-policy";
 import { parseRetryAfter } from "../outbox/retry-policy";
 import {
@@ -52,7 +53,9 @@ const isConflict = (failure: Failure) => failure.kind === "permanent" && /HubSpo
 export class HubSpotCrm implements CrmPort {
   readonly crm = "hubspot" as const;
   readonly maxBatch = MAX_BATCH;
-  private readonly client: Client;
+  private readonly tasks: Client["crm"]["objects"]["tasks"]["batchApi"];
+  private readonly objects: Client["crm"]["objects"]["batchApi"];
+  private readonly objectReads: Client["crm"]["objects"]["basicApi"];
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void>;
@@ -60,57 +63,58 @@ export class HubSpotCrm implements CrmPort {
   constructor(options: HubSpotCrmOptions) {
     this.beforeCall = options.beforeCall ?? (async () => {});
     // No SDK retries or limiter: the outbox owns retries (it honours Retry-After) and pacing.
-    this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath });
+    const client = new Client({ accessToken: options.accessToken, basePath: options.basePath });
+    this.tasks = withRuntimeFetch(client.crm.objects.tasks.batchApi);
+    this.objects = withRuntimeFetch(client.crm.objects.batchApi);
+    this.objectReads = withRuntimeFetch(client.crm.objects.basicApi);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? Date.now;
   }
 
   /**
    * Creates tasks with their associations in one call per batch. The key property is unique in
-   * HubSpot, so a task an earlier attempt created (its answer lost) makes the batch fail with
-   * 409: then the existing tasks are looked up by key and only the missing ones are created.
+   * HubSpot, so a task that an earlier attempt created (its answer lost) is refused as a
+   * conflict instead of duplicated; whatever the create call did not return is then looked up
+   * by key, and only what is truly missing counts as failed.
    */
   async createTasks(writes: TaskWrite[]): Promise<Outcome[]> {
     const outcomes = new Map<string, Outcome>();
-    const created = await this.createBatch(writes, outcomes);
-    if (!created.ok && isConflict(created.failure)) {
-      const found = await this.call("read tasks by key", () => this.client.crm.objects.tasks.batchApi.read({
+    const created = await this.call("create tasks", () => this.tasks.create({ inputs: writes.map(taskInput) }));
+    if (!created.ok && !isConflict(created.failure)) {
+      if (created.failure.kind === "permanent" && writes.length > 1) {
+        // HubSpot may reject a whole batch for one bad input: halve until the bad ones are alone.
+        const half = Math.ceil(writes.length / 2);
+        return [...(await this.createTasks(writes.slice(0, half))), ...(await this.createTasks(writes.slice(half)))];
+      }
+      return writes.map(() => created);
+    }
+    const perInputErrors = created.ok ? errorsOf(created.value) : [];
+    if (created.ok) this.collect(created.value.results, outcomes);
+
+    const unresolved = writes.filter((w) => !outcomes.has(w.key));
+    if (unresolved.length > 0) {
+      const found = await this.call("read tasks by key", () => this.tasks.read({
         idProperty: HUBSPOT_TASK_KEY_PROPERTY,
-        inputs: writes.map((w) => ({ id: w.key })),
+        inputs: unresolved.map((w) => ({ id: w.key })),
         properties: [HUBSPOT_TASK_KEY_PROPERTY],
         propertiesWithHistory: [],
       }));
-      if (!found.ok) return writes.map(() => found);
-      for (const task of found.value.results) {
-        const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
-        if (key) outcomes.set(key, { ok: true, externalId: task.id });
-      }
-      const missing = writes.filter((w) => !outcomes.has(w.key));
-      if (missing.length > 0) await this.createBatch(missing, outcomes);
+      if (!found.ok) return writes.map((w) => outcomes.get(w.key) ?? found);
+      this.collect(found.value.results, outcomes);
     }
-    return writes.map((w) => outcomes.get(w.key) ?? { ok: false, failure: { kind: "transient", message: "HubSpot did not return the task" } });
+    // Still missing: the create refused them. Validation errors are final; anything else is retried.
+    const validationOnly = perInputErrors.length > 0 && perInputErrors.every((e) => e.category === "VALIDATION_ERROR");
+    const reason = perInputErrors.map((e) => e.message).join("; ") || "HubSpot did not create the task";
+    return writes.map((w) => outcomes.get(w.key) ?? {
+      ok: false, failure: { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
+    });
   }
 
-  private async createBatch(writes: TaskWrite[], outcomes: Map<string, Outcome>): Promise<{ ok: true } | { ok: false; failure: Failure }> {
-    const created = await this.call("create tasks", () => this.client.crm.objects.tasks.batchApi.create({
-      inputs: writes.map((w) => taskInput(w)),
-    }));
-    if (created.ok) {
-      for (const task of created.value.results) {
-        const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
-        if (key) outcomes.set(key, { ok: true, externalId: task.id });
-      }
-      return { ok: true };
+  private collect(results: { id: string; properties: Record<string, string | null> }[], outcomes: Map<string, Outcome>) {
+    for (const task of results) {
+      const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
+      if (key) outcomes.set(key, { ok: true, externalId: task.id });
     }
-    if (created.failure.kind === "permanent" && !isConflict(created.failure) && writes.length > 1) {
-      // HubSpot rejects a whole batch for one bad input: halve until the bad ones are alone.
-      const half = Math.ceil(writes.length / 2);
-      await this.createBatch(writes.slice(0, half), outcomes);
-      await this.createBatch(writes.slice(half), outcomes);
-      return { ok: true };
-    }
-    for (const w of writes) if (!outcomes.has(w.key)) outcomes.set(w.key, created);
-    return created;
   }
 
   async updateRecords(updates: RecordUpdate[]): Promise<Outcome[]> {
@@ -124,7 +128,7 @@ export class HubSpotCrm implements CrmPort {
         const u = updates[i]!;
         merged.set(u.objectId, { ...merged.get(u.objectId), ...hubspotValues(u.properties) });
       }
-      const result = await this.call(`update ${objectPath(objectType)}`, () => this.client.crm.objects.batchApi.update(objectPath(objectType), {
+      const result = await this.call(`update ${objectPath(objectType)}`, () => this.objects.update(objectPath(objectType), {
         inputs: [...merged].map(([id, properties]) => ({ id, properties })),
       }));
       for (const i of indexes) outcomes[i] = result.ok ? { ok: true, externalId: updates[i]!.objectId } : result;
@@ -133,7 +137,7 @@ export class HubSpotCrm implements CrmPort {
   }
 
   async getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null> {
-    const result = await this.call(`read ${objectType}`, () => this.client.crm.objects.basicApi.getById(objectPath(objectType), objectId, properties));
+    const result = await this.call(`read ${objectType}`, () => this.objectReads.getById(objectPath(objectType), objectId, properties));
     if (result.ok) return { id: result.value.id, properties: result.value.properties };
     if (/HubSpot 404/.test(result.failure.message)) return null;
     throw new Error(result.failure.message);
@@ -149,12 +153,19 @@ export class HubSpotCrm implements CrmPort {
   }
 }
 
+/** Per-input errors of a 207 Multi-Status batch answer. */
+function errorsOf(response: object): { category?: string; message: string }[] {
+  const errors = (response as { errors?: { category?: string; message?: string }[] }).errors ?? [];
+  return errors.map((e) => ({ category: e.category, message: e.message ?? "error" }));
+}
+
 /** HubSpot stores "" for an empty property; null is not accepted in inputs. */
 function hubspotValues(properties: Record<string, string | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v ?? ""]));
 }
 
 function taskInput({ key, task }: TaskWrite) {
+  // objectWriteTraceId ties per-input errors back to the input where HubSpot reports it.
   const associationTypeId = TASK_ASSOCIATION[task.objectType];
   return {
     properties: {
@@ -168,6 +179,7 @@ function taskInput({ key, task }: TaskWrite) {
       hs_task_type: task.channel === "LINKEDIN" ? "TODO" : task.channel,
       hubspot_owner_id: task.ownerId,
     },
+    objectWriteTraceId: key,
     associations: associationTypeId
       ? [{ to: { id: task.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId }] }]
       : [],

@@ -3,8 +3,8 @@ import { drizzle } from "drizzle-orm/d1";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
 
-/** D1 binds at most 100 parameters per statement; an effect row binds 9. */
-const ROWS_PER_INSERT = 10;
+/** D1 binds at most 100 parameters per statement; an effect row binds 11. */
+const ROWS_PER_INSERT = 9;
 const IDS_PER_STATEMENT = 90;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

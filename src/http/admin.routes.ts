@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
+import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../crm/crm-setup";
 import { adminEffectsRoutes } from "./admin-effects.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
@@ -19,5 +20,16 @@ export const adminRoutes = new Hono<AppEnv>()
     const snapshot = await c.env.LEAD.getByName(key.data).snapshot();
     if (!snapshot) throw new HttpError(404, "not_found", `no events recorded for ${key.data}`);
     return c.json({ key: key.data, ...snapshot });
+  })
+  /** Creates (HubSpot) or checks (Salesforce) the CRM fields that make task writes idempotent. */
+  .post("/crm/setup", async (c) => {
+    const config = c.var.config;
+    const hubspot = config.HUBSPOT_ACCESS_TOKEN
+      ? await ensureHubSpotTaskKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
+      : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
+    const salesforce = config.SALESFORCE_ACCESS_TOKEN && config.SALESFORCE_INSTANCE_URL
+      ? await checkSalesforceTaskKey(config.SALESFORCE_ACCESS_TOKEN, config.SALESFORCE_INSTANCE_URL)
+      : { ok: false, action: "skipped", detail: "set SALESFORCE_ACCESS_TOKEN and SALESFORCE_INSTANCE_URL" };
+    return c.json({ hubspot, salesforce });
   })
   .route("/effects", adminEffectsRoutes);

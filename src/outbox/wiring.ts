@@ -52,7 +52,7 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
 export function consumerDeps(env: Env, config: Config): ConsumerDeps {
   return {
     executors: executorsFromConfig(env, config),
-    policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS },
+    policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS, baseDelayMs: config.EFFECT_RETRY_BASE_MS },
     random: Math.random,
     now: () => new Date(),
     pauseTarget: (target, until) => env.RATE_LIMITER.getByName(target).pauseUntil(until),

@@ -1,0 +1,159 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EffectRequest } from "../../src/domain/effects";
+import { enqueueEffects } from "../../src/outbox/effect-queue";
+import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
+import { adminGet, call, eventually } from "../support/requests";
+import { TEST_BINDINGS } from "../support/test-bindings";
+
+const admin = (path: string, init: RequestInit = {}) =>
+  call(path, { ...init, headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } });
+
+let contactId = "";
+let serial = 0;
+
+function task(n: number, overrides: Partial<EffectRequest> = {}): EffectRequest {
+  return {
+    idempotencyKey: `test:${++serial}:${n}`,
+    leadKey: `hubspot:62515:contact:${contactId}`,
+    rule: "test",
+    effect: {
+      type: "createTask", crm: "hubspot", accountId: "62515", objectType: "contact", objectId: contactId,
+      ownerId: "84213371", subject: `Call ${n}`, body: "Ring them", dueAt: "2026-11-24T14:00:00.000Z", priority: "HIGH", channel: "CALL",
+    },
+    ...overrides,
+  };
+}
+
+async function effectsOf(ids: string[]) {
+  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids).all();
+  return rows.results as { id: string; status: string; attempts: number; last_error: string | null; external_id: string | null }[];
+}
+
+const settled = (ids: string[]) => eventually(async () => {
+  const rows = await effectsOf(ids);
+  if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
+  return rows;
+}, 50_000);
+
+const createCalls = async () => (await hubspotEmulator.calls()).filter((c: any) => c.path === "/crm/v3/objects/tasks/batch/create");
+const tasksWithKeys = async (ids: string[]) => (await hubspotEmulator.objects("tasks")).filter((t: any) => ids.includes(t.properties.lead_follow_up_key));
+
+beforeAll(async () => {
+  const setup = await (await admin("/admin/crm/setup", { method: "POST" })).json() as any;
+  expect(setup.hubspot).toMatchObject({ ok: true });
+  contactId = (await hubspotEmulator.uiCreate("contacts", { email: `outbox-${Date.now()}@example.com`, firstname: "Ada" })).id;
+});
+
+beforeEach(async () => {
+  await hubspotEmulator.faults({});
+  await hubspotEmulator.clearCalls();
+});
+
+describe("the outbox against the HubSpot emulator", () => {
+  it("creates tasks in one batch call, associated with the record", async () => {
+    const ids = await enqueueEffects(env, Array.from({ length: 30 }, (_, i) => task(i)), new Date());
+    const rows = await settled(ids);
+    expect(rows.every((r) => r.status === "done" && r.external_id)).toBe(true);
+    const tasks = await tasksWithKeys(ids);
+    expect(tasks).toHaveLength(30);
+    expect(tasks[0]).toMatchObject({ properties: { hs_task_priority: "HIGH", hs_task_type: "CALL", hubspot_owner_id: "84213371" } });
+    expect((await createCalls()).map((c: any) => c.batchSize)).toEqual([30]);
+  });
+
+  it("ignores a repeated idempotency key", async () => {
+    const request = task(1);
+    const first = await enqueueEffects(env, [request], new Date());
+    const second = await enqueueEffects(env, [request], new Date());
+    expect(first).toHaveLength(1);
+    expect(second).toEqual([]);
+    await settled(first);
+    expect(await tasksWithKeys(first)).toHaveLength(1);
+  });
+
+  it("creates each task once when the first answer is lost", { timeout: 60_000 }, async () => {
+    await hubspotEmulator.faults({ rateLostResponse: 1 });
+    const ids = await enqueueEffects(env, Array.from({ length: 20 }, (_, i) => task(i)), new Date());
+    // The emulator created the tasks but dropped the connection: we cannot know they exist.
+    await eventually(async () => expect((await createCalls()).some((c: any) => c.fault === "lost-response")).toBe(true));
+    await hubspotEmulator.faults({});
+    const rows = await settled(ids);
+    expect(rows.filter((r) => r.status !== "done")).toEqual([]);
+    expect(await tasksWithKeys(ids)).toHaveLength(20);
+    expect(new Set(rows.map((r) => r.external_id)).size).toBe(20);
+  });
+
+  it("waits out a 429's Retry-After before calling again", { timeout: 60_000 }, async () => {
+    await hubspotEmulator.faults({ rate429: 1 });
+    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    await eventually(async () => expect((await createCalls()).some((c: any) => c.status === 429)).toBe(true));
+    await hubspotEmulator.faults({});
+    const rows = await settled(ids);
+    expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
+    const [limited, retried] = await createCalls();
+    expect(limited.status).toBe(429);
+    expect(retried.at - limited.at).toBeGreaterThanOrEqual(1_000); // the emulator says Retry-After: 1
+  });
+
+  it("retries 5xx and timeouts until the call goes through", { timeout: 60_000 }, async () => {
+    await hubspotEmulator.faults({ rate5xx: 0.5, rateTimeout: 0.3, timeoutMs: 200, seed: 5 });
+    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    await eventually(async () => expect((await createCalls()).length).toBeGreaterThanOrEqual(2), 30_000);
+    await hubspotEmulator.faults({});
+    const rows = await settled(ids);
+    expect(rows.every((r) => r.status === "done")).toBe(true);
+    expect(await tasksWithKeys(ids)).toHaveLength(5);
+  });
+
+  it("makes an effect dead after the configured attempts, and an admin can retry it", { timeout: 60_000 }, async () => {
+    await hubspotEmulator.faults({ rate5xx: 1 });
+    const [id] = await enqueueEffects(env, [task(1)], new Date());
+    const [row] = await settled([id!]);
+    expect(row).toMatchObject({ status: "dead", attempts: Number(TEST_BINDINGS.EFFECT_MAX_ATTEMPTS) });
+    expect(row!.last_error).toMatch(/gave up after 5 attempts: HubSpot 5\d\d/);
+
+    const listed = await (await adminGet("/admin/effects?status=dead")).json() as any;
+    expect(listed.effects.map((e: any) => e.id)).toContain(id);
+
+    await hubspotEmulator.faults({});
+    const retried = await admin(`/admin/effects/${id}/retry`, { method: "POST" });
+    expect(retried.status).toBe(202);
+    const [after] = await settled([id!]);
+    expect(after).toMatchObject({ status: "done" });
+    expect((await admin(`/admin/effects/${id}/retry`, { method: "POST" })).status).toBe(409);
+  });
+
+  it("does not retry a validation error", async () => {
+    const bad = task(1);
+    (bad.effect as any).ownerId = "999999999";
+    const [id] = await enqueueEffects(env, [bad], new Date());
+    const [row] = await settled([id!]);
+    expect(row).toMatchObject({ status: "dead", attempts: 1 });
+    expect(row!.last_error).toMatch(/HubSpot 400/);
+    expect(row!.last_error).not.toContain(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN);
+  });
+});
+
+describe("Salesforce and Slack effects", () => {
+  it("upserts Salesforce tasks by the external id and posts Slack messages", async () => {
+    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Doe", Company: "Example" });
+    const requests: EffectRequest[] = [
+      {
+        idempotencyKey: `sf:${Date.now()}`, leadKey: `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:lead:${lead.id}`, rule: "test",
+        effect: { type: "createTask", crm: "salesforce", accountId: TEST_BINDINGS.SALESFORCE_ORG_ID, objectType: "lead", objectId: lead.id,
+          ownerId: "0055g00000IntegAAA", subject: "Call Jane", body: "", dueAt: "2026-11-24T14:00:00.000Z", priority: "MEDIUM", channel: "CALL" },
+      },
+      {
+        idempotencyKey: `slack:${Date.now()}`, leadKey: "slack-test", rule: "test",
+        effect: { type: "postSlackMessage", channel: "U05REPONE01", text: "A lead needs you", blocks: [{ type: "section", text: { type: "mrkdwn", text: "*A lead* needs you" } }] },
+      },
+    ];
+    const ids = await enqueueEffects(env, requests, new Date());
+    const rows = await settled(ids);
+    expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
+    const tasks = (await salesforceEmulator.records("Task")).filter((t: any) => t.WhoId === lead.id);
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ Priority: "Normal", Subject: "Call Jane", Status: "Not Started" });
+    expect((await slackEmulator.messages()).some((m: any) => m.text === "A lead needs you")).toBe(true);
+  });
+});

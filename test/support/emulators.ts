@@ -1,0 +1,33 @@
+import { env } from "cloudflare:workers";
+
+/** Control endpoints of the emulators the Worker under test talks to (see vitest.config.ts). */
+async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await fetch(base + path, {
+    method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" },
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : response.json();
+}
+
+export const hubspotEmulator = {
+  objects: (type: string) => control(env.HUBSPOT_API_BASE, "GET", `/_emulator/objects/${type}`),
+  calls: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/calls"),
+  clearCalls: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/calls"),
+  faults: (plan: object) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/faults", plan),
+  uiCreate: (type: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "POST", `/_emulator/ui/${type}`, { properties }),
+  uiUpdate: (type: string, id: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
+  webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
+};
+
+export const salesforceEmulator = {
+  records: (sobject: string) => control(env.SALESFORCE_INSTANCE_URL, "GET", `/_emulator/records/${sobject}`),
+  calls: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/calls"),
+  faults: (plan: object) => control(env.SALESFORCE_INSTANCE_URL, "PUT", "/_emulator/faults", plan),
+  uiCreate: (sobject: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "POST", `/_emulator/ui/${sobject}`, fields),
+  webhooks: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/webhooks"),
+};
+
+export const slackEmulator = {
+  messages: () => control(env.SLACK_API_BASE, "GET", "/_emulator/messages"),
+  faults: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/faults", plan),
+};

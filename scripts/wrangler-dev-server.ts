@@ -12,6 +12,9 @@ export interface DevServer {
 
 /** Starts `wrangler dev` on its own port and a fresh local state directory (D1 migrated). */
 export async function startWranglerDev(root: string, port: number, vars: Record<string, string> = {}): Promise<DevServer> {
+  if (await answers(`http://127.0.0.1:${port}/health`)) {
+    throw new Error(`port ${port} is taken by another server (a leftover wrangler dev?); stop it first`);
+  }
   const persistTo = mkdtempSync(join(tmpdir(), "lead-follow-up-"));
   const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     cwd: root, env: wranglerEnv, encoding: "utf8",
@@ -19,19 +22,34 @@ export async function startWranglerDev(root: string, port: number, vars: Record<
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child: ChildProcess = spawn(
-    "npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", "warn", ...varArgs],
-    { cwd: root, env: wranglerEnv, stdio: ["ignore", "ignore", "inherit"], detached: true },
+    "npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", process.env.WRANGLER_LOG_LEVEL ?? "warn", ...varArgs],
+    { cwd: root, env: wranglerEnv, stdio: ["ignore", process.env.WRANGLER_LOG_LEVEL ? "inherit" : "ignore", "inherit"], detached: true },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
+  const stop = () => {
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      process.kill(-child.pid!, "SIGTERM");
     } catch {
-      // not listening yet
+      // already gone
     }
-    if (Date.now() > deadline) throw new Error("wrangler dev did not start within 60 s");
+  };
+  // However the benchmark ends, it must not leave a server holding the port.
+  process.once("exit", stop);
+  while (!(await answers(`${url}/health`))) {
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error("wrangler dev did not start within 60 s");
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, persistTo, stop: () => process.kill(-child.pid!, "SIGTERM") };
+  return { url, persistTo, stop };
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
 }

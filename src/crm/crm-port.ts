@@ -43,6 +43,16 @@ export const SALESFORCE_TASK_KEY_FIELD = "Idempotency_Key__c";
 
 export class TimeoutError extends Error {}
 
+/**
+ * The rate limiter's next slot is too far off to wait for inside a queue consumer: the call is
+ * not made, and the effect is retried when the slot comes.
+ */
+export class SlotTooFarAway extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limit: next call slot in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {

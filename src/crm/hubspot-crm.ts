@@ -3,8 +3,8 @@ import { withRuntimeFetch } from "../platform/hubspot-transport";
 import type { Failure } from "../outbox/retry-policy";
 import { parseRetryAfter } from "../outbox/retry-policy";
 import {
-  type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type Outcome, type RecordUpdate, redact, type TaskWrite,
-  TimeoutError, withTimeout,
+  type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type Outcome, type RecordUpdate, redact, SlotTooFarAway,
+  type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -36,6 +36,7 @@ interface ApiError {
 /** Maps what the SDK throws to the outbox's failure classes. */
 export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
+  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs };
   const e = error as ApiError;
   const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
   const message = redact(`HubSpot ${e.code ?? "network error"}: ${body.message ?? e.message ?? String(error)}`);
@@ -128,10 +129,35 @@ export class HubSpotCrm implements CrmPort {
         const u = updates[i]!;
         merged.set(u.objectId, { ...merged.get(u.objectId), ...hubspotValues(u.properties) });
       }
-      const result = await this.call(`update ${objectPath(objectType)}`, () => this.objects.update(objectPath(objectType), {
-        inputs: [...merged].map(([id, properties]) => ({ id, properties })),
-      }));
-      for (const i of indexes) outcomes[i] = result.ok ? { ok: true, externalId: updates[i]!.objectId } : result;
+      const byRecord = await this.updateBatch(objectPath(objectType), [...merged]);
+      for (const i of indexes) outcomes[i] = byRecord.get(updates[i]!.objectId)!;
+    }
+    return outcomes;
+  }
+
+  /** Updates records; a 207 names the records that failed, a 400 for the batch is bisected. */
+  private async updateBatch(path: string, inputs: [string, Record<string, string>][]): Promise<Map<string, Outcome>> {
+    const outcomes = new Map<string, Outcome>();
+    const result = await this.call(`update ${path}`, () => this.objects.update(path, {
+      inputs: inputs.map(([id, properties]) => ({ id, properties })),
+    }));
+    if (!result.ok) {
+      if (result.failure.kind === "permanent" && inputs.length > 1) {
+        const half = Math.ceil(inputs.length / 2);
+        for (const part of [inputs.slice(0, half), inputs.slice(half)]) {
+          for (const [id, outcome] of await this.updateBatch(path, part)) outcomes.set(id, outcome);
+        }
+        return outcomes;
+      }
+      for (const [id] of inputs) outcomes.set(id, result);
+      return outcomes;
+    }
+    for (const record of result.value.results) outcomes.set(record.id, { ok: true, externalId: record.id });
+    const errors = errorsOf(result.value);
+    const final = errors.every((e) => e.category === "VALIDATION_ERROR" || e.category === "OBJECT_NOT_FOUND");
+    const reason = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ") || "record not updated"}`);
+    for (const [id] of inputs) {
+      if (!outcomes.has(id)) outcomes.set(id, { ok: false, failure: { kind: final ? "permanent" : "transient", message: reason } });
     }
     return outcomes;
   }
@@ -144,8 +170,8 @@ export class HubSpotCrm implements CrmPort {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> {
-    await this.beforeCall();
     try {
+      await this.beforeCall();
       return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `HubSpot ${what}`) };
     } catch (error) {
       return { ok: false, failure: classifyHubSpotError(error, this.now()) };
@@ -171,7 +197,7 @@ function taskInput({ key, task }: TaskWrite) {
     properties: {
       [HUBSPOT_TASK_KEY_PROPERTY]: key,
       hs_timestamp: task.dueAt,
-      hs_task_subject: task.subject,
+      hs_task_subject: task.channel === "LINKEDIN" ? `LinkedIn: ${task.subject}` : task.subject,
       hs_task_body: task.body,
       hs_task_status: "NOT_STARTED",
       hs_task_priority: task.priority,

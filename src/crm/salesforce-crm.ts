@@ -1,8 +1,8 @@
 import { Connection } from "jsforce";
 import type { Failure } from "../outbox/retry-policy";
 import {
-  type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, type TaskWrite,
-  TimeoutError, withTimeout,
+  type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
+  type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
 
 /** sObject Collections take at most 200 records per call. */
@@ -31,6 +31,7 @@ export interface SalesforceCrmOptions {
 
 export function classifySalesforceError(error: unknown): Failure {
   if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
+  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs };
   const e = error as { errorCode?: string; name?: string; message?: string };
   const code = e.errorCode ?? "";
   const message = redact(`Salesforce ${code || "network error"}: ${e.message ?? String(error)}`);
@@ -103,8 +104,8 @@ export class SalesforceCrm implements CrmPort {
   }
 
   async getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null> {
-    await this.beforeCall();
     try {
+      await this.beforeCall();
       const record = await withTimeout(
         this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
         this.timeoutMs, `Salesforce read ${objectType}`,
@@ -122,8 +123,8 @@ export class SalesforceCrm implements CrmPort {
   }
 
   private async save(what: string, call: () => Promise<SaveResult[]>, count: number): Promise<Outcome[]> {
-    await this.beforeCall();
     try {
+      await this.beforeCall();
       const results = await withTimeout(call(), this.timeoutMs, `Salesforce ${what}`);
       return Array.from({ length: count }, (_, i) => outcomeOf(results[i]));
     } catch (error) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
@@ -73,6 +73,14 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
   if (filter.leadKey) conditions.push(eq(effects.leadKey, filter.leadKey));
   return drizzle(db).select().from(effects).where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(effects.createdAt)).limit(filter.limit);
+}
+
+/** Effects per status, for dashboards and the benchmark. */
+export async function countEffectsByStatus(db: D1Database): Promise<Record<EffectStatus, number>> {
+  const rows = await drizzle(db).select({ status: effects.status, n: count() }).from(effects).groupBy(effects.status);
+  const counts: Record<EffectStatus, number> = { pending: 0, retrying: 0, done: 0, dead: 0 };
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
 }
 
 /** Gives a dead effect a fresh set of attempts; returns false unless it was dead. */

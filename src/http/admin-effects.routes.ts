@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { listEffects, loadEffects, reviveDeadEffect } from "../db/effects";
+import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import { EffectRequest } from "../domain/effects";
 import { enqueueEffects, sendEffectMessages } from "../outbox/effect-queue";
@@ -28,6 +28,7 @@ export const adminEffectsRoutes = new Hono<AppEnv>()
     const rows = await listEffects(c.env.DB, { status: query.data.status, leadKey: query.data.lead, limit: query.data.limit });
     return c.json({ effects: rows.map(present) });
   })
+  .get("/summary", async (c) => c.json({ byStatus: await countEffectsByStatus(c.env.DB) }))
   /** Queues effects by hand (operators, load tests); known idempotency keys are ignored. */
   .post("/", async (c) => {
     requireContentType(c.req.raw, ["application/json"]);

@@ -83,6 +83,10 @@ async function settle(
   messages: Map<string, Message<EffectMessage>>,
 ): Promise<void> {
   const now = deps.now();
+  // One jitter draw per call: effects that failed together are retried together, so they are
+  // batched together again instead of scattering into many small calls that eat the quota.
+  const draw = deps.random();
+  const sharedRandom = () => draw;
   const updates: EffectUpdate[] = [];
   const acks: (() => void)[] = [];
   let pauseUntil = 0;
@@ -97,7 +101,7 @@ async function settle(
     }
     const { failure } = outcome;
     if (failure.kind === "rateLimited" && failure.retryAfterMs) pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
-    const verdict = nextStep(attempts, failure, deps.policy, deps.random);
+    const verdict = nextStep(attempts, failure, deps.policy, sharedRandom);
     if (verdict.retry) {
       updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });
       acks.push(() => message.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));

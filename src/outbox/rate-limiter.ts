@@ -10,7 +10,10 @@ export function parseQuota(text: string): Quota {
   const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/.exec(text);
   if (!match) throw new Error(`quota "${text}" is not like "100/10s"`);
   const unit = { ms: 1, s: 1_000, m: 60_000 }[match[3] as "ms" | "s" | "m"];
-  return { max: Number(match[1]), windowMs: Number(match[2]) * unit };
+  const quota = { max: Number(match[1]), windowMs: Number(match[2]) * unit };
+  // A zero count would make nextSlot answer NaN, which the pacer reads as "no wait": no limit at all.
+  if (quota.max < 1 || quota.windowMs <= 0) throw new Error(`quota "${text}" is not like "100/10s": both numbers must be positive`);
+  return quota;
 }
 
 /**

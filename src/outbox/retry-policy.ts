@@ -23,7 +23,8 @@ export function retryDelayMs(attempt: number, failure: Failure, policy: RetryPol
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.floor(random() * ceiling);
   const floor = "retryAfterMs" in failure && failure.retryAfterMs !== undefined ? failure.retryAfterMs : 0;
-  return Math.min(policy.maxDelayMs, Math.max(jittered, floor));
+  // The server's Retry-After wins over our cap: calling sooner would only be refused again.
+  return Math.max(jittered, floor);
 }
 
 export type Verdict = { retry: true; delayMs: number } | { retry: false; reason: "permanent" | "exhausted" };
@@ -39,6 +40,8 @@ export function nextStep(attempt: number, failure: Failure, policy: RetryPolicy,
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
+  // Only an HTTP date (it names a weekday and month); Date.parse reads "-5" as a year.
+  if (!/^[A-Za-z]{3,9},? /.test(value.trim())) return undefined;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import type { CrmPort } from "../crm/crm-port";
+import { type CrmPort, SlotTooFarAway } from "../crm/crm-port";
 import { HubSpotCrm } from "../crm/hubspot-crm";
 import { SalesforceCrm } from "../crm/salesforce-crm";
 import { SlackNotifier } from "../slack/slack-notifier";
@@ -10,11 +10,15 @@ import { DEFAULT_RETRY_POLICY } from "./retry-policy";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Longer waits give the consumer back to the queue: the effect is retried when the slot comes. */
+const MAX_INLINE_WAIT_MS = 20_000;
+
 /** Waits for a slot from the target's RateLimiter object before each API call. */
 export function pacer(env: Env, target: string, quota: Quota): () => Promise<void> {
   return async () => {
     const slot = await env.RATE_LIMITER.getByName(target).reserve(quota);
     const wait = slot - Date.now();
+    if (wait > MAX_INLINE_WAIT_MS) throw new SlotTooFarAway(wait);
     if (wait > 0) await sleep(wait);
   };
 }

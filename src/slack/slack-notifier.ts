@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Outcome } from "../crm/crm-port";
-import { redact, TimeoutError, withTimeout } from "../crm/crm-port";
+import { redact, SlotTooFarAway, TimeoutError, withTimeout } from "../crm/crm-port";
 import type { EffectOf } from "../domain/effects";
 import { parseRetryAfter } from "../outbox/retry-policy";
 
@@ -31,14 +31,15 @@ export class SlackNotifier {
   async post(message: EffectOf<"postSlackMessage">): Promise<Outcome> {
     const now = this.options.now ?? Date.now;
     let response: Response;
-    await this.options.beforeCall?.();
     try {
+      await this.options.beforeCall?.();
       response = await withTimeout(this.fetch(`${this.options.apiBase}/api/chat.postMessage`, {
         method: "POST",
         headers: { authorization: `Bearer ${this.options.botToken}`, "content-type": "application/json; charset=utf-8" },
         body: JSON.stringify({ channel: message.channel, text: message.text, blocks: message.blocks, unfurl_links: false }),
       }), this.options.timeoutMs ?? 10_000, "Slack chat.postMessage");
     } catch (error) {
+      if (error instanceof SlotTooFarAway) return { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs } };
       const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
       return { ok: false, failure: { kind: "transient", message: redact(text) } };
     }

@@ -1,7 +1,7 @@
 import { loadConfig } from "./config";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
-import { type EffectMessage, executeEffectBatch } from "./outbox/effect-queue";
+import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { consumerDeps } from "./outbox/wiring";
 
 export { LeadAgent } from "./lead/lead-agent";
@@ -21,7 +21,8 @@ export default {
       await deliverToRecords(batch as MessageBatch<RecordEventsMessage>, env, config.PAUSE_RECORD_DELIVERY);
     }
   },
-  async scheduled(_controller, env) {
+  async scheduled(controller, env) {
     if (!loadConfig(env).PAUSE_RECORD_DELIVERY) await replayUndelivered(env);
+    await requeueOverdueEffects(env, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
@@ -73,6 +73,19 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
   if (filter.leadKey) conditions.push(eq(effects.leadKey, filter.leadKey));
   return drizzle(db).select().from(effects).where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(effects.createdAt)).limit(filter.limit);
+}
+
+/**
+ * Effects still waiting well after they were due: their queue message is gone (lost, or dropped
+ * after the queue's own retry ceiling). Returned so the cron can queue them again.
+ */
+export async function overdueEffectIds(db: D1Database, dueBefore: Date, limit: number): Promise<string[]> {
+  const cutoff = dueBefore.toISOString();
+  const rows = await drizzle(db).select({ id: effects.id }).from(effects).where(and(
+    inArray(effects.status, ["pending", "retrying"]),
+    sql`coalesce(${effects.nextAttemptAt}, ${effects.updatedAt}) < ${cutoff}`,
+  )).limit(limit);
+  return rows.map((r) => r.id);
 }
 
 /** Effects per status, for dashboards and the benchmark. */

@@ -1,4 +1,4 @@
-import { effectOf, type EffectUpdate, insertEffects, loadEffects, recordOutcomes } from "../db/effects";
+import { effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import type { Outcome } from "../crm/crm-port";
@@ -29,6 +29,16 @@ export async function sendEffectMessages(queue: Queue<EffectMessage>, ids: reado
   for (let i = 0; i < ids.length; i += SEND_BATCH) {
     await queue.sendBatch(ids.slice(i, i + SEND_BATCH).map((effectId) => ({ body: { effectId }, contentType: "json" as const })));
   }
+}
+
+/** An effect this late past its due time has lost its queue message. */
+const OVERDUE_AFTER_MS = 15 * 60_000;
+
+/** Cron: queues again any effect whose message was lost, so no effect waits forever. */
+export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, now: Date): Promise<number> {
+  const ids = await overdueEffectIds(env.DB, new Date(now.getTime() - OVERDUE_AFTER_MS), 1_000);
+  await sendEffectMessages(env.EFFECTS, ids);
+  return ids.length;
 }
 
 export interface ConsumerDeps {

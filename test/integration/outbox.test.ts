@@ -157,3 +157,16 @@ describe("Salesforce and Slack effects", () => {
     expect((await slackEmulator.messages()).some((m: any) => m.text === "A lead needs you")).toBe(true);
   });
 });
+
+describe("the cron", () => {
+  it("queues again an effect whose message was lost", { timeout: 30_000 }, async () => {
+    const { insertEffects } = await import("../../src/db/effects");
+    const worker = (await import("../../src/index")).default as unknown as Required<Pick<ExportedHandler<Env>, "scheduled">>;
+    const { createExecutionContext, createScheduledController } = await import("cloudflare:test");
+    // Stored 20 minutes ago, never queued: as if the queue had lost its message.
+    const [id] = await insertEffects(env.DB, [task(1)], new Date(Date.now() - 20 * 60_000), () => crypto.randomUUID());
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, createExecutionContext());
+    const [row] = await settled([id!]);
+    expect(row).toMatchObject({ status: "done" });
+  });
+});

@@ -7,7 +7,7 @@ import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
-  const emulators = await startEmulators({ unref: true });
+  const emulators = await startEmulators({ unref: true, salesforce: { customFields: { Lead: ["Lead_Score__c"] } } });
   const emulatorBindings = {
     HUBSPOT_API_BASE: emulators.urls.hubspot,
     SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,

@@ -25,7 +25,10 @@ const emulators = await startEmulators({
     slack: portOf(vars.SLACK_API_BASE, 8792),
   },
   hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
-  salesforce: { webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET, orgId: vars.SALESFORCE_ORG_ID, webhookTargetUrl: `${WORKER}/webhooks/salesforce` },
+  salesforce: {
+    webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET, orgId: vars.SALESFORCE_ORG_ID, webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
+    customFields: { Lead: ["Lead_Score__c"] },
+  },
 });
 console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
 

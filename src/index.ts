@@ -6,6 +6,7 @@ import { consumerDeps } from "./outbox/wiring";
 
 export { LeadAgent } from "./lead/lead-agent";
 export { RateLimiter } from "./outbox/rate-limiter";
+export { TeamRouter } from "./lead/team-router";
 
 const app = createApp();
 

@@ -40,3 +40,10 @@ export const effects = sqliteTable("effects", {
   nextAttemptAt: text("next_attempt_at"),
 });
 export type EffectRow = typeof effects.$inferSelect;
+
+/** Mirrors migrations/0004_policies.sql. */
+export const policies = sqliteTable("policies", {
+  version: integer("version").primaryKey({ autoIncrement: true }),
+  body: text("body").notNull(),
+  createdAt: text("created_at").notNull(),
+});

@@ -3,6 +3,8 @@ import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
 import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../crm/crm-setup";
 import { adminEffectsRoutes } from "./admin-effects.routes";
+import { adminPolicyRoutes } from "./admin-policy.routes";
+import { adminSimulateRoute } from "./admin-simulate.route";
 import type { AppEnv } from "./app-env";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
 
@@ -32,4 +34,6 @@ export const adminRoutes = new Hono<AppEnv>()
       : { ok: false, action: "skipped", detail: "set SALESFORCE_ACCESS_TOKEN and SALESFORCE_INSTANCE_URL" };
     return c.json({ hubspot, salesforce });
   })
-  .route("/effects", adminEffectsRoutes);
+  .route("/effects", adminEffectsRoutes)
+  .route("/policy", adminPolicyRoutes)
+  .route("/simulate", adminSimulateRoute);

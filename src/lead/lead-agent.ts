@@ -1,12 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../config";
+import { activePolicy } from "../db/policies";
 import type { CrmEvent } from "../domain/crm-event";
+import type { AuditEntry, RuleInput, RuleState, TimerName } from "../domain/decision";
 import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
 import { upsertRecordRow } from "../db/records";
+import { enqueueEffects } from "../outbox/effect-queue";
+import { executorsFromConfig } from "../outbox/wiring";
+import { runRules } from "../domain/rule-runner";
 import { Wakeups } from "./wakeups";
 
 /** D1 is a read model: bursts of events are folded into one row write after this delay. */
 const PROJECTION_DELAY_MS = 1_000;
 const PROJECT = "project-to-d1";
+/** New events are handed to the rules from the alarm, never while the webhook waits. */
+const RULES = "rules";
+const TIMERS: TimerName[] = ["stale-check", "gate-revert"];
 const RETRY_DELAY_MS = 30_000;
 
 export interface RecordResult {
@@ -18,6 +27,8 @@ export interface RecordSnapshot {
   state: RecordState;
   events: (CrmEvent & { receivedAt: string })[];
   pendingWakeups: { name: string; dueAt: string }[];
+  /** Every decision the rules made about this record, oldest first. */
+  audit: AuditEntry[];
   /** Deliveries seen: re-deliveries are counted and ignored. */
   stats: { recorded: number; duplicatesIgnored: number };
   projection: { d1RowsWritten: number; projectedAt: string | null };
@@ -44,6 +55,7 @@ export class LeadAgent extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at, seq);
       CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
     `);
     this.wakeups = new Wakeups(ctx.storage);
   }
@@ -69,7 +81,10 @@ export class LeadAgent extends DurableObject<Env> {
       const stats = this.readKv<RecordSnapshot["stats"]>("stats") ?? { recorded: 0, duplicatesIgnored: 0 };
       this.writeKv("stats", { recorded: stats.recorded + recorded, duplicatesIgnored: stats.duplicatesIgnored + events.length - recorded });
     });
-    if (recorded > 0) await this.wakeups.scheduleNoLaterThan(PROJECT, Date.now() + PROJECTION_DELAY_MS);
+    if (recorded > 0) {
+      await this.wakeups.scheduleNoLaterThan(RULES, Date.now());
+      await this.wakeups.scheduleNoLaterThan(PROJECT, Date.now() + PROJECTION_DELAY_MS);
+    }
     return { recorded, duplicates: events.length - recorded };
   }
 
@@ -84,6 +99,7 @@ export class LeadAgent extends DurableObject<Env> {
       state,
       events,
       pendingWakeups: this.wakeups.pending(),
+      audit: this.sql.exec<{ body: string }>("SELECT body FROM audit ORDER BY seq").toArray().map((r) => JSON.parse(r.body) as AuditEntry),
       stats: this.readKv("stats") ?? { recorded: 0, duplicatesIgnored: 0 },
       projection: this.readKv("projection") ?? { d1RowsWritten: 0, projectedAt: null },
     };
@@ -98,6 +114,8 @@ export class LeadAgent extends DurableObject<Env> {
     for (const name of this.wakeups.claimDue(now)) {
       try {
         if (name === PROJECT) await this.projectToD1();
+        else if (name === RULES) await this.applyRulesToNewEvents(now);
+        else if ((TIMERS as string[]).includes(name)) await this.applyRules({ kind: "timer", name: name as TimerName }, now);
       } catch (error) {
         // Claiming deleted the row: put it back so the work is retried, not lost.
         console.error(`wake-up ${name} of ${this.readState()?.key} failed, retrying`, error);
@@ -105,6 +123,45 @@ export class LeadAgent extends DurableObject<Env> {
       }
     }
     await this.wakeups.rearm();
+  }
+
+  /** Hands the events recorded since the last run to the rules, in occurredAt order. */
+  private async applyRulesToNewEvents(now: number): Promise<void> {
+    const cursor = this.readKv<number>("rulesCursor") ?? 0;
+    const rows = this.sql
+      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE seq > ? ORDER BY occurred_at, seq", cursor)
+      .toArray();
+    for (const row of rows) {
+      await this.applyRules({ kind: "crmEvent", event: JSON.parse(row.body) as CrmEvent }, now);
+      this.writeKv("rulesCursor", Math.max(this.readKv<number>("rulesCursor") ?? 0, row.seq));
+    }
+  }
+
+  /**
+   * One rule run: decide, perform its reads and routings, then persist everything it produced
+   * (effects into the outbox, timers into wake-ups, decisions into the audit trail).
+   */
+  private async applyRules(input: RuleInput, now: number): Promise<void> {
+    const record = this.readState();
+    if (!record) return;
+    const config = loadConfig(this.env);
+    const executors = executorsFromConfig(this.env, config);
+    const policy = await activePolicy(this.env.DB);
+    const run = await runRules(this.readKv<RuleState>("rules") ?? {}, input, record, policy, new Date(now), {
+      readRecord: async (r, properties) => {
+        const crm = executors.crm(`${r.crm}:${r.accountId}`);
+        if (!crm) throw new Error(`no ${r.crm} client configured to read ${r.key}`);
+        return crm.getRecord(r.objectType, r.objectId, properties);
+      },
+      route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
+    }, Math.random);
+    // Effects first: once stored they will happen; the rest only records that they were decided.
+    if (run.effects.length > 0) await enqueueEffects(this.env, run.effects, new Date(now));
+    this.ctx.storage.transactionSync(() => {
+      this.writeKv("rules", run.state);
+      for (const entry of run.audit) this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
+    });
+    for (const [name, at] of Object.entries(run.timers)) await this.wakeups.set(name, at ? Date.parse(at) : null);
   }
 
   private async projectToD1(): Promise<void> {

@@ -16,6 +16,13 @@ export class Wakeups {
     await this.rearm();
   }
 
+  /** Sets `name` to exactly `dueAt` (a rule's deadline moved), or removes it with null. */
+  async set(name: string, dueAt: number | null): Promise<void> {
+    if (dueAt === null) this.storage.sql.exec("DELETE FROM wakeups WHERE name = ?", name);
+    else this.storage.sql.exec("INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at", name, dueAt);
+    await this.rearm();
+  }
+
   /** Deletes and returns every wake-up due at or before `now`. */
   claimDue(now: number): string[] {
     return this.storage.sql

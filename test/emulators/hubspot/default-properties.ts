@@ -32,6 +32,9 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     enumeration("hs_email_optout", ["true", "false"], { type: "bool", fieldType: "booleancheckbox" }),
     datetime("notes_last_updated"),
     datetime("hs_last_sales_activity_timestamp"),
+    // HubSpot's lead score (calculated in HubSpot; writable here so tests can set it).
+    { name: "hubspotscore", type: "number", fieldType: "number" },
+    text("hs_analytics_source"),
   ],
   companies: [...SYSTEM, text("name"), text("domain"), text("phone"), text("website"), owner()],
   deals: [
@@ -42,6 +45,7 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     enumeration("pipeline", ["default"]),
     enumeration("dealstage", ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"], { fieldType: "radio" }),
     owner(),
+    text("hs_next_step"),
     datetime("notes_last_updated"),
     datetime("hs_last_sales_activity_timestamp"),
   ],

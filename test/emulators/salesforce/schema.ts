@@ -81,6 +81,8 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       Rating: rw("picklist"), Industry: rw("picklist"), Description: rw("textarea"), Street: rw("textarea"),
       City: rw("string"), State: rw("string"), PostalCode: rw("string"), Country: rw("string"),
       IsConverted: ro("boolean", { defaultValue: false }), ConvertedDate: ro("date"),
+      // Salesforce maintains it from logged activities; read-only through the API.
+      LastActivityDate: ro("date"),
       ConvertedAccountId: ro("reference", { referenceTo: ["Account"], relationshipName: "ConvertedAccount" }),
       ConvertedContactId: ro("reference", { referenceTo: ["Contact"], relationshipName: "ConvertedContact" }),
       ConvertedOpportunityId: ro("reference", { referenceTo: ["Opportunity"], relationshipName: "ConvertedOpportunity" }),

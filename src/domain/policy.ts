@@ -1,0 +1,130 @@
+import { z } from "zod";
+import { IsoDuration, isValidZone, WorkingHours } from "./calendar";
+
+/**
+ * The policy: who sells, in which teams, and the rules the service enforces. One document,
+ * validated as a whole before it can affect a lead; every accepted version is kept and every
+ * decision names the version it used.
+ */
+const Zone = z.string().refine(isValidZone, "not an IANA time zone (e.g. Europe/Berlin)");
+const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id (U…)");
+const SlackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id (C…)");
+const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, - and _");
+const PerCrm = <T extends z.ZodType>(value: T) => z.object({ hubspot: value.optional(), salesforce: value.optional() });
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD");
+
+export const Rep = z.object({
+  id: Id,
+  name: z.string().min(1),
+  /** The rep's owner id in each CRM (HubSpot owner id, Salesforce user id). */
+  owners: PerCrm(z.string().min(1)),
+  slackUserId: SlackUser.optional(),
+  timeZone: Zone,
+  workingHours: WorkingHours.optional(),
+  /** Share of assignments relative to teammates (2 = twice as many as 1). */
+  weight: z.number().positive().max(100).default(1),
+  /** Most leads assigned to this rep within capacityWindow. */
+  capacity: z.number().int().positive().optional(),
+  available: z.boolean().default(true),
+  outOfOffice: z.array(z.object({ from: LocalDate, to: LocalDate })).default([]),
+});
+export type Rep = z.infer<typeof Rep>;
+
+export const Team = z.object({
+  id: Id,
+  name: z.string().min(1),
+  members: z.array(Id).min(1),
+  /** Skip reps outside their working hours when routing. */
+  respectWorkingHours: z.boolean().default(false),
+  capacityWindow: IsoDuration.default("P1D"),
+  /** Who gets a lead when no member is eligible (a queue user or a manager), per CRM. */
+  fallbackOwners: PerCrm(z.string().min(1)),
+  /** Where "nobody was eligible" alerts go. */
+  alertChannel: SlackChannel.optional(),
+});
+export type Team = z.infer<typeof Team>;
+
+const Threshold = z.union([
+  IsoDuration.transform((duration) => ({ duration, businessHours: false })),
+  z.object({ duration: IsoDuration, businessHours: z.boolean().default(false) }),
+]);
+
+export const StaleLeadRule = z.object({
+  enabled: z.boolean().default(true),
+  /** Record types the rule follows, e.g. contact (HubSpot) and lead (Salesforce). */
+  objectTypes: z.array(z.string().min(1)).min(1),
+  /** Without qualifying activity for this long, a lead is stale. */
+  threshold: Threshold,
+  /** Changes to these properties count as rep activity and reset the clock. */
+  activityProperties: PerCrm(z.array(z.string().min(1)).min(1)),
+  /** The lead score property, and the score from which a stale lead is reassigned, not parked. */
+  scoreProperty: PerCrm(z.string().min(1)),
+  scoreThreshold: z.number(),
+  targetTeam: Id,
+  /** High-score branch: the task for the new owner. */
+  task: z.object({
+    subject: z.string().min(1).max(200),
+    body: z.string().max(5_000).default(""),
+    dueIn: IsoDuration.default("PT4H"),
+  }),
+  /** Low-score branch: the status that parks the lead in nurture. */
+  hibernate: PerCrm(z.object({ property: z.string().min(1), value: z.string().min(1) })),
+});
+export type StaleLeadRule = z.infer<typeof StaleLeadRule>;
+
+export const StageGate = z.object({
+  crm: z.enum(["hubspot", "salesforce"]),
+  pipeline: z.string().min(1).optional(),
+  stage: z.string().min(1),
+  required: z.array(z.string().min(1)).min(1),
+});
+
+export const StageGateRule = z.object({
+  enabled: z.boolean().default(true),
+  objectTypes: z.array(z.string().min(1)).min(1),
+  stageProperty: PerCrm(z.string().min(1)),
+  gates: z.array(StageGate).min(1),
+  /** After the nudge, how long the owner has to fill the fields before the stage is moved back. */
+  gracePeriod: Threshold,
+  revert: z.boolean().default(true),
+  /** Link template for Slack messages; {objectId} and {accountId} are filled in. */
+  recordUrl: PerCrm(z.string().min(1)),
+});
+export type StageGateRule = z.infer<typeof StageGateRule>;
+
+export const Policy = z.object({
+  /** The zone business-hour durations are counted in unless a rep's own zone applies. */
+  timeZone: Zone,
+  workingHours: WorkingHours,
+  holidays: z.array(LocalDate).default([]),
+  reps: z.array(Rep).min(1),
+  teams: z.array(Team).min(1),
+  rules: z.object({
+    staleLead: StaleLeadRule.optional(),
+    stageGates: StageGateRule.optional(),
+  }),
+}).superRefine((policy, ctx) => {
+  const reps = new Set(policy.reps.map((r) => r.id));
+  const teams = new Set(policy.teams.map((t) => t.id));
+  policy.reps.forEach((rep, i) => {
+    if (policy.reps.findIndex((r) => r.id === rep.id) !== i) ctx.addIssue({ code: "custom", path: ["reps", i, "id"], message: `duplicate rep id "${rep.id}"` });
+  });
+  policy.teams.forEach((team, t) => {
+    team.members.forEach((member, m) => {
+      if (!reps.has(member)) ctx.addIssue({ code: "custom", path: ["teams", t, "members", m], message: `unknown rep "${member}"` });
+    });
+  });
+  const stale = policy.rules.staleLead;
+  if (stale && !teams.has(stale.targetTeam)) {
+    ctx.addIssue({ code: "custom", path: ["rules", "staleLead", "targetTeam"], message: `unknown team "${stale.targetTeam}"` });
+  }
+});
+export type Policy = z.infer<typeof Policy>;
+export type PolicyInput = z.input<typeof Policy>;
+
+/** A stored policy: the document and the version number it was accepted as. */
+export interface VersionedPolicy {
+  version: number;
+  policy: Policy;
+  createdAt: string;
+}

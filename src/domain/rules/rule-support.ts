@@ -1,0 +1,25 @@
+import { addBusinessDuration, addCalendarDuration } from "../calendar";
+import type { Crm } from "../crm-event";
+import type { Policy, Rep } from "../policy";
+
+export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
+
+/** An ISO duration from `at`, in business hours of the policy's calendar when asked. */
+export function deadlineAfter(at: Date, threshold: { duration: string; businessHours: boolean }, policy: Policy): Date {
+  return threshold.businessHours
+    ? addBusinessDuration(at, threshold.duration, { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays })
+    : addCalendarDuration(at, threshold.duration, policy.timeZone);
+}
+
+export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | undefined): Rep | undefined {
+  return ownerId ? policy.reps.find((r) => r.owners[crm] === ownerId) : undefined;
+}
+
+/** A property value as an instant: epoch ms (HubSpot), ISO date or datetime (Salesforce), else null. */
+export function asInstant(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const at = /^\d{10,16}$/.test(value) ? new Date(Number(value)) : new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+export const isEmpty = (value: string | null | undefined) => value === null || value === undefined || value.trim() === "";

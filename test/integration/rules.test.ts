@@ -1,0 +1,169 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import type { LeadAgent } from "../../src/lead/lead-agent";
+import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
+import { call, eventually, leadSnapshot, send, signedHubSpot, signedSalesforce } from "../support/requests";
+import { TEST_BINDINGS } from "../support/test-bindings";
+
+const admin = (path: string, init: RequestInit = {}) =>
+  call(path, { ...init, headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } });
+
+/** A policy with short, calendar-time thresholds, so deadlines can be driven explicitly. */
+const TEST_POLICY = {
+  ...DEFAULT_POLICY,
+  rules: {
+    staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: "PT1H" },
+    stageGates: { ...DEFAULT_POLICY.rules.stageGates!, gracePeriod: "PT30M" },
+  },
+};
+
+/** Runs the record's due wake-ups as if the clock stood at `at`. */
+const runDue = (key: string, at: number) => runInDurableObject(env.LEAD.getByName(key), (agent: LeadAgent) => agent.runDue(at));
+
+async function auditOf(key: string, outcome: string) {
+  return eventually(async () => {
+    const { body } = await leadSnapshot(key);
+    const entry = body.audit?.find((a: any) => a.outcome === outcome);
+    if (!entry) throw new Error(`${key}: no "${outcome}" yet in ${JSON.stringify(body.audit?.map((a: any) => a.outcome))}`);
+    return { entry, body };
+  }, 15_000);
+}
+
+const effectsFor = async (key: string) =>
+  ((await (await admin(`/admin/effects?lead=${encodeURIComponent(key)}`)).json()) as any).effects as any[];
+const allDone = (key: string, count: number) => eventually(async () => {
+  const effects = await effectsFor(key);
+  if (effects.length < count || effects.some((e) => e.status !== "done")) throw new Error(JSON.stringify(effects.map((e) => [e.type, e.status, e.lastError])));
+  return effects;
+}, 30_000);
+
+/** Delivers what the HubSpot emulator has to say (its webhooks) to the Worker, as HubSpot would. */
+async function deliverHubSpotWebhooks() {
+  const events = await hubspotEmulator.webhooks();
+  if (events.length > 0) expect((await send(await signedHubSpot(events))).status).toBe(200);
+  return events as any[];
+}
+
+beforeAll(async () => {
+  const put = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(TEST_POLICY) });
+  expect(put.status).toBe(201);
+  expect(((await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any).hubspot.ok).toBe(true);
+  await hubspotEmulator.webhooks();
+});
+
+describe("stale lead, HubSpot", () => {
+  it("reassigns a hot lead nobody touched: owner changed in the CRM, HIGH task, Slack nudge", { timeout: 60_000 }, async () => {
+    const contact = await hubspotEmulator.uiCreate("contacts", { email: `stale-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "80" });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:contact:${contact.id}`;
+    const { entry } = await auditOf(key, "clock started");
+    const deadline = Date.parse(entry.data.deadline);
+
+    await runDue(key, deadline + 1_000);
+    const { entry: reassigned } = await auditOf(key, "reassigned");
+    expect(reassigned.data).toMatchObject({ from: "84213371", to: "84213372" });
+    expect(reassigned.data.routing_reason).toContain("weighted round robin");
+    expect(reassigned.policyVersion).toBeGreaterThan(0);
+
+    await allDone(key, 3);
+    const crmContact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.id === contact.id);
+    expect(crmContact.properties.hubspot_owner_id).toBe("84213372");
+    const task = (await hubspotEmulator.objects("tasks")).find((t: any) => t.associations?.contacts?.includes?.(contact.id) || JSON.stringify(t.associations ?? {}).includes(`"${contact.id}"`));
+    expect(task?.properties).toMatchObject({ hs_task_priority: "HIGH", hubspot_owner_id: "84213372" });
+    expect((await slackEmulator.messages()).some((m: any) => m.channel?.startsWith("D") || m.text?.includes("reassigned to you"))).toBe(true);
+
+    // The owner change echoes back as our own write: it does not count as rep activity.
+    const echo = await deliverHubSpotWebhooks();
+    expect(echo.some((e) => e.changeSource === "INTEGRATION" && e.sourceId === "54321")).toBe(true);
+  });
+
+  it("parks a cold lead in nurture", { timeout: 60_000 }, async () => {
+    const contact = await hubspotEmulator.uiCreate("contacts", { email: `cold-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "5" });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:contact:${contact.id}`;
+    const { entry } = await auditOf(key, "clock started");
+    await runDue(key, Date.parse(entry.data.deadline) + 1_000);
+    await auditOf(key, "parked");
+    await allDone(key, 1);
+    const crmContact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.id === contact.id);
+    expect(crmContact.properties.hs_lead_status).toBe("BAD_TIMING");
+  });
+
+  it("activity resets the clock: nothing happens at the old deadline", { timeout: 60_000 }, async () => {
+    const contact = await hubspotEmulator.uiCreate("contacts", { email: `busy-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "80" });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:contact:${contact.id}`;
+    const { entry } = await auditOf(key, "clock started");
+    await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_lead_status: "IN_PROGRESS" });
+    await deliverHubSpotWebhooks();
+    const { entry: reset } = await auditOf(key, "clock reset");
+    expect(Date.parse(reset.data.deadline)).toBeGreaterThan(Date.parse(entry.data.deadline));
+    // Exactly the old deadline: the reset moved the real one later.
+    await runDue(key, Date.parse(entry.data.deadline));
+    const { body } = await leadSnapshot(key);
+    expect(body.audit.map((a: any) => a.outcome)).not.toContain("reassigned");
+    expect(body.pendingWakeups.map((w: any) => w.name)).toContain("stale-check");
+  });
+});
+
+describe("stale lead, Salesforce", () => {
+  it("reassigns a hot lead: OwnerId changed, task created, Slack nudge", { timeout: 60_000 }, async () => {
+    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Stale", Company: "Acme", OwnerId: "0055g00000RepOnAAA", Lead_Score__c: "90" });
+    const changes = await salesforceEmulator.webhooks();
+    expect((await send(await signedSalesforce(changes))).status).toBe(200);
+    const key = `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:lead:${lead.id}`;
+    const { entry } = await auditOf(key, "clock started");
+    await runDue(key, Date.parse(entry.data.deadline) + 1_000);
+    const { entry: reassigned } = await auditOf(key, "reassigned");
+    expect(reassigned.data).toMatchObject({ from: "0055g00000RepOnAAA", to: "0055g00000RepTwAAA" });
+    await allDone(key, 3);
+    const record = (await salesforceEmulator.records("Lead")).find((l: any) => l.Id === lead.id);
+    expect(record.OwnerId).toBe("0055g00000RepTwAAA");
+    const task = (await salesforceEmulator.records("Task")).find((t: any) => t.WhoId === lead.id);
+    expect(task).toMatchObject({ Priority: "High", OwnerId: "0055g00000RepTwAAA" });
+  });
+});
+
+describe("stage gate, HubSpot", () => {
+  it("nudges, reverts after the grace period, and ignores its own revert's echo", { timeout: 60_000 }, async () => {
+    const deal = await hubspotEmulator.uiCreate("deals", { dealname: `Gate ${Date.now()}`, dealstage: "qualifiedtobuy", hubspot_owner_id: "84213371", amount: "5000" });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:deal:${deal.id}`;
+    await eventually(async () => expect((await leadSnapshot(key)).status).toBe(200));
+    await hubspotEmulator.uiUpdate("deals", deal.id, { dealstage: "contractsent" });
+    await deliverHubSpotWebhooks();
+    const { entry: nudged } = await auditOf(key, "nudged");
+    expect(nudged.data).toMatchObject({ missing: ["hs_next_step"], previousStage: "qualifiedtobuy" });
+    await eventually(async () => expect((await slackEmulator.messages()).some((m: any) => m.text?.includes("hs_next_step"))).toBe(true));
+
+    await runDue(key, Date.parse(nudged.data.revertAt) + 1_000);
+    await auditOf(key, "reverted");
+    await eventually(async () => {
+      const crmDeal = (await hubspotEmulator.objects("deals")).find((d: any) => d.id === deal.id);
+      expect(crmDeal.properties.dealstage).toBe("qualifiedtobuy");
+    }, 30_000);
+    const echo = await deliverHubSpotWebhooks();
+    expect(echo.some((e) => e.propertyName === "dealstage" && e.changeSource === "INTEGRATION")).toBe(true);
+    const { entry: ignored, body } = await auditOf(key, "ignored");
+    expect(ignored.reason).toContain("loop guard");
+    expect(body.audit.filter((a: any) => a.outcome === "nudged")).toHaveLength(1);
+  });
+});
+
+describe("policy admin", () => {
+  it("refuses an invalid policy with path-level reasons and keeps the active one", async () => {
+    const before = await (await admin("/admin/policy")).json() as any;
+    const bad = { ...TEST_POLICY, teams: [{ ...TEST_POLICY.teams[0], members: ["nobody"] }], timeZone: "Mars/Base" };
+    const response = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(bad) });
+    expect(response.status).toBe(400);
+    const body = await response.json() as any;
+    expect(body.issues).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: "timeZone" }),
+    ]));
+    expect((await (await admin("/admin/policy")).json() as any).version).toBe(before.version);
+    const schema = await (await admin("/admin/policy/schema")).json() as any;
+    expect(schema.properties.reps).toBeDefined();
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:rules`:
+ * 1. decide() evaluations per second (pure, one thread);
+ * 2. 10,000 leads whose stale deadlines fall in the same minute, through `wrangler dev` and the
+ *    emulators: how late each decision came after its deadline (p50/p99/max), and how many of
+ *    them were made (all must be).
+ * The CRM quota is raised for part 2: it measures the records' alarms and rules, not HubSpot's
+ * 100 calls per 10 s (at that quota, 10,000 fresh reads alone take 1,000 s).
+ */
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { DEFAULT_POLICY } from "../src/domain/default-policy.ts";
+import { startEmulators } from "../test/emulators/start.ts";
+import { ensureDevVars } from "./local-env.ts";
+import { startWranglerDev } from "./wrangler-dev-server.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
+const THRESHOLD_S = Number(process.env.BENCH_THRESHOLD_S ?? 150);
+
+// 1. decide() throughput.
+await build({ entryPoints: [`${root}scripts/bench/decide-throughput.ts`], bundle: true, platform: "node", format: "esm", outfile: "/tmp/lead-follow-up-decide-bench.mjs", logLevel: "error" });
+const decideFigures = JSON.parse(execFileSync(process.execPath, ["/tmp/lead-follow-up-decide-bench.mjs"], { encoding: "utf8" }).trim()) as Record<string, number>;
+console.log(`decide(): ${JSON.stringify(decideFigures)}`);
+
+// 2. 10,000 deadlines in one minute.
+const secrets = ensureDevVars(root);
+const emulators = await startEmulators({ hubspot: { rateLimit: { max: 1_000_000, windowMs: 1_000 } } });
+const server = await startWranglerDev(root, 8796, {
+  HUBSPOT_API_BASE: emulators.urls.hubspot, HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token", HUBSPOT_RATE_LIMIT: "1000000/1s",
+  SALESFORCE_INSTANCE_URL: emulators.urls.salesforce, SLACK_API_BASE: emulators.urls.slack, SLACK_RATE_LIMIT: "1000000/1s",
+});
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
+try {
+  const policy = { ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: `PT${THRESHOLD_S}S` } } };
+  if ((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status !== 201) throw new Error("policy refused");
+  const ids = Array.from({ length: LEADS }, (_, i) => emulators.hubspot.ui.create("contacts", { email: `rules-${i}@example.com`, hubspot_owner_id: "84213371", hubspotscore: i % 2 ? "80" : "10" }).id);
+  emulators.hubspot.drainWebhooks();
+
+  // Every lead "created" at the same instant: their deadlines all fall at createdAt + threshold.
+  const createdAt = Date.now();
+  const deadline = createdAt + THRESHOLD_S * 1000;
+  for (let i = 0; i < ids.length; i += 100) {
+    const body = JSON.stringify(ids.slice(i, i + 100).map((id, j) => ({
+      eventId: i + j, subscriptionId: 1, portalId: 62515, appId: 54321, occurredAt: createdAt, subscriptionType: "contact.creation",
+      attemptNumber: 0, objectId: Number(id), changeSource: "CRM_UI", sourceId: "userId:1712",
+    })));
+    const timestamp = String(Date.now());
+    const url = `${server.url}/webhooks/hubspot`;
+    const signature = createHmac("sha256", secrets.HUBSPOT_CLIENT_SECRET!).update(`POST${url}${body}${timestamp}`).digest("base64");
+    const response = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp } });
+    if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
+  }
+  console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines at +${THRESHOLD_S} s`);
+  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+
+  // Wait until every lead has its decision (or give up after 10 minutes), then read the audit.
+  const lateness: number[] = [];
+  const decided = new Set<string>();
+  const giveUp = Date.now() + 10 * 60_000;
+  while (decided.size < ids.length && Date.now() < giveUp) {
+    await new Promise((r) => setTimeout(r, 5_000));
+    for (const id of ids) {
+      if (decided.has(id)) continue;
+      const snapshot = (await (await admin(`/admin/leads/hubspot:62515:contact:${id}`)).json()) as { audit?: { outcome: string; at: string }[] };
+      const decision = snapshot.audit?.find((a) => a.outcome === "reassigned" || a.outcome === "parked" || a.outcome === "fallback");
+      if (decision) {
+        decided.add(id);
+        lateness.push(Date.parse(decision.at) - deadline);
+      }
+    }
+    console.log(`decided ${decided.size} of ${ids.length}`);
+  }
+  lateness.sort((a, b) => a - b);
+  const pct = (p: number) => lateness[Math.min(lateness.length - 1, Math.floor((p / 100) * lateness.length))] ?? null;
+  console.log(JSON.stringify({
+    ...decideFigures,
+    leads: LEADS,
+    decisionsExecuted: decided.size,
+    latenessP50Ms: pct(50),
+    latenessP99Ms: pct(99),
+    latenessMaxMs: lateness.at(-1) ?? null,
+  }));
+} finally {
+  server.stop();
+  await emulators.close();
+}

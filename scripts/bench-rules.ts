@@ -64,7 +64,9 @@ try {
     await new Promise((r) => setTimeout(r, 5_000));
     for (const id of ids) {
       if (decided.has(id)) continue;
-      const snapshot = (await (await admin(`/admin/leads/hubspot:62515:contact:${id}`)).json()) as { audit?: { outcome: string; at: string }[] };
+      const response = await admin(`/admin/leads/hubspot:62515:contact:${id}`).catch(() => null);
+      if (!response?.ok) continue; // busy or not there yet: asked again next round
+      const snapshot = (await response.json()) as { audit?: { outcome: string; at: string }[] };
       const decision = snapshot.audit?.find((a) => a.outcome === "reassigned" || a.outcome === "parked" || a.outcome === "fallback");
       if (decision) {
         decided.add(id);

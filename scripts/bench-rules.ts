@@ -39,12 +39,13 @@ try {
   const ids = Array.from({ length: LEADS }, (_, i) => emulators.hubspot.ui.create("contacts", { email: `rules-${i}@example.com`, hubspot_owner_id: "84213371", hubspotscore: i % 2 ? "80" : "10" }).id);
   emulators.hubspot.drainWebhooks();
 
-  // Every lead "created" at the same instant: their deadlines all fall at createdAt + threshold.
+  // Leads "created" across one minute, so their deadlines all fall in the same minute
+  // (createdAt + threshold + 0..59 s).
   const createdAt = Date.now();
-  const deadline = createdAt + THRESHOLD_S * 1000;
+  const deadlineOf = (i: number) => createdAt + THRESHOLD_S * 1000 + (i % 60) * 1000;
   for (let i = 0; i < ids.length; i += 100) {
     const body = JSON.stringify(ids.slice(i, i + 100).map((id, j) => ({
-      eventId: i + j, subscriptionId: 1, portalId: 62515, appId: 54321, occurredAt: createdAt, subscriptionType: "contact.creation",
+      eventId: i + j, subscriptionId: 1, portalId: 62515, appId: 54321, occurredAt: createdAt + ((i + j) % 60) * 1000, subscriptionType: "contact.creation",
       attemptNumber: 0, objectId: Number(id), changeSource: "CRM_UI", sourceId: "userId:1712",
     })));
     const timestamp = String(Date.now());
@@ -53,8 +54,8 @@ try {
     const response = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp } });
     if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
   }
-  console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines at +${THRESHOLD_S} s`);
-  await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
+  console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines from +${THRESHOLD_S} s, within one minute`);
+  await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(59) - Date.now())));
 
   // Wait until every lead has its decision (or give up after 10 minutes), then read the audit.
   const lateness: number[] = [];
@@ -62,7 +63,7 @@ try {
   const giveUp = Date.now() + 10 * 60_000;
   while (decided.size < ids.length && Date.now() < giveUp) {
     await new Promise((r) => setTimeout(r, 5_000));
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
       if (decided.has(id)) continue;
       const response = await admin(`/admin/leads/hubspot:62515:contact:${id}`).catch(() => null);
       if (!response?.ok) continue; // busy or not there yet: asked again next round
@@ -70,7 +71,7 @@ try {
       const decision = snapshot.audit?.find((a) => a.outcome === "reassigned" || a.outcome === "parked" || a.outcome === "fallback");
       if (decision) {
         decided.add(id);
-        lateness.push(Date.parse(decision.at) - deadline);
+        lateness.push(Date.parse(decision.at) - deadlineOf(i));
       }
     }
     console.log(`decided ${decided.size} of ${ids.length}`);

@@ -3,6 +3,7 @@ import { loadConfig } from "../config";
 import { activePolicy } from "../db/policies";
 import type { CrmEvent } from "../domain/crm-event";
 import type { AuditEntry, RuleInput, RuleState, TimerName } from "../domain/decision";
+import type { VersionedPolicy } from "../domain/policy";
 import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
 import { upsertRecordRow } from "../db/records";
 import { enqueueEffects } from "../outbox/effect-queue";
@@ -16,6 +17,7 @@ const PROJECT = "project-to-d1";
 /** New events are handed to the rules from the alarm, never while the webhook waits. */
 const RULES = "rules";
 const TIMERS: TimerName[] = ["stale-check", "gate-revert"];
+const POLICY_TTL_MS = 30_000;
 const RETRY_DELAY_MS = 30_000;
 
 export interface RecordResult {
@@ -41,6 +43,7 @@ export interface RecordSnapshot {
 export class LeadAgent extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly wakeups: Wakeups;
+  private policy?: { value: VersionedPolicy; readAt: number };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -146,7 +149,7 @@ export class LeadAgent extends DurableObject<Env> {
     if (!record) return;
     const config = loadConfig(this.env);
     const executors = executorsFromConfig(this.env, config);
-    const policy = await activePolicy(this.env.DB);
+    const policy = await this.currentPolicy(now);
     const run = await runRules(this.readKv<RuleState>("rules") ?? {}, input, record, policy, new Date(now), {
       readRecord: async (r, properties) => {
         const crm = executors.crm(`${r.crm}:${r.accountId}`);
@@ -162,6 +165,17 @@ export class LeadAgent extends DurableObject<Env> {
       for (const entry of run.audit) this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
     });
     for (const [name, at] of Object.entries(run.timers)) await this.wakeups.set(name, at ? Date.parse(at) : null);
+  }
+
+  /**
+   * The active policy, re-read at most every POLICY_TTL_MS: a burst of events does not cost a D1
+   * read each, and a new version reaches every record within that time.
+   */
+  private async currentPolicy(now: number): Promise<VersionedPolicy> {
+    if (!this.policy || now - this.policy.readAt > POLICY_TTL_MS || now < this.policy.readAt) {
+      this.policy = { value: await activePolicy(this.env.DB), readAt: now };
+    }
+    return this.policy.value;
   }
 
   private async projectToD1(): Promise<void> {

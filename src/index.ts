@@ -23,7 +23,12 @@ export default {
     }
   },
   async scheduled(controller, env) {
-    if (!loadConfig(env).PAUSE_RECORD_DELIVERY) await replayUndelivered(env);
-    await requeueOverdueEffects(env, new Date(controller.scheduledTime));
+    // Independent chores: one failing must not keep the other from running.
+    const results = await Promise.allSettled([
+      loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
+      requeueOverdueEffects(env, new Date(controller.scheduledTime)),
+    ]);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), "cron chores failed");
   },
 } satisfies ExportedHandler<Env>;

@@ -36,7 +36,7 @@ interface ApiError {
 /** Maps what the SDK throws to the outbox's failure classes. */
 export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
-  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs };
+  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true };
   const e = error as ApiError;
   const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
   const message = redact(`HubSpot ${e.code ?? "network error"}: ${body.message ?? e.message ?? String(error)}`);

@@ -31,7 +31,7 @@ export interface SalesforceCrmOptions {
 
 export function classifySalesforceError(error: unknown): Failure {
   if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
-  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs };
+  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true };
   const e = error as { errorCode?: string; name?: string; message?: string };
   const code = e.errorCode ?? "";
   const message = redact(`Salesforce ${code || "network error"}: ${e.message ?? String(error)}`);

@@ -18,6 +18,12 @@ export async function listUndelivered(db: D1Database, limit: number) {
   return drizzle(db).select().from(undeliveredRecordEvents).orderBy(asc(undeliveredRecordEvents.deadAt)).limit(limit);
 }
 
+/** D1 binds at most 100 parameters per statement. */
+const IDS_PER_STATEMENT = 90;
+
 export async function forgetUndelivered(db: D1Database, messageIds: string[]) {
-  if (messageIds.length > 0) await drizzle(db).delete(undeliveredRecordEvents).where(inArray(undeliveredRecordEvents.messageId, messageIds));
+  const d1 = drizzle(db);
+  for (let i = 0; i < messageIds.length; i += IDS_PER_STATEMENT) {
+    await d1.delete(undeliveredRecordEvents).where(inArray(undeliveredRecordEvents.messageId, messageIds.slice(i, i + IDS_PER_STATEMENT)));
+  }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDuration, isValidZone, WorkingHours } from "./calendar";
+import { addBusinessDuration, IsoDuration, isValidZone, nextWorkingTime, WorkingHours } from "./calendar";
 
 /**
  * The policy: who sells, in which teams, and the rules the service enforces. One document,
@@ -117,6 +117,27 @@ export const Policy = z.object({
   const stale = policy.rules.staleLead;
   if (stale && !teams.has(stale.targetTeam)) {
     ctx.addIssue({ code: "custom", path: ["rules", "staleLead", "targetTeam"], message: `unknown team "${stale.targetTeam}"` });
+  }
+  // Deadlines are computed long after the policy is accepted: anything the calendar cannot
+  // compute (a 30th of February, "P1M" in business hours) is refused now, with its path.
+  const calendar = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
+  const probe = new Date(Date.UTC(2026, 0, 5, 12));
+  try {
+    nextWorkingTime(probe, calendar);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", path: ["holidays"], message: (error as Error).message });
+  }
+  const thresholds: [string[], { duration: string; businessHours: boolean } | undefined][] = [
+    [["rules", "staleLead", "threshold"], stale?.threshold],
+    [["rules", "stageGates", "gracePeriod"], policy.rules.stageGates?.gracePeriod],
+  ];
+  for (const [path, threshold] of thresholds) {
+    if (!threshold?.businessHours) continue;
+    try {
+      addBusinessDuration(probe, threshold.duration, calendar);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path, message: (error as Error).message });
+    }
   }
 });
 export type Policy = z.infer<typeof Policy>;

@@ -22,7 +22,7 @@ export const HubSpotWebhookEvent = z
     subscriptionId: Id,
     portalId: Id,
     appId: Id,
-    occurredAt: z.number().int().positive(),
+    occurredAt: z.number().int().positive().max(8.64e15, "not a timestamp"),
     subscriptionType: z.string().regex(SUBSCRIPTION, "unsupported subscriptionType"),
     attemptNumber: z.number().int().nonnegative(),
     objectId: Id,

@@ -13,7 +13,7 @@ const ChangeEventHeader = z.looseObject({
   changeOrigin: z.string().optional(),
   transactionKey: z.string().min(1),
   sequenceNumber: z.number().int().nonnegative(),
-  commitTimestamp: z.number().int().positive(),
+  commitTimestamp: z.number().int().positive().max(8.64e15, "not a timestamp"),
   commitNumber: z.number().int().optional(),
   commitUser: z.string().min(1),
   changedFields: z.array(z.string()).default([]),

@@ -37,6 +37,16 @@ export interface RecordSnapshot {
 }
 
 /**
+ * A snapshot (an Outbound Message carries every selected field on every edit) is kept as the
+ * fields that actually changed, so rules see changes, not repetitions.
+ */
+function onlyChanges(event: CrmEvent, state: RecordState | null): CrmEvent {
+  if (event.kind !== "propertyChanged" || !event.snapshot || !state) return event;
+  const changed = Object.entries(event.properties).filter(([name, value]) => state.properties[name]?.value !== value);
+  return { ...event, properties: Object.fromEntries(changed) };
+}
+
+/**
  * One object per CRM record (named by its record key). It is the only writer of that record's
  * state: every event of the record passes through here, one at a time, so there are no races.
  */
@@ -54,7 +64,8 @@ export class LeadAgent extends DurableObject<Env> {
         dedupe_key TEXT NOT NULL UNIQUE,
         occurred_at TEXT NOT NULL,
         received_at TEXT NOT NULL,
-        body TEXT NOT NULL
+        body TEXT NOT NULL,
+        ruled INTEGER NOT NULL DEFAULT 0   -- 1 once the rules have seen it
       );
       CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at, seq);
       CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,7 +82,8 @@ export class LeadAgent extends DurableObject<Env> {
     let recorded = 0;
     this.ctx.storage.transactionSync(() => {
       let state = this.readState();
-      for (const event of events) {
+      for (const incoming of events) {
+        const event = onlyChanges(incoming, state);
         const inserted = this.sql.exec(
           "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING seq",
           event.dedupeKey, event.occurredAt, receivedAt, JSON.stringify(event),
@@ -114,7 +126,9 @@ export class LeadAgent extends DurableObject<Env> {
 
   /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
   async runDue(now: number): Promise<void> {
-    for (const name of this.wakeups.claimDue(now)) {
+    // New events before timers: a deadline the events moved must not fire at its old time.
+    const due = this.wakeups.claimDue(now).sort((a, b) => Number(TIMERS.includes(a as TimerName)) - Number(TIMERS.includes(b as TimerName)));
+    for (const name of due) {
       try {
         if (name === PROJECT) await this.projectToD1();
         else if (name === RULES) await this.applyRulesToNewEvents(now);
@@ -128,15 +142,17 @@ export class LeadAgent extends DurableObject<Env> {
     await this.wakeups.rearm();
   }
 
-  /** Hands the events recorded since the last run to the rules, in occurredAt order. */
+  /**
+   * Hands the events the rules have not seen to them, in occurredAt order. Each is marked once
+   * its run is stored, so a failure part-way retries exactly the ones left.
+   */
   private async applyRulesToNewEvents(now: number): Promise<void> {
-    const cursor = this.readKv<number>("rulesCursor") ?? 0;
     const rows = this.sql
-      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE seq > ? ORDER BY occurred_at, seq", cursor)
+      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE ruled = 0 ORDER BY occurred_at, seq")
       .toArray();
     for (const row of rows) {
       await this.applyRules({ kind: "crmEvent", event: JSON.parse(row.body) as CrmEvent }, now);
-      this.writeKv("rulesCursor", Math.max(this.readKv<number>("rulesCursor") ?? 0, row.seq));
+      this.sql.exec("UPDATE events SET ruled = 1 WHERE seq = ?", row.seq);
     }
   }
 

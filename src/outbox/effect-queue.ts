@@ -102,7 +102,8 @@ async function settle(
   let pauseUntil = 0;
   rows.forEach((row, i) => {
     const outcome = outcomes[i]!;
-    const attempts = row.attempts + 1;
+    // Held back by our own limiter: no call was made, so no attempt is spent.
+    const attempts = row.attempts + (!outcome.ok && outcome.failure.kind === "rateLimited" && outcome.failure.local ? 0 : 1);
     const message = messages.get(row.id)!;
     if (outcome.ok) {
       updates.push({ id: row.id, status: "done", attempts, externalId: outcome.externalId });
@@ -110,8 +111,8 @@ async function settle(
       return;
     }
     const { failure } = outcome;
-    if (failure.kind === "rateLimited" && failure.retryAfterMs) pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
-    const verdict = nextStep(attempts, failure, deps.policy, sharedRandom);
+    if (failure.kind === "rateLimited" && failure.retryAfterMs && !failure.local) pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
+    const verdict = nextStep(Math.max(attempts, 1), failure, deps.policy, sharedRandom);
     if (verdict.retry) {
       updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });
       acks.push(() => message.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));

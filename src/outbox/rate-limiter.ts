@@ -48,9 +48,13 @@ export class RateLimiter extends DurableObject<Env> {
     });
   }
 
-  /** Reserves the next slot and returns when the caller may start its call. */
-  async reserve(quota: Quota, now: number = Date.now()): Promise<number> {
+  /**
+   * Reserves the next slot and returns when the caller may start its call. A slot further off
+   * than `maxWaitMs` is only reported, not booked: the caller will not wait for it.
+   */
+  async reserve(quota: Quota, now: number = Date.now(), maxWaitMs = Number.POSITIVE_INFINITY): Promise<number> {
     const slot = nextSlot(this.granted, quota, now, this.pausedUntil);
+    if (slot - now > maxWaitMs) return slot;
     this.granted.push(slot);
     if (this.granted.length > quota.max) this.granted = this.granted.slice(-quota.max);
     await this.ctx.storage.put("granted", this.granted);

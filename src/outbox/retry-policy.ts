@@ -1,7 +1,10 @@
 /** How an attempt failed decides whether and when to try again. */
 export type Failure =
-  /** 429 and friends: definitely not applied; wait at least retryAfterMs when given. */
-  | { kind: "rateLimited"; message: string; retryAfterMs?: number }
+  /**
+   * 429 and friends: definitely not applied; wait at least retryAfterMs when given. `local`: our
+   * own limiter held the call back, so no attempt was made.
+   */
+  | { kind: "rateLimited"; message: string; retryAfterMs?: number; local?: boolean }
   /** 5xx, timeouts, lost connections: may or may not have been applied. */
   | { kind: "transient"; message: string; retryAfterMs?: number }
   /** 4xx validation errors: retrying cannot help. */

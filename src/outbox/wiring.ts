@@ -16,8 +16,9 @@ const MAX_INLINE_WAIT_MS = 20_000;
 /** Waits for a slot from the target's RateLimiter object before each API call. */
 export function pacer(env: Env, target: string, quota: Quota): () => Promise<void> {
   return async () => {
-    const slot = await env.RATE_LIMITER.getByName(target).reserve(quota);
-    const wait = slot - Date.now();
+    const asked = Date.now();
+    const slot = await env.RATE_LIMITER.getByName(target).reserve(quota, asked, MAX_INLINE_WAIT_MS);
+    const wait = slot - asked;
     if (wait > MAX_INLINE_WAIT_MS) throw new SlotTooFarAway(wait);
     if (wait > 0) await sleep(wait);
   };

@@ -39,7 +39,7 @@ export class SlackNotifier {
         body: JSON.stringify({ channel: message.channel, text: message.text, blocks: message.blocks, unfurl_links: false }),
       }), this.options.timeoutMs ?? 10_000, "Slack chat.postMessage");
     } catch (error) {
-      if (error instanceof SlotTooFarAway) return { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs } };
+      if (error instanceof SlotTooFarAway) return { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } };
       const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
       return { ok: false, failure: { kind: "transient", message: redact(text) } };
     }

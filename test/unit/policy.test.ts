@@ -42,6 +42,17 @@ describe("policy validation", () => {
     ]));
   });
 
+  it("refuses what the calendar could not compute later: impossible holidays, business months", () => {
+    const bad = {
+      ...DEFAULT_POLICY,
+      holidays: ["2026-02-30"],
+      rules: { ...DEFAULT_POLICY.rules, staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: { duration: "P1M", businessHours: true } } },
+    };
+    const issues = issuesOf(bad);
+    expect(issues.some((i) => i.startsWith("holidays"))).toBe(true);
+    expect(issues.some((i) => i.startsWith("rules.staleLead.threshold"))).toBe(true);
+  });
+
   it("refuses working hours that end before they start", () => {
     expect(issuesOf({ ...DEFAULT_POLICY, workingHours: { days: [1], start: "18:00", end: "09:00" } })[0]).toMatch(/^workingHours\.end: /);
   });

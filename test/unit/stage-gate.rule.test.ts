@@ -90,6 +90,17 @@ describe("stage-gate rule", () => {
     expect(deal.state.gate?.pending).toMatchObject({ stage: "contractsent", previousStage: "closedwon" });
   });
 
+  it("does not revert before the grace period ends, nor treat a repeated stage as a move", () => {
+    const deal = new Deal();
+    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
+    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
+    deal.step(missingFields, MON_10);
+    expect(deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T18:59:59.000Z").requests).toEqual([]);
+    const repeated = deal.step({ kind: "crmEvent", event: stage("contractsent", "2026-11-23T16:00:00.000Z") }, "2026-11-23T16:00:00.000Z");
+    expect(repeated.requests).toEqual([]);
+    expect(deal.state.gate?.pending).toMatchObject({ previousStage: "qualifiedtobuy", revertAt: "2026-11-23T19:00:00.000Z" });
+  });
+
   it("passes a deal whose required fields are present", () => {
     const deal = new Deal();
     deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);

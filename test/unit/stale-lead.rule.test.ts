@@ -94,6 +94,20 @@ describe("stale-lead rule", () => {
     expect(run(read.state, { kind: "timer", name: "stale-check" }, "2026-12-01T00:00:00.000Z").requests).toEqual([]);
   });
 
+  it("ignores a timer whose deadline moved later since it was queued", () => {
+    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
+    expect(run(started, { kind: "timer", name: "stale-check" }, "2026-11-16T14:59:59.000Z").requests).toEqual([]);
+  });
+
+  it("with nobody to take the lead and no fallback owner, looks again in an hour instead of at once", () => {
+    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
+    const asked = run(started, { kind: "freshRead", purpose: "stale-check", properties: { hubspot_owner_id: "84213371", hubspotscore: "75" } }, "2026-11-16T15:00:00.000Z").state;
+    const nobody = run(asked, { kind: "routed", purpose: "stale-reassign", decision: { kind: "fallback", reason: "nobody eligible" } }, "2026-11-16T15:00:00.000Z");
+    expect(nobody.effects).toEqual([]);
+    expect(nobody.timers).toEqual({ "stale-check": "2026-11-16T16:00:00.000Z" });
+    expect(nobody.audit[0]).toMatchObject({ outcome: "fallback" });
+  });
+
   it("ignores records of other types", () => {
     const deal = { ...emptyRecordState(event(T0, "created")), objectType: "deal" };
     expect(decide({}, { kind: "crmEvent", event: event(T0, "created") }, ctx(T0, deal)).timers).toEqual({});

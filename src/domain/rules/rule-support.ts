@@ -15,10 +15,18 @@ export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | un
   return ownerId ? policy.reps.find((r) => r.owners[crm] === ownerId) : undefined;
 }
 
-/** A property value as an instant: epoch ms (HubSpot), ISO date or datetime (Salesforce), else null. */
+/**
+ * A property value as an instant: epoch ms (HubSpot), ISO datetime, or an ISO date (Salesforce
+ * LastActivityDate), taken as the end of that day so same-day activity is not missed. Anything
+ * else (a status such as "Attempt 1") is not a time.
+ */
 export function asInstant(value: string | null | undefined): Date | null {
   if (!value) return null;
-  const at = /^\d{10,16}$/.test(value) ? new Date(Number(value)) : new Date(value);
+  let at: Date;
+  if (/^\d{10,16}$/.test(value)) at = new Date(Number(value));
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) at = new Date(`${value}T23:59:59.999Z`);
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) at = new Date(value);
+  else return null;
   return Number.isNaN(at.getTime()) ? null : at;
 }
 

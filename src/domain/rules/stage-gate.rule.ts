@@ -44,6 +44,8 @@ export function stageGateRule(state: RuleState, input: RuleInput, ctx: DecideCon
       if (event.fromThisIntegration) {
         return { ...noDecision({ ...state, gate: { ...gate, lastStage: stage } }), audit: [audit("ignored", `our own change of ${stageProperty} to ${stage} (loop guard)`)] };
       }
+      // A snapshot (Outbound Message) repeats the stage with every edit: not a move.
+      if (stage === gate.lastStage) return noDecision(state);
       const previousStage = gate.lastStage;
       const moved: RuleState = { ...state, gate: { lastStage: stage, pending: undefined } };
       const cancel = gate.pending ? [audit("cancelled", `the deal moved on to ${stage}`)] : [];
@@ -90,7 +92,8 @@ export function stageGateRule(state: RuleState, input: RuleInput, ctx: DecideCon
       };
     }
     case "timer":
-      if (input.name !== "gate-revert" || !gate.pending) return noDecision(state);
+      // A revert that moved (or a gate that changed) since this timer was queued is not due yet.
+      if (input.name !== "gate-revert" || !gate.pending?.revertAt || gate.pending.revertAt > now) return noDecision(state);
       return { ...noDecision(state), requests: [{ kind: "read", purpose: "gate-revert", properties: [...(gateFor(gate.pending.stage)?.required ?? []), stageProperty, OWNER_PROPERTY[crm]] }] };
     default:
       return noDecision(state);

@@ -44,7 +44,8 @@ export function staleLeadRule(state: RuleState, input: RuleInput, ctx: DecideCon
       };
     }
     case "timer": {
-      if (input.name !== "stale-check" || !state.stale || state.stale.parked) return noDecision(state);
+      // A deadline that moved since this timer was queued is not due yet.
+      if (input.name !== "stale-check" || !state.stale || state.stale.parked || !state.stale.deadline || state.stale.deadline > now) return noDecision(state);
       return { ...noDecision(state), requests: [{ kind: "read", purpose: "stale-check", properties: [...activity, OWNER_PROPERTY[crm], rule.scoreProperty[crm] ?? "", ...(rule.hibernate[crm] ? [rule.hibernate[crm]!.property] : [])].filter(Boolean) }] };
     }
     case "freshRead": {
@@ -100,7 +101,11 @@ export function staleLeadRule(state: RuleState, input: RuleInput, ctx: DecideCon
           : `Nobody could take a stale lead (${record.key}): ${decision.reason}`;
         effects.push({ idempotencyKey: `${key}:slack`, leadKey: record.key, rule: "stale-lead", effect: { type: "postSlackMessage", channel: slackTo, text } });
       }
-      const next = decision.ownerId ? { ...state, stale: { lastActivityAt: ctx.now.toISOString(), deadline: deadlineAfter(ctx.now, rule.threshold, ctx.policy).toISOString(), parked: false } } : state;
+      // Reassigned: the new owner's clock starts now. Nobody to take it: look again in an hour
+      // (never at the deadline that just passed, which would fire again at once).
+      const next: RuleState = decision.ownerId
+        ? { ...state, stale: { lastActivityAt: ctx.now.toISOString(), deadline: deadlineAfter(ctx.now, rule.threshold, ctx.policy).toISOString(), parked: false } }
+        : { ...state, stale: { ...state.stale, deadline: deadlineAfter(ctx.now, { duration: "PT1H", businessHours: false }, ctx.policy).toISOString() } };
       return {
         ...noDecision(next), effects, timers: { "stale-check": next.stale?.deadline ?? null },
         audit: [audit(decision.kind === "rep" ? "reassigned" : "fallback", `no activity since ${state.stale.lastActivityAt}; ${decision.reason}`, { routing_reason: decision.reason, from: state.stale.staleOwnerId, to: decision.ownerId }, effects)],

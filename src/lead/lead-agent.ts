@@ -127,16 +127,18 @@ export class LeadAgent extends DurableObject<Env> {
   /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
   async runDue(now: number): Promise<void> {
     // New events before timers: a deadline the events moved must not fire at its old time.
-    const due = this.wakeups.claimDue(now).sort((a, b) => Number(TIMERS.includes(a as TimerName)) - Number(TIMERS.includes(b as TimerName)));
-    for (const name of due) {
+    const due = this.wakeups.claimDue(now, RETRY_DELAY_MS)
+      .sort((a, b) => Number(TIMERS.includes(a.name as TimerName)) - Number(TIMERS.includes(b.name as TimerName)));
+    for (const claim of due) {
+      const { name } = claim;
       try {
         if (name === PROJECT) await this.projectToD1();
         else if (name === RULES) await this.applyRulesToNewEvents(now);
         else if ((TIMERS as string[]).includes(name)) await this.applyRules({ kind: "timer", name: name as TimerName }, now);
+        this.wakeups.finish(claim);
       } catch (error) {
-        // Claiming deleted the row: put it back so the work is retried, not lost.
+        // The lease keeps the row: the work comes due again after RETRY_DELAY_MS, not lost.
         console.error(`wake-up ${name} of ${this.readState()?.key} failed, retrying`, error);
-        await this.wakeups.scheduleNoLaterThan(name, Date.now() + RETRY_DELAY_MS);
       }
     }
     await this.wakeups.rearm();

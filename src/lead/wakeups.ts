@@ -1,6 +1,7 @@
 /**
  * Timers are rows; the Durable Object alarm is only a cursor pointing at the earliest one.
- * Claiming a wake-up deletes its row, so a duplicate or late alarm finds nothing to do.
+ * Claiming a wake-up leases it (moves it a little into the future) and finishing deletes it:
+ * a duplicate alarm finds nothing due, and work cut off by an eviction comes due again.
  */
 export class Wakeups {
   constructor(private readonly storage: DurableObjectStorage) {
@@ -23,12 +24,18 @@ export class Wakeups {
     await this.rearm();
   }
 
-  /** Deletes and returns every wake-up due at or before `now`. */
-  claimDue(now: number): string[] {
+  /** Leases and returns every wake-up due at or before `now`; finish() each one that ran. */
+  claimDue(now: number, leaseMs: number): { name: string; lease: number }[] {
+    const lease = now + leaseMs;
     return this.storage.sql
-      .exec<{ name: string }>("DELETE FROM wakeups WHERE due_at <= ? RETURNING name", now)
+      .exec<{ name: string }>("UPDATE wakeups SET due_at = ? WHERE due_at <= ? RETURNING name", lease, now)
       .toArray()
-      .map((row) => row.name);
+      .map((row) => ({ name: row.name, lease }));
+  }
+
+  /** Removes a claimed wake-up, unless its work set it anew (a rule moved its own deadline). */
+  finish(claim: { name: string; lease: number }): void {
+    this.storage.sql.exec("DELETE FROM wakeups WHERE name = ? AND due_at = ?", claim.name, claim.lease);
   }
 
   pending(): { name: string; dueAt: string }[] {

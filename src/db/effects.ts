@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
@@ -31,6 +31,22 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
   return results.flat().map((r) => r.id);
 }
 
+/**
+ * Claims the given effects that are waiting and not claimed by someone else, until `until`;
+ * returns the claimed rows. Only the claimant executes an effect.
+ */
+export async function claimEffects(db: D1Database, ids: readonly string[], now: Date, until: Date): Promise<EffectRow[]> {
+  const d1 = drizzle(db);
+  const at = now.toISOString();
+  const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) =>
+    d1.update(effects).set({ claimedUntil: until.toISOString() }).where(and(
+      inArray(effects.id, part),
+      inArray(effects.status, ["pending", "retrying"]),
+      or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+    )).returning()));
+  return parts.flat();
+}
+
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   const d1 = drizzle(db);
   const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) => d1.select().from(effects).where(inArray(effects.id, part))));
@@ -54,6 +70,7 @@ export async function recordOutcomes(db: D1Database, updates: readonly EffectUpd
     status: u.status,
     attempts: u.attempts,
     updatedAt: at,
+    claimedUntil: null,
     ...(u.status === "done" ? { externalId: u.externalId ?? null, nextAttemptAt: null } : {}),
     ...(u.status === "retrying" ? { lastError: u.error, nextAttemptAt: u.nextAttemptAt.toISOString() } : {}),
     ...(u.status === "dead" ? { lastError: u.error, nextAttemptAt: null } : {}),
@@ -79,11 +96,12 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
  * Effects still waiting well after they were due: their queue message is gone (lost, or dropped
  * after the queue's own retry ceiling). Returned so the cron can queue them again.
  */
-export async function overdueEffectIds(db: D1Database, dueBefore: Date, limit: number): Promise<string[]> {
+export async function overdueEffectIds(db: D1Database, dueBefore: Date, now: Date, limit: number): Promise<string[]> {
   const cutoff = dueBefore.toISOString();
   const rows = await drizzle(db).select({ id: effects.id }).from(effects).where(and(
     inArray(effects.status, ["pending", "retrying"]),
     sql`coalesce(${effects.nextAttemptAt}, ${effects.updatedAt}) < ${cutoff}`,
+    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, now.toISOString())),
   )).limit(limit);
   return rows.map((r) => r.id);
 }

@@ -38,6 +38,7 @@ export const effects = sqliteTable("effects", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
   nextAttemptAt: text("next_attempt_at"),
+  claimedUntil: text("claimed_until"),
 });
 export type EffectRow = typeof effects.$inferSelect;
 

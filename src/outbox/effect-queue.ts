@@ -1,4 +1,4 @@
-import { effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
+import { claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import type { Outcome } from "../crm/crm-port";
@@ -36,10 +36,13 @@ const OVERDUE_AFTER_MS = 15 * 60_000;
 
 /** Cron: queues again any effect whose message was lost, so no effect waits forever. */
 export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, now: Date): Promise<number> {
-  const ids = await overdueEffectIds(env.DB, new Date(now.getTime() - OVERDUE_AFTER_MS), 1_000);
+  const ids = await overdueEffectIds(env.DB, new Date(now.getTime() - OVERDUE_AFTER_MS), now, 1_000);
   await sendEffectMessages(env.EFFECTS, ids);
   return ids.length;
 }
+
+/** How long a consumer may hold effects: pacing (≤ 20 s) plus calls and their retries fit well inside. */
+const CLAIM_MS = 120_000;
 
 export interface ConsumerDeps {
   executors: Executors;
@@ -57,13 +60,21 @@ export interface ConsumerDeps {
  */
 export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env: Pick<Env, "DB">, deps: ConsumerDeps): Promise<void> {
   const messages = new Map(batch.messages.map((m) => [m.body.effectId, m]));
-  const rows = (await loadEffects(env.DB, [...messages.keys()])).filter((row) => {
-    // Done or dead already (a redelivered message): nothing to do.
-    if (row.status === "pending" || row.status === "retrying") return true;
-    messages.get(row.id)?.ack();
-    return false;
-  });
-  for (const [id, message] of messages) if (!rows.some((r) => r.id === id)) message.ack();
+  const now = deps.now();
+  const rows = await claimEffects(env.DB, [...messages.keys()], now, new Date(now.getTime() + CLAIM_MS));
+  const claimed = new Set(rows.map((r) => r.id));
+  const unclaimed = [...messages.keys()].filter((id) => !claimed.has(id));
+  const found = new Set<string>(claimed);
+  for (const row of await loadEffects(env.DB, unclaimed)) {
+    found.add(row.id);
+    const message = messages.get(row.id)!;
+    // Done or dead (a redelivered message): nothing to do. Otherwise another consumer holds it:
+    // look again once its claim has run out.
+    if (row.status === "done" || row.status === "dead") message.ack();
+    else message.retry({ delaySeconds: Math.ceil(CLAIM_MS / 1000) });
+  }
+  // A message for an effect that does not exist (never stored) has nothing to drive.
+  for (const [id, message] of messages) if (!found.has(id)) message.ack();
 
   const groups = new Map<string, EffectRow[]>();
   for (const row of rows) {

@@ -170,3 +170,18 @@ describe("the cron", () => {
     expect(row).toMatchObject({ status: "done" });
   });
 });
+
+describe("claims", () => {
+  it("an effect held by one consumer is not run by another at the same time", async () => {
+    const { claimEffects, insertEffects } = await import("../../src/db/effects");
+    const [id] = await insertEffects(env.DB, [task(1)], new Date(), () => crypto.randomUUID());
+    const now = new Date();
+    const first = await claimEffects(env.DB, [id!], now, new Date(now.getTime() + 60_000));
+    const second = await claimEffects(env.DB, [id!], now, new Date(now.getTime() + 60_000));
+    expect(first.map((r) => r.id)).toEqual([id]);
+    expect(second).toEqual([]);
+    // Once the claim has run out (a consumer died), the effect can be claimed again.
+    const later = await claimEffects(env.DB, [id!], new Date(now.getTime() + 61_000), new Date(now.getTime() + 121_000));
+    expect(later.map((r) => r.id)).toEqual([id]);
+  });
+});

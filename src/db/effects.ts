@@ -47,6 +47,26 @@ export async function claimEffects(db: D1Database, ids: readonly string[], now: 
   return parts.flat();
 }
 
+/**
+ * Claims up to `limit` more effects of one target and type that are due now, for a consumer
+ * that has capacity left: work queued behind a slow batch need not wait for its message.
+ */
+export async function claimDueEffects(
+  db: D1Database, target: string, type: string, limit: number, now: Date, until: Date,
+): Promise<EffectRow[]> {
+  const at = now.toISOString();
+  const d1 = drizzle(db);
+  const due = d1.select({ id: effects.id }).from(effects).where(and(
+    eq(effects.target, target), eq(effects.type, type), inArray(effects.status, ["pending", "retrying"]),
+    or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
+    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+  )).limit(limit);
+  return d1.update(effects).set({ claimedUntil: until.toISOString() }).where(and(
+    inArray(effects.id, due),
+    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+  )).returning();
+}
+
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   const d1 = drizzle(db);
   const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) => d1.select().from(effects).where(inArray(effects.id, part))));

@@ -1,4 +1,4 @@
-import { claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
+import { claimDueEffects, claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import type { Outcome } from "../crm/crm-port";
@@ -40,6 +40,11 @@ export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, no
   await sendEffectMessages(env.EFFECTS, ids);
   return ids.length;
 }
+
+/** Calls in flight per target and kind within one consumer invocation. */
+const LANES = 2;
+/** How long one invocation keeps claiming more work before it returns. */
+const WORK_BUDGET_MS = 60_000;
 
 /** How long a consumer may hold effects: pacing (≤ 20 s) plus calls and their retries fit well inside. */
 const CLAIM_MS = 120_000;
@@ -85,16 +90,30 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
   const byTarget = new Map<string, EffectRow[][]>();
   for (const group of groups.values()) byTarget.set(group[0]!.target, [...(byTarget.get(group[0]!.target) ?? []), group]);
 
+  const deadline = now.getTime() + WORK_BUDGET_MS;
   await Promise.all([...byTarget].map(async ([target, targetGroups]) => {
     for (const group of targetGroups) {
       const type = group[0]!.type as EffectType;
       const limit = batchLimit(type, target, deps.executors);
-      for (let i = 0; i < group.length; i += limit) {
-        const part = group.slice(i, i + limit);
-        const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
-        const outcomes = await executeBatch(type, target, pending, deps.executors);
-        await settle(part, outcomes, env, deps, messages);
-      }
+      const chunks: EffectRow[][] = [];
+      for (let i = 0; i < group.length; i += limit) chunks.push(group.slice(i, i + limit));
+      // Several calls in flight per target (each still paced by the RateLimiter), so one slow
+      // call does not hold up the rest. A lane out of queued work claims more that is due.
+      const lane = async () => {
+        for (;;) {
+          let part = chunks.shift();
+          if (!part && deps.now().getTime() < deadline) {
+            const at = deps.now();
+            part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
+            if (part.length === 0) part = undefined;
+          }
+          if (!part) return;
+          const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
+          const outcomes = await executeBatch(type, target, pending, deps.executors);
+          await settle(part, outcomes, env, deps, messages);
+        }
+      };
+      await Promise.all(Array.from({ length: LANES }, lane));
     }
   }));
 }
@@ -113,12 +132,13 @@ async function settle(
   let pauseUntil = 0;
   rows.forEach((row, i) => {
     const outcome = outcomes[i]!;
+    // Effects claimed beyond this batch have their own message elsewhere in the queue.
+    const message = messages.get(row.id);
     // Held back by our own limiter: no call was made, so no attempt is spent.
     const attempts = row.attempts + (!outcome.ok && outcome.failure.kind === "rateLimited" && outcome.failure.local ? 0 : 1);
-    const message = messages.get(row.id)!;
     if (outcome.ok) {
       updates.push({ id: row.id, status: "done", attempts, externalId: outcome.externalId });
-      acks.push(() => message.ack());
+      acks.push(() => message?.ack());
       return;
     }
     const { failure } = outcome;
@@ -126,11 +146,11 @@ async function settle(
     const verdict = nextStep(Math.max(attempts, 1), failure, deps.policy, sharedRandom);
     if (verdict.retry) {
       updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });
-      acks.push(() => message.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));
+      acks.push(() => message?.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));
     } else {
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
-      acks.push(() => message.ack());
+      acks.push(() => message?.ack());
     }
   });
   if (pauseUntil > 0) await deps.pauseTarget(rows[0]!.target, pauseUntil);

@@ -20,7 +20,7 @@ export function parseQuota(text: string): Quota {
  * Clocks differ between this object, the consumer and the CRM, and requests take time to
  * arrive: spacing slots a little wider than the window keeps the CRM's own count under quota.
  */
-const SAFETY_MARGIN_MS = 150;
+const SAFETY_MARGIN_MS = 500;
 
 /**
  * Pure slot assignment: the earliest instant ≥ now (and ≥ pausedUntil) at which one more call

@@ -1,16 +1,20 @@
 /**
  * A Slack Web API emulator: chat.postMessage/chat.update with Slack's error conventions and its
- * per-channel rate limit, auth.test, a few user lookups, and interaction response URLs.
+ * per-channel rate limit, auth.test, a few user lookups, interaction response URLs, and button
+ * clicks sent to the app as signed block_actions requests.
  */
 import { EmulatorServer } from "../shared/server.ts";
 import { type BotIdentity, ratelimited, registerApiRoutes, slackError } from "./api.routes.ts";
 import { registerControlRoutes } from "./control.routes.ts";
+import { type InteractivityConfig, registerInteractionRoutes } from "./interaction.routes.ts";
 import { tokenOf } from "./request.ts";
 import { registerResponseUrlRoutes } from "./response-url.routes.ts";
+import { DEFAULT_SIGNING_SECRET } from "./signing.ts";
 import { type SlackChannel, SlackStore, type SlackUser } from "./store.ts";
 import { TokenBucketLimiter } from "./token-bucket.ts";
 
 export type { PostedMessage, RecordedResponse, SlackChannel, SlackUser } from "./store.ts";
+export { DEFAULT_SIGNING_SECRET, signSlackRequest } from "./signing.ts";
 
 export const DEFAULT_BOT_TOKEN = "xoxb-dev-token";
 
@@ -36,6 +40,12 @@ export interface SlackEmulatorOptions {
   perChannelPerSecond?: number;
   /** Messages a channel may take at once before the rate applies. Default 3. */
   perChannelBurst?: number;
+  /** The app's Request URL for interactivity: where POST /_emulator/click sends block_actions. */
+  interactivityUrl?: string;
+  /** Signs those requests (X-Slack-Signature). Default "slack-dev-signing-secret". */
+  signingSecret?: string;
+  /** How long a click waits for the app's answer; Slack's limit is 3 s. */
+  interactionTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -43,6 +53,8 @@ export interface SlackEmulator {
   server: EmulatorServer;
   store: SlackStore;
   identity: BotIdentity;
+  /** Changes made here (or by POST /_emulator/config) last until the next reset. */
+  interactivity: InteractivityConfig;
   close(): Promise<void>;
 }
 
@@ -55,6 +67,10 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   store.reset(users, channels);
 
   const postLimiter = new TokenBucketLimiter(options.perChannelBurst ?? 3, options.perChannelPerSecond ?? 1, now);
+  const initialInteractivity = (): InteractivityConfig => ({
+    url: options.interactivityUrl, signingSecret: options.signingSecret ?? DEFAULT_SIGNING_SECRET, timeoutMs: options.interactionTimeoutMs ?? 3_000,
+  });
+  const interactivity = initialInteractivity();
 
   let serverErrors = 0;
   const server = new EmulatorServer("slack", {
@@ -73,10 +89,12 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   }, () => {
     store.reset(users, channels);
     postLimiter.reset();
+    Object.assign(interactivity, initialInteractivity());
   });
 
   registerApiRoutes(server, { store, identity: DEFAULT_IDENTITY, postLimiter, now });
   registerResponseUrlRoutes(server, store, now, DEFAULT_IDENTITY.botUserId, DEFAULT_IDENTITY.botId);
   registerControlRoutes(server, store);
-  return { server, store, identity: DEFAULT_IDENTITY, close: () => server.close() };
+  registerInteractionRoutes(server, store, DEFAULT_IDENTITY, interactivity, now);
+  return { server, store, identity: DEFAULT_IDENTITY, interactivity, close: () => server.close() };
 }

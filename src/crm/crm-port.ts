@@ -1,4 +1,4 @@
-import type { EffectOf } from "../domain/effects";
+import type { EffectOf, TaskAction } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
 
 export type Outcome = { ok: true; externalId?: string } | { ok: false; failure: Failure };
@@ -23,6 +23,28 @@ export interface CrmRecord {
   properties: Record<string, string | null>;
 }
 
+/** A task found by its key. */
+export interface TaskStatus {
+  key: string;
+  id: string;
+  status: "open" | "completed";
+}
+
+/**
+ * What updateTasks did with one key. `changed`: the action was applied now. `unchanged`: the
+ * task already was as asked (completed, or due then). `kept`: a rep completed it, so it is
+ * neither deleted nor moved. `missing`: no task holds the key (its createTask never ran, or the
+ * task was deleted); not an error.
+ */
+export interface TaskKeyResult {
+  key: string;
+  taskId?: string;
+  result: "changed" | "unchanged" | "kept" | "missing";
+}
+
+/** An Outcome that, when it succeeds, also says key by key what happened. */
+export type TaskUpdateOutcome = { ok: true; externalId?: string; tasks: TaskKeyResult[] } | { ok: false; failure: Failure };
+
 /**
  * What the outbox and the rules need from a CRM. Each adapter batches as its API allows and
  * returns one outcome per input, in input order. The same contract suite runs against each.
@@ -35,6 +57,13 @@ export interface CrmPort {
   updateRecords(updates: RecordUpdate[]): Promise<Outcome[]>;
   /** Reads a record fresh (webhooks can be missed); null when it does not exist. */
   getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null>;
+  /** The tasks holding these keys; keys no task holds are left out. Throws when the CRM cannot be read. */
+  findTasks(keys: string[]): Promise<TaskStatus[]>;
+  /**
+   * Applies the action to the open tasks holding these keys, in as few calls as the API allows.
+   * Running it again changes nothing more; the outcome's externalId summarizes what happened.
+   */
+  updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome>;
 }
 
 /** The CRM-side field that carries an effect's idempotency key. */

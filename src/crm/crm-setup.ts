@@ -10,35 +10,58 @@ export interface SetupStep {
   detail: string;
 }
 
-/**
- * The task key must be a unique property, or HubSpot would accept a second task with the same
- * key and a retried call could duplicate it. The API can create it, so this does.
- */
-export async function ensureHubSpotTaskKey(accessToken: string, basePath: string): Promise<SetupStep> {
+interface PropertySpec {
+  name: string;
+  label: string;
+  description: string;
+  groupName: string;
+  unique: boolean;
+}
+
+/** Creates a text property on a HubSpot object type unless it exists; a unique one must stay unique. */
+async function ensureHubSpotProperty(accessToken: string, basePath: string, objectType: string, spec: PropertySpec): Promise<SetupStep> {
   const properties = withRuntimeFetch(new Client({ accessToken, basePath }).crm.properties.coreApi);
+  const where = `${objectType}.${spec.name}`;
   try {
-    const existing = await properties.getByName("tasks", HUBSPOT_TASK_KEY_PROPERTY).catch((error: { code?: number }) => {
+    const existing = await properties.getByName(objectType, spec.name).catch((error: { code?: number }) => {
       if (error.code === 404) return null;
       throw error;
     });
     if (existing) {
-      return existing.hasUniqueValue
-        ? { ok: true, action: "exists", detail: `tasks.${HUBSPOT_TASK_KEY_PROPERTY} exists and is unique` }
-        : { ok: false, action: "failed", detail: `tasks.${HUBSPOT_TASK_KEY_PROPERTY} exists but is not unique: delete it and run setup again` };
+      if (!spec.unique || existing.hasUniqueValue) return { ok: true, action: "exists", detail: `${where} exists${spec.unique ? " and is unique" : ""}` };
+      return { ok: false, action: "failed", detail: `${where} exists but is not unique: delete it and run setup again` };
     }
-    await properties.create("tasks", {
-      name: HUBSPOT_TASK_KEY_PROPERTY,
-      label: "Lead follow-up key",
-      description: "Set by the lead follow-up service so a retried write cannot create a second task.",
-      groupName: "task_information",
-      type: "string" as never,
-      fieldType: "text" as never,
-      hasUniqueValue: true,
+    await properties.create(objectType, {
+      name: spec.name, label: spec.label, description: spec.description, groupName: spec.groupName,
+      type: "string" as never, fieldType: "text" as never, hasUniqueValue: spec.unique,
     });
-    return { ok: true, action: "created", detail: `created tasks.${HUBSPOT_TASK_KEY_PROPERTY} (unique)` };
+    return { ok: true, action: "created", detail: `created ${where}${spec.unique ? " (unique)" : ""}` };
   } catch (error) {
     return { ok: false, action: "failed", detail: redact(`HubSpot: ${(error as Error).message}`) };
   }
+}
+
+/**
+ * The task key must be a unique property, or HubSpot would accept a second task with the same
+ * key and a retried call could duplicate it. The API can create it, so this does.
+ */
+export function ensureHubSpotTaskKey(accessToken: string, basePath: string): Promise<SetupStep> {
+  return ensureHubSpotProperty(accessToken, basePath, "tasks", {
+    name: HUBSPOT_TASK_KEY_PROPERTY, label: "Lead follow-up key", groupName: "task_information", unique: true,
+    description: "Set by the lead follow-up service so a retried write cannot create a second task.",
+  });
+}
+
+/**
+ * The contact property whose value chooses a lead's cadence. HubSpot has no standard "lead
+ * source" with values like demo_request, so the policy names one and setup creates it when absent
+ * (forms then set it with a hidden field).
+ */
+export function ensureHubSpotLeadSource(accessToken: string, basePath: string, name: string): Promise<SetupStep> {
+  return ensureHubSpotProperty(accessToken, basePath, "contacts", {
+    name, label: "Lead source (follow-up)", groupName: "contactinformation", unique: false,
+    description: "Where the lead came from (demo_request, content_download_…, webinar…): chooses the follow-up cadence.",
+  });
 }
 
 /**

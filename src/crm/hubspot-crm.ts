@@ -2,10 +2,12 @@ import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
 import type { Failure } from "../outbox/retry-policy";
 import { parseRetryAfter } from "../outbox/retry-policy";
+import type { TaskAction } from "../domain/effects";
 import {
   type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type Outcome, type RecordUpdate, redact, SlotTooFarAway,
-  type TaskWrite, TimeoutError, withTimeout,
+  type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
+import { type CallResult, chunks, findTasksWith, type FoundTask, type TaskCalls, updateTasksWith } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
@@ -48,6 +50,7 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (e.code === undefined || e.code >= 500 || e.code === 408) return { kind: "transient", message };
   return { kind: "permanent", message };
 }
+
 
 const isConflict = (failure: Failure) => failure.kind === "permanent" && /HubSpot 409/.test(failure.message);
 
@@ -169,7 +172,70 @@ export class HubSpotCrm implements CrmPort {
     throw new Error(result.failure.message);
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: Failure }> {
+  findTasks(keys: string[]): Promise<TaskStatus[]> {
+    return findTasksWith(this.taskCalls, keys);
+  }
+
+  updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
+    return updateTasksWith(this.taskCalls, keys, action);
+  }
+
+  private readonly taskCalls: TaskCalls = {
+    lookUp: (keys) => this.lookUpTasks(keys),
+    apply: (tasks, action) => this.applyToTasks(tasks, action),
+  };
+
+  /** Reads tasks by their unique key property; a key no task holds is a per-input OBJECT_NOT_FOUND and is left out. */
+  private async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+    const found: FoundTask[] = [];
+    for (const part of chunks([...new Set(keys)], MAX_BATCH)) {
+      const read = await this.call("read tasks by key", () => this.tasks.read({
+        idProperty: HUBSPOT_TASK_KEY_PROPERTY,
+        inputs: part.map((id) => ({ id })),
+        properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp"],
+        propertiesWithHistory: [],
+      }));
+      if (!read.ok) return read;
+      const failure = batchFailure(errorsOf(read.value).filter((e) => e.category !== "OBJECT_NOT_FOUND"));
+      if (failure) return { ok: false, failure };
+      for (const task of read.value.results) {
+        const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
+        if (!key) continue;
+        found.push({ key, id: task.id, status: task.properties.hs_task_status === "COMPLETED" ? "completed" : "open", dueAtMs: timestampMs(task.properties.hs_timestamp) });
+      }
+    }
+    return { ok: true, value: found };
+  }
+
+  /** Completes, archives or moves the tasks, 100 per call. A task gone since it was read counts as missing. */
+  private async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+    const results: TaskKeyResult[] = [];
+    for (const part of chunks(tasks, MAX_BATCH)) {
+      if (action.kind === "delete") {
+        // Archiving answers 204 whether or not the task still exists: nothing to tell apart.
+        const archived = await this.call("archive tasks", () => this.tasks.archive({ inputs: part.map((t) => ({ id: t.id })) }));
+        if (!archived.ok) return archived;
+        results.push(...part.map((t) => ({ key: t.key, taskId: t.id, result: "changed" as const })));
+        continue;
+      }
+      const properties: Record<string, string> = action.kind === "complete" ? { hs_task_status: "COMPLETED" } : { hs_timestamp: action.dueAt };
+      const updated = await this.call(`${action.kind} tasks`, () => this.tasks.update({ inputs: part.map((t) => ({ id: t.id, properties })) }));
+      if (!updated.ok) return updated;
+      const errors = errorsOf(updated.value);
+      const gone = new Set(errors.filter((e) => e.category === "OBJECT_NOT_FOUND").flatMap((e) => e.context.ids ?? []));
+      const failure = batchFailure(errors.filter((e) => e.category !== "OBJECT_NOT_FOUND"));
+      if (failure) return { ok: false, failure };
+      const done = new Set(updated.value.results.map((r) => r.id));
+      for (const t of part) {
+        if (done.has(t.id)) results.push({ key: t.key, taskId: t.id, result: "changed" });
+        else if (gone.has(t.id)) results.push({ key: t.key, result: "missing" });
+        else return { ok: false, failure: { kind: "transient", message: `HubSpot 207: task ${t.id} was not updated` } };
+      }
+    }
+    return { ok: true, value: results };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<CallResult<T>> {
     try {
       await this.beforeCall();
       return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `HubSpot ${what}`) };
@@ -180,9 +246,23 @@ export class HubSpotCrm implements CrmPort {
 }
 
 /** Per-input errors of a 207 Multi-Status batch answer. */
-function errorsOf(response: object): { category?: string; message: string }[] {
-  const errors = (response as { errors?: { category?: string; message?: string }[] }).errors ?? [];
-  return errors.map((e) => ({ category: e.category, message: e.message ?? "error" }));
+function errorsOf(response: object): { category?: string; message: string; context: Record<string, string[]> }[] {
+  const errors = (response as { errors?: { category?: string; message?: string; context?: Record<string, string[]> }[] }).errors ?? [];
+  return errors.map((e) => ({ category: e.category, message: e.message ?? "error", context: e.context ?? {} }));
+}
+
+/** Per-input errors that fail the whole call: validation errors are final, anything else is retried. */
+function batchFailure(errors: { category?: string; message: string }[]): Failure | undefined {
+  if (errors.length === 0) return undefined;
+  const message = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ")}`);
+  return { kind: errors.every((e) => e.category === "VALIDATION_ERROR") ? "permanent" : "transient", message };
+}
+
+/** hs_timestamp reads back as ISO, but HubSpot also stores epoch milliseconds as written. */
+function timestampMs(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** HubSpot stores "" for an empty property; null is not accepted in inputs. */

@@ -1,9 +1,11 @@
 import { Connection } from "jsforce";
+import type { TaskAction } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
 import {
   type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
-  type TaskWrite, TimeoutError, withTimeout,
+  type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
+import { type CallResult, chunks, findTasksWith, type FoundTask, mostRetryable, type TaskCalls, updateTasksWith } from "./task-updates";
 
 /** sObject Collections take at most 200 records per call. */
 const MAX_BATCH = 200;
@@ -17,6 +19,11 @@ const TRANSIENT = new Set(["UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_
 const WHO_TYPES = new Set(["lead", "contact"]);
 const SOBJECT: Record<string, string> = { lead: "Lead", contact: "Contact", opportunity: "Opportunity", account: "Account", task: "Task", user: "User" };
 const sobjectName = (objectType: string) => SOBJECT[objectType] ?? objectType;
+
+/** Keys per SOQL query: the query travels in the URL, which should stay well under 16 KB. */
+const KEYS_PER_QUERY = 100;
+/** Per-record errors that mean the task is gone (deleted since it was read): nothing left to do. */
+const GONE = new Set(["ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"]);
 
 const PRIORITY = { LOW: "Low", MEDIUM: "Normal", HIGH: "High" } as const;
 const TYPE = { EMAIL: "Email", CALL: "Call", TODO: "Other", LINKEDIN: "Other" } as const;
@@ -45,6 +52,28 @@ interface SaveResult {
   id?: string;
   success: boolean;
   errors?: { statusCode?: string; errorCode?: string; message: string }[];
+}
+
+interface TaskRow {
+  Id: string;
+  IsClosed: boolean;
+  ActivityDate: string | null;
+  ReminderDateTime: string | null;
+  [SALESFORCE_TASK_KEY_FIELD]: string | null;
+}
+
+
+/** A SOQL string literal: backslashes and quotes escaped. */
+const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+/**
+ * createTask writes the due date as ActivityDate (the UTC date) and the time as the reminder;
+ * the task is due at the reminder only while both agree.
+ */
+function dueAtMs(row: TaskRow): number | null {
+  const reminder = row.ReminderDateTime ? Date.parse(row.ReminderDateTime) : Number.NaN;
+  if (Number.isNaN(reminder) || new Date(reminder).toISOString().slice(0, 10) !== row.ActivityDate) return null;
+  return reminder;
 }
 
 function outcomeOf(result: SaveResult | undefined): Outcome {
@@ -119,6 +148,76 @@ export class SalesforceCrm implements CrmPort {
     } catch (error) {
       if ((error as { errorCode?: string }).errorCode === "NOT_FOUND") return null;
       throw new Error(classifySalesforceError(error).message);
+    }
+  }
+
+  findTasks(keys: string[]): Promise<TaskStatus[]> {
+    return findTasksWith(this.taskCalls, keys);
+  }
+
+  updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
+    return updateTasksWith(this.taskCalls, keys, action);
+  }
+
+  private readonly taskCalls: TaskCalls = {
+    lookUp: (keys) => this.lookUpTasks(keys),
+    apply: (tasks, action) => this.applyToTasks(tasks, action),
+  };
+
+  /** IsClosed, not Status, says whether a task is done: an org can add closed statuses of its own. */
+  private async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+    const found: FoundTask[] = [];
+    const wanted = new Set(keys);
+    for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
+      const soql = `SELECT Id, Status, IsClosed, ActivityDate, ReminderDateTime, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
+        + `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
+      const queried = await this.call("query tasks by key", async () => (await this.conn.query<TaskRow>(soql)).records);
+      if (!queried.ok) return queried;
+      for (const row of queried.value) {
+        const key = row[SALESFORCE_TASK_KEY_FIELD];
+        // SOQL compares text case-insensitively; only the exact key is ours.
+        if (!key || !wanted.has(key)) continue;
+        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row) });
+      }
+    }
+    return { ok: true, value: found };
+  }
+
+  /** Completes, deletes or moves the tasks through sObject Collections, 200 per call. */
+  private async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+    const results: TaskKeyResult[] = [];
+    const tasksApi = this.conn.sobject("Task");
+    for (const part of chunks(tasks, MAX_BATCH)) {
+      const saved = await this.call(`${action.kind} ${part.length} tasks`, () => (action.kind === "delete"
+        ? tasksApi.destroy(part.map((t) => t.id), { allOrNone: false })
+        : tasksApi.update(part.map((t) => ({
+          Id: t.id,
+          ...(action.kind === "complete" ? { Status: "Completed" } : { ActivityDate: action.dueAt.slice(0, 10), ReminderDateTime: action.dueAt }),
+        })), { allOrNone: false })) as Promise<SaveResult[]>);
+      if (!saved.ok) return saved;
+      const failures: Failure[] = [];
+      part.forEach((task, i) => {
+        const result = saved.value[i];
+        const code = result?.errors?.[0]?.statusCode ?? result?.errors?.[0]?.errorCode ?? "";
+        if (result?.success) results.push({ key: task.key, taskId: task.id, result: "changed" });
+        else if (GONE.has(code)) results.push({ key: task.key, result: "missing" });
+        else {
+          const outcome = outcomeOf(result);
+          if (!outcome.ok) failures.push(outcome.failure);
+        }
+      });
+      const failure = mostRetryable(failures);
+      if (failure) return { ok: false, failure };
+    }
+    return { ok: true, value: results };
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<CallResult<T>> {
+    try {
+      await this.beforeCall();
+      return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `Salesforce ${what}`) };
+    } catch (error) {
+      return { ok: false, failure: classifySalesforceError(error) };
     }
   }
 

@@ -15,6 +15,24 @@ const CrmTarget = z.object({
 export const TaskPriority = z.enum(["LOW", "MEDIUM", "HIGH"]);
 export const TaskChannel = z.enum(["EMAIL", "CALL", "TODO", "LINKEDIN"]);
 
+/** What to do with the open tasks of a cadence; tasks a rep completed are never deleted or moved. */
+export const TaskAction = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("complete") }),
+  z.object({ kind: z.literal("delete") }),
+  z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime() }),
+]);
+export type TaskAction = z.infer<typeof TaskAction>;
+
+const SlackBlocks = z.array(z.looseObject({ type: z.string() })).max(50);
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Slack's response URLs are https; plain http is accepted only for a local emulator. */
+const ResponseUrl = z.url().refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+}, "an https URL");
+
 export const Effect = z.discriminatedUnion("type", [
   CrmTarget.extend({
     type: z.literal("createTask"),
@@ -26,6 +44,12 @@ export const Effect = z.discriminatedUnion("type", [
     priority: TaskPriority,
     channel: TaskChannel,
   }),
+  CrmTarget.extend({
+    type: z.literal("updateTasks"),
+    /** The createTask effects' ids, which the CRM holds as the tasks' keys; the target is the lead they belong to. */
+    taskKeys: z.array(z.string().min(1)).min(1).max(100),
+    action: TaskAction,
+  }),
   CrmTarget.extend({ type: z.literal("assignOwner"), ownerId: z.string().min(1) }),
   CrmTarget.extend({ type: z.literal("updateProperties"), properties: z.record(z.string(), z.string().nullable()) }),
   z.object({
@@ -33,7 +57,18 @@ export const Effect = z.discriminatedUnion("type", [
     /** A Slack user id (U…) for a direct message, or a channel id. */
     channel: z.string().regex(/^[UCDGW][A-Z0-9]+$/, "a Slack user or channel id"),
     text: z.string().min(1).max(40_000),
-    blocks: z.array(z.looseObject({ type: z.string() })).max(50).optional(),
+    blocks: SlackBlocks.optional(),
+    /** The ts of the message to reply under, making this a thread reply. */
+    threadTs: z.string().regex(/^\d+\.\d+$/, "a Slack message ts").optional(),
+  }),
+  z.object({
+    type: z.literal("respondInSlack"),
+    /** The response_url of a Slack interaction (a button click): good for 5 replies within 30 minutes. */
+    responseUrl: ResponseUrl,
+    text: z.string().min(1).max(40_000),
+    /** Replaces the message the button was on, so it cannot be clicked again. */
+    replaceOriginal: z.boolean().default(true),
+    blocks: SlackBlocks.optional(),
   }),
 ]);
 export type Effect = z.infer<typeof Effect>;
@@ -56,5 +91,11 @@ export type EffectStatus = "pending" | "retrying" | "done" | "dead";
  * Effects of one target share a quota; effects of one target and kind share batch calls.
  */
 export function effectTarget(effect: Effect): string {
-  return effect.type === "postSlackMessage" ? "slack" : `${effect.crm}:${effect.accountId}`;
+  switch (effect.type) {
+    case "postSlackMessage":
+    case "respondInSlack":
+      return "slack";
+    default:
+      return `${effect.crm}:${effect.accountId}`;
+  }
 }

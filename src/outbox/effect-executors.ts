@@ -1,6 +1,7 @@
 import type { CrmPort, Outcome } from "../crm/crm-port";
 import type { EffectOf, EffectType } from "../domain/effects";
 import type { SlackNotifier } from "../slack/slack-notifier";
+import { executeTaskUpdates } from "./task-update-calls";
 
 export interface PendingEffect<T extends EffectType = EffectType> {
   /** The effect row's id: also the task's key in the CRM. */
@@ -28,6 +29,11 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     if (!crm) return notConfigured(target, batch.length);
     return crm.createTasks(batch.map(({ id, effect }) => ({ key: id, task: effect })));
   },
+  updateTasks: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return executeTaskUpdates(crm, batch);
+  },
   assignOwner: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
@@ -48,6 +54,13 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     for (const { effect } of batch) outcomes.push(await slack.post(effect));
     return outcomes;
   },
+  respondInSlack: async (_target, batch, deps) => {
+    const slack = deps.slack();
+    if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);
+    const outcomes: Outcome[] = [];
+    for (const { effect } of batch) outcomes.push(await slack.respond(effect));
+    return outcomes;
+  },
 };
 
 /** Runs the executor of `type`; the batch holds effects of that type only (grouped by the caller). */
@@ -58,6 +71,8 @@ export function executeBatch(type: EffectType, target: string, batch: PendingEff
 
 /** The largest batch one executor call should get for a target. */
 export function batchLimit(type: EffectType, target: string, deps: Executors): number {
-  if (type === "postSlackMessage") return 10;
+  if (type === "postSlackMessage" || type === "respondInSlack") return 10;
+  // Each effect names up to 100 tasks: a few effects already fill the calls one claim should make.
+  if (type === "updateTasks") return 10;
   return deps.crm(target)?.maxBatch ?? 100;
 }

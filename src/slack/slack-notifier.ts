@@ -9,6 +9,19 @@ const PostMessageResponse = z.looseObject({ ok: z.boolean(), error: z.string().o
 /** Slack answers HTTP 200 with ok:false for most errors; these are worth another try. */
 const TRANSIENT_ERRORS = new Set(["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
 
+/** Where Slack's interaction response URLs point. */
+const RESPONSE_URL_ORIGIN = "https://hooks.slack.com";
+
+type Sent = { ok: true; response: Response } | { ok: false; outcome: Outcome };
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 export interface SlackNotifierOptions {
   botToken: string;
   /** https://slack.com in production; the emulator's URL in dev and tests. */
@@ -29,28 +42,75 @@ export class SlackNotifier {
 
   /** chat.postMessage to a user id (a DM from the bot) or a channel, with Block Kit blocks. */
   async post(message: EffectOf<"postSlackMessage">): Promise<Outcome> {
-    const now = this.options.now ?? Date.now;
-    let response: Response;
-    try {
-      await this.options.beforeCall?.();
-      response = await withTimeout(this.fetch(`${this.options.apiBase}/api/chat.postMessage`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${this.options.botToken}`, "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify({ channel: message.channel, text: message.text, blocks: message.blocks, unfurl_links: false }),
-      }), this.options.timeoutMs ?? 10_000, "Slack chat.postMessage");
-    } catch (error) {
-      if (error instanceof SlotTooFarAway) return { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } };
-      const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
-      return { ok: false, failure: { kind: "transient", message: redact(text) } };
-    }
-    if (response.status === 429) {
-      return { ok: false, failure: { kind: "rateLimited", message: "Slack 429 ratelimited", retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now()) ?? 1_000 } };
-    }
-    if (response.status >= 500) return { ok: false, failure: { kind: "transient", message: `Slack ${response.status}` } };
+    const sent = await this.send(`${this.options.apiBase}/api/chat.postMessage`, "Slack chat.postMessage", {
+      authorization: `Bearer ${this.options.botToken}`,
+    }, { channel: message.channel, text: message.text, blocks: message.blocks, thread_ts: message.threadTs, unfurl_links: false });
+    if (!sent.ok) return sent.outcome;
+    const { response } = sent;
     const body = PostMessageResponse.safeParse(await response.json().catch(() => null));
     if (!body.success) return { ok: false, failure: { kind: "transient", message: `Slack ${response.status}: unreadable response` } };
     if (body.data.ok) return { ok: true, externalId: `${body.data.channel}/${body.data.ts}` };
     const error = body.data.error ?? "unknown_error";
     return { ok: false, failure: { kind: TRANSIENT_ERRORS.has(error) ? "transient" : "permanent", message: `Slack chat.postMessage: ${error}` } };
+  }
+
+  /**
+   * Replies through an interaction's response_url (by default replacing the message whose button
+   * was clicked). The URL is its own credential: it gets no bot token, and only Slack's own
+   * origins are called, so a forged URL cannot make us post elsewhere. Messages never quote it.
+   */
+  async respond(reply: EffectOf<"respondInSlack">): Promise<Outcome> {
+    if (!this.isResponseUrl(reply.responseUrl)) {
+      return { ok: false, failure: { kind: "permanent", message: "Slack response_url: not a Slack response URL" } };
+    }
+    const sent = await this.send(reply.responseUrl, "Slack response_url", {}, {
+      text: reply.text, blocks: reply.blocks, replace_original: reply.replaceOriginal,
+    });
+    if (!sent.ok) return sent.outcome;
+    const { response } = sent;
+    // Slack has answered both plain "ok" and {"ok":true}; errors come as 4xx with {"ok":false,"error":…}.
+    const text = await response.text().catch(() => "");
+    const body = PostMessageResponse.safeParse(parseJsonOrNull(text));
+    const error = body.success ? body.data.error : text.trim().slice(0, 100) || undefined;
+    if (response.ok && (body.success ? body.data.ok : true)) return { ok: true };
+    // 404/410: the URL expired (30 minutes) or was used up (5 replies); another try cannot help.
+    const kind = response.ok && error && TRANSIENT_ERRORS.has(error) ? "transient" : "permanent";
+    return { ok: false, failure: { kind, message: `Slack response_url ${response.status}: ${error ?? "refused"}` } };
+  }
+
+  private isResponseUrl(value: string): boolean {
+    let origin: string;
+    try {
+      origin = new URL(value).origin;
+    } catch {
+      return false;
+    }
+    return origin === RESPONSE_URL_ORIGIN || origin === new URL(this.options.apiBase).origin;
+  }
+
+  /** POSTs JSON, paced by the limiter; rate limits, 5xx and network trouble become failures here. */
+  private async send(url: string, what: string, headers: Record<string, string>, body: unknown): Promise<Sent> {
+    const now = this.options.now ?? Date.now;
+    let response: Response;
+    try {
+      await this.options.beforeCall?.();
+      response = await withTimeout(this.fetch(url, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+        body: JSON.stringify(body),
+      }), this.options.timeoutMs ?? 10_000, what);
+    } catch (error) {
+      if (error instanceof SlotTooFarAway) {
+        return { ok: false, outcome: { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } } };
+      }
+      const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
+      return { ok: false, outcome: { ok: false, failure: { kind: "transient", message: redact(text) } } };
+    }
+    if (response.status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now()) ?? 1_000;
+      return { ok: false, outcome: { ok: false, failure: { kind: "rateLimited", message: `${what}: 429 ratelimited`, retryAfterMs } } };
+    }
+    if (response.status >= 500) return { ok: false, outcome: { ok: false, failure: { kind: "transient", message: `${what}: ${response.status}` } } };
+    return { ok: true, response };
   }
 }

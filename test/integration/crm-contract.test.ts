@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CrmPort, Outcome, TaskWrite } from "../../src/crm/crm-port";
+import type { CrmPort, Outcome, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../../src/crm/crm-port";
 import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { HubSpotCrm } from "../../src/crm/hubspot-crm";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
@@ -26,6 +26,8 @@ interface StoredTask {
   priority: string | null;
   dueAtMs: number;
   subject: string | null;
+  /** Completed (closed), by us or by a rep. */
+  completed: boolean;
 }
 
 interface CallLogEntry {
@@ -86,6 +88,10 @@ interface ContractFixtures {
   storedRecord(id: string): Promise<Record<string, string | null>>;
   /** Every stored task whose key is one of `keys`, deleted ones excluded. */
   listTasks(keys: string[]): Promise<StoredTask[]>;
+  /** A rep marks the task done in the UI. */
+  repCompletesTask(taskId: string): Promise<void>;
+  /** A rep deletes the task in the UI. */
+  repDeletesTask(taskId: string): Promise<void>;
   knownIssues?: Partial<Record<KnownIssue, string>>;
 }
 
@@ -358,6 +364,105 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       });
     });
 
+    describe("findTasks and updateTasks", () => {
+      /** Creates tasks for fresh keys (the last `unknown` of them never created); returns keys and task ids. */
+      const tasksFor = async (label: string, created: number, unknown = 0) => {
+        const all = keys(label, created + unknown);
+        const outcomes = await crm.createTasks(all.slice(0, created).map((key) => write(key)));
+        expect(outcomes.every((o) => o.ok)).toBe(true);
+        return { keys: all, ids: externalIds(outcomes) as string[] };
+      };
+      const succeeded = (outcome: TaskUpdateOutcome) => {
+        if (!outcome.ok) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
+        return outcome;
+      };
+      const resultsOf = (outcome: TaskUpdateOutcome) => succeeded(outcome).tasks.map((t: TaskKeyResult) => [t.key, t.result, t.taskId]);
+      const stored = async (someKeys: string[]) => new Map((await fixtures.listTasks(someKeys)).map((t) => [t.key, t]));
+      /** Calls whose path is not a lookup: what a repeat must not make. */
+      const writeCalls = async () => (await fixtures.emulator.calls()).filter((c) => c.method !== "GET" && !c.path.endsWith("/batch/read"));
+
+      it("finds tasks by key, open or completed, leaving out keys no task holds", async () => {
+        const { keys: [open, done, unknown], ids } = await tasksFor("find", 2, 1);
+        await fixtures.repCompletesTask(ids[1]!);
+        const found = await crm.findTasks([open!, done!, unknown!]);
+        expect([...found].sort((a, b) => a.key.localeCompare(b.key))).toEqual([
+          { key: open, id: ids[0], status: "open" },
+          { key: done, id: ids[1], status: "completed" },
+        ].sort((a, b) => a.key!.localeCompare(b.key!)));
+        expect(await crm.findTasks([unknown!])).toEqual([]);
+      });
+
+      it("completes the open tasks, reports the rest, and changes nothing when repeated", async () => {
+        const { keys: [a, b, done, unknown], ids } = await tasksFor("complete", 3, 1);
+        await fixtures.repCompletesTask(ids[2]!);
+        const outcome = await crm.updateTasks([a!, b!, done!, unknown!], { kind: "complete" });
+        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [b, "changed", ids[1]], [done, "unchanged", ids[2]], [unknown, "missing", undefined]]);
+        expect(succeeded(outcome).externalId).toBe(`completed ${ids[0]},${ids[1]}; already completed ${ids[2]}; no task for 1 key`);
+        const after = await stored([a!, b!, done!]);
+        expect([a, b, done].map((k) => after.get(k!)?.completed)).toEqual([true, true, true]);
+
+        await fixtures.emulator.clearCalls();
+        const again = await crm.updateTasks([a!, b!, done!, unknown!], { kind: "complete" });
+        expect(resultsOf(again).map(([, result]) => result)).toEqual(["unchanged", "unchanged", "unchanged", "missing"]);
+        expect(await writeCalls()).toEqual([]);
+      });
+
+      it("deletes only open tasks, never one a rep completed, and a repeat deletes nothing more", async () => {
+        const { keys: [a, done, b], ids } = await tasksFor("delete", 3);
+        await fixtures.repCompletesTask(ids[1]!);
+        const outcome = await crm.updateTasks([a!, done!, b!], { kind: "delete" });
+        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]], [b, "changed", ids[2]]]);
+        expect((await fixtures.listTasks([a!, done!, b!])).map((t) => [t.key, t.completed])).toEqual([[done, true]]);
+
+        await fixtures.emulator.clearCalls();
+        const again = await crm.updateTasks([a!, done!, b!], { kind: "delete" });
+        expect(resultsOf(again)).toEqual([[a, "missing", undefined], [done, "kept", ids[1]], [b, "missing", undefined]]);
+        expect(await writeCalls()).toEqual([]);
+        expect(await fixtures.listTasks([a!, done!, b!])).toHaveLength(1);
+      });
+
+      it("moves the due date of open tasks only, consistently, and a repeat moves nothing", async () => {
+        const { keys: [a, done, b], ids } = await tasksFor("reschedule", 3);
+        await fixtures.repCompletesTask(ids[1]!);
+        const dueAt = "2026-12-01T23:30:00.000Z";
+        const outcome = await crm.updateTasks([a!, done!, b!], { kind: "reschedule", dueAt });
+        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]], [b, "changed", ids[2]]]);
+        const after = await stored([a!, done!, b!]);
+        expect([a, done, b].map((k) => after.get(k!)!.dueAtMs)).toEqual([Date.parse(dueAt), Date.parse(write(done!).task.dueAt), Date.parse(dueAt)]);
+        expect([a, done, b].map((k) => after.get(k!)!.completed)).toEqual([false, true, false]);
+
+        await fixtures.emulator.clearCalls();
+        const again = await crm.updateTasks([a!, done!, b!], { kind: "reschedule", dueAt });
+        expect(resultsOf(again).map(([, result]) => result)).toEqual(["unchanged", "kept", "unchanged"]);
+        expect(await writeCalls()).toEqual([]);
+      });
+
+      it("answers ok for keys no task holds, including a task a rep deleted, and writes nothing", async () => {
+        const { keys: [gone, unknown], ids } = await tasksFor("unknown", 1, 1);
+        await fixtures.repDeletesTask(ids[0]!);
+        expect(await crm.findTasks([gone!, unknown!])).toEqual([]);
+        await fixtures.emulator.clearCalls();
+        for (const action of [{ kind: "complete" }, { kind: "delete" }, { kind: "reschedule", dueAt: "2026-12-01T09:00:00.000Z" }] as const) {
+          const outcome = await crm.updateTasks([gone!, unknown!], action);
+          expect(resultsOf(outcome)).toEqual([[gone, "missing", undefined], [unknown, "missing", undefined]]);
+          expect(succeeded(outcome).externalId).toBe("no task for 2 keys");
+        }
+        expect(await writeCalls()).toEqual([]);
+      });
+
+      it("looks up and writes a full batch of keys in one call each", { timeout: 30_000 }, async () => {
+        const { keys: all, ids } = await tasksFor("fullupdate", 100);
+        await fixtures.emulator.clearCalls();
+        const outcome = await crm.updateTasks(all, { kind: "complete" });
+        expect(succeeded(outcome).tasks.every((t) => t.result === "changed")).toBe(true);
+        expect(succeeded(outcome).tasks.map((t) => t.taskId)).toEqual(ids);
+        const calls = await fixtures.emulator.calls();
+        expect(calls).toHaveLength(2);
+        expect(calls.every((c) => c.status < 300 && c.fault === "none")).toBe(true);
+        expect((await fixtures.listTasks(all)).every((t) => t.completed)).toBe(true);
+      });
+    });
+
     describe("getRecord", () => {
       it("reads the record fresh, with what a human changed since", async () => {
         const id = await fixtures.createRecord(unique("read"));
@@ -399,6 +504,24 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         expect(failures(updates).map((f) => f.kind)).toEqual(["rateLimited"]);
         await fixtures.emulator.faults({});
         expect(await fixtures.listTasks(batch.map((w) => w.key))).toEqual([]);
+      });
+
+      it("classifies the CRM's rate-limit and 5xx answers to task updates, and findTasks throws them", async () => {
+        const [key] = keys("failupdate", 1);
+        expect((await crm.createTasks([write(key!)]))[0]!.ok).toBe(true);
+        await fixtures.emulator.faults({ rate429: 1 });
+        const limited = await crm.updateTasks([key!], { kind: "complete" });
+        const [rateLimited] = failures([limited]);
+        expect(rateLimited).toMatchObject({ kind: "rateLimited", retryAfterMs: fixtures.rateLimitRetryAfterMs });
+        expectNoToken(rateLimited!);
+        await expect(crm.findTasks([key!])).rejects.toThrow(/./);
+
+        await fixtures.emulator.faults({ rate5xx: 1 });
+        const [transient] = failures([await crm.updateTasks([key!], { kind: "delete" })]);
+        expect(transient!.kind).toBe("transient");
+        expectNoToken(transient!);
+        await fixtures.emulator.faults({});
+        expect((await fixtures.listTasks([key!])).map((t) => t.completed)).toEqual([false]);
       });
 
       it("classifies 5xx answers as transient", async () => {
@@ -487,7 +610,14 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
         priority: t.properties.hs_task_priority ?? null,
         dueAtMs: Date.parse(t.properties.hs_timestamp ?? ""),
         subject: t.properties.hs_task_subject ?? null,
+        completed: t.properties.hs_task_status === "COMPLETED",
       }));
+  },
+  async repCompletesTask(taskId) {
+    await control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/tasks/${taskId}`, { properties: { hs_task_status: "COMPLETED" } });
+  },
+  async repDeletesTask(taskId) {
+    await control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/tasks/${taskId}`);
   },
 });
 
@@ -548,7 +678,14 @@ contract("Salesforce", (options) => new SalesforceCrm({ accessToken: "salesforce
           priority: t.Priority ?? null,
           dueAtMs: Date.parse(t.ReminderDateTime),
           subject: t.Subject ?? null,
+          completed: t.IsClosed === true,
         };
       });
+  },
+  async repCompletesTask(taskId) {
+    await control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/Task/${taskId}`, { Status: "Completed" });
+  },
+  async repDeletesTask(taskId) {
+    await control(env.SALESFORCE_INSTANCE_URL, "DELETE", `/_emulator/ui/Task/${taskId}`);
   },
 });

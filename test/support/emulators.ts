@@ -16,6 +16,7 @@ export const hubspotEmulator = {
   faults: (plan: object) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/faults", plan),
   uiCreate: (type: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "POST", `/_emulator/ui/${type}`, { properties }),
   uiUpdate: (type: string, id: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
+  uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
 };
 
@@ -24,10 +25,16 @@ export const salesforceEmulator = {
   calls: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/calls"),
   faults: (plan: object) => control(env.SALESFORCE_INSTANCE_URL, "PUT", "/_emulator/faults", plan),
   uiCreate: (sobject: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "POST", `/_emulator/ui/${sobject}`, fields),
+  uiUpdate: (sobject: string, id: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/${sobject}/${id}`, fields),
   webhooks: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/webhooks"),
 };
 
 export const slackEmulator = {
   messages: () => control(env.SLACK_API_BASE, "GET", "/_emulator/messages"),
+  responses: () => control(env.SLACK_API_BASE, "GET", "/_emulator/responses"),
+  calls: () => control(env.SLACK_API_BASE, "GET", "/_emulator/calls"),
   faults: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/faults", plan),
+  /** The response_url Slack would put in a block_actions payload for a click on that message. */
+  responseUrl: async (channel: string, messageTs: string): Promise<string> =>
+    (await control(env.SLACK_API_BASE, "POST", "/_emulator/response_urls", { channel, message_ts: messageTs })).response_url,
 };

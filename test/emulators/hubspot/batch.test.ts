@@ -4,7 +4,10 @@ import { http, sdkError, startHubSpot, type Running } from "./test-support.ts";
 let run: Running;
 beforeAll(async () => {
   run = await startHubSpot({
-    properties: { contacts: [{ name: "external_lead_id", label: "External lead id", type: "string", fieldType: "text", hasUniqueValue: true }] },
+    properties: {
+      contacts: [{ name: "external_lead_id", label: "External lead id", type: "string", fieldType: "text", hasUniqueValue: true }],
+      tasks: [{ name: "lead_follow_up_key", label: "Lead follow-up key", type: "string", fieldType: "text", hasUniqueValue: true }],
+    },
   });
 });
 afterAll(async () => { await run.close(); });
@@ -91,5 +94,22 @@ describe("HubSpot emulator: batch API", () => {
 
     await run.client.crm.deals.batchApi.archive({ inputs: [{ id: a! }, { id: "424242" }] });
     expect(run.hs.state.objects.get("deals", a!)!.archived).toBe(true);
+  });
+
+  it("reads tasks by their unique key: keys no live task holds are one 207 OBJECT_NOT_FOUND, archived tasks included", async () => {
+    const created = await run.client.crm.objects.tasks.batchApi.create({
+      inputs: ["k-1", "k-2"].map((key) => ({ properties: { hs_timestamp: "2026-11-24T14:00:00.000Z", lead_follow_up_key: key }, associations: [] })),
+    });
+    const [one, two] = created.results.map((r) => r.id);
+    await run.client.crm.objects.tasks.batchApi.update({ inputs: [{ id: one!, properties: { hs_task_status: "COMPLETED" } }] });
+    await run.client.crm.objects.tasks.batchApi.archive({ inputs: [{ id: two! }] });
+
+    const read = await http(run.url, "POST", "/crm/v3/objects/tasks/batch/read", {
+      idProperty: "lead_follow_up_key", inputs: [{ id: "k-1" }, { id: "k-2" }, { id: "k-3" }],
+      properties: ["lead_follow_up_key", "hs_task_status"], propertiesWithHistory: [],
+    });
+    expect(read.status).toBe(207);
+    expect(read.body.results.map((r: any) => [r.id, r.properties.lead_follow_up_key, r.properties.hs_task_status])).toEqual([[one, "k-1", "COMPLETED"]]);
+    expect(read.body.errors).toEqual([expect.objectContaining({ category: "OBJECT_NOT_FOUND", context: { ids: ["k-2", "k-3"] } })]);
   });
 });

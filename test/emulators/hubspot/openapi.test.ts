@@ -16,7 +16,11 @@ const STRICT = { strict: true, nullableMapValues: true };
 const HUBSPOT_DEFINED = "HUBSPOT_DEFINED" as any;
 
 let run: Running;
-beforeAll(async () => { run = await startHubSpot(); });
+beforeAll(async () => {
+  run = await startHubSpot({
+    properties: { tasks: [{ name: "lead_follow_up_key", label: "Lead follow-up key", type: "string", fieldType: "text", hasUniqueValue: true }] },
+  });
+});
 afterAll(async () => { await run.close(); });
 
 /** A representative tour of what the middleware does with the SDK. */
@@ -48,6 +52,14 @@ async function tour(): Promise<void> {
     inputs: [{ properties: { hs_timestamp: "1700000000000" }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 216 }] }] }],
   });
   await crm.objects.tasks.batchApi.read({ inputs: [{ id: task.id }], properties: ["hs_task_subject"], propertiesWithHistory: ["hs_task_subject"] });
+  // What the task updates do: read by the unique key (one key missing: 207), complete, archive.
+  const keyed = await crm.objects.tasks.batchApi.create({ inputs: [{ properties: { hs_timestamp: "1700000000000", lead_follow_up_key: "tour-key" }, associations: [] }] });
+  await crm.objects.tasks.batchApi.read({
+    idProperty: "lead_follow_up_key", inputs: [{ id: "tour-key" }, { id: "tour-key-missing" }],
+    properties: ["lead_follow_up_key", "hs_task_status", "hs_timestamp"], propertiesWithHistory: [],
+  });
+  await crm.objects.tasks.batchApi.update({ inputs: [{ id: keyed.results[0]!.id, properties: { hs_task_status: "COMPLETED", hs_timestamp: "2026-12-01T09:00:00.000Z" } }] });
+  await crm.objects.tasks.batchApi.archive({ inputs: [{ id: keyed.results[0]!.id }] });
   await crm.objects.tasks.searchApi.doSearch({ filterGroups: [], sorts: [], properties: ["hs_task_subject"], limit: 1, after: "0" });
   await crm.objects.tasks.basicApi.archive(task.id);
   await crm.objects.basicApi.create("companies", { properties: { name: "Tour Co" }, associations: [] });

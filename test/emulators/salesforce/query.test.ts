@@ -84,4 +84,26 @@ describe("Salesforce emulator: SOQL", () => {
     const withDeleted = await conn.query("SELECT Id FROM Task WHERE IsDeleted = true", { scanAll: true });
     expect(withDeleted.records.map((r) => r.Id).sort()).toEqual([...some].sort());
   });
+
+  it("finds tasks by a list of idempotency keys, with IsClosed following Status, as the task updates do", async () => {
+    const { conn, url } = await startSalesforce();
+    const keys = ["k-open", "k-done", "k-o'quote"];
+    const created = await conn.sobject("Task").create(keys.map((key) => ({ Subject: key, Idempotency_Key__c: key })));
+    const ids = created.map((r) => r.id!);
+    await control(url, "PATCH", `/_emulator/ui/Task/${ids[1]}`, { Status: "Completed" });
+    const byKeys = async (wanted: string[]) => (await conn.query<{ Id: string; Status: string; IsClosed: boolean; Idempotency_Key__c: string }>(
+      `SELECT Id, Status, IsClosed, Idempotency_Key__c FROM Task WHERE Idempotency_Key__c IN (${wanted.map((k) => `'${k.replace(/'/g, "\\'")}'`).join(", ")})`,
+    )).records.map((r) => [r.Idempotency_Key__c, r.Status, r.IsClosed]);
+
+    expect(await byKeys([...keys, "k-unknown"])).toEqual([["k-open", "Not Started", false], ["k-done", "Completed", true], ["k-o'quote", "Not Started", false]]);
+
+    const completed = await conn.sobject("Task").update([{ Id: ids[0]!, Status: "Completed" }], { allOrNone: false });
+    expect(completed).toEqual([{ id: ids[0], success: true, errors: [] }]);
+    const deleted = await conn.sobject("Task").destroy([ids[2]!], { allOrNone: false });
+    expect(deleted).toEqual([{ id: ids[2], success: true, errors: [] }]);
+    // A deleted task no longer answers to its key, and deleting it again says it is gone.
+    expect(await byKeys(keys)).toEqual([["k-open", "Completed", true], ["k-done", "Completed", true]]);
+    const again = await conn.sobject("Task").destroy([ids[2]!], { allOrNone: false });
+    expect(again).toEqual([{ id: ids[2], success: false, errors: [expect.objectContaining({ statusCode: "ENTITY_IS_DELETED" })] }]);
+  });
 });

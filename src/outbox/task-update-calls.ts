@@ -1,0 +1,82 @@
+import type { CrmPort, Outcome, TaskKeyResult } from "../crm/crm-port";
+import { describeTaskResults } from "../crm/task-updates";
+import type { TaskAction } from "../domain/effects";
+import type { PendingEffect } from "./effect-executors";
+import type { Failure } from "./retry-policy";
+
+type Indexed = { index: number; effect: PendingEffect<"updateTasks">["effect"] };
+
+const distinct = (keys: readonly string[]) => [...new Set(keys)];
+
+/** Effects share calls only when they ask for exactly the same thing. */
+function actionKey(action: TaskAction): string {
+  return action.kind === "reschedule" ? `reschedule:${Date.parse(action.dueAt)}` : action.kind;
+}
+
+/** Packs effects into calls of at most `maxKeys` distinct keys; an effect is never split across calls. */
+function packByKeys(effects: Indexed[], maxKeys: number): Indexed[][] {
+  const calls: Indexed[][] = [];
+  let call: Indexed[] = [];
+  let keys = new Set<string>();
+  for (const item of effects) {
+    const added = distinct(item.effect.taskKeys).filter((k) => !keys.has(k)).length;
+    if (call.length > 0 && keys.size + added > maxKeys) {
+      calls.push(call);
+      call = [];
+      keys = new Set();
+    }
+    call.push(item);
+    for (const key of item.effect.taskKeys) keys.add(key);
+  }
+  if (call.length > 0) calls.push(call);
+  return calls;
+}
+
+/** One call for several effects; each effect's outcome describes its own keys only. */
+async function runCall(crm: CrmPort, call: Indexed[], action: TaskAction): Promise<Outcome[]> {
+  const outcome = await crm.updateTasks(distinct(call.flatMap((item) => item.effect.taskKeys)), action);
+  if (outcome.ok) {
+    const byKey = new Map(outcome.tasks.map((t) => [t.key, t]));
+    return call.map(({ effect }) => {
+      const results = distinct(effect.taskKeys).map((key): TaskKeyResult => byKey.get(key) ?? { key, result: "missing" });
+      return { ok: true, externalId: describeTaskResults(action, results) };
+    });
+  }
+  // One effect's task can fail a shared call for good (a validation rule, no access): on their
+  // own, the other effects still go through and only that one is dead.
+  if (outcome.failure.kind === "permanent" && call.length > 1) {
+    const outcomes: Outcome[] = [];
+    for (const item of call) outcomes.push(...(await runCall(crm, [item], action)));
+    return outcomes;
+  }
+  return call.map(() => outcome);
+}
+
+/** After a rate-limit answer the rest of the batch is not sent: it would only be refused too. */
+function notTried(failure: Extract<Failure, { kind: "rateLimited" }>): Outcome {
+  return { ok: false, failure: { kind: "rateLimited", message: `not tried: ${failure.message}`, retryAfterMs: failure.retryAfterMs, local: true } };
+}
+
+/**
+ * Runs updateTasks effects of one CRM target. Effects with the same action share calls (one
+ * lookup and one write per maxBatch keys), so a cadence stopped for many leads at once costs a
+ * few calls, not two per lead. Outcomes are in batch order, one per effect.
+ */
+export async function executeTaskUpdates(crm: CrmPort, batch: PendingEffect<"updateTasks">[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(batch.length);
+  const groups = new Map<string, Indexed[]>();
+  batch.forEach(({ effect }, index) => {
+    const key = actionKey(effect.action);
+    groups.set(key, [...(groups.get(key) ?? []), { index, effect }]);
+  });
+  let halted: Extract<Failure, { kind: "rateLimited" }> | undefined;
+  for (const group of groups.values()) {
+    const action = group[0]!.effect.action;
+    for (const call of packByKeys(group, crm.maxBatch)) {
+      const results = halted ? call.map(() => notTried(halted!)) : await runCall(crm, call, action);
+      call.forEach((item, i) => (outcomes[item.index] = results[i]!));
+      for (const result of results) if (!result.ok && result.failure.kind === "rateLimited") halted ??= result.failure;
+    }
+  }
+  return outcomes;
+}

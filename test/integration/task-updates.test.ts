@@ -1,0 +1,207 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EffectOf, EffectRequest, TaskAction } from "../../src/domain/effects";
+import { enqueueEffects } from "../../src/outbox/effect-queue";
+import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
+import { call, eventually } from "../support/requests";
+import { TEST_BINDINGS } from "../support/test-bindings";
+
+/**
+ * updateTasks and respondInSlack effects through the real queue, D1 and rate limiter, against
+ * the emulators: what a cadence does when a lead converts, and what a button click answers.
+ */
+
+let serial = 0;
+const run = Date.now().toString(36);
+const request = (leadKey: string, effect: EffectRequest["effect"]): EffectRequest =>
+  ({ idempotencyKey: `task-updates:${run}:${++serial}`, leadKey, rule: "test", effect });
+
+async function effectsOf(ids: string[]) {
+  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids).all();
+  const byId = new Map((rows.results as { id: string; status: string; attempts: number; last_error: string | null; external_id: string | null }[]).map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+const settled = (ids: string[]) => eventually(async () => {
+  const rows = await effectsOf(ids);
+  if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
+  return rows;
+}, 50_000);
+
+/** Runs effects through the queue and returns their rows once they are done or dead. */
+const execute = async (requests: EffectRequest[]) => settled(await enqueueEffects(env, requests, new Date()));
+
+describe("updateTasks on HubSpot", () => {
+  const portal = "62515";
+  let contacts: string[] = [];
+  const leadKey = (contact: string) => `hubspot:${portal}:contact:${contact}`;
+  const createTask = (contact: string, n: number): EffectOf<"createTask"> => ({
+    type: "createTask", crm: "hubspot", accountId: portal, objectType: "contact", objectId: contact,
+    ownerId: "84213371", subject: `Step ${n}`, body: "", dueAt: "2026-11-24T14:00:00.000Z", priority: "MEDIUM", channel: "CALL",
+  });
+  const updateTasks = (contact: string, taskKeys: string[], action: TaskAction): EffectOf<"updateTasks"> =>
+    ({ type: "updateTasks", crm: "hubspot", accountId: portal, objectType: "contact", objectId: contact, taskKeys, action });
+  const tasksWithKeys = async (keys: string[]) =>
+    (await hubspotEmulator.objects("tasks") as any[]).filter((t) => keys.includes(t.properties.lead_follow_up_key));
+  /** A cadence of `count` tasks for the contact, created through the outbox: their effect ids are the keys. */
+  const cadence = async (contact: string, count: number) => {
+    const rows = await execute(Array.from({ length: count }, (_, i) => request(leadKey(contact), createTask(contact, i))));
+    expect(rows.map((r) => r.status)).toEqual(Array(count).fill("done"));
+    return { keys: rows.map((r) => r.id), taskIds: rows.map((r) => r.external_id!) };
+  };
+
+  beforeAll(async () => {
+    const setup = await (await call("/admin/crm/setup", { method: "POST", headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` } })).json() as any;
+    expect(setup.hubspot).toMatchObject({ ok: true });
+    contacts = [];
+    for (let i = 0; i < 2; i++) contacts.push((await hubspotEmulator.uiCreate("contacts", { email: `task-updates-${run}-${i}@example.com`, firstname: "Ada" })).id);
+  });
+
+  beforeEach(async () => {
+    await hubspotEmulator.faults({});
+    await hubspotEmulator.clearCalls();
+  });
+
+  it("deletes the open tasks of two leads, keeps the one a rep completed, and reports keys with no task", { timeout: 60_000 }, async () => {
+    const first = await cadence(contacts[0]!, 3);
+    const second = await cadence(contacts[1]!, 2);
+    await hubspotEmulator.uiUpdate("tasks", first.taskIds[1]!, { hs_task_status: "COMPLETED" });
+    const neverCreated = crypto.randomUUID();
+
+    const rows = await execute([
+      request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [...first.keys, neverCreated], { kind: "delete" })),
+      request(leadKey(contacts[1]!), updateTasks(contacts[1]!, second.keys, { kind: "delete" })),
+    ]);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([["done", 1], ["done", 1]]);
+    expect(rows[0]!.external_id).toBe(`deleted ${first.taskIds[0]},${first.taskIds[2]}; kept (completed by a rep) ${first.taskIds[1]}; no task for 1 key`);
+    expect(rows[1]!.external_id).toBe(`deleted ${second.taskIds.join(",")}`);
+
+    const left = (await tasksWithKeys([...first.keys, ...second.keys])).filter((t) => !t.archived);
+    expect(left.map((t) => [t.id, t.properties.hs_task_status])).toEqual([[first.taskIds[1], "COMPLETED"]]);
+  });
+
+  it("completes and reschedules open tasks, and the same update again changes nothing", { timeout: 60_000 }, async () => {
+    const { keys, taskIds } = await cadence(contacts[0]!, 3);
+    const dueAt = "2026-12-02T15:00:00.000Z";
+    const [moved] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys.slice(0, 2), { kind: "reschedule", dueAt }))]);
+    expect(moved).toMatchObject({ status: "done", external_id: `rescheduled ${taskIds[0]},${taskIds[1]}` });
+    const [completed] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys, { kind: "complete" }))]);
+    expect(completed).toMatchObject({ status: "done", external_id: `completed ${taskIds.join(",")}` });
+
+    const tasks = await tasksWithKeys(keys);
+    expect(tasks.map((t) => t.properties.hs_task_status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+    expect(tasks.map((t) => Date.parse(t.properties.hs_timestamp))).toEqual([Date.parse(dueAt), Date.parse(dueAt), Date.parse("2026-11-24T14:00:00.000Z")]);
+
+    await hubspotEmulator.clearCalls();
+    const [again] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys, { kind: "complete" }))]);
+    expect(again).toMatchObject({ status: "done", external_id: `already completed ${taskIds.join(",")}` });
+    expect((await hubspotEmulator.calls()).map((c: any) => c.path)).toEqual(["/crm/v3/objects/tasks/batch/read"]);
+  });
+
+  it("retries after a 429 and then applies the update once", { timeout: 60_000 }, async () => {
+    const { keys, taskIds } = await cadence(contacts[1]!, 2);
+    await hubspotEmulator.faults({ rate429: 1 });
+    const ids = await enqueueEffects(env, [request(leadKey(contacts[1]!), updateTasks(contacts[1]!, keys, { kind: "complete" }))], new Date());
+    await eventually(async () => expect((await hubspotEmulator.calls()).some((c: any) => c.status === 429)).toBe(true));
+    await hubspotEmulator.faults({});
+    const [row] = await settled(ids);
+    expect(row).toMatchObject({ status: "done", attempts: 2, external_id: `completed ${taskIds.join(",")}` });
+  });
+});
+
+describe("updateTasks on Salesforce", () => {
+  const org = TEST_BINDINGS.SALESFORCE_ORG_ID;
+
+  it("completes open tasks and moves the due date of the rest, date and reminder together", { timeout: 60_000 }, async () => {
+    const lead = (await salesforceEmulator.uiCreate("Lead", { LastName: `Updates ${run}`, Company: "Example" })).id as string;
+    const leadKey = `salesforce:${org}:lead:${lead}`;
+    const target = { crm: "salesforce", accountId: org, objectType: "lead", objectId: lead } as const;
+    const created = await execute(Array.from({ length: 3 }, (_, i) => request(leadKey, {
+      type: "createTask", ...target, ownerId: "0055g00000IntegAAA", subject: `Step ${i}`, body: "",
+      dueAt: "2026-11-24T14:00:00.000Z", priority: "HIGH", channel: "EMAIL",
+    })));
+    const [keys, taskIds] = [created.map((r) => r.id), created.map((r) => r.external_id!)];
+    await salesforceEmulator.uiUpdate("Task", taskIds[2]!, { Status: "Completed" });
+
+    const dueAt = "2026-12-03T23:30:00.000Z";
+    const [moved] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys, action: { kind: "reschedule", dueAt } })]);
+    expect(moved).toMatchObject({ status: "done", external_id: `rescheduled ${taskIds[0]},${taskIds[1]}; kept (completed by a rep) ${taskIds[2]}` });
+    const [completed] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(0, 1), action: { kind: "complete" } })]);
+    expect(completed).toMatchObject({ status: "done", external_id: `completed ${taskIds[0]}` });
+
+    const tasks = (await salesforceEmulator.records("Task") as any[]).filter((t) => keys.includes(t.Idempotency_Key__c));
+    const byId = new Map(tasks.map((t) => [t.Id, t]));
+    expect(taskIds.map((id) => [byId.get(id).Status, byId.get(id).ActivityDate, Date.parse(byId.get(id).ReminderDateTime)])).toEqual([
+      ["Completed", "2026-12-03", Date.parse(dueAt)],
+      ["Not Started", "2026-12-03", Date.parse(dueAt)],
+      ["Completed", "2026-11-24", Date.parse("2026-11-24T14:00:00.000Z")],
+    ]);
+  });
+});
+
+describe("respondInSlack", () => {
+  /** A message the bot posted (through the outbox), as a rep would click a button on it. */
+  async function postedMessage(text: string, threadTs?: string) {
+    const [row] = await execute([request("slack-test", { type: "postSlackMessage", channel: "C05LEADS001", text, ...(threadTs ? { threadTs } : {}) })]);
+    expect(row!.status).toBe("done");
+    const [channel, ts] = row!.external_id!.split("/");
+    return { channel: channel!, ts: ts! };
+  }
+  const respond = (responseUrl: string, text: string, extra: Partial<EffectOf<"respondInSlack">> = {}): EffectOf<"respondInSlack"> =>
+    ({ type: "respondInSlack", responseUrl, text, replaceOriginal: true, ...extra });
+  const messageAt = async (channel: string, ts: string) =>
+    (await slackEmulator.messages() as any[]).find((m) => m.channel === channel && m.ts === ts);
+
+  beforeEach(async () => {
+    await slackEmulator.faults({});
+  });
+
+  it("replaces the clicked message through its response_url", { timeout: 60_000 }, async () => {
+    const original = await postedMessage(`Lead ${run} needs a call`);
+    const responseUrl = await slackEmulator.responseUrl(original.channel, original.ts);
+    const blocks = [{ type: "section", text: { type: "mrkdwn", text: "*Done*: task completed" } }];
+    const [row] = await execute([request("slack-test", respond(responseUrl, "Done: task completed", { blocks }))]);
+    expect(row).toMatchObject({ status: "done", attempts: 1 });
+
+    expect(await messageAt(original.channel, original.ts)).toMatchObject({ text: "Done: task completed", blocks, edited: expect.any(String) });
+    const responses = (await slackEmulator.responses() as any[]).filter((r) => r.messageTs === original.ts);
+    expect(responses).toEqual([expect.objectContaining({ replace_original: true, text: "Done: task completed" })]);
+    const path = new URL(responseUrl).pathname;
+    const sent = (await slackEmulator.calls() as any[]).filter((c) => c.path === path);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("posts a thread reply under a message when threadTs is given", { timeout: 30_000 }, async () => {
+    const parent = await postedMessage(`Thread ${run}`);
+    const reply = await postedMessage(`Reply ${run}`, parent.ts);
+    expect(await messageAt(reply.channel, reply.ts)).toMatchObject({ thread_ts: parent.ts });
+  });
+
+  it("retries a 5xx answer, and the reply is made once", { timeout: 60_000 }, async () => {
+    const original = await postedMessage(`Retry ${run}`);
+    const responseUrl = await slackEmulator.responseUrl(original.channel, original.ts);
+    await slackEmulator.faults({ rate5xx: 1 });
+    const ids = await enqueueEffects(env, [request("slack-test", respond(responseUrl, "Snoozed"))], new Date());
+    const path = new URL(responseUrl).pathname;
+    await eventually(async () => expect((await slackEmulator.calls() as any[]).some((c) => c.path === path && c.status >= 500)).toBe(true));
+    await slackEmulator.faults({});
+    const [row] = await settled(ids);
+    expect(row).toMatchObject({ status: "done", attempts: 2 });
+    expect((await slackEmulator.responses() as any[]).filter((r) => r.messageTs === original.ts)).toHaveLength(1);
+  });
+
+  it("gives up at once on an expired or used-up URL, and never calls a URL outside Slack", { timeout: 60_000 }, async () => {
+    const callsBefore = (await slackEmulator.calls() as any[]).length;
+    const rows = await execute([
+      request("slack-test", respond(`${env.SLACK_API_BASE}/response_url/no-such-url`, "Too late")),
+      request("slack-test", respond("https://attacker.example.com/response_url/1", "Phish")),
+      request("slack-test", respond("https://hooks.slack.com.attacker.example.com/actions/T1/2/x", "Phish")),
+    ]);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([["dead", 1], ["dead", 1], ["dead", 1]]);
+    expect(rows[0]!.last_error).toBe("Slack response_url 404: expired_url");
+    expect(rows[1]!.last_error).toBe("Slack response_url: not a Slack response URL");
+    expect(rows[1]!.last_error).not.toContain("attacker");
+    const calls = (await slackEmulator.calls() as any[]).slice(callsBefore);
+    expect(calls.map((c) => c.path)).toEqual(["/response_url/no-such-url"]);
+  });
+});

@@ -140,3 +140,17 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
     .where(and(eq(effects.id, id), eq(effects.status, "dead"))).returning({ id: effects.id });
   return revived.length === 1;
 }
+
+/**
+ * The row ids of effects by their idempotency keys. A task carries its effect's row id, so a rule
+ * that knows only the key it asked with finds its task through this.
+ */
+export async function effectIdsByKey(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
+  const d1 = drizzle(db);
+  const found = new Map<string, string>();
+  for (const part of chunk(keys, IDS_PER_STATEMENT)) {
+    const rows = await d1.select({ id: effects.id, key: effects.idempotencyKey }).from(effects).where(inArray(effects.idempotencyKey, part));
+    for (const row of rows) found.set(row.key, row.id);
+  }
+  return found;
+}

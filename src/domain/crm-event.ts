@@ -30,7 +30,7 @@ const EventBase = z.object({
   /** True when this integration made the change: our own writes echo back and must not trigger rules. */
   fromThisIntegration: z.boolean(),
   /** Which delivery channel produced it, for the audit trail. */
-  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound"]),
+  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "postmark", "mailgun", "slack"]),
 });
 
 export const CrmEvent = z.discriminatedUnion("kind", [
@@ -57,6 +57,22 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     associationType: z.string(),
     toObjectId: z.string(),
     removed: z.boolean(),
+  }),
+  /** The lead wrote to us: an inbound email matched to this record by its sender. */
+  EventBase.extend({
+    kind: z.literal("emailReceived"),
+    messageId: z.string().min(1),
+    from: z.string().min(1),
+    subject: z.string(),
+  }),
+  /** A button in one of our Slack messages about this record was pressed. */
+  EventBase.extend({
+    kind: z.literal("slackAction"),
+    action: z.enum(["done", "snooze", "pause"]),
+    cadenceId: z.string().min(1),
+    stepId: z.string().min(1),
+    userId: z.string().min(1),
+    responseUrl: z.url().optional(),
   }),
 ]);
 export type CrmEvent = z.infer<typeof CrmEvent>;

@@ -1,8 +1,9 @@
 import type { DecideContext, Decision, RuleInput, RuleState } from "./decision";
+import { cadenceRule } from "./rules/cadence.rule";
 import { stageGateRule } from "./rules/stage-gate.rule";
 import { staleLeadRule } from "./rules/stale-lead.rule";
 
-const RULES = [staleLeadRule, stageGateRule];
+const RULES = [staleLeadRule, stageGateRule, cadenceRule];
 
 /**
  * The whole policy for one record: every rule sees the input in turn, each keeps its own part of

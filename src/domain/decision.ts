@@ -9,22 +9,27 @@ export type RuleInput =
   | { kind: "crmEvent"; event: CrmEvent }
   | { kind: "timer"; name: TimerName }
   /** The record as the CRM has it now (null: it no longer exists), read for `purpose`. */
-  | { kind: "freshRead"; purpose: TimerName; properties: Record<string, string | null> | null }
-  | { kind: "routed"; purpose: "stale-reassign"; decision: RoutingDecision };
+  | { kind: "freshRead"; purpose: ReadPurpose; properties: Record<string, string | null> | null }
+  | { kind: "routed"; purpose: "stale-reassign"; decision: RoutingDecision }
+  /** Tasks this service wrote, as the CRM has them now (keys it does not know are absent). */
+  | { kind: "tasksRead"; purpose: "cadence-sla"; tasks: { key: string; status: "open" | "completed" }[] };
 
-export type TimerName = "stale-check" | "gate-revert";
+export const TIMER_NAMES = ["stale-check", "gate-revert", "cadence-step", "cadence-sla"] as const;
+export type TimerName = (typeof TIMER_NAMES)[number];
+export type ReadPurpose = TimerName | "cadence-enroll";
 
 /** I/O the shell performs for a rule, feeding the result back as the next input. */
 export type RuleRequest =
-  | { kind: "read"; purpose: TimerName; properties: string[] }
-  | { kind: "route"; purpose: "stale-reassign"; teamId: string; excludeOwnerId?: string };
+  | { kind: "read"; purpose: ReadPurpose; properties: string[] }
+  | { kind: "route"; purpose: "stale-reassign"; teamId: string; excludeOwnerId?: string }
+  | { kind: "readTasks"; purpose: "cadence-sla"; keys: string[] };
 
 /** Audit data stays plain so it survives storage and RPC unchanged. */
 export type AuditValue = string | number | boolean | null | undefined | string[];
 
 export interface AuditEntry {
   at: string;
-  rule: "stale-lead" | "stage-gate";
+  rule: "stale-lead" | "stage-gate" | "cadence";
   outcome: string;
   reason: string;
   data: Record<string, AuditValue>;
@@ -48,6 +53,30 @@ export interface RuleState {
     lastStage?: string;
     pending?: { stage: string; previousStage?: string; missing: string[]; revertAt: string; since: string };
   };
+  cadence?: CadenceState;
+}
+
+export interface CadenceStepState {
+  id: string;
+  dueAt: string;
+  /** planned → written (a task exists, or is on its way) → done (completed from Slack). */
+  state: "planned" | "written" | "done";
+  ownerId?: string;
+}
+
+/** One lead's enrollment: the plan, how far it got, and why it ended. */
+export interface CadenceState {
+  cadenceId: string;
+  source: string | null;
+  enrolledAt: string;
+  zone: string;
+  /** Where the zone came from, in words ("phone +49 30… → DE → Europe/Berlin"). */
+  zoneReason: string;
+  /** active: steps to come; finished: every step written; stopped / paused: no more steps. */
+  status: "active" | "finished" | "stopped" | "paused";
+  stop?: { reason: string; at: string };
+  steps: CadenceStepState[];
+  sla?: { stepId: string; dueAt: string; state: "pending" | "met" | "breached" | "escalated" | "moot"; escalateAt?: string };
 }
 
 export interface DecideContext {

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { addBusinessDuration, IsoDuration, isValidZone, nextWorkingTime, WorkingHours } from "./calendar";
+import { cadenceIssues, CadenceRule } from "./cadence-policy";
+import { Id, LocalDate, PerCrm, SlackChannel, SlackUser, Threshold } from "./policy-fields";
 
 /**
  * The policy: who sells, in which teams, and the rules the service enforces. One document,
@@ -7,11 +9,6 @@ import { addBusinessDuration, IsoDuration, isValidZone, nextWorkingTime, Working
  * decision names the version it used.
  */
 const Zone = z.string().refine(isValidZone, "not an IANA time zone (e.g. Europe/Berlin)");
-const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id (U…)");
-const SlackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id (C…)");
-const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, - and _");
-const PerCrm = <T extends z.ZodType>(value: T) => z.object({ hubspot: value.optional(), salesforce: value.optional() });
-const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD");
 
 export const Rep = z.object({
   id: Id,
@@ -43,11 +40,6 @@ export const Team = z.object({
   alertChannel: SlackChannel.optional(),
 });
 export type Team = z.infer<typeof Team>;
-
-const Threshold = z.union([
-  IsoDuration.transform((duration) => ({ duration, businessHours: false })),
-  z.object({ duration: IsoDuration, businessHours: z.boolean().default(false) }),
-]);
 
 export const StaleLeadRule = z.object({
   enabled: z.boolean().default(true),
@@ -102,6 +94,7 @@ export const Policy = z.object({
   rules: z.object({
     staleLead: StaleLeadRule.optional(),
     stageGates: StageGateRule.optional(),
+    cadences: CadenceRule.optional(),
   }),
 }).superRefine((policy, ctx) => {
   const reps = new Set(policy.reps.map((r) => r.id));
@@ -118,6 +111,10 @@ export const Policy = z.object({
   if (stale && !teams.has(stale.targetTeam)) {
     ctx.addIssue({ code: "custom", path: ["rules", "staleLead", "targetTeam"], message: `unknown team "${stale.targetTeam}"` });
   }
+  const cadences = policy.rules.cadences;
+  if (cadences) {
+    for (const issue of cadenceIssues(cadences, teams)) ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
+  }
   // Deadlines are computed long after the policy is accepted: anything the calendar cannot
   // compute (a 30th of February, "P1M" in business hours) is refused now, with its path.
   const calendar = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
@@ -130,6 +127,9 @@ export const Policy = z.object({
   const thresholds: [string[], { duration: string; businessHours: boolean } | undefined][] = [
     [["rules", "staleLead", "threshold"], stale?.threshold],
     [["rules", "stageGates", "gracePeriod"], policy.rules.stageGates?.gracePeriod],
+    [["rules", "cadences", "sla", "within"], cadences?.sla?.within],
+    [["rules", "cadences", "sla", "hot", "within"], cadences?.sla?.hot?.within],
+    [["rules", "cadences", "sla", "escalateAfter"], cadences?.sla?.escalateAfter],
   ];
   for (const [path, threshold] of thresholds) {
     if (!threshold?.businessHours) continue;

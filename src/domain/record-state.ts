@@ -108,6 +108,10 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
       next.associations = { ...next.associations, [event.associationType]: [...current] };
       break;
     }
+    case "emailReceived":
+    case "slackAction":
+      // Not CRM data: the rules act on them, the record itself does not change.
+      break;
   }
   return next;
 }

@@ -10,6 +10,8 @@ import type { RoutingDecision, RoutingRequest } from "./routing";
 export interface RuleShell {
   readRecord(record: RecordState, properties: string[]): Promise<CrmRecord | null>;
   route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
+  /** Tasks written by earlier effects, by the effects' idempotency keys. */
+  findTasks(record: RecordState, keys: string[]): Promise<{ key: string; status: "open" | "completed" }[]>;
 }
 
 export interface RuleRun {
@@ -43,6 +45,8 @@ export async function runRules(
       if (request.kind === "read") {
         const fresh = await shell.readRecord(record, [...new Set(request.properties)]);
         inputs.push({ kind: "freshRead", purpose: request.purpose, properties: fresh?.properties ?? null });
+      } else if (request.kind === "readTasks") {
+        inputs.push({ kind: "tasksRead", purpose: request.purpose, tasks: await shell.findTasks(record, request.keys) });
       } else {
         const decisionOfRouter = await shell.route(request.teamId, {
           policy: policy.policy, teamId: request.teamId, crm: record.crm, excludeOwnerId: request.excludeOwnerId, now,

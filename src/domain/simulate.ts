@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CrmEvent, parseRecordKey, RecordKey } from "./crm-event";
-import type { AuditEntry, RuleInput, RuleState, TimerName } from "./decision";
+import { localTime } from "./cadence-schedule";
+import type { AuditEntry, CadenceState, RuleInput, RuleState, TimerName } from "./decision";
 import type { EffectRequest } from "./effects";
 import type { VersionedPolicy } from "./policy";
 import { applyEvent, emptyRecordState, type RecordState } from "./record-state";
@@ -11,9 +12,11 @@ import { runRules } from "./rule-runner";
 export const SimulatedEvent = z.object({
   recordKey: RecordKey,
   occurredAt: z.iso.datetime(),
-  kind: z.enum(["created", "propertyChanged", "deleted"]),
+  kind: z.enum(["created", "propertyChanged", "deleted", "emailReceived"]),
   properties: z.record(z.string(), z.string().nullable()).default({}),
   fromThisIntegration: z.boolean().default(false),
+  /** For emailReceived: the reply's subject. */
+  subject: z.string().default("Re: follow-up"),
 });
 export type SimulatedEvent = z.infer<typeof SimulatedEvent>;
 
@@ -27,6 +30,18 @@ export interface SimulationResult {
   timeline: TimelineEntry[];
   /** Deadlines still pending at the end instant, per record. */
   pending: { recordKey: string; timer: TimerName; at: string }[];
+  /** Each enrolled record's cadence plan: the step times an admin checks before enabling it. */
+  cadences: CadencePlan[];
+}
+
+export interface CadencePlan {
+  recordKey: string;
+  cadenceId: string;
+  zone: string;
+  zoneReason: string;
+  status: CadenceState["status"];
+  steps: (CadenceState["steps"][number] & { local: string })[];
+  sla?: CadenceState["sla"];
 }
 
 interface SimRecord {
@@ -43,6 +58,7 @@ function toCrmEvent(e: SimulatedEvent, i: number): CrmEvent {
     via: crm === "hubspot" ? ("hubspot-webhook" as const) : ("salesforce-cdc" as const),
   };
   if (e.kind === "deleted") return { ...base, kind: "deleted", privacy: false };
+  if (e.kind === "emailReceived") return { ...base, kind: "emailReceived", messageId: `simulation-${i}`, from: "lead@simulation", subject: e.subject };
   return e.kind === "created" ? { ...base, kind: "created", properties: e.properties } : { ...base, kind: "propertyChanged", properties: e.properties, snapshot: false };
 }
 
@@ -74,6 +90,7 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
   const queue: { at: string; recordKey: string; input: RuleInput; order: number }[] =
     events.map((e, i) => ({ at: e.occurredAt, recordKey: e.recordKey, input: { kind: "crmEvent", event: toCrmEvent(e, i) }, order: i }));
   let order = events.length;
+  const tasksWritten = new Set<string>();
 
   const shell = {
     readRecord: async (record: RecordState, properties: string[]) => ({
@@ -85,6 +102,8 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
       routing.set(teamId, state);
       return decision;
     },
+    // Nobody completes a task in a dry run: every task written is still open.
+    findTasks: async (_record: RecordState, keys: string[]) => keys.filter((k) => tasksWritten.has(k)).map((key) => ({ key, status: "open" as const })),
   };
 
   for (;;) {
@@ -101,6 +120,7 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
     if (!sim.record) continue;
     const run = await runRules(sim.rules, next.input, sim.record, policy, new Date(next.at), shell, () => 0.5);
     sim.rules = run.state;
+    for (const e of run.effects) if (e.effect.type === "createTask") tasksWritten.add(e.idempotencyKey);
     sim.record = applyOwnEffects(sim.record, run.effects, next.at);
     const trigger = next.input.kind === "crmEvent" ? `event:${next.input.event.kind}` : `timer:${next.input.kind === "timer" ? next.input.name : ""}`;
     for (const entry of run.audit) {
@@ -115,5 +135,13 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
   }
   const pending = [...records].flatMap(([recordKey, sim]) =>
     (Object.entries(sim.timers) as [TimerName, string][]).map(([timer, at]) => ({ recordKey, timer, at })));
-  return { timeline, pending };
+  const cadences = [...records].flatMap(([recordKey, sim]) => {
+    const c = sim.rules.cadence;
+    if (!c) return [];
+    return [{
+      recordKey, cadenceId: c.cadenceId, zone: c.zone, zoneReason: c.zoneReason, status: c.status,
+      steps: c.steps.map((step) => ({ ...step, local: localTime(step.dueAt, c.zone) })), sla: c.sla,
+    }];
+  });
+  return { timeline, pending, cadences };
 }

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
-import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../crm/crm-setup";
+import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
+import { activePolicy } from "../db/policies";
 import { adminEffectsRoutes } from "./admin-effects.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
 import { adminSimulateRoute } from "./admin-simulate.route";
@@ -23,16 +24,23 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!snapshot) throw new HttpError(404, "not_found", `no events recorded for ${key.data}`);
     return c.json({ key: key.data, ...snapshot });
   })
-  /** Creates (HubSpot) or checks (Salesforce) the CRM fields that make task writes idempotent. */
+  /**
+   * Creates (HubSpot) or checks (Salesforce) the CRM fields that make task writes idempotent, and
+   * the HubSpot property that chooses a lead's cadence.
+   */
   .post("/crm/setup", async (c) => {
     const config = c.var.config;
     const hubspot = config.HUBSPOT_ACCESS_TOKEN
       ? await ensureHubSpotTaskKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
       : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
+    const sourceProperty = (await activePolicy(c.env.DB)).policy.rules.cadences?.sourceProperty.hubspot;
+    const hubspotLeadSource = config.HUBSPOT_ACCESS_TOKEN && sourceProperty
+      ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
+      : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
     const salesforce = config.SALESFORCE_ACCESS_TOKEN && config.SALESFORCE_INSTANCE_URL
       ? await checkSalesforceTaskKey(config.SALESFORCE_ACCESS_TOKEN, config.SALESFORCE_INSTANCE_URL)
       : { ok: false, action: "skipped", detail: "set SALESFORCE_ACCESS_TOKEN and SALESFORCE_INSTANCE_URL" };
-    return c.json({ hubspot, salesforce });
+    return c.json({ hubspot, hubspotLeadSource, salesforce });
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)

@@ -4,14 +4,19 @@ import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError } from "./errors";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
+import { inboundEmailRoutes } from "./inbound-email.routes";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
+import { slackInteractionsRoute } from "./slack-interactions.route";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
 }
 
-const WEBHOOK_PATHS = ["/webhooks/hubspot", "/webhooks/salesforce", "/webhooks/salesforce/outbound/:token"];
+const WEBHOOK_PATHS = [
+  "/webhooks/hubspot", "/webhooks/salesforce", "/webhooks/salesforce/outbound/:token",
+  "/webhooks/email/postmark", "/webhooks/email/mailgun", "/slack/interactions",
+];
 
 export function createApp({ now = () => new Date() }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
@@ -26,6 +31,8 @@ export function createApp({ now = () => new Date() }: AppOptions = {}) {
 
   app.route("/webhooks/hubspot", hubspotWebhookRoute);
   app.route("/webhooks/salesforce", salesforceWebhookRoutes);
+  app.route("/webhooks/email", inboundEmailRoutes);
+  app.route("/slack/interactions", slackInteractionsRoute);
   app.route("/admin", adminRoutes);
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.

@@ -2,11 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { activePolicy } from "../db/policies";
 import type { CrmEvent } from "../domain/crm-event";
-import type { AuditEntry, RuleInput, RuleState, TimerName } from "../domain/decision";
+import { TIMER_NAMES, type AuditEntry, type RuleInput, type RuleState, type TimerName } from "../domain/decision";
 import type { VersionedPolicy } from "../domain/policy";
 import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
 import { upsertRecordRow } from "../db/records";
+import { replaceLeadAddresses } from "../db/lead-addresses";
+import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
 import { enqueueEffects } from "../outbox/effect-queue";
+import { findTasksByEffectKey, resolveTaskKeys } from "../outbox/task-lookup";
 import { executorsFromConfig } from "../outbox/wiring";
 import { runRules } from "../domain/rule-runner";
 import { Wakeups } from "./wakeups";
@@ -16,7 +19,7 @@ const PROJECTION_DELAY_MS = 1_000;
 const PROJECT = "project-to-d1";
 /** New events are handed to the rules from the alarm, never while the webhook waits. */
 const RULES = "rules";
-const TIMERS: TimerName[] = ["stale-check", "gate-revert"];
+const TIMERS: readonly TimerName[] = TIMER_NAMES;
 const POLICY_TTL_MS = 30_000;
 const RETRY_DELAY_MS = 30_000;
 
@@ -175,9 +178,14 @@ export class LeadAgent extends DurableObject<Env> {
         return crm.getRecord(r.objectType, r.objectId, properties);
       },
       route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
+      findTasks: async (r, keys) => {
+        const crm = executors.crm(`${r.crm}:${r.accountId}`);
+        if (!crm) throw new Error(`no ${r.crm} client configured to read tasks of ${r.key}`);
+        return findTasksByEffectKey(this.env.DB, crm, keys);
+      },
     }, Math.random);
     // Effects first: once stored they will happen; the rest only records that they were decided.
-    if (run.effects.length > 0) await enqueueEffects(this.env, run.effects, new Date(now));
+    if (run.effects.length > 0) await enqueueEffects(this.env, await resolveTaskKeys(this.env.DB, run.effects), new Date(now));
     this.ctx.storage.transactionSync(() => {
       this.writeKv("rules", run.state);
       for (const entry of run.audit) this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
@@ -199,9 +207,22 @@ export class LeadAgent extends DurableObject<Env> {
   private async projectToD1(): Promise<void> {
     const state = this.readState();
     if (!state) return;
-    const rowsWritten = await upsertRecordRow(this.env.DB, state, new Date());
+    let rowsWritten = await upsertRecordRow(this.env.DB, state, new Date());
+    rowsWritten += await this.projectAddresses(state);
     const before = this.readKv<RecordSnapshot["projection"]>("projection")?.d1RowsWritten ?? 0;
     this.writeKv("projection", { d1RowsWritten: before + rowsWritten, projectedAt: new Date().toISOString() });
+  }
+
+  /** Keeps the address index inbound replies are matched with; written only when the addresses change. */
+  private async projectAddresses(state: RecordState): Promise<number> {
+    const policy = await this.currentPolicy(Date.now());
+    const names = policy.policy.rules.cadences?.emailProperties[state.crm] ?? DEFAULT_EMAIL_PROPERTIES[state.crm];
+    const addresses = state.status === "active" ? canonicalAddresses(names.map((name) => state.properties[name]?.value)) : [];
+    const projected = this.readKv<string[]>("addresses") ?? [];
+    if (addresses.join("\n") === projected.join("\n")) return 0;
+    const rows = await replaceLeadAddresses(this.env.DB, state.key, addresses);
+    this.writeKv("addresses", addresses);
+    return rows;
   }
 
   private readState(): RecordState | null {

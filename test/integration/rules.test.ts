@@ -1,14 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import type { LeadAgent } from "../../src/lead/lead-agent";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
-import { call, eventually, leadSnapshot, send, signedHubSpot, signedSalesforce } from "../support/requests";
+import { eventually, leadSnapshot, send, signedHubSpot, signedSalesforce } from "../support/requests";
+import { admin, allDone, auditEntries, deliverHubSpotWebhooks, effectsFor, runDue } from "../support/rule-flows";
 import { TEST_BINDINGS } from "../support/test-bindings";
-
-const admin = (path: string, init: RequestInit = {}) =>
-  call(path, { ...init, headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } });
 
 /** A policy with short, calendar-time thresholds, so deadlines can be driven explicitly. */
 const TEST_POLICY = {
@@ -19,31 +14,9 @@ const TEST_POLICY = {
   },
 };
 
-/** Runs the record's due wake-ups as if the clock stood at `at`. */
-const runDue = (key: string, at: number) => runInDurableObject(env.LEAD.getByName(key), (agent: LeadAgent) => agent.runDue(at));
-
 async function auditOf(key: string, outcome: string) {
-  return eventually(async () => {
-    const { body } = await leadSnapshot(key);
-    const entry = body.audit?.find((a: any) => a.outcome === outcome);
-    if (!entry) throw new Error(`${key}: no "${outcome}" yet in ${JSON.stringify(body.audit?.map((a: any) => a.outcome))}`);
-    return { entry, body };
-  }, 15_000);
-}
-
-const effectsFor = async (key: string) =>
-  ((await (await admin(`/admin/effects?lead=${encodeURIComponent(key)}`)).json()) as any).effects as any[];
-const allDone = (key: string, count: number) => eventually(async () => {
-  const effects = await effectsFor(key);
-  if (effects.length < count || effects.some((e) => e.status !== "done")) throw new Error(JSON.stringify(effects.map((e) => [e.type, e.status, e.lastError])));
-  return effects;
-}, 30_000);
-
-/** Delivers what the HubSpot emulator has to say (its webhooks) to the Worker, as HubSpot would. */
-async function deliverHubSpotWebhooks() {
-  const events = await hubspotEmulator.webhooks();
-  if (events.length > 0) expect((await send(await signedHubSpot(events))).status).toBe(200);
-  return events as any[];
+  const { entries, body } = await auditEntries(key, outcome);
+  return { entry: entries[0], body };
 }
 
 beforeAll(async () => {

@@ -111,5 +111,7 @@ export function staleLeadRule(state: RuleState, input: RuleInput, ctx: DecideCon
         audit: [audit(decision.kind === "rep" ? "reassigned" : "fallback", `no activity since ${state.stale.lastActivityAt}; ${decision.reason}`, { routing_reason: decision.reason, from: state.stale.staleOwnerId, to: decision.ownerId }, effects)],
       };
     }
+    default:
+      return noDecision(state);
   }
 }

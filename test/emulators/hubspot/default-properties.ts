@@ -25,6 +25,8 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     // batch upsert use idProperty=email the way HubSpot allows.
     text("email", { hasUniqueValue: true }),
     text("firstname"), text("lastname"), text("phone"), text("company"), text("jobtitle"), text("website"),
+    text("mobilephone"), text("hs_additional_emails"), text("recent_conversion_event_name", readOnly),
+    datetime("engagements_last_meeting_booked", readOnly),
     owner(),
     enumeration("hs_lead_status", ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"], { fieldType: "radio" }),
     enumeration("lifecyclestage", ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"], { fieldType: "radio" }),

@@ -84,8 +84,8 @@ describe("HubSpot emulator: injected faults", () => {
     await setFaults({});
     const retry = await sdkError(run.client.crm.contacts.basicApi.create({ properties: { email: "lost@example.com" }, associations: [] }));
     expect(retry.code).toBe(409);
-    // The webhook for the lost write still fires.
-    expect((await http(run.url, "GET", "/_emulator/webhooks")).body.map((e: { subscriptionType: string }) => e.subscriptionType)).toEqual(["contact.creation"]);
+    // The webhooks for the lost write still fire (the creation, and the subscribed email property).
+    expect((await http(run.url, "GET", "/_emulator/webhooks")).body.map((e: { subscriptionType: string }) => e.subscriptionType)).toEqual(["contact.creation", "contact.propertyChange"]);
   });
 
   it("lets an unauthenticated call fail with 401 before any fault is drawn", async () => {

@@ -22,10 +22,12 @@ describe("HubSpot emulator: webhook events", () => {
     expect(ui.status).toBe(201);
     const id = ui.body.id as string;
     const created = await drain();
-    expect(created.map((e) => [e.subscriptionType, e.propertyName])).toEqual([["contact.creation", undefined], ["contact.propertyChange", "hubspot_owner_id"]]);
+    expect(created.map((e) => [e.subscriptionType, e.propertyName])).toEqual([
+      ["contact.creation", undefined], ["contact.propertyChange", "email"], ["contact.propertyChange", "hubspot_owner_id"],
+    ]);
     expect(created[0]).toMatchObject({ portalId: 62515, appId: 54321, objectId: Number(id), attemptNumber: 0, changeFlag: "CREATED", changeSource: "CRM_UI", sourceId: "userId:1712" });
     expect(Object.keys(created[0]!)).toEqual(keysOf("contact.creation"));
-    expect(Object.keys(created[1]!)).toEqual(keysOf("contact.propertyChange"));
+    expect(Object.keys(created[2]!)).toEqual(keysOf("contact.propertyChange"));
 
     await run.client.crm.contacts.basicApi.update(id, { properties: { hs_lead_status: "IN_PROGRESS", firstname: "Not subscribed" } });
     const [echo, ...rest] = await drain();

@@ -24,7 +24,10 @@ export interface WebhookEvent {
 export type Subscriptions = Record<string, string[]>;
 
 export const DEFAULT_SUBSCRIPTIONS: Subscriptions = {
-  contact: ["hubspot_owner_id", "hs_lead_status", "lifecyclestage", "hs_sales_email_last_replied", "hs_email_optout", "notes_last_updated", "hs_last_sales_activity_timestamp"],
+  contact: [
+    "hubspot_owner_id", "hs_lead_status", "lifecyclestage", "hs_sales_email_last_replied", "hs_email_optout", "notes_last_updated",
+    "hs_last_sales_activity_timestamp", "email", "hs_additional_emails", "engagements_last_meeting_booked",
+  ],
   deal: ["dealstage", "hubspot_owner_id"],
 };
 

@@ -79,6 +79,7 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       Company: rw("string", { required: true }), Email: rw("email"), Phone: rw("phone"), MobilePhone: rw("phone"),
       Title: rw("string"), Status: rw("picklist", { defaultValue: "Open - Not Contacted" }), LeadSource: rw("picklist"),
       Rating: rw("picklist"), Industry: rw("picklist"), Description: rw("textarea"), Street: rw("textarea"),
+      HasOptedOutOfEmail: rw("boolean", { defaultValue: false }), DoNotCall: rw("boolean", { defaultValue: false }),
       City: rw("string"), State: rw("string"), PostalCode: rw("string"), Country: rw("string"),
       IsConverted: ro("boolean", { defaultValue: false }), ConvertedDate: ro("date"),
       // Salesforce maintains it from logged activities; read-only through the API.

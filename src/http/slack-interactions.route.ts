@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { type CrmEvent, parseRecordKey, RecordKey } from "../domain/crm-event";
+import { actionOf } from "../domain/rules/cadence-messages";
+import { dedupeKey } from "../ingest/dedupe-key";
+import { acceptEvents } from "../ingest/record-events";
+import { type BlockActionsInteraction, parseSlackInteraction } from "../slack/interaction";
+import { verifySlackSignature } from "../verify/slack-signature";
+import type { AppEnv } from "./app-env";
+import { decodeUtf8, readRawBody, requireContentType } from "./body";
+import { HttpError, unauthorized } from "./errors";
+
+/** What our buttons carry (see cadence-messages.ts). */
+const ButtonValue = z.object({ lead: RecordKey, cadence: z.string().min(1), step: z.string().min(1) });
+
+/**
+ * Button clicks on cadence messages (mark done, snooze a day, pause). The click becomes an event
+ * of the lead's record, so it is applied by the one object that owns the cadence, in order with
+ * everything else; the answer to the rep goes back through the outbox to the response URL.
+ * Slack wants 200 within 3 seconds, and gets it as soon as the event is queued.
+ */
+export const slackInteractionsRoute = new Hono<AppEnv>().post("/", async (c) => {
+  const { config } = c.var;
+  if (!config.SLACK_SIGNING_SECRET) throw new HttpError(503, "not_configured", "Slack interactivity is off: set the SLACK_SIGNING_SECRET secret");
+  requireContentType(c.req.raw, ["application/x-www-form-urlencoded"]);
+  const rawBody = await readRawBody(c.req.raw);
+  const signature = await verifySlackSignature({
+    signingSecret: config.SLACK_SIGNING_SECRET, rawBody, nowMs: c.var.now().getTime(),
+    timestamp: c.req.header("x-slack-request-timestamp"), signature: c.req.header("x-slack-signature"),
+  });
+  if (!signature.ok) throw unauthorized(signature.reason);
+  const parsed = parseSlackInteraction(decodeUtf8(rawBody));
+  if (!parsed.ok) throw new HttpError(400, "invalid_payload", parsed.message);
+  const events = await cadenceActionEvents(parsed.interaction, c.var.now());
+  await acceptEvents(c.env, events);
+  return c.body(null, 200);
+});
+
+async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Date): Promise<CrmEvent[]> {
+  const events: CrmEvent[] = [];
+  for (const action of interaction.actions) {
+    const kind = actionOf(action.actionId);
+    if (!kind) throw new HttpError(400, "invalid_payload", `action ${action.actionId} is not one of this app's buttons`);
+    let value: z.infer<typeof ButtonValue>;
+    try {
+      value = ButtonValue.parse(JSON.parse(action.value ?? ""));
+    } catch {
+      throw new HttpError(400, "invalid_payload", `action ${action.actionId} carries no usable value`);
+    }
+    const { crm, accountId, objectType, objectId } = parseRecordKey(value.lead);
+    // A retried delivery of the same click (Slack retries when we are slow) is the same event.
+    const clickId = action.actionTs ?? interaction.triggerId ?? now.toISOString();
+    events.push({
+      kind: "slackAction", dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
+      recordKey: value.lead, crm, accountId, objectType, objectId, occurredAt: now.toISOString(),
+      changedBy: { source: "slack", id: interaction.userId }, fromThisIntegration: false, via: "slack",
+      action: kind, cadenceId: value.cadence, stepId: value.step, userId: interaction.userId,
+      ...(interaction.responseUrl ? { responseUrl: interaction.responseUrl } : {}),
+    });
+  }
+  return events;
+}

@@ -1,0 +1,337 @@
+import { describe, expect, it } from "vitest";
+import type { CrmEvent } from "../../src/domain/crm-event";
+import { decide } from "../../src/domain/decide";
+import type { DecideContext, Decision, RuleInput, RuleState } from "../../src/domain/decision";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import type { EffectOf } from "../../src/domain/effects";
+import { Policy, type PolicyInput } from "../../src/domain/policy";
+import { applyEvent, emptyRecordState, type RecordState } from "../../src/domain/record-state";
+import { stepTaskKey } from "../../src/domain/rules/cadence.rule";
+
+const KEY = "hubspot:62515:contact:42";
+const ALEX = "84213371"; // America/New_York, Slack U05REPONE01
+const SAM = "84213372"; // Europe/London
+/** Tuesday 2026-11-10, 10:00 in New York. */
+const ARRIVED = "2026-11-10T15:00:00.000Z";
+
+function policyWith(change: (p: PolicyInput) => void = () => {}): Policy {
+  const input = structuredClone(DEFAULT_POLICY);
+  // Only the cadence rule under test: the stale-lead rule would add its own audit lines.
+  delete input.rules.staleLead;
+  change(input);
+  return Policy.parse(input);
+}
+
+let n = 0;
+const base = () => ({
+  dedupeKey: `k${n++}`, recordKey: KEY, crm: "hubspot" as const, accountId: "62515", objectType: "contact", objectId: "42",
+  changedBy: { source: "CRM_UI" }, fromThisIntegration: false, via: "hubspot-webhook" as const,
+});
+const created = (at = ARRIVED): CrmEvent => ({ ...base(), occurredAt: at, kind: "created", properties: {} });
+const changed = (at: string, properties: Record<string, string | null>): CrmEvent => ({ ...base(), occurredAt: at, kind: "propertyChanged", properties, snapshot: false });
+const reply = (at: string): CrmEvent => ({ ...base(), occurredAt: at, kind: "emailReceived", messageId: "<r1@mail.example.com>", from: "jane@example.com", subject: "Re: demo", via: "postmark" });
+const click = (at: string, action: "done" | "snooze" | "pause", stepId: string, cadenceId = "inbound-sales"): CrmEvent => ({
+  ...base(), occurredAt: at, kind: "slackAction", action, cadenceId, stepId, userId: "U05REPONE01", responseUrl: "https://hooks.slack.com/actions/T1/1/abc", via: "slack",
+});
+
+const LEAD = {
+  lead_source: "demo_request", firstname: "Jane", company: "Acme", hubspot_owner_id: ALEX, phone: "+1 212 555 0100", hubspotscore: "10",
+};
+
+class Lead {
+  state: RuleState = {};
+  record: RecordState;
+  readonly crmProperties: Record<string, string | null>;
+  constructor(readonly policy: Policy, crmProperties: Record<string, string | null> = LEAD) {
+    this.crmProperties = { ...crmProperties };
+    this.record = applyEvent(emptyRecordState(created()), created());
+  }
+  run(input: RuleInput, now: string): Decision {
+    const ctx: DecideContext = { record: this.record, now: new Date(now), policy: this.policy, policyVersion: 3, random: () => 0.5 };
+    const d = decide(this.state, input, ctx);
+    this.state = d.state;
+    return d;
+  }
+  /** The shell's part: answers each read from `crmProperties`, as the Durable Object would from the CRM. */
+  runWithReads(input: RuleInput, now: string, tasks: { key: string; status: "open" | "completed" }[] = []): Decision {
+    const first = this.run(input, now);
+    const all: Decision = { ...first, effects: [...first.effects], audit: [...first.audit], timers: { ...first.timers } };
+    for (const request of first.requests) {
+      const next = request.kind === "read"
+        ? this.run({ kind: "freshRead", purpose: request.purpose, properties: Object.fromEntries(request.properties.map((p) => [p, this.crmProperties[p] ?? null])) }, now)
+        : request.kind === "readTasks" ? this.run({ kind: "tasksRead", purpose: request.purpose, tasks }, now) : null;
+      if (!next) continue;
+      all.effects.push(...next.effects);
+      all.audit.push(...next.audit);
+      Object.assign(all.timers, next.timers);
+      all.state = next.state;
+    }
+    return all;
+  }
+  event(event: CrmEvent, now = event.occurredAt): Decision {
+    if (event.kind === "propertyChanged") this.record = applyEvent(this.record, event);
+    return this.runWithReads({ kind: "crmEvent", event }, now);
+  }
+}
+
+const tasks = (d: Decision) => d.effects.filter((e) => e.effect.type === "createTask").map((e) => e.effect as EffectOf<"createTask">);
+
+describe("cadence enrollment", () => {
+  it("enrolls a demo request in the sales cadence and plans seed 000's steps in the lead's business hours", () => {
+    const lead = new Lead(policyWith());
+    const d = lead.event(created());
+    expect(d.state.cadence).toMatchObject({ cadenceId: "inbound-sales", source: "demo_request", zone: "America/New_York", status: "active" });
+    expect(d.state.cadence!.steps.map((s) => s.dueAt)).toEqual([
+      "2026-11-10T15:05:00.000Z", "2026-11-12T15:05:00.000Z", "2026-11-16T15:05:00.000Z",
+      "2026-11-17T15:05:00.000Z", "2026-11-23T15:05:00.000Z", "2026-11-24T15:05:00.000Z",
+    ]);
+    expect(d.timers["cadence-step"]).toBe("2026-11-10T15:05:00.000Z");
+    expect(d.audit.find((a) => a.outcome === "enrolled")?.reason).toContain('cadence "Inbound sales (demo request)"');
+  });
+
+  it.each([
+    ["content_download_pricing_guide", "content-nurture"],
+    ["Webinar-2026-11", "webinar"],
+    ["trade_show", "triage"],
+    [null, "triage"],
+  ])("chooses the cadence by source (%s → %s)", (source, cadence) => {
+    const lead = new Lead(policyWith(), { ...LEAD, lead_source: source });
+    expect(lead.event(created()).state.cadence?.cadenceId).toBe(cadence);
+  });
+
+  it("does not enroll a lead that has already unsubscribed", () => {
+    const lead = new Lead(policyWith(), { ...LEAD, hs_email_optout: "true" });
+    const d = lead.event(created());
+    expect(d.state.cadence).toBeUndefined();
+    expect(d.audit[0]).toMatchObject({ outcome: "not enrolled", reason: expect.stringContaining("unsubscribed") });
+  });
+
+  it("works in the lead's zone from its phone number, not its owner's, 12 hours apart", () => {
+    // Owner Alex in New York; the lead's phone is in Shanghai (UTC+8, 13 h ahead in November).
+    const lead = new Lead(policyWith(), { ...LEAD, phone: "+86 21 5555 0100" });
+    const d = lead.event(created());
+    expect(d.state.cadence?.zone).toBe("Asia/Shanghai");
+    // Arrived 23:00 in Shanghai → first touch the next morning there (09:05 = 01:05Z).
+    expect(d.state.cadence!.steps[0]!.dueAt).toBe("2026-11-11T01:05:00.000Z");
+  });
+
+  it("prefers the CRM's time-zone property, and falls back to the owner's zone", () => {
+    const crmZone = new Lead(policyWith(), { ...LEAD, hs_timezone: "europe_slash_berlin" }).event(created());
+    expect(crmZone.state.cadence?.zone).toBe("Europe/Berlin");
+    const ownerZone = new Lead(policyWith(), { ...LEAD, phone: null, hubspot_owner_id: SAM }).event(created());
+    expect(ownerZone.state.cadence).toMatchObject({ zone: "Europe/London", zoneReason: expect.stringContaining("owner") });
+  });
+
+  it("enrolls once, however often the creation is delivered", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    const again = lead.event(created());
+    expect(again.requests).toEqual([]);
+    expect(again.audit).toEqual([]);
+  });
+});
+
+describe("cadence steps", () => {
+  it("writes a due step as a CRM task with rendered templates, and a Slack nudge with buttons", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const [task] = tasks(d);
+    expect(task).toMatchObject({
+      type: "createTask", objectId: "42", ownerId: ALEX, channel: "EMAIL", priority: "HIGH", dueAt: "2026-11-10T15:05:00.000Z",
+      subject: "Reply to Jane's demo request and offer a call",
+    });
+    expect(task!.body).toContain("Hi Jane,");
+    expect(task!.body).toContain("I'm Alex and I look after Acme.");
+    expect(d.effects[0]!.idempotencyKey).toBe(stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge"));
+    const nudge = d.effects.find((e) => e.effect.type === "postSlackMessage")!.effect as EffectOf<"postSlackMessage">;
+    expect(nudge.channel).toBe("U05REPONE01");
+    expect(JSON.stringify(nudge.blocks)).toContain("cadence_snooze");
+    expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
+  });
+
+  it("never leaves an empty merge field: a blank first name reads \"there\"", () => {
+    const lead = new Lead(policyWith(), { ...LEAD, firstname: "  ", company: null });
+    lead.event(created());
+    const [task] = tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z"));
+    expect(task!.body).toMatch(/^Hi there,/);
+    expect(task!.body).toContain("look after your team");
+    expect(task!.subject).toBe("Reply to the new lead's demo request and offer a call");
+  });
+
+  it("does nothing on a repeated or early alarm", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const again = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:01.000Z");
+    expect(again.requests).toEqual([]);
+    expect(again.effects).toEqual([]);
+  });
+
+  it("checks the stop conditions before every step: a reply the webhooks missed stops it", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    lead.crmProperties.hs_sales_email_last_replied = "1731340000000";
+    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z");
+    expect(tasks(d)).toEqual([]);
+    expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
+    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", taskKeys: [stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge")], action: { kind: "complete" } });
+  });
+
+  it("finishes after the last step", () => {
+    const lead = new Lead(policyWith((p) => { p.rules.cadences!.routes = []; }));
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const last = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-11T15:05:00.000Z");
+    expect(tasks(last).map((t) => t.channel)).toEqual(["EMAIL"]);
+    expect(last.state.cadence?.status).toBe("finished");
+    expect(last.timers["cadence-step"]).toBeNull();
+  });
+});
+
+describe("stop conditions", () => {
+  function writtenTwoSteps() {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z");
+    return lead;
+  }
+
+  it("stops on an inbound reply and closes the open tasks", () => {
+    const lead = writtenTwoSteps();
+    const d = lead.event(reply("2026-11-13T09:00:00.000Z"));
+    expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
+    expect(d.effects).toHaveLength(1);
+    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", taskKeys: expect.arrayContaining([expect.stringContaining("day-2-resource")]), action: { kind: "complete" } });
+    expect(d.timers).toEqual({ "cadence-step": null, "cadence-sla": null });
+    expect(d.audit[0]!.reason).toContain('replied: email "Re: demo"');
+    // Nothing later is written, however the alarm fires.
+    expect(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-16T15:05:00.000Z").effects).toEqual([]);
+  });
+
+  it.each([
+    [{ hs_email_optout: "true" }, "unsubscribed"],
+    [{ engagements_last_meeting_booked: "1731340000000" }, "meeting booked"],
+    [{ hs_lead_status: "UNQUALIFIED" }, "disqualified"],
+    [{ lifecyclestage: "opportunity" }, "stage moved on"],
+  ])("stops when %o (%s)", (properties, reason) => {
+    const lead = writtenTwoSteps();
+    const d = lead.event(changed("2026-11-13T09:00:00.000Z", properties));
+    expect(d.state.cadence?.stop?.reason).toBe(reason);
+  });
+
+  it("does not stop on a lifecycle stage that is still a lead stage, or an opt-out set to false", () => {
+    const lead = writtenTwoSteps();
+    expect(lead.event(changed("2026-11-13T09:00:00.000Z", { lifecyclestage: "marketingqualifiedlead", hs_email_optout: "false" })).effects).toEqual([]);
+    expect(lead.state.cadence?.status).toBe("active");
+  });
+
+  it("deletes instead of completing when the policy says so", () => {
+    const lead = new Lead(policyWith((p) => { p.rules.cadences!.onStop = "delete"; }));
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    expect(lead.event(reply("2026-11-11T09:00:00.000Z")).effects[0]!.effect).toMatchObject({ action: { kind: "delete" } });
+  });
+});
+
+describe("Slack actions", () => {
+  function firstStepWritten() {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    return lead;
+  }
+
+  it("mark done completes the task, meets the SLA and answers in Slack", () => {
+    const lead = firstStepWritten();
+    const d = lead.event(click("2026-11-10T16:00:00.000Z", "done", "day-0-acknowledge"));
+    expect(d.effects.map((e) => e.effect.type)).toEqual(["updateTasks", "respondInSlack"]);
+    expect(d.state.cadence?.sla?.state).toBe("met");
+    expect(d.timers).toEqual({ "cadence-sla": null });
+  });
+
+  it("snooze moves the overdue task to a day from now and the later steps by a working day", () => {
+    const lead = firstStepWritten();
+    const d = lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
+    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "reschedule", dueAt: "2026-11-11T16:00:00.000Z" } });
+    expect(d.state.cadence!.steps[1]!.dueAt).toBe("2026-11-13T15:05:00.000Z");
+    expect((d.effects[1]!.effect as EffectOf<"respondInSlack">).text).toContain("Snoozed by <@U05REPONE01>: now due Wed 11 Nov, 11:00");
+  });
+
+  it("pause stops further steps but leaves open tasks alone", () => {
+    const lead = firstStepWritten();
+    const d = lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
+    expect(d.effects.map((e) => e.effect.type)).toEqual(["respondInSlack"]);
+    expect(d.state.cadence?.status).toBe("paused");
+    expect(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z").effects).toEqual([]);
+  });
+
+  it("answers a click on a cadence that is no longer running without changing anything", () => {
+    const lead = firstStepWritten();
+    lead.event(reply("2026-11-10T15:30:00.000Z"));
+    const d = lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
+    expect(d.effects.map((e) => e.effect.type)).toEqual(["respondInSlack"]);
+    expect(d.state.cadence?.status).toBe("stopped");
+  });
+});
+
+describe("speed-to-lead SLA", () => {
+  it("is one business day after the first touch, 30 business minutes for a hot lead", () => {
+    const cold = new Lead(policyWith()).event(created());
+    expect(cold.state.cadence?.sla).toEqual({ stepId: "day-0-acknowledge", dueAt: "2026-11-11T15:05:00.000Z", state: "pending" });
+    const hot = new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
+    expect(hot.state.cadence?.sla?.dueAt).toBe("2026-11-10T15:35:00.000Z");
+  });
+
+  it("is met when the first task was completed in the CRM", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const key = stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge");
+    const d = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T15:05:00.000Z", [{ key, status: "completed" }]);
+    expect(d.state.cadence?.sla?.state).toBe("met");
+    expect(d.effects).toEqual([]);
+  });
+
+  it("reminds the owner, then escalates to the team channel, and records the breach", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const key = stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge");
+    const open = [{ key, status: "open" as const }];
+    const breached = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T15:05:00.000Z", open);
+    expect(breached.effects.map((e) => e.effect)).toEqual([expect.objectContaining({ type: "postSlackMessage", channel: "U05REPONE01" })]);
+    expect(breached.state.cadence?.sla).toMatchObject({ state: "breached", escalateAt: "2026-11-11T17:05:00.000Z" });
+    expect(breached.audit[0]).toMatchObject({ outcome: "SLA breached" });
+    const escalated = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T17:05:00.000Z", open);
+    expect(escalated.effects.map((e) => e.effect)).toEqual([expect.objectContaining({ type: "postSlackMessage", channel: "C05LEADS001" })]);
+    expect(escalated.state.cadence?.sla?.state).toBe("escalated");
+  });
+});
+
+describe("cadence policy validation", () => {
+  const refused = (change: (p: PolicyInput) => void) => {
+    const input = structuredClone(DEFAULT_POLICY);
+    change(input);
+    const result = Policy.safeParse(input);
+    expect(result.success).toBe(false);
+    return result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+
+  it("refuses an unknown merge field, naming it and its place", () => {
+    const issues = refused((p) => { p.rules.cadences!.cadences[0]!.steps[1]!.body = "Hi {{ fristName }}"; });
+    expect(issues.join("\n")).toMatch(/rules\.cadences\.cadences\.0\.steps\.1\.body: .*fristName/);
+  });
+
+  it("refuses unknown cadences and teams, and steps out of order", () => {
+    expect(refused((p) => { p.rules.cadences!.routes![0]!.cadence = "nope"; })).toContain('rules.cadences.routes.0.cadence: unknown cadence "nope"');
+    expect(refused((p) => { p.rules.cadences!.team = "nobody"; })).toContain('rules.cadences.team: unknown team "nobody"');
+    expect(refused((p) => { p.rules.cadences!.cadences[0]!.steps[1]!.offset = 20; }).join("\n")).toContain("steps must be listed in the order");
+  });
+
+  it("accepts the default policy", () => {
+    expect(Policy.safeParse(DEFAULT_POLICY).success).toBe(true);
+  });
+});

@@ -29,6 +29,8 @@ const emulators = await startEmulators({
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET, orgId: vars.SALESFORCE_ORG_ID, webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
     customFields: { Lead: ["Lead_Score__c"] },
   },
+  // Button clicks in the emulated Slack (POST /_emulator/click) reach the Worker signed, as Slack's would.
+  slack: { interactivityUrl: `${WORKER}/slack/interactions`, signingSecret: vars.SLACK_SIGNING_SECRET },
 });
 console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
 

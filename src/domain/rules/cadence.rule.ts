@@ -318,10 +318,12 @@ class CadenceRun {
     const rep = repByOwner(this.ctx.policy, this.crm, ownerId);
     const due = localTime(step.dueAt, cadence.zone);
     if (config.nudge && rep?.slackUserId) {
-      const name = [values.firstName, values.lastName].filter(Boolean).join(" ") || null;
+      const name = this.prop(properties, this.rule.mergeFields.firstName?.property[this.crm]);
+      // The rep reads their own clock; the lead's is what the step was planned in.
+      const forRep = rep.timeZone === cadence.zone ? due : `${localTime(step.dueAt, rep.timeZone)}, ${due.replace(/^.*, /, "")} for the lead`;
       effects.push(this.effect(`${this.taskKey(step.id)}:nudge`, {
         type: "postSlackMessage", channel: rep.slackUserId,
-        ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name, null), due, value: this.buttonValue(cadence, step.id) }),
+        ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name, null), due: forRep, value: this.buttonValue(cadence, step.id) }),
       }));
     }
     return { effects, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}` };

@@ -115,6 +115,20 @@ describe("cadence enrollment", () => {
     expect(d.state.cadence!.steps[0]!.dueAt).toBe("2026-11-11T01:05:00.000Z");
   });
 
+  it("keeps to the lead's hours when lead and owner are exactly 12 hours apart", () => {
+    // Owner Sam in London (UTC+0 in November); the lead in Kamchatka (UTC+12), per the CRM.
+    const lead = new Lead(policyWith(), { ...LEAD, hubspot_owner_id: SAM, hs_timezone: "asia_slash_kamchatka" });
+    const steps = lead.event(created()).state.cadence!.steps;
+    // Arrived Tue 15:00 London = Wed 03:00 Kamchatka → Wed 09:05 there (Tue 21:05 London).
+    expect(steps[0]!.dueAt).toBe("2026-11-10T21:05:00.000Z");
+    for (const step of steps) {
+      const local = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Kamchatka", weekday: "short", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date(step.dueAt));
+      expect(Number(local.find((p) => p.type === "hour")!.value)).toBeGreaterThanOrEqual(9);
+      expect(Number(local.find((p) => p.type === "hour")!.value)).toBeLessThan(17);
+      expect(["Sat", "Sun"]).not.toContain(local.find((p) => p.type === "weekday")!.value);
+    }
+  });
+
   it("prefers the CRM's time-zone property, and falls back to the owner's zone", () => {
     const crmZone = new Lead(policyWith(), { ...LEAD, hs_timezone: "europe_slash_berlin" }).event(created());
     expect(crmZone.state.cadence?.zone).toBe("Europe/Berlin");

@@ -154,3 +154,15 @@ export async function effectIdsByKey(db: D1Database, keys: readonly string[]): P
   }
   return found;
 }
+
+/** Of these effect ids, the ones still waiting to execute (pending or retrying). */
+export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  const d1 = drizzle(db);
+  const found = new Set<string>();
+  for (const part of chunk([...new Set(ids)], IDS_PER_STATEMENT)) {
+    const rows = await d1.select({ id: effects.id }).from(effects)
+      .where(and(inArray(effects.id, part), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}

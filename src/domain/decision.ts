@@ -59,8 +59,8 @@ export interface RuleState {
 export interface CadenceStepState {
   id: string;
   dueAt: string;
-  /** planned → written (a task exists, or is on its way) → done (completed from Slack). */
-  state: "planned" | "written" | "done";
+  /** planned → written (a task exists, or is on its way) → done (completed from Slack); skipped: no owner, or gone from the policy. */
+  state: "planned" | "written" | "done" | "skipped";
   ownerId?: string;
 }
 

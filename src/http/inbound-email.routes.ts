@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { type InboundEmail, mailgunSignatureFields, parseMailgunInbound, parsePostmarkInbound } from "../ingest/inbound-email";
+import { firstUseOfMailgunToken } from "../db/inbound-email";
 import { acceptEvents } from "../ingest/record-events";
 import { replyEvents } from "../ingest/reply-events";
 import { verifyBasicAuth } from "../verify/basic-auth";
@@ -41,6 +42,7 @@ export const inboundEmailRoutes = new Hono<AppEnv>()
       signingKey: config.MAILGUN_SIGNING_KEY, timestamp: signed.timestamp, token: signed.token, signature: signed.signature, nowMs: c.var.now().getTime(),
     });
     if (!signature.ok) throw unauthorized(signature.reason);
+    if (!(await firstUseOfMailgunToken(c.env.DB, signed.token!, c.var.now()))) throw unauthorized("this Mailgun token was used before (replayed request)");
     const parsed = parseMailgunInbound(fields, c.var.now().toISOString());
     if (!parsed.ok) throw new HttpError(400, "invalid_payload", parsed.message);
     return c.json(await deliverReply(c.env, parsed.email));
@@ -60,7 +62,8 @@ async function readForm(request: Request): Promise<URLSearchParams | FormData> {
 async function deliverReply(env: Env, email: InboundEmail) {
   const events = await replyEvents(env.DB, email);
   if (events.length === 0) {
-    console.log(`inbound email ${email.messageId}: no lead with this sender address`);
+    // Neither the address nor the subject is logged: they are the sender's personal data.
+    console.log(`inbound ${email.provider} email: no lead with this sender address`);
     return { matched: 0, records: [] as string[] };
   }
   await acceptEvents(env, events);

@@ -48,8 +48,9 @@ async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Da
       throw new HttpError(400, "invalid_payload", `action ${action.actionId} carries no usable value`);
     }
     const { crm, accountId, objectType, objectId } = parseRecordKey(value.lead);
-    // A retried delivery of the same click (Slack retries when we are slow) is the same event.
-    const clickId = action.actionTs ?? interaction.triggerId ?? now.toISOString();
+    // One button press per message: a retried delivery, or a second click before the reply
+    // replaces the message, is the same event (a double "snooze" must not move the step twice).
+    const clickId = interaction.messageTs ?? action.actionTs ?? interaction.triggerId ?? now.toISOString();
     events.push({
       kind: "slackAction", dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
       recordKey: value.lead, crm, accountId, objectType, objectId, occurredAt: now.toISOString(),

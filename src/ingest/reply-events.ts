@@ -1,4 +1,4 @@
-import { recordsWithAddress } from "../db/lead-addresses";
+import { recordsWithAddress } from "../db/inbound-email";
 import { type CrmEvent, parseRecordKey } from "../domain/crm-event";
 import { canonicalAddress } from "../domain/email-address";
 import type { InboundEmail } from "./inbound-email";

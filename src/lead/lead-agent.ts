@@ -6,7 +6,7 @@ import { TIMER_NAMES, type AuditEntry, type RuleInput, type RuleState, type Time
 import type { VersionedPolicy } from "../domain/policy";
 import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
 import { upsertRecordRow } from "../db/records";
-import { replaceLeadAddresses } from "../db/lead-addresses";
+import { replaceLeadAddresses } from "../db/inbound-email";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
 import { enqueueEffects } from "../outbox/effect-queue";
 import { findTasksByEffectKey, resolveTaskKeys } from "../outbox/task-lookup";

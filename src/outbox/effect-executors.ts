@@ -12,7 +12,12 @@ export interface PendingEffect<T extends EffectType = EffectType> {
 export interface Executors {
   crm(target: string): CrmPort | undefined;
   slack(): SlackNotifier | undefined;
+  /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist). */
+  unsettledTasks?(ids: string[]): Promise<Set<string>>;
 }
+
+/** How long an update of a task still being created waits before it looks again. */
+const TASK_CREATION_WAIT_MS = 5_000;
 
 const OWNER_FIELD = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" } as const;
 
@@ -32,7 +37,16 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   updateTasks: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    return executeTaskUpdates(crm, batch);
+    // Closing or moving a task whose creation is still queued would find nothing and report
+    // success; the task would then appear afterwards. Such an update waits for the creation.
+    const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Set<string>();
+    const ready = batch.filter((p) => !p.effect.taskKeys.some((id) => unsettled.has(id)));
+    const readyOutcomes = ready.length > 0 ? await executeTaskUpdates(crm, ready) : [];
+    return batch.map((p) => {
+      const i = ready.indexOf(p);
+      // Held like a rate-limit slot: waiting for our own write costs no attempt.
+      return i >= 0 ? readyOutcomes[i]! : { ok: false, failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs: TASK_CREATION_WAIT_MS, local: true } };
+    });
   },
   assignOwner: async (target, batch, deps) => {
     const crm = deps.crm(target);

@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { type CrmPort, SlotTooFarAway } from "../crm/crm-port";
+import { unsettledEffectIds } from "../db/effects";
 import { HubSpotCrm } from "../crm/hubspot-crm";
 import { SalesforceCrm } from "../crm/salesforce-crm";
 import { SlackNotifier } from "../slack/slack-notifier";
@@ -47,6 +48,7 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
       if (crm) crms.set(target, crm);
       return crm;
     },
+    unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
     slack() {
       if (!config.SLACK_BOT_TOKEN) return undefined;
       return new SlackNotifier({ botToken: config.SLACK_BOT_TOKEN, apiBase: config.SLACK_API_BASE, beforeCall: pacer(env, "slack", config.SLACK_RATE_LIMIT) });

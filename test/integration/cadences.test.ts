@@ -175,7 +175,7 @@ describe("inbound email webhooks", () => {
     expect(response.status).toBe(401);
   });
 
-  it("accepts a signed Mailgun reply and answers 200 even when no lead has the address", async () => {
+  it("accepts a signed Mailgun reply once, answering 200 even when no lead has the address", async () => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const token = "k".repeat(50);
     const form = new URLSearchParams({
@@ -185,5 +185,8 @@ describe("inbound email webhooks", () => {
     const response = await send(new Request(`${ORIGIN}/webhooks/email/mailgun`, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ matched: 0, records: [] });
+    // The same signed request again is a replay: Mailgun's signature does not cover the message.
+    const replay = await send(new Request(`${ORIGIN}/webhooks/email/mailgun`, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+    expect(replay.status).toBe(401);
   });
 });

@@ -263,7 +263,7 @@ describe("Slack actions", () => {
     const d = lead.event(click("2026-11-10T16:00:00.000Z", "done", "day-0-acknowledge"));
     expect(d.effects.map((e) => e.effect.type)).toEqual(["updateTasks", "respondInSlack"]);
     expect(d.state.cadence?.sla?.state).toBe("met");
-    expect(d.timers).toEqual({ "cadence-sla": null });
+    expect(d.timers).toEqual({ "cadence-sla": null, "cadence-step": "2026-11-12T15:05:00.000Z" });
   });
 
   it("snooze moves the overdue task to a day from now and the later steps by a working day", () => {
@@ -282,12 +282,59 @@ describe("Slack actions", () => {
     expect(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z").effects).toEqual([]);
   });
 
+  it("a paused cadence still closes its open tasks when the lead replies", () => {
+    const lead = firstStepWritten();
+    lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
+    const d = lead.event(reply("2026-11-11T09:00:00.000Z"));
+    expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
+    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "complete" } });
+  });
+
+  it("snoozing the first touch keeps its SLA allowance: a hot lead's 30 minutes stay 30 minutes", () => {
+    const lead = new Lead(policyWith(), { ...LEAD, hubspotscore: "90" });
+    lead.event(created());
+    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    const d = lead.event(click("2026-11-10T15:10:00.000Z", "snooze", "day-0-acknowledge"));
+    // Snoozed at 10:10 → due tomorrow 10:10 → SLA 10:40.
+    expect(d.state.cadence?.sla).toMatchObject({ state: "pending", dueAt: "2026-11-11T15:40:00.000Z" });
+  });
+
+  it("marking a planned step done moves the timer to the next step", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    const d = lead.event(click("2026-11-10T15:01:00.000Z", "done", "day-0-acknowledge"));
+    expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
+    expect(tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z")).map((t) => t.subject)).toEqual(["Send Jane one relevant resource"]);
+  });
+
   it("answers a click on a cadence that is no longer running without changing anything", () => {
     const lead = firstStepWritten();
     lead.event(reply("2026-11-10T15:30:00.000Z"));
     const d = lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
     expect(d.effects.map((e) => e.effect.type)).toEqual(["respondInSlack"]);
     expect(d.state.cadence?.status).toBe("stopped");
+  });
+});
+
+describe("failure modes", () => {
+  it("after an outage writes only the earliest overdue step and moves the rest by the delay", () => {
+    const lead = new Lead(policyWith());
+    lead.event(created());
+    // Nothing ran for three days: day 0 and day 2 are both overdue on Friday 13th at 10:05.
+    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-13T15:05:00.000Z");
+    expect(tasks(d)).toHaveLength(1);
+    const next = d.state.cadence!.steps[1]!;
+    expect(next.state).toBe("planned");
+    expect(next.dueAt > "2026-11-13T15:05:00.000Z").toBe(true);
+  });
+
+  it("a step nobody can own is skipped, and does not count as meeting the SLA", () => {
+    const lead = new Lead(policyWith((p) => { p.teams[0]!.fallbackOwners = {}; }), { ...LEAD, hubspot_owner_id: null });
+    lead.event(created());
+    const written = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    expect(written.audit.map((a) => a.outcome)).toContain("step skipped");
+    const sla = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, lead.state.cadence!.sla!.dueAt);
+    expect(sla.state.cadence?.sla?.state).toBe("breached");
   });
 });
 

@@ -41,18 +41,22 @@ function buttons(value: ButtonValue): Block {
 
 const CHANNEL_WORD: Record<CadenceStep["channel"], string> = { EMAIL: "Email", CALL: "Call", LINKEDIN: "LinkedIn", TODO: "To-do" };
 
+/** CRM values are typed by anyone: escaped, a name cannot become a mention or a link in Slack. */
+export const slackEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 export function leadLabel(record: RecordState, name: string | null, link: string | null): string {
-  const label = name ?? `${record.objectType} ${record.objectId}`;
+  const label = name ? slackEscape(name) : `${record.objectType} ${record.objectId}`;
   return link ? `<${link}|${label}>` : label;
 }
 
 /** The nudge when a step's task is written: what to do, for whom, by when, with the buttons. */
 export function stepNudge(args: { step: CadenceStep; subject: string; lead: string; due: string; value: ButtonValue }): { text: string; blocks: Block[] } {
-  const text = `${CHANNEL_WORD[args.step.channel]} task for ${args.lead}: ${args.subject} (due ${args.due})`;
+  const subject = slackEscape(args.subject);
+  const text = `${CHANNEL_WORD[args.step.channel]} task for ${args.lead}: ${subject} (due ${args.due})`;
   return {
     text,
     blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `*${CHANNEL_WORD[args.step.channel]}:* ${args.subject}\nLead: ${args.lead}\nDue: ${args.due}` } },
+      { type: "section", text: { type: "mrkdwn", text: `*${CHANNEL_WORD[args.step.channel]}:* ${subject}\nLead: ${args.lead}\nDue: ${args.due}` } },
       buttons(args.value),
     ],
   };
@@ -60,6 +64,6 @@ export function stepNudge(args: { step: CadenceStep; subject: string; lead: stri
 
 /** The SLA reminder to the owner, with the same buttons. */
 export function slaReminder(args: { lead: string; subject: string; since: string; value: ButtonValue }): { text: string; blocks: Block[] } {
-  const text = `${args.lead} is still waiting for a first touch ("${args.subject}", due ${args.since}).`;
+  const text = `${args.lead} is still waiting for a first touch ("${slackEscape(args.subject)}", due ${args.since}).`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:alarm_clock: ${text}` } }, buttons(args.value)] };
 }

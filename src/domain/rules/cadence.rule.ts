@@ -1,5 +1,5 @@
 import { BUILT_IN_FIELDS, type CadenceRule, cadenceForSource, type CadenceStep } from "../cadence-policy";
-import { afterThreshold, delayWindow, localTime, nextWorkingDay, planSteps } from "../cadence-schedule";
+import { afterThreshold, delayWindow, localTime, nextWorkingDay, planSteps, sameTimeOnWorkingDay } from "../cadence-schedule";
 import type { BusinessCalendar } from "../calendar";
 import type { CrmEvent } from "../crm-event";
 import type { AuditValue, CadenceState, CadenceStepState, DecideContext, Decision, RuleInput, RuleState } from "../decision";
@@ -145,18 +145,18 @@ class CadenceRun {
     const definition = this.definition(cadence);
     const effects: EffectRequest[] = [];
     const audit = [];
-    const steps = cadence.steps.map((s) => ({ ...s }));
+    const steps = this.rebaseOverdue(cadence);
     for (const step of steps) {
       if (step.state !== "planned" || step.dueAt > this.now.toISOString()) continue;
       const config = definition.find((d) => d.id === step.id);
       if (!config) {
-        step.state = "done";
+        step.state = "skipped";
         audit.push(this.audit("step skipped", `step "${step.id}" is no longer in the policy's cadence "${cadence.cadenceId}"`, { step: step.id }));
         continue;
       }
       const ownerId = this.ownerFor(config, properties);
       if (!ownerId) {
-        step.state = "done";
+        step.state = "skipped";
         audit.push(this.audit("step skipped", `step "${step.id}": the lead has no owner and the team has no fallback owner in ${this.crm}`, { step: step.id }));
         continue;
       }
@@ -193,11 +193,11 @@ class CadenceRun {
     const config = this.definition(cadence).find((d) => d.id === sla.stepId);
     const lead = leadLabel(this.ctx.record, null, null);
     const subject = config?.subject ?? sla.stepId;
-    const key = `${this.taskKey(sla.stepId)}:sla`;
+    // The deadline is part of the key: after a snooze, a second breach is a new reminder.
+    const key = `${this.taskKey(sla.stepId)}:sla:${sla.dueAt}`;
     if (sla.state === "pending") {
-      const cal = leadCalendar(this.ctx.policy, this.rule, cadence.zone);
-      const escalateAt = afterThreshold(this.now, this.rule.sla!.escalateAfter, cal).toISOString();
       const rep = repByOwner(this.ctx.policy, this.crm, step?.ownerId);
+      const escalateAt = afterThreshold(this.now, this.rule.sla!.escalateAfter, this.slaCalendar(step?.ownerId, cadence.zone)).toISOString();
       const effects: EffectRequest[] = rep?.slackUserId ? [this.effect(`${key}:remind`, {
         type: "postSlackMessage", channel: rep.slackUserId,
         ...slaReminder({ lead, subject, since: localTime(step?.dueAt ?? sla.dueAt, cadence.zone), value: this.buttonValue(cadence, sla.stepId) }),
@@ -240,8 +240,11 @@ class CadenceRun {
         const steps = cadence.steps.map((s) => (s.id === step.id ? { ...s, state: "done" as const } : s));
         const slaMet = cadence.sla?.stepId === step.id && (cadence.sla.state === "pending" || cadence.sla.state === "breached");
         effects.push(...respond(`:white_check_mark: Marked done by ${who}.`));
-        return this.decision({ ...this.state, cadence: { ...cadence, steps, sla: slaMet ? { ...cadence.sla!, state: "met" } : cadence.sla } }, {
-          effects, timers: slaMet ? { "cadence-sla": null } : {},
+        // A step done before it was written is not written at all: the timer moves to the next one.
+        const upcoming = steps.find((s) => s.state === "planned");
+        const status = cadence.status === "active" && !upcoming ? "finished" : cadence.status;
+        return this.decision({ ...this.state, cadence: { ...cadence, steps, status, sla: slaMet ? { ...cadence.sla!, state: "met" } : cadence.sla } }, {
+          effects, timers: { ...(slaMet ? { "cadence-sla": null } : {}), ...(cadence.status === "active" ? { "cadence-step": upcoming?.dueAt ?? null } : {}) },
           audit: [this.audit("step done", `step "${step.id}" marked done in Slack by ${event.userId}${slaMet ? "; SLA met" : ""}`, { step: step.id }, effects)],
         });
       }
@@ -265,7 +268,9 @@ class CadenceRun {
           : [];
         const sla = cadence.sla;
         const slaMoves = sla?.stepId === step.id && (sla.state === "pending" || sla.state === "breached");
-        const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: nextWorkingDay(new Date(sla!.dueAt > newDue ? sla!.dueAt : newDue), cal).toISOString(), escalateAt: undefined } : sla;
+        // The SLA keeps the allowance it had after the step's due time (30 minutes stay 30 minutes).
+        const allowance = slaMoves ? Date.parse(sla!.dueAt) - Date.parse(step.dueAt) : 0;
+        const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: new Date(Date.parse(newDue) + Math.max(0, allowance)).toISOString(), escalateAt: undefined } : sla;
         effects.push(...respond(`:zzz: Snoozed by ${who}: now due ${localTime(newDue, cadence.zone)}.`));
         const upcoming = steps.find((s) => s.state === "planned");
         return this.decision({ ...this.state, cadence: { ...cadence, steps, sla: nextSla } }, {
@@ -292,11 +297,12 @@ class CadenceRun {
   /** Ends the cadence: nothing more is written, and the tasks still open are closed as the policy says. */
   private stop(reason: string, evidence: string): Decision {
     const cadence = this.state.cadence;
-    if (!cadence || (cadence.status !== "active" && cadence.status !== "finished")) return noDecision(this.state);
+    // A paused cadence writes nothing more, but its open tasks still close when the lead engages.
+    if (!cadence || cadence.status === "stopped") return noDecision(this.state);
     const open = cadence.steps.filter((s) => s.state === "written").map((s) => this.taskKey(s.id));
     const action = this.rule.onStop === "delete" ? { kind: "delete" as const } : { kind: "complete" as const };
     const effects = open.length > 0
-      ? [this.effect(`${stepTaskKey(this.ctx.record.key, cadence.cadenceId, "stop")}`, { type: "updateTasks", ...this.target(), taskKeys: open, action })]
+      ? [this.effect(`${this.ctx.record.key}:cadence-stop:${cadence.cadenceId}`, { type: "updateTasks", ...this.target(), taskKeys: open, action })]
       : [];
     const sla = cadence.sla && (cadence.sla.state === "pending" || cadence.sla.state === "breached") ? { ...cadence.sla, state: "moot" as const } : cadence.sla;
     const next: CadenceState = { ...cadence, status: "stopped", stop: { reason, at: this.now.toISOString() }, sla };
@@ -329,13 +335,42 @@ class CadenceRun {
     return { effects, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}` };
   }
 
+  /**
+   * After an outage several steps can be due at once: only the earliest is written now, and the
+   * overdue ones after it move by the same delay, so the lead does not get a burst of touches.
+   */
+  private rebaseOverdue(cadence: CadenceState): CadenceStepState[] {
+    const now = this.now.toISOString();
+    const steps = cadence.steps.map((s) => ({ ...s }));
+    const due = steps.filter((s) => s.state === "planned" && s.dueAt <= now);
+    if (due.length <= 1) return steps;
+    const lateness = this.now.getTime() - Date.parse(due[0]!.dueAt);
+    const cal = leadCalendar(this.ctx.policy, this.rule, cadence.zone);
+    let previous = due[0]!.dueAt;
+    for (const step of steps) {
+      if (step.state !== "planned" || step.dueAt <= due[0]!.dueAt) continue;
+      const moved = sameTimeOnWorkingDay(new Date(Date.parse(step.dueAt) + lateness), cal).toISOString();
+      step.dueAt = moved < previous ? previous : moved;
+      previous = step.dueAt;
+    }
+    return steps;
+  }
+
+  /** The SLA is the owner's to keep: counted in their working hours, else the lead's. */
+  private slaCalendar(ownerId: string | null | undefined, leadZone: string): BusinessCalendar {
+    const rep = repByOwner(this.ctx.policy, this.crm, ownerId);
+    if (!rep) return leadCalendar(this.ctx.policy, this.rule, leadZone);
+    return { zone: rep.timeZone, hours: rep.workingHours ?? this.ctx.policy.workingHours, holidays: this.ctx.policy.holidays };
+  }
+
   private planSla(definition: CadenceStep[], steps: CadenceStepState[], properties: Record<string, string | null>, cal: BusinessCalendar): CadenceState["sla"] {
     const sla = this.rule.sla;
     if (!sla) return undefined;
     const first = definition.find((s) => s.channel === "CALL" || s.channel === "EMAIL") ?? definition[0]!;
     const score = Number(this.prop(properties, sla.hot?.scoreProperty[this.crm]) ?? NaN);
     const within = sla.hot && Number.isFinite(score) && score >= sla.hot.scoreAtLeast ? sla.hot.within : sla.within;
-    const dueAt = afterThreshold(new Date(steps.find((s) => s.id === first.id)!.dueAt), within, cal).toISOString();
+    const ownerId = this.prop(properties, OWNER_PROPERTY[this.crm]);
+    const dueAt = afterThreshold(new Date(steps.find((s) => s.id === first.id)!.dueAt), within, ownerId ? this.slaCalendar(ownerId, cal.zone) : cal).toISOString();
     return { stepId: first.id, dueAt, state: "pending" };
   }
 

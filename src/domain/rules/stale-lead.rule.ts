@@ -54,7 +54,9 @@ export function staleLeadRule(state: RuleState, input: RuleInput, ctx: DecideCon
         return { ...noDecision({ ...state, stale: undefined }), audit: [audit("stopped", "the record no longer exists in the CRM")] };
       }
       const props = input.properties;
-      const latest = activity.map((p) => asInstant(props[p])).filter((d): d is Date => !!d).sort((a, b) => b.getTime() - a.getTime())[0];
+      // A future date (Salesforce dates a closed task's activity by its due date) counts as now.
+      const latest = activity.map((p) => asInstant(props[p])).filter((d): d is Date => !!d)
+        .map((d) => (d > ctx.now ? ctx.now : d)).sort((a, b) => b.getTime() - a.getTime())[0];
       if (latest && latest.toISOString() > state.stale.lastActivityAt) {
         const next = restartClock(latest);
         return { ...noDecision(next), timers: { "stale-check": next.stale!.deadline }, audit: [audit("clock reset", "the fresh read shows activity the webhooks missed", { activityAt: latest.toISOString() })] };

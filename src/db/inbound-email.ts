@@ -1,7 +1,8 @@
-/**
- * The address index inbound replies are matched with. Plain D1 statements: two small queries do
- * not need the query builder.
+/*
+ * D1 tables of inbound email: the address index replies are matched with, and Mailgun's seen
+ * tokens. Plain D1 statements: these small queries do not need the query builder.
  */
+
 export async function replaceLeadAddresses(db: D1Database, recordKey: string, addresses: readonly string[]): Promise<number> {
   const statements = [
     db.prepare("DELETE FROM lead_addresses WHERE record_key = ?").bind(recordKey),
@@ -14,4 +15,14 @@ export async function replaceLeadAddresses(db: D1Database, recordKey: string, ad
 export async function recordsWithAddress(db: D1Database, canonicalAddress: string): Promise<string[]> {
   const { results } = await db.prepare("SELECT record_key FROM lead_addresses WHERE address = ? ORDER BY record_key LIMIT 20").bind(canonicalAddress).all<{ record_key: string }>();
   return results.map((r) => r.record_key);
+}
+
+/** Records a Mailgun token; false when it was seen before (a replayed request). */
+export async function firstUseOfMailgunToken(db: D1Database, token: string, now: Date): Promise<boolean> {
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const [, inserted] = await db.batch([
+    db.prepare("DELETE FROM mailgun_tokens WHERE seen_at < ?").bind(dayAgo),
+    db.prepare("INSERT INTO mailgun_tokens (token, seen_at) VALUES (?, ?) ON CONFLICT (token) DO NOTHING").bind(token, now.toISOString()),
+  ]);
+  return (inserted!.meta.changes ?? 0) > 0;
 }

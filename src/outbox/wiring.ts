@@ -8,7 +8,7 @@ import type { Executors } from "./effect-executors";
 import type { Grant, Quota } from "./rate-limiter";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Longer waits give the consumer back to the queue: the effect is retried when the slot comes. */
 const MAX_INLINE_WAIT_MS = 20_000;
@@ -79,6 +79,7 @@ export function consumerDeps(env: Env, config: Config): ConsumerDeps {
     policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS, baseDelayMs: config.EFFECT_RETRY_BASE_MS },
     random: Math.random,
     now: () => new Date(),
+    sleep,
     pauseTarget: (target, until) => env.RATE_LIMITER.getByName(target).pauseUntil(until),
   };
 }

@@ -43,8 +43,13 @@ export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, no
   return ids.length;
 }
 
-/** Calls in flight per target and kind within one consumer invocation. */
-const LANES = 2;
+/**
+ * Calls in flight per target and kind within one consumer invocation. The quota is a rolling
+ * window: the calls of the next window can start only as early as those of the first did, so the
+ * first burst should be dense, and a 2 s timeout or a 1 s pause after a 429 should not leave the
+ * rest idle. The RateLimiter, not this number, keeps the calls within quota.
+ */
+const LANES = 12;
 /** How long one invocation keeps claiming more work before it returns. */
 const WORK_BUDGET_MS = 60_000;
 

@@ -67,6 +67,20 @@ export async function claimDueEffects(
   )).returning();
 }
 
+/**
+ * When the next effect of one target and type that nobody holds falls due (now if one already
+ * is), or null when none is waiting: a consumer with capacity can wait for it instead of leaving
+ * it to its queue message.
+ */
+export async function nextDueAt(db: D1Database, target: string, type: string, now: Date): Promise<Date | null> {
+  const at = now.toISOString();
+  const [row] = await drizzle(db).select({ due: sql<string | null>`min(coalesce(${effects.nextAttemptAt}, ${at}))` }).from(effects).where(and(
+    eq(effects.target, target), eq(effects.type, type), inArray(effects.status, ["pending", "retrying"]),
+    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+  ));
+  return row?.due ? new Date(row.due) : null;
+}
+
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   const d1 = drizzle(db);
   const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) => d1.select().from(effects).where(inArray(effects.id, part))));

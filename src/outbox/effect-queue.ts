@@ -1,4 +1,6 @@
-import { claimDueEffects, claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, overdueEffectIds, recordOutcomes } from "../db/effects";
+import {
+  claimDueEffects, claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, nextDueAt, overdueEffectIds, recordOutcomes,
+} from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import type { Outcome } from "../crm/crm-port";
@@ -41,10 +43,34 @@ export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, no
   return ids.length;
 }
 
-/** Calls in flight per target and kind within one consumer invocation. */
-const LANES = 2;
+/**
+ * Calls in flight per target and kind within one consumer invocation. The quota is a rolling
+ * window: the calls of the next window can start only as early as those of the first did, so the
+ * first burst should be dense, and a 2 s timeout or a 1 s pause after a 429 should not leave the
+ * rest idle. The RateLimiter, not this number, keeps the calls within quota.
+ */
+const LANES = 12;
 /** How long one invocation keeps claiming more work before it returns. */
 const WORK_BUDGET_MS = 60_000;
+
+/** A lane waiting for work that is due now (taken by another consumer meanwhile) must not spin. */
+const MIN_IDLE_WAIT_MS = 50;
+
+/** The lanes of one target and kind: how many are executing, and a wake-up for idle ones when one is done. */
+class LaneActivity {
+  busy = 0;
+  private waiting: (() => void)[] = [];
+
+  nextSettle(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  settled(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
+  }
+}
 
 /** How long a consumer may hold effects: pacing (≤ 20 s) plus calls and their retries fit well inside. */
 const CLAIM_MS = 120_000;
@@ -54,6 +80,7 @@ export interface ConsumerDeps {
   policy: RetryPolicy;
   random: () => number;
   now: () => Date;
+  sleep: (ms: number) => Promise<void>;
   /** Called when an API asked us to back off (429 with Retry-After), so other calls wait too. */
   pauseTarget: (target: string, until: number) => Promise<void>;
 }
@@ -99,6 +126,7 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
       for (let i = 0; i < group.length; i += limit) chunks.push(group.slice(i, i + limit));
       // Several calls in flight per target (each still paced by the RateLimiter), so one slow
       // call does not hold up the rest. A lane out of queued work claims more that is due.
+      const lanes = new LaneActivity();
       const lane = async () => {
         for (;;) {
           let part = chunks.shift();
@@ -107,10 +135,26 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
             part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
             if (part.length === 0) part = undefined;
           }
-          if (!part) return;
-          const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
-          const outcomes = await executeBatch(type, target, pending, deps.executors);
-          await settle(part, outcomes, env, deps, messages);
+          if (part) {
+            lanes.busy++;
+            try {
+              const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
+              const outcomes = await executeBatch(type, target, pending, deps.executors);
+              await settle(part, outcomes, env, deps, messages);
+            } finally {
+              lanes.busy--;
+              lanes.settled();
+            }
+            continue;
+          }
+          if (deps.now().getTime() >= deadline) return;
+          // Nothing due now. Effects that just failed are due again within seconds: waiting for
+          // them here beats leaving them to their queue message (redelivered a whole second
+          // or more later, after this invocation). Calls still in flight may fail too.
+          const due = await nextDueAt(env.DB, target, type, deps.now());
+          if (due && due.getTime() < deadline) await deps.sleep(Math.max(due.getTime() - deps.now().getTime(), MIN_IDLE_WAIT_MS));
+          else if (lanes.busy > 0) await lanes.nextSettle();
+          else return;
         }
       };
       await Promise.all(Array.from({ length: LANES }, lane));

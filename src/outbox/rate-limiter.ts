@@ -17,14 +17,16 @@ export function parseQuota(text: string): Quota {
 }
 
 /**
- * Clocks differ between this object, the consumer and the CRM, and requests take time to
- * arrive: spacing slots a little wider than the window keeps the CRM's own count under quota.
+ * A call is counted from the instant the limiter grants it, and the caller starts it right away,
+ * but the CRM counts it when it arrives: serialising the request, the network and the CRM's own
+ * queue come in between, and not equally for every call. Spacing slots a little wider than the
+ * window keeps the CRM's own count under quota.
  */
 const SAFETY_MARGIN_MS = 500;
 
 /**
  * Pure slot assignment: the earliest instant ≥ now (and ≥ pausedUntil) at which one more call
- * keeps every rolling window at or under quota, given the start times already granted.
+ * keeps every rolling window at or under quota, given the start times already granted (oldest first).
  */
 export function nextSlot(granted: readonly number[], quota: Quota, now: number, pausedUntil: number): number {
   let slot = Math.max(now, pausedUntil);
@@ -32,39 +34,57 @@ export function nextSlot(granted: readonly number[], quota: Quota, now: number, 
   return slot;
 }
 
+/** Start the call now (it has been counted), or ask again at `retryAt`. */
+export type Grant = { granted: true } | { granted: false; retryAt: number };
+
+export interface LimiterState {
+  /** Start times granted, oldest first; only the last `max` matter. */
+  granted: number[];
+  pausedUntil: number;
+}
+
+/**
+ * Grants a call only when it may start at once, and counts it at `now`. A slot booked ahead
+ * would count the call at a time it may well miss: a caller that oversleeps (a busy isolate)
+ * would arrive later than counted while later slots were already spaced from the earlier
+ * time. A caller told to wait asks again then; a pause set meanwhile applies to it too.
+ */
+export function tryAcquire(state: LimiterState, quota: Quota, now: number): Grant {
+  const slot = nextSlot(state.granted, quota, now, state.pausedUntil);
+  if (slot > now) return { granted: false, retryAt: slot };
+  state.granted.push(now);
+  if (state.granted.length > quota.max) state.granted.splice(0, state.granted.length - quota.max);
+  return { granted: true };
+}
+
 /**
  * One per rate-limit domain (a HubSpot portal, a Salesforce org, Slack). Every consumer asks it
- * for a slot before calling the API, so concurrent consumers together stay under the quota.
+ * before calling the API, so concurrent consumers together stay under the quota.
  */
 export class RateLimiter extends DurableObject<Env> {
-  private granted: number[] = [];
-  private pausedUntil = 0;
+  private state: LimiterState = { granted: [], pausedUntil: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      this.granted = (await ctx.storage.get<number[]>("granted")) ?? [];
-      this.pausedUntil = (await ctx.storage.get<number>("pausedUntil")) ?? 0;
+      this.state = {
+        granted: (await ctx.storage.get<number[]>("granted")) ?? [],
+        pausedUntil: (await ctx.storage.get<number>("pausedUntil")) ?? 0,
+      };
     });
   }
 
-  /**
-   * Reserves the next slot and returns when the caller may start its call. A slot further off
-   * than `maxWaitMs` is only reported, not booked: the caller will not wait for it.
-   */
-  async reserve(quota: Quota, now: number = Date.now(), maxWaitMs = Number.POSITIVE_INFINITY): Promise<number> {
-    const slot = nextSlot(this.granted, quota, now, this.pausedUntil);
-    if (slot - now > maxWaitMs) return slot;
-    this.granted.push(slot);
-    if (this.granted.length > quota.max) this.granted = this.granted.slice(-quota.max);
-    await this.ctx.storage.put("granted", this.granted);
-    return slot;
+  /** Counted with this object's clock, the same for every caller, so grants stay in order. */
+  async acquire(quota: Quota): Promise<Grant> {
+    const grant = tryAcquire(this.state, quota, Date.now());
+    if (grant.granted) await this.ctx.storage.put("granted", this.state.granted);
+    return grant;
   }
 
   /** The API said stop (429 with Retry-After): nobody gets a slot before `until`. */
   async pauseUntil(until: number): Promise<void> {
-    if (until <= this.pausedUntil) return;
-    this.pausedUntil = until;
+    if (until <= this.state.pausedUntil) return;
+    this.state.pausedUntil = until;
     await this.ctx.storage.put("pausedUntil", until);
   }
 }

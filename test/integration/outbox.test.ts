@@ -95,6 +95,19 @@ describe("the outbox against the HubSpot emulator", () => {
     expect(retried.at - limited.at).toBeGreaterThanOrEqual(1_000); // the emulator says Retry-After: 1
   });
 
+  it("retries a failed call in the same consumer run, as soon as it is due", { timeout: 30_000 }, async () => {
+    // Seeded draws: the first call fails (5xx), the second goes through.
+    await hubspotEmulator.faults({ rate5xx: 0.5, seed: 8 });
+    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    const rows = await settled(ids);
+    expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
+    const [failed, retried] = await createCalls();
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    // The backoff is at most EFFECT_RETRY_BASE_MS (250 ms) here; redelivering the message would
+    // take over a second (whole-second delays, then the 1 s batch window).
+    expect(retried.at - failed.at).toBeLessThan(1_000);
+  });
+
   it("retries 5xx and timeouts until the call goes through", { timeout: 60_000 }, async () => {
     await hubspotEmulator.faults({ rate5xx: 0.5, rateTimeout: 0.3, timeoutMs: 200, seed: 5 });
     const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
@@ -172,6 +185,30 @@ describe("the cron", () => {
 });
 
 describe("claims", () => {
+  it("tells when the next effect nobody holds is due", async () => {
+    const { claimEffects, insertEffects, nextDueAt, recordOutcomes } = await import("../../src/db/effects");
+    const other = { ...task(1), effect: { ...task(1).effect, accountId: "99999" } } as EffectRequest;
+    const now = new Date();
+    const target = "hubspot:62515";
+    // Whatever the other tests left behind for this target is settled first.
+    await env.DB.prepare("UPDATE effects SET status = 'done' WHERE target = ?").bind(target).run();
+    expect(await nextDueAt(env.DB, target, "createTask", now)).toBeNull();
+
+    const [soon, later, held] = await insertEffects(env.DB, [task(1), task(2), task(3)], now, () => crypto.randomUUID());
+    await insertEffects(env.DB, [other], now, () => crypto.randomUUID());
+    await recordOutcomes(env.DB, [
+      { id: soon!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 2_000) },
+      { id: later!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 9_000) },
+    ], now);
+    // A pending effect is due now, unless someone holds it.
+    expect(await nextDueAt(env.DB, target, "createTask", now)).toEqual(now);
+    await claimEffects(env.DB, [held!], now, new Date(now.getTime() + 60_000));
+    expect(await nextDueAt(env.DB, target, "createTask", now)).toEqual(new Date(now.getTime() + 2_000));
+    expect(await nextDueAt(env.DB, target, "assignOwner", now)).toBeNull();
+    await env.DB.prepare("UPDATE effects SET status = 'done', claimed_until = NULL WHERE target = ?").bind(target).run();
+  });
+
+
   it("an effect held by one consumer is not run by another at the same time", async () => {
     const { claimEffects, insertEffects } = await import("../../src/db/effects");
     const [id] = await insertEffects(env.DB, [task(1)], new Date(), () => crypto.randomUUID());

@@ -1,23 +1,84 @@
 import { describe, expect, it } from "vitest";
-import { nextSlot, parseQuota, type Quota } from "../../src/outbox/rate-limiter";
+import { SlotTooFarAway } from "../../src/crm/crm-port";
+import { type Grant, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/outbox/rate-limiter";
+import { pacer } from "../../src/outbox/wiring";
 import { seededRandom } from "../emulators/shared/faults";
 
-/** Keeps only what RateLimiter.reserve keeps: the last `max` granted slots. */
-class SimulatedLimiter {
-  granted: number[] = [];
-  pausedUntil = 0;
-  constructor(private readonly quota: Quota) {}
-
-  reserve(now: number): number {
-    const slot = nextSlot(this.granted, this.quota, now, this.pausedUntil);
-    this.granted.push(slot);
-    if (this.granted.length > this.quota.max) this.granted = this.granted.slice(-this.quota.max);
-    return slot;
+/** A min-heap of callers by the time they ask (then by arrival order, as a FIFO would). */
+class AskQueue {
+  private items: { at: number; caller: number }[] = [];
+  get size() {
+    return this.items.length;
   }
 
-  pauseUntil(until: number): void {
-    if (until > this.pausedUntil) this.pausedUntil = until;
+  push(item: { at: number; caller: number }) {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(a[i]!, a[parent]!)) break;
+      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      i = parent;
+    }
   }
+
+  pop(): { at: number; caller: number } {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.before(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.before(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  private before(x: { at: number; caller: number }, y: { at: number; caller: number }) {
+    return x.at < y.at || (x.at === y.at && x.caller < y.caller);
+  }
+}
+
+/**
+ * Calls made through the pacer's protocol against one limiter, by `lanes` callers that each
+ * make one call at a time (taking `callMs`), in arrival order: a caller asks when the call has
+ * arrived and it is free and, told to wait, asks again at retryAt. `beforeAsk` runs before every
+ * ask (to set pauses). Returns when each call was granted.
+ */
+function runCalls(
+  quota: Quota, arrivalTimes: number[], { lanes = 16, callMs = 50, beforeAsk = () => {} }: {
+    lanes?: number; callMs?: number; beforeAsk?: (state: LimiterState, now: number) => void;
+  } = {},
+): number[] {
+  const state: LimiterState = { granted: [], pausedUntil: 0 };
+  const grants: number[] = new Array(arrivalTimes.length);
+  const asking = new AskQueue();
+  let next = 0;
+  const take = (freeAt: number) => {
+    if (next < arrivalTimes.length) asking.push({ at: Math.max(freeAt, arrivalTimes[next]!), caller: next++ });
+  };
+  for (let i = 0; i < lanes; i++) take(Number.NEGATIVE_INFINITY);
+  while (asking.size > 0) {
+    const { at, caller } = asking.pop();
+    beforeAsk(state, at);
+    const grant = tryAcquire(state, quota, at);
+    if (grant.granted) {
+      grants[caller] = at;
+      take(at + callMs);
+    } else {
+      expect(grant.retryAt).toBeGreaterThan(at);
+      asking.push({ at: grant.retryAt, caller });
+    }
+  }
+  return grants;
 }
 
 /** The most slots inside any closed window [t, t + windowMs], by a sliding window over the sorted slots. */
@@ -90,62 +151,171 @@ describe("nextSlot", () => {
     expect(nextSlot([1, 2, 3], { max: 3, windowMs: 10 }, 1_000, 0)).toBe(1_000);
   });
 
+});
+
+describe("tryAcquire", () => {
+  it("grants at once while under quota, and counts the call at that instant", () => {
+    const quota = { max: 2, windowMs: 1_000 };
+    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    expect(tryAcquire(state, quota, 5_000)).toEqual({ granted: true });
+    expect(tryAcquire(state, quota, 5_040)).toEqual({ granted: true });
+    expect(state.granted).toEqual([5_000, 5_040]);
+  });
+
+  it("books nothing for a caller told to wait, and says when the next call may start", () => {
+    const quota = { max: 2, windowMs: 1_000 };
+    const state: LimiterState = { granted: [5_000, 5_040], pausedUntil: 0 };
+    const wait = tryAcquire(state, quota, 5_100) as Extract<Grant, { granted: false }>;
+    expect(wait.granted).toBe(false);
+    expect(wait.retryAt).toBe(nextSlot([5_000, 5_040], quota, 5_100, 0));
+    expect(state.granted).toEqual([5_000, 5_040]);
+    // Asking again at retryAt is granted, and counted then.
+    expect(tryAcquire(state, quota, wait.retryAt)).toEqual({ granted: true });
+    expect(state.granted).toEqual([5_040, wait.retryAt]);
+  });
+
+  it("keeps only the last max grants", () => {
+    const quota = { max: 3, windowMs: 10 };
+    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    for (let t = 0; t < 10_000; t += 1_000) expect(tryAcquire(state, quota, t).granted).toBe(true);
+    expect(state.granted).toEqual([7_000, 8_000, 9_000]);
+  });
+
+  it("holds a caller that was told to wait before a pause set meanwhile", () => {
+    const quota = { max: 1, windowMs: 1_000 };
+    const state: LimiterState = { granted: [0], pausedUntil: 0 };
+    const wait = tryAcquire(state, quota, 10) as Extract<Grant, { granted: false }>;
+    state.pausedUntil = wait.retryAt + 5_000; // a 429 came back while it slept
+    expect(tryAcquire(state, quota, wait.retryAt)).toEqual({ granted: false, retryAt: wait.retryAt + 5_000 });
+  });
+
+  it("serves a burst window by window", () => {
+    const quota = { max: 100, windowMs: 10_000 };
+    const grants = runCalls(quota, Array.from({ length: 250 }, () => 1_000), { lanes: 250 });
+    const starts = [...new Set(grants)].sort((a, b) => a - b);
+    expect(starts).toHaveLength(3);
+    expect(grants.filter((g) => g === starts[0]).length).toBe(100);
+    expect(grants.filter((g) => g === starts[1]).length).toBe(100);
+    expect(starts[0]).toBe(1_000);
+    // One window and the small margin apart: the quota is used, not trickled.
+    expect(starts[1]! - starts[0]!).toBeGreaterThan(10_000);
+    expect(starts[1]! - starts[0]!).toBeLessThan(11_000);
+  });
+
   for (const quota of QUOTAS) {
-    it(`keeps 10,000 reservations at or under ${quota.max} per ${quota.windowMs} ms in every rolling window`, () => {
+    it(`keeps 10,000 calls at or under ${quota.max} per ${quota.windowMs} ms in every rolling window`, () => {
       const random = seededRandom(quota.max * 31 + quota.windowMs);
-      const limiter = new SimulatedLimiter(quota);
       const times = arrivals(10_000, quota, random);
-      const slots = times.map((now) => limiter.reserve(now));
-      expect(slots).toHaveLength(10_000);
-      slots.forEach((slot, i) => expect(slot).toBeGreaterThanOrEqual(times[i]!));
-      expect(busiestWindow(slots, quota.windowMs)).toBeLessThanOrEqual(quota.max);
+      const grants = runCalls(quota, times);
+      expect(grants.filter((g) => g !== undefined)).toHaveLength(10_000);
+      grants.forEach((grant, i) => expect(grant).toBeGreaterThanOrEqual(times[i]!));
+      expect(busiestWindow(grants, quota.windowMs)).toBeLessThanOrEqual(quota.max);
       // The quota is actually used: bursts fill whole windows rather than trickling one by one.
-      expect(busiestWindow(slots, quota.windowMs)).toBe(quota.max);
+      expect(busiestWindow(grants, quota.windowMs)).toBe(quota.max);
       // Idle arrivals are not delayed.
-      const idle = times.findIndex((t, i) => i > 0 && t - times[i - 1]! > quota.windowMs * 2 && t > slots[i - 1]! + quota.windowMs + 1_000);
-      if (idle > 0) expect(slots[idle]).toBe(times[idle]);
+      let latestBefore = Number.NEGATIVE_INFINITY;
+      const idle = times.findIndex((t, i) => {
+        if (i > 0) latestBefore = Math.max(latestBefore, grants[i - 1]!);
+        return i > 0 && t > latestBefore + quota.windowMs + 1_000;
+      });
+      if (idle > 0) expect(grants[idle]).toBe(times[idle]);
     });
   }
 
-  it("stays under quota when callers' clocks disagree (arrivals out of order)", () => {
+  it("stays under quota when the limiter is asked out of order (callers' clocks disagree)", () => {
     const quota = { max: 10, windowMs: 1_000 };
     const random = seededRandom(99);
-    const limiter = new SimulatedLimiter(quota);
+    const state: LimiterState = { granted: [], pausedUntil: 0 };
     const times = arrivals(10_000, quota, random).map((t) => t + Math.floor((random() - 0.5) * 4_000));
-    const slots = times.map((now) => limiter.reserve(now));
-    expect(busiestWindow(slots, quota.windowMs)).toBeLessThanOrEqual(quota.max);
+    // No retries here: only the grants made, whatever the order of the clocks they were made at.
+    const grants = times.filter((now) => tryAcquire(state, quota, now).granted);
+    expect(grants.length).toBeGreaterThan(1_000);
+    expect(busiestWindow(grants, quota.windowMs)).toBeLessThanOrEqual(quota.max);
   });
 
-  it("respects pauses: nothing reserved after pauseUntil(t) is granted before t", () => {
+  it("respects pauses: nothing is granted while paused", () => {
     const quota = { max: 25, windowMs: 1_000 };
     const random = seededRandom(2024);
-    const limiter = new SimulatedLimiter(quota);
-    const times = arrivals(10_000, quota, random);
-    const slots: number[] = [];
-    let pauses = 0;
-    times.forEach((now, i) => {
-      if (random() < 0.005) {
+    const pauses: [number, number][] = [];
+    const grants = runCalls(quota, arrivals(10_000, quota, random), { beforeAsk: (state, now) => {
+      if (random() < 0.002) {
         // A 429 with Retry-After: up to a minute, sometimes shorter than a pause already set.
-        limiter.pauseUntil(now + Math.floor(random() * 60_000));
-        pauses++;
+        const until = now + Math.floor(random() * 60_000);
+        pauses.push([now, until]);
+        state.pausedUntil = Math.max(state.pausedUntil, until);
       }
-      const slot = limiter.reserve(now);
-      expect(slot).toBeGreaterThanOrEqual(limiter.pausedUntil);
-      expect(slot).toBeGreaterThanOrEqual(now);
-      slots[i] = slot;
-    });
-    expect(pauses).toBeGreaterThan(10);
-    expect(busiestWindow(slots, quota.windowMs)).toBeLessThanOrEqual(quota.max);
+    } });
+    expect(pauses.length).toBeGreaterThan(10);
+    // A call granted in the same instant the 429 came back was already on its way.
+    for (const [from, until] of pauses) expect(grants.filter((g) => g > from && g < until)).toEqual([]);
+    expect(busiestWindow(grants, quota.windowMs)).toBeLessThanOrEqual(quota.max);
   });
 
   it("does not let a pause that ends be followed by more than max calls in one window", () => {
     const quota = { max: 5, windowMs: 1_000 };
-    const limiter = new SimulatedLimiter(quota);
-    limiter.pauseUntil(10_000);
     // Everybody piles up during the pause.
-    const slots = Array.from({ length: 50 }, (_, i) => limiter.reserve(1_000 + i));
-    expect(Math.min(...slots)).toBe(10_000);
-    expect(busiestWindow(slots, quota.windowMs)).toBe(quota.max);
+    const grants = runCalls(quota, Array.from({ length: 50 }, (_, i) => 1_000 + i), { lanes: 50, beforeAsk: (state) => {
+      state.pausedUntil = 10_000;
+    } });
+    expect(Math.min(...grants)).toBe(10_000);
+    expect(busiestWindow(grants, quota.windowMs)).toBe(quota.max);
+  });
+});
+
+describe("pacer", () => {
+  const quota = { max: 100, windowMs: 10_000 };
+
+  /** A limiter that answers from a script, and a clock that advances only when slept. */
+  function scripted(answers: Grant[]) {
+    let now = 1_000;
+    const asked: number[] = [];
+    const slept: number[] = [];
+    const limiter = {
+      acquire: async () => {
+        asked.push(now);
+        return answers.shift() ?? { granted: true as const };
+      },
+    };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    return { limiter, clock, asked, slept };
+  }
+
+  it("returns at once when granted", async () => {
+    const { limiter, clock, slept } = scripted([{ granted: true }]);
+    await pacer(limiter, quota, clock)();
+    expect(slept).toEqual([]);
+  });
+
+  it("sleeps until it may start and asks again, also when someone else took that slot", async () => {
+    const { limiter, clock, asked } = scripted([{ granted: false, retryAt: 3_000 }, { granted: false, retryAt: 3_020 }, { granted: true }]);
+    await pacer(limiter, quota, clock)();
+    expect(asked).toEqual([1_000, 3_000, 3_020]);
+  });
+
+  it("gives the effect back to the queue when the next slot is more than 20 s away, having booked nothing", async () => {
+    const { limiter, clock, slept } = scripted([{ granted: false, retryAt: 1_000 + 25_000 }]);
+    const error = await pacer(limiter, quota, clock)().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SlotTooFarAway);
+    expect((error as SlotTooFarAway).retryAfterMs).toBe(25_000);
+    expect(slept).toEqual([]);
+  });
+
+  it("gives up once its 20 s are spent, however the slots slipped away", async () => {
+    const { limiter, clock } = scripted(Array.from({ length: 100 }, (_, i) => ({ granted: false as const, retryAt: 1_000 + (i + 1) * 4_000 })));
+    await expect(pacer(limiter, quota, clock)()).rejects.toBeInstanceOf(SlotTooFarAway);
+  });
+
+  it("does not spin when the limiter's clock is behind and retryAt has already passed here", async () => {
+    const { limiter, clock, slept } = scripted([{ granted: false, retryAt: 900 }, { granted: true }]);
+    await pacer(limiter, quota, clock)();
+    expect(slept).toHaveLength(1);
+    expect(slept[0]).toBeGreaterThan(0);
   });
 });
 

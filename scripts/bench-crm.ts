@@ -21,6 +21,7 @@ const server = await startWranglerDev(root, 8797, {
   HUBSPOT_API_BASE: emulators.urls.hubspot,
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
   HUBSPOT_RATE_LIMIT: `${QUOTA.max}/${QUOTA.windowMs / 1000}s`,
+  ...(process.env.BENCH_RETRY_BASE_MS ? { EFFECT_RETRY_BASE_MS: process.env.BENCH_RETRY_BASE_MS } : {}),
   SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
   SLACK_API_BASE: emulators.urls.slack,
 });

@@ -77,6 +77,8 @@ export interface CadenceState {
   stop?: { reason: string; at: string };
   steps: CadenceStepState[];
   sla?: { stepId: string; dueAt: string; state: "pending" | "met" | "breached" | "escalated" | "moot"; escalateAt?: string };
+  /** The lead's email addresses as read at enrollment (raw property values). */
+  addresses?: string[];
 }
 
 export interface DecideContext {

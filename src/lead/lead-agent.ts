@@ -217,7 +217,8 @@ export class LeadAgent extends DurableObject<Env> {
   private async projectAddresses(state: RecordState): Promise<number> {
     const policy = await this.currentPolicy(Date.now());
     const names = policy.policy.rules.cadences?.emailProperties[state.crm] ?? DEFAULT_EMAIL_PROPERTIES[state.crm];
-    const addresses = state.status === "active" ? canonicalAddresses(names.map((name) => state.properties[name]?.value)) : [];
+    const enrolledWith = this.readKv<RuleState>("rules")?.cadence?.addresses ?? [];
+    const addresses = state.status === "active" ? canonicalAddresses([...names.map((name) => state.properties[name]?.value), ...enrolledWith]) : [];
     const projected = this.readKv<string[]>("addresses") ?? [];
     if (addresses.join("\n") === projected.join("\n")) return 0;
     const rows = await replaceLeadAddresses(this.env.DB, state.key, addresses);

@@ -136,6 +136,11 @@ describe("cadence enrollment", () => {
     expect(ownerZone.state.cadence).toMatchObject({ zone: "Europe/London", zoneReason: expect.stringContaining("owner") });
   });
 
+  it("keeps the addresses it read at enrollment, for matching replies", () => {
+    const lead = new Lead(policyWith(), { ...LEAD, email: "jane@acme.example", hs_additional_emails: "j.doe@gmail.com;jd@acme.example" });
+    expect(lead.event(created()).state.cadence?.addresses).toEqual(["jane@acme.example", "j.doe@gmail.com;jd@acme.example"]);
+  });
+
   it("enrolls once, however often the creation is delivered", () => {
     const lead = new Lead(policyWith());
     lead.event(created());

@@ -115,6 +115,8 @@ class CadenceRun {
     const next: CadenceState = {
       cadenceId: cadence.id, source, enrolledAt: this.now.toISOString(), zone: zone.zone, zoneReason: zone.detail,
       status: "active", steps, sla: this.planSla(cadence.steps, steps, properties, cal),
+      // HubSpot's creation webhook carries no email: replies are matched with what this read saw.
+      addresses: (this.rule.emailProperties[this.crm] ?? []).map((p) => properties[p]).filter((v): v is string => !!v),
     };
     const state = { ...this.state, cadence: next };
     return this.decision(state, {
@@ -395,6 +397,7 @@ class CadenceRun {
     return unique([
       sourceProperty[this.crm], leadZone.timeZoneProperty[this.crm], ...(leadZone.phoneProperties[this.crm] ?? []),
       OWNER_PROPERTY[this.crm], sla?.hot?.scoreProperty[this.crm], ...stopProperties(this.rule.stopWhen, this.crm),
+      ...(this.rule.emailProperties[this.crm] ?? []),
     ]);
   }
 

@@ -192,7 +192,7 @@ export class HubSpotCrm implements CrmPort {
       const read = await this.call("read tasks by key", () => this.tasks.read({
         idProperty: HUBSPOT_TASK_KEY_PROPERTY,
         inputs: part.map((id) => ({ id })),
-        properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp"],
+        properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp", "hubspot_owner_id"],
         propertiesWithHistory: [],
       }));
       if (!read.ok) return read;
@@ -201,7 +201,10 @@ export class HubSpotCrm implements CrmPort {
       for (const task of read.value.results) {
         const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
         if (!key) continue;
-        found.push({ key, id: task.id, status: task.properties.hs_task_status === "COMPLETED" ? "completed" : "open", dueAtMs: timestampMs(task.properties.hs_timestamp) });
+        found.push({
+          key, id: task.id, status: task.properties.hs_task_status === "COMPLETED" ? "completed" : "open",
+          dueAtMs: timestampMs(task.properties.hs_timestamp), ownerId: task.properties.hubspot_owner_id ?? null,
+        });
       }
     }
     return { ok: true, value: found };
@@ -218,7 +221,8 @@ export class HubSpotCrm implements CrmPort {
         results.push(...part.map((t) => ({ key: t.key, taskId: t.id, result: "changed" as const })));
         continue;
       }
-      const properties: Record<string, string> = action.kind === "complete" ? { hs_task_status: "COMPLETED" } : { hs_timestamp: action.dueAt };
+      const properties: Record<string, string> = action.kind === "complete" ? { hs_task_status: "COMPLETED" }
+        : action.kind === "reassign" ? { hubspot_owner_id: action.ownerId } : { hs_timestamp: action.dueAt };
       const updated = await this.call(`${action.kind} tasks`, () => this.tasks.update({ inputs: part.map((t) => ({ id: t.id, properties })) }));
       if (!updated.ok) return updated;
       const errors = errorsOf(updated.value);

@@ -59,6 +59,7 @@ interface TaskRow {
   IsClosed: boolean;
   ActivityDate: string | null;
   ReminderDateTime: string | null;
+  OwnerId: string | null;
   [SALESFORCE_TASK_KEY_FIELD]: string | null;
 }
 
@@ -169,7 +170,7 @@ export class SalesforceCrm implements CrmPort {
     const found: FoundTask[] = [];
     const wanted = new Set(keys);
     for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
-      const soql = `SELECT Id, Status, IsClosed, ActivityDate, ReminderDateTime, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
+      const soql = `SELECT Id, Status, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
         + `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
       const queried = await this.call("query tasks by key", async () => (await this.conn.query<TaskRow>(soql)).records);
       if (!queried.ok) return queried;
@@ -177,7 +178,7 @@ export class SalesforceCrm implements CrmPort {
         const key = row[SALESFORCE_TASK_KEY_FIELD];
         // SOQL compares text case-insensitively; only the exact key is ours.
         if (!key || !wanted.has(key)) continue;
-        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row) });
+        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row), ownerId: row.OwnerId });
       }
     }
     return { ok: true, value: found };
@@ -192,7 +193,8 @@ export class SalesforceCrm implements CrmPort {
         ? tasksApi.destroy(part.map((t) => t.id), { allOrNone: false })
         : tasksApi.update(part.map((t) => ({
           Id: t.id,
-          ...(action.kind === "complete" ? { Status: "Completed" } : { ActivityDate: action.dueAt.slice(0, 10), ReminderDateTime: action.dueAt }),
+          ...(action.kind === "complete" ? { Status: "Completed" }
+            : action.kind === "reassign" ? { OwnerId: action.ownerId } : { ActivityDate: action.dueAt.slice(0, 10), ReminderDateTime: action.dueAt }),
         })), { allOrNone: false })) as Promise<SaveResult[]>);
       if (!saved.ok) return saved;
       const failures: Failure[] = [];

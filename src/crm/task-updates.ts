@@ -6,6 +6,7 @@ import type { TaskKeyResult, TaskStatus, TaskUpdateOutcome } from "./crm-port";
 export interface FoundTask extends TaskStatus {
   /** When the task is due; null when the CRM holds no consistent due time. */
   dueAtMs: number | null;
+  ownerId?: string | null;
 }
 
 export interface TaskUpdatePlan {
@@ -25,13 +26,14 @@ export function planTaskUpdate(keys: readonly string[], found: readonly FoundTas
     // A rep who completed a task did the work: deleting or moving it would erase that.
     else if (task.status === "completed") plan.settled.push({ key, taskId: task.id, result: action.kind === "complete" ? "unchanged" : "kept" });
     else if (action.kind === "reschedule" && task.dueAtMs === Date.parse(action.dueAt)) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
+    else if (action.kind === "reassign" && task.ownerId === action.ownerId) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
     else plan.toChange.push(task);
   }
   return plan;
 }
 
-const CHANGED = { complete: "completed", delete: "deleted", reschedule: "rescheduled" } as const;
-const UNCHANGED = { complete: "already completed", delete: "already gone", reschedule: "already due then" } as const;
+const CHANGED = { complete: "completed", delete: "deleted", reschedule: "rescheduled", reassign: "reassigned" } as const;
+const UNCHANGED = { complete: "already completed", delete: "already gone", reschedule: "already due then", reassign: "already the owner's" } as const;
 
 /** One line for an effect's externalId: which tasks changed, which were left as they were, how many keys had no task. */
 export function describeTaskResults(action: TaskAction, results: readonly TaskKeyResult[]): string {

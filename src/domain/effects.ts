@@ -20,6 +20,8 @@ export const TaskAction = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("complete") }),
   z.object({ kind: z.literal("delete") }),
   z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime() }),
+  /** The lead changed hands: its open tasks follow it to the new owner. */
+  z.object({ kind: z.literal("reassign"), ownerId: z.string().min(1) }),
 ]);
 export type TaskAction = z.infer<typeof TaskAction>;
 

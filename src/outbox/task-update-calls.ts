@@ -10,7 +10,8 @@ const distinct = (keys: readonly string[]) => [...new Set(keys)];
 
 /** Effects share calls only when they ask for exactly the same thing. */
 function actionKey(action: TaskAction): string {
-  return action.kind === "reschedule" ? `reschedule:${Date.parse(action.dueAt)}` : action.kind;
+  if (action.kind === "reschedule") return `reschedule:${Date.parse(action.dueAt)}`;
+  return action.kind === "reassign" ? `reassign:${action.ownerId}` : action.kind;
 }
 
 /** Packs effects into calls of at most `maxKeys` distinct keys; an effect is never split across calls. */

@@ -437,6 +437,21 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         expect(await writeCalls()).toEqual([]);
       });
 
+      it("hands open tasks to a new owner, keeps completed ones with whoever did them, and a repeat writes nothing", async () => {
+        const { keys: [a, done], ids } = await tasksFor("reassign", 2);
+        await fixtures.repCompletesTask(ids[1]!);
+        const to = fixtures.owners[1];
+        const outcome = await crm.updateTasks([a!, done!], { kind: "reassign", ownerId: to });
+        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]]]);
+        const after = await stored([a!, done!]);
+        expect([after.get(a!)!.ownerId, after.get(done!)!.ownerId]).toEqual([to, fixtures.owners[0]]);
+
+        await fixtures.emulator.clearCalls();
+        const again = await crm.updateTasks([a!, done!], { kind: "reassign", ownerId: to });
+        expect(resultsOf(again).map(([, result]) => result)).toEqual(["unchanged", "kept"]);
+        expect(await writeCalls()).toEqual([]);
+      });
+
       it("answers ok for keys no task holds, including a task a rep deleted, and writes nothing", async () => {
         const { keys: [gone, unknown], ids } = await tasksFor("unknown", 1, 1);
         await fixtures.repDeletesTask(ids[0]!);

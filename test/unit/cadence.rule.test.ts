@@ -247,6 +247,17 @@ describe("stop conditions", () => {
     expect(lead.state.cadence?.status).toBe("active");
   });
 
+  it("hands the open tasks to a new owner when the lead changes hands", () => {
+    const lead = writtenTwoSteps();
+    const d = lead.event(changed("2026-11-13T09:00:00.000Z", { hubspot_owner_id: SAM }));
+    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "reassign", ownerId: SAM } });
+    expect((d.effects[0]!.effect as EffectOf<"updateTasks">).taskKeys).toHaveLength(2);
+    expect(d.state.cadence!.steps.slice(0, 2).map((s) => s.ownerId)).toEqual([SAM, SAM]);
+    expect(d.audit[0]).toMatchObject({ outcome: "tasks reassigned" });
+    // The same owner again moves nothing.
+    expect(lead.event(changed("2026-11-13T10:00:00.000Z", { hubspot_owner_id: SAM })).effects).toEqual([]);
+  });
+
   it("deletes instead of completing when the policy says so", () => {
     const lead = new Lead(policyWith((p) => { p.rules.cadences!.onStop = "delete"; }));
     lead.event(created());

@@ -72,7 +72,9 @@ class CadenceRun {
         return { ...noDecision(this.state), requests: [{ kind: "read", purpose: "cadence-enroll", properties: this.enrollmentProperties() }] };
       case "propertyChanged": {
         const stop = firstStop(this.rule.stopWhen, this.crm, event.properties);
-        return stop ? this.stop(stop.reason, stop.evidence) : noDecision(this.state);
+        if (stop) return this.stop(stop.reason, stop.evidence);
+        const owner = event.properties[OWNER_PROPERTY[this.crm]];
+        return owner ? this.followOwner(owner, event.occurredAt) : noDecision(this.state);
       }
       case "emailReceived":
         return this.stop("replied", `email "${event.subject}" from ${event.from}`);
@@ -294,6 +296,26 @@ class CadenceRun {
         });
       }
     }
+  }
+
+  /**
+   * The lead changed hands (a rep, an assignment rule, or our stale-lead reassignment): the open
+   * tasks of steps owned by the record owner follow it, so the new owner sees the whole plan.
+   */
+  private followOwner(ownerId: string, at: string): Decision {
+    const cadence = this.state.cadence;
+    if (!cadence || cadence.status === "stopped") return noDecision(this.state);
+    const byOwner = new Set(this.definition(cadence).filter((d) => d.owner === "recordOwner").map((d) => d.id));
+    const moving = cadence.steps.filter((s) => s.state === "written" && s.ownerId !== ownerId && byOwner.has(s.id));
+    if (moving.length === 0) return noDecision(this.state);
+    const effects = [this.effect(`${this.ctx.record.key}:cadence-owner:${cadence.cadenceId}:${ownerId}:${at}`, {
+      type: "updateTasks", ...this.target(), taskKeys: moving.map((s) => this.taskKey(s.id)), action: { kind: "reassign", ownerId },
+    })];
+    const steps = cadence.steps.map((s) => (moving.includes(s) ? { ...s, ownerId } : s));
+    const name = repByOwner(this.ctx.policy, this.crm, ownerId)?.name ?? ownerId;
+    return this.decision({ ...this.state, cadence: { ...cadence, steps } }, {
+      effects, audit: [this.audit("tasks reassigned", `the lead's owner is now ${name}: ${moving.length} open task${moving.length === 1 ? "" : "s"} follow`, { ownerId, steps: moving.map((s) => s.id) }, effects)],
+    });
   }
 
   /** Ends the cadence: nothing more is written, and the tasks still open are closed as the policy says. */

@@ -29,7 +29,8 @@ export type AuditValue = string | number | boolean | null | undefined | string[]
 
 export interface AuditEntry {
   at: string;
-  rule: "stale-lead" | "stage-gate" | "cadence";
+  /** "rules": the engine itself (a run it gave up after repeated failures). */
+  rule: "stale-lead" | "stage-gate" | "cadence" | "rules";
   outcome: string;
   reason: string;
   data: Record<string, AuditValue>;

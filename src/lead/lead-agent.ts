@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
+import { redact } from "../crm/crm-port";
 import { activePolicy } from "../db/policies";
 import type { CrmEvent } from "../domain/crm-event";
 import { TIMER_NAMES, type AuditEntry, type RuleInput, type RuleState, type TimerName } from "../domain/decision";
@@ -22,6 +23,12 @@ const RULES = "rules";
 const TIMERS: readonly TimerName[] = TIMER_NAMES;
 const POLICY_TTL_MS = 30_000;
 const RETRY_DELAY_MS = 30_000;
+/**
+ * A rule run that fails this many times in a row (about 5 minutes of retries) is given up and
+ * recorded in the audit with its error: one event a CRM keeps refusing to read (a field the org
+ * does not have) must not hold up every later event and deadline of the record.
+ */
+const MAX_RULE_FAILURES = 10;
 
 export interface RecordResult {
   recorded: number;
@@ -137,11 +144,11 @@ export class LeadAgent extends DurableObject<Env> {
       try {
         if (name === PROJECT) await this.projectToD1();
         else if (name === RULES) await this.applyRulesToNewEvents(now);
-        else if ((TIMERS as string[]).includes(name)) await this.applyRules({ kind: "timer", name: name as TimerName }, now);
+        else if ((TIMERS as string[]).includes(name)) await this.withGiveUp(`timer:${name}`, now, () => this.applyRules({ kind: "timer", name: name as TimerName }, now));
         this.wakeups.finish(claim);
       } catch (error) {
         // The lease keeps the row: the work comes due again after RETRY_DELAY_MS, not lost.
-        console.error(`wake-up ${name} of ${this.readState()?.key} failed, retrying`, error);
+        console.error(`wake-up ${name} of ${this.readState()?.key} failed, retrying: ${redact(String(error))}`);
       }
     }
     await this.wakeups.rearm();
@@ -156,8 +163,38 @@ export class LeadAgent extends DurableObject<Env> {
       .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE ruled = 0 ORDER BY occurred_at, seq")
       .toArray();
     for (const row of rows) {
-      await this.applyRules({ kind: "crmEvent", event: JSON.parse(row.body) as CrmEvent }, now);
+      const event = JSON.parse(row.body) as CrmEvent;
+      await this.withGiveUp(`event:${row.seq}`, now, () => this.applyRules({ kind: "crmEvent", event }, now), `${event.kind} event ${event.dedupeKey}`);
       this.sql.exec("UPDATE events SET ruled = 1 WHERE seq = ?", row.seq);
+    }
+  }
+
+  /**
+   * Runs `work`; a failure is rethrown (and retried by the caller's lease) until it has failed
+   * MAX_RULE_FAILURES times in a row, then it is recorded in the audit and given up.
+   */
+  private async withGiveUp(what: string, now: number, work: () => Promise<void>, label = what): Promise<void> {
+    const failures = this.readKv<Record<string, number>>("failures") ?? {};
+    try {
+      await work();
+      if (failures[what]) {
+        delete failures[what];
+        this.writeKv("failures", failures);
+      }
+    } catch (error) {
+      const count = (failures[what] ?? 0) + 1;
+      if (count < MAX_RULE_FAILURES) {
+        this.writeKv("failures", { ...failures, [what]: count });
+        throw error;
+      }
+      delete failures[what];
+      this.writeKv("failures", failures);
+      const entry: AuditEntry = {
+        at: new Date(now).toISOString(), rule: "rules", outcome: "given up",
+        reason: `${label} failed ${count} times in a row; the rules skipped it: ${redact(error instanceof Error ? error.message : String(error))}`,
+        data: { work: what }, policyVersion: this.policy?.value.version ?? 0, effects: [],
+      };
+      this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
     }
   }
 

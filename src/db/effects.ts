@@ -169,14 +169,14 @@ export async function effectIdsByKey(db: D1Database, keys: readonly string[]): P
   return found;
 }
 
-/** Of these effect ids, the ones still waiting to execute (pending or retrying). */
-export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+/** Of these effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
+export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
   const d1 = drizzle(db);
-  const found = new Set<string>();
+  const found = new Map<string, Date | null>();
   for (const part of chunk([...new Set(ids)], IDS_PER_STATEMENT)) {
-    const rows = await d1.select({ id: effects.id }).from(effects)
+    const rows = await d1.select({ id: effects.id, next: effects.nextAttemptAt }).from(effects)
       .where(and(inArray(effects.id, part), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
-    for (const row of rows) found.add(row.id);
+    for (const row of rows) found.set(row.id, row.next ? new Date(row.next) : null);
   }
   return found;
 }

@@ -17,12 +17,16 @@ export async function recordsWithAddress(db: D1Database, canonicalAddress: strin
   return results.map((r) => r.record_key);
 }
 
-/** Records a Mailgun token; false when it was seen before (a replayed request). */
-export async function firstUseOfMailgunToken(db: D1Database, token: string, now: Date): Promise<boolean> {
+/** Whether a request with this Mailgun token was accepted before (this one is a replay). */
+export async function mailgunTokenSeen(db: D1Database, token: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS seen FROM mailgun_tokens WHERE token = ?").bind(token).first()) !== null;
+}
+
+/** Spends a token once its request was handled; tokens older than a day are dropped on the way. */
+export async function rememberMailgunToken(db: D1Database, token: string, now: Date): Promise<void> {
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
-  const [, inserted] = await db.batch([
+  await db.batch([
     db.prepare("DELETE FROM mailgun_tokens WHERE seen_at < ?").bind(dayAgo),
     db.prepare("INSERT INTO mailgun_tokens (token, seen_at) VALUES (?, ?) ON CONFLICT (token) DO NOTHING").bind(token, now.toISOString()),
   ]);
-  return (inserted!.meta.changes ?? 0) > 0;
 }

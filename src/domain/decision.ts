@@ -77,7 +77,14 @@ export interface CadenceState {
   status: "active" | "finished" | "stopped" | "paused";
   stop?: { reason: string; at: string };
   steps: CadenceStepState[];
-  sla?: { stepId: string; dueAt: string; state: "pending" | "met" | "breached" | "escalated" | "moot"; escalateAt?: string };
+  sla?: {
+    stepId: string;
+    dueAt: string;
+    state: "pending" | "met" | "breached" | "escalated" | "moot";
+    escalateAt?: string;
+    /** The allowance chosen at enrollment (the hot one for a hot lead), for moving the deadline with its step. */
+    within?: { duration: string; businessHours: boolean };
+  };
   /** The lead's email addresses as read at enrollment (raw property values). */
   addresses?: string[];
 }

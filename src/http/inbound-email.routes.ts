@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { type InboundEmail, mailgunSignatureFields, parseMailgunInbound, parsePostmarkInbound } from "../ingest/inbound-email";
-import { firstUseOfMailgunToken } from "../db/inbound-email";
+import { mailgunTokenSeen, rememberMailgunToken } from "../db/inbound-email";
 import { acceptEvents } from "../ingest/record-events";
 import { replyEvents } from "../ingest/reply-events";
 import { verifyBasicAuth } from "../verify/basic-auth";
@@ -42,10 +42,13 @@ export const inboundEmailRoutes = new Hono<AppEnv>()
       signingKey: config.MAILGUN_SIGNING_KEY, timestamp: signed.timestamp, token: signed.token, signature: signed.signature, nowMs: c.var.now().getTime(),
     });
     if (!signature.ok) throw unauthorized(signature.reason);
-    if (!(await firstUseOfMailgunToken(c.env.DB, signed.token!, c.var.now()))) throw unauthorized("this Mailgun token was used before (replayed request)");
+    if (await mailgunTokenSeen(c.env.DB, signed.token!)) throw unauthorized("this Mailgun token was used before (replayed request)");
     const parsed = parseMailgunInbound(fields, c.var.now().toISOString());
     if (!parsed.ok) throw new HttpError(400, "invalid_payload", parsed.message);
-    return c.json(await deliverReply(c.env, parsed.email));
+    const delivered = await deliverReply(c.env, parsed.email);
+    // Spent only once the reply is safe: Mailgun's retry of a failed delivery must not be refused.
+    await rememberMailgunToken(c.env.DB, signed.token!, c.var.now());
+    return c.json(delivered);
   });
 
 async function readForm(request: Request): Promise<URLSearchParams | FormData> {

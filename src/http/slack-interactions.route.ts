@@ -48,9 +48,11 @@ async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Da
       throw new HttpError(400, "invalid_payload", `action ${action.actionId} carries no usable value`);
     }
     const { crm, accountId, objectType, objectId } = parseRecordKey(value.lead);
-    // One button press per message: a retried delivery, or a second click before the reply
-    // replaces the message, is the same event (a double "snooze" must not move the step twice).
-    const clickId = interaction.messageTs ?? action.actionTs ?? interaction.triggerId ?? now.toISOString();
+    // One button press per message and minute: a retried delivery, or a second click before the
+    // reply replaces the message, is the same event (a double "snooze" must not move the step
+    // twice); a click much later (the reply never replaced the message) is a new one.
+    const minute = Math.floor(now.getTime() / 60_000);
+    const clickId = interaction.messageTs ? `${interaction.messageTs}@${minute}` : action.actionTs ?? interaction.triggerId ?? now.toISOString();
     events.push({
       kind: "slackAction", dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
       recordKey: value.lead, crm, accountId, objectType, objectId, occurredAt: now.toISOString(),

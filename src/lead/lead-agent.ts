@@ -24,11 +24,13 @@ const TIMERS: readonly TimerName[] = TIMER_NAMES;
 const POLICY_TTL_MS = 30_000;
 const RETRY_DELAY_MS = 30_000;
 /**
- * A rule run that fails this many times in a row (about 5 minutes of retries) is given up and
- * recorded in the audit with its error: one event a CRM keeps refusing to read (a field the org
- * does not have) must not hold up every later event and deadline of the record.
+ * An event whose rule run fails this many times in a row, over at least GIVE_UP_AFTER_MS, is
+ * given up and recorded in the audit with its error: one event a CRM keeps refusing to read (a
+ * field the org does not have) must not hold up every later event of the record. An outage
+ * shorter than that (an expired token, the CRM down) loses nothing. Deadlines are never given up.
  */
 const MAX_RULE_FAILURES = 10;
+const GIVE_UP_AFTER_MS = 60 * 60_000;
 
 export interface RecordResult {
   recorded: number;
@@ -144,7 +146,7 @@ export class LeadAgent extends DurableObject<Env> {
       try {
         if (name === PROJECT) await this.projectToD1();
         else if (name === RULES) await this.applyRulesToNewEvents(now);
-        else if ((TIMERS as string[]).includes(name)) await this.withGiveUp(`timer:${name}`, now, () => this.applyRules({ kind: "timer", name: name as TimerName }, now));
+        else if ((TIMERS as string[]).includes(name)) await this.applyRules({ kind: "timer", name: name as TimerName }, now);
         this.wakeups.finish(claim);
       } catch (error) {
         // The lease keeps the row: the work comes due again after RETRY_DELAY_MS, not lost.
@@ -171,27 +173,24 @@ export class LeadAgent extends DurableObject<Env> {
 
   /**
    * Runs `work`; a failure is rethrown (and retried by the caller's lease) until it has failed
-   * MAX_RULE_FAILURES times in a row, then it is recorded in the audit and given up.
+   * MAX_RULE_FAILURES times over GIVE_UP_AFTER_MS, then it is recorded in the audit and given up.
    */
   private async withGiveUp(what: string, now: number, work: () => Promise<void>, label = what): Promise<void> {
-    const failures = this.readKv<Record<string, number>>("failures") ?? {};
     try {
       await work();
-      if (failures[what]) {
-        delete failures[what];
-        this.writeKv("failures", failures);
-      }
+      this.updateFailures((failures) => delete failures[what]);
     } catch (error) {
-      const count = (failures[what] ?? 0) + 1;
-      if (count < MAX_RULE_FAILURES) {
-        this.writeKv("failures", { ...failures, [what]: count });
+      const seen = this.readKv<Record<string, { count: number; since: number }>>("failures")?.[what];
+      const count = (seen?.count ?? 0) + 1;
+      const since = seen?.since ?? now;
+      if (count < MAX_RULE_FAILURES || now - since < GIVE_UP_AFTER_MS) {
+        this.updateFailures((failures) => (failures[what] = { count, since }));
         throw error;
       }
-      delete failures[what];
-      this.writeKv("failures", failures);
+      this.updateFailures((failures) => delete failures[what]);
       const entry: AuditEntry = {
         at: new Date(now).toISOString(), rule: "rules", outcome: "given up",
-        reason: `${label} failed ${count} times in a row; the rules skipped it: ${redact(error instanceof Error ? error.message : String(error))}`,
+        reason: `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes; the rules skipped it: ${redact(error instanceof Error ? error.message : String(error))}`,
         data: { work: what }, policyVersion: this.policy?.value.version ?? 0, effects: [],
       };
       this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
@@ -261,6 +260,14 @@ export class LeadAgent extends DurableObject<Env> {
     const rows = await replaceLeadAddresses(this.env.DB, state.key, addresses);
     this.writeKv("addresses", addresses);
     return rows;
+  }
+
+  /** Read and written in one synchronous step, so no other call's change is lost in between. */
+  private updateFailures(change: (failures: Record<string, { count: number; since: number }>) => void): void {
+    const failures = this.readKv<Record<string, { count: number; since: number }>>("failures") ?? {};
+    const before = JSON.stringify(failures);
+    change(failures);
+    if (JSON.stringify(failures) !== before) this.writeKv("failures", failures);
   }
 
   private readState(): RecordState | null {

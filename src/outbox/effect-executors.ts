@@ -12,8 +12,8 @@ export interface PendingEffect<T extends EffectType = EffectType> {
 export interface Executors {
   crm(target: string): CrmPort | undefined;
   slack(): SlackNotifier | undefined;
-  /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist). */
-  unsettledTasks?(ids: string[]): Promise<Set<string>>;
+  /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist), with their next attempt. */
+  unsettledTasks?(ids: string[]): Promise<Map<string, Date | null>>;
 }
 
 /** How long an update of a task still being created waits before it looks again. */
@@ -39,13 +39,17 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     if (!crm) return notConfigured(target, batch.length);
     // Closing or moving a task whose creation is still queued would find nothing and report
     // success; the task would then appear afterwards. Such an update waits for the creation.
-    const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Set<string>();
+    const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Map<string, Date | null>();
     const ready = batch.filter((p) => !p.effect.taskKeys.some((id) => unsettled.has(id)));
     const readyOutcomes = ready.length > 0 ? await executeTaskUpdates(crm, ready) : [];
-    return batch.map((p) => {
+    return batch.map((p): Outcome => {
       const i = ready.indexOf(p);
-      // Held like a rate-limit slot: waiting for our own write costs no attempt.
-      return i >= 0 ? readyOutcomes[i]! : { ok: false, failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs: TASK_CREATION_WAIT_MS, local: true } };
+      if (i >= 0) return readyOutcomes[i]!;
+      // Held like a rate-limit slot (waiting for our own write costs no attempt), until the
+      // creation's next attempt at the earliest.
+      const next = Math.max(0, ...p.effect.taskKeys.map((id) => unsettled.get(id)?.getTime() ?? 0));
+      const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - Date.now() + TASK_CREATION_WAIT_MS);
+      return { ok: false, failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs, local: true } };
     });
   },
   assignOwner: async (target, batch, deps) => {

@@ -113,13 +113,15 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
     const key = `${row.target}\u0000${row.type}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
-  // Targets run in parallel (separate quotas); within one target, calls go one after another.
+  // Targets run in parallel (separate quotas), and so do the kinds of one target: an update
+  // waiting for a task's creation must not hold up the creation it waits for. Every call is
+  // still paced by the target's RateLimiter.
   const byTarget = new Map<string, EffectRow[][]>();
   for (const group of groups.values()) byTarget.set(group[0]!.target, [...(byTarget.get(group[0]!.target) ?? []), group]);
 
   const deadline = now.getTime() + WORK_BUDGET_MS;
   await Promise.all([...byTarget].map(async ([target, targetGroups]) => {
-    for (const group of targetGroups) {
+    await Promise.all(targetGroups.map(async (group) => {
       const type = group[0]!.type as EffectType;
       const limit = batchLimit(type, target, deps.executors);
       const chunks: EffectRow[][] = [];
@@ -158,7 +160,7 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
         }
       };
       await Promise.all(Array.from({ length: LANES }, lane));
-    }
+    }));
   }));
 }
 

@@ -344,6 +344,22 @@ describe("failure modes", () => {
     expect(next.dueAt > "2026-11-13T15:05:00.000Z").toBe(true);
   });
 
+  it("moves the SLA with its step when an outage moved the step", () => {
+    // The SLA is on the call (the first contact step); a to-do comes first.
+    const lead = new Lead(policyWith((p) => {
+      const steps = p.rules.cadences!.cadences[0]!.steps;
+      steps[0]!.channel = "TODO";
+      steps[1]!.channel = "CALL";
+    }));
+    lead.event(created());
+    expect(lead.state.cadence?.sla?.stepId).toBe("day-2-resource");
+    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-13T15:05:00.000Z");
+    const call = d.state.cadence!.steps[1]!;
+    expect(call.state).toBe("planned");
+    expect(d.state.cadence?.sla?.dueAt).toBe(d.timers["cadence-sla"]);
+    expect(d.state.cadence!.sla!.dueAt > call.dueAt).toBe(true);
+  });
+
   it("a step nobody can own is skipped, and does not count as meeting the SLA", () => {
     const lead = new Lead(policyWith((p) => { p.teams[0]!.fallbackOwners = {}; }), { ...LEAD, hubspot_owner_id: null });
     lead.event(created());
@@ -357,7 +373,7 @@ describe("failure modes", () => {
 describe("speed-to-lead SLA", () => {
   it("is one business day after the first touch, 30 business minutes for a hot lead", () => {
     const cold = new Lead(policyWith()).event(created());
-    expect(cold.state.cadence?.sla).toEqual({ stepId: "day-0-acknowledge", dueAt: "2026-11-11T15:05:00.000Z", state: "pending" });
+    expect(cold.state.cadence?.sla).toEqual({ stepId: "day-0-acknowledge", dueAt: "2026-11-11T15:05:00.000Z", state: "pending", within: { duration: "P1D", businessHours: true } });
     const hot = new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
     expect(hot.state.cadence?.sla?.dueAt).toBe("2026-11-10T15:35:00.000Z");
   });

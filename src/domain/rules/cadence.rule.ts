@@ -171,9 +171,14 @@ class CadenceRun {
       audit.push(this.audit("step written", written.summary, { step: step.id, channel: config.channel, ownerId, dueAt: step.dueAt }, written.effects));
     }
     const upcoming = steps.find((s) => s.state === "planned");
-    const next: CadenceState = { ...cadence, steps, status: upcoming ? "active" : "finished" };
+    // The SLA's step moved with the outage (rebased, not yet written): its deadline moves with it.
+    let sla = cadence.sla;
+    const slaStep = steps.find((s) => s.id === sla?.stepId);
+    const slaMoved = sla?.state === "pending" && slaStep?.state === "planned" && slaStep.dueAt !== cadence.steps.find((s) => s.id === sla!.stepId)?.dueAt;
+    if (slaMoved) sla = { ...sla!, dueAt: this.slaDueFor(sla!, slaStep!.dueAt, this.prop(properties, OWNER_PROPERTY[this.crm]) ?? undefined, cadence.zone) };
+    const next: CadenceState = { ...cadence, steps, sla, status: upcoming ? "active" : "finished" };
     if (!upcoming) audit.push(this.audit("finished", "every step of the cadence has been written"));
-    return this.decision({ ...this.state, cadence: next }, { effects, audit, timers: { "cadence-step": upcoming?.dueAt ?? null } });
+    return this.decision({ ...this.state, cadence: next }, { effects, audit, timers: { "cadence-step": upcoming?.dueAt ?? null, ...(slaMoved ? { "cadence-sla": sla!.dueAt } : {}) } });
   }
 
   slaTimer(): Decision {
@@ -272,9 +277,8 @@ class CadenceRun {
           : [];
         const sla = cadence.sla;
         const slaMoves = sla?.stepId === step.id && (sla.state === "pending" || sla.state === "breached");
-        // The SLA keeps the allowance it had after the step's due time (30 minutes stay 30 minutes).
-        const allowance = slaMoves ? Date.parse(sla!.dueAt) - Date.parse(step.dueAt) : 0;
-        const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: new Date(Date.parse(newDue) + Math.max(0, allowance)).toISOString(), escalateAt: undefined } : sla;
+        // The SLA keeps its allowance after the step's new due time, in working time (30 business minutes stay 30).
+        const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: this.slaDueFor(sla!, newDue, step.ownerId, cadence.zone), escalateAt: undefined } : sla;
         effects.push(...respond(`:zzz: Snoozed by ${who}: now due ${localTime(newDue, cadence.zone)}.`));
         const upcoming = steps.find((s) => s.state === "planned");
         return this.decision({ ...this.state, cadence: { ...cadence, steps, sla: nextSla } }, {
@@ -395,7 +399,14 @@ class CadenceRun {
     const within = sla.hot && Number.isFinite(score) && score >= sla.hot.scoreAtLeast ? sla.hot.within : sla.within;
     const ownerId = this.prop(properties, OWNER_PROPERTY[this.crm]);
     const dueAt = afterThreshold(new Date(steps.find((s) => s.id === first.id)!.dueAt), within, ownerId ? this.slaCalendar(ownerId, cal.zone) : cal).toISOString();
-    return { stepId: first.id, dueAt, state: "pending" };
+    return { stepId: first.id, dueAt, state: "pending", within };
+  }
+
+  /** The SLA deadline for its step due at `stepDue`: the same allowance, in working time. */
+  private slaDueFor(sla: NonNullable<CadenceState["sla"]>, stepDue: string, ownerId: string | undefined, zone: string): string {
+    const within = sla.within ?? this.rule.sla?.within;
+    if (!within) return sla.dueAt;
+    return afterThreshold(new Date(stepDue), within, this.slaCalendar(ownerId, zone)).toISOString();
   }
 
   private ownerFor(step: CadenceStep, properties: Record<string, string | null>): string | undefined {

@@ -63,6 +63,8 @@ async function readForm(request: Request): Promise<URLSearchParams | FormData> {
 }
 
 async function deliverReply(env: Env, email: InboundEmail) {
+  // An out-of-office or auto-responder message is not the lead engaging: the cadence goes on.
+  if (email.automatic) return { matched: 0, records: [] as string[], ignored: "automatic reply" };
   const events = await replyEvents(env.DB, email);
   if (events.length === 0) {
     // Neither the address nor the subject is logged: they are the sender's personal data.

@@ -20,6 +20,22 @@ export interface InboundEmail {
   inReplyTo?: string;
   /** At most 500 characters of the reply without the quoted thread, else of the text body. */
   snippet: string;
+  /** Sent by a machine (out of office, auto-responder), not written by the lead. */
+  automatic: boolean;
+}
+
+const OUT_OF_OFFICE_SUBJECT = /^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)\b/i;
+
+/**
+ * Whether a message was sent by a machine: RFC 3834's Auto-Submitted (anything but "no"), the
+ * headers Exchange and common auto-responders add, bulk precedence, or an out-of-office subject.
+ */
+export function isAutomatic(header: (name: string) => string | undefined, subject: string): boolean {
+  const autoSubmitted = header("auto-submitted")?.trim().toLowerCase();
+  if (autoSubmitted && autoSubmitted !== "no") return true;
+  if (header("x-autoreply") || header("x-autorespond") || header("x-auto-response-suppress")?.match(/\b(all|oof|autoreply)\b/i)) return true;
+  if (/^(auto_reply|bulk|junk|list)$/i.test(header("precedence")?.trim() ?? "")) return true;
+  return OUT_OF_OFFICE_SUBJECT.test(subject.trim());
 }
 
 export type InboundEmailResult = { ok: true; email: InboundEmail } | { ok: false; message: string };
@@ -176,6 +192,7 @@ export function parsePostmarkInbound(json: unknown, receivedAt: string): Inbound
       receivedAt: date ?? normaliseInstant(receivedAt),
       inReplyTo: normaliseMessageId(header("in-reply-to")),
       snippet: snippetOf(p.StrippedTextReply, p.TextBody),
+      automatic: isAutomatic(header, subject),
     }),
   };
 }
@@ -246,6 +263,7 @@ export function parseMailgunInbound(fields: URLSearchParams | FormData, received
       receivedAt: date ?? normaliseInstant(receivedAt),
       inReplyTo: normaliseMessageId(either("In-Reply-To")),
       snippet: snippetOf(field("stripped-text"), field("body-plain")),
+      automatic: isAutomatic(header, subject),
     }),
   };
 }

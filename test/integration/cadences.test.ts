@@ -175,6 +175,16 @@ describe("inbound email webhooks", () => {
     expect(response.status).toBe(401);
   });
 
+  it("does not take an out-of-office answer for a reply", async () => {
+    const response = await send(new Request(`${ORIGIN}/webhooks/email/postmark`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${TEST_BINDINGS.POSTMARK_INBOUND_USERNAME}:${TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD}`)}` },
+      body: JSON.stringify({ From: "jane@example.com", Subject: "Out of Office: back Monday", MessageID: "oof-1", TextBody: "I am away.", Headers: [{ Name: "Auto-Submitted", Value: "auto-replied" }] }),
+    }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ matched: 0, records: [], ignored: "automatic reply" });
+  });
+
   it("accepts a signed Mailgun reply once, answering 200 even when no lead has the address", async () => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const token = "k".repeat(50);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  mailgunSignatureFields, normaliseMessageId, parseEmailDate, parseMailgunInbound, parsePostmarkInbound, SNIPPET_MAX_CHARS,
+  isAutomatic, mailgunSignatureFields, normaliseMessageId, parseEmailDate, parseMailgunInbound, parsePostmarkInbound, SNIPPET_MAX_CHARS,
 } from "../../src/ingest/inbound-email";
 
 const RECEIVED_AT = "2025-11-22T10:00:00.000Z";
@@ -46,6 +46,7 @@ describe("Postmark inbound", () => {
         receivedAt: "2014-08-01T20:45:32.000Z",
         inReplyTo: "<lead-42.effect-7@mail.lead-follow-up.example>",
         snippet: "Yes, Tuesday works.",
+        automatic: false,
       },
     });
   });
@@ -150,6 +151,7 @@ describe("Mailgun inbound", () => {
     receivedAt: "2014-08-01T20:45:32.000Z",
     inReplyTo: "<lead-42.effect-7@mail.lead-follow-up.example>",
     snippet: "Yes, Tuesday works.",
+    automatic: false,
   };
 
   it("reads a route's forwarded form, as URLSearchParams or FormData", () => {
@@ -237,5 +239,26 @@ describe("email dates and message ids", () => {
     expect(normaliseMessageId("two words")).toBeUndefined();
     expect(normaliseMessageId("")).toBeUndefined();
     expect(normaliseMessageId(undefined)).toBeUndefined();
+  });
+});
+
+describe("automatic replies", () => {
+  const headers = (pairs: Record<string, string>) => (name: string) => Object.entries(pairs).find(([n]) => n.toLowerCase() === name)?.[1];
+
+  it.each([
+    [{ "Auto-Submitted": "auto-replied" }, "Re: your demo request"],
+    [{ "X-Autoreply": "yes" }, "Re: hello"],
+    [{ "X-Auto-Response-Suppress": "All" }, "Re: hello"],
+    [{ Precedence: "auto_reply" }, "Re: hello"],
+    [{}, "Out of Office: back on Monday"],
+    [{}, "Automatic reply: Re: your demo request"],
+    [{}, "Abwesenheitsnotiz: Re: Ihre Anfrage"],
+  ])("recognises %o / %s as a machine's", (pairs, subject) => {
+    expect(isAutomatic(headers(pairs), subject)).toBe(true);
+  });
+
+  it("does not take a person's reply for one", () => {
+    expect(isAutomatic(headers({ "Auto-Submitted": "no" }), "Re: your demo request")).toBe(false);
+    expect(isAutomatic(headers({}), "Re: out of office hours support?")).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import type { CrmPort, Outcome } from "../crm/crm-port";
 import type { EffectOf, EffectType } from "../domain/effects";
 import type { SlackNotifier } from "../slack/slack-notifier";
+import { WORK_BUDGET_MS } from "./consumer-budget";
 import { executeTaskUpdates } from "./task-update-calls";
 
 export interface PendingEffect<T extends EffectType = EffectType> {
@@ -16,8 +17,12 @@ export interface Executors {
   unsettledTasks?(ids: string[]): Promise<Map<string, Date | null>>;
 }
 
-/** How long an update of a task still being created waits before it looks again. */
-const TASK_CREATION_WAIT_MS = 5_000;
+/**
+ * How long an update of a task still being created waits before it looks again: past a consumer's
+ * work budget, so no consumer sits idle waiting for it while the creation it waits for is
+ * queued behind. The race is rare (a lead replying while its newest task is still in the outbox).
+ */
+const TASK_CREATION_WAIT_MS = WORK_BUDGET_MS + 5_000;
 
 const OWNER_FIELD = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" } as const;
 
@@ -48,7 +53,7 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       // Held like a rate-limit slot (waiting for our own write costs no attempt), until the
       // creation's next attempt at the earliest.
       const next = Math.max(0, ...p.effect.taskKeys.map((id) => unsettled.get(id)?.getTime() ?? 0));
-      const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - Date.now() + TASK_CREATION_WAIT_MS);
+      const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - Date.now() + 5_000);
       return { ok: false, failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs, local: true } };
     });
   },

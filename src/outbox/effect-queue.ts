@@ -4,6 +4,7 @@ import {
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import type { Outcome } from "../crm/crm-port";
+import { WORK_BUDGET_MS } from "./consumer-budget";
 import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
 import { nextStep, type RetryPolicy } from "./retry-policy";
 
@@ -50,8 +51,6 @@ export async function requeueOverdueEffects(env: Pick<Env, "DB" | "EFFECTS">, no
  * rest idle. The RateLimiter, not this number, keeps the calls within quota.
  */
 const LANES = 12;
-/** How long one invocation keeps claiming more work before it returns. */
-const WORK_BUDGET_MS = 60_000;
 
 /** A lane waiting for work that is due now (taken by another consumer meanwhile) must not spin. */
 const MIN_IDLE_WAIT_MS = 50;

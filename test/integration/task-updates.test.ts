@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EffectOf, EffectRequest, TaskAction } from "../../src/domain/effects";
-import { enqueueEffects } from "../../src/outbox/effect-queue";
+import { insertEffects } from "../../src/db/effects";
+import { enqueueEffects, sendEffectMessages } from "../../src/outbox/effect-queue";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { call, eventually } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
@@ -96,6 +97,25 @@ describe("updateTasks on HubSpot", () => {
     const [again] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys, { kind: "complete" }))]);
     expect(again).toMatchObject({ status: "done", external_id: `already completed ${taskIds.join(",")}` });
     expect((await hubspotEmulator.calls()).map((c: any) => c.path)).toEqual(["/crm/v3/objects/tasks/batch/read"]);
+  });
+
+  it("waits, without spending attempts, while the task it completes is still being created", { timeout: 60_000 }, async () => {
+    // The creation is stored but not yet executed (its queue message not sent): the completion
+    // queued behind it must not find "no task" and report success, leaving the task to appear
+    // open afterwards.
+    const [createId] = await insertEffects(env.DB, [request(leadKey(contacts[0]!), createTask(contacts[0]!, 99))], new Date(), () => crypto.randomUUID());
+    const [updateId] = await enqueueEffects(env, [request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [createId!], { kind: "complete" }))], new Date());
+    await eventually(async () => expect((await effectsOf([updateId!]))[0]).toMatchObject({ status: "retrying", attempts: 0, last_error: expect.stringContaining("has not been created yet") }), 20_000);
+    expect(await tasksWithKeys([createId!])).toEqual([]);
+
+    await sendEffectMessages(env.EFFECTS, [createId!]);
+    const [created] = await settled([createId!]);
+    // Its next look is a minute away; here its message is sent again to look now.
+    await sendEffectMessages(env.EFFECTS, [updateId!]);
+    const [completed] = await settled([updateId!]);
+    expect(created!.status).toBe("done");
+    expect(completed).toMatchObject({ status: "done", attempts: 1, external_id: `completed ${created!.external_id}` });
+    expect((await tasksWithKeys([createId!]))[0].properties.hs_task_status).toBe("COMPLETED");
   });
 
   it("retries after a 429 and then applies the update once", { timeout: 60_000 }, async () => {

@@ -78,23 +78,6 @@ export function canonicalAddress(address: string): string | null {
 }
 
 /**
- * Every form of `address` from as written to canonical, for indexing a lead's addresses.
- * A sender matches when its canonical address is among them; since canonicalising any of these
- * keys gives the lead's canonical address, the extra keys never widen a match.
- */
-export function addressMatchKeys(address: string): string[] {
-  const parsed = parseAddress(address);
-  if (!parsed) return [];
-  return [...new Set([parsed, withoutTag(parsed), canonicalAddress(parsed)!])];
-}
-
-/** Whether a reply from `sender` comes from one of a lead's addresses. */
-export function senderMatches(sender: string, leadAddresses: readonly string[]): boolean {
-  const key = canonicalAddress(sender);
-  return key !== null && leadAddresses.some((address) => addressMatchKeys(address).includes(key));
-}
-
-/**
  * The addresses in a CRM property that may hold several: HubSpot's hs_additional_emails is
  * `;`-separated, people also type `,` or spaces. Unparseable pieces are dropped; duplicates too.
  */

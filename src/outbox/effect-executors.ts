@@ -69,22 +69,20 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     if (!crm) return notConfigured(target, batch.length);
     return crm.updateRecords(batch.map(({ effect }) => ({ objectType: effect.objectType, objectId: effect.objectId, properties: effect.properties })));
   },
-  postSlackMessage: async (_target, batch, deps) => {
-    const slack = deps.slack();
-    if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);
-    // Slack has no batch endpoint; messages go one by one, each paced by the limiter.
-    const outcomes: Outcome[] = [];
-    for (const { effect } of batch) outcomes.push(await slack.post(effect));
-    return outcomes;
-  },
-  respondInSlack: async (_target, batch, deps) => {
-    const slack = deps.slack();
-    if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);
-    const outcomes: Outcome[] = [];
-    for (const { effect } of batch) outcomes.push(await slack.respond(effect));
-    return outcomes;
-  },
+  postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
+  respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
 };
+
+/** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */
+async function oneByOneInSlack<T extends "postSlackMessage" | "respondInSlack">(
+  batch: PendingEffect<T>[], deps: Executors, call: (slack: SlackNotifier, effect: EffectOf<T>) => Promise<Outcome>,
+): Promise<Outcome[]> {
+  const slack = deps.slack();
+  if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);
+  const outcomes: Outcome[] = [];
+  for (const { effect } of batch) outcomes.push(await call(slack, effect));
+  return outcomes;
+}
 
 /** Runs the executor of `type`; the batch holds effects of that type only (grouped by the caller). */
 export function executeBatch(type: EffectType, target: string, batch: PendingEffect[], deps: Executors): Promise<Outcome[]> {

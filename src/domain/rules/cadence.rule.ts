@@ -43,7 +43,7 @@ export function cadenceRule(state: RuleState, input: RuleInput, ctx: DecideConte
 /** The idempotency key of a step's task: one task per lead, cadence and step, however often asked. */
 export const stepTaskKey = (recordKey: string, cadenceId: string, stepId: string) => `${recordKey}:cadence:${cadenceId}:${stepId}`;
 
-export function leadCalendar(policy: Policy, rule: CadenceRule, zone: string): BusinessCalendar {
+function leadCalendar(policy: Policy, rule: CadenceRule, zone: string): BusinessCalendar {
   return { zone, hours: rule.workingHours ?? policy.workingHours, holidays: policy.holidays };
 }
 

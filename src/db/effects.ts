@@ -3,15 +3,33 @@ import { drizzle } from "drizzle-orm/d1";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
 
-/** D1 binds at most 100 parameters per statement; an effect row binds 11. */
-const ROWS_PER_INSERT = 9;
-const IDS_PER_STATEMENT = 90;
+/**
+ * D1 binds at most 100 parameters per statement, so many rows go in as one JSON array read with
+ * json_each: one statement per batch instead of one per handful of rows. Arrays are kept well
+ * under D1's 2 MB limit for a bound value.
+ */
+const MAX_JSON_BYTES = 1_000_000;
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
+function chunkBySize<T>(items: readonly T[], size: (item: T) => number, maxBytes: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (current.length > 0 && bytes + itemBytes > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += itemBytes;
+  }
+  if (current.length > 0) out.push(current);
   return out;
 }
+
+/** Ids as one bound JSON array: `column IN` this matches any of them, however many. */
+const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(${JSON.stringify(ids)}))`;
 
 /**
  * Stores effect requests; a request whose idempotency key is already stored is ignored.
@@ -22,12 +40,18 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
   const d1 = drizzle(db);
   const at = now.toISOString();
   const rows = requests.map((r) => ({
-    id: newId(), idempotencyKey: r.idempotencyKey, leadKey: r.leadKey, rule: r.rule, type: r.effect.type,
-    target: effectTarget(r.effect), payload: JSON.stringify(r.effect), status: "pending" as const, createdAt: at, updatedAt: at,
+    id: newId(), key: r.idempotencyKey, lead: r.leadKey, rule: r.rule, type: r.effect.type,
+    target: effectTarget(r.effect), payload: JSON.stringify(r.effect),
   }));
-  const statements = chunk(rows, ROWS_PER_INSERT).map((part) =>
-    d1.insert(effects).values(part).onConflictDoNothing({ target: effects.idempotencyKey }).returning({ id: effects.id }));
-  const results = await d1.batch([statements[0]!, ...statements.slice(1)]);
+  // A key repeated within one call is stored once, like a key stored before.
+  const statements = chunkBySize(rows, (row) => row.payload.length + 200, MAX_JSON_BYTES).map((part) => d1.all<{ id: string }>(sql`
+    insert into effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
+    select r.value ->> 'id', r.value ->> 'key', r.value ->> 'lead', r.value ->> 'rule', r.value ->> 'type',
+           r.value ->> 'target', r.value ->> 'payload', 'pending', 0, ${at}, ${at}
+    from json_each(${JSON.stringify(part)}) as r where true
+    on conflict (idempotency_key) do nothing
+    returning id`));
+  const results = await Promise.all(statements);
   return results.flat().map((r) => r.id);
 }
 
@@ -36,15 +60,13 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
  * returns the claimed rows. Only the claimant executes an effect.
  */
 export async function claimEffects(db: D1Database, ids: readonly string[], now: Date, until: Date): Promise<EffectRow[]> {
-  const d1 = drizzle(db);
+  if (ids.length === 0) return [];
   const at = now.toISOString();
-  const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) =>
-    d1.update(effects).set({ claimedUntil: until.toISOString() }).where(and(
-      inArray(effects.id, part),
-      inArray(effects.status, ["pending", "retrying"]),
-      or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-    )).returning()));
-  return parts.flat();
+  return drizzle(db).update(effects).set({ claimedUntil: until.toISOString() }).where(and(
+    inArray(effects.id, anyOf(ids)),
+    inArray(effects.status, ["pending", "retrying"]),
+    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+  )).returning();
 }
 
 /**
@@ -82,9 +104,8 @@ export async function nextDueAt(db: D1Database, target: string, type: string, no
 }
 
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
-  const d1 = drizzle(db);
-  const parts = await Promise.all(chunk(ids, IDS_PER_STATEMENT).map((part) => d1.select().from(effects).where(inArray(effects.id, part))));
-  return parts.flat();
+  if (ids.length === 0) return [];
+  return drizzle(db).select().from(effects).where(inArray(effects.id, anyOf(ids)));
 }
 
 export function effectOf(row: EffectRow): Effect {
@@ -98,18 +119,24 @@ export type EffectUpdate =
 
 export async function recordOutcomes(db: D1Database, updates: readonly EffectUpdate[], now: Date): Promise<void> {
   if (updates.length === 0) return;
-  const d1 = drizzle(db);
-  const at = now.toISOString();
-  const statements = updates.map((u) => d1.update(effects).set({
-    status: u.status,
-    attempts: u.attempts,
-    updatedAt: at,
-    claimedUntil: null,
-    ...(u.status === "done" ? { externalId: u.externalId ?? null, nextAttemptAt: null } : {}),
-    ...(u.status === "retrying" ? { lastError: u.error, nextAttemptAt: u.nextAttemptAt.toISOString() } : {}),
-    ...(u.status === "dead" ? { lastError: u.error, nextAttemptAt: null } : {}),
-  }).where(eq(effects.id, u.id)));
-  await d1.batch([statements[0]!, ...statements.slice(1)]);
+  const rows = updates.map((u) => ({
+    id: u.id, status: u.status, attempts: u.attempts,
+    externalId: u.status === "done" ? (u.externalId ?? null) : null,
+    error: u.status === "done" ? null : u.error,
+    nextAttemptAt: u.status === "retrying" ? u.nextAttemptAt.toISOString() : null,
+  }));
+  // A done effect keeps its last error (what it overcame); a failed one keeps its external id.
+  await Promise.all(chunkBySize(rows, (row) => (row.error?.length ?? 0) + 200, MAX_JSON_BYTES).map((part) => drizzle(db).run(sql`
+    update effects set
+      status = u.value ->> 'status',
+      attempts = u.value ->> 'attempts',
+      updated_at = ${now.toISOString()},
+      claimed_until = null,
+      next_attempt_at = u.value ->> 'nextAttemptAt',
+      external_id = case when u.value ->> 'status' = 'done' then u.value ->> 'externalId' else effects.external_id end,
+      last_error = case when u.value ->> 'status' = 'done' then effects.last_error else u.value ->> 'error' end
+    from json_each(${JSON.stringify(part)}) as u
+    where effects.id = u.value ->> 'id'`)));
 }
 
 export interface EffectFilter {
@@ -160,23 +187,15 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
  * that knows only the key it asked with finds its task through this.
  */
 export async function effectIdsByKey(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
-  const d1 = drizzle(db);
-  const found = new Map<string, string>();
-  for (const part of chunk(keys, IDS_PER_STATEMENT)) {
-    const rows = await d1.select({ id: effects.id, key: effects.idempotencyKey }).from(effects).where(inArray(effects.idempotencyKey, part));
-    for (const row of rows) found.set(row.key, row.id);
-  }
-  return found;
+  if (keys.length === 0) return new Map();
+  const rows = await drizzle(db).select({ id: effects.id, key: effects.idempotencyKey }).from(effects).where(inArray(effects.idempotencyKey, anyOf(keys)));
+  return new Map(rows.map((row) => [row.key, row.id]));
 }
 
 /** Of these effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
 export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
-  const d1 = drizzle(db);
-  const found = new Map<string, Date | null>();
-  for (const part of chunk([...new Set(ids)], IDS_PER_STATEMENT)) {
-    const rows = await d1.select({ id: effects.id, next: effects.nextAttemptAt }).from(effects)
-      .where(and(inArray(effects.id, part), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
-    for (const row of rows) found.set(row.id, row.next ? new Date(row.next) : null);
-  }
-  return found;
+  if (ids.length === 0) return new Map();
+  const rows = await drizzle(db).select({ id: effects.id, next: effects.nextAttemptAt }).from(effects)
+    .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
+  return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }

@@ -222,3 +222,49 @@ describe("claims", () => {
     expect(later.map((r) => r.id)).toEqual([id]);
   });
 });
+
+describe("effects in bulk", () => {
+  // An account no consumer serves in these tests, so nothing here is executed meanwhile.
+  const bulkTask = (n: number): EffectRequest => ({ ...task(n), effect: { ...task(n).effect, accountId: "77777" } } as EffectRequest);
+
+  it("stores and claims more effects in one call than D1 binds parameters, each key once", async () => {
+    const { claimEffects, insertEffects, loadEffects } = await import("../../src/db/effects");
+    const now = new Date();
+    const earlier = await loadEffects(env.DB, await insertEffects(env.DB, [bulkTask(0)], now, () => crypto.randomUUID()));
+    const requests = Array.from({ length: 1_500 }, (_, i) => bulkTask(i + 1));
+    // A key already stored, and a key twice in this call: neither makes a second row.
+    requests.push({ ...bulkTask(9_999), idempotencyKey: earlier[0]!.idempotencyKey }, { ...requests[0]! });
+    const ids = await insertEffects(env.DB, requests, now, () => crypto.randomUUID());
+    expect(ids).toHaveLength(1_500);
+    const rows = await loadEffects(env.DB, ids);
+    expect(rows).toHaveLength(1_500);
+    const first = rows.find((r) => r.idempotencyKey === requests[0]!.idempotencyKey)!;
+    expect(first).toMatchObject({ status: "pending", attempts: 0, type: "createTask", target: "hubspot:77777", rule: "test", createdAt: now.toISOString() });
+    expect(JSON.parse(first.payload)).toEqual(requests[0]!.effect);
+
+    const claimed = await claimEffects(env.DB, ids, now, new Date(now.getTime() + 60_000));
+    expect(claimed).toHaveLength(1_500);
+    expect(await claimEffects(env.DB, ids, now, new Date(now.getTime() + 60_000))).toEqual([]);
+  });
+
+  it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
+    const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
+    const now = new Date();
+    const [a, b, c] = await insertEffects(env.DB, [bulkTask(1), bulkTask(2), bulkTask(3)], now, () => crypto.randomUUID());
+    const retryAt = new Date(now.getTime() + 5_000);
+    await recordOutcomes(env.DB, [
+      { id: a!, status: "retrying", attempts: 1, error: "HubSpot 502", nextAttemptAt: retryAt },
+      { id: b!, status: "retrying", attempts: 1, error: "HubSpot 429", nextAttemptAt: retryAt },
+      { id: c!, status: "dead", attempts: 1, error: "HubSpot 400: bad owner" },
+    ], now);
+    const later = new Date(now.getTime() + 6_000);
+    await recordOutcomes(env.DB, [
+      { id: a!, status: "done", attempts: 2, externalId: "task-1" },
+      { id: b!, status: "retrying", attempts: 2, error: "timeout", nextAttemptAt: new Date(later.getTime() + 1_000) },
+    ], later);
+    const byId = new Map((await loadEffects(env.DB, [a!, b!, c!])).map((r) => [r.id, r]));
+    expect(byId.get(a!)).toMatchObject({ status: "done", attempts: 2, externalId: "task-1", lastError: "HubSpot 502", nextAttemptAt: null, claimedUntil: null, updatedAt: later.toISOString() });
+    expect(byId.get(b!)).toMatchObject({ status: "retrying", attempts: 2, externalId: null, lastError: "timeout", nextAttemptAt: new Date(later.getTime() + 1_000).toISOString() });
+    expect(byId.get(c!)).toMatchObject({ status: "dead", attempts: 1, lastError: "HubSpot 400: bad owner", nextAttemptAt: null, updatedAt: now.toISOString() });
+  });
+});

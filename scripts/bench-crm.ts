@@ -2,6 +2,10 @@
  * `npm run bench:crm`: 10,000 task effects for 2,000 leads through the outbox of `wrangler dev`
  * against the HubSpot emulator, with 20% of calls failing (429, 5xx, timeouts, lost responses
  * in equal parts) and HubSpot's 100 calls per 10 s enforced. The last line is one JSON object.
+ *
+ * Knobs: BENCH_SEED (the fault sequence; default 42), BENCH_FAULT_RATE (share of calls failing;
+ * default 0.2), BENCH_QUOTA (calls per 10 s; raise it, with BENCH_FAULT_RATE=0, to measure the
+ * pipeline itself), BENCH_TIMELINE=1 (every call), BENCH_RETRY_BASE_MS.
  */
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars } from "./local-env.ts";
@@ -10,8 +14,10 @@ import { startWranglerDev } from "./wrangler-dev-server.ts";
 const root = new URL("..", import.meta.url).pathname;
 const EFFECTS = Number(process.env.BENCH_EFFECTS ?? 10_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 2_000);
-const QUOTA = { max: 100, windowMs: 10_000 };
+const QUOTA = { max: Number(process.env.BENCH_QUOTA ?? 100), windowMs: 10_000 };
 const BATCH = 100;
+const FAULT_RATE = Number(process.env.BENCH_FAULT_RATE ?? 0.2);
+const SEED = Number(process.env.BENCH_SEED ?? 42);
 const PORTAL = "62515";
 
 const secrets = ensureDevVars(root);
@@ -39,7 +45,8 @@ try {
   // window: let them leave it, so the run starts with the whole quota, as it would after install.
   await new Promise((r) => setTimeout(r, QUOTA.windowMs));
   hubspot.server.calls.length = 0;
-  hubspot.server.faults.configure({ rate429: 0.05, rate5xx: 0.05, rateTimeout: 0.05, rateLostResponse: 0.05, timeoutMs: 2_000, seed: 42 });
+  const each = FAULT_RATE / 4;
+  hubspot.server.faults.configure({ rate429: each, rate5xx: each, rateTimeout: each, rateLostResponse: each, timeoutMs: 2_000, seed: SEED });
 
   const started = Date.now();
   const requests = Array.from({ length: EFFECTS }, (_, i) => {
@@ -58,6 +65,7 @@ try {
     const response = await admin("/admin/effects", { method: "POST", body: JSON.stringify(requests.slice(i, i + 1_000)) });
     if (response.status !== 202) throw new Error(`enqueue failed: ${response.status} ${await response.text()}`);
   }
+  console.log(`effects stored and queued in ${((Date.now() - started) / 1000).toFixed(2)} s`);
 
   let summary: Record<string, number> = {};
   for (;;) {
@@ -82,6 +90,10 @@ try {
     for (const c of calls) console.log(`${((c.at - started) / 1000).toFixed(2)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status}`);
   }
   const rateLimitTasksPerSecond = (QUOTA.max / (QUOTA.windowMs / 1000)) * BATCH;
+  // The quota decides when calls beyond the first window's can start; the faults among those decide the tail.
+  const beyondFirstWindow = starts[QUOTA.max];
+  console.log(`seed ${SEED}: first call ${((starts[0]! - started) / 1000).toFixed(2)} s, call ${QUOTA.max + 1} ${beyondFirstWindow ? `${((beyondFirstWindow - started) / 1000).toFixed(2)} s` : "not needed"}, ` +
+    `faults among later calls: ${calls.filter((c) => c.at >= (beyondFirstWindow ?? Infinity) && c.fault !== "none").map((c) => c.fault).join(", ") || "none"}`);
   console.log(`faults injected: ${JSON.stringify(Object.fromEntries(["429", "5xx", "timeout", "lost-response"].map((f) => [f, calls.filter((c) => c.fault === f).length])))}`);
   console.log(`calls by path: ${JSON.stringify(calls.reduce<Record<string, number>>((m, c) => ({ ...m, [c.path]: (m[c.path] ?? 0) + 1 }), {}))}`);
   console.log(JSON.stringify({

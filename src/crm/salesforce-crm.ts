@@ -1,6 +1,7 @@
 import { Connection } from "jsforce";
 import type { TaskAction } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
+import { RuntimeFetchTransport } from "../platform/salesforce-transport";
 import {
   type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
   type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
@@ -93,6 +94,8 @@ export class SalesforceCrm implements CrmPort {
   constructor(options: SalesforceCrmOptions) {
     this.beforeCall = options.beforeCall ?? (async () => {});
     this.conn = new Connection({ instanceUrl: options.instanceUrl, accessToken: options.accessToken, version: SALESFORCE_API_VERSION });
+    // jsforce has no option for its transport; without this one a dropped connection never settles.
+    this.conn._transport = new RuntimeFetchTransport() as unknown as Connection["_transport"];
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 

@@ -4,6 +4,7 @@
  * Worker calls the emulators, and the emulators send their webhooks to the Worker.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { INTEGRATION_USER_ID } from "../test/emulators/salesforce/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
 
@@ -28,6 +29,10 @@ const emulators = await startEmulators({
   salesforce: {
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET, orgId: vars.SALESFORCE_ORG_ID, webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
     customFields: { Lead: ["Lead_Score__c"] },
+    // The app the Worker signs in with (client credentials), running as the integration user.
+    ...(vars.SALESFORCE_CLIENT_ID && vars.SALESFORCE_CLIENT_SECRET
+      ? { oauthClients: { [vars.SALESFORCE_CLIENT_ID]: { secret: vars.SALESFORCE_CLIENT_SECRET, userId: vars.SALESFORCE_INTEGRATION_USER_ID ?? INTEGRATION_USER_ID } } }
+      : {}),
   },
   // Button clicks in the emulated Slack (POST /_emulator/click) reach the Worker signed, as Slack's would.
   slack: { interactivityUrl: `${WORKER}/slack/interactions`, signingSecret: vars.SLACK_SIGNING_SECRET },

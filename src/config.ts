@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SalesforceAuth } from "./crm/salesforce-connection";
 import { SalesforceOrgId, SalesforceRecordId } from "./domain/salesforce-id";
 import { parseQuota } from "./outbox/rate-limiter";
 import { decodeWebhookSecret } from "./verify/standard-webhooks";
@@ -37,6 +38,8 @@ const ConfigSchema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalText,
   HUBSPOT_API_BASE: z.url().default("https://api.hubapi.com").transform((v) => v.replace(/\/$/, "")),
   SALESFORCE_ACCESS_TOKEN: optionalText,
+  SALESFORCE_CLIENT_ID: optionalText,
+  SALESFORCE_CLIENT_SECRET: optionalText,
   SALESFORCE_INSTANCE_URL: z.union([z.literal(""), z.url()]).optional().transform((v) => v?.replace(/\/$/, "") || undefined),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
@@ -51,8 +54,18 @@ const ConfigSchema = z.object({
   EFFECT_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   ENABLE_BENCH_ROUTES: flag,
   PAUSE_RECORD_DELIVERY: flag,
+}).refine((c) => !c.SALESFORCE_CLIENT_ID === !c.SALESFORCE_CLIENT_SECRET, {
+  path: ["SALESFORCE_CLIENT_SECRET"], message: "SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET go together",
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** How to sign in to Salesforce: the app's client credentials when given (sessions renew), else a fixed token. */
+export function salesforceAuth(config: Config): SalesforceAuth | undefined {
+  if (config.SALESFORCE_CLIENT_ID && config.SALESFORCE_CLIENT_SECRET) {
+    return { clientId: config.SALESFORCE_CLIENT_ID, clientSecret: config.SALESFORCE_CLIENT_SECRET };
+  }
+  return config.SALESFORCE_ACCESS_TOKEN ? { accessToken: config.SALESFORCE_ACCESS_TOKEN } : undefined;
+}
 
 export class ConfigError extends Error {}
 

@@ -1,8 +1,7 @@
 import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
-import { Connection } from "jsforce";
 import { HUBSPOT_TASK_KEY_PROPERTY, redact, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
-import { SALESFORCE_API_VERSION } from "./salesforce-crm";
+import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 
 export interface SetupStep {
   ok: boolean;
@@ -68,9 +67,10 @@ export function ensureHubSpotLeadSource(accessToken: string, basePath: string, n
  * Salesforce fields are metadata, created in Setup by an admin; this checks that the external-id
  * field exists and is an external id, and says what to create when it is not.
  */
-export async function checkSalesforceTaskKey(accessToken: string, instanceUrl: string): Promise<SetupStep> {
-  const conn = new Connection({ instanceUrl, accessToken, version: SALESFORCE_API_VERSION });
+export async function checkSalesforceTaskKey(auth: SalesforceAuth, instanceUrl: string): Promise<SetupStep> {
+  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
   try {
+    await signIn();
     const describe = await conn.sobject("Task").describe();
     const field = describe.fields.find((f) => f.name === SALESFORCE_TASK_KEY_FIELD);
     if (field?.externalId && field.unique) return { ok: true, action: "exists", detail: `Task.${SALESFORCE_TASK_KEY_FIELD} is a unique external id` };

@@ -1,7 +1,7 @@
-import { Connection } from "jsforce";
+import type { Connection } from "jsforce";
 import type { TaskAction } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
-import { RuntimeFetchTransport } from "../platform/salesforce-transport";
+import { type SalesforceAuth, SIGN_IN_REFUSED, salesforceConnection } from "./salesforce-connection";
 import {
   type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
   type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
@@ -10,7 +10,6 @@ import { type CallResult, chunks, findTasksWith, type FoundTask, mostRetryable, 
 
 /** sObject Collections take at most 200 records per call. */
 const MAX_BATCH = 200;
-export const SALESFORCE_API_VERSION = "62.0";
 
 /** Salesforce error codes worth retrying: limits, locks and the platform's own trouble. */
 const RATE_LIMITED = new Set(["REQUEST_LIMIT_EXCEEDED", "ERROR_HTTP_429", "ERROR_HTTP_420"]);
@@ -31,9 +30,9 @@ const TYPE = { EMAIL: "Email", CALL: "Call", TODO: "Other", LINKEDIN: "Other" } 
 
 export interface SalesforceCrmOptions {
   instanceUrl: string;
-  accessToken: string;
+  auth: SalesforceAuth;
   timeoutMs?: number;
-  /** Runs before every API call: the rate limiter's pacing. */
+  /** Runs before every API call (after signing in): the rate limiter's pacing. */
   beforeCall?: () => Promise<void>;
 }
 
@@ -43,6 +42,7 @@ export function classifySalesforceError(error: unknown): Failure {
   const e = error as { errorCode?: string; name?: string; message?: string };
   const code = e.errorCode ?? "";
   const message = redact(`Salesforce ${code || "network error"}: ${e.message ?? String(error)}`);
+  if (e.message?.includes(SIGN_IN_REFUSED)) return { kind: "permanent", message };
   // The daily API allocation is a rolling 24 h window: no point trying again within minutes.
   if (RATE_LIMITED.has(code)) return { kind: "rateLimited", message, retryAfterMs: code === "REQUEST_LIMIT_EXCEEDED" ? 15 * 60_000 : 5_000 };
   if (!code || TRANSIENT.has(code) || /^ERROR_HTTP_5\d\d$/.test(code)) return { kind: "transient", message };
@@ -92,10 +92,14 @@ export class SalesforceCrm implements CrmPort {
   private readonly beforeCall: () => Promise<void>;
 
   constructor(options: SalesforceCrmOptions) {
-    this.beforeCall = options.beforeCall ?? (async () => {});
-    this.conn = new Connection({ instanceUrl: options.instanceUrl, accessToken: options.accessToken, version: SALESFORCE_API_VERSION });
-    // jsforce has no option for its transport; without this one a dropped connection never settles.
-    this.conn._transport = new RuntimeFetchTransport() as unknown as Connection["_transport"];
+    const { conn, signIn } = salesforceConnection(options.instanceUrl, options.auth);
+    const pace = options.beforeCall ?? (async () => {});
+    // Signing in is not an API call, so it comes before the limiter's slot, which is used at once.
+    this.beforeCall = async () => {
+      await signIn();
+      await pace();
+    };
+    this.conn = conn;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { salesforceAuth } from "../config";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
 import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
@@ -37,9 +38,10 @@ export const adminRoutes = new Hono<AppEnv>()
     const hubspotLeadSource = config.HUBSPOT_ACCESS_TOKEN && sourceProperty
       ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
       : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
-    const salesforce = config.SALESFORCE_ACCESS_TOKEN && config.SALESFORCE_INSTANCE_URL
-      ? await checkSalesforceTaskKey(config.SALESFORCE_ACCESS_TOKEN, config.SALESFORCE_INSTANCE_URL)
-      : { ok: false, action: "skipped", detail: "set SALESFORCE_ACCESS_TOKEN and SALESFORCE_INSTANCE_URL" };
+    const sfAuth = salesforceAuth(config);
+    const salesforce = sfAuth && config.SALESFORCE_INSTANCE_URL
+      ? await checkSalesforceTaskKey(sfAuth, config.SALESFORCE_INSTANCE_URL)
+      : { ok: false, action: "skipped", detail: "set SALESFORCE_INSTANCE_URL and SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET (or SALESFORCE_ACCESS_TOKEN)" };
     return c.json({ hubspot, hubspotLeadSource, salesforce });
   })
   .route("/effects", adminEffectsRoutes)

@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import { type Config, salesforceAuth } from "../config";
 import { type CrmPort, SlotTooFarAway } from "../crm/crm-port";
 import { unsettledEffectIds } from "../db/effects";
 import { HubSpotCrm } from "../crm/hubspot-crm";
@@ -53,6 +53,7 @@ function quotaOf(config: Config, target: string): Quota {
 /** Builds the CRM and Slack clients from configuration; a missing token leaves that one out. */
 export function executorsFromConfig(env: Env, config: Config): Executors {
   const crms = new Map<string, CrmPort>();
+  const sfAuth = salesforceAuth(config);
   return {
     crm(target) {
       const existing = crms.get(target);
@@ -61,8 +62,8 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
       let crm: CrmPort | undefined;
       if (target.startsWith("hubspot:") && config.HUBSPOT_ACCESS_TOKEN) {
         crm = new HubSpotCrm({ accessToken: config.HUBSPOT_ACCESS_TOKEN, basePath: config.HUBSPOT_API_BASE, beforeCall });
-      } else if (target.startsWith("salesforce:") && config.SALESFORCE_ACCESS_TOKEN && config.SALESFORCE_INSTANCE_URL) {
-        crm = new SalesforceCrm({ accessToken: config.SALESFORCE_ACCESS_TOKEN, instanceUrl: config.SALESFORCE_INSTANCE_URL, beforeCall });
+      } else if (target.startsWith("salesforce:") && sfAuth && config.SALESFORCE_INSTANCE_URL) {
+        crm = new SalesforceCrm({ auth: sfAuth, instanceUrl: config.SALESFORCE_INSTANCE_URL, beforeCall });
       }
       if (crm) crms.set(target, crm);
       return crm;

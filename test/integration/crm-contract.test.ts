@@ -640,7 +640,7 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
 
 const salesforce = emulatorAt(() => env.SALESFORCE_INSTANCE_URL);
 
-contract("Salesforce", (options) => new SalesforceCrm({ accessToken: "salesforce-dev-token", instanceUrl: env.SALESFORCE_INSTANCE_URL, ...options }), {
+contract("Salesforce", (options) => new SalesforceCrm({ auth: { accessToken: "salesforce-dev-token" }, instanceUrl: env.SALESFORCE_INSTANCE_URL, ...options }), {
   crm: "salesforce",
   accessToken: "salesforce-dev-token",
   accountId: "00D5g000004ExmplEAA",
@@ -656,7 +656,7 @@ contract("Salesforce", (options) => new SalesforceCrm({ accessToken: "salesforce
   rateLimitRetryAfterMs: 15 * 60_000, // REQUEST_LIMIT_EXCEEDED carries no Retry-After: the daily window
   emulator: salesforce,
   async setup() {
-    const step = await checkSalesforceTaskKey("salesforce-dev-token", env.SALESFORCE_INSTANCE_URL);
+    const step = await checkSalesforceTaskKey({ accessToken: "salesforce-dev-token" }, env.SALESFORCE_INSTANCE_URL);
     expect(step.ok, step.detail).toBe(true);
   },
   async createRecord(tag) {

@@ -27,6 +27,8 @@ export const salesforceEmulator = {
   uiCreate: (sobject: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "POST", `/_emulator/ui/${sobject}`, fields),
   uiUpdate: (sobject: string, id: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/${sobject}/${id}`, fields),
   webhooks: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/webhooks"),
+  /** Ends every session the client credentials flow issued, as Salesforce's session timeout does. */
+  expireSessions: () => control(env.SALESFORCE_INSTANCE_URL, "POST", "/_emulator/sessions/expire"),
 };
 
 export const slackEmulator = {

@@ -12,7 +12,10 @@ export const TEST_BINDINGS = {
   ENABLE_BENCH_ROUTES: "true",
   PAUSE_RECORD_DELIVERY: "false",
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+  // Both ways of signing in are set, as an admin moving to the app would have them: the app's client credentials win.
   SALESFORCE_ACCESS_TOKEN: "salesforce-dev-token",
+  SALESFORCE_CLIENT_ID: "salesforce-dev-client",
+  SALESFORCE_CLIENT_SECRET: "salesforce-dev-client-secret",
   SLACK_BOT_TOKEN: "xoxb-dev-token",
   SLACK_SIGNING_SECRET: "test-slack-signing-secret",
   POSTMARK_INBOUND_USERNAME: "postmark",

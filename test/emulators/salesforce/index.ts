@@ -13,12 +13,14 @@ import { bearerToken, type SalesforceContext } from "./context.ts";
 import { INVALID_SESSION, REQUEST_LIMIT_EXCEEDED, UNKNOWN_EXCEPTION } from "./errors.ts";
 import { ApiUsage } from "./limits.ts";
 import { registerMetaRoutes } from "./meta.routes.ts";
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type OAuthClient, registerOAuthRoutes } from "./oauth.routes.ts";
 import { registerQueryRoutes } from "./query.routes.ts";
 import { Schema } from "./schema.ts";
 import { registerSObjectRoutes } from "./sobjects.routes.ts";
 import { RecordStore } from "./store.ts";
 
 export type { ChangeEvent } from "./cdc.ts";
+export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from "./oauth.routes.ts";
 export { signStandardWebhook } from "./webhook-signing.ts";
 
 export const INTEGRATION_USER_ID = "0055g00000IntegAAA";
@@ -40,6 +42,8 @@ export interface SeedUser {
 export interface SalesforceEmulatorOptions {
   /** Bearer token → user id. Default: one token for the integration user. */
   accessTokens?: Record<string, string>;
+  /** Client id → secret and run-as user, for the client credentials flow. Default: one client for the integration user. */
+  oauthClients?: Record<string, OAuthClient>;
   orgId?: string;
   /** `whsec_<base64>`: signs change-event deliveries (Standard Webhooks). */
   webhookSecret?: string;
@@ -93,7 +97,8 @@ function defaultUsers(integrationUserId: string): SeedUser[] {
 
 export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}): SalesforceEmulator {
   const now = options.now ?? Date.now;
-  const accessTokens = options.accessTokens ?? { [DEFAULT_ACCESS_TOKEN]: INTEGRATION_USER_ID };
+  // Copied: the client credentials flow adds the sessions it issues.
+  const accessTokens = { ...(options.accessTokens ?? { [DEFAULT_ACCESS_TOKEN]: INTEGRATION_USER_ID }) };
   const integrationUserId = Object.values(accessTokens)[0] ?? INTEGRATION_USER_ID;
   const repUserId = options.repUserId ?? REP_ONE_USER_ID;
   if (options.webhookTargetUrl && !options.webhookSecret) throw new Error("webhookTargetUrl needs webhookSecret to sign deliveries");
@@ -135,7 +140,8 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   const limitInfo = () => usage.header();
   const server = new EmulatorServer("salesforce", {
     guard: (req) => {
-      if (/^\/services\/data\/?$/.test(req.path)) return undefined;
+      // The versions list is public, and a token request is how a client gets a session.
+      if (/^\/services\/data\/?$/.test(req.path) || req.path === "/services/oauth2/token") return undefined;
       const token = bearerToken(req);
       if (!token || !(token in accessTokens)) return { status: 401, body: INVALID_SESSION };
       // Identity lookups are OAuth calls, not REST API calls: they do not count against the allocation.
@@ -154,6 +160,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
     usage.reset();
     limiter?.reset();
     outbox.reset();
+    oauth.reset();
   });
 
   const ctx: SalesforceContext = { store, schema, usage, orgId: options.orgId ?? DEFAULT_ORG_ID, accessTokens, repUserId };
@@ -162,6 +169,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   registerQueryRoutes(server, ctx);
   registerSObjectRoutes(server, ctx);
   registerControlRoutes(server, ctx, { outbox, webhookSecret: options.webhookSecret, now });
+  const oauth = registerOAuthRoutes(server, ctx, options.oauthClients ?? { [DEFAULT_CLIENT_ID]: { secret: DEFAULT_CLIENT_SECRET, userId: integrationUserId } });
 
   return {
     server, store, changeEvents: outbox, orgId: ctx.orgId, integrationUserId, repUserId,

@@ -1,0 +1,85 @@
+import { Connection } from "jsforce";
+import { RuntimeFetchTransport } from "../platform/salesforce-transport";
+
+export const SALESFORCE_API_VERSION = "62.0";
+
+/**
+ * How this service signs in to Salesforce: a fixed session (a token pasted for a trial), or an
+ * app's client credentials flow, which gets a session for the app's run-as user and a new one
+ * whenever Salesforce ends it (sessions time out after hours, so a pasted token stops working).
+ */
+export type SalesforceAuth = { accessToken: string } | { clientId: string; clientSecret: string };
+
+/**
+ * Starts the message of a sign-in Salesforce refused (a wrong client id or secret, the flow not
+ * enabled): retrying cannot help until an admin fixes the app. jsforce re-wraps errors of a
+ * renewal, so the message is what survives.
+ */
+export const SIGN_IN_REFUSED = "Salesforce refused the client credentials sign-in";
+
+/** Sessions by org and app credentials, shared by every connection of this isolate: one sign-in, not one per connection. */
+const sessions = new Map<string, Promise<string>>();
+
+export interface SalesforceSession {
+  conn: Connection;
+  /** Resolves once the connection has a session: at once for a fixed token or a session already held. */
+  signIn(): Promise<void>;
+}
+
+/** A jsforce connection on the runtime's fetch that signs in before its first call and again when Salesforce ends the session (401). */
+export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth): SalesforceSession {
+  if ("accessToken" in auth) {
+    const conn = withRuntimeTransport(new Connection({ instanceUrl, accessToken: auth.accessToken, version: SALESFORCE_API_VERSION }));
+    return { conn, signIn: async () => {} };
+  }
+  // The secret is part of the key: a session got with other credentials must not stand in for these.
+  const key = `${instanceUrl}\u0000${auth.clientId}\u0000${auth.clientSecret}`;
+  const session = (renew: boolean): Promise<string> => {
+    let pending = renew ? undefined : sessions.get(key);
+    if (!pending) {
+      pending = requestSession(instanceUrl, auth);
+      sessions.set(key, pending);
+      // A failed sign-in is not kept: the next call tries again.
+      pending.catch(() => { if (sessions.get(key) === pending) sessions.delete(key); });
+    }
+    return pending;
+  };
+  const conn = withRuntimeTransport(new Connection({
+    instanceUrl,
+    accessToken: "",
+    version: SALESFORCE_API_VERSION,
+    // jsforce calls this on a 401 (session timed out or revoked) and then repeats the call.
+    refreshFn: (_conn, done) => {
+      session(true).then((token) => done(null, token), (error: Error) => done(error));
+    },
+  }));
+  return {
+    conn,
+    signIn: async () => {
+      if (!conn.accessToken) conn.accessToken = await session(false);
+    },
+  };
+}
+
+function withRuntimeTransport(conn: Connection): Connection {
+  // jsforce has no option for its transport; its own one never settles a call whose connection drops.
+  conn._transport = new RuntimeFetchTransport() as unknown as Connection["_transport"];
+  return conn;
+}
+
+const SIGN_IN_TIMEOUT_MS = 15_000;
+
+/** The client credentials flow against the org's My Domain: a session for the app's run-as user. */
+export async function requestSession(instanceUrl: string, auth: { clientId: string; clientSecret: string }): Promise<string> {
+  const response = await fetch(`${instanceUrl}/services/oauth2/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: auth.clientId, client_secret: auth.clientSecret }),
+    signal: AbortSignal.timeout(SIGN_IN_TIMEOUT_MS),
+  });
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
+  if (response.ok && body.access_token) return body.access_token;
+  if (response.status >= 500 || response.status === 429) throw new Error(`Salesforce token endpoint answered HTTP ${response.status}`);
+  // The answer names the problem (invalid_client, unsupported_grant_type); it never echoes the secret.
+  throw new Error(`${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`);
+}

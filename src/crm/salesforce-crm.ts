@@ -1,5 +1,5 @@
 import type { Connection } from "jsforce";
-import type { TaskAction } from "../domain/effects";
+import { type TaskAction, taskDueDate } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
 import { type SalesforceAuth, SIGN_IN_REFUSED, salesforceConnection } from "./salesforce-connection";
 import {
@@ -68,14 +68,10 @@ interface TaskRow {
 /** A SOQL string literal: backslashes and quotes escaped. */
 const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-/**
- * createTask writes the due date as ActivityDate (the UTC date) and the time as the reminder;
- * the task is due at the reminder only while both agree.
- */
+/** createTask writes the due time as the reminder and the owner's date of it as ActivityDate. */
 function dueAtMs(row: TaskRow): number | null {
   const reminder = row.ReminderDateTime ? Date.parse(row.ReminderDateTime) : Number.NaN;
-  if (Number.isNaN(reminder) || new Date(reminder).toISOString().slice(0, 10) !== row.ActivityDate) return null;
-  return reminder;
+  return Number.isNaN(reminder) ? null : reminder;
 }
 
 function outcomeOf(result: SaveResult | undefined): Outcome {
@@ -109,7 +105,7 @@ export class SalesforceCrm implements CrmPort {
       [SALESFORCE_TASK_KEY_FIELD]: key,
       Subject: task.channel === "LINKEDIN" ? `LinkedIn: ${task.subject}` : task.subject,
       Description: task.body,
-      ActivityDate: task.dueAt.slice(0, 10),
+      ActivityDate: taskDueDate(task),
       IsReminderSet: true,
       ReminderDateTime: task.dueAt,
       Priority: PRIORITY[task.priority],
@@ -185,7 +181,7 @@ export class SalesforceCrm implements CrmPort {
         const key = row[SALESFORCE_TASK_KEY_FIELD];
         // SOQL compares text case-insensitively; only the exact key is ours.
         if (!key || !wanted.has(key)) continue;
-        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row), ownerId: row.OwnerId });
+        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row), dueDate: row.ActivityDate, ownerId: row.OwnerId });
       }
     }
     return { ok: true, value: found };
@@ -201,7 +197,7 @@ export class SalesforceCrm implements CrmPort {
         : tasksApi.update(part.map((t) => ({
           Id: t.id,
           ...(action.kind === "complete" ? { Status: "Completed" }
-            : action.kind === "reassign" ? { OwnerId: action.ownerId } : { ActivityDate: action.dueAt.slice(0, 10), ReminderDateTime: action.dueAt }),
+            : action.kind === "reassign" ? { OwnerId: action.ownerId } : { ActivityDate: taskDueDate(action), ReminderDateTime: action.dueAt }),
         })), { allOrNone: false })) as Promise<SaveResult[]>);
       if (!saved.ok) return saved;
       const failures: Failure[] = [];

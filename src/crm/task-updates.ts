@@ -1,11 +1,13 @@
-import type { TaskAction } from "../domain/effects";
+import { type TaskAction, taskDueDate } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
 import type { TaskKeyResult, TaskStatus, TaskUpdateOutcome } from "./crm-port";
 
 /** A task found by its key, with what deciding on an action needs. */
 export interface FoundTask extends TaskStatus {
-  /** When the task is due; null when the CRM holds no consistent due time. */
+  /** When the task is due; null when the CRM holds no due time. */
   dueAtMs: number | null;
+  /** The CRM's date-only due field, where it has one (Salesforce ActivityDate). */
+  dueDate?: string | null;
   ownerId?: string | null;
 }
 
@@ -25,7 +27,9 @@ export function planTaskUpdate(keys: readonly string[], found: readonly FoundTas
     if (!task) plan.settled.push({ key, result: "missing" });
     // A rep who completed a task did the work: deleting or moving it would erase that.
     else if (task.status === "completed") plan.settled.push({ key, taskId: task.id, result: action.kind === "complete" ? "unchanged" : "kept" });
-    else if (action.kind === "reschedule" && task.dueAtMs === Date.parse(action.dueAt)) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
+    else if (action.kind === "reschedule" && task.dueAtMs === Date.parse(action.dueAt) && (task.dueDate === undefined || task.dueDate === taskDueDate(action))) {
+      plan.settled.push({ key, taskId: task.id, result: "unchanged" });
+    }
     else if (action.kind === "reassign" && task.ownerId === action.ownerId) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
     else plan.toChange.push(task);
   }

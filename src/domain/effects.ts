@@ -19,11 +19,14 @@ export const TaskChannel = z.enum(["EMAIL", "CALL", "TODO", "LINKEDIN"]);
 export const TaskAction = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("complete") }),
   z.object({ kind: z.literal("delete") }),
-  z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime() }),
+  z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime(), dueDate: z.iso.date().optional() }),
   /** The lead changed hands: its open tasks follow it to the new owner. */
   z.object({ kind: z.literal("reassign"), ownerId: z.string().min(1) }),
 ]);
 export type TaskAction = z.infer<typeof TaskAction>;
+
+/** The date a date-only due field shows: the owner's date when the rule gave it, else the UTC date. */
+export const taskDueDate = (due: { dueAt: string; dueDate?: string }): string => due.dueDate ?? due.dueAt.slice(0, 10);
 
 const SlackBlocks = z.array(z.looseObject({ type: z.string() })).max(50);
 
@@ -43,6 +46,12 @@ export const Effect = z.discriminatedUnion("type", [
     subject: z.string().min(1).max(255),
     body: z.string().max(65_000).default(""),
     dueAt: z.iso.datetime(),
+    /**
+     * The day it is due on the owner's calendar, for CRMs whose due field is a date without a
+     * time (Salesforce ActivityDate): 02:00 UTC is still yesterday for a rep in California.
+     * Without it, the UTC date.
+     */
+    dueDate: z.iso.date().optional(),
     priority: TaskPriority,
     channel: TaskChannel,
   }),

@@ -10,7 +10,7 @@ const distinct = (keys: readonly string[]) => [...new Set(keys)];
 
 /** Effects share calls only when they ask for exactly the same thing. */
 function actionKey(action: TaskAction): string {
-  if (action.kind === "reschedule") return `reschedule:${Date.parse(action.dueAt)}`;
+  if (action.kind === "reschedule") return `reschedule:${Date.parse(action.dueAt)}:${action.dueDate ?? ""}`;
   return action.kind === "reassign" ? `reassign:${action.ownerId}` : action.kind;
 }
 

@@ -143,9 +143,13 @@ describe("updateTasks on Salesforce", () => {
     const [keys, taskIds] = [created.map((r) => r.id), created.map((r) => r.external_id!)];
     await salesforceEmulator.uiUpdate("Task", taskIds[2]!, { Status: "Completed" });
 
-    const dueAt = "2026-12-03T23:30:00.000Z";
-    const [moved] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys, action: { kind: "reschedule", dueAt } })]);
+    // 01:30 UTC on the 4th is 20:30 on the 3rd for an owner in New York: the date field shows the owner's day.
+    const dueAt = "2026-12-04T01:30:00.000Z";
+    const move = { kind: "reschedule", dueAt, dueDate: "2026-12-03" } as const;
+    const [moved] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys, action: move })]);
     expect(moved).toMatchObject({ status: "done", external_id: `rescheduled ${taskIds[0]},${taskIds[1]}; kept (completed by a rep) ${taskIds[2]}` });
+    const [again] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(1, 2), action: move })]);
+    expect(again).toMatchObject({ status: "done", external_id: `already due then ${taskIds[1]}` });
     const [completed] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(0, 1), action: { kind: "complete" } })]);
     expect(completed).toMatchObject({ status: "done", external_id: `completed ${taskIds[0]}` });
 

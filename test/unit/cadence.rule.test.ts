@@ -169,6 +169,14 @@ describe("cadence steps", () => {
     expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
   });
 
+  it("dates a task by its owner's day: a Tokyo lead's morning is still the evening before for a rep in New York", () => {
+    const lead = new Lead(policyWith(), { ...LEAD, phone: "+81 3-1234-5678" });
+    // Arrived at midnight in Tokyo: the first touch is 09:05 there, 19:05 the day before in New York.
+    expect(lead.event(created()).timers["cadence-step"]).toBe("2026-11-11T00:05:00.000Z");
+    const [task] = tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-11T00:05:00.000Z"));
+    expect(task).toMatchObject({ ownerId: ALEX, dueAt: "2026-11-11T00:05:00.000Z", dueDate: "2026-11-10" });
+  });
+
   it("never leaves an empty merge field: a blank first name reads \"there\"", () => {
     const lead = new Lead(policyWith(), { ...LEAD, firstname: "  ", company: null });
     lead.event(created());

@@ -4,6 +4,7 @@ import type { TaskAction } from "../../src/domain/effects";
 import type { PendingEffect } from "../../src/outbox/effect-executors";
 import type { Failure } from "../../src/outbox/retry-policy";
 import { executeTaskUpdates } from "../../src/outbox/task-update-calls";
+import { planTaskUpdate } from "../../src/crm/task-updates";
 
 /** A CRM where every key names the open task `task-<key>`; `fail` answers instead for calls holding its key. */
 function fakeCrm(maxBatch: number, fail: Record<string, Failure> = {}) {
@@ -85,5 +86,28 @@ describe("executeTaskUpdates", () => {
     for (const outcome of outcomes.slice(1)) {
       expect(outcome).toEqual({ ok: false, failure: { kind: "rateLimited", message: "not tried: HubSpot 429", retryAfterMs: 10_000, local: true } });
     }
+  });
+});
+
+describe("planTaskUpdate", () => {
+  const dueAt = "2026-11-25T01:00:00.000Z";
+  const open = (key: string, dueDate?: string | null) => ({ key, id: `task-${key}`, status: "open" as const, dueAtMs: Date.parse(dueAt), ...(dueDate === undefined ? {} : { dueDate }) });
+
+  it("leaves a task due at that instant alone, unless its date-only due field shows another day", () => {
+    const action = { kind: "reschedule", dueAt, dueDate: "2026-11-24" } as const;
+    const plan = planTaskUpdate(["hubspot", "same-day", "other-day"], [open("hubspot"), open("same-day", "2026-11-24"), open("other-day", "2026-11-25")], action);
+    expect(plan.settled.map((s) => `${s.key} ${s.result}`)).toEqual(["hubspot unchanged", "same-day unchanged"]);
+    expect(plan.toChange.map((t) => t.key)).toEqual(["other-day"]);
+    // Without the owner's date, the UTC date is what the field should show.
+    expect(planTaskUpdate(["other-day"], [open("other-day", "2026-11-25")], { kind: "reschedule", dueAt }).settled).toHaveLength(1);
+  });
+});
+
+describe("executeTaskUpdates, rescheduling", () => {
+  it("does not share a call between moves to the same instant on different owners' days", async () => {
+    const { crm, calls } = fakeCrm(100);
+    const dueAt = "2026-11-25T01:00:00.000Z";
+    await executeTaskUpdates(crm, [effect(["a"], { kind: "reschedule", dueAt, dueDate: "2026-11-24" }), effect(["b"], { kind: "reschedule", dueAt, dueDate: "2026-11-25" })]);
+    expect(calls.map((c) => c.keys)).toEqual([["a"], ["b"]]);
   });
 });

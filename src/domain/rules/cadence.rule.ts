@@ -10,7 +10,7 @@ import type { Policy } from "../policy";
 import { firstStop, stopProperties } from "../stop-conditions";
 import { renderTemplate } from "../template";
 import { type ButtonValue, leadLabel, slaReminder, stepNudge } from "./cadence-messages";
-import { OWNER_PROPERTY, repByOwner } from "./rule-support";
+import { ownerDueDate, OWNER_PROPERTY, repByOwner } from "./rule-support";
 
 /**
  * Follow-up cadences: a new lead is enrolled in the cadence its source calls for; each step
@@ -273,7 +273,10 @@ class CadenceRun {
           return s;
         });
         const effects = step.state === "written"
-          ? [this.effect(key, { type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)], action: { kind: "reschedule", dueAt: newDue } })]
+          ? [this.effect(key, {
+            type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)],
+            action: { kind: "reschedule", dueAt: newDue, ...(step.ownerId ? { dueDate: ownerDueDate(this.ctx.policy, this.crm, step.ownerId, newDue) } : {}) },
+          })]
           : [];
         const sla = cadence.sla;
         const slaMoves = sla?.stepId === step.id && (sla.state === "pending" || sla.state === "breached");
@@ -347,7 +350,8 @@ class CadenceRun {
     const subject = renderTemplate(config.subject, values, defaults);
     const body = renderTemplate(config.body, values, defaults);
     const effects: EffectRequest[] = [this.effect(this.taskKey(step.id), {
-      type: "createTask", ...this.target(), ownerId, subject, body, dueAt: step.dueAt, priority: config.priority, channel: config.channel,
+      type: "createTask", ...this.target(), ownerId, subject, body, dueAt: step.dueAt, dueDate: ownerDueDate(this.ctx.policy, this.crm, ownerId, step.dueAt),
+      priority: config.priority, channel: config.channel,
     })];
     const rep = repByOwner(this.ctx.policy, this.crm, ownerId);
     const due = localTime(step.dueAt, cadence.zone);

@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { addBusinessDuration, addCalendarDuration } from "../calendar";
 import type { Crm } from "../crm-event";
 import type { Policy, Rep } from "../policy";
@@ -13,6 +14,12 @@ export function deadlineAfter(at: Date, threshold: { duration: string; businessH
 
 export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | undefined): Rep | undefined {
   return ownerId ? policy.reps.find((r) => r.owners[crm] === ownerId) : undefined;
+}
+
+/** The day `dueAt` falls on for the task's owner: in the rep's zone, else the policy's. */
+export function ownerDueDate(policy: Policy, crm: Crm, ownerId: string, dueAt: string): string {
+  const zone = repByOwner(policy, crm, ownerId)?.timeZone ?? policy.timeZone;
+  return DateTime.fromISO(dueAt, { zone }).toISODate()!;
 }
 
 /**

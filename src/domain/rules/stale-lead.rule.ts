@@ -1,7 +1,7 @@
 import type { AuditValue, DecideContext, Decision, RuleInput, RuleState } from "../decision";
 import { noDecision } from "../decision";
 import type { EffectRequest } from "../effects";
-import { asInstant, deadlineAfter, OWNER_PROPERTY, repByOwner } from "./rule-support";
+import { asInstant, deadlineAfter, ownerDueDate, OWNER_PROPERTY, repByOwner } from "./rule-support";
 
 /**
  * Stale-lead reassignment: no qualifying activity within the threshold → at the deadline, read
@@ -86,12 +86,13 @@ export function staleLeadRule(state: RuleState, input: RuleInput, ctx: DecideCon
       const target = { crm, accountId: record.accountId, objectType: record.objectType, objectId: record.objectId };
       const effects: EffectRequest[] = [];
       if (decision.ownerId) {
+        const dueAt = deadlineAfter(ctx.now, { duration: rule.task.dueIn, businessHours: false }, ctx.policy).toISOString();
         effects.push({ idempotencyKey: `${key}:assign`, leadKey: record.key, rule: "stale-lead", effect: { type: "assignOwner", ...target, ownerId: decision.ownerId } });
         effects.push({
           idempotencyKey: `${key}:task`, leadKey: record.key, rule: "stale-lead",
           effect: {
             type: "createTask", ...target, ownerId: decision.ownerId, subject: rule.task.subject, body: rule.task.body,
-            dueAt: deadlineAfter(ctx.now, { duration: rule.task.dueIn, businessHours: false }, ctx.policy).toISOString(), priority: "HIGH", channel: "CALL",
+            dueAt, dueDate: ownerDueDate(ctx.policy, crm, decision.ownerId, dueAt), priority: "HIGH", channel: "CALL",
           },
         });
       }

@@ -21,6 +21,8 @@ export interface RecordUpdate {
 export interface CrmRecord {
   id: string;
   properties: Record<string, string | null>;
+  /** For properties asked with `previousOf`: the value held before the current one (null: none in the CRM's history). */
+  previous?: Record<string, string | null>;
 }
 
 /** A task found by its key. */
@@ -55,8 +57,11 @@ export interface CrmPort {
   readonly maxBatch: number;
   createTasks(writes: TaskWrite[]): Promise<Outcome[]>;
   updateRecords(updates: RecordUpdate[]): Promise<Outcome[]>;
-  /** Reads a record fresh (webhooks can be missed); null when it does not exist. */
-  getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null>;
+  /**
+   * Reads a record fresh (webhooks can be missed); null when it does not exist. `previousOf`:
+   * properties whose value before the current one is wanted too, from the CRM's history.
+   */
+  getRecord(objectType: string, objectId: string, properties: string[], previousOf?: string[]): Promise<CrmRecord | null>;
   /** The tasks holding these keys; keys no task holds are left out. Throws when the CRM cannot be read. */
   findTasks(keys: string[]): Promise<TaskStatus[]>;
   /**

@@ -165,9 +165,21 @@ export class HubSpotCrm implements CrmPort {
     return outcomes;
   }
 
-  async getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null> {
-    const result = await this.call(`read ${objectType}`, () => this.objectReads.getById(objectPath(objectType), objectId, properties));
-    if (result.ok) return { id: result.value.id, properties: result.value.properties };
+  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<CrmRecord | null> {
+    const result = await this.call(`read ${objectType}`, () =>
+      this.objectReads.getById(objectPath(objectType), objectId, properties, previousOf.length > 0 ? previousOf : undefined));
+    if (result.ok) {
+      const record: CrmRecord = { id: result.value.id, properties: result.value.properties };
+      if (previousOf.length > 0) {
+        // History comes newest first; the first entry is the current value (repeated values are not moves).
+        const history = result.value.propertiesWithHistory ?? {};
+        record.previous = Object.fromEntries(previousOf.map((name) => {
+          const current = result.value.properties[name] ?? null;
+          return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
+        }));
+      }
+      return record;
+    }
     if (/HubSpot 404/.test(result.failure.message)) return null;
     throw new Error(result.failure.message);
   }

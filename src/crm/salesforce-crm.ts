@@ -136,7 +136,7 @@ export class SalesforceCrm implements CrmPort {
     return outcomes;
   }
 
-  async getRecord(objectType: string, objectId: string, properties: string[]): Promise<CrmRecord | null> {
+  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<CrmRecord | null> {
     try {
       await this.beforeCall();
       const record = await withTimeout(
@@ -148,11 +148,45 @@ export class SalesforceCrm implements CrmPort {
         const value = record[name];
         values[name] = value === null || value === undefined ? null : String(value);
       }
-      return { id: String(record.Id), properties: values };
+      const found: CrmRecord = { id: String(record.Id), properties: values };
+      if (previousOf.length > 0) found.previous = await this.previousValues(objectType, objectId, previousOf, values);
+      return found;
     } catch (error) {
       if ((error as { errorCode?: string }).errorCode === "NOT_FOUND") return null;
       throw new Error(classifySalesforceError(error).message);
     }
+  }
+
+  /**
+   * An opportunity's earlier values: the stage from OpportunityHistory (Salesforce keeps it for
+   * every org), other fields from OpportunityFieldHistory (when the org tracks them). Objects
+   * without such history answer null: nothing known.
+   */
+  private async previousValues(
+    objectType: string, objectId: string, names: string[], current: Record<string, string | null>,
+  ): Promise<Record<string, string | null>> {
+    const previous: Record<string, string | null> = Object.fromEntries(names.map((name) => [name, null]));
+    if (sobjectName(objectType) !== "Opportunity") return previous;
+    const id = soqlString(objectId);
+    for (const name of names) {
+      await this.beforeCall();
+      if (name === "StageName") {
+        const soql = `SELECT StageName FROM OpportunityHistory WHERE OpportunityId = ${id} ORDER BY CreatedDate DESC, Id DESC LIMIT 20`;
+        const rows = await this.records<{ StageName: string | null }>(soql, "read stage history");
+        // Snapshots are also taken when the amount or close date change: the stage before is the newest other one.
+        previous[name] = rows.find((row) => row.StageName !== current[name])?.StageName ?? null;
+      } else {
+        const soql = `SELECT OldValue FROM OpportunityFieldHistory WHERE OpportunityId = ${id} AND Field = ${soqlString(name)} ORDER BY CreatedDate DESC, Id DESC LIMIT 1`;
+        const rows = await this.records<{ OldValue: unknown }>(soql, `read ${name} history`);
+        const old = rows[0]?.OldValue;
+        previous[name] = old === null || old === undefined ? null : String(old);
+      }
+    }
+    return previous;
+  }
+
+  private records<T extends Record<string, unknown>>(soql: string, what: string): Promise<T[]> {
+    return withTimeout((async () => (await this.conn.query<T>(soql)).records)(), this.timeoutMs, `Salesforce ${what}`);
   }
 
   findTasks(keys: string[]): Promise<TaskStatus[]> {

@@ -8,8 +8,12 @@ import type { RoutingDecision } from "./routing";
 export type RuleInput =
   | { kind: "crmEvent"; event: CrmEvent }
   | { kind: "timer"; name: TimerName }
-  /** The record as the CRM has it now (null: it no longer exists), read for `purpose`. */
-  | { kind: "freshRead"; purpose: ReadPurpose; properties: Record<string, string | null> | null }
+  /**
+   * The record as the CRM has it now (null: it no longer exists), read for `purpose`; with
+   * `previous`, the value each asked property held before its current one, from the CRM's
+   * history (null: none recorded).
+   */
+  | { kind: "freshRead"; purpose: ReadPurpose; properties: Record<string, string | null> | null; previous?: Record<string, string | null> }
   | { kind: "routed"; purpose: "stale-reassign"; decision: RoutingDecision }
   /** Tasks this service wrote, as the CRM has them now (keys it does not know are absent). */
   | { kind: "tasksRead"; purpose: "cadence-sla"; tasks: { key: string; status: "open" | "completed" }[] };
@@ -20,7 +24,7 @@ export type ReadPurpose = TimerName | "cadence-enroll";
 
 /** I/O the shell performs for a rule, feeding the result back as the next input. */
 export type RuleRequest =
-  | { kind: "read"; purpose: ReadPurpose; properties: string[] }
+  | { kind: "read"; purpose: ReadPurpose; properties: string[]; previousOf?: string[] }
   | { kind: "route"; purpose: "stale-reassign"; teamId: string; excludeOwnerId?: string }
   | { kind: "readTasks"; purpose: "cadence-sla"; keys: string[] };
 

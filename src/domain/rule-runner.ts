@@ -8,7 +8,7 @@ import type { RoutingDecision, RoutingRequest } from "./routing";
 
 /** The I/O a rule run may need: the Durable Object provides the real CRM and routers, the dry run its simulations. */
 export interface RuleShell {
-  readRecord(record: RecordState, properties: string[]): Promise<CrmRecord | null>;
+  readRecord(record: RecordState, properties: string[], previousOf?: string[]): Promise<CrmRecord | null>;
   route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
   /** Tasks written by earlier effects, by the effects' idempotency keys. */
   findTasks(record: RecordState, keys: string[]): Promise<{ key: string; status: "open" | "completed" }[]>;
@@ -43,8 +43,10 @@ export async function runRules(
     run.audit.push(...decision.audit);
     for (const request of decision.requests) {
       if (request.kind === "read") {
-        const fresh = await shell.readRecord(record, [...new Set(request.properties)]);
-        inputs.push({ kind: "freshRead", purpose: request.purpose, properties: fresh?.properties ?? null });
+        const fresh = await shell.readRecord(record, [...new Set(request.properties)], request.previousOf);
+        inputs.push({
+          kind: "freshRead", purpose: request.purpose, properties: fresh?.properties ?? null, ...(fresh?.previous ? { previous: fresh.previous } : {}),
+        });
       } else if (request.kind === "readTasks") {
         inputs.push({ kind: "tasksRead", purpose: request.purpose, tasks: await shell.findTasks(record, request.keys) });
       } else {

@@ -208,10 +208,10 @@ export class LeadAgent extends DurableObject<Env> {
     const executors = executorsFromConfig(this.env, config);
     const policy = await this.currentPolicy(now);
     const run = await runRules(this.readKv<RuleState>("rules") ?? {}, input, record, policy, new Date(now), {
-      readRecord: async (r, properties) => {
+      readRecord: async (r, properties, previousOf) => {
         const crm = executors.crm(`${r.crm}:${r.accountId}`);
         if (!crm) throw new Error(`no ${r.crm} client configured to read ${r.key}`);
-        return crm.getRecord(r.objectType, r.objectId, properties);
+        return crm.getRecord(r.objectType, r.objectId, properties, previousOf);
       },
       route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
       findTasks: async (r, keys) => {

@@ -19,6 +19,16 @@ async function auditOf(key: string, outcome: string) {
   return { entry: entries[0], body };
 }
 
+/** The revert is due at `revertAt`: run it, and see the deal back in `stage` in the CRM. */
+async function revertedInHubSpot(key: string, revertAt: string, dealId: string, stage: string) {
+  await runDue(key, Date.parse(revertAt) + 1_000);
+  await auditOf(key, "reverted");
+  await eventually(async () => {
+    const crmDeal = (await hubspotEmulator.objects("deals")).find((d: any) => d.id === dealId);
+    expect(crmDeal.properties.dealstage).toBe(stage);
+  }, 30_000);
+}
+
 beforeAll(async () => {
   const put = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(TEST_POLICY) });
   expect(put.status).toBe(201);
@@ -111,17 +121,47 @@ describe("stage gate, HubSpot", () => {
     expect(nudged.data).toMatchObject({ missing: ["hs_next_step"], previousStage: "qualifiedtobuy" });
     await eventually(async () => expect((await slackEmulator.messages()).some((m: any) => m.text?.includes("hs_next_step"))).toBe(true));
 
-    await runDue(key, Date.parse(nudged.data.revertAt) + 1_000);
-    await auditOf(key, "reverted");
-    await eventually(async () => {
-      const crmDeal = (await hubspotEmulator.objects("deals")).find((d: any) => d.id === deal.id);
-      expect(crmDeal.properties.dealstage).toBe("qualifiedtobuy");
-    }, 30_000);
+    await revertedInHubSpot(key, nudged.data.revertAt, deal.id, "qualifiedtobuy");
     const echo = await deliverHubSpotWebhooks();
     expect(echo.some((e) => e.propertyName === "dealstage" && e.changeSource === "INTEGRATION")).toBe(true);
     const { entry: ignored, body } = await auditOf(key, "ignored");
     expect(ignored.reason).toContain("loop guard");
     expect(body.audit.filter((a: any) => a.outcome === "nudged")).toHaveLength(1);
+  });
+});
+
+describe("stage gate, a deal first seen entering the gate (it predates the install)", () => {
+  it("HubSpot: the stage to go back to comes from the property's history", { timeout: 60_000 }, async () => {
+    const deal = await hubspotEmulator.uiCreate("deals", { dealname: `Old deal ${Date.now()}`, dealstage: "qualifiedtobuy", hubspot_owner_id: "84213371", amount: "5000" });
+    await hubspotEmulator.webhooks(); // created before the Worker was subscribed: never delivered
+    await hubspotEmulator.uiUpdate("deals", deal.id, { dealstage: "contractsent" });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:deal:${deal.id}`;
+    const { entry: nudged } = await auditOf(key, "nudged");
+    expect(nudged.data).toMatchObject({ previousStage: "qualifiedtobuy", previousStageFrom: "the CRM's history" });
+
+    await revertedInHubSpot(key, nudged.data.revertAt, deal.id, "qualifiedtobuy");
+  });
+
+  it("Salesforce: the stage to go back to comes from OpportunityHistory", { timeout: 60_000 }, async () => {
+    const opportunity = await salesforceEmulator.uiCreate("Opportunity", {
+      Name: `Old opportunity ${Date.now()}`, StageName: "Prospecting", CloseDate: "2026-12-31", Amount: 5000, OwnerId: "0055g00000RepOnAAA",
+    });
+    await salesforceEmulator.uiUpdate("Opportunity", opportunity.id, { Amount: 7000 }); // a snapshot with the same stage
+    await salesforceEmulator.webhooks(); // before the install: never delivered
+    await salesforceEmulator.uiUpdate("Opportunity", opportunity.id, { StageName: "Negotiation/Review" });
+    const events = await salesforceEmulator.webhooks();
+    expect((await send(await signedSalesforce(events))).status).toBe(200);
+    const key = `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:opportunity:${opportunity.id}`;
+    const { entry: nudged } = await auditOf(key, "nudged");
+    expect(nudged.data).toMatchObject({ missing: ["NextStep"], previousStage: "Prospecting", previousStageFrom: "the CRM's history" });
+
+    await runDue(key, Date.parse(nudged.data.revertAt) + 1_000);
+    await auditOf(key, "reverted");
+    await eventually(async () => {
+      const stored = (await salesforceEmulator.records("Opportunity")).find((o: any) => o.Id === opportunity.id);
+      expect(stored.StageName).toBe("Prospecting");
+    }, 30_000);
   });
 });
 

@@ -66,6 +66,32 @@ describe("stage-gate rule", () => {
     expect(echo.audit[0]).toMatchObject({ outcome: "ignored" });
   });
 
+  it("for a deal first seen entering the gate, asks the CRM where it came from and goes back there", () => {
+    const deal = new Deal();
+    const entered = deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
+    expect(entered.requests).toEqual([{
+      kind: "read", purpose: "gate-revert", properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"], previousOf: ["dealstage"],
+    }]);
+    const nudged = deal.step({ ...missingFields, previous: { dealstage: "qualifiedtobuy" } }, MON_10);
+    expect((nudged.effects[0]!.effect as { text: string }).text).toContain("or it goes back to qualifiedtobuy");
+    expect(nudged.audit[0]).toMatchObject({ outcome: "nudged", data: { previousStage: "qualifiedtobuy", previousStageFrom: "the CRM's history" } });
+    deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T19:00:00.000Z");
+    // The timer's read does not ask for history again: the stage to go back to is known.
+    const reverted = deal.step(missingFields, "2026-11-23T19:00:00.000Z");
+    expect(reverted.effects[0]!.effect).toMatchObject({ type: "updateProperties", properties: { dealstage: "qualifiedtobuy" } });
+  });
+
+  it("a deal created in a gated stage has no earlier stage: nudged, never reverted", () => {
+    const deal = new Deal();
+    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
+    const nudged = deal.step({ ...missingFields, previous: { dealstage: null } }, MON_10);
+    expect((nudged.effects[0]!.effect as { text: string }).text).not.toContain("goes back");
+    deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T19:00:00.000Z");
+    const due = deal.step(missingFields, "2026-11-23T19:00:00.000Z");
+    expect(due.effects).toEqual([]);
+    expect(due.audit[0]).toMatchObject({ outcome: "not reverted", reason: "no known previous stage to go back to" });
+  });
+
   it("cancels the revert when the fields are filled in time", () => {
     const deal = new Deal();
     deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);

@@ -50,16 +50,24 @@ export function stageGateRule(state: RuleState, input: RuleInput, ctx: DecideCon
       const moved: RuleState = { ...state, gate: { lastStage: stage, pending: undefined } };
       const cancel = gate.pending ? [audit("cancelled", `the deal moved on to ${stage}`)] : [];
       if (!gateFor(stage)) return { ...noDecision(moved), timers: { "gate-revert": null }, audit: cancel };
-      // The webhook carries only the stage: read the required fields fresh before judging.
+      // The webhook carries only the stage: read the required fields fresh before judging, and,
+      // for a deal first seen in this move (one that predates the install), where it came from.
       const pending = { stage, previousStage, missing: [], revertAt: "", since: event.occurredAt };
       return {
         ...noDecision({ ...moved, gate: { lastStage: stage, pending } }), timers: { "gate-revert": null }, audit: cancel,
-        requests: [{ kind: "read", purpose: "gate-revert", properties: [...gateFor(stage)!.required, stageProperty, OWNER_PROPERTY[crm]] }],
+        requests: [{
+          kind: "read", purpose: "gate-revert", properties: [...gateFor(stage)!.required, stageProperty, OWNER_PROPERTY[crm]],
+          ...(previousStage === undefined ? { previousOf: [stageProperty] } : {}),
+        }],
       };
     }
     case "freshRead": {
-      const pending = gate.pending;
-      if (input.purpose !== "gate-revert" || !pending) return noDecision(state);
+      const known = gate.pending;
+      if (input.purpose !== "gate-revert" || !known) return noDecision(state);
+      // Only a value other than the gated stage is somewhere to go back to.
+      const fromHistory = input.previous?.[stageProperty];
+      const learned = known.previousStage === undefined && !!fromHistory && fromHistory !== known.stage;
+      const pending = learned ? { ...known, previousStage: fromHistory! } : known;
       if (!input.properties) return { ...noDecision({ ...state, gate: undefined }), timers: { "gate-revert": null }, audit: [audit("stopped", "the record no longer exists")] };
       const props = input.properties;
       const required = gateFor(pending.stage)?.required ?? [];
@@ -76,7 +84,9 @@ export function stageGateRule(state: RuleState, input: RuleInput, ctx: DecideCon
           `This deal moved to *${pending.stage}* without ${missing.join(", ")}. Fill ${missing.length > 1 ? "them" : "it"} by ${revertAt.slice(0, 16).replace("T", " ")} UTC${rule.revert && pending.previousStage ? `, or it goes back to ${pending.previousStage}` : ""}: ${link}`);
         return {
           ...noDecision({ ...state, gate: { ...gate, pending: { ...pending, missing, revertAt } } }), effects, timers: { "gate-revert": rule.revert ? revertAt : null },
-          audit: [audit("nudged", `entered ${pending.stage} without ${missing.join(", ")}`, { missing, revertAt, previousStage: pending.previousStage }, effects)],
+          audit: [audit("nudged", `entered ${pending.stage} without ${missing.join(", ")}`, {
+            missing, revertAt, previousStage: pending.previousStage, ...(learned ? { previousStageFrom: "the CRM's history" } : {}),
+          }, effects)],
         };
       }
       if (!rule.revert || !pending.previousStage) {

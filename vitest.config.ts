@@ -1,13 +1,21 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { INTEGRATION_USER_ID } from "./test/emulators/salesforce/index.ts";
 import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
-  const emulators = await startEmulators({ unref: true, salesforce: { customFields: { Lead: ["Lead_Score__c"] } } });
+  const emulators = await startEmulators({
+    unref: true,
+    salesforce: {
+      customFields: { Lead: ["Lead_Score__c"] },
+      // The Worker's app, and a second one whose sessions a test can age on its own clock.
+      oauthClients: Object.fromEntries(["salesforce-dev-client", "salesforce-second-client"].map((id) => [id, { secret: `${id}-secret`, userId: INTEGRATION_USER_ID }])),
+    },
+  });
   const emulatorBindings = {
     HUBSPOT_API_BASE: emulators.urls.hubspot,
     SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,

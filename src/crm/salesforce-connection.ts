@@ -17,8 +17,21 @@ export type SalesforceAuth = { accessToken: string } | { clientId: string; clien
  */
 export const SIGN_IN_REFUSED = "Salesforce refused the client credentials sign-in";
 
+/** A session being got or held, and when it was asked for. */
+interface HeldSession {
+  token: Promise<string>;
+  since: number;
+}
+
 /** Sessions by org and app credentials, shared by every connection of this isolate: one sign-in, not one per connection. */
-const sessions = new Map<string, Promise<string>>();
+const sessions = new Map<string, HeldSession>();
+
+/**
+ * A session refused this soon after it was issued will be refused again (the org locks sessions
+ * to an IP range, or the run-as user may not use the API): jsforce would renew and repeat the
+ * call without end, so the call fails instead.
+ */
+const MIN_RENEWAL_INTERVAL_MS = 10_000;
 
 export interface SalesforceSession {
   conn: Connection;
@@ -27,36 +40,48 @@ export interface SalesforceSession {
 }
 
 /** A jsforce connection on the runtime's fetch that signs in before its first call and again when Salesforce ends the session (401). */
-export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth): SalesforceSession {
+export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, now: () => number = Date.now): SalesforceSession {
   if ("accessToken" in auth) {
     const conn = withRuntimeTransport(new Connection({ instanceUrl, accessToken: auth.accessToken, version: SALESFORCE_API_VERSION }));
     return { conn, signIn: async () => {} };
   }
   // The secret is part of the key: a session got with other credentials must not stand in for these.
   const key = `${instanceUrl}\u0000${auth.clientId}\u0000${auth.clientSecret}`;
-  const session = (renew: boolean): Promise<string> => {
-    let pending = renew ? undefined : sessions.get(key);
-    if (!pending) {
-      pending = requestSession(instanceUrl, auth);
-      sessions.set(key, pending);
-      // A failed sign-in is not kept: the next call tries again.
-      pending.catch(() => { if (sessions.get(key) === pending) sessions.delete(key); });
+  const signInAnew = (): Promise<string> => {
+    const token = requestSession(instanceUrl, auth);
+    const held = { token, since: now() };
+    sessions.set(key, held);
+    // A failed sign-in is not kept: the next call tries again.
+    token.catch(() => { if (sessions.get(key) === held) sessions.delete(key); });
+    return token;
+  };
+  /** A session to replace `rejected`: one another connection already got, else a new one, unless the held one is brand new. */
+  const renew = async (rejected: string): Promise<string> => {
+    const held = sessions.get(key);
+    if (held) {
+      const token = await held.token.catch(() => undefined);
+      if (token && token !== rejected) return token;
+      const age = now() - held.since;
+      // A clock that went back says nothing about the session's age.
+      if (token === rejected && age >= 0 && age < MIN_RENEWAL_INTERVAL_MS) {
+        throw new Error("Salesforce refused a session it had just issued: check the app's IP relaxation and the run-as user's API access");
+      }
     }
-    return pending;
+    return signInAnew();
   };
   const conn = withRuntimeTransport(new Connection({
     instanceUrl,
     accessToken: "",
     version: SALESFORCE_API_VERSION,
     // jsforce calls this on a 401 (session timed out or revoked) and then repeats the call.
-    refreshFn: (_conn, done) => {
-      session(true).then((token) => done(null, token), (error: Error) => done(error));
+    refreshFn: (current, done) => {
+      renew(current.accessToken ?? "").then((token) => done(null, token), (error: Error) => done(error));
     },
   }));
   return {
     conn,
     signIn: async () => {
-      if (!conn.accessToken) conn.accessToken = await session(false);
+      if (!conn.accessToken) conn.accessToken = await (sessions.get(key)?.token ?? signInAnew());
     },
   };
 }

@@ -34,6 +34,8 @@ export interface SalesforceCrmOptions {
   timeoutMs?: number;
   /** Runs before every API call (after signing in): the rate limiter's pacing. */
   beforeCall?: () => Promise<void>;
+  /** When sessions were issued and refused: a session refused right after sign-in is not renewed again. */
+  now?: () => number;
 }
 
 export function classifySalesforceError(error: unknown): Failure {
@@ -88,7 +90,7 @@ export class SalesforceCrm implements CrmPort {
   private readonly beforeCall: () => Promise<void>;
 
   constructor(options: SalesforceCrmOptions) {
-    const { conn, signIn } = salesforceConnection(options.instanceUrl, options.auth);
+    const { conn, signIn } = salesforceConnection(options.instanceUrl, options.auth, options.now);
     const pace = options.beforeCall ?? (async () => {});
     // Signing in is not an API call, so it comes before the limiter's slot, which is used at once.
     this.beforeCall = async () => {

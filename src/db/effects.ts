@@ -5,28 +5,52 @@ import { type EffectRow, effects } from "./schema";
 
 /**
  * D1 binds at most 100 parameters per statement, so many rows go in as one JSON array read with
- * json_each: one statement per batch instead of one per handful of rows. Arrays are kept well
- * under D1's 2 MB limit for a bound value.
+ * json_each: one statement per batch instead of one per handful of rows. Each array stays well
+ * under D1's 2 MB limit for a bound value (counted in UTF-8 bytes, as D1 counts them).
  */
 const MAX_JSON_BYTES = 1_000_000;
+const utf8 = new TextEncoder();
 
-function chunkBySize<T>(items: readonly T[], size: (item: T) => number, maxBytes: number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const itemBytes = size(item);
-    if (current.length > 0 && bytes + itemBytes > maxBytes) {
-      out.push(current);
+/** Rows as JSON arrays of at most MAX_JSON_BYTES each (a row larger than that goes alone). */
+function jsonArrays(rows: readonly object[]): string[] {
+  const arrays: string[] = [];
+  let current: string[] = [];
+  let bytes = 2;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    const size = utf8.encode(json).byteLength + 1;
+    if (current.length > 0 && bytes + size > MAX_JSON_BYTES) {
+      arrays.push(`[${current.join(",")}]`);
       current = [];
-      bytes = 0;
+      bytes = 2;
     }
-    current.push(item);
-    bytes += itemBytes;
+    current.push(json);
+    bytes += size;
   }
-  if (current.length > 0) out.push(current);
-  return out;
+  if (current.length > 0) arrays.push(`[${current.join(",")}]`);
+  return arrays;
 }
+
+const INSERT_EFFECTS = `
+  insert into effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
+  select r.value ->> 'id', r.value ->> 'key', r.value ->> 'lead', r.value ->> 'rule', r.value ->> 'type',
+         r.value ->> 'target', r.value ->> 'payload', 'pending', 0, ?1, ?1
+  from json_each(?2) as r where true
+  on conflict (idempotency_key) do nothing
+  returning id`;
+
+// A done effect keeps its last error (what it overcame); a failed one keeps its external id.
+const RECORD_OUTCOMES = `
+  update effects set
+    status = u.value ->> 'status',
+    attempts = u.value ->> 'attempts',
+    updated_at = ?1,
+    claimed_until = null,
+    next_attempt_at = u.value ->> 'nextAttemptAt',
+    external_id = case when u.value ->> 'status' = 'done' then u.value ->> 'externalId' else effects.external_id end,
+    last_error = case when u.value ->> 'status' = 'done' then effects.last_error else u.value ->> 'error' end
+  from json_each(?2) as u
+  where effects.id = u.value ->> 'id'`;
 
 /** Ids as one bound JSON array: `column IN` this matches any of them, however many. */
 const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(${JSON.stringify(ids)}))`;
@@ -37,22 +61,15 @@ const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(
  */
 export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date, newId: () => string): Promise<string[]> {
   if (requests.length === 0) return [];
-  const d1 = drizzle(db);
   const at = now.toISOString();
   const rows = requests.map((r) => ({
     id: newId(), key: r.idempotencyKey, lead: r.leadKey, rule: r.rule, type: r.effect.type,
     target: effectTarget(r.effect), payload: JSON.stringify(r.effect),
   }));
+  // One batch is one transaction: all rows are stored, or none (and the caller's retry stores them).
   // A key repeated within one call is stored once, like a key stored before.
-  const statements = chunkBySize(rows, (row) => row.payload.length + 200, MAX_JSON_BYTES).map((part) => d1.all<{ id: string }>(sql`
-    insert into effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
-    select r.value ->> 'id', r.value ->> 'key', r.value ->> 'lead', r.value ->> 'rule', r.value ->> 'type',
-           r.value ->> 'target', r.value ->> 'payload', 'pending', 0, ${at}, ${at}
-    from json_each(${JSON.stringify(part)}) as r where true
-    on conflict (idempotency_key) do nothing
-    returning id`));
-  const results = await Promise.all(statements);
-  return results.flat().map((r) => r.id);
+  const results = await db.batch<{ id: string }>(jsonArrays(rows).map((json) => db.prepare(INSERT_EFFECTS).bind(at, json)));
+  return results.flatMap((r) => r.results.map((row) => row.id));
 }
 
 /**
@@ -125,18 +142,7 @@ export async function recordOutcomes(db: D1Database, updates: readonly EffectUpd
     error: u.status === "done" ? null : u.error,
     nextAttemptAt: u.status === "retrying" ? u.nextAttemptAt.toISOString() : null,
   }));
-  // A done effect keeps its last error (what it overcame); a failed one keeps its external id.
-  await Promise.all(chunkBySize(rows, (row) => (row.error?.length ?? 0) + 200, MAX_JSON_BYTES).map((part) => drizzle(db).run(sql`
-    update effects set
-      status = u.value ->> 'status',
-      attempts = u.value ->> 'attempts',
-      updated_at = ${now.toISOString()},
-      claimed_until = null,
-      next_attempt_at = u.value ->> 'nextAttemptAt',
-      external_id = case when u.value ->> 'status' = 'done' then u.value ->> 'externalId' else effects.external_id end,
-      last_error = case when u.value ->> 'status' = 'done' then effects.last_error else u.value ->> 'error' end
-    from json_each(${JSON.stringify(part)}) as u
-    where effects.id = u.value ->> 'id'`)));
+  await db.batch(jsonArrays(rows).map((json) => db.prepare(RECORD_OUTCOMES).bind(now.toISOString(), json)));
 }
 
 export interface EffectFilter {

@@ -18,7 +18,9 @@ export class RuntimeFetchTransport {
         return response;
       },
       (error: unknown) => {
-        stream.destroy(error instanceof Error ? error : new Error(String(error)));
+        // The promise carries the error to the caller; jsforce pipes this stream onward, and an
+        // error emitted on a pipe nobody listens to would be thrown again as an uncaught one.
+        stream.destroy();
         throw error;
       },
     );

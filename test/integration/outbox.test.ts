@@ -247,6 +247,20 @@ describe("effects in bulk", () => {
     expect(await claimEffects(env.DB, ids, now, new Date(now.getTime() + 60_000))).toEqual([]);
   });
 
+  it("splits a call's rows by their size in bytes, and stores them all", async () => {
+    const { insertEffects, loadEffects } = await import("../../src/db/effects");
+    // 60,000 characters of three UTF-8 bytes each: six of these are more than one bound JSON array may hold.
+    const body = "跟进".repeat(30_000);
+    const requests = Array.from({ length: 12 }, (_, i) => {
+      const r = bulkTask(i);
+      return { ...r, effect: { ...r.effect, body } } as EffectRequest;
+    });
+    const ids = await insertEffects(env.DB, requests, new Date(), () => crypto.randomUUID());
+    expect(ids).toHaveLength(12);
+    const rows = await loadEffects(env.DB, ids);
+    expect(rows.map((r) => (JSON.parse(r.payload) as { body: string }).body === body)).toEqual(Array(12).fill(true));
+  });
+
   it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
     const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
     const now = new Date();

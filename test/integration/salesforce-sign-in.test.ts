@@ -27,11 +27,13 @@ const callsTo = async (path: string, since: number) => (await salesforceEmulator
 
 describe("signing in to Salesforce with the app's client credentials", () => {
   it("signs in before the first call, and again, transparently, when Salesforce ends the session", async () => {
-    const crm = new SalesforceCrm({ instanceUrl: env.SALESFORCE_INSTANCE_URL, auth: app });
+    let clock = Date.now();
+    const crm = new SalesforceCrm({ instanceUrl: env.SALESFORCE_INSTANCE_URL, auth: app, now: () => clock });
     const before = (await salesforceEmulator.calls()).length;
     const first = taskFor(await newLead());
     expect((await crm.createTasks([first]))[0]).toMatchObject({ ok: true });
 
+    clock += 2 * 60 * 60_000; // the org's session timeout
     await salesforceEmulator.expireSessions();
     const second = taskFor(await newLead());
     const outcome = (await crm.createTasks([second]))[0];
@@ -44,6 +46,20 @@ describe("signing in to Salesforce with the app's client credentials", () => {
     expect(statuses.slice(-3)).toEqual(["upsert 401", "sign-in 200", "upsert 200"]);
     const tasks = (await salesforceEmulator.records("Task")).filter((t: any) => [first.key, second.key].includes(t.Idempotency_Key__c));
     expect(tasks).toHaveLength(2);
+  });
+
+  it("does not renew, again and again, a session refused right after it was issued", async () => {
+    // Another app: its own session, on a clock that stands still, so the session is always brand new.
+    const crm = new SalesforceCrm({
+      instanceUrl: env.SALESFORCE_INSTANCE_URL, auth: { clientId: "salesforce-second-client", clientSecret: "salesforce-second-client-secret" }, now: () => 0,
+    });
+    expect((await crm.createTasks([taskFor(await newLead())]))[0]).toMatchObject({ ok: true });
+    const before = (await salesforceEmulator.calls()).length;
+    await salesforceEmulator.expireSessions();
+    const [outcome] = await crm.createTasks([taskFor(await newLead())]);
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: "transient", message: expect.stringMatching(/refused a session it had just issued/) } });
+    // One refused call and no sign-in loop.
+    expect((await salesforceEmulator.calls()).slice(before).map((c: any) => c.status)).toEqual([401]);
   });
 
   it("a refused sign-in fails the call for good, says why, and never shows the secret", async () => {

@@ -205,3 +205,21 @@ export async function unsettledEffectIds(db: D1Database, ids: readonly string[])
     .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
   return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
+
+/**
+ * Of these task reassignments, the ones a later reassignment of the same lead's tasks replaces
+ * (stored after them): the lead changed hands again, and running the older one after the newer,
+ * say after a retry, would hand the tasks back to the previous owner.
+ */
+export async function supersededReassignments(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db.prepare(`
+    select e.id from effects e
+    where e.id in (select value from json_each(?1))
+      and exists (
+        select 1 from effects later
+        where later.lead_key = e.lead_key and later.type = 'updateTasks' and later.rowid > e.rowid
+          and later.payload ->> '$.action.kind' = 'reassign'
+      )`).bind(JSON.stringify(ids)).all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
+}

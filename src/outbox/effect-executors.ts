@@ -15,6 +15,8 @@ export interface Executors {
   slack(): SlackNotifier | undefined;
   /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist), with their next attempt. */
   unsettledTasks?(ids: string[]): Promise<Map<string, Date | null>>;
+  /** Of these reassigning updateTasks effect ids, the ones a later reassignment of the same lead replaces. */
+  supersededReassignments?(ids: string[]): Promise<Set<string>>;
 }
 
 /**
@@ -45,9 +47,12 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     // Closing or moving a task whose creation is still queued would find nothing and report
     // success; the task would then appear afterwards. Such an update waits for the creation.
     const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Map<string, Date | null>();
-    const ready = batch.filter((p) => !p.effect.taskKeys.some((id) => unsettled.has(id)));
+    const reassigning = batch.filter((p) => p.effect.action.kind === "reassign").map((p) => p.id);
+    const superseded = reassigning.length > 0 ? (await deps.supersededReassignments?.(reassigning)) ?? new Set<string>() : new Set<string>();
+    const ready = batch.filter((p) => !superseded.has(p.id) && !p.effect.taskKeys.some((id) => unsettled.has(id)));
     const readyOutcomes = ready.length > 0 ? await executeTaskUpdates(crm, ready) : [];
     return batch.map((p): Outcome => {
+      if (superseded.has(p.id)) return { ok: true, externalId: "superseded: the lead changed hands again since" };
       const i = ready.indexOf(p);
       if (i >= 0) return readyOutcomes[i]!;
       // Held like a rate-limit slot (waiting for our own write costs no attempt), until the

@@ -1,6 +1,6 @@
 import { type Config, salesforceAuth } from "../config";
 import { type CrmPort, SlotTooFarAway } from "../crm/crm-port";
-import { unsettledEffectIds } from "../db/effects";
+import { supersededReassignments, unsettledEffectIds } from "../db/effects";
 import { HubSpotCrm } from "../crm/hubspot-crm";
 import { SalesforceCrm } from "../crm/salesforce-crm";
 import { SlackNotifier } from "../slack/slack-notifier";
@@ -69,6 +69,7 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
       return crm;
     },
     unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
+    supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     slack() {
       if (!config.SLACK_BOT_TOKEN) return undefined;
       return new SlackNotifier({ botToken: config.SLACK_BOT_TOKEN, apiBase: config.SLACK_API_BASE, beforeCall: pacer(env.RATE_LIMITER.getByName("slack"), config.SLACK_RATE_LIMIT) });

@@ -118,6 +118,18 @@ describe("updateTasks on HubSpot", () => {
     expect((await tasksWithKeys([createId!]))[0].properties.hs_task_status).toBe("COMPLETED");
   });
 
+  it("a reassignment the lead's next change of hands replaces is not run after it: the tasks stay with the newest owner", { timeout: 60_000 }, async () => {
+    const { keys, taskIds } = await cadence(contacts[1]!, 2);
+    // Stored in this order (the lead went to 84213372, then back to 84213371), executed in any order.
+    const [older, newer] = await execute([
+      request(leadKey(contacts[1]!), updateTasks(contacts[1]!, keys, { kind: "reassign", ownerId: "84213372" })),
+      request(leadKey(contacts[1]!), updateTasks(contacts[1]!, keys, { kind: "reassign", ownerId: "84213371" })),
+    ]);
+    expect(older).toMatchObject({ status: "done", external_id: "superseded: the lead changed hands again since" });
+    expect(newer).toMatchObject({ status: "done", external_id: `already the owner's ${taskIds.join(",")}` });
+    expect((await tasksWithKeys(keys)).map((t) => t.properties.hubspot_owner_id)).toEqual(["84213371", "84213371"]);
+  });
+
   it("retries after a 429 and then applies the update once", { timeout: 60_000 }, async () => {
     const { keys, taskIds } = await cadence(contacts[1]!, 2);
     await hubspotEmulator.faults({ rate429: 1 });

@@ -42,6 +42,10 @@ export const adminRoutes = new Hono<AppEnv>()
     const salesforce = sfAuth && config.SALESFORCE_INSTANCE_URL
       ? await checkSalesforceTaskKey(sfAuth, config.SALESFORCE_INSTANCE_URL)
       : { ok: false, action: "skipped", detail: "set SALESFORCE_INSTANCE_URL and SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET (or SALESFORCE_ACCESS_TOKEN)" };
+    // An admin moving to the app may have left the old token set: say which one is used.
+    if (sfAuth && "clientId" in sfAuth && config.SALESFORCE_ACCESS_TOKEN) {
+      salesforce.detail += "; signed in with the app's client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)";
+    }
     return c.json({ hubspot, hubspotLeadSource, salesforce });
   })
   .route("/effects", adminEffectsRoutes)

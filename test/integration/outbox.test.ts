@@ -42,6 +42,8 @@ const tasksWithKeys = async (ids: string[]) => (await hubspotEmulator.objects("t
 beforeAll(async () => {
   const setup = await (await admin("/admin/crm/setup", { method: "POST" })).json() as any;
   expect(setup.hubspot).toMatchObject({ ok: true });
+  // The tests set both ways of signing in to Salesforce; the setup says which one it used.
+  expect(setup.salesforce).toMatchObject({ ok: true, detail: expect.stringContaining("client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)") });
   contactId = (await hubspotEmulator.uiCreate("contacts", { email: `outbox-${Date.now()}@example.com`, firstname: "Ada" })).id;
 });
 

@@ -233,7 +233,8 @@ export class SalesforceCrm implements CrmPort {
         : tasksApi.update(part.map((t) => ({
           Id: t.id,
           ...(action.kind === "complete" ? { Status: "Completed" }
-            : action.kind === "reassign" ? { OwnerId: action.ownerId } : { ActivityDate: taskDueDate(action), ReminderDateTime: action.dueAt }),
+            : action.kind === "reassign" ? { OwnerId: action.ownerId, ...(action.dueDates?.[t.key] ? { ActivityDate: action.dueDates[t.key] } : {}) }
+              : { ActivityDate: taskDueDate(action), ReminderDateTime: action.dueAt }),
         })), { allOrNone: false })) as Promise<SaveResult[]>);
       if (!saved.ok) return saved;
       const failures: Failure[] = [];

@@ -20,8 +20,11 @@ export const TaskAction = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("complete") }),
   z.object({ kind: z.literal("delete") }),
   z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime(), dueDate: z.iso.date().optional() }),
-  /** The lead changed hands: its open tasks follow it to the new owner. */
-  z.object({ kind: z.literal("reassign"), ownerId: z.string().min(1) }),
+  /**
+   * The lead changed hands: its open tasks follow it to the new owner. `dueDates`, by task key:
+   * each task's due day on the new owner's calendar, for date-only due fields.
+   */
+  z.object({ kind: z.literal("reassign"), ownerId: z.string().min(1), dueDates: z.record(z.string(), z.iso.date()).optional() }),
 ]);
 export type TaskAction = z.infer<typeof TaskAction>;
 

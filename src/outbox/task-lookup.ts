@@ -29,6 +29,10 @@ export async function resolveTaskKeys(db: D1Database, requests: readonly EffectR
   return requests.flatMap((request) => {
     if (request.effect.type !== "updateTasks") return [request];
     const taskKeys = request.effect.taskKeys.flatMap((key) => (ids.has(key) ? [ids.get(key)!] : []));
-    return taskKeys.length > 0 ? [{ ...request, effect: { ...request.effect, taskKeys } }] : [];
+    const { action } = request.effect;
+    const resolved = action.kind === "reassign" && action.dueDates
+      ? { ...action, dueDates: Object.fromEntries(Object.entries(action.dueDates).flatMap(([key, date]) => (ids.has(key) ? [[ids.get(key)!, date]] : []))) }
+      : action;
+    return taskKeys.length > 0 ? [{ ...request, effect: { ...request.effect, taskKeys, action: resolved } }] : [];
   });
 }

@@ -53,6 +53,14 @@ async function runCall(crm: CrmPort, call: Indexed[], action: TaskAction): Promi
   return call.map(() => outcome);
 }
 
+/** The action of one shared call: the same for every effect in it, with each reassigned task's own due day. */
+function callAction(call: Indexed[]): TaskAction {
+  const action = call[0]!.effect.action;
+  if (action.kind !== "reassign") return action;
+  const dueDates = Object.assign({}, ...call.map(({ effect }) => (effect.action.kind === "reassign" ? effect.action.dueDates ?? {} : {}))) as Record<string, string>;
+  return Object.keys(dueDates).length > 0 ? { ...action, dueDates } : action;
+}
+
 /** After a rate-limit answer the rest of the batch is not sent: it would only be refused too. */
 function notTried(failure: Extract<Failure, { kind: "rateLimited" }>): Outcome {
   return { ok: false, failure: { kind: "rateLimited", message: `not tried: ${failure.message}`, retryAfterMs: failure.retryAfterMs, local: true } };
@@ -72,8 +80,8 @@ export async function executeTaskUpdates(crm: CrmPort, batch: PendingEffect<"upd
   });
   let halted: Extract<Failure, { kind: "rateLimited" }> | undefined;
   for (const group of groups.values()) {
-    const action = group[0]!.effect.action;
     for (const call of packByKeys(group, crm.maxBatch)) {
+      const action = callAction(call);
       const results = halted ? call.map(() => notTried(halted!)) : await runCall(crm, call, action);
       call.forEach((item, i) => (outcomes[item.index] = results[i]!));
       for (const result of results) if (!result.ok && result.failure.kind === "rateLimited") halted ??= result.failure;

@@ -263,6 +263,25 @@ describe("effects in bulk", () => {
     expect(rows.map((r) => (JSON.parse(r.payload) as { body: string }).body === body)).toEqual(Array(12).fill(true));
   });
 
+  it("names tasks to change by their effect ids, each reassigned task's due day with it", async () => {
+    const { insertEffects } = await import("../../src/db/effects");
+    const { resolveTaskKeys } = await import("../../src/outbox/task-lookup");
+    const [one, two] = [bulkTask(1), bulkTask(2)];
+    const [idOne, idTwo] = await insertEffects(env.DB, [one, two], new Date(), () => crypto.randomUUID());
+    const reassign: EffectRequest = {
+      idempotencyKey: `reassign:${serial++}`, leadKey: one.leadKey, rule: "test",
+      effect: {
+        type: "updateTasks", crm: "hubspot", accountId: "77777", objectType: "contact", objectId: contactId,
+        taskKeys: [one.idempotencyKey, two.idempotencyKey, "never-queued"],
+        action: { kind: "reassign", ownerId: "84213372", dueDates: { [one.idempotencyKey]: "2026-11-23", [two.idempotencyKey]: "2026-11-24", "never-queued": "2026-11-25" } },
+      },
+    };
+    const [resolved] = await resolveTaskKeys(env.DB, [reassign]);
+    expect(resolved!.effect).toMatchObject({
+      taskKeys: [idOne, idTwo], action: { kind: "reassign", ownerId: "84213372", dueDates: { [idOne!]: "2026-11-23", [idTwo!]: "2026-11-24" } },
+    });
+  });
+
   it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
     const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
     const now = new Date();

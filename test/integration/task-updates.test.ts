@@ -175,6 +175,26 @@ describe("updateTasks on Salesforce", () => {
   });
 });
 
+describe("reassigning tasks on Salesforce", () => {
+  it("moves the due day to the new owner's calendar with the owner", { timeout: 60_000 }, async () => {
+    const org = TEST_BINDINGS.SALESFORCE_ORG_ID;
+    const lead = (await salesforceEmulator.uiCreate("Lead", { LastName: `Reassign ${run}`, Company: "Example" })).id as string;
+    const leadKey = `salesforce:${org}:lead:${lead}`;
+    const target = { crm: "salesforce", accountId: org, objectType: "lead", objectId: lead } as const;
+    // 02:00 UTC on the 24th: the 24th for the first owner (London), still the 23rd for the next one (New York).
+    const [created] = await execute([request(leadKey, {
+      type: "createTask", ...target, ownerId: "0055g00000RepTwAAA", subject: "Call", body: "", dueAt: "2026-11-24T02:00:00.000Z", dueDate: "2026-11-24", priority: "HIGH", channel: "CALL",
+    })]);
+    const key = created!.id;
+    const [moved] = await execute([request(leadKey, {
+      type: "updateTasks", ...target, taskKeys: [key], action: { kind: "reassign", ownerId: "0055g00000RepOnAAA", dueDates: { [key]: "2026-11-23" } },
+    })]);
+    expect(moved).toMatchObject({ status: "done", external_id: `reassigned ${created!.external_id}` });
+    const task = (await salesforceEmulator.records("Task") as any[]).find((t) => t.Idempotency_Key__c === key);
+    expect([task.OwnerId, task.ActivityDate, Date.parse(task.ReminderDateTime)]).toEqual(["0055g00000RepOnAAA", "2026-11-23", Date.parse("2026-11-24T02:00:00.000Z")]);
+  });
+});
+
 describe("respondInSlack", () => {
   /** A message the bot posted (through the outbox), as a rep would click a button on it. */
   async function postedMessage(text: string, threadTs?: string) {

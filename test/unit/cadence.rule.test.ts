@@ -259,7 +259,10 @@ describe("stop conditions", () => {
     const lead = writtenTwoSteps();
     const d = lead.event(changed("2026-11-13T09:00:00.000Z", { hubspot_owner_id: SAM }));
     expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "reassign", ownerId: SAM } });
-    expect((d.effects[0]!.effect as EffectOf<"updateTasks">).taskKeys).toHaveLength(2);
+    const { taskKeys, action } = d.effects[0]!.effect as EffectOf<"updateTasks">;
+    expect(taskKeys).toHaveLength(2);
+    // Each task's due day on the new owner's calendar (Sam works in London).
+    expect(action).toEqual({ kind: "reassign", ownerId: SAM, dueDates: Object.fromEntries(taskKeys.map((key, i) => [key, lead.state.cadence!.steps[i]!.dueAt.slice(0, 10)])) });
     expect(d.state.cadence!.steps.slice(0, 2).map((s) => s.ownerId)).toEqual([SAM, SAM]);
     expect(d.audit[0]).toMatchObject({ outcome: "tasks reassigned" });
     // The same owner again moves nothing.

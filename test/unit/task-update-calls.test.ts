@@ -111,3 +111,14 @@ describe("executeTaskUpdates, rescheduling", () => {
     expect(calls.map((c) => c.keys)).toEqual([["a"], ["b"]]);
   });
 });
+
+describe("executeTaskUpdates, reassigning", () => {
+  it("shares one call among moves to the same owner, each task with its own due day", async () => {
+    const { crm, calls } = fakeCrm(100);
+    await executeTaskUpdates(crm, [
+      effect(["a"], { kind: "reassign", ownerId: "o2", dueDates: { a: "2026-11-23" } }),
+      effect(["b"], { kind: "reassign", ownerId: "o2", dueDates: { b: "2026-11-24" } }),
+    ]);
+    expect(calls).toEqual([{ keys: ["a", "b"], action: { kind: "reassign", ownerId: "o2", dueDates: { a: "2026-11-23", b: "2026-11-24" } } }]);
+  });
+});

@@ -316,7 +316,8 @@ class CadenceRun {
     const moving = cadence.steps.filter((s) => s.state === "written" && s.ownerId !== ownerId && byOwner.has(s.id));
     if (moving.length === 0) return noDecision(this.state);
     const effects = [this.effect(`${this.ctx.record.key}:cadence-owner:${cadence.cadenceId}:${ownerId}:${at}`, {
-      type: "updateTasks", ...this.target(), taskKeys: moving.map((s) => this.taskKey(s.id)), action: { kind: "reassign", ownerId },
+      type: "updateTasks", ...this.target(), taskKeys: moving.map((s) => this.taskKey(s.id)),
+      action: { kind: "reassign", ownerId, dueDates: Object.fromEntries(moving.map((s) => [this.taskKey(s.id), ownerDueDate(this.ctx.policy, this.crm, ownerId, s.dueAt)])) },
     })];
     const steps = cadence.steps.map((s) => (moving.includes(s) ? { ...s, ownerId } : s));
     const name = repByOwner(this.ctx.policy, this.crm, ownerId)?.name ?? ownerId;

@@ -5,9 +5,9 @@ import { parseRetryAfter } from "../outbox/retry-policy";
 import type { TaskAction } from "../domain/effects";
 import {
   type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type Outcome, type RecordUpdate, redact, SlotTooFarAway,
-  type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
+  type TaskKeyResult, type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
-import { type CallResult, chunks, findTasksWith, type FoundTask, type TaskCalls, updateTasksWith } from "./task-updates";
+import { type CallResult, chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
@@ -54,7 +54,7 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
 
 const isConflict = (failure: Failure) => failure.kind === "permanent" && /HubSpot 409/.test(failure.message);
 
-export class HubSpotCrm implements CrmPort {
+export class HubSpotCrm extends KeyedTasks implements CrmPort {
   readonly crm = "hubspot" as const;
   readonly maxBatch = MAX_BATCH;
   private readonly tasks: Client["crm"]["objects"]["tasks"]["batchApi"];
@@ -65,6 +65,7 @@ export class HubSpotCrm implements CrmPort {
   private readonly beforeCall: () => Promise<void>;
 
   constructor(options: HubSpotCrmOptions) {
+    super();
     this.beforeCall = options.beforeCall ?? (async () => {});
     // No SDK retries or limiter: the outbox owns retries (it honours Retry-After) and pacing.
     const client = new Client({ accessToken: options.accessToken, basePath: options.basePath });
@@ -184,21 +185,8 @@ export class HubSpotCrm implements CrmPort {
     throw new Error(result.failure.message);
   }
 
-  findTasks(keys: string[]): Promise<TaskStatus[]> {
-    return findTasksWith(this.taskCalls, keys);
-  }
-
-  updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
-    return updateTasksWith(this.taskCalls, keys, action);
-  }
-
-  private readonly taskCalls: TaskCalls = {
-    lookUp: (keys) => this.lookUpTasks(keys),
-    apply: (tasks, action) => this.applyToTasks(tasks, action),
-  };
-
   /** Reads tasks by their unique key property; a key no task holds is a per-input OBJECT_NOT_FOUND and is left out. */
-  private async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+  protected async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
     const found: FoundTask[] = [];
     for (const part of chunks([...new Set(keys)], MAX_BATCH)) {
       const read = await this.call("read tasks by key", () => this.tasks.read({
@@ -223,7 +211,7 @@ export class HubSpotCrm implements CrmPort {
   }
 
   /** Completes, archives or moves the tasks, 100 per call. A task gone since it was read counts as missing. */
-  private async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
     const results: TaskKeyResult[] = [];
     for (const part of chunks(tasks, MAX_BATCH)) {
       if (action.kind === "delete") {

@@ -4,9 +4,9 @@ import type { Failure } from "../outbox/retry-policy";
 import { type SalesforceAuth, SIGN_IN_REFUSED, salesforceConnection } from "./salesforce-connection";
 import {
   type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
-  type TaskKeyResult, type TaskStatus, type TaskUpdateOutcome, type TaskWrite, TimeoutError, withTimeout,
+  type TaskKeyResult, type TaskWrite, TimeoutError, withTimeout,
 } from "./crm-port";
-import { type CallResult, chunks, findTasksWith, type FoundTask, mostRetryable, type TaskCalls, updateTasksWith } from "./task-updates";
+import { type CallResult, chunks, type FoundTask, mostRetryable, KeyedTasks } from "./task-updates";
 
 /** sObject Collections take at most 200 records per call. */
 const MAX_BATCH = 200;
@@ -82,7 +82,7 @@ function outcomeOf(result: SaveResult | undefined): Outcome {
   return { ok: false, failure: classifySalesforceError({ errorCode: first?.statusCode ?? first?.errorCode, message: first?.message ?? "no result" }) };
 }
 
-export class SalesforceCrm implements CrmPort {
+export class SalesforceCrm extends KeyedTasks implements CrmPort {
   readonly crm = "salesforce" as const;
   readonly maxBatch = MAX_BATCH;
   private readonly conn: Connection;
@@ -90,6 +90,7 @@ export class SalesforceCrm implements CrmPort {
   private readonly beforeCall: () => Promise<void>;
 
   constructor(options: SalesforceCrmOptions) {
+    super();
     const { conn, signIn } = salesforceConnection(options.instanceUrl, options.auth, options.now);
     const pace = options.beforeCall ?? (async () => {});
     // Signing in is not an API call, so it comes before the limiter's slot, which is used at once.
@@ -191,21 +192,8 @@ export class SalesforceCrm implements CrmPort {
     return withTimeout((async () => (await this.conn.query<T>(soql)).records)(), this.timeoutMs, `Salesforce ${what}`);
   }
 
-  findTasks(keys: string[]): Promise<TaskStatus[]> {
-    return findTasksWith(this.taskCalls, keys);
-  }
-
-  updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
-    return updateTasksWith(this.taskCalls, keys, action);
-  }
-
-  private readonly taskCalls: TaskCalls = {
-    lookUp: (keys) => this.lookUpTasks(keys),
-    apply: (tasks, action) => this.applyToTasks(tasks, action),
-  };
-
   /** IsClosed, not Status, says whether a task is done: an org can add closed statuses of its own. */
-  private async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+  protected async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
     const found: FoundTask[] = [];
     const wanted = new Set(keys);
     for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
@@ -224,7 +212,7 @@ export class SalesforceCrm implements CrmPort {
   }
 
   /** Completes, deletes or moves the tasks through sObject Collections, 200 per call. */
-  private async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
     const results: TaskKeyResult[] = [];
     const tasksApi = this.conn.sobject("Task");
     for (const part of chunks(tasks, MAX_BATCH)) {

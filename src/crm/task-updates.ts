@@ -71,24 +71,27 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export type CallResult<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
-/** How an adapter finds keyed tasks and changes them; the steps in between are the same for every CRM. */
-export interface TaskCalls {
-  lookUp(keys: string[]): Promise<CallResult<FoundTask[]>>;
-  apply(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>>;
-}
+/**
+ * Finding and changing tasks by their keys, the same for every CRM: an adapter says how it looks
+ * tasks up and how it writes a change; the steps in between live here.
+ */
+export abstract class KeyedTasks {
+  protected abstract lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>>;
+  protected abstract applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>>;
 
-export async function findTasksWith(calls: TaskCalls, keys: string[]): Promise<TaskStatus[]> {
-  const found = await calls.lookUp(keys);
-  if (!found.ok) throw new Error(found.failure.message);
-  return found.value.map(({ key, id, status }) => ({ key, id, status }));
-}
+  async findTasks(keys: string[]): Promise<TaskStatus[]> {
+    const found = await this.lookUpTasks(keys);
+    if (!found.ok) throw new Error(found.failure.message);
+    return found.value.map(({ key, id, status }) => ({ key, id, status }));
+  }
 
-/** Looks the tasks up, changes only those the action applies to, and reports every key. */
-export async function updateTasksWith(calls: TaskCalls, keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
-  const found = await calls.lookUp(keys);
-  if (!found.ok) return found;
-  const { toChange, settled } = planTaskUpdate(keys, found.value, action);
-  const changed = await calls.apply(toChange, action);
-  if (!changed.ok) return changed;
-  return taskUpdateOutcome(keys, action, [...settled, ...changed.value]);
+  /** Looks the tasks up, changes only those the action applies to, and reports every key. */
+  async updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
+    const found = await this.lookUpTasks(keys);
+    if (!found.ok) return found;
+    const { toChange, settled } = planTaskUpdate(keys, found.value, action);
+    const changed = await this.applyToTasks(toChange, action);
+    if (!changed.ok) return changed;
+    return taskUpdateOutcome(keys, action, [...settled, ...changed.value]);
+  }
 }

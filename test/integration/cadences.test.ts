@@ -38,6 +38,18 @@ async function slackClick(actionId: string, value: object, responseUrl: string, 
   }));
 }
 
+/** A HubSpot contact created in the CRM and delivered to the Worker; its key and enrollment entry. */
+async function enrolledContact(emailTag: string, properties: Record<string, string>) {
+  const contact = await hubspotEmulator.uiCreate("contacts", { email: `${emailTag}.${Date.now()}@example.com`, ...properties });
+  await deliverHubSpotWebhooks();
+  const key = `hubspot:62515:contact:${contact.id}`;
+  const { entries: [enrolled] } = await auditEntries(key, "enrolled");
+  return { contact, key, enrolled };
+}
+
+/** Runs the lead's first planned step (the enrollment entry lists them as "id instant"). */
+const runFirstStep = (key: string, enrolled: any) => runDue(key, Date.parse(enrolled.data.steps[0].split(" ")[1]) + 1);
+
 beforeAll(async () => {
   const put = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(CADENCE_POLICY) });
   expect(put.status).toBe(201);
@@ -101,14 +113,9 @@ describe("cadences, HubSpot", () => {
   });
 
   it("stops when the lead unsubscribes", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `unsub.${Date.now()}@example.com`, firstname: "Uma", lead_source: "webinar", hubspot_owner_id: "84213372",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entries: [enrolled] } = await auditEntries(key, "enrolled");
+    const { contact, key, enrolled } = await enrolledContact("unsub", { firstname: "Uma", lead_source: "webinar", hubspot_owner_id: "84213372" });
     expect(enrolled.data).toMatchObject({ cadence: "webinar", zone: "Europe/London", zoneSource: "owner" });
-    await runDue(key, Date.parse(enrolled.data.steps[0].split(" ")[1]) + 1);
+    await runFirstStep(key, enrolled);
     await allDone(key, 1);
 
     await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "true" });
@@ -120,14 +127,9 @@ describe("cadences, HubSpot", () => {
   });
 
   it("handles Slack buttons: mark done completes the CRM task and answers; bad signatures and payloads are refused", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `slack.${Date.now()}@example.com`, firstname: "Sol", lead_source: "trade_show", hubspot_owner_id: "84213371",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entries: [enrolled] } = await auditEntries(key, "enrolled");
+    const { contact, key, enrolled } = await enrolledContact("slack", { firstname: "Sol", lead_source: "trade_show", hubspot_owner_id: "84213371" });
     expect(enrolled.data.cadence).toBe("triage");
-    await runDue(key, Date.parse(enrolled.data.steps[0].split(" ")[1]) + 1);
+    await runFirstStep(key, enrolled);
     await allDone(key, 2);
     const nudge = ((await slackEmulator.messages()) as any[]).findLast((m) => JSON.stringify(m.blocks ?? []).includes(key));
     expect(nudge).toBeDefined();
@@ -159,7 +161,7 @@ describe("cadences, Salesforce", () => {
     const key = `salesforce:00D5g000004ExmplEAA:lead:${lead.id}`;
     const { entries: [enrolled] } = await auditEntries(key, "enrolled");
     expect(enrolled.data).toMatchObject({ cadence: "content-nurture", zone: "Asia/Kolkata" });
-    await runDue(key, Date.parse(enrolled.data.steps[0].split(" ")[1]) + 1);
+    await runFirstStep(key, enrolled);
     await allDone(key, 1);
     const task = ((await salesforceEmulator.records("Task")) as any[]).find((t) => t.WhoId === lead.id);
     expect(task).toMatchObject({ OwnerId: "0055g00000RepOnAAA", Subject: "Follow up on our guide with Priya" });

@@ -5,6 +5,19 @@ import {
 
 const RECEIVED_AT = "2025-11-22T10:00:00.000Z";
 
+/** The same reply, as either provider's payload below should read. */
+const JANES_REPLY = {
+  messageId: "<CAE6Xz=abc123@mail.gmail.com>",
+  from: "jane.doe@example.com",
+  fromName: "Jane Doe",
+  to: ["replies+lead-42@inbound.example.com"],
+  subject: "Re: Your demo request",
+  receivedAt: "2014-08-01T20:45:32.000Z",
+  inReplyTo: "<lead-42.effect-7@mail.lead-follow-up.example>",
+  snippet: "Yes, Tuesday works.",
+  automatic: false,
+};
+
 /** Shaped after Postmark's documented inbound webhook example. */
 const POSTMARK = {
   FromName: "Jane Doe",
@@ -36,18 +49,7 @@ describe("Postmark inbound", () => {
   it("reads the documented payload", () => {
     expect(parsePostmarkInbound(POSTMARK, RECEIVED_AT)).toEqual({
       ok: true,
-      email: {
-        provider: "postmark",
-        messageId: "<CAE6Xz=abc123@mail.gmail.com>",
-        from: "jane.doe@example.com",
-        fromName: "Jane Doe",
-        to: ["replies+lead-42@inbound.example.com"],
-        subject: "Re: Your demo request",
-        receivedAt: "2014-08-01T20:45:32.000Z",
-        inReplyTo: "<lead-42.effect-7@mail.lead-follow-up.example>",
-        snippet: "Yes, Tuesday works.",
-        automatic: false,
-      },
+      email: { provider: "postmark", ...JANES_REPLY },
     });
   });
 
@@ -141,18 +143,7 @@ function mailgunForm(overrides: Record<string, string | undefined> = {}) {
 }
 
 describe("Mailgun inbound", () => {
-  const expected = {
-    provider: "mailgun",
-    messageId: "<CAE6Xz=abc123@mail.gmail.com>",
-    from: "jane.doe@example.com",
-    fromName: "Jane Doe",
-    to: ["replies+lead-42@inbound.example.com"],
-    subject: "Re: Your demo request",
-    receivedAt: "2014-08-01T20:45:32.000Z",
-    inReplyTo: "<lead-42.effect-7@mail.lead-follow-up.example>",
-    snippet: "Yes, Tuesday works.",
-    automatic: false,
-  };
+  const expected = { provider: "mailgun", ...JANES_REPLY };
 
   it("reads a route's forwarded form, as URLSearchParams or FormData", () => {
     expect(parseMailgunInbound(mailgunForm(), RECEIVED_AT)).toEqual({ ok: true, email: expected });

@@ -1,4 +1,5 @@
 import { loadConfig } from "./config";
+import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -27,6 +28,7 @@ export default {
     const results = await Promise.allSettled([
       loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       requeueOverdueEffects(env, new Date(controller.scheduledTime)),
+      forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), "cron chores failed");

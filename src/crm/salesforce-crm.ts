@@ -197,7 +197,7 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     const found: FoundTask[] = [];
     const wanted = new Set(keys);
     for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
-      const soql = `SELECT Id, Status, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
+      const soql = `SELECT Id, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
         + `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
       const queried = await this.call("query tasks by key", async () => (await this.conn.query<TaskRow>(soql)).records);
       if (!queried.ok) return queried;
@@ -251,14 +251,9 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     }
   }
 
-  private async save(what: string, call: () => Promise<SaveResult[]>, count: number): Promise<Outcome[]> {
-    try {
-      await this.beforeCall();
-      const results = await withTimeout(call(), this.timeoutMs, `Salesforce ${what}`);
-      return Array.from({ length: count }, (_, i) => outcomeOf(results[i]));
-    } catch (error) {
-      const failure = classifySalesforceError(error);
-      return Array.from({ length: count }, () => ({ ok: false as const, failure }));
-    }
+  /** One outcome per record: from its SaveResult, or the call's failure for all of them. */
+  private async save(what: string, fn: () => Promise<SaveResult[]>, count: number): Promise<Outcome[]> {
+    const saved = await this.call(what, fn);
+    return Array.from({ length: count }, (_, i): Outcome => (saved.ok ? outcomeOf(saved.value[i]) : saved));
   }
 }

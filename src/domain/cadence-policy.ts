@@ -40,7 +40,6 @@ export const Cadence = z.object({
 export type Cadence = z.infer<typeof Cadence>;
 
 export const STOP_REASONS = ["replied", "meeting booked", "unsubscribed", "stage moved on", "disqualified"] as const;
-export type StopReason = (typeof STOP_REASONS)[number];
 
 /** A CRM property that ends a cadence: set at all, set to one of some values, or moved outside some values. */
 export const StopCondition = z.object({

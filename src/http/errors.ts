@@ -1,3 +1,4 @@
+import { describeIssues } from "../platform/zod-issues";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 
@@ -19,8 +20,7 @@ export const unauthorized = (reason: string) => new HttpError(401, "unauthorized
 export function invalidPayload(error: z.ZodError | Error): HttpError {
   if (error instanceof z.ZodError) {
     const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-    const summary = issues.slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-    return new HttpError(400, "invalid_payload", summary, { issues: issues.slice(0, 50) });
+    return new HttpError(400, "invalid_payload", describeIssues(error), { issues: issues.slice(0, 50) });
   }
   return new HttpError(400, "invalid_payload", error.message);
 }

@@ -178,16 +178,16 @@ export class LeadAgent extends DurableObject<Env> {
   private async withGiveUp(what: string, now: number, work: () => Promise<void>, label = what): Promise<void> {
     try {
       await work();
-      this.updateFailures((failures) => delete failures[what]);
+      this.forgetFailure(what);
     } catch (error) {
-      const seen = this.readKv<Record<string, { count: number; since: number }>>("failures")?.[what];
-      const count = (seen?.count ?? 0) + 1;
-      const since = seen?.since ?? now;
+      const failures = this.failures();
+      const count = (failures[what]?.count ?? 0) + 1;
+      const since = failures[what]?.since ?? now;
       if (count < MAX_RULE_FAILURES || now - since < GIVE_UP_AFTER_MS) {
-        this.updateFailures((failures) => (failures[what] = { count, since }));
+        this.writeKv("failures", { ...failures, [what]: { count, since } });
         throw error;
       }
-      this.updateFailures((failures) => delete failures[what]);
+      this.forgetFailure(what);
       const entry: AuditEntry = {
         at: new Date(now).toISOString(), rule: "rules", outcome: "given up",
         reason: `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes; the rules skipped it: ${redact(error instanceof Error ? error.message : String(error))}`,
@@ -263,11 +263,16 @@ export class LeadAgent extends DurableObject<Env> {
   }
 
   /** Read and written in one synchronous step, so no other call's change is lost in between. */
-  private updateFailures(change: (failures: Record<string, { count: number; since: number }>) => void): void {
-    const failures = this.readKv<Record<string, { count: number; since: number }>>("failures") ?? {};
-    const before = JSON.stringify(failures);
-    change(failures);
-    if (JSON.stringify(failures) !== before) this.writeKv("failures", failures);
+  private failures(): Record<string, { count: number; since: number }> {
+    return this.readKv<Record<string, { count: number; since: number }>>("failures") ?? {};
+  }
+
+  /** A run that succeeded (or was given up) starts from zero next time; nothing is written when nothing failed. */
+  private forgetFailure(what: string): void {
+    const failures = this.failures();
+    if (!(what in failures)) return;
+    delete failures[what];
+    this.writeKv("failures", failures);
   }
 
   private readState(): RecordState | null {

@@ -44,9 +44,8 @@ const CHANNEL_WORD: Record<CadenceStep["channel"], string> = { EMAIL: "Email", C
 /** CRM values are typed by anyone: escaped, a name cannot become a mention or a link in Slack. */
 export const slackEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function leadLabel(record: RecordState, name: string | null, link: string | null): string {
-  const label = name ? slackEscape(name) : `${record.objectType} ${record.objectId}`;
-  return link ? `<${link}|${label}>` : label;
+export function leadLabel(record: RecordState, name: string | null): string {
+  return name ? slackEscape(name) : `${record.objectType} ${record.objectId}`;
 }
 
 /** The nudge when a step's task is written: what to do, for whom, by when, with the buttons. */

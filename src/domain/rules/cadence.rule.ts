@@ -200,7 +200,7 @@ class CadenceRun {
       return this.decision(this.withSla({ ...sla, state: "met" }), { timers: { "cadence-sla": null }, audit: [this.audit("SLA met", `the first contact step "${sla.stepId}" is done`)] });
     }
     const config = this.definition(cadence).find((d) => d.id === sla.stepId);
-    const lead = leadLabel(this.ctx.record, null, null);
+    const lead = leadLabel(this.ctx.record, null);
     const subject = config?.subject ?? sla.stepId;
     // The deadline is part of the key: after a snooze, a second breach is a new reminder.
     const key = `${this.taskKey(sla.stepId)}:sla:${sla.dueAt}`;
@@ -362,7 +362,7 @@ class CadenceRun {
       const forRep = rep.timeZone === cadence.zone ? due : `${localTime(step.dueAt, rep.timeZone)}, ${due.replace(/^.*, /, "")} for the lead`;
       effects.push(this.effect(`${this.taskKey(step.id)}:nudge`, {
         type: "postSlackMessage", channel: rep.slackUserId,
-        ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name, null), due: forRep, value: this.buttonValue(cadence, step.id) }),
+        ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name), due: forRep, value: this.buttonValue(cadence, step.id) }),
       }));
     }
     return { effects, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}` };

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { addBusinessDuration, addCalendarDuration } from "../calendar";
+import { afterThreshold } from "../cadence-schedule";
 import type { Crm } from "../crm-event";
 import type { Policy, Rep } from "../policy";
 
@@ -7,9 +7,7 @@ export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id"
 
 /** An ISO duration from `at`, in business hours of the policy's calendar when asked. */
 export function deadlineAfter(at: Date, threshold: { duration: string; businessHours: boolean }, policy: Policy): Date {
-  return threshold.businessHours
-    ? addBusinessDuration(at, threshold.duration, { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays })
-    : addCalendarDuration(at, threshold.duration, policy.timeZone);
+  return afterThreshold(at, threshold, { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays });
 }
 
 export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | undefined): Rep | undefined {

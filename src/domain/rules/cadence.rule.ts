@@ -43,6 +43,14 @@ export function cadenceRule(state: RuleState, input: RuleInput, ctx: DecideConte
 /** The idempotency key of a step's task: one task per lead, cadence and step, however often asked. */
 export const stepTaskKey = (recordKey: string, cadenceId: string, stepId: string) => `${recordKey}:cadence:${cadenceId}:${stepId}`;
 
+type Sla = NonNullable<CadenceState["sla"]>;
+
+/** Still running: not yet met, and not made moot by a stop or a pause. */
+const slaOpen = (sla: Sla | undefined): sla is Sla & { state: "pending" | "breached" } => sla?.state === "pending" || sla?.state === "breached";
+
+/** A stopped or paused cadence cannot meet or miss its SLA any more. */
+const mootSla = (sla: Sla | undefined): Sla | undefined => (slaOpen(sla) ? { ...sla, state: "moot" } : sla);
+
 function leadCalendar(policy: Policy, rule: CadenceRule, zone: string): BusinessCalendar {
   return { zone, hours: rule.workingHours ?? policy.workingHours, holidays: policy.holidays };
 }
@@ -193,7 +201,7 @@ class CadenceRun {
   checkSla(tasks: { key: string; status: "open" | "completed" }[]): Decision {
     const cadence = this.state.cadence;
     const sla = cadence?.sla;
-    if (!cadence || !sla || (sla.state !== "pending" && sla.state !== "breached")) return noDecision(this.state);
+    if (!cadence || !slaOpen(sla)) return noDecision(this.state);
     const step = cadence.steps.find((s) => s.id === sla.stepId);
     const completed = step?.state === "done" || tasks.some((t) => t.key === this.taskKey(sla.stepId) && t.status === "completed");
     if (completed) {
@@ -247,7 +255,7 @@ class CadenceRun {
           ? [this.effect(key, { type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)], action: { kind: "complete" } })]
           : [];
         const steps = cadence.steps.map((s) => (s.id === step.id ? { ...s, state: "done" as const } : s));
-        const slaMet = cadence.sla?.stepId === step.id && (cadence.sla.state === "pending" || cadence.sla.state === "breached");
+        const slaMet = cadence.sla?.stepId === step.id && slaOpen(cadence.sla);
         effects.push(...respond(`:white_check_mark: Marked done by ${who}.`));
         // A step done before it was written is not written at all: the timer moves to the next one.
         const upcoming = steps.find((s) => s.state === "planned");
@@ -279,7 +287,7 @@ class CadenceRun {
           })]
           : [];
         const sla = cadence.sla;
-        const slaMoves = sla?.stepId === step.id && (sla.state === "pending" || sla.state === "breached");
+        const slaMoves = sla?.stepId === step.id && slaOpen(sla);
         // The SLA keeps its allowance after the step's new due time, in working time (30 business minutes stay 30).
         const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: this.slaDueFor(sla!, newDue, step.ownerId, cadence.zone), escalateAt: undefined } : sla;
         effects.push(...respond(`:zzz: Snoozed by ${who}: now due ${localTime(newDue, cadence.zone)}.`));
@@ -296,7 +304,7 @@ class CadenceRun {
           return this.decision(this.state, { effects, audit: [this.audit("slack action ignored", `pause by ${event.userId}: already ${cadence.status}`, {}, effects)] });
         }
         const effects = respond(`:double_vertical_bar: Paused by ${who}: no further follow-up steps for this lead. Open tasks stay as they are.`);
-        const sla = cadence.sla && (cadence.sla.state === "pending" || cadence.sla.state === "breached") ? { ...cadence.sla, state: "moot" as const } : cadence.sla;
+        const sla = mootSla(cadence.sla);
         return this.decision({ ...this.state, cadence: { ...cadence, status: "paused", stop: { reason: `paused by ${event.userId}`, at: this.now.toISOString() }, sla } }, {
           effects, timers: { "cadence-step": null, "cadence-sla": null },
           audit: [this.audit("paused", `paused in Slack by ${event.userId}`, { step: step.id }, effects)],
@@ -336,7 +344,7 @@ class CadenceRun {
     const effects = open.length > 0
       ? [this.effect(`${this.ctx.record.key}:cadence-stop:${cadence.cadenceId}`, { type: "updateTasks", ...this.target(), taskKeys: open, action })]
       : [];
-    const sla = cadence.sla && (cadence.sla.state === "pending" || cadence.sla.state === "breached") ? { ...cadence.sla, state: "moot" as const } : cadence.sla;
+    const sla = mootSla(cadence.sla);
     const next: CadenceState = { ...cadence, status: "stopped", stop: { reason, at: this.now.toISOString() }, sla };
     const closing = open.length === 0 ? "no open tasks to close" : `${open.length} open task${open.length === 1 ? "" : "s"} ${action.kind === "delete" ? "deleted" : "closed"}`;
     return this.decision({ ...this.state, cadence: next }, {

@@ -13,7 +13,9 @@ export default defineConfig(async () => {
     salesforce: {
       customFields: { Lead: ["Lead_Score__c"] },
       // The Worker's app, and a second one whose sessions a test can age on its own clock.
-      oauthClients: Object.fromEntries(["salesforce-dev-client", "salesforce-second-client"].map((id) => [id, { secret: `${id}-secret`, userId: INTEGRATION_USER_ID }])),
+      oauthClients: Object.fromEntries(
+        ["salesforce-dev-client", "salesforce-second-client"].map((id) => [id, { secret: `${id}-secret`, userId: INTEGRATION_USER_ID }]),
+      ),
     },
   });
   const emulatorBindings = {

@@ -56,8 +56,17 @@ try {
       leadKey: `hubspot:${PORTAL}:contact:${contact}`,
       rule: "bench",
       effect: {
-        type: "createTask", crm: "hubspot", accountId: PORTAL, objectType: "contact", objectId: contact, ownerId: "84213371",
-        subject: `Follow up ${i}`, body: "", dueAt: new Date(started + 86_400_000).toISOString(), priority: "MEDIUM", channel: "TODO",
+        type: "createTask",
+        crm: "hubspot",
+        accountId: PORTAL,
+        objectType: "contact",
+        objectId: contact,
+        ownerId: "84213371",
+        subject: `Follow up ${i}`,
+        body: "",
+        dueAt: new Date(started + 86_400_000).toISOString(),
+        priority: "MEDIUM",
+        channel: "TODO",
       },
     };
   });
@@ -92,23 +101,41 @@ try {
   const rateLimitTasksPerSecond = (QUOTA.max / (QUOTA.windowMs / 1000)) * BATCH;
   // The quota decides when calls beyond the first window's can start; the faults among those decide the tail.
   const beyondFirstWindow = starts[QUOTA.max];
-  console.log(`seed ${SEED}: first call ${((starts[0]! - started) / 1000).toFixed(2)} s, call ${QUOTA.max + 1} ${beyondFirstWindow ? `${((beyondFirstWindow - started) / 1000).toFixed(2)} s` : "not needed"}, ` +
-    `faults among later calls: ${calls.filter((c) => c.at >= (beyondFirstWindow ?? Infinity) && c.fault !== "none").map((c) => c.fault).join(", ") || "none"}`);
-  console.log(`faults injected: ${JSON.stringify(Object.fromEntries(["429", "5xx", "timeout", "lost-response"].map((f) => [f, calls.filter((c) => c.fault === f).length])))}`);
-  console.log(`calls by path: ${JSON.stringify(calls.reduce<Record<string, number>>((m, c) => ({ ...m, [c.path]: (m[c.path] ?? 0) + 1 }), {}))}`);
-  console.log(JSON.stringify({
-    effects: EFFECTS,
-    tasksCreated: keys.length,
-    duplicateTasks: keys.length - new Set(keys).size,
-    crmCalls: calls.length,
-    http429: calls.filter((c) => c.status === 429).length,
-    quotaExceeded: calls.filter((c) => c.status === 429 && c.fault === "none").length,
-    maxCallsPerWindow,
-    dead: summary.dead,
-    seconds: Number(seconds.toFixed(1)),
-    tasksPerSecond: Number((keys.length / seconds).toFixed(1)),
-    rateLimitTasksPerSecond,
-  }));
+  console.log(
+    `seed ${SEED}: first call ${((starts[0]! - started) / 1000).toFixed(2)} s, call ${QUOTA.max + 1} ${beyondFirstWindow ? `${((beyondFirstWindow - started) / 1000).toFixed(2)} s` : "not needed"}, ` +
+      `faults among later calls: ${
+        calls
+          .filter((c) => c.at >= (beyondFirstWindow ?? Infinity) && c.fault !== "none")
+          .map((c) => c.fault)
+          .join(", ") || "none"
+      }`,
+  );
+  console.log(
+    `faults injected: ${JSON.stringify(Object.fromEntries(["429", "5xx", "timeout", "lost-response"].map((f) => [f, calls.filter((c) => c.fault === f).length])))}`,
+  );
+  console.log(
+    `calls by path: ${JSON.stringify(
+      calls.reduce<Record<string, number>>((m, c) => {
+        m[c.path] = (m[c.path] ?? 0) + 1;
+        return m;
+      }, {}),
+    )}`,
+  );
+  console.log(
+    JSON.stringify({
+      effects: EFFECTS,
+      tasksCreated: keys.length,
+      duplicateTasks: keys.length - new Set(keys).size,
+      crmCalls: calls.length,
+      http429: calls.filter((c) => c.status === 429).length,
+      quotaExceeded: calls.filter((c) => c.status === 429 && c.fault === "none").length,
+      maxCallsPerWindow,
+      dead: summary.dead,
+      seconds: Number(seconds.toFixed(1)),
+      tasksPerSecond: Number((keys.length / seconds).toFixed(1)),
+      rateLimitTasksPerSecond,
+    }),
+  );
 } finally {
   server.stop();
   await emulators.close();

@@ -31,12 +31,22 @@ let batchNo = 0;
 function nextBatch(): string {
   const n = batchNo++;
   const now = Date.now();
-  return JSON.stringify(Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
-    eventId: n * EVENTS_PER_BATCH + i, subscriptionId: 100, portalId: PORTAL, appId: 54321, occurredAt: now - 1000 + i,
-    subscriptionType: "contact.propertyChange", attemptNumber: 0,
-    objectId: 1_000_000 + ((n * RECORDS_PER_BATCH + (i % RECORDS_PER_BATCH)) % RECORD_POOL),
-    propertyName: "hs_lead_status", propertyValue: ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED"][i % 4], changeSource: "CRM_UI", sourceId: "userId:1",
-  })));
+  return JSON.stringify(
+    Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
+      eventId: n * EVENTS_PER_BATCH + i,
+      subscriptionId: 100,
+      portalId: PORTAL,
+      appId: 54321,
+      occurredAt: now - 1000 + i,
+      subscriptionType: "contact.propertyChange",
+      attemptNumber: 0,
+      objectId: 1_000_000 + ((n * RECORDS_PER_BATCH + (i % RECORDS_PER_BATCH)) % RECORD_POOL),
+      propertyName: "hs_lead_status",
+      propertyValue: ["NEW", "OPEN", "IN_PROGRESS", "CONNECTED"][i % 4],
+      changeSource: "CRM_UI",
+      sourceId: "userId:1",
+    })),
+  );
 }
 
 function signedRequest(server: DevServer, path: string): autocannon.Request {
@@ -47,14 +57,25 @@ function signedRequest(server: DevServer, path: string): autocannon.Request {
       const body = nextBatch();
       const timestamp = String(Date.now());
       const signature = createHmac("sha256", secret).update(`POST${server.url}${path}${body}${timestamp}`).digest("base64");
-      return { ...req, body, headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp } };
+      return {
+        ...req,
+        body,
+        headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp },
+      };
     },
   } as autocannon.Request;
 }
 
 async function load(server: DevServer, path: string) {
   const r = await autocannon({ url: server.url, connections: CONNECTIONS, duration: DURATION_S, requests: [signedRequest(server, path)] });
-  return { path, requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total, failed: r.non2xx + r.errors + r.timeouts };
+  return {
+    path,
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    failed: r.non2xx + r.errors + r.timeouts,
+  };
 }
 
 async function recordStats(server: DevServer) {
@@ -111,23 +132,25 @@ console.table([
   { run: "ack path", ...ack.ingest },
   { run: "end to end", ...e2e.ingest },
 ]);
-console.log(JSON.stringify({
-  connections: CONNECTIONS,
-  eventsPerBatch: EVENTS_PER_BATCH,
-  noopRequestsPerSecond: ack.noop.requestsPerSecond,
-  noopP50Ms: ack.noop.p50Ms,
-  noopP99Ms: ack.noop.p99Ms,
-  ingestRequestsPerSecond: ack.ingest.requestsPerSecond,
-  ingestEventsPerSecond: ack.ingest.requestsPerSecond * EVENTS_PER_BATCH,
-  ingestP50Ms: ack.ingest.p50Ms,
-  ingestP99Ms: ack.ingest.p99Ms,
-  ingestVsNoop: Number((ack.ingest.requestsPerSecond / ack.noop.requestsPerSecond).toFixed(3)),
-  endToEndRequestsPerSecond: e2e.ingest.requestsPerSecond,
-  endToEndP50Ms: e2e.ingest.p50Ms,
-  endToEndP99Ms: e2e.ingest.p99Ms,
-  eventsSent: e2e.sent,
-  eventsRecorded: e2e.recorded,
-  recordEventsPerSecond: Math.round(e2e.recorded / e2e.drainedS),
-  d1RowsWrittenPerEvent: Number((e2e.d1RowsWritten / Math.max(e2e.recorded, 1)).toFixed(4)),
-  failedRequests: ack.noop.failed + ack.ingest.failed + e2e.ingest.failed,
-}));
+console.log(
+  JSON.stringify({
+    connections: CONNECTIONS,
+    eventsPerBatch: EVENTS_PER_BATCH,
+    noopRequestsPerSecond: ack.noop.requestsPerSecond,
+    noopP50Ms: ack.noop.p50Ms,
+    noopP99Ms: ack.noop.p99Ms,
+    ingestRequestsPerSecond: ack.ingest.requestsPerSecond,
+    ingestEventsPerSecond: ack.ingest.requestsPerSecond * EVENTS_PER_BATCH,
+    ingestP50Ms: ack.ingest.p50Ms,
+    ingestP99Ms: ack.ingest.p99Ms,
+    ingestVsNoop: Number((ack.ingest.requestsPerSecond / ack.noop.requestsPerSecond).toFixed(3)),
+    endToEndRequestsPerSecond: e2e.ingest.requestsPerSecond,
+    endToEndP50Ms: e2e.ingest.p50Ms,
+    endToEndP99Ms: e2e.ingest.p99Ms,
+    eventsSent: e2e.sent,
+    eventsRecorded: e2e.recorded,
+    recordEventsPerSecond: Math.round(e2e.recorded / e2e.drainedS),
+    d1RowsWrittenPerEvent: Number((e2e.d1RowsWritten / Math.max(e2e.recorded, 1)).toFixed(4)),
+    failedRequests: ack.noop.failed + ack.ingest.failed + e2e.ingest.failed,
+  }),
+);

@@ -20,23 +20,42 @@ const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
 const THRESHOLD_S = Number(process.env.BENCH_THRESHOLD_S ?? 150);
 
 // 1. decide() throughput.
-await build({ entryPoints: [`${root}scripts/bench/decide-throughput.ts`], bundle: true, platform: "node", format: "esm", outfile: "/tmp/lead-follow-up-decide-bench.mjs", logLevel: "error" });
-const decideFigures = JSON.parse(execFileSync(process.execPath, ["/tmp/lead-follow-up-decide-bench.mjs"], { encoding: "utf8" }).trim()) as Record<string, number>;
+await build({
+  entryPoints: [`${root}scripts/bench/decide-throughput.ts`],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outfile: "/tmp/lead-follow-up-decide-bench.mjs",
+  logLevel: "error",
+});
+const decideFigures = JSON.parse(execFileSync(process.execPath, ["/tmp/lead-follow-up-decide-bench.mjs"], { encoding: "utf8" }).trim()) as Record<
+  string,
+  number
+>;
 console.log(`decide(): ${JSON.stringify(decideFigures)}`);
 
 // 2. 10,000 deadlines in one minute.
 const secrets = ensureDevVars(root);
 const emulators = await startEmulators({ hubspot: { rateLimit: { max: 1_000_000, windowMs: 1_000 } } });
 const server = await startWranglerDev(root, 8796, {
-  HUBSPOT_API_BASE: emulators.urls.hubspot, HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token", HUBSPOT_RATE_LIMIT: "1000000/1s",
-  SALESFORCE_INSTANCE_URL: emulators.urls.salesforce, SLACK_API_BASE: emulators.urls.slack, SLACK_RATE_LIMIT: "1000000/1s",
+  HUBSPOT_API_BASE: emulators.urls.hubspot,
+  HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+  HUBSPOT_RATE_LIMIT: "1000000/1s",
+  SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
+  SLACK_API_BASE: emulators.urls.slack,
+  SLACK_RATE_LIMIT: "1000000/1s",
 });
 const admin = (path: string, init: RequestInit = {}) =>
   fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
 try {
   const policy = { ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: `PT${THRESHOLD_S}S` } } };
   if ((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status !== 201) throw new Error("policy refused");
-  const ids = Array.from({ length: LEADS }, (_, i) => emulators.hubspot.ui.create("contacts", { email: `rules-${i}@example.com`, hubspot_owner_id: "84213371", hubspotscore: i % 2 ? "80" : "10" }).id);
+  const ids = Array.from(
+    { length: LEADS },
+    (_, i) =>
+      emulators.hubspot.ui.create("contacts", { email: `rules-${i}@example.com`, hubspot_owner_id: "84213371", hubspotscore: i % 2 ? "80" : "10" })
+        .id,
+  );
   emulators.hubspot.drainWebhooks();
 
   // Leads "created" across one minute, so their deadlines all fall in the same minute
@@ -44,14 +63,28 @@ try {
   const createdAt = Date.now();
   const deadlineOf = (i: number) => createdAt + THRESHOLD_S * 1000 + (i % 60) * 1000;
   for (let i = 0; i < ids.length; i += 100) {
-    const body = JSON.stringify(ids.slice(i, i + 100).map((id, j) => ({
-      eventId: i + j, subscriptionId: 1, portalId: 62515, appId: 54321, occurredAt: createdAt + ((i + j) % 60) * 1000, subscriptionType: "contact.creation",
-      attemptNumber: 0, objectId: Number(id), changeSource: "CRM_UI", sourceId: "userId:1712",
-    })));
+    const body = JSON.stringify(
+      ids.slice(i, i + 100).map((id, j) => ({
+        eventId: i + j,
+        subscriptionId: 1,
+        portalId: 62515,
+        appId: 54321,
+        occurredAt: createdAt + ((i + j) % 60) * 1000,
+        subscriptionType: "contact.creation",
+        attemptNumber: 0,
+        objectId: Number(id),
+        changeSource: "CRM_UI",
+        sourceId: "userId:1712",
+      })),
+    );
     const timestamp = String(Date.now());
     const url = `${server.url}/webhooks/hubspot`;
     const signature = createHmac("sha256", secrets.HUBSPOT_CLIENT_SECRET!).update(`POST${url}${body}${timestamp}`).digest("base64");
-    const response = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp } });
+    const response = await fetch(url, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp },
+    });
     if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
   }
   console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines from +${THRESHOLD_S} s, within one minute`);
@@ -78,14 +111,16 @@ try {
   }
   lateness.sort((a, b) => a - b);
   const pct = (p: number) => lateness[Math.min(lateness.length - 1, Math.floor((p / 100) * lateness.length))] ?? null;
-  console.log(JSON.stringify({
-    ...decideFigures,
-    leads: LEADS,
-    decisionsExecuted: decided.size,
-    latenessP50Ms: pct(50),
-    latenessP99Ms: pct(99),
-    latenessMaxMs: lateness.at(-1) ?? null,
-  }));
+  console.log(
+    JSON.stringify({
+      ...decideFigures,
+      leads: LEADS,
+      decisionsExecuted: decided.size,
+      latenessP50Ms: pct(50),
+      latenessP99Ms: pct(99),
+      latenessMaxMs: lateness.at(-1) ?? null,
+    }),
+  );
 } finally {
   server.stop();
   await emulators.close();

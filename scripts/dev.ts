@@ -27,11 +27,20 @@ const emulators = await startEmulators({
   },
   hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
   salesforce: {
-    webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET, orgId: vars.SALESFORCE_ORG_ID, webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
+    webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
+    orgId: vars.SALESFORCE_ORG_ID,
+    webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
     customFields: { Lead: ["Lead_Score__c"] },
     // The app the Worker signs in with (client credentials), running as the integration user.
     ...(vars.SALESFORCE_CLIENT_ID && vars.SALESFORCE_CLIENT_SECRET
-      ? { oauthClients: { [vars.SALESFORCE_CLIENT_ID]: { secret: vars.SALESFORCE_CLIENT_SECRET, userId: vars.SALESFORCE_INTEGRATION_USER_ID ?? INTEGRATION_USER_ID } } }
+      ? {
+          oauthClients: {
+            [vars.SALESFORCE_CLIENT_ID]: {
+              secret: vars.SALESFORCE_CLIENT_SECRET,
+              userId: vars.SALESFORCE_INTEGRATION_USER_ID ?? INTEGRATION_USER_ID,
+            },
+          },
+        }
       : {}),
   },
   // Button clicks in the emulated Slack (POST /_emulator/click) reach the Worker signed, as Slack's would.
@@ -40,7 +49,9 @@ const emulators = await startEmulators({
 console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
 
 const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", "8787", ...process.argv.slice(2)], {
-  cwd: root, stdio: "inherit", env: wranglerEnv,
+  cwd: root,
+  stdio: "inherit",
+  env: wranglerEnv,
 });
 
 // Once the Worker answers, create the CRM-side fields that make task writes idempotent.

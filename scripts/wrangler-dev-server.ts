@@ -17,12 +17,27 @@ export async function startWranglerDev(root: string, port: number, vars: Record<
   }
   const persistTo = mkdtempSync(join(tmpdir(), "lead-follow-up-"));
   const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-    cwd: root, env: wranglerEnv, encoding: "utf8",
+    cwd: root,
+    env: wranglerEnv,
+    encoding: "utf8",
   });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child: ChildProcess = spawn(
-    "npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--log-level", process.env.WRANGLER_LOG_LEVEL ?? "warn", ...varArgs],
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      "--log-level",
+      process.env.WRANGLER_LOG_LEVEL ?? "warn",
+      ...varArgs,
+    ],
     { cwd: root, env: wranglerEnv, stdio: ["ignore", process.env.WRANGLER_LOG_LEVEL ? "inherit" : "ignore", "inherit"], detached: true },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -31,6 +31,10 @@ export default {
       forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), "cron chores failed");
+    if (failed.length > 0)
+      throw new AggregateError(
+        failed.map((f) => f.reason),
+        "cron chores failed",
+      );
   },
 } satisfies ExportedHandler<Env>;

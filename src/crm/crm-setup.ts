@@ -27,12 +27,18 @@ async function ensureHubSpotProperty(accessToken: string, basePath: string, obje
       throw error;
     });
     if (existing) {
-      if (!spec.unique || existing.hasUniqueValue) return { ok: true, action: "exists", detail: `${where} exists${spec.unique ? " and is unique" : ""}` };
+      if (!spec.unique || existing.hasUniqueValue)
+        return { ok: true, action: "exists", detail: `${where} exists${spec.unique ? " and is unique" : ""}` };
       return { ok: false, action: "failed", detail: `${where} exists but is not unique: delete it and run setup again` };
     }
     await properties.create(objectType, {
-      name: spec.name, label: spec.label, description: spec.description, groupName: spec.groupName,
-      type: "string" as never, fieldType: "text" as never, hasUniqueValue: spec.unique,
+      name: spec.name,
+      label: spec.label,
+      description: spec.description,
+      groupName: spec.groupName,
+      type: "string" as never,
+      fieldType: "text" as never,
+      hasUniqueValue: spec.unique,
     });
     return { ok: true, action: "created", detail: `created ${where}${spec.unique ? " (unique)" : ""}` };
   } catch (error) {
@@ -46,7 +52,10 @@ async function ensureHubSpotProperty(accessToken: string, basePath: string, obje
  */
 export function ensureHubSpotTaskKey(accessToken: string, basePath: string): Promise<SetupStep> {
   return ensureHubSpotProperty(accessToken, basePath, "tasks", {
-    name: HUBSPOT_TASK_KEY_PROPERTY, label: "Lead follow-up key", groupName: "task_information", unique: true,
+    name: HUBSPOT_TASK_KEY_PROPERTY,
+    label: "Lead follow-up key",
+    groupName: "task_information",
+    unique: true,
     description: "Set by the lead follow-up service so a retried write cannot create a second task.",
   });
 }
@@ -58,7 +67,10 @@ export function ensureHubSpotTaskKey(accessToken: string, basePath: string): Pro
  */
 export function ensureHubSpotLeadSource(accessToken: string, basePath: string, name: string): Promise<SetupStep> {
   return ensureHubSpotProperty(accessToken, basePath, "contacts", {
-    name, label: "Lead source (follow-up)", groupName: "contactinformation", unique: false,
+    name,
+    label: "Lead source (follow-up)",
+    groupName: "contactinformation",
+    unique: false,
     description: "Where the lead came from (demo_request, content_download_…, webinar…): chooses the follow-up cadence.",
   });
 }

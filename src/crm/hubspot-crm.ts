@@ -4,8 +4,17 @@ import type { Failure } from "../outbox/retry-policy";
 import { parseRetryAfter } from "../outbox/retry-policy";
 import type { TaskAction } from "../domain/effects";
 import {
-  type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type Outcome, type RecordUpdate, redact, SlotTooFarAway,
-  type TaskKeyResult, type TaskWrite, TimeoutError, withTimeout,
+  type CrmPort,
+  type CrmRecord,
+  HUBSPOT_TASK_KEY_PROPERTY,
+  type Outcome,
+  type RecordUpdate,
+  redact,
+  SlotTooFarAway,
+  type TaskKeyResult,
+  type TaskWrite,
+  TimeoutError,
+  withTimeout,
 } from "./crm-port";
 import { type CallResult, chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
@@ -50,7 +59,6 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (e.code === undefined || e.code >= 500 || e.code === 408) return { kind: "transient", message };
   return { kind: "permanent", message };
 }
-
 
 const isConflict = (failure: Failure) => failure.kind === "permanent" && /HubSpot 409/.test(failure.message);
 
@@ -98,21 +106,27 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
 
     const unresolved = writes.filter((w) => !outcomes.has(w.key));
     if (unresolved.length > 0) {
-      const found = await this.call("read tasks by key", () => this.tasks.read({
-        idProperty: HUBSPOT_TASK_KEY_PROPERTY,
-        inputs: unresolved.map((w) => ({ id: w.key })),
-        properties: [HUBSPOT_TASK_KEY_PROPERTY],
-        propertiesWithHistory: [],
-      }));
+      const found = await this.call("read tasks by key", () =>
+        this.tasks.read({
+          idProperty: HUBSPOT_TASK_KEY_PROPERTY,
+          inputs: unresolved.map((w) => ({ id: w.key })),
+          properties: [HUBSPOT_TASK_KEY_PROPERTY],
+          propertiesWithHistory: [],
+        }),
+      );
       if (!found.ok) return writes.map((w) => outcomes.get(w.key) ?? found);
       this.collect(found.value.results, outcomes);
     }
     // Still missing: the create refused them. Validation errors are final; anything else is retried.
     const validationOnly = perInputErrors.length > 0 && perInputErrors.every((e) => e.category === "VALIDATION_ERROR");
     const reason = perInputErrors.map((e) => e.message).join("; ") || "HubSpot did not create the task";
-    return writes.map((w) => outcomes.get(w.key) ?? {
-      ok: false, failure: { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
-    });
+    return writes.map(
+      (w) =>
+        outcomes.get(w.key) ?? {
+          ok: false,
+          failure: { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
+        },
+    );
   }
 
   private collect(results: { id: string; properties: Record<string, string | null> }[], outcomes: Map<string, Outcome>) {
@@ -125,7 +139,9 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   async updateRecords(updates: RecordUpdate[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = new Array(updates.length);
     const byType = new Map<string, number[]>();
-    updates.forEach((u, i) => byType.set(u.objectType, [...(byType.get(u.objectType) ?? []), i]));
+    updates.forEach((u, i) => {
+      byType.set(u.objectType, [...(byType.get(u.objectType) ?? []), i]);
+    });
     for (const [objectType, indexes] of byType) {
       // One input per record: later updates of the same record win, as they would in sequence.
       const merged = new Map<string, Record<string, string>>();
@@ -142,9 +158,11 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   /** Updates records; a 207 names the records that failed, a 400 for the batch is bisected. */
   private async updateBatch(path: string, inputs: [string, Record<string, string>][]): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
-    const result = await this.call(`update ${path}`, () => this.objects.update(path, {
-      inputs: inputs.map(([id, properties]) => ({ id, properties })),
-    }));
+    const result = await this.call(`update ${path}`, () =>
+      this.objects.update(path, {
+        inputs: inputs.map(([id, properties]) => ({ id, properties })),
+      }),
+    );
     if (!result.ok) {
       if (result.failure.kind === "permanent" && inputs.length > 1) {
         const half = Math.ceil(inputs.length / 2);
@@ -168,16 +186,19 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
 
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<CrmRecord | null> {
     const result = await this.call(`read ${objectType}`, () =>
-      this.objectReads.getById(objectPath(objectType), objectId, properties, previousOf.length > 0 ? previousOf : undefined));
+      this.objectReads.getById(objectPath(objectType), objectId, properties, previousOf.length > 0 ? previousOf : undefined),
+    );
     if (result.ok) {
       const record: CrmRecord = { id: result.value.id, properties: result.value.properties };
       if (previousOf.length > 0) {
         // History comes newest first; the first entry is the current value (repeated values are not moves).
         const history = result.value.propertiesWithHistory ?? {};
-        record.previous = Object.fromEntries(previousOf.map((name) => {
-          const current = result.value.properties[name] ?? null;
-          return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
-        }));
+        record.previous = Object.fromEntries(
+          previousOf.map((name) => {
+            const current = result.value.properties[name] ?? null;
+            return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
+          }),
+        );
       }
       return record;
     }
@@ -189,12 +210,14 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   protected async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
     const found: FoundTask[] = [];
     for (const part of chunks([...new Set(keys)], MAX_BATCH)) {
-      const read = await this.call("read tasks by key", () => this.tasks.read({
-        idProperty: HUBSPOT_TASK_KEY_PROPERTY,
-        inputs: part.map((id) => ({ id })),
-        properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp", "hubspot_owner_id"],
-        propertiesWithHistory: [],
-      }));
+      const read = await this.call("read tasks by key", () =>
+        this.tasks.read({
+          idProperty: HUBSPOT_TASK_KEY_PROPERTY,
+          inputs: part.map((id) => ({ id })),
+          properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp", "hubspot_owner_id"],
+          propertiesWithHistory: [],
+        }),
+      );
       if (!read.ok) return read;
       const failure = batchFailure(errorsOf(read.value).filter((e) => e.category !== "OBJECT_NOT_FOUND"));
       if (failure) return { ok: false, failure };
@@ -202,8 +225,11 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
         if (!key) continue;
         found.push({
-          key, id: task.id, status: task.properties.hs_task_status === "COMPLETED" ? "completed" : "open",
-          dueAtMs: timestampMs(task.properties.hs_timestamp), ownerId: task.properties.hubspot_owner_id ?? null,
+          key,
+          id: task.id,
+          status: task.properties.hs_task_status === "COMPLETED" ? "completed" : "open",
+          dueAtMs: timestampMs(task.properties.hs_timestamp),
+          ownerId: task.properties.hubspot_owner_id ?? null,
         });
       }
     }
@@ -221,8 +247,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         results.push(...part.map((t) => ({ key: t.key, taskId: t.id, result: "changed" as const })));
         continue;
       }
-      const properties: Record<string, string> = action.kind === "complete" ? { hs_task_status: "COMPLETED" }
-        : action.kind === "reassign" ? { hubspot_owner_id: action.ownerId } : { hs_timestamp: action.dueAt };
+      const properties: Record<string, string> =
+        action.kind === "complete"
+          ? { hs_task_status: "COMPLETED" }
+          : action.kind === "reassign"
+            ? { hubspot_owner_id: action.ownerId }
+            : { hs_timestamp: action.dueAt };
       const updated = await this.call(`${action.kind} tasks`, () => this.tasks.update({ inputs: part.map((t) => ({ id: t.id, properties })) }));
       if (!updated.ok) return updated;
       const errors = errorsOf(updated.value);

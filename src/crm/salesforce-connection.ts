@@ -52,7 +52,9 @@ export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, 
     const held = { token, since: now() };
     sessions.set(key, held);
     // A failed sign-in is not kept: the next call tries again.
-    token.catch(() => { if (sessions.get(key) === held) sessions.delete(key); });
+    token.catch(() => {
+      if (sessions.get(key) === held) sessions.delete(key);
+    });
     return token;
   };
   /** A session to replace `rejected`: one another connection already got, else a new one, unless the held one is brand new. */
@@ -69,15 +71,20 @@ export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, 
     }
     return signInAnew();
   };
-  const conn = withRuntimeTransport(new Connection({
-    instanceUrl,
-    accessToken: "",
-    version: SALESFORCE_API_VERSION,
-    // jsforce calls this on a 401 (session timed out or revoked) and then repeats the call.
-    refreshFn: (current, done) => {
-      renew(current.accessToken ?? "").then((token) => done(null, token), (error: Error) => done(error));
-    },
-  }));
+  const conn = withRuntimeTransport(
+    new Connection({
+      instanceUrl,
+      accessToken: "",
+      version: SALESFORCE_API_VERSION,
+      // jsforce calls this on a 401 (session timed out or revoked) and then repeats the call.
+      refreshFn: (current, done) => {
+        renew(current.accessToken ?? "").then(
+          (token) => done(null, token),
+          (error: Error) => done(error),
+        );
+      },
+    }),
+  );
   return {
     conn,
     signIn: async () => {
@@ -106,5 +113,7 @@ export async function requestSession(instanceUrl: string, auth: { clientId: stri
   if (response.ok && body.access_token) return body.access_token;
   if (response.status >= 500 || response.status === 429) throw new Error(`Salesforce token endpoint answered HTTP ${response.status}`);
   // The answer names the problem (invalid_client, unsupported_grant_type); it never echoes the secret.
-  throw new Error(`${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`);
+  throw new Error(
+    `${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`,
+  );
 }

@@ -3,8 +3,17 @@ import { type TaskAction, taskDueDate } from "../domain/effects";
 import type { Failure } from "../outbox/retry-policy";
 import { type SalesforceAuth, SIGN_IN_REFUSED, salesforceConnection } from "./salesforce-connection";
 import {
-  type CrmPort, type CrmRecord, type Outcome, type RecordUpdate, redact, SALESFORCE_TASK_KEY_FIELD, SlotTooFarAway,
-  type TaskKeyResult, type TaskWrite, TimeoutError, withTimeout,
+  type CrmPort,
+  type CrmRecord,
+  type Outcome,
+  type RecordUpdate,
+  redact,
+  SALESFORCE_TASK_KEY_FIELD,
+  SlotTooFarAway,
+  type TaskKeyResult,
+  type TaskWrite,
+  TimeoutError,
+  withTimeout,
 } from "./crm-port";
 import { type CallResult, chunks, type FoundTask, mostRetryable, KeyedTasks } from "./task-updates";
 
@@ -17,7 +26,14 @@ const TRANSIENT = new Set(["UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_
 
 /** Lead and Contact tasks point at the person (WhoId); the rest at the record (WhatId). */
 const WHO_TYPES = new Set(["lead", "contact"]);
-const SOBJECT: Record<string, string> = { lead: "Lead", contact: "Contact", opportunity: "Opportunity", account: "Account", task: "Task", user: "User" };
+const SOBJECT: Record<string, string> = {
+  lead: "Lead",
+  contact: "Contact",
+  opportunity: "Opportunity",
+  account: "Account",
+  task: "Task",
+  user: "User",
+};
 const sobjectName = (objectType: string) => SOBJECT[objectType] ?? objectType;
 
 /** Keys per SOQL query: the query travels in the URL, which should stay well under 16 KB. */
@@ -66,7 +82,6 @@ interface TaskRow {
   [SALESFORCE_TASK_KEY_FIELD]: string | null;
 }
 
-
 /** A SOQL string literal: backslashes and quotes escaped. */
 const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
@@ -79,7 +94,10 @@ function dueAtMs(row: TaskRow): number | null {
 function outcomeOf(result: SaveResult | undefined): Outcome {
   if (result?.success) return { ok: true, externalId: result.id };
   const first = result?.errors?.[0];
-  return { ok: false, failure: classifySalesforceError({ errorCode: first?.statusCode ?? first?.errorCode, message: first?.message ?? "no result" }) };
+  return {
+    ok: false,
+    failure: classifySalesforceError({ errorCode: first?.statusCode ?? first?.errorCode, message: first?.message ?? "no result" }),
+  };
 }
 
 export class SalesforceCrm extends KeyedTasks implements CrmPort {
@@ -117,23 +135,33 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       OwnerId: task.ownerId,
       ...(WHO_TYPES.has(task.objectType) ? { WhoId: task.objectId } : { WhatId: task.objectId }),
     }));
-    return this.save(`upsert ${writes.length} tasks`, () =>
-      this.conn.sobject("Task").upsert(records, SALESFORCE_TASK_KEY_FIELD, { allOrNone: false }) as Promise<SaveResult[]>, writes.length);
+    return this.save(
+      `upsert ${writes.length} tasks`,
+      () => this.conn.sobject("Task").upsert(records, SALESFORCE_TASK_KEY_FIELD, { allOrNone: false }) as Promise<SaveResult[]>,
+      writes.length,
+    );
   }
 
   async updateRecords(updates: RecordUpdate[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = new Array(updates.length);
     const byType = new Map<string, number[]>();
-    updates.forEach((u, i) => byType.set(u.objectType, [...(byType.get(u.objectType) ?? []), i]));
+    updates.forEach((u, i) => {
+      byType.set(u.objectType, [...(byType.get(u.objectType) ?? []), i]);
+    });
     for (const [objectType, indexes] of byType) {
       const merged = new Map<string, Record<string, string | null>>();
       for (const i of indexes) merged.set(updates[i]!.objectId, { ...merged.get(updates[i]!.objectId), ...updates[i]!.properties });
       const ids = [...merged.keys()];
-      const results = await this.save(`update ${objectType}`, () => this.conn.sobject(sobjectName(objectType)).update(
-        ids.map((Id) => ({ Id, ...merged.get(Id) })),
-        // Assignment rules would otherwise overwrite the OwnerId we set.
-        { allOrNone: false, headers: { "Sforce-Auto-Assign": "FALSE" } },
-      ) as Promise<SaveResult[]>, ids.length);
+      const results = await this.save(
+        `update ${objectType}`,
+        () =>
+          this.conn.sobject(sobjectName(objectType)).update(
+            ids.map((Id) => ({ Id, ...merged.get(Id) })),
+            // Assignment rules would otherwise overwrite the OwnerId we set.
+            { allOrNone: false, headers: { "Sforce-Auto-Assign": "FALSE" } },
+          ) as Promise<SaveResult[]>,
+        ids.length,
+      );
       for (const i of indexes) outcomes[i] = results[ids.indexOf(updates[i]!.objectId)]!;
     }
     return outcomes;
@@ -144,7 +172,8 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       await this.beforeCall();
       const record = await withTimeout(
         this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
-        this.timeoutMs, `Salesforce read ${objectType}`,
+        this.timeoutMs,
+        `Salesforce read ${objectType}`,
       );
       const values: Record<string, string | null> = {};
       for (const name of properties) {
@@ -166,7 +195,10 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
    * without such history answer null: nothing known.
    */
   private async previousValues(
-    objectType: string, objectId: string, names: string[], current: Record<string, string | null>,
+    objectType: string,
+    objectId: string,
+    names: string[],
+    current: Record<string, string | null>,
   ): Promise<Record<string, string | null>> {
     const previous: Record<string, string | null> = Object.fromEntries(names.map((name) => [name, null]));
     if (sobjectName(objectType) !== "Opportunity") return previous;
@@ -197,15 +229,23 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     const found: FoundTask[] = [];
     const wanted = new Set(keys);
     for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
-      const soql = `SELECT Id, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task `
-        + `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
+      const soql =
+        `SELECT Id, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task ` +
+        `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
       const queried = await this.call("query tasks by key", async () => (await this.conn.query<TaskRow>(soql)).records);
       if (!queried.ok) return queried;
       for (const row of queried.value) {
         const key = row[SALESFORCE_TASK_KEY_FIELD];
         // SOQL compares text case-insensitively; only the exact key is ours.
         if (!key || !wanted.has(key)) continue;
-        found.push({ key, id: row.Id, status: row.IsClosed ? "completed" : "open", dueAtMs: dueAtMs(row), dueDate: row.ActivityDate, ownerId: row.OwnerId });
+        found.push({
+          key,
+          id: row.Id,
+          status: row.IsClosed ? "completed" : "open",
+          dueAtMs: dueAtMs(row),
+          dueDate: row.ActivityDate,
+          ownerId: row.OwnerId,
+        });
       }
     }
     return { ok: true, value: found };
@@ -216,14 +256,26 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     const results: TaskKeyResult[] = [];
     const tasksApi = this.conn.sobject("Task");
     for (const part of chunks(tasks, MAX_BATCH)) {
-      const saved = await this.call(`${action.kind} ${part.length} tasks`, () => (action.kind === "delete"
-        ? tasksApi.destroy(part.map((t) => t.id), { allOrNone: false })
-        : tasksApi.update(part.map((t) => ({
-          Id: t.id,
-          ...(action.kind === "complete" ? { Status: "Completed" }
-            : action.kind === "reassign" ? { OwnerId: action.ownerId, ...(action.dueDates?.[t.key] ? { ActivityDate: action.dueDates[t.key] } : {}) }
-              : { ActivityDate: taskDueDate(action), ReminderDateTime: action.dueAt }),
-        })), { allOrNone: false })) as Promise<SaveResult[]>);
+      const saved = await this.call(
+        `${action.kind} ${part.length} tasks`,
+        () =>
+          (action.kind === "delete"
+            ? tasksApi.destroy(
+                part.map((t) => t.id),
+                { allOrNone: false },
+              )
+            : tasksApi.update(
+                part.map((t) => ({
+                  Id: t.id,
+                  ...(action.kind === "complete"
+                    ? { Status: "Completed" }
+                    : action.kind === "reassign"
+                      ? { OwnerId: action.ownerId, ...(action.dueDates?.[t.key] ? { ActivityDate: action.dueDates[t.key] } : {}) }
+                      : { ActivityDate: taskDueDate(action), ReminderDateTime: action.dueAt }),
+                })),
+                { allOrNone: false },
+              )) as Promise<SaveResult[]>,
+      );
       if (!saved.ok) return saved;
       const failures: Failure[] = [];
       part.forEach((task, i) => {

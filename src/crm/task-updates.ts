@@ -27,10 +27,13 @@ export function planTaskUpdate(keys: readonly string[], found: readonly FoundTas
     if (!task) plan.settled.push({ key, result: "missing" });
     // A rep who completed a task did the work: deleting or moving it would erase that.
     else if (task.status === "completed") plan.settled.push({ key, taskId: task.id, result: action.kind === "complete" ? "unchanged" : "kept" });
-    else if (action.kind === "reschedule" && task.dueAtMs === Date.parse(action.dueAt) && (task.dueDate === undefined || task.dueDate === taskDueDate(action))) {
+    else if (
+      action.kind === "reschedule" &&
+      task.dueAtMs === Date.parse(action.dueAt) &&
+      (task.dueDate === undefined || task.dueDate === taskDueDate(action))
+    ) {
       plan.settled.push({ key, taskId: task.id, result: "unchanged" });
-    }
-    else if (action.kind === "reassign" && task.ownerId === action.ownerId) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
+    } else if (action.kind === "reassign" && task.ownerId === action.ownerId) plan.settled.push({ key, taskId: task.id, result: "unchanged" });
     else plan.toChange.push(task);
   }
   return plan;

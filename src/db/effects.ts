@@ -63,8 +63,13 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
   if (requests.length === 0) return [];
   const at = now.toISOString();
   const rows = requests.map((r) => ({
-    id: newId(), key: r.idempotencyKey, lead: r.leadKey, rule: r.rule, type: r.effect.type,
-    target: effectTarget(r.effect), payload: JSON.stringify(r.effect),
+    id: newId(),
+    key: r.idempotencyKey,
+    lead: r.leadKey,
+    rule: r.rule,
+    type: r.effect.type,
+    target: effectTarget(r.effect),
+    payload: JSON.stringify(r.effect),
   }));
   // One batch is one transaction: all rows are stored, or none (and the caller's retry stores them).
   // A key repeated within one call is stored once, like a key stored before.
@@ -79,31 +84,44 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
 export async function claimEffects(db: D1Database, ids: readonly string[], now: Date, until: Date): Promise<EffectRow[]> {
   if (ids.length === 0) return [];
   const at = now.toISOString();
-  return drizzle(db).update(effects).set({ claimedUntil: until.toISOString() }).where(and(
-    inArray(effects.id, anyOf(ids)),
-    inArray(effects.status, ["pending", "retrying"]),
-    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-  )).returning();
+  return drizzle(db)
+    .update(effects)
+    .set({ claimedUntil: until.toISOString() })
+    .where(
+      and(
+        inArray(effects.id, anyOf(ids)),
+        inArray(effects.status, ["pending", "retrying"]),
+        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+      ),
+    )
+    .returning();
 }
 
 /**
  * Claims up to `limit` more effects of one target and type that are due now, for a consumer
  * that has capacity left: work queued behind a slow batch need not wait for its message.
  */
-export async function claimDueEffects(
-  db: D1Database, target: string, type: string, limit: number, now: Date, until: Date,
-): Promise<EffectRow[]> {
+export async function claimDueEffects(db: D1Database, target: string, type: string, limit: number, now: Date, until: Date): Promise<EffectRow[]> {
   const at = now.toISOString();
   const d1 = drizzle(db);
-  const due = d1.select({ id: effects.id }).from(effects).where(and(
-    eq(effects.target, target), eq(effects.type, type), inArray(effects.status, ["pending", "retrying"]),
-    or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
-    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-  )).limit(limit);
-  return d1.update(effects).set({ claimedUntil: until.toISOString() }).where(and(
-    inArray(effects.id, due),
-    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-  )).returning();
+  const due = d1
+    .select({ id: effects.id })
+    .from(effects)
+    .where(
+      and(
+        eq(effects.target, target),
+        eq(effects.type, type),
+        inArray(effects.status, ["pending", "retrying"]),
+        or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
+        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+      ),
+    )
+    .limit(limit);
+  return d1
+    .update(effects)
+    .set({ claimedUntil: until.toISOString() })
+    .where(and(inArray(effects.id, due), or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at))))
+    .returning();
 }
 
 /**
@@ -113,16 +131,26 @@ export async function claimDueEffects(
  */
 export async function nextDueAt(db: D1Database, target: string, type: string, now: Date): Promise<Date | null> {
   const at = now.toISOString();
-  const [row] = await drizzle(db).select({ due: sql<string | null>`min(coalesce(${effects.nextAttemptAt}, ${at}))` }).from(effects).where(and(
-    eq(effects.target, target), eq(effects.type, type), inArray(effects.status, ["pending", "retrying"]),
-    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-  ));
+  const [row] = await drizzle(db)
+    .select({ due: sql<string | null>`min(coalesce(${effects.nextAttemptAt}, ${at}))` })
+    .from(effects)
+    .where(
+      and(
+        eq(effects.target, target),
+        eq(effects.type, type),
+        inArray(effects.status, ["pending", "retrying"]),
+        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+      ),
+    );
   return row?.due ? new Date(row.due) : null;
 }
 
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   if (ids.length === 0) return [];
-  return drizzle(db).select().from(effects).where(inArray(effects.id, anyOf(ids)));
+  return drizzle(db)
+    .select()
+    .from(effects)
+    .where(inArray(effects.id, anyOf(ids)));
 }
 
 export function effectOf(row: EffectRow): Effect {
@@ -137,7 +165,9 @@ export type EffectUpdate =
 export async function recordOutcomes(db: D1Database, updates: readonly EffectUpdate[], now: Date): Promise<void> {
   if (updates.length === 0) return;
   const rows = updates.map((u) => ({
-    id: u.id, status: u.status, attempts: u.attempts,
+    id: u.id,
+    status: u.status,
+    attempts: u.attempts,
     externalId: u.status === "done" ? (u.externalId ?? null) : null,
     error: u.status === "done" ? null : u.error,
     nextAttemptAt: u.status === "retrying" ? u.nextAttemptAt.toISOString() : null,
@@ -155,8 +185,12 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(effects.status, filter.status));
   if (filter.leadKey) conditions.push(eq(effects.leadKey, filter.leadKey));
-  return drizzle(db).select().from(effects).where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(effects.createdAt)).limit(filter.limit);
+  return drizzle(db)
+    .select()
+    .from(effects)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(effects.createdAt))
+    .limit(filter.limit);
 }
 
 /**
@@ -165,11 +199,17 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
  */
 export async function overdueEffectIds(db: D1Database, dueBefore: Date, now: Date, limit: number): Promise<string[]> {
   const cutoff = dueBefore.toISOString();
-  const rows = await drizzle(db).select({ id: effects.id }).from(effects).where(and(
-    inArray(effects.status, ["pending", "retrying"]),
-    sql`coalesce(${effects.nextAttemptAt}, ${effects.updatedAt}) < ${cutoff}`,
-    or(isNull(effects.claimedUntil), lt(effects.claimedUntil, now.toISOString())),
-  )).limit(limit);
+  const rows = await drizzle(db)
+    .select({ id: effects.id })
+    .from(effects)
+    .where(
+      and(
+        inArray(effects.status, ["pending", "retrying"]),
+        sql`coalesce(${effects.nextAttemptAt}, ${effects.updatedAt}) < ${cutoff}`,
+        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, now.toISOString())),
+      ),
+    )
+    .limit(limit);
   return rows.map((r) => r.id);
 }
 
@@ -183,8 +223,11 @@ export async function countEffectsByStatus(db: D1Database): Promise<Record<Effec
 
 /** Gives a dead effect a fresh set of attempts; returns false unless it was dead. */
 export async function reviveDeadEffect(db: D1Database, id: string, now: Date): Promise<boolean> {
-  const revived = await drizzle(db).update(effects).set({ status: "pending", attempts: 0, updatedAt: now.toISOString(), nextAttemptAt: null })
-    .where(and(eq(effects.id, id), eq(effects.status, "dead"))).returning({ id: effects.id });
+  const revived = await drizzle(db)
+    .update(effects)
+    .set({ status: "pending", attempts: 0, updatedAt: now.toISOString(), nextAttemptAt: null })
+    .where(and(eq(effects.id, id), eq(effects.status, "dead")))
+    .returning({ id: effects.id });
   return revived.length === 1;
 }
 
@@ -194,14 +237,19 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
  */
 export async function effectIdsByKey(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
-  const rows = await drizzle(db).select({ id: effects.id, key: effects.idempotencyKey }).from(effects).where(inArray(effects.idempotencyKey, anyOf(keys)));
+  const rows = await drizzle(db)
+    .select({ id: effects.id, key: effects.idempotencyKey })
+    .from(effects)
+    .where(inArray(effects.idempotencyKey, anyOf(keys)));
   return new Map(rows.map((row) => [row.key, row.id]));
 }
 
 /** Of these effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
 export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
   if (ids.length === 0) return new Map();
-  const rows = await drizzle(db).select({ id: effects.id, next: effects.nextAttemptAt }).from(effects)
+  const rows = await drizzle(db)
+    .select({ id: effects.id, next: effects.nextAttemptAt })
+    .from(effects)
     .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
   return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
@@ -213,13 +261,16 @@ export async function unsettledEffectIds(db: D1Database, ids: readonly string[])
  */
 export async function supersededReassignments(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const { results } = await db.prepare(`
+  const { results } = await db
+    .prepare(`
     select e.id from effects e
     where e.id in (select value from json_each(?1))
       and exists (
         select 1 from effects later
         where later.lead_key = e.lead_key and later.type = 'updateTasks' and later.rowid > e.rowid
           and later.payload ->> '$.action.kind' = 'reassign'
-      )`).bind(JSON.stringify(ids)).all<{ id: string }>();
+      )`)
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
   return new Set(results.map((r) => r.id));
 }

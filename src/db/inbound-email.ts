@@ -13,7 +13,10 @@ export async function replaceLeadAddresses(db: D1Database, recordKey: string, ad
 }
 
 export async function recordsWithAddress(db: D1Database, canonicalAddress: string): Promise<string[]> {
-  const { results } = await db.prepare("SELECT record_key FROM lead_addresses WHERE address = ? ORDER BY record_key LIMIT 20").bind(canonicalAddress).all<{ record_key: string }>();
+  const { results } = await db
+    .prepare("SELECT record_key FROM lead_addresses WHERE address = ? ORDER BY record_key LIMIT 20")
+    .bind(canonicalAddress)
+    .all<{ record_key: string }>();
   return results.map((r) => r.record_key);
 }
 
@@ -32,5 +35,8 @@ export async function rememberMailgunToken(db: D1Database, token: string, now: D
  * so its token no longer needs remembering.
  */
 export async function forgetOldMailgunTokens(db: D1Database, now: Date): Promise<void> {
-  await db.prepare("DELETE FROM mailgun_tokens WHERE seen_at < ?").bind(new Date(now.getTime() - 86_400_000).toISOString()).run();
+  await db
+    .prepare("DELETE FROM mailgun_tokens WHERE seen_at < ?")
+    .bind(new Date(now.getTime() - 86_400_000).toISOString())
+    .run();
 }

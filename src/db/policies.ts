@@ -13,6 +13,9 @@ export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
 
 /** Stores an already validated policy as the next version. */
 export async function savePolicy(db: D1Database, policy: Policy, now: Date): Promise<VersionedPolicy> {
-  const [row] = await drizzle(db).insert(policies).values({ body: JSON.stringify(policy), createdAt: now.toISOString() }).returning();
+  const [row] = await drizzle(db)
+    .insert(policies)
+    .values({ body: JSON.stringify(policy), createdAt: now.toISOString() })
+    .returning();
   return { version: row!.version, policy, createdAt: row!.createdAt };
 }

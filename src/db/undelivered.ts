@@ -7,7 +7,8 @@ export async function parkUndelivered(db: D1Database, messages: { id: string; bo
   if (messages.length === 0) return;
   const d1 = drizzle(db);
   const inserts = messages.map((m) =>
-    d1.insert(undeliveredRecordEvents)
+    d1
+      .insert(undeliveredRecordEvents)
       .values({ messageId: m.id, recordKey: m.body.recordKey, eventsJson: JSON.stringify(m.body.events), deadAt: at.toISOString() })
       .onConflictDoNothing(),
   );

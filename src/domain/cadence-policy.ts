@@ -14,7 +14,12 @@ const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "letters, digits a
 
 /** Days after enrollment (a number), or an ISO 8601 duration for finer offsets ("PT2H"). */
 const Offset = z.union([
-  z.number().int().min(0).max(365).transform((days) => `P${days}D`),
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .transform((days) => `P${days}D`),
   IsoDuration,
 ]);
 
@@ -46,11 +51,7 @@ export const StopCondition = z.object({
   reason: z.enum(STOP_REASONS),
   crm: Crm,
   property: z.string().min(1),
-  when: z.union([
-    z.literal("set"),
-    z.object({ in: z.array(z.string()).min(1) }),
-    z.object({ notIn: z.array(z.string()).min(1) }),
-  ]),
+  when: z.union([z.literal("set"), z.object({ in: z.array(z.string()).min(1) }), z.object({ notIn: z.array(z.string()).min(1) })]),
 });
 export type StopCondition = z.infer<typeof StopCondition>;
 
@@ -89,7 +90,10 @@ export const CadenceRule = z.object({
     timeZoneProperty: PerCrm(z.string().min(1)),
     phoneProperties: PerCrm(z.array(z.string().min(1))),
     /** For phone numbers written without a country code (ISO 3166 alpha-2, e.g. "US"). */
-    defaultCountry: z.string().regex(/^[A-Z]{2}$/, "a two-letter country code").optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/, "a two-letter country code")
+      .optional(),
   }),
   /** The lead's business hours (in the lead's zone); the policy's working hours when absent. */
   workingHours: WorkingHours.optional(),
@@ -107,7 +111,13 @@ export type CadenceRule = z.infer<typeof CadenceRule>;
 
 /** `*` as "any characters", everything else literal, case-insensitive (sources are typed by people). */
 export function sourceMatches(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return regex.test(value);
 }
 
@@ -133,15 +143,19 @@ export function cadenceIssues(rule: CadenceRule, teams: ReadonlySet<string>): { 
     issues.push({ path: ["firstTouchDelay", "max"], message: "max must not be shorter than min" });
   }
   rule.cadences.forEach((cadence, c) => {
-    if (rule.cadences.findIndex((other) => other.id === cadence.id) !== c) issues.push({ path: ["cadences", c, "id"], message: `duplicate cadence id "${cadence.id}"` });
+    if (rule.cadences.findIndex((other) => other.id === cadence.id) !== c)
+      issues.push({ path: ["cadences", c, "id"], message: `duplicate cadence id "${cadence.id}"` });
     let previous = -1;
     cadence.steps.forEach((step, s) => {
       const path = ["cadences", c, "steps", s];
-      if (cadence.steps.findIndex((other) => other.id === step.id) !== s) issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
+      if (cadence.steps.findIndex((other) => other.id === step.id) !== s)
+        issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
       const offset = millis(step.offset);
-      if (offset < previous) issues.push({ path: [...path, "offset"], message: "steps must be listed in the order they happen (offsets never decrease)" });
+      if (offset < previous)
+        issues.push({ path: [...path, "offset"], message: "steps must be listed in the order they happen (offsets never decrease)" });
       previous = Math.max(previous, offset);
-      if (typeof step.owner === "object" && !teams.has(step.owner.team)) issues.push({ path: [...path, "owner", "team"], message: `unknown team "${step.owner.team}"` });
+      if (typeof step.owner === "object" && !teams.has(step.owner.team))
+        issues.push({ path: [...path, "owner", "team"], message: `unknown team "${step.owner.team}"` });
       for (const field of ["subject", "body"] as const) {
         for (const message of templateIssues(step[field], known)) issues.push({ path: [...path, field], message });
       }

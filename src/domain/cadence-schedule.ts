@@ -38,7 +38,13 @@ export function firstTouchAt(at: Date, cal: BusinessCalendar, window: DelayWindo
  * falls on a weekend or holiday moves to the same time on the next working day. Never earlier than
  * the step before.
  */
-export function planSteps(cadence: Cadence, arrivedAt: Date, cal: BusinessCalendar, window: DelayWindow, random: () => number): { id: string; dueAt: Date }[] {
+export function planSteps(
+  cadence: Cadence,
+  arrivedAt: Date,
+  cal: BusinessCalendar,
+  window: DelayWindow,
+  random: () => number,
+): { id: string; dueAt: Date }[] {
   const [first, ...rest] = cadence.steps;
   const firstOffset = parseDuration(first!.offset);
   const firstAt = firstTouchAt(addCalendarDuration(arrivedAt, firstOffset, cal.zone), cal, window, random);
@@ -82,7 +88,13 @@ export function afterThreshold(at: Date, threshold: Threshold, cal: BusinessCale
 export function localTime(at: Date | string, zone: string): string {
   const date = typeof at === "string" ? new Date(at) : at;
   const text = new Intl.DateTimeFormat("en-GB", {
-    timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZone: zone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
   }).format(date);
   return `${text} (${zone})`;
 }

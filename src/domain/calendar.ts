@@ -59,8 +59,7 @@ export function isValidZone(zone: string): boolean {
  * fraction (dot only) on the last component, as ISO 8601 requires. Deadlines only move forward,
  * hence no negative durations.
  */
-const ISO_DURATION =
-  /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
+const ISO_DURATION = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+(?:\.\d+)?H)?(?:\d+(?:\.\d+)?M)?(?:\d+(?:\.\d+)?S)?)?$/;
 const FRACTION_NOT_LAST = /\.\d+[HM]\d/;
 
 /** ISO 8601 duration ("P14D", "PT4H", "PT30S", "P1DT2H") → luxon Duration; throws on anything else. */

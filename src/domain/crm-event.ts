@@ -82,9 +82,7 @@ export function recordKey(crm: Crm, accountId: string, objectType: string, objec
   return `${crm}:${accountId}:${objectType.toLowerCase()}:${objectId}`;
 }
 
-export const RecordKey = z
-  .string()
-  .regex(/^(hubspot|salesforce):[^:\s]+:[a-z0-9_]+:[^:\s]+$/, "expected {crm}:{account}:{objectType}:{objectId}");
+export const RecordKey = z.string().regex(/^(hubspot|salesforce):[^:\s]+:[a-z0-9_]+:[^:\s]+$/, "expected {crm}:{account}:{objectType}:{objectId}");
 
 export function parseRecordKey(key: string) {
   const [crm, accountId, objectType, objectId] = key.split(":") as [Crm, string, string, string];

@@ -73,7 +73,10 @@ export const Effect = z.discriminatedUnion("type", [
     text: z.string().min(1).max(40_000),
     blocks: SlackBlocks.optional(),
     /** The ts of the message to reply under, making this a thread reply. */
-    threadTs: z.string().regex(/^\d+\.\d+$/, "a Slack message ts").optional(),
+    threadTs: z
+      .string()
+      .regex(/^\d+\.\d+$/, "a Slack message ts")
+      .optional(),
   }),
   z.object({
     type: z.literal("respondInSlack"),

@@ -21,7 +21,10 @@ const MAX_ADDRESS = 254;
 const GMAIL_DOMAINS = new Set(["gmail.com", "googlemail.com"]);
 
 function bareAddress(text: string): string | null {
-  const address = text.trim().replace(/^mailto:/i, "").toLowerCase();
+  const address = text
+    .trim()
+    .replace(/^mailto:/i, "")
+    .toLowerCase();
   if (address.length > MAX_ADDRESS) return null;
   const at = address.lastIndexOf("@");
   if (at <= 0) return null;
@@ -43,7 +46,11 @@ export function parseMailbox(text: string | null | undefined): Mailbox | null {
   }
   const address = bareAddress(angled[2]!);
   if (!address) return null;
-  const name = angled[1]!.trim().replace(/^"(.*)"$/s, "$1").replace(/\\(.)/g, "$1").trim();
+  const name = angled[1]!
+    .trim()
+    .replace(/^"(.*)"$/s, "$1")
+    .replace(/\\(.)/g, "$1")
+    .trim();
   return name ? { address, name } : { address };
 }
 
@@ -84,6 +91,9 @@ export function canonicalAddress(address: string): string | null {
 export function splitAddresses(value: string | null | undefined): string[] {
   if (!value) return [];
   // Splitting on spaces breaks `Jane Doe <jane@x.com>` into words, but the `<…>` piece still parses.
-  const found = value.split(/[;,\s]+/).map(parseAddress).filter((a): a is string => a !== null);
+  const found = value
+    .split(/[;,\s]+/)
+    .map(parseAddress)
+    .filter((a): a is string => a !== null);
   return [...new Set(found)];
 }

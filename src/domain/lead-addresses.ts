@@ -6,6 +6,9 @@ export const DEFAULT_EMAIL_PROPERTIES: Record<Crm, string[]> = { hubspot: ["emai
 
 /** A record's addresses in canonical form, sorted and unique: what the reply index stores. */
 export function canonicalAddresses(values: readonly (string | null | undefined)[]): string[] {
-  const all = values.flatMap((value) => splitAddresses(value)).map(canonicalAddress).filter((a): a is string => a !== null);
+  const all = values
+    .flatMap((value) => splitAddresses(value))
+    .map(canonicalAddress)
+    .filter((a): a is string => a !== null);
   return [...new Set(all)].sort();
 }

@@ -96,7 +96,7 @@ function zoneFromIanaName(candidate: string): string | null {
   if (!AREA_LOCATION.test(candidate) && !PLACE_NAME_LINKS.has(candidate.toLowerCase())) return null;
   const resolved = runtimeZoneName(candidate);
   // "Etc/GMT+5" and "Etc/UTC" are valid but name an offset, not where anybody lives.
-  if (!resolved || !resolved.includes("/") || resolved.startsWith("Etc/")) return null;
+  if (!resolved?.includes("/") || resolved.startsWith("Etc/")) return null;
   return CURRENT_IANA_NAME[resolved] ?? resolved;
 }
 

@@ -84,62 +84,66 @@ export const StageGateRule = z.object({
 });
 export type StageGateRule = z.infer<typeof StageGateRule>;
 
-export const Policy = z.object({
-  /** The zone business-hour durations are counted in unless a rep's own zone applies. */
-  timeZone: Zone,
-  workingHours: WorkingHours,
-  holidays: z.array(LocalDate).default([]),
-  reps: z.array(Rep).min(1),
-  teams: z.array(Team).min(1),
-  rules: z.object({
-    staleLead: StaleLeadRule.optional(),
-    stageGates: StageGateRule.optional(),
-    cadences: CadenceRule.optional(),
-  }),
-}).superRefine((policy, ctx) => {
-  const reps = new Set(policy.reps.map((r) => r.id));
-  const teams = new Set(policy.teams.map((t) => t.id));
-  policy.reps.forEach((rep, i) => {
-    if (policy.reps.findIndex((r) => r.id === rep.id) !== i) ctx.addIssue({ code: "custom", path: ["reps", i, "id"], message: `duplicate rep id "${rep.id}"` });
-  });
-  policy.teams.forEach((team, t) => {
-    team.members.forEach((member, m) => {
-      if (!reps.has(member)) ctx.addIssue({ code: "custom", path: ["teams", t, "members", m], message: `unknown rep "${member}"` });
+export const Policy = z
+  .object({
+    /** The zone business-hour durations are counted in unless a rep's own zone applies. */
+    timeZone: Zone,
+    workingHours: WorkingHours,
+    holidays: z.array(LocalDate).default([]),
+    reps: z.array(Rep).min(1),
+    teams: z.array(Team).min(1),
+    rules: z.object({
+      staleLead: StaleLeadRule.optional(),
+      stageGates: StageGateRule.optional(),
+      cadences: CadenceRule.optional(),
+    }),
+  })
+  .superRefine((policy, ctx) => {
+    const reps = new Set(policy.reps.map((r) => r.id));
+    const teams = new Set(policy.teams.map((t) => t.id));
+    policy.reps.forEach((rep, i) => {
+      if (policy.reps.findIndex((r) => r.id === rep.id) !== i)
+        ctx.addIssue({ code: "custom", path: ["reps", i, "id"], message: `duplicate rep id "${rep.id}"` });
     });
-  });
-  const stale = policy.rules.staleLead;
-  if (stale && !teams.has(stale.targetTeam)) {
-    ctx.addIssue({ code: "custom", path: ["rules", "staleLead", "targetTeam"], message: `unknown team "${stale.targetTeam}"` });
-  }
-  const cadences = policy.rules.cadences;
-  if (cadences) {
-    for (const issue of cadenceIssues(cadences, teams)) ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
-  }
-  // Deadlines are computed long after the policy is accepted: anything the calendar cannot
-  // compute (a 30th of February, "P1M" in business hours) is refused now, with its path.
-  const calendar = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
-  const probe = new Date(Date.UTC(2026, 0, 5, 12));
-  try {
-    nextWorkingTime(probe, calendar);
-  } catch (error) {
-    ctx.addIssue({ code: "custom", path: ["holidays"], message: (error as Error).message });
-  }
-  const thresholds: [string[], { duration: string; businessHours: boolean } | undefined][] = [
-    [["rules", "staleLead", "threshold"], stale?.threshold],
-    [["rules", "stageGates", "gracePeriod"], policy.rules.stageGates?.gracePeriod],
-    [["rules", "cadences", "sla", "within"], cadences?.sla?.within],
-    [["rules", "cadences", "sla", "hot", "within"], cadences?.sla?.hot?.within],
-    [["rules", "cadences", "sla", "escalateAfter"], cadences?.sla?.escalateAfter],
-  ];
-  for (const [path, threshold] of thresholds) {
-    if (!threshold?.businessHours) continue;
-    try {
-      addBusinessDuration(probe, threshold.duration, calendar);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", path, message: (error as Error).message });
+    policy.teams.forEach((team, t) => {
+      team.members.forEach((member, m) => {
+        if (!reps.has(member)) ctx.addIssue({ code: "custom", path: ["teams", t, "members", m], message: `unknown rep "${member}"` });
+      });
+    });
+    const stale = policy.rules.staleLead;
+    if (stale && !teams.has(stale.targetTeam)) {
+      ctx.addIssue({ code: "custom", path: ["rules", "staleLead", "targetTeam"], message: `unknown team "${stale.targetTeam}"` });
     }
-  }
-});
+    const cadences = policy.rules.cadences;
+    if (cadences) {
+      for (const issue of cadenceIssues(cadences, teams))
+        ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
+    }
+    // Deadlines are computed long after the policy is accepted: anything the calendar cannot
+    // compute (a 30th of February, "P1M" in business hours) is refused now, with its path.
+    const calendar = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
+    const probe = new Date(Date.UTC(2026, 0, 5, 12));
+    try {
+      nextWorkingTime(probe, calendar);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["holidays"], message: (error as Error).message });
+    }
+    const thresholds: [string[], { duration: string; businessHours: boolean } | undefined][] = [
+      [["rules", "staleLead", "threshold"], stale?.threshold],
+      [["rules", "stageGates", "gracePeriod"], policy.rules.stageGates?.gracePeriod],
+      [["rules", "cadences", "sla", "within"], cadences?.sla?.within],
+      [["rules", "cadences", "sla", "hot", "within"], cadences?.sla?.hot?.within],
+      [["rules", "cadences", "sla", "escalateAfter"], cadences?.sla?.escalateAfter],
+    ];
+    for (const [path, threshold] of thresholds) {
+      if (!threshold?.businessHours) continue;
+      try {
+        addBusinessDuration(probe, threshold.duration, calendar);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", path, message: (error as Error).message });
+      }
+    }
+  });
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
 

@@ -67,7 +67,10 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
     for (const [name, value] of Object.entries(properties)) {
       if (isNewer(event.occurredAt, next.properties[name]?.occurredAt ?? null)) {
         next.properties[name] = {
-          value, occurredAt: event.occurredAt, changedBy: event.changedBy, fromThisIntegration: event.fromThisIntegration,
+          value,
+          occurredAt: event.occurredAt,
+          changedBy: event.changedBy,
+          fromThisIntegration: event.fromThisIntegration,
         };
       }
     }

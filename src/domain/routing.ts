@@ -1,4 +1,4 @@
-import { DateTime, Duration } from "luxon";
+import { DateTime, type Duration } from "luxon";
 import { isWorkingTime, parseDuration } from "./calendar";
 import type { Crm } from "./crm-event";
 import type { Policy, Rep, Team } from "./policy";
@@ -72,7 +72,9 @@ export function route(state: RoutingState, req: RoutingRequest): { decision: Rou
   if (eligible.length === 0) {
     return {
       decision: {
-        kind: "fallback", ownerId: team.fallbackOwners[req.crm], alertChannel: team.alertChannel,
+        kind: "fallback",
+        ownerId: team.fallbackOwners[req.crm],
+        alertChannel: team.alertChannel,
         reason: `nobody in ${team.name} is eligible${skippedText}; routed to the team's fallback owner`,
       },
       state,
@@ -90,7 +92,10 @@ export function route(state: RoutingState, req: RoutingRequest): { decision: Rou
   const recent = { ...state.recent, [chosen.id]: [...kept, req.now.toISOString()] };
   return {
     decision: {
-      kind: "rep", repId: chosen.id, ownerId: chosen.owners[req.crm]!, slackUserId: chosen.slackUserId,
+      kind: "rep",
+      repId: chosen.id,
+      ownerId: chosen.owners[req.crm]!,
+      slackUserId: chosen.slackUserId,
       reason: `weighted round robin in ${team.name}: ${chosen.name} (weight ${chosen.weight} of ${total} among ${eligible.length} eligible)${skippedText}`,
     },
     state: { credit, recent },

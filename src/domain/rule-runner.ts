@@ -30,7 +30,13 @@ const MAX_STEPS = 8;
  * caller to persist in one go.
  */
 export async function runRules(
-  initial: RuleState, input: RuleInput, record: RecordState, policy: VersionedPolicy, now: Date, shell: RuleShell, random: () => number,
+  initial: RuleState,
+  input: RuleInput,
+  record: RecordState,
+  policy: VersionedPolicy,
+  now: Date,
+  shell: RuleShell,
+  random: () => number,
 ): Promise<RuleRun> {
   const run: RuleRun = { state: initial, effects: [], timers: {}, audit: [] };
   const inputs: RuleInput[] = [input];
@@ -45,13 +51,20 @@ export async function runRules(
       if (request.kind === "read") {
         const fresh = await shell.readRecord(record, [...new Set(request.properties)], request.previousOf);
         inputs.push({
-          kind: "freshRead", purpose: request.purpose, properties: fresh?.properties ?? null, ...(fresh?.previous ? { previous: fresh.previous } : {}),
+          kind: "freshRead",
+          purpose: request.purpose,
+          properties: fresh?.properties ?? null,
+          ...(fresh?.previous ? { previous: fresh.previous } : {}),
         });
       } else if (request.kind === "readTasks") {
         inputs.push({ kind: "tasksRead", purpose: request.purpose, tasks: await shell.findTasks(record, request.keys) });
       } else {
         const decisionOfRouter = await shell.route(request.teamId, {
-          policy: policy.policy, teamId: request.teamId, crm: record.crm, excludeOwnerId: request.excludeOwnerId, now,
+          policy: policy.policy,
+          teamId: request.teamId,
+          crm: record.crm,
+          excludeOwnerId: request.excludeOwnerId,
+          now,
         });
         inputs.push({ kind: "routed", purpose: request.purpose, decision: decisionOfRouter });
       }

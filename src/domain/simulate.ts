@@ -53,26 +53,50 @@ interface SimRecord {
 function toCrmEvent(e: SimulatedEvent, i: number): CrmEvent {
   const { crm, accountId, objectType, objectId } = parseRecordKey(e.recordKey);
   const base = {
-    dedupeKey: `simulation:${i}`, recordKey: e.recordKey, crm, accountId, objectType, objectId, occurredAt: e.occurredAt,
-    changedBy: { source: "simulation" }, fromThisIntegration: e.fromThisIntegration,
+    dedupeKey: `simulation:${i}`,
+    recordKey: e.recordKey,
+    crm,
+    accountId,
+    objectType,
+    objectId,
+    occurredAt: e.occurredAt,
+    changedBy: { source: "simulation" },
+    fromThisIntegration: e.fromThisIntegration,
     via: crm === "hubspot" ? ("hubspot-webhook" as const) : ("salesforce-cdc" as const),
   };
   if (e.kind === "deleted") return { ...base, kind: "deleted", privacy: false };
-  if (e.kind === "emailReceived") return { ...base, kind: "emailReceived", messageId: `simulation-${i}`, from: "lead@simulation", subject: e.subject };
-  return e.kind === "created" ? { ...base, kind: "created", properties: e.properties } : { ...base, kind: "propertyChanged", properties: e.properties, snapshot: false };
+  if (e.kind === "emailReceived")
+    return { ...base, kind: "emailReceived", messageId: `simulation-${i}`, from: "lead@simulation", subject: e.subject };
+  return e.kind === "created"
+    ? { ...base, kind: "created", properties: e.properties }
+    : { ...base, kind: "propertyChanged", properties: e.properties, snapshot: false };
 }
 
 /** What our own writes would do to the simulated CRM, so later fresh reads see them. */
 function applyOwnEffects(record: RecordState, effects: EffectRequest[], at: string): RecordState {
   let next = record;
   for (const { effect } of effects) {
-    const properties = effect.type === "updateProperties" ? effect.properties
-      : effect.type === "assignOwner" ? { [record.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]: effect.ownerId } : null;
+    const properties =
+      effect.type === "updateProperties"
+        ? effect.properties
+        : effect.type === "assignOwner"
+          ? { [record.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]: effect.ownerId }
+          : null;
     if (!properties) continue;
     next = applyEvent(next, {
-      kind: "propertyChanged", dedupeKey: "simulation:own", recordKey: record.key, crm: record.crm, accountId: record.accountId,
-      objectType: record.objectType, objectId: record.objectId, occurredAt: at, changedBy: { source: "simulation" },
-      fromThisIntegration: true, via: "hubspot-webhook", properties, snapshot: false,
+      kind: "propertyChanged",
+      dedupeKey: "simulation:own",
+      recordKey: record.key,
+      crm: record.crm,
+      accountId: record.accountId,
+      objectType: record.objectType,
+      objectId: record.objectId,
+      occurredAt: at,
+      changedBy: { source: "simulation" },
+      fromThisIntegration: true,
+      via: "hubspot-webhook",
+      properties,
+      snapshot: false,
     });
   }
   return next;
@@ -87,8 +111,12 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
   const records = new Map<string, SimRecord>();
   const routing = new Map<string, RoutingState>();
   const timeline: TimelineEntry[] = [];
-  const queue: { at: string; recordKey: string; input: RuleInput; order: number }[] =
-    events.map((e, i) => ({ at: e.occurredAt, recordKey: e.recordKey, input: { kind: "crmEvent", event: toCrmEvent(e, i) }, order: i }));
+  const queue: { at: string; recordKey: string; input: RuleInput; order: number }[] = events.map((e, i) => ({
+    at: e.occurredAt,
+    recordKey: e.recordKey,
+    input: { kind: "crmEvent", event: toCrmEvent(e, i) },
+    order: i,
+  }));
   let order = events.length;
   const tasksWritten = new Set<string>();
 
@@ -103,7 +131,8 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
       return decision;
     },
     // Nobody completes a task in a dry run: every task written is still open.
-    findTasks: async (_record: RecordState, keys: string[]) => keys.filter((k) => tasksWritten.has(k)).map((key) => ({ key, status: "open" as const })),
+    findTasks: async (_record: RecordState, keys: string[]) =>
+      keys.filter((k) => tasksWritten.has(k)).map((key) => ({ key, status: "open" as const })),
   };
 
   for (;;) {
@@ -124,7 +153,12 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
     sim.record = applyOwnEffects(sim.record, run.effects, next.at);
     const trigger = next.input.kind === "crmEvent" ? `event:${next.input.event.kind}` : `timer:${next.input.kind === "timer" ? next.input.name : ""}`;
     for (const entry of run.audit) {
-      timeline.push({ ...entry, recordKey: next.recordKey, trigger, effectDetails: run.effects.filter((e) => entry.effects.includes(e.idempotencyKey)).map((e) => e.effect) });
+      timeline.push({
+        ...entry,
+        recordKey: next.recordKey,
+        trigger,
+        effectDetails: run.effects.filter((e) => entry.effects.includes(e.idempotencyKey)).map((e) => e.effect),
+      });
     }
     for (const [name, at] of Object.entries(run.timers) as [TimerName, string | null][]) {
       if (at) {
@@ -134,14 +168,22 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
     }
   }
   const pending = [...records].flatMap(([recordKey, sim]) =>
-    (Object.entries(sim.timers) as [TimerName, string][]).map(([timer, at]) => ({ recordKey, timer, at })));
+    (Object.entries(sim.timers) as [TimerName, string][]).map(([timer, at]) => ({ recordKey, timer, at })),
+  );
   const cadences = [...records].flatMap(([recordKey, sim]) => {
     const c = sim.rules.cadence;
     if (!c) return [];
-    return [{
-      recordKey, cadenceId: c.cadenceId, zone: c.zone, zoneReason: c.zoneReason, status: c.status,
-      steps: c.steps.map((step) => ({ ...step, local: localTime(step.dueAt, c.zone) })), sla: c.sla,
-    }];
+    return [
+      {
+        recordKey,
+        cadenceId: c.cadenceId,
+        zone: c.zone,
+        zoneReason: c.zoneReason,
+        status: c.status,
+        steps: c.steps.map((step) => ({ ...step, local: localTime(step.dueAt, c.zone) })),
+        sla: c.sla,
+      },
+    ];
   });
   return { timeline, pending, cadences };
 }

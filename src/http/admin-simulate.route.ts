@@ -22,7 +22,10 @@ export const adminSimulateRoute = new Hono<AppEnv>().post("/", async (c) => {
   if (!request.success) throw invalidPayload(request.error);
   const { events, policy, until } = request.data;
   const versioned = policy ? { version: -1, policy, createdAt: c.var.now().toISOString() } : await activePolicy(c.env.DB);
-  const last = events.map((e) => e.occurredAt).sort().at(-1)!;
+  const last = events
+    .map((e) => e.occurredAt)
+    .sort()
+    .at(-1)!;
   const end = until ? new Date(until) : new Date(Date.parse(last) + 30 * 86_400_000);
   return c.json({ policyVersion: versioned.version, until: end.toISOString(), ...(await simulate(events, versioned, end)) });
 });

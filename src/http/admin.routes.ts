@@ -35,13 +35,19 @@ export const adminRoutes = new Hono<AppEnv>()
       ? await ensureHubSpotTaskKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
       : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
     const sourceProperty = (await activePolicy(c.env.DB)).policy.rules.cadences?.sourceProperty.hubspot;
-    const hubspotLeadSource = config.HUBSPOT_ACCESS_TOKEN && sourceProperty
-      ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
-      : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
+    const hubspotLeadSource =
+      config.HUBSPOT_ACCESS_TOKEN && sourceProperty
+        ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
+        : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
     const sfAuth = salesforceAuth(config);
-    const salesforce = sfAuth && config.SALESFORCE_INSTANCE_URL
-      ? await checkSalesforceTaskKey(sfAuth, config.SALESFORCE_INSTANCE_URL)
-      : { ok: false, action: "skipped", detail: "set SALESFORCE_INSTANCE_URL and SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET (or SALESFORCE_ACCESS_TOKEN)" };
+    const salesforce =
+      sfAuth && config.SALESFORCE_INSTANCE_URL
+        ? await checkSalesforceTaskKey(sfAuth, config.SALESFORCE_INSTANCE_URL)
+        : {
+            ok: false,
+            action: "skipped",
+            detail: "set SALESFORCE_INSTANCE_URL and SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET (or SALESFORCE_ACCESS_TOKEN)",
+          };
     // An admin moving to the app may have left the old token set: say which one is used.
     if (sfAuth && "clientId" in sfAuth && config.SALESFORCE_ACCESS_TOKEN) {
       salesforce.detail += "; signed in with the app's client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)";

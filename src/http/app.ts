@@ -14,8 +14,12 @@ export interface AppOptions {
 }
 
 const WEBHOOK_PATHS = [
-  "/webhooks/hubspot", "/webhooks/salesforce", "/webhooks/salesforce/outbound/:token",
-  "/webhooks/email/postmark", "/webhooks/email/mailgun", "/slack/interactions",
+  "/webhooks/hubspot",
+  "/webhooks/salesforce",
+  "/webhooks/salesforce/outbound/:token",
+  "/webhooks/email/postmark",
+  "/webhooks/email/mailgun",
+  "/slack/interactions",
 ];
 
 export function createApp({ now = () => new Date() }: AppOptions = {}) {

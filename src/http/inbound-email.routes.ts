@@ -24,7 +24,10 @@ export const inboundEmailRoutes = new Hono<AppEnv>()
     if (!config.POSTMARK_INBOUND_USERNAME || !config.POSTMARK_INBOUND_PASSWORD) {
       throw new HttpError(503, "not_configured", "Postmark inbound is off: set POSTMARK_INBOUND_USERNAME and POSTMARK_INBOUND_PASSWORD");
     }
-    const auth = verifyBasicAuth(c.req.header("authorization"), { username: config.POSTMARK_INBOUND_USERNAME, password: config.POSTMARK_INBOUND_PASSWORD });
+    const auth = verifyBasicAuth(c.req.header("authorization"), {
+      username: config.POSTMARK_INBOUND_USERNAME,
+      password: config.POSTMARK_INBOUND_PASSWORD,
+    });
     if (!auth.ok) throw unauthorized(auth.reason);
     requireContentType(c.req.raw, ["application/json"]);
     const parsed = parsePostmarkInbound(parseJson(await readRawBody(c.req.raw, MAX_EMAIL_BYTES)), c.var.now().toISOString());
@@ -39,7 +42,11 @@ export const inboundEmailRoutes = new Hono<AppEnv>()
     const fields = await readForm(c.req.raw);
     const signed = mailgunSignatureFields(fields);
     const signature = await verifyMailgunSignature({
-      signingKey: config.MAILGUN_SIGNING_KEY, timestamp: signed.timestamp, token: signed.token, signature: signed.signature, nowMs: c.var.now().getTime(),
+      signingKey: config.MAILGUN_SIGNING_KEY,
+      timestamp: signed.timestamp,
+      token: signed.token,
+      signature: signed.signature,
+      nowMs: c.var.now().getTime(),
     });
     if (!signature.ok) throw unauthorized(signature.reason);
     if (await mailgunTokenSeen(c.env.DB, signed.token!)) throw unauthorized("this Mailgun token was used before (replayed request)");

@@ -3,7 +3,11 @@ import { sameSalesforceId } from "../domain/salesforce-id";
 import { acceptEvents } from "../ingest/record-events";
 import { normalizeSalesforceChangeEvent, SalesforceChangeEventBatch } from "../ingest/salesforce-cdc";
 import {
-  normalizeOutboundMessage, OUTBOUND_ACK, OutboundMessageError, parseOutboundMessage,
+  normalizeOutboundMessage,
+  OUTBOUND_ACK,
+  OutboundMessageError,
+  type OutboundNotifications,
+  parseOutboundMessage,
 } from "../ingest/salesforce-outbound";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
 import { decodeWebhookSecret, verifyStandardWebhook } from "../verify/standard-webhooks";
@@ -50,7 +54,7 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
     }
     requireContentType(c.req.raw, ["text/xml", "application/soap+xml"]);
     const xml = decodeUtf8(await readRawBody(c.req.raw));
-    let message;
+    let message: OutboundNotifications;
     try {
       message = parseOutboundMessage(xml);
     } catch (error) {
@@ -62,7 +66,9 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
     }
     const now = c.var.now();
     const events = await normalizeOutboundMessage(message, {
-      orgId, integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID, receivedAt: now,
+      orgId,
+      integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID,
+      receivedAt: now,
     });
     await acceptEvents(c.env, events);
     return c.body(OUTBOUND_ACK, 200, { "content-type": "text/xml; charset=utf-8" });

@@ -25,8 +25,11 @@ export const slackInteractionsRoute = new Hono<AppEnv>().post("/", async (c) => 
   requireContentType(c.req.raw, ["application/x-www-form-urlencoded"]);
   const rawBody = await readRawBody(c.req.raw);
   const signature = await verifySlackSignature({
-    signingSecret: config.SLACK_SIGNING_SECRET, rawBody, nowMs: c.var.now().getTime(),
-    timestamp: c.req.header("x-slack-request-timestamp"), signature: c.req.header("x-slack-signature"),
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    rawBody,
+    nowMs: c.var.now().getTime(),
+    timestamp: c.req.header("x-slack-request-timestamp"),
+    signature: c.req.header("x-slack-signature"),
   });
   if (!signature.ok) throw unauthorized(signature.reason);
   const parsed = parseSlackInteraction(decodeUtf8(rawBody));
@@ -52,12 +55,23 @@ async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Da
     // reply replaces the message, is the same event (a double "snooze" must not move the step
     // twice); a click much later (the reply never replaced the message) is a new one.
     const minute = Math.floor(now.getTime() / 60_000);
-    const clickId = interaction.messageTs ? `${interaction.messageTs}@${minute}` : action.actionTs ?? interaction.triggerId ?? now.toISOString();
+    const clickId = interaction.messageTs ? `${interaction.messageTs}@${minute}` : (action.actionTs ?? interaction.triggerId ?? now.toISOString());
     events.push({
-      kind: "slackAction", dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
-      recordKey: value.lead, crm, accountId, objectType, objectId, occurredAt: now.toISOString(),
-      changedBy: { source: "slack", id: interaction.userId }, fromThisIntegration: false, via: "slack",
-      action: kind, cadenceId: value.cadence, stepId: value.step, userId: interaction.userId,
+      kind: "slackAction",
+      dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
+      recordKey: value.lead,
+      crm,
+      accountId,
+      objectType,
+      objectId,
+      occurredAt: now.toISOString(),
+      changedBy: { source: "slack", id: interaction.userId },
+      fromThisIntegration: false,
+      via: "slack",
+      action: kind,
+      cadenceId: value.cadence,
+      stepId: value.step,
+      userId: interaction.userId,
       ...(interaction.responseUrl ? { responseUrl: interaction.responseUrl } : {}),
     });
   }

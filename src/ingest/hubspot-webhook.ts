@@ -7,13 +7,23 @@ export const HUBSPOT_MAX_EVENTS = 100;
 
 const Id = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
 
-const SUBSCRIPTION = /^(contact|company|deal|ticket|line_item|product|object)\.(creation|deletion|propertyChange|merge|associationChange|restore|privacyDeletion)$/;
+const SUBSCRIPTION =
+  /^(contact|company|deal|ticket|line_item|product|object)\.(creation|deletion|propertyChange|merge|associationChange|restore|privacyDeletion)$/;
 
 /** Generic (`object.*`) subscriptions name the type by id; these are HubSpot's standard ones. */
 const OBJECT_TYPE_IDS: Record<string, string> = {
-  "0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket", "0-7": "product",
-  "0-8": "line_item", "0-27": "task", "0-47": "meeting", "0-48": "call", "0-49": "email",
-  "0-46": "note", "0-136": "lead",
+  "0-1": "contact",
+  "0-2": "company",
+  "0-3": "deal",
+  "0-5": "ticket",
+  "0-7": "product",
+  "0-8": "line_item",
+  "0-27": "task",
+  "0-47": "meeting",
+  "0-48": "call",
+  "0-49": "email",
+  "0-46": "note",
+  "0-136": "lead",
 };
 
 export const HubSpotWebhookEvent = z
@@ -82,7 +92,14 @@ export async function normalizeHubSpotEvent(e: HubSpotWebhookEvent, ctx: HubSpot
   const base = {
     // eventId alone is "not guaranteed unique": the identity is the whole tuple.
     dedupeKey: await dedupeKey("hs", [
-      e.portalId, e.subscriptionId, e.subscriptionType, e.objectId, e.eventId, e.occurredAt, e.propertyName, e.propertyValue,
+      e.portalId,
+      e.subscriptionId,
+      e.subscriptionType,
+      e.objectId,
+      e.eventId,
+      e.occurredAt,
+      e.propertyName,
+      e.propertyValue,
     ]),
     recordKey: recordKey("hubspot", e.portalId, objectType, e.objectId),
     crm: "hubspot" as const,
@@ -105,13 +122,15 @@ export async function normalizeHubSpotEvent(e: HubSpotWebhookEvent, ctx: HubSpot
     case "restore":
       return [{ ...base, kind: "restored" }];
     case "associationChange":
-      return [{
-        ...base,
-        kind: "associationChanged",
-        associationType: e.associationType ?? "unknown",
-        toObjectId: e.toObjectId!,
-        removed: e.associationRemoved ?? false,
-      }];
+      return [
+        {
+          ...base,
+          kind: "associationChanged",
+          associationType: e.associationType ?? "unknown",
+          toObjectId: e.toObjectId!,
+          removed: e.associationRemoved ?? false,
+        },
+      ];
     case "merge": {
       const survivorId = e.newObjectId ?? e.primaryObjectId ?? e.objectId;
       const mergedIds = (e.mergedObjectIds ?? []).filter((id) => id !== survivorId);

@@ -24,7 +24,8 @@ export interface InboundEmail {
   automatic: boolean;
 }
 
-const OUT_OF_OFFICE_SUBJECT = /^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)\b/i;
+const OUT_OF_OFFICE_SUBJECT =
+  /^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique|respuesta autom[áa]tica)\b/i;
 
 /**
  * Whether a message was sent by a machine: RFC 3834's Auto-Submitted (anything but "no"), the
@@ -57,7 +58,8 @@ const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 /** RFC 2822's obsolete zone names; military letters are unreliable and the RFC says to read them as UTC. */
 const ZONE_HOURS: Record<string, number> = { ut: 0, utc: 0, gmt: 0, z: 0, edt: -4, est: -5, cdt: -5, cst: -6, mdt: -6, mst: -7, pdt: -7, pst: -8 };
 // Postmark passes on whatever the sending server wrote, so `-04:00` and full day names occur too.
-const RFC2822_DATE = /^(?:[a-z]+,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\.?\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{2}:?\d{2}|[a-z]{1,5})?$/i;
+const RFC2822_DATE =
+  /^(?:[a-z]+,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\.?\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{2}:?\d{2}|[a-z]{1,5})?$/i;
 
 /**
  * `Fri, 1 Aug 2014 16:45:32 -0400` (a trailing `(EDT)` comment allowed) or ISO 8601 → ISO 8601
@@ -66,7 +68,10 @@ const RFC2822_DATE = /^(?:[a-z]+,?\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\.?\s+(\d{2,4
  */
 export function parseEmailDate(value: string | null | undefined): string | null {
   if (!value) return null;
-  const text = value.replace(/\([^()]*\)/g, " ").replace(/\s+/g, " ").trim();
+  const text = value
+    .replace(/\([^()]*\)/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (/^\d{4}-\d{2}-\d{2}T/.test(text)) {
     // Without an offset Date.parse would read local time, which differs between hosts: read UTC.
     const ms = Date.parse(/(?:z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`);
@@ -126,7 +131,6 @@ function derivedMessageId(provider: InboundEmail["provider"], from: string, date
   return `${provider}:${from}:${date}:${subject}`;
 }
 
-
 function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
@@ -175,10 +179,11 @@ export function parsePostmarkInbound(json: unknown, receivedAt: string): Inbound
   const subject = p.Subject ?? "";
   const date = parseEmailDate(p.Date ?? header("date"));
   const fromName = (p.FromFull?.Name || p.FromName || sender.name || "").trim() || undefined;
-  const messageId = normaliseMessageId(header("message-id"))
+  const messageId =
+    normaliseMessageId(header("message-id")) ??
     // Postmark's own id is stable across its retries, which makes it the better fallback.
-    ?? (p.MessageID?.trim() ? `postmark:${p.MessageID.trim()}` : undefined)
-    ?? derivedMessageId("postmark", sender.address, date ?? normaliseInstant(receivedAt), subject);
+    (p.MessageID?.trim() ? `postmark:${p.MessageID.trim()}` : undefined) ??
+    derivedMessageId("postmark", sender.address, date ?? normaliseInstant(receivedAt), subject);
 
   return {
     ok: true,
@@ -248,8 +253,8 @@ export function parseMailgunInbound(fields: URLSearchParams | FormData, received
   const subject = either("subject") ?? "";
   const date = parseEmailDate(either("Date"));
   const to = unique([...splitAddresses(either("To")), ...splitAddresses(field("recipient"))]);
-  const messageId = normaliseMessageId(either("Message-Id"))
-    ?? derivedMessageId("mailgun", sender.address, date ?? normaliseInstant(receivedAt), subject);
+  const messageId =
+    normaliseMessageId(either("Message-Id")) ?? derivedMessageId("mailgun", sender.address, date ?? normaliseInstant(receivedAt), subject);
 
   return {
     ok: true,

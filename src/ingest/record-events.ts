@@ -75,21 +75,27 @@ export async function deliverToRecords(batch: MessageBatch<RecordEventsMessage>,
     batch.retryAll({ delaySeconds: PAUSED_RETRY_DELAY_S });
     return;
   }
-  await Promise.all(batch.messages.map(async (message) => {
-    const { recordKey, events } = message.body;
-    try {
-      await env.LEAD.getByName(recordKey).record(events, message.timestamp.toISOString());
-      message.ack();
-    } catch (error) {
-      console.error(`delivering ${events.length} events to ${recordKey} failed (attempt ${message.attempts})`, error);
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-    }
-  }));
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const { recordKey, events } = message.body;
+      try {
+        await env.LEAD.getByName(recordKey).record(events, message.timestamp.toISOString());
+        message.ack();
+      } catch (error) {
+        console.error(`delivering ${events.length} events to ${recordKey} failed (attempt ${message.attempts})`, error);
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
+    }),
+  );
 }
 
 /** Dead-letter consumer: parks what could not be delivered in D1, where admins can see it. */
 export async function parkDeadLetters(batch: MessageBatch<RecordEventsMessage>, env: Env, now: Date): Promise<void> {
-  await parkUndelivered(env.DB, batch.messages.map((m) => ({ id: m.id, body: m.body })), now);
+  await parkUndelivered(
+    env.DB,
+    batch.messages.map((m) => ({ id: m.id, body: m.body })),
+    now,
+  );
   console.error(`${batch.messages.length} record-event messages exhausted their retries; parked in D1`);
   batch.ackAll();
 }
@@ -100,7 +106,13 @@ const REPLAY_LIMIT = 500;
 export async function replayUndelivered(env: Env): Promise<number> {
   const parked = await listUndelivered(env.DB, REPLAY_LIMIT);
   if (parked.length === 0) return 0;
-  await enqueueForRecords(env.RECORD_EVENTS, parked.flatMap((row) => JSON.parse(row.eventsJson) as CrmEvent[]));
-  await forgetUndelivered(env.DB, parked.map((row) => row.messageId));
+  await enqueueForRecords(
+    env.RECORD_EVENTS,
+    parked.flatMap((row) => JSON.parse(row.eventsJson) as CrmEvent[]),
+  );
+  await forgetUndelivered(
+    env.DB,
+    parked.map((row) => row.messageId),
+  );
   return parked.length;
 }

@@ -13,20 +13,26 @@ export async function replyEvents(db: D1Database, email: InboundEmail): Promise<
   const sender = canonicalAddress(email.from);
   if (!sender) return [];
   const keys = await recordsWithAddress(db, sender);
-  return Promise.all(keys.map(async (recordKey) => {
-    const { crm, accountId, objectType, objectId } = parseRecordKey(recordKey);
-    return {
-      kind: "emailReceived" as const,
-      // The same message re-posted by the provider is the same event.
-      dedupeKey: await dedupeKey("email", [email.messageId]),
-      recordKey, crm, accountId, objectType, objectId,
-      occurredAt: email.receivedAt,
-      changedBy: { source: email.provider, id: email.from },
-      fromThisIntegration: false,
-      via: email.provider,
-      messageId: email.messageId,
-      from: email.from,
-      subject: email.subject.slice(0, 300),
-    };
-  }));
+  return Promise.all(
+    keys.map(async (recordKey) => {
+      const { crm, accountId, objectType, objectId } = parseRecordKey(recordKey);
+      return {
+        kind: "emailReceived" as const,
+        // The same message re-posted by the provider is the same event.
+        dedupeKey: await dedupeKey("email", [email.messageId]),
+        recordKey,
+        crm,
+        accountId,
+        objectType,
+        objectId,
+        occurredAt: email.receivedAt,
+        changedBy: { source: email.provider, id: email.from },
+        fromThisIntegration: false,
+        via: email.provider,
+        messageId: email.messageId,
+        from: email.from,
+        subject: email.subject.slice(0, 300),
+      };
+    }),
+  );
 }

@@ -61,25 +61,31 @@ export async function normalizeSalesforceChangeEvent(event: SalesforceChangeEven
   const type = h.changeType.replace(/^GAP_/, "");
   const properties = changedProperties(event);
   const fromThisIntegration = sameSalesforceId(ctx.integrationUserId, h.commitUser);
-  return Promise.all(h.recordIds.map(async (objectId): Promise<CrmEvent> => {
-    const base = {
-      // transactionKey + sequenceNumber identifies a change event; one event can name many records.
-      dedupeKey: await dedupeKey("sfcdc", [ctx.orgId, h.transactionKey, h.sequenceNumber, objectId, h.changeType]),
-      recordKey: recordKey("salesforce", ctx.orgId, objectType, objectId),
-      crm: "salesforce" as const,
-      accountId: ctx.orgId,
-      objectType,
-      objectId,
-      occurredAt: new Date(h.commitTimestamp).toISOString(),
-      changedBy: { source: h.changeOrigin || undefined, id: h.commitUser },
-      fromThisIntegration,
-      via: "salesforce-cdc" as const,
-    };
-    switch (type) {
-      case "CREATE": return { ...base, kind: "created", properties };
-      case "UPDATE": return { ...base, kind: "propertyChanged", properties, snapshot: false };
-      case "DELETE": return { ...base, kind: "deleted", privacy: false };
-      default: return { ...base, kind: "restored" };
-    }
-  }));
+  return Promise.all(
+    h.recordIds.map(async (objectId): Promise<CrmEvent> => {
+      const base = {
+        // transactionKey + sequenceNumber identifies a change event; one event can name many records.
+        dedupeKey: await dedupeKey("sfcdc", [ctx.orgId, h.transactionKey, h.sequenceNumber, objectId, h.changeType]),
+        recordKey: recordKey("salesforce", ctx.orgId, objectType, objectId),
+        crm: "salesforce" as const,
+        accountId: ctx.orgId,
+        objectType,
+        objectId,
+        occurredAt: new Date(h.commitTimestamp).toISOString(),
+        changedBy: { source: h.changeOrigin || undefined, id: h.commitUser },
+        fromThisIntegration,
+        via: "salesforce-cdc" as const,
+      };
+      switch (type) {
+        case "CREATE":
+          return { ...base, kind: "created", properties };
+        case "UPDATE":
+          return { ...base, kind: "propertyChanged", properties, snapshot: false };
+        case "DELETE":
+          return { ...base, kind: "deleted", privacy: false };
+        default:
+          return { ...base, kind: "restored" };
+      }
+    }),
+  );
 }

@@ -72,27 +72,29 @@ function fieldsOf(sObject: Record<string, unknown>): Record<string, string | nul
 }
 
 export async function normalizeOutboundMessage(message: OutboundNotifications, ctx: OutboundContext): Promise<CrmEvent[]> {
-  return Promise.all(message.Notification.map(async (n): Promise<CrmEvent> => {
-    const objectType = n.sObject["@type"].replace(/^\w+:/, "").toLowerCase();
-    const properties = fieldsOf(n.sObject);
-    const modified = properties.LastModifiedDate ?? properties.SystemModstamp;
-    const occurredAt = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified) : ctx.receivedAt;
-    const modifiedBy = properties.LastModifiedById ?? undefined;
-    return {
-      kind: "propertyChanged",
-      // Salesforce re-sends a notification with the same Id until it is acknowledged.
-      dedupeKey: await dedupeKey("sfom", [ctx.orgId, n.Id]),
-      recordKey: recordKey("salesforce", ctx.orgId, objectType, n.sObject.Id),
-      crm: "salesforce",
-      accountId: ctx.orgId,
-      objectType,
-      objectId: n.sObject.Id,
-      occurredAt: occurredAt.toISOString(),
-      changedBy: { source: "OutboundMessage", id: modifiedBy },
-      fromThisIntegration: sameSalesforceId(modifiedBy, ctx.integrationUserId),
-      via: "salesforce-outbound",
-      properties,
-      snapshot: true,
-    };
-  }));
+  return Promise.all(
+    message.Notification.map(async (n): Promise<CrmEvent> => {
+      const objectType = n.sObject["@type"].replace(/^\w+:/, "").toLowerCase();
+      const properties = fieldsOf(n.sObject);
+      const modified = properties.LastModifiedDate ?? properties.SystemModstamp;
+      const occurredAt = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified) : ctx.receivedAt;
+      const modifiedBy = properties.LastModifiedById ?? undefined;
+      return {
+        kind: "propertyChanged",
+        // Salesforce re-sends a notification with the same Id until it is acknowledged.
+        dedupeKey: await dedupeKey("sfom", [ctx.orgId, n.Id]),
+        recordKey: recordKey("salesforce", ctx.orgId, objectType, n.sObject.Id),
+        crm: "salesforce",
+        accountId: ctx.orgId,
+        objectType,
+        objectId: n.sObject.Id,
+        occurredAt: occurredAt.toISOString(),
+        changedBy: { source: "OutboundMessage", id: modifiedBy },
+        fromThisIntegration: sameSalesforceId(modifiedBy, ctx.integrationUserId),
+        via: "salesforce-outbound",
+        properties,
+        snapshot: true,
+      };
+    }),
+  );
 }

@@ -96,10 +96,16 @@ export class LeadAgent extends DurableObject<Env> {
       let state = this.readState();
       for (const incoming of events) {
         const event = onlyChanges(incoming, state);
-        const inserted = this.sql.exec(
-          "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING seq",
-          event.dedupeKey, event.occurredAt, receivedAt, JSON.stringify(event),
-        ).toArray().length > 0;
+        const inserted =
+          this.sql
+            .exec(
+              "INSERT INTO events (dedupe_key, occurred_at, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING seq",
+              event.dedupeKey,
+              event.occurredAt,
+              receivedAt,
+              JSON.stringify(event),
+            )
+            .toArray().length > 0;
         if (!inserted) continue;
         recorded++;
         state = applyEvent(state ?? emptyRecordState(event), event);
@@ -126,7 +132,10 @@ export class LeadAgent extends DurableObject<Env> {
       state,
       events,
       pendingWakeups: this.wakeups.pending(),
-      audit: this.sql.exec<{ body: string }>("SELECT body FROM audit ORDER BY seq").toArray().map((r) => JSON.parse(r.body) as AuditEntry),
+      audit: this.sql
+        .exec<{ body: string }>("SELECT body FROM audit ORDER BY seq")
+        .toArray()
+        .map((r) => JSON.parse(r.body) as AuditEntry),
       stats: this.readKv("stats") ?? { recorded: 0, duplicatesIgnored: 0 },
       projection: this.readKv("projection") ?? { d1RowsWritten: 0, projectedAt: null },
     };
@@ -139,7 +148,8 @@ export class LeadAgent extends DurableObject<Env> {
   /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
   async runDue(now: number): Promise<void> {
     // New events before timers: a deadline the events moved must not fire at its old time.
-    const due = this.wakeups.claimDue(now, RETRY_DELAY_MS)
+    const due = this.wakeups
+      .claimDue(now, RETRY_DELAY_MS)
       .sort((a, b) => Number(TIMERS.includes(a.name as TimerName)) - Number(TIMERS.includes(b.name as TimerName)));
     for (const claim of due) {
       const { name } = claim;
@@ -161,12 +171,15 @@ export class LeadAgent extends DurableObject<Env> {
    * its run is stored, so a failure part-way retries exactly the ones left.
    */
   private async applyRulesToNewEvents(now: number): Promise<void> {
-    const rows = this.sql
-      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE ruled = 0 ORDER BY occurred_at, seq")
-      .toArray();
+    const rows = this.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE ruled = 0 ORDER BY occurred_at, seq").toArray();
     for (const row of rows) {
       const event = JSON.parse(row.body) as CrmEvent;
-      await this.withGiveUp(`event:${row.seq}`, now, () => this.applyRules({ kind: "crmEvent", event }, now), `${event.kind} event ${event.dedupeKey}`);
+      await this.withGiveUp(
+        `event:${row.seq}`,
+        now,
+        () => this.applyRules({ kind: "crmEvent", event }, now),
+        `${event.kind} event ${event.dedupeKey}`,
+      );
       this.sql.exec("UPDATE events SET ruled = 1 WHERE seq = ?", row.seq);
     }
   }
@@ -189,9 +202,13 @@ export class LeadAgent extends DurableObject<Env> {
       }
       this.forgetFailure(what);
       const entry: AuditEntry = {
-        at: new Date(now).toISOString(), rule: "rules", outcome: "given up",
+        at: new Date(now).toISOString(),
+        rule: "rules",
+        outcome: "given up",
         reason: `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes; the rules skipped it: ${redact(error instanceof Error ? error.message : String(error))}`,
-        data: { work: what }, policyVersion: this.policy?.value.version ?? 0, effects: [],
+        data: { work: what },
+        policyVersion: this.policy?.value.version ?? 0,
+        effects: [],
       };
       this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
     }
@@ -207,19 +224,27 @@ export class LeadAgent extends DurableObject<Env> {
     const config = loadConfig(this.env);
     const executors = executorsFromConfig(this.env, config);
     const policy = await this.currentPolicy(now);
-    const run = await runRules(this.readKv<RuleState>("rules") ?? {}, input, record, policy, new Date(now), {
-      readRecord: async (r, properties, previousOf) => {
-        const crm = executors.crm(`${r.crm}:${r.accountId}`);
-        if (!crm) throw new Error(`no ${r.crm} client configured to read ${r.key}`);
-        return crm.getRecord(r.objectType, r.objectId, properties, previousOf);
+    const run = await runRules(
+      this.readKv<RuleState>("rules") ?? {},
+      input,
+      record,
+      policy,
+      new Date(now),
+      {
+        readRecord: async (r, properties, previousOf) => {
+          const crm = executors.crm(`${r.crm}:${r.accountId}`);
+          if (!crm) throw new Error(`no ${r.crm} client configured to read ${r.key}`);
+          return crm.getRecord(r.objectType, r.objectId, properties, previousOf);
+        },
+        route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
+        findTasks: async (r, keys) => {
+          const crm = executors.crm(`${r.crm}:${r.accountId}`);
+          if (!crm) throw new Error(`no ${r.crm} client configured to read tasks of ${r.key}`);
+          return findTasksByEffectKey(this.env.DB, crm, keys);
+        },
       },
-      route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
-      findTasks: async (r, keys) => {
-        const crm = executors.crm(`${r.crm}:${r.accountId}`);
-        if (!crm) throw new Error(`no ${r.crm} client configured to read tasks of ${r.key}`);
-        return findTasksByEffectKey(this.env.DB, crm, keys);
-      },
-    }, Math.random);
+      Math.random,
+    );
     // Effects first: once stored they will happen; the rest only records that they were decided.
     if (run.effects.length > 0) await enqueueEffects(this.env, await resolveTaskKeys(this.env.DB, run.effects), new Date(now));
     this.ctx.storage.transactionSync(() => {

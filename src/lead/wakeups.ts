@@ -12,7 +12,8 @@ export class Wakeups {
   async scheduleNoLaterThan(name: string, dueAt: number): Promise<void> {
     this.storage.sql.exec(
       "INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at)",
-      name, dueAt,
+      name,
+      dueAt,
     );
     await this.rearm();
   }
@@ -20,7 +21,12 @@ export class Wakeups {
   /** Sets `name` to exactly `dueAt` (a rule's deadline moved), or removes it with null. */
   async set(name: string, dueAt: number | null): Promise<void> {
     if (dueAt === null) this.storage.sql.exec("DELETE FROM wakeups WHERE name = ?", name);
-    else this.storage.sql.exec("INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at", name, dueAt);
+    else
+      this.storage.sql.exec(
+        "INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at",
+        name,
+        dueAt,
+      );
     await this.rearm();
   }
 

@@ -48,7 +48,7 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     // success; the task would then appear afterwards. Such an update waits for the creation.
     const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Map<string, Date | null>();
     const reassigning = batch.filter((p) => p.effect.action.kind === "reassign").map((p) => p.id);
-    const superseded = reassigning.length > 0 ? (await deps.supersededReassignments?.(reassigning)) ?? new Set<string>() : new Set<string>();
+    const superseded = reassigning.length > 0 ? ((await deps.supersededReassignments?.(reassigning)) ?? new Set<string>()) : new Set<string>();
     const ready = batch.filter((p) => !superseded.has(p.id) && !p.effect.taskKeys.some((id) => unsettled.has(id)));
     const readyOutcomes = ready.length > 0 ? await executeTaskUpdates(crm, ready) : [];
     return batch.map((p): Outcome => {
@@ -59,20 +59,29 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       // creation's next attempt at the earliest.
       const next = Math.max(0, ...p.effect.taskKeys.map((id) => unsettled.get(id)?.getTime() ?? 0));
       const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - Date.now() + 5_000);
-      return { ok: false, failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs, local: true } };
+      return {
+        ok: false,
+        failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs, local: true },
+      };
     });
   },
   assignOwner: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    return crm.updateRecords(batch.map(({ effect }) => ({
-      objectType: effect.objectType, objectId: effect.objectId, properties: { [OWNER_FIELD[crm.crm]]: effect.ownerId },
-    })));
+    return crm.updateRecords(
+      batch.map(({ effect }) => ({
+        objectType: effect.objectType,
+        objectId: effect.objectId,
+        properties: { [OWNER_FIELD[crm.crm]]: effect.ownerId },
+      })),
+    );
   },
   updateProperties: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    return crm.updateRecords(batch.map(({ effect }) => ({ objectType: effect.objectType, objectId: effect.objectId, properties: effect.properties })));
+    return crm.updateRecords(
+      batch.map(({ effect }) => ({ objectType: effect.objectType, objectId: effect.objectId, properties: effect.properties })),
+    );
   },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
@@ -80,7 +89,9 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */
 async function oneByOneInSlack<T extends "postSlackMessage" | "respondInSlack">(
-  batch: PendingEffect<T>[], deps: Executors, call: (slack: SlackNotifier, effect: EffectOf<T>) => Promise<Outcome>,
+  batch: PendingEffect<T>[],
+  deps: Executors,
+  call: (slack: SlackNotifier, effect: EffectOf<T>) => Promise<Outcome>,
 ): Promise<Outcome[]> {
   const slack = deps.slack();
   if (!slack) return notConfigured("Slack (SLACK_BOT_TOKEN)", batch.length);

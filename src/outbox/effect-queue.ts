@@ -1,5 +1,13 @@
 import {
-  claimDueEffects, claimEffects, effectOf, type EffectUpdate, insertEffects, loadEffects, nextDueAt, overdueEffectIds, recordOutcomes,
+  claimDueEffects,
+  claimEffects,
+  effectOf,
+  type EffectUpdate,
+  insertEffects,
+  loadEffects,
+  nextDueAt,
+  overdueEffectIds,
+  recordOutcomes,
 } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
@@ -21,7 +29,10 @@ const SEND_BATCH = 100;
  * fails, the caller retries and an admin can re-queue it.
  */
 export async function enqueueEffects(
-  env: Pick<Env, "DB" | "EFFECTS">, requests: readonly EffectRequest[], now: Date, newId: () => string = () => crypto.randomUUID(),
+  env: Pick<Env, "DB" | "EFFECTS">,
+  requests: readonly EffectRequest[],
+  now: Date,
+  newId: () => string = () => crypto.randomUUID(),
 ): Promise<string[]> {
   const ids = await insertEffects(env.DB, requests, now, newId);
   await sendEffectMessages(env.EFFECTS, ids);
@@ -119,52 +130,59 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
   for (const group of groups.values()) byTarget.set(group[0]!.target, [...(byTarget.get(group[0]!.target) ?? []), group]);
 
   const deadline = now.getTime() + WORK_BUDGET_MS;
-  await Promise.all([...byTarget].map(async ([target, targetGroups]) => {
-    await Promise.all(targetGroups.map(async (group) => {
-      const type = group[0]!.type as EffectType;
-      const limit = batchLimit(type, target, deps.executors);
-      const chunks: EffectRow[][] = [];
-      for (let i = 0; i < group.length; i += limit) chunks.push(group.slice(i, i + limit));
-      // Several calls in flight per target (each still paced by the RateLimiter), so one slow
-      // call does not hold up the rest. A lane out of queued work claims more that is due.
-      const lanes = new LaneActivity();
-      const lane = async () => {
-        for (;;) {
-          let part = chunks.shift();
-          if (!part && deps.now().getTime() < deadline) {
-            const at = deps.now();
-            part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
-            if (part.length === 0) part = undefined;
-          }
-          if (part) {
-            lanes.busy++;
-            try {
-              const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
-              const outcomes = await executeBatch(type, target, pending, deps.executors);
-              await settle(part, outcomes, env, deps, messages);
-            } finally {
-              lanes.busy--;
-              lanes.settled();
+  await Promise.all(
+    [...byTarget].map(async ([target, targetGroups]) => {
+      await Promise.all(
+        targetGroups.map(async (group) => {
+          const type = group[0]!.type as EffectType;
+          const limit = batchLimit(type, target, deps.executors);
+          const chunks: EffectRow[][] = [];
+          for (let i = 0; i < group.length; i += limit) chunks.push(group.slice(i, i + limit));
+          // Several calls in flight per target (each still paced by the RateLimiter), so one slow
+          // call does not hold up the rest. A lane out of queued work claims more that is due.
+          const lanes = new LaneActivity();
+          const lane = async () => {
+            for (;;) {
+              let part = chunks.shift();
+              if (!part && deps.now().getTime() < deadline) {
+                const at = deps.now();
+                part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
+                if (part.length === 0) part = undefined;
+              }
+              if (part) {
+                lanes.busy++;
+                try {
+                  const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
+                  const outcomes = await executeBatch(type, target, pending, deps.executors);
+                  await settle(part, outcomes, env, deps, messages);
+                } finally {
+                  lanes.busy--;
+                  lanes.settled();
+                }
+                continue;
+              }
+              if (deps.now().getTime() >= deadline) return;
+              // Nothing due now. Effects that just failed are due again within seconds: waiting for
+              // them here beats leaving them to their queue message (redelivered a whole second
+              // or more later, after this invocation). Calls still in flight may fail too.
+              const due = await nextDueAt(env.DB, target, type, deps.now());
+              if (due && due.getTime() < deadline) await deps.sleep(Math.max(due.getTime() - deps.now().getTime(), MIN_IDLE_WAIT_MS));
+              else if (lanes.busy > 0) await lanes.nextSettle();
+              else return;
             }
-            continue;
-          }
-          if (deps.now().getTime() >= deadline) return;
-          // Nothing due now. Effects that just failed are due again within seconds: waiting for
-          // them here beats leaving them to their queue message (redelivered a whole second
-          // or more later, after this invocation). Calls still in flight may fail too.
-          const due = await nextDueAt(env.DB, target, type, deps.now());
-          if (due && due.getTime() < deadline) await deps.sleep(Math.max(due.getTime() - deps.now().getTime(), MIN_IDLE_WAIT_MS));
-          else if (lanes.busy > 0) await lanes.nextSettle();
-          else return;
-        }
-      };
-      await Promise.all(Array.from({ length: LANES }, lane));
-    }));
-  }));
+          };
+          await Promise.all(Array.from({ length: LANES }, lane));
+        }),
+      );
+    }),
+  );
 }
 
 async function settle(
-  rows: EffectRow[], outcomes: Outcome[], env: Pick<Env, "DB">, deps: ConsumerDeps,
+  rows: EffectRow[],
+  outcomes: Outcome[],
+  env: Pick<Env, "DB">,
+  deps: ConsumerDeps,
   messages: Map<string, Message<EffectMessage>>,
 ): Promise<void> {
   const now = deps.now();
@@ -187,7 +205,8 @@ async function settle(
       return;
     }
     const { failure } = outcome;
-    if (failure.kind === "rateLimited" && failure.retryAfterMs && !failure.local) pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
+    if (failure.kind === "rateLimited" && failure.retryAfterMs && !failure.local)
+      pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
     const verdict = nextStep(Math.max(attempts, 1), failure, deps.policy, sharedRandom);
     if (verdict.retry) {
       updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });

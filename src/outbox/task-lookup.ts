@@ -6,7 +6,11 @@ import type { EffectRequest } from "../domain/effects";
  * The CRM state of tasks that rules know by their createTask effects' idempotency keys. Keys
  * without an effect row, or whose task the CRM does not have (yet), are left out.
  */
-export async function findTasksByEffectKey(db: D1Database, crm: CrmPort, keys: readonly string[]): Promise<{ key: string; status: "open" | "completed" }[]> {
+export async function findTasksByEffectKey(
+  db: D1Database,
+  crm: CrmPort,
+  keys: readonly string[],
+): Promise<{ key: string; status: "open" | "completed" }[]> {
   const ids = await effectIdsByKey(db, keys);
   if (ids.size === 0) return [];
   const keyOfId = new Map([...ids].map(([key, id]) => [id, key]));
@@ -30,9 +34,13 @@ export async function resolveTaskKeys(db: D1Database, requests: readonly EffectR
     if (request.effect.type !== "updateTasks") return [request];
     const taskKeys = request.effect.taskKeys.flatMap((key) => (ids.has(key) ? [ids.get(key)!] : []));
     const { action } = request.effect;
-    const resolved = action.kind === "reassign" && action.dueDates
-      ? { ...action, dueDates: Object.fromEntries(Object.entries(action.dueDates).flatMap(([key, date]) => (ids.has(key) ? [[ids.get(key)!, date]] : []))) }
-      : action;
+    const resolved =
+      action.kind === "reassign" && action.dueDates
+        ? {
+            ...action,
+            dueDates: Object.fromEntries(Object.entries(action.dueDates).flatMap(([key, date]) => (ids.has(key) ? [[ids.get(key)!, date]] : []))),
+          }
+        : action;
     return taskKeys.length > 0 ? [{ ...request, effect: { ...request.effect, taskKeys, action: resolved } }] : [];
   });
 }

@@ -57,7 +57,10 @@ async function runCall(crm: CrmPort, call: Indexed[], action: TaskAction): Promi
 function callAction(call: Indexed[]): TaskAction {
   const action = call[0]!.effect.action;
   if (action.kind !== "reassign") return action;
-  const dueDates = Object.assign({}, ...call.map(({ effect }) => (effect.action.kind === "reassign" ? effect.action.dueDates ?? {} : {}))) as Record<string, string>;
+  const dueDates = Object.assign(
+    {},
+    ...call.map(({ effect }) => (effect.action.kind === "reassign" ? (effect.action.dueDates ?? {}) : {})),
+  ) as Record<string, string>;
   return Object.keys(dueDates).length > 0 ? { ...action, dueDates } : action;
 }
 
@@ -83,7 +86,9 @@ export async function executeTaskUpdates(crm: CrmPort, batch: PendingEffect<"upd
     for (const call of packByKeys(group, crm.maxBatch)) {
       const action = callAction(call);
       const results = halted ? call.map(() => notTried(halted!)) : await runCall(crm, call, action);
-      call.forEach((item, i) => (outcomes[item.index] = results[i]!));
+      call.forEach((item, i) => {
+        outcomes[item.index] = results[i]!;
+      });
       for (const result of results) if (!result.ok && result.failure.kind === "rateLimited") halted ??= result.failure;
     }
   }

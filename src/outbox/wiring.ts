@@ -72,7 +72,11 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     slack() {
       if (!config.SLACK_BOT_TOKEN) return undefined;
-      return new SlackNotifier({ botToken: config.SLACK_BOT_TOKEN, apiBase: config.SLACK_API_BASE, beforeCall: pacer(env.RATE_LIMITER.getByName("slack"), config.SLACK_RATE_LIMIT) });
+      return new SlackNotifier({
+        botToken: config.SLACK_BOT_TOKEN,
+        apiBase: config.SLACK_API_BASE,
+        beforeCall: pacer(env.RATE_LIMITER.getByName("slack"), config.SLACK_RATE_LIMIT),
+      });
     },
   };
 }

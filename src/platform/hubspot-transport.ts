@@ -39,7 +39,9 @@ const runtimeFetchHttpApi = {
       headers: request.getHeaders(),
     }).then(async (resp) => {
       const headers: Record<string, string> = {};
-      resp.headers.forEach((value, name) => (headers[name] = value));
+      resp.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
       return new RuntimeResponse(resp.status, headers, new Uint8Array(await resp.arrayBuffer()));
     });
     // The SDK chains this promise more than once; the branch it does not await would otherwise

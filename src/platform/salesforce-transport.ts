@@ -37,7 +37,9 @@ async function send(req: HttpRequest, options: HttpRequestOptions): Promise<Http
     ...(options.timeout ? { signal: AbortSignal.timeout(options.timeout) } : {}),
   });
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => { headers[name.toLowerCase()] = value; });
+  response.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
   return { statusCode: response.status, headers, body: await response.text() };
 }
 

@@ -48,7 +48,6 @@ const BlockActionsPayload = z.looseObject({
   actions: z.array(Action).min(1, "must hold at least one action"),
 });
 
-
 /**
  * Reads a Slack interaction request: an `application/x-www-form-urlencoded` body whose single
  * `payload` field is JSON. Only `block_actions` (button clicks and other message interactions)

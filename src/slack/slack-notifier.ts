@@ -4,7 +4,12 @@ import { redact, SlotTooFarAway, TimeoutError, withTimeout } from "../crm/crm-po
 import type { EffectOf } from "../domain/effects";
 import { parseRetryAfter } from "../outbox/retry-policy";
 
-const PostMessageResponse = z.looseObject({ ok: z.boolean(), error: z.string().optional(), ts: z.string().optional(), channel: z.string().optional() });
+const PostMessageResponse = z.looseObject({
+  ok: z.boolean(),
+  error: z.string().optional(),
+  ts: z.string().optional(),
+  channel: z.string().optional(),
+});
 
 /** Slack answers HTTP 200 with ok:false for most errors; these are worth another try. */
 const TRANSIENT_ERRORS = new Set(["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
@@ -42,9 +47,14 @@ export class SlackNotifier {
 
   /** chat.postMessage to a user id (a DM from the bot) or a channel, with Block Kit blocks. */
   async post(message: EffectOf<"postSlackMessage">): Promise<Outcome> {
-    const sent = await this.send(`${this.options.apiBase}/api/chat.postMessage`, "Slack chat.postMessage", {
-      authorization: `Bearer ${this.options.botToken}`,
-    }, { channel: message.channel, text: message.text, blocks: message.blocks, thread_ts: message.threadTs, unfurl_links: false });
+    const sent = await this.send(
+      `${this.options.apiBase}/api/chat.postMessage`,
+      "Slack chat.postMessage",
+      {
+        authorization: `Bearer ${this.options.botToken}`,
+      },
+      { channel: message.channel, text: message.text, blocks: message.blocks, thread_ts: message.threadTs, unfurl_links: false },
+    );
     if (!sent.ok) return sent.outcome;
     const { response } = sent;
     const body = PostMessageResponse.safeParse(await response.json().catch(() => null));
@@ -63,9 +73,16 @@ export class SlackNotifier {
     if (!this.isResponseUrl(reply.responseUrl)) {
       return { ok: false, failure: { kind: "permanent", message: "Slack response_url: not a Slack response URL" } };
     }
-    const sent = await this.send(reply.responseUrl, "Slack response_url", {}, {
-      text: reply.text, blocks: reply.blocks, replace_original: reply.replaceOriginal,
-    });
+    const sent = await this.send(
+      reply.responseUrl,
+      "Slack response_url",
+      {},
+      {
+        text: reply.text,
+        blocks: reply.blocks,
+        replace_original: reply.replaceOriginal,
+      },
+    );
     if (!sent.ok) return sent.outcome;
     const { response } = sent;
     // Slack has answered both plain "ok" and {"ok":true}; errors come as 4xx with {"ok":false,"error":…}.
@@ -94,14 +111,21 @@ export class SlackNotifier {
     let response: Response;
     try {
       await this.options.beforeCall?.();
-      response = await withTimeout(this.fetch(url, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify(body),
-      }), this.options.timeoutMs ?? 10_000, what);
+      response = await withTimeout(
+        this.fetch(url, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+          body: JSON.stringify(body),
+        }),
+        this.options.timeoutMs ?? 10_000,
+        what,
+      );
     } catch (error) {
       if (error instanceof SlotTooFarAway) {
-        return { ok: false, outcome: { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } } };
+        return {
+          ok: false,
+          outcome: { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } },
+        };
       }
       const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
       return { ok: false, outcome: { ok: false, failure: { kind: "transient", message: redact(text) } } };

@@ -25,24 +25,30 @@ export interface HubSpotVerifyOptions {
  * stays encoded. Decoding more, or less, breaks the signature of URLs with query strings.
  */
 const DECODED_ESCAPES: Record<string, string> = {
-  "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
-  "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
+  "%3A": ":",
+  "%2F": "/",
+  "%3F": "?",
+  "%40": "@",
+  "%21": "!",
+  "%24": "$",
+  "%27": "'",
+  "%28": "(",
+  "%29": ")",
+  "%2A": "*",
+  "%2C": ",",
+  "%3B": ";",
 };
 
 export function hubspotSignedUri(url: string): string {
-  return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (escape) => DECODED_ESCAPES[escape.toUpperCase()]!);
+  return url.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (sequence) => DECODED_ESCAPES[sequence.toUpperCase()]!);
 }
 
-export async function hubspotV3Signature(
-  clientSecret: string, method: string, url: string, rawBody: Uint8Array, timestamp: string,
-): Promise<string> {
+export async function hubspotV3Signature(clientSecret: string, method: string, url: string, rawBody: Uint8Array, timestamp: string): Promise<string> {
   const signed = concatBytes(utf8(method.toUpperCase() + hubspotSignedUri(url)), rawBody, utf8(timestamp));
   return toBase64(await hmacSha256(utf8(clientSecret), signed));
 }
 
-export async function verifyHubSpotRequest(
-  req: HubSpotSignedRequest, opts: HubSpotVerifyOptions,
-): Promise<SignatureResult> {
+export async function verifyHubSpotRequest(req: HubSpotSignedRequest, opts: HubSpotVerifyOptions): Promise<SignatureResult> {
   const v3 = req.headers.get("x-hubspot-signature-v3");
   if (v3) return verifyV3(req, v3, opts);
 
@@ -53,9 +59,10 @@ export async function verifyHubSpotRequest(
   }
   const version = (req.headers.get("x-hubspot-signature-version") ?? "v1").toLowerCase();
   if (version !== "v1" && version !== "v2") return { ok: false, reason: `unknown signature version ${version}` };
-  const source = version === "v1"
-    ? concatBytes(utf8(opts.clientSecret), req.rawBody)
-    : concatBytes(utf8(opts.clientSecret + req.method.toUpperCase() + req.url), req.rawBody);
+  const source =
+    version === "v1"
+      ? concatBytes(utf8(opts.clientSecret), req.rawBody)
+      : concatBytes(utf8(opts.clientSecret + req.method.toUpperCase() + req.url), req.rawBody);
   const expected = utf8(toHex(await sha256(source)));
   return constantTimeEqual(expected, utf8(legacy.trim().toLowerCase()))
     ? { ok: true, scheme: `hubspot-${version}` }

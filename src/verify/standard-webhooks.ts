@@ -21,7 +21,10 @@ export async function standardWebhookSignature(key: Uint8Array, id: string, time
  * carry several space-separated `v1,<base64>` signatures during a secret rotation.
  */
 export async function verifyStandardWebhook(
-  headers: Headers, rawBody: Uint8Array, key: Uint8Array, nowMs: number,
+  headers: Headers,
+  rawBody: Uint8Array,
+  key: Uint8Array,
+  nowMs: number,
 ): Promise<SignatureResult & { id?: string }> {
   const id = headers.get("webhook-id");
   const timestamp = headers.get("webhook-timestamp");

@@ -31,7 +31,10 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
   };
   if (options.unref) for (const e of [hubspot, salesforce, slack]) e.server.unref();
   return {
-    hubspot, salesforce, slack, urls,
+    hubspot,
+    salesforce,
+    slack,
+    urls,
     async close() {
       await Promise.all([hubspot.close(), salesforce.close(), slack.close()]);
     },

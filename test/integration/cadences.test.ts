@@ -14,28 +14,48 @@ const tasksOf = async (contactId: string) =>
   ((await hubspotEmulator.objects("tasks")) as any[]).filter((t) => JSON.stringify(t.associations ?? {}).includes(`"${contactId}"`));
 
 function postmark(from: string, subject: string, messageId: string, password: string = TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD) {
-  return send(new Request(`${ORIGIN}/webhooks/email/postmark`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${TEST_BINDINGS.POSTMARK_INBOUND_USERNAME}:${password}`)}` },
-    body: JSON.stringify({
-      From: from, FromFull: { Email: from.replace(/.*<|>.*/g, ""), Name: "Jane" }, To: "rep@ours.example", ToFull: [{ Email: "rep@ours.example" }],
-      Subject: subject, MessageID: "pm-1", Date: new Date().toUTCString(), TextBody: "Sounds good, call me Thursday.", StrippedTextReply: "Sounds good, call me Thursday.",
-      Headers: [{ Name: "Message-ID", Value: messageId }],
+  return send(
+    new Request(`${ORIGIN}/webhooks/email/postmark`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${TEST_BINDINGS.POSTMARK_INBOUND_USERNAME}:${password}`)}` },
+      body: JSON.stringify({
+        From: from,
+        FromFull: { Email: from.replace(/.*<|>.*/g, ""), Name: "Jane" },
+        To: "rep@ours.example",
+        ToFull: [{ Email: "rep@ours.example" }],
+        Subject: subject,
+        MessageID: "pm-1",
+        Date: new Date().toUTCString(),
+        TextBody: "Sounds good, call me Thursday.",
+        StrippedTextReply: "Sounds good, call me Thursday.",
+        Headers: [{ Name: "Message-ID", Value: messageId }],
+      }),
     }),
-  }));
+  );
 }
 
 async function slackClick(actionId: string, value: object, responseUrl: string, secret: string = TEST_BINDINGS.SLACK_SIGNING_SECRET) {
   const payload = {
-    type: "block_actions", user: { id: "U05REPONE01", username: "rep.one" }, team: { id: "T05EMULATE" }, trigger_id: `t-${Date.now()}`,
-    response_url: responseUrl, actions: [{ action_id: actionId, block_id: "cadence", value: JSON.stringify(value), action_ts: `${Date.now() / 1000}` }],
+    type: "block_actions",
+    user: { id: "U05REPONE01", username: "rep.one" },
+    team: { id: "T05EMULATE" },
+    trigger_id: `t-${Date.now()}`,
+    response_url: responseUrl,
+    actions: [{ action_id: actionId, block_id: "cadence", value: JSON.stringify(value), action_ts: `${Date.now() / 1000}` }],
   };
   const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const ts = Math.floor(Date.now() / 1000);
-  return send(new Request(`${ORIGIN}/slack/interactions`, {
-    method: "POST", body,
-    headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(ts), "x-slack-signature": await signSlackRequest(secret, ts, body) },
-  }));
+  return send(
+    new Request(`${ORIGIN}/slack/interactions`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": String(ts),
+        "x-slack-signature": await signSlackRequest(secret, ts, body),
+      },
+    }),
+  );
 }
 
 /** A HubSpot contact created in the CRM and delivered to the Worker; its key and enrollment entry. */
@@ -43,7 +63,9 @@ async function enrolledContact(emailTag: string, properties: Record<string, stri
   const contact = await hubspotEmulator.uiCreate("contacts", { email: `${emailTag}.${Date.now()}@example.com`, ...properties });
   await deliverHubSpotWebhooks();
   const key = `hubspot:62515:contact:${contact.id}`;
-  const { entries: [enrolled] } = await auditEntries(key, "enrolled");
+  const {
+    entries: [enrolled],
+  } = await auditEntries(key, "enrolled");
   return { contact, key, enrolled };
 }
 
@@ -63,11 +85,19 @@ describe("cadences, HubSpot", () => {
   it("enrolls by source, writes each step once at its time, and stops on a reply", { timeout: 90_000 }, async () => {
     const email = `jane.${Date.now()}@example.com`;
     const contact = await hubspotEmulator.uiCreate("contacts", {
-      email, firstname: "Jane", company: "Acme", lead_source: "demo_request", hubspot_owner_id: "84213371", phone: "+49 30 1234567",
+      email,
+      firstname: "Jane",
+      company: "Acme",
+      lead_source: "demo_request",
+      hubspot_owner_id: "84213371",
+      phone: "+49 30 1234567",
     });
     const creation = await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
-    const { entries: [enrolled], body } = await auditEntries(key, "enrolled");
+    const {
+      entries: [enrolled],
+      body,
+    } = await auditEntries(key, "enrolled");
     expect(enrolled.data).toMatchObject({ cadence: "inbound-sales", source: "demo_request", zone: "Europe/Berlin", zoneSource: "phone" });
     const steps = body.pendingWakeups;
     expect(steps.map((w: any) => w.name)).toEqual(expect.arrayContaining(["cadence-step", "cadence-sla"]));
@@ -80,7 +110,10 @@ describe("cadences, HubSpot", () => {
     let tasks = await tasksOf(contact.id);
     expect(tasks).toHaveLength(1);
     expect(tasks[0].properties).toMatchObject({
-      hs_task_type: "EMAIL", hs_task_priority: "HIGH", hubspot_owner_id: "84213371", hs_task_status: "NOT_STARTED",
+      hs_task_type: "EMAIL",
+      hs_task_priority: "HIGH",
+      hubspot_owner_id: "84213371",
+      hs_task_status: "NOT_STARTED",
       hs_task_subject: "Reply to Jane's demo request and offer a call",
     });
     expect(Date.parse(tasks[0].properties.hs_timestamp)).toBe(first);
@@ -94,13 +127,19 @@ describe("cadences, HubSpot", () => {
 
     // The lead replies (plus-address, other case): the cadence stops and the open task is closed.
     const matched = await eventually(async () => {
-      const response = await postmark(`Jane <${email.replace("@", "+re@").toUpperCase()}>`, "Re: your demo request", `<reply-${contact.id}@mail.example.com>`);
+      const response = await postmark(
+        `Jane <${email.replace("@", "+re@").toUpperCase()}>`,
+        "Re: your demo request",
+        `<reply-${contact.id}@mail.example.com>`,
+      );
       const result = (await response.json()) as any;
       if (result.matched !== 1) throw new Error(JSON.stringify(result));
       return result;
     }, 10_000);
     expect(matched.records).toEqual([key]);
-    const { entries: [stopped] } = await auditEntries(key, "stopped");
+    const {
+      entries: [stopped],
+    } = await auditEntries(key, "stopped");
     expect(stopped.reason).toMatch(/^replied: email "Re: your demo request"/);
     await allDone(key, 3);
     tasks = await tasksOf(contact.id);
@@ -120,13 +159,17 @@ describe("cadences, HubSpot", () => {
 
     await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "true" });
     await deliverHubSpotWebhooks();
-    const { entries: [stopped] } = await auditEntries(key, "stopped");
+    const {
+      entries: [stopped],
+    } = await auditEntries(key, "stopped");
     expect(stopped.data).toMatchObject({ reason: "unsubscribed", evidence: "hs_email_optout = true" });
     await allDone(key, 2);
     expect((await tasksOf(contact.id)).map((t) => t.properties.hs_task_status)).toEqual(["COMPLETED"]);
   });
 
-  it("handles Slack buttons: mark done completes the CRM task and answers; bad signatures and payloads are refused", { timeout: 60_000 }, async () => {
+  it("handles Slack buttons: mark done completes the CRM task and answers; bad signatures and payloads are refused", {
+    timeout: 60_000,
+  }, async () => {
     const { contact, key, enrolled } = await enrolledContact("slack", { firstname: "Sol", lead_source: "trade_show", hubspot_owner_id: "84213371" });
     expect(enrolled.data.cadence).toBe("triage");
     await runFirstStep(key, enrolled);
@@ -153,13 +196,20 @@ describe("cadences, HubSpot", () => {
 describe("cadences, Salesforce", () => {
   it("enrolls a Salesforce lead and writes its step as a Task on the lead", { timeout: 60_000 }, async () => {
     const lead = await salesforceEmulator.uiCreate("Lead", {
-      LastName: "Kumar", FirstName: "Priya", Company: "Globex", LeadSource: "content_download_pricing", Phone: "+91 22 5555 0100",
-      Email: `priya.${Date.now()}@example.com`, OwnerId: "0055g00000RepOnAAA",
+      LastName: "Kumar",
+      FirstName: "Priya",
+      Company: "Globex",
+      LeadSource: "content_download_pricing",
+      Phone: "+91 22 5555 0100",
+      Email: `priya.${Date.now()}@example.com`,
+      OwnerId: "0055g00000RepOnAAA",
     });
     const events = await salesforceEmulator.webhooks();
     expect((await send(await signedSalesforce(events))).status).toBe(200);
     const key = `salesforce:00D5g000004ExmplEAA:lead:${lead.id}`;
-    const { entries: [enrolled] } = await auditEntries(key, "enrolled");
+    const {
+      entries: [enrolled],
+    } = await auditEntries(key, "enrolled");
     expect(enrolled.data).toMatchObject({ cadence: "content-nurture", zone: "Asia/Kolkata" });
     await runFirstStep(key, enrolled);
     await allDone(key, 1);
@@ -172,17 +222,43 @@ describe("cadences, Salesforce", () => {
 describe("inbound email webhooks", () => {
   it("refuses Postmark without the right credentials and Mailgun without a valid signature", async () => {
     expect((await postmark("x@example.com", "hi", "<a@b>", "wrong-password-0000000")).status).toBe(401);
-    const form = new URLSearchParams({ sender: "x@example.com", from: "x@example.com", recipient: "rep@ours.example", subject: "hi", "body-plain": "hi", timestamp: String(Math.floor(Date.now() / 1000)), token: "t".repeat(50), signature: "0".repeat(64) });
-    const response = await send(new Request(`${ORIGIN}/webhooks/email/mailgun`, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+    const form = new URLSearchParams({
+      sender: "x@example.com",
+      from: "x@example.com",
+      recipient: "rep@ours.example",
+      subject: "hi",
+      "body-plain": "hi",
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      token: "t".repeat(50),
+      signature: "0".repeat(64),
+    });
+    const response = await send(
+      new Request(`${ORIGIN}/webhooks/email/mailgun`, {
+        method: "POST",
+        body: form,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+    );
     expect(response.status).toBe(401);
   });
 
   it("does not take an out-of-office answer for a reply", async () => {
-    const response = await send(new Request(`${ORIGIN}/webhooks/email/postmark`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Basic ${btoa(`${TEST_BINDINGS.POSTMARK_INBOUND_USERNAME}:${TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD}`)}` },
-      body: JSON.stringify({ From: "jane@example.com", Subject: "Out of Office: back Monday", MessageID: "oof-1", TextBody: "I am away.", Headers: [{ Name: "Auto-Submitted", Value: "auto-replied" }] }),
-    }));
+    const response = await send(
+      new Request(`${ORIGIN}/webhooks/email/postmark`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${btoa(`${TEST_BINDINGS.POSTMARK_INBOUND_USERNAME}:${TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD}`)}`,
+        },
+        body: JSON.stringify({
+          From: "jane@example.com",
+          Subject: "Out of Office: back Monday",
+          MessageID: "oof-1",
+          TextBody: "I am away.",
+          Headers: [{ Name: "Auto-Submitted", Value: "auto-replied" }],
+        }),
+      }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ matched: 0, records: [], ignored: "automatic reply" });
   });
@@ -191,14 +267,33 @@ describe("inbound email webhooks", () => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const token = "k".repeat(50);
     const form = new URLSearchParams({
-      sender: "nobody@example.org", from: "Nobody <nobody@example.org>", recipient: "rep@ours.example", subject: "Re: hello", "body-plain": "hi",
-      "Message-Id": "<mg-1@example.org>", timestamp, token, signature: await signMailgun(TEST_BINDINGS.MAILGUN_SIGNING_KEY, timestamp, token),
+      sender: "nobody@example.org",
+      from: "Nobody <nobody@example.org>",
+      recipient: "rep@ours.example",
+      subject: "Re: hello",
+      "body-plain": "hi",
+      "Message-Id": "<mg-1@example.org>",
+      timestamp,
+      token,
+      signature: await signMailgun(TEST_BINDINGS.MAILGUN_SIGNING_KEY, timestamp, token),
     });
-    const response = await send(new Request(`${ORIGIN}/webhooks/email/mailgun`, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+    const response = await send(
+      new Request(`${ORIGIN}/webhooks/email/mailgun`, {
+        method: "POST",
+        body: form,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ matched: 0, records: [] });
     // The same signed request again is a replay: Mailgun's signature does not cover the message.
-    const replay = await send(new Request(`${ORIGIN}/webhooks/email/mailgun`, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
+    const replay = await send(
+      new Request(`${ORIGIN}/webhooks/email/mailgun`, {
+        method: "POST",
+        body: form,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+    );
     expect(replay.status).toBe(401);
   });
 });

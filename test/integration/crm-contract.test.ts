@@ -52,7 +52,7 @@ interface Emulator {
  */
 type KnownIssue =
   /** updateRecords reports ok for records the CRM refused within a partly successful batch. */
-  | "updateIgnoresPerRecordErrors";
+  "updateIgnoresPerRecordErrors";
 
 interface ContractFixtures {
   crm: "hubspot" | "salesforce";
@@ -94,7 +94,9 @@ interface ContractFixtures {
 
 async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(base + path, {
-    method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" },
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.status === 204 ? undefined : response.json();
@@ -128,9 +130,18 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
     const write = (key: string, overrides: Partial<EffectOf<"createTask">> = {}): TaskWrite => ({
       key,
       task: {
-        type: "createTask", crm: fixtures.crm, accountId: fixtures.accountId, objectType: fixtures.recordType, objectId: record,
-        ownerId: fixtures.owners[0], subject: `Follow up ${key}`, body: "Ring them", dueAt: "2026-11-24T14:00:00.000Z",
-        priority: "HIGH", channel: "CALL", ...overrides,
+        type: "createTask",
+        crm: fixtures.crm,
+        accountId: fixtures.accountId,
+        objectType: fixtures.recordType,
+        objectId: record,
+        ownerId: fixtures.owners[0],
+        subject: `Follow up ${key}`,
+        body: "Ring them",
+        dueAt: "2026-11-24T14:00:00.000Z",
+        priority: "HIGH",
+        channel: "CALL",
+        ...overrides,
       },
     });
     const keys = (label: string, count: number) => {
@@ -138,10 +149,11 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       return Array.from({ length: count }, (_, i) => `${run}-${i}`);
     };
     const externalIds = (outcomes: Outcome[]) => outcomes.map((o) => (o.ok ? o.externalId : undefined));
-    const failures = (outcomes: Outcome[]): Failure[] => outcomes.map((o) => {
-      if (o.ok) throw new Error(`expected a failure, got ${JSON.stringify(o)}`);
-      return o.failure;
-    });
+    const failures = (outcomes: Outcome[]): Failure[] =>
+      outcomes.map((o) => {
+        if (o.ok) throw new Error(`expected a failure, got ${JSON.stringify(o)}`);
+        return o.failure;
+      });
     /** Calls whose request carried any of these keys: those this test made. */
     const callsCarrying = async (someKeys: string[]) =>
       (await fixtures.emulator.calls()).filter((c) => someKeys.some((k) => JSON.stringify(c.requestBody ?? "").includes(k)));
@@ -173,11 +185,13 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
     describe("createTasks", () => {
       it("returns one ok outcome per input, in input order, and the CRM holds exactly those tasks", async () => {
         const priorities: Priority[] = ["LOW", "MEDIUM", "HIGH"];
-        const batch = keys("create", 6).map((key, i) => write(key, {
-          ownerId: fixtures.owners[i % 2],
-          priority: priorities[i % 3],
-          dueAt: new Date(Date.UTC(2026, 10, 24 + i, 9 + i, 30)).toISOString(),
-        }));
+        const batch = keys("create", 6).map((key, i) =>
+          write(key, {
+            ownerId: fixtures.owners[i % 2],
+            priority: priorities[i % 3],
+            dueAt: new Date(Date.UTC(2026, 10, 24 + i, 9 + i, 30)).toISOString(),
+          }),
+        );
         const outcomes = await crm.createTasks(batch);
 
         expect(outcomes).toHaveLength(batch.length);
@@ -230,7 +244,9 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         expect(new Set(ids).size).toBe(4);
         const stored = await fixtures.listTasks([a!, b!, c!, d!].map((w) => w.key));
         expect(stored.map((t) => t.key).sort()).toEqual([a!, b!, c!, d!].map((w) => w.key).sort());
-        [a, b, c, d].forEach((w, i) => expect(stored.find((t) => t.key === w!.key)!.externalId).toBe(ids[i]));
+        [a, b, c, d].forEach((w, i) => {
+          expect(stored.find((t) => t.key === w!.key)!.externalId).toBe(ids[i]);
+        });
       });
 
       it("after a lost response, the retry answers ok and nothing is duplicated", async () => {
@@ -256,7 +272,9 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         expect(retried.every((o) => o.ok)).toBe(true);
         const stored = await fixtures.listTasks(batch.map((w) => w.key));
         expect(stored).toHaveLength(batch.length);
-        batch.forEach((w, i) => expect(externalIds(retried)[i]).toBe(stored.find((t) => t.key === w.key)!.externalId));
+        batch.forEach((w, i) => {
+          expect(externalIds(retried)[i]).toBe(stored.find((t) => t.key === w.key)!.externalId);
+        });
       });
 
       it("sends a batch of maxBatch tasks in a single API call", { timeout: 30_000 }, async () => {
@@ -302,18 +320,25 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           { objectType: fixtures.recordType, objectId: record, properties: { [fixtures.ownerProperty]: fixtures.owners[1] } },
           { objectType: fixtures.recordType, objectId: other, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
         ]);
-        expect(outcomes).toEqual([{ ok: true, externalId: record }, { ok: true, externalId: other }]);
+        expect(outcomes).toEqual([
+          { ok: true, externalId: record },
+          { ok: true, externalId: other },
+        ]);
         expect(await fixtures.storedRecord(record)).toMatchObject({ [fixtures.ownerProperty]: fixtures.owners[1] });
         expect(await fixtures.storedRecord(other)).toMatchObject({ [fixtures.statusProperty]: fixtures.statuses[0] });
 
         // And back, in one batch, owner and status together.
-        const back = await crm.updateRecords([{
-          objectType: fixtures.recordType, objectId: record,
-          properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[1] },
-        }]);
+        const back = await crm.updateRecords([
+          {
+            objectType: fixtures.recordType,
+            objectId: record,
+            properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[1] },
+          },
+        ]);
         expect(back).toEqual([{ ok: true, externalId: record }]);
         expect(await fixtures.storedRecord(record)).toMatchObject({
-          [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[1],
+          [fixtures.ownerProperty]: fixtures.owners[0],
+          [fixtures.statusProperty]: fixtures.statuses[1],
         });
       });
 
@@ -321,46 +346,57 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         const one = await fixtures.createRecord(unique("twice"));
         const two = await fixtures.createRecord(unique("twice"));
         const outcomes = await crm.updateRecords([
-          { objectType: fixtures.recordType, objectId: one, properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] } },
+          {
+            objectType: fixtures.recordType,
+            objectId: one,
+            properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] },
+          },
           { objectType: fixtures.recordType, objectId: two, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
           { objectType: fixtures.recordType, objectId: one, properties: { [fixtures.ownerProperty]: fixtures.owners[1] } },
           { objectType: fixtures.recordType, objectId: two, properties: { [fixtures.statusProperty]: fixtures.statuses[1] } },
         ]);
         expect(outcomes).toEqual([one, two, one, two].map((id) => ({ ok: true, externalId: id })));
         expect(await fixtures.storedRecord(one)).toMatchObject({
-          [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[0],
+          [fixtures.ownerProperty]: fixtures.owners[1],
+          [fixtures.statusProperty]: fixtures.statuses[0],
         });
         expect(await fixtures.storedRecord(two)).toMatchObject({ [fixtures.statusProperty]: fixtures.statuses[1] });
       });
 
-      itUnless("updateIgnoresPerRecordErrors")(`fails an assignment to an invalid owner permanently${known("updateIgnoresPerRecordErrors")}`, async () => {
-        const target = await fixtures.createRecord(unique("badassign"));
-        const outcomes = await crm.updateRecords([
-          { objectType: fixtures.recordType, objectId: target, properties: { [fixtures.ownerProperty]: fixtures.invalidOwnerId } },
-        ]);
-        expect(outcomes).toHaveLength(1);
-        const [failure] = failures(outcomes);
-        expect(failure!.kind).toBe("permanent");
-        expectNoToken(failure!);
-        expect((await fixtures.storedRecord(target))[fixtures.ownerProperty]).not.toBe(fixtures.invalidOwnerId);
-      });
+      itUnless("updateIgnoresPerRecordErrors")(
+        `fails an assignment to an invalid owner permanently${known("updateIgnoresPerRecordErrors")}`,
+        async () => {
+          const target = await fixtures.createRecord(unique("badassign"));
+          const outcomes = await crm.updateRecords([
+            { objectType: fixtures.recordType, objectId: target, properties: { [fixtures.ownerProperty]: fixtures.invalidOwnerId } },
+          ]);
+          expect(outcomes).toHaveLength(1);
+          const [failure] = failures(outcomes);
+          expect(failure!.kind).toBe("permanent");
+          expectNoToken(failure!);
+          expect((await fixtures.storedRecord(target))[fixtures.ownerProperty]).not.toBe(fixtures.invalidOwnerId);
+        },
+      );
 
-      itUnless("updateIgnoresPerRecordErrors")(`fails only the bad updates of a batch, each in its place${known("updateIgnoresPerRecordErrors")}`, async () => {
-        const good = await fixtures.createRecord(unique("goodupdate"));
-        const badOwner = await fixtures.createRecord(unique("badowner"));
-        const outcomes = await crm.updateRecords([
-          { objectType: fixtures.recordType, objectId: fixtures.missingRecordId, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
-          { objectType: fixtures.recordType, objectId: good, properties: { [fixtures.statusProperty]: fixtures.statuses[1] } },
-          { objectType: fixtures.recordType, objectId: badOwner, properties: { [fixtures.ownerProperty]: fixtures.invalidOwnerId } },
-        ]);
-        expect(outcomes).toHaveLength(3);
-        expect(outcomes[1]).toEqual({ ok: true, externalId: good });
-        for (const failure of failures([outcomes[0]!, outcomes[2]!])) {
-          expect(failure.kind).toBe("permanent");
-          expectNoToken(failure);
-        }
-        expect(await fixtures.storedRecord(good)).toMatchObject({ [fixtures.statusProperty]: fixtures.statuses[1] });
-      });
+      itUnless("updateIgnoresPerRecordErrors")(
+        `fails only the bad updates of a batch, each in its place${known("updateIgnoresPerRecordErrors")}`,
+        async () => {
+          const good = await fixtures.createRecord(unique("goodupdate"));
+          const badOwner = await fixtures.createRecord(unique("badowner"));
+          const outcomes = await crm.updateRecords([
+            { objectType: fixtures.recordType, objectId: fixtures.missingRecordId, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
+            { objectType: fixtures.recordType, objectId: good, properties: { [fixtures.statusProperty]: fixtures.statuses[1] } },
+            { objectType: fixtures.recordType, objectId: badOwner, properties: { [fixtures.ownerProperty]: fixtures.invalidOwnerId } },
+          ]);
+          expect(outcomes).toHaveLength(3);
+          expect(outcomes[1]).toEqual({ ok: true, externalId: good });
+          for (const failure of failures([outcomes[0]!, outcomes[2]!])) {
+            expect(failure.kind).toBe("permanent");
+            expectNoToken(failure);
+          }
+          expect(await fixtures.storedRecord(good)).toMatchObject({ [fixtures.statusProperty]: fixtures.statuses[1] });
+        },
+      );
     });
 
     describe("findTasks and updateTasks", () => {
@@ -381,21 +417,34 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       const writeCalls = async () => (await fixtures.emulator.calls()).filter((c) => c.method !== "GET" && !c.path.endsWith("/batch/read"));
 
       it("finds tasks by key, open or completed, leaving out keys no task holds", async () => {
-        const { keys: [open, done, unknown], ids } = await tasksFor("find", 2, 1);
+        const {
+          keys: [open, done, unknown],
+          ids,
+        } = await tasksFor("find", 2, 1);
         await fixtures.repCompletesTask(ids[1]!);
         const found = await crm.findTasks([open!, done!, unknown!]);
-        expect([...found].sort((a, b) => a.key.localeCompare(b.key))).toEqual([
-          { key: open, id: ids[0], status: "open" },
-          { key: done, id: ids[1], status: "completed" },
-        ].sort((a, b) => a.key!.localeCompare(b.key!)));
+        expect([...found].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+          [
+            { key: open, id: ids[0], status: "open" },
+            { key: done, id: ids[1], status: "completed" },
+          ].sort((a, b) => a.key!.localeCompare(b.key!)),
+        );
         expect(await crm.findTasks([unknown!])).toEqual([]);
       });
 
       it("completes the open tasks, reports the rest, and changes nothing when repeated", async () => {
-        const { keys: [a, b, done, unknown], ids } = await tasksFor("complete", 3, 1);
+        const {
+          keys: [a, b, done, unknown],
+          ids,
+        } = await tasksFor("complete", 3, 1);
         await fixtures.repCompletesTask(ids[2]!);
         const outcome = await crm.updateTasks([a!, b!, done!, unknown!], { kind: "complete" });
-        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [b, "changed", ids[1]], [done, "unchanged", ids[2]], [unknown, "missing", undefined]]);
+        expect(resultsOf(outcome)).toEqual([
+          [a, "changed", ids[0]],
+          [b, "changed", ids[1]],
+          [done, "unchanged", ids[2]],
+          [unknown, "missing", undefined],
+        ]);
         expect(succeeded(outcome).externalId).toBe(`completed ${ids[0]},${ids[1]}; already completed ${ids[2]}; no task for 1 key`);
         const after = await stored([a!, b!, done!]);
         expect([a, b, done].map((k) => after.get(k!)?.completed)).toEqual([true, true, true]);
@@ -407,25 +456,43 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       });
 
       it("deletes only open tasks, never one a rep completed, and a repeat deletes nothing more", async () => {
-        const { keys: [a, done, b], ids } = await tasksFor("delete", 3);
+        const {
+          keys: [a, done, b],
+          ids,
+        } = await tasksFor("delete", 3);
         await fixtures.repCompletesTask(ids[1]!);
         const outcome = await crm.updateTasks([a!, done!, b!], { kind: "delete" });
-        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]], [b, "changed", ids[2]]]);
+        expect(resultsOf(outcome)).toEqual([
+          [a, "changed", ids[0]],
+          [done, "kept", ids[1]],
+          [b, "changed", ids[2]],
+        ]);
         expect((await fixtures.listTasks([a!, done!, b!])).map((t) => [t.key, t.completed])).toEqual([[done, true]]);
 
         await fixtures.emulator.clearCalls();
         const again = await crm.updateTasks([a!, done!, b!], { kind: "delete" });
-        expect(resultsOf(again)).toEqual([[a, "missing", undefined], [done, "kept", ids[1]], [b, "missing", undefined]]);
+        expect(resultsOf(again)).toEqual([
+          [a, "missing", undefined],
+          [done, "kept", ids[1]],
+          [b, "missing", undefined],
+        ]);
         expect(await writeCalls()).toEqual([]);
         expect(await fixtures.listTasks([a!, done!, b!])).toHaveLength(1);
       });
 
       it("moves the due date of open tasks only, consistently, and a repeat moves nothing", async () => {
-        const { keys: [a, done, b], ids } = await tasksFor("reschedule", 3);
+        const {
+          keys: [a, done, b],
+          ids,
+        } = await tasksFor("reschedule", 3);
         await fixtures.repCompletesTask(ids[1]!);
         const dueAt = "2026-12-01T23:30:00.000Z";
         const outcome = await crm.updateTasks([a!, done!, b!], { kind: "reschedule", dueAt });
-        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]], [b, "changed", ids[2]]]);
+        expect(resultsOf(outcome)).toEqual([
+          [a, "changed", ids[0]],
+          [done, "kept", ids[1]],
+          [b, "changed", ids[2]],
+        ]);
         const after = await stored([a!, done!, b!]);
         expect([a, done, b].map((k) => after.get(k!)!.dueAtMs)).toEqual([Date.parse(dueAt), Date.parse(write(done!).task.dueAt), Date.parse(dueAt)]);
         expect([a, done, b].map((k) => after.get(k!)!.completed)).toEqual([false, true, false]);
@@ -437,11 +504,17 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       });
 
       it("hands open tasks to a new owner, keeps completed ones with whoever did them, and a repeat writes nothing", async () => {
-        const { keys: [a, done], ids } = await tasksFor("reassign", 2);
+        const {
+          keys: [a, done],
+          ids,
+        } = await tasksFor("reassign", 2);
         await fixtures.repCompletesTask(ids[1]!);
         const to = fixtures.owners[1];
         const outcome = await crm.updateTasks([a!, done!], { kind: "reassign", ownerId: to });
-        expect(resultsOf(outcome)).toEqual([[a, "changed", ids[0]], [done, "kept", ids[1]]]);
+        expect(resultsOf(outcome)).toEqual([
+          [a, "changed", ids[0]],
+          [done, "kept", ids[1]],
+        ]);
         const after = await stored([a!, done!]);
         expect([after.get(a!)!.ownerId, after.get(done!)!.ownerId]).toEqual([to, fixtures.owners[0]]);
 
@@ -452,13 +525,19 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       });
 
       it("answers ok for keys no task holds, including a task a rep deleted, and writes nothing", async () => {
-        const { keys: [gone, unknown], ids } = await tasksFor("unknown", 1, 1);
+        const {
+          keys: [gone, unknown],
+          ids,
+        } = await tasksFor("unknown", 1, 1);
         await fixtures.repDeletesTask(ids[0]!);
         expect(await crm.findTasks([gone!, unknown!])).toEqual([]);
         await fixtures.emulator.clearCalls();
         for (const action of [{ kind: "complete" }, { kind: "delete" }, { kind: "reschedule", dueAt: "2026-12-01T09:00:00.000Z" }] as const) {
           const outcome = await crm.updateTasks([gone!, unknown!], action);
-          expect(resultsOf(outcome)).toEqual([[gone, "missing", undefined], [unknown, "missing", undefined]]);
+          expect(resultsOf(outcome)).toEqual([
+            [gone, "missing", undefined],
+            [unknown, "missing", undefined],
+          ]);
           expect(succeeded(outcome).externalId).toBe("no task for 2 keys");
         }
         expect(await writeCalls()).toEqual([]);
@@ -484,7 +563,8 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         // Every property asked for is there; a CRM may add some it always returns (HubSpot's hs_object_id).
         const read = await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]);
         expect(read).toMatchObject({
-          id, properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] },
+          id,
+          properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] },
         });
 
         await fixtures.humanUpdate(id, { [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[1] });
@@ -514,7 +594,9 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           expectNoToken(failure);
         }
 
-        const updates = await crm.updateRecords([{ objectType: fixtures.recordType, objectId: record, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } }]);
+        const updates = await crm.updateRecords([
+          { objectType: fixtures.recordType, objectId: record, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
+        ]);
         expect(failures(updates).map((f) => f.kind)).toEqual(["rateLimited"]);
         await fixtures.emulator.faults({});
         expect(await fixtures.listTasks(batch.map((w) => w.key))).toEqual([]);
@@ -550,7 +632,9 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
             expectNoToken(failure);
           }
         }
-        const updates = await crm.updateRecords([{ objectType: fixtures.recordType, objectId: record, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } }]);
+        const updates = await crm.updateRecords([
+          { objectType: fixtures.recordType, objectId: record, properties: { [fixtures.statusProperty]: fixtures.statuses[0] } },
+        ]);
         expect(failures(updates).map((f) => f.kind)).toEqual(["transient"]);
         const statuses = (await callsCarrying(batch.map((w) => w.key))).map((c) => c.status);
         expect(statuses.length).toBeGreaterThanOrEqual(2);
@@ -605,21 +689,29 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
     await control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/contacts/${id}`, { properties });
   },
   async storedRecord(id) {
-    const contacts = await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/objects/contacts") as { id: string; properties: Record<string, string | null> }[];
+    const contacts = (await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/objects/contacts")) as {
+      id: string;
+      properties: Record<string, string | null>;
+    }[];
     const contact = contacts.find((c) => c.id === id);
     if (!contact) throw new Error(`no contact ${id}`);
     return contact.properties;
   },
   async listTasks(keys) {
-    const tasks = await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/objects/tasks") as {
-      id: string; archived: boolean; properties: Record<string, string | null>; associations: Record<string, { id: string }[]>;
+    const tasks = (await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/objects/tasks")) as {
+      id: string;
+      archived: boolean;
+      properties: Record<string, string | null>;
+      associations: Record<string, { id: string }[]>;
     }[];
     return tasks
       .filter((t) => !t.archived && keys.includes(t.properties.lead_follow_up_key ?? ""))
       .map((t) => ({
         externalId: t.id,
         key: t.properties.lead_follow_up_key!,
-        recordIds: Object.values(t.associations).flat().map((a) => a.id),
+        recordIds: Object.values(t.associations)
+          .flat()
+          .map((a) => a.id),
         ownerId: t.properties.hubspot_owner_id ?? null,
         priority: t.properties.hs_task_priority ?? null,
         dueAtMs: Date.parse(t.properties.hs_timestamp ?? ""),
@@ -640,63 +732,69 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
 
 const salesforce = emulatorAt(() => env.SALESFORCE_INSTANCE_URL);
 
-contract("Salesforce", (options) => new SalesforceCrm({ auth: { accessToken: "salesforce-dev-token" }, instanceUrl: env.SALESFORCE_INSTANCE_URL, ...options }), {
-  crm: "salesforce",
-  accessToken: "salesforce-dev-token",
-  accountId: "00D5g000004ExmplEAA",
-  recordType: "lead",
-  ownerProperty: "OwnerId",
-  statusProperty: "Status",
-  unsetProperty: "Phone",
-  owners: ["0055g00000IntegAAA", "0055g00000RepOnAAA"],
-  statuses: ["Working - Contacted", "Closed - Not Converted"],
-  invalidOwnerId: "0055g00000NoOneAAA",
-  missingRecordId: "00Q5g00000NoOneAAA",
-  priority: { LOW: "Low", MEDIUM: "Normal", HIGH: "High" },
-  rateLimitRetryAfterMs: 15 * 60_000, // REQUEST_LIMIT_EXCEEDED carries no Retry-After: the daily window
-  emulator: salesforce,
-  async setup() {
-    const step = await checkSalesforceTaskKey({ accessToken: "salesforce-dev-token" }, env.SALESFORCE_INSTANCE_URL);
-    expect(step.ok, step.detail).toBe(true);
-  },
-  async createRecord(tag) {
-    const created = await control(env.SALESFORCE_INSTANCE_URL, "POST", "/_emulator/ui/Lead", {
-      LastName: tag, Company: "Example", Email: `${tag}@example.com`,
-    });
-    return String(created.id);
-  },
-  async humanUpdate(id, fields) {
-    await control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/Lead/${id}`, fields);
-  },
-  async storedRecord(id) {
-    const leads = await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Lead") as Record<string, string | null>[];
-    const lead = leads.find((l) => l.Id === id);
-    if (!lead) throw new Error(`no Lead ${id}`);
-    return lead;
-  },
-  async listTasks(keys) {
-    const tasks = await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Task") as Record<string, any>[];
-    return tasks
-      .filter((t) => t.IsDeleted !== true && keys.includes(t.Idempotency_Key__c))
-      .map((t) => {
-        // The due date is the task's ActivityDate; the reminder carries the time.
-        expect(t.ActivityDate).toBe(new Date(Date.parse(t.ReminderDateTime)).toISOString().slice(0, 10));
-        return {
-          externalId: t.Id,
-          key: t.Idempotency_Key__c,
-          recordIds: [t.WhoId, t.WhatId].filter(Boolean),
-          ownerId: t.OwnerId ?? null,
-          priority: t.Priority ?? null,
-          dueAtMs: Date.parse(t.ReminderDateTime),
-          subject: t.Subject ?? null,
-          completed: t.IsClosed === true,
-        };
+contract(
+  "Salesforce",
+  (options) => new SalesforceCrm({ auth: { accessToken: "salesforce-dev-token" }, instanceUrl: env.SALESFORCE_INSTANCE_URL, ...options }),
+  {
+    crm: "salesforce",
+    accessToken: "salesforce-dev-token",
+    accountId: "00D5g000004ExmplEAA",
+    recordType: "lead",
+    ownerProperty: "OwnerId",
+    statusProperty: "Status",
+    unsetProperty: "Phone",
+    owners: ["0055g00000IntegAAA", "0055g00000RepOnAAA"],
+    statuses: ["Working - Contacted", "Closed - Not Converted"],
+    invalidOwnerId: "0055g00000NoOneAAA",
+    missingRecordId: "00Q5g00000NoOneAAA",
+    priority: { LOW: "Low", MEDIUM: "Normal", HIGH: "High" },
+    rateLimitRetryAfterMs: 15 * 60_000, // REQUEST_LIMIT_EXCEEDED carries no Retry-After: the daily window
+    emulator: salesforce,
+    async setup() {
+      const step = await checkSalesforceTaskKey({ accessToken: "salesforce-dev-token" }, env.SALESFORCE_INSTANCE_URL);
+      expect(step.ok, step.detail).toBe(true);
+    },
+    async createRecord(tag) {
+      const created = await control(env.SALESFORCE_INSTANCE_URL, "POST", "/_emulator/ui/Lead", {
+        LastName: tag,
+        Company: "Example",
+        Email: `${tag}@example.com`,
       });
+      return String(created.id);
+    },
+    async humanUpdate(id, fields) {
+      await control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/Lead/${id}`, fields);
+    },
+    async storedRecord(id) {
+      const leads = (await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Lead")) as Record<string, string | null>[];
+      const lead = leads.find((l) => l.Id === id);
+      if (!lead) throw new Error(`no Lead ${id}`);
+      return lead;
+    },
+    async listTasks(keys) {
+      const tasks = (await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Task")) as Record<string, any>[];
+      return tasks
+        .filter((t) => t.IsDeleted !== true && keys.includes(t.Idempotency_Key__c))
+        .map((t) => {
+          // The due date is the task's ActivityDate; the reminder carries the time.
+          expect(t.ActivityDate).toBe(new Date(Date.parse(t.ReminderDateTime)).toISOString().slice(0, 10));
+          return {
+            externalId: t.Id,
+            key: t.Idempotency_Key__c,
+            recordIds: [t.WhoId, t.WhatId].filter(Boolean),
+            ownerId: t.OwnerId ?? null,
+            priority: t.Priority ?? null,
+            dueAtMs: Date.parse(t.ReminderDateTime),
+            subject: t.Subject ?? null,
+            completed: t.IsClosed === true,
+          };
+        });
+    },
+    async repCompletesTask(taskId) {
+      await control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/Task/${taskId}`, { Status: "Completed" });
+    },
+    async repDeletesTask(taskId) {
+      await control(env.SALESFORCE_INSTANCE_URL, "DELETE", `/_emulator/ui/Task/${taskId}`);
+    },
   },
-  async repCompletesTask(taskId) {
-    await control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/Task/${taskId}`, { Status: "Completed" });
-  },
-  async repDeletesTask(taskId) {
-    await control(env.SALESFORCE_INSTANCE_URL, "DELETE", `/_emulator/ui/Task/${taskId}`);
-  },
-});
+);

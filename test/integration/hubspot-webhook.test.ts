@@ -36,7 +36,11 @@ describe("POST /webhooks/hubspot", () => {
     const deal = await recordWithEvents("hubspot:62515:deal:9135621", 2);
     const [human, echo] = deal.body.events;
     expect(human).toMatchObject({ fromThisIntegration: false, changedBy: { source: "CRM_UI", id: "userId:1712" } });
-    expect(echo).toMatchObject({ fromThisIntegration: true, changedBy: { source: "INTEGRATION", id: "54321" }, properties: { dealstage: "decisionmakerboughtin" } });
+    expect(echo).toMatchObject({
+      fromThisIntegration: true,
+      changedBy: { source: "INTEGRATION", id: "54321" },
+      properties: { dealstage: "decisionmakerboughtin" },
+    });
   });
 
   it("changes nothing when the same events are delivered again", async () => {
@@ -55,7 +59,13 @@ describe("POST /webhooks/hubspot", () => {
 
   it("treats a reused eventId with different content as a different event", async () => {
     const [created] = contactEvents();
-    const again = { ...created!, subscriptionType: "contact.propertyChange", propertyName: "lifecyclestage", propertyValue: "lead", occurredAt: created!.occurredAt + 5 };
+    const again = {
+      ...created!,
+      subscriptionType: "contact.propertyChange",
+      propertyName: "lifecyclestage",
+      propertyValue: "lead",
+      occurredAt: created!.occurredAt + 5,
+    };
     await send(await signedHubSpot([created, again]));
     const { body } = await recordWithEvents(`hubspot:62515:contact:${created!.objectId}`, 2);
     expect(body.stats).toEqual({ recorded: 2, duplicatesIgnored: 0 });
@@ -88,16 +98,42 @@ describe("POST /webhooks/hubspot", () => {
 
 describe("bad HubSpot requests change nothing", () => {
   const cases: [string, () => Promise<Request>, number][] = [
-    ["no signature", async () => new Request(ORIGIN + "/webhooks/hubspot", { method: "POST", body: JSON.stringify(contactEvents()), headers: { "content-type": "application/json" } }), 401],
+    [
+      "no signature",
+      async () =>
+        new Request(`${ORIGIN}/webhooks/hubspot`, {
+          method: "POST",
+          body: JSON.stringify(contactEvents()),
+          headers: { "content-type": "application/json" },
+        }),
+      401,
+    ],
     ["wrong secret", () => signedHubSpot(contactEvents(), { secret: "not-the-secret" }), 401],
     ["stale timestamp", () => signedHubSpot(contactEvents(), { timestamp: Date.now() - 6 * 60_000 }), 401],
-    ["signed for another URL", () => signedHubSpot(contactEvents(), { path: "/webhooks/hubspot?x=1" }).then((r) => new Request(ORIGIN + "/webhooks/hubspot", r)), 401],
-    ["tampered body", async () => {
-      const signed = await signedHubSpot(contactEvents());
-      const body = (await signed.text()).replace('"NEW"', '"WON"');
-      return new Request(signed.url, { method: "POST", body, headers: signed.headers });
-    }, 401],
-    ["legacy v1 without opt-in", async () => new Request(ORIGIN + "/webhooks/hubspot", { method: "POST", body: "[]", headers: { "content-type": "application/json", "x-hubspot-signature": "0".repeat(64) } }), 401],
+    [
+      "signed for another URL",
+      () => signedHubSpot(contactEvents(), { path: "/webhooks/hubspot?x=1" }).then((r) => new Request(`${ORIGIN}/webhooks/hubspot`, r)),
+      401,
+    ],
+    [
+      "tampered body",
+      async () => {
+        const signed = await signedHubSpot(contactEvents());
+        const body = (await signed.text()).replace('"NEW"', '"WON"');
+        return new Request(signed.url, { method: "POST", body, headers: signed.headers });
+      },
+      401,
+    ],
+    [
+      "legacy v1 without opt-in",
+      async () =>
+        new Request(`${ORIGIN}/webhooks/hubspot`, {
+          method: "POST",
+          body: "[]",
+          headers: { "content-type": "application/json", "x-hubspot-signature": "0".repeat(64) },
+        }),
+      401,
+    ],
     ["malformed JSON", () => signedHubSpot("[{"), 400],
     ["not an array", () => signedHubSpot({ eventId: 1 }), 400],
     ["empty batch", () => signedHubSpot([]), 400],
@@ -105,13 +141,17 @@ describe("bad HubSpot requests change nothing", () => {
     ["one invalid event spoils the batch", () => signedHubSpot([...contactEvents(), { ...contactEvents()[1], propertyName: undefined }]), 400],
     ["unknown subscription type", () => signedHubSpot([{ ...contactEvents()[0], subscriptionType: "contact.teleported" }]), 400],
     ["body over 1 MiB", () => signedHubSpot(JSON.stringify(contactEvents()) + " ".repeat(1024 * 1024)), 413],
-    ["wrong content type", async () => {
-      const signed = await signedHubSpot(contactEvents());
-      const headers = new Headers(signed.headers);
-      headers.set("content-type", "text/plain");
-      return new Request(signed.url, { method: "POST", body: await signed.text(), headers });
-    }, 415],
-    ["wrong method", async () => new Request(ORIGIN + "/webhooks/hubspot", { method: "GET" }), 405],
+    [
+      "wrong content type",
+      async () => {
+        const signed = await signedHubSpot(contactEvents());
+        const headers = new Headers(signed.headers);
+        headers.set("content-type", "text/plain");
+        return new Request(signed.url, { method: "POST", body: await signed.text(), headers });
+      },
+      415,
+    ],
+    ["wrong method", async () => new Request(`${ORIGIN}/webhooks/hubspot`, { method: "GET" }), 405],
   ];
 
   for (const [name, build, status] of cases) {

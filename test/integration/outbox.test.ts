@@ -18,32 +18,48 @@ function task(n: number, overrides: Partial<EffectRequest> = {}): EffectRequest 
     leadKey: `hubspot:62515:contact:${contactId}`,
     rule: "test",
     effect: {
-      type: "createTask", crm: "hubspot", accountId: "62515", objectType: "contact", objectId: contactId,
-      ownerId: "84213371", subject: `Call ${n}`, body: "Ring them", dueAt: "2026-11-24T14:00:00.000Z", priority: "HIGH", channel: "CALL",
+      type: "createTask",
+      crm: "hubspot",
+      accountId: "62515",
+      objectType: "contact",
+      objectId: contactId,
+      ownerId: "84213371",
+      subject: `Call ${n}`,
+      body: "Ring them",
+      dueAt: "2026-11-24T14:00:00.000Z",
+      priority: "HIGH",
+      channel: "CALL",
     },
     ...overrides,
   };
 }
 
 async function effectsOf(ids: string[]) {
-  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids).all();
+  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`)
+    .bind(...ids)
+    .all();
   return rows.results as { id: string; status: string; attempts: number; last_error: string | null; external_id: string | null }[];
 }
 
-const settled = (ids: string[]) => eventually(async () => {
-  const rows = await effectsOf(ids);
-  if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
-  return rows;
-}, 50_000);
+const settled = (ids: string[]) =>
+  eventually(async () => {
+    const rows = await effectsOf(ids);
+    if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
+    return rows;
+  }, 50_000);
 
 const createCalls = async () => (await hubspotEmulator.calls()).filter((c: any) => c.path === "/crm/v3/objects/tasks/batch/create");
-const tasksWithKeys = async (ids: string[]) => (await hubspotEmulator.objects("tasks")).filter((t: any) => ids.includes(t.properties.lead_follow_up_key));
+const tasksWithKeys = async (ids: string[]) =>
+  (await hubspotEmulator.objects("tasks")).filter((t: any) => ids.includes(t.properties.lead_follow_up_key));
 
 beforeAll(async () => {
-  const setup = await (await admin("/admin/crm/setup", { method: "POST" })).json() as any;
+  const setup = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;
   expect(setup.hubspot).toMatchObject({ ok: true });
   // The tests set both ways of signing in to Salesforce; the setup says which one it used.
-  expect(setup.salesforce).toMatchObject({ ok: true, detail: expect.stringContaining("client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)") });
+  expect(setup.salesforce).toMatchObject({
+    ok: true,
+    detail: expect.stringContaining("client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)"),
+  });
   contactId = (await hubspotEmulator.uiCreate("contacts", { email: `outbox-${Date.now()}@example.com`, firstname: "Ada" })).id;
 });
 
@@ -54,7 +70,11 @@ beforeEach(async () => {
 
 describe("the outbox against the HubSpot emulator", () => {
   it("creates tasks in one batch call, associated with the record", async () => {
-    const ids = await enqueueEffects(env, Array.from({ length: 30 }, (_, i) => task(i)), new Date());
+    const ids = await enqueueEffects(
+      env,
+      Array.from({ length: 30 }, (_, i) => task(i)),
+      new Date(),
+    );
     const rows = await settled(ids);
     expect(rows.every((r) => r.status === "done" && r.external_id)).toBe(true);
     const tasks = await tasksWithKeys(ids);
@@ -75,7 +95,11 @@ describe("the outbox against the HubSpot emulator", () => {
 
   it("creates each task once when the first answer is lost", { timeout: 60_000 }, async () => {
     await hubspotEmulator.faults({ rateLostResponse: 1 });
-    const ids = await enqueueEffects(env, Array.from({ length: 20 }, (_, i) => task(i)), new Date());
+    const ids = await enqueueEffects(
+      env,
+      Array.from({ length: 20 }, (_, i) => task(i)),
+      new Date(),
+    );
     // The emulator created the tasks but dropped the connection: we cannot know they exist.
     await eventually(async () => expect((await createCalls()).some((c: any) => c.fault === "lost-response")).toBe(true));
     await hubspotEmulator.faults({});
@@ -87,7 +111,11 @@ describe("the outbox against the HubSpot emulator", () => {
 
   it("waits out a 429's Retry-After before calling again", { timeout: 60_000 }, async () => {
     await hubspotEmulator.faults({ rate429: 1 });
-    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    const ids = await enqueueEffects(
+      env,
+      Array.from({ length: 5 }, (_, i) => task(i)),
+      new Date(),
+    );
     await eventually(async () => expect((await createCalls()).some((c: any) => c.status === 429)).toBe(true));
     await hubspotEmulator.faults({});
     const rows = await settled(ids);
@@ -100,7 +128,11 @@ describe("the outbox against the HubSpot emulator", () => {
   it("retries a failed call in the same consumer run, as soon as it is due", { timeout: 30_000 }, async () => {
     // Seeded draws: the first call fails (5xx), the second goes through.
     await hubspotEmulator.faults({ rate5xx: 0.5, seed: 8 });
-    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    const ids = await enqueueEffects(
+      env,
+      Array.from({ length: 5 }, (_, i) => task(i)),
+      new Date(),
+    );
     const rows = await settled(ids);
     expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
     const [failed, retried] = await createCalls();
@@ -112,7 +144,11 @@ describe("the outbox against the HubSpot emulator", () => {
 
   it("retries 5xx and timeouts until the call goes through", { timeout: 60_000 }, async () => {
     await hubspotEmulator.faults({ rate5xx: 0.5, rateTimeout: 0.3, timeoutMs: 200, seed: 5 });
-    const ids = await enqueueEffects(env, Array.from({ length: 5 }, (_, i) => task(i)), new Date());
+    const ids = await enqueueEffects(
+      env,
+      Array.from({ length: 5 }, (_, i) => task(i)),
+      new Date(),
+    );
     await eventually(async () => expect((await createCalls()).length).toBeGreaterThanOrEqual(2), 30_000);
     await hubspotEmulator.faults({});
     const rows = await settled(ids);
@@ -127,7 +163,7 @@ describe("the outbox against the HubSpot emulator", () => {
     expect(row).toMatchObject({ status: "dead", attempts: Number(TEST_BINDINGS.EFFECT_MAX_ATTEMPTS) });
     expect(row!.last_error).toMatch(/gave up after 5 attempts: HubSpot 5\d\d/);
 
-    const listed = await (await adminGet("/admin/effects?status=dead")).json() as any;
+    const listed = (await (await adminGet("/admin/effects?status=dead")).json()) as any;
     expect(listed.effects.map((e: any) => e.id)).toContain(id);
 
     await hubspotEmulator.faults({});
@@ -154,13 +190,33 @@ describe("Salesforce and Slack effects", () => {
     const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Doe", Company: "Example" });
     const requests: EffectRequest[] = [
       {
-        idempotencyKey: `sf:${Date.now()}`, leadKey: `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:lead:${lead.id}`, rule: "test",
-        effect: { type: "createTask", crm: "salesforce", accountId: TEST_BINDINGS.SALESFORCE_ORG_ID, objectType: "lead", objectId: lead.id,
-          ownerId: "0055g00000IntegAAA", subject: "Call Jane", body: "", dueAt: "2026-11-24T14:00:00.000Z", priority: "MEDIUM", channel: "CALL" },
+        idempotencyKey: `sf:${Date.now()}`,
+        leadKey: `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:lead:${lead.id}`,
+        rule: "test",
+        effect: {
+          type: "createTask",
+          crm: "salesforce",
+          accountId: TEST_BINDINGS.SALESFORCE_ORG_ID,
+          objectType: "lead",
+          objectId: lead.id,
+          ownerId: "0055g00000IntegAAA",
+          subject: "Call Jane",
+          body: "",
+          dueAt: "2026-11-24T14:00:00.000Z",
+          priority: "MEDIUM",
+          channel: "CALL",
+        },
       },
       {
-        idempotencyKey: `slack:${Date.now()}`, leadKey: "slack-test", rule: "test",
-        effect: { type: "postSlackMessage", channel: "U05REPONE01", text: "A lead needs you", blocks: [{ type: "section", text: { type: "mrkdwn", text: "*A lead* needs you" } }] },
+        idempotencyKey: `slack:${Date.now()}`,
+        leadKey: "slack-test",
+        rule: "test",
+        effect: {
+          type: "postSlackMessage",
+          channel: "U05REPONE01",
+          text: "A lead needs you",
+          blocks: [{ type: "section", text: { type: "mrkdwn", text: "*A lead* needs you" } }],
+        },
       },
     ];
     const ids = await enqueueEffects(env, requests, new Date());
@@ -198,10 +254,14 @@ describe("claims", () => {
 
     const [soon, later, held] = await insertEffects(env.DB, [task(1), task(2), task(3)], now, () => crypto.randomUUID());
     await insertEffects(env.DB, [other], now, () => crypto.randomUUID());
-    await recordOutcomes(env.DB, [
-      { id: soon!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 2_000) },
-      { id: later!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 9_000) },
-    ], now);
+    await recordOutcomes(
+      env.DB,
+      [
+        { id: soon!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 2_000) },
+        { id: later!, status: "retrying", attempts: 1, error: "5xx", nextAttemptAt: new Date(now.getTime() + 9_000) },
+      ],
+      now,
+    );
     // A pending effect is due now, unless someone holds it.
     expect(await nextDueAt(env.DB, target, "createTask", now)).toEqual(now);
     await claimEffects(env.DB, [held!], now, new Date(now.getTime() + 60_000));
@@ -209,7 +269,6 @@ describe("claims", () => {
     expect(await nextDueAt(env.DB, target, "assignOwner", now)).toBeNull();
     await env.DB.prepare("UPDATE effects SET status = 'done', claimed_until = NULL WHERE target = ?").bind(target).run();
   });
-
 
   it("an effect held by one consumer is not run by another at the same time", async () => {
     const { claimEffects, insertEffects } = await import("../../src/db/effects");
@@ -227,7 +286,7 @@ describe("claims", () => {
 
 describe("effects in bulk", () => {
   // An account no consumer serves in these tests, so nothing here is executed meanwhile.
-  const bulkTask = (n: number): EffectRequest => ({ ...task(n), effect: { ...task(n).effect, accountId: "77777" } } as EffectRequest);
+  const bulkTask = (n: number): EffectRequest => ({ ...task(n), effect: { ...task(n).effect, accountId: "77777" } }) as EffectRequest;
 
   it("stores and claims more effects in one call than D1 binds parameters, each key once", async () => {
     const { claimEffects, insertEffects, loadEffects } = await import("../../src/db/effects");
@@ -241,7 +300,14 @@ describe("effects in bulk", () => {
     const rows = await loadEffects(env.DB, ids);
     expect(rows).toHaveLength(1_500);
     const first = rows.find((r) => r.idempotencyKey === requests[0]!.idempotencyKey)!;
-    expect(first).toMatchObject({ status: "pending", attempts: 0, type: "createTask", target: "hubspot:77777", rule: "test", createdAt: now.toISOString() });
+    expect(first).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      type: "createTask",
+      target: "hubspot:77777",
+      rule: "test",
+      createdAt: now.toISOString(),
+    });
     expect(JSON.parse(first.payload)).toEqual(requests[0]!.effect);
 
     const claimed = await claimEffects(env.DB, ids, now, new Date(now.getTime() + 60_000));
@@ -269,16 +335,27 @@ describe("effects in bulk", () => {
     const [one, two] = [bulkTask(1), bulkTask(2)];
     const [idOne, idTwo] = await insertEffects(env.DB, [one, two], new Date(), () => crypto.randomUUID());
     const reassign: EffectRequest = {
-      idempotencyKey: `reassign:${serial++}`, leadKey: one.leadKey, rule: "test",
+      idempotencyKey: `reassign:${serial++}`,
+      leadKey: one.leadKey,
+      rule: "test",
       effect: {
-        type: "updateTasks", crm: "hubspot", accountId: "77777", objectType: "contact", objectId: contactId,
+        type: "updateTasks",
+        crm: "hubspot",
+        accountId: "77777",
+        objectType: "contact",
+        objectId: contactId,
         taskKeys: [one.idempotencyKey, two.idempotencyKey, "never-queued"],
-        action: { kind: "reassign", ownerId: "84213372", dueDates: { [one.idempotencyKey]: "2026-11-23", [two.idempotencyKey]: "2026-11-24", "never-queued": "2026-11-25" } },
+        action: {
+          kind: "reassign",
+          ownerId: "84213372",
+          dueDates: { [one.idempotencyKey]: "2026-11-23", [two.idempotencyKey]: "2026-11-24", "never-queued": "2026-11-25" },
+        },
       },
     };
     const [resolved] = await resolveTaskKeys(env.DB, [reassign]);
     expect(resolved!.effect).toMatchObject({
-      taskKeys: [idOne, idTwo], action: { kind: "reassign", ownerId: "84213372", dueDates: { [idOne!]: "2026-11-23", [idTwo!]: "2026-11-24" } },
+      taskKeys: [idOne, idTwo],
+      action: { kind: "reassign", ownerId: "84213372", dueDates: { [idOne!]: "2026-11-23", [idTwo!]: "2026-11-24" } },
     });
   });
 
@@ -287,19 +364,47 @@ describe("effects in bulk", () => {
     const now = new Date();
     const [a, b, c] = await insertEffects(env.DB, [bulkTask(1), bulkTask(2), bulkTask(3)], now, () => crypto.randomUUID());
     const retryAt = new Date(now.getTime() + 5_000);
-    await recordOutcomes(env.DB, [
-      { id: a!, status: "retrying", attempts: 1, error: "HubSpot 502", nextAttemptAt: retryAt },
-      { id: b!, status: "retrying", attempts: 1, error: "HubSpot 429", nextAttemptAt: retryAt },
-      { id: c!, status: "dead", attempts: 1, error: "HubSpot 400: bad owner" },
-    ], now);
+    await recordOutcomes(
+      env.DB,
+      [
+        { id: a!, status: "retrying", attempts: 1, error: "HubSpot 502", nextAttemptAt: retryAt },
+        { id: b!, status: "retrying", attempts: 1, error: "HubSpot 429", nextAttemptAt: retryAt },
+        { id: c!, status: "dead", attempts: 1, error: "HubSpot 400: bad owner" },
+      ],
+      now,
+    );
     const later = new Date(now.getTime() + 6_000);
-    await recordOutcomes(env.DB, [
-      { id: a!, status: "done", attempts: 2, externalId: "task-1" },
-      { id: b!, status: "retrying", attempts: 2, error: "timeout", nextAttemptAt: new Date(later.getTime() + 1_000) },
-    ], later);
+    await recordOutcomes(
+      env.DB,
+      [
+        { id: a!, status: "done", attempts: 2, externalId: "task-1" },
+        { id: b!, status: "retrying", attempts: 2, error: "timeout", nextAttemptAt: new Date(later.getTime() + 1_000) },
+      ],
+      later,
+    );
     const byId = new Map((await loadEffects(env.DB, [a!, b!, c!])).map((r) => [r.id, r]));
-    expect(byId.get(a!)).toMatchObject({ status: "done", attempts: 2, externalId: "task-1", lastError: "HubSpot 502", nextAttemptAt: null, claimedUntil: null, updatedAt: later.toISOString() });
-    expect(byId.get(b!)).toMatchObject({ status: "retrying", attempts: 2, externalId: null, lastError: "timeout", nextAttemptAt: new Date(later.getTime() + 1_000).toISOString() });
-    expect(byId.get(c!)).toMatchObject({ status: "dead", attempts: 1, lastError: "HubSpot 400: bad owner", nextAttemptAt: null, updatedAt: now.toISOString() });
+    expect(byId.get(a!)).toMatchObject({
+      status: "done",
+      attempts: 2,
+      externalId: "task-1",
+      lastError: "HubSpot 502",
+      nextAttemptAt: null,
+      claimedUntil: null,
+      updatedAt: later.toISOString(),
+    });
+    expect(byId.get(b!)).toMatchObject({
+      status: "retrying",
+      attempts: 2,
+      externalId: null,
+      lastError: "timeout",
+      nextAttemptAt: new Date(later.getTime() + 1_000).toISOString(),
+    });
+    expect(byId.get(c!)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      lastError: "HubSpot 400: bad owner",
+      nextAttemptAt: null,
+      updatedAt: now.toISOString(),
+    });
   });
 });

@@ -7,9 +7,19 @@ import { recordWithEvents } from "../support/requests";
 
 function event(objectId: number): CrmEvent {
   return {
-    kind: "propertyChanged", dedupeKey: `test:${objectId}`, recordKey: `hubspot:62515:contact:${objectId}`, crm: "hubspot",
-    accountId: "62515", objectType: "contact", objectId: String(objectId), occurredAt: "2026-11-23T09:00:00.000Z",
-    changedBy: { source: "CRM_UI" }, fromThisIntegration: false, via: "hubspot-webhook", properties: { hs_lead_status: "NEW" }, snapshot: false,
+    kind: "propertyChanged",
+    dedupeKey: `test:${objectId}`,
+    recordKey: `hubspot:62515:contact:${objectId}`,
+    crm: "hubspot",
+    accountId: "62515",
+    objectType: "contact",
+    objectId: String(objectId),
+    occurredAt: "2026-11-23T09:00:00.000Z",
+    changedBy: { source: "CRM_UI" },
+    fromThisIntegration: false,
+    via: "hubspot-webhook",
+    properties: { hs_lead_status: "NEW" },
+    snapshot: false,
   };
 }
 

@@ -11,7 +11,10 @@ afterAll(async () => {
 describe("a rule run the CRM keeps refusing", () => {
   it("is retried for an hour, then given up with its error in the audit, and later events still run", { timeout: 60_000 }, async () => {
     // The org has no such field: every enrollment read is refused (INVALID_FIELD).
-    const broken = { ...DEFAULT_POLICY, rules: { cadences: { ...DEFAULT_POLICY.rules.cadences!, sourceProperty: { salesforce: "No_Such_Field__c" } } } };
+    const broken = {
+      ...DEFAULT_POLICY,
+      rules: { cadences: { ...DEFAULT_POLICY.rules.cadences!, sourceProperty: { salesforce: "No_Such_Field__c" } } },
+    };
     expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(broken) })).status).toBe(201);
     const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Refused", Company: "Nope Inc", OwnerId: "0055g00000RepOnAAA" });
     expect((await send(await signedSalesforce(await salesforceEmulator.webhooks()))).status).toBe(200);
@@ -23,7 +26,9 @@ describe("a rule run the CRM keeps refusing", () => {
     for (let i = 1; i <= 5; i++) await runDue(key, start + i * 7 * 60_000);
     expect((await leadSnapshot(key)).body.audit.some((a: any) => a.outcome === "given up")).toBe(false);
     for (let i = 6; i <= 12; i++) await runDue(key, start + i * 7 * 60_000);
-    const { entries: [givenUp] } = await auditEntries(key, "given up");
+    const {
+      entries: [givenUp],
+    } = await auditEntries(key, "given up");
     expect(givenUp.rule).toBe("rules");
     expect(givenUp.reason).toMatch(/^created event .* failed 10 times over \d+ minutes; the rules skipped it: .*No_Such_Field__c/);
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
-import { eventually, leadSnapshot, send, signedHubSpot, signedSalesforce } from "../support/requests";
-import { admin, allDone, auditEntries, deliverHubSpotWebhooks, effectsFor, runDue } from "../support/rule-flows";
+import { eventually, leadSnapshot, send, signedSalesforce } from "../support/requests";
+import { admin, allDone, auditEntries, deliverHubSpotWebhooks, runDue } from "../support/rule-flows";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 /** A policy with short, calendar-time thresholds, so deadlines can be driven explicitly. */
@@ -38,7 +38,11 @@ beforeAll(async () => {
 
 describe("stale lead, HubSpot", () => {
   it("reassigns a hot lead nobody touched: owner changed in the CRM, HIGH task, Slack nudge", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", { email: `stale-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "80" });
+    const contact = await hubspotEmulator.uiCreate("contacts", {
+      email: `stale-${Date.now()}@example.com`,
+      hubspot_owner_id: "84213371",
+      hubspotscore: "80",
+    });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
     const { entry } = await auditOf(key, "clock started");
@@ -53,7 +57,9 @@ describe("stale lead, HubSpot", () => {
     await allDone(key, 3);
     const crmContact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.id === contact.id);
     expect(crmContact.properties.hubspot_owner_id).toBe("84213372");
-    const task = (await hubspotEmulator.objects("tasks")).find((t: any) => t.associations?.contacts?.includes?.(contact.id) || JSON.stringify(t.associations ?? {}).includes(`"${contact.id}"`));
+    const task = (await hubspotEmulator.objects("tasks")).find(
+      (t: any) => t.associations?.contacts?.includes?.(contact.id) || JSON.stringify(t.associations ?? {}).includes(`"${contact.id}"`),
+    );
     expect(task?.properties).toMatchObject({ hs_task_priority: "HIGH", hubspot_owner_id: "84213372" });
     expect((await slackEmulator.messages()).some((m: any) => m.channel?.startsWith("D") || m.text?.includes("reassigned to you"))).toBe(true);
 
@@ -63,7 +69,11 @@ describe("stale lead, HubSpot", () => {
   });
 
   it("parks a cold lead in nurture", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", { email: `cold-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "5" });
+    const contact = await hubspotEmulator.uiCreate("contacts", {
+      email: `cold-${Date.now()}@example.com`,
+      hubspot_owner_id: "84213371",
+      hubspotscore: "5",
+    });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
     const { entry } = await auditOf(key, "clock started");
@@ -75,7 +85,11 @@ describe("stale lead, HubSpot", () => {
   });
 
   it("activity resets the clock: nothing happens at the old deadline", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", { email: `busy-${Date.now()}@example.com`, hubspot_owner_id: "84213371", hubspotscore: "80" });
+    const contact = await hubspotEmulator.uiCreate("contacts", {
+      email: `busy-${Date.now()}@example.com`,
+      hubspot_owner_id: "84213371",
+      hubspotscore: "80",
+    });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
     const { entry } = await auditOf(key, "clock started");
@@ -93,7 +107,12 @@ describe("stale lead, HubSpot", () => {
 
 describe("stale lead, Salesforce", () => {
   it("reassigns a hot lead: OwnerId changed, task created, Slack nudge", { timeout: 60_000 }, async () => {
-    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Stale", Company: "Acme", OwnerId: "0055g00000RepOnAAA", Lead_Score__c: "90" });
+    const lead = await salesforceEmulator.uiCreate("Lead", {
+      LastName: "Stale",
+      Company: "Acme",
+      OwnerId: "0055g00000RepOnAAA",
+      Lead_Score__c: "90",
+    });
     const changes = await salesforceEmulator.webhooks();
     expect((await send(await signedSalesforce(changes))).status).toBe(200);
     const key = `salesforce:${TEST_BINDINGS.SALESFORCE_ORG_ID}:lead:${lead.id}`;
@@ -111,7 +130,12 @@ describe("stale lead, Salesforce", () => {
 
 describe("stage gate, HubSpot", () => {
   it("nudges, reverts after the grace period, and ignores its own revert's echo", { timeout: 60_000 }, async () => {
-    const deal = await hubspotEmulator.uiCreate("deals", { dealname: `Gate ${Date.now()}`, dealstage: "qualifiedtobuy", hubspot_owner_id: "84213371", amount: "5000" });
+    const deal = await hubspotEmulator.uiCreate("deals", {
+      dealname: `Gate ${Date.now()}`,
+      dealstage: "qualifiedtobuy",
+      hubspot_owner_id: "84213371",
+      amount: "5000",
+    });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:deal:${deal.id}`;
     await eventually(async () => expect((await leadSnapshot(key)).status).toBe(200));
@@ -132,7 +156,12 @@ describe("stage gate, HubSpot", () => {
 
 describe("stage gate, a deal first seen entering the gate (it predates the install)", () => {
   it("HubSpot: the stage to go back to comes from the property's history", { timeout: 60_000 }, async () => {
-    const deal = await hubspotEmulator.uiCreate("deals", { dealname: `Old deal ${Date.now()}`, dealstage: "qualifiedtobuy", hubspot_owner_id: "84213371", amount: "5000" });
+    const deal = await hubspotEmulator.uiCreate("deals", {
+      dealname: `Old deal ${Date.now()}`,
+      dealstage: "qualifiedtobuy",
+      hubspot_owner_id: "84213371",
+      amount: "5000",
+    });
     await hubspotEmulator.webhooks(); // created before the Worker was subscribed: never delivered
     await hubspotEmulator.uiUpdate("deals", deal.id, { dealstage: "contractsent" });
     await deliverHubSpotWebhooks();
@@ -145,7 +174,11 @@ describe("stage gate, a deal first seen entering the gate (it predates the insta
 
   it("Salesforce: the stage to go back to comes from OpportunityHistory", { timeout: 60_000 }, async () => {
     const opportunity = await salesforceEmulator.uiCreate("Opportunity", {
-      Name: `Old opportunity ${Date.now()}`, StageName: "Prospecting", CloseDate: "2026-12-31", Amount: 5000, OwnerId: "0055g00000RepOnAAA",
+      Name: `Old opportunity ${Date.now()}`,
+      StageName: "Prospecting",
+      CloseDate: "2026-12-31",
+      Amount: 5000,
+      OwnerId: "0055g00000RepOnAAA",
     });
     await salesforceEmulator.uiUpdate("Opportunity", opportunity.id, { Amount: 7000 }); // a snapshot with the same stage
     await salesforceEmulator.webhooks(); // before the install: never delivered
@@ -167,16 +200,14 @@ describe("stage gate, a deal first seen entering the gate (it predates the insta
 
 describe("policy admin", () => {
   it("refuses an invalid policy with path-level reasons and keeps the active one", async () => {
-    const before = await (await admin("/admin/policy")).json() as any;
+    const before = (await (await admin("/admin/policy")).json()) as any;
     const bad = { ...TEST_POLICY, teams: [{ ...TEST_POLICY.teams[0], members: ["nobody"] }], timeZone: "Mars/Base" };
     const response = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(bad) });
     expect(response.status).toBe(400);
-    const body = await response.json() as any;
-    expect(body.issues).toEqual(expect.arrayContaining([
-      expect.objectContaining({ path: "timeZone" }),
-    ]));
-    expect((await (await admin("/admin/policy")).json() as any).version).toBe(before.version);
-    const schema = await (await admin("/admin/policy/schema")).json() as any;
+    const body = (await response.json()) as any;
+    expect(body.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: "timeZone" })]));
+    expect(((await (await admin("/admin/policy")).json()) as any).version).toBe(before.version);
+    const schema = (await (await admin("/admin/policy/schema")).json()) as any;
     expect(schema.properties.reps).toBeDefined();
   });
 });

@@ -17,8 +17,17 @@ function taskFor(leadId: string): TaskWrite {
   return {
     key: `sign-in-${Date.now()}-${++serial}`,
     task: {
-      type: "createTask", crm: "salesforce", accountId: TEST_BINDINGS.SALESFORCE_ORG_ID, objectType: "lead", objectId: leadId,
-      ownerId: TEST_BINDINGS.SALESFORCE_INTEGRATION_USER_ID, subject: "Call back", body: "", dueAt: "2026-11-24T15:00:00.000Z", priority: "MEDIUM", channel: "CALL",
+      type: "createTask",
+      crm: "salesforce",
+      accountId: TEST_BINDINGS.SALESFORCE_ORG_ID,
+      objectType: "lead",
+      objectId: leadId,
+      ownerId: TEST_BINDINGS.SALESFORCE_INTEGRATION_USER_ID,
+      subject: "Call back",
+      body: "",
+      dueAt: "2026-11-24T15:00:00.000Z",
+      priority: "MEDIUM",
+      channel: "CALL",
     },
   };
 }
@@ -40,7 +49,8 @@ describe("signing in to Salesforce with the app's client credentials", () => {
     expect(outcome).toMatchObject({ ok: true });
 
     // One refused call (401) after the expiry, answered by a new session and the same call again.
-    const statuses = (await salesforceEmulator.calls()).slice(before)
+    const statuses = (await salesforceEmulator.calls())
+      .slice(before)
       .filter((c: any) => c.path.endsWith("/composite/sobjects/Task/Idempotency_Key__c") || c.path === "/services/oauth2/token")
       .map((c: any) => `${c.path === "/services/oauth2/token" ? "sign-in" : "upsert"} ${c.status}`);
     expect(statuses.slice(-3)).toEqual(["upsert 401", "sign-in 200", "upsert 200"]);
@@ -51,13 +61,18 @@ describe("signing in to Salesforce with the app's client credentials", () => {
   it("does not renew, again and again, a session refused right after it was issued", async () => {
     // Another app: its own session, on a clock that stands still, so the session is always brand new.
     const crm = new SalesforceCrm({
-      instanceUrl: env.SALESFORCE_INSTANCE_URL, auth: { clientId: "salesforce-second-client", clientSecret: "salesforce-second-client-secret" }, now: () => 0,
+      instanceUrl: env.SALESFORCE_INSTANCE_URL,
+      auth: { clientId: "salesforce-second-client", clientSecret: "salesforce-second-client-secret" },
+      now: () => 0,
     });
     expect((await crm.createTasks([taskFor(await newLead())]))[0]).toMatchObject({ ok: true });
     const before = (await salesforceEmulator.calls()).length;
     await salesforceEmulator.expireSessions();
     const [outcome] = await crm.createTasks([taskFor(await newLead())]);
-    expect(outcome).toMatchObject({ ok: false, failure: { kind: "transient", message: expect.stringMatching(/refused a session it had just issued/) } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      failure: { kind: "transient", message: expect.stringMatching(/refused a session it had just issued/) },
+    });
     // One refused call and no sign-in loop.
     expect((await salesforceEmulator.calls()).slice(before).map((c: any) => c.status)).toEqual([401]);
   });
@@ -76,7 +91,10 @@ describe("signing in to Salesforce with the app's client credentials", () => {
 
   it("the setup check signs in the same way", async () => {
     expect(await checkSalesforceTaskKey(app, env.SALESFORCE_INSTANCE_URL)).toMatchObject({ ok: true, action: "exists" });
-    expect(await checkSalesforceTaskKey({ ...app, clientId: "nobody" }, env.SALESFORCE_INSTANCE_URL))
-      .toMatchObject({ ok: false, action: "failed", detail: expect.stringMatching(/invalid_client_id/) });
+    expect(await checkSalesforceTaskKey({ ...app, clientId: "nobody" }, env.SALESFORCE_INSTANCE_URL)).toMatchObject({
+      ok: false,
+      action: "failed",
+      detail: expect.stringMatching(/invalid_client_id/),
+    });
   });
 });

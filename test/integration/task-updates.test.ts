@@ -14,20 +14,29 @@ import { TEST_BINDINGS } from "../support/test-bindings";
 
 let serial = 0;
 const run = Date.now().toString(36);
-const request = (leadKey: string, effect: EffectRequest["effect"]): EffectRequest =>
-  ({ idempotencyKey: `task-updates:${run}:${++serial}`, leadKey, rule: "test", effect });
+const request = (leadKey: string, effect: EffectRequest["effect"]): EffectRequest => ({
+  idempotencyKey: `task-updates:${run}:${++serial}`,
+  leadKey,
+  rule: "test",
+  effect,
+});
 
 async function effectsOf(ids: string[]) {
-  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids).all();
-  const byId = new Map((rows.results as { id: string; status: string; attempts: number; last_error: string | null; external_id: string | null }[]).map((r) => [r.id, r]));
+  const rows = await env.DB.prepare(`SELECT id, status, attempts, last_error, external_id FROM effects WHERE id IN (${ids.map(() => "?").join(",")})`)
+    .bind(...ids)
+    .all();
+  const byId = new Map(
+    (rows.results as { id: string; status: string; attempts: number; last_error: string | null; external_id: string | null }[]).map((r) => [r.id, r]),
+  );
   return ids.map((id) => byId.get(id)!);
 }
 
-const settled = (ids: string[]) => eventually(async () => {
-  const rows = await effectsOf(ids);
-  if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
-  return rows;
-}, 50_000);
+const settled = (ids: string[]) =>
+  eventually(async () => {
+    const rows = await effectsOf(ids);
+    if (rows.some((r) => r.status === "pending" || r.status === "retrying")) throw new Error("not settled");
+    return rows;
+  }, 50_000);
 
 /** Runs effects through the queue and returns their rows once they are done or dead. */
 const execute = async (requests: EffectRequest[]) => settled(await enqueueEffects(env, requests, new Date()));
@@ -37,13 +46,29 @@ describe("updateTasks on HubSpot", () => {
   let contacts: string[] = [];
   const leadKey = (contact: string) => `hubspot:${portal}:contact:${contact}`;
   const createTask = (contact: string, n: number): EffectOf<"createTask"> => ({
-    type: "createTask", crm: "hubspot", accountId: portal, objectType: "contact", objectId: contact,
-    ownerId: "84213371", subject: `Step ${n}`, body: "", dueAt: "2026-11-24T14:00:00.000Z", priority: "MEDIUM", channel: "CALL",
+    type: "createTask",
+    crm: "hubspot",
+    accountId: portal,
+    objectType: "contact",
+    objectId: contact,
+    ownerId: "84213371",
+    subject: `Step ${n}`,
+    body: "",
+    dueAt: "2026-11-24T14:00:00.000Z",
+    priority: "MEDIUM",
+    channel: "CALL",
   });
-  const updateTasks = (contact: string, taskKeys: string[], action: TaskAction): EffectOf<"updateTasks"> =>
-    ({ type: "updateTasks", crm: "hubspot", accountId: portal, objectType: "contact", objectId: contact, taskKeys, action });
+  const updateTasks = (contact: string, taskKeys: string[], action: TaskAction): EffectOf<"updateTasks"> => ({
+    type: "updateTasks",
+    crm: "hubspot",
+    accountId: portal,
+    objectType: "contact",
+    objectId: contact,
+    taskKeys,
+    action,
+  });
   const tasksWithKeys = async (keys: string[]) =>
-    (await hubspotEmulator.objects("tasks") as any[]).filter((t) => keys.includes(t.properties.lead_follow_up_key));
+    ((await hubspotEmulator.objects("tasks")) as any[]).filter((t) => keys.includes(t.properties.lead_follow_up_key));
   /** A cadence of `count` tasks for the contact, created through the outbox: their effect ids are the keys. */
   const cadence = async (contact: string, count: number) => {
     const rows = await execute(Array.from({ length: count }, (_, i) => request(leadKey(contact), createTask(contact, i))));
@@ -52,10 +77,13 @@ describe("updateTasks on HubSpot", () => {
   };
 
   beforeAll(async () => {
-    const setup = await (await call("/admin/crm/setup", { method: "POST", headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` } })).json() as any;
+    const setup = (await (
+      await call("/admin/crm/setup", { method: "POST", headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` } })
+    ).json()) as any;
     expect(setup.hubspot).toMatchObject({ ok: true });
     contacts = [];
-    for (let i = 0; i < 2; i++) contacts.push((await hubspotEmulator.uiCreate("contacts", { email: `task-updates-${run}-${i}@example.com`, firstname: "Ada" })).id);
+    for (let i = 0; i < 2; i++)
+      contacts.push((await hubspotEmulator.uiCreate("contacts", { email: `task-updates-${run}-${i}@example.com`, firstname: "Ada" })).id);
   });
 
   beforeEach(async () => {
@@ -73,8 +101,13 @@ describe("updateTasks on HubSpot", () => {
       request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [...first.keys, neverCreated], { kind: "delete" })),
       request(leadKey(contacts[1]!), updateTasks(contacts[1]!, second.keys, { kind: "delete" })),
     ]);
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([["done", 1], ["done", 1]]);
-    expect(rows[0]!.external_id).toBe(`deleted ${first.taskIds[0]},${first.taskIds[2]}; kept (completed by a rep) ${first.taskIds[1]}; no task for 1 key`);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["done", 1],
+      ["done", 1],
+    ]);
+    expect(rows[0]!.external_id).toBe(
+      `deleted ${first.taskIds[0]},${first.taskIds[2]}; kept (completed by a rep) ${first.taskIds[1]}; no task for 1 key`,
+    );
     expect(rows[1]!.external_id).toBe(`deleted ${second.taskIds.join(",")}`);
 
     const left = (await tasksWithKeys([...first.keys, ...second.keys])).filter((t) => !t.archived);
@@ -91,7 +124,11 @@ describe("updateTasks on HubSpot", () => {
 
     const tasks = await tasksWithKeys(keys);
     expect(tasks.map((t) => t.properties.hs_task_status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
-    expect(tasks.map((t) => Date.parse(t.properties.hs_timestamp))).toEqual([Date.parse(dueAt), Date.parse(dueAt), Date.parse("2026-11-24T14:00:00.000Z")]);
+    expect(tasks.map((t) => Date.parse(t.properties.hs_timestamp))).toEqual([
+      Date.parse(dueAt),
+      Date.parse(dueAt),
+      Date.parse("2026-11-24T14:00:00.000Z"),
+    ]);
 
     await hubspotEmulator.clearCalls();
     const [again] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys, { kind: "complete" }))]);
@@ -103,9 +140,23 @@ describe("updateTasks on HubSpot", () => {
     // The creation is stored but not yet executed (its queue message not sent): the completion
     // queued behind it must not find "no task" and report success, leaving the task to appear
     // open afterwards.
-    const [createId] = await insertEffects(env.DB, [request(leadKey(contacts[0]!), createTask(contacts[0]!, 99))], new Date(), () => crypto.randomUUID());
-    const [updateId] = await enqueueEffects(env, [request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [createId!], { kind: "complete" }))], new Date());
-    await eventually(async () => expect((await effectsOf([updateId!]))[0]).toMatchObject({ status: "retrying", attempts: 0, last_error: expect.stringContaining("has not been created yet") }), 20_000);
+    const [createId] = await insertEffects(env.DB, [request(leadKey(contacts[0]!), createTask(contacts[0]!, 99))], new Date(), () =>
+      crypto.randomUUID(),
+    );
+    const [updateId] = await enqueueEffects(
+      env,
+      [request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [createId!], { kind: "complete" }))],
+      new Date(),
+    );
+    await eventually(
+      async () =>
+        expect((await effectsOf([updateId!]))[0]).toMatchObject({
+          status: "retrying",
+          attempts: 0,
+          last_error: expect.stringContaining("has not been created yet"),
+        }),
+      20_000,
+    );
     expect(await tasksWithKeys([createId!])).toEqual([]);
 
     await sendEffectMessages(env.EFFECTS, [createId!]);
@@ -118,7 +169,9 @@ describe("updateTasks on HubSpot", () => {
     expect((await tasksWithKeys([createId!]))[0].properties.hs_task_status).toBe("COMPLETED");
   });
 
-  it("a reassignment the lead's next change of hands replaces is not run after it: the tasks stay with the newest owner", { timeout: 60_000 }, async () => {
+  it("a reassignment the lead's next change of hands replaces is not run after it: the tasks stay with the newest owner", {
+    timeout: 60_000,
+  }, async () => {
     const { keys, taskIds } = await cadence(contacts[1]!, 2);
     // Stored in this order (the lead went to 84213372, then back to 84213371), executed in any order.
     const [older, newer] = await execute([
@@ -148,10 +201,20 @@ describe("updateTasks on Salesforce", () => {
     const lead = (await salesforceEmulator.uiCreate("Lead", { LastName: `Updates ${run}`, Company: "Example" })).id as string;
     const leadKey = `salesforce:${org}:lead:${lead}`;
     const target = { crm: "salesforce", accountId: org, objectType: "lead", objectId: lead } as const;
-    const created = await execute(Array.from({ length: 3 }, (_, i) => request(leadKey, {
-      type: "createTask", ...target, ownerId: "0055g00000IntegAAA", subject: `Step ${i}`, body: "",
-      dueAt: "2026-11-24T14:00:00.000Z", priority: "HIGH", channel: "EMAIL",
-    })));
+    const created = await execute(
+      Array.from({ length: 3 }, (_, i) =>
+        request(leadKey, {
+          type: "createTask",
+          ...target,
+          ownerId: "0055g00000IntegAAA",
+          subject: `Step ${i}`,
+          body: "",
+          dueAt: "2026-11-24T14:00:00.000Z",
+          priority: "HIGH",
+          channel: "EMAIL",
+        }),
+      ),
+    );
     const [keys, taskIds] = [created.map((r) => r.id), created.map((r) => r.external_id!)];
     await salesforceEmulator.uiUpdate("Task", taskIds[2]!, { Status: "Completed" });
 
@@ -162,10 +225,12 @@ describe("updateTasks on Salesforce", () => {
     expect(moved).toMatchObject({ status: "done", external_id: `rescheduled ${taskIds[0]},${taskIds[1]}; kept (completed by a rep) ${taskIds[2]}` });
     const [again] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(1, 2), action: move })]);
     expect(again).toMatchObject({ status: "done", external_id: `already due then ${taskIds[1]}` });
-    const [completed] = await execute([request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(0, 1), action: { kind: "complete" } })]);
+    const [completed] = await execute([
+      request(leadKey, { type: "updateTasks", ...target, taskKeys: keys.slice(0, 1), action: { kind: "complete" } }),
+    ]);
     expect(completed).toMatchObject({ status: "done", external_id: `completed ${taskIds[0]}` });
 
-    const tasks = (await salesforceEmulator.records("Task") as any[]).filter((t) => keys.includes(t.Idempotency_Key__c));
+    const tasks = ((await salesforceEmulator.records("Task")) as any[]).filter((t) => keys.includes(t.Idempotency_Key__c));
     const byId = new Map(tasks.map((t) => [t.Id, t]));
     expect(taskIds.map((id) => [byId.get(id).Status, byId.get(id).ActivityDate, Date.parse(byId.get(id).ReminderDateTime)])).toEqual([
       ["Completed", "2026-12-03", Date.parse(dueAt)],
@@ -182,31 +247,57 @@ describe("reassigning tasks on Salesforce", () => {
     const leadKey = `salesforce:${org}:lead:${lead}`;
     const target = { crm: "salesforce", accountId: org, objectType: "lead", objectId: lead } as const;
     // 02:00 UTC on the 24th: the 24th for the first owner (London), still the 23rd for the next one (New York).
-    const [created] = await execute([request(leadKey, {
-      type: "createTask", ...target, ownerId: "0055g00000RepTwAAA", subject: "Call", body: "", dueAt: "2026-11-24T02:00:00.000Z", dueDate: "2026-11-24", priority: "HIGH", channel: "CALL",
-    })]);
+    const [created] = await execute([
+      request(leadKey, {
+        type: "createTask",
+        ...target,
+        ownerId: "0055g00000RepTwAAA",
+        subject: "Call",
+        body: "",
+        dueAt: "2026-11-24T02:00:00.000Z",
+        dueDate: "2026-11-24",
+        priority: "HIGH",
+        channel: "CALL",
+      }),
+    ]);
     const key = created!.id;
-    const [moved] = await execute([request(leadKey, {
-      type: "updateTasks", ...target, taskKeys: [key], action: { kind: "reassign", ownerId: "0055g00000RepOnAAA", dueDates: { [key]: "2026-11-23" } },
-    })]);
+    const [moved] = await execute([
+      request(leadKey, {
+        type: "updateTasks",
+        ...target,
+        taskKeys: [key],
+        action: { kind: "reassign", ownerId: "0055g00000RepOnAAA", dueDates: { [key]: "2026-11-23" } },
+      }),
+    ]);
     expect(moved).toMatchObject({ status: "done", external_id: `reassigned ${created!.external_id}` });
-    const task = (await salesforceEmulator.records("Task") as any[]).find((t) => t.Idempotency_Key__c === key);
-    expect([task.OwnerId, task.ActivityDate, Date.parse(task.ReminderDateTime)]).toEqual(["0055g00000RepOnAAA", "2026-11-23", Date.parse("2026-11-24T02:00:00.000Z")]);
+    const task = ((await salesforceEmulator.records("Task")) as any[]).find((t) => t.Idempotency_Key__c === key);
+    expect([task.OwnerId, task.ActivityDate, Date.parse(task.ReminderDateTime)]).toEqual([
+      "0055g00000RepOnAAA",
+      "2026-11-23",
+      Date.parse("2026-11-24T02:00:00.000Z"),
+    ]);
   });
 });
 
 describe("respondInSlack", () => {
   /** A message the bot posted (through the outbox), as a rep would click a button on it. */
   async function postedMessage(text: string, threadTs?: string) {
-    const [row] = await execute([request("slack-test", { type: "postSlackMessage", channel: "C05LEADS001", text, ...(threadTs ? { threadTs } : {}) })]);
+    const [row] = await execute([
+      request("slack-test", { type: "postSlackMessage", channel: "C05LEADS001", text, ...(threadTs ? { threadTs } : {}) }),
+    ]);
     expect(row!.status).toBe("done");
     const [channel, ts] = row!.external_id!.split("/");
     return { channel: channel!, ts: ts! };
   }
-  const respond = (responseUrl: string, text: string, extra: Partial<EffectOf<"respondInSlack">> = {}): EffectOf<"respondInSlack"> =>
-    ({ type: "respondInSlack", responseUrl, text, replaceOriginal: true, ...extra });
+  const respond = (responseUrl: string, text: string, extra: Partial<EffectOf<"respondInSlack">> = {}): EffectOf<"respondInSlack"> => ({
+    type: "respondInSlack",
+    responseUrl,
+    text,
+    replaceOriginal: true,
+    ...extra,
+  });
   const messageAt = async (channel: string, ts: string) =>
-    (await slackEmulator.messages() as any[]).find((m) => m.channel === channel && m.ts === ts);
+    ((await slackEmulator.messages()) as any[]).find((m) => m.channel === channel && m.ts === ts);
 
   beforeEach(async () => {
     await slackEmulator.faults({});
@@ -220,10 +311,10 @@ describe("respondInSlack", () => {
     expect(row).toMatchObject({ status: "done", attempts: 1 });
 
     expect(await messageAt(original.channel, original.ts)).toMatchObject({ text: "Done: task completed", blocks, edited: expect.any(String) });
-    const responses = (await slackEmulator.responses() as any[]).filter((r) => r.messageTs === original.ts);
+    const responses = ((await slackEmulator.responses()) as any[]).filter((r) => r.messageTs === original.ts);
     expect(responses).toEqual([expect.objectContaining({ replace_original: true, text: "Done: task completed" })]);
     const path = new URL(responseUrl).pathname;
-    const sent = (await slackEmulator.calls() as any[]).filter((c) => c.path === path);
+    const sent = ((await slackEmulator.calls()) as any[]).filter((c) => c.path === path);
     expect(sent).toHaveLength(1);
   });
 
@@ -239,25 +330,29 @@ describe("respondInSlack", () => {
     await slackEmulator.faults({ rate5xx: 1 });
     const ids = await enqueueEffects(env, [request("slack-test", respond(responseUrl, "Snoozed"))], new Date());
     const path = new URL(responseUrl).pathname;
-    await eventually(async () => expect((await slackEmulator.calls() as any[]).some((c) => c.path === path && c.status >= 500)).toBe(true));
+    await eventually(async () => expect(((await slackEmulator.calls()) as any[]).some((c) => c.path === path && c.status >= 500)).toBe(true));
     await slackEmulator.faults({});
     const [row] = await settled(ids);
     expect(row).toMatchObject({ status: "done", attempts: 2 });
-    expect((await slackEmulator.responses() as any[]).filter((r) => r.messageTs === original.ts)).toHaveLength(1);
+    expect(((await slackEmulator.responses()) as any[]).filter((r) => r.messageTs === original.ts)).toHaveLength(1);
   });
 
   it("gives up at once on an expired or used-up URL, and never calls a URL outside Slack", { timeout: 60_000 }, async () => {
-    const callsBefore = (await slackEmulator.calls() as any[]).length;
+    const callsBefore = ((await slackEmulator.calls()) as any[]).length;
     const rows = await execute([
       request("slack-test", respond(`${env.SLACK_API_BASE}/response_url/no-such-url`, "Too late")),
       request("slack-test", respond("https://attacker.example.com/response_url/1", "Phish")),
       request("slack-test", respond("https://hooks.slack.com.attacker.example.com/actions/T1/2/x", "Phish")),
     ]);
-    expect(rows.map((r) => [r.status, r.attempts])).toEqual([["dead", 1], ["dead", 1], ["dead", 1]]);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["dead", 1],
+      ["dead", 1],
+      ["dead", 1],
+    ]);
     expect(rows[0]!.last_error).toBe("Slack response_url 404: expired_url");
     expect(rows[1]!.last_error).toBe("Slack response_url: not a Slack response URL");
     expect(rows[1]!.last_error).not.toContain("attacker");
-    const calls = (await slackEmulator.calls() as any[]).slice(callsBefore);
+    const calls = ((await slackEmulator.calls()) as any[]).slice(callsBefore);
     expect(calls.map((c) => c.path)).toEqual(["/response_url/no-such-url"]);
   });
 });

@@ -19,7 +19,12 @@ describe("wake-ups: rows with the alarm as a cursor", () => {
       expect(wakeups.claimDue(t(2_000), 30_000)).toEqual([]); // a duplicate alarm finds nothing due
       // The handler died before finishing: the wake-up is still there, due when the lease ends.
       expect(wakeups.pending().map((w) => w.name)).toEqual(["gate-revert", "stale-check"]);
-      expect(wakeups.claimDue(t(32_000), 30_000).map((c) => c.name).sort()).toEqual(["gate-revert", "stale-check"]);
+      expect(
+        wakeups
+          .claimDue(t(32_000), 30_000)
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(["gate-revert", "stale-check"]);
 
       // A handler that moved its own deadline keeps the new one when it finishes.
       const [again] = wakeups.claimDue(t(70_000), 30_000).filter((c) => c.name === "stale-check");

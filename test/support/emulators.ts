@@ -3,7 +3,9 @@ import { env } from "cloudflare:workers";
 /** Control endpoints of the emulators the Worker under test talks to (see vitest.config.ts). */
 async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(base + path, {
-    method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" },
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.status === 204 ? undefined : response.json();
@@ -15,7 +17,8 @@ export const hubspotEmulator = {
   clearCalls: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/calls"),
   faults: (plan: object) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/faults", plan),
   uiCreate: (type: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "POST", `/_emulator/ui/${type}`, { properties }),
-  uiUpdate: (type: string, id: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
+  uiUpdate: (type: string, id: string, properties: Record<string, string>) =>
+    control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
   uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
 };
@@ -25,7 +28,8 @@ export const salesforceEmulator = {
   calls: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/calls"),
   faults: (plan: object) => control(env.SALESFORCE_INSTANCE_URL, "PUT", "/_emulator/faults", plan),
   uiCreate: (sobject: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "POST", `/_emulator/ui/${sobject}`, fields),
-  uiUpdate: (sobject: string, id: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/${sobject}/${id}`, fields),
+  uiUpdate: (sobject: string, id: string, fields: Record<string, unknown>) =>
+    control(env.SALESFORCE_INSTANCE_URL, "PATCH", `/_emulator/ui/${sobject}/${id}`, fields),
   webhooks: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/webhooks"),
   /** Ends every session the client credentials flow issued, as Salesforce's session timeout does. */
   expireSessions: () => control(env.SALESFORCE_INSTANCE_URL, "POST", "/_emulator/sessions/expire"),

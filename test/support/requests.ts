@@ -10,7 +10,12 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(ORIGIN + path, init));
 }
 
-interface HubSpotSigning { path?: string; timestamp?: number; secret?: string; headers?: Record<string, string> }
+interface HubSpotSigning {
+  path?: string;
+  timestamp?: number;
+  secret?: string;
+  headers?: Record<string, string>;
+}
 
 export async function signedHubSpot(body: unknown, opts: HubSpotSigning = {}): Promise<Request> {
   const { path = "/webhooks/hubspot", timestamp = Date.now(), secret = TEST_BINDINGS.HUBSPOT_CLIENT_SECRET, headers = {} } = opts;
@@ -29,13 +34,17 @@ export async function signedHubSpot(body: unknown, opts: HubSpotSigning = {}): P
   });
 }
 
-interface SalesforceSigning { id?: string; timestampS?: number; secret?: string }
+interface SalesforceSigning {
+  id?: string;
+  timestampS?: number;
+  secret?: string;
+}
 
 export async function signedSalesforce(body: unknown, opts: SalesforceSigning = {}): Promise<Request> {
   const { id = crypto.randomUUID(), timestampS = Math.floor(Date.now() / 1000), secret = TEST_BINDINGS.SALESFORCE_WEBHOOK_SECRET } = opts;
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const signature = await standardWebhookSignature(decodeWebhookSecret(secret)!, id, String(timestampS), encoder.encode(raw));
-  return new Request(ORIGIN + "/webhooks/salesforce", {
+  return new Request(`${ORIGIN}/webhooks/salesforce`, {
     method: "POST",
     body: raw,
     headers: {

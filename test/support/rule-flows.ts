@@ -19,7 +19,8 @@ export async function auditEntries(key: string, outcome: string, count = 1) {
   return eventually(async () => {
     const { body } = await leadSnapshot(key);
     const entries = (body.audit ?? []).filter((a: any) => a.outcome === outcome);
-    if (entries.length < count) throw new Error(`${key}: ${count}× "${outcome}" not yet in ${JSON.stringify(body.audit?.map((a: any) => a.outcome))}`);
+    if (entries.length < count)
+      throw new Error(`${key}: ${count}× "${outcome}" not yet in ${JSON.stringify(body.audit?.map((a: any) => a.outcome))}`);
     return { entries, body };
   }, 15_000);
 }
@@ -28,11 +29,13 @@ export const effectsFor = async (key: string) =>
   ((await (await admin(`/admin/effects?lead=${encodeURIComponent(key)}`)).json()) as any).effects as any[];
 
 /** Waits until the record has at least `count` effects and all of them are done. */
-export const allDone = (key: string, count: number) => eventually(async () => {
-  const effects = await effectsFor(key);
-  if (effects.length < count || effects.some((e) => e.status !== "done")) throw new Error(JSON.stringify(effects.map((e) => [e.type, e.status, e.lastError])));
-  return effects;
-}, 30_000);
+export const allDone = (key: string, count: number) =>
+  eventually(async () => {
+    const effects = await effectsFor(key);
+    if (effects.length < count || effects.some((e) => e.status !== "done"))
+      throw new Error(JSON.stringify(effects.map((e) => [e.type, e.status, e.lastError])));
+    return effects;
+  }, 30_000);
 
 /** Delivers what the HubSpot emulator has to say (its webhooks) to the Worker, as HubSpot would. */
 export async function deliverHubSpotWebhooks() {

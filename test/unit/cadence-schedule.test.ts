@@ -11,7 +11,8 @@ const MIN = 60_000;
 const middle = () => 0.5;
 
 const seed000 = Cadence.parse({
-  id: "inbound-sales", name: "Inbound",
+  id: "inbound-sales",
+  name: "Inbound",
   steps: [0, 2, 4, 7, 11, 14].map((day) => ({ id: `day-${day}`, offset: day, channel: "EMAIL", subject: "s" })),
 });
 const plan = (arrived: string, zone: string, holidays: string[] = []) =>
@@ -21,7 +22,8 @@ const plan = (arrived: string, zone: string, holidays: string[] = []) =>
 function seeded(seed: number): () => number {
   let a = seed;
   return () => {
-    a |= 0; a = (a + 0x6d2b79f5) | 0;
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -43,7 +45,9 @@ describe("first touch", () => {
 
   it("moves a lead arriving after hours to the next opening, and skips holidays", () => {
     // Wednesday 18:00 in New York, Thursday is Thanksgiving → Friday 09:05.
-    expect(firstTouchAt(new Date("2026-11-25T23:00:00Z"), cal("America/New_York", ["2026-11-26"]), WINDOW, middle).toISOString()).toBe("2026-11-27T14:05:00.000Z");
+    expect(firstTouchAt(new Date("2026-11-25T23:00:00Z"), cal("America/New_York", ["2026-11-26"]), WINDOW, middle).toISOString()).toBe(
+      "2026-11-27T14:05:00.000Z",
+    );
   });
 
   it("is never sent at the exact opening second, and a delay that crosses the close moves to the next morning", () => {
@@ -75,7 +79,10 @@ describe("the delay window", () => {
     // Each of the four minutes gets about a quarter of the draws.
     const buckets = [0, 0, 0, 0];
     for (const d of draws) buckets[Math.min(3, Math.floor((d - 3 * MIN) / MIN))]!++;
-    for (const count of buckets) expect(count / draws.length).toBeGreaterThan(0.23), expect(count / draws.length).toBeLessThan(0.27);
+    for (const count of buckets) {
+      expect(count / draws.length).toBeGreaterThan(0.23);
+      expect(count / draws.length).toBeLessThan(0.27);
+    }
   });
 });
 

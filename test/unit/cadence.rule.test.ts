@@ -24,25 +24,62 @@ function policyWith(change: (p: PolicyInput) => void = () => {}): Policy {
 
 let n = 0;
 const base = () => ({
-  dedupeKey: `k${n++}`, recordKey: KEY, crm: "hubspot" as const, accountId: "62515", objectType: "contact", objectId: "42",
-  changedBy: { source: "CRM_UI" }, fromThisIntegration: false, via: "hubspot-webhook" as const,
+  dedupeKey: `k${n++}`,
+  recordKey: KEY,
+  crm: "hubspot" as const,
+  accountId: "62515",
+  objectType: "contact",
+  objectId: "42",
+  changedBy: { source: "CRM_UI" },
+  fromThisIntegration: false,
+  via: "hubspot-webhook" as const,
 });
 const created = (at = ARRIVED): CrmEvent => ({ ...base(), occurredAt: at, kind: "created", properties: {} });
-const changed = (at: string, properties: Record<string, string | null>): CrmEvent => ({ ...base(), occurredAt: at, kind: "propertyChanged", properties, snapshot: false });
-const reply = (at: string): CrmEvent => ({ ...base(), occurredAt: at, kind: "emailReceived", messageId: "<r1@mail.example.com>", from: "jane@example.com", subject: "Re: demo", via: "postmark" });
+const changed = (at: string, properties: Record<string, string | null>): CrmEvent => ({
+  ...base(),
+  occurredAt: at,
+  kind: "propertyChanged",
+  properties,
+  snapshot: false,
+});
+const reply = (at: string): CrmEvent => ({
+  ...base(),
+  occurredAt: at,
+  kind: "emailReceived",
+  messageId: "<r1@mail.example.com>",
+  from: "jane@example.com",
+  subject: "Re: demo",
+  via: "postmark",
+});
 const click = (at: string, action: "done" | "snooze" | "pause", stepId: string, cadenceId = "inbound-sales"): CrmEvent => ({
-  ...base(), occurredAt: at, kind: "slackAction", action, cadenceId, stepId, userId: "U05REPONE01", responseUrl: "https://hooks.slack.com/actions/T1/1/abc", via: "slack",
+  ...base(),
+  occurredAt: at,
+  kind: "slackAction",
+  action,
+  cadenceId,
+  stepId,
+  userId: "U05REPONE01",
+  responseUrl: "https://hooks.slack.com/actions/T1/1/abc",
+  via: "slack",
 });
 
 const LEAD = {
-  lead_source: "demo_request", firstname: "Jane", company: "Acme", hubspot_owner_id: ALEX, phone: "+1 212 555 0100", hubspotscore: "10",
+  lead_source: "demo_request",
+  firstname: "Jane",
+  company: "Acme",
+  hubspot_owner_id: ALEX,
+  phone: "+1 212 555 0100",
+  hubspotscore: "10",
 };
 
 class Lead {
   state: RuleState = {};
   record: RecordState;
   readonly crmProperties: Record<string, string | null>;
-  constructor(readonly policy: Policy, crmProperties: Record<string, string | null> = LEAD) {
+  constructor(
+    readonly policy: Policy,
+    crmProperties: Record<string, string | null> = LEAD,
+  ) {
     this.crmProperties = { ...crmProperties };
     this.record = applyEvent(emptyRecordState(created()), created());
   }
@@ -57,9 +94,19 @@ class Lead {
     const first = this.run(input, now);
     const all: Decision = { ...first, effects: [...first.effects], audit: [...first.audit], timers: { ...first.timers } };
     for (const request of first.requests) {
-      const next = request.kind === "read"
-        ? this.run({ kind: "freshRead", purpose: request.purpose, properties: Object.fromEntries(request.properties.map((p) => [p, this.crmProperties[p] ?? null])) }, now)
-        : request.kind === "readTasks" ? this.run({ kind: "tasksRead", purpose: request.purpose, tasks }, now) : null;
+      const next =
+        request.kind === "read"
+          ? this.run(
+              {
+                kind: "freshRead",
+                purpose: request.purpose,
+                properties: Object.fromEntries(request.properties.map((p) => [p, this.crmProperties[p] ?? null])),
+              },
+              now,
+            )
+          : request.kind === "readTasks"
+            ? this.run({ kind: "tasksRead", purpose: request.purpose, tasks }, now)
+            : null;
       if (!next) continue;
       all.effects.push(...next.effects);
       all.audit.push(...next.audit);
@@ -82,8 +129,12 @@ describe("cadence enrollment", () => {
     const d = lead.event(created());
     expect(d.state.cadence).toMatchObject({ cadenceId: "inbound-sales", source: "demo_request", zone: "America/New_York", status: "active" });
     expect(d.state.cadence!.steps.map((s) => s.dueAt)).toEqual([
-      "2026-11-10T15:05:00.000Z", "2026-11-12T15:05:00.000Z", "2026-11-16T15:05:00.000Z",
-      "2026-11-17T15:05:00.000Z", "2026-11-23T15:05:00.000Z", "2026-11-24T15:05:00.000Z",
+      "2026-11-10T15:05:00.000Z",
+      "2026-11-12T15:05:00.000Z",
+      "2026-11-16T15:05:00.000Z",
+      "2026-11-17T15:05:00.000Z",
+      "2026-11-23T15:05:00.000Z",
+      "2026-11-24T15:05:00.000Z",
     ]);
     expect(d.timers["cadence-step"]).toBe("2026-11-10T15:05:00.000Z");
     expect(d.audit.find((a) => a.outcome === "enrolled")?.reason).toContain('cadence "Inbound sales (demo request)"');
@@ -122,7 +173,12 @@ describe("cadence enrollment", () => {
     // Arrived Tue 15:00 London = Wed 03:00 Kamchatka → Wed 09:05 there (Tue 21:05 London).
     expect(steps[0]!.dueAt).toBe("2026-11-10T21:05:00.000Z");
     for (const step of steps) {
-      const local = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Kamchatka", weekday: "short", hour: "2-digit", hourCycle: "h23" }).formatToParts(new Date(step.dueAt));
+      const local = new Intl.DateTimeFormat("en-GB", {
+        timeZone: "Asia/Kamchatka",
+        weekday: "short",
+        hour: "2-digit",
+        hourCycle: "h23",
+      }).formatToParts(new Date(step.dueAt));
       expect(Number(local.find((p) => p.type === "hour")!.value)).toBeGreaterThanOrEqual(9);
       expect(Number(local.find((p) => p.type === "hour")!.value)).toBeLessThan(17);
       expect(["Sat", "Sun"]).not.toContain(local.find((p) => p.type === "weekday")!.value);
@@ -157,7 +213,12 @@ describe("cadence steps", () => {
     const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
     const [task] = tasks(d);
     expect(task).toMatchObject({
-      type: "createTask", objectId: "42", ownerId: ALEX, channel: "EMAIL", priority: "HIGH", dueAt: "2026-11-10T15:05:00.000Z",
+      type: "createTask",
+      objectId: "42",
+      ownerId: ALEX,
+      channel: "EMAIL",
+      priority: "HIGH",
+      dueAt: "2026-11-10T15:05:00.000Z",
       subject: "Reply to Jane's demo request and offer a call",
     });
     expect(task!.body).toContain("Hi Jane,");
@@ -177,7 +238,7 @@ describe("cadence steps", () => {
     expect(task).toMatchObject({ ownerId: ALEX, dueAt: "2026-11-11T00:05:00.000Z", dueDate: "2026-11-10" });
   });
 
-  it("never leaves an empty merge field: a blank first name reads \"there\"", () => {
+  it('never leaves an empty merge field: a blank first name reads "there"', () => {
     const lead = new Lead(policyWith(), { ...LEAD, firstname: "  ", company: null });
     lead.event(created());
     const [task] = tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z"));
@@ -203,11 +264,19 @@ describe("cadence steps", () => {
     const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z");
     expect(tasks(d)).toEqual([]);
     expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
-    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", taskKeys: [stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge")], action: { kind: "complete" } });
+    expect(d.effects[0]!.effect).toMatchObject({
+      type: "updateTasks",
+      taskKeys: [stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge")],
+      action: { kind: "complete" },
+    });
   });
 
   it("finishes after the last step", () => {
-    const lead = new Lead(policyWith((p) => { p.rules.cadences!.routes = []; }));
+    const lead = new Lead(
+      policyWith((p) => {
+        p.rules.cadences!.routes = [];
+      }),
+    );
     lead.event(created());
     lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
     const last = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-11T15:05:00.000Z");
@@ -231,7 +300,11 @@ describe("stop conditions", () => {
     const d = lead.event(reply("2026-11-13T09:00:00.000Z"));
     expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
     expect(d.effects).toHaveLength(1);
-    expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", taskKeys: expect.arrayContaining([expect.stringContaining("day-2-resource")]), action: { kind: "complete" } });
+    expect(d.effects[0]!.effect).toMatchObject({
+      type: "updateTasks",
+      taskKeys: expect.arrayContaining([expect.stringContaining("day-2-resource")]),
+      action: { kind: "complete" },
+    });
     expect(d.timers).toEqual({ "cadence-step": null, "cadence-sla": null });
     expect(d.audit[0]!.reason).toContain('replied: email "Re: demo"');
     // Nothing later is written, however the alarm fires.
@@ -251,7 +324,9 @@ describe("stop conditions", () => {
 
   it("does not stop on a lifecycle stage that is still a lead stage, or an opt-out set to false", () => {
     const lead = writtenTwoSteps();
-    expect(lead.event(changed("2026-11-13T09:00:00.000Z", { lifecyclestage: "marketingqualifiedlead", hs_email_optout: "false" })).effects).toEqual([]);
+    expect(lead.event(changed("2026-11-13T09:00:00.000Z", { lifecyclestage: "marketingqualifiedlead", hs_email_optout: "false" })).effects).toEqual(
+      [],
+    );
     expect(lead.state.cadence?.status).toBe("active");
   });
 
@@ -262,7 +337,11 @@ describe("stop conditions", () => {
     const { taskKeys, action } = d.effects[0]!.effect as EffectOf<"updateTasks">;
     expect(taskKeys).toHaveLength(2);
     // Each task's due day on the new owner's calendar (Sam works in London).
-    expect(action).toEqual({ kind: "reassign", ownerId: SAM, dueDates: Object.fromEntries(taskKeys.map((key, i) => [key, lead.state.cadence!.steps[i]!.dueAt.slice(0, 10)])) });
+    expect(action).toEqual({
+      kind: "reassign",
+      ownerId: SAM,
+      dueDates: Object.fromEntries(taskKeys.map((key, i) => [key, lead.state.cadence!.steps[i]!.dueAt.slice(0, 10)])),
+    });
     expect(d.state.cadence!.steps.slice(0, 2).map((s) => s.ownerId)).toEqual([SAM, SAM]);
     expect(d.audit[0]).toMatchObject({ outcome: "tasks reassigned" });
     // The same owner again moves nothing.
@@ -270,7 +349,11 @@ describe("stop conditions", () => {
   });
 
   it("deletes instead of completing when the policy says so", () => {
-    const lead = new Lead(policyWith((p) => { p.rules.cadences!.onStop = "delete"; }));
+    const lead = new Lead(
+      policyWith((p) => {
+        p.rules.cadences!.onStop = "delete";
+      }),
+    );
     lead.event(created());
     lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
     expect(lead.event(reply("2026-11-11T09:00:00.000Z")).effects[0]!.effect).toMatchObject({ action: { kind: "delete" } });
@@ -331,7 +414,9 @@ describe("Slack actions", () => {
     lead.event(created());
     const d = lead.event(click("2026-11-10T15:01:00.000Z", "done", "day-0-acknowledge"));
     expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
-    expect(tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z")).map((t) => t.subject)).toEqual(["Send Jane one relevant resource"]);
+    expect(tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z")).map((t) => t.subject)).toEqual([
+      "Send Jane one relevant resource",
+    ]);
   });
 
   it("answers a click on a cadence that is no longer running without changing anything", () => {
@@ -357,11 +442,13 @@ describe("failure modes", () => {
 
   it("moves the SLA with its step when an outage moved the step", () => {
     // The SLA is on the call (the first contact step); a to-do comes first.
-    const lead = new Lead(policyWith((p) => {
-      const steps = p.rules.cadences!.cadences[0]!.steps;
-      steps[0]!.channel = "TODO";
-      steps[1]!.channel = "CALL";
-    }));
+    const lead = new Lead(
+      policyWith((p) => {
+        const steps = p.rules.cadences!.cadences[0]!.steps;
+        steps[0]!.channel = "TODO";
+        steps[1]!.channel = "CALL";
+      }),
+    );
     lead.event(created());
     expect(lead.state.cadence?.sla?.stepId).toBe("day-2-resource");
     const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-13T15:05:00.000Z");
@@ -372,7 +459,12 @@ describe("failure modes", () => {
   });
 
   it("a step nobody can own is skipped, and does not count as meeting the SLA", () => {
-    const lead = new Lead(policyWith((p) => { p.teams[0]!.fallbackOwners = {}; }), { ...LEAD, hubspot_owner_id: null });
+    const lead = new Lead(
+      policyWith((p) => {
+        p.teams[0]!.fallbackOwners = {};
+      }),
+      { ...LEAD, hubspot_owner_id: null },
+    );
     lead.event(created());
     const written = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
     expect(written.audit.map((a) => a.outcome)).toContain("step skipped");
@@ -384,7 +476,12 @@ describe("failure modes", () => {
 describe("speed-to-lead SLA", () => {
   it("is one business day after the first touch, 30 business minutes for a hot lead", () => {
     const cold = new Lead(policyWith()).event(created());
-    expect(cold.state.cadence?.sla).toEqual({ stepId: "day-0-acknowledge", dueAt: "2026-11-11T15:05:00.000Z", state: "pending", within: { duration: "P1D", businessHours: true } });
+    expect(cold.state.cadence?.sla).toEqual({
+      stepId: "day-0-acknowledge",
+      dueAt: "2026-11-11T15:05:00.000Z",
+      state: "pending",
+      within: { duration: "P1D", businessHours: true },
+    });
     const hot = new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
     expect(hot.state.cadence?.sla?.dueAt).toBe("2026-11-10T15:35:00.000Z");
   });
@@ -425,14 +522,28 @@ describe("cadence policy validation", () => {
   };
 
   it("refuses an unknown merge field, naming it and its place", () => {
-    const issues = refused((p) => { p.rules.cadences!.cadences[0]!.steps[1]!.body = "Hi {{ fristName }}"; });
+    const issues = refused((p) => {
+      p.rules.cadences!.cadences[0]!.steps[1]!.body = "Hi {{ fristName }}";
+    });
     expect(issues.join("\n")).toMatch(/rules\.cadences\.cadences\.0\.steps\.1\.body: .*fristName/);
   });
 
   it("refuses unknown cadences and teams, and steps out of order", () => {
-    expect(refused((p) => { p.rules.cadences!.routes![0]!.cadence = "nope"; })).toContain('rules.cadences.routes.0.cadence: unknown cadence "nope"');
-    expect(refused((p) => { p.rules.cadences!.team = "nobody"; })).toContain('rules.cadences.team: unknown team "nobody"');
-    expect(refused((p) => { p.rules.cadences!.cadences[0]!.steps[1]!.offset = 20; }).join("\n")).toContain("steps must be listed in the order");
+    expect(
+      refused((p) => {
+        p.rules.cadences!.routes![0]!.cadence = "nope";
+      }),
+    ).toContain('rules.cadences.routes.0.cadence: unknown cadence "nope"');
+    expect(
+      refused((p) => {
+        p.rules.cadences!.team = "nobody";
+      }),
+    ).toContain('rules.cadences.team: unknown team "nobody"');
+    expect(
+      refused((p) => {
+        p.rules.cadences!.cadences[0]!.steps[1]!.offset = 20;
+      }).join("\n"),
+    ).toContain("steps must be listed in the order");
   });
 
   it("accepts the default policy", () => {

@@ -77,9 +77,9 @@ describe("isValidZone", () => {
     expect(() => addCalendarDuration(d("2026-11-21T01:00:00Z"), "P1D", "Nope/Nope")).toThrow(/invalid IANA time zone/);
     expect(() => isWorkingTime(d("2026-11-21T01:00:00Z"), cal("Europe/Berlin", { holidays: ["2026-1-1"] }))).toThrow(/invalid holiday/);
     expect(() => isWorkingTime(d("2026-11-21T01:00:00Z"), cal("Europe/Berlin", { holidays: ["2026-02-30"] }))).toThrow(/invalid holiday/);
-    expect(() =>
-      isWorkingTime(d("2026-11-21T01:00:00Z"), cal("Europe/Berlin", { hours: { days: [1], start: "17:00", end: "09:00" } })),
-    ).toThrow(/invalid working hours/);
+    expect(() => isWorkingTime(d("2026-11-21T01:00:00Z"), cal("Europe/Berlin", { hours: { days: [1], start: "17:00", end: "09:00" } }))).toThrow(
+      /invalid working hours/,
+    );
   });
 });
 
@@ -199,9 +199,7 @@ describe("addCalendarDuration", () => {
   });
 
   it("accepts a luxon Duration and longer calendar units", () => {
-    expect(iso(addCalendarDuration(d("2026-01-31T10:00:00Z"), Duration.fromObject({ months: 1 }), "Europe/London"))).toBe(
-      "2026-02-28T10:00:00.000Z",
-    );
+    expect(iso(addCalendarDuration(d("2026-01-31T10:00:00Z"), Duration.fromObject({ months: 1 }), "Europe/London"))).toBe("2026-02-28T10:00:00.000Z");
     expect(iso(addCalendarDuration(d("2026-03-20T10:00:00Z"), "P14D", "Europe/Berlin"))).toBe("2026-04-03T09:00:00.000Z");
   });
 });

@@ -7,11 +7,16 @@ const envWith = (overrides: Record<string, string>) => ({ ...TEST_BINDINGS, ...o
 
 describe("configuration", () => {
   it("signs in to Salesforce with the app's client credentials when set, else with the fixed token", () => {
-    expect(salesforceAuth(loadConfig(envWith({}))))
-      .toEqual({ clientId: TEST_BINDINGS.SALESFORCE_CLIENT_ID, clientSecret: TEST_BINDINGS.SALESFORCE_CLIENT_SECRET });
-    expect(salesforceAuth(loadConfig(envWith({ SALESFORCE_CLIENT_ID: "", SALESFORCE_CLIENT_SECRET: "" }))))
-      .toEqual({ accessToken: TEST_BINDINGS.SALESFORCE_ACCESS_TOKEN });
-    expect(salesforceAuth(loadConfig(envWith({ SALESFORCE_CLIENT_ID: "", SALESFORCE_CLIENT_SECRET: "", SALESFORCE_ACCESS_TOKEN: "" })))).toBeUndefined();
+    expect(salesforceAuth(loadConfig(envWith({})))).toEqual({
+      clientId: TEST_BINDINGS.SALESFORCE_CLIENT_ID,
+      clientSecret: TEST_BINDINGS.SALESFORCE_CLIENT_SECRET,
+    });
+    expect(salesforceAuth(loadConfig(envWith({ SALESFORCE_CLIENT_ID: "", SALESFORCE_CLIENT_SECRET: "" })))).toEqual({
+      accessToken: TEST_BINDINGS.SALESFORCE_ACCESS_TOKEN,
+    });
+    expect(
+      salesforceAuth(loadConfig(envWith({ SALESFORCE_CLIENT_ID: "", SALESFORCE_CLIENT_SECRET: "", SALESFORCE_ACCESS_TOKEN: "" }))),
+    ).toBeUndefined();
   });
 
   it("refuses a client id without its secret, naming the variables and never the value", () => {

@@ -15,11 +15,29 @@ describe("parseAddress", () => {
 
   it("rejects garbage", () => {
     for (const garbage of [
-      "", "   ", "jane", "jane@", "@example.com", "jane@example", "jane@@example.com", "jane doe@example.com",
-      "jane@exa mple.com", ".jane@example.com", "jane.@example.com", "ja..ne@example.com", "jane@-example.com",
-      "jane@example.c", "jane@example.123", "<jane@example.com", "Jane <jane@example.com> trailing", "<>", "Jane <not an address>",
-      `${"a".repeat(65)}@example.com`, `a@${"b".repeat(250)}.com`,
-    ]) expect(parseAddress(garbage), garbage).toBeNull();
+      "",
+      "   ",
+      "jane",
+      "jane@",
+      "@example.com",
+      "jane@example",
+      "jane@@example.com",
+      "jane doe@example.com",
+      "jane@exa mple.com",
+      ".jane@example.com",
+      "jane.@example.com",
+      "ja..ne@example.com",
+      "jane@-example.com",
+      "jane@example.c",
+      "jane@example.123",
+      "<jane@example.com",
+      "Jane <jane@example.com> trailing",
+      "<>",
+      "Jane <not an address>",
+      `${"a".repeat(65)}@example.com`,
+      `a@${"b".repeat(250)}.com`,
+    ])
+      expect(parseAddress(garbage), garbage).toBeNull();
     expect(parseAddress(null)).toBeNull();
     expect(parseAddress(undefined)).toBeNull();
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  isAutomatic, mailgunSignatureFields, normaliseMessageId, parseEmailDate, parseMailgunInbound, parsePostmarkInbound, SNIPPET_MAX_CHARS,
+  isAutomatic,
+  mailgunSignatureFields,
+  normaliseMessageId,
+  parseEmailDate,
+  parseMailgunInbound,
+  parsePostmarkInbound,
+  SNIPPET_MAX_CHARS,
 } from "../../src/ingest/inbound-email";
 
 const RECEIVED_AT = "2025-11-22T10:00:00.000Z";
@@ -26,7 +32,10 @@ const POSTMARK = {
   FromFull: { Email: "Jane.Doe@Example.com", Name: "Jane Doe", MailboxHash: "" },
   To: '"Lead Follow-up" <replies+lead-42@inbound.example.com>',
   ToFull: [{ Email: "replies+lead-42@inbound.example.com", Name: "Lead Follow-up", MailboxHash: "lead-42" }],
-  Cc: "", CcFull: [], Bcc: "", BccFull: [],
+  Cc: "",
+  CcFull: [],
+  Bcc: "",
+  BccFull: [],
   OriginalRecipient: "replies+lead-42@inbound.example.com",
   Subject: "Re: Your demo request",
   MessageID: "73e6d360-66eb-11e1-8e72-a8904824019b",
@@ -54,10 +63,18 @@ describe("Postmark inbound", () => {
   });
 
   it("falls back to the text body, Postmark's id and the arrival time", () => {
-    const result = parsePostmarkInbound({ ...POSTMARK, StrippedTextReply: "  ", Headers: [], Date: undefined, FromName: "", FromFull: undefined }, RECEIVED_AT);
+    const result = parsePostmarkInbound(
+      { ...POSTMARK, StrippedTextReply: "  ", Headers: [], Date: undefined, FromName: "", FromFull: undefined },
+      RECEIVED_AT,
+    );
     expect(result).toMatchObject({
       ok: true,
-      email: { messageId: "postmark:73e6d360-66eb-11e1-8e72-a8904824019b", receivedAt: RECEIVED_AT, snippet: POSTMARK.TextBody, from: "jane.doe@example.com" },
+      email: {
+        messageId: "postmark:73e6d360-66eb-11e1-8e72-a8904824019b",
+        receivedAt: RECEIVED_AT,
+        snippet: POSTMARK.TextBody,
+        from: "jane.doe@example.com",
+      },
     });
     expect(result.ok && "fromName" in result.email).toBe(false);
     expect(result.ok && "inReplyTo" in result.email).toBe(false);
@@ -67,7 +84,10 @@ describe("Postmark inbound", () => {
     const bare = { From: "jane@example.com", Subject: "Hi", Date: "Fri, 1 Aug 2014 16:45:32 +0000" };
     const first = parsePostmarkInbound(bare, RECEIVED_AT);
     const again = parsePostmarkInbound(bare, "2030-01-01T00:00:00.000Z");
-    expect(first).toMatchObject({ ok: true, email: { messageId: "postmark:jane@example.com:2014-08-01T16:45:32.000Z:Hi", to: [], subject: "Hi", snippet: "" } });
+    expect(first).toMatchObject({
+      ok: true,
+      email: { messageId: "postmark:jane@example.com:2014-08-01T16:45:32.000Z:Hi", to: [], subject: "Hi", snippet: "" },
+    });
     expect(again.ok && again.email.messageId).toBe(first.ok && first.email.messageId);
   });
 
@@ -77,9 +97,15 @@ describe("Postmark inbound", () => {
   });
 
   it("collects recipients from ToFull, To and the original recipient without duplicates", () => {
-    const result = parsePostmarkInbound({
-      ...POSTMARK, ToFull: [{ Email: "A@x.com", Name: "" }], To: "a@x.com, Bob <b@y.com>", OriginalRecipient: "c@z.com",
-    }, RECEIVED_AT);
+    const result = parsePostmarkInbound(
+      {
+        ...POSTMARK,
+        ToFull: [{ Email: "A@x.com", Name: "" }],
+        To: "a@x.com, Bob <b@y.com>",
+        OriginalRecipient: "c@z.com",
+      },
+      RECEIVED_AT,
+    );
     expect(result.ok && result.email.to).toEqual(["a@x.com", "b@y.com", "c@z.com"]);
   });
 
@@ -93,7 +119,10 @@ describe("Postmark inbound", () => {
   });
 
   it("reads the Date header when the Date field is missing, and the arrival time when it is unreadable", () => {
-    const fromHeader = parsePostmarkInbound({ ...POSTMARK, Date: undefined, Headers: [{ Name: "date", Value: "Sat, 2 Aug 2014 08:00:00 +0200" }] }, RECEIVED_AT);
+    const fromHeader = parsePostmarkInbound(
+      { ...POSTMARK, Date: undefined, Headers: [{ Name: "date", Value: "Sat, 2 Aug 2014 08:00:00 +0200" }] },
+      RECEIVED_AT,
+    );
     expect(fromHeader.ok && fromHeader.email.receivedAt).toBe("2014-08-02T06:00:00.000Z");
     const unreadable = parsePostmarkInbound({ ...POSTMARK, Date: "sometime last week" }, "2025-11-22T11:00:00+01:00");
     expect(unreadable.ok && unreadable.email.receivedAt).toBe(RECEIVED_AT);
@@ -102,12 +131,19 @@ describe("Postmark inbound", () => {
   it("refuses payloads without a sender or with wrongly typed fields", () => {
     expect(parsePostmarkInbound(null, RECEIVED_AT)).toEqual({ ok: false, message: "Postmark inbound payload is not a JSON object" });
     expect(parsePostmarkInbound([POSTMARK], RECEIVED_AT)).toMatchObject({ ok: false });
-    expect(parsePostmarkInbound({ ...POSTMARK, From: "", FromFull: { Email: "" } }, RECEIVED_AT))
-      .toEqual({ ok: false, message: "Postmark inbound payload has no valid sender address (FromFull.Email or From)" });
+    expect(parsePostmarkInbound({ ...POSTMARK, From: "", FromFull: { Email: "" } }, RECEIVED_AT)).toEqual({
+      ok: false,
+      message: "Postmark inbound payload has no valid sender address (FromFull.Email or From)",
+    });
     expect(parsePostmarkInbound({ ...POSTMARK, From: "MAILER-DAEMON", FromFull: null }, RECEIVED_AT)).toMatchObject({ ok: false });
-    expect(parsePostmarkInbound({ ...POSTMARK, Subject: 42 }, RECEIVED_AT)).toEqual({ ok: false, message: expect.stringMatching(/^Postmark inbound payload: Subject: /) });
-    expect(parsePostmarkInbound({ ...POSTMARK, Headers: [{ Name: "Message-ID" }] }, RECEIVED_AT))
-      .toEqual({ ok: false, message: "Postmark inbound payload: Headers.0.Value is missing" });
+    expect(parsePostmarkInbound({ ...POSTMARK, Subject: 42 }, RECEIVED_AT)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^Postmark inbound payload: Subject: /),
+    });
+    expect(parsePostmarkInbound({ ...POSTMARK, Headers: [{ Name: "Message-ID" }] }, RECEIVED_AT)).toEqual({
+      ok: false,
+      message: "Postmark inbound payload: Headers.0.Value is missing",
+    });
   });
 });
 
@@ -154,28 +190,48 @@ describe("Mailgun inbound", () => {
   });
 
   it("uses the From header, not the envelope sender, and falls back to the envelope when From is missing", () => {
-    expect(parseMailgunInbound(mailgunForm({ from: undefined, "message-headers": undefined }), RECEIVED_AT))
-      .toMatchObject({ ok: true, email: { from: "bounces+srs=abc@lists.example.com" } });
+    expect(parseMailgunInbound(mailgunForm({ from: undefined, "message-headers": undefined }), RECEIVED_AT)).toMatchObject({
+      ok: true,
+      email: { from: "bounces+srs=abc@lists.example.com" },
+    });
     expect(parseMailgunInbound(mailgunForm({ from: undefined }), RECEIVED_AT)).toMatchObject({ ok: true, email: { from: "jane.doe@example.com" } });
   });
 
   it("finds Message-Id, In-Reply-To and Date in message-headers when they are not posted as fields, whatever their case", () => {
-    const result = parseMailgunInbound(mailgunForm({
-      "Message-Id": undefined, "In-Reply-To": undefined, Date: undefined,
-      "message-headers": JSON.stringify([["MESSAGE-ID", "<x@y>"], ["in-reply-to", "<a@b> <c@d>"], ["date", "Tue, 4 Nov 2025 09:30:00 GMT"]]),
-    }), RECEIVED_AT);
+    const result = parseMailgunInbound(
+      mailgunForm({
+        "Message-Id": undefined,
+        "In-Reply-To": undefined,
+        Date: undefined,
+        "message-headers": JSON.stringify([
+          ["MESSAGE-ID", "<x@y>"],
+          ["in-reply-to", "<a@b> <c@d>"],
+          ["date", "Tue, 4 Nov 2025 09:30:00 GMT"],
+        ]),
+      }),
+      RECEIVED_AT,
+    );
     expect(result).toMatchObject({ ok: true, email: { messageId: "<x@y>", inReplyTo: "<a@b>", receivedAt: "2025-11-04T09:30:00.000Z" } });
   });
 
   it("falls back to body-plain, the arrival time and a derived message id", () => {
-    const result = parseMailgunInbound(mailgunForm({
-      "stripped-text": "", "Message-Id": undefined, "In-Reply-To": undefined, Date: undefined, "message-headers": undefined,
-    }), RECEIVED_AT);
+    const result = parseMailgunInbound(
+      mailgunForm({
+        "stripped-text": "",
+        "Message-Id": undefined,
+        "In-Reply-To": undefined,
+        Date: undefined,
+        "message-headers": undefined,
+      }),
+      RECEIVED_AT,
+    );
     const { inReplyTo: _none, ...rest } = expected;
     expect(result).toEqual({
       ok: true,
       email: {
-        ...rest, receivedAt: RECEIVED_AT, snippet: "Yes, Tuesday works.\n\n> Would Tuesday suit you?",
+        ...rest,
+        receivedAt: RECEIVED_AT,
+        snippet: "Yes, Tuesday works.\n\n> Would Tuesday suit you?",
         // Derived, and so tied to the arrival time when the message has no Date either.
         messageId: `mailgun:jane.doe@example.com:${RECEIVED_AT}:Re: Your demo request`,
       },
@@ -183,17 +239,24 @@ describe("Mailgun inbound", () => {
   });
 
   it("refuses a form without a sender or with malformed message-headers", () => {
-    expect(parseMailgunInbound(mailgunForm({ from: "", sender: "nobody", "message-headers": undefined }), RECEIVED_AT))
-      .toEqual({ ok: false, message: "Mailgun inbound has no valid sender address (from or sender)" });
-    expect(parseMailgunInbound(mailgunForm({ "message-headers": "{oops" }), RECEIVED_AT))
-      .toEqual({ ok: false, message: "Mailgun message-headers is not valid JSON" });
-    expect(parseMailgunInbound(mailgunForm({ "message-headers": '{"From":"x"}' }), RECEIVED_AT))
-      .toEqual({ ok: false, message: "Mailgun message-headers is not a JSON array of [name, value] pairs" });
+    expect(parseMailgunInbound(mailgunForm({ from: "", sender: "nobody", "message-headers": undefined }), RECEIVED_AT)).toEqual({
+      ok: false,
+      message: "Mailgun inbound has no valid sender address (from or sender)",
+    });
+    expect(parseMailgunInbound(mailgunForm({ "message-headers": "{oops" }), RECEIVED_AT)).toEqual({
+      ok: false,
+      message: "Mailgun message-headers is not valid JSON",
+    });
+    expect(parseMailgunInbound(mailgunForm({ "message-headers": '{"From":"x"}' }), RECEIVED_AT)).toEqual({
+      ok: false,
+      message: "Mailgun message-headers is not a JSON array of [name, value] pairs",
+    });
   });
 
   it("hands the signed fields to the signature check", () => {
     expect(mailgunSignatureFields(mailgunForm())).toEqual({
-      timestamp: "1700000000", token: "l3qs8oc4c0v2dd8y3m5q6b4p9ku6y1x8h2n5j7a0s9d8f7g6h5",
+      timestamp: "1700000000",
+      token: "l3qs8oc4c0v2dd8y3m5q6b4p9ku6y1x8h2n5j7a0s9d8f7g6h5",
       signature: "73fcd9c25d5209149e719b88d28c6292ccfd1d58bdc22f50c299b843a4a29af7",
     });
     expect(mailgunSignatureFields(new URLSearchParams())).toEqual({});

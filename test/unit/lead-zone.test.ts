@@ -188,7 +188,20 @@ describe("zoneFromPhone", () => {
   });
 
   it("rejects invalid numbers", () => {
-    for (const phone of ["", "   ", "hello", "+", "+49", "+49 1", "+1 555 555 5555", "+1 011 555 0100", "+999 1234567", "12", "+44 7700 90012345678", "+1".padEnd(200, "5")]) {
+    for (const phone of [
+      "",
+      "   ",
+      "hello",
+      "+",
+      "+49",
+      "+49 1",
+      "+1 555 555 5555",
+      "+1 011 555 0100",
+      "+999 1234567",
+      "12",
+      "+44 7700 90012345678",
+      "+1".padEnd(200, "5"),
+    ]) {
       expect(zoneFromPhone(phone), phone).toBeNull();
     }
     expect(zoneFromPhone(null)).toBeNull();
@@ -200,14 +213,20 @@ describe("resolveLeadZone", () => {
   const fallbackZone = "Europe/London";
 
   it("prefers the CRM property", () => {
-    expect(
-      resolveLeadZone({ crmZone: "america_slash_chicago", phones: ["+49 30 1234567"], ownerZone: "Asia/Tokyo", fallbackZone }),
-    ).toEqual({ zone: "America/Chicago", source: "crm", detail: 'CRM time zone "america_slash_chicago" → America/Chicago' });
+    expect(resolveLeadZone({ crmZone: "america_slash_chicago", phones: ["+49 30 1234567"], ownerZone: "Asia/Tokyo", fallbackZone })).toEqual({
+      zone: "America/Chicago",
+      source: "crm",
+      detail: 'CRM time zone "america_slash_chicago" → America/Chicago',
+    });
     expect(resolveLeadZone({ crmZone: "America/Chicago", fallbackZone }).detail).toBe("CRM time zone America/Chicago");
   });
 
   it("uses the first phone that yields a zone, with the number masked", () => {
-    const result = resolveLeadZone({ phones: [null, "", "not a number", "+49 30 1234567", "+1 415 555 0132"], ownerZone: "Asia/Tokyo", fallbackZone });
+    const result = resolveLeadZone({
+      phones: [null, "", "not a number", "+49 30 1234567", "+1 415 555 0132"],
+      ownerZone: "Asia/Tokyo",
+      fallbackZone,
+    });
     expect(result).toEqual({
       zone: "Europe/Berlin",
       source: "phone",
@@ -222,7 +241,10 @@ describe("resolveLeadZone", () => {
   });
 
   it("reads national phone numbers with the default country", () => {
-    expect(resolveLeadZone({ phones: ["030 1234567"], defaultCountry: "DE", fallbackZone })).toMatchObject({ zone: "Europe/Berlin", source: "phone" });
+    expect(resolveLeadZone({ phones: ["030 1234567"], defaultCountry: "DE", fallbackZone })).toMatchObject({
+      zone: "Europe/Berlin",
+      source: "phone",
+    });
     expect(resolveLeadZone({ phones: ["030 1234567"], fallbackZone })).toMatchObject({ zone: fallbackZone, source: "policy" });
   });
 
@@ -241,7 +263,8 @@ describe("resolveLeadZone", () => {
     expect(result).toEqual({
       zone: fallbackZone,
       source: "policy",
-      detail: 'CRM time zone "EST" not recognised; no zone from 2 phone numbers; owner\'s time zone "Pacific Time" not recognised; policy fallback Europe/London',
+      detail:
+        'CRM time zone "EST" not recognised; no zone from 2 phone numbers; owner\'s time zone "Pacific Time" not recognised; policy fallback Europe/London',
     });
     expect(resolveLeadZone({ crmZone: "EST", phones: ["+81 3-1234-5678"], fallbackZone }).detail).toBe(
       'CRM time zone "EST" not recognised; phone +81 31… → JP → Asia/Tokyo',

@@ -40,6 +40,9 @@ describe("Mailgun webhook signatures", () => {
     expect(await verify({ nowMs: NOW + 300_000 })).toMatchObject({ ok: true });
     expect(await verify({ nowMs: NOW + 300_001 })).toEqual({ ok: false, reason: "Mailgun timestamp is more than 300 s away from now" });
     expect(await verify({ nowMs: NOW - 300_001 })).toMatchObject({ ok: false });
-    expect(await verify({ nowMs: NOW + 31_000, toleranceSeconds: 30 })).toMatchObject({ ok: false, reason: "Mailgun timestamp is more than 30 s away from now" });
+    expect(await verify({ nowMs: NOW + 31_000, toleranceSeconds: 30 })).toMatchObject({
+      ok: false,
+      reason: "Mailgun timestamp is more than 30 s away from now",
+    });
   });
 });

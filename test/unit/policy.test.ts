@@ -21,11 +21,13 @@ describe("policy validation", () => {
       rules: { ...DEFAULT_POLICY.rules, staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: "14 days", targetTeam: "outbound" } },
     };
     const issues = issuesOf(bad);
-    expect(issues).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^timeZone: not an IANA time zone/),
-      expect.stringMatching(/^reps\.2\.weight: /),
-      expect.stringMatching(/^rules\.staleLead\.threshold/),
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^timeZone: not an IANA time zone/),
+        expect.stringMatching(/^reps\.2\.weight: /),
+        expect.stringMatching(/^rules\.staleLead\.threshold/),
+      ]),
+    );
   });
 
   it("checks references between reps, teams and rules", () => {
@@ -35,11 +37,13 @@ describe("policy validation", () => {
       teams: [{ ...DEFAULT_POLICY.teams[0]!, members: ["alex", "ghost"] }],
       rules: { ...DEFAULT_POLICY.rules, staleLead: { ...DEFAULT_POLICY.rules.staleLead!, targetTeam: "outbound" } },
     };
-    expect(issuesOf(bad)).toEqual(expect.arrayContaining([
-      'reps.2.id: duplicate rep id "alex"',
-      'teams.0.members.1: unknown rep "ghost"',
-      'rules.staleLead.targetTeam: unknown team "outbound"',
-    ]));
+    expect(issuesOf(bad)).toEqual(
+      expect.arrayContaining([
+        'reps.2.id: duplicate rep id "alex"',
+        'teams.0.members.1: unknown rep "ghost"',
+        'rules.staleLead.targetTeam: unknown team "outbound"',
+      ]),
+    );
   });
 
   it("refuses what the calendar could not compute later: impossible holidays, business months", () => {

@@ -14,7 +14,7 @@ class AskQueue {
   push(item: { at: number; caller: number }) {
     const a = this.items;
     a.push(item);
-    for (let i = a.length - 1; i > 0;) {
+    for (let i = a.length - 1; i > 0; ) {
       const parent = (i - 1) >> 1;
       if (!this.before(a[i]!, a[parent]!)) break;
       [a[i], a[parent]] = [a[parent]!, a[i]!];
@@ -28,7 +28,7 @@ class AskQueue {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      for (let i = 0; ;) {
+      for (let i = 0; ; ) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -54,8 +54,16 @@ class AskQueue {
  * ask (to set pauses). Returns when each call was granted.
  */
 function runCalls(
-  quota: Quota, arrivalTimes: number[], { lanes = 16, callMs = 50, beforeAsk = () => {} }: {
-    lanes?: number; callMs?: number; beforeAsk?: (state: LimiterState, now: number) => void;
+  quota: Quota,
+  arrivalTimes: number[],
+  {
+    lanes = 16,
+    callMs = 50,
+    beforeAsk = () => {},
+  }: {
+    lanes?: number;
+    callMs?: number;
+    beforeAsk?: (state: LimiterState, now: number) => void;
   } = {},
 ): number[] {
   const state: LimiterState = { granted: [], pausedUntil: 0 };
@@ -150,7 +158,6 @@ describe("nextSlot", () => {
   it("never grants before now", () => {
     expect(nextSlot([1, 2, 3], { max: 3, windowMs: 10 }, 1_000, 0)).toBe(1_000);
   });
-
 });
 
 describe("tryAcquire", () => {
@@ -191,7 +198,11 @@ describe("tryAcquire", () => {
 
   it("serves a burst window by window", () => {
     const quota = { max: 100, windowMs: 10_000 };
-    const grants = runCalls(quota, Array.from({ length: 250 }, () => 1_000), { lanes: 250 });
+    const grants = runCalls(
+      quota,
+      Array.from({ length: 250 }, () => 1_000),
+      { lanes: 250 },
+    );
     const starts = [...new Set(grants)].sort((a, b) => a - b);
     expect(starts).toHaveLength(3);
     expect(grants.filter((g) => g === starts[0]).length).toBe(100);
@@ -208,7 +219,9 @@ describe("tryAcquire", () => {
       const times = arrivals(10_000, quota, random);
       const grants = runCalls(quota, times);
       expect(grants.filter((g) => g !== undefined)).toHaveLength(10_000);
-      grants.forEach((grant, i) => expect(grant).toBeGreaterThanOrEqual(times[i]!));
+      grants.forEach((grant, i) => {
+        expect(grant).toBeGreaterThanOrEqual(times[i]!);
+      });
       expect(busiestWindow(grants, quota.windowMs)).toBeLessThanOrEqual(quota.max);
       // The quota is actually used: bursts fill whole windows rather than trickling one by one.
       expect(busiestWindow(grants, quota.windowMs)).toBe(quota.max);
@@ -237,14 +250,16 @@ describe("tryAcquire", () => {
     const quota = { max: 25, windowMs: 1_000 };
     const random = seededRandom(2024);
     const pauses: [number, number][] = [];
-    const grants = runCalls(quota, arrivals(10_000, quota, random), { beforeAsk: (state, now) => {
-      if (random() < 0.002) {
-        // A 429 with Retry-After: up to a minute, sometimes shorter than a pause already set.
-        const until = now + Math.floor(random() * 60_000);
-        pauses.push([now, until]);
-        state.pausedUntil = Math.max(state.pausedUntil, until);
-      }
-    } });
+    const grants = runCalls(quota, arrivals(10_000, quota, random), {
+      beforeAsk: (state, now) => {
+        if (random() < 0.002) {
+          // A 429 with Retry-After: up to a minute, sometimes shorter than a pause already set.
+          const until = now + Math.floor(random() * 60_000);
+          pauses.push([now, until]);
+          state.pausedUntil = Math.max(state.pausedUntil, until);
+        }
+      },
+    });
     expect(pauses.length).toBeGreaterThan(10);
     // A call granted in the same instant the 429 came back was already on its way.
     for (const [from, until] of pauses) expect(grants.filter((g) => g > from && g < until)).toEqual([]);
@@ -254,9 +269,16 @@ describe("tryAcquire", () => {
   it("does not let a pause that ends be followed by more than max calls in one window", () => {
     const quota = { max: 5, windowMs: 1_000 };
     // Everybody piles up during the pause.
-    const grants = runCalls(quota, Array.from({ length: 50 }, (_, i) => 1_000 + i), { lanes: 50, beforeAsk: (state) => {
-      state.pausedUntil = 10_000;
-    } });
+    const grants = runCalls(
+      quota,
+      Array.from({ length: 50 }, (_, i) => 1_000 + i),
+      {
+        lanes: 50,
+        beforeAsk: (state) => {
+          state.pausedUntil = 10_000;
+        },
+      },
+    );
     expect(Math.min(...grants)).toBe(10_000);
     expect(busiestWindow(grants, quota.windowMs)).toBe(quota.max);
   });
@@ -339,8 +361,24 @@ describe("parseQuota", () => {
   });
 
   it.each([
-    "", " ", "100", "100/", "/10s", "100/10", "100 per 10s", "100/10h", "100/10S", "-1/10s", "1.5/10s",
-    "1e2/10s", "100/-10s", "100/10s/2", "abc", "100/ten s", "0/10s", "100/0s",
+    "",
+    " ",
+    "100",
+    "100/",
+    "/10s",
+    "100/10",
+    "100 per 10s",
+    "100/10h",
+    "100/10S",
+    "-1/10s",
+    "1.5/10s",
+    "1e2/10s",
+    "100/-10s",
+    "100/10s/2",
+    "abc",
+    "100/ten s",
+    "0/10s",
+    "100/0s",
   ])("rejects %j", (text) => {
     expect(() => parseQuota(text)).toThrow(/is not like "100\/10s"/);
   });

@@ -3,13 +3,25 @@ import type { CrmEvent } from "../../src/domain/crm-event";
 import { applyEvent, emptyRecordState, foldEvents } from "../../src/domain/record-state";
 
 const base = {
-  recordKey: "hubspot:1:contact:7", crm: "hubspot", accountId: "1", objectType: "contact", objectId: "7",
-  changedBy: { source: "CRM_UI" }, fromThisIntegration: false, via: "hubspot-webhook",
+  recordKey: "hubspot:1:contact:7",
+  crm: "hubspot",
+  accountId: "1",
+  objectType: "contact",
+  objectId: "7",
+  changedBy: { source: "CRM_UI" },
+  fromThisIntegration: false,
+  via: "hubspot-webhook",
 } as const;
 let n = 0;
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 9, minute)).toISOString();
-const change = (minute: number, properties: Record<string, string | null>): CrmEvent =>
-  ({ ...base, dedupeKey: `k${n++}`, occurredAt: at(minute), kind: "propertyChanged", properties, snapshot: false });
+const change = (minute: number, properties: Record<string, string | null>): CrmEvent => ({
+  ...base,
+  dedupeKey: `k${n++}`,
+  occurredAt: at(minute),
+  kind: "propertyChanged",
+  properties,
+  snapshot: false,
+});
 
 const events: CrmEvent[] = [
   { ...base, dedupeKey: "c", occurredAt: at(0), kind: "created", properties: {} },

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_RETRY_POLICY, type Failure, nextStep, parseRetryAfter, retryDelayMs, type RetryPolicy,
-} from "../../src/outbox/retry-policy";
+import { DEFAULT_RETRY_POLICY, type Failure, nextStep, parseRetryAfter, retryDelayMs, type RetryPolicy } from "../../src/outbox/retry-policy";
 import { seededRandom } from "../emulators/shared/faults";
 
 const policy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 };
@@ -109,7 +107,7 @@ describe("nextStep", () => {
   it("allows exactly maxAttempts attempts in all", () => {
     const random = seededRandom(11);
     let attempts = 0;
-    let verdict;
+    let verdict: ReturnType<typeof nextStep>;
     do {
       attempts++;
       verdict = nextStep(attempts, transient, policy, random);

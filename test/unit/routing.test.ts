@@ -15,7 +15,12 @@ function policyWith(reps: PolicyInput["reps"], team: Partial<PolicyInput["teams"
 }
 
 const rep = (id: string, weight: number, extra: Record<string, unknown> = {}) => ({
-  id, name: id, owners: { hubspot: `owner-${id}` }, timeZone: "America/New_York", weight, ...extra,
+  id,
+  name: id,
+  owners: { hubspot: `owner-${id}` },
+  timeZone: "America/New_York",
+  weight,
+  ...extra,
 });
 
 function simulate(policy: Policy, n: number, at: (i: number) => Date = () => NOW, start: RoutingState = EMPTY_ROUTING_STATE) {
@@ -36,7 +41,12 @@ describe("weighted round robin", () => {
   it("matches the weights within 2% over 10,000 assignments", () => {
     const policy = policyWith([rep("a", 1), rep("b", 2), rep("c", 3), rep("d", 4)]);
     const { counts } = simulate(policy, 10_000);
-    for (const [id, weight] of [["a", 1], ["b", 2], ["c", 3], ["d", 4]] as const) {
+    for (const [id, weight] of [
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+      ["d", 4],
+    ] as const) {
       expect(Math.abs(counts[id]! / 10_000 - weight / 10)).toBeLessThan(0.02);
     }
   });

@@ -16,10 +16,16 @@ const CLICK = {
   message: { type: "message", ts: "1763805600.123000", text: "New lead", blocks: [] },
   state: { values: {} },
   response_url: "https://hooks.slack.com/actions/T05EMULATE/123/abc",
-  actions: [{
-    action_id: "claim", block_id: "lead-42", text: { type: "plain_text", text: "Claim", emoji: true },
-    value: "lead-42", type: "button", action_ts: "1763805601.234567",
-  }],
+  actions: [
+    {
+      action_id: "claim",
+      block_id: "lead-42",
+      text: { type: "plain_text", text: "Claim", emoji: true },
+      value: "lead-42",
+      type: "button",
+      action_ts: "1763805601.234567",
+    },
+  ],
 };
 
 const form = (payload: unknown) => new URLSearchParams({ payload: typeof payload === "string" ? payload : JSON.stringify(payload) }).toString();
@@ -52,16 +58,25 @@ describe("Slack interaction parsing", () => {
   });
 
   it("falls back to the container and the user's team when channel and team are absent", () => {
-    const minimal = { type: "block_actions", user: { id: "U1", team_id: "T1" }, container: { channel_id: "C1", message_ts: "1.000001" }, actions: [{ action_id: "a" }] };
+    const minimal = {
+      type: "block_actions",
+      user: { id: "U1", team_id: "T1" },
+      container: { channel_id: "C1", message_ts: "1.000001" },
+      actions: [{ action_id: "a" }],
+    };
     expect(parseSlackInteraction(form(minimal))).toEqual({
-      ok: true, interaction: { type: "block_actions", userId: "U1", teamId: "T1", channelId: "C1", messageTs: "1.000001", actions: [{ actionId: "a" }] },
+      ok: true,
+      interaction: { type: "block_actions", userId: "U1", teamId: "T1", channelId: "C1", messageTs: "1.000001", actions: [{ actionId: "a" }] },
     });
     const fromMessage = parseSlackInteraction(form({ ...minimal, container: undefined, message: { ts: "2.000002" } }));
     expect(fromMessage.ok && fromMessage.interaction.messageTs).toBe("2.000002");
   });
 
   it("keeps every action and ignores values that are not strings (selects, pickers)", () => {
-    const payload = { ...CLICK, actions: [CLICK.actions[0], { action_id: "snooze", type: "static_select", selected_option: { value: "1d" }, value: { weird: true } }] };
+    const payload = {
+      ...CLICK,
+      actions: [CLICK.actions[0], { action_id: "snooze", type: "static_select", selected_option: { value: "1d" }, value: { weird: true } }],
+    };
     const result = parseSlackInteraction(form(payload));
     expect(result.ok && result.interaction.actions).toEqual([
       { actionId: "claim", blockId: "lead-42", value: "lead-42", actionTs: "1763805601.234567" },
@@ -80,16 +95,28 @@ describe("Slack interaction parsing", () => {
 
   it("refuses interaction types other than block_actions by name", () => {
     for (const type of ["view_submission", "shortcut", "message_action", "view_closed", "block_suggestion"]) {
-      expect(parseSlackInteraction(form({ ...CLICK, type }))).toEqual({ ok: false, message: `interaction type ${type} is not handled (only block_actions is)` });
+      expect(parseSlackInteraction(form({ ...CLICK, type }))).toEqual({
+        ok: false,
+        message: `interaction type ${type} is not handled (only block_actions is)`,
+      });
     }
   });
 
   it("names what is missing or wrong", () => {
     expect(parseSlackInteraction(form(without("user")))).toEqual({ ok: false, message: "block_actions payload: user is missing" });
-    expect(parseSlackInteraction(form({ ...CLICK, user: { name: "x" } }))).toEqual({ ok: false, message: "block_actions payload: user.id is missing" });
+    expect(parseSlackInteraction(form({ ...CLICK, user: { name: "x" } }))).toEqual({
+      ok: false,
+      message: "block_actions payload: user.id is missing",
+    });
     expect(parseSlackInteraction(form(without("actions")))).toEqual({ ok: false, message: "block_actions payload: actions is missing" });
-    expect(parseSlackInteraction(form({ ...CLICK, actions: [] }))).toEqual({ ok: false, message: "block_actions payload: actions: must hold at least one action" });
-    expect(parseSlackInteraction(form({ ...CLICK, actions: [{ block_id: "b" }] }))).toEqual({ ok: false, message: "block_actions payload: actions.0.action_id is missing" });
+    expect(parseSlackInteraction(form({ ...CLICK, actions: [] }))).toEqual({
+      ok: false,
+      message: "block_actions payload: actions: must hold at least one action",
+    });
+    expect(parseSlackInteraction(form({ ...CLICK, actions: [{ block_id: "b" }] }))).toEqual({
+      ok: false,
+      message: "block_actions payload: actions.0.action_id is missing",
+    });
     const wrong = parseSlackInteraction(form({ ...CLICK, response_url: 42 }));
     expect(wrong).toMatchObject({ ok: false, message: expect.stringContaining("response_url: ") });
   });

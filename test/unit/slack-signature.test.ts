@@ -10,9 +10,15 @@ const DOC = {
 };
 const DOC_NOW = 1531420618 * 1000;
 
-const verify = (overrides: Partial<Parameters<typeof verifySlackSignature>[0]> = {}) => verifySlackSignature({
-  signingSecret: DOC.secret, timestamp: DOC.timestamp, signature: DOC.signature, rawBody: DOC.body, nowMs: DOC_NOW, ...overrides,
-});
+const verify = (overrides: Partial<Parameters<typeof verifySlackSignature>[0]> = {}) =>
+  verifySlackSignature({
+    signingSecret: DOC.secret,
+    timestamp: DOC.timestamp,
+    signature: DOC.signature,
+    rawBody: DOC.body,
+    nowMs: DOC_NOW,
+    ...overrides,
+  });
 
 describe("Slack v0 signatures", () => {
   it("reproduce Slack's documented test vector", async () => {
@@ -29,10 +35,18 @@ describe("Slack v0 signatures", () => {
   it("sign non-ASCII bodies as UTF-8", async () => {
     const body = `payload=${encodeURIComponent(JSON.stringify({ text: "Zoë ✓" }))}&raw=Zoë`;
     const signature = await signSlackRequest("s3cret", 1_700_000_000, body);
-    expect(await verifySlackSignature({ signingSecret: "s3cret", timestamp: "1700000000", signature, rawBody: body, nowMs: 1_700_000_000_000 }))
-      .toMatchObject({ ok: true });
-    expect(await verifySlackSignature({ signingSecret: "s3cret", timestamp: "1700000000", signature, rawBody: new TextEncoder().encode(body), nowMs: 1_700_000_000_000 }))
-      .toMatchObject({ ok: true });
+    expect(
+      await verifySlackSignature({ signingSecret: "s3cret", timestamp: "1700000000", signature, rawBody: body, nowMs: 1_700_000_000_000 }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await verifySlackSignature({
+        signingSecret: "s3cret",
+        timestamp: "1700000000",
+        signature,
+        rawBody: new TextEncoder().encode(body),
+        nowMs: 1_700_000_000_000,
+      }),
+    ).toMatchObject({ ok: true });
   });
 
   it("refuse a tampered body, another secret or another timestamp", async () => {
@@ -59,9 +73,15 @@ describe("Slack v0 signatures", () => {
   it("refuse stale and future timestamps beyond the tolerance, in either direction", async () => {
     expect(await verify({ nowMs: DOC_NOW + 300_000 })).toMatchObject({ ok: true });
     expect(await verify({ nowMs: DOC_NOW - 300_000 })).toMatchObject({ ok: true });
-    expect(await verify({ nowMs: DOC_NOW + 301_000 })).toMatchObject({ ok: false, reason: "X-Slack-Request-Timestamp is more than 300 s away from now" });
+    expect(await verify({ nowMs: DOC_NOW + 301_000 })).toMatchObject({
+      ok: false,
+      reason: "X-Slack-Request-Timestamp is more than 300 s away from now",
+    });
     expect(await verify({ nowMs: DOC_NOW - 301_000 })).toMatchObject({ ok: false });
-    expect(await verify({ nowMs: DOC_NOW + 61_000, toleranceSeconds: 60 })).toMatchObject({ ok: false, reason: "X-Slack-Request-Timestamp is more than 60 s away from now" });
+    expect(await verify({ nowMs: DOC_NOW + 61_000, toleranceSeconds: 60 })).toMatchObject({
+      ok: false,
+      reason: "X-Slack-Request-Timestamp is more than 60 s away from now",
+    });
     // The real clock is years past the doc vector: replaying it today is refused.
     expect(await verify({ nowMs: Date.now() })).toMatchObject({ ok: false });
   });

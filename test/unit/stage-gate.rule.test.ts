@@ -10,13 +10,26 @@ const policy = Policy.parse({ ...DEFAULT_POLICY, rules: { stageGates: DEFAULT_PO
 const KEY = "hubspot:62515:deal:9";
 let n = 0;
 const stage = (value: string, at: string, ours = false): CrmEvent => ({
-  kind: "propertyChanged", dedupeKey: `g${n++}`, recordKey: KEY, crm: "hubspot", accountId: "62515", objectType: "deal", objectId: "9",
-  occurredAt: at, changedBy: { source: ours ? "INTEGRATION" : "CRM_UI" }, fromThisIntegration: ours, via: "hubspot-webhook",
-  properties: { dealstage: value }, snapshot: false,
+  kind: "propertyChanged",
+  dedupeKey: `g${n++}`,
+  recordKey: KEY,
+  crm: "hubspot",
+  accountId: "62515",
+  objectType: "deal",
+  objectId: "9",
+  occurredAt: at,
+  changedBy: { source: ours ? "INTEGRATION" : "CRM_UI" },
+  fromThisIntegration: ours,
+  via: "hubspot-webhook",
+  properties: { dealstage: value },
+  snapshot: false,
 });
 
 class Deal {
-  record: RecordState = { ...emptyRecordState(stage("appointmentscheduled", "2026-11-23T14:00:00.000Z")), properties: { hubspot_owner_id: { value: "84213371", occurredAt: "2026-11-23T14:00:00.000Z", changedBy: {}, fromThisIntegration: false } } };
+  record: RecordState = {
+    ...emptyRecordState(stage("appointmentscheduled", "2026-11-23T14:00:00.000Z")),
+    properties: { hubspot_owner_id: { value: "84213371", occurredAt: "2026-11-23T14:00:00.000Z", changedBy: {}, fromThisIntegration: false } },
+  };
   state: RuleState = {};
   step(input: RuleInput, now: string) {
     if (input.kind === "crmEvent") this.record = applyEvent(this.record, input.event);
@@ -27,14 +40,20 @@ class Deal {
 }
 
 const MON_10 = "2026-11-23T15:00:00.000Z"; // Monday 10:00 in New York
-const missingFields = { kind: "freshRead", purpose: "gate-revert", properties: { dealstage: "contractsent", hs_next_step: null, amount: "5000", hubspot_owner_id: "84213371" } } as const;
+const missingFields = {
+  kind: "freshRead",
+  purpose: "gate-revert",
+  properties: { dealstage: "contractsent", hs_next_step: null, amount: "5000", hubspot_owner_id: "84213371" },
+} as const;
 
 describe("stage-gate rule", () => {
   it("reads the required fields fresh when a deal enters a gated stage, then nudges the owner", () => {
     const deal = new Deal();
     deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
     const entered = deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    expect(entered.requests).toEqual([{ kind: "read", purpose: "gate-revert", properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"] }]);
+    expect(entered.requests).toEqual([
+      { kind: "read", purpose: "gate-revert", properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"] },
+    ]);
     const nudged = deal.step(missingFields, MON_10);
     expect(nudged.effects).toHaveLength(1);
     expect(nudged.effects[0]!.effect).toMatchObject({ type: "postSlackMessage", channel: "U05REPONE01" });
@@ -69,9 +88,14 @@ describe("stage-gate rule", () => {
   it("for a deal first seen entering the gate, asks the CRM where it came from and goes back there", () => {
     const deal = new Deal();
     const entered = deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    expect(entered.requests).toEqual([{
-      kind: "read", purpose: "gate-revert", properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"], previousOf: ["dealstage"],
-    }]);
+    expect(entered.requests).toEqual([
+      {
+        kind: "read",
+        purpose: "gate-revert",
+        properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"],
+        previousOf: ["dealstage"],
+      },
+    ]);
     const nudged = deal.step({ ...missingFields, previous: { dealstage: "qualifiedtobuy" } }, MON_10);
     expect((nudged.effects[0]!.effect as { text: string }).text).toContain("or it goes back to qualifiedtobuy");
     expect(nudged.audit[0]).toMatchObject({ outcome: "nudged", data: { previousStage: "qualifiedtobuy", previousStageFrom: "the CRM's history" } });
@@ -130,7 +154,10 @@ describe("stage-gate rule", () => {
   it("passes a deal whose required fields are present", () => {
     const deal = new Deal();
     deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    const ok = deal.step({ kind: "freshRead", purpose: "gate-revert", properties: { dealstage: "contractsent", hs_next_step: "Call", amount: "10" } }, MON_10);
+    const ok = deal.step(
+      { kind: "freshRead", purpose: "gate-revert", properties: { dealstage: "contractsent", hs_next_step: "Call", amount: "10" } },
+      MON_10,
+    );
     expect(ok.effects).toEqual([]);
     expect(ok.audit[0]).toMatchObject({ outcome: "passed" });
   });

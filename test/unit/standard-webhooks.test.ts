@@ -24,15 +24,18 @@ describe("Standard Webhooks signatures", () => {
     const now = 1_763_805_600_000;
     const ts = String(now / 1000);
     const good = await standardWebhookSignature(key, "m", ts, bytes(body));
-    const other = await standardWebhookSignature(decodeWebhookSecret("whsec_" + btoa("another key"))!, "m", ts, bytes(body));
-    const headers = (signature: string, timestamp = ts) => new Headers({ "webhook-id": "m", "webhook-timestamp": timestamp, "webhook-signature": signature });
+    const other = await standardWebhookSignature(decodeWebhookSecret(`whsec_${btoa("another key")}`)!, "m", ts, bytes(body));
+    const headers = (signature: string, timestamp = ts) =>
+      new Headers({ "webhook-id": "m", "webhook-timestamp": timestamp, "webhook-signature": signature });
 
     expect(await verifyStandardWebhook(headers(`${other} ${good}`), bytes(body), key, now)).toMatchObject({ ok: true });
     expect(await verifyStandardWebhook(headers(other), bytes(body), key, now)).toMatchObject({ ok: false });
-    expect(await verifyStandardWebhook(headers(good), bytes(body + " "), key, now)).toMatchObject({ ok: false });
+    expect(await verifyStandardWebhook(headers(good), bytes(`${body} `), key, now)).toMatchObject({ ok: false });
     expect(await verifyStandardWebhook(headers(good.replace("v1,", "v2,")), bytes(body), key, now)).toMatchObject({ ok: false });
-    expect(await verifyStandardWebhook(headers(good), bytes(body), key, now + 301_000))
-      .toMatchObject({ ok: false, reason: "webhook-timestamp is outside the 5 minute tolerance" });
+    expect(await verifyStandardWebhook(headers(good), bytes(body), key, now + 301_000)).toMatchObject({
+      ok: false,
+      reason: "webhook-timestamp is outside the 5 minute tolerance",
+    });
     expect(await verifyStandardWebhook(new Headers({ "webhook-id": "m" }), bytes(body), key, now)).toMatchObject({ ok: false });
   });
 

@@ -10,19 +10,25 @@ import { planTaskUpdate } from "../../src/crm/task-updates";
 function fakeCrm(maxBatch: number, fail: Record<string, Failure> = {}) {
   const calls: { keys: string[]; action: TaskAction }[] = [];
   const crm = {
-    crm: "hubspot", maxBatch,
+    crm: "hubspot",
+    maxBatch,
     async updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome> {
       calls.push({ keys, action });
       const failing = keys.find((k) => fail[k]);
       if (failing) return { ok: false, failure: fail[failing]! };
-      return { ok: true, externalId: "all", tasks: keys.map((key) => (key.startsWith("gone") ? { key, result: "missing" } : { key, taskId: `task-${key}`, result: "changed" })) };
+      return {
+        ok: true,
+        externalId: "all",
+        tasks: keys.map((key) => (key.startsWith("gone") ? { key, result: "missing" } : { key, taskId: `task-${key}`, result: "changed" })),
+      };
     },
   } as unknown as CrmPort;
   return { crm, calls };
 }
 
 const effect = (taskKeys: string[], action: TaskAction = { kind: "complete" }, id = taskKeys.join("+")): PendingEffect<"updateTasks"> => ({
-  id, effect: { type: "updateTasks", crm: "hubspot", accountId: "1", objectType: "contact", objectId: id, taskKeys, action },
+  id,
+  effect: { type: "updateTasks", crm: "hubspot", accountId: "1", objectType: "contact", objectId: id, taskKeys, action },
 });
 
 describe("executeTaskUpdates", () => {
@@ -48,13 +54,23 @@ describe("executeTaskUpdates", () => {
       effect(["e"], at("2026-12-01T09:00:00Z")),
     ]);
     expect(calls.map((c) => c.keys)).toEqual([["a", "c"], ["b", "e"], ["d"]]);
-    expect(outcomes.map((o) => o.ok && o.externalId)).toEqual(["deleted task-a", "rescheduled task-b", "deleted task-c", "rescheduled task-d", "rescheduled task-e"]);
+    expect(outcomes.map((o) => o.ok && o.externalId)).toEqual([
+      "deleted task-a",
+      "rescheduled task-b",
+      "deleted task-c",
+      "rescheduled task-d",
+      "rescheduled task-e",
+    ]);
   });
 
   it("packs effects into calls of at most maxBatch distinct keys without splitting an effect", async () => {
     const { crm, calls } = fakeCrm(4);
     await executeTaskUpdates(crm, [effect(["a", "b", "c"]), effect(["c", "d"]), effect(["e", "f"]), effect(["g", "h", "i"])]);
-    expect(calls.map((c) => c.keys)).toEqual([["a", "b", "c", "d"], ["e", "f"], ["g", "h", "i"]]);
+    expect(calls.map((c) => c.keys)).toEqual([
+      ["a", "b", "c", "d"],
+      ["e", "f"],
+      ["g", "h", "i"],
+    ]);
   });
 
   it("runs effects alone after a permanent failure of a shared call, so only the bad one fails", async () => {
@@ -74,7 +90,10 @@ describe("executeTaskUpdates", () => {
     const { crm, calls } = fakeCrm(100, { b: transient });
     const outcomes = await executeTaskUpdates(crm, [effect(["a"]), effect(["b"])]);
     expect(calls).toHaveLength(1);
-    expect(outcomes).toEqual([{ ok: false, failure: transient }, { ok: false, failure: transient }]);
+    expect(outcomes).toEqual([
+      { ok: false, failure: transient },
+      { ok: false, failure: transient },
+    ]);
   });
 
   it("sends nothing more after a rate-limit answer; the rest wait without spending an attempt", async () => {
@@ -91,11 +110,21 @@ describe("executeTaskUpdates", () => {
 
 describe("planTaskUpdate", () => {
   const dueAt = "2026-11-25T01:00:00.000Z";
-  const open = (key: string, dueDate?: string | null) => ({ key, id: `task-${key}`, status: "open" as const, dueAtMs: Date.parse(dueAt), ...(dueDate === undefined ? {} : { dueDate }) });
+  const open = (key: string, dueDate?: string | null) => ({
+    key,
+    id: `task-${key}`,
+    status: "open" as const,
+    dueAtMs: Date.parse(dueAt),
+    ...(dueDate === undefined ? {} : { dueDate }),
+  });
 
   it("leaves a task due at that instant alone, unless its date-only due field shows another day", () => {
     const action = { kind: "reschedule", dueAt, dueDate: "2026-11-24" } as const;
-    const plan = planTaskUpdate(["hubspot", "same-day", "other-day"], [open("hubspot"), open("same-day", "2026-11-24"), open("other-day", "2026-11-25")], action);
+    const plan = planTaskUpdate(
+      ["hubspot", "same-day", "other-day"],
+      [open("hubspot"), open("same-day", "2026-11-24"), open("other-day", "2026-11-25")],
+      action,
+    );
     expect(plan.settled.map((s) => `${s.key} ${s.result}`)).toEqual(["hubspot unchanged", "same-day unchanged"]);
     expect(plan.toChange.map((t) => t.key)).toEqual(["other-day"]);
     // Without the owner's date, the UTC date is what the field should show.
@@ -107,7 +136,10 @@ describe("executeTaskUpdates, rescheduling", () => {
   it("does not share a call between moves to the same instant on different owners' days", async () => {
     const { crm, calls } = fakeCrm(100);
     const dueAt = "2026-11-25T01:00:00.000Z";
-    await executeTaskUpdates(crm, [effect(["a"], { kind: "reschedule", dueAt, dueDate: "2026-11-24" }), effect(["b"], { kind: "reschedule", dueAt, dueDate: "2026-11-25" })]);
+    await executeTaskUpdates(crm, [
+      effect(["a"], { kind: "reschedule", dueAt, dueDate: "2026-11-24" }),
+      effect(["b"], { kind: "reschedule", dueAt, dueDate: "2026-11-25" }),
+    ]);
     expect(calls.map((c) => c.keys)).toEqual([["a"], ["b"]]);
   });
 });

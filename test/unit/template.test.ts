@@ -100,7 +100,7 @@ describe("templateIssues", () => {
   });
 
   it("reports empty and invalid field names", () => {
-    expect(templateIssues("Hi {{ }}", KNOWN)).toEqual(['empty merge field name in {{ }} at position 4']);
+    expect(templateIssues("Hi {{ }}", KNOWN)).toEqual(["empty merge field name in {{ }} at position 4"]);
     expect(templateIssues("{{}}", KNOWN)).toEqual(["empty merge field name in {{}} at position 1"]);
     expect(templateIssues('{{ | fallback: "x" }}', KNOWN)).toEqual(['empty merge field name in {{ | fallback: "x" }} at position 1']);
     expect(templateIssues("{{ first name }}", KNOWN)).toEqual([
@@ -117,13 +117,21 @@ describe("templateIssues", () => {
     ]);
     expect(templateIssues('{{ firstName | Fallback: "x" }}', KNOWN)[0]).toMatch(/^unknown filter "Fallback"/);
     expect(templateIssues('{{ firstName | default: "x" }}', KNOWN)[0]).toMatch(/^unknown filter "default"/);
-    expect(templateIssues("{{ firstName | }}", KNOWN)).toEqual(['missing filter after "|" in {{ firstName | }} at position 1: write | fallback: "text"']);
+    expect(templateIssues("{{ firstName | }}", KNOWN)).toEqual([
+      'missing filter after "|" in {{ firstName | }} at position 1: write | fallback: "text"',
+    ]);
     expect(templateIssues('{{ firstName | "there" }}', KNOWN)[0]).toMatch(/^missing filter after "\|"/);
     expect(templateIssues('{{ firstName | fallback: "a" | fallback: "b" }}', KNOWN)[0]).toMatch(/^malformed fallback .*one filter per field/);
   });
 
   it("reports malformed and empty fallbacks", () => {
-    for (const token of ["{{ firstName | fallback }}", "{{ firstName | fallback: }}", "{{ firstName | fallback: there }}", '{{ firstName | fallback "there" }}', "{{ firstName | fallback: \"there' }}"]) {
+    for (const token of [
+      "{{ firstName | fallback }}",
+      "{{ firstName | fallback: }}",
+      "{{ firstName | fallback: there }}",
+      '{{ firstName | fallback "there" }}',
+      "{{ firstName | fallback: \"there' }}",
+    ]) {
       expect(templateIssues(token, KNOWN), token).toHaveLength(1);
       expect(templateIssues(token, KNOWN)[0], token).toMatch(/^(malformed fallback|unclosed)/);
     }
@@ -157,7 +165,11 @@ describe("templateIssues", () => {
 
 describe("templateFields", () => {
   it("lists distinct field names in order of first use", () => {
-    expect(templateFields('{{ lastName }}, {{ firstName | fallback: "x" }} {{ lastName }} {{company}}')).toEqual(["lastName", "firstName", "company"]);
+    expect(templateFields('{{ lastName }}, {{ firstName | fallback: "x" }} {{ lastName }} {{company}}')).toEqual([
+      "lastName",
+      "firstName",
+      "company",
+    ]);
     expect(templateFields("no fields")).toEqual([]);
   });
 

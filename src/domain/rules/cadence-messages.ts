@@ -27,7 +27,11 @@ function buttons(value: ButtonValue): Block {
       { type: "button", action_id: CADENCE_ACTIONS.done, text: { type: "plain_text", text: "Mark done" }, style: "primary", value: json },
       { type: "button", action_id: CADENCE_ACTIONS.snooze, text: { type: "plain_text", text: "Snooze a day" }, value: json },
       {
-        type: "button", action_id: CADENCE_ACTIONS.pause, text: { type: "plain_text", text: "Pause this cadence" }, style: "danger", value: json,
+        type: "button",
+        action_id: CADENCE_ACTIONS.pause,
+        text: { type: "plain_text", text: "Pause this cadence" },
+        style: "danger",
+        value: json,
         confirm: {
           title: { type: "plain_text", text: "Pause the cadence?" },
           text: { type: "mrkdwn", text: "No further follow-up tasks will be created for this lead." },
@@ -49,7 +53,10 @@ export function leadLabel(record: RecordState, name: string | null): string {
 }
 
 /** The nudge when a step's task is written: what to do, for whom, by when, with the buttons. */
-export function stepNudge(args: { step: CadenceStep; subject: string; lead: string; due: string; value: ButtonValue }): { text: string; blocks: Block[] } {
+export function stepNudge(args: { step: CadenceStep; subject: string; lead: string; due: string; value: ButtonValue }): {
+  text: string;
+  blocks: Block[];
+} {
   const subject = slackEscape(args.subject);
   const text = `${CHANNEL_WORD[args.step.channel]} task for ${args.lead}: ${subject} (due ${args.due})`;
   return {

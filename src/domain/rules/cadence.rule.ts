@@ -123,26 +123,42 @@ class CadenceRun {
 
     const steps: CadenceStepState[] = plan.map((p) => ({ id: p.id, dueAt: p.dueAt.toISOString(), state: "planned" }));
     const next: CadenceState = {
-      cadenceId: cadence.id, source, enrolledAt: this.now.toISOString(), zone: zone.zone, zoneReason: zone.detail,
-      status: "active", steps, sla: this.planSla(cadence.steps, steps, properties, cal),
+      cadenceId: cadence.id,
+      source,
+      enrolledAt: this.now.toISOString(),
+      zone: zone.zone,
+      zoneReason: zone.detail,
+      status: "active",
+      steps,
+      sla: this.planSla(cadence.steps, steps, properties, cal),
       // HubSpot's creation webhook carries no email: replies are matched with what this read saw.
       addresses: (this.rule.emailProperties[this.crm] ?? []).map((p) => properties[p]).filter((v): v is string => !!v),
     };
     const state = { ...this.state, cadence: next };
     return this.decision(state, {
       timers: { "cadence-step": steps[0]!.dueAt, "cadence-sla": next.sla?.dueAt ?? null },
-      audit: [this.audit(
-        "enrolled",
-        `source ${source ? `"${source}"` : "unknown"} → cadence "${cadence.name}"; the lead's time zone is ${zone.zone} (${zone.detail}); first touch ${localTime(steps[0]!.dueAt, zone.zone)}`,
-        { cadence: cadence.id, source, zone: zone.zone, zoneSource: zone.source, steps: steps.map((s) => `${s.id} ${s.dueAt}`), slaDueAt: next.sla?.dueAt },
-      )],
+      audit: [
+        this.audit(
+          "enrolled",
+          `source ${source ? `"${source}"` : "unknown"} → cadence "${cadence.name}"; the lead's time zone is ${zone.zone} (${zone.detail}); first touch ${localTime(steps[0]!.dueAt, zone.zone)}`,
+          {
+            cadence: cadence.id,
+            source,
+            zone: zone.zone,
+            zoneSource: zone.source,
+            steps: steps.map((s) => `${s.id} ${s.dueAt}`),
+            slaDueAt: next.sla?.dueAt,
+          },
+        ),
+      ],
     });
   }
 
   stepTimer(): Decision {
     const cadence = this.state.cadence;
     // A step moved (snoozed) or the cadence ended since this timer was set: nothing is due.
-    if (cadence?.status !== "active" || !cadence.steps.some((s) => s.state === "planned" && s.dueAt <= this.now.toISOString())) return noDecision(this.state);
+    if (cadence?.status !== "active" || !cadence.steps.some((s) => s.state === "planned" && s.dueAt <= this.now.toISOString()))
+      return noDecision(this.state);
     return { ...noDecision(this.state), requests: [{ kind: "read", purpose: "cadence-step", properties: this.stepProperties() }] };
   }
 
@@ -169,24 +185,33 @@ class CadenceRun {
       const ownerId = this.ownerFor(config, properties);
       if (!ownerId) {
         step.state = "skipped";
-        audit.push(this.audit("step skipped", `step "${step.id}": the lead has no owner and the team has no fallback owner in ${this.crm}`, { step: step.id }));
+        audit.push(
+          this.audit("step skipped", `step "${step.id}": the lead has no owner and the team has no fallback owner in ${this.crm}`, { step: step.id }),
+        );
         continue;
       }
       const written = this.writeStep(cadence, config, step, ownerId, properties);
       step.state = "written";
       step.ownerId = ownerId;
       effects.push(...written.effects);
-      audit.push(this.audit("step written", written.summary, { step: step.id, channel: config.channel, ownerId, dueAt: step.dueAt }, written.effects));
+      audit.push(
+        this.audit("step written", written.summary, { step: step.id, channel: config.channel, ownerId, dueAt: step.dueAt }, written.effects),
+      );
     }
     const upcoming = steps.find((s) => s.state === "planned");
     // The SLA's step moved with the outage (rebased, not yet written): its deadline moves with it.
     let sla = cadence.sla;
     const slaStep = steps.find((s) => s.id === sla?.stepId);
-    const slaMoved = sla?.state === "pending" && slaStep?.state === "planned" && slaStep.dueAt !== cadence.steps.find((s) => s.id === sla!.stepId)?.dueAt;
-    if (slaMoved) sla = { ...sla!, dueAt: this.slaDueFor(sla!, slaStep!.dueAt, this.prop(properties, OWNER_PROPERTY[this.crm]) ?? undefined, cadence.zone) };
+    const slaMoved =
+      sla?.state === "pending" && slaStep?.state === "planned" && slaStep.dueAt !== cadence.steps.find((s) => s.id === sla!.stepId)?.dueAt;
+    if (slaMoved)
+      sla = { ...sla!, dueAt: this.slaDueFor(sla!, slaStep!.dueAt, this.prop(properties, OWNER_PROPERTY[this.crm]) ?? undefined, cadence.zone) };
     const next: CadenceState = { ...cadence, steps, sla, status: upcoming ? "active" : "finished" };
     if (!upcoming) audit.push(this.audit("finished", "every step of the cadence has been written"));
-    return this.decision({ ...this.state, cadence: next }, { effects, audit, timers: { "cadence-step": upcoming?.dueAt ?? null, ...(slaMoved ? { "cadence-sla": sla!.dueAt } : {}) } });
+    return this.decision(
+      { ...this.state, cadence: next },
+      { effects, audit, timers: { "cadence-step": upcoming?.dueAt ?? null, ...(slaMoved ? { "cadence-sla": sla!.dueAt } : {}) } },
+    );
   }
 
   slaTimer(): Decision {
@@ -205,7 +230,10 @@ class CadenceRun {
     const step = cadence.steps.find((s) => s.id === sla.stepId);
     const completed = step?.state === "done" || tasks.some((t) => t.key === this.taskKey(sla.stepId) && t.status === "completed");
     if (completed) {
-      return this.decision(this.withSla({ ...sla, state: "met" }), { timers: { "cadence-sla": null }, audit: [this.audit("SLA met", `the first contact step "${sla.stepId}" is done`)] });
+      return this.decision(this.withSla({ ...sla, state: "met" }), {
+        timers: { "cadence-sla": null },
+        audit: [this.audit("SLA met", `the first contact step "${sla.stepId}" is done`)],
+      });
     }
     const config = this.definition(cadence).find((d) => d.id === sla.stepId);
     const lead = leadLabel(this.ctx.record, null);
@@ -215,60 +243,123 @@ class CadenceRun {
     if (sla.state === "pending") {
       const rep = repByOwner(this.ctx.policy, this.crm, step?.ownerId);
       const escalateAt = afterThreshold(this.now, this.rule.sla!.escalateAfter, this.slaCalendar(step?.ownerId, cadence.zone)).toISOString();
-      const effects: EffectRequest[] = rep?.slackUserId ? [this.effect(`${key}:remind`, {
-        type: "postSlackMessage", channel: rep.slackUserId,
-        ...slaReminder({ lead, subject, since: localTime(step?.dueAt ?? sla.dueAt, cadence.zone), value: this.buttonValue(cadence, sla.stepId) }),
-      })] : [];
+      const effects: EffectRequest[] = rep?.slackUserId
+        ? [
+            this.effect(`${key}:remind`, {
+              type: "postSlackMessage",
+              channel: rep.slackUserId,
+              ...slaReminder({
+                lead,
+                subject,
+                since: localTime(step?.dueAt ?? sla.dueAt, cadence.zone),
+                value: this.buttonValue(cadence, sla.stepId),
+              }),
+            }),
+          ]
+        : [];
       return this.decision(this.withSla({ ...sla, state: "breached", escalateAt }), {
-        effects, timers: { "cadence-sla": escalateAt },
-        audit: [this.audit("SLA breached", `the first contact step "${sla.stepId}" was not completed by ${sla.dueAt}; ${rep?.slackUserId ? `reminded ${rep.name} in Slack` : "the owner has no Slack user to remind"}; escalation at ${escalateAt}`, { dueAt: sla.dueAt, ownerId: step?.ownerId }, effects)],
+        effects,
+        timers: { "cadence-sla": escalateAt },
+        audit: [
+          this.audit(
+            "SLA breached",
+            `the first contact step "${sla.stepId}" was not completed by ${sla.dueAt}; ${rep?.slackUserId ? `reminded ${rep.name} in Slack` : "the owner has no Slack user to remind"}; escalation at ${escalateAt}`,
+            { dueAt: sla.dueAt, ownerId: step?.ownerId },
+            effects,
+          ),
+        ],
       });
     }
     const team = this.ctx.policy.teams.find((t) => t.id === this.rule.team);
     const channel = this.rule.sla?.escalateChannel ?? team?.alertChannel;
     const owner = repByOwner(this.ctx.policy, this.crm, step?.ownerId)?.name ?? step?.ownerId ?? "nobody";
-    const effects: EffectRequest[] = channel ? [this.effect(`${key}:escalate`, {
-      type: "postSlackMessage", channel, text: `:rotating_light: Speed-to-lead SLA missed: ${lead} has waited since ${localTime(step?.dueAt ?? sla.dueAt, cadence.zone)} for "${subject}" (owner: ${owner}).`,
-    })] : [];
+    const effects: EffectRequest[] = channel
+      ? [
+          this.effect(`${key}:escalate`, {
+            type: "postSlackMessage",
+            channel,
+            text: `:rotating_light: Speed-to-lead SLA missed: ${lead} has waited since ${localTime(step?.dueAt ?? sla.dueAt, cadence.zone)} for "${subject}" (owner: ${owner}).`,
+          }),
+        ]
+      : [];
     return this.decision(this.withSla({ ...sla, state: "escalated" }), {
-      effects, timers: { "cadence-sla": null },
-      audit: [this.audit("SLA escalated", channel ? `still not done after the reminder; told the team channel` : "still not done after the reminder; no team channel to tell", { channel }, effects)],
+      effects,
+      timers: { "cadence-sla": null },
+      audit: [
+        this.audit(
+          "SLA escalated",
+          channel ? `still not done after the reminder; told the team channel` : "still not done after the reminder; no team channel to tell",
+          { channel },
+          effects,
+        ),
+      ],
     });
   }
 
   private onSlackAction(event: Extract<CrmEvent, { kind: "slackAction" }>): Decision {
     const cadence = this.state.cadence;
     const who = `<@${event.userId}>`;
-    const respond = (text: string): EffectRequest[] => event.responseUrl
-      ? [this.effect(`${this.ctx.record.key}:slack:${event.dedupeKey}`, { type: "respondInSlack", responseUrl: event.responseUrl, text, replaceOriginal: true })]
-      : [];
+    const respond = (text: string): EffectRequest[] =>
+      event.responseUrl
+        ? [
+            this.effect(`${this.ctx.record.key}:slack:${event.dedupeKey}`, {
+              type: "respondInSlack",
+              responseUrl: event.responseUrl,
+              text,
+              replaceOriginal: true,
+            }),
+          ]
+        : [];
     const step = cadence?.cadenceId === event.cadenceId ? cadence.steps.find((s) => s.id === event.stepId) : undefined;
     if (!cadence || !step) {
       const effects = respond("This follow-up is no longer running, so there is nothing to change.");
-      return this.decision(this.state, { effects, audit: [this.audit("slack action ignored", `${event.action} by ${event.userId}: no such running step`, { step: event.stepId }, effects)] });
+      return this.decision(this.state, {
+        effects,
+        audit: [this.audit("slack action ignored", `${event.action} by ${event.userId}: no such running step`, { step: event.stepId }, effects)],
+      });
     }
     const key = `${this.taskKey(step.id)}:${event.action}:${event.dedupeKey}`;
     const target = this.target();
     switch (event.action) {
       case "done": {
-        const effects = step.state === "written"
-          ? [this.effect(key, { type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)], action: { kind: "complete" } })]
-          : [];
+        const effects =
+          step.state === "written"
+            ? [this.effect(key, { type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)], action: { kind: "complete" } })]
+            : [];
         const steps = cadence.steps.map((s) => (s.id === step.id ? { ...s, state: "done" as const } : s));
         const slaMet = cadence.sla?.stepId === step.id && slaOpen(cadence.sla);
         effects.push(...respond(`:white_check_mark: Marked done by ${who}.`));
         // A step done before it was written is not written at all: the timer moves to the next one.
         const upcoming = steps.find((s) => s.state === "planned");
         const status = cadence.status === "active" && !upcoming ? "finished" : cadence.status;
-        return this.decision({ ...this.state, cadence: { ...cadence, steps, status, sla: slaMet ? { ...cadence.sla!, state: "met" } : cadence.sla } }, {
-          effects, timers: { ...(slaMet ? { "cadence-sla": null } : {}), ...(cadence.status === "active" ? { "cadence-step": upcoming?.dueAt ?? null } : {}) },
-          audit: [this.audit("step done", `step "${step.id}" marked done in Slack by ${event.userId}${slaMet ? "; SLA met" : ""}`, { step: step.id }, effects)],
-        });
+        return this.decision(
+          { ...this.state, cadence: { ...cadence, steps, status, sla: slaMet ? { ...cadence.sla!, state: "met" } : cadence.sla } },
+          {
+            effects,
+            timers: {
+              ...(slaMet ? { "cadence-sla": null } : {}),
+              ...(cadence.status === "active" ? { "cadence-step": upcoming?.dueAt ?? null } : {}),
+            },
+            audit: [
+              this.audit(
+                "step done",
+                `step "${step.id}" marked done in Slack by ${event.userId}${slaMet ? "; SLA met" : ""}`,
+                { step: step.id },
+                effects,
+              ),
+            ],
+          },
+        );
       }
       case "snooze": {
         if (cadence.status === "stopped" || cadence.status === "paused" || step.state === "done") {
-          const effects = respond(`Nothing to snooze: ${cadence.status === "stopped" || cadence.status === "paused" ? `the cadence is ${cadence.status}` : "this step is done"}.`);
-          return this.decision(this.state, { effects, audit: [this.audit("slack action ignored", `snooze by ${event.userId}: nothing to snooze`, { step: step.id }, effects)] });
+          const effects = respond(
+            `Nothing to snooze: ${cadence.status === "stopped" || cadence.status === "paused" ? `the cadence is ${cadence.status}` : "this step is done"}.`,
+          );
+          return this.decision(this.state, {
+            effects,
+            audit: [this.audit("slack action ignored", `snooze by ${event.userId}: nothing to snooze`, { step: step.id }, effects)],
+          });
         }
         const cal = leadCalendar(this.ctx.policy, this.rule, cadence.zone);
         const from = step.dueAt > this.now.toISOString() ? new Date(step.dueAt) : this.now;
@@ -280,35 +371,69 @@ class CadenceRun {
           if (i > index && s.state === "planned") return { ...s, dueAt: nextWorkingDay(new Date(s.dueAt), cal).toISOString() };
           return s;
         });
-        const effects = step.state === "written"
-          ? [this.effect(key, {
-            type: "updateTasks", ...target, taskKeys: [this.taskKey(step.id)],
-            action: { kind: "reschedule", dueAt: newDue, ...(step.ownerId ? { dueDate: ownerDueDate(this.ctx.policy, this.crm, step.ownerId, newDue) } : {}) },
-          })]
-          : [];
+        const effects =
+          step.state === "written"
+            ? [
+                this.effect(key, {
+                  type: "updateTasks",
+                  ...target,
+                  taskKeys: [this.taskKey(step.id)],
+                  action: {
+                    kind: "reschedule",
+                    dueAt: newDue,
+                    ...(step.ownerId ? { dueDate: ownerDueDate(this.ctx.policy, this.crm, step.ownerId, newDue) } : {}),
+                  },
+                }),
+              ]
+            : [];
         const sla = cadence.sla;
         const slaMoves = sla?.stepId === step.id && slaOpen(sla);
         // The SLA keeps its allowance after the step's new due time, in working time (30 business minutes stay 30).
-        const nextSla = slaMoves ? { ...sla!, state: "pending" as const, dueAt: this.slaDueFor(sla!, newDue, step.ownerId, cadence.zone), escalateAt: undefined } : sla;
+        const nextSla = slaMoves
+          ? { ...sla!, state: "pending" as const, dueAt: this.slaDueFor(sla!, newDue, step.ownerId, cadence.zone), escalateAt: undefined }
+          : sla;
         effects.push(...respond(`:zzz: Snoozed by ${who}: now due ${localTime(newDue, cadence.zone)}.`));
         const upcoming = steps.find((s) => s.state === "planned");
-        return this.decision({ ...this.state, cadence: { ...cadence, steps, sla: nextSla } }, {
-          effects,
-          timers: { ...(cadence.status === "active" ? { "cadence-step": upcoming?.dueAt ?? null } : {}), ...(slaMoves ? { "cadence-sla": nextSla!.dueAt } : {}) },
-          audit: [this.audit("step snoozed", `step "${step.id}" snoozed in Slack by ${event.userId}: due ${newDue}`, { step: step.id, dueAt: newDue }, effects)],
-        });
+        return this.decision(
+          { ...this.state, cadence: { ...cadence, steps, sla: nextSla } },
+          {
+            effects,
+            timers: {
+              ...(cadence.status === "active" ? { "cadence-step": upcoming?.dueAt ?? null } : {}),
+              ...(slaMoves ? { "cadence-sla": nextSla!.dueAt } : {}),
+            },
+            audit: [
+              this.audit(
+                "step snoozed",
+                `step "${step.id}" snoozed in Slack by ${event.userId}: due ${newDue}`,
+                { step: step.id, dueAt: newDue },
+                effects,
+              ),
+            ],
+          },
+        );
       }
       case "pause": {
         if (cadence.status !== "active") {
           const effects = respond(`The cadence is already ${cadence.status}.`);
-          return this.decision(this.state, { effects, audit: [this.audit("slack action ignored", `pause by ${event.userId}: already ${cadence.status}`, {}, effects)] });
+          return this.decision(this.state, {
+            effects,
+            audit: [this.audit("slack action ignored", `pause by ${event.userId}: already ${cadence.status}`, {}, effects)],
+          });
         }
         const effects = respond(`:double_vertical_bar: Paused by ${who}: no further follow-up steps for this lead. Open tasks stay as they are.`);
         const sla = mootSla(cadence.sla);
-        return this.decision({ ...this.state, cadence: { ...cadence, status: "paused", stop: { reason: `paused by ${event.userId}`, at: this.now.toISOString() }, sla } }, {
-          effects, timers: { "cadence-step": null, "cadence-sla": null },
-          audit: [this.audit("paused", `paused in Slack by ${event.userId}`, { step: step.id }, effects)],
-        });
+        return this.decision(
+          {
+            ...this.state,
+            cadence: { ...cadence, status: "paused", stop: { reason: `paused by ${event.userId}`, at: this.now.toISOString() }, sla },
+          },
+          {
+            effects,
+            timers: { "cadence-step": null, "cadence-sla": null },
+            audit: [this.audit("paused", `paused in Slack by ${event.userId}`, { step: step.id }, effects)],
+          },
+        );
       }
     }
   }
@@ -320,18 +445,41 @@ class CadenceRun {
   private followOwner(ownerId: string, at: string): Decision {
     const cadence = this.state.cadence;
     if (!cadence || cadence.status === "stopped") return noDecision(this.state);
-    const byOwner = new Set(this.definition(cadence).filter((d) => d.owner === "recordOwner").map((d) => d.id));
+    const byOwner = new Set(
+      this.definition(cadence)
+        .filter((d) => d.owner === "recordOwner")
+        .map((d) => d.id),
+    );
     const moving = cadence.steps.filter((s) => s.state === "written" && s.ownerId !== ownerId && byOwner.has(s.id));
     if (moving.length === 0) return noDecision(this.state);
-    const effects = [this.effect(`${this.ctx.record.key}:cadence-owner:${cadence.cadenceId}:${ownerId}:${at}`, {
-      type: "updateTasks", ...this.target(), taskKeys: moving.map((s) => this.taskKey(s.id)),
-      action: { kind: "reassign", ownerId, dueDates: Object.fromEntries(moving.map((s) => [this.taskKey(s.id), ownerDueDate(this.ctx.policy, this.crm, ownerId, s.dueAt)])) },
-    })];
+    const effects = [
+      this.effect(`${this.ctx.record.key}:cadence-owner:${cadence.cadenceId}:${ownerId}:${at}`, {
+        type: "updateTasks",
+        ...this.target(),
+        taskKeys: moving.map((s) => this.taskKey(s.id)),
+        action: {
+          kind: "reassign",
+          ownerId,
+          dueDates: Object.fromEntries(moving.map((s) => [this.taskKey(s.id), ownerDueDate(this.ctx.policy, this.crm, ownerId, s.dueAt)])),
+        },
+      }),
+    ];
     const steps = cadence.steps.map((s) => (moving.includes(s) ? { ...s, ownerId } : s));
     const name = repByOwner(this.ctx.policy, this.crm, ownerId)?.name ?? ownerId;
-    return this.decision({ ...this.state, cadence: { ...cadence, steps } }, {
-      effects, audit: [this.audit("tasks reassigned", `the lead's owner is now ${name}: ${moving.length} open task${moving.length === 1 ? "" : "s"} follow`, { ownerId, steps: moving.map((s) => s.id) }, effects)],
-    });
+    return this.decision(
+      { ...this.state, cadence: { ...cadence, steps } },
+      {
+        effects,
+        audit: [
+          this.audit(
+            "tasks reassigned",
+            `the lead's owner is now ${name}: ${moving.length} open task${moving.length === 1 ? "" : "s"} follow`,
+            { ownerId, steps: moving.map((s) => s.id) },
+            effects,
+          ),
+        ],
+      },
+    );
   }
 
   /** Ends the cadence: nothing more is written, and the tasks still open are closed as the policy says. */
@@ -341,16 +489,24 @@ class CadenceRun {
     if (!cadence || cadence.status === "stopped") return noDecision(this.state);
     const open = cadence.steps.filter((s) => s.state === "written").map((s) => this.taskKey(s.id));
     const action = this.rule.onStop === "delete" ? { kind: "delete" as const } : { kind: "complete" as const };
-    const effects = open.length > 0
-      ? [this.effect(`${this.ctx.record.key}:cadence-stop:${cadence.cadenceId}`, { type: "updateTasks", ...this.target(), taskKeys: open, action })]
-      : [];
+    const effects =
+      open.length > 0
+        ? [this.effect(`${this.ctx.record.key}:cadence-stop:${cadence.cadenceId}`, { type: "updateTasks", ...this.target(), taskKeys: open, action })]
+        : [];
     const sla = mootSla(cadence.sla);
     const next: CadenceState = { ...cadence, status: "stopped", stop: { reason, at: this.now.toISOString() }, sla };
-    const closing = open.length === 0 ? "no open tasks to close" : `${open.length} open task${open.length === 1 ? "" : "s"} ${action.kind === "delete" ? "deleted" : "closed"}`;
-    return this.decision({ ...this.state, cadence: next }, {
-      effects, timers: { "cadence-step": null, "cadence-sla": null },
-      audit: [this.audit("stopped", `${reason}: ${evidence}; ${closing}`, { reason, evidence, onStop: this.rule.onStop, tasks: open }, effects)],
-    });
+    const closing =
+      open.length === 0
+        ? "no open tasks to close"
+        : `${open.length} open task${open.length === 1 ? "" : "s"} ${action.kind === "delete" ? "deleted" : "closed"}`;
+    return this.decision(
+      { ...this.state, cadence: next },
+      {
+        effects,
+        timers: { "cadence-step": null, "cadence-sla": null },
+        audit: [this.audit("stopped", `${reason}: ${evidence}; ${closing}`, { reason, evidence, onStop: this.rule.onStop, tasks: open }, effects)],
+      },
+    );
   }
 
   private writeStep(cadence: CadenceState, config: CadenceStep, step: CadenceStepState, ownerId: string, properties: Record<string, string | null>) {
@@ -358,20 +514,32 @@ class CadenceRun {
     const defaults = { ...BUILT_IN_FIELDS, ...Object.fromEntries(Object.entries(this.rule.mergeFields).map(([k, f]) => [k, f.fallback])) };
     const subject = renderTemplate(config.subject, values, defaults);
     const body = renderTemplate(config.body, values, defaults);
-    const effects: EffectRequest[] = [this.effect(this.taskKey(step.id), {
-      type: "createTask", ...this.target(), ownerId, subject, body, dueAt: step.dueAt, dueDate: ownerDueDate(this.ctx.policy, this.crm, ownerId, step.dueAt),
-      priority: config.priority, channel: config.channel,
-    })];
+    const effects: EffectRequest[] = [
+      this.effect(this.taskKey(step.id), {
+        type: "createTask",
+        ...this.target(),
+        ownerId,
+        subject,
+        body,
+        dueAt: step.dueAt,
+        dueDate: ownerDueDate(this.ctx.policy, this.crm, ownerId, step.dueAt),
+        priority: config.priority,
+        channel: config.channel,
+      }),
+    ];
     const rep = repByOwner(this.ctx.policy, this.crm, ownerId);
     const due = localTime(step.dueAt, cadence.zone);
     if (config.nudge && rep?.slackUserId) {
       const name = this.prop(properties, this.rule.mergeFields.firstName?.property[this.crm]);
       // The rep reads their own clock; the lead's is what the step was planned in.
       const forRep = rep.timeZone === cadence.zone ? due : `${localTime(step.dueAt, rep.timeZone)}, ${due.replace(/^.*, /, "")} for the lead`;
-      effects.push(this.effect(`${this.taskKey(step.id)}:nudge`, {
-        type: "postSlackMessage", channel: rep.slackUserId,
-        ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name), due: forRep, value: this.buttonValue(cadence, step.id) }),
-      }));
+      effects.push(
+        this.effect(`${this.taskKey(step.id)}:nudge`, {
+          type: "postSlackMessage",
+          channel: rep.slackUserId,
+          ...stepNudge({ step: config, subject, lead: leadLabel(this.ctx.record, name), due: forRep, value: this.buttonValue(cadence, step.id) }),
+        }),
+      );
     }
     return { effects, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}` };
   }
@@ -404,14 +572,23 @@ class CadenceRun {
     return { zone: rep.timeZone, hours: rep.workingHours ?? this.ctx.policy.workingHours, holidays: this.ctx.policy.holidays };
   }
 
-  private planSla(definition: CadenceStep[], steps: CadenceStepState[], properties: Record<string, string | null>, cal: BusinessCalendar): CadenceState["sla"] {
+  private planSla(
+    definition: CadenceStep[],
+    steps: CadenceStepState[],
+    properties: Record<string, string | null>,
+    cal: BusinessCalendar,
+  ): CadenceState["sla"] {
     const sla = this.rule.sla;
     if (!sla) return undefined;
     const first = definition.find((s) => s.channel === "CALL" || s.channel === "EMAIL") ?? definition[0]!;
     const score = Number(this.prop(properties, sla.hot?.scoreProperty[this.crm]) ?? NaN);
     const within = sla.hot && Number.isFinite(score) && score >= sla.hot.scoreAtLeast ? sla.hot.within : sla.within;
     const ownerId = this.prop(properties, OWNER_PROPERTY[this.crm]);
-    const dueAt = afterThreshold(new Date(steps.find((s) => s.id === first.id)!.dueAt), within, ownerId ? this.slaCalendar(ownerId, cal.zone) : cal).toISOString();
+    const dueAt = afterThreshold(
+      new Date(steps.find((s) => s.id === first.id)!.dueAt),
+      within,
+      ownerId ? this.slaCalendar(ownerId, cal.zone) : cal,
+    ).toISOString();
     return { stepId: first.id, dueAt, state: "pending", within };
   }
 
@@ -441,15 +618,20 @@ class CadenceRun {
   private enrollmentProperties(): string[] {
     const { sourceProperty, leadZone, sla } = this.rule;
     return unique([
-      sourceProperty[this.crm], leadZone.timeZoneProperty[this.crm], ...(leadZone.phoneProperties[this.crm] ?? []),
-      OWNER_PROPERTY[this.crm], sla?.hot?.scoreProperty[this.crm], ...stopProperties(this.rule.stopWhen, this.crm),
+      sourceProperty[this.crm],
+      leadZone.timeZoneProperty[this.crm],
+      ...(leadZone.phoneProperties[this.crm] ?? []),
+      OWNER_PROPERTY[this.crm],
+      sla?.hot?.scoreProperty[this.crm],
+      ...stopProperties(this.rule.stopWhen, this.crm),
       ...(this.rule.emailProperties[this.crm] ?? []),
     ]);
   }
 
   private stepProperties(): string[] {
     return unique([
-      OWNER_PROPERTY[this.crm], ...stopProperties(this.rule.stopWhen, this.crm),
+      OWNER_PROPERTY[this.crm],
+      ...stopProperties(this.rule.stopWhen, this.crm),
       ...Object.values(this.rule.mergeFields).map((f) => f.property[this.crm]),
     ]);
   }
@@ -486,7 +668,15 @@ class CadenceRun {
   }
 
   private audit(outcome: string, reason: string, data: Record<string, AuditValue> = {}, effects: EffectRequest[] = []) {
-    return { at: this.now.toISOString(), rule: "cadence" as const, outcome, reason, data, policyVersion: this.ctx.policyVersion, effects: effects.map((e) => e.idempotencyKey) };
+    return {
+      at: this.now.toISOString(),
+      rule: "cadence" as const,
+      outcome,
+      reason,
+      data,
+      policyVersion: this.ctx.policyVersion,
+      effects: effects.map((e) => e.idempotencyKey),
+    };
   }
 
   private decision(state: RuleState, parts: Partial<Omit<Decision, "state">>): Decision {

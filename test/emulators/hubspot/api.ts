@@ -39,7 +39,9 @@ function settle(handler: Handler, req: EmulatorRequest): EmulatorResponse {
 export function objectBody(req: EmulatorRequest): Record<string, unknown> {
   const body = req.body;
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest(req.rawBody ? "Invalid input JSON on line 1, column 1: Cannot parse request body" : "Invalid input JSON: request body is required");
+    throw badRequest(
+      req.rawBody ? "Invalid input JSON on line 1, column 1: Cannot parse request body" : "Invalid input JSON: request body is required",
+    );
   }
   return body as Record<string, unknown>;
 }

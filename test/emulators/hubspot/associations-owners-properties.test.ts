@@ -9,11 +9,25 @@ beforeAll(async () => {
       { id: "102", email: "two@example.com", firstName: "Two", lastName: "Owner", userId: 12 },
       { id: "103", email: "three@example.com", userId: 13 },
     ],
-    properties: { deals: [{ name: "dealstage", options: [{ label: "Booked", value: "12345" }, { label: "Won", value: "closedwon" }] }] },
+    properties: {
+      deals: [
+        {
+          name: "dealstage",
+          options: [
+            { label: "Booked", value: "12345" },
+            { label: "Won", value: "closedwon" },
+          ],
+        },
+      ],
+    },
   });
 });
-afterAll(async () => { await run.close(); });
-beforeEach(async () => { await http(run.url, "POST", "/_emulator/reset"); });
+afterAll(async () => {
+  await run.close();
+});
+beforeEach(async () => {
+  await http(run.url, "POST", "/_emulator/reset");
+});
 
 describe("HubSpot emulator: associations v4", () => {
   it("creates a default association both ways and lists it", async () => {
@@ -35,10 +49,12 @@ describe("HubSpot emulator: associations v4", () => {
   it("refuses associations to objects that do not exist or with a wrong type id", async () => {
     const contact = await run.client.crm.contacts.basicApi.create({ properties: {}, associations: [] });
     expect((await sdkError(run.client.crm.associations.v4.basicApi.createDefault("contacts", contact.id, "deals", "999"))).code).toBe(404);
-    const wrongType = await sdkError(run.client.crm.objects.tasks.basicApi.create({
-      properties: { hs_timestamp: "0" },
-      associations: [{ to: { id: contact.id }, types: [{ associationCategory: "HUBSPOT_DEFINED" as any, associationTypeId: 216 }] }],
-    }));
+    const wrongType = await sdkError(
+      run.client.crm.objects.tasks.basicApi.create({
+        properties: { hs_timestamp: "0" },
+        associations: [{ to: { id: contact.id }, types: [{ associationCategory: "HUBSPOT_DEFINED" as any, associationTypeId: 216 }] }],
+      }),
+    );
     expect(wrongType.code).toBe(400);
     expect(run.hs.state.objects.all("tasks")).toHaveLength(0);
   });
@@ -76,24 +92,43 @@ describe("HubSpot emulator: properties", () => {
     expect(stage.options.map((o) => o.value)).toEqual(["12345", "closedwon"]);
 
     const created = await run.client.crm.properties.coreApi.create("deals", {
-      name: "lead_follow_up_key", label: "Follow-up key", type: "string" as any, fieldType: "text" as any, groupName: "dealinformation", hasUniqueValue: true,
+      name: "lead_follow_up_key",
+      label: "Follow-up key",
+      type: "string" as any,
+      fieldType: "text" as any,
+      groupName: "dealinformation",
+      hasUniqueValue: true,
     });
     expect(created).toMatchObject({ name: "lead_follow_up_key", hasUniqueValue: true, type: "string" });
-    const again = await sdkError(run.client.crm.properties.coreApi.create("deals", {
-      name: "lead_follow_up_key", label: "x", type: "string" as any, fieldType: "text" as any, groupName: "dealinformation",
-    }));
+    const again = await sdkError(
+      run.client.crm.properties.coreApi.create("deals", {
+        name: "lead_follow_up_key",
+        label: "x",
+        type: "string" as any,
+        fieldType: "text" as any,
+        groupName: "dealinformation",
+      }),
+    );
     expect(again.code).toBe(409);
     expect(again.body.status).toBe("error");
     expect((await sdkError(run.client.crm.properties.coreApi.getByName("deals", "nope"))).code).toBe(404);
 
     // The new property is unique, and upsert can key on it.
-    const upsert = await run.client.crm.deals.batchApi.upsert({ inputs: [{ id: "k-1", idProperty: "lead_follow_up_key", properties: { dealstage: "12345" } }] });
+    const upsert = await run.client.crm.deals.batchApi.upsert({
+      inputs: [{ id: "k-1", idProperty: "lead_follow_up_key", properties: { dealstage: "12345" } }],
+    });
     expect(upsert.results[0]!._new).toBe(true);
     expect((await sdkError(run.client.crm.deals.basicApi.create({ properties: { lead_follow_up_key: "k-1" }, associations: [] }))).code).toBe(409);
   });
 
   it("drops API-created properties on reset but keeps those given as options", async () => {
-    await run.client.crm.properties.coreApi.create("contacts", { name: "temp_prop", label: "t", type: "string" as any, fieldType: "text" as any, groupName: "g" });
+    await run.client.crm.properties.coreApi.create("contacts", {
+      name: "temp_prop",
+      label: "t",
+      type: "string" as any,
+      fieldType: "text" as any,
+      groupName: "g",
+    });
     await http(run.url, "POST", "/_emulator/reset");
     expect((await sdkError(run.client.crm.properties.coreApi.getByName("contacts", "temp_prop"))).code).toBe(404);
     expect((await run.client.crm.properties.coreApi.getByName("deals", "dealstage")).options).toHaveLength(2);

@@ -22,7 +22,14 @@ export class AssociationsStore {
     const inverseTypeId = edge.category === "HUBSPOT_DEFINED" ? kindById(edge.fromType, edge.typeId)?.inverseTypeId : edge.typeId;
     const both = [edge];
     if (inverseTypeId !== undefined) {
-      both.push({ fromType: edge.toType, fromId: edge.toId, toType: edge.fromType, toId: edge.fromId, category: edge.category, typeId: inverseTypeId });
+      both.push({
+        fromType: edge.toType,
+        fromId: edge.toId,
+        toType: edge.fromType,
+        toId: edge.fromId,
+        category: edge.category,
+        typeId: inverseTypeId,
+      });
     }
     for (const e of both) this.edges.set(key(e), e);
     return both;

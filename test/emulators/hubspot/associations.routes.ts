@@ -11,12 +11,21 @@ export function registerAssociationRoutes(ctx: ApiContext, now: () => number): v
 
   apiRoute(ctx, "PUT", `${base}/default/:toType/:toId`, (req) => {
     const startedAt = new Date(now()).toISOString();
-    const edges = ctx.crm.associateDefault(canonicalType(req.params.fromType!), req.params.fromId!, canonicalType(req.params.toType!), req.params.toId!);
+    const edges = ctx.crm.associateDefault(
+      canonicalType(req.params.fromType!),
+      req.params.fromId!,
+      canonicalType(req.params.toType!),
+      req.params.toId!,
+    );
     return {
       status: 200,
       body: {
         status: "COMPLETE",
-        results: edges.map((e) => ({ from: { id: e.fromId }, to: { id: e.toId }, associationSpec: { associationCategory: e.category, associationTypeId: e.typeId } })),
+        results: edges.map((e) => ({
+          from: { id: e.fromId },
+          to: { id: e.toId },
+          associationSpec: { associationCategory: e.category, associationTypeId: e.typeId },
+        })),
         startedAt,
         completedAt: new Date(now()).toISOString(),
       },
@@ -28,7 +37,7 @@ export function registerAssociationRoutes(ctx: ApiContext, now: () => number): v
     const toType = canonicalType(req.params.toType!);
     const from = ctx.crm.find(fromType, req.params.fromId!);
     const to = ctx.crm.find(toType, req.params.toId!);
-    const specs = Array.isArray(req.body) ? req.body as { associationCategory: AssociationCategory; associationTypeId: number }[] : undefined;
+    const specs = Array.isArray(req.body) ? (req.body as { associationCategory: AssociationCategory; associationTypeId: number }[]) : undefined;
     if (!specs || specs.length === 0) throw badRequest("Invalid input JSON: expected a non-empty array of association specs");
     for (const spec of specs) {
       if (!CATEGORIES.has(spec.associationCategory)) throw badRequest(`Unknown associationCategory ${spec.associationCategory}`);
@@ -37,11 +46,24 @@ export function registerAssociationRoutes(ctx: ApiContext, now: () => number): v
       }
     }
     for (const spec of specs) {
-      ctx.state.associations.link({ fromType, fromId: from.id, toType, toId: to.id, category: spec.associationCategory, typeId: Number(spec.associationTypeId) });
+      ctx.state.associations.link({
+        fromType,
+        fromId: from.id,
+        toType,
+        toId: to.id,
+        category: spec.associationCategory,
+        typeId: Number(spec.associationTypeId),
+      });
     }
     return {
       status: 201,
-      body: { fromObjectTypeId: typeInfo(fromType).typeId, fromObjectId: from.id, toObjectTypeId: typeInfo(toType).typeId, toObjectId: to.id, labels: [] },
+      body: {
+        fromObjectTypeId: typeInfo(fromType).typeId,
+        fromObjectId: from.id,
+        toObjectTypeId: typeInfo(toType).typeId,
+        toObjectId: to.id,
+        labels: [],
+      },
     };
   });
 

@@ -44,8 +44,16 @@ function perInput<T>(type: ObjectType, inputs: Input[], work: (input: Input) => 
   }
   if (missing.length > 0) {
     const label = typeInfo(type).singular.toUpperCase();
-    errors.unshift(standardError(new HubSpotError(404, "OBJECT_NOT_FOUND",
-      `Could not get some ${label} objects, they may be deleted or not exist. Check that ids are valid.`, { context: { ids: missing } })));
+    errors.unshift(
+      standardError(
+        new HubSpotError(
+          404,
+          "OBJECT_NOT_FOUND",
+          `Could not get some ${label} objects, they may be deleted or not exist. Check that ids are valid.`,
+          { context: { ids: missing } },
+        ),
+      ),
+    );
   }
   return { results, errors };
 }
@@ -69,12 +77,18 @@ function traced(view: Record<string, unknown>, input: Input): Record<string, unk
 export function registerBatchRoutes(ctx: ApiContext, now: () => number): void {
   const started = () => new Date(now()).toISOString();
   const route = (op: string, handler: (type: ObjectType, body: Record<string, unknown>, query: URLSearchParams) => EmulatorResponse) =>
-    apiRoute(ctx, "POST", `/crm/v3/objects/:objectType/batch/${op}`, (req) => handler(canonicalType(req.params.objectType!), objectBody(req), req.query));
+    apiRoute(ctx, "POST", `/crm/v3/objects/:objectType/batch/${op}`, (req) =>
+      handler(canonicalType(req.params.objectType!), objectBody(req), req.query),
+    );
 
   route("create", (type, body) => {
     const startedAt = started();
     const outcome = perInput(type, inputsOf(body), (input) => {
-      const object = ctx.crm.create(type, { properties: input.properties, associations: input.associations as AssociationInput[] | undefined }, ctx.integration);
+      const object = ctx.crm.create(
+        type,
+        { properties: input.properties, associations: input.associations as AssociationInput[] | undefined },
+        ctx.integration,
+      );
       return traced(writtenView(ctx, object, input.properties), input);
     });
     return answer(startedAt, started(), outcome, 201);
@@ -82,13 +96,18 @@ export function registerBatchRoutes(ctx: ApiContext, now: () => number): void {
 
   route("read", (type, body, query) => {
     const startedAt = started();
-    const propertiesWithHistory = Array.isArray(body.propertiesWithHistory) && body.propertiesWithHistory.length > 0 ? body.propertiesWithHistory as string[] : undefined;
+    const propertiesWithHistory =
+      Array.isArray(body.propertiesWithHistory) && body.propertiesWithHistory.length > 0 ? (body.propertiesWithHistory as string[]) : undefined;
     if (propertiesWithHistory) inputsOf(body, MAX_INPUTS_WITH_HISTORY);
     const inputs = inputsOf(body);
     const idProperty = typeof body.idProperty === "string" ? body.idProperty : undefined;
-    const read = { properties: Array.isArray(body.properties) && body.properties.length > 0 ? body.properties as string[] : undefined, propertiesWithHistory };
+    const read = {
+      properties: Array.isArray(body.properties) && body.properties.length > 0 ? (body.properties as string[]) : undefined,
+      propertiesWithHistory,
+    };
     const outcome = perInput(type, inputs, (input) =>
-      toPublicObject(ctx.state, ctx.crm.find(type, String(input.id), idProperty, booleanParam(query, "archived")), read));
+      toPublicObject(ctx.state, ctx.crm.find(type, String(input.id), idProperty, booleanParam(query, "archived")), read),
+    );
     return answer(startedAt, started(), outcome, 200);
   });
 

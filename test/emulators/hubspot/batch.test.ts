@@ -10,8 +10,12 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => { await run.close(); });
-beforeEach(async () => { await http(run.url, "POST", "/_emulator/reset"); });
+afterAll(async () => {
+  await run.close();
+});
+beforeEach(async () => {
+  await http(run.url, "POST", "/_emulator/reset");
+});
 
 const HUBSPOT_DEFINED = "HUBSPOT_DEFINED" as any;
 
@@ -52,7 +56,9 @@ describe("HubSpot emulator: batch API", () => {
     const first = await run.client.crm.contacts.batchApi.upsert({ inputs });
     expect(first.results.map((r) => r._new)).toEqual([true, true]);
     expect(first.results.map((r) => r.properties.external_lead_id)).toEqual(["lead-1", "lead-2"]);
-    const second = await run.client.crm.contacts.batchApi.upsert({ inputs: inputs.map((i) => ({ ...i, properties: { firstname: `${i.properties.firstname}!` } })) });
+    const second = await run.client.crm.contacts.batchApi.upsert({
+      inputs: inputs.map((i) => ({ ...i, properties: { firstname: `${i.properties.firstname}!` } })),
+    });
     expect(second.results.map((r) => r._new)).toEqual([false, false]);
     expect(second.results.map((r) => r.id).sort()).toEqual(first.results.map((r) => r.id).sort());
     expect(run.hs.state.objects.all("contacts")).toHaveLength(2);
@@ -76,17 +82,37 @@ describe("HubSpot emulator: batch API", () => {
 
   it("reads, updates and archives in batches, with 207 for partial failures", async () => {
     const created = await run.client.crm.deals.batchApi.create({
-      inputs: [{ properties: { dealname: "A", dealstage: "qualifiedtobuy" }, associations: [] }, { properties: { dealname: "B" }, associations: [] }],
+      inputs: [
+        { properties: { dealname: "A", dealstage: "qualifiedtobuy" }, associations: [] },
+        { properties: { dealname: "B" }, associations: [] },
+      ],
     });
     const [a, b] = created.results.map((r) => r.id);
-    const read = await run.client.crm.deals.batchApi.read({ inputs: [{ id: a! }, { id: "999999" }], properties: ["dealname"], propertiesWithHistory: ["dealstage"] });
+    const read = await run.client.crm.deals.batchApi.read({
+      inputs: [{ id: a! }, { id: "999999" }],
+      properties: ["dealname"],
+      propertiesWithHistory: ["dealstage"],
+    });
     expect(read.results.map((r) => r.properties.dealname)).toEqual(["A"]);
     expect(read.results[0]!.propertiesWithHistory!.dealstage![0]!.value).toBe("qualifiedtobuy");
-    const partial = await http(run.url, "POST", "/crm/v3/objects/deals/batch/read", { inputs: [{ id: a }, { id: "999999" }], properties: [], propertiesWithHistory: [] });
+    const partial = await http(run.url, "POST", "/crm/v3/objects/deals/batch/read", {
+      inputs: [{ id: a }, { id: "999999" }],
+      properties: [],
+      propertiesWithHistory: [],
+    });
     expect(partial.status).toBe(207);
-    expect(partial.body).toMatchObject({ status: "COMPLETE", numErrors: 1, errors: [{ status: "error", category: "OBJECT_NOT_FOUND", context: { ids: ["999999"] } }] });
+    expect(partial.body).toMatchObject({
+      status: "COMPLETE",
+      numErrors: 1,
+      errors: [{ status: "error", category: "OBJECT_NOT_FOUND", context: { ids: ["999999"] } }],
+    });
 
-    const updated = await run.client.crm.deals.batchApi.update({ inputs: [{ id: a!, properties: { dealstage: "closedwon" } }, { id: b!, properties: { dealstage: "closedlost" } }] });
+    const updated = await run.client.crm.deals.batchApi.update({
+      inputs: [
+        { id: a!, properties: { dealstage: "closedwon" } },
+        { id: b!, properties: { dealstage: "closedlost" } },
+      ],
+    });
     expect(updated.results.map((r) => r.properties.dealstage).sort()).toEqual(["closedlost", "closedwon"]);
     const badUpdate = await http(run.url, "POST", "/crm/v3/objects/deals/batch/update", { inputs: [{ id: a, properties: { dealstage: "nope" } }] });
     expect(badUpdate.status).toBe(207);
@@ -105,11 +131,15 @@ describe("HubSpot emulator: batch API", () => {
     await run.client.crm.objects.tasks.batchApi.archive({ inputs: [{ id: two! }] });
 
     const read = await http(run.url, "POST", "/crm/v3/objects/tasks/batch/read", {
-      idProperty: "lead_follow_up_key", inputs: [{ id: "k-1" }, { id: "k-2" }, { id: "k-3" }],
-      properties: ["lead_follow_up_key", "hs_task_status"], propertiesWithHistory: [],
+      idProperty: "lead_follow_up_key",
+      inputs: [{ id: "k-1" }, { id: "k-2" }, { id: "k-3" }],
+      properties: ["lead_follow_up_key", "hs_task_status"],
+      propertiesWithHistory: [],
     });
     expect(read.status).toBe(207);
-    expect(read.body.results.map((r: any) => [r.id, r.properties.lead_follow_up_key, r.properties.hs_task_status])).toEqual([[one, "k-1", "COMPLETED"]]);
+    expect(read.body.results.map((r: any) => [r.id, r.properties.lead_follow_up_key, r.properties.hs_task_status])).toEqual([
+      [one, "k-1", "COMPLETED"],
+    ]);
     expect(read.body.errors).toEqual([expect.objectContaining({ category: "OBJECT_NOT_FOUND", context: { ids: ["k-2", "k-3"] } })]);
   });
 });

@@ -18,14 +18,17 @@ export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi): void {
   controlRoute(ctx, "POST", "/_emulator/ui/:objectType", (req) => {
     const body = objectBody(req);
     const object = ui.create(req.params.objectType!, (body.properties ?? {}) as Record<string, string>, {
-      userId: userIdOf(body, req.query), associations: body.associations as AssociationInput[] | undefined,
+      userId: userIdOf(body, req.query),
+      associations: body.associations as AssociationInput[] | undefined,
     });
     return { status: 201, body: toInspection(ctx.state, object) };
   });
 
   controlRoute(ctx, "PATCH", "/_emulator/ui/:objectType/:objectId", (req) => {
     const body = objectBody(req);
-    const object = ui.update(req.params.objectType!, req.params.objectId!, (body.properties ?? {}) as Record<string, string>, { userId: userIdOf(body, req.query) });
+    const object = ui.update(req.params.objectType!, req.params.objectId!, (body.properties ?? {}) as Record<string, string>, {
+      userId: userIdOf(body, req.query),
+    });
     return { status: 200, body: toInspection(ctx.state, object) };
   });
 

@@ -43,9 +43,10 @@ export class Crm {
 
   /** Finds a live (or, when asked, archived) object by id or by a unique idProperty. */
   find(type: ObjectType, id: string, idProperty?: string, archived = false): CrmObject {
-    const object = idProperty && idProperty !== "hs_object_id"
-      ? this.state.objects.findBy(type, this.uniqueProperty(type, idProperty), id, archived)
-      : this.state.objects.get(type, id);
+    const object =
+      idProperty && idProperty !== "hs_object_id"
+        ? this.state.objects.findBy(type, this.uniqueProperty(type, idProperty), id, archived)
+        : this.state.objects.get(type, id);
     if (!object || object.archived !== archived) throw notFound(id);
     return object;
   }
@@ -126,9 +127,10 @@ export class Crm {
       if (!value) continue;
       const existing = this.state.objects.findBy(type, name, value);
       if (!existing || existing.id === selfId) continue;
-      const message = type === "contacts" && name === "email"
-        ? `Contact already exists. Existing ID: ${existing.id}`
-        : `A ${typeInfo(type).singular} with ${name} "${value}" already exists. Existing ID: ${existing.id}`;
+      const message =
+        type === "contacts" && name === "email"
+          ? `Contact already exists. Existing ID: ${existing.id}`
+          : `A ${typeInfo(type).singular} with ${name} "${value}" already exists. Existing ID: ${existing.id}`;
       throw new HubSpotError(409, "CONFLICT", message);
     }
   }

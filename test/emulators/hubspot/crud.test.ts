@@ -2,9 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { http, sdkError, startHubSpot, type Running } from "./test-support.ts";
 
 let run: Running;
-beforeAll(async () => { run = await startHubSpot(); });
-afterAll(async () => { await run.close(); });
-beforeEach(async () => { await http(run.url, "POST", "/_emulator/reset"); });
+beforeAll(async () => {
+  run = await startHubSpot();
+});
+afterAll(async () => {
+  await run.close();
+});
+beforeEach(async () => {
+  await http(run.url, "POST", "/_emulator/reset");
+});
 
 describe("HubSpot emulator: objects through the real SDK", () => {
   it("creates, reads, updates and archives a contact", async () => {
@@ -19,7 +25,9 @@ describe("HubSpot emulator: objects through the real SDK", () => {
     const read = await run.client.crm.contacts.basicApi.getById(created.id, ["email", "hs_lead_status"]);
     expect(read.properties).toMatchObject({ email: "ada@example.com", hs_lead_status: null, hs_object_id: created.id });
 
-    const updated = await run.client.crm.contacts.basicApi.update(created.id, { properties: { hs_lead_status: "OPEN", hubspot_owner_id: "84213371" } });
+    const updated = await run.client.crm.contacts.basicApi.update(created.id, {
+      properties: { hs_lead_status: "OPEN", hubspot_owner_id: "84213371" },
+    });
     expect(updated.properties).toMatchObject({ hs_lead_status: "OPEN", hubspot_owner_id: "84213371" });
 
     const byEmail = await run.client.crm.contacts.basicApi.getById("ADA@example.com", ["hs_lead_status"], undefined, undefined, false, "email");
@@ -37,7 +45,10 @@ describe("HubSpot emulator: objects through the real SDK", () => {
   });
 
   it("keeps dealstage history newest first, with the source of each change", async () => {
-    const deal = await run.client.crm.deals.basicApi.create({ properties: { dealname: "Big", dealstage: "appointmentscheduled", pipeline: "default" }, associations: [] });
+    const deal = await run.client.crm.deals.basicApi.create({
+      properties: { dealname: "Big", dealstage: "appointmentscheduled", pipeline: "default" },
+      associations: [],
+    });
     run.hs.ui.update("deals", deal.id, { dealstage: "contractsent" });
     await run.client.crm.deals.basicApi.update(deal.id, { properties: { dealstage: "qualifiedtobuy" } });
     const read = await run.client.crm.deals.basicApi.getById(deal.id, ["dealstage"], ["dealstage"]);
@@ -93,9 +104,13 @@ describe("HubSpot emulator: objects through the real SDK", () => {
     expect(unknown.body.message).toContain("PROPERTY_DOESNT_EXIST");
 
     const contact = await run.client.crm.contacts.basicApi.create({ properties: { email: "dup@example.com" }, associations: [] });
-    expect((await sdkError(run.client.crm.contacts.basicApi.update(contact.id, { properties: { hs_lead_status: "MAYBE" } }))).body.message).toContain("INVALID_OPTION");
+    expect((await sdkError(run.client.crm.contacts.basicApi.update(contact.id, { properties: { hs_lead_status: "MAYBE" } }))).body.message).toContain(
+      "INVALID_OPTION",
+    );
     expect((await sdkError(run.client.crm.contacts.basicApi.update(contact.id, { properties: { hubspot_owner_id: "999" } }))).code).toBe(400);
-    expect((await sdkError(run.client.crm.contacts.basicApi.update(contact.id, { properties: { hs_object_id: "1" } }))).body.message).toContain("READ_ONLY_VALUE");
+    expect((await sdkError(run.client.crm.contacts.basicApi.update(contact.id, { properties: { hs_object_id: "1" } }))).body.message).toContain(
+      "READ_ONLY_VALUE",
+    );
     expect((await sdkError(run.client.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: "x" }, associations: [] }))).code).toBe(400);
 
     const duplicate = await sdkError(run.client.crm.contacts.basicApi.create({ properties: { email: "DUP@example.com" }, associations: [] }));
@@ -106,7 +121,8 @@ describe("HubSpot emulator: objects through the real SDK", () => {
   it("resets objects, associations, webhooks, calls and ids on /_emulator/reset", async () => {
     const contact = await run.client.crm.contacts.basicApi.create({ properties: { email: "r@example.com" }, associations: [] });
     await run.client.crm.objects.tasks.basicApi.create({
-      properties: { hs_timestamp: "0" }, associations: [{ to: { id: contact.id }, types: [{ associationCategory: "HUBSPOT_DEFINED" as any, associationTypeId: 204 }] }],
+      properties: { hs_timestamp: "0" },
+      associations: [{ to: { id: contact.id }, types: [{ associationCategory: "HUBSPOT_DEFINED" as any, associationTypeId: 204 }] }],
     });
     const inspected = (await http(run.url, "GET", "/_emulator/objects/contacts")).body;
     expect(inspected[0]).toMatchObject({ id: contact.id, archived: false, associations: { tasks: [{ typeId: 203, category: "HUBSPOT_DEFINED" }] } });

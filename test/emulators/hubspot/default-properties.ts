@@ -1,7 +1,11 @@
 import type { PropertyInput } from "./properties-store.ts";
 
 const enumeration = (name: string, values: string[], extra: Partial<PropertyInput> = {}): PropertyInput => ({
-  name, type: "enumeration", fieldType: "select", options: values.map((value) => ({ label: value, value })), ...extra,
+  name,
+  type: "enumeration",
+  fieldType: "select",
+  options: values.map((value) => ({ label: value, value })),
+  ...extra,
 });
 const text = (name: string, extra: Partial<PropertyInput> = {}): PropertyInput => ({ name, type: "string", fieldType: "text", ...extra });
 const datetime = (name: string, extra: Partial<PropertyInput> = {}): PropertyInput => ({ name, type: "datetime", fieldType: "date", ...extra });
@@ -15,7 +19,13 @@ const SYSTEM: PropertyInput[] = [
 ];
 
 // Owners are validated against /crm/v3/owners, not a static option list.
-const owner = (): PropertyInput => ({ name: "hubspot_owner_id", type: "enumeration", fieldType: "select", referencedObjectType: "OWNER", externalOptions: true });
+const owner = (): PropertyInput => ({
+  name: "hubspot_owner_id",
+  type: "enumeration",
+  fieldType: "select",
+  referencedObjectType: "OWNER",
+  externalOptions: true,
+});
 
 export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
   contacts: [
@@ -24,12 +34,25 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     // HubSpot enforces unique contact emails without flagging the property; flagging it lets
     // batch upsert use idProperty=email the way HubSpot allows.
     text("email", { hasUniqueValue: true }),
-    text("firstname"), text("lastname"), text("phone"), text("company"), text("jobtitle"), text("website"),
-    text("mobilephone"), text("hs_additional_emails"), text("recent_conversion_event_name", readOnly),
+    text("firstname"),
+    text("lastname"),
+    text("phone"),
+    text("company"),
+    text("jobtitle"),
+    text("website"),
+    text("mobilephone"),
+    text("hs_additional_emails"),
+    text("recent_conversion_event_name", readOnly),
     datetime("engagements_last_meeting_booked", readOnly),
     owner(),
-    enumeration("hs_lead_status", ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"], { fieldType: "radio" }),
-    enumeration("lifecyclestage", ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"], { fieldType: "radio" }),
+    enumeration("hs_lead_status", ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"], {
+      fieldType: "radio",
+    }),
+    enumeration(
+      "lifecyclestage",
+      ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"],
+      { fieldType: "radio" },
+    ),
     datetime("hs_sales_email_last_replied", readOnly),
     enumeration("hs_email_optout", ["true", "false"], { type: "bool", fieldType: "booleancheckbox" }),
     datetime("notes_last_updated"),
@@ -45,7 +68,11 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     { name: "amount", type: "number", fieldType: "number" },
     datetime("closedate"),
     enumeration("pipeline", ["default"]),
-    enumeration("dealstage", ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"], { fieldType: "radio" }),
+    enumeration(
+      "dealstage",
+      ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"],
+      { fieldType: "radio" },
+    ),
     owner(),
     text("hs_next_step"),
     datetime("notes_last_updated"),

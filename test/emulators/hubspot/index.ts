@@ -86,7 +86,10 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     owners: new OwnersStore(options.owners ?? DEFAULT_OWNERS, now),
     properties: new PropertiesStore(seededProperties, now),
     webhooks: new WebhookEmitter({
-      appId, portalId, clientSecret, now,
+      appId,
+      portalId,
+      clientSecret,
+      now,
       subscriptions: options.subscriptions ?? DEFAULT_SUBSCRIPTIONS,
       ...(options.webhookTargetUrl ? { targetUrl: options.webhookTargetUrl } : {}),
     }),

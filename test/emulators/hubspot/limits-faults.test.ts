@@ -7,8 +7,12 @@ let run: Running;
 beforeAll(async () => {
   run = await startHubSpot({ accessTokens: ["hubspot-dev-token", "other-token"], now: () => clock });
 });
-afterAll(async () => { await run.close(); });
-beforeEach(async () => { await http(run.url, "POST", "/_emulator/reset"); });
+afterAll(async () => {
+  await run.close();
+});
+beforeEach(async () => {
+  await http(run.url, "POST", "/_emulator/reset");
+});
 
 const RATE_LIMIT_BODY = {
   status: "error",
@@ -44,7 +48,8 @@ describe("HubSpot emulator: rate limit", () => {
 
 describe("HubSpot emulator: injected faults", () => {
   const setFaults = (plan: Record<string, number>) => http(run.url, "PUT", "/_emulator/faults", plan);
-  const contacts = async () => (await http(run.url, "GET", "/_emulator/objects/contacts")).body as { id: string; properties: Record<string, string> }[];
+  const contacts = async () =>
+    (await http(run.url, "GET", "/_emulator/objects/contacts")).body as { id: string; properties: Record<string, string> }[];
 
   it("injects a 429 with the same body and headers", async () => {
     await setFaults({ rate429: 1 });
@@ -85,7 +90,10 @@ describe("HubSpot emulator: injected faults", () => {
     const retry = await sdkError(run.client.crm.contacts.basicApi.create({ properties: { email: "lost@example.com" }, associations: [] }));
     expect(retry.code).toBe(409);
     // The webhooks for the lost write still fire (the creation, and the subscribed email property).
-    expect((await http(run.url, "GET", "/_emulator/webhooks")).body.map((e: { subscriptionType: string }) => e.subscriptionType)).toEqual(["contact.creation", "contact.propertyChange"]);
+    expect((await http(run.url, "GET", "/_emulator/webhooks")).body.map((e: { subscriptionType: string }) => e.subscriptionType)).toEqual([
+      "contact.creation",
+      "contact.propertyChange",
+    ]);
   });
 
   it("lets an unauthenticated call fail with 401 before any fault is drawn", async () => {

@@ -14,7 +14,11 @@ export function registerObjectRoutes(ctx: ApiContext): void {
   apiRoute(ctx, "POST", "/crm/v3/objects/:objectType", (req) => {
     const type = canonicalType(req.params.objectType!);
     const body = objectBody(req);
-    const object = ctx.crm.create(type, { properties: body.properties, associations: body.associations as AssociationInput[] | undefined }, ctx.integration);
+    const object = ctx.crm.create(
+      type,
+      { properties: body.properties, associations: body.associations as AssociationInput[] | undefined },
+      ctx.integration,
+    );
     return { status: 201, body: writtenView(ctx, object, body.properties) };
   });
 

@@ -20,7 +20,9 @@ export interface Schema {
   nullable?: boolean;
 }
 
-interface MediaTypes { content?: Record<string, { schema?: Schema }> }
+interface MediaTypes {
+  content?: Record<string, { schema?: Schema }>;
+}
 interface Operation {
   operationId?: string;
   requestBody?: MediaTypes | { $ref: string };
@@ -75,11 +77,15 @@ export function validateSchema(doc: OpenApiDocument, schema: Schema, value: unkn
     const ok = schema.type === actual || (schema.type === "number" && actual === "integer");
     if (!ok) return [...problems, `${path}: expected ${schema.type}, got ${actual}`];
   }
-  if (schema.format === "date-time" && typeof value === "string" && !ISO_DATE_TIME.test(value)) problems.push(`${path}: ${value} is not an ISO date-time`);
-  if (schema.format === "int32" && typeof value === "number" && (value > 2 ** 31 - 1 || value < -(2 ** 31))) problems.push(`${path}: ${value} exceeds int32`);
+  if (schema.format === "date-time" && typeof value === "string" && !ISO_DATE_TIME.test(value))
+    problems.push(`${path}: ${value} is not an ISO date-time`);
+  if (schema.format === "int32" && typeof value === "number" && (value > 2 ** 31 - 1 || value < -(2 ** 31)))
+    problems.push(`${path}: ${value} exceeds int32`);
 
   if (actual === "array" && schema.items) {
-    (value as unknown[]).forEach((item, i) => problems.push(...validateSchema(doc, schema.items!, item, options, `${path}[${i}]`)));
+    (value as unknown[]).forEach((item, i) => {
+      problems.push(...validateSchema(doc, schema.items!, item, options, `${path}[${i}]`));
+    });
   }
   if (actual === "object" && (schema.type === "object" || schema.properties || schema.additionalProperties !== undefined)) {
     const record = value as Record<string, unknown>;
@@ -119,11 +125,13 @@ export class OpenApiValidator {
 
   /** Documents are tried in order: put the object-specific ones before the generic objects.json. */
   add(name: string, doc: OpenApiDocument, aliases: [RegExp, string][] = []): this {
-    const templates = Object.keys(doc.paths).map((template) => ({
-      template,
-      regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
-      literals: template.split("/").filter((s) => s && !s.startsWith("{")).length,
-    })).sort((a, b) => b.literals - a.literals);
+    const templates = Object.keys(doc.paths)
+      .map((template) => ({
+        template,
+        regex: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
+        literals: template.split("/").filter((s) => s && !s.startsWith("{")).length,
+      }))
+      .sort((a, b) => b.literals - a.literals);
     this.docs.push({ name, doc, aliases, templates });
     return this;
   }

@@ -21,7 +21,9 @@ beforeAll(async () => {
     properties: { tasks: [{ name: "lead_follow_up_key", label: "Lead follow-up key", type: "string", fieldType: "text", hasUniqueValue: true }] },
   });
 });
-afterAll(async () => { await run.close(); });
+afterAll(async () => {
+  await run.close();
+});
 
 /** A representative tour of what the middleware does with the SDK. */
 async function tour(): Promise<void> {
@@ -32,12 +34,23 @@ async function tour(): Promise<void> {
   await crm.contacts.basicApi.getPage(5, undefined, ["email"]);
   await crm.contacts.searchApi.doSearch({
     filterGroups: [{ filters: [{ propertyName: "email", operator: "EQ" as any, value: "tour@example.com" }] }],
-    sorts: ["-createdate"], properties: ["email", "hs_lead_status"], limit: 10, after: "0",
+    sorts: ["-createdate"],
+    properties: ["email", "hs_lead_status"],
+    limit: 10,
+    after: "0",
   });
-  await crm.contacts.batchApi.upsert({ inputs: [{ id: "tour@example.com", idProperty: "email", properties: { firstname: "Tour" } }, { id: "new@example.com", idProperty: "email", properties: {} }] });
+  await crm.contacts.batchApi.upsert({
+    inputs: [
+      { id: "tour@example.com", idProperty: "email", properties: { firstname: "Tour" } },
+      { id: "new@example.com", idProperty: "email", properties: {} },
+    ],
+  });
   await crm.contacts.batchApi.read({ inputs: [{ id: contact.id }, { id: "999999" }], properties: ["email"], propertiesWithHistory: [] });
 
-  const deal = await crm.deals.basicApi.create({ properties: { dealname: "Tour deal", dealstage: "appointmentscheduled", pipeline: "default" }, associations: [] });
+  const deal = await crm.deals.basicApi.create({
+    properties: { dealname: "Tour deal", dealstage: "appointmentscheduled", pipeline: "default" },
+    associations: [],
+  });
   await crm.deals.basicApi.update(deal.id, { properties: { dealstage: "contractsent" } });
   await crm.deals.basicApi.getById(deal.id, ["dealstage"], ["dealstage"]);
   await crm.deals.batchApi.update({ inputs: [{ id: deal.id, properties: { dealstage: "closedwon" } }] });
@@ -49,16 +62,27 @@ async function tour(): Promise<void> {
     associations: [{ to: { id: contact.id }, types: [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 204 }] }],
   });
   await crm.objects.tasks.batchApi.create({
-    inputs: [{ properties: { hs_timestamp: "1700000000000" }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 216 }] }] }],
+    inputs: [
+      {
+        properties: { hs_timestamp: "1700000000000" },
+        associations: [{ to: { id: deal.id }, types: [{ associationCategory: HUBSPOT_DEFINED, associationTypeId: 216 }] }],
+      },
+    ],
   });
   await crm.objects.tasks.batchApi.read({ inputs: [{ id: task.id }], properties: ["hs_task_subject"], propertiesWithHistory: ["hs_task_subject"] });
   // What the task updates do: read by the unique key (one key missing: 207), complete, archive.
-  const keyed = await crm.objects.tasks.batchApi.create({ inputs: [{ properties: { hs_timestamp: "1700000000000", lead_follow_up_key: "tour-key" }, associations: [] }] });
-  await crm.objects.tasks.batchApi.read({
-    idProperty: "lead_follow_up_key", inputs: [{ id: "tour-key" }, { id: "tour-key-missing" }],
-    properties: ["lead_follow_up_key", "hs_task_status", "hs_timestamp"], propertiesWithHistory: [],
+  const keyed = await crm.objects.tasks.batchApi.create({
+    inputs: [{ properties: { hs_timestamp: "1700000000000", lead_follow_up_key: "tour-key" }, associations: [] }],
   });
-  await crm.objects.tasks.batchApi.update({ inputs: [{ id: keyed.results[0]!.id, properties: { hs_task_status: "COMPLETED", hs_timestamp: "2026-12-01T09:00:00.000Z" } }] });
+  await crm.objects.tasks.batchApi.read({
+    idProperty: "lead_follow_up_key",
+    inputs: [{ id: "tour-key" }, { id: "tour-key-missing" }],
+    properties: ["lead_follow_up_key", "hs_task_status", "hs_timestamp"],
+    propertiesWithHistory: [],
+  });
+  await crm.objects.tasks.batchApi.update({
+    inputs: [{ id: keyed.results[0]!.id, properties: { hs_task_status: "COMPLETED", hs_timestamp: "2026-12-01T09:00:00.000Z" } }],
+  });
   await crm.objects.tasks.batchApi.archive({ inputs: [{ id: keyed.results[0]!.id }] });
   await crm.objects.tasks.searchApi.doSearch({ filterGroups: [], sorts: [], properties: ["hs_task_subject"], limit: 1, after: "0" });
   await crm.objects.tasks.basicApi.archive(task.id);
@@ -86,7 +110,11 @@ describe("HubSpot emulator vs HubSpot's OpenAPI documents", () => {
 
   it("is not vacuous: it catches wrong shapes and undeclared statuses", () => {
     const batch = { status: "COMPLETE", results: [], startedAt: "2025-01-01T00:00:00.000Z", completedAt: "2025-01-01T00:00:00.000Z" };
-    const upsert = { method: "POST", path: "/crm/v3/objects/contacts/batch/upsert", requestBody: { inputs: [{ id: "a", idProperty: "email", properties: {} }] } };
+    const upsert = {
+      method: "POST",
+      path: "/crm/v3/objects/contacts/batch/upsert",
+      requestBody: { inputs: [{ id: "a", idProperty: "email", properties: {} }] },
+    };
     expect(validator.check({ ...upsert, status: 200, responseBody: batch }, STRICT)).toEqual([]);
     expect(validator.check({ ...upsert, status: 201, responseBody: batch }, STRICT).join()).toContain("status 201 is not declared");
     expect(validator.check({ ...upsert, status: 200, responseBody: { ...batch, status: "DONE" } }, STRICT).join()).toContain("is not one of");

@@ -131,8 +131,17 @@ export class PropertiesStore {
 
 function fromDefinition(d: PropertyDefinition): PropertyInput {
   return {
-    name: d.name, label: d.label, type: d.type, fieldType: d.fieldType, description: d.description, groupName: d.groupName,
-    options: d.options, hasUniqueValue: d.hasUniqueValue, referencedObjectType: d.referencedObjectType,
-    externalOptions: d.externalOptions, readOnlyValue: d.modificationMetadata.readOnlyValue, required: d.required,
+    name: d.name,
+    label: d.label,
+    type: d.type,
+    fieldType: d.fieldType,
+    description: d.description,
+    groupName: d.groupName,
+    options: d.options,
+    hasUniqueValue: d.hasUniqueValue,
+    referencedObjectType: d.referencedObjectType,
+    externalOptions: d.externalOptions,
+    readOnlyValue: d.modificationMetadata.readOnlyValue,
+    required: d.required,
   };
 }

@@ -23,8 +23,11 @@ export function registerPropertyRoutes(ctx: ApiContext): void {
   apiRoute(ctx, "POST", "/crm/v3/properties/:objectType", (req) => {
     const type = canonicalType(req.params.objectType!);
     const input = objectBody(req) as unknown as PropertyInput;
-    const missing = ["name", "label", "type", "fieldType", "groupName"].filter((k) => typeof (input as unknown as Record<string, unknown>)[k] !== "string");
-    if (missing.length > 0) throw badRequest(`Missing required fields: ${missing.join(", ")}`, { errors: missing.map((m) => ({ message: "is required", in: m })) });
+    const missing = ["name", "label", "type", "fieldType", "groupName"].filter(
+      (k) => typeof (input as unknown as Record<string, unknown>)[k] !== "string",
+    );
+    if (missing.length > 0)
+      throw badRequest(`Missing required fields: ${missing.join(", ")}`, { errors: missing.map((m) => ({ message: "is required", in: m })) });
     if (!TYPES.has(input.type!)) throw badRequest(`Invalid property type: ${input.type}`);
     if (ctx.state.properties.get(type, input.name)) {
       throw new HubSpotError(409, "OBJECT_ALREADY_EXISTS", `Property named '${input.name}' already exists.`);

@@ -17,7 +17,11 @@ export interface ValidationContext {
  * "Property values were not valid" 400; datetimes are stored as ISO strings, emails lowercased.
  */
 export function normalizeProperties(
-  ctx: ValidationContext, type: ObjectType, input: unknown, source: ChangeSource, creating: boolean,
+  ctx: ValidationContext,
+  type: ObjectType,
+  input: unknown,
+  source: ChangeSource,
+  creating: boolean,
 ): Record<string, string> {
   if (input === undefined && creating) input = {};
   if (!input || typeof input !== "object" || Array.isArray(input)) throw badRequest("Invalid input JSON: properties must be an object");

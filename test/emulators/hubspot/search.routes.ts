@@ -15,7 +15,8 @@ export function registerSearchRoutes(ctx: ApiContext, strict: boolean): void {
     const offset = request.after === undefined || request.after === "" ? 0 : Number(request.after);
     if (!Number.isInteger(offset) || offset < 0) throw badRequest(`Invalid after: ${request.after}`);
     if (offset + limit > SEARCH_LIMITS.maxResults) throw badRequest(`Search results are limited to ${SEARCH_LIMITS.maxResults}; narrow the filters`);
-    const matching = ctx.state.objects.all(type)
+    const matching = ctx.state.objects
+      .all(type)
       .filter((o) => !o.archived && matchesSearch(o, request, known))
       .sort(searchComparator(request, known));
     const read = { properties: Array.isArray(request.properties) && request.properties.length > 0 ? request.properties : undefined };

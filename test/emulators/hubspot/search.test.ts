@@ -15,14 +15,22 @@ beforeAll(async () => {
   ids = created.results.map((r) => r.id);
   await run.client.crm.contacts.basicApi.archive(ids[3]!);
 });
-afterAll(async () => { await run.close(); });
+afterAll(async () => {
+  await run.close();
+});
 
 type Filter = { propertyName: string; operator: string; value?: string; values?: string[]; highValue?: string };
 const search = (filters: Filter[][], extra: Record<string, unknown> = {}) =>
   run.client.crm.contacts.searchApi.doSearch({
-    filterGroups: filters.map((f) => ({ filters: f as any })), sorts: [], properties: ["firstname"], limit: 10, after: "0", ...extra,
+    filterGroups: filters.map((f) => ({ filters: f as any })),
+    sorts: [],
+    properties: ["firstname"],
+    limit: 10,
+    after: "0",
+    ...extra,
   } as any);
-const names = async (filters: Filter[][], extra?: Record<string, unknown>) => (await search(filters, extra)).results.map((r) => r.properties.firstname);
+const names = async (filters: Filter[][], extra?: Record<string, unknown>) =>
+  (await search(filters, extra)).results.map((r) => r.properties.firstname);
 
 describe("HubSpot emulator: search", () => {
   it("filters with every operator, skipping archived objects", async () => {
@@ -40,10 +48,15 @@ describe("HubSpot emulator: search", () => {
     expect(await names([[{ propertyName: "notes_last_updated", operator: "LT", value: "1700000100000" }]])).toEqual(["Ada"]);
     expect(await names([[{ propertyName: "notes_last_updated", operator: "LTE", value: "1700000100000" }]])).toEqual(["Ada", "Grace"]);
     // Groups are ORed, filters in a group ANDed.
-    expect(await names([
-      [{ propertyName: "hs_lead_status", operator: "EQ", value: "NEW" }, { propertyName: "hubspot_owner_id", operator: "HAS_PROPERTY" }],
-      [{ propertyName: "firstname", operator: "EQ", value: "grace" }],
-    ])).toEqual(["Ada", "Grace"]);
+    expect(
+      await names([
+        [
+          { propertyName: "hs_lead_status", operator: "EQ", value: "NEW" },
+          { propertyName: "hubspot_owner_id", operator: "HAS_PROPERTY" },
+        ],
+        [{ propertyName: "firstname", operator: "EQ", value: "grace" }],
+      ]),
+    ).toEqual(["Ada", "Grace"]);
   });
 
   it("sorts, pages and counts", async () => {
@@ -59,7 +72,9 @@ describe("HubSpot emulator: search", () => {
   it("rejects what HubSpot rejects", async () => {
     expect((await sdkError(search([], { limit: 201 }))).code).toBe(400);
     expect((await sdkError(search([[{ propertyName: "nope", operator: "EQ", value: "x" }]]))).code).toBe(400);
-    const raw = await http(run.url, "POST", "/crm/v3/objects/contacts/search", { filterGroups: [{ filters: [{ propertyName: "email", operator: "LIKE", value: "x" }] }] });
+    const raw = await http(run.url, "POST", "/crm/v3/objects/contacts/search", {
+      filterGroups: [{ filters: [{ propertyName: "email", operator: "LIKE", value: "x" }] }],
+    });
     expect(raw.status).toBe(400);
     expect(raw.body.category).toBe("VALIDATION_ERROR");
   });

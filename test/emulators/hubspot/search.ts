@@ -19,7 +19,21 @@ export interface SearchRequest {
   after?: string | number;
 }
 
-const OPERATORS = new Set(["EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"]);
+const OPERATORS = new Set([
+  "EQ",
+  "NEQ",
+  "LT",
+  "LTE",
+  "GT",
+  "GTE",
+  "BETWEEN",
+  "IN",
+  "NOT_IN",
+  "HAS_PROPERTY",
+  "NOT_HAS_PROPERTY",
+  "CONTAINS_TOKEN",
+  "NOT_CONTAINS_TOKEN",
+]);
 
 // HubSpot's documented search limits.
 export const SEARCH_LIMITS = { maxLimit: 200, maxGroups: 5, maxFiltersPerGroup: 6, maxFilters: 18, maxResults: 10_000 };
@@ -41,7 +55,12 @@ function tokens(text: string): string[] {
 function tokenMatch(stored: string, wanted: string): boolean {
   const pattern = wanted.toLowerCase();
   if (!pattern.includes("*")) return tokens(stored).includes(pattern);
-  const regex = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return tokens(stored).some((t) => regex.test(t));
 }
 
@@ -52,23 +71,36 @@ function filterMatches(object: CrmObject, filter: Filter, known: Known): boolean
   const value = filter.value === undefined ? undefined : typed(definition, String(filter.value));
   const current = has ? typed(definition, stored) : undefined;
   switch (filter.operator) {
-    case "HAS_PROPERTY": return has;
-    case "NOT_HAS_PROPERTY": return !has;
-    case "EQ": return has && current === value;
-    case "NEQ": return !has || current !== value;
-    case "LT": return has && value !== undefined && current! < value;
-    case "LTE": return has && value !== undefined && current! <= value;
-    case "GT": return has && value !== undefined && current! > value;
-    case "GTE": return has && value !== undefined && current! >= value;
+    case "HAS_PROPERTY":
+      return has;
+    case "NOT_HAS_PROPERTY":
+      return !has;
+    case "EQ":
+      return has && current === value;
+    case "NEQ":
+      return !has || current !== value;
+    case "LT":
+      return has && value !== undefined && current! < value;
+    case "LTE":
+      return has && value !== undefined && current! <= value;
+    case "GT":
+      return has && value !== undefined && current! > value;
+    case "GTE":
+      return has && value !== undefined && current! >= value;
     case "BETWEEN": {
       const high = filter.highValue === undefined ? undefined : typed(definition, String(filter.highValue));
       return has && value !== undefined && high !== undefined && current! >= value && current! <= high;
     }
-    case "IN": return has && (filter.values ?? []).some((v) => typed(definition, String(v)) === current);
-    case "NOT_IN": return !has || !(filter.values ?? []).some((v) => typed(definition, String(v)) === current);
-    case "CONTAINS_TOKEN": return has && tokenMatch(stored, String(filter.value ?? ""));
-    case "NOT_CONTAINS_TOKEN": return !has || !tokenMatch(stored, String(filter.value ?? ""));
-    default: return false;
+    case "IN":
+      return has && (filter.values ?? []).some((v) => typed(definition, String(v)) === current);
+    case "NOT_IN":
+      return !has || !(filter.values ?? []).some((v) => typed(definition, String(v)) === current);
+    case "CONTAINS_TOKEN":
+      return has && tokenMatch(stored, String(filter.value ?? ""));
+    case "NOT_CONTAINS_TOKEN":
+      return !has || !tokenMatch(stored, String(filter.value ?? ""));
+    default:
+      return false;
   }
 }
 
@@ -81,7 +113,8 @@ export function validateSearch(request: SearchRequest, known: Known, strict: boo
   for (const group of groups) {
     const filters = group.filters ?? [];
     total += filters.length;
-    if (filters.length > SEARCH_LIMITS.maxFiltersPerGroup) throw badRequest(`Too many filters in a group: at most ${SEARCH_LIMITS.maxFiltersPerGroup} are allowed`);
+    if (filters.length > SEARCH_LIMITS.maxFiltersPerGroup)
+      throw badRequest(`Too many filters in a group: at most ${SEARCH_LIMITS.maxFiltersPerGroup} are allowed`);
     for (const f of filters) {
       if (!OPERATORS.has(f.operator)) throw badRequest(`Unknown filter operator: ${f.operator}`);
       if (strict && !known.has(f.propertyName)) throw badRequest(`There was a problem with the request: property ${f.propertyName} does not exist`);
@@ -107,7 +140,8 @@ export function searchComparator(request: SearchRequest, known: Known): (a: CrmO
   const sorts = (request.sorts ?? []).map((s) =>
     typeof s === "string"
       ? { name: s.replace(/^-/, ""), descending: s.startsWith("-") }
-      : { name: s.propertyName, descending: s.direction === "DESCENDING" });
+      : { name: s.propertyName, descending: s.direction === "DESCENDING" },
+  );
   return (a, b) => {
     for (const { name, descending } of sorts) {
       const av = a.properties[name];

@@ -13,12 +13,20 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Repeated params and comma-separated lists are both accepted, as HubSpot does. */
 export function listParam(query: URLSearchParams, name: string): string[] | undefined {
-  const values = query.getAll(name).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const values = query
+    .getAll(name)
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return values.length > 0 ? values : undefined;
 }
 
 export function readOptionsFrom(query: URLSearchParams): ReadOptions {
-  return { properties: listParam(query, "properties"), propertiesWithHistory: listParam(query, "propertiesWithHistory"), associations: listParam(query, "associations") };
+  return {
+    properties: listParam(query, "properties"),
+    propertiesWithHistory: listParam(query, "propertiesWithHistory"),
+    associations: listParam(query, "associations"),
+  };
 }
 
 /**
@@ -30,7 +38,7 @@ export function toPublicObject(state: HubSpotState, object: CrmObject, read: Rea
   const known = state.properties.of(object.type);
   const names = read.properties
     ? [...new Set([...read.properties.filter((n) => known.has(n) || n in object.properties), ...(ALWAYS_READ[object.type] ?? ALWAYS_READ_DEFAULT)])]
-    : DEFAULT_READ[object.type] ?? ALWAYS_READ_DEFAULT;
+    : (DEFAULT_READ[object.type] ?? ALWAYS_READ_DEFAULT);
   const properties: Record<string, string | null> = {};
   for (const name of [...names].sort()) properties[name] = object.properties[name] ?? null;
 
@@ -63,7 +71,8 @@ function associationsOf(state: HubSpotState, object: CrmObject, wanted: string[]
     } catch {
       continue;
     }
-    const results = state.associations.from(object.type, object.id, toType)
+    const results = state.associations
+      .from(object.type, object.id, toType)
       .filter((a) => state.objects.get(a.toType, a.toId)?.archived === false)
       .map((a) => ({ id: a.toId, type: associationLabel(a.fromType, a.toType, a.typeId) }));
     if (results.length > 0) out[toType] = { results };
@@ -81,7 +90,9 @@ export function toInspection(state: HubSpotState, object: CrmObject): Record<str
     id: object.id,
     type: object.type,
     properties: { ...object.properties },
-    propertiesWithHistory: Object.fromEntries(Object.entries(object.history).map(([k, v]) => [k, v.map((h) => ({ ...h, timestamp: iso(h.timestamp) }))])),
+    propertiesWithHistory: Object.fromEntries(
+      Object.entries(object.history).map(([k, v]) => [k, v.map((h) => ({ ...h, timestamp: iso(h.timestamp) }))]),
+    ),
     createdAt: iso(object.createdAt),
     updatedAt: iso(object.updatedAt),
     archived: object.archived,

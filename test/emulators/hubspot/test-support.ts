@@ -23,7 +23,7 @@ export async function http(url: string, method: string, path: string, body?: unk
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) as any : undefined };
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : undefined };
 }
 
 /** The ApiException an SDK call rejected with (code, body, headers). */

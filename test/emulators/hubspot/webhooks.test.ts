@@ -10,9 +10,15 @@ const fixture = JSON.parse(readFileSync(new URL("../../fixtures/hubspot-webhook-
 const keysOf = (subscriptionType: string) => Object.keys(fixture.find((e) => e.subscriptionType === subscriptionType)!);
 
 let run: Running;
-beforeAll(async () => { run = await startHubSpot(); });
-afterAll(async () => { await run.close(); });
-beforeEach(async () => { await http(run.url, "POST", "/_emulator/reset"); });
+beforeAll(async () => {
+  run = await startHubSpot();
+});
+afterAll(async () => {
+  await run.close();
+});
+beforeEach(async () => {
+  await http(run.url, "POST", "/_emulator/reset");
+});
 
 const drain = async () => (await http(run.url, "GET", "/_emulator/webhooks")).body as WebhookEvent[];
 
@@ -23,16 +29,32 @@ describe("HubSpot emulator: webhook events", () => {
     const id = ui.body.id as string;
     const created = await drain();
     expect(created.map((e) => [e.subscriptionType, e.propertyName])).toEqual([
-      ["contact.creation", undefined], ["contact.propertyChange", "email"], ["contact.propertyChange", "hubspot_owner_id"],
+      ["contact.creation", undefined],
+      ["contact.propertyChange", "email"],
+      ["contact.propertyChange", "hubspot_owner_id"],
     ]);
-    expect(created[0]).toMatchObject({ portalId: 62515, appId: 54321, objectId: Number(id), attemptNumber: 0, changeFlag: "CREATED", changeSource: "CRM_UI", sourceId: "userId:1712" });
+    expect(created[0]).toMatchObject({
+      portalId: 62515,
+      appId: 54321,
+      objectId: Number(id),
+      attemptNumber: 0,
+      changeFlag: "CREATED",
+      changeSource: "CRM_UI",
+      sourceId: "userId:1712",
+    });
     expect(Object.keys(created[0]!)).toEqual(keysOf("contact.creation"));
     expect(Object.keys(created[2]!)).toEqual(keysOf("contact.propertyChange"));
 
     await run.client.crm.contacts.basicApi.update(id, { properties: { hs_lead_status: "IN_PROGRESS", firstname: "Not subscribed" } });
     const [echo, ...rest] = await drain();
     expect(rest).toEqual([]);
-    expect(echo).toMatchObject({ subscriptionType: "contact.propertyChange", propertyName: "hs_lead_status", propertyValue: "IN_PROGRESS", changeSource: "INTEGRATION", sourceId: "54321" });
+    expect(echo).toMatchObject({
+      subscriptionType: "contact.propertyChange",
+      propertyName: "hs_lead_status",
+      propertyValue: "IN_PROGRESS",
+      changeSource: "INTEGRATION",
+      sourceId: "54321",
+    });
     expect(echo!.occurredAt).toBeGreaterThan(0);
 
     await http(run.url, "PATCH", `/_emulator/ui/contacts/${id}`, { properties: { hs_lead_status: "IN_PROGRESS" }, userId: 1713 });
@@ -67,8 +89,15 @@ describe("HubSpot emulator: webhook events", () => {
 
 describe("HubSpot emulator: signed webhook delivery", () => {
   it("computes v3 signatures like crm-facts' test vector", () => {
-    expect(signV3("yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy", "POST", "https://www.example.com/webhook_uri", '{"example_field":"example_value"}', "1700000000000"))
-      .toBe("rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=");
+    expect(
+      signV3(
+        "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
+        "POST",
+        "https://www.example.com/webhook_uri",
+        '{"example_field":"example_value"}',
+        "1700000000000",
+      ),
+    ).toBe("rQEKkaNUiu+1qGF//O/pw4BCzstSqO1PyUnGICmf+7o=");
   });
 
   it("POSTs batches signed with v3 (and v1) that the SDK's Signature accepts", async () => {
@@ -89,7 +118,10 @@ describe("HubSpot emulator: signed webhook delivery", () => {
     const clientSecret = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
     const sender = await startHubSpot({ webhookTargetUrl: targetUrl, clientSecret, appId: "777" });
     try {
-      const deal = await sender.client.crm.deals.basicApi.create({ properties: { dealname: "Signed", dealstage: "qualifiedtobuy" }, associations: [] });
+      const deal = await sender.client.crm.deals.basicApi.create({
+        properties: { dealname: "Signed", dealstage: "qualifiedtobuy" },
+        associations: [],
+      });
       await delivered;
       const [request] = received;
       expect(request!.headers["content-type"]).toBe("application/json");
@@ -98,16 +130,37 @@ describe("HubSpot emulator: signed webhook delivery", () => {
       expect(events[0]).toMatchObject({ objectId: Number(deal.id), appId: 777, changeSource: "INTEGRATION", sourceId: "777" });
 
       const timestamp = Number(request!.headers["x-hubspot-request-timestamp"]);
-      expect(Signature.isValid({
-        signatureVersion: "v3", method: "POST", url: targetUrl, requestBody: request!.body, clientSecret, timestamp,
-        signature: String(request!.headers["x-hubspot-signature-v3"]),
-      })).toBe(true);
-      expect(Signature.isValid({
-        signatureVersion: "v3", method: "POST", url: targetUrl, requestBody: request!.body, clientSecret: "wrong", timestamp,
-        signature: String(request!.headers["x-hubspot-signature-v3"]),
-      })).toBe(false);
+      expect(
+        Signature.isValid({
+          signatureVersion: "v3",
+          method: "POST",
+          url: targetUrl,
+          requestBody: request!.body,
+          clientSecret,
+          timestamp,
+          signature: String(request!.headers["x-hubspot-signature-v3"]),
+        }),
+      ).toBe(true);
+      expect(
+        Signature.isValid({
+          signatureVersion: "v3",
+          method: "POST",
+          url: targetUrl,
+          requestBody: request!.body,
+          clientSecret: "wrong",
+          timestamp,
+          signature: String(request!.headers["x-hubspot-signature-v3"]),
+        }),
+      ).toBe(false);
       expect(request!.headers["x-hubspot-signature-version"]).toBe("v1");
-      expect(Signature.isValid({ signatureVersion: "v1", requestBody: request!.body, clientSecret, signature: String(request!.headers["x-hubspot-signature"]) })).toBe(true);
+      expect(
+        Signature.isValid({
+          signatureVersion: "v1",
+          requestBody: request!.body,
+          clientSecret,
+          signature: String(request!.headers["x-hubspot-signature"]),
+        }),
+      ).toBe(true);
       // Delivered events are no longer pending.
       expect(sender.hs.drainWebhooks()).toEqual([]);
     } finally {

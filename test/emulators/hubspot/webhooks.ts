@@ -25,8 +25,16 @@ export type Subscriptions = Record<string, string[]>;
 
 export const DEFAULT_SUBSCRIPTIONS: Subscriptions = {
   contact: [
-    "hubspot_owner_id", "hs_lead_status", "lifecyclestage", "hs_sales_email_last_replied", "hs_email_optout", "notes_last_updated",
-    "hs_last_sales_activity_timestamp", "email", "hs_additional_emails", "engagements_last_meeting_booked",
+    "hubspot_owner_id",
+    "hs_lead_status",
+    "lifecyclestage",
+    "hs_sales_email_last_replied",
+    "hs_email_optout",
+    "notes_last_updated",
+    "hs_last_sales_activity_timestamp",
+    "email",
+    "hs_additional_emails",
+    "engagements_last_meeting_booked",
   ],
   deal: ["dealstage", "hubspot_owner_id"],
 };
@@ -41,11 +49,15 @@ export interface WebhookConfig {
 }
 
 export function signV3(clientSecret: string, method: string, url: string, body: string, timestamp: string): string {
-  return createHmac("sha256", clientSecret).update(method + url + body + timestamp, "utf8").digest("base64");
+  return createHmac("sha256", clientSecret)
+    .update(method + url + body + timestamp, "utf8")
+    .digest("base64");
 }
 
 export function signV1(clientSecret: string, body: string): string {
-  return createHash("sha256").update(clientSecret + body, "utf8").digest("hex");
+  return createHash("sha256")
+    .update(clientSecret + body, "utf8")
+    .digest("hex");
 }
 
 /** Turns CRM changes into subscribed webhook events and hands them to the shared outbox. */
@@ -105,7 +117,11 @@ export class WebhookEmitter {
   }
 
   private push(
-    type: ObjectType, kind: string, objectId: string, source: ChangeSource, at: number,
+    type: ObjectType,
+    kind: string,
+    objectId: string,
+    source: ChangeSource,
+    at: number,
     extra: { propertyName?: string; propertyValue?: string; changeFlag?: "CREATED" | "DELETED" },
   ): void {
     const subscriptionType = `${typeInfo(type).singular}.${kind}`;

@@ -29,12 +29,21 @@ describe("Salesforce emulator: Change Data Capture", () => {
     expect(Object.keys(created.ChangeEventHeader).sort()).toEqual(Object.keys(fixture[0]!.ChangeEventHeader).concat("nulledFields").sort());
     expect(created).toMatchObject({
       ChangeEventHeader: { entityName: "Lead", recordIds: [lead.id], sequenceNumber: 1, commitTimestamp: 1_763_805_600_000, changedFields: [] },
-      FirstName: "Jane", LastName: "Doe", Email: "jane.doe@example.com", Status: "Open - Not Contacted",
-      OwnerId: emulator.integrationUserId, CreatedDate: "2025-11-22T10:00:00.000Z",
+      FirstName: "Jane",
+      LastName: "Doe",
+      Email: "jane.doe@example.com",
+      Status: "Open - Not Contacted",
+      OwnerId: emulator.integrationUserId,
+      CreatedDate: "2025-11-22T10:00:00.000Z",
     });
     expect(updated).toEqual({
-      ChangeEventHeader: expect.objectContaining({ changedFields: ["Email", "Status", "LastModifiedDate", "LastModifiedById"], nulledFields: ["Email"] }),
-      Status: "Working - Contacted", LastModifiedById: REP_ONE_USER_ID, LastModifiedDate: "2025-11-22T10:00:00.000Z",
+      ChangeEventHeader: expect.objectContaining({
+        changedFields: ["Email", "Status", "LastModifiedDate", "LastModifiedById"],
+        nulledFields: ["Email"],
+      }),
+      Status: "Working - Contacted",
+      LastModifiedById: REP_ONE_USER_ID,
+      LastModifiedDate: "2025-11-22T10:00:00.000Z",
     });
     expect(Object.keys(deleted)).toEqual(["ChangeEventHeader"]);
     expect(new Set(events.map((e) => e.ChangeEventHeader.transactionKey)).size).toBe(3);
@@ -63,9 +72,9 @@ describe("Salesforce emulator: Change Data Capture", () => {
 
   it("labels the change origin with the Sforce-Call-Options client", async () => {
     const { url, conn } = await startSalesforce();
-    const opp = await conn.sobject("Opportunity").create(
-      { Name: "Deal", StageName: "Prospecting", CloseDate: "2025-12-31" }, { headers: { "Sforce-Call-Options": "client=lead-follow-up" } },
-    );
+    const opp = await conn
+      .sobject("Opportunity")
+      .create({ Name: "Deal", StageName: "Prospecting", CloseDate: "2025-12-31" }, { headers: { "Sforce-Call-Options": "client=lead-follow-up" } });
     expect(opp.success).toBe(true);
     const [event] = (await control(url, "GET", "/_emulator/webhooks")).body as ChangeEvent[];
     expect(event!.ChangeEventHeader.changeOrigin).toBe(fixture[2]!.ChangeEventHeader.changeOrigin.replace("60.0", "62.0"));
@@ -85,7 +94,10 @@ describe("Salesforce emulator: Change Data Capture", () => {
     try {
       const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/webhooks/salesforce`;
       const { conn } = await startSalesforce({ webhookSecret: SECRET, webhookTargetUrl: targetUrl, webhookDelayMs: 0 });
-      await conn.sobject("Lead").create([{ LastName: "A", Company: "C" }, { LastName: "B", Company: "C" }]);
+      await conn.sobject("Lead").create([
+        { LastName: "A", Company: "C" },
+        { LastName: "B", Company: "C" },
+      ]);
       await expect.poll(() => received.length, { timeout: 2_000, interval: 10 }).toBe(1);
       for (const delivery of received) {
         const payload = new Webhook(SECRET).verify(delivery.body, delivery.headers) as ChangeEvent[];

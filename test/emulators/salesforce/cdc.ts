@@ -74,9 +74,7 @@ export class ChangeEventBuilder {
 
   /** CREATE and UNDELETE carry every non-null field; UPDATE only the changed ones; DELETE none. */
   private values(change: Change): Fields {
-    const names = change.kind === "DELETE" ? []
-      : change.kind === "UPDATE" ? change.changedFields
-      : Object.keys(change.after);
+    const names = change.kind === "DELETE" ? [] : change.kind === "UPDATE" ? change.changedFields : Object.keys(change.after);
     const out: Fields = {};
     for (const name of this.eventFields(change, names)) {
       const value = change.after[name];

@@ -10,7 +10,8 @@ import { restRecord } from "./wire.ts";
 export const MAX_COLLECTION_SIZE = 200;
 
 const ROLLED_BACK = saveError(
-  "ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back because not all records were valid and the request was using AllOrNone header",
+  "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+  "Record rolled back because not all records were valid and the request was using AllOrNone header",
 );
 
 function tooMany(): never {
@@ -43,8 +44,14 @@ export function registerCollectionRoutes(server: EmulatorServer, ctx: Salesforce
    * Runs each item in one transaction, in order. With allOrNone, one failure rolls all back and
    * the records that would have succeeded say so.
    */
-  const inTransaction = (req: EmulatorRequest, version: string, allOrNone: boolean, count: number,
-    work: (tx: Transaction, index: number) => SaveResult, keepsId: (result: SaveResult) => boolean): SaveResult[] => {
+  const inTransaction = (
+    req: EmulatorRequest,
+    version: string,
+    allOrNone: boolean,
+    count: number,
+    work: (tx: Transaction, index: number) => SaveResult,
+    keepsId: (result: SaveResult) => boolean,
+  ): SaveResult[] => {
     const tx = store.begin(apiActor(ctx, req, version));
     const results: SaveResult[] = [];
     for (let i = 0; i < count; i++) {
@@ -61,57 +68,90 @@ export function registerCollectionRoutes(server: EmulatorServer, ctx: Salesforce
 
   apiRoute(server, ctx, "POST", "/composite/sobjects", (req, version) => {
     const { allOrNone, records } = readRecords(req);
-    const results = inTransaction(req, version, allOrNone, records.length, (tx, i) => {
-      const record = records[i]!;
-      const type = typeOf(record);
-      if (!type || !schema.get(type)) return { success: false, errors: [saveError("INVALID_TYPE", `sObject type '${type ?? ""}' is not supported.`)] };
-      return store.create(tx, type, record);
-    }, () => false);
+    const results = inTransaction(
+      req,
+      version,
+      allOrNone,
+      records.length,
+      (tx, i) => {
+        const record = records[i]!;
+        const type = typeOf(record);
+        if (!type || !schema.get(type))
+          return { success: false, errors: [saveError("INVALID_TYPE", `sObject type '${type ?? ""}' is not supported.`)] };
+        return store.create(tx, type, record);
+      },
+      () => false,
+    );
     return { status: 200, body: results };
   });
 
   apiRoute(server, ctx, "PATCH", "/composite/sobjects", (req, version) => {
     const { allOrNone, records } = readRecords(req);
-    const results = inTransaction(req, version, allOrNone, records.length, (tx, i) => {
-      const { attributes: _attributes, ...rest } = records[i]!;
-      const idKey = Object.keys(rest).find((k) => k.toLowerCase() === "id");
-      const id = idKey ? rest[idKey] : undefined;
-      if (typeof id !== "string" || !isIdShaped(id)) {
-        return { success: false, errors: [saveError("MALFORMED_ID", `Id in upsert is not valid: ${String(id ?? "")}`, ["Id"])] };
-      }
-      delete rest[idKey!];
-      const result = store.update(tx, typeOf(records[i]!), id, rest);
-      return { id: result.id ?? id, success: result.success, errors: result.errors };
-    }, () => true);
+    const results = inTransaction(
+      req,
+      version,
+      allOrNone,
+      records.length,
+      (tx, i) => {
+        const { attributes: _attributes, ...rest } = records[i]!;
+        const idKey = Object.keys(rest).find((k) => k.toLowerCase() === "id");
+        const id = idKey ? rest[idKey] : undefined;
+        if (typeof id !== "string" || !isIdShaped(id)) {
+          return { success: false, errors: [saveError("MALFORMED_ID", `Id in upsert is not valid: ${String(id ?? "")}`, ["Id"])] };
+        }
+        delete rest[idKey!];
+        const result = store.update(tx, typeOf(records[i]!), id, rest);
+        return { id: result.id ?? id, success: result.success, errors: result.errors };
+      },
+      () => true,
+    );
     return { status: 200, body: results };
   });
 
   apiRoute(server, ctx, "PATCH", "/composite/sobjects/:type/:field", (req, version) => {
     const def = schema.get(req.params.type!) ?? fail(404, "NOT_FOUND", "The requested resource does not exist");
     const ext = field(def, req.params.field!);
-    if (!ext || !ext.externalId) fail(400, "INVALID_FIELD", `Field name provided, ${req.params.field} is not an External ID or indexed field for ${def.name}`);
+    if (!ext?.externalId)
+      fail(400, "INVALID_FIELD", `Field name provided, ${req.params.field} is not an External ID or indexed field for ${def.name}`);
     const { allOrNone, records } = readRecords(req);
-    const results = inTransaction(req, version, allOrNone, records.length, (tx, i) => {
-      const record = records[i]!;
-      const key = Object.keys(record).find((k) => k.toLowerCase() === ext.name.toLowerCase());
-      const value = key ? record[key] : undefined;
-      if (value === undefined || value === null || value === "") {
-        return { success: false, errors: [saveError("MISSING_ARGUMENT", `${ext.name} not specified`, [ext.name])], created: false };
-      }
-      return store.upsert(tx, def.name, ext.name, String(value), record)!;
-    }, (r) => r.created === false);
+    const results = inTransaction(
+      req,
+      version,
+      allOrNone,
+      records.length,
+      (tx, i) => {
+        const record = records[i]!;
+        const key = Object.keys(record).find((k) => k.toLowerCase() === ext.name.toLowerCase());
+        const value = key ? record[key] : undefined;
+        if (value === undefined || value === null || value === "") {
+          return { success: false, errors: [saveError("MISSING_ARGUMENT", `${ext.name} not specified`, [ext.name])], created: false };
+        }
+        return store.upsert(tx, def.name, ext.name, String(value), record)!;
+      },
+      (r) => r.created === false,
+    );
     return { status: 200, body: results };
   });
 
   apiRoute(server, ctx, "DELETE", "/composite/sobjects", (req, version) => {
-    const ids = (req.query.get("ids") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const ids = (req.query.get("ids") ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0) fail(400, "MISSING_ARGUMENT", "ids parameter is required");
     if (ids.length > MAX_COLLECTION_SIZE) tooMany();
     const allOrNone = req.query.get("allOrNone")?.toLowerCase() === "true";
-    const results = inTransaction(req, version, allOrNone, ids.length, (tx, i) => {
-      const result = store.remove(tx, undefined, ids[i]!);
-      return { id: result.id ?? ids[i]!, success: result.success, errors: result.errors };
-    }, () => true);
+    const results = inTransaction(
+      req,
+      version,
+      allOrNone,
+      ids.length,
+      (tx, i) => {
+        const result = store.remove(tx, undefined, ids[i]!);
+        return { id: result.id ?? ids[i]!, success: result.success, errors: result.errors };
+      },
+      () => true,
+    );
     return { status: 200, body: results };
   });
 
@@ -134,7 +174,11 @@ export function registerCollectionRoutes(server: EmulatorServer, ctx: Salesforce
     return retrieve(req, version, ids, fields);
   });
   apiRoute(server, ctx, "GET", "/composite/sobjects/:type", (req, version) => {
-    const split = (name: string) => (req.query.get(name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const split = (name: string) =>
+      (req.query.get(name) ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (split("ids").length === 0 || split("fields").length === 0) fail(400, "MISSING_ARGUMENT", "ids and fields are required");
     return retrieve(req, version, split("ids"), split("fields"));
   });

@@ -38,14 +38,21 @@ describe("Salesforce emulator: sObject Collections", () => {
     ]);
     expect(results.map((r) => r.success)).toEqual([true, false, false, true]);
     expect(results[1]).toEqual({ success: false, errors: [expect.objectContaining({ statusCode: "INVALID_FIELD" })] });
-    expect(results[2]).toEqual({ success: false, errors: [expect.objectContaining({ statusCode: "FIELD_INTEGRITY_EXCEPTION", fields: ["WhatId"] })] });
+    expect(results[2]).toEqual({
+      success: false,
+      errors: [expect.objectContaining({ statusCode: "FIELD_INTEGRITY_EXCEPTION", fields: ["WhatId"] })],
+    });
     expect(emulator.store.list("Task")).toHaveLength(2);
   });
 
   it("rolls everything back when allOrNone is true", async () => {
     const { conn, emulator } = await startSalesforce();
     const results = await conn.sobject("Task").create(
-      [{ Subject: "fine", Idempotency_Key__c: "a" }, { Subject: "dup", Idempotency_Key__c: "a" }], { allOrNone: true },
+      [
+        { Subject: "fine", Idempotency_Key__c: "a" },
+        { Subject: "dup", Idempotency_Key__c: "a" },
+      ],
+      { allOrNone: true },
     );
     expect(results).toEqual([
       { success: false, errors: [expect.objectContaining({ statusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK" })] },
@@ -59,27 +66,42 @@ describe("Salesforce emulator: sObject Collections", () => {
     const { conn, emulator } = await startSalesforce();
     await conn.sobject("Task").create({ Subject: "existing", Idempotency_Key__c: "k-1" });
     const results = await conn.sobject("Task").upsert(
-      [{ Idempotency_Key__c: "k-1", Subject: "updated" }, { Idempotency_Key__c: "k-2", Subject: "new" }], "Idempotency_Key__c",
+      [
+        { Idempotency_Key__c: "k-1", Subject: "updated" },
+        { Idempotency_Key__c: "k-2", Subject: "new" },
+      ],
+      "Idempotency_Key__c",
     );
     expect(results).toEqual([
       { id: expect.stringMatching(/^00T/), success: true, errors: [], created: false },
       { id: expect.stringMatching(/^00T/), success: true, errors: [], created: true },
     ]);
     expect(emulator.server.calls.at(-1)).toMatchObject({ method: "PATCH", path: "/services/data/v62.0/composite/sobjects/Task/Idempotency_Key__c" });
-    expect(emulator.store.list("Task").map((t) => t.fields.Subject).sort()).toEqual(["new", "updated"]);
+    expect(
+      emulator.store
+        .list("Task")
+        .map((t) => t.fields.Subject)
+        .sort(),
+    ).toEqual(["new", "updated"]);
   });
 
   it("updates and deletes collections by id, and retrieves many", async () => {
     const { conn, emulator } = await startSalesforce();
     const created = await conn.sobject("Task").create([{ Subject: "a" }, { Subject: "b" }]);
     const ids = created.map((r) => r.id!);
-    const updated = await conn.sobject("Task").update([{ Id: ids[0]!, Priority: "High" }, { Id: ids[1]!, Priority: "Urgent" }]);
+    const updated = await conn.sobject("Task").update([
+      { Id: ids[0]!, Priority: "High" },
+      { Id: ids[1]!, Priority: "Urgent" },
+    ]);
     expect(updated).toEqual([
       { id: ids[0], success: true, errors: [] },
       { id: ids[1], success: false, errors: [expect.objectContaining({ statusCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" })] },
     ]);
     const retrieved = await conn.sobject("Task").retrieve([ids[0]!, ids[1]!], { fields: ["Subject", "Priority", "IsHighPriority"] });
-    expect(retrieved.map((r) => r && [r.Subject, r.Priority, r.IsHighPriority])).toEqual([["a", "High", true], ["b", "Normal", false]]);
+    expect(retrieved.map((r) => r && [r.Subject, r.Priority, r.IsHighPriority])).toEqual([
+      ["a", "High", true],
+      ["b", "Normal", false],
+    ]);
 
     const deleted = await conn.sobject("Task").destroy([ids[0]!, "00T5g00000NoSuchAA"]);
     expect(deleted).toEqual([

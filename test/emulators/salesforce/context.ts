@@ -23,12 +23,14 @@ export interface SalesforceContext {
 export function bearerToken(req: EmulatorRequest): string | undefined {
   const header = req.headers.authorization ?? "";
   const match = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(header);
-  return match?.[1] ?? (req.path.startsWith("/id/") ? req.query.get("oauth_token") ?? undefined : undefined);
+  return match?.[1] ?? (req.path.startsWith("/id/") ? (req.query.get("oauth_token") ?? undefined) : undefined);
 }
 
 /** `Sforce-Auto-Assign` is TRUE when absent; FALSE (any case) or 0 turns assignment rules off. */
 function autoAssign(req: EmulatorRequest): boolean {
-  const value = String(req.headers["sforce-auto-assign"] ?? "TRUE").trim().toUpperCase();
+  const value = String(req.headers["sforce-auto-assign"] ?? "TRUE")
+    .trim()
+    .toUpperCase();
   return value !== "FALSE" && value !== "0";
 }
 
@@ -90,8 +92,9 @@ export function apiRoute(server: EmulatorServer, ctx: SalesforceContext, method:
 
 export function requireObjectBody(req: EmulatorRequest): Record<string, unknown> {
   if (req.body && typeof req.body === "object" && !Array.isArray(req.body)) return req.body as Record<string, unknown>;
-  const message = req.rawBody.trim() === ""
-    ? "The HTTP entity body is required, but this request has no entity body."
-    : "Unexpected character in the request body: expected a JSON object";
+  const message =
+    req.rawBody.trim() === ""
+      ? "The HTTP entity body is required, but this request has no entity body."
+      : "Unexpected character in the request body: expected a JSON object";
   throw new RestFailure(restError(400, "JSON_PARSER_ERROR", message));
 }

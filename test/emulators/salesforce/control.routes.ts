@@ -34,7 +34,7 @@ export function registerControlRoutes(server: EmulatorServer, ctx: SalesforceCon
     store.commit(tx);
     return { status: okStatus, body: result };
   };
-  const fieldsOf = (req: EmulatorRequest) => (req.body && typeof req.body === "object" ? req.body as Record<string, unknown> : {});
+  const fieldsOf = (req: EmulatorRequest) => (req.body && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {});
 
   control("POST", "/_emulator/ui/:sobject", (req) => asHuman(req, 201, (tx, type) => store.create(tx, type, fieldsOf(req))));
   control("PATCH", "/_emulator/ui/:sobject/:id", (req) => asHuman(req, 200, (tx, type) => store.update(tx, type, req.params.id!, fieldsOf(req))));

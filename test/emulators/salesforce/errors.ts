@@ -31,7 +31,10 @@ export function restError(status: number, errorCode: string, message: string, fi
 
 /** Single-record endpoints answer a failed save with its errors in the REST shape. */
 export function saveErrorsAsRest(status: number, errors: SaveError[]): EmulatorResponse {
-  return restErrors(status, errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })));
+  return restErrors(
+    status,
+    errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })),
+  );
 }
 
 export const saveError = (statusCode: string, message: string, fields: string[] = []): SaveError => ({ statusCode, message, fields });

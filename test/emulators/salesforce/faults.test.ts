@@ -23,7 +23,9 @@ describe("Salesforce emulator: faults and limits", () => {
     await control(url, "PUT", "/_emulator/faults", { rate5xx: 1 });
     expect(await rejection(conn.sobject("Lead").create({ LastName: "X", Company: "Y" }))).toMatchObject({ errorCode: "UNKNOWN_EXCEPTION" });
     const raw = await fetch(`${url}/services/data/v62.0/sobjects/Lead/`, {
-      method: "POST", headers: { authorization: "Bearer salesforce-dev-token", "content-type": "application/json" }, body: "{}",
+      method: "POST",
+      headers: { authorization: "Bearer salesforce-dev-token", "content-type": "application/json" },
+      body: "{}",
     });
     expect(raw.status).toBe(503);
     expect(await raw.json()).toEqual([{ message: "An unexpected error occurred", errorCode: "UNKNOWN_EXCEPTION" }]);
@@ -59,7 +61,9 @@ describe("Salesforce emulator: faults and limits", () => {
     await conn.sobject("Lead").create({ LastName: "D", Company: "C" });
     expect(conn.limitInfo.apiUsage).toEqual({ used: 3, limit: 3 });
     clock += 1_000;
-    const raw = await fetch(`${url}/services/data/v62.0/query?q=SELECT+COUNT()+FROM+Lead`, { headers: { authorization: "Bearer salesforce-dev-token" } });
+    const raw = await fetch(`${url}/services/data/v62.0/query?q=SELECT+COUNT()+FROM+Lead`, {
+      headers: { authorization: "Bearer salesforce-dev-token" },
+    });
     expect(raw.status).toBe(403);
     expect(raw.headers.get("sforce-limit-info")).toBe("api-usage=3/3");
     // The allocation is a rolling 24 hours.

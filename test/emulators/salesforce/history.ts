@@ -5,8 +5,14 @@ import { type Fields, isoDateTime } from "./validate.ts";
 /** OpportunityHistory snapshots these whenever one of them changes. */
 const SNAPSHOT_FIELDS = ["StageName", "Amount", "CloseDate", "Probability"];
 const DATA_TYPES: Record<string, string> = {
-  picklist: "Picklist", reference: "EntityId", currency: "Currency", date: "Date", datetime: "DateTime",
-  percent: "Percent", double: "Double", boolean: "Boolean",
+  picklist: "Picklist",
+  reference: "EntityId",
+  currency: "Currency",
+  date: "Date",
+  datetime: "DateTime",
+  percent: "Percent",
+  double: "Double",
+  boolean: "Boolean",
 };
 
 /**
@@ -21,9 +27,17 @@ export function opportunityHistory(commit: Commit, schema: Schema, trackedFields
   const rows: { type: string; fields: Fields }[] = [];
   for (const change of commit.changes) {
     if (change.type !== "Opportunity") continue;
-    const snapshot = { ...base, SystemModstamp: at, OpportunityId: change.id, ...Object.fromEntries(SNAPSHOT_FIELDS.map((name) => [name, change.after[name] ?? null])) };
+    const snapshot = {
+      ...base,
+      SystemModstamp: at,
+      OpportunityId: change.id,
+      ...Object.fromEntries(SNAPSHOT_FIELDS.map((name) => [name, change.after[name] ?? null])),
+    };
     if (change.kind === "CREATE") {
-      rows.push({ type: "OpportunityFieldHistory", fields: { ...base, OpportunityId: change.id, Field: "created", DataType: null, OldValue: null, NewValue: null } });
+      rows.push({
+        type: "OpportunityFieldHistory",
+        fields: { ...base, OpportunityId: change.id, Field: "created", DataType: null, OldValue: null, NewValue: null },
+      });
       rows.push({ type: "OpportunityHistory", fields: snapshot });
     } else if (change.kind === "UPDATE") {
       for (const name of trackedFields) {
@@ -31,9 +45,12 @@ export function opportunityHistory(commit: Commit, schema: Schema, trackedFields
         rows.push({
           type: "OpportunityFieldHistory",
           fields: {
-            ...base, OpportunityId: change.id, Field: name === "OwnerId" ? "Owner" : name,
+            ...base,
+            OpportunityId: change.id,
+            Field: name === "OwnerId" ? "Owner" : name,
             DataType: DATA_TYPES[field(opportunity, name)?.type ?? ""] ?? "Text",
-            OldValue: change.before?.[name] ?? null, NewValue: change.after[name] ?? null,
+            OldValue: change.before?.[name] ?? null,
+            NewValue: change.after[name] ?? null,
           },
         });
       }

@@ -108,13 +108,16 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
     customFields: options.customFields ?? {},
   });
   const store = new RecordStore(schema, {
-    now, leadAssignmentOwnerId: options.leadAssignmentOwnerId, opportunityHistoryFields: options.opportunityHistoryFields ?? ["StageName"],
+    now,
+    leadAssignmentOwnerId: options.leadAssignmentOwnerId,
+    opportunityHistoryFields: options.opportunityHistoryFields ?? ["StageName"],
   });
   const usage = new ApiUsage(options.dailyLimit ?? 100_000, now);
   const limiter = options.rateLimit ? new RollingWindowLimiter(options.rateLimit.max, options.rateLimit.windowMs, now) : undefined;
   const outbox = new WebhookOutbox<ChangeEvent>(
     options.webhookTargetUrl ? webhookDeliverer(options.webhookTargetUrl, options.webhookSecret!, now) : undefined,
-    MAX_EVENTS_PER_DELIVERY, options.webhookDelayMs,
+    MAX_EVENTS_PER_DELIVERY,
+    options.webhookDelayMs,
   );
   const events = new ChangeEventBuilder(schema, new Set(options.cdcEntities ?? ["Lead", "Contact", "Opportunity"]));
   store.onCommit((commit) => {
@@ -129,8 +132,12 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
     for (const user of users) {
       const alias = `${user.FirstName ?? ""}${user.LastName}`.replace(/\W/g, "").toLowerCase();
       store.seed("User", {
-        Email: `${alias}@example.com`, Username: `${alias}@example.com.emulator`, Alias: alias.slice(0, 8), ...user,
-        CreatedById: integrationUserId, LastModifiedById: integrationUserId,
+        Email: `${alias}@example.com`,
+        Username: `${alias}@example.com.emulator`,
+        Alias: alias.slice(0, 8),
+        ...user,
+        CreatedById: integrationUserId,
+        LastModifiedById: integrationUserId,
       });
     }
   };
@@ -138,30 +145,34 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
 
   let serverErrors = 0;
   const limitInfo = () => usage.header();
-  const server = new EmulatorServer("salesforce", {
-    guard: (req) => {
-      // The versions list is public, and a token request is how a client gets a session.
-      if (/^\/services\/data\/?$/.test(req.path) || req.path === "/services/oauth2/token") return undefined;
-      const token = bearerToken(req);
-      if (!token || !(token in accessTokens)) return { status: 401, body: INVALID_SESSION };
-      // Identity lookups are OAuth calls, not REST API calls: they do not count against the allocation.
-      if (req.path.startsWith("/id/")) return undefined;
-      if (usage.used() >= usage.limit) return { status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() };
-      if (limiter && !limiter.take("org").allowed) return { status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() };
-      usage.record();
-      return undefined;
+  const server = new EmulatorServer(
+    "salesforce",
+    {
+      guard: (req) => {
+        // The versions list is public, and a token request is how a client gets a session.
+        if (/^\/services\/data\/?$/.test(req.path) || req.path === "/services/oauth2/token") return undefined;
+        const token = bearerToken(req);
+        if (!token || !(token in accessTokens)) return { status: 401, body: INVALID_SESSION };
+        // Identity lookups are OAuth calls, not REST API calls: they do not count against the allocation.
+        if (req.path.startsWith("/id/")) return undefined;
+        if (usage.used() >= usage.limit) return { status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() };
+        if (limiter && !limiter.take("org").allowed) return { status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() };
+        usage.record();
+        return undefined;
+      },
+      // Salesforce has no 429 for REST calls: an exhausted allocation is 403 REQUEST_LIMIT_EXCEEDED.
+      rateLimited: () => ({ status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() }),
+      serverError: () => ({ status: serverErrors++ % 2 === 0 ? 500 : 503, body: UNKNOWN_EXCEPTION, headers: limitInfo() }),
     },
-    // Salesforce has no 429 for REST calls: an exhausted allocation is 403 REQUEST_LIMIT_EXCEEDED.
-    rateLimited: () => ({ status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() }),
-    serverError: () => ({ status: serverErrors++ % 2 === 0 ? 500 : 503, body: UNKNOWN_EXCEPTION, headers: limitInfo() }),
-  }, () => {
-    store.clear();
-    seedUsers();
-    usage.reset();
-    limiter?.reset();
-    outbox.reset();
-    oauth.reset();
-  });
+    () => {
+      store.clear();
+      seedUsers();
+      usage.reset();
+      limiter?.reset();
+      outbox.reset();
+      oauth.reset();
+    },
+  );
 
   const ctx: SalesforceContext = { store, schema, usage, orgId: options.orgId ?? DEFAULT_ORG_ID, accessTokens, repUserId };
   registerMetaRoutes(server, ctx);
@@ -169,10 +180,19 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   registerQueryRoutes(server, ctx);
   registerSObjectRoutes(server, ctx);
   registerControlRoutes(server, ctx, { outbox, webhookSecret: options.webhookSecret, now });
-  const oauth = registerOAuthRoutes(server, ctx, options.oauthClients ?? { [DEFAULT_CLIENT_ID]: { secret: DEFAULT_CLIENT_SECRET, userId: integrationUserId } });
+  const oauth = registerOAuthRoutes(
+    server,
+    ctx,
+    options.oauthClients ?? { [DEFAULT_CLIENT_ID]: { secret: DEFAULT_CLIENT_SECRET, userId: integrationUserId } },
+  );
 
   return {
-    server, store, changeEvents: outbox, orgId: ctx.orgId, integrationUserId, repUserId,
+    server,
+    store,
+    changeEvents: outbox,
+    orgId: ctx.orgId,
+    integrationUserId,
+    repUserId,
     close: async () => {
       outbox.stop();
       await server.close();

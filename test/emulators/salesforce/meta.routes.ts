@@ -42,9 +42,17 @@ export function registerMetaRoutes(server: EmulatorServer, ctx: SalesforceContex
       return {
         status: 200,
         body: {
-          id: `${server.url}${req.path}`, asserted_user: true, user_id: f.Id, organization_id: ctx.orgId,
-          username: f.Username, display_name: f.Name, email: f.Email, active: f.IsActive, timezone: f.TimeZoneSidKey,
-          user_type: "STANDARD", urls: { rest: `${server.url}/services/data/v{version}/` },
+          id: `${server.url}${req.path}`,
+          asserted_user: true,
+          user_id: f.Id,
+          organization_id: ctx.orgId,
+          username: f.Username,
+          display_name: f.Name,
+          email: f.Email,
+          active: f.IsActive,
+          timezone: f.TimeZoneSidKey,
+          user_type: "STANDARD",
+          urls: { rest: `${server.url}/services/data/v{version}/` },
         },
       };
     },

@@ -11,8 +11,10 @@ export interface OAuthClient {
   userId: string;
 }
 
-const oauthError = (status: number, error: string, description: string): EmulatorResponse =>
-  ({ status, body: { error, error_description: description } });
+const oauthError = (status: number, error: string, description: string): EmulatorResponse => ({
+  status,
+  body: { error, error_description: description },
+});
 
 /**
  * POST /services/oauth2/token with the client credentials flow, as a My Domain answers it: a
@@ -30,7 +32,9 @@ export function registerOAuthRoutes(server: EmulatorServer, ctx: SalesforceConte
   };
 
   server.route({
-    method: "POST", pattern: "/services/oauth2/token", handler: (req) => {
+    method: "POST",
+    pattern: "/services/oauth2/token",
+    handler: (req) => {
       const form = new URLSearchParams(req.rawBody);
       const grant = form.get("grant_type");
       if (grant !== "client_credentials") return oauthError(400, "unsupported_grant_type", "grant type not supported");
@@ -43,12 +47,22 @@ export function registerOAuthRoutes(server: EmulatorServer, ctx: SalesforceConte
       return {
         status: 200,
         body: {
-          access_token: token, instance_url: server.url, id: `${server.url}/id/${ctx.orgId}/${client.userId}`,
-          token_type: "Bearer", issued_at: String(Date.now()), signature: randomBytes(32).toString("base64"), scope: "api",
+          access_token: token,
+          instance_url: server.url,
+          id: `${server.url}/id/${ctx.orgId}/${client.userId}`,
+          token_type: "Bearer",
+          issued_at: String(Date.now()),
+          signature: randomBytes(32).toString("base64"),
+          scope: "api",
         },
       };
     },
   });
-  server.route({ method: "POST", pattern: "/_emulator/sessions/expire", control: true, handler: () => ({ status: 200, body: { expired: expire() } }) });
+  server.route({
+    method: "POST",
+    pattern: "/_emulator/sessions/expire",
+    control: true,
+    handler: () => ({ status: 200, body: { expired: expire() } }),
+  });
   return { reset: () => void expire() };
 }

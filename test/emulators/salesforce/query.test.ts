@@ -21,14 +21,18 @@ describe("Salesforce emulator: SOQL", () => {
     expect(await names(`SELECT LastName FROM Lead WHERE OwnerId IN ('${REP_TWO_USER_ID}') AND LeadSource != null`)).toEqual(["Cole"]);
     expect(await names("SELECT LastName FROM Lead WHERE LeadSource = null OR LastName LIKE 'am%' ORDER BY LastName")).toEqual(["Ames", "Baker"]);
     expect(await names("SELECT LastName FROM Lead WHERE CreatedDate > 2025-11-20T09:30:00Z ORDER BY CreatedDate DESC LIMIT 1")).toEqual(["Cole"]);
-    expect(await names("SELECT LastName FROM Lead WHERE IsConverted = FALSE AND NOT (Status = 'Working - Contacted') ORDER BY LastName")).toEqual(["Ames", "Cole"]);
+    expect(await names("SELECT LastName FROM Lead WHERE IsConverted = FALSE AND NOT (Status = 'Working - Contacted') ORDER BY LastName")).toEqual([
+      "Ames",
+      "Cole",
+    ]);
     expect((await conn.query("SELECT COUNT() FROM Lead WHERE IsConverted = false")).totalSize).toBe(3);
 
     const result = await conn.query("SELECT Id, Name, Owner.Name FROM Lead WHERE LastName = 'Ames'");
     expect(result).toMatchObject({ totalSize: 1, done: true });
     expect(result.records[0]).toEqual({
       attributes: { type: "Lead", url: expect.stringMatching(/^\/services\/data\/v62\.0\/sobjects\/Lead\/00Q/) },
-      Id: expect.any(String), Name: "Ames",
+      Id: expect.any(String),
+      Name: "Ames",
       Owner: { attributes: { type: "User", url: `/services/data/v62.0/sobjects/User/${REP_ONE_USER_ID}` }, Name: "Rep One" },
     });
   });
@@ -57,7 +61,12 @@ describe("Salesforce emulator: SOQL", () => {
       `SELECT OldValue, NewValue, CreatedById, CreatedDate FROM OpportunityFieldHistory WHERE OpportunityId = '${opp.id}' AND Field = 'StageName' ORDER BY CreatedDate DESC`,
     );
     expect(history.records.map(({ attributes: _a, ...r }) => r)).toEqual([
-      { OldValue: "Negotiation/Review", NewValue: "Prospecting", CreatedById: emulator.integrationUserId, CreatedDate: "2025-11-22T10:02:00.000+0000" },
+      {
+        OldValue: "Negotiation/Review",
+        NewValue: "Prospecting",
+        CreatedById: emulator.integrationUserId,
+        CreatedDate: "2025-11-22T10:02:00.000+0000",
+      },
       { OldValue: "Prospecting", NewValue: "Negotiation/Review", CreatedById: REP_ONE_USER_ID, CreatedDate: "2025-11-22T10:01:00.000+0000" },
     ]);
     const stages = await conn.query<{ StageName: string }>(
@@ -75,7 +84,9 @@ describe("Salesforce emulator: SOQL", () => {
     const first = await conn.query("SELECT Id FROM Task", { headers: { "Sforce-Query-Options": "batchSize=250" } });
     expect(first).toMatchObject({ totalSize: 600, done: false, nextRecordsUrl: expect.stringMatching(/\/services\/data\/v62\.0\/query\/01g/) });
     expect(first.records).toHaveLength(250);
-    const all = await conn.query("SELECT Id, Subject FROM Task ORDER BY Subject").run({ autoFetch: true, maxFetch: 1000, headers: { "Sforce-Query-Options": "batchSize=250" } });
+    const all = await conn
+      .query("SELECT Id, Subject FROM Task ORDER BY Subject")
+      .run({ autoFetch: true, maxFetch: 1000, headers: { "Sforce-Query-Options": "batchSize=250" } });
     expect(all.records).toHaveLength(600);
 
     const some = all.records.slice(0, 5).map((r) => r.Id as string);
@@ -91,18 +102,28 @@ describe("Salesforce emulator: SOQL", () => {
     const created = await conn.sobject("Task").create(keys.map((key) => ({ Subject: key, Idempotency_Key__c: key })));
     const ids = created.map((r) => r.id!);
     await control(url, "PATCH", `/_emulator/ui/Task/${ids[1]}`, { Status: "Completed" });
-    const byKeys = async (wanted: string[]) => (await conn.query<{ Id: string; Status: string; IsClosed: boolean; Idempotency_Key__c: string }>(
-      `SELECT Id, Status, IsClosed, Idempotency_Key__c FROM Task WHERE Idempotency_Key__c IN (${wanted.map((k) => `'${k.replace(/'/g, "\\'")}'`).join(", ")})`,
-    )).records.map((r) => [r.Idempotency_Key__c, r.Status, r.IsClosed]);
+    const byKeys = async (wanted: string[]) =>
+      (
+        await conn.query<{ Id: string; Status: string; IsClosed: boolean; Idempotency_Key__c: string }>(
+          `SELECT Id, Status, IsClosed, Idempotency_Key__c FROM Task WHERE Idempotency_Key__c IN (${wanted.map((k) => `'${k.replace(/'/g, "\\'")}'`).join(", ")})`,
+        )
+      ).records.map((r) => [r.Idempotency_Key__c, r.Status, r.IsClosed]);
 
-    expect(await byKeys([...keys, "k-unknown"])).toEqual([["k-open", "Not Started", false], ["k-done", "Completed", true], ["k-o'quote", "Not Started", false]]);
+    expect(await byKeys([...keys, "k-unknown"])).toEqual([
+      ["k-open", "Not Started", false],
+      ["k-done", "Completed", true],
+      ["k-o'quote", "Not Started", false],
+    ]);
 
     const completed = await conn.sobject("Task").update([{ Id: ids[0]!, Status: "Completed" }], { allOrNone: false });
     expect(completed).toEqual([{ id: ids[0], success: true, errors: [] }]);
     const deleted = await conn.sobject("Task").destroy([ids[2]!], { allOrNone: false });
     expect(deleted).toEqual([{ id: ids[2], success: true, errors: [] }]);
     // A deleted task no longer answers to its key, and deleting it again says it is gone.
-    expect(await byKeys(keys)).toEqual([["k-open", "Completed", true], ["k-done", "Completed", true]]);
+    expect(await byKeys(keys)).toEqual([
+      ["k-open", "Completed", true],
+      ["k-done", "Completed", true],
+    ]);
     const again = await conn.sobject("Task").destroy([ids[2]!], { allOrNone: false });
     expect(again).toEqual([{ id: ids[2], success: false, errors: [expect.objectContaining({ statusCode: "ENTITY_IS_DELETED" })] }]);
   });

@@ -33,7 +33,11 @@ function resolvePath(store: RecordStore, def: SObjectDef, path: string[]): Resol
   for (let i = 0; i < path.length - 1; i++) {
     const segment = path[i]!;
     const hop = current.fields.find((f) => f.relationshipName?.toLowerCase() === segment.toLowerCase());
-    if (!hop) throw new SoqlError(`Didn't understand relationship '${segment}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`, "INVALID_FIELD");
+    if (!hop)
+      throw new SoqlError(
+        `Didn't understand relationship '${segment}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`,
+        "INVALID_FIELD",
+      );
     hops.push(hop);
     names.push(hop.relationshipName!);
     const targets = hop.referenceTo ?? [];
@@ -76,20 +80,35 @@ function typeMismatch(f: FieldDef, expected: string, quoted: boolean): SoqlError
 function checkLiteral(f: FieldDef | "Type", literal: Literal): void {
   if (literal.kind === "null" || f === "Type") return;
   switch (f.type) {
-    case "boolean": if (literal.kind !== "boolean") throw typeMismatch(f, "boolean", false); break;
-    case "date": if (literal.kind !== "date") throw typeMismatch(f, "date", false); break;
-    case "datetime": if (literal.kind !== "datetime") throw typeMismatch(f, "dateTime", false); break;
-    case "double": case "currency": case "percent": if (literal.kind !== "number") throw typeMismatch(f, "double", false); break;
-    case "anyType": break;
-    default: if (literal.kind !== "string") throw typeMismatch(f, "string", true);
+    case "boolean":
+      if (literal.kind !== "boolean") throw typeMismatch(f, "boolean", false);
+      break;
+    case "date":
+      if (literal.kind !== "date") throw typeMismatch(f, "date", false);
+      break;
+    case "datetime":
+      if (literal.kind !== "datetime") throw typeMismatch(f, "dateTime", false);
+      break;
+    case "double":
+    case "currency":
+    case "percent":
+      if (literal.kind !== "number") throw typeMismatch(f, "double", false);
+      break;
+    case "anyType":
+      break;
+    default:
+      if (literal.kind !== "string") throw typeMismatch(f, "string", true);
   }
 }
 
 function literalValue(literal: Literal): unknown {
   switch (literal.kind) {
-    case "null": return null;
-    case "datetime": return literal.ms;
-    default: return literal.value;
+    case "null":
+      return null;
+    case "datetime":
+      return literal.ms;
+    default:
+      return literal.value;
   }
 }
 
@@ -130,7 +149,8 @@ function compile(store: RecordStore, def: SObjectDef, condition: Condition): Pre
       const inner = compile(store, def, condition.operand);
       return (rec) => !inner(rec);
     }
-    default: break;
+    default:
+      break;
   }
   const path = resolvePath(store, def, condition.path);
   const literals = Array.isArray(condition.value) ? condition.value : [condition.value];
@@ -139,10 +159,14 @@ function compile(store: RecordStore, def: SObjectDef, condition: Condition): Pre
   const read = (rec: StoredRecord) => comparable(path.target, readPath(store, rec, path));
   const [one] = wanted;
   switch (condition.operator) {
-    case "=": return (rec) => read(rec) === one;
-    case "!=": return (rec) => read(rec) !== one;
-    case "IN": return (rec) => wanted.includes(read(rec));
-    case "NOT IN": return (rec) => !wanted.includes(read(rec));
+    case "=":
+      return (rec) => read(rec) === one;
+    case "!=":
+      return (rec) => read(rec) !== one;
+    case "IN":
+      return (rec) => wanted.includes(read(rec));
+    case "NOT IN":
+      return (rec) => !wanted.includes(read(rec));
     case "LIKE": {
       const regex = likeToRegex(String(literalValue(literals[0]!)));
       return (rec) => {
@@ -158,10 +182,14 @@ function compile(store: RecordStore, def: SObjectDef, condition: Condition): Pre
         const a = value as number | string;
         const b = one as number | string;
         switch (operator) {
-          case "<": return a < b;
-          case "<=": return a <= b;
-          case ">": return a > b;
-          default: return a >= b;
+          case "<":
+            return a < b;
+          case "<=":
+            return a <= b;
+          case ">":
+            return a > b;
+          default:
+            return a >= b;
         }
       };
     }
@@ -198,7 +226,8 @@ function place(store: RecordStore, out: Record<string, unknown>, record: StoredR
     }
     target = nested;
   }
-  const value = path.target === "Type" ? current!.type : formatRecord(store.schema.get(current!.type)!, current!.fields, [path.target.name])[path.target.name];
+  const value =
+    path.target === "Type" ? current!.type : formatRecord(store.schema.get(current!.type)!, current!.fields, [path.target.name])[path.target.name];
   target[path.names[path.names.length - 1]!] = value ?? null;
 }
 
@@ -222,7 +251,8 @@ export function runQuery(store: RecordStore, soql: string, options: { includeDel
       const result = compareValues(
         comparable(o.resolved.target, readPath(store, a, o.resolved)),
         comparable(o.resolved.target, readPath(store, b, o.resolved)),
-        o.descending, o.nullsLast,
+        o.descending,
+        o.nullsLast,
       );
       if (result !== 0) return result;
     }

@@ -3,8 +3,20 @@
  * case-insensitively, as Salesforce does, and answered in their canonical spelling.
  */
 export type FieldType =
-  | "id" | "reference" | "string" | "textarea" | "email" | "phone" | "picklist"
-  | "boolean" | "date" | "datetime" | "double" | "currency" | "percent" | "anyType";
+  | "id"
+  | "reference"
+  | "string"
+  | "textarea"
+  | "email"
+  | "phone"
+  | "picklist"
+  | "boolean"
+  | "date"
+  | "datetime"
+  | "double"
+  | "currency"
+  | "percent"
+  | "anyType";
 
 export interface FieldDef {
   name: string;
@@ -55,7 +67,9 @@ const SYSTEM: Record<string, FieldSpec> = {
 };
 const OWNER: Record<string, FieldSpec> = { OwnerId: ref(["User"], "Owner") };
 const PERSON_NAME: Record<string, FieldSpec> = {
-  FirstName: rw("string"), LastName: rw("string", { required: true }), Name: ro("string", { compound: true }),
+  FirstName: rw("string"),
+  LastName: rw("string", { required: true }),
+  Name: ro("string", { compound: true }),
 };
 
 export const TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"];
@@ -73,15 +87,31 @@ interface ObjectSpec {
 
 const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
   Lead: {
-    label: "Lead", keyPrefix: "00Q",
+    label: "Lead",
+    keyPrefix: "00Q",
     fields: {
-      ...SYSTEM, ...OWNER, ...PERSON_NAME,
-      Company: rw("string", { required: true }), Email: rw("email"), Phone: rw("phone"), MobilePhone: rw("phone"),
-      Title: rw("string"), Status: rw("picklist", { defaultValue: "Open - Not Contacted" }), LeadSource: rw("picklist"),
-      Rating: rw("picklist"), Industry: rw("picklist"), Description: rw("textarea"), Street: rw("textarea"),
-      HasOptedOutOfEmail: rw("boolean", { defaultValue: false }), DoNotCall: rw("boolean", { defaultValue: false }),
-      City: rw("string"), State: rw("string"), PostalCode: rw("string"), Country: rw("string"),
-      IsConverted: ro("boolean", { defaultValue: false }), ConvertedDate: ro("date"),
+      ...SYSTEM,
+      ...OWNER,
+      ...PERSON_NAME,
+      Company: rw("string", { required: true }),
+      Email: rw("email"),
+      Phone: rw("phone"),
+      MobilePhone: rw("phone"),
+      Title: rw("string"),
+      Status: rw("picklist", { defaultValue: "Open - Not Contacted" }),
+      LeadSource: rw("picklist"),
+      Rating: rw("picklist"),
+      Industry: rw("picklist"),
+      Description: rw("textarea"),
+      Street: rw("textarea"),
+      HasOptedOutOfEmail: rw("boolean", { defaultValue: false }),
+      DoNotCall: rw("boolean", { defaultValue: false }),
+      City: rw("string"),
+      State: rw("string"),
+      PostalCode: rw("string"),
+      Country: rw("string"),
+      IsConverted: ro("boolean", { defaultValue: false }),
+      ConvertedDate: ro("date"),
       // Salesforce maintains it from logged activities; read-only through the API.
       LastActivityDate: ro("date"),
       ConvertedAccountId: ro("reference", { referenceTo: ["Account"], relationshipName: "ConvertedAccount" }),
@@ -90,72 +120,129 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
     },
   },
   Contact: {
-    label: "Contact", keyPrefix: "003",
+    label: "Contact",
+    keyPrefix: "003",
     fields: {
-      ...SYSTEM, ...OWNER, ...PERSON_NAME,
-      AccountId: ref(["Account"], "Account"), Email: rw("email"), Phone: rw("phone"), MobilePhone: rw("phone"),
-      Title: rw("string"), LeadSource: rw("picklist"), Description: rw("textarea"),
-      MailingCity: rw("string"), MailingCountry: rw("string"),
+      ...SYSTEM,
+      ...OWNER,
+      ...PERSON_NAME,
+      AccountId: ref(["Account"], "Account"),
+      Email: rw("email"),
+      Phone: rw("phone"),
+      MobilePhone: rw("phone"),
+      Title: rw("string"),
+      LeadSource: rw("picklist"),
+      Description: rw("textarea"),
+      MailingCity: rw("string"),
+      MailingCountry: rw("string"),
     },
   },
   Account: {
-    label: "Account", keyPrefix: "001",
+    label: "Account",
+    keyPrefix: "001",
     fields: {
-      ...SYSTEM, ...OWNER,
-      Name: rw("string", { required: true }), Industry: rw("picklist"), Type: rw("picklist"), Website: rw("string"),
-      Phone: rw("phone"), Description: rw("textarea"), BillingCity: rw("string"), BillingCountry: rw("string"),
+      ...SYSTEM,
+      ...OWNER,
+      Name: rw("string", { required: true }),
+      Industry: rw("picklist"),
+      Type: rw("picklist"),
+      Website: rw("string"),
+      Phone: rw("phone"),
+      Description: rw("textarea"),
+      BillingCity: rw("string"),
+      BillingCountry: rw("string"),
     },
   },
   Opportunity: {
-    label: "Opportunity", keyPrefix: "006",
+    label: "Opportunity",
+    keyPrefix: "006",
     fields: {
-      ...SYSTEM, ...OWNER,
-      Name: rw("string", { required: true }), StageName: rw("picklist", { required: true }),
-      CloseDate: rw("date", { required: true }), Amount: rw("currency"), Probability: rw("percent"),
-      AccountId: ref(["Account"], "Account"), Type: rw("picklist"), LeadSource: rw("picklist"),
-      NextStep: rw("string"), Description: rw("textarea"),
-      IsClosed: ro("boolean", { defaultValue: false }), IsWon: ro("boolean", { defaultValue: false }),
+      ...SYSTEM,
+      ...OWNER,
+      Name: rw("string", { required: true }),
+      StageName: rw("picklist", { required: true }),
+      CloseDate: rw("date", { required: true }),
+      Amount: rw("currency"),
+      Probability: rw("percent"),
+      AccountId: ref(["Account"], "Account"),
+      Type: rw("picklist"),
+      LeadSource: rw("picklist"),
+      NextStep: rw("string"),
+      Description: rw("textarea"),
+      IsClosed: ro("boolean", { defaultValue: false }),
+      IsWon: ro("boolean", { defaultValue: false }),
     },
   },
   Task: {
-    label: "Task", keyPrefix: "00T",
+    label: "Task",
+    keyPrefix: "00T",
     fields: {
-      ...SYSTEM, ...OWNER,
-      Subject: rw("string"), Description: rw("textarea"),
-      WhoId: ref(["Lead", "Contact"], "Who"), WhatId: ref(["Account", "Opportunity"], "What"),
+      ...SYSTEM,
+      ...OWNER,
+      Subject: rw("string"),
+      Description: rw("textarea"),
+      WhoId: ref(["Lead", "Contact"], "Who"),
+      WhatId: ref(["Account", "Opportunity"], "What"),
       ActivityDate: rw("date"),
       Status: rw("picklist", { picklist: TASK_STATUSES, restricted: true, defaultValue: "Not Started" }),
       Priority: rw("picklist", { picklist: TASK_PRIORITIES, restricted: true, defaultValue: "Normal" }),
-      IsClosed: ro("boolean", { defaultValue: false }), IsHighPriority: ro("boolean", { defaultValue: false }),
-      Type: rw("picklist"), TaskSubtype: rw("picklist", { defaultValue: "Task", updateable: false }),
-      ReminderDateTime: rw("datetime"), IsReminderSet: rw("boolean", { defaultValue: false }),
+      IsClosed: ro("boolean", { defaultValue: false }),
+      IsHighPriority: ro("boolean", { defaultValue: false }),
+      Type: rw("picklist"),
+      TaskSubtype: rw("picklist", { defaultValue: "Task", updateable: false }),
+      ReminderDateTime: rw("datetime"),
+      IsReminderSet: rw("boolean", { defaultValue: false }),
     },
   },
   User: {
-    label: "User", keyPrefix: "005", deletable: false,
+    label: "User",
+    keyPrefix: "005",
+    deletable: false,
     fields: {
-      ...SYSTEM, ...PERSON_NAME,
-      Username: rw("string", { required: true, unique: true }), Email: rw("email", { required: true }),
-      Alias: rw("string"), IsActive: rw("boolean", { defaultValue: true }),
-      TimeZoneSidKey: rw("picklist", { defaultValue: "America/Los_Angeles" }), Title: rw("string"),
+      ...SYSTEM,
+      ...PERSON_NAME,
+      Username: rw("string", { required: true, unique: true }),
+      Email: rw("email", { required: true }),
+      Alias: rw("string"),
+      IsActive: rw("boolean", { defaultValue: true }),
+      TimeZoneSidKey: rw("picklist", { defaultValue: "America/Los_Angeles" }),
+      Title: rw("string"),
     },
   },
   // Field history is written by the platform, never through the API.
   OpportunityFieldHistory: {
-    label: "Opportunity Field History", keyPrefix: "017", createable: false, deletable: false,
+    label: "Opportunity Field History",
+    keyPrefix: "017",
+    createable: false,
+    deletable: false,
     fields: {
-      Id: SYSTEM.Id!, IsDeleted: SYSTEM.IsDeleted!, CreatedDate: SYSTEM.CreatedDate!, CreatedById: SYSTEM.CreatedById!,
+      Id: SYSTEM.Id!,
+      IsDeleted: SYSTEM.IsDeleted!,
+      CreatedDate: SYSTEM.CreatedDate!,
+      CreatedById: SYSTEM.CreatedById!,
       OpportunityId: ro("reference", { referenceTo: ["Opportunity"], relationshipName: "Opportunity" }),
-      Field: ro("picklist"), DataType: ro("picklist"), OldValue: ro("anyType"), NewValue: ro("anyType"),
+      Field: ro("picklist"),
+      DataType: ro("picklist"),
+      OldValue: ro("anyType"),
+      NewValue: ro("anyType"),
     },
   },
   OpportunityHistory: {
-    label: "Opportunity History", keyPrefix: "008", createable: false, deletable: false,
+    label: "Opportunity History",
+    keyPrefix: "008",
+    createable: false,
+    deletable: false,
     fields: {
-      Id: SYSTEM.Id!, IsDeleted: SYSTEM.IsDeleted!, CreatedDate: SYSTEM.CreatedDate!, CreatedById: SYSTEM.CreatedById!,
+      Id: SYSTEM.Id!,
+      IsDeleted: SYSTEM.IsDeleted!,
+      CreatedDate: SYSTEM.CreatedDate!,
+      CreatedById: SYSTEM.CreatedById!,
       SystemModstamp: SYSTEM.SystemModstamp!,
       OpportunityId: ro("reference", { referenceTo: ["Opportunity"], relationshipName: "Opportunity" }),
-      StageName: ro("picklist"), Amount: ro("currency"), CloseDate: ro("date"), Probability: ro("percent"),
+      StageName: ro("picklist"),
+      Amount: ro("currency"),
+      CloseDate: ro("date"),
+      Probability: ro("percent"),
     },
   },
 };
@@ -175,14 +262,26 @@ export class Schema {
       const fields: Record<string, FieldSpec> = { ...spec.fields };
       for (const custom of options.customFields[name] ?? []) fields[custom] = rw("string");
       for (const ext of options.externalIdFields[name] ?? []) fields[ext] = rw("string", { externalId: true, unique: true });
-      const defs = Object.entries(fields).map(([fieldName, f]): FieldDef => ({
-        createable: false, updateable: false, type: "string", ...f, name: fieldName,
-      }));
+      const defs = Object.entries(fields).map(
+        ([fieldName, f]): FieldDef => ({
+          createable: false,
+          updateable: false,
+          type: "string",
+          ...f,
+          name: fieldName,
+        }),
+      );
       const createable = spec.createable ?? true;
       this.objects.set(name.toLowerCase(), {
-        name, label: spec.label, keyPrefix: spec.keyPrefix, fields: defs,
+        name,
+        label: spec.label,
+        keyPrefix: spec.keyPrefix,
+        fields: defs,
         byLowerName: new Map(defs.map((d) => [d.name.toLowerCase(), d])),
-        createable, updateable: createable, deletable: spec.deletable ?? createable, hasOwner: "OwnerId" in fields,
+        createable,
+        updateable: createable,
+        deletable: spec.deletable ?? createable,
+        hasOwner: "OwnerId" in fields,
       });
     }
     for (const type of [...Object.keys(options.externalIdFields), ...Object.keys(options.customFields)]) {

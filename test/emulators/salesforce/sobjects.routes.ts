@@ -8,9 +8,17 @@ import { restRecord } from "./wire.ts";
 
 function describeField(f: SObjectDef["fields"][number]) {
   return {
-    name: f.name, label: f.name, type: f.type, nillable: !f.required && f.type !== "boolean",
-    createable: f.createable, updateable: f.updateable, externalId: f.externalId ?? false, unique: f.unique ?? false,
-    defaultValue: f.defaultValue ?? null, referenceTo: f.referenceTo ?? [], relationshipName: f.relationshipName ?? null,
+    name: f.name,
+    label: f.name,
+    type: f.type,
+    nillable: !f.required && f.type !== "boolean",
+    createable: f.createable,
+    updateable: f.updateable,
+    externalId: f.externalId ?? false,
+    unique: f.unique ?? false,
+    defaultValue: f.defaultValue ?? null,
+    referenceTo: f.referenceTo ?? [],
+    relationshipName: f.relationshipName ?? null,
     picklistValues: (f.picklist ?? []).map((value) => ({ value, label: value, active: true, defaultValue: value === f.defaultValue })),
     restrictedPicklist: f.restricted ?? false,
   };
@@ -19,8 +27,15 @@ function describeField(f: SObjectDef["fields"][number]) {
 function describeObject(def: SObjectDef, version: string) {
   const base = `/services/data/v${version}/sobjects/${def.name}`;
   return {
-    name: def.name, label: def.label, keyPrefix: def.keyPrefix, custom: false, queryable: true,
-    createable: def.createable, updateable: def.updateable, deletable: def.deletable, retrieveable: true,
+    name: def.name,
+    label: def.label,
+    keyPrefix: def.keyPrefix,
+    custom: false,
+    queryable: true,
+    createable: def.createable,
+    updateable: def.updateable,
+    deletable: def.deletable,
+    retrieveable: true,
     urls: { sobject: base, describe: `${base}/describe`, rowTemplate: `${base}/{ID}` },
   };
 }
@@ -34,12 +49,21 @@ function saveResponse(result: SaveResult, okStatus: number, okBody?: unknown): E
 
 export function registerSObjectRoutes(server: EmulatorServer, ctx: SalesforceContext): void {
   const { store, schema } = ctx;
-  const requireType = (type: string | undefined): SObjectDef => schema.get(type ?? "") ?? fail(404, "NOT_FOUND", "The requested resource does not exist");
+  const requireType = (type: string | undefined): SObjectDef =>
+    schema.get(type ?? "") ?? fail(404, "NOT_FOUND", "The requested resource does not exist");
   const fieldList = (def: SObjectDef, raw: string | null): string[] | undefined => {
     if (raw === null) return undefined;
-    const names = raw.split(",").map((n) => n.trim()).filter(Boolean);
+    const names = raw
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean);
     for (const name of names) {
-      if (!field(def, name)) fail(400, "INVALID_FIELD", `No such column '${name}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+      if (!field(def, name))
+        fail(
+          400,
+          "INVALID_FIELD",
+          `No such column '${name}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+        );
     }
     return names;
   };
@@ -86,14 +110,20 @@ export function registerSObjectRoutes(server: EmulatorServer, ctx: SalesforceCon
     const id = req.params.id!;
     if (!isIdShaped(id)) fail(404, "NOT_FOUND", `Provided external ID field does not exist or is not accessible: ${id}`);
     const body = requireObjectBody(req);
-    return saveResponse(write(req, version, (tx) => store.update(tx, def.name, id, body)), 204);
+    return saveResponse(
+      write(req, version, (tx) => store.update(tx, def.name, id, body)),
+      204,
+    );
   });
 
   apiRoute(server, ctx, "DELETE", "/sobjects/:type/:id", (req, version) => {
     const def = requireType(req.params.type);
     const id = req.params.id!;
     if (!isIdShaped(id)) fail(404, "NOT_FOUND", `Provided external ID field does not exist or is not accessible: ${id}`);
-    return saveResponse(write(req, version, (tx) => store.remove(tx, def.name, id)), 204);
+    return saveResponse(
+      write(req, version, (tx) => store.remove(tx, def.name, id)),
+      204,
+    );
   });
 
   const externalIdField = (def: SObjectDef, name: string) => {

@@ -16,14 +16,22 @@ describe("Salesforce emulator: sObject REST with the real jsforce", () => {
     const lead = await conn.sobject("Lead").retrieve(id);
     expect(lead).toMatchObject({
       attributes: { type: "Lead", url: `/services/data/v62.0/sobjects/Lead/${id}` },
-      Id: id, Name: "Jane Doe", Status: "Open - Not Contacted", OwnerId: INTEGRATION_USER_ID,
-      CreatedDate: "2025-11-22T10:00:00.000+0000", LastModifiedById: INTEGRATION_USER_ID, SystemModstamp: "2025-11-22T10:00:00.000+0000",
-      Phone: null, IsDeleted: false,
+      Id: id,
+      Name: "Jane Doe",
+      Status: "Open - Not Contacted",
+      OwnerId: INTEGRATION_USER_ID,
+      CreatedDate: "2025-11-22T10:00:00.000+0000",
+      LastModifiedById: INTEGRATION_USER_ID,
+      SystemModstamp: "2025-11-22T10:00:00.000+0000",
+      Phone: null,
+      IsDeleted: false,
     });
     // The 15-character form finds the same record.
     expect((await conn.sobject("Lead").retrieve(id.slice(0, 15))).Id).toBe(id);
     expect(await conn.request(`/sobjects/Lead/${id}?fields=Email,ownerid`)).toEqual({
-      attributes: { type: "Lead", url: `/services/data/v62.0/sobjects/Lead/${id}` }, Email: "jane@example.com", OwnerId: INTEGRATION_USER_ID,
+      attributes: { type: "Lead", url: `/services/data/v62.0/sobjects/Lead/${id}` },
+      Email: "jane@example.com",
+      OwnerId: INTEGRATION_USER_ID,
     });
 
     expect(await conn.sobject("Lead").update({ Id: id, OwnerId: REP_TWO_USER_ID, Phone: "+15551234567" })).toEqual({ id, success: true, errors: [] });
@@ -39,14 +47,21 @@ describe("Salesforce emulator: sObject REST with the real jsforce", () => {
   it("answers validation failures as Salesforce error arrays", async () => {
     const { conn } = await startSalesforce();
     expect(await rejection(conn.sobject("Lead").create({ Company: "No Name Inc" }))).toMatchObject({
-      errorCode: "REQUIRED_FIELD_MISSING", message: "Required fields are missing: [LastName]", data: { fields: ["LastName"] },
+      errorCode: "REQUIRED_FIELD_MISSING",
+      message: "Required fields are missing: [LastName]",
+      data: { fields: ["LastName"] },
     });
     expect(await rejection(conn.sobject("Task").create({ Subject: "Call", Colour__c: "red" }))).toMatchObject({ errorCode: "INVALID_FIELD" });
     expect(await rejection(conn.sobject("Task").create({ Subject: "Call", Priority: "Urgent" }))).toMatchObject({
-      errorCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", data: { fields: ["Priority"] },
+      errorCode: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+      data: { fields: ["Priority"] },
     });
-    expect(await rejection(conn.sobject("Task").create({ Subject: "Call", ActivityDate: "2025-11-22T10:00:00Z" }))).toMatchObject({ errorCode: "JSON_PARSER_ERROR" });
-    expect(await rejection(conn.sobject("Task").create({ Subject: "Call", OwnerId: "0055g00000NobodyAA" }))).toMatchObject({ errorCode: "INVALID_CROSS_REFERENCE_KEY" });
+    expect(await rejection(conn.sobject("Task").create({ Subject: "Call", ActivityDate: "2025-11-22T10:00:00Z" }))).toMatchObject({
+      errorCode: "JSON_PARSER_ERROR",
+    });
+    expect(await rejection(conn.sobject("Task").create({ Subject: "Call", OwnerId: "0055g00000NobodyAA" }))).toMatchObject({
+      errorCode: "INVALID_CROSS_REFERENCE_KEY",
+    });
     expect(await rejection(conn.sobject("Lead").create({ LastName: "X", Company: "Y", CreatedDate: "2020-01-01T00:00:00Z" }))).toMatchObject({
       errorCode: "INVALID_FIELD_FOR_INSERT_UPDATE",
     });
@@ -54,7 +69,11 @@ describe("Salesforce emulator: sObject REST with the real jsforce", () => {
 
     const task = await conn.sobject("Task").create({ Subject: "Follow up", ActivityDate: "2025-11-23" });
     expect(await conn.sobject("Task").retrieve(task.id!)).toMatchObject({
-      Status: "Not Started", Priority: "Normal", IsClosed: false, ActivityDate: "2025-11-23", OwnerId: INTEGRATION_USER_ID,
+      Status: "Not Started",
+      Priority: "Normal",
+      IsClosed: false,
+      ActivityDate: "2025-11-23",
+      OwnerId: INTEGRATION_USER_ID,
     });
     await conn.sobject("Task").update({ Id: task.id!, Status: "Completed" });
     expect(await conn.sobject("Task").retrieve(task.id!)).toMatchObject({ IsClosed: true });
@@ -99,7 +118,9 @@ describe("Salesforce emulator: sObject REST with the real jsforce", () => {
     const { conn } = await startSalesforce({ leadAssignmentOwnerId: REP_ONE_USER_ID });
     const assigned = await conn.sobject("Lead").create({ LastName: "A", Company: "C", OwnerId: REP_TWO_USER_ID });
     expect((await conn.sobject("Lead").retrieve(assigned.id!)).OwnerId).toBe(REP_ONE_USER_ID);
-    const kept = await conn.sobject("Lead").create({ LastName: "B", Company: "C", OwnerId: REP_TWO_USER_ID }, { headers: { "Sforce-Auto-Assign": "FALSE" } });
+    const kept = await conn
+      .sobject("Lead")
+      .create({ LastName: "B", Company: "C", OwnerId: REP_TWO_USER_ID }, { headers: { "Sforce-Auto-Assign": "FALSE" } });
     expect((await conn.sobject("Lead").retrieve(kept.id!)).OwnerId).toBe(REP_TWO_USER_ID);
     // Without a rule (the default) the header changes nothing.
     const plain = await startSalesforce();
@@ -109,7 +130,11 @@ describe("Salesforce emulator: sObject REST with the real jsforce", () => {
 
   it("tells jsforce who the token belongs to", async () => {
     const { conn, emulator } = await startSalesforce({ orgId: "00D5g000004OtherEAA" });
-    expect(await conn.identity()).toMatchObject({ user_id: INTEGRATION_USER_ID, organization_id: "00D5g000004OtherEAA", display_name: "Integration User" });
+    expect(await conn.identity()).toMatchObject({
+      user_id: INTEGRATION_USER_ID,
+      organization_id: "00D5g000004OtherEAA",
+      display_name: "Integration User",
+    });
     expect(conn.userInfo).toMatchObject({ id: INTEGRATION_USER_ID, organizationId: emulator.orgId });
   });
 

@@ -206,17 +206,22 @@ class Parser {
   private literal(): Literal {
     const token = this.next();
     switch (token?.t) {
-      case "string": return { kind: "string", value: token.v };
-      case "number": return { kind: "number", value: token.v };
-      case "date": return { kind: "date", value: token.v };
-      case "datetime": return { kind: "datetime", value: token.v, ms: Date.parse(token.v) };
+      case "string":
+        return { kind: "string", value: token.v };
+      case "number":
+        return { kind: "number", value: token.v };
+      case "date":
+        return { kind: "date", value: token.v };
+      case "datetime":
+        return { kind: "datetime", value: token.v, ms: Date.parse(token.v) };
       case "word": {
         const upper = token.v.toUpperCase();
         if (upper === "NULL") return { kind: "null" };
         if (upper === "TRUE" || upper === "FALSE") return { kind: "boolean", value: upper === "TRUE" };
         break;
       }
-      default: break;
+      default:
+        break;
     }
     throw new SoqlError(`unexpected token: ${describe(token)}`);
   }

@@ -3,9 +3,7 @@ import { type SaveError, type SaveResult, saveError } from "./errors.ts";
 import { opportunityHistory } from "./history.ts";
 import { isIdShaped, makeId, shortId } from "./ids.ts";
 import { type SObjectDef, type Schema, field } from "./schema.ts";
-import {
-  applyDefaults, applyDerived, type Fields, isoDateTime, prepareInput, validateRecord, type ValidationContext,
-} from "./validate.ts";
+import { applyDefaults, applyDerived, type Fields, isoDateTime, prepareInput, validateRecord, type ValidationContext } from "./validate.ts";
 
 export interface StoredRecord {
   type: string;
@@ -144,7 +142,7 @@ export class RecordStore {
 
   create(tx: Transaction, type: string, input: Fields): SaveResult {
     const def = this.schema.get(type);
-    if (!def || !def.createable) return failed(saveError("INVALID_TYPE_FOR_OPERATION", `entity type cannot be inserted: ${type}`));
+    if (!def?.createable) return failed(saveError("INVALID_TYPE_FOR_OPERATION", `entity type cannot be inserted: ${type}`));
     const { fields, errors } = prepareInput(def, input, "create");
     if (errors.length > 0) return failed(errors);
     const now = isoDateTime(tx.at);
@@ -158,8 +156,13 @@ export class RecordStore {
     if (uniqueness) return failed(uniqueness);
     const id = makeId(def.keyPrefix, this.serial++);
     Object.assign(record, {
-      Id: id, IsDeleted: false, CreatedDate: now, CreatedById: tx.actor.userId,
-      LastModifiedDate: now, LastModifiedById: tx.actor.userId, SystemModstamp: now,
+      Id: id,
+      IsDeleted: false,
+      CreatedDate: now,
+      CreatedById: tx.actor.userId,
+      LastModifiedDate: now,
+      LastModifiedById: tx.actor.userId,
+      SystemModstamp: now,
     });
     applyDerived(def, record);
     this.write(tx, id, { type: def.name, seq: this.seq++, fields: record });

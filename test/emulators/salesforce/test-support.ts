@@ -25,7 +25,9 @@ export async function startSalesforce(options: SalesforceEmulatorOptions = {}): 
 /** Calls a control route of the emulator. */
 export async function control(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(url + path, {
-    method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };

@@ -18,7 +18,10 @@ export function isoDateTime(ms: number): string {
 }
 
 function parserError(value: unknown, kind: string): SaveError {
-  return saveError("JSON_PARSER_ERROR", `Cannot deserialize instance of ${kind} from VALUE_STRING value ${String(value)} or request may be missing a required field`);
+  return saveError(
+    "JSON_PARSER_ERROR",
+    `Cannot deserialize instance of ${kind} from VALUE_STRING value ${String(value)} or request may be missing a required field`,
+  );
 }
 
 /** Coerces a JSON value to the field's type, as the REST deserializer would. */
@@ -30,13 +33,14 @@ function coerce(def: FieldDef, value: unknown): { value: unknown } | { error: Sa
       if (typeof value === "boolean") return { value };
       if (value === "true" || value === "false") return { value: value === "true" };
       return { error: parserError(value, "boolean") };
-    case "double": case "currency": case "percent": {
+    case "double":
+    case "currency":
+    case "percent": {
       const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
       return Number.isFinite(n) ? { value: n } : { error: parserError(value, "double") };
     }
     case "date":
-      return typeof value === "string" && DATE.test(value) && !Number.isNaN(Date.parse(value))
-        ? { value } : { error: parserError(value, "date") };
+      return typeof value === "string" && DATE.test(value) && !Number.isNaN(Date.parse(value)) ? { value } : { error: parserError(value, "date") };
     case "datetime": {
       const ms = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : NaN;
       return Number.isNaN(ms) ? { error: parserError(value, "datetime") } : { value: isoDateTime(ms) };
@@ -66,9 +70,13 @@ export function prepareInput(def: SObjectDef, input: Fields, mode: Mode): { fiel
       continue;
     }
     if (mode === "create" ? !f.createable : !f.updateable) {
-      errors.push(saveError("INVALID_FIELD_FOR_INSERT_UPDATE",
-        `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        [f.name]));
+      errors.push(
+        saveError(
+          "INVALID_FIELD_FOR_INSERT_UPDATE",
+          `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          [f.name],
+        ),
+      );
       continue;
     }
     const coerced = coerce(f, raw);
@@ -137,7 +145,9 @@ export function validateRecord(def: SObjectDef, record: Fields, changed: Set<str
     const value = record[f.name];
     if (!changed.has(f.name) || value === null || value === undefined) continue;
     if (f.restricted && f.picklist && !f.picklist.includes(String(value))) {
-      errors.push(saveError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", `${f.name}: bad value for restricted picklist field: ${String(value)}`, [f.name]));
+      errors.push(
+        saveError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", `${f.name}: bad value for restricted picklist field: ${String(value)}`, [f.name]),
+      );
     }
     if (f.type === "email" && !EMAIL.test(String(value))) {
       errors.push(saveError("INVALID_EMAIL_ADDRESS", `${f.name}: invalid email address: ${String(value)}`, [f.name]));
@@ -148,8 +158,13 @@ export function validateRecord(def: SObjectDef, record: Fields, changed: Set<str
     }
   }
   if (def.name === "Task" && typeof record.WhoId === "string" && record.WhoId.startsWith("00Q") && record.WhatId) {
-    errors.push(saveError("FIELD_INTEGRITY_EXCEPTION",
-      "Related To ID: You can't associate a lead with a Related To record. Clear the Related To field or choose a contact.", ["WhatId"]));
+    errors.push(
+      saveError(
+        "FIELD_INTEGRITY_EXCEPTION",
+        "Related To ID: You can't associate a lead with a Related To record. Clear the Related To field or choose a contact.",
+        ["WhatId"],
+      ),
+    );
   }
   return errors;
 }

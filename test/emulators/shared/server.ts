@@ -100,20 +100,36 @@ export class EmulatorServer {
     this.hooks = hooks;
     this.onReset = onReset;
     this.route({ method: "GET", pattern: "/_emulator/calls", control: true, handler: () => ({ status: 200, body: this.calls }) });
-    this.route({ method: "DELETE", pattern: "/_emulator/calls", control: true, handler: () => {
-      this.calls.length = 0;
-      return { status: 204 };
-    } });
+    this.route({
+      method: "DELETE",
+      pattern: "/_emulator/calls",
+      control: true,
+      handler: () => {
+        this.calls.length = 0;
+        return { status: 204 };
+      },
+    });
     this.route({ method: "GET", pattern: "/_emulator/faults", control: true, handler: () => ({ status: 200, body: this.faults.current }) });
-    this.route({ method: "PUT", pattern: "/_emulator/faults", control: true, handler: (req) => ({
-      status: 200, body: this.faults.configure((req.body ?? {}) as Partial<FaultPlan>),
-    }) });
-    this.route({ method: "POST", pattern: "/_emulator/reset", control: true, handler: () => {
-      this.calls.length = 0;
-      this.faults.configure({});
-      this.onReset();
-      return { status: 204 };
-    } });
+    this.route({
+      method: "PUT",
+      pattern: "/_emulator/faults",
+      control: true,
+      handler: (req) => ({
+        status: 200,
+        body: this.faults.configure((req.body ?? {}) as Partial<FaultPlan>),
+      }),
+    });
+    this.route({
+      method: "POST",
+      pattern: "/_emulator/reset",
+      control: true,
+      handler: () => {
+        this.calls.length = 0;
+        this.faults.configure({});
+        this.onReset();
+        return { status: 204 };
+      },
+    });
   }
 
   route(route: Route): this {
@@ -152,26 +168,42 @@ export class EmulatorServer {
     }
     const match = this.match(req.method ?? "GET", url.pathname);
     const request: EmulatorRequest = {
-      method: req.method ?? "GET", path: url.pathname, query: url.searchParams, headers: req.headers,
-      params: match?.params ?? {}, rawBody, body,
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      params: match?.params ?? {},
+      rawBody,
+      body,
     };
     if (!match) return this.send(res, { status: 404, body: { status: "error", message: `no emulated route for ${request.method} ${request.path}` } });
     if (match.route.control) return this.send(res, await match.route.handler(request));
 
-    const record: CallRecord = { at: Date.now(), method: request.method, path: request.path, status: 0, fault: "none", batchSize: batchSizeOf(body), requestBody: body };
+    const record: CallRecord = {
+      at: Date.now(),
+      method: request.method,
+      path: request.path,
+      status: 0,
+      fault: "none",
+      batchSize: batchSizeOf(body),
+      requestBody: body,
+    };
     this.calls.push(record);
     const guarded = this.hooks.guard?.(request);
     if (guarded) return this.finish(res, record, guarded);
 
     record.fault = this.faults.draw();
     switch (record.fault) {
-      case "429": return this.finish(res, record, this.hooks.rateLimited());
-      case "5xx": return this.finish(res, record, this.hooks.serverError());
+      case "429":
+        return this.finish(res, record, this.hooks.rateLimited());
+      case "5xx":
+        return this.finish(res, record, this.hooks.serverError());
       case "timeout":
         record.status = -1;
         setTimeout(() => res.destroy(), this.faults.current.timeoutMs);
         return;
-      default: break;
+      default:
+        break;
     }
     let response: EmulatorResponse;
     try {
@@ -213,7 +245,9 @@ export class EmulatorServer {
       const m = route.regex.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1]!)));
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]!);
+      });
       return { route, params };
     }
     return undefined;

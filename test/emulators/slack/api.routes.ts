@@ -23,7 +23,10 @@ export interface ApiContext {
 }
 
 /** Slack answers API errors with HTTP 200 and ok:false. */
-export const slackError = (error: string, extra: Record<string, unknown> = {}): EmulatorResponse => ({ status: 200, body: { ok: false, error, ...extra } });
+export const slackError = (error: string, extra: Record<string, unknown> = {}): EmulatorResponse => ({
+  status: 200,
+  body: { ok: false, error, ...extra },
+});
 const ok = (body: Record<string, unknown>): EmulatorResponse => ({ status: 200, body: { ok: true, ...body } });
 
 /** Slack's own cap on message text. */
@@ -35,8 +38,14 @@ export function ratelimited(retryAfterSeconds: number): EmulatorResponse {
 
 function messageBody(message: PostedMessage, identity: BotIdentity) {
   return {
-    type: "message", text: message.text ?? "", ...(message.blocks ? { blocks: message.blocks } : {}),
-    user: message.user, bot_id: message.bot_id, app_id: identity.appId, team: identity.teamId, ts: message.ts,
+    type: "message",
+    text: message.text ?? "",
+    ...(message.blocks ? { blocks: message.blocks } : {}),
+    user: message.user,
+    bot_id: message.bot_id,
+    app_id: identity.appId,
+    team: identity.teamId,
+    ts: message.ts,
     ...(message.thread_ts ? { thread_ts: message.thread_ts, parent_user_id: message.user } : {}),
     ...(message.edited ? { edited: { user: message.user, ts: message.edited } } : {}),
   };
@@ -45,16 +54,24 @@ function messageBody(message: PostedMessage, identity: BotIdentity) {
 function userBody(user: SlackUser, identity: BotIdentity, now: number) {
   const tz = user.tz ?? "America/Los_Angeles";
   return {
-    id: user.id, team_id: identity.teamId, name: user.name, real_name: user.realName ?? user.name, deleted: false, is_bot: false,
-    tz, tz_label: tz, tz_offset: offsetSeconds(tz, now),
+    id: user.id,
+    team_id: identity.teamId,
+    name: user.name,
+    real_name: user.realName ?? user.name,
+    deleted: false,
+    is_bot: false,
+    tz,
+    tz_label: tz,
+    tz_offset: offsetSeconds(tz, now),
     profile: { real_name: user.realName ?? user.name, display_name: user.name, ...(user.email ? { email: user.email } : {}) },
   };
 }
 
 /** The zone's UTC offset in seconds at `now`, from the platform's time zone data. */
 function offsetSeconds(tz: string, now: number): number {
-  const name = new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "longOffset" }).formatToParts(now)
-    .find((p) => p.type === "timeZoneName")?.value ?? "GMT";
+  const name =
+    new Intl.DateTimeFormat("en-US", { timeZone: tz, timeZoneName: "longOffset" }).formatToParts(now).find((p) => p.type === "timeZoneName")?.value ??
+    "GMT";
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return match ? (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0;
 }
@@ -66,10 +83,20 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     for (const verb of verbs) server.route({ method: verb, pattern: `/api/${name}`, handler: wrapped });
   };
 
-  method("auth.test", () => ok({
-    url: identity.url, team: identity.team, user: identity.botName, team_id: identity.teamId,
-    user_id: identity.botUserId, bot_id: identity.botId, is_enterprise_install: false,
-  }), ["POST", "GET"]);
+  method(
+    "auth.test",
+    () =>
+      ok({
+        url: identity.url,
+        team: identity.team,
+        user: identity.botName,
+        team_id: identity.teamId,
+        user_id: identity.botUserId,
+        bot_id: identity.botId,
+        is_enterprise_install: false,
+      }),
+    ["POST", "GET"],
+  );
 
   method("chat.postMessage", (args, req) => {
     const channelArg = stringArg(args, "channel");
@@ -86,8 +113,13 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     if (!taken.allowed) return ratelimited(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
 
     const message: PostedMessage = {
-      channel: channel.id, ts: store.nextTs(), text, blocks: blocks.blocks,
-      thread_ts: stringArg(args, "thread_ts"), user: identity.botUserId, bot_id: identity.botId,
+      channel: channel.id,
+      ts: store.nextTs(),
+      text,
+      blocks: blocks.blocks,
+      thread_ts: stringArg(args, "thread_ts"),
+      user: identity.botUserId,
+      bot_id: identity.botId,
     };
     store.messages.push(message);
     if (message.thread_ts && boolArg(args, "reply_broadcast")) {
@@ -121,14 +153,22 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     return ok({ channel: { id: store.openDm(user).id } });
   });
 
-  method("users.info", (args) => {
-    const user = store.users.get(stringArg(args, "user") ?? "");
-    return user ? ok({ user: userBody(user, identity, ctx.now()) }) : slackError("user_not_found");
-  }, ["POST", "GET"]);
+  method(
+    "users.info",
+    (args) => {
+      const user = store.users.get(stringArg(args, "user") ?? "");
+      return user ? ok({ user: userBody(user, identity, ctx.now()) }) : slackError("user_not_found");
+    },
+    ["POST", "GET"],
+  );
 
-  method("users.lookupByEmail", (args) => {
-    const email = (stringArg(args, "email") ?? "").toLowerCase();
-    const user = [...store.users.values()].find((u) => u.email?.toLowerCase() === email);
-    return user ? ok({ user: userBody(user, identity, ctx.now()) }) : slackError("users_not_found");
-  }, ["POST", "GET"]);
+  method(
+    "users.lookupByEmail",
+    (args) => {
+      const email = (stringArg(args, "email") ?? "").toLowerCase();
+      const user = [...store.users.values()].find((u) => u.email?.toLowerCase() === email);
+      return user ? ok({ user: userBody(user, identity, ctx.now()) }) : slackError("users_not_found");
+    },
+    ["POST", "GET"],
+  );
 }

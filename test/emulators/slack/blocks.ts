@@ -22,7 +22,8 @@ export function readBlocks(value: unknown): BlocksResult {
   const messages: string[] = [];
   blocks.forEach((block, i) => {
     if (!block || typeof block !== "object" || Array.isArray(block)) messages.push(`[ERROR] must be an object [json-pointer:/blocks/${i}]`);
-    else if (typeof (block as { type?: unknown }).type !== "string") messages.push(`[ERROR] missing required field: type [json-pointer:/blocks/${i}]`);
+    else if (typeof (block as { type?: unknown }).type !== "string")
+      messages.push(`[ERROR] missing required field: type [json-pointer:/blocks/${i}]`);
   });
   return messages.length > 0 ? { ok: false, messages } : { ok: true, blocks };
 }

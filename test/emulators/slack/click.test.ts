@@ -32,10 +32,13 @@ async function startTarget(answer: (received: Received) => { status: number; bod
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/interactions`, received };
 }
 
@@ -44,10 +47,15 @@ async function startSlack(options: SlackEmulatorOptions = {}) {
   const url = await emulator.server.listen(0);
   closers.push(() => emulator.close());
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() as any };
+    const response = await fetch(url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json; charset=utf-8", ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
   };
-  const postMessage = async (args: Record<string, unknown>) => (await post("/api/chat.postMessage", args, { authorization: `Bearer ${DEFAULT_BOT_TOKEN}` })).body;
+  const postMessage = async (args: Record<string, unknown>) =>
+    (await post("/api/chat.postMessage", args, { authorization: `Bearer ${DEFAULT_BOT_TOKEN}` })).body;
   const click = (body: Record<string, unknown>) => post("/_emulator/click", body);
   return { emulator, url, post, postMessage, click };
 }
@@ -55,7 +63,8 @@ async function startSlack(options: SlackEmulatorOptions = {}) {
 const LEAD_ALERT = [
   { type: "section", text: { type: "mrkdwn", text: "*New lead:* Jane Doe (Example Corp)" } },
   {
-    type: "actions", block_id: "lead-42-actions",
+    type: "actions",
+    block_id: "lead-42-actions",
     elements: [
       { type: "button", action_id: "claim", text: { type: "plain_text", text: "Claim" }, value: "lead-42", style: "primary" },
       { type: "button", action_id: "snooze", text: { type: "plain_text", text: "Snooze 1 h" }, value: "lead-42:1h" },
@@ -88,8 +97,13 @@ describe("Slack emulator clicks", () => {
     expect(parsed).toEqual({
       ok: true,
       interaction: {
-        type: "block_actions", userId: "U05REPONE01", userName: "rep.one", teamId: "T05EMULATE",
-        channelId: "D05REPONE01", messageTs: posted.ts, responseUrl: expect.stringMatching(`^${url}/response_url/`),
+        type: "block_actions",
+        userId: "U05REPONE01",
+        userName: "rep.one",
+        teamId: "T05EMULATE",
+        channelId: "D05REPONE01",
+        messageTs: posted.ts,
+        responseUrl: expect.stringMatching(`^${url}/response_url/`),
         triggerId: expect.stringMatching(/^\d+\.\d+\.[0-9a-f]{32}$/),
         actions: [{ actionId: "claim", blockId: "lead-42-actions", value: "lead-42", actionTs: expect.stringMatching(/^\d{10}\.\d{6}$/) }],
       },
@@ -103,8 +117,22 @@ describe("Slack emulator clicks", () => {
       container: { type: "message", message_ts: posted.ts, channel_id: "D05REPONE01" },
       team: { id: "T05EMULATE", domain: "emulated-workspace" },
       channel: { id: "D05REPONE01", name: "directmessage" },
-      message: { ts: posted.ts, text: "New lead: Jane Doe", bot_id: "B05LEADBOT1", blocks: [{ type: "section", block_id: "emulated-block-0" }, LEAD_ALERT[1]] },
-      actions: [{ action_id: "claim", block_id: "lead-42-actions", text: { type: "plain_text", text: "Claim" }, value: "lead-42", style: "primary", type: "button" }],
+      message: {
+        ts: posted.ts,
+        text: "New lead: Jane Doe",
+        bot_id: "B05LEADBOT1",
+        blocks: [{ type: "section", block_id: "emulated-block-0" }, LEAD_ALERT[1]],
+      },
+      actions: [
+        {
+          action_id: "claim",
+          block_id: "lead-42-actions",
+          text: { type: "plain_text", text: "Claim" },
+          value: "lead-42",
+          style: "primary",
+          type: "button",
+        },
+      ],
     });
     expect(clicked.body.payload).toEqual(payload);
   });
@@ -117,24 +145,37 @@ describe("Slack emulator clicks", () => {
     expect(body).toMatchObject({ status: 200, body: "" });
 
     const reply = await fetch(body.payload.response_url, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ replace_original: true, text: "Snoozed for 1 h by Rep One" }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ replace_original: true, text: "Snoozed for 1 h by Rep One" }),
     });
     expect(reply.status).toBe(200);
-    const messages = await (await fetch(`${url}/_emulator/messages?channel=C05LEADS001`)).json() as { ts: string; text: string }[];
+    const messages = (await (await fetch(`${url}/_emulator/messages?channel=C05LEADS001`)).json()) as { ts: string; text: string }[];
     expect(messages).toEqual([expect.objectContaining({ ts: posted.ts, text: "Snoozed for 1 h by Rep One" })]);
   });
 
   it("clicks a section accessory in a given message, as a given user, at a URL given per click", async () => {
     const target = await startTarget(() => ({ status: 200, body: "thanks" }));
     const { postMessage, click } = await startSlack();
-    const blocks = [{ type: "section", block_id: "s1", text: { type: "mrkdwn", text: "Lead" }, accessory: { type: "button", action_id: "claim", text: { type: "plain_text", text: "Claim" }, value: "first" } }];
+    const blocks = [
+      {
+        type: "section",
+        block_id: "s1",
+        text: { type: "mrkdwn", text: "Lead" },
+        accessory: { type: "button", action_id: "claim", text: { type: "plain_text", text: "Claim" }, value: "first" },
+      },
+    ];
     const first = await postMessage({ channel: "#lead-alerts", text: "first", blocks });
     await postMessage({ channel: "#lead-alerts", text: "second", blocks: LEAD_ALERT });
 
     const clicked = await click({ channel: "#lead-alerts", ts: first.ts, actionId: "claim", userId: "U05REPTWO02", url: target.url });
     expect(clicked.body).toMatchObject({ status: 200, body: "thanks" });
     const payload = clicked.body.payload;
-    expect(payload).toMatchObject({ user: { id: "U05REPTWO02" }, channel: { id: "C05LEADS001", name: "lead-alerts" }, container: { message_ts: first.ts } });
+    expect(payload).toMatchObject({
+      user: { id: "U05REPTWO02" },
+      channel: { id: "C05LEADS001", name: "lead-alerts" },
+      container: { message_ts: first.ts },
+    });
     expect(payload.actions).toEqual([expect.objectContaining({ action_id: "claim", block_id: "s1", value: "first" })]);
 
     // Without a ts, the latest message holding the action is the one clicked.
@@ -152,15 +193,23 @@ describe("Slack emulator clicks", () => {
     expect(configured.body).toEqual({ interactivityUrl: target.url, signingSecret: "rotated-secret", timeoutMs: 3000 });
     expect((await click({ actionId: "claim" })).body.status).toBe(200);
     const [request] = target.received;
-    const check = (signingSecret: string) => verifySlackSignature({
-      signingSecret, timestamp: request!.headers["x-slack-request-timestamp"] as string,
-      signature: request!.headers["x-slack-signature"] as string, rawBody: request!.body, nowMs: Date.now(),
-    });
+    const check = (signingSecret: string) =>
+      verifySlackSignature({
+        signingSecret,
+        timestamp: request!.headers["x-slack-request-timestamp"] as string,
+        signature: request!.headers["x-slack-signature"] as string,
+        rawBody: request!.body,
+        nowMs: Date.now(),
+      });
     expect(await check("rotated-secret")).toMatchObject({ ok: true });
     expect(await check(DEFAULT_SIGNING_SECRET)).toMatchObject({ ok: false });
 
     await fetch(`${url}/_emulator/reset`, { method: "POST" });
-    expect(await (await fetch(`${url}/_emulator/config`)).json()).toEqual({ interactivityUrl: null, signingSecret: DEFAULT_SIGNING_SECRET, timeoutMs: 3000 });
+    expect(await (await fetch(`${url}/_emulator/config`)).json()).toEqual({
+      interactivityUrl: null,
+      signingSecret: DEFAULT_SIGNING_SECRET,
+      timeoutMs: 3000,
+    });
   });
 
   it("signs with the emulator's clock, so a fake clock yields a stale signature", async () => {
@@ -170,25 +219,43 @@ describe("Slack emulator clicks", () => {
     await click({ actionId: "claim" });
     const [request] = target.received;
     expect(request!.headers["x-slack-request-timestamp"]).toBe("1577836800");
-    expect(await verifySlackSignature({
-      signingSecret: DEFAULT_SIGNING_SECRET, timestamp: "1577836800", signature: request!.headers["x-slack-signature"] as string,
-      rawBody: request!.body, nowMs: Date.now(),
-    })).toMatchObject({ ok: false, reason: expect.stringContaining("away from now") });
+    expect(
+      await verifySlackSignature({
+        signingSecret: DEFAULT_SIGNING_SECRET,
+        timestamp: "1577836800",
+        signature: request!.headers["x-slack-signature"] as string,
+        rawBody: request!.body,
+        nowMs: Date.now(),
+      }),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining("away from now") });
   });
 
   it("passes the app's error answers through and reports what it could not do", async () => {
     const failing = await startTarget(() => ({ status: 401, body: '{"error":"invalid signature"}' }));
     const slow = await startTarget(() => ({ status: 200, delayMs: 500 }));
     const { postMessage, click } = await startSlack({ interactivityUrl: failing.url, interactionTimeoutMs: 100 });
-    await postMessage({ channel: "C05LEADS001", text: "New lead", blocks: [...LEAD_ALERT, { type: "actions", elements: [{ type: "static_select", action_id: "pick", options: [] }] }] });
+    await postMessage({
+      channel: "C05LEADS001",
+      text: "New lead",
+      blocks: [...LEAD_ALERT, { type: "actions", elements: [{ type: "static_select", action_id: "pick", options: [] }] }],
+    });
 
     expect((await click({ actionId: "claim" })).body).toMatchObject({ status: 401, body: { error: "invalid signature" } });
-    expect(await click({ actionId: "claim", url: slow.url })).toEqual({ status: 504, body: { ok: false, error: "operation_timeout", message: "no answer within 100 ms" } });
+    expect(await click({ actionId: "claim", url: slow.url })).toEqual({
+      status: 504,
+      body: { ok: false, error: "operation_timeout", message: "no answer within 100 ms" },
+    });
     expect(await click({})).toMatchObject({ status: 400, body: { error: "invalid_arguments" } });
     expect(await click({ actionId: "nope" })).toMatchObject({ status: 404, body: { error: "message_not_found" } });
     expect(await click({ actionId: "pick" })).toMatchObject({ status: 400, body: { error: "not_a_button" } });
     expect(await click({ actionId: "claim", userId: "U0NOBODY" })).toMatchObject({ status: 404, body: { error: "user_not_found" } });
-    expect(await click({ channel: "C05LEADS001", ts: "1.000001", actionId: "claim" })).toMatchObject({ status: 404, body: { error: "message_not_found" } });
-    expect(await click({ actionId: "claim", url: "http://127.0.0.1:9/closed" })).toMatchObject({ status: 502, body: { error: "interactivity_url_unreachable" } });
+    expect(await click({ channel: "C05LEADS001", ts: "1.000001", actionId: "claim" })).toMatchObject({
+      status: 404,
+      body: { error: "message_not_found" },
+    });
+    expect(await click({ actionId: "claim", url: "http://127.0.0.1:9/closed" })).toMatchObject({
+      status: 502,
+      body: { error: "interactivity_url_unreachable" },
+    });
   });
 });

@@ -17,7 +17,7 @@ export function registerControlRoutes(server: EmulatorServer, store: SlackStore)
   // Stands in for Slack when a test builds a block_actions payload: its response_url comes from here.
   control("POST", "/_emulator/response_urls", (req) => {
     const body = (req.body ?? {}) as { channel?: string; message_ts?: string };
-    const channel = body.channel ? store.resolveChannel(body.channel)?.id ?? body.channel : undefined;
+    const channel = body.channel ? (store.resolveChannel(body.channel)?.id ?? body.channel) : undefined;
     const url = store.mintResponseUrl(channel, body.message_ts);
     return { status: 201, body: { response_url: `${server.url}/response_url/${url.id}`, expires_at: url.expiresAt } };
   });

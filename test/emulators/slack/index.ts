@@ -28,8 +28,13 @@ export const DEFAULT_CHANNELS: SlackChannel[] = [
 ];
 
 export const DEFAULT_IDENTITY: BotIdentity = {
-  teamId: "T05EMULATE", team: "Emulated Workspace", url: "https://emulated-workspace.slack.com/",
-  botUserId: "U05LEADBOT1", botId: "B05LEADBOT1", appId: "A05LEADAPP1", botName: "lead-follow-up",
+  teamId: "T05EMULATE",
+  team: "Emulated Workspace",
+  url: "https://emulated-workspace.slack.com/",
+  botUserId: "U05LEADBOT1",
+  botId: "B05LEADBOT1",
+  appId: "A05LEADAPP1",
+  botName: "lead-follow-up",
 };
 
 export interface SlackEmulatorOptions {
@@ -68,29 +73,36 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
 
   const postLimiter = new TokenBucketLimiter(options.perChannelBurst ?? 3, options.perChannelPerSecond ?? 1, now);
   const initialInteractivity = (): InteractivityConfig => ({
-    url: options.interactivityUrl, signingSecret: options.signingSecret ?? DEFAULT_SIGNING_SECRET, timeoutMs: options.interactionTimeoutMs ?? 3_000,
+    url: options.interactivityUrl,
+    signingSecret: options.signingSecret ?? DEFAULT_SIGNING_SECRET,
+    timeoutMs: options.interactionTimeoutMs ?? 3_000,
   });
   const interactivity = initialInteractivity();
 
   let serverErrors = 0;
-  const server = new EmulatorServer("slack", {
-    guard: (req) => {
-      if (!req.path.startsWith("/api/")) return undefined;
-      const token = tokenOf(req);
-      if (!token) return slackError("not_authed");
-      if (!tokens.has(token)) return slackError("invalid_auth");
-      return undefined;
+  const server = new EmulatorServer(
+    "slack",
+    {
+      guard: (req) => {
+        if (!req.path.startsWith("/api/")) return undefined;
+        const token = tokenOf(req);
+        if (!token) return slackError("not_authed");
+        if (!tokens.has(token)) return slackError("invalid_auth");
+        return undefined;
+      },
+      rateLimited: () => ratelimited(1),
+      // Slack's edge sometimes answers with plain text rather than JSON; clients must cope with both.
+      serverError: () =>
+        serverErrors++ % 2 === 0
+          ? { status: 500, body: { ok: false, error: "internal_error" } }
+          : { status: 503, text: "Service Unavailable", headers: { "content-type": "text/plain" } },
     },
-    rateLimited: () => ratelimited(1),
-    // Slack's edge sometimes answers with plain text rather than JSON; clients must cope with both.
-    serverError: () => (serverErrors++ % 2 === 0
-      ? { status: 500, body: { ok: false, error: "internal_error" } }
-      : { status: 503, text: "Service Unavailable", headers: { "content-type": "text/plain" } }),
-  }, () => {
-    store.reset(users, channels);
-    postLimiter.reset();
-    Object.assign(interactivity, initialInteractivity());
-  });
+    () => {
+      store.reset(users, channels);
+      postLimiter.reset();
+      Object.assign(interactivity, initialInteractivity());
+    },
+  );
 
   registerApiRoutes(server, { store, identity: DEFAULT_IDENTITY, postLimiter, now });
   registerResponseUrlRoutes(server, store, now, DEFAULT_IDENTITY.botUserId, DEFAULT_IDENTITY.botId);

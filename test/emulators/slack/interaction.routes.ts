@@ -24,7 +24,10 @@ interface ClickRequest {
 type Block = { type?: unknown; block_id?: unknown; elements?: unknown; accessory?: unknown };
 type Element = { type?: unknown; action_id?: unknown; text?: unknown; value?: unknown; style?: unknown };
 
-const fail = (status: number, error: string, message?: string): EmulatorResponse => ({ status, body: { ok: false, error, ...(message ? { message } : {}) } });
+const fail = (status: number, error: string, message?: string): EmulatorResponse => ({
+  status,
+  body: { ok: false, error, ...(message ? { message } : {}) },
+});
 
 /** Slack fills in a block_id for blocks posted without one; the emulator's are stable per position. */
 const blockIdOf = (block: Block, index: number) => (typeof block.block_id === "string" ? block.block_id : `emulated-block-${index}`);
@@ -47,7 +50,7 @@ function findElement(message: PostedMessage, actionId: string): { element: Eleme
 }
 
 function findMessage(store: SlackStore, click: ClickRequest, actionId: string): PostedMessage | undefined {
-  const channel = click.channel ? store.resolveChannel(click.channel)?.id ?? click.channel : undefined;
+  const channel = click.channel ? (store.resolveChannel(click.channel)?.id ?? click.channel) : undefined;
   if (channel && click.ts) return store.findMessage(channel, click.ts);
   // The latest message wins, as a user would click the newest alert.
   for (let i = store.messages.length - 1; i >= 0; i--) {
@@ -70,8 +73,13 @@ function slackTs(nowMs: number): string {
 /** The message as Slack shows it in the payload, with the block_ids it would have assigned. */
 function payloadMessage(message: PostedMessage, identity: BotIdentity) {
   return {
-    type: "message", user: message.user, bot_id: message.bot_id, app_id: identity.appId, team: identity.teamId,
-    text: message.text ?? "", ts: message.ts,
+    type: "message",
+    user: message.user,
+    bot_id: message.bot_id,
+    app_id: identity.appId,
+    team: identity.teamId,
+    text: message.text ?? "",
+    ts: message.ts,
     ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}),
     ...(message.edited ? { edited: { user: message.user, ts: message.edited } } : {}),
     ...(message.blocks ? { blocks: (message.blocks as Block[]).map((b, i) => ({ ...b, block_id: blockIdOf(b, i) })) } : {}),
@@ -79,8 +87,14 @@ function payloadMessage(message: PostedMessage, identity: BotIdentity) {
 }
 
 export function buildBlockActionsPayload(args: {
-  message: PostedMessage; channel: SlackChannel; user: SlackUser; element: Element; blockId: string;
-  responseUrl: string; identity: BotIdentity; nowMs: number;
+  message: PostedMessage;
+  channel: SlackChannel;
+  user: SlackUser;
+  element: Element;
+  blockId: string;
+  responseUrl: string;
+  identity: BotIdentity;
+  nowMs: number;
 }) {
   const { message, channel, user, element, blockId, identity, nowMs } = args;
   return {
@@ -98,12 +112,17 @@ export function buildBlockActionsPayload(args: {
     message: payloadMessage(message, identity),
     state: { values: {} },
     response_url: args.responseUrl,
-    actions: [{
-      action_id: element.action_id, block_id: blockId, text: element.text,
-      ...(element.value !== undefined ? { value: element.value } : {}),
-      ...(element.style !== undefined ? { style: element.style } : {}),
-      type: "button", action_ts: slackTs(nowMs),
-    }],
+    actions: [
+      {
+        action_id: element.action_id,
+        block_id: blockId,
+        text: element.text,
+        ...(element.value !== undefined ? { value: element.value } : {}),
+        ...(element.style !== undefined ? { style: element.style } : {}),
+        type: "button",
+        action_ts: slackTs(nowMs),
+      },
+    ],
   };
 }
 
@@ -122,14 +141,22 @@ async function readAnswer(response: Response): Promise<unknown> {
  * /_emulator/config sets that URL (and the signing secret) at runtime.
  */
 export function registerInteractionRoutes(
-  server: EmulatorServer, store: SlackStore, identity: BotIdentity, config: InteractivityConfig, now: () => number,
+  server: EmulatorServer,
+  store: SlackStore,
+  identity: BotIdentity,
+  config: InteractivityConfig,
+  now: () => number,
 ): void {
   server.route({ method: "GET", pattern: "/_emulator/config", control: true, handler: () => ({ status: 200, body: configBody(config) }) });
   server.route({
-    method: "POST", pattern: "/_emulator/config", control: true, handler: (req) => {
+    method: "POST",
+    pattern: "/_emulator/config",
+    control: true,
+    handler: (req) => {
       const body = (req.body ?? {}) as { interactivityUrl?: unknown; signingSecret?: unknown };
       if (body.interactivityUrl !== undefined) {
-        if (body.interactivityUrl !== null && typeof body.interactivityUrl !== "string") return fail(400, "invalid_arguments", "interactivityUrl must be a URL or null");
+        if (body.interactivityUrl !== null && typeof body.interactivityUrl !== "string")
+          return fail(400, "invalid_arguments", "interactivityUrl must be a URL or null");
         config.url = body.interactivityUrl ?? undefined;
       }
       if (typeof body.signingSecret === "string" && body.signingSecret) config.signingSecret = body.signingSecret;
@@ -138,25 +165,40 @@ export function registerInteractionRoutes(
   });
 
   server.route({
-    method: "POST", pattern: "/_emulator/click", control: true, handler: async (req) => {
+    method: "POST",
+    pattern: "/_emulator/click",
+    control: true,
+    handler: async (req) => {
       const click = (req.body ?? {}) as ClickRequest;
       if (typeof click.actionId !== "string" || !click.actionId) return fail(400, "invalid_arguments", "actionId is required");
       const url = click.url ?? config.url;
       if (!url) return fail(400, "no_interactivity_url", "set interactivityUrl (option or POST /_emulator/config) or pass url");
 
       const message = findMessage(store, click, click.actionId);
-      if (!message) return fail(404, "message_not_found", click.ts ? `no message ${click.ts} in ${click.channel}` : `no message has an element with action_id ${click.actionId}`);
+      if (!message)
+        return fail(
+          404,
+          "message_not_found",
+          click.ts ? `no message ${click.ts} in ${click.channel}` : `no message has an element with action_id ${click.actionId}`,
+        );
       const found = findElement(message, click.actionId);
       if (!found) return fail(404, "action_not_found", `message ${message.ts} has no element with action_id ${click.actionId}`);
-      if (found.element.type !== "button") return fail(400, "not_a_button", `${click.actionId} is a ${String(found.element.type)}; only buttons can be clicked`);
+      if (found.element.type !== "button")
+        return fail(400, "not_a_button", `${click.actionId} is a ${String(found.element.type)}; only buttons can be clicked`);
       const channel = store.channels.get(message.channel) ?? { id: message.channel, name: message.channel };
       const user = click.userId ? store.users.get(click.userId) : defaultClicker(store, message.channel);
       if (!user) return fail(404, "user_not_found", `no user ${click.userId ?? "to click"}`);
 
       const minted = store.mintResponseUrl(channel.id, message.ts);
       const payload = buildBlockActionsPayload({
-        message, channel, user, element: found.element, blockId: found.blockId,
-        responseUrl: `${server.url}/response_url/${minted.id}`, identity, nowMs: now(),
+        message,
+        channel,
+        user,
+        element: found.element,
+        blockId: found.blockId,
+        responseUrl: `${server.url}/response_url/${minted.id}`,
+        identity,
+        nowMs: now(),
       });
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       try {

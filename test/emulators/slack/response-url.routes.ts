@@ -27,8 +27,15 @@ export function registerResponseUrlRoutes(server: EmulatorServer, store: SlackSt
       const replaceOriginal = boolArg(args, "replace_original");
       const responseType = stringArg(args, "response_type") === "in_channel" ? "in_channel" : "ephemeral";
       store.responses.push({
-        responseUrlId: url.id, at: now(), channel: url.channel, messageTs: url.messageTs, text, blocks: blocks.blocks,
-        response_type: responseType, replace_original: replaceOriginal, delete_original: deleteOriginal,
+        responseUrlId: url.id,
+        at: now(),
+        channel: url.channel,
+        messageTs: url.messageTs,
+        text,
+        blocks: blocks.blocks,
+        response_type: responseType,
+        replace_original: replaceOriginal,
+        delete_original: deleteOriginal,
       });
       const original = url.channel && url.messageTs ? store.findMessage(url.channel, url.messageTs) : undefined;
       if (deleteOriginal && original) original.deleted = true;
@@ -38,7 +45,12 @@ export function registerResponseUrlRoutes(server: EmulatorServer, store: SlackSt
         original.edited = store.nextTs();
       } else if (responseType === "in_channel" && url.channel) {
         store.messages.push({
-          channel: url.channel, ts: store.nextTs(), text, blocks: blocks.blocks, user: botUserId, bot_id: botId,
+          channel: url.channel,
+          ts: store.nextTs(),
+          text,
+          blocks: blocks.blocks,
+          user: botUserId,
+          bot_id: botId,
           thread_ts: stringArg(args, "thread_ts"),
         });
       }

@@ -20,7 +20,9 @@ async function start(options: SlackEmulatorOptions = {}) {
     let body: any = text;
     try {
       body = JSON.parse(text);
-    } catch { /* plain-text body */ }
+    } catch {
+      /* plain-text body */
+    }
     return { status: response.status, headers: response.headers, body };
   };
   const get = async (path: string) => (await fetch(url + path)).json() as Promise<any>;
@@ -38,8 +40,16 @@ describe("Slack emulator", () => {
     const posted = await call("chat.postMessage", { channel: "U05REPONE01", text: "New lead: Jane Doe", blocks: BLOCKS });
     expect(posted.status).toBe(200);
     expect(posted.body).toEqual({
-      ok: true, channel: "D05REPONE01", ts: "1763805600.123000",
-      message: expect.objectContaining({ type: "message", text: "New lead: Jane Doe", blocks: BLOCKS, bot_id: emulator.identity.botId, ts: "1763805600.123000" }),
+      ok: true,
+      channel: "D05REPONE01",
+      ts: "1763805600.123000",
+      message: expect.objectContaining({
+        type: "message",
+        text: "New lead: Jane Doe",
+        blocks: BLOCKS,
+        bot_id: emulator.identity.botId,
+        ts: "1763805600.123000",
+      }),
     });
     // Same millisecond: the next ts is still unique.
     const second = await call("chat.postMessage", { channel: "D05REPONE01", text: "Reminder", thread_ts: posted.body.ts });
@@ -62,7 +72,12 @@ describe("Slack emulator", () => {
   });
 
   it("reports errors as HTTP 200 with ok:false", async () => {
-    const { call } = await start({ channels: [{ id: "C05LEADS001", name: "lead-alerts" }, { id: "C05PRIVATE1", name: "private", isMember: false }] });
+    const { call } = await start({
+      channels: [
+        { id: "C05LEADS001", name: "lead-alerts" },
+        { id: "C05PRIVATE1", name: "private", isMember: false },
+      ],
+    });
     const error = async (method: string, args: Record<string, unknown>, token?: string) => {
       const result = await call(method, args, token);
       expect(result.status).toBe(200);
@@ -111,10 +126,15 @@ describe("Slack emulator", () => {
   it("records response_url replies and applies replace_original, up to five uses", async () => {
     const { call, get, url } = await start();
     const posted = await call("chat.postMessage", { channel: "U05REPTWO02", text: "New lead", blocks: BLOCKS });
-    const minted = await (await fetch(`${url}/_emulator/response_urls`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ channel: posted.body.channel, message_ts: posted.body.ts }),
-    })).json() as { response_url: string };
-    const reply = (body: unknown) => fetch(minted.response_url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const minted = (await (
+      await fetch(`${url}/_emulator/response_urls`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ channel: posted.body.channel, message_ts: posted.body.ts }),
+      })
+    ).json()) as { response_url: string };
+    const reply = (body: unknown) =>
+      fetch(minted.response_url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
     expect((await reply({ replace_original: true, text: "Claimed by you" })).status).toBe(200);
     expect((await get("/_emulator/messages"))[0]).toMatchObject({ text: "Claimed by you" });
@@ -125,13 +145,22 @@ describe("Slack emulator", () => {
     expect(await expired.json()).toEqual({ ok: false, error: "expired_url" });
     const responses = await get("/_emulator/responses");
     expect(responses.map((r: { text: string; replace_original: boolean }) => [r.text, r.replace_original])).toEqual([
-      ["Claimed by you", true], ["ephemeral 0", false], ["ephemeral 1", false], ["ephemeral 2", false], ["ephemeral 3", false],
+      ["Claimed by you", true],
+      ["ephemeral 0", false],
+      ["ephemeral 1", false],
+      ["ephemeral 2", false],
+      ["ephemeral 3", false],
     ]);
   });
 
   it("answers auth.test and user lookups", async () => {
     const { call, emulator } = await start({ now: () => Date.parse("2025-07-01T12:00:00Z") });
-    expect((await call("auth.test", {})).body).toMatchObject({ ok: true, team_id: emulator.identity.teamId, user_id: emulator.identity.botUserId, bot_id: emulator.identity.botId });
+    expect((await call("auth.test", {})).body).toMatchObject({
+      ok: true,
+      team_id: emulator.identity.teamId,
+      user_id: emulator.identity.botUserId,
+      bot_id: emulator.identity.botId,
+    });
     expect((await call("users.info", { user: "U05REPONE01" })).body.user).toMatchObject({ tz: "America/New_York", tz_offset: -4 * 3600 });
     expect((await call("users.lookupByEmail", { email: "REP.TWO@example.com" })).body.user.id).toBe("U05REPTWO02");
     expect((await call("conversations.open", { users: "U05REPTWO02" })).body).toEqual({ ok: true, channel: { id: "D05REPTWO02" } });

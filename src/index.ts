@@ -5,9 +5,9 @@ import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUnde
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { consumerDeps } from "./outbox/wiring";
 
-export { LeadAgent } from "./lead/lead-agent";
+export { RecordObject } from "./record/record-object";
 export { RateLimiter } from "./outbox/rate-limiter";
-export { TeamRouter } from "./lead/team-router";
+export { TeamRouter } from "./routing/team-router";
 
 const app = createApp();
 

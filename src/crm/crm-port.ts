@@ -1,7 +1,6 @@
 import type { EffectOf, TaskAction } from "../domain/effects";
-import type { Failure } from "../outbox/retry-policy";
-
-export type Outcome = { ok: true; externalId?: string } | { ok: false; failure: Failure };
+import type { Failure, Result } from "../platform/failure";
+import type { Outcome } from "../platform/outcome";
 
 export interface TaskWrite {
   /**
@@ -61,9 +60,9 @@ export interface CrmPort {
    * Reads a record fresh (webhooks can be missed); null when it does not exist. `previousOf`:
    * properties whose value before the current one is wanted too, from the CRM's history.
    */
-  getRecord(objectType: string, objectId: string, properties: string[], previousOf?: string[]): Promise<CrmRecord | null>;
-  /** The tasks holding these keys; keys no task holds are left out. Throws when the CRM cannot be read. */
-  findTasks(keys: string[]): Promise<TaskStatus[]>;
+  getRecord(objectType: string, objectId: string, properties: string[], previousOf?: string[]): Promise<Result<CrmRecord | null>>;
+  /** The tasks holding these keys; keys no task holds are left out. */
+  findTasks(keys: string[]): Promise<Result<TaskStatus[]>>;
   /**
    * Applies the action to the open tasks holding these keys, in as few calls as the API allows.
    * Running it again changes nothing more; the outcome's externalId summarizes what happened.
@@ -74,37 +73,3 @@ export interface CrmPort {
 /** The CRM-side field that carries an effect's idempotency key. */
 export const HUBSPOT_TASK_KEY_PROPERTY = "lead_follow_up_key";
 export const SALESFORCE_TASK_KEY_FIELD = "Idempotency_Key__c";
-
-export class TimeoutError extends Error {}
-
-/**
- * The rate limiter's next slot is too far off to wait for inside a queue consumer: the call is
- * not made, and the effect is retried when the slot comes.
- */
-export class SlotTooFarAway extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`rate limit: next call slot in ${Math.ceil(retryAfterMs / 1000)} s`);
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Removes anything that looks like a credential from an error message before it is stored. */
-export function redact(message: string): string {
-  return message
-    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._\-!~+/=]+/gi, "$1 [redacted]")
-    .replace(/\b(xox[abprs]-[A-Za-z0-9-]+)/g, "[redacted]")
-    .replace(/\b(pat-[a-z0-9-]{10,})/gi, "[redacted]")
-    .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
-    .slice(0, 2_000);
-}

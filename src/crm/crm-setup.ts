@@ -1,6 +1,7 @@
 import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
-import { HUBSPOT_TASK_KEY_PROPERTY, redact, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
+import { redact } from "../platform/failure";
+import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 
 export interface SetupStep {

@@ -1,22 +1,10 @@
 import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
-import type { Failure } from "../outbox/retry-policy";
-import { parseRetryAfter } from "../outbox/retry-policy";
 import type { TaskAction } from "../domain/effects";
-import {
-  type CrmPort,
-  type CrmRecord,
-  HUBSPOT_TASK_KEY_PROPERTY,
-  type Outcome,
-  type RecordUpdate,
-  redact,
-  SlotTooFarAway,
-  type TaskKeyResult,
-  type TaskWrite,
-  TimeoutError,
-  withTimeout,
-} from "./crm-port";
-import { type CallResult, chunks, type FoundTask, KeyedTasks } from "./task-updates";
+import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
+import type { Outcome } from "../platform/outcome";
+import { type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type RecordUpdate, type TaskKeyResult, type TaskWrite } from "./crm-port";
+import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
@@ -44,23 +32,23 @@ interface ApiError {
   message?: string;
 }
 
-/** Maps what the SDK throws to the outbox's failure classes. */
+/**
+ * What the SDK throws, as a Failure: the SDK's ApiException carries the HTTP status, headers and
+ * HubSpot's error body; anything without a status (a dropped connection) is transient.
+ */
 export function classifyHubSpotError(error: unknown, now: number): Failure {
-  if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
-  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true };
+  if (error instanceof FailureError) return error.failure;
   const e = error as ApiError;
+  if (typeof e.code !== "number") return classify(error, (m) => `HubSpot network error: ${m}`);
   const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
-  const message = redact(`HubSpot ${e.code ?? "network error"}: ${body.message ?? e.message ?? String(error)}`);
-  if (e.code === 429) {
-    // The daily limit will not lift in seconds: wait long. The SDK ignores Retry-After; we do not.
-    const retryAfterMs = parseRetryAfter(e.headers?.["retry-after"], now) ?? (body.policyName === "DAILY" ? 60 * 60_000 : 10_000);
-    return { kind: "rateLimited", message, retryAfterMs };
-  }
-  if (e.code === undefined || e.code >= 500 || e.code === 408) return { kind: "transient", message };
-  return { kind: "permanent", message };
+  const message = redact(`HubSpot ${e.code}: ${body.message ?? e.message ?? String(error)}`);
+  // The daily limit will not lift in seconds: wait long. The SDK ignores Retry-After; we do not.
+  const retryAfterMs =
+    e.code === 429 ? (parseRetryAfter(e.headers?.["retry-after"], now) ?? (body.policyName === "DAILY" ? 60 * 60_000 : 10_000)) : undefined;
+  return failureOfStatus(e.code, message, retryAfterMs);
 }
 
-const isConflict = (failure: Failure) => failure.kind === "permanent" && /HubSpot 409/.test(failure.message);
+const isConflict = (failure: Failure) => failure.status === 409;
 
 export class HubSpotCrm extends KeyedTasks implements CrmPort {
   readonly crm = "hubspot" as const;
@@ -184,7 +172,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     return outcomes;
   }
 
-  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<CrmRecord | null> {
+  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
     const result = await this.call(`read ${objectType}`, () =>
       this.objectReads.getById(objectPath(objectType), objectId, properties, previousOf.length > 0 ? previousOf : undefined),
     );
@@ -200,14 +188,13 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
           }),
         );
       }
-      return record;
+      return { ok: true, value: record };
     }
-    if (/HubSpot 404/.test(result.failure.message)) return null;
-    throw new Error(result.failure.message);
+    return result.failure.status === 404 ? { ok: true, value: null } : result;
   }
 
   /** Reads tasks by their unique key property; a key no task holds is a per-input OBJECT_NOT_FOUND and is left out. */
-  protected async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+  protected async lookUpTasks(keys: string[]): Promise<Result<FoundTask[]>> {
     const found: FoundTask[] = [];
     for (const part of chunks([...new Set(keys)], MAX_BATCH)) {
       const read = await this.call("read tasks by key", () =>
@@ -237,7 +224,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   /** Completes, archives or moves the tasks, 100 per call. A task gone since it was read counts as missing. */
-  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<Result<TaskKeyResult[]>> {
     const results: TaskKeyResult[] = [];
     for (const part of chunks(tasks, MAX_BATCH)) {
       if (action.kind === "delete") {
@@ -269,7 +256,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     return { ok: true, value: results };
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<CallResult<T>> {
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
     try {
       await this.beforeCall();
       return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `HubSpot ${what}`) };

@@ -1,4 +1,5 @@
 import { Connection } from "jsforce";
+import { type Failure, FailureError, failureOfStatus } from "../platform/failure";
 import { RuntimeFetchTransport } from "../platform/salesforce-transport";
 
 export const SALESFORCE_API_VERSION = "62.0";
@@ -10,11 +11,7 @@ export const SALESFORCE_API_VERSION = "62.0";
  */
 export type SalesforceAuth = { accessToken: string } | { clientId: string; clientSecret: string };
 
-/**
- * Starts the message of a sign-in Salesforce refused (a wrong client id or secret, the flow not
- * enabled): retrying cannot help until an admin fixes the app. jsforce re-wraps errors of a
- * renewal, so the message is what survives.
- */
+/** Starts the message of a sign-in Salesforce refused (a wrong client id or secret, the flow not enabled). */
 export const SIGN_IN_REFUSED = "Salesforce refused the client credentials sign-in";
 
 /** A session being got or held, and when it was asked for. */
@@ -37,13 +34,19 @@ export interface SalesforceSession {
   conn: Connection;
   /** Resolves once the connection has a session: at once for a fixed token or a session already held. */
   signIn(): Promise<void>;
+  /**
+   * How the latest renewal jsforce asked for (after a 401) failed, if it failed at or after
+   * `since`. jsforce re-wraps the error of a renewal in a plain Error, so the call that saw it
+   * learns the real failure (a refused sign-in is permanent) from here.
+   */
+  renewalFailureSince(since: number): Failure | undefined;
 }
 
 /** A jsforce connection on the runtime's fetch that signs in before its first call and again when Salesforce ends the session (401). */
 export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, now: () => number = Date.now): SalesforceSession {
   if ("accessToken" in auth) {
     const conn = withRuntimeTransport(new Connection({ instanceUrl, accessToken: auth.accessToken, version: SALESFORCE_API_VERSION }));
-    return { conn, signIn: async () => {} };
+    return { conn, signIn: async () => {}, renewalFailureSince: () => undefined };
   }
   // The secret is part of the key: a session got with other credentials must not stand in for these.
   const key = `${instanceUrl}\u0000${auth.clientId}\u0000${auth.clientSecret}`;
@@ -66,11 +69,16 @@ export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, 
       const age = now() - held.since;
       // A clock that went back says nothing about the session's age.
       if (token === rejected && age >= 0 && age < MIN_RENEWAL_INTERVAL_MS) {
-        throw new Error("Salesforce refused a session it had just issued: check the app's IP relaxation and the run-as user's API access");
+        // Transient: the effect is retried with backoff (an admin fixing the app's IP relaxation meanwhile), not in a loop.
+        throw new FailureError({
+          kind: "transient",
+          message: "Salesforce refused a session it had just issued: check the app's IP relaxation and the run-as user's API access",
+        });
       }
     }
     return signInAnew();
   };
+  let renewalFailure: { at: number; failure: Failure } | undefined;
   const conn = withRuntimeTransport(
     new Connection({
       instanceUrl,
@@ -80,7 +88,10 @@ export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, 
       refreshFn: (current, done) => {
         renew(current.accessToken ?? "").then(
           (token) => done(null, token),
-          (error: Error) => done(error),
+          (error: Error) => {
+            renewalFailure = { at: now(), failure: error instanceof FailureError ? error.failure : { kind: "transient", message: error.message } };
+            done(error);
+          },
         );
       },
     }),
@@ -90,6 +101,7 @@ export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, 
     signIn: async () => {
       if (!conn.accessToken) conn.accessToken = await (sessions.get(key)?.token ?? signInAnew());
     },
+    renewalFailureSince: (since) => (renewalFailure && renewalFailure.at >= since ? renewalFailure.failure : undefined),
   };
 }
 
@@ -111,9 +123,14 @@ export async function requestSession(instanceUrl: string, auth: { clientId: stri
   });
   const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string; error_description?: string };
   if (response.ok && body.access_token) return body.access_token;
-  if (response.status >= 500 || response.status === 429) throw new Error(`Salesforce token endpoint answered HTTP ${response.status}`);
+  if (response.status >= 500 || response.status === 429) {
+    throw new FailureError(failureOfStatus(response.status, `Salesforce token endpoint answered HTTP ${response.status}`));
+  }
   // The answer names the problem (invalid_client, unsupported_grant_type); it never echoes the secret.
-  throw new Error(
-    `${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`,
-  );
+  // Retrying cannot help until an admin fixes the app.
+  throw new FailureError({
+    kind: "permanent",
+    status: response.status,
+    message: `${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`,
+  });
 }

@@ -1,21 +1,11 @@
 import type { Connection } from "jsforce";
 import { type TaskAction, taskDueDate } from "../domain/effects";
-import type { Failure } from "../outbox/retry-policy";
-import { type SalesforceAuth, SIGN_IN_REFUSED, salesforceConnection } from "./salesforce-connection";
-import {
-  type CrmPort,
-  type CrmRecord,
-  type Outcome,
-  type RecordUpdate,
-  redact,
-  SALESFORCE_TASK_KEY_FIELD,
-  SlotTooFarAway,
-  type TaskKeyResult,
-  type TaskWrite,
-  TimeoutError,
-  withTimeout,
-} from "./crm-port";
-import { type CallResult, chunks, type FoundTask, mostRetryable, KeyedTasks } from "./task-updates";
+import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
+import { systemClock } from "../platform/clock";
+import type { Outcome } from "../platform/outcome";
+import { type CrmPort, type CrmRecord, type RecordUpdate, SALESFORCE_TASK_KEY_FIELD, type TaskKeyResult, type TaskWrite } from "./crm-port";
+import { type SalesforceAuth, type SalesforceSession, salesforceConnection } from "./salesforce-connection";
+import { chunks, type FoundTask, KeyedTasks, mostRetryable } from "./task-updates";
 
 /** sObject Collections take at most 200 records per call. */
 const MAX_BATCH = 200;
@@ -54,17 +44,20 @@ export interface SalesforceCrmOptions {
   now?: () => number;
 }
 
+/**
+ * What jsforce throws (or a SaveResult reports), as a Failure: Salesforce names its errors with
+ * codes; a call without one never got an answer (a dropped connection) and is transient.
+ */
 export function classifySalesforceError(error: unknown): Failure {
-  if (error instanceof TimeoutError) return { kind: "transient", message: error.message };
-  if (error instanceof SlotTooFarAway) return { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true };
-  const e = error as { errorCode?: string; name?: string; message?: string };
+  if (error instanceof FailureError) return error.failure;
+  const e = error as { errorCode?: string; message?: string };
   const code = e.errorCode ?? "";
-  const message = redact(`Salesforce ${code || "network error"}: ${e.message ?? String(error)}`);
-  if (e.message?.includes(SIGN_IN_REFUSED)) return { kind: "permanent", message };
+  if (!code) return classify(error, (m) => `Salesforce network error: ${m}`);
+  const message = redact(`Salesforce ${code}: ${e.message ?? String(error)}`);
   // The daily API allocation is a rolling 24 h window: no point trying again within minutes.
-  if (RATE_LIMITED.has(code)) return { kind: "rateLimited", message, retryAfterMs: code === "REQUEST_LIMIT_EXCEEDED" ? 15 * 60_000 : 5_000 };
-  if (!code || TRANSIENT.has(code) || /^ERROR_HTTP_5\d\d$/.test(code)) return { kind: "transient", message };
-  return { kind: "permanent", message };
+  if (RATE_LIMITED.has(code)) return { kind: "rateLimited", message, code, retryAfterMs: code === "REQUEST_LIMIT_EXCEEDED" ? 15 * 60_000 : 5_000 };
+  if (TRANSIENT.has(code) || /^ERROR_HTTP_5\d\d$/.test(code)) return { kind: "transient", message, code };
+  return { kind: "permanent", message, code };
 }
 
 interface SaveResult {
@@ -104,19 +97,22 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
   readonly crm = "salesforce" as const;
   readonly maxBatch = MAX_BATCH;
   private readonly conn: Connection;
+  private readonly session: SalesforceSession;
   private readonly timeoutMs: number;
   private readonly beforeCall: () => Promise<void>;
+  private readonly now: () => number;
 
   constructor(options: SalesforceCrmOptions) {
     super();
-    const { conn, signIn } = salesforceConnection(options.instanceUrl, options.auth, options.now);
+    this.now = options.now ?? systemClock.now;
+    this.session = salesforceConnection(options.instanceUrl, options.auth, this.now);
     const pace = options.beforeCall ?? (async () => {});
     // Signing in is not an API call, so it comes before the limiter's slot, which is used at once.
     this.beforeCall = async () => {
-      await signIn();
+      await this.session.signIn();
       await pace();
     };
-    this.conn = conn;
+    this.conn = this.session.conn;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
@@ -167,26 +163,21 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     return outcomes;
   }
 
-  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<CrmRecord | null> {
-    try {
-      await this.beforeCall();
-      const record = await withTimeout(
-        this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
-        this.timeoutMs,
-        `Salesforce read ${objectType}`,
-      );
-      const values: Record<string, string | null> = {};
-      for (const name of properties) {
-        const value = record[name];
-        values[name] = value === null || value === undefined ? null : String(value);
-      }
-      const found: CrmRecord = { id: String(record.Id), properties: values };
-      if (previousOf.length > 0) found.previous = await this.previousValues(objectType, objectId, previousOf, values);
-      return found;
-    } catch (error) {
-      if ((error as { errorCode?: string }).errorCode === "NOT_FOUND") return null;
-      throw new Error(classifySalesforceError(error).message);
+  async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
+    const read = await this.call(
+      `read ${objectType}`,
+      () => this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
+    );
+    if (!read.ok) return read.failure.code === "NOT_FOUND" ? { ok: true, value: null } : read;
+    const values: Record<string, string | null> = {};
+    for (const name of properties) {
+      const value = read.value[name];
+      values[name] = value === null || value === undefined ? null : String(value);
     }
+    const found: CrmRecord = { id: String(read.value.Id), properties: values };
+    if (previousOf.length === 0) return { ok: true, value: found };
+    const previous = await this.previousValues(objectType, objectId, previousOf, values);
+    return previous.ok ? { ok: true, value: { ...found, previous: previous.value } } : previous;
   }
 
   /**
@@ -199,40 +190,41 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     objectId: string,
     names: string[],
     current: Record<string, string | null>,
-  ): Promise<Record<string, string | null>> {
+  ): Promise<Result<Record<string, string | null>>> {
     const previous: Record<string, string | null> = Object.fromEntries(names.map((name) => [name, null]));
-    if (sobjectName(objectType) !== "Opportunity") return previous;
+    if (sobjectName(objectType) !== "Opportunity") return { ok: true, value: previous };
     const id = soqlString(objectId);
     for (const name of names) {
-      await this.beforeCall();
       if (name === "StageName") {
         const soql = `SELECT StageName FROM OpportunityHistory WHERE OpportunityId = ${id} ORDER BY CreatedDate DESC, Id DESC LIMIT 20`;
-        const rows = await this.records<{ StageName: string | null }>(soql, "read stage history");
+        const rows = await this.query<{ StageName: string | null }>(soql, "read stage history");
+        if (!rows.ok) return rows;
         // Snapshots are also taken when the amount or close date change: the stage before is the newest other one.
-        previous[name] = rows.find((row) => row.StageName !== current[name])?.StageName ?? null;
+        previous[name] = rows.value.find((row) => row.StageName !== current[name])?.StageName ?? null;
       } else {
         const soql = `SELECT OldValue FROM OpportunityFieldHistory WHERE OpportunityId = ${id} AND Field = ${soqlString(name)} ORDER BY CreatedDate DESC, Id DESC LIMIT 1`;
-        const rows = await this.records<{ OldValue: unknown }>(soql, `read ${name} history`);
-        const old = rows[0]?.OldValue;
+        const rows = await this.query<{ OldValue: unknown }>(soql, `read ${name} history`);
+        if (!rows.ok) return rows;
+        const old = rows.value[0]?.OldValue;
         previous[name] = old === null || old === undefined ? null : String(old);
       }
     }
-    return previous;
+    return { ok: true, value: previous };
   }
 
-  private records<T extends Record<string, unknown>>(soql: string, what: string): Promise<T[]> {
-    return withTimeout((async () => (await this.conn.query<T>(soql)).records)(), this.timeoutMs, `Salesforce ${what}`);
+  private query<T extends object>(soql: string, what: string): Promise<Result<T[]>> {
+    return this.call(what, async () => (await this.conn.query<T>(soql)).records);
   }
 
   /** IsClosed, not Status, says whether a task is done: an org can add closed statuses of its own. */
-  protected async lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>> {
+  protected async lookUpTasks(keys: string[]): Promise<Result<FoundTask[]>> {
     const found: FoundTask[] = [];
     const wanted = new Set(keys);
     for (const part of chunks([...wanted], KEYS_PER_QUERY)) {
       const soql =
         `SELECT Id, IsClosed, ActivityDate, ReminderDateTime, OwnerId, ${SALESFORCE_TASK_KEY_FIELD} FROM Task ` +
         `WHERE ${SALESFORCE_TASK_KEY_FIELD} IN (${part.map(soqlString).join(", ")})`;
-      const queried = await this.call("query tasks by key", async () => (await this.conn.query<TaskRow>(soql)).records);
+      const queried = await this.query<TaskRow>(soql, "query tasks by key");
       if (!queried.ok) return queried;
       for (const row of queried.value) {
         const key = row[SALESFORCE_TASK_KEY_FIELD];
@@ -252,7 +244,7 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
   }
 
   /** Completes, deletes or moves the tasks through sObject Collections, 200 per call. */
-  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>> {
+  protected async applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<Result<TaskKeyResult[]>> {
     const results: TaskKeyResult[] = [];
     const tasksApi = this.conn.sobject("Task");
     for (const part of chunks(tasks, MAX_BATCH)) {
@@ -294,12 +286,14 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     return { ok: true, value: results };
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<CallResult<T>> {
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
+    const started = this.now();
     try {
       await this.beforeCall();
       return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `Salesforce ${what}`) };
     } catch (error) {
-      return { ok: false, failure: classifySalesforceError(error) };
+      // A renewal that failed inside jsforce reaches us re-wrapped: its real failure is kept by the session.
+      return { ok: false, failure: this.session.renewalFailureSince(started) ?? classifySalesforceError(error) };
     }
   }
 

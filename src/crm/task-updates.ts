@@ -1,5 +1,5 @@
 import { type TaskAction, taskDueDate } from "../domain/effects";
-import type { Failure } from "../outbox/retry-policy";
+import type { Failure, Result } from "../platform/failure";
 import type { TaskKeyResult, TaskStatus, TaskUpdateOutcome } from "./crm-port";
 
 /** A task found by its key, with what deciding on an action needs. */
@@ -72,20 +72,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export type CallResult<T> = { ok: true; value: T } | { ok: false; failure: Failure };
-
 /**
  * Finding and changing tasks by their keys, the same for every CRM: an adapter says how it looks
  * tasks up and how it writes a change; the steps in between live here.
  */
 export abstract class KeyedTasks {
-  protected abstract lookUpTasks(keys: string[]): Promise<CallResult<FoundTask[]>>;
-  protected abstract applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<CallResult<TaskKeyResult[]>>;
+  protected abstract lookUpTasks(keys: string[]): Promise<Result<FoundTask[]>>;
+  protected abstract applyToTasks(tasks: FoundTask[], action: TaskAction): Promise<Result<TaskKeyResult[]>>;
 
-  async findTasks(keys: string[]): Promise<TaskStatus[]> {
+  async findTasks(keys: string[]): Promise<Result<TaskStatus[]>> {
     const found = await this.lookUpTasks(keys);
-    if (!found.ok) throw new Error(found.failure.message);
-    return found.value.map(({ key, id, status }) => ({ key, id, status }));
+    if (!found.ok) return found;
+    return { ok: true, value: found.value.map(({ key, id, status }) => ({ key, id, status })) };
   }
 
   /** Looks the tasks up, changes only those the action applies to, and reports every key. */

@@ -21,7 +21,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get("/leads/:key", async (c) => {
     const key = RecordKey.safeParse(c.req.param("key"));
     if (!key.success) throw invalidPayload(key.error);
-    const snapshot = await c.env.LEAD.getByName(key.data).snapshot();
+    const snapshot = await c.env.RECORDS.getByName(key.data).snapshot();
     if (!snapshot) throw new HttpError(404, "not_found", `no events recorded for ${key.data}`);
     return c.json({ key: key.data, ...snapshot });
   })

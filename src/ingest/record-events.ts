@@ -79,7 +79,7 @@ export async function deliverToRecords(batch: MessageBatch<RecordEventsMessage>,
     batch.messages.map(async (message) => {
       const { recordKey, events } = message.body;
       try {
-        await env.LEAD.getByName(recordKey).record(events, message.timestamp.toISOString());
+        await env.RECORDS.getByName(recordKey).record(events, message.timestamp.toISOString());
         message.ack();
       } catch (error) {
         console.error(`delivering ${events.length} events to ${recordKey} failed (attempt ${message.attempts})`, error);

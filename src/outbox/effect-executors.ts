@@ -1,4 +1,5 @@
-import type { CrmPort, Outcome } from "../crm/crm-port";
+import type { CrmPort } from "../crm/crm-port";
+import type { EffectOutcome, Outcome } from "../platform/outcome";
 import type { EffectOf, EffectType } from "../domain/effects";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
@@ -11,6 +12,8 @@ export interface PendingEffect<T extends EffectType = EffectType> {
 }
 
 export interface Executors {
+  /** The shell's clock: when a wait for another effect ends is counted from it. */
+  now(): number;
   crm(target: string): CrmPort | undefined;
   slack(): SlackNotifier | undefined;
   /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist), with their next attempt. */
@@ -35,7 +38,7 @@ const notConfigured = (what: string, count: number): Outcome[] =>
  * One executor per effect type, each taking a batch of effects of one target. The mapped type
  * makes adding an effect type a compile error until it has an executor here.
  */
-export const effectExecutors: { [T in EffectType]: (target: string, batch: PendingEffect<T>[], deps: Executors) => Promise<Outcome[]> } = {
+export const effectExecutors: { [T in EffectType]: (target: string, batch: PendingEffect<T>[], deps: Executors) => Promise<EffectOutcome[]> } = {
   createTask: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
@@ -51,18 +54,14 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     const superseded = reassigning.length > 0 ? ((await deps.supersededReassignments?.(reassigning)) ?? new Set<string>()) : new Set<string>();
     const ready = batch.filter((p) => !superseded.has(p.id) && !p.effect.taskKeys.some((id) => unsettled.has(id)));
     const readyOutcomes = ready.length > 0 ? await executeTaskUpdates(crm, ready) : [];
-    return batch.map((p): Outcome => {
+    return batch.map((p): EffectOutcome => {
       if (superseded.has(p.id)) return { ok: true, externalId: "superseded: the lead changed hands again since" };
       const i = ready.indexOf(p);
       if (i >= 0) return readyOutcomes[i]!;
-      // Held like a rate-limit slot (waiting for our own write costs no attempt), until the
-      // creation's next attempt at the earliest.
+      // Waiting for our own write costs no attempt; it looks again at the creation's next attempt at the earliest.
       const next = Math.max(0, ...p.effect.taskKeys.map((id) => unsettled.get(id)?.getTime() ?? 0));
-      const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - Date.now() + 5_000);
-      return {
-        ok: false,
-        failure: { kind: "rateLimited", message: "waiting: a task it changes has not been created yet", retryAfterMs, local: true },
-      };
+      const retryAfterMs = Math.max(TASK_CREATION_WAIT_MS, next - deps.now() + 5_000);
+      return { ok: false, waiting: { reason: "a task it changes has not been created yet", retryAfterMs } };
     });
   },
   assignOwner: async (target, batch, deps) => {
@@ -101,8 +100,8 @@ async function oneByOneInSlack<T extends "postSlackMessage" | "respondInSlack">(
 }
 
 /** Runs the executor of `type`; the batch holds effects of that type only (grouped by the caller). */
-export function executeBatch(type: EffectType, target: string, batch: PendingEffect[], deps: Executors): Promise<Outcome[]> {
-  const executor = effectExecutors[type] as unknown as (target: string, batch: PendingEffect[], deps: Executors) => Promise<Outcome[]>;
+export function executeBatch(type: EffectType, target: string, batch: PendingEffect[], deps: Executors): Promise<EffectOutcome[]> {
+  const executor = effectExecutors[type] as unknown as (target: string, batch: PendingEffect[], deps: Executors) => Promise<EffectOutcome[]>;
   return executor(target, batch, deps);
 }
 

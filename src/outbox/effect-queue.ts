@@ -11,7 +11,7 @@ import {
 } from "../db/effects";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
-import type { Outcome } from "../crm/crm-port";
+import { type EffectOutcome, isWaiting } from "../platform/outcome";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
 import { nextStep, type RetryPolicy } from "./retry-policy";
@@ -180,7 +180,7 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
 
 async function settle(
   rows: EffectRow[],
-  outcomes: Outcome[],
+  outcomes: EffectOutcome[],
   env: Pick<Env, "DB">,
   deps: ConsumerDeps,
   messages: Map<string, Message<EffectMessage>>,
@@ -197,21 +197,29 @@ async function settle(
     const outcome = outcomes[i]!;
     // Effects claimed beyond this batch have their own message elsewhere in the queue.
     const message = messages.get(row.id);
-    // Held back by our own limiter: no call was made, so no attempt is spent.
-    const attempts = row.attempts + (!outcome.ok && outcome.failure.kind === "rateLimited" && outcome.failure.local ? 0 : 1);
+    const retryAt = (delayMs: number, attempts: number, error: string) => {
+      updates.push({ id: row.id, status: "retrying", attempts, error, nextAttemptAt: new Date(now.getTime() + delayMs) });
+      acks.push(() => message?.retry({ delaySeconds: Math.ceil(delayMs / 1000) }));
+    };
+    if (isWaiting(outcome)) {
+      // Nothing was attempted: it waits for what it depends on, and spends no attempt doing so.
+      retryAt(outcome.waiting.retryAfterMs, row.attempts, outcome.waiting.reason);
+      return;
+    }
     if (outcome.ok) {
-      updates.push({ id: row.id, status: "done", attempts, externalId: outcome.externalId });
+      updates.push({ id: row.id, status: "done", attempts: row.attempts + 1, externalId: outcome.externalId });
       acks.push(() => message?.ack());
       return;
     }
     const { failure } = outcome;
-    if (failure.kind === "rateLimited" && failure.retryAfterMs && !failure.local)
+    // Held back by our own limiter: no call was made, so no attempt is spent.
+    const notAttempted = failure.kind === "rateLimited" && failure.notAttempted === true;
+    const attempts = row.attempts + (notAttempted ? 0 : 1);
+    if (failure.kind === "rateLimited" && failure.retryAfterMs && !notAttempted)
       pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
     const verdict = nextStep(Math.max(attempts, 1), failure, deps.policy, sharedRandom);
-    if (verdict.retry) {
-      updates.push({ id: row.id, status: "retrying", attempts, error: failure.message, nextAttemptAt: new Date(now.getTime() + verdict.delayMs) });
-      acks.push(() => message?.retry({ delaySeconds: Math.ceil(verdict.delayMs / 1000) }));
-    } else {
+    if (verdict.retry) retryAt(verdict.delayMs, attempts, failure.message);
+    else {
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
       acks.push(() => message?.ack());

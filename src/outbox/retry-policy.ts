@@ -1,14 +1,4 @@
-/** How an attempt failed decides whether and when to try again. */
-export type Failure =
-  /**
-   * 429 and friends: definitely not applied; wait at least retryAfterMs when given. `local`: our
-   * own limiter held the call back, so no attempt was made.
-   */
-  | { kind: "rateLimited"; message: string; retryAfterMs?: number; local?: boolean }
-  /** 5xx, timeouts, lost connections: may or may not have been applied. */
-  | { kind: "transient"; message: string; retryAfterMs?: number }
-  /** 4xx validation errors: retrying cannot help. */
-  | { kind: "permanent"; message: string };
+import type { Failure } from "../platform/failure";
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -37,14 +27,4 @@ export function nextStep(attempt: number, failure: Failure, policy: RetryPolicy,
   if (failure.kind === "permanent") return { retry: false, reason: "permanent" };
   if (attempt >= policy.maxAttempts) return { retry: false, reason: "exhausted" };
   return { retry: true, delayMs: retryDelayMs(attempt, failure, policy, random) };
-}
-
-/** Parses Retry-After (seconds or an HTTP date) into milliseconds from `now`. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
-  // Only an HTTP date (it names a weekday and month); Date.parse reads "-5" as a year.
-  if (!/^[A-Za-z]{3,9},? /.test(value.trim())) return undefined;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -1,4 +1,5 @@
 import type { CrmPort } from "../crm/crm-port";
+import { FailureError } from "../platform/failure";
 import { effectIdsByKey } from "../db/effects";
 import type { EffectRequest } from "../domain/effects";
 
@@ -14,8 +15,9 @@ export async function findTasksByEffectKey(
   const ids = await effectIdsByKey(db, keys);
   if (ids.size === 0) return [];
   const keyOfId = new Map([...ids].map(([key, id]) => [id, key]));
-  const tasks = await crm.findTasks([...ids.values()]);
-  return tasks.flatMap((task) => {
+  const found = await crm.findTasks([...ids.values()]);
+  if (!found.ok) throw new FailureError(found.failure);
+  return found.value.flatMap((task) => {
     const key = keyOfId.get(task.key);
     return key ? [{ key, status: task.status }] : [];
   });

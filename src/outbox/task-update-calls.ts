@@ -1,8 +1,9 @@
-import type { CrmPort, Outcome, TaskKeyResult } from "../crm/crm-port";
+import type { CrmPort, TaskKeyResult } from "../crm/crm-port";
+import type { Outcome } from "../platform/outcome";
 import { describeTaskResults } from "../crm/task-updates";
 import type { TaskAction } from "../domain/effects";
 import type { PendingEffect } from "./effect-executors";
-import type { Failure } from "./retry-policy";
+import type { Failure } from "../platform/failure";
 
 type Indexed = { index: number; effect: PendingEffect<"updateTasks">["effect"] };
 
@@ -66,7 +67,10 @@ function callAction(call: Indexed[]): TaskAction {
 
 /** After a rate-limit answer the rest of the batch is not sent: it would only be refused too. */
 function notTried(failure: Extract<Failure, { kind: "rateLimited" }>): Outcome {
-  return { ok: false, failure: { kind: "rateLimited", message: `not tried: ${failure.message}`, retryAfterMs: failure.retryAfterMs, local: true } };
+  return {
+    ok: false,
+    failure: { kind: "rateLimited", message: `not tried: ${failure.message}`, retryAfterMs: failure.retryAfterMs, notAttempted: true },
+  };
 }
 
 /**

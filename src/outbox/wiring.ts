@@ -1,5 +1,6 @@
 import { type Config, salesforceAuth } from "../config";
-import { type CrmPort, SlotTooFarAway } from "../crm/crm-port";
+import type { CrmPort } from "../crm/crm-port";
+import { SlotTooFarAway } from "../platform/failure";
 import { supersededReassignments, unsettledEffectIds } from "../db/effects";
 import { HubSpotCrm } from "../crm/hubspot-crm";
 import { SalesforceCrm } from "../crm/salesforce-crm";
@@ -55,6 +56,7 @@ export function executorsFromConfig(env: Env, config: Config): Executors {
   const crms = new Map<string, CrmPort>();
   const sfAuth = salesforceAuth(config);
   return {
+    now: () => Date.now(),
     crm(target) {
       const existing = crms.get(target);
       if (existing) return existing;

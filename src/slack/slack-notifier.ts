@@ -1,8 +1,7 @@
 import { z } from "zod";
-import type { Outcome } from "../crm/crm-port";
-import { redact, SlotTooFarAway, TimeoutError, withTimeout } from "../crm/crm-port";
 import type { EffectOf } from "../domain/effects";
-import { parseRetryAfter } from "../outbox/retry-policy";
+import { classify, failureOfStatus, parseRetryAfter, withTimeout } from "../platform/failure";
+import type { Outcome } from "../platform/outcome";
 
 const PostMessageResponse = z.looseObject({
   ok: z.boolean(),
@@ -121,20 +120,15 @@ export class SlackNotifier {
         what,
       );
     } catch (error) {
-      if (error instanceof SlotTooFarAway) {
-        return {
-          ok: false,
-          outcome: { ok: false, failure: { kind: "rateLimited", message: error.message, retryAfterMs: error.retryAfterMs, local: true } },
-        };
-      }
-      const text = error instanceof TimeoutError ? error.message : `Slack network error: ${(error as Error).message}`;
-      return { ok: false, outcome: { ok: false, failure: { kind: "transient", message: redact(text) } } };
+      // Our limiter's hold, a timeout, or a connection that dropped: FailureErrors say which; the rest is transient.
+      return { ok: false, outcome: { ok: false, failure: classify(error, (m) => `Slack network error: ${m}`) } };
     }
     if (response.status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now()) ?? 1_000;
-      return { ok: false, outcome: { ok: false, failure: { kind: "rateLimited", message: `${what}: 429 ratelimited`, retryAfterMs } } };
+      return { ok: false, outcome: { ok: false, failure: failureOfStatus(429, `${what}: 429 ratelimited`, retryAfterMs) } };
     }
-    if (response.status >= 500) return { ok: false, outcome: { ok: false, failure: { kind: "transient", message: `${what}: ${response.status}` } } };
+    if (response.status >= 500)
+      return { ok: false, outcome: { ok: false, failure: failureOfStatus(response.status, `${what}: ${response.status}`) } };
     return { ok: true, response };
   }
 }

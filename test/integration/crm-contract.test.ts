@@ -1,11 +1,18 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CrmPort, Outcome, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../../src/crm/crm-port";
+import type { CrmPort, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../../src/crm/crm-port";
 import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { HubSpotCrm } from "../../src/crm/hubspot-crm";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
 import type { EffectOf } from "../../src/domain/effects";
-import type { Failure } from "../../src/outbox/retry-policy";
+import type { Failure, Result } from "../../src/platform/failure";
+import type { Outcome } from "../../src/platform/outcome";
+
+/** The value of a read that must have succeeded. */
+function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected a value, got ${result.failure.kind}: ${result.failure.message}`);
+  return result.value;
+}
 
 /**
  * One contract, every CrmPort: the same cases run against the HubSpot and the Salesforce adapter,
@@ -71,6 +78,8 @@ interface ContractFixtures {
   invalidOwnerId: string;
   /** Well-formed, but no record by that id. */
   missingRecordId: string;
+  /** A read the CRM refuses for good (an object type or a field it does not have). */
+  refusedRead: { objectType: string; properties: string[] };
   /** How each of our priorities reads in the CRM. */
   priority: Record<Priority, string>;
   /** Retry-After the adapter should report for a rate-limit answer. */
@@ -422,14 +431,14 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           ids,
         } = await tasksFor("find", 2, 1);
         await fixtures.repCompletesTask(ids[1]!);
-        const found = await crm.findTasks([open!, done!, unknown!]);
+        const found = valueOf(await crm.findTasks([open!, done!, unknown!]));
         expect([...found].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
           [
             { key: open, id: ids[0], status: "open" },
             { key: done, id: ids[1], status: "completed" },
           ].sort((a, b) => a.key!.localeCompare(b.key!)),
         );
-        expect(await crm.findTasks([unknown!])).toEqual([]);
+        expect(valueOf(await crm.findTasks([unknown!]))).toEqual([]);
       });
 
       it("completes the open tasks, reports the rest, and changes nothing when repeated", async () => {
@@ -530,7 +539,7 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           ids,
         } = await tasksFor("unknown", 1, 1);
         await fixtures.repDeletesTask(ids[0]!);
-        expect(await crm.findTasks([gone!, unknown!])).toEqual([]);
+        expect(valueOf(await crm.findTasks([gone!, unknown!]))).toEqual([]);
         await fixtures.emulator.clearCalls();
         for (const action of [{ kind: "complete" }, { kind: "delete" }, { kind: "reschedule", dueAt: "2026-12-01T09:00:00.000Z" }] as const) {
           const outcome = await crm.updateTasks([gone!, unknown!], action);
@@ -561,25 +570,31 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         const id = await fixtures.createRecord(unique("read"));
         await fixtures.humanUpdate(id, { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] });
         // Every property asked for is there; a CRM may add some it always returns (HubSpot's hs_object_id).
-        const read = await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]);
+        const read = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
         expect(read).toMatchObject({
           id,
           properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] },
         });
 
         await fixtures.humanUpdate(id, { [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[1] });
-        const fresh = await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]);
+        const fresh = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
         expect(fresh?.properties).toMatchObject({ [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[1] });
       });
 
       it("answers null for a property asked for but not set", async () => {
         const id = await fixtures.createRecord(unique("unset"));
-        const read = await crm.getRecord(fixtures.recordType, id, [fixtures.statusProperty, fixtures.unsetProperty]);
+        const read = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.statusProperty, fixtures.unsetProperty]));
         expect(read?.properties[fixtures.unsetProperty]).toBeNull();
       });
 
       it("answers null for a record that does not exist", async () => {
-        expect(await crm.getRecord(fixtures.recordType, fixtures.missingRecordId, [fixtures.ownerProperty])).toBeNull();
+        expect(valueOf(await crm.getRecord(fixtures.recordType, fixtures.missingRecordId, [fixtures.ownerProperty]))).toBeNull();
+      });
+
+      it("reports a read the CRM refuses for good as a permanent failure, not an outage", async () => {
+        const { objectType, properties } = fixtures.refusedRead;
+        const read = await crm.getRecord(objectType, record, properties);
+        expect(read).toMatchObject({ ok: false, failure: { kind: "permanent" } });
       });
     });
 
@@ -602,7 +617,7 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         expect(await fixtures.listTasks(batch.map((w) => w.key))).toEqual([]);
       });
 
-      it("classifies the CRM's rate-limit and 5xx answers to task updates, and findTasks throws them", async () => {
+      it("classifies the CRM's rate-limit and 5xx answers to task updates and reads", async () => {
         const [key] = keys("failupdate", 1);
         expect((await crm.createTasks([write(key!)]))[0]!.ok).toBe(true);
         await fixtures.emulator.faults({ rate429: 1 });
@@ -610,7 +625,12 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         const [rateLimited] = failures([limited]);
         expect(rateLimited).toMatchObject({ kind: "rateLimited", retryAfterMs: fixtures.rateLimitRetryAfterMs });
         expectNoToken(rateLimited!);
-        await expect(crm.findTasks([key!])).rejects.toThrow(/./);
+        await fixtures.emulator.faults({ rate429: 1 });
+        expect(await crm.findTasks([key!])).toMatchObject({ ok: false, failure: { kind: "rateLimited" } });
+        expect(await crm.getRecord(fixtures.recordType, record, [fixtures.ownerProperty])).toMatchObject({
+          ok: false,
+          failure: { kind: "rateLimited" },
+        });
 
         await fixtures.emulator.faults({ rate5xx: 1 });
         const [transient] = failures([await crm.updateTasks([key!], { kind: "delete" })]);
@@ -672,6 +692,7 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
   statuses: ["OPEN", "IN_PROGRESS"],
   invalidOwnerId: "999999999",
   missingRecordId: "999999999999",
+  refusedRead: { objectType: "no_such_type", properties: ["email"] },
   priority: { LOW: "LOW", MEDIUM: "MEDIUM", HIGH: "HIGH" },
   rateLimitRetryAfterMs: 1_000, // the emulator's injected 429 says Retry-After: 1
   emulator: hubspot,
@@ -747,6 +768,7 @@ contract(
     statuses: ["Working - Contacted", "Closed - Not Converted"],
     invalidOwnerId: "0055g00000NoOneAAA",
     missingRecordId: "00Q5g00000NoOneAAA",
+    refusedRead: { objectType: "lead", properties: ["No_Such_Field__c"] },
     priority: { LOW: "Low", MEDIUM: "Normal", HIGH: "High" },
     rateLimitRetryAfterMs: 15 * 60_000, // REQUEST_LIMIT_EXCEEDED carries no Retry-After: the daily window
     emulator: salesforce,

@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import type { LeadAgent } from "../../src/lead/lead-agent";
+import type { RecordObject } from "../../src/record/record-object";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import fixture from "../fixtures/hubspot-webhook-batch.json";
@@ -86,7 +86,7 @@ describe("POST /webhooks/hubspot", () => {
     const key = `hubspot:62515:contact:${events[0]!.objectId}`;
     await send(await signedHubSpot(events));
     expect((await recordWithEvents(key, 3)).body.pendingWakeups.map((w: any) => w.name)).toContain("project-to-d1");
-    await runInDurableObject(env.LEAD.getByName(key), (agent: LeadAgent) => agent.runDue(Date.now() + 60_000));
+    await runInDurableObject(env.RECORDS.getByName(key), (agent: RecordObject) => agent.runDue(Date.now() + 60_000));
     const row = await env.DB.prepare("SELECT status, event_count FROM records WHERE record_key = ?").bind(key).first();
     expect(row).toEqual({ status: "active", event_count: 3 });
     const { body } = await leadSnapshot(key);

@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Wakeups } from "../../src/lead/wakeups";
+import { Wakeups } from "../../src/record/wakeups";
 
 describe("wake-ups: rows with the alarm as a cursor", () => {
   it("a claimed wake-up is leased, not lost: unfinished work comes due again; finished work is gone", async () => {
-    await runInDurableObject(env.LEAD.getByName("hubspot:1:contact:wakeups-test"), async (_agent, state) => {
+    await runInDurableObject(env.RECORDS.getByName("hubspot:1:contact:wakeups-test"), async (_agent, state) => {
       const wakeups = new Wakeups(state.storage);
       // Far in the future, so the runtime does not fire the alarm on its own during the test.
       const base = Date.now() + 1e9;

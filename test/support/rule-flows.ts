@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { LeadAgent } from "../../src/lead/lead-agent";
+import type { RecordObject } from "../../src/record/record-object";
 import { hubspotEmulator } from "./emulators";
 import { call, eventually, leadSnapshot, send, signedHubSpot } from "./requests";
 import { TEST_BINDINGS } from "./test-bindings";
@@ -12,7 +12,7 @@ export const admin = (path: string, init: RequestInit = {}) =>
   call(path, { ...init, headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers } });
 
 /** Runs the record's due wake-ups as if the clock stood at `at`. */
-export const runDue = (key: string, at: number) => runInDurableObject(env.LEAD.getByName(key), (agent: LeadAgent) => agent.runDue(at));
+export const runDue = (key: string, at: number) => runInDurableObject(env.RECORDS.getByName(key), (agent: RecordObject) => agent.runDue(at));
 
 /** Waits until the record's audit has `count` entries with this outcome. */
 export async function auditEntries(key: string, outcome: string, count = 1) {

@@ -8,7 +8,7 @@ const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS
  * every test waits for what it sent to arrive, so "nothing stored" means none of these grew.
  */
 export async function storedCounts() {
-  const objects = (await listDurableObjectIds(env.LEAD)).length;
+  const objects = (await listDurableObjectIds(env.RECORDS)).length;
   return { objects, records: await count("records"), undelivered: await count("undelivered_record_events") };
 }
 

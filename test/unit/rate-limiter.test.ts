@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SlotTooFarAway } from "../../src/crm/crm-port";
+import { SlotTooFarAway } from "../../src/platform/failure";
 import { type Grant, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/outbox/rate-limiter";
 import { pacer } from "../../src/outbox/wiring";
 import { seededRandom } from "../emulators/shared/faults";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redact } from "../../src/crm/crm-port";
+import { redact } from "../../src/platform/failure";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 const HUBSPOT_PAT = "pat-na1-4f1d2c3b-aaaa-bbbb-cccc-0123456789ab";

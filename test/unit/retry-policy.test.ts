@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETRY_POLICY, type Failure, nextStep, parseRetryAfter, retryDelayMs, type RetryPolicy } from "../../src/outbox/retry-policy";
+import { DEFAULT_RETRY_POLICY, nextStep, retryDelayMs, type RetryPolicy } from "../../src/outbox/retry-policy";
+import { type Failure, parseRetryAfter } from "../../src/platform/failure";
 import { seededRandom } from "../emulators/shared/faults";
 
 const policy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 60_000 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CrmPort, TaskUpdateOutcome } from "../../src/crm/crm-port";
 import type { TaskAction } from "../../src/domain/effects";
 import type { PendingEffect } from "../../src/outbox/effect-executors";
-import type { Failure } from "../../src/outbox/retry-policy";
+import type { Failure } from "../../src/platform/failure";
 import { executeTaskUpdates } from "../../src/outbox/task-update-calls";
 import { planTaskUpdate } from "../../src/crm/task-updates";
 
@@ -103,7 +103,10 @@ describe("executeTaskUpdates", () => {
     expect(calls).toHaveLength(1);
     expect(outcomes[0]).toEqual({ ok: false, failure: limited });
     for (const outcome of outcomes.slice(1)) {
-      expect(outcome).toEqual({ ok: false, failure: { kind: "rateLimited", message: "not tried: HubSpot 429", retryAfterMs: 10_000, local: true } });
+      expect(outcome).toEqual({
+        ok: false,
+        failure: { kind: "rateLimited", message: "not tried: HubSpot 429", retryAfterMs: 10_000, notAttempted: true },
+      });
     }
   });
 });

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
-import { redact } from "../crm/crm-port";
+import { FailureError, redact } from "../platform/failure";
 import { activePolicy } from "../db/policies";
 import type { CrmEvent } from "../domain/crm-event";
 import { TIMER_NAMES, type AuditEntry, type RuleInput, type RuleState, type TimerName } from "../domain/decision";
@@ -62,7 +62,7 @@ function onlyChanges(event: CrmEvent, state: RecordState | null): CrmEvent {
  * One object per CRM record (named by its record key). It is the only writer of that record's
  * state: every event of the record passes through here, one at a time, so there are no races.
  */
-export class LeadAgent extends DurableObject<Env> {
+export class RecordObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly wakeups: Wakeups;
   private policy?: { value: VersionedPolicy; readAt: number };
@@ -234,7 +234,9 @@ export class LeadAgent extends DurableObject<Env> {
         readRecord: async (r, properties, previousOf) => {
           const crm = executors.crm(`${r.crm}:${r.accountId}`);
           if (!crm) throw new Error(`no ${r.crm} client configured to read ${r.key}`);
-          return crm.getRecord(r.objectType, r.objectId, properties, previousOf);
+          const read = await crm.getRecord(r.objectType, r.objectId, properties, previousOf);
+          if (!read.ok) throw new FailureError(read.failure);
+          return read.value;
         },
         route: (teamId, request) => this.env.TEAM_ROUTER.getByName(teamId).route(request),
         findTasks: async (r, keys) => {

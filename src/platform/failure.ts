@@ -1,0 +1,107 @@
+/**
+ * The bottom floor: how a call to the world failed, and what that means for trying it again.
+ * Every adapter (the CRMs, Slack, the sign-in) reports failures in these terms; nothing above
+ * tells errors apart by their message text.
+ */
+export type Failure =
+  /**
+   * 429 and friends: definitely not applied; wait at least retryAfterMs when given.
+   * `notAttempted`: our own limiter held the call back, so no attempt was made (none is spent).
+   */
+  | (FailureFacts & { kind: "rateLimited"; retryAfterMs?: number; notAttempted?: true })
+  /** 5xx, timeouts, lost connections: may or may not have been applied. */
+  | (FailureFacts & { kind: "transient"; retryAfterMs?: number })
+  /** 4xx validation errors, refused credentials, a field the org does not have: retrying cannot help. */
+  | (FailureFacts & { kind: "permanent" });
+
+/** What was seen: in words (redacted), and the HTTP status and vendor error code when there were any. */
+interface FailureFacts {
+  message: string;
+  status?: number;
+  /** The vendor's error code (Salesforce NOT_FOUND, HubSpot VALIDATION_ERROR …). */
+  code?: string;
+}
+
+export type FailureKind = Failure["kind"];
+
+/** An error that says how it failed. Adapters throw or return these; the classifier reads them back. */
+export class FailureError extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** A call that did not answer in time: it may have been applied. */
+export class TimeoutError extends FailureError {
+  constructor(message: string) {
+    super({ kind: "transient", message });
+  }
+}
+
+/**
+ * The rate limiter's next slot is too far off to wait for inside a queue consumer: the call is
+ * not made, and the effect is retried when the slot comes.
+ */
+export class SlotTooFarAway extends FailureError {
+  constructor(readonly retryAfterMs: number) {
+    super({ kind: "rateLimited", message: `rate limit: next call slot in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs, notAttempted: true });
+  }
+}
+
+/** A call's result: its value, or how it failed. */
+export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
+
+/** What an attempt's HTTP status means, for APIs that say it with the status (and Retry-After). */
+export function failureOfStatus(status: number, message: string, retryAfterMs?: number): Failure {
+  if (status === 429) return { kind: "rateLimited", message, retryAfterMs, status };
+  if (status === 408 || status >= 500) return { kind: "transient", message, retryAfterMs, status };
+  return { kind: "permanent", message, status };
+}
+
+/**
+ * The one classifier: whatever a call threw, as a Failure. A FailureError says it itself; an
+ * error with an HTTP status is judged by the status; anything else (a dropped connection, a DNS
+ * failure) is transient, since the call may or may not have reached the other side.
+ */
+export function classify(error: unknown, describe: (message: string) => string = (m) => m): Failure {
+  if (error instanceof FailureError) return error.failure;
+  const e = error as { status?: unknown; code?: unknown; statusCode?: unknown; message?: unknown };
+  const status = [e.status, e.statusCode, e.code].find((v): v is number => typeof v === "number");
+  const message = redact(describe(typeof e.message === "string" ? e.message : String(error)));
+  return status === undefined ? { kind: "transient", message } : failureOfStatus(status, message);
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
+  // Only an HTTP date (it names a weekday and month); Date.parse reads "-5" as a year.
+  if (!/^[A-Za-z]{3,9},? /.test(value.trim())) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Removes anything that looks like a credential from a message before it is stored or logged. */
+export function redact(message: string): string {
+  return message
+    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._\-!~+/=]+/gi, "$1 [redacted]")
+    .replace(/\b(xox[abprs]-[A-Za-z0-9-]+)/g, "[redacted]")
+    .replace(/\b(pat-[a-z0-9-]{10,})/gi, "[redacted]")
+    .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
+    .slice(0, 2_000);
+}
+
+/** The message of anything thrown, redacted: for audit entries and logs. */
+export const describeError = (error: unknown): string => redact(error instanceof Error ? error.message : String(error));

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { effectId } from "../domain/effect-id";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
 import { type EffectRow, effects } from "./schema";
 
@@ -56,14 +57,15 @@ const RECORD_OUTCOMES = `
 const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(${JSON.stringify(ids)}))`;
 
 /**
- * Stores effect requests; a request whose idempotency key is already stored is ignored.
- * Returns the ids of the rows this call created, which are the ones to execute.
+ * Stores effect requests under their ids (derived from their idempotency keys); a request whose
+ * key is already stored is ignored. Returns the ids of the rows this call created, which are the
+ * ones to execute.
  */
-export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date, newId: () => string): Promise<string[]> {
+export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date): Promise<string[]> {
   if (requests.length === 0) return [];
   const at = now.toISOString();
   const rows = requests.map((r) => ({
-    id: newId(),
+    id: effectId(r.idempotencyKey),
     key: r.idempotencyKey,
     lead: r.leadKey,
     rule: r.rule,
@@ -232,26 +234,22 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
 }
 
 /**
- * The row ids of effects by their idempotency keys. A task carries its effect's row id, so a rule
- * that knows only the key it asked with finds its task through this.
+ * Of these createTask effect ids (task keys), the ones still waiting to execute (pending or
+ * retrying), with when they are next tried (null: now). A task key of an effect stored before ids
+ * were derived is matched through its old id.
  */
-export async function effectIdsByKey(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
-  if (keys.length === 0) return new Map();
-  const rows = await drizzle(db)
-    .select({ id: effects.id, key: effects.idempotencyKey })
-    .from(effects)
-    .where(inArray(effects.idempotencyKey, anyOf(keys)));
-  return new Map(rows.map((row) => [row.key, row.id]));
-}
-
-/** Of these effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
 export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
   if (ids.length === 0) return new Map();
-  const rows = await drizzle(db)
-    .select({ id: effects.id, next: effects.nextAttemptAt })
-    .from(effects)
-    .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
-  return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
+  const { results } = await db
+    .prepare(
+      `select coalesce(l.task_key, e.id) as id, e.next_attempt_at as next from effects e
+       left join legacy_task_keys l on l.legacy_id = e.id
+       where (e.id in (select value from json_each(?1)) or l.task_key in (select value from json_each(?1)))
+         and e.status in ('pending', 'retrying')`,
+    )
+    .bind(JSON.stringify(ids))
+    .all<{ id: string; next: string | null }>();
+  return new Map(results.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
 
 /**

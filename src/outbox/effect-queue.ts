@@ -28,13 +28,8 @@ const SEND_BATCH = 100;
  * The rows are written before the messages, so an effect that exists is never lost: if queueing
  * fails, the caller retries and an admin can re-queue it.
  */
-export async function enqueueEffects(
-  env: Pick<Env, "DB" | "EFFECTS">,
-  requests: readonly EffectRequest[],
-  now: Date,
-  newId: () => string = () => crypto.randomUUID(),
-): Promise<string[]> {
-  const ids = await insertEffects(env.DB, requests, now, newId);
+export async function enqueueEffects(env: Pick<Env, "DB" | "EFFECTS">, requests: readonly EffectRequest[], now: Date): Promise<string[]> {
+  const ids = await insertEffects(env.DB, requests, now);
   await sendEffectMessages(env.EFFECTS, ids);
   return ids;
 }

@@ -235,7 +235,7 @@ describe("the cron", () => {
     const worker = (await import("../../src/index")).default as unknown as Required<Pick<ExportedHandler<Env>, "scheduled">>;
     const { createExecutionContext, createScheduledController } = await import("cloudflare:test");
     // Stored 20 minutes ago, never queued: as if the queue had lost its message.
-    const [id] = await insertEffects(env.DB, [task(1)], new Date(Date.now() - 20 * 60_000), () => crypto.randomUUID());
+    const [id] = await insertEffects(env.DB, [task(1)], new Date(Date.now() - 20 * 60_000));
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, createExecutionContext());
     const [row] = await settled([id!]);
     expect(row).toMatchObject({ status: "done" });
@@ -252,8 +252,8 @@ describe("claims", () => {
     await env.DB.prepare("UPDATE effects SET status = 'done' WHERE target = ?").bind(target).run();
     expect(await nextDueAt(env.DB, target, "createTask", now)).toBeNull();
 
-    const [soon, later, held] = await insertEffects(env.DB, [task(1), task(2), task(3)], now, () => crypto.randomUUID());
-    await insertEffects(env.DB, [other], now, () => crypto.randomUUID());
+    const [soon, later, held] = await insertEffects(env.DB, [task(1), task(2), task(3)], now);
+    await insertEffects(env.DB, [other], now);
     await recordOutcomes(
       env.DB,
       [
@@ -272,7 +272,7 @@ describe("claims", () => {
 
   it("an effect held by one consumer is not run by another at the same time", async () => {
     const { claimEffects, insertEffects } = await import("../../src/db/effects");
-    const [id] = await insertEffects(env.DB, [task(1)], new Date(), () => crypto.randomUUID());
+    const [id] = await insertEffects(env.DB, [task(1)], new Date());
     const now = new Date();
     const first = await claimEffects(env.DB, [id!], now, new Date(now.getTime() + 60_000));
     const second = await claimEffects(env.DB, [id!], now, new Date(now.getTime() + 60_000));
@@ -291,11 +291,11 @@ describe("effects in bulk", () => {
   it("stores and claims more effects in one call than D1 binds parameters, each key once", async () => {
     const { claimEffects, insertEffects, loadEffects } = await import("../../src/db/effects");
     const now = new Date();
-    const earlier = await loadEffects(env.DB, await insertEffects(env.DB, [bulkTask(0)], now, () => crypto.randomUUID()));
+    const earlier = await loadEffects(env.DB, await insertEffects(env.DB, [bulkTask(0)], now));
     const requests = Array.from({ length: 1_500 }, (_, i) => bulkTask(i + 1));
     // A key already stored, and a key twice in this call: neither makes a second row.
     requests.push({ ...bulkTask(9_999), idempotencyKey: earlier[0]!.idempotencyKey }, { ...requests[0]! });
-    const ids = await insertEffects(env.DB, requests, now, () => crypto.randomUUID());
+    const ids = await insertEffects(env.DB, requests, now);
     expect(ids).toHaveLength(1_500);
     const rows = await loadEffects(env.DB, ids);
     expect(rows).toHaveLength(1_500);
@@ -323,46 +323,27 @@ describe("effects in bulk", () => {
       const r = bulkTask(i);
       return { ...r, effect: { ...r.effect, body } } as EffectRequest;
     });
-    const ids = await insertEffects(env.DB, requests, new Date(), () => crypto.randomUUID());
+    const ids = await insertEffects(env.DB, requests, new Date());
     expect(ids).toHaveLength(12);
     const rows = await loadEffects(env.DB, ids);
     expect(rows.map((r) => (JSON.parse(r.payload) as { body: string }).body === body)).toEqual(Array(12).fill(true));
   });
 
-  it("names tasks to change by their effect ids, each reassigned task's due day with it", async () => {
-    const { insertEffects } = await import("../../src/db/effects");
-    const { resolveTaskKeys } = await import("../../src/outbox/task-lookup");
-    const [one, two] = [bulkTask(1), bulkTask(2)];
-    const [idOne, idTwo] = await insertEffects(env.DB, [one, two], new Date(), () => crypto.randomUUID());
-    const reassign: EffectRequest = {
-      idempotencyKey: `reassign:${serial++}`,
-      leadKey: one.leadKey,
-      rule: "test",
-      effect: {
-        type: "updateTasks",
-        crm: "hubspot",
-        accountId: "77777",
-        objectType: "contact",
-        objectId: contactId,
-        taskKeys: [one.idempotencyKey, two.idempotencyKey, "never-queued"],
-        action: {
-          kind: "reassign",
-          ownerId: "84213372",
-          dueDates: { [one.idempotencyKey]: "2026-11-23", [two.idempotencyKey]: "2026-11-24", "never-queued": "2026-11-25" },
-        },
-      },
-    };
-    const [resolved] = await resolveTaskKeys(env.DB, [reassign]);
-    expect(resolved!.effect).toMatchObject({
-      taskKeys: [idOne, idTwo],
-      action: { kind: "reassign", ownerId: "84213372", dueDates: { [idOne!]: "2026-11-23", [idTwo!]: "2026-11-24" } },
-    });
+  it("stores each effect under the id its key derives: the id a rule names the effect's task by", async () => {
+    const { insertEffects, loadEffects } = await import("../../src/db/effects");
+    const { effectId } = await import("../../src/domain/effect-id");
+    const one = bulkTask(1);
+    const [id] = await insertEffects(env.DB, [one], new Date());
+    expect(id).toBe(effectId(one.idempotencyKey));
+    // Fits Salesforce's Text(64) external id, and is the same in any case (Salesforce compares it case-insensitively).
+    expect(id).toMatch(/^[0-9a-f]{40}$/);
+    expect((await loadEffects(env.DB, [id!]))[0]).toMatchObject({ idempotencyKey: one.idempotencyKey });
   });
 
   it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
     const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
     const now = new Date();
-    const [a, b, c] = await insertEffects(env.DB, [bulkTask(1), bulkTask(2), bulkTask(3)], now, () => crypto.randomUUID());
+    const [a, b, c] = await insertEffects(env.DB, [bulkTask(1), bulkTask(2), bulkTask(3)], now);
     const retryAt = new Date(now.getTime() + 5_000);
     await recordOutcomes(
       env.DB,

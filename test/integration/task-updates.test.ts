@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EffectOf, EffectRequest, TaskAction } from "../../src/domain/effects";
+import { HubSpotCrm } from "../../src/crm/hubspot-crm";
 import { insertEffects } from "../../src/db/effects";
+import { effectId } from "../../src/domain/effect-id";
 import { enqueueEffects, sendEffectMessages } from "../../src/outbox/effect-queue";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { call, eventually } from "../support/requests";
@@ -140,9 +142,7 @@ describe("updateTasks on HubSpot", () => {
     // The creation is stored but not yet executed (its queue message not sent): the completion
     // queued behind it must not find "no task" and report success, leaving the task to appear
     // open afterwards.
-    const [createId] = await insertEffects(env.DB, [request(leadKey(contacts[0]!), createTask(contacts[0]!, 99))], new Date(), () =>
-      crypto.randomUUID(),
-    );
+    const [createId] = await insertEffects(env.DB, [request(leadKey(contacts[0]!), createTask(contacts[0]!, 99))], new Date());
     const [updateId] = await enqueueEffects(
       env,
       [request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [createId!], { kind: "complete" }))],
@@ -181,6 +181,30 @@ describe("updateTasks on HubSpot", () => {
     expect(older).toMatchObject({ status: "done", external_id: "superseded: the lead changed hands again since" });
     expect(newer).toMatchObject({ status: "done", external_id: `already the owner's ${taskIds.join(",")}` });
     expect((await tasksWithKeys(keys)).map((t) => t.properties.hubspot_owner_id)).toEqual(["84213371", "84213371"]);
+  });
+
+  it("finds a task written before ids were derived from keys under its old id, and completes it", { timeout: 60_000 }, async () => {
+    // As the outbox stored it before the deploy that derives ids (so before the backfill finished):
+    // a random id, which the task in the CRM carries as its key.
+    await env.DB.prepare("DELETE FROM finished_backfills").run();
+    const legacy = request(leadKey(contacts[0]!), createTask(contacts[0]!, 7));
+    const oldId = crypto.randomUUID();
+    await env.DB.prepare(
+      `INSERT INTO effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
+       VALUES (?, ?, ?, 'test', 'createTask', 'hubspot:62515', ?, 'done', 1, ?, ?)`,
+    )
+      .bind(oldId, legacy.idempotencyKey, legacy.leadKey, JSON.stringify(legacy.effect), new Date().toISOString(), new Date().toISOString())
+      .run();
+    const crm = new HubSpotCrm({ accessToken: TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN, basePath: env.HUBSPOT_API_BASE });
+    const [created] = await crm.createTasks([{ key: oldId, task: legacy.effect as EffectOf<"createTask"> }]);
+    expect(created).toMatchObject({ ok: true });
+
+    // A rule now names the task by the id its key derives; the outbox finds it under the old one.
+    const [completed] = await execute([
+      request(leadKey(contacts[0]!), updateTasks(contacts[0]!, [effectId(legacy.idempotencyKey)], { kind: "complete" })),
+    ]);
+    expect(completed).toMatchObject({ status: "done", external_id: `completed ${(created as { externalId: string }).externalId}` });
+    expect((await tasksWithKeys([oldId]))[0].properties.hs_task_status).toBe("COMPLETED");
   });
 
   it("retries after a 429 and then applies the update once", { timeout: 60_000 }, async () => {

@@ -47,8 +47,13 @@ export default defineConfig(async () => {
             // The emulators are shared and fault injection is global: one file at a time.
             fileParallelism: false,
             setupFiles: ["./test/support/apply-migrations.ts"],
-            include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+            include: ["test/integration/**/*.test.ts"],
           },
+        },
+        {
+          // The pure core (rules, time, policy, parsers, signatures): plain Node, no workerd.
+          // Some are property tests over thousands of cases: generous time on a busy machine.
+          test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], testTimeout: 60_000 },
         },
         {
           // The emulators and the scripts are Node programs; they are tested in Node.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:rules`:
- * 1. decide() evaluations per second (pure, one thread);
+ * 1. decide() throughput: lead lifecycles per second (the rules and the runner, one thread, no I/O);
  * 2. 10,000 leads whose stale deadlines fall in the same minute, through `wrangler dev` and the
  *    emulators: how late each decision came after its deadline (p50/p99/max), and how many of
  *    them were made (all must be).

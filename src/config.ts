@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { SalesforceAuth } from "./crm/salesforce-connection";
 import { SalesforceOrgId, SalesforceRecordId } from "./domain/salesforce-id";
-import { parseQuota } from "./outbox/rate-limiter";
+import { parseQuota } from "./outbox/quota";
 import { decodeWebhookSecret } from "./verify/standard-webhooks";
 
 const optionalText = z

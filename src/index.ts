@@ -1,9 +1,9 @@
-import { loadConfig } from "./config";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
+import { backfillLegacyTaskKeys } from "./db/legacy-task-keys";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
-import { consumerDeps } from "./outbox/wiring";
+import { portsFor } from "./ports";
 
 export { RecordObject } from "./record/record-object";
 export { RateLimiter } from "./outbox/rate-limiter";
@@ -14,21 +14,24 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    const config = loadConfig(env);
+    const ports = portsFor(env);
     if (batch.queue === "lead-follow-up-effects") {
-      await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, consumerDeps(env, config));
+      await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, ports.consumer);
     } else if (batch.queue.endsWith("-dlq")) {
-      await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date());
+      await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date(ports.clock.now()));
     } else {
-      await deliverToRecords(batch as MessageBatch<RecordEventsMessage>, env, config.PAUSE_RECORD_DELIVERY);
+      await deliverToRecords(batch as MessageBatch<RecordEventsMessage>, env, ports.config.PAUSE_RECORD_DELIVERY);
     }
   },
   async scheduled(controller, env) {
-    // Independent chores: one failing must not keep the other from running.
+    const ports = portsFor(env);
+    const at = new Date(controller.scheduledTime);
+    // Independent chores: one failing must not keep the others from running.
     const results = await Promise.allSettled([
-      loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
-      requeueOverdueEffects(env, new Date(controller.scheduledTime)),
-      forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
+      ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
+      requeueOverdueEffects(env, at),
+      forgetOldMailgunTokens(env.DB, at),
+      backfillLegacyTaskKeys(env.DB, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -1,6 +1,7 @@
 import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
 import type { TaskAction } from "../domain/effects";
+import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 import { type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type RecordUpdate, type TaskKeyResult, type TaskWrite } from "./crm-port";
@@ -69,7 +70,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     this.objects = withRuntimeFetch(client.crm.objects.batchApi);
     this.objectReads = withRuntimeFetch(client.crm.objects.basicApi);
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock.now;
   }
 
   /**

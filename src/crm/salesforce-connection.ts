@@ -1,4 +1,5 @@
 import { Connection } from "jsforce";
+import { systemClock } from "../platform/clock";
 import { type Failure, FailureError, failureOfStatus } from "../platform/failure";
 import { RuntimeFetchTransport } from "../platform/salesforce-transport";
 
@@ -43,7 +44,7 @@ export interface SalesforceSession {
 }
 
 /** A jsforce connection on the runtime's fetch that signs in before its first call and again when Salesforce ends the session (401). */
-export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, now: () => number = Date.now): SalesforceSession {
+export function salesforceConnection(instanceUrl: string, auth: SalesforceAuth, now: () => number = systemClock.now): SalesforceSession {
   if ("accessToken" in auth) {
     const conn = withRuntimeTransport(new Connection({ instanceUrl, accessToken: auth.accessToken, version: SALESFORCE_API_VERSION }));
     return { conn, signIn: async () => {}, renewalFailureSince: () => undefined };

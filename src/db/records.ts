@@ -20,3 +20,12 @@ export async function upsertRecordRow(db: D1Database, state: RecordState, now: D
   const result = await drizzle(db).insert(records).values(row).onConflictDoUpdate({ target: records.recordKey, set: changes }).run();
   return result.meta.rows_written ?? 0;
 }
+
+/**
+ * Whether a record has been projected to D1 (its first events arrived about a second before).
+ * Asked before waking a record's object, so looking up a key nobody has heard of creates no
+ * object and no storage for it.
+ */
+export async function isKnownRecord(db: D1Database, recordKey: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 FROM records WHERE record_key = ?").bind(recordKey).first()) !== null;
+}

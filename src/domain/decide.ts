@@ -1,23 +1,164 @@
-import type { DecideContext, Decision, RuleInput, RuleState } from "./decision";
+import { FailureError } from "../platform/failure";
+import type { CrmEvent } from "./crm-event";
+import type { EffectRequest } from "./effects";
+import type { VersionedPolicy } from "./policy";
+import type { RecordState } from "./record-state";
+import type { RoutingDecision } from "./routing";
+import type { Ask, AuditEntry, FreshRecord, Handler, Rule, RuleContext, RuleName, Signal, Step, TaskState } from "./rule";
+import type { RuleState } from "./rule-state";
 import { cadenceRule } from "./rules/cadence.rule";
 import { stageGateRule } from "./rules/stage-gate.rule";
 import { staleLeadRule } from "./rules/stale-lead.rule";
 
-const RULES = [staleLeadRule, stageGateRule, cadenceRule];
+/** What wakes the rules of one record: one of its events, or one of their own timers. */
+export type Trigger = { kind: "event"; event: CrmEvent } | { kind: "timer"; name: string };
+
+/** The I/O a rule may ask for: the record object answers from the CRM and the routers, the dry run from its simulation. */
+export interface RuleShell {
+  /** The record fresh from the CRM (null: it no longer exists); throws a FailureError when the CRM cannot answer. */
+  read(properties: string[], previousOf?: string[]): Promise<FreshRecord | null>;
+  route(teamId: string, excludeOwnerId?: string): Promise<RoutingDecision>;
+  /** Tasks this service wrote, by key; keys the CRM has no task for are left out. */
+  tasks(keys: string[]): Promise<TaskState[]>;
+}
+
+export interface DecideContext {
+  record: RecordState;
+  now: Date;
+  policy: VersionedPolicy;
+  random: () => number;
+}
+
+export interface Decision {
+  state: RuleState;
+  effects: EffectRequest[];
+  /** Wake-ups to (re)arm at an instant, or to cancel with null, by their full names (`rule:timer`). */
+  timers: Record<string, string | null>;
+  audit: AuditEntry[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds rules of every state and config type; each is typed where it is defined.
+type AnyRule = Rule<any, any>;
+
+/** Every rule, in the order they see a trigger. */
+export const RULES: readonly AnyRule[] = [staleLeadRule, stageGateRule, cadenceRule];
+
+/** A rule's timer as a wake-up of the record: its name carries the rule, so nobody else's timer can answer to it. */
+export const wakeupName = (rule: RuleName, timer: string) => `${rule}:${timer}`;
+
+/** Answers one rule may ask for in one run: a rule asking forever is a bug, and the run fails saying so. */
+const MAX_ASKS = 8;
+/** Rounds of signals one run may pass on: rules answering each other forever are a bug too. */
+const MAX_SIGNAL_ROUNDS = 4;
 
 /**
- * The whole policy for one record: every rule sees the input in turn, each keeps its own part of
- * the state. Pure: no clock, no I/O, no randomness but the injected one.
+ * Runs the rules of one record on one trigger. Each rule whose policy applies to the record and
+ * that has a handler for the trigger runs it; a handler's ask is performed through the shell and
+ * its answer given to the continuation it named, until the rule is done. Signals a rule raises
+ * reach the other rules in the same run. Effects, timers and audit are collected for the caller
+ * to store in one go. Pure but for the shell it is given: no clock, no randomness but the injected.
  */
-export function decide(state: RuleState, input: RuleInput, ctx: DecideContext): Decision {
-  const combined: Decision = { state, effects: [], timers: {}, requests: [], audit: [] };
-  for (const rule of RULES) {
-    const d = rule(combined.state, input, ctx);
-    combined.state = d.state;
-    combined.effects.push(...d.effects);
-    Object.assign(combined.timers, d.timers);
-    combined.requests.push(...d.requests);
-    combined.audit.push(...d.audit);
+export async function decide(
+  state: RuleState,
+  trigger: Trigger,
+  ctx: DecideContext,
+  shell: RuleShell,
+  rules: readonly AnyRule[] = RULES,
+): Promise<Decision> {
+  const decision: Decision = { state: { ...state }, effects: [], timers: {}, audit: [] };
+  const active = rules.flatMap((rule) => {
+    const config = rule.resolve(ctx.policy.policy, ctx.record);
+    return config === null ? [] : [{ rule, context: contextFor(rule, config, ctx) }];
+  });
+  const signals: { signal: Signal; from: RuleName }[] = [];
+
+  const drive = async (rule: AnyRule, context: RuleContext<unknown>, first: Step<unknown>) => {
+    let step = first;
+    for (let asks = 0; ; asks++) {
+      apply(rule, step);
+      if (!step.ask) return;
+      if (asks === MAX_ASKS) throw bug(`rule ${rule.name} asked for more than ${MAX_ASKS} answers in one run`);
+      const { ask } = step;
+      const continuation = rule.continuations?.[ask.resume];
+      if (!continuation || continuation.kind !== ask.kind) throw bug(`rule ${rule.name} has no ${ask.kind} continuation "${ask.resume}"`);
+      const answer = await perform(ask, shell);
+      step = (continuation.run as Handler<unknown, unknown, unknown>)(slice(rule), answer, context);
+    }
+  };
+  const memory = decision.state as Record<string, unknown>;
+  const slice = (rule: AnyRule) => memory[rule.slice];
+  const apply = (rule: AnyRule, step: Step<unknown>) => {
+    if (step.state === undefined) delete memory[rule.slice];
+    else memory[rule.slice] = step.state;
+    decision.effects.push(...(step.effects ?? []));
+    for (const [timer, at] of Object.entries(step.timers ?? {})) decision.timers[wakeupName(rule.name, timer)] = at;
+    for (const entry of step.audit ?? []) {
+      decision.audit.push({
+        at: ctx.now.toISOString(),
+        rule: rule.name,
+        outcome: entry.outcome,
+        reason: entry.reason,
+        data: entry.data ?? {},
+        policyVersion: ctx.policy.version,
+        effects: (entry.effects ?? []).map((e) => e.idempotencyKey),
+      });
+    }
+    for (const signal of step.signals ?? []) signals.push({ signal, from: rule.name });
+  };
+
+  for (const { rule, context } of active) {
+    const handler = handlerFor(rule, trigger);
+    if (handler) await drive(rule, context, handler(slice(rule), trigger.kind === "event" ? trigger.event : undefined, context));
   }
-  return combined;
+  for (let round = 0; signals.length > 0; round++) {
+    if (round === MAX_SIGNAL_ROUNDS)
+      throw bug(`signals still pending after ${MAX_SIGNAL_ROUNDS} rounds: ${signals.map((s) => s.signal.kind).join(", ")}`);
+    for (const { signal, from } of signals.splice(0)) {
+      for (const { rule, context } of active) {
+        const handler = rule.signals?.[signal.kind] as Handler<unknown, unknown, Signal> | undefined;
+        if (handler && rule.name !== from) await drive(rule, context, handler(slice(rule), signal, context));
+      }
+    }
+  }
+  return decision;
 }
+
+function handlerFor(rule: AnyRule, trigger: Trigger): Handler<unknown, unknown, unknown> | undefined {
+  if (trigger.kind === "event") return rule.on?.[trigger.event.kind] as Handler<unknown, unknown, unknown> | undefined;
+  const [owner, timer] = splitWakeup(trigger.name);
+  return owner === rule.name && timer ? (rule.timers?.[timer] as Handler<unknown, unknown, unknown> | undefined) : undefined;
+}
+
+export function splitWakeup(name: string): [string, string | undefined] {
+  const i = name.indexOf(":");
+  return i < 0 ? [name, undefined] : [name.slice(0, i), name.slice(i + 1)];
+}
+
+function perform(ask: Ask, shell: RuleShell): Promise<unknown> {
+  switch (ask.kind) {
+    case "read":
+      return shell.read([...new Set(ask.properties)], ask.previousOf);
+    case "route":
+      return shell.route(ask.teamId, ask.excludeOwnerId);
+    case "tasks":
+      return shell.tasks(ask.keys);
+  }
+}
+
+function contextFor(rule: AnyRule, config: unknown, ctx: DecideContext): RuleContext<unknown> {
+  const { record } = ctx;
+  return {
+    record,
+    crm: record.crm,
+    now: ctx.now,
+    at: ctx.now.toISOString(),
+    policy: ctx.policy.policy,
+    config,
+    random: ctx.random,
+    target: { crm: record.crm, accountId: record.accountId, objectType: record.objectType, objectId: record.objectId },
+    effect: (idempotencyKey, effect) => ({ idempotencyKey, leadKey: record.key, rule: rule.name, effect }),
+  };
+}
+
+/** A rule that breaks the contract fails its run for good: retrying the same code cannot help. */
+const bug = (message: string) => new FailureError({ kind: "permanent", message });

@@ -61,6 +61,12 @@ export const StaleLeadRule = z.object({
   }),
   /** Low-score branch: the status that parks the lead in nurture. */
   hibernate: PerCrm(z.object({ property: z.string().min(1), value: z.string().min(1) })),
+  /**
+   * At most this many stale reassignments of one lead within the window: beyond it, nobody is
+   * working the lead wherever it goes (a small team passing it back and forth), so a person
+   * must look. The team channel is told, and the lead stays where it is until the window frees.
+   */
+  maxReassignments: z.object({ count: z.number().int().min(1).max(100), within: IsoDuration }).default({ count: 3, within: "P30D" }),
 });
 export type StaleLeadRule = z.infer<typeof StaleLeadRule>;
 

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { type CrmEvent, parseRecordKey, RecordKey } from "./crm-event";
 import { localTime } from "./cadence-schedule";
-import type { AuditEntry, CadenceState, RuleInput, RuleState, TimerName } from "./decision";
+import { decide, type RuleShell, type Trigger } from "./decide";
+import { effectId } from "./effect-id";
 import type { EffectRequest } from "./effects";
 import type { VersionedPolicy } from "./policy";
 import { applyEvent, emptyRecordState, type RecordState } from "./record-state";
 import { EMPTY_ROUTING_STATE, route, type RoutingState } from "./routing";
-import { runRules } from "./rule-runner";
+import type { AuditEntry } from "./rule";
+import type { CadenceState, RuleState } from "./rule-state";
 
 /** An event as an admin writes it for a dry run: the record, what happened, when. */
 export const SimulatedEvent = z.object({
@@ -29,7 +31,7 @@ export interface TimelineEntry extends AuditEntry {
 export interface SimulationResult {
   timeline: TimelineEntry[];
   /** Deadlines still pending at the end instant, per record. */
-  pending: { recordKey: string; timer: TimerName; at: string }[];
+  pending: { recordKey: string; timer: string; at: string }[];
   /** Each enrolled record's cadence plan: the step times an admin checks before enabling it. */
   cadences: CadencePlan[];
 }
@@ -47,7 +49,7 @@ export interface CadencePlan {
 interface SimRecord {
   record: RecordState | null;
   rules: RuleState;
-  timers: Partial<Record<TimerName, string>>;
+  timers: Record<string, string>;
 }
 
 function toCrmEvent(e: SimulatedEvent, i: number): CrmEvent {
@@ -111,29 +113,31 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
   const records = new Map<string, SimRecord>();
   const routing = new Map<string, RoutingState>();
   const timeline: TimelineEntry[] = [];
-  const queue: { at: string; recordKey: string; input: RuleInput; order: number }[] = events.map((e, i) => ({
+  const queue: { at: string; recordKey: string; trigger: Trigger; order: number }[] = events.map((e, i) => ({
     at: e.occurredAt,
     recordKey: e.recordKey,
-    input: { kind: "crmEvent", event: toCrmEvent(e, i) },
+    trigger: { kind: "event", event: toCrmEvent(e, i) },
     order: i,
   }));
   let order = events.length;
   const tasksWritten = new Set<string>();
 
-  const shell = {
-    readRecord: async (record: RecordState, properties: string[]) => ({
-      id: record.objectId,
-      properties: Object.fromEntries(properties.map((p) => [p, record.properties[p]?.value ?? null])),
-    }),
-    route: async (teamId: string, request: Parameters<typeof route>[1]) => {
-      const { decision, state } = route(routing.get(teamId) ?? EMPTY_ROUTING_STATE, request);
+  /** Fresh reads answer from the simulated record; nobody completes a task in a dry run. */
+  const shellFor = (record: RecordState, at: Date): RuleShell => ({
+    read: async (properties) => ({ properties: Object.fromEntries(properties.map((p) => [p, record.properties[p]?.value ?? null])) }),
+    route: async (teamId, excludeOwnerId) => {
+      const { decision, state } = route(routing.get(teamId) ?? EMPTY_ROUTING_STATE, {
+        policy: policy.policy,
+        teamId,
+        crm: record.crm,
+        excludeOwnerId,
+        now: at,
+      });
       routing.set(teamId, state);
       return decision;
     },
-    // Nobody completes a task in a dry run: every task written is still open.
-    findTasks: async (_record: RecordState, keys: string[]) =>
-      keys.filter((k) => tasksWritten.has(k)).map((key) => ({ key, status: "open" as const })),
-  };
+    tasks: async (keys) => keys.filter((k) => tasksWritten.has(k)).map((key) => ({ key, status: "open" as const })),
+  });
 
   for (;;) {
     queue.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
@@ -141,17 +145,18 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
     if (!next || next.at > until.toISOString()) break;
     const sim = records.get(next.recordKey) ?? { record: null, rules: {}, timers: {} };
     records.set(next.recordKey, sim);
-    if (next.input.kind === "crmEvent") {
-      sim.record = applyEvent(sim.record ?? emptyRecordState(next.input.event), next.input.event);
-    } else if (next.input.kind === "timer" && sim.timers[next.input.name] !== next.at) {
+    if (next.trigger.kind === "event") {
+      sim.record = applyEvent(sim.record ?? emptyRecordState(next.trigger.event), next.trigger.event);
+    } else if (sim.timers[next.trigger.name] !== next.at) {
       continue; // this deadline was moved or cancelled after it was queued
     }
     if (!sim.record) continue;
-    const run = await runRules(sim.rules, next.input, sim.record, policy, new Date(next.at), shell, () => 0.5);
+    const now = new Date(next.at);
+    const run = await decide(sim.rules, next.trigger, { record: sim.record, now, policy, random: () => 0.5 }, shellFor(sim.record, now));
     sim.rules = run.state;
-    for (const e of run.effects) if (e.effect.type === "createTask") tasksWritten.add(e.idempotencyKey);
+    for (const e of run.effects) if (e.effect.type === "createTask") tasksWritten.add(effectId(e.idempotencyKey));
     sim.record = applyOwnEffects(sim.record, run.effects, next.at);
-    const trigger = next.input.kind === "crmEvent" ? `event:${next.input.event.kind}` : `timer:${next.input.kind === "timer" ? next.input.name : ""}`;
+    const trigger = next.trigger.kind === "event" ? `event:${next.trigger.event.kind}` : `timer:${next.trigger.name}`;
     for (const entry of run.audit) {
       timeline.push({
         ...entry,
@@ -160,16 +165,14 @@ export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy
         effectDetails: run.effects.filter((e) => entry.effects.includes(e.idempotencyKey)).map((e) => e.effect),
       });
     }
-    for (const [name, at] of Object.entries(run.timers) as [TimerName, string | null][]) {
+    for (const [name, at] of Object.entries(run.timers)) {
       if (at) {
         sim.timers[name] = at;
-        queue.push({ at, recordKey: next.recordKey, input: { kind: "timer", name }, order: order++ });
+        queue.push({ at, recordKey: next.recordKey, trigger: { kind: "timer", name }, order: order++ });
       } else delete sim.timers[name];
     }
   }
-  const pending = [...records].flatMap(([recordKey, sim]) =>
-    (Object.entries(sim.timers) as [TimerName, string][]).map(([timer, at]) => ({ recordKey, timer, at })),
-  );
+  const pending = [...records].flatMap(([recordKey, sim]) => Object.entries(sim.timers).map(([timer, at]) => ({ recordKey, timer, at })));
   const cadences = [...records].flatMap(([recordKey, sim]) => {
     const c = sim.rules.cadence;
     if (!c) return [];

@@ -4,6 +4,7 @@ import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
 import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
 import { activePolicy } from "../db/policies";
+import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
 import { adminSimulateRoute } from "./admin-simulate.route";
@@ -21,7 +22,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get("/leads/:key", async (c) => {
     const key = RecordKey.safeParse(c.req.param("key"));
     if (!key.success) throw invalidPayload(key.error);
-    const snapshot = await c.env.RECORDS.getByName(key.data).snapshot();
+    const snapshot = (await isKnownRecord(c.env.DB, key.data)) ? await c.env.RECORDS.getByName(key.data).snapshot() : null;
     if (!snapshot) throw new HttpError(404, "not_found", `no events recorded for ${key.data}`);
     return c.json({ key: key.data, ...snapshot });
   })

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
+import { systemClock } from "../platform/clock";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError } from "./errors";
@@ -22,7 +23,7 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
-export function createApp({ now = () => new Date() }: AppOptions = {}) {
+export function createApp({ now = () => new Date(systemClock.now()) }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));

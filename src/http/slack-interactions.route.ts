@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { type CrmEvent, parseRecordKey, RecordKey } from "../domain/crm-event";
-import { actionOf } from "../domain/rules/cadence-messages";
+import { actionOf } from "../domain/rules/cadence/cadence-messages";
 import { dedupeKey } from "../ingest/dedupe-key";
 import { acceptEvents } from "../ingest/record-events";
 import { type BlockActionsInteraction, parseSlackInteraction } from "../slack/interaction";

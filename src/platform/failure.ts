@@ -26,8 +26,11 @@ export type FailureKind = Failure["kind"];
 
 /** An error that says how it failed. Adapters throw or return these; the classifier reads them back. */
 export class FailureError extends Error {
-  constructor(readonly failure: Failure) {
+  readonly failure: Failure;
+
+  constructor(failure: Failure) {
     super(failure.message);
+    this.failure = failure;
   }
 }
 
@@ -43,10 +46,16 @@ export class TimeoutError extends FailureError {
  * not made, and the effect is retried when the slot comes.
  */
 export class SlotTooFarAway extends FailureError {
-  constructor(readonly retryAfterMs: number) {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number) {
     super({ kind: "rateLimited", message: `rate limit: next call slot in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs, notAttempted: true });
+    this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** The least wait before trying again that the failure asks for (0: none). */
+export const retryAfterMsOf = (failure: Failure): number => (failure.kind !== "permanent" && failure.retryAfterMs) || 0;
 
 /** A call's result: its value, or how it failed. */
 export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure };
@@ -102,6 +111,3 @@ export function redact(message: string): string {
     .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
     .slice(0, 2_000);
 }
-
-/** The message of anything thrown, redacted: for audit entries and logs. */
-export const describeError = (error: unknown): string => redact(error instanceof Error ? error.message : String(error));

@@ -2,6 +2,7 @@
  * Timers are rows; the Durable Object alarm is only a cursor pointing at the earliest one.
  * Claiming a wake-up leases it (moves it a little into the future) and finishing deletes it:
  * a duplicate alarm finds nothing due, and work cut off by an eviction comes due again.
+ * Writes are synchronous, so they join the caller's transaction; rearm() points the alarm after.
  */
 export class Wakeups {
   constructor(private readonly storage: DurableObjectStorage) {
@@ -9,17 +10,16 @@ export class Wakeups {
   }
 
   /** Schedules `name` at `dueAt` unless it is already due earlier. */
-  async scheduleNoLaterThan(name: string, dueAt: number): Promise<void> {
+  scheduleNoLaterThan(name: string, dueAt: number): void {
     this.storage.sql.exec(
       "INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at)",
       name,
       dueAt,
     );
-    await this.rearm();
   }
 
-  /** Sets `name` to exactly `dueAt` (a rule's deadline moved), or removes it with null. */
-  async set(name: string, dueAt: number | null): Promise<void> {
+  /** Sets `name` to exactly `dueAt` (a rule's deadline moved, a failed run's next try), or removes it with null. */
+  set(name: string, dueAt: number | null): void {
     if (dueAt === null) this.storage.sql.exec("DELETE FROM wakeups WHERE name = ?", name);
     else
       this.storage.sql.exec(
@@ -27,7 +27,6 @@ export class Wakeups {
         name,
         dueAt,
       );
-    await this.rearm();
   }
 
   /** Leases and returns every wake-up due at or before `now`; finish() each one that ran. */
@@ -42,6 +41,11 @@ export class Wakeups {
   /** Removes a claimed wake-up, unless its work set it anew (a rule moved its own deadline). */
   finish(claim: { name: string; lease: number }): void {
     this.storage.sql.exec("DELETE FROM wakeups WHERE name = ? AND due_at = ?", claim.name, claim.lease);
+  }
+
+  /** Moves a claimed wake-up whose work failed to its next try, unless its work set it anew. */
+  retryAt(claim: { name: string; lease: number }, dueAt: number): void {
+    this.storage.sql.exec("UPDATE wakeups SET due_at = ? WHERE name = ? AND due_at = ?", dueAt, claim.name, claim.lease);
   }
 
   pending(): { name: string; dueAt: string }[] {

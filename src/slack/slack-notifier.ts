@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EffectOf } from "../domain/effects";
+import { systemClock } from "../platform/clock";
 import { classify, failureOfStatus, parseRetryAfter, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 
@@ -106,7 +107,7 @@ export class SlackNotifier {
 
   /** POSTs JSON, paced by the limiter; rate limits, 5xx and network trouble become failures here. */
   private async send(url: string, what: string, headers: Record<string, string>, body: unknown): Promise<Sent> {
-    const now = this.options.now ?? Date.now;
+    const now = this.options.now ?? systemClock.now;
     let response: Response;
     try {
       await this.options.beforeCall?.();

@@ -100,7 +100,7 @@ describe("cadences, HubSpot", () => {
     } = await auditEntries(key, "enrolled");
     expect(enrolled.data).toMatchObject({ cadence: "inbound-sales", source: "demo_request", zone: "Europe/Berlin", zoneSource: "phone" });
     const steps = body.pendingWakeups;
-    expect(steps.map((w: any) => w.name)).toEqual(expect.arrayContaining(["cadence-step", "cadence-sla"]));
+    expect(steps.map((w: any) => w.name)).toEqual(expect.arrayContaining(["cadence:step", "cadence:sla"]));
     const [first, second] = enrolled.data.steps.map((s: string) => Date.parse(s.split(" ")[1]!));
 
     // The first step: a task through the outbox, at its time, with the lead's name in it.

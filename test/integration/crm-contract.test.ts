@@ -9,7 +9,7 @@ import type { Failure, Result } from "../../src/platform/failure";
 import type { Outcome } from "../../src/platform/outcome";
 
 /** The value of a read that must have succeeded. */
-function valueOf<T>(result: Result<T>): T {
+function success<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`expected a value, got ${result.failure.kind}: ${result.failure.message}`);
   return result.value;
 }
@@ -431,14 +431,14 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           ids,
         } = await tasksFor("find", 2, 1);
         await fixtures.repCompletesTask(ids[1]!);
-        const found = valueOf(await crm.findTasks([open!, done!, unknown!]));
+        const found = success(await crm.findTasks([open!, done!, unknown!]));
         expect([...found].sort((a, b) => a.key.localeCompare(b.key))).toEqual(
           [
             { key: open, id: ids[0], status: "open" },
             { key: done, id: ids[1], status: "completed" },
           ].sort((a, b) => a.key!.localeCompare(b.key!)),
         );
-        expect(valueOf(await crm.findTasks([unknown!]))).toEqual([]);
+        expect(success(await crm.findTasks([unknown!]))).toEqual([]);
       });
 
       it("completes the open tasks, reports the rest, and changes nothing when repeated", async () => {
@@ -539,7 +539,7 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
           ids,
         } = await tasksFor("unknown", 1, 1);
         await fixtures.repDeletesTask(ids[0]!);
-        expect(valueOf(await crm.findTasks([gone!, unknown!]))).toEqual([]);
+        expect(success(await crm.findTasks([gone!, unknown!]))).toEqual([]);
         await fixtures.emulator.clearCalls();
         for (const action of [{ kind: "complete" }, { kind: "delete" }, { kind: "reschedule", dueAt: "2026-12-01T09:00:00.000Z" }] as const) {
           const outcome = await crm.updateTasks([gone!, unknown!], action);
@@ -570,25 +570,25 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
         const id = await fixtures.createRecord(unique("read"));
         await fixtures.humanUpdate(id, { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] });
         // Every property asked for is there; a CRM may add some it always returns (HubSpot's hs_object_id).
-        const read = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
+        const read = success(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
         expect(read).toMatchObject({
           id,
           properties: { [fixtures.ownerProperty]: fixtures.owners[0], [fixtures.statusProperty]: fixtures.statuses[0] },
         });
 
         await fixtures.humanUpdate(id, { [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[1] });
-        const fresh = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
+        const fresh = success(await crm.getRecord(fixtures.recordType, id, [fixtures.ownerProperty, fixtures.statusProperty]));
         expect(fresh?.properties).toMatchObject({ [fixtures.ownerProperty]: fixtures.owners[1], [fixtures.statusProperty]: fixtures.statuses[1] });
       });
 
       it("answers null for a property asked for but not set", async () => {
         const id = await fixtures.createRecord(unique("unset"));
-        const read = valueOf(await crm.getRecord(fixtures.recordType, id, [fixtures.statusProperty, fixtures.unsetProperty]));
+        const read = success(await crm.getRecord(fixtures.recordType, id, [fixtures.statusProperty, fixtures.unsetProperty]));
         expect(read?.properties[fixtures.unsetProperty]).toBeNull();
       });
 
       it("answers null for a record that does not exist", async () => {
-        expect(valueOf(await crm.getRecord(fixtures.recordType, fixtures.missingRecordId, [fixtures.ownerProperty]))).toBeNull();
+        expect(success(await crm.getRecord(fixtures.recordType, fixtures.missingRecordId, [fixtures.ownerProperty]))).toBeNull();
       });
 
       it("reports a read the CRM refuses for good as a permanent failure, not an outage", async () => {

@@ -1,46 +1,81 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { salesforceEmulator } from "../support/emulators";
 import { eventually, leadSnapshot, send, signedSalesforce } from "../support/requests";
 import { admin, auditEntries, runDue } from "../support/rule-flows";
 
+afterEach(async () => {
+  await salesforceEmulator.faults({});
+});
+
 afterAll(async () => {
   expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(DEFAULT_POLICY) })).status).toBe(201);
 });
 
-describe("a rule run the CRM keeps refusing", () => {
-  it("is retried for an hour, then given up with its error in the audit, and later events still run", { timeout: 60_000 }, async () => {
-    // The org has no such field: every enrollment read is refused (INVALID_FIELD).
+/** A new Salesforce lead, delivered to its record; returns its record key. */
+async function newLead(lastName: string) {
+  const lead = await salesforceEmulator.uiCreate("Lead", { LastName: lastName, Company: "Nope Inc", OwnerId: "0055g00000RepOnAAA" });
+  expect((await send(await signedSalesforce(await salesforceEmulator.webhooks()))).status).toBe(200);
+  const key = `salesforce:00D5g000004ExmplEAA:lead:${lead.id}`;
+  await eventually(async () => expect((await leadSnapshot(key)).status).toBe(200));
+  return { id: lead.id as string, key };
+}
+
+const MINUTE = 60_000;
+
+describe("a rule run the CRM refuses", () => {
+  it("for good (a field the org does not have): recorded at once, and later events still run", { timeout: 60_000 }, async () => {
+    // Every enrolment read asks for a field the org does not have: Salesforce answers INVALID_FIELD.
     const broken = {
       ...DEFAULT_POLICY,
       rules: { cadences: { ...DEFAULT_POLICY.rules.cadences!, sourceProperty: { salesforce: "No_Such_Field__c" } } },
     };
     expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(broken) })).status).toBe(201);
-    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Refused", Company: "Nope Inc", OwnerId: "0055g00000RepOnAAA" });
-    expect((await send(await signedSalesforce(await salesforceEmulator.webhooks()))).status).toBe(200);
-    const key = `salesforce:00D5g000004ExmplEAA:lead:${lead.id}`;
-    await eventually(async () => expect((await leadSnapshot(key)).status).toBe(200));
-
-    // Retries every 7 minutes (past each lease): an hour of failures, then it is given up.
+    const { id, key } = await newLead("Refused");
     const start = Date.now();
-    for (let i = 1; i <= 5; i++) await runDue(key, start + i * 7 * 60_000);
-    expect((await leadSnapshot(key)).body.audit.some((a: any) => a.outcome === "given up")).toBe(false);
-    for (let i = 6; i <= 12; i++) await runDue(key, start + i * 7 * 60_000);
+    await runDue(key, start + MINUTE);
     const {
       entries: [givenUp],
     } = await auditEntries(key, "given up");
     expect(givenUp.rule).toBe("rules");
-    expect(givenUp.reason).toMatch(/^created event .* failed 10 times over \d+ minutes; the rules skipped it: .*No_Such_Field__c/);
+    expect(givenUp.reason).toMatch(/^created event .* was refused for good: .*No_Such_Field__c.*; the rules skipped it$/);
 
-    // The record is not stuck: a later change is handled (an opt-out would stop a cadence; here
-    // there is none, so the rules simply see it without failing).
-    await salesforceEmulator.uiUpdate("Lead", lead.id, { Status: "Working - Contacted" });
+    // The record is not stuck: a later change is handled (no cadence here, so the rules simply see it).
+    await salesforceEmulator.uiUpdate("Lead", id, { Status: "Working - Contacted" });
     expect((await send(await signedSalesforce(await salesforceEmulator.webhooks()))).status).toBe(200);
-    await runDue(key, start + 13 * 7 * 60_000);
+    await runDue(key, start + 2 * MINUTE);
     await eventually(async () => {
       const { body } = await leadSnapshot(key);
       expect(body.events).toHaveLength(2);
       expect(body.audit.filter((a: any) => a.outcome === "given up")).toHaveLength(1);
+      expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules");
     });
+  });
+
+  it("for a while (an outage): retried with backoff, given up only after ten tries over an hour", { timeout: 60_000 }, async () => {
+    expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(DEFAULT_POLICY) })).status).toBe(201);
+    await salesforceEmulator.faults({ rate5xx: 1 });
+    const { key } = await newLead("Outage");
+    const rulesDue = async () => Date.parse((await leadSnapshot(key)).body.pendingWakeups.find((w: any) => w.name === "rules").dueAt);
+    // The record's own alarm makes the first try as the event arrives: 30 s later, the next.
+    const first = await eventually(async () => {
+      const due = await rulesDue();
+      expect(due).toBeGreaterThan(Date.now());
+      return due;
+    });
+    // The wait doubles with each failure: 60 s after the second, 120 s after the third.
+    await runDue(key, first);
+    expect((await rulesDue()) - first).toBe(60_000);
+    await runDue(key, first + MINUTE);
+    expect((await rulesDue()) - (first + MINUTE)).toBe(120_000);
+    // Nine failures by then (well past the hour): only the tenth gives the event up.
+    let at = first + MINUTE;
+    for (let i = 4; i <= 9; i++) await runDue(key, (at += 16 * MINUTE));
+    expect((await leadSnapshot(key)).body.audit.some((a: any) => a.outcome === "given up")).toBe(false);
+    await runDue(key, (at += 16 * MINUTE));
+    const {
+      entries: [givenUp],
+    } = await auditEntries(key, "given up");
+    expect(givenUp.reason).toMatch(/^created event .* failed 10 times over \d+ minutes: .*; the rules skipped it$/);
   });
 });

@@ -101,7 +101,7 @@ describe("stale lead, HubSpot", () => {
     await runDue(key, Date.parse(entry.data.deadline));
     const { body } = await leadSnapshot(key);
     expect(body.audit.map((a: any) => a.outcome)).not.toContain("reassigned");
-    expect(body.pendingWakeups.map((w: any) => w.name)).toContain("stale-check");
+    expect(body.pendingWakeups.map((w: any) => w.name)).toContain("stale-lead:check");
   });
 });
 

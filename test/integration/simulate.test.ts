@@ -40,7 +40,7 @@ describe("POST /admin/simulate", () => {
     ]);
     expect(body.timeline[2].effectDetails.map((e: any) => e.type)).toEqual(["assignOwner", "createTask", "postSlackMessage"]);
     expect(body.timeline[2].data).toMatchObject({ from: "84213371", to: "84213372" });
-    expect(body.pending).toEqual([{ recordKey: lead, timer: "stale-check", at: "2026-12-31T15:00:00.000Z" }]);
+    expect(body.pending).toEqual([{ recordKey: lead, timer: "stale-lead:check", at: "2026-12-31T15:00:00.000Z" }]);
     expect(await decisionTableCounts()).toEqual(before);
   });
 

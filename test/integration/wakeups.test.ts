@@ -10,28 +10,29 @@ describe("wake-ups: rows with the alarm as a cursor", () => {
       // Far in the future, so the runtime does not fire the alarm on its own during the test.
       const base = Date.now() + 1e9;
       const t = (ms: number) => base + ms;
-      await wakeups.set("stale-check", t(1_000));
-      await wakeups.set("gate-revert", t(5_000));
+      wakeups.set("stale-lead:check", t(1_000));
+      wakeups.set("stage-gate:revert", t(5_000));
+      await wakeups.rearm();
       expect(await state.storage.getAlarm()).toBe(t(1_000));
 
       const [claim] = wakeups.claimDue(t(2_000), 30_000);
-      expect(claim).toEqual({ name: "stale-check", lease: t(32_000) });
+      expect(claim).toEqual({ name: "stale-lead:check", lease: t(32_000) });
       expect(wakeups.claimDue(t(2_000), 30_000)).toEqual([]); // a duplicate alarm finds nothing due
       // The handler died before finishing: the wake-up is still there, due when the lease ends.
-      expect(wakeups.pending().map((w) => w.name)).toEqual(["gate-revert", "stale-check"]);
+      expect(wakeups.pending().map((w) => w.name)).toEqual(["stage-gate:revert", "stale-lead:check"]);
       expect(
         wakeups
           .claimDue(t(32_000), 30_000)
           .map((c) => c.name)
           .sort(),
-      ).toEqual(["gate-revert", "stale-check"]);
+      ).toEqual(["stage-gate:revert", "stale-lead:check"]);
 
       // A handler that moved its own deadline keeps the new one when it finishes.
-      const [again] = wakeups.claimDue(t(70_000), 30_000).filter((c) => c.name === "stale-check");
-      await wakeups.set("stale-check", t(999_000));
+      const [again] = wakeups.claimDue(t(70_000), 30_000).filter((c) => c.name === "stale-lead:check");
+      wakeups.set("stale-lead:check", t(999_000));
       wakeups.finish(again!);
-      expect(wakeups.pending().find((w) => w.name === "stale-check")?.dueAt).toBe(new Date(t(999_000)).toISOString());
-      await wakeups.set("gate-revert", null);
+      expect(wakeups.pending().find((w) => w.name === "stale-lead:check")?.dueAt).toBe(new Date(t(999_000)).toISOString());
+      wakeups.set("stage-gate:revert", null);
       await wakeups.rearm();
       expect(await state.storage.getAlarm()).toBe(t(999_000));
     });

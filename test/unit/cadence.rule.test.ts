@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { CrmEvent } from "../../src/domain/crm-event";
-import { decide } from "../../src/domain/decide";
-import type { DecideContext, Decision, RuleInput, RuleState } from "../../src/domain/decision";
+import type { Decision } from "../../src/domain/decide";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import type { EffectOf } from "../../src/domain/effects";
 import { Policy, type PolicyInput } from "../../src/domain/policy";
-import { applyEvent, emptyRecordState, type RecordState } from "../../src/domain/record-state";
-import { stepTaskKey } from "../../src/domain/rules/cadence.rule";
+import { effectId } from "../../src/domain/effect-id";
+import type { TaskState } from "../../src/domain/rule";
+import { stepTaskKey } from "../../src/domain/rules/cadence/cadence-config";
+import { RecordUnderTest } from "../support/rule-harness";
 
 const KEY = "hubspot:62515:contact:42";
 const ALEX = "84213371"; // America/New_York, Slack U05REPONE01
@@ -72,61 +73,34 @@ const LEAD = {
   hubspotscore: "10",
 };
 
-class Lead {
-  state: RuleState = {};
-  record: RecordState;
-  readonly crmProperties: Record<string, string | null>;
-  constructor(
-    readonly policy: Policy,
-    crmProperties: Record<string, string | null> = LEAD,
-  ) {
-    this.crmProperties = { ...crmProperties };
-    this.record = applyEvent(emptyRecordState(created()), created());
+/** A lead created at ARRIVED whose rules run through decide(); fresh reads answer from its CRM properties. */
+class Lead extends RecordUnderTest {
+  constructor(policy: Policy, crmProperties: Record<string, string | null> = LEAD) {
+    super(policy, created(), { ...crmProperties });
   }
-  run(input: RuleInput, now: string): Decision {
-    const ctx: DecideContext = { record: this.record, now: new Date(now), policy: this.policy, policyVersion: 3, random: () => 0.5 };
-    const d = decide(this.state, input, ctx);
-    this.state = d.state;
-    return d;
+  get crmProperties(): Record<string, string | null> {
+    return this.crm!;
   }
-  /** The shell's part: answers each read from `crmProperties`, as the Durable Object would from the CRM. */
-  runWithReads(input: RuleInput, now: string, tasks: { key: string; status: "open" | "completed" }[] = []): Decision {
-    const first = this.run(input, now);
-    const all: Decision = { ...first, effects: [...first.effects], audit: [...first.audit], timers: { ...first.timers } };
-    for (const request of first.requests) {
-      const next =
-        request.kind === "read"
-          ? this.run(
-              {
-                kind: "freshRead",
-                purpose: request.purpose,
-                properties: Object.fromEntries(request.properties.map((p) => [p, this.crmProperties[p] ?? null])),
-              },
-              now,
-            )
-          : request.kind === "readTasks"
-            ? this.run({ kind: "tasksRead", purpose: request.purpose, tasks }, now)
-            : null;
-      if (!next) continue;
-      all.effects.push(...next.effects);
-      all.audit.push(...next.audit);
-      Object.assign(all.timers, next.timers);
-      all.state = next.state;
-    }
-    return all;
+  /** The creation (or any event already folded) is handed to the rules; later events fold first. */
+  override event(event: CrmEvent, now = event.occurredAt): Promise<Decision> {
+    return event.kind === "created" ? this.replay(event, now) : super.event(event, now);
   }
-  event(event: CrmEvent, now = event.occurredAt): Decision {
-    if (event.kind === "propertyChanged") this.record = applyEvent(this.record, event);
-    return this.runWithReads({ kind: "crmEvent", event }, now);
+  /** A rule timer fires at `now`; the CRM holds `tasks` of ours. */
+  at(timer: "step" | "sla", now: string, tasks: TaskState[] = []): Promise<Decision> {
+    this.tasks = tasks;
+    return this.timer(`cadence:${timer}`, now);
   }
 }
+
+/** The key the CRM holds for a step's task: its createTask effect's id. */
+const taskId = (stepId: string) => effectId(stepTaskKey(KEY, "inbound-sales", stepId));
 
 const tasks = (d: Decision) => d.effects.filter((e) => e.effect.type === "createTask").map((e) => e.effect as EffectOf<"createTask">);
 
 describe("cadence enrollment", () => {
-  it("enrolls a demo request in the sales cadence and plans seed 000's steps in the lead's business hours", () => {
+  it("enrolls a demo request in the sales cadence and plans seed 000's steps in the lead's business hours", async () => {
     const lead = new Lead(policyWith());
-    const d = lead.event(created());
+    const d = await lead.event(created());
     expect(d.state.cadence).toMatchObject({ cadenceId: "inbound-sales", source: "demo_request", zone: "America/New_York", status: "active" });
     expect(d.state.cadence!.steps.map((s) => s.dueAt)).toEqual([
       "2026-11-10T15:05:00.000Z",
@@ -136,7 +110,7 @@ describe("cadence enrollment", () => {
       "2026-11-23T15:05:00.000Z",
       "2026-11-24T15:05:00.000Z",
     ]);
-    expect(d.timers["cadence-step"]).toBe("2026-11-10T15:05:00.000Z");
+    expect(d.timers["cadence:step"]).toBe("2026-11-10T15:05:00.000Z");
     expect(d.audit.find((a) => a.outcome === "enrolled")?.reason).toContain('cadence "Inbound sales (demo request)"');
   });
 
@@ -145,31 +119,31 @@ describe("cadence enrollment", () => {
     ["Webinar-2026-11", "webinar"],
     ["trade_show", "triage"],
     [null, "triage"],
-  ])("chooses the cadence by source (%s → %s)", (source, cadence) => {
+  ])("chooses the cadence by source (%s → %s)", async (source, cadence) => {
     const lead = new Lead(policyWith(), { ...LEAD, lead_source: source });
-    expect(lead.event(created()).state.cadence?.cadenceId).toBe(cadence);
+    expect((await lead.event(created())).state.cadence?.cadenceId).toBe(cadence);
   });
 
-  it("does not enroll a lead that has already unsubscribed", () => {
+  it("does not enroll a lead that has already unsubscribed", async () => {
     const lead = new Lead(policyWith(), { ...LEAD, hs_email_optout: "true" });
-    const d = lead.event(created());
+    const d = await lead.event(created());
     expect(d.state.cadence).toBeUndefined();
     expect(d.audit[0]).toMatchObject({ outcome: "not enrolled", reason: expect.stringContaining("unsubscribed") });
   });
 
-  it("works in the lead's zone from its phone number, not its owner's, 12 hours apart", () => {
+  it("works in the lead's zone from its phone number, not its owner's, 12 hours apart", async () => {
     // Owner Alex in New York; the lead's phone is in Shanghai (UTC+8, 13 h ahead in November).
     const lead = new Lead(policyWith(), { ...LEAD, phone: "+86 21 5555 0100" });
-    const d = lead.event(created());
+    const d = await lead.event(created());
     expect(d.state.cadence?.zone).toBe("Asia/Shanghai");
     // Arrived 23:00 in Shanghai → first touch the next morning there (09:05 = 01:05Z).
     expect(d.state.cadence!.steps[0]!.dueAt).toBe("2026-11-11T01:05:00.000Z");
   });
 
-  it("keeps to the lead's hours when lead and owner are exactly 12 hours apart", () => {
+  it("keeps to the lead's hours when lead and owner are exactly 12 hours apart", async () => {
     // Owner Sam in London (UTC+0 in November); the lead in Kamchatka (UTC+12), per the CRM.
     const lead = new Lead(policyWith(), { ...LEAD, hubspot_owner_id: SAM, hs_timezone: "asia_slash_kamchatka" });
-    const steps = lead.event(created()).state.cadence!.steps;
+    const steps = (await lead.event(created())).state.cadence!.steps;
     // Arrived Tue 15:00 London = Wed 03:00 Kamchatka → Wed 09:05 there (Tue 21:05 London).
     expect(steps[0]!.dueAt).toBe("2026-11-10T21:05:00.000Z");
     for (const step of steps) {
@@ -185,32 +159,32 @@ describe("cadence enrollment", () => {
     }
   });
 
-  it("prefers the CRM's time-zone property, and falls back to the owner's zone", () => {
-    const crmZone = new Lead(policyWith(), { ...LEAD, hs_timezone: "europe_slash_berlin" }).event(created());
+  it("prefers the CRM's time-zone property, and falls back to the owner's zone", async () => {
+    const crmZone = await new Lead(policyWith(), { ...LEAD, hs_timezone: "europe_slash_berlin" }).event(created());
     expect(crmZone.state.cadence?.zone).toBe("Europe/Berlin");
-    const ownerZone = new Lead(policyWith(), { ...LEAD, phone: null, hubspot_owner_id: SAM }).event(created());
+    const ownerZone = await new Lead(policyWith(), { ...LEAD, phone: null, hubspot_owner_id: SAM }).event(created());
     expect(ownerZone.state.cadence).toMatchObject({ zone: "Europe/London", zoneReason: expect.stringContaining("owner") });
   });
 
-  it("keeps the addresses it read at enrollment, for matching replies", () => {
+  it("keeps the addresses it read at enrollment, for matching replies", async () => {
     const lead = new Lead(policyWith(), { ...LEAD, email: "jane@acme.example", hs_additional_emails: "j.doe@gmail.com;jd@acme.example" });
-    expect(lead.event(created()).state.cadence?.addresses).toEqual(["jane@acme.example", "j.doe@gmail.com;jd@acme.example"]);
+    expect((await lead.event(created())).state.cadence?.addresses).toEqual(["jane@acme.example", "j.doe@gmail.com;jd@acme.example"]);
   });
 
-  it("enrolls once, however often the creation is delivered", () => {
+  it("enrolls once, however often the creation is delivered", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    const again = lead.event(created());
-    expect(again.requests).toEqual([]);
+    await lead.event(created());
+    const again = await lead.event(created());
+    expect(lead.asked).toEqual([]);
     expect(again.audit).toEqual([]);
   });
 });
 
 describe("cadence steps", () => {
-  it("writes a due step as a CRM task with rendered templates, and a Slack nudge with buttons", () => {
+  it("writes a due step as a CRM task with rendered templates, and a Slack nudge with buttons", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    await lead.event(created());
+    const d = await lead.at("step", "2026-11-10T15:05:00.000Z");
     const [task] = tasks(d);
     expect(task).toMatchObject({
       type: "createTask",
@@ -227,88 +201,88 @@ describe("cadence steps", () => {
     const nudge = d.effects.find((e) => e.effect.type === "postSlackMessage")!.effect as EffectOf<"postSlackMessage">;
     expect(nudge.channel).toBe("U05REPONE01");
     expect(JSON.stringify(nudge.blocks)).toContain("cadence_snooze");
-    expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
+    expect(d.timers["cadence:step"]).toBe("2026-11-12T15:05:00.000Z");
   });
 
-  it("dates a task by its owner's day: a Tokyo lead's morning is still the evening before for a rep in New York", () => {
+  it("dates a task by its owner's day: a Tokyo lead's morning is still the evening before for a rep in New York", async () => {
     const lead = new Lead(policyWith(), { ...LEAD, phone: "+81 3-1234-5678" });
     // Arrived at midnight in Tokyo: the first touch is 09:05 there, 19:05 the day before in New York.
-    expect(lead.event(created()).timers["cadence-step"]).toBe("2026-11-11T00:05:00.000Z");
-    const [task] = tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-11T00:05:00.000Z"));
+    expect((await lead.event(created())).timers["cadence:step"]).toBe("2026-11-11T00:05:00.000Z");
+    const [task] = tasks(await lead.at("step", "2026-11-11T00:05:00.000Z"));
     expect(task).toMatchObject({ ownerId: ALEX, dueAt: "2026-11-11T00:05:00.000Z", dueDate: "2026-11-10" });
   });
 
-  it('never leaves an empty merge field: a blank first name reads "there"', () => {
+  it('never leaves an empty merge field: a blank first name reads "there"', async () => {
     const lead = new Lead(policyWith(), { ...LEAD, firstname: "  ", company: null });
-    lead.event(created());
-    const [task] = tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z"));
+    await lead.event(created());
+    const [task] = tasks(await lead.at("step", "2026-11-10T15:05:00.000Z"));
     expect(task!.body).toMatch(/^Hi there,/);
     expect(task!.body).toContain("look after your team");
     expect(task!.subject).toBe("Reply to the new lead's demo request and offer a call");
   });
 
-  it("does nothing on a repeated or early alarm", () => {
+  it("does nothing on a repeated or early alarm", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    const again = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:01.000Z");
-    expect(again.requests).toEqual([]);
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    const again = await lead.at("step", "2026-11-10T15:05:01.000Z");
+    expect(lead.asked).toEqual([]);
     expect(again.effects).toEqual([]);
   });
 
-  it("checks the stop conditions before every step: a reply the webhooks missed stops it", () => {
+  it("checks the stop conditions before every step: a reply the webhooks missed stops it", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
     lead.crmProperties.hs_sales_email_last_replied = "1731340000000";
-    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z");
+    const d = await lead.at("step", "2026-11-12T15:05:00.000Z");
     expect(tasks(d)).toEqual([]);
     expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
     expect(d.effects[0]!.effect).toMatchObject({
       type: "updateTasks",
-      taskKeys: [stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge")],
+      taskKeys: [taskId("day-0-acknowledge")],
       action: { kind: "complete" },
     });
   });
 
-  it("finishes after the last step", () => {
+  it("finishes after the last step", async () => {
     const lead = new Lead(
       policyWith((p) => {
         p.rules.cadences!.routes = [];
       }),
     );
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    const last = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-11T15:05:00.000Z");
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    const last = await lead.at("step", "2026-11-11T15:05:00.000Z");
     expect(tasks(last).map((t) => t.channel)).toEqual(["EMAIL"]);
     expect(last.state.cadence?.status).toBe("finished");
-    expect(last.timers["cadence-step"]).toBeNull();
+    expect(last.timers["cadence:step"]).toBeNull();
   });
 });
 
 describe("stop conditions", () => {
-  function writtenTwoSteps() {
+  async function writtenTwoSteps() {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z");
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    await lead.at("step", "2026-11-12T15:05:00.000Z");
     return lead;
   }
 
-  it("stops on an inbound reply and closes the open tasks", () => {
-    const lead = writtenTwoSteps();
-    const d = lead.event(reply("2026-11-13T09:00:00.000Z"));
+  it("stops on an inbound reply and closes the open tasks", async () => {
+    const lead = await writtenTwoSteps();
+    const d = await lead.event(reply("2026-11-13T09:00:00.000Z"));
     expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
     expect(d.effects).toHaveLength(1);
     expect(d.effects[0]!.effect).toMatchObject({
       type: "updateTasks",
-      taskKeys: expect.arrayContaining([expect.stringContaining("day-2-resource")]),
+      taskKeys: expect.arrayContaining([taskId("day-2-resource")]),
       action: { kind: "complete" },
     });
-    expect(d.timers).toEqual({ "cadence-step": null, "cadence-sla": null });
+    expect(d.timers).toEqual({ "cadence:step": null, "cadence:sla": null });
     expect(d.audit[0]!.reason).toContain('replied: email "Re: demo"');
     // Nothing later is written, however the alarm fires.
-    expect(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-16T15:05:00.000Z").effects).toEqual([]);
+    expect((await lead.at("step", "2026-11-16T15:05:00.000Z")).effects).toEqual([]);
   });
 
   it.each([
@@ -316,23 +290,23 @@ describe("stop conditions", () => {
     [{ engagements_last_meeting_booked: "1731340000000" }, "meeting booked"],
     [{ hs_lead_status: "UNQUALIFIED" }, "disqualified"],
     [{ lifecyclestage: "opportunity" }, "stage moved on"],
-  ])("stops when %o (%s)", (properties, reason) => {
-    const lead = writtenTwoSteps();
-    const d = lead.event(changed("2026-11-13T09:00:00.000Z", properties));
+  ])("stops when %o (%s)", async (properties, reason) => {
+    const lead = await writtenTwoSteps();
+    const d = await lead.event(changed("2026-11-13T09:00:00.000Z", properties));
     expect(d.state.cadence?.stop?.reason).toBe(reason);
   });
 
-  it("does not stop on a lifecycle stage that is still a lead stage, or an opt-out set to false", () => {
-    const lead = writtenTwoSteps();
-    expect(lead.event(changed("2026-11-13T09:00:00.000Z", { lifecyclestage: "marketingqualifiedlead", hs_email_optout: "false" })).effects).toEqual(
-      [],
-    );
+  it("does not stop on a lifecycle stage that is still a lead stage, or an opt-out set to false", async () => {
+    const lead = await writtenTwoSteps();
+    expect(
+      (await lead.event(changed("2026-11-13T09:00:00.000Z", { lifecyclestage: "marketingqualifiedlead", hs_email_optout: "false" }))).effects,
+    ).toEqual([]);
     expect(lead.state.cadence?.status).toBe("active");
   });
 
-  it("hands the open tasks to a new owner when the lead changes hands", () => {
-    const lead = writtenTwoSteps();
-    const d = lead.event(changed("2026-11-13T09:00:00.000Z", { hubspot_owner_id: SAM }));
+  it("hands the open tasks to a new owner when the lead changes hands", async () => {
+    const lead = await writtenTwoSteps();
+    const d = await lead.event(changed("2026-11-13T09:00:00.000Z", { hubspot_owner_id: SAM }));
     expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "reassign", ownerId: SAM } });
     const { taskKeys, action } = d.effects[0]!.effect as EffectOf<"updateTasks">;
     expect(taskKeys).toHaveLength(2);
@@ -345,102 +319,103 @@ describe("stop conditions", () => {
     expect(d.state.cadence!.steps.slice(0, 2).map((s) => s.ownerId)).toEqual([SAM, SAM]);
     expect(d.audit[0]).toMatchObject({ outcome: "tasks reassigned" });
     // The same owner again moves nothing.
-    expect(lead.event(changed("2026-11-13T10:00:00.000Z", { hubspot_owner_id: SAM })).effects).toEqual([]);
+    expect((await lead.event(changed("2026-11-13T10:00:00.000Z", { hubspot_owner_id: SAM }))).effects).toEqual([]);
   });
 
-  it("deletes instead of completing when the policy says so", () => {
+  it("deletes instead of completing when the policy says so", async () => {
     const lead = new Lead(
       policyWith((p) => {
         p.rules.cadences!.onStop = "delete";
       }),
     );
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    expect(lead.event(reply("2026-11-11T09:00:00.000Z")).effects[0]!.effect).toMatchObject({ action: { kind: "delete" } });
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    expect((await lead.event(reply("2026-11-11T09:00:00.000Z"))).effects[0]!.effect).toMatchObject({ action: { kind: "delete" } });
   });
 });
 
 describe("Slack actions", () => {
-  function firstStepWritten() {
+  async function firstStepWritten() {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
     return lead;
   }
 
-  it("mark done completes the task, meets the SLA and answers in Slack", () => {
-    const lead = firstStepWritten();
-    const d = lead.event(click("2026-11-10T16:00:00.000Z", "done", "day-0-acknowledge"));
+  it("mark done completes the task, meets the SLA and answers in Slack", async () => {
+    const lead = await firstStepWritten();
+    const d = await lead.event(click("2026-11-10T16:00:00.000Z", "done", "day-0-acknowledge"));
     expect(d.effects.map((e) => e.effect.type)).toEqual(["updateTasks", "respondInSlack"]);
     expect(d.state.cadence?.sla?.state).toBe("met");
-    expect(d.timers).toEqual({ "cadence-sla": null, "cadence-step": "2026-11-12T15:05:00.000Z" });
+    expect(d.timers).toEqual({ "cadence:sla": null, "cadence:step": "2026-11-12T15:05:00.000Z" });
   });
 
-  it("snooze moves the overdue task to a day from now and the later steps by a working day", () => {
-    const lead = firstStepWritten();
-    const d = lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
+  it("snooze moves the overdue task to a day from now and the later steps by a working day", async () => {
+    const lead = await firstStepWritten();
+    const d = await lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
     expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "reschedule", dueAt: "2026-11-11T16:00:00.000Z" } });
     expect(d.state.cadence!.steps[1]!.dueAt).toBe("2026-11-13T15:05:00.000Z");
-    expect((d.effects[1]!.effect as EffectOf<"respondInSlack">).text).toContain("Snoozed by <@U05REPONE01>: now due Wed 11 Nov, 11:00");
+    // The reply replaces the message with its buttons: it says what was done, to which step, for whom.
+    expect((d.effects[1]!.effect as EffectOf<"respondInSlack">).text).toBe(
+      ':zzz: Snoozed by <@U05REPONE01>: "Reply to Jane\'s demo request and offer a call" for Jane, now due Wed 11 Nov, 11:00 (America/New_York).',
+    );
   });
 
-  it("pause stops further steps but leaves open tasks alone", () => {
-    const lead = firstStepWritten();
-    const d = lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
+  it("pause stops further steps but leaves open tasks alone", async () => {
+    const lead = await firstStepWritten();
+    const d = await lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
     expect(d.effects.map((e) => e.effect.type)).toEqual(["respondInSlack"]);
     expect(d.state.cadence?.status).toBe("paused");
-    expect(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z").effects).toEqual([]);
+    expect((await lead.at("step", "2026-11-12T15:05:00.000Z")).effects).toEqual([]);
   });
 
-  it("a paused cadence still closes its open tasks when the lead replies", () => {
-    const lead = firstStepWritten();
-    lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
-    const d = lead.event(reply("2026-11-11T09:00:00.000Z"));
+  it("a paused cadence still closes its open tasks when the lead replies", async () => {
+    const lead = await firstStepWritten();
+    await lead.event(click("2026-11-10T16:00:00.000Z", "pause", "day-0-acknowledge"));
+    const d = await lead.event(reply("2026-11-11T09:00:00.000Z"));
     expect(d.state.cadence).toMatchObject({ status: "stopped", stop: { reason: "replied" } });
     expect(d.effects[0]!.effect).toMatchObject({ type: "updateTasks", action: { kind: "complete" } });
   });
 
-  it("snoozing the first touch keeps its SLA allowance: a hot lead's 30 minutes stay 30 minutes", () => {
+  it("snoozing the first touch keeps its SLA allowance: a hot lead's 30 minutes stay 30 minutes", async () => {
     const lead = new Lead(policyWith(), { ...LEAD, hubspotscore: "90" });
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    const d = lead.event(click("2026-11-10T15:10:00.000Z", "snooze", "day-0-acknowledge"));
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    const d = await lead.event(click("2026-11-10T15:10:00.000Z", "snooze", "day-0-acknowledge"));
     // Snoozed at 10:10 → due tomorrow 10:10 → SLA 10:40.
     expect(d.state.cadence?.sla).toMatchObject({ state: "pending", dueAt: "2026-11-11T15:40:00.000Z" });
   });
 
-  it("marking a planned step done moves the timer to the next step", () => {
+  it("marking a planned step done moves the timer to the next step", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    const d = lead.event(click("2026-11-10T15:01:00.000Z", "done", "day-0-acknowledge"));
-    expect(d.timers["cadence-step"]).toBe("2026-11-12T15:05:00.000Z");
-    expect(tasks(lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-12T15:05:00.000Z")).map((t) => t.subject)).toEqual([
-      "Send Jane one relevant resource",
-    ]);
+    await lead.event(created());
+    const d = await lead.event(click("2026-11-10T15:01:00.000Z", "done", "day-0-acknowledge"));
+    expect(d.timers["cadence:step"]).toBe("2026-11-12T15:05:00.000Z");
+    expect(tasks(await lead.at("step", "2026-11-12T15:05:00.000Z")).map((t) => t.subject)).toEqual(["Send Jane one relevant resource"]);
   });
 
-  it("answers a click on a cadence that is no longer running without changing anything", () => {
-    const lead = firstStepWritten();
-    lead.event(reply("2026-11-10T15:30:00.000Z"));
-    const d = lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
+  it("answers a click on a cadence that is no longer running without changing anything", async () => {
+    const lead = await firstStepWritten();
+    await lead.event(reply("2026-11-10T15:30:00.000Z"));
+    const d = await lead.event(click("2026-11-10T16:00:00.000Z", "snooze", "day-0-acknowledge"));
     expect(d.effects.map((e) => e.effect.type)).toEqual(["respondInSlack"]);
     expect(d.state.cadence?.status).toBe("stopped");
   });
 });
 
 describe("failure modes", () => {
-  it("after an outage writes only the earliest overdue step and moves the rest by the delay", () => {
+  it("after an outage writes only the earliest overdue step and moves the rest by the delay", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
+    await lead.event(created());
     // Nothing ran for three days: day 0 and day 2 are both overdue on Friday 13th at 10:05.
-    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-13T15:05:00.000Z");
+    const d = await lead.at("step", "2026-11-13T15:05:00.000Z");
     expect(tasks(d)).toHaveLength(1);
     const next = d.state.cadence!.steps[1]!;
     expect(next.state).toBe("planned");
     expect(next.dueAt > "2026-11-13T15:05:00.000Z").toBe(true);
   });
 
-  it("moves the SLA with its step when an outage moved the step", () => {
+  it("moves the SLA with its step when an outage moved the step", async () => {
     // The SLA is on the call (the first contact step); a to-do comes first.
     const lead = new Lead(
       policyWith((p) => {
@@ -449,64 +424,64 @@ describe("failure modes", () => {
         steps[1]!.channel = "CALL";
       }),
     );
-    lead.event(created());
+    await lead.event(created());
     expect(lead.state.cadence?.sla?.stepId).toBe("day-2-resource");
-    const d = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-13T15:05:00.000Z");
+    const d = await lead.at("step", "2026-11-13T15:05:00.000Z");
     const call = d.state.cadence!.steps[1]!;
     expect(call.state).toBe("planned");
-    expect(d.state.cadence?.sla?.dueAt).toBe(d.timers["cadence-sla"]);
+    expect(d.state.cadence?.sla?.dueAt).toBe(d.timers["cadence:sla"]);
     expect(d.state.cadence!.sla!.dueAt > call.dueAt).toBe(true);
   });
 
-  it("a step nobody can own is skipped, and does not count as meeting the SLA", () => {
+  it("a step nobody can own is skipped, and does not count as meeting the SLA", async () => {
     const lead = new Lead(
       policyWith((p) => {
         p.teams[0]!.fallbackOwners = {};
       }),
       { ...LEAD, hubspot_owner_id: null },
     );
-    lead.event(created());
-    const written = lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
+    await lead.event(created());
+    const written = await lead.at("step", "2026-11-10T15:05:00.000Z");
     expect(written.audit.map((a) => a.outcome)).toContain("step skipped");
-    const sla = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, lead.state.cadence!.sla!.dueAt);
+    const sla = await lead.at("sla", lead.state.cadence!.sla!.dueAt);
     expect(sla.state.cadence?.sla?.state).toBe("breached");
   });
 });
 
 describe("speed-to-lead SLA", () => {
-  it("is one business day after the first touch, 30 business minutes for a hot lead", () => {
-    const cold = new Lead(policyWith()).event(created());
+  it("is one business day after the first touch, 30 business minutes for a hot lead", async () => {
+    const cold = await new Lead(policyWith()).event(created());
     expect(cold.state.cadence?.sla).toEqual({
       stepId: "day-0-acknowledge",
       dueAt: "2026-11-11T15:05:00.000Z",
       state: "pending",
       within: { duration: "P1D", businessHours: true },
     });
-    const hot = new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
+    const hot = await new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
     expect(hot.state.cadence?.sla?.dueAt).toBe("2026-11-10T15:35:00.000Z");
   });
 
-  it("is met when the first task was completed in the CRM", () => {
+  it("is met when the first task was completed in the CRM", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    const key = stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge");
-    const d = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T15:05:00.000Z", [{ key, status: "completed" }]);
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    const key = taskId("day-0-acknowledge");
+    const d = await lead.at("sla", "2026-11-11T15:05:00.000Z", [{ key, status: "completed" }]);
     expect(d.state.cadence?.sla?.state).toBe("met");
     expect(d.effects).toEqual([]);
   });
 
-  it("reminds the owner, then escalates to the team channel, and records the breach", () => {
+  it("reminds the owner, then escalates to the team channel, and records the breach", async () => {
     const lead = new Lead(policyWith());
-    lead.event(created());
-    lead.runWithReads({ kind: "timer", name: "cadence-step" }, "2026-11-10T15:05:00.000Z");
-    const key = stepTaskKey(KEY, "inbound-sales", "day-0-acknowledge");
+    await lead.event(created());
+    await lead.at("step", "2026-11-10T15:05:00.000Z");
+    const key = taskId("day-0-acknowledge");
     const open = [{ key, status: "open" as const }];
-    const breached = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T15:05:00.000Z", open);
+    const breached = await lead.at("sla", "2026-11-11T15:05:00.000Z", open);
     expect(breached.effects.map((e) => e.effect)).toEqual([expect.objectContaining({ type: "postSlackMessage", channel: "U05REPONE01" })]);
     expect(breached.state.cadence?.sla).toMatchObject({ state: "breached", escalateAt: "2026-11-11T17:05:00.000Z" });
     expect(breached.audit[0]).toMatchObject({ outcome: "SLA breached" });
-    const escalated = lead.runWithReads({ kind: "timer", name: "cadence-sla" }, "2026-11-11T17:05:00.000Z", open);
+    const escalated = await lead.at("sla", "2026-11-11T17:05:00.000Z", open);
     expect(escalated.effects.map((e) => e.effect)).toEqual([expect.objectContaining({ type: "postSlackMessage", channel: "C05LEADS001" })]);
     expect(escalated.state.cadence?.sla?.state).toBe("escalated");
   });
@@ -521,14 +496,14 @@ describe("cadence policy validation", () => {
     return result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   };
 
-  it("refuses an unknown merge field, naming it and its place", () => {
+  it("refuses an unknown merge field, naming it and its place", async () => {
     const issues = refused((p) => {
       p.rules.cadences!.cadences[0]!.steps[1]!.body = "Hi {{ fristName }}";
     });
     expect(issues.join("\n")).toMatch(/rules\.cadences\.cadences\.0\.steps\.1\.body: .*fristName/);
   });
 
-  it("refuses unknown cadences and teams, and steps out of order", () => {
+  it("refuses unknown cadences and teams, and steps out of order", async () => {
     expect(
       refused((p) => {
         p.rules.cadences!.routes![0]!.cadence = "nope";
@@ -546,7 +521,7 @@ describe("cadence policy validation", () => {
     ).toContain("steps must be listed in the order");
   });
 
-  it("accepts the default policy", () => {
+  it("accepts the default policy", async () => {
     expect(Policy.safeParse(DEFAULT_POLICY).success).toBe(true);
   });
 });

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { CrmEvent } from "../../src/domain/crm-event";
-import { decide } from "../../src/domain/decide";
-import type { RuleInput, RuleState } from "../../src/domain/decision";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { Policy } from "../../src/domain/policy";
-import { applyEvent, emptyRecordState, type RecordState } from "../../src/domain/record-state";
+import { RecordUnderTest } from "../support/rule-harness";
 
 const policy = Policy.parse({ ...DEFAULT_POLICY, rules: { stageGates: DEFAULT_POLICY.rules.stageGates } });
 const KEY = "hubspot:62515:deal:9";
@@ -25,53 +23,47 @@ const stage = (value: string, at: string, ours = false): CrmEvent => ({
   snapshot: false,
 });
 
-class Deal {
-  record: RecordState = {
-    ...emptyRecordState(stage("appointmentscheduled", "2026-11-23T14:00:00.000Z")),
-    properties: { hubspot_owner_id: { value: "84213371", occurredAt: "2026-11-23T14:00:00.000Z", changedBy: {}, fromThisIntegration: false } },
-  };
-  state: RuleState = {};
-  step(input: RuleInput, now: string) {
-    if (input.kind === "crmEvent") this.record = applyEvent(this.record, input.event);
-    const d = decide(this.state, input, { record: this.record, now: new Date(now), policy, policyVersion: 3, random: () => 0 });
-    this.state = d.state;
-    return d;
-  }
+const MON_10 = "2026-11-23T15:00:00.000Z"; // Monday 10:00 in New York
+const REVERT_AT = "2026-11-23T19:00:00.000Z";
+/** The deal as the CRM has it: in the gated stage without its next step. */
+const MISSING_NEXT_STEP = { dealstage: "contractsent", hs_next_step: null, amount: "5000", hubspot_owner_id: "84213371" };
+const READS = ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"];
+
+/** A deal the Worker knows (owned by Alex) whose events are driven through the rules. */
+function deal(crm: Record<string, string | null> | null = MISSING_NEXT_STEP) {
+  const owner = { value: "84213371", occurredAt: "2026-11-23T14:00:00.000Z", changedBy: {}, fromThisIntegration: false };
+  return new RecordUnderTest(policy, stage("appointmentscheduled", "2026-11-23T14:00:00.000Z"), crm, {
+    record: { properties: { hubspot_owner_id: owner } },
+  });
 }
 
-const MON_10 = "2026-11-23T15:00:00.000Z"; // Monday 10:00 in New York
-const missingFields = {
-  kind: "freshRead",
-  purpose: "gate-revert",
-  properties: { dealstage: "contractsent", hs_next_step: null, amount: "5000", hubspot_owner_id: "84213371" },
-} as const;
+/** Known in qualifiedtobuy, then moved into contractsent without its next step: nudged. */
+async function enteredWithoutNextStep() {
+  const d = deal();
+  await d.event(stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z"), MON_10);
+  const nudged = await d.event(stage("contractsent", MON_10), MON_10);
+  return { deal: d, nudged };
+}
+
+const textOf = (effect: { effect: unknown }) => (effect.effect as { text: string }).text;
 
 describe("stage-gate rule", () => {
-  it("reads the required fields fresh when a deal enters a gated stage, then nudges the owner", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
-    const entered = deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    expect(entered.requests).toEqual([
-      { kind: "read", purpose: "gate-revert", properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"] },
-    ]);
-    const nudged = deal.step(missingFields, MON_10);
+  it("reads the required fields fresh when a deal enters a gated stage, then nudges the owner", async () => {
+    const { deal: d, nudged } = await enteredWithoutNextStep();
+    expect(d.asked).toEqual([{ kind: "read", properties: READS }]);
     expect(nudged.effects).toHaveLength(1);
     expect(nudged.effects[0]!.effect).toMatchObject({ type: "postSlackMessage", channel: "U05REPONE01" });
-    expect((nudged.effects[0]!.effect as { text: string }).text).toContain("hs_next_step");
-    expect((nudged.effects[0]!.effect as { text: string }).text).toContain("https://app.hubspot.com/contacts/62515/record/0-3/9");
+    expect(textOf(nudged.effects[0]!)).toContain("hs_next_step");
+    expect(textOf(nudged.effects[0]!)).toContain("https://app.hubspot.com/contacts/62515/record/0-3/9");
     // Grace: 4 business hours from Monday 10:00 New York.
-    expect(nudged.timers).toEqual({ "gate-revert": "2026-11-23T19:00:00.000Z" });
+    expect(nudged.timers).toEqual({ "stage-gate:revert": REVERT_AT });
     expect(nudged.audit[0]).toMatchObject({ outcome: "nudged", data: { missing: ["hs_next_step"], previousStage: "qualifiedtobuy" } });
   });
 
-  it("moves the stage back after the grace period when the fields are still empty", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    deal.step(missingFields, MON_10);
-    const due = deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T19:00:00.000Z");
-    expect(due.requests).toHaveLength(1);
-    const reverted = deal.step(missingFields, "2026-11-23T19:00:00.000Z");
+  it("moves the stage back after the grace period when the fields are still empty", async () => {
+    const { deal: d } = await enteredWithoutNextStep();
+    const reverted = await d.timer("stage-gate:revert", REVERT_AT);
+    expect(d.asked).toEqual([{ kind: "read", properties: READS }]);
     expect(reverted.effects.map((e) => e.effect)).toEqual([
       expect.objectContaining({ type: "updateProperties", properties: { dealstage: "qualifiedtobuy" } }),
       expect.objectContaining({ type: "postSlackMessage", channel: "U05REPONE01" }),
@@ -79,86 +71,73 @@ describe("stage-gate rule", () => {
     expect(reverted.audit[0]).toMatchObject({ outcome: "reverted", data: { from: "contractsent", to: "qualifiedtobuy" } });
 
     // Our revert echoes back: remembered, never gated or nudged again.
-    const echo = deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T19:00:05.000Z", true) }, "2026-11-23T19:00:06.000Z");
+    const echo = await d.event(stage("qualifiedtobuy", "2026-11-23T19:00:05.000Z", true), "2026-11-23T19:00:06.000Z");
     expect(echo.effects).toEqual([]);
-    expect(echo.requests).toEqual([]);
+    expect(d.asked).toEqual([]);
     expect(echo.audit[0]).toMatchObject({ outcome: "ignored" });
   });
 
-  it("for a deal first seen entering the gate, asks the CRM where it came from and goes back there", () => {
-    const deal = new Deal();
-    const entered = deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    expect(entered.requests).toEqual([
-      {
-        kind: "read",
-        purpose: "gate-revert",
-        properties: ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"],
-        previousOf: ["dealstage"],
-      },
-    ]);
-    const nudged = deal.step({ ...missingFields, previous: { dealstage: "qualifiedtobuy" } }, MON_10);
-    expect((nudged.effects[0]!.effect as { text: string }).text).toContain("or it goes back to qualifiedtobuy");
+  it("for a deal first seen entering the gate, asks the CRM where it came from and goes back there", async () => {
+    const d = deal();
+    d.history = { dealstage: "qualifiedtobuy" };
+    const nudged = await d.event(stage("contractsent", MON_10), MON_10);
+    expect(d.asked).toEqual([{ kind: "read", properties: READS, previousOf: ["dealstage"] }]);
+    expect(textOf(nudged.effects[0]!)).toContain("or it goes back to qualifiedtobuy");
     expect(nudged.audit[0]).toMatchObject({ outcome: "nudged", data: { previousStage: "qualifiedtobuy", previousStageFrom: "the CRM's history" } });
-    deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T19:00:00.000Z");
-    // The timer's read does not ask for history again: the stage to go back to is known.
-    const reverted = deal.step(missingFields, "2026-11-23T19:00:00.000Z");
+    const reverted = await d.timer("stage-gate:revert", REVERT_AT);
+    // The deadline's read does not ask for history again: the stage to go back to is known.
+    expect(d.asked).toEqual([{ kind: "read", properties: READS }]);
     expect(reverted.effects[0]!.effect).toMatchObject({ type: "updateProperties", properties: { dealstage: "qualifiedtobuy" } });
   });
 
-  it("a deal created in a gated stage has no earlier stage: nudged, never reverted", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    const nudged = deal.step({ ...missingFields, previous: { dealstage: null } }, MON_10);
-    expect((nudged.effects[0]!.effect as { text: string }).text).not.toContain("goes back");
-    deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T19:00:00.000Z");
-    const due = deal.step(missingFields, "2026-11-23T19:00:00.000Z");
+  it("a deal created in a gated stage has no earlier stage: nudged, never reverted", async () => {
+    const d = deal();
+    d.history = { dealstage: null };
+    const nudged = await d.event(stage("contractsent", MON_10), MON_10);
+    expect(textOf(nudged.effects[0]!)).not.toContain("goes back");
+    const due = await d.timer("stage-gate:revert", REVERT_AT);
     expect(due.effects).toEqual([]);
     expect(due.audit[0]).toMatchObject({ outcome: "not reverted", reason: "no known previous stage to go back to" });
   });
 
-  it("cancels the revert when the fields are filled in time", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    deal.step(missingFields, MON_10);
+  it("cancels the revert when the fields are filled in time", async () => {
+    const { deal: d } = await enteredWithoutNextStep();
     const filled = { ...stage("x", "2026-11-23T16:00:00.000Z"), properties: { hs_next_step: "Send the contract" } } as CrmEvent;
-    const cancelled = deal.step({ kind: "crmEvent", event: filled }, "2026-11-23T16:00:00.000Z");
-    expect(cancelled.timers).toEqual({ "gate-revert": null });
+    const cancelled = await d.event(filled);
+    expect(cancelled.timers).toEqual({ "stage-gate:revert": null });
     expect(cancelled.audit[0]).toMatchObject({ outcome: "cancelled" });
   });
 
-  it("re-evaluates cleanly when a human moves the deal twice", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    deal.step(missingFields, MON_10);
-    const onward = deal.step({ kind: "crmEvent", event: stage("closedwon", "2026-11-23T15:30:00.000Z") }, "2026-11-23T15:30:00.000Z");
-    expect(onward.timers).toEqual({ "gate-revert": null });
+  it("re-evaluates cleanly when a human moves the deal twice", async () => {
+    const { deal: d } = await enteredWithoutNextStep();
+    const onward = await d.event(stage("closedwon", "2026-11-23T15:30:00.000Z"));
+    expect(onward.timers).toEqual({ "stage-gate:revert": null });
     expect(onward.audit[0]).toMatchObject({ outcome: "cancelled" });
-    const again = deal.step({ kind: "crmEvent", event: stage("contractsent", "2026-11-23T16:00:00.000Z") }, "2026-11-23T16:00:00.000Z");
-    expect(again.requests).toHaveLength(1);
-    expect(deal.state.gate?.pending).toMatchObject({ stage: "contractsent", previousStage: "closedwon" });
+    await d.event(stage("contractsent", "2026-11-23T16:00:00.000Z"));
+    expect(d.asked).toHaveLength(1);
+    expect(d.state.gate?.pending).toMatchObject({ stage: "contractsent", previousStage: "closedwon" });
   });
 
-  it("does not revert before the grace period ends, nor treat a repeated stage as a move", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("qualifiedtobuy", "2026-11-23T14:30:00.000Z") }, MON_10);
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    deal.step(missingFields, MON_10);
-    expect(deal.step({ kind: "timer", name: "gate-revert" }, "2026-11-23T18:59:59.000Z").requests).toEqual([]);
-    const repeated = deal.step({ kind: "crmEvent", event: stage("contractsent", "2026-11-23T16:00:00.000Z") }, "2026-11-23T16:00:00.000Z");
-    expect(repeated.requests).toEqual([]);
-    expect(deal.state.gate?.pending).toMatchObject({ previousStage: "qualifiedtobuy", revertAt: "2026-11-23T19:00:00.000Z" });
+  it("does not revert before the grace period ends, nor treat a repeated stage as a move", async () => {
+    const { deal: d } = await enteredWithoutNextStep();
+    await d.timer("stage-gate:revert", "2026-11-23T18:59:59.000Z");
+    expect(d.asked).toEqual([]);
+    await d.event(stage("contractsent", "2026-11-23T16:00:00.000Z"));
+    expect(d.asked).toEqual([]);
+    expect(d.state.gate?.pending).toMatchObject({ previousStage: "qualifiedtobuy", revertAt: REVERT_AT });
   });
 
-  it("passes a deal whose required fields are present", () => {
-    const deal = new Deal();
-    deal.step({ kind: "crmEvent", event: stage("contractsent", MON_10) }, MON_10);
-    const ok = deal.step(
-      { kind: "freshRead", purpose: "gate-revert", properties: { dealstage: "contractsent", hs_next_step: "Call", amount: "10" } },
-      MON_10,
-    );
+  it("passes a deal whose required fields are present", async () => {
+    const d = deal({ dealstage: "contractsent", hs_next_step: "Call", amount: "10" });
+    const ok = await d.event(stage("contractsent", MON_10), MON_10);
     expect(ok.effects).toEqual([]);
     expect(ok.audit[0]).toMatchObject({ outcome: "passed" });
+  });
+
+  it("stops following a deal the fresh read finds gone", async () => {
+    const d = deal(null);
+    const gone = await d.event(stage("contractsent", MON_10), MON_10);
+    expect(gone.state.gate).toBeUndefined();
+    expect(gone.audit[0]).toMatchObject({ outcome: "stopped", reason: "the record no longer exists" });
   });
 });

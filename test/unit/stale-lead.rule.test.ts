@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { CrmEvent } from "../../src/domain/crm-event";
-import { decide } from "../../src/domain/decide";
-import type { DecideContext, RuleInput, RuleState } from "../../src/domain/decision";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { Policy } from "../../src/domain/policy";
-import { emptyRecordState, type RecordState } from "../../src/domain/record-state";
+import { RecordUnderTest } from "../support/rule-harness";
 
-const policy = Policy.parse(DEFAULT_POLICY);
+/** Only the rule under test: the others would add their own asks and audit lines. */
+const policy = Policy.parse({ ...DEFAULT_POLICY, rules: { staleLead: DEFAULT_POLICY.rules.staleLead } });
 const KEY = "hubspot:62515:contact:42";
 const T0 = "2026-11-02T15:00:00.000Z";
+const DEADLINE = "2026-11-16T15:00:00.000Z";
 
 let n = 0;
 function event(
@@ -32,159 +32,146 @@ function event(
   return kind === "created" ? { ...base, kind, properties } : { ...base, kind, properties, snapshot: false };
 }
 
-function ctx(now: string, record?: RecordState): DecideContext {
-  return { record: record ?? emptyRecordState(event(T0, "created")), now: new Date(now), policy, policyVersion: 7, random: () => 0.5 };
+/** A lead created at T0, its rules run on the creation; the CRM answers fresh reads with `crm`. */
+async function createdLead(crm: Record<string, string | null> = {}) {
+  const created = event(T0, "created");
+  const lead = new RecordUnderTest(policy, created, crm, { policyVersion: 7 });
+  const decision = await lead.replay(created, T0);
+  return { lead, decision };
 }
 
-const run = (state: RuleState, input: RuleInput, now: string) => decide(state, input, ctx(now));
+const SAM = { kind: "rep" as const, repId: "sam", ownerId: "84213372", slackUserId: "U05REPTWO02", reason: "weighted round robin" };
 
 describe("stale-lead rule", () => {
-  it("starts a 14-day clock when a lead is created", () => {
-    const d = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0);
-    expect(d.state.stale).toEqual({ lastActivityAt: T0, deadline: "2026-11-16T15:00:00.000Z", parked: false });
-    expect(d.timers).toEqual({ "stale-check": "2026-11-16T15:00:00.000Z" });
+  it("starts a 14-day clock when a lead is created", async () => {
+    const { decision: d } = await createdLead();
+    expect(d.state.stale).toEqual({ lastActivityAt: T0, deadline: DEADLINE, parked: false });
+    expect(d.timers).toEqual({ "stale-lead:check": DEADLINE });
     expect(d.audit[0]).toMatchObject({ rule: "stale-lead", outcome: "clock started", policyVersion: 7 });
   });
 
-  it("resets the clock on qualifying activity, not on other properties or our own writes", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const other = run(
-      started,
-      { kind: "crmEvent", event: event("2026-11-05T10:00:00.000Z", "propertyChanged", { firstname: "Ada" }) },
-      "2026-11-05T10:00:00.000Z",
-    );
+  it("resets the clock on qualifying activity, not on other properties or our own writes", async () => {
+    const { lead } = await createdLead();
+    const started = lead.state;
+    const other = await lead.event(event("2026-11-05T10:00:00.000Z", "propertyChanged", { firstname: "Ada" }));
     expect(other.timers).toEqual({});
-    const ours = run(
-      started,
-      { kind: "crmEvent", event: event("2026-11-05T10:00:00.000Z", "propertyChanged", { hs_lead_status: "OPEN" }, true) },
-      "2026-11-05T10:00:00.000Z",
-    );
+    const ours = await lead.event(event("2026-11-05T10:00:00.000Z", "propertyChanged", { hs_lead_status: "OPEN" }, true));
     expect(ours.timers).toEqual({});
-    const worked = run(
-      started,
-      { kind: "crmEvent", event: event("2026-11-05T10:00:00.000Z", "propertyChanged", { hs_lead_status: "OPEN" }) },
-      "2026-11-05T10:00:00.000Z",
-    );
-    expect(worked.timers).toEqual({ "stale-check": "2026-11-19T10:00:00.000Z" });
+    expect(lead.state).toEqual(started);
+    const worked = await lead.event(event("2026-11-05T10:00:00.000Z", "propertyChanged", { hs_lead_status: "OPEN" }));
+    expect(worked.timers).toEqual({ "stale-lead:check": "2026-11-19T10:00:00.000Z" });
     expect(worked.audit[0]).toMatchObject({ outcome: "clock reset", reason: "activity: hs_lead_status" });
   });
 
-  it("counts a date-valued activity property from the date it names", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const noted = run(
-      started,
-      {
-        kind: "crmEvent",
-        event: event("2026-11-10T12:00:00.000Z", "propertyChanged", { notes_last_updated: String(Date.parse("2026-11-09T08:00:00.000Z")) }),
-      },
-      "2026-11-10T12:00:00.000Z",
+  it("counts a date-valued activity property from the date it names", async () => {
+    const { lead } = await createdLead();
+    const noted = await lead.event(
+      event("2026-11-10T12:00:00.000Z", "propertyChanged", { notes_last_updated: String(Date.parse("2026-11-09T08:00:00.000Z")) }),
     );
     expect(noted.state.stale?.lastActivityAt).toBe("2026-11-09T08:00:00.000Z");
   });
 
-  it("reads the lead fresh at the deadline before acting", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const due = run(started, { kind: "timer", name: "stale-check" }, "2026-11-16T15:00:00.000Z");
-    expect(due.effects).toEqual([]);
-    expect(due.requests).toEqual([
-      { kind: "read", purpose: "stale-check", properties: expect.arrayContaining(["hubspot_owner_id", "hubspotscore", "hs_lead_status"]) },
-    ]);
+  it("reads the lead fresh at the deadline before acting", async () => {
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "12" });
+    await lead.timer("stale-lead:check", DEADLINE);
+    expect(lead.asked).toEqual([{ kind: "read", properties: expect.arrayContaining(["hubspot_owner_id", "hubspotscore", "hs_lead_status"]) }]);
   });
 
-  it("resets instead of acting when the fresh read shows activity the webhooks missed", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const read = run(
-      started,
-      {
-        kind: "freshRead",
-        purpose: "stale-check",
-        properties: { hs_last_sales_activity_timestamp: String(Date.parse("2026-11-12T09:00:00.000Z")), hubspotscore: "90" },
-      },
-      "2026-11-16T15:00:00.000Z",
-    );
-    expect(read.requests).toEqual([]);
-    expect(read.timers).toEqual({ "stale-check": "2026-11-26T09:00:00.000Z" });
+  it("resets instead of acting when the fresh read shows activity the webhooks missed", async () => {
+    const { lead } = await createdLead({ hs_last_sales_activity_timestamp: String(Date.parse("2026-11-12T09:00:00.000Z")), hubspotscore: "90" });
+    const read = await lead.timer("stale-lead:check", DEADLINE);
+    expect(lead.asked.map((a) => a.kind)).toEqual(["read"]);
+    expect(read.effects).toEqual([]);
+    expect(read.timers).toEqual({ "stale-lead:check": "2026-11-26T09:00:00.000Z" });
   });
 
-  it("asks for a new owner for a hot lead, excluding the one who let it go stale", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const read = run(
-      started,
-      { kind: "freshRead", purpose: "stale-check", properties: { hubspot_owner_id: "84213371", hubspotscore: "75" } },
-      "2026-11-16T15:00:00.000Z",
-    );
-    expect(read.requests).toEqual([{ kind: "route", purpose: "stale-reassign", teamId: "inbound", excludeOwnerId: "84213371" }]);
+  it("asks for a new owner for a hot lead, excluding the one who let it go stale", async () => {
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    lead.routes = [SAM];
+    await lead.timer("stale-lead:check", DEADLINE);
+    expect(lead.asked[1]).toEqual({ kind: "route", teamId: "inbound", excludeOwnerId: "84213371" });
   });
 
-  it("reassigns with a HIGH priority task and a Slack nudge, each effect keyed to this deadline", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const asked = run(
-      started,
-      { kind: "freshRead", purpose: "stale-check", properties: { hubspot_owner_id: "84213371", hubspotscore: "75" } },
-      "2026-11-16T15:00:00.000Z",
-    ).state;
-    const routed = run(
-      asked,
-      {
-        kind: "routed",
-        purpose: "stale-reassign",
-        decision: { kind: "rep", repId: "sam", ownerId: "84213372", slackUserId: "U05REPTWO02", reason: "weighted round robin" },
-      },
-      "2026-11-16T15:00:00.000Z",
-    );
+  it("reassigns with a HIGH priority task and a Slack nudge, each effect keyed to this deadline", async () => {
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    lead.routes = [SAM];
+    const routed = await lead.timer("stale-lead:check", DEADLINE);
     expect(routed.effects.map((e) => e.effect.type)).toEqual(["assignOwner", "createTask", "postSlackMessage"]);
     expect(routed.effects[0]!.effect).toMatchObject({ ownerId: "84213372", objectId: "42" });
     expect(routed.effects[1]!.effect).toMatchObject({ priority: "HIGH", ownerId: "84213372", dueAt: "2026-11-16T19:00:00.000Z" });
     expect(routed.effects.map((e) => e.idempotencyKey)).toEqual([
-      `${KEY}:stale:2026-11-16T15:00:00.000Z:assign`,
-      `${KEY}:stale:2026-11-16T15:00:00.000Z:task`,
-      `${KEY}:stale:2026-11-16T15:00:00.000Z:slack`,
+      `${KEY}:stale:${DEADLINE}:assign`,
+      `${KEY}:stale:${DEADLINE}:task`,
+      `${KEY}:stale:${DEADLINE}:slack`,
     ]);
     expect(routed.audit[0]).toMatchObject({
       outcome: "reassigned",
       data: { routing_reason: "weighted round robin", from: "84213371", to: "84213372" },
     });
-    expect(routed.timers).toEqual({ "stale-check": "2026-11-30T15:00:00.000Z" });
+    expect(routed.timers).toEqual({ "stale-lead:check": "2026-11-30T15:00:00.000Z" });
   });
 
-  it("parks a cold lead in nurture and stops chasing it", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const read = run(
-      started,
-      { kind: "freshRead", purpose: "stale-check", properties: { hubspot_owner_id: "84213371", hubspotscore: "12" } },
-      "2026-11-16T15:00:00.000Z",
-    );
+  it("parks a cold lead in nurture and stops chasing it", async () => {
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "12" });
+    const read = await lead.timer("stale-lead:check", DEADLINE);
     expect(read.effects).toHaveLength(1);
     expect(read.effects[0]!.effect).toMatchObject({ type: "updateProperties", properties: { hs_lead_status: "BAD_TIMING" } });
     expect(read.state.stale).toMatchObject({ parked: true, deadline: null });
-    expect(read.timers).toEqual({ "stale-check": null });
-    expect(run(read.state, { kind: "timer", name: "stale-check" }, "2026-12-01T00:00:00.000Z").requests).toEqual([]);
+    expect(read.timers).toEqual({ "stale-lead:check": null });
+    await lead.timer("stale-lead:check", "2026-12-01T00:00:00.000Z");
+    expect(lead.asked).toEqual([]);
   });
 
-  it("ignores a timer whose deadline moved later since it was queued", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    expect(run(started, { kind: "timer", name: "stale-check" }, "2026-11-16T14:59:59.000Z").requests).toEqual([]);
+  it("ignores a timer whose deadline moved later since it was queued", async () => {
+    const { lead } = await createdLead();
+    const early = await lead.timer("stale-lead:check", "2026-11-16T14:59:59.000Z");
+    expect(lead.asked).toEqual([]);
+    expect(early).toMatchObject({ effects: [], audit: [], timers: {} });
   });
 
-  it("with nobody to take the lead and no fallback owner, looks again in an hour instead of at once", () => {
-    const started = run({}, { kind: "crmEvent", event: event(T0, "created") }, T0).state;
-    const asked = run(
-      started,
-      { kind: "freshRead", purpose: "stale-check", properties: { hubspot_owner_id: "84213371", hubspotscore: "75" } },
-      "2026-11-16T15:00:00.000Z",
-    ).state;
-    const nobody = run(
-      asked,
-      { kind: "routed", purpose: "stale-reassign", decision: { kind: "fallback", reason: "nobody eligible" } },
-      "2026-11-16T15:00:00.000Z",
-    );
+  it("with nobody to take the lead and no fallback owner, looks again in an hour instead of at once", async () => {
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    lead.routes = [{ kind: "fallback", reason: "nobody eligible" }];
+    const nobody = await lead.timer("stale-lead:check", DEADLINE);
     expect(nobody.effects).toEqual([]);
-    expect(nobody.timers).toEqual({ "stale-check": "2026-11-16T16:00:00.000Z" });
+    expect(nobody.timers).toEqual({ "stale-lead:check": "2026-11-16T16:00:00.000Z" });
     expect(nobody.audit[0]).toMatchObject({ outcome: "fallback" });
   });
 
-  it("ignores records of other types", () => {
-    const deal = { ...emptyRecordState(event(T0, "created")), objectType: "deal" };
-    expect(decide({}, { kind: "crmEvent", event: event(T0, "created") }, ctx(T0, deal)).timers).toEqual({});
+  it("stops when the fresh read finds the lead gone from the CRM", async () => {
+    const { lead } = await createdLead();
+    lead.crm = null;
+    const gone = await lead.timer("stale-lead:check", DEADLINE);
+    expect(gone.state.stale).toBeUndefined();
+    expect(gone.audit[0]).toMatchObject({ outcome: "stopped", reason: "the record no longer exists in the CRM" });
+  });
+
+  it("reassigns a lead at most three times in 30 days: then the team is told once and the lead stays put", async () => {
+    const weekly = Policy.parse({ ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: "P7D" } } });
+    const lead = new RecordUnderTest(weekly, event(T0, "created"), { hubspot_owner_id: "84213371", hubspotscore: "75" });
+    await lead.replay(event(T0, "created"), T0);
+    const owners = ["84213372", "84213371", "84213372"];
+    for (const ownerId of owners) {
+      lead.routes = [{ ...SAM, ownerId }];
+      lead.crm = { hubspot_owner_id: lead.crm!.hubspot_owner_id!, hubspotscore: "75" };
+      const d = await lead.timer("stale-lead:check", lead.state.stale!.deadline!);
+      expect(d.audit[0]).toMatchObject({ outcome: "reassigned" });
+      lead.crm.hubspot_owner_id = ownerId;
+    }
+    // A two-rep team with a short threshold would pass it back and forth without end; not a fourth time.
+    const fourth = lead.state.stale!.deadline!;
+    const capped = await lead.timer("stale-lead:check", fourth);
+    expect(lead.asked.map((a) => a.kind)).toEqual(["read"]);
+    expect(capped.audit[0]).toMatchObject({ outcome: "reassignment capped", reason: expect.stringContaining("the cap is 3 within P30D") });
+    expect(capped.effects.map((e) => e.effect)).toEqual([expect.objectContaining({ type: "postSlackMessage", channel: "C05LEADS001" })]);
+    // Judged again once the first of those reassignments is 30 days old.
+    const first = lead.state.stale!.reassignedAt![0]!;
+    expect(capped.timers).toEqual({ "stale-lead:check": new Date(Date.parse(first) + 30 * 86_400_000).toISOString() });
+  });
+
+  it("ignores records of other types", async () => {
+    const created = { ...event(T0, "created"), objectType: "deal" };
+    const deal = new RecordUnderTest(policy, created);
+    expect(await deal.replay(created, T0)).toMatchObject({ timers: {}, audit: [], effects: [] });
   });
 });

@@ -1,13 +1,21 @@
 import { DateTime } from "luxon";
 import { afterThreshold } from "../cadence-schedule";
+import type { BusinessCalendar } from "../calendar";
 import type { Crm } from "../crm-event";
 import type { Policy, Rep } from "../policy";
 
-export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
+export { OWNER_PROPERTY } from "../policy-needs";
+
+/** The policy's own business calendar: thresholds in business hours count in it. */
+export const policyCalendar = (policy: Policy): BusinessCalendar => ({
+  zone: policy.timeZone,
+  hours: policy.workingHours,
+  holidays: policy.holidays,
+});
 
 /** An ISO duration from `at`, in business hours of the policy's calendar when asked. */
 export function deadlineAfter(at: Date, threshold: { duration: string; businessHours: boolean }, policy: Policy): Date {
-  return afterThreshold(at, threshold, { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays });
+  return afterThreshold(at, threshold, policyCalendar(policy));
 }
 
 export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | undefined): Rep | undefined {
@@ -36,3 +44,6 @@ export function asInstant(value: string | null | undefined): Date | null {
 }
 
 export const isEmpty = (value: string | null | undefined) => value === null || value === undefined || value.trim() === "";
+
+/** Distinct, defined names: what a read asks for. */
+export const unique = (names: readonly (string | undefined)[]): string[] => [...new Set(names.filter((n): n is string => !!n))];

@@ -1,5 +1,5 @@
-import type { CadenceStep } from "../cadence-policy";
-import type { RecordState } from "../record-state";
+import type { CadenceStep } from "../../cadence-policy";
+import type { RecordState } from "../../record-state";
 
 /** The buttons on cadence messages; /slack/interactions maps them back to slackAction events. */
 export const CADENCE_ACTIONS = { done: "cadence_done", snooze: "cadence_snooze", pause: "cadence_pause" } as const;

@@ -1,0 +1,109 @@
+import { type Config, loadConfig, salesforceAuth } from "./config";
+import type { CrmPort } from "./crm/crm-port";
+import { HubSpotCrm } from "./crm/hubspot-crm";
+import { SalesforceCrm } from "./crm/salesforce-crm";
+import { withLegacyTaskKeys } from "./crm/with-legacy-task-keys";
+import { supersededReassignments, unsettledEffectIds } from "./db/effects";
+import { legacyTaskIds } from "./db/legacy-task-keys";
+import type { EffectRequest } from "./domain/effects";
+import type { RoutingDecision, RoutingRequest } from "./domain/routing";
+import type { ConsumerDeps } from "./outbox/effect-queue";
+import { enqueueEffects } from "./outbox/effect-queue";
+import type { Executors } from "./outbox/effect-executors";
+import { pacer } from "./outbox/pacer";
+import type { Quota } from "./outbox/quota";
+import { DEFAULT_RETRY_POLICY } from "./outbox/retry-policy";
+import { type Clock, systemClock } from "./platform/clock";
+import { SlackNotifier } from "./slack/slack-notifier";
+
+/**
+ * The shell's ports: everything that reaches outside a pure function, built in one place from the
+ * configuration, once per isolate and environment, for the record objects and the queue consumers
+ * alike. CRM and Slack clients are made on first use and kept (their sessions and pacing with them).
+ */
+export interface Ports {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly random: () => number;
+  /** The CRM of a target (`hubspot:{portal}`, `salesforce:{org}`), or undefined when it has no credentials. */
+  crm(target: string): CrmPort | undefined;
+  slack(): SlackNotifier | undefined;
+  /** The fair rotation of one team (its TeamRouter object). */
+  route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
+  /** Stores effects in the outbox and queues them; known idempotency keys are ignored. */
+  storeEffects(requests: readonly EffectRequest[]): Promise<string[]>;
+  /** What the effects queue consumer runs with. */
+  readonly consumer: ConsumerDeps;
+}
+
+const built = new WeakMap<Env, Ports>();
+
+export function portsFor(env: Env, clock: Clock = systemClock): Ports {
+  const cached = clock === systemClock ? built.get(env) : undefined;
+  if (cached) return cached;
+  const ports = buildPorts(env, loadConfig(env), clock);
+  if (clock === systemClock) built.set(env, ports);
+  return ports;
+}
+
+function buildPorts(env: Env, config: Config, clock: Clock): Ports {
+  const crms = new Map<string, CrmPort | undefined>();
+  const sfAuth = salesforceAuth(config);
+  // A stub per call: clients outlive the request that made them, stubs need not.
+  const paced = (target: string) => pacer({ acquire: (quota) => env.RATE_LIMITER.getByName(target).acquire(quota) }, quotaOf(config, target), clock);
+  const legacyKeys = (keys: readonly string[]) => legacyTaskIds(env.DB, keys, new Date(clock.now()));
+
+  const crm = (target: string): CrmPort | undefined => {
+    if (crms.has(target)) return crms.get(target);
+    let port: CrmPort | undefined;
+    if (target.startsWith("hubspot:") && config.HUBSPOT_ACCESS_TOKEN) {
+      port = new HubSpotCrm({
+        accessToken: config.HUBSPOT_ACCESS_TOKEN,
+        basePath: config.HUBSPOT_API_BASE,
+        beforeCall: paced(target),
+        now: clock.now,
+      });
+    } else if (target.startsWith("salesforce:") && sfAuth && config.SALESFORCE_INSTANCE_URL) {
+      port = new SalesforceCrm({ auth: sfAuth, instanceUrl: config.SALESFORCE_INSTANCE_URL, beforeCall: paced(target), now: clock.now });
+    }
+    const withOldKeys = port && withLegacyTaskKeys(port, legacyKeys);
+    crms.set(target, withOldKeys);
+    return withOldKeys;
+  };
+  let notifier: SlackNotifier | undefined;
+  const slack = () => {
+    if (!config.SLACK_BOT_TOKEN) return undefined;
+    notifier ??= new SlackNotifier({ botToken: config.SLACK_BOT_TOKEN, apiBase: config.SLACK_API_BASE, beforeCall: paced("slack"), now: clock.now });
+    return notifier;
+  };
+  const executors: Executors = {
+    now: clock.now,
+    crm,
+    slack,
+    unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
+    supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
+  };
+  return {
+    config,
+    clock,
+    random: Math.random,
+    crm,
+    slack,
+    route: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).route(request),
+    storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
+    consumer: {
+      executors,
+      policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS, baseDelayMs: config.EFFECT_RETRY_BASE_MS },
+      random: Math.random,
+      now: () => new Date(clock.now()),
+      sleep: clock.sleep,
+      pauseTarget: (target, until) => env.RATE_LIMITER.getByName(target).pauseUntil(until),
+    },
+  };
+}
+
+function quotaOf(config: Config, target: string): Quota {
+  if (target.startsWith("hubspot:")) return config.HUBSPOT_RATE_LIMIT;
+  if (target.startsWith("salesforce:")) return config.SALESFORCE_RATE_LIMIT;
+  return config.SLACK_RATE_LIMIT;
+}

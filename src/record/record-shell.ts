@@ -1,0 +1,34 @@
+import type { RuleShell } from "../domain/decide";
+import type { Policy } from "../domain/policy";
+import type { RecordState } from "../domain/record-state";
+import { FailureError, type Result } from "../platform/failure";
+import type { Ports } from "../ports";
+
+/**
+ * What a record's rules may ask for, answered from the world: fresh reads and task lookups from
+ * the record's CRM, routings from the team's TeamRouter. A read the CRM refuses fails the run
+ * with the CRM's classified failure, so the record object knows whether to retry or give up.
+ */
+export function recordShell(record: RecordState, ports: Ports, policy: Policy, now: Date): RuleShell {
+  const crm = () => {
+    const port = ports.crm(`${record.crm}:${record.accountId}`);
+    // Not permanent: the rules' work resumes once an admin sets the CRM's credentials.
+    if (!port) throw new FailureError({ kind: "transient", message: `no ${record.crm} client is configured to read ${record.key}` });
+    return port;
+  };
+  return {
+    async read(properties, previousOf) {
+      const found = unwrap(await crm().getRecord(record.objectType, record.objectId, properties, previousOf));
+      return found && { properties: found.properties, ...(found.previous ? { previous: found.previous } : {}) };
+    },
+    route: (teamId, excludeOwnerId) => ports.route(teamId, { policy, teamId, crm: record.crm, excludeOwnerId, now }),
+    async tasks(keys) {
+      return unwrap(await crm().findTasks(keys)).map(({ key, status }) => ({ key, status }));
+    },
+  };
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new FailureError(result.failure);
+  return result.value;
+}

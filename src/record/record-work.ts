@@ -1,0 +1,173 @@
+import { replaceLeadAddresses } from "../db/inbound-email";
+import { activePolicy } from "../db/policies";
+import { upsertRecordRow } from "../db/records";
+import { decide, type Trigger } from "../domain/decide";
+import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
+import type { VersionedPolicy } from "../domain/policy";
+import type { RecordState } from "../domain/record-state";
+import type { AuditEntry } from "../domain/rule";
+import { classify, retryAfterMsOf } from "../platform/failure";
+import type { Ports } from "../ports";
+import type { RecordStore } from "./record-store";
+import { recordShell } from "./record-shell";
+
+/** Wake-up names of the object's own work; rule timers are named `rule:timer`. */
+export const RULE_NEW_EVENTS = "rules";
+export const PROJECT = "project-to-d1";
+
+/** D1 is a read model: bursts of events are folded into one row write after this delay. */
+export const PROJECTION_DELAY_MS = 1_000;
+const POLICY_TTL_MS = 30_000;
+/** How long a claimed wake-up is held: work cut off by an eviction comes due again after it. */
+const LEASE_MS = 30_000;
+/** A failed run is tried again after 30 s, doubling up to 15 minutes (never sooner than a Retry-After). */
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 15 * 60_000;
+/**
+ * An event whose rule run keeps failing for a reason that may pass (the CRM down, an expired
+ * token) is given up after this many failures over at least GIVE_UP_AFTER_MS, so it cannot hold
+ * up the record's later events; a shorter outage loses nothing. A failure that cannot pass (a
+ * field the org does not have, a rule breaking its contract) is given up at once. Either way the
+ * audit says so. Deadlines are never given up for a passing failure.
+ */
+const MAX_RULE_FAILURES = 10;
+const GIVE_UP_AFTER_MS = 60 * 60_000;
+
+/**
+ * The record object's work, run from its alarm: new events to the rules (oldest first), due
+ * rule timers, and the D1 projection. Each rule run is stored in one commit; a failed one is
+ * retried with backoff or given up as above. The object itself only receives events, answers
+ * snapshots and calls this.
+ */
+export class RecordWork {
+  private policy?: { value: VersionedPolicy; readAt: number };
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly ports: Ports,
+    private readonly db: D1Database,
+  ) {}
+
+  /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
+  async runDue(now: number): Promise<void> {
+    if (!this.store.exists()) return;
+    const wakeups = this.store.wakeups();
+    // New events before timers: a deadline the events moved must not fire at its old time.
+    const due = wakeups.claimDue(now, LEASE_MS).sort((a, b) => Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)));
+    for (const claim of due) {
+      try {
+        if (claim.name === PROJECT) await this.project(now);
+        else if (claim.name === RULE_NEW_EVENTS) await this.ruleNewEvents(now);
+        else await this.ruleTimer(claim.name, now);
+        this.store.finishWork(claim, `wakeup:${claim.name}`);
+      } catch (error) {
+        // The lease keeps the row: the work comes due again after the backoff, not lost.
+        const failure = classify(error);
+        const { count } = this.store.countFailure(`wakeup:${claim.name}`, now);
+        wakeups.retryAt(claim, now + Math.max(backoff(count), retryAfterMsOf(failure)));
+        console.error(
+          `wake-up ${claim.name} of ${this.store.state()?.key} failed (${failure.kind}, ${count} in a row), retrying: ${failure.message}`,
+        );
+      }
+    }
+    await wakeups.rearm();
+  }
+
+  /** Hands the events the rules have not seen to them, in the order they happened; each is marked once its run is stored. */
+  private async ruleNewEvents(now: number): Promise<void> {
+    for (const { seq, event } of this.store.unruledEvents()) {
+      const work = `event:${seq}`;
+      try {
+        await this.applyRules({ kind: "event", event }, now, work, seq);
+      } catch (error) {
+        const failure = classify(error);
+        const { count, since } = this.store.countFailure(work, now);
+        const label = `${event.kind} event ${event.dedupeKey}`;
+        if (failure.kind === "permanent") this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
+          this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
+        } else throw error;
+      }
+    }
+  }
+
+  /** A rule's deadline: a failure that cannot pass is recorded and the deadline dropped; any other is retried. */
+  private async ruleTimer(name: string, now: number): Promise<void> {
+    try {
+      await this.applyRules({ kind: "timer", name }, now, `wakeup:${name}`);
+    } catch (error) {
+      const failure = classify(error);
+      if (failure.kind !== "permanent") throw error;
+      this.giveUp(`wakeup:${name}`, now, `the ${name} deadline was refused for good: ${failure.message}`);
+    }
+  }
+
+  /** One rule run: decide (with its reads and routings), store its effects in the outbox, then commit the rest. */
+  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number): Promise<void> {
+    const record = this.store.state();
+    if (!record) return;
+    const policy = await this.currentPolicy(now);
+    const at = new Date(now);
+    const decision = await decide(
+      this.store.ruleState(),
+      trigger,
+      { record, now: at, policy, random: this.ports.random },
+      recordShell(record, this.ports, policy.policy, at),
+    );
+    // Effects first: once stored they will happen; the commit only records that they were decided.
+    if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
+    const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
+    this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+  }
+
+  private giveUp(work: string, now: number, reason: string, ruledSeq?: number): void {
+    const entry: AuditEntry = {
+      at: new Date(now).toISOString(),
+      rule: "rules",
+      outcome: "given up",
+      reason: `${reason}; the rules skipped it`,
+      data: { work },
+      policyVersion: this.policy?.value.version ?? 0,
+      effects: [],
+    };
+    this.store.giveUp(work, entry, ruledSeq);
+  }
+
+  /**
+   * The active policy, re-read at most every POLICY_TTL_MS: a burst of events does not cost a D1
+   * read each, and a new version reaches every record within that time.
+   */
+  private async currentPolicy(now: number): Promise<VersionedPolicy> {
+    if (!this.policy || now - this.policy.readAt > POLICY_TTL_MS || now < this.policy.readAt) {
+      this.policy = { value: await activePolicy(this.db), readAt: now };
+    }
+    return this.policy.value;
+  }
+
+  /** The D1 read model: the record's row, and the address index inbound replies are matched with. */
+  private async project(now: number): Promise<void> {
+    const state = this.store.state();
+    if (!state) return;
+    const at = new Date(now);
+    let rowsWritten = await upsertRecordRow(this.db, state, at);
+    const addresses = await this.addressesOf(state, now);
+    const projected = this.store.projection().addresses;
+    // Written only when the addresses change.
+    if (addresses.join("\n") !== projected.join("\n")) rowsWritten += await replaceLeadAddresses(this.db, state.key, addresses);
+    this.store.recordProjection(rowsWritten, at.toISOString(), addresses);
+  }
+
+  private async addressesOf(state: RecordState, now: number): Promise<string[]> {
+    if (state.status !== "active") return [];
+    const policy = await this.currentPolicy(now);
+    const names = policy.policy.rules.cadences?.emailProperties[state.crm] ?? DEFAULT_EMAIL_PROPERTIES[state.crm];
+    // HubSpot's creation webhook carries no email: the cadence keeps what its enrolment read saw.
+    const enrolledWith = this.store.ruleState().cadence?.addresses ?? [];
+    return canonicalAddresses([...names.map((name) => state.properties[name]?.value), ...enrolledWith]);
+  }
+}
+
+const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+
+/** 30 s, 1 min, 2 min … up to 15 min, by how often the work has failed in a row. */
+const backoff = (failures: number) => Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));

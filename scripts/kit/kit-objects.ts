@@ -1,3 +1,4 @@
+import { SALESFORCE_RECORD_TYPES } from "../../src/crm/salesforce-picklists.ts";
 import type { Crm } from "../../src/domain/crm-event.ts";
 
 /**
@@ -9,8 +10,8 @@ import type { Crm } from "../../src/domain/crm-event.ts";
 export const KIT_OBJECT_TYPES: Record<Crm, Record<string, string>> = {
   // policy object type → HubSpot webhook objectType
   hubspot: { contact: "contact", deal: "deal" },
-  // policy object type → Salesforce sObject
-  salesforce: { lead: "Lead", contact: "Contact", opportunity: "Opportunity" },
+  // policy object type → Salesforce sObject (the CRM setup's picklist check uses the same list)
+  salesforce: SALESFORCE_RECORD_TYPES,
 };
 
 /** Object types no kit follows: a rule on one of them would never hear of a change. */

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ApexErrorListener, ApexParserFactory } from "@apexdevtools/apex-parser";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SALESFORCE_RECORD_TYPES } from "../../src/crm/salesforce-picklists.ts";
@@ -119,7 +120,27 @@ describe("deploying: the CLI converts the project with the admin's Worker URL an
   });
 });
 
+/** Syntax errors the Apex grammar (apex-dev-tools, written to match the platform compiler) finds. */
+function apexSyntaxErrors(file: string): string[] {
+  const errors: string[] = [];
+  const listener = new (class extends ApexErrorListener {
+    apexSyntaxError(line: number, column: number, message: string) {
+      errors.push(`${file}:${line}:${column} ${message.slice(0, 120)}`);
+    }
+  })();
+  const { parser } = ApexParserFactory.createLexerAndParser(readFileSync(join(SOURCE, file), "utf8"), listener);
+  if (file.endsWith(".trigger")) parser.triggerUnit();
+  else parser.compilationUnit();
+  return errors;
+}
+
 describe("the forwarder and its triggers", () => {
+  it("parse as Apex", () => {
+    const sources = filesUnder(SOURCE).filter((f) => /\.(cls|trigger)$/.test(f));
+    expect(sources.length).toBe(5);
+    expect(sources.flatMap(apexSyntaxErrors)).toEqual([]);
+  });
+
   const forwarder = apex.find((a) => a.name === "LeadFollowUpForwarder")!;
   const tests = apex.filter((a) => a.isTest);
 

@@ -2,7 +2,9 @@ import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
 import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
+import type { Policy } from "../domain/policy";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
+import { type DescribedField, picklistProblems, salesforcePicklistUses } from "./salesforce-picklists";
 
 export interface SetupStep {
   ok: boolean;
@@ -92,6 +94,31 @@ export async function checkSalesforceTaskKey(auth: SalesforceAuth, instanceUrl: 
       action: "missing",
       detail: `create Activity custom field ${SALESFORCE_TASK_KEY_FIELD} (Text 64, Unique, External ID) in Setup → Object Manager → Activity, and give the integration user edit access`,
     };
+  } catch (error) {
+    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
+  }
+}
+
+/**
+ * Salesforce picklists are the admin's: the policy's nurture status, disqualifying statuses,
+ * gated stages and cadence sources must be values the org offers, or writes fail and conditions
+ * never match. This reads each record type's fields (describe) and names whatever is missing.
+ */
+export async function checkSalesforcePicklists(auth: SalesforceAuth, instanceUrl: string, policy: Policy): Promise<SetupStep> {
+  const uses = salesforcePicklistUses(policy);
+  if (uses.length === 0) return { ok: true, action: "skipped", detail: "the policy writes and tests no Salesforce picklist values" };
+  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
+  try {
+    await signIn();
+    const fieldsBySObject = new Map<string, DescribedField[]>();
+    for (const sobject of new Set(uses.map((u) => u.sobject))) {
+      fieldsBySObject.set(sobject, (await conn.sobject(sobject).describe()).fields as DescribedField[]);
+    }
+    const problems = picklistProblems(uses, fieldsBySObject);
+    if (problems.length === 0) {
+      return { ok: true, action: "exists", detail: `every picklist value the policy uses exists (${uses.length} checked)` };
+    }
+    return { ok: false, action: "missing", detail: `${problems.join("; ")}: add them in Setup → Object Manager, or change the policy` };
   } catch (error) {
     return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
   }

@@ -56,6 +56,7 @@ export const DEFAULT_POLICY: PolicyInput = {
       task: { subject: "Reassigned stale lead: call today", body: "Nobody worked this lead for 14 days. It is yours now.", dueIn: "PT4H" },
       hibernate: {
         hubspot: { property: "hs_lead_status", value: "BAD_TIMING" },
+        // Salesforce's standard lead statuses have no nurture value: the CRM setup names it until an admin adds it.
         salesforce: { property: "Status", value: "Nurturing" },
       },
     },
@@ -109,7 +110,7 @@ export const DEFAULT_POLICY: PolicyInput = {
           when: { notIn: ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead"] },
         },
         { reason: "unsubscribed", crm: "salesforce", property: "HasOptedOutOfEmail", when: { in: ["true"] } },
-        { reason: "disqualified", crm: "salesforce", property: "Status", when: { in: ["Closed - Not Converted", "Unqualified"] } },
+        { reason: "disqualified", crm: "salesforce", property: "Status", when: { in: ["Closed - Not Converted"] } },
         { reason: "stage moved on", crm: "salesforce", property: "IsConverted", when: { in: ["true"] } },
       ],
       onStop: "complete",

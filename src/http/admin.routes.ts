@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { salesforceAuth } from "../config";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
-import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
+import { checkSalesforcePicklists, checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
 import { activePolicy } from "../db/policies";
 import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
@@ -35,7 +35,8 @@ export const adminRoutes = new Hono<AppEnv>()
     const hubspot = config.HUBSPOT_ACCESS_TOKEN
       ? await ensureHubSpotTaskKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
       : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
-    const sourceProperty = (await activePolicy(c.env.DB)).policy.rules.cadences?.sourceProperty.hubspot;
+    const { policy } = await activePolicy(c.env.DB);
+    const sourceProperty = policy.rules.cadences?.sourceProperty.hubspot;
     const hubspotLeadSource =
       config.HUBSPOT_ACCESS_TOKEN && sourceProperty
         ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
@@ -53,7 +54,11 @@ export const adminRoutes = new Hono<AppEnv>()
     if (sfAuth && "clientId" in sfAuth && config.SALESFORCE_ACCESS_TOKEN) {
       salesforce.detail += "; signed in with the app's client credentials (SALESFORCE_ACCESS_TOKEN is set too, and not used)";
     }
-    return c.json({ hubspot, hubspotLeadSource, salesforce });
+    const salesforcePicklists =
+      sfAuth && config.SALESFORCE_INSTANCE_URL
+        ? await checkSalesforcePicklists(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
+        : { ok: false, action: "skipped", detail: salesforce.detail };
+    return c.json({ hubspot, hubspotLeadSource, salesforce, salesforcePicklists });
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)

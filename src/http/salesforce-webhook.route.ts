@@ -22,7 +22,7 @@ function requireOrg(orgId: string | undefined): string {
 }
 
 export const salesforceWebhookRoutes = new Hono<AppEnv>()
-  /** Change Data Capture events forwarded by the Apex class in docs/salesforce, Standard Webhooks signed. */
+  /** Change Data Capture events forwarded by the Apex class in salesforce/ (the SFDX project), Standard Webhooks signed. */
   .post("/", async (c) => {
     const { config } = c.var;
     const orgId = requireOrg(config.SALESFORCE_ORG_ID);

@@ -1,5 +1,4 @@
 import { forgetOldMailgunTokens } from "./db/inbound-email";
-import { backfillLegacyTaskKeys } from "./db/legacy-task-keys";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -31,7 +30,6 @@ export default {
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       requeueOverdueEffects(env, at),
       forgetOldMailgunTokens(env.DB, at),
-      backfillLegacyTaskKeys(env.DB, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

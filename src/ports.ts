@@ -2,7 +2,6 @@ import { type Config, loadConfig, salesforceAuth } from "./config";
 import type { CrmPort } from "./crm/crm-port";
 import { HubSpotCrm } from "./crm/hubspot-crm";
 import { SalesforceCrm } from "./crm/salesforce-crm";
-import { withLegacyTaskKeys } from "./crm/with-legacy-task-keys";
 import { supersededReassignments, unsettledEffectIds } from "./db/effects";
 import { legacyTaskIds } from "./db/legacy-task-keys";
 import type { EffectRequest } from "./domain/effects";
@@ -30,6 +29,8 @@ export interface Ports {
   slack(): SlackNotifier | undefined;
   /** The fair rotation of one team (its TeamRouter object). */
   route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
+  /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
+  legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
   /** Stores effects in the outbox and queues them; known idempotency keys are ignored. */
   storeEffects(requests: readonly EffectRequest[]): Promise<string[]>;
   /** What the effects queue consumer runs with. */
@@ -51,7 +52,6 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
   const sfAuth = salesforceAuth(config);
   // A stub per call: clients outlive the request that made them, stubs need not.
   const paced = (target: string) => pacer({ acquire: (quota) => env.RATE_LIMITER.getByName(target).acquire(quota) }, quotaOf(config, target), clock);
-  const legacyKeys = (keys: readonly string[]) => legacyTaskIds(env.DB, keys, new Date(clock.now()));
 
   const crm = (target: string): CrmPort | undefined => {
     if (crms.has(target)) return crms.get(target);
@@ -66,9 +66,8 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     } else if (target.startsWith("salesforce:") && sfAuth && config.SALESFORCE_INSTANCE_URL) {
       port = new SalesforceCrm({ auth: sfAuth, instanceUrl: config.SALESFORCE_INSTANCE_URL, beforeCall: paced(target), now: clock.now });
     }
-    const withOldKeys = port && withLegacyTaskKeys(port, legacyKeys);
-    crms.set(target, withOldKeys);
-    return withOldKeys;
+    crms.set(target, port);
+    return port;
   };
   let notifier: SlackNotifier | undefined;
   const slack = () => {
@@ -81,6 +80,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     crm,
     slack,
     unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
+    legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
   };
   return {
@@ -90,6 +90,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     crm,
     slack,
     route: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).route(request),
+    legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
     storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
     consumer: {
       executors,

@@ -131,6 +131,7 @@ export async function requestSession(instanceUrl: string, auth: { clientId: stri
   // Retrying cannot help until an admin fixes the app.
   throw new FailureError({
     kind: "permanent",
+    credentials: true,
     status: response.status,
     message: `${SIGN_IN_REFUSED} (HTTP ${response.status}): ${body.error ?? "no error code"}${body.error_description ? `, ${body.error_description}` : ""}`,
   });

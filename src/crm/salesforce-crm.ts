@@ -57,6 +57,9 @@ export function classifySalesforceError(error: unknown): Failure {
   // The daily API allocation is a rolling 24 h window: no point trying again within minutes.
   if (RATE_LIMITED.has(code)) return { kind: "rateLimited", message, code, retryAfterMs: code === "REQUEST_LIMIT_EXCEEDED" ? 15 * 60_000 : 5_000 };
   if (TRANSIENT.has(code) || /^ERROR_HTTP_5\d\d$/.test(code)) return { kind: "transient", message, code };
+  // The integration user lacks a permission (object, field, sharing): an admin grants it.
+  if (code.startsWith("INSUFFICIENT_ACCESS") || code === "ERROR_HTTP_401" || code === "ERROR_HTTP_403")
+    return { kind: "permanent", message, code, credentials: true };
   return { kind: "permanent", message, code };
 }
 
@@ -168,7 +171,8 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       `read ${objectType}`,
       () => this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
     );
-    if (!read.ok) return read.failure.code === "NOT_FOUND" ? { ok: true, value: null } : read;
+    // Not there, or in the recycle bin: either way the record is gone for the rules.
+    if (!read.ok) return read.failure.code === "NOT_FOUND" || read.failure.code === "ENTITY_IS_DELETED" ? { ok: true, value: null } : read;
     const values: Record<string, string | null> = {};
     for (const name of properties) {
       const value = read.value[name];

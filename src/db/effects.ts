@@ -233,23 +233,14 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
   return revived.length === 1;
 }
 
-/**
- * Of these createTask effect ids (task keys), the ones still waiting to execute (pending or
- * retrying), with when they are next tried (null: now). A task key of an effect stored before ids
- * were derived is matched through its old id.
- */
+/** Of these createTask effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
 export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
   if (ids.length === 0) return new Map();
-  const { results } = await db
-    .prepare(
-      `select coalesce(l.task_key, e.id) as id, e.next_attempt_at as next from effects e
-       left join legacy_task_keys l on l.legacy_id = e.id
-       where (e.id in (select value from json_each(?1)) or l.task_key in (select value from json_each(?1)))
-         and e.status in ('pending', 'retrying')`,
-    )
-    .bind(JSON.stringify(ids))
-    .all<{ id: string; next: string | null }>();
-  return new Map(results.map((row) => [row.id, row.next ? new Date(row.next) : null]));
+  const rows = await drizzle(db)
+    .select({ id: effects.id, next: effects.nextAttemptAt })
+    .from(effects)
+    .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
+  return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FailureError } from "../platform/failure";
+import { FailureError, refusedForGood } from "../platform/failure";
 import type { CrmEvent } from "./crm-event";
 import type { EffectRequest } from "./effects";
 import type { VersionedPolicy } from "./policy";
@@ -17,7 +17,7 @@ export type Trigger = { kind: "event"; event: CrmEvent } | { kind: "timer"; name
 export interface RuleShell {
   /** The record fresh from the CRM (null: it no longer exists); throws a FailureError when the CRM cannot answer. */
   read(properties: string[], previousOf?: string[]): Promise<FreshRecord | null>;
-  route(teamId: string, excludeOwnerId?: string): Promise<RoutingDecision>;
+  route(teamId: string, excludeOwnerId: string | undefined, key: string): Promise<RoutingDecision>;
   /** Tasks this service wrote, by key; keys the CRM has no task for are left out. */
   tasks(keys: string[]): Promise<TaskState[]>;
 }
@@ -40,14 +40,23 @@ export interface Decision {
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds rules of every state and config type; each is typed where it is defined.
 type AnyRule = Rule<any, any>;
 
-/** Every rule, in the order they see a trigger. */
-export const RULES: readonly AnyRule[] = [staleLeadRule, stageGateRule, cadenceRule];
+/** Every rule, in the order they see a trigger. Names and slices are each a rule's own. */
+export const RULES: readonly AnyRule[] = distinct([staleLeadRule, stageGateRule, cadenceRule]);
+
+function distinct(rules: AnyRule[]): AnyRule[] {
+  for (const key of ["name", "slice"] as const) {
+    if (new Set(rules.map((r) => r[key])).size !== rules.length) throw new Error(`two rules share a ${key}`);
+  }
+  return rules;
+}
 
 /** A rule's timer as a wake-up of the record: its name carries the rule, so nobody else's timer can answer to it. */
 export const wakeupName = (rule: RuleName, timer: string) => `${rule}:${timer}`;
 
 /** Answers one rule may ask for in one run: a rule asking forever is a bug, and the run fails saying so. */
 const MAX_ASKS = 8;
+/** A rule's deadline whose run the CRM refused for good looks again after this: fixing the policy or the org recovers it. */
+const REFUSED_TIMER_RETRY_MS = 60 * 60_000;
 /** Rounds of signals one run may pass on: rules answering each other forever are a bug too. */
 const MAX_SIGNAL_ROUNDS = 4;
 
@@ -72,7 +81,45 @@ export async function decide(
   });
   const signals: { signal: Signal; from: RuleName }[] = [];
 
-  const drive = async (rule: AnyRule, context: RuleContext<unknown>, first: Step<unknown>) => {
+  /**
+   * Runs one rule's handler and its continuations. A failure that cannot pass (the CRM refuses a
+   * read for good, the rule breaks the contract) costs only that rule this run: its partial work
+   * is undone, the audit says why, and a timer that fired looks again in an hour (after the policy
+   * or the org is fixed), while the other rules go on. Any other failure fails the whole run,
+   * which is retried.
+   */
+  const drive = async (rule: AnyRule, context: RuleContext<unknown>, first: () => Step<unknown>) => {
+    const before = {
+      slice: memory[rule.slice],
+      effects: decision.effects.length,
+      audit: decision.audit.length,
+      signals: signals.length,
+      timers: { ...decision.timers },
+    };
+    try {
+      await steps(rule, context, first());
+    } catch (error) {
+      if (!(error instanceof FailureError) || !refusedForGood(error.failure)) throw error;
+      if (before.slice === undefined) delete memory[rule.slice];
+      else memory[rule.slice] = before.slice;
+      decision.effects.length = before.effects;
+      decision.audit.length = before.audit;
+      signals.length = before.signals;
+      decision.timers = before.timers;
+      const retry = trigger.kind === "timer" && splitWakeup(trigger.name)[0] === rule.name;
+      if (retry) decision.timers[trigger.name] = new Date(ctx.now.getTime() + REFUSED_TIMER_RETRY_MS).toISOString();
+      decision.audit.push({
+        at: ctx.now.toISOString(),
+        rule: rule.name,
+        outcome: "refused",
+        reason: `${error.failure.message}${retry ? "; the deadline looks again in an hour" : ""}`,
+        data: { trigger: trigger.kind === "timer" ? trigger.name : trigger.event.kind, code: error.failure.code, status: error.failure.status },
+        policyVersion: ctx.policy.version,
+        effects: [],
+      });
+    }
+  };
+  const steps = async (rule: AnyRule, context: RuleContext<unknown>, first: Step<unknown>) => {
     let step = first;
     for (let asks = 0; ; asks++) {
       apply(rule, step);
@@ -91,7 +138,10 @@ export async function decide(
     if (step.state === undefined) delete memory[rule.slice];
     else memory[rule.slice] = step.state;
     decision.effects.push(...(step.effects ?? []));
-    for (const [timer, at] of Object.entries(step.timers ?? {})) decision.timers[wakeupName(rule.name, timer)] = at;
+    for (const [timer, at] of Object.entries(step.timers ?? {})) {
+      if (!rule.timers?.[timer]) throw bug(`rule ${rule.name} set a timer "${timer}" it has no handler for`);
+      decision.timers[wakeupName(rule.name, timer)] = at;
+    }
     for (const entry of step.audit ?? []) {
       decision.audit.push({
         at: ctx.now.toISOString(),
@@ -108,7 +158,7 @@ export async function decide(
 
   for (const { rule, context } of active) {
     const handler = handlerFor(rule, trigger);
-    if (handler) await drive(rule, context, handler(slice(rule), trigger.kind === "event" ? trigger.event : undefined, context));
+    if (handler) await drive(rule, context, () => handler(slice(rule), trigger.kind === "event" ? trigger.event : undefined, context));
   }
   for (let round = 0; signals.length > 0; round++) {
     if (round === MAX_SIGNAL_ROUNDS)
@@ -116,7 +166,7 @@ export async function decide(
     for (const { signal, from } of signals.splice(0)) {
       for (const { rule, context } of active) {
         const handler = rule.signals?.[signal.kind] as Handler<unknown, unknown, Signal> | undefined;
-        if (handler && rule.name !== from) await drive(rule, context, handler(slice(rule), signal, context));
+        if (handler && rule.name !== from) await drive(rule, context, () => handler(slice(rule), signal, context));
       }
     }
   }
@@ -139,7 +189,7 @@ function perform(ask: Ask, shell: RuleShell): Promise<unknown> {
     case "read":
       return shell.read([...new Set(ask.properties)], ask.previousOf);
     case "route":
-      return shell.route(ask.teamId, ask.excludeOwnerId);
+      return shell.route(ask.teamId, ask.excludeOwnerId, ask.key);
     case "tasks":
       return shell.tasks(ask.keys);
   }

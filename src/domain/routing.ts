@@ -22,6 +22,8 @@ export interface RoutingRequest {
   /** The owner who let the lead go stale: never routed back to them. */
   excludeOwnerId?: string;
   now: Date;
+  /** The same key gets the same answer (a retried run), without taking a new slot. */
+  decisionKey?: string;
 }
 
 export type RoutingDecision =

@@ -51,7 +51,8 @@ export interface TaskState {
 /** What a handler needs before it can go on, and which of its rule's continuations takes the answer. */
 export type Ask =
   | { kind: "read"; properties: string[]; previousOf?: string[]; resume: string }
-  | { kind: "route"; teamId: string; excludeOwnerId?: string; resume: string }
+  /** `key`: the decision this routing is for; asked again (a retried run), it gets the same answer. */
+  | { kind: "route"; teamId: string; excludeOwnerId?: string; key: string; resume: string }
   | { kind: "tasks"; keys: string[]; resume: string };
 
 /** What a rule tells the others in the same run, so they act together instead of through the CRM's echo. */

@@ -1,5 +1,6 @@
 import type { CrmPort } from "../crm/crm-port";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
+import { recordKey } from "../domain/crm-event";
 import type { EffectOf, EffectType } from "../domain/effects";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
@@ -18,6 +19,8 @@ export interface Executors {
   slack(): SlackNotifier | undefined;
   /** Of these createTask effect ids, the ones not executed yet (their tasks may not exist), with their next attempt. */
   unsettledTasks?(ids: string[]): Promise<Map<string, Date | null>>;
+  /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
+  legacyTaskIds?(leadKeys: string[]): Promise<Map<string, string>>;
   /** Of these reassigning updateTasks effect ids, the ones a later reassignment of the same lead replaces. */
   supersededReassignments?(ids: string[]): Promise<Set<string>>;
 }
@@ -44,9 +47,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     if (!crm) return notConfigured(target, batch.length);
     return crm.createTasks(batch.map(({ id, effect }) => ({ key: id, task: effect })));
   },
-  updateTasks: async (target, batch, deps) => {
+  updateTasks: async (target, given, deps) => {
     const crm = deps.crm(target);
-    if (!crm) return notConfigured(target, batch.length);
+    if (!crm) return notConfigured(target, given.length);
+    const batch = await withOldTaskIds(given, deps);
     // Closing or moving a task whose creation is still queued would find nothing and report
     // success; the task would then appear afterwards. Such an update waits for the creation.
     const unsettled = (await deps.unsettledTasks?.(batch.flatMap((p) => p.effect.taskKeys))) ?? new Map<string, Date | null>();
@@ -85,6 +89,26 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
 };
+
+/**
+ * Rules name tasks by derived ids; a task written before ids were derived carries its effect's
+ * old random id. The effects' records are looked up once (one read on the records' index) and
+ * such keys renamed, so old tasks are found, changed and waited for like new ones.
+ */
+async function withOldTaskIds(batch: PendingEffect<"updateTasks">[], deps: Executors): Promise<PendingEffect<"updateTasks">[]> {
+  const legacy =
+    (await deps.legacyTaskIds?.(batch.map(({ effect }) => recordKey(effect.crm, effect.accountId, effect.objectType, effect.objectId)))) ?? new Map();
+  if (legacy.size === 0) return batch;
+  const rename = (key: string) => legacy.get(key) ?? key;
+  return batch.map((p) => {
+    const { taskKeys, action } = p.effect;
+    const dueDates =
+      action.kind === "reassign" && action.dueDates
+        ? { dueDates: Object.fromEntries(Object.entries(action.dueDates).map(([k, d]) => [rename(k), d])) }
+        : {};
+    return { ...p, effect: { ...p.effect, taskKeys: taskKeys.map(rename), action: { ...action, ...dueDates } } };
+  });
+}
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */
 async function oneByOneInSlack<T extends "postSlackMessage" | "respondInSlack">(

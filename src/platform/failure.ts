@@ -20,6 +20,12 @@ interface FailureFacts {
   status?: number;
   /** The vendor's error code (Salesforce NOT_FOUND, HubSpot VALIDATION_ERROR …). */
   code?: string;
+  /**
+   * Refused for who asked, not for what was asked (401, 403, a refused sign-in, a missing scope
+   * or field permission): retrying the same call cannot help, but an admin fixing the credentials
+   * can, so work that nobody can retry by hand (a record's rule run) is not given up for it.
+   */
+  credentials?: true;
 }
 
 export type FailureKind = Failure["kind"];
@@ -64,8 +70,11 @@ export type Result<T> = { ok: true; value: T } | { ok: false; failure: Failure }
 export function failureOfStatus(status: number, message: string, retryAfterMs?: number): Failure {
   if (status === 429) return { kind: "rateLimited", message, retryAfterMs, status };
   if (status === 408 || status >= 500) return { kind: "transient", message, retryAfterMs, status };
-  return { kind: "permanent", message, status };
+  return { kind: "permanent", message, status, ...(status === 401 || status === 403 ? { credentials: true as const } : {}) };
 }
+
+/** Refused for what was asked (a field the org does not have, an invalid value): no retry and no new credentials can help. */
+export const refusedForGood = (failure: Failure): boolean => failure.kind === "permanent" && !failure.credentials;
 
 /**
  * The one classifier: whatever a call threw, as a Failure. A FailureError says it itself; an

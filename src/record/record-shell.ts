@@ -21,9 +21,17 @@ export function recordShell(record: RecordState, ports: Ports, policy: Policy, n
       const found = unwrap(await crm().getRecord(record.objectType, record.objectId, properties, previousOf));
       return found && { properties: found.properties, ...(found.previous ? { previous: found.previous } : {}) };
     },
-    route: (teamId, excludeOwnerId) => ports.route(teamId, { policy, teamId, crm: record.crm, excludeOwnerId, now }),
+    route: (teamId, excludeOwnerId, decisionKey) => ports.route(teamId, { policy, teamId, crm: record.crm, excludeOwnerId, now, decisionKey }),
     async tasks(keys) {
-      return unwrap(await crm().findTasks(keys)).map(({ key, status }) => ({ key, status }));
+      const found = unwrap(await crm().findTasks(keys)).map(({ key, status }) => ({ key, status }));
+      if (found.length === keys.length) return found;
+      // Tasks written before ids were derived are found under their old ids (a fallback read, rare).
+      const legacy = await ports.legacyTaskIds([record.key]);
+      const old = keys.filter((k) => !found.some((t) => t.key === k) && legacy.has(k));
+      if (old.length === 0) return found;
+      const keyOf = new Map(old.map((k) => [legacy.get(k)!, k]));
+      const again = unwrap(await crm().findTasks([...keyOf.keys()]));
+      return [...found, ...again.map((t) => ({ key: keyOf.get(t.key) ?? t.key, status: t.status }))];
     },
   };
 }

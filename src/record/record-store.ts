@@ -178,7 +178,11 @@ export class RecordStore {
     this.storage.transactionSync(() => {
       this.sql.exec("UPDATE record_row SET rules = ?, rules_version = ?", JSON.stringify(run.rules), RULE_STATE_VERSION);
       this.appendAudit(run.audit);
-      for (const [name, at] of Object.entries(run.wakeups)) this.wakeups().set(name, at);
+      for (const [name, at] of Object.entries(run.wakeups)) {
+        this.wakeups().set(name, at);
+        // A deadline set anew starts with a clean slate.
+        this.sql.exec("DELETE FROM failures WHERE work = ?", `wakeup:${name}`);
+      }
       if (run.ruledSeq !== undefined) this.markRuled(run.ruledSeq);
       this.sql.exec("DELETE FROM failures WHERE work = ?", run.work);
     });
@@ -194,9 +198,9 @@ export class RecordStore {
   }
 
   /** A claimed wake-up whose work is done: gone (unless its work set it anew), and its failures forgotten. */
-  finishWork(claim: { name: string; lease: number }, work: string): void {
+  finishWork(claim: { name: string; lease: number }, work: string | undefined): void {
     this.wakeups().finish(claim);
-    this.sql.exec("DELETE FROM failures WHERE work = ?", work);
+    if (work) this.sql.exec("DELETE FROM failures WHERE work = ?", work);
   }
 
   /** Counts a failure of this work; returns how often and since when it has failed in a row. */
@@ -243,7 +247,6 @@ export class RecordStore {
         );
         CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at, seq);
         CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS failures (work TEXT PRIMARY KEY, count INTEGER NOT NULL, since INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
         -- One row: the record, the rules' memory of it (with its schema version), and the bookkeeping.
@@ -259,6 +262,7 @@ export class RecordStore {
           projected_addresses TEXT NOT NULL DEFAULT '[]'
         );
       `);
+      this.wakeupRows = new Wakeups(this.storage);
       const version = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version;
       if (version === undefined) {
         this.migrateFromKv();

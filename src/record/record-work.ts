@@ -6,7 +6,7 @@ import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-add
 import type { VersionedPolicy } from "../domain/policy";
 import type { RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
-import { classify, retryAfterMsOf } from "../platform/failure";
+import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
 import type { Ports } from "../ports";
 import type { RecordStore } from "./record-store";
 import { recordShell } from "./record-shell";
@@ -24,11 +24,12 @@ const LEASE_MS = 30_000;
 const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 15 * 60_000;
 /**
- * An event whose rule run keeps failing for a reason that may pass (the CRM down, an expired
- * token) is given up after this many failures over at least GIVE_UP_AFTER_MS, so it cannot hold
- * up the record's later events; a shorter outage loses nothing. A failure that cannot pass (a
- * field the org does not have, a rule breaking its contract) is given up at once. Either way the
- * audit says so. Deadlines are never given up for a passing failure.
+ * A rule whose run the CRM refuses for good (a field the org does not have) is recorded by
+ * decide() and skipped, the other rules go on; refused credentials are not "for good" (an admin
+ * fixes them). An event whose whole run keeps failing for a reason that may pass (the CRM down, a
+ * rotated token) is given up after this many failures over at least GIVE_UP_AFTER_MS, so it
+ * cannot hold up the record's later events; a shorter outage loses nothing. The audit says so.
+ * Deadlines are never given up.
  */
 const MAX_RULE_FAILURES = 10;
 const GIVE_UP_AFTER_MS = 60 * 60_000;
@@ -55,15 +56,17 @@ export class RecordWork {
     // New events before timers: a deadline the events moved must not fire at its old time.
     const due = wakeups.claimDue(now, LEASE_MS).sort((a, b) => Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)));
     for (const claim of due) {
+      const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
       try {
         if (claim.name === PROJECT) await this.project(now);
         else if (claim.name === RULE_NEW_EVENTS) await this.ruleNewEvents(now);
-        else await this.ruleTimer(claim.name, now);
-        this.store.finishWork(claim, `wakeup:${claim.name}`);
+        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`);
+        this.store.finishWork(claim, work);
       } catch (error) {
-        // The lease keeps the row: the work comes due again after the backoff, not lost.
+        // The lease keeps the row: the work comes due again after the backoff, not lost. New
+        // events back off by the failures of the event that holds them up.
         const failure = classify(error);
-        const { count } = this.store.countFailure(`wakeup:${claim.name}`, now);
+        const count = error instanceof EventFailed ? error.count : this.store.countFailure(work!, now).count;
         wakeups.retryAt(claim, now + Math.max(backoff(count), retryAfterMsOf(failure)));
         console.error(
           `wake-up ${claim.name} of ${this.store.state()?.key} failed (${failure.kind}, ${count} in a row), retrying: ${failure.message}`,
@@ -83,22 +86,12 @@ export class RecordWork {
         const failure = classify(error);
         const { count, since } = this.store.countFailure(work, now);
         const label = `${event.kind} event ${event.dedupeKey}`;
-        if (failure.kind === "permanent") this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        // Rules refused for good are recorded by decide() rule by rule; what reaches here failed the whole run.
+        if (refusedForGood(failure)) this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
         else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
           this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
-        } else throw error;
+        } else throw new EventFailed(error, count);
       }
-    }
-  }
-
-  /** A rule's deadline: a failure that cannot pass is recorded and the deadline dropped; any other is retried. */
-  private async ruleTimer(name: string, now: number): Promise<void> {
-    try {
-      await this.applyRules({ kind: "timer", name }, now, `wakeup:${name}`);
-    } catch (error) {
-      const failure = classify(error);
-      if (failure.kind !== "permanent") throw error;
-      this.giveUp(`wakeup:${name}`, now, `the ${name} deadline was refused for good: ${failure.message}`);
     }
   }
 
@@ -168,6 +161,16 @@ export class RecordWork {
 }
 
 const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+
+/** An event's rule run failed for the count-th time in a row: the wait before the next try grows with it. */
+class EventFailed extends FailureError {
+  readonly count: number;
+
+  constructor(error: unknown, count: number) {
+    super(classify(error));
+    this.count = count;
+  }
+}
 
 /** 30 s, 1 min, 2 min … up to 15 min, by how often the work has failed in a row. */
 const backoff = (failures: number) => Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));

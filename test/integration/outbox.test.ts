@@ -340,6 +340,25 @@ describe("effects in bulk", () => {
     expect((await loadEffects(env.DB, [id!]))[0]).toMatchObject({ idempotencyKey: one.idempotencyKey });
   });
 
+  it("maps a record's tasks written before ids were derived to their old ids, and nothing else", async () => {
+    const { insertEffects } = await import("../../src/db/effects");
+    const { legacyTaskIds } = await import("../../src/db/legacy-task-keys");
+    const { effectId } = await import("../../src/domain/effect-id");
+    const legacy = { ...bulkTask(41), leadKey: `hubspot:77777:contact:legacy-${serial++}` };
+    const oldId = crypto.randomUUID();
+    const now = new Date().toISOString();
+    await env.DB.prepare(
+      `INSERT INTO effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
+       VALUES (?, ?, ?, 'test', 'createTask', 'hubspot:77777', ?, 'retrying', 1, ?, ?)`,
+    )
+      .bind(oldId, legacy.idempotencyKey, legacy.leadKey, JSON.stringify(legacy.effect), now, now)
+      .run();
+    // A task of the same record written since has its derived id already: it is not in the map.
+    await insertEffects(env.DB, [{ ...bulkTask(42), leadKey: legacy.leadKey }], new Date());
+    expect(await legacyTaskIds(env.DB, [legacy.leadKey])).toEqual(new Map([[effectId(legacy.idempotencyKey), oldId]]));
+    expect(await legacyTaskIds(env.DB, ["hubspot:77777:contact:nobody"])).toEqual(new Map());
+  });
+
   it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
     const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
     const now = new Date();

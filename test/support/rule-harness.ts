@@ -9,7 +9,7 @@ import type { RuleState } from "../../src/domain/rule-state";
 /** One ask the rules made of the shell, as the test's fake world saw it. */
 export type Asked =
   | { kind: "read"; properties: string[]; previousOf?: string[] }
-  | { kind: "route"; teamId: string; excludeOwnerId?: string }
+  | { kind: "route"; teamId: string; excludeOwnerId?: string; key: string }
   | { kind: "tasks"; keys: string[] };
 
 /**
@@ -80,8 +80,8 @@ export class RecordUnderTest {
         const fresh = { properties: Object.fromEntries(properties.map((p) => [p, crm[p] ?? null])) };
         return previousOf ? { ...fresh, previous: Object.fromEntries(previousOf.map((p) => [p, this.history[p] ?? null])) } : fresh;
       },
-      route: async (teamId, excludeOwnerId) => {
-        this.asked.push({ kind: "route", teamId, ...(excludeOwnerId ? { excludeOwnerId } : {}) });
+      route: async (teamId, excludeOwnerId, key) => {
+        this.asked.push({ kind: "route", teamId, ...(excludeOwnerId ? { excludeOwnerId } : {}), key });
         const decision = this.routes.shift();
         if (!decision) throw new Error("the test gave the router no answer");
         return decision;

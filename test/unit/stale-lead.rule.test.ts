@@ -89,7 +89,8 @@ describe("stale-lead rule", () => {
     const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
     lead.routes = [SAM];
     await lead.timer("stale-lead:check", DEADLINE);
-    expect(lead.asked[1]).toEqual({ kind: "route", teamId: "inbound", excludeOwnerId: "84213371" });
+    // Keyed to this deadline: a retried run is answered with the same rep.
+    expect(lead.asked[1]).toEqual({ kind: "route", teamId: "inbound", excludeOwnerId: "84213371", key: `${KEY}:stale:${DEADLINE}:route` });
   });
 
   it("reassigns with a HIGH priority task and a Slack nudge, each effect keyed to this deadline", async () => {

@@ -1,5 +1,4 @@
-import { DateTime } from "luxon";
-import { addCalendarDuration, parseDuration } from "../calendar";
+import { addCalendarDuration } from "../calendar";
 import type { Step } from "../rule";
 import type { StaleState } from "../rule-state";
 import type { StaleCtx as Ctx } from "./stale-lead.rule";
@@ -9,9 +8,11 @@ export const keyOf = (ctx: Ctx, state: StaleState) => `${ctx.record.key}:stale:$
 
 /** The reassignments of this lead still inside the cap's window. */
 export function recentReassignments(state: StaleState, ctx: Ctx): string[] {
-  const since = DateTime.fromJSDate(ctx.now, { zone: ctx.policy.timeZone }).minus(parseDuration(ctx.config.maxReassignments.within)).toUTC().toISO();
-  return (state.reassignedAt ?? []).filter((at) => since !== null && at > since);
+  return (state.reassignedAt ?? []).filter((at) => leavesWindowAt(at, ctx) > ctx.now.getTime());
 }
+
+/** When a reassignment stops counting: the same arithmetic decides both, so the cap cannot wake before it lifts. */
+const leavesWindowAt = (at: string, ctx: Ctx) => addCalendarDuration(new Date(at), ctx.config.maxReassignments.within, ctx.policy.timeZone).getTime();
 
 /**
  * A lead handed on as often as the cap allows within its window goes nowhere else: the team
@@ -22,7 +23,7 @@ export function reassignmentCap(state: StaleState, ctx: Ctx): Step<StaleState> |
   const recent = recentReassignments(state, ctx);
   const { count, within } = ctx.config.maxReassignments;
   if (recent.length < count) return null;
-  const deadline = addCalendarDuration(new Date(recent[0]!), within, ctx.policy.timeZone).toISOString();
+  const deadline = new Date(Math.max(leavesWindowAt(recent[0]!, ctx), ctx.now.getTime() + 60_000)).toISOString();
   const reason = `reassigned ${recent.length} times since ${recent[0]!.slice(0, 10)} (the cap is ${count} within ${within}); nobody works it wherever it goes`;
   const effects = ctx.config.alertChannel
     ? [

@@ -56,6 +56,8 @@ export const staleLeadRule: Rule<StaleState, StaleConfig> = {
 
   on: {
     created(state, event, ctx) {
+      // Our own writes are not rep activity; that includes the echo of a record we created.
+      if (event.fromThisIntegration) return unchanged(state);
       if (state && event.occurredAt <= state.lastActivityAt && !state.parked) return unchanged(state);
       return restart(state, new Date(event.occurredAt), ctx, { outcome: "clock started", reason: "new lead" });
     },
@@ -104,7 +106,10 @@ export const staleLeadRule: Rule<StaleState, StaleConfig> = {
       if (Number.isFinite(score) && score >= config.scoreThreshold) {
         const capped = reassignmentCap(withOwner, ctx);
         if (capped) return capped;
-        return { state: withOwner, ask: { kind: "route", teamId: config.targetTeam, excludeOwnerId: ownerId, resume: "reassign" } };
+        return {
+          state: withOwner,
+          ask: { kind: "route", teamId: config.targetTeam, excludeOwnerId: ownerId, key: `${keyOf(ctx, state)}:route`, resume: "reassign" },
+        };
       }
       const effects = config.hibernate
         ? [

@@ -1,10 +1,11 @@
-import type { Cadence, CadenceRule, CadenceStep, StopCondition } from "../../cadence-policy";
+import { BUILT_IN_FIELDS, type Cadence, type CadenceRule, type CadenceStep, type StopCondition } from "../../cadence-policy";
 import type { BusinessCalendar } from "../../calendar";
 import type { Policy, Team } from "../../policy";
 import type { RecordState } from "../../record-state";
 import type { RuleContext } from "../../rule";
 import type { CadenceState } from "../../rule-state";
 import { effectId } from "../../effect-id";
+import { renderTemplate } from "../../template";
 import { OWNER_PROPERTY, repByOwner, unique } from "../rule-support";
 import type { ButtonValue } from "./cadence-messages";
 
@@ -95,6 +96,12 @@ export function ownerFor(ctx: CadenceCtx, step: CadenceStep, properties: Record<
   const queue = ctx.policy.teams.find((t) => t.id === teamId)?.fallbackOwners[ctx.crm];
   if (step.owner !== "recordOwner") return queue;
   return prop(properties, ctx.config.owner) ?? queue;
+}
+
+/** A step's template filled in with these values; every merge field falls back as the policy says. */
+export function renderStepText(ctx: CadenceCtx, template: string, values: Record<string, string | null | undefined>): string {
+  const defaults = { ...BUILT_IN_FIELDS, ...Object.fromEntries(Object.entries(ctx.config.rule.mergeFields).map(([k, f]) => [k, f.fallback])) };
+  return renderTemplate(template, values, defaults);
 }
 
 export const repName = (ctx: CadenceCtx, ownerId: string | null | undefined) => repByOwner(ctx.policy, ctx.crm, ownerId)?.name ?? ownerId ?? "nobody";

@@ -1,12 +1,10 @@
-import { BUILT_IN_FIELDS } from "../../cadence-policy";
 import { localTime, nextWorkingDay } from "../../cadence-schedule";
 import type { CrmEvent } from "../../crm-event";
 import type { EffectRequest } from "../../effects";
 import type { Step } from "../../rule";
 import type { CadenceState, CadenceStepState } from "../../rule-state";
-import { renderTemplate } from "../../template";
 import { ownerDueDate } from "../rule-support";
-import { type CadenceCtx, definitionOf, leadCalendar, stepTaskId, stepTaskKey } from "./cadence-config";
+import { type CadenceCtx, definitionOf, leadCalendar, renderStepText, stepTaskId, stepTaskKey } from "./cadence-config";
 import { leadLabel, slackEscape } from "./cadence-messages";
 import { mootSla, slaDueFor, slaOpen } from "./cadence-sla";
 
@@ -140,6 +138,5 @@ function stepLine(ctx: CadenceCtx, cadence: CadenceState, step: CadenceStepState
   const values = Object.fromEntries(
     Object.entries(ctx.config.mergeProperties).map(([field, property]) => [field, property ? ctx.record.properties[property]?.value : null]),
   );
-  const defaults = { ...BUILT_IN_FIELDS, ...Object.fromEntries(Object.entries(ctx.config.rule.mergeFields).map(([k, f]) => [k, f.fallback])) };
-  return `"${slackEscape(renderTemplate(config.subject, values, defaults))}" for ${lead}`;
+  return `"${slackEscape(renderStepText(ctx, config.subject, values))}" for ${lead}`;
 }

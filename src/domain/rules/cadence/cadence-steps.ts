@@ -1,12 +1,21 @@
-import { BUILT_IN_FIELDS, type CadenceStep } from "../../cadence-policy";
+import type { CadenceStep } from "../../cadence-policy";
 import { localTime, sameTimeOnWorkingDay } from "../../cadence-schedule";
 import type { EffectRequest } from "../../effects";
 import { afterRead, type AuditDraft, type Step, unchanged } from "../../rule";
 import type { CadenceState, CadenceStepState } from "../../rule-state";
 import { firstStop } from "../../stop-conditions";
-import { renderTemplate } from "../../template";
 import { ownerDueDate, repByOwner } from "../rule-support";
-import { buttonValue, type CadenceConfig, type CadenceCtx, definitionOf, leadCalendar, ownerFor, prop, stepTaskKey } from "./cadence-config";
+import {
+  buttonValue,
+  type CadenceConfig,
+  type CadenceCtx,
+  definitionOf,
+  leadCalendar,
+  ownerFor,
+  prop,
+  renderStepText,
+  stepTaskKey,
+} from "./cadence-config";
 import { leadLabel, stepNudge } from "./cadence-messages";
 import { slaDueFor } from "./cadence-sla";
 import { stopCadence } from "./cadence-stops";
@@ -91,9 +100,8 @@ function writeStep(
   ctx: CadenceCtx,
 ) {
   const values = mergeValues(ctx, properties, ownerId);
-  const defaults = { ...BUILT_IN_FIELDS, ...Object.fromEntries(Object.entries(ctx.config.rule.mergeFields).map(([k, f]) => [k, f.fallback])) };
-  const subject = renderTemplate(config.subject, values, defaults);
-  const body = renderTemplate(config.body, values, defaults);
+  const subject = renderStepText(ctx, config.subject, values);
+  const body = renderStepText(ctx, config.body, values);
   const key = stepTaskKey(ctx.record.key, cadence.cadenceId, step.id);
   const effects: EffectRequest[] = [
     ctx.effect(key, {

@@ -3,7 +3,7 @@ import { type Step, unchanged } from "../../rule";
 import type { CadenceState } from "../../rule-state";
 import { firstStop } from "../../stop-conditions";
 import { ownerDueDate } from "../rule-support";
-import { type CadenceCtx, definitionOf, repName, stepTaskId } from "./cadence-config";
+import { type CadenceCtx, definitionOf, repName, stepTaskId, stepTaskKey } from "./cadence-config";
 import { mootSla } from "./cadence-sla";
 
 type Event<K extends CrmEvent["kind"]> = Extract<CrmEvent, { kind: K }>;
@@ -70,7 +70,8 @@ export function followOwner(cadence: CadenceState | undefined, ownerId: string, 
 export function stopCadence(cadence: CadenceState | undefined, reason: string, evidence: string, ctx: CadenceCtx): Step<CadenceState> {
   // A paused cadence writes nothing more, but its open tasks still close when the lead engages.
   if (!cadence || cadence.status === "stopped") return unchanged(cadence);
-  const open = cadence.steps.filter((s) => s.state === "written").map((s) => stepTaskId(ctx, cadence, s.id));
+  const written = cadence.steps.filter((s) => s.state === "written");
+  const open = written.map((s) => stepTaskId(ctx, cadence, s.id));
   const onStop = ctx.config.rule.onStop;
   const action = onStop === "delete" ? { kind: "delete" as const } : { kind: "complete" as const };
   const effects =
@@ -85,6 +86,13 @@ export function stopCadence(cadence: CadenceState | undefined, reason: string, e
     state: { ...cadence, status: "stopped", stop: { reason, at: ctx.at }, sla: mootSla(cadence.sla) },
     effects,
     timers: { step: null, sla: null },
-    audit: [{ outcome: "stopped", reason: `${reason}: ${evidence}; ${closing}`, data: { reason, evidence, onStop, tasks: open }, effects }],
+    audit: [
+      {
+        outcome: "stopped",
+        reason: `${reason}: ${evidence}; ${closing}`,
+        data: { reason, evidence, onStop, tasks: written.map((s) => stepTaskKey(ctx.record.key, cadence.cadenceId, s.id)) },
+        effects,
+      },
+    ],
   };
 }

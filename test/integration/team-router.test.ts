@@ -1,0 +1,18 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { Policy } from "../../src/domain/policy";
+
+const policy = Policy.parse(DEFAULT_POLICY);
+
+describe("the team's router", () => {
+  it("answers a routing asked again under its decision key with the same rep, without taking another slot", async () => {
+    const router = env.TEAM_ROUTER.getByName(`inbound-router-test-${Date.now()}`);
+    const request = { policy, teamId: "inbound", crm: "hubspot" as const, now: new Date("2026-11-23T15:00:00.000Z") };
+    const first = await router.route({ ...request, decisionKey: "lead-1:stale:deadline:route" });
+    // A retried run of the same decision: the same rep, and the rotation has not moved.
+    expect(await router.route({ ...request, decisionKey: "lead-1:stale:deadline:route" })).toEqual(first);
+    const next = await router.route({ ...request, decisionKey: "lead-2:stale:deadline:route" });
+    expect(next.kind === "rep" && first.kind === "rep" && next.repId !== first.repId).toBe(true);
+  });
+});

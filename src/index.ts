@@ -1,7 +1,9 @@
 import { loadConfig } from "./config";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
+import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { consumerDeps } from "./outbox/wiring";
 
@@ -17,6 +19,12 @@ export default {
     const config = loadConfig(env);
     if (batch.queue === "lead-follow-up-effects") {
       await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, consumerDeps(env, config));
+    } else if (batch.queue === SUBMISSIONS_DLQ) {
+      await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date());
+    } else if (batch.queue === SUBMISSIONS_QUEUE) {
+      // Intake's processing pipeline (match, score, route, write, enrol) consumes these; until it
+      // is wired in here the submissions stay stored and their messages wait on the queue.
+      batch.retryAll({ delaySeconds: 300 });
     } else if (batch.queue.endsWith("-dlq")) {
       await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date());
     } else {
@@ -29,6 +37,8 @@ export default {
       loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       requeueOverdueEffects(env, new Date(controller.scheduledTime)),
       forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
+      forgetExpiredIdempotencyKeys(env.DB, new Date(controller.scheduledTime)),
+      resendWaitingSubmissions(env, new Date(controller.scheduledTime)),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -5,6 +5,7 @@ import { constantTimeEqual, utf8 } from "../verify/bytes";
 import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
 import { activePolicy } from "../db/policies";
 import { adminEffectsRoutes } from "./admin-effects.routes";
+import { adminConsentsRoutes, adminSubmissionsRoutes } from "./admin-intake.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
 import { adminSimulateRoute } from "./admin-simulate.route";
 import type { AppEnv } from "./app-env";
@@ -56,4 +57,6 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)
-  .route("/simulate", adminSimulateRoute);
+  .route("/simulate", adminSimulateRoute)
+  .route("/submissions", adminSubmissionsRoutes)
+  .route("/consents", adminConsentsRoutes);

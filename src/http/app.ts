@@ -3,14 +3,18 @@ import { ConfigError, loadConfig } from "../config";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError } from "./errors";
+import { exampleFormRoutes } from "./example-form.route";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
 import { inboundEmailRoutes } from "./inbound-email.routes";
+import { type IntakeDeps, intakeRoutes } from "./intake.route";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
 import { slackInteractionsRoute } from "./slack-interactions.route";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
+  /** The intake route's outbound fetch (Turnstile), ids and sleep; tests give stand-ins. */
+  intake?: IntakeDeps;
 }
 
 const WEBHOOK_PATHS = [
@@ -22,7 +26,7 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
-export function createApp({ now = () => new Date() }: AppOptions = {}) {
+export function createApp({ now = () => new Date(), intake }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
@@ -38,6 +42,8 @@ export function createApp({ now = () => new Date() }: AppOptions = {}) {
   app.route("/webhooks/email", inboundEmailRoutes);
   app.route("/slack/interactions", slackInteractionsRoute);
   app.route("/admin", adminRoutes);
+  app.route("/intake", intakeRoutes(intake));
+  app.route("/forms", exampleFormRoutes);
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {

@@ -1,3 +1,4 @@
+import { canonicalAddress } from "../domain/email-address";
 import type { GivenConsent } from "../domain/intake-submission";
 import { sha256, toHex, utf8 } from "../verify/bytes";
 
@@ -165,7 +166,7 @@ export function currentConsents(rows: readonly ConsentRow[]): Record<string, { a
 }
 
 export interface Withdrawal {
-  /** Canonical address. */
+  /** The person's address, in any spelling (it is made canonical). */
   email: string;
   /** The consents withdrawn; all those currently given when absent (an unsubscribe from everything). */
   consentIds?: readonly string[];
@@ -182,7 +183,8 @@ export interface Withdrawal {
  * withdrawn, nothing changed. Consents not currently given are left alone. Returns the new rows.
  */
 export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdrawal): Promise<ConsentRow[]> {
-  const rows = await consentsOf(db, withdrawal.email);
+  const email = canonicalAddress(withdrawal.email) ?? withdrawal.email.trim().toLowerCase();
+  const rows = await consentsOf(db, email);
   const latest = new Map<string, ConsentRow>();
   for (const row of rows) latest.set(row.consentId, row);
   const wanted = withdrawal.consentIds ? new Set(withdrawal.consentIds) : undefined;
@@ -190,8 +192,8 @@ export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdr
   for (const [consentId, row] of latest) {
     if (row.action !== "given" || (wanted && !wanted.has(consentId))) continue;
     withdrawn.push({
-      id: `withdrawn:${(await textHash(`${withdrawal.email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`,
-      email: withdrawal.email,
+      id: `withdrawn:${(await textHash(`${email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`,
+      email,
       address: row.address,
       action: "withdrawn",
       consentId,

@@ -1,4 +1,5 @@
 import { parseDuration } from "./calendar";
+import type { IntakeSubmission } from "./intake-submission";
 import {
   type DataQualityRule,
   type EmailKind,
@@ -24,6 +25,19 @@ export interface ScoringInput {
   previousSubmissionAt?: string;
   /** When this submission was made. */
   at: Date;
+}
+
+/** A stored submission as the model sees it; `previousSubmissionAt` is the submission context's. */
+export function scoringInputOf(submission: IntakeSubmission, previousSubmissionAt?: string): ScoringInput {
+  return {
+    formKey: submission.formKey,
+    fields: submission.fields,
+    ...(submission.country ? { country: submission.country.code } : {}),
+    emailKind: submission.email.kind,
+    phone: submission.phone ? (submission.phone.valid ? "valid" : "invalid") : "missing",
+    ...(previousSubmissionAt ? { previousSubmissionAt } : {}),
+    at: new Date(submission.receivedAt),
+  };
 }
 
 /** One line of the breakdown: a rule that counted (or a cap that held a group or the total back). */

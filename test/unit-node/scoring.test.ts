@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { Policy } from "../../src/domain/policy";
-import { modelVersion, type ScoringInput, scoreLead } from "../../src/domain/scoring";
+import { validateSubmission } from "../../src/domain/intake-submission";
+import { modelVersion, type ScoringInput, scoreLead, scoringInputOf } from "../../src/domain/scoring";
 import { ScoringModel } from "../../src/domain/scoring-policy";
 
 const model = Policy.parse(DEFAULT_POLICY).scoring!;
@@ -140,6 +141,42 @@ describe("caps and ranges", () => {
     expect(scoreLead(numeric, lead({ fields: { employees: "250" } })).score).toBe(12);
     expect(scoreLead(numeric, lead({ fields: { employees: "199" } })).score).toBe(0);
     expect(scoreLead(numeric, lead({ fields: {} })).score).toBe(0);
+  });
+});
+
+describe("scoringInputOf", () => {
+  it("scores a validated submission as the pipeline will: fields, country, email kind, phone, previous submission", () => {
+    const form = Policy.parse(DEFAULT_POLICY).forms[0]!;
+    const raw = {
+      email: "ana@gmail.com",
+      firstName: "Ana",
+      lastName: "Lima",
+      company: "Contoso",
+      jobTitle: "Head of Ops",
+      phone: "555",
+      consent_privacy: "on",
+      "cf-turnstile-response": "t",
+    };
+    const result = validateSubmission(form, raw, { country: "GB", receivedAt: at });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const input = scoringInputOf(result.submission, "2026-03-09T09:00:00Z");
+    expect(input).toEqual({
+      formKey: "demo",
+      fields: result.submission.fields,
+      country: "GB",
+      emailKind: "free",
+      phone: "invalid",
+      previousSubmissionAt: "2026-03-09T09:00:00Z",
+      at,
+    });
+    expect(scoreLead(model, input).breakdown.map((l) => l.rule)).toEqual([
+      "role-vp",
+      "country-core",
+      "form-demo",
+      "returning-7d",
+      "email-free",
+      "phone-invalid",
+    ]);
   });
 });
 

@@ -39,6 +39,8 @@ export default defineConfig(async () => {
                   "lead-follow-up-record-events": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 10 },
                   "lead-follow-up-effects": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 100 },
                 },
+                // wrangler.toml's per-form intake limit is 200 per 10 s; a test reaches 20 per minute sooner.
+                ratelimits: { INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } } },
               },
             }),
           ],

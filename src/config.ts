@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { SalesforceAuth } from "./crm/salesforce-connection";
 import { SalesforceOrgId, SalesforceRecordId } from "./domain/salesforce-id";
+import { SITEVERIFY_URL } from "./intake/turnstile";
 import { parseQuota } from "./outbox/quota";
 import { decodeWebhookSecret } from "./verify/standard-webhooks";
 
@@ -88,6 +89,13 @@ const ConfigSchema = z
     EFFECT_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
     ENABLE_BENCH_ROUTES: flag,
     PAUSE_RECORD_DELIVERY: flag,
+    TURNSTILE_SECRET_KEY: optionalText,
+    TURNSTILE_SITEVERIFY_URL: z
+      .url()
+      .default(SITEVERIFY_URL)
+      .transform((v) => v.replace(/\/$/, "")),
+    ENABLE_EXAMPLE_FORMS: flag,
+    DISABLE_INTAKE_RATE_LIMITS: flag,
   })
   .refine((c) => !c.SALESFORCE_CLIENT_ID === !c.SALESFORCE_CLIENT_SECRET, {
     path: ["SALESFORCE_CLIENT_SECRET"],

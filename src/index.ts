@@ -1,6 +1,8 @@
 import { forgetOldMailgunTokens } from "./db/inbound-email";
+import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { portsFor } from "./ports";
 
@@ -16,6 +18,12 @@ export default {
     const ports = portsFor(env);
     if (batch.queue === "lead-follow-up-effects") {
       await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, ports.consumer);
+    } else if (batch.queue === SUBMISSIONS_DLQ) {
+      await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
+    } else if (batch.queue === SUBMISSIONS_QUEUE) {
+      // Intake's processing pipeline (match, score, route, write, enrol) consumes these; until it
+      // is wired in here the submissions stay stored and their messages wait on the queue.
+      batch.retryAll({ delaySeconds: 300 });
     } else if (batch.queue.endsWith("-dlq")) {
       await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date(ports.clock.now()));
     } else {
@@ -30,6 +38,8 @@ export default {
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       requeueOverdueEffects(env, at),
       forgetOldMailgunTokens(env.DB, at),
+      forgetExpiredIdempotencyKeys(env.DB, at),
+      resendWaitingSubmissions(env, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -41,6 +41,194 @@ export const DEFAULT_POLICY: PolicyInput = {
       alertChannel: "C05LEADS001",
     },
   ],
+  forms: [
+    {
+      // The example form of `npm run dev` (/forms/demo): a demo request, written to HubSpot.
+      key: "demo",
+      name: "Request a demo",
+      crm: "hubspot",
+      source: "demo_request",
+      fields: [
+        { name: "email", type: "email", label: "Work email", required: true, crm: { hubspot: "email", salesforce: "Email" } },
+        {
+          name: "firstName",
+          type: "text",
+          label: "First name",
+          required: true,
+          maxLength: 80,
+          crm: { hubspot: "firstname", salesforce: "FirstName" },
+        },
+        { name: "lastName", type: "text", label: "Last name", required: true, maxLength: 80, crm: { hubspot: "lastname", salesforce: "LastName" } },
+        { name: "company", type: "text", label: "Company", required: true, maxLength: 120, crm: { hubspot: "company", salesforce: "Company" } },
+        { name: "jobTitle", type: "text", label: "Job title", maxLength: 120, crm: { hubspot: "jobtitle", salesforce: "Title" } },
+        { name: "phone", type: "phone", label: "Phone", crm: { hubspot: "phone", salesforce: "Phone" } },
+        {
+          name: "message",
+          type: "longText",
+          label: "What would you like to see?",
+          maxLength: 2000,
+          crm: { hubspot: "message", salesforce: "Description" },
+        },
+      ],
+      consents: [
+        {
+          id: "privacy",
+          purpose: "Answer this demo request and arrange the demo",
+          legalBasis: "contract",
+          required: true,
+          versions: [
+            {
+              version: "2026-01",
+              text: "I agree that my details are used to answer this demo request and arrange the demo, as the privacy policy describes.",
+            },
+          ],
+        },
+        {
+          id: "marketing",
+          purpose: "Product news and offers by email",
+          legalBasis: "consent",
+          versions: [{ version: "2026-01", text: "Yes, send me product news and offers by email. I can unsubscribe at any time." }],
+        },
+      ],
+      // Your site's pages; the Worker's own origin (the example form) is always allowed.
+      allowedOrigins: ["https://www.example.com"],
+      spam: {
+        // Cloudflare's test site key, which always passes: replace it with your widget's key.
+        turnstile: { enabled: true, siteKey: "1x00000000000000000000AA" },
+        honeypotField: "website",
+        minFillTime: "PT3S",
+        fillTimeField: "_fill_ms",
+      },
+      defaultCountry: "US",
+      duplicateWindow: "PT5M",
+    },
+  ],
+  scoring: {
+    id: "default",
+    thresholds: { warm: 40, hot: 70 },
+    topReasons: 3,
+    groups: {
+      fit: {
+        cap: 40,
+        rules: [
+          {
+            id: "role-c-level",
+            label: "Executive",
+            factor: "role",
+            points: 20,
+            when: {
+              kind: "fieldHasWord",
+              field: "jobTitle",
+              words: ["ceo", "cto", "cfo", "coo", "cmo", "cro", "chief", "founder", "cofounder", "co founder", "owner", "president"],
+            },
+          },
+          {
+            id: "role-vp",
+            label: "Senior role",
+            factor: "role",
+            points: 18,
+            when: { kind: "fieldHasWord", field: "jobTitle", words: ["vp", "svp", "evp", "vice president", "head of", "head"] },
+          },
+          {
+            id: "role-director",
+            label: "Director",
+            factor: "role",
+            points: 15,
+            when: { kind: "fieldHasWord", field: "jobTitle", words: ["director"] },
+          },
+          {
+            id: "role-manager",
+            label: "Manager",
+            factor: "role",
+            points: 8,
+            when: { kind: "fieldHasWord", field: "jobTitle", words: ["manager", "lead", "principal"] },
+          },
+          {
+            id: "size-large",
+            label: "Large company",
+            factor: "size",
+            points: 12,
+            when: { kind: "fieldIn", field: "companySize", values: ["201-1000", "1001-5000", "5000+"] },
+          },
+          {
+            id: "size-mid",
+            label: "Mid-size company",
+            factor: "size",
+            points: 8,
+            when: { kind: "fieldIn", field: "companySize", values: ["51-200"] },
+          },
+          { id: "size-small", label: "Small company", factor: "size", points: 3, when: { kind: "fieldIn", field: "companySize", values: ["11-50"] } },
+          {
+            id: "industry-target",
+            label: "Target industry",
+            points: 8,
+            when: { kind: "fieldIn", field: "industry", values: ["Software", "SaaS", "Financial services", "Professional services"] },
+          },
+          {
+            id: "country-core",
+            label: "Core market",
+            points: 5,
+            when: { kind: "country", countries: ["US", "CA", "GB", "IE", "DE", "AT", "CH", "NL", "FR", "AU"] },
+          },
+        ],
+      },
+      intent: {
+        cap: 40,
+        rules: [
+          { id: "form-demo", label: "Demo request", factor: "form", points: 30, when: { kind: "form", forms: ["demo"] } },
+          {
+            id: "product-interest",
+            label: "Named a product",
+            points: 8,
+            when: { kind: "fieldIn", field: "productInterest", values: ["Platform", "Analytics", "Integrations"] },
+          },
+          {
+            id: "urgency-timeline",
+            label: "Buying soon",
+            factor: "urgency",
+            points: 10,
+            when: { kind: "fieldIn", field: "timeline", values: ["This month", "This quarter"] },
+          },
+          {
+            id: "urgency-message",
+            label: "Urgent",
+            factor: "urgency",
+            points: 8,
+            when: {
+              kind: "fieldHasWord",
+              field: "message",
+              words: ["asap", "urgent", "urgently", "this week", "this month", "pricing", "quote", "budget"],
+            },
+          },
+        ],
+      },
+      behaviour: {
+        cap: 15,
+        rules: [{ id: "returning-7d", label: "Came back", points: 15, when: { kind: "returningWithin", within: "P7D" } }],
+      },
+      dataQuality: {
+        cap: 30,
+        rules: [
+          { id: "email-business", label: "Business email", points: 5, when: { kind: "emailKind", kinds: ["business"] } },
+          { id: "email-disposable", label: "Disposable email", points: -30, maxTier: "cold", when: { kind: "emailKind", kinds: ["disposable"] } },
+          { id: "email-free", label: "Free email", points: -10, when: { kind: "emailKind", kinds: ["free"] } },
+          { id: "phone-valid", label: "Valid phone", points: 5, when: { kind: "phone", is: "valid" } },
+          { id: "phone-invalid", label: "Invalid phone", points: -10, maxTier: "warm", when: { kind: "phone", is: "invalid" } },
+        ],
+      },
+    },
+  },
+  routing: {
+    // One team ships with the default policy; add teams and rules like
+    // { id: "emea-hot", when: { regions: ["emea"], tiers: ["hot"] }, team: "emea-sales" }.
+    regions: {
+      amer: ["US", "CA", "MX", "BR", "AR", "CL", "CO"],
+      emea: ["GB", "IE", "DE", "AT", "CH", "NL", "BE", "FR", "ES", "IT", "PT", "SE", "NO", "DK", "FI", "PL", "AE", "ZA"],
+      apac: ["AU", "NZ", "JP", "SG", "IN", "KR", "HK"],
+    },
+    rules: [{ id: "hot-inbound", when: { tiers: ["hot"] }, team: "inbound" }],
+    defaultTeam: "inbound",
+  },
   rules: {
     staleLead: {
       enabled: true,

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { addBusinessDuration, IsoDuration, isValidZone, nextWorkingTime, WorkingHours } from "./calendar";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
+import { Form, formsIssues } from "./forms-policy";
+import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
 import { Id, LocalDate, PerCrm, SlackChannel, SlackUser, Threshold } from "./policy-fields";
+import { ScoringModel, scoringIssues } from "./scoring-policy";
 
 /**
  * The policy: who sells, in which teams, and the rules the service enforces. One document,
@@ -103,6 +106,12 @@ export const Policy = z
       stageGates: StageGateRule.optional(),
       cadences: CadenceRule.optional(),
     }),
+    /** Web forms that post to POST /intake/{key}. */
+    forms: z.array(Form).max(100).default([]),
+    /** The lead score given at intake. */
+    scoring: ScoringModel.optional(),
+    /** Which team a lead from a form goes to. */
+    routing: IntakeRouting.optional(),
   })
   .superRefine((policy, ctx) => {
     const reps = new Set(policy.reps.map((r) => r.id));
@@ -124,6 +133,16 @@ export const Policy = z
     if (cadences) {
       for (const issue of cadenceIssues(cadences, teams))
         ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
+    }
+    for (const issue of formsIssues(policy.forms)) ctx.addIssue({ code: "custom", path: ["forms", ...issue.path], message: issue.message });
+    if (policy.scoring) {
+      const formKeys = new Set(policy.forms.map((f) => f.key));
+      for (const issue of scoringIssues(policy.scoring, formKeys))
+        ctx.addIssue({ code: "custom", path: ["scoring", ...issue.path], message: issue.message });
+    }
+    if (policy.routing) {
+      for (const issue of intakeRoutingIssues(policy.routing, teams))
+        ctx.addIssue({ code: "custom", path: ["routing", ...issue.path], message: issue.message });
     }
     // Deadlines are computed long after the policy is accepted: anything the calendar cannot
     // compute (a 30th of February, "P1M" in business hours) is refused now, with its path.

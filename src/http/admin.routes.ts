@@ -6,6 +6,7 @@ import { checkSalesforcePicklists, checkSalesforceTaskKey, ensureHubSpotLeadSour
 import { activePolicy } from "../db/policies";
 import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
+import { adminConsentsRoutes, adminSubmissionsRoutes } from "./admin-intake.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
 import { adminSimulateRoute } from "./admin-simulate.route";
 import type { AppEnv } from "./app-env";
@@ -62,4 +63,6 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)
-  .route("/simulate", adminSimulateRoute);
+  .route("/simulate", adminSimulateRoute)
+  .route("/submissions", adminSubmissionsRoutes)
+  .route("/consents", adminConsentsRoutes);

@@ -4,14 +4,18 @@ import { systemClock } from "../platform/clock";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError } from "./errors";
+import { exampleFormRoutes } from "./example-form.route";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
 import { inboundEmailRoutes } from "./inbound-email.routes";
+import { type IntakeDeps, intakeRoutes } from "./intake.route";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
 import { slackInteractionsRoute } from "./slack-interactions.route";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
+  /** The intake route's outbound fetch (Turnstile), ids and sleep; tests give stand-ins. */
+  intake?: IntakeDeps;
 }
 
 const WEBHOOK_PATHS = [
@@ -23,7 +27,7 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
-export function createApp({ now = () => new Date(systemClock.now()) }: AppOptions = {}) {
+export function createApp({ now = () => new Date(systemClock.now()), intake }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
@@ -39,6 +43,8 @@ export function createApp({ now = () => new Date(systemClock.now()) }: AppOption
   app.route("/webhooks/email", inboundEmailRoutes);
   app.route("/slack/interactions", slackInteractionsRoute);
   app.route("/admin", adminRoutes);
+  app.route("/intake", intakeRoutes(intake));
+  app.route("/forms", exampleFormRoutes);
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {

@@ -120,3 +120,6 @@ export function redact(message: string): string {
     .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
     .slice(0, 2_000);
 }
+
+/** The message of anything thrown, redacted: for audit entries and logs. */
+export const describeError = (error: unknown): string => redact(error instanceof Error ? error.message : String(error));

@@ -26,4 +26,9 @@ export const TEST_BINDINGS = {
   SLACK_RATE_LIMIT: "20/20s",
   EFFECT_MAX_ATTEMPTS: "5",
   EFFECT_RETRY_BASE_MS: "250",
+  // Cloudflare's documented test secret that always passes; tests answer siteverify with a stand-in.
+  TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+  TURNSTILE_SITEVERIFY_URL: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+  ENABLE_EXAMPLE_FORMS: "true",
+  DISABLE_INTAKE_RATE_LIMITS: "false",
 } as const;

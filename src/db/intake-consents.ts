@@ -1,0 +1,210 @@
+import { canonicalAddress } from "../domain/email-address";
+import type { GivenConsent } from "../domain/intake-submission";
+import { sha256, toHex, utf8 } from "../verify/bytes";
+
+/*
+ * Consent that can be proven (table intake_consents): one row per consent given or withdrawn, with
+ * who, when, the exact text and its SHA-256, the form and page, IP and user agent, purpose and legal
+ * basis. Rows are never updated or deleted (triggers refuse it); a withdrawal is a row of its own,
+ * and a person's current state is their latest row per consent.
+ */
+
+export interface ConsentRow {
+  id: string;
+  /** Canonical address. */
+  email: string;
+  /** The address as given. */
+  address: string;
+  action: "given" | "withdrawn";
+  consentId: string;
+  purpose: string;
+  legalBasis: string;
+  text?: string;
+  textVersion?: string;
+  textHash?: string;
+  formKey?: string;
+  pageUrl?: string;
+  submissionId?: string;
+  ip?: string;
+  userAgent?: string;
+  source: string;
+  detail?: string;
+  recordedAt: string;
+}
+
+export const textHash = async (text: string) => toHex(await sha256(utf8(text)));
+
+const INSERT = `INSERT OR IGNORE INTO intake_consents
+  (id, email, address, action, consent_id, purpose, legal_basis, text, text_version, text_hash, form_key, page_url, submission_id, ip, user_agent, source, detail, recorded_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertStatement(db: D1Database, row: ConsentRow): D1PreparedStatement {
+  const n = (v: string | undefined) => v ?? null;
+  return db
+    .prepare(INSERT)
+    .bind(
+      row.id,
+      row.email,
+      row.address,
+      row.action,
+      row.consentId,
+      row.purpose,
+      row.legalBasis,
+      n(row.text),
+      n(row.textVersion),
+      n(row.textHash),
+      n(row.formKey),
+      n(row.pageUrl),
+      n(row.submissionId),
+      n(row.ip),
+      n(row.userAgent),
+      row.source,
+      n(row.detail),
+      row.recordedAt,
+    );
+}
+
+export interface ConsentEvidence {
+  email: string;
+  address: string;
+  formKey: string;
+  submissionId: string;
+  pageUrl?: string;
+  ip?: string;
+  userAgent?: string;
+  at: string;
+}
+
+/** The rows of the consents given with a submission (ids derive from it, so storing twice adds nothing). */
+export async function givenConsentRows(consents: readonly GivenConsent[], evidence: ConsentEvidence): Promise<ConsentRow[]> {
+  return Promise.all(
+    consents.map(async (consent) => ({
+      id: `${evidence.submissionId}:${consent.id}`,
+      email: evidence.email,
+      address: evidence.address,
+      action: "given" as const,
+      consentId: consent.id,
+      purpose: consent.purpose,
+      legalBasis: consent.legalBasis,
+      text: consent.text,
+      textVersion: consent.version,
+      textHash: await textHash(consent.text),
+      formKey: evidence.formKey,
+      ...(evidence.pageUrl ? { pageUrl: evidence.pageUrl } : {}),
+      submissionId: evidence.submissionId,
+      ...(evidence.ip ? { ip: evidence.ip } : {}),
+      ...(evidence.userAgent ? { userAgent: evidence.userAgent } : {}),
+      source: "form",
+      recordedAt: evidence.at,
+    })),
+  );
+}
+
+export function consentStatements(db: D1Database, rows: readonly ConsentRow[]): D1PreparedStatement[] {
+  return rows.map((row) => insertStatement(db, row));
+}
+
+interface Row {
+  id: string;
+  email: string;
+  address: string;
+  action: "given" | "withdrawn";
+  consent_id: string;
+  purpose: string;
+  legal_basis: string;
+  text: string | null;
+  text_version: string | null;
+  text_hash: string | null;
+  form_key: string | null;
+  page_url: string | null;
+  submission_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  source: string;
+  detail: string | null;
+  recorded_at: string;
+}
+
+const fromRow = (r: Row): ConsentRow => {
+  const optional = {
+    text: r.text,
+    textVersion: r.text_version,
+    textHash: r.text_hash,
+    formKey: r.form_key,
+    pageUrl: r.page_url,
+    submissionId: r.submission_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    detail: r.detail,
+  };
+  return {
+    id: r.id,
+    email: r.email,
+    address: r.address,
+    action: r.action,
+    consentId: r.consent_id,
+    purpose: r.purpose,
+    legalBasis: r.legal_basis,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null)),
+    source: r.source,
+    recordedAt: r.recorded_at,
+  };
+};
+
+/** Every consent row of a person (canonical address), oldest first. */
+export async function consentsOf(db: D1Database, email: string): Promise<ConsentRow[]> {
+  const { results } = await db.prepare("SELECT * FROM intake_consents WHERE email = ? ORDER BY recorded_at, rowid").bind(email).all<Row>();
+  return results.map(fromRow);
+}
+
+/** A person's current state per consent: the latest row of each. */
+export function currentConsents(rows: readonly ConsentRow[]): Record<string, { action: ConsentRow["action"]; at: string; textVersion?: string }> {
+  const state: Record<string, { action: ConsentRow["action"]; at: string; textVersion?: string }> = {};
+  for (const row of rows)
+    state[row.consentId] = { action: row.action, at: row.recordedAt, ...(row.textVersion ? { textVersion: row.textVersion } : {}) };
+  return state;
+}
+
+export interface Withdrawal {
+  /** The person's address, in any spelling (it is made canonical). */
+  email: string;
+  /** The consents withdrawn; all those currently given when absent (an unsubscribe from everything). */
+  consentIds?: readonly string[];
+  /** How: "unsubscribe", "admin", … */
+  source: string;
+  /** What it came from (the CRM event's dedupe key, a ticket): the same reference records nothing twice. */
+  reference: string;
+  at: Date;
+  detail?: string;
+}
+
+/**
+ * Records a withdrawal (an unsubscribe) the way consent is recorded: one appended row per consent
+ * withdrawn, nothing changed. Consents not currently given are left alone. Returns the new rows.
+ */
+export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdrawal): Promise<ConsentRow[]> {
+  const email = canonicalAddress(withdrawal.email) ?? withdrawal.email.trim().toLowerCase();
+  const rows = await consentsOf(db, email);
+  const latest = new Map<string, ConsentRow>();
+  for (const row of rows) latest.set(row.consentId, row);
+  const wanted = withdrawal.consentIds ? new Set(withdrawal.consentIds) : undefined;
+  const withdrawn: ConsentRow[] = [];
+  for (const [consentId, row] of latest) {
+    if (row.action !== "given" || (wanted && !wanted.has(consentId))) continue;
+    withdrawn.push({
+      id: `withdrawn:${(await textHash(`${email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`,
+      email,
+      address: row.address,
+      action: "withdrawn",
+      consentId,
+      purpose: row.purpose,
+      legalBasis: row.legalBasis,
+      source: withdrawal.source,
+      ...(withdrawal.detail ? { detail: withdrawal.detail } : {}),
+      recordedAt: withdrawal.at.toISOString(),
+    });
+  }
+  if (withdrawn.length === 0) return [];
+  const results = await db.batch(consentStatements(db, withdrawn));
+  return withdrawn.filter((_, i) => (results[i]!.meta.changes ?? 0) > 0);
+}

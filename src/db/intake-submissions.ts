@@ -1,0 +1,170 @@
+import type { IntakeSubmission, RawFields } from "../domain/intake-submission";
+
+/*
+ * Form submissions (tables intake_submissions and intake_submission_steps). A submission is
+ * written before the form is answered; the processing pipeline reads it by id, moves its status on
+ * and appends its steps. Plain D1 statements.
+ */
+
+/** received: waiting for (or in) processing; spam: stored, never sent on. The pipeline sets the others. */
+export type SubmissionStatus = "received" | "spam" | "processing" | "processed" | "failed" | "dead";
+
+export interface SubmissionStep {
+  step: string;
+  at: string;
+  detail?: unknown;
+}
+
+/** The request a submission came with. */
+export interface SubmissionContext {
+  ip?: string;
+  userAgent?: string;
+  origin?: string;
+  referer?: string;
+  /** cf.country of the request. */
+  requestCountry?: string;
+  idempotencyKey?: string;
+  /** The same person's previous submission (before this one), for "returning" in the score. */
+  previousSubmissionAt?: string;
+  /** How many submissions the person made before this one. */
+  previousSubmissions?: number;
+}
+
+export interface StoredSubmission {
+  id: string;
+  formKey: string;
+  status: SubmissionStatus;
+  email: string;
+  raw: RawFields;
+  submission: IntakeSubmission;
+  context: SubmissionContext;
+  spamReason?: string;
+  receivedAt: string;
+  updatedAt: string;
+  /** Oldest first. */
+  steps: SubmissionStep[];
+}
+
+export interface NewSubmission {
+  id: string;
+  status: "received" | "spam";
+  raw: RawFields;
+  submission: IntakeSubmission;
+  context: SubmissionContext;
+  spamReason?: string;
+  steps: SubmissionStep[];
+}
+
+/** The statements that store a new submission and its first steps; the route runs them in one batch. */
+export function storeSubmissionStatements(db: D1Database, row: NewSubmission): D1PreparedStatement[] {
+  const at = row.submission.receivedAt;
+  return [
+    db
+      .prepare(
+        `INSERT INTO intake_submissions (id, form_key, status, email, raw_json, submission_json, context_json, spam_reason, received_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        row.id,
+        row.submission.formKey,
+        row.status,
+        row.submission.email.canonical,
+        JSON.stringify(row.raw),
+        JSON.stringify(row.submission),
+        JSON.stringify(row.context),
+        row.spamReason ?? null,
+        at,
+        at,
+      ),
+    ...stepStatements(db, row.id, row.steps),
+  ];
+}
+
+function stepStatements(db: D1Database, id: string, steps: readonly SubmissionStep[]): D1PreparedStatement[] {
+  return steps.map((s) =>
+    db
+      .prepare("INSERT OR IGNORE INTO intake_submission_steps (submission_id, step, at, detail_json) VALUES (?, ?, ?, ?)")
+      .bind(id, s.step, s.at, s.detail === undefined ? null : JSON.stringify(s.detail)),
+  );
+}
+
+/**
+ * Appends steps to a submission's log. A step already logged keeps its first time (a redelivered
+ * message logs nothing twice). Returns how many were new.
+ */
+export async function appendSubmissionSteps(db: D1Database, id: string, steps: readonly SubmissionStep[]): Promise<number> {
+  if (steps.length === 0) return 0;
+  const results = await db.batch(stepStatements(db, id, steps));
+  return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+}
+
+/**
+ * Moves a submission to `status`, only from one of `from` when given (and logs `step`, when given,
+ * in the same batch). True when the status changed.
+ */
+export async function setSubmissionStatus(
+  db: D1Database,
+  id: string,
+  status: SubmissionStatus,
+  now: Date,
+  options: { step?: SubmissionStep; from?: readonly SubmissionStatus[] } = {},
+): Promise<boolean> {
+  const from = options.from ? ` AND status IN (SELECT value FROM json_each(?))` : "";
+  const update = db.prepare(`UPDATE intake_submissions SET status = ?, updated_at = ? WHERE id = ?${from}`);
+  const [result] = await db.batch([
+    options.from ? update.bind(status, now.toISOString(), id, JSON.stringify(options.from)) : update.bind(status, now.toISOString(), id),
+    ...(options.step ? stepStatements(db, id, [options.step]) : []),
+  ]);
+  return (result!.meta.changes ?? 0) > 0;
+}
+
+interface SubmissionRow {
+  id: string;
+  form_key: string;
+  status: SubmissionStatus;
+  email: string;
+  raw_json: string;
+  submission_json: string;
+  context_json: string;
+  spam_reason: string | null;
+  received_at: string;
+  updated_at: string;
+}
+
+export async function loadSubmission(db: D1Database, id: string): Promise<StoredSubmission | null> {
+  const [row, steps] = await db.batch([
+    db.prepare("SELECT * FROM intake_submissions WHERE id = ?").bind(id),
+    db.prepare("SELECT step, at, detail_json FROM intake_submission_steps WHERE submission_id = ? ORDER BY at, rowid").bind(id),
+  ]);
+  const found = (row!.results as SubmissionRow[])[0];
+  if (!found) return null;
+  return {
+    id: found.id,
+    formKey: found.form_key,
+    status: found.status,
+    email: found.email,
+    raw: JSON.parse(found.raw_json),
+    submission: JSON.parse(found.submission_json),
+    context: JSON.parse(found.context_json),
+    ...(found.spam_reason ? { spamReason: found.spam_reason } : {}),
+    receivedAt: found.received_at,
+    updatedAt: found.updated_at,
+    steps: (steps!.results as { step: string; at: string; detail_json: string | null }[]).map((s) => ({
+      step: s.step,
+      at: s.at,
+      ...(s.detail_json ? { detail: JSON.parse(s.detail_json) } : {}),
+    })),
+  };
+}
+
+/**
+ * Submissions still `received` since before `before`: their queue message was lost, or the send
+ * failed after the row was stored. The cron sends them again (the pipeline ignores duplicates).
+ */
+export async function waitingSubmissions(db: D1Database, before: Date, limit = 100): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM intake_submissions WHERE status = 'received' AND received_at < ? ORDER BY received_at LIMIT ?")
+    .bind(before.toISOString(), limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}

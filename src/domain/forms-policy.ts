@@ -1,0 +1,202 @@
+import { z } from "zod";
+import { IsoDuration, parseDuration } from "./calendar";
+import { Crm } from "./crm-event";
+import { Id, PerCrm } from "./policy-fields";
+
+/**
+ * Forms: what a web form posts to POST /intake/{key}, how each field is checked and normalised,
+ * which CRM property it becomes, which consents it asks for (with the exact texts, versioned), who
+ * may post it (CORS) and how spam is told apart. Part of the policy document; validated with it.
+ */
+
+/** A form field as it is posted (an HTML input name). */
+export const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, "letters, digits and _, starting with a letter (an input name)");
+/** ISO 3166-1 alpha-2, upper case ("US", "DE"). */
+export const CountryCode = z.string().regex(/^[A-Z]{2}$/, "a two-letter country code in capitals (ISO 3166-1 alpha-2)");
+const ControlName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/, "letters, digits, _ and -");
+
+export const FIELD_TYPES = ["email", "phone", "text", "longText", "choice", "country", "number", "boolean"] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const FormField = z.object({
+  name: FieldName,
+  type: z.enum(FIELD_TYPES),
+  /** Shown next to the input on the example form. */
+  label: z.string().min(1).max(100).optional(),
+  required: z.boolean().default(false),
+  /** Longest accepted value; text 255 and longText 5000 characters unless set. */
+  maxLength: z.number().int().min(1).max(20_000).optional(),
+  /** The accepted values of a choice field (matched ignoring case; stored as written here). */
+  options: z.array(z.string().min(1).max(100)).min(1).optional(),
+  /** The CRM property the value is written to: a HubSpot contact property, a Salesforce Lead field. */
+  crm: PerCrm(z.string().min(1).max(100)).default({}),
+});
+export type FormField = z.infer<typeof FormField>;
+
+/** GDPR Art. 6(1) lawful bases. */
+export const LEGAL_BASES = ["consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests"] as const;
+
+export const ConsentText = z.object({
+  /** Posted as `consent_<id>`; the value is the version shown ("true"/"on" for the current one). */
+  id: Id,
+  /** What the person agrees to, in words an auditor reads ("Product news by email"). */
+  purpose: z.string().min(1).max(200),
+  legalBasis: z.enum(LEGAL_BASES),
+  /** A required consent must be given for the submission to be accepted. */
+  required: z.boolean().default(false),
+  /** Every text ever shown, oldest first; the last is the one forms show now. Never edit one: add a version. */
+  versions: z
+    .array(
+      z.object({
+        version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, "letters, digits, '.', '_' and '-' (e.g. 2026-01)"),
+        text: z.string().trim().min(1).max(5_000),
+      }),
+    )
+    .min(1),
+});
+export type ConsentText = z.infer<typeof ConsentText>;
+
+/** `https://www.example.com`, `http://localhost:8080`, or `https://*.example.com` for any subdomain. */
+export const AllowedOrigin = z
+  .string()
+  .regex(
+    /^https?:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/,
+    "an origin: scheme and host (and port), no path or trailing slash, lower case; *. for any subdomain",
+  );
+
+export const FormSpam = z.object({
+  /** Cloudflare Turnstile: the widget's site key; the server checks the token with TURNSTILE_SECRET_KEY. */
+  turnstile: z.object({ enabled: z.boolean().default(true), siteKey: z.string().min(1).max(100) }).optional(),
+  /** A field people never see (hidden with CSS); bots fill it in. */
+  honeypotField: ControlName.optional(),
+  /** Submissions filled in faster than this (from page load to submit) are spam. */
+  minFillTime: IsoDuration.optional(),
+  /** The field carrying the milliseconds from page load to submit, set by the page's script. */
+  fillTimeField: ControlName.default("_fill_ms"),
+});
+export type FormSpam = z.infer<typeof FormSpam>;
+
+export const Form = z.object({
+  key: Id,
+  name: z.string().min(1).max(100),
+  /** The CRM the lead is written to. */
+  crm: Crm,
+  /** Written to the cadence source property; the cadences route on it ("demo_request"). */
+  source: z.string().min(1).max(100),
+  fields: z.array(FormField).min(1).max(100),
+  consents: z.array(ConsentText).max(20).default([]),
+  /** Origins whose pages may post this form (CORS). The Worker's own origin is always allowed. */
+  allowedOrigins: z.array(AllowedOrigin).default([]),
+  spam: FormSpam.default({ fillTimeField: "_fill_ms" }),
+  /** A thank-you page: form-encoded posts are answered 303 to it instead of 202. */
+  redirect: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .optional(),
+  /** The country phone numbers without a country code are read in when the submission names none. */
+  defaultCountry: CountryCode.optional(),
+  /** The product line a lead of this form is about, for intake routing (a field named by routing.productLineField wins). */
+  productLine: z.string().min(1).max(100).optional(),
+  /** The same email and fields again within this window are one submission (a double click). */
+  duplicateWindow: IsoDuration.default("PT5M"),
+});
+export type Form = z.infer<typeof Form>;
+
+/**
+ * Fields a page may post besides the form's own: attribution, the browser's zone, the page. They
+ * are context, not the lead's data, and may not be used as field names.
+ */
+export const CONTEXT_FIELDS = [
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "gclid",
+  "fbclid",
+  "msclkid",
+  "referrer",
+  "page_url",
+  "landing_page",
+  "time_zone",
+] as const;
+/** Where Turnstile's widget puts its token in the form. */
+export const TURNSTILE_FIELD = "cf-turnstile-response";
+export const CONSENT_PREFIX = "consent_";
+
+/** Salesforce refuses a Lead without these. */
+const SALESFORCE_LEAD_REQUIRED = ["LastName", "Company"];
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** Cross-field checks of the forms, reported with paths under `forms`. */
+export function formsIssues(forms: readonly Form[]): Issue[] {
+  const issues: Issue[] = [];
+  const reserved = new Set<string>([...CONTEXT_FIELDS, TURNSTILE_FIELD]);
+  forms.forEach((form, f) => {
+    const at = (...path: (string | number)[]) => [f, ...path];
+    if (forms.findIndex((other) => other.key === form.key) !== f) issues.push({ path: at("key"), message: `duplicate form key "${form.key}"` });
+    const names = new Set<string>();
+    form.fields.forEach((field, i) => {
+      if (names.has(field.name)) issues.push({ path: at("fields", i, "name"), message: `duplicate field "${field.name}"` });
+      names.add(field.name);
+      if (reserved.has(field.name))
+        issues.push({ path: at("fields", i, "name"), message: `"${field.name}" is a context field the page may send; name the field otherwise` });
+      if (field.name.startsWith(CONSENT_PREFIX))
+        issues.push({ path: at("fields", i, "name"), message: `field names starting with "${CONSENT_PREFIX}" are consents` });
+      if (field.type === "choice" && !field.options) issues.push({ path: at("fields", i, "options"), message: "a choice field lists its options" });
+      if (field.type !== "choice" && field.options)
+        issues.push({ path: at("fields", i, "options"), message: `options belong to choice fields, not ${field.type}` });
+    });
+    const emails = form.fields.flatMap((field, i) => (field.type === "email" ? [{ field, i }] : []));
+    if (emails.length !== 1) {
+      issues.push({ path: at("fields"), message: `a form has exactly one email field (the lead's identity), this one has ${emails.length}` });
+    } else {
+      const { field, i } = emails[0]!;
+      if (!field.required) issues.push({ path: at("fields", i, "required"), message: "the email field must be required" });
+      if (!field.crm[form.crm]) issues.push({ path: at("fields", i, "crm", form.crm), message: `map the email field to a ${form.crm} property` });
+    }
+    const mapped = new Map<string, number>();
+    form.fields.forEach((field, i) => {
+      const property = field.crm[form.crm];
+      if (!property) return;
+      if (mapped.has(property))
+        issues.push({ path: at("fields", i, "crm", form.crm), message: `"${property}" is already mapped from field ${mapped.get(property)}` });
+      mapped.set(property, i);
+    });
+    if (form.crm === "salesforce") {
+      for (const required of SALESFORCE_LEAD_REQUIRED) {
+        const i = mapped.get(required);
+        if (i === undefined)
+          issues.push({ path: at("fields"), message: `Salesforce refuses a Lead without ${required}: map a required field to it` });
+        else if (!form.fields[i]!.required)
+          issues.push({ path: at("fields", i, "required"), message: `Salesforce refuses a Lead without ${required}: make this field required` });
+      }
+    }
+    form.consents.forEach((consent, c) => {
+      if (form.consents.findIndex((other) => other.id === consent.id) !== c)
+        issues.push({ path: at("consents", c, "id"), message: `duplicate consent "${consent.id}"` });
+      consent.versions.forEach((version, v) => {
+        if (consent.versions.findIndex((other) => other.version === version.version) !== v)
+          issues.push({ path: at("consents", c, "versions", v, "version"), message: `duplicate version "${version.version}"` });
+      });
+    });
+    const { spam } = form;
+    for (const [key, name] of [
+      ["honeypotField", spam.honeypotField],
+      ["fillTimeField", spam.minFillTime ? spam.fillTimeField : undefined],
+    ] as const) {
+      if (name && (names.has(name) || reserved.has(name) || name.startsWith(CONSENT_PREFIX)))
+        issues.push({ path: at("spam", key), message: `"${name}" is already a field of the form` });
+    }
+    if (spam.minFillTime && parseDuration(spam.minFillTime).as("minutes") > 60) {
+      issues.push({ path: at("spam", "minFillTime"), message: "at most PT1H: nobody needs longer to fill in a form" });
+    }
+    const window = parseDuration(form.duplicateWindow).as("hours");
+    if (window > 24) issues.push({ path: at("duplicateWindow"), message: "at most P1D" });
+  });
+  return issues;
+}
+
+/** The version a form shows now (the last one). */
+export const currentVersion = (consent: ConsentText) => consent.versions[consent.versions.length - 1]!;

@@ -1,0 +1,274 @@
+import { type CountryCode as PhoneCountry, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/min";
+import type { Crm } from "./crm-event";
+import { canonicalAddress, parseAddress } from "./email-address";
+import { emailDomainKind } from "./email-domain";
+import { CONSENT_PREFIX, CONTEXT_FIELDS, currentVersion, type Form, type FormField, TURNSTILE_FIELD } from "./forms-policy";
+import { zoneFromCrmValue } from "./lead-zone";
+import type { EmailKind } from "./scoring-policy";
+import { type Touch, touchOf } from "./touch";
+
+/*
+ * A form submission, checked against its form and normalised: the one shape everything after the
+ * route works with. Pure; the route hands it the posted fields and what the request says.
+ */
+
+/** The posted fields, as strings. */
+export type RawFields = Record<string, string>;
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export interface GivenConsent {
+  id: string;
+  version: string;
+  purpose: string;
+  legalBasis: string;
+  /** The exact text of that version. */
+  text: string;
+}
+
+export interface SubmittedPhone {
+  field: string;
+  /** As typed. */
+  given: string;
+  /** E.164 ("+14155550123") when the number is valid. */
+  e164?: string;
+  country?: string;
+  valid: boolean;
+}
+
+export interface IntakeSubmission {
+  formKey: string;
+  crm: Crm;
+  source: string;
+  email: { address: string; canonical: string; domain: string; kind: EmailKind };
+  phone?: SubmittedPhone;
+  /** The form's fields, normalised, by field name; empty fields are absent. */
+  fields: Record<string, string>;
+  /** The target CRM's properties from the form's field mapping (phones in E.164 when valid). */
+  properties: Record<string, string>;
+  consents: GivenConsent[];
+  /** ISO 3166-1 alpha-2, and what said so. */
+  country?: { code: string; from: "form" | "phone" | "request" };
+  productLine?: string;
+  /** The browser's IANA zone, when it sent a valid one. */
+  timeZone?: string;
+  touch: Touch;
+  /** Context the page sent that could not be used; the submission is accepted without it. */
+  warnings: string[];
+  /** Posted fields the form does not have; kept in the raw submission, not used. */
+  ignoredFields: string[];
+  receivedAt: string;
+}
+
+export interface RequestFacts {
+  /** cf.country of the request. */
+  country?: string;
+  referer?: string;
+  receivedAt: Date;
+}
+
+export interface ValidationOptions {
+  /** routing.productLineField of the policy. */
+  productLineField?: string;
+}
+
+const MAX_FIELDS = 200;
+const MAX_VALUE_LENGTH = 20_000;
+const DEFAULT_MAX_LENGTH: Partial<Record<FormField["type"], number>> = { text: 255, longText: 5_000, email: 254, phone: 64, choice: 100 };
+const TRUE = new Set(["true", "on", "yes", "1"]);
+const FALSE = new Set(["false", "off", "no", "0", ""]);
+
+/**
+ * A decoded JSON body → the posted fields. Values may be strings, numbers or booleans (null and
+ * absent are the same); anything else is refused with the field's name.
+ */
+export function fieldsOfJson(body: unknown): { ok: true; fields: RawFields } | { ok: false; issues: FieldIssue[] } {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    return { ok: false, issues: [{ field: "body", message: "a JSON object of field names and values" }] };
+  }
+  const issues: FieldIssue[] = [];
+  const fields: RawFields = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value === "string") fields[name] = value;
+    else if (typeof value === "number" && Number.isFinite(value)) fields[name] = String(value);
+    else if (typeof value === "boolean") fields[name] = String(value);
+    else issues.push({ field: name, message: "a string, number or boolean" });
+  }
+  return issues.length ? { ok: false, issues } : limits(fields);
+}
+
+/** A form-encoded body → the posted fields; a field given twice is refused (which one would count?). */
+export function fieldsOfForm(params: URLSearchParams): { ok: true; fields: RawFields } | { ok: false; issues: FieldIssue[] } {
+  const fields: RawFields = {};
+  const issues: FieldIssue[] = [];
+  for (const [name, value] of params) {
+    if (Object.hasOwn(fields, name)) issues.push({ field: name, message: "given more than once" });
+    else fields[name] = value;
+  }
+  return issues.length ? { ok: false, issues } : limits(fields);
+}
+
+function limits(fields: RawFields): { ok: true; fields: RawFields } | { ok: false; issues: FieldIssue[] } {
+  const names = Object.keys(fields);
+  if (names.length > MAX_FIELDS) return { ok: false, issues: [{ field: "body", message: `at most ${MAX_FIELDS} fields` }] };
+  const issues = names
+    .filter((n) => fields[n]!.length > MAX_VALUE_LENGTH)
+    .map((field) => ({ field, message: `longer than ${MAX_VALUE_LENGTH} characters` }));
+  return issues.length ? { ok: false, issues } : { ok: true, fields };
+}
+
+function phoneCountry(code: string | undefined): PhoneCountry | undefined {
+  return code && isSupportedCountry(code) ? code : undefined;
+}
+
+/** A phone number → E.164, read in `country` when written without a country code. */
+export function normalisePhone(field: string, given: string, country: string | undefined): SubmittedPhone {
+  const parsed = parsePhoneNumberFromString(given, phoneCountry(country) ? { defaultCountry: phoneCountry(country) } : {});
+  if (!parsed?.isValid()) return { field, given, valid: false };
+  return { field, given, e164: parsed.number, ...(parsed.country ? { country: parsed.country } : {}), valid: true };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** One field's value, normalised, or the reason it is refused. Empty values are undefined. */
+function normaliseValue(field: FormField, given: string): { value?: string; issue?: string } {
+  const text = field.type === "longText" ? given.replace(/\r\n?/g, "\n").trim() : given.trim();
+  if (field.type === "boolean") {
+    const lower = text.toLowerCase();
+    if (TRUE.has(lower)) return { value: "true" };
+    if (FALSE.has(lower)) return {};
+    return { issue: "true or false" };
+  }
+  if (text === "") return {};
+  const max = field.maxLength ?? DEFAULT_MAX_LENGTH[field.type];
+  if (max !== undefined && text.length > max) return { issue: `longer than ${max} characters` };
+  if (CONTROL.test(field.type === "longText" ? text.replace(/[\n\t]/g, "") : text)) return { issue: "contains control characters" };
+  switch (field.type) {
+    case "email": {
+      const address = parseAddress(text);
+      return address && !/[<>\s]/.test(text) ? { value: address } : { issue: "not an email address" };
+    }
+    case "choice": {
+      const option = field.options!.find((o) => o.toLowerCase() === text.toLowerCase());
+      return option ? { value: option } : { issue: `one of ${field.options!.map((o) => `"${o}"`).join(", ")}` };
+    }
+    case "country": {
+      const code = text.toUpperCase();
+      return /^[A-Z]{2}$/.test(code) ? { value: code } : { issue: "a two-letter country code (ISO 3166-1 alpha-2)" };
+    }
+    case "number": {
+      const number = Number(text);
+      return text !== "" && Number.isFinite(number) ? { value: String(number) } : { issue: "a number" };
+    }
+    default:
+      return { value: text.replace(/[ \t]+/g, " ") };
+  }
+}
+
+/**
+ * Checks a submission against its form and normalises it. Every problem is reported with the
+ * field it is about; a submission with any problem is refused as a whole.
+ */
+export function validateSubmission(
+  form: Form,
+  raw: RawFields,
+  request: RequestFacts,
+  options: ValidationOptions = {},
+): { ok: true; submission: IntakeSubmission } | { ok: false; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const warnings: string[] = [];
+  const fields: Record<string, string> = {};
+  for (const field of form.fields) {
+    const given = raw[field.name];
+    const { value, issue } = given === undefined ? {} : normaliseValue(field, given);
+    if (issue) issues.push({ field: field.name, message: issue });
+    else if (value !== undefined) fields[field.name] = value;
+    else if (field.required) issues.push({ field: field.name, message: "is required" });
+  }
+
+  const consents: GivenConsent[] = [];
+  for (const consent of form.consents) {
+    const name = `${CONSENT_PREFIX}${consent.id}`;
+    const given = raw[name]?.trim() ?? "";
+    if (FALSE.has(given.toLowerCase())) {
+      if (consent.required) issues.push({ field: name, message: `consent "${consent.purpose}" is required` });
+      continue;
+    }
+    const version = TRUE.has(given.toLowerCase()) ? currentVersion(consent) : consent.versions.find((v) => v.version === given);
+    if (!version) {
+      issues.push({ field: name, message: `unknown version "${given}" (known: ${consent.versions.map((v) => v.version).join(", ")})` });
+      continue;
+    }
+    consents.push({ id: consent.id, version: version.version, purpose: consent.purpose, legalBasis: consent.legalBasis, text: version.text });
+  }
+  if (form.spam.turnstile?.enabled && !raw[TURNSTILE_FIELD]?.trim()) {
+    issues.push({ field: TURNSTILE_FIELD, message: "is required: the Turnstile widget's token" });
+  }
+  if (issues.length) return { ok: false, issues };
+
+  const emailField = form.fields.find((f) => f.type === "email")!;
+  const address = fields[emailField.name]!;
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+
+  const countryField = form.fields.find((f) => f.type === "country" && fields[f.name]);
+  const formCountry = countryField ? fields[countryField.name] : undefined;
+  const requestCountry = request.country && /^[A-Z]{2}$/.test(request.country) ? request.country : undefined;
+  const phones = form.fields
+    .filter((f) => f.type === "phone" && fields[f.name])
+    .map((f) => normalisePhone(f.name, fields[f.name]!, formCountry ?? requestCountry ?? form.defaultCountry));
+  const phone = phones[0];
+  const country = formCountry
+    ? { code: formCountry, from: "form" as const }
+    : phone?.country
+      ? { code: phone.country, from: "phone" as const }
+      : requestCountry
+        ? { code: requestCountry, from: "request" as const }
+        : undefined;
+
+  const properties: Record<string, string> = {};
+  for (const field of form.fields) {
+    const property = field.crm[form.crm];
+    const value = fields[field.name];
+    if (!property || value === undefined) continue;
+    properties[property] = phones.find((p) => p.field === field.name)?.e164 ?? value;
+  }
+
+  let timeZone: string | undefined;
+  if (raw.time_zone?.trim()) {
+    timeZone = zoneFromCrmValue(raw.time_zone) ?? undefined;
+    if (!timeZone) warnings.push(`time_zone "${raw.time_zone.slice(0, 64)}" is not an IANA zone of a place; ignored`);
+  }
+  const productLine = (options.productLineField && fields[options.productLineField]) || form.productLine;
+
+  const known = new Set<string>([...form.fields.map((f) => f.name), ...CONTEXT_FIELDS, TURNSTILE_FIELD, form.spam.fillTimeField]);
+  if (form.spam.honeypotField) known.add(form.spam.honeypotField);
+  for (const consent of form.consents) known.add(`${CONSENT_PREFIX}${consent.id}`);
+  const ignoredFields = Object.keys(raw).filter((name) => !known.has(name));
+
+  const touch = touchOf(raw, { referer: request.referer, formKey: form.key, at: request.receivedAt }, warnings);
+  return {
+    ok: true,
+    submission: {
+      formKey: form.key,
+      crm: form.crm,
+      source: form.source,
+      email: { address, canonical: canonicalAddress(address)!, domain, kind: emailDomainKind(domain) },
+      ...(phone ? { phone } : {}),
+      fields,
+      properties,
+      consents,
+      ...(country ? { country } : {}),
+      ...(productLine ? { productLine } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      touch,
+      warnings,
+      ignoredFields,
+      receivedAt: request.receivedAt.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { classify, type Failure, failureOfStatus, withTimeout } from "../platform/failure";
+import { sha256, toHex, utf8 } from "../verify/bytes";
+
+/*
+ * Cloudflare Turnstile server-side validation (siteverify), as documented at
+ * developers.cloudflare.com/turnstile/get-started/server-side-validation/: POST the secret, the
+ * widget's token and the visitor's IP; the answer is JSON with `success` and `error-codes`. A token
+ * can be verified once; a retry of the same check must send the same `idempotency_key`, so the key
+ * is derived from the token and a retry (ours, or the client's after a lost answer) is answered
+ * the same.
+ */
+
+export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+const TIMEOUT_MS = 5_000;
+/** Turnstile tokens are at most 2048 characters. */
+const MAX_TOKEN = 2_048;
+
+const SiteverifyAnswer = z.object({
+  success: z.boolean(),
+  "error-codes": z.array(z.string()).default([]),
+  challenge_ts: z.string().optional(),
+  hostname: z.string().optional(),
+  action: z.string().optional(),
+});
+
+export type TurnstileVerdict =
+  | { ok: true; hostname?: string; challengeTs?: string; action?: string }
+  /** Turnstile said no: a forged, expired or spent token (or our secret is wrong). */
+  | { ok: false; kind: "refused"; codes: string[] }
+  /** Turnstile could not be asked: retry later. */
+  | { ok: false; kind: "unavailable"; failure: Failure };
+
+export interface TurnstileRequest {
+  secret: string;
+  token: string;
+  remoteIp?: string;
+  url?: string;
+  fetch?: typeof fetch;
+}
+
+/** A UUID made from the token's SHA-256: the same token always brings the same idempotency key. */
+async function idempotencyKeyOf(token: string): Promise<string> {
+  const hex = toHex(await sha256(utf8(token)));
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+async function ask(request: TurnstileRequest, body: URLSearchParams): Promise<TurnstileVerdict> {
+  const doFetch = request.fetch ?? fetch;
+  try {
+    const response = await withTimeout(doFetch(request.url ?? SITEVERIFY_URL, { method: "POST", body }), TIMEOUT_MS, "Turnstile siteverify");
+    if (!response.ok) {
+      await response.body?.cancel();
+      return { ok: false, kind: "unavailable", failure: failureOfStatus(response.status, `Turnstile siteverify answered ${response.status}`) };
+    }
+    const answer = SiteverifyAnswer.safeParse(await response.json());
+    if (!answer.success)
+      return {
+        ok: false,
+        kind: "unavailable",
+        failure: { kind: "transient", message: "Turnstile siteverify answered something other than its JSON" },
+      };
+    const { success, "error-codes": codes, challenge_ts, hostname, action } = answer.data;
+    if (success)
+      return { ok: true, ...(hostname ? { hostname } : {}), ...(challenge_ts ? { challengeTs: challenge_ts } : {}), ...(action ? { action } : {}) };
+    // Cloudflare's own trouble, not the token's: worth another try.
+    if (codes.includes("internal-error"))
+      return { ok: false, kind: "unavailable", failure: { kind: "transient", message: "Turnstile siteverify: internal-error" } };
+    return { ok: false, kind: "refused", codes };
+  } catch (error) {
+    return { ok: false, kind: "unavailable", failure: classify(error) };
+  }
+}
+
+/** Verifies a widget token; a transient failure is tried once more with the same idempotency key. */
+export async function verifyTurnstile(request: TurnstileRequest): Promise<TurnstileVerdict> {
+  if (request.token.length > MAX_TOKEN) return { ok: false, kind: "refused", codes: ["invalid-input-response"] };
+  const body = new URLSearchParams({ secret: request.secret, response: request.token, idempotency_key: await idempotencyKeyOf(request.token) });
+  if (request.remoteIp) body.set("remoteip", request.remoteIp);
+  const first = await ask(request, body);
+  if (first.ok || first.kind === "refused") return first;
+  return ask(request, body);
+}

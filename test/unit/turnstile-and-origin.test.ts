@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { clientKey, originAllowed, selfOrigin } from "../../src/intake/request-origin";
+import { verifyTurnstile } from "../../src/intake/turnstile";
+import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../support/turnstile-siteverify";
+
+describe("verifyTurnstile against siteverify as documented", () => {
+  it("the always-pass secret accepts the dummy token; the call carries the secret, token, IP and an idempotency key", async () => {
+    siteverifyCalls.length = 0;
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, remoteIp: "203.0.113.9", fetch: siteverifyStub })).toEqual({
+      ok: true,
+      hostname: "localhost",
+      challengeTs: "2022-02-28T15:14:30.096Z",
+      action: "test",
+    });
+    expect(siteverifyCalls).toEqual([
+      {
+        secret: TEST_SECRETS.pass,
+        response: DUMMY_TOKEN,
+        remoteip: "203.0.113.9",
+        idempotency_key: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      },
+    ]);
+  });
+
+  it("the same token always sends the same idempotency key (a retry of the check is answered the same)", async () => {
+    siteverifyCalls.length = 0;
+    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
+    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
+    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "another", fetch: siteverifyStub });
+    const keys = siteverifyCalls.map((c) => c.idempotency_key);
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it("refusals: always-fail, spent, a real token with a test secret, an oversized token", async () => {
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.fail, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
+      ok: false,
+      kind: "refused",
+      codes: ["invalid-input-response"],
+    });
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.spent, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
+      ok: false,
+      kind: "refused",
+      codes: ["timeout-or-duplicate"],
+    });
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "0.real-token", fetch: siteverifyStub })).toEqual({
+      ok: false,
+      kind: "refused",
+      codes: ["invalid-input-response"],
+    });
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "x".repeat(2049), fetch: siteverifyStub })).toEqual({
+      ok: false,
+      kind: "refused",
+      codes: ["invalid-input-response"],
+    });
+  });
+
+  it("an outage is unavailable, after one more try; a second try that works is a pass", async () => {
+    let calls = 0;
+    const down = async () => {
+      calls++;
+      throw new TypeError("fetch failed");
+    };
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: down })).toMatchObject({
+      ok: false,
+      kind: "unavailable",
+      failure: { kind: "transient" },
+    });
+    expect(calls).toBe(2);
+    const flaky: typeof fetch = async (input, init) => (calls++ % 2 === 0 ? new Response("oops", { status: 502 }) : siteverifyStub(input, init));
+    calls = 0;
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: flaky })).toMatchObject({ ok: true });
+    const internal: typeof fetch = async () => Response.json({ success: false, "error-codes": ["internal-error"] });
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: internal })).toMatchObject({
+      ok: false,
+      kind: "unavailable",
+    });
+  });
+});
+
+describe("origins and client keys", () => {
+  const allowed = ["https://www.example.com", "https://*.example.org", "http://localhost:8080"];
+  it("allows listed origins, subdomains of a wildcard, and the Worker itself", () => {
+    expect(originAllowed(allowed, "https://www.example.com", "https://leads.example.net")).toBe(true);
+    expect(originAllowed(allowed, "https://shop.example.org", "https://leads.example.net")).toBe(true);
+    expect(originAllowed(allowed, "http://localhost:8080", "https://leads.example.net")).toBe(true);
+    expect(originAllowed(allowed, "https://leads.example.net", "https://leads.example.net")).toBe(true);
+  });
+  it("refuses others: another scheme or port, the wildcard's own domain, look-alikes, null", () => {
+    for (const origin of [
+      "http://www.example.com",
+      "https://www.example.com:8443",
+      "https://example.org",
+      "https://evilexample.org",
+      "https://www.example.com.evil.net",
+      "null",
+    ]) {
+      expect(originAllowed(allowed, origin, "https://leads.example.net"), origin).toBe(false);
+    }
+    expect(originAllowed(["null"], "null", "https://leads.example.net")).toBe(true);
+  });
+  it("the Worker's origin is PUBLIC_BASE_URL's behind a proxy", () => {
+    expect(selfOrigin("http://127.0.0.1:8787/intake/demo", undefined)).toBe("http://127.0.0.1:8787");
+    expect(selfOrigin("http://127.0.0.1:8787/intake/demo", "https://leads.example.net/base")).toBe("https://leads.example.net");
+  });
+  it("counts IPv4 addresses one by one and IPv6 clients by their /64", () => {
+    expect(clientKey("203.0.113.9")).toBe("ip:203.0.113.9");
+    expect(clientKey("2001:db8:1:2:aaaa::1")).toBe("ip6:2001:db8:1:2::/64");
+    expect(clientKey("2001:db8:1:2:bbbb:cccc:dddd:eeee")).toBe("ip6:2001:db8:1:2::/64");
+    expect(clientKey("2001:db8::1")).toBe("ip6:2001:db8:0:0::/64");
+    expect(clientKey(undefined)).toBe("ip:unknown");
+  });
+});

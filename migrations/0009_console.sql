@@ -23,5 +23,6 @@ CREATE TABLE alerts (
   detail         TEXT NOT NULL,
   since          TEXT,
   last_sent_at   TEXT,
+  sent_level     REAL,                      -- the measure when Slack last heard: a worse one is told at once
   evaluated_at   TEXT NOT NULL
 );

@@ -95,7 +95,10 @@ const ConfigSchema = z
     ),
     ACCESS_AUD: optionalText,
     /** Where the console's alerts go in Slack (a channel id). */
-    ALERTS_SLACK_CHANNEL: optionalText.refine((v) => v === undefined || /^[CG][A-Z0-9]+$/.test(v), "ALERTS_SLACK_CHANNEL must be a Slack channel id (C…)"),
+    ALERTS_SLACK_CHANNEL: optionalText.refine(
+      (v) => v === undefined || /^[CG][A-Z0-9]+$/.test(v),
+      "ALERTS_SLACK_CHANNEL must be a Slack channel id (C…)",
+    ),
   })
   .refine((c) => !c.ACCESS_TEAM_DOMAIN === !c.ACCESS_AUD, {
     path: ["ACCESS_AUD"],

@@ -1,5 +1,8 @@
+import { evaluateAlerts } from "./alerts/alerts-chore";
 import { loadConfig } from "./config";
+import { rollUpFacts } from "./db/fact-rollups";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
+import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -29,6 +32,9 @@ export default {
       loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       requeueOverdueEffects(env, new Date(controller.scheduledTime)),
       forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
+      // The console's daily rollups (days of the policy's zone), then its alerts.
+      activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date())),
+      evaluateAlerts(env, loadConfig(env), new Date(controller.scheduledTime)),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -19,7 +19,11 @@ export const SESSION_COOKIE = "console_session";
 export const LOGIN_COOKIE = "console_login";
 export const SESSION_TTL_MS = 8 * 60 * 60_000;
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 /** Sessions and CSRF tokens are MACs under the admin token: rotating it signs everyone out. */
 async function mac(secret: string, purpose: string, message: string): Promise<string> {

@@ -107,7 +107,12 @@ export async function rollUpChunk(db: D1Database, zone: string, now: Date, chunk
 }
 
 /** Rolls up chunk after chunk until every fact is counted or the budget is spent. */
-export async function rollUpFacts(db: D1Database, zone: string, now: () => Date, options = { chunk: 50_000, budgetMs: 20_000 }): Promise<RollupRun[]> {
+export async function rollUpFacts(
+  db: D1Database,
+  zone: string,
+  now: () => Date,
+  options = { chunk: 50_000, budgetMs: 20_000 },
+): Promise<RollupRun[]> {
   const runs: RollupRun[] = [];
   const start = now().getTime();
   for (;;) {

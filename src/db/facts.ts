@@ -16,7 +16,8 @@ const INSERT_FACTS = `
  */
 export async function recordFacts(db: D1Database, facts: readonly Fact[]): Promise<number> {
   if (facts.length === 0) return 0;
-  const rows = facts.map((f) => ({ ...f, data: f.data ? JSON.stringify(f.data) : null }));
+  // One spelling of instants (UTC, milliseconds), so facts compare and fall into days as text.
+  const rows = facts.map((f) => ({ ...f, at: new Date(f.at).toISOString(), data: f.data ? JSON.stringify(f.data) : null }));
   const results = await db.batch(jsonBatches(rows).map((json) => db.prepare(INSERT_FACTS).bind(json)));
   return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
 }

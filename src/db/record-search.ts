@@ -19,7 +19,12 @@ function compoundName(raw: string | null): string | null {
   if (!raw?.startsWith("{")) return raw;
   try {
     const parts = JSON.parse(raw) as Record<string, unknown>;
-    return ["Salutation", "FirstName", "MiddleName", "LastName"].map((k) => (typeof parts[k] === "string" ? parts[k] : "")).join(" ").trim() || null;
+    return (
+      ["Salutation", "FirstName", "MiddleName", "LastName"]
+        .map((k) => (typeof parts[k] === "string" ? parts[k] : ""))
+        .join(" ")
+        .trim() || null
+    );
   } catch {
     return raw;
   }

@@ -18,7 +18,12 @@ export function effectSubject(row: Pick<EffectRow, "leadKey">): Pick<Fact, "reco
  * died (with its failure kind). Keys name the effect (and, for a death, its attempts: a revived
  * effect that dies again is a second death), so a redelivered message counts nothing twice.
  */
-export function outboxFacts(rows: readonly EffectRow[], updates: readonly EffectUpdate[], at: Date, deaths: ReadonlyMap<string, FailureKind>): Fact[] {
+export function outboxFacts(
+  rows: readonly EffectRow[],
+  updates: readonly EffectUpdate[],
+  at: Date,
+  deaths: ReadonlyMap<string, FailureKind>,
+): Fact[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const facts: Fact[] = [];
   for (const update of updates) {

@@ -1,16 +1,21 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
+import type { JWTVerifyGetKey } from "jose";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
+import { consoleRoutes } from "./console.routes";
 import { HttpError } from "./errors";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
 import { inboundEmailRoutes } from "./inbound-email.routes";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
 import { slackInteractionsRoute } from "./slack-interactions.route";
+import { webhookArrivalNote } from "./webhook-arrivals";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
+  /** Cloudflare Access's signing keys for the console; production fetches the team's. */
+  accessKeys?: JWTVerifyGetKey;
 }
 
 const WEBHOOK_PATHS = [
@@ -22,7 +27,7 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
-export function createApp({ now = () => new Date() }: AppOptions = {}) {
+export function createApp({ now = () => new Date(), accessKeys }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
@@ -33,11 +38,15 @@ export function createApp({ now = () => new Date() }: AppOptions = {}) {
     await next();
   });
 
+  app.use("/webhooks/*", webhookArrivalNote);
+  app.use("/slack/interactions", webhookArrivalNote);
   app.route("/webhooks/hubspot", hubspotWebhookRoute);
   app.route("/webhooks/salesforce", salesforceWebhookRoutes);
   app.route("/webhooks/email", inboundEmailRoutes);
   app.route("/slack/interactions", slackInteractionsRoute);
   app.route("/admin", adminRoutes);
+  app.get("/", (c) => c.redirect("/console", 302));
+  app.route("/console", consoleRoutes({ selfFetch: (request, env) => Promise.resolve(app.fetch(request, env)), accessKeys }));
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {

@@ -50,7 +50,8 @@ function filterSql(filter: MetricFilter, params: unknown[]): string {
   if (filter.source !== undefined) where.push(`source = ${bind(filter.source)}`);
   if (filter.cadence !== undefined) where.push(`cadence = ${bind(filter.cadence)}`);
   if (filter.rep !== undefined) where.push(`rep = ${bind(filter.rep)}`);
-  if (filter.team) where.push(`(team = ${bind(filter.team.id)} or rep in (select value from json_each(${bind(JSON.stringify(filter.team.ownerIds))})))`);
+  if (filter.team)
+    where.push(`(team = ${bind(filter.team.id)} or rep in (select value from json_each(${bind(JSON.stringify(filter.team.ownerIds))})))`);
   return where.length ? where.join(" and ") : "true";
 }
 
@@ -108,7 +109,9 @@ function percentilesStatement(db: D1Database, days: readonly DaySpan[], filter: 
 
 /** Everything the overview computes its figures from, in one round trip. */
 export async function metricRows(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<MetricRows> {
-  const state = await db.prepare("select watermark, rolled_at as rolledAt from rollup_state where id = 1").first<{ watermark: number; rolledAt: string }>();
+  const state = await db
+    .prepare("select watermark, rolled_at as rolledAt from rollup_state where id = 1")
+    .first<{ watermark: number; rolledAt: string }>();
   const watermark = state?.watermark ?? 0;
   const [counts, percentiles] = await db.batch([countsStatement(db, days, watermark, filter), percentilesStatement(db, days, filter)]);
   return {

@@ -57,13 +57,13 @@ describe.skipIf(!browserAvailable())("the console in a browser", { timeout: 180_
     const { policy } = await admin("/admin/policy");
     policy.rules.staleLead.threshold = { duration: "PT15S", businessHours: false };
     await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) });
-    const contact = await (
+    const contact = (await (
       await fetch(`${HUBSPOT}/_emulator/ui/contacts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ properties: { email: "ada.lovelace@example.com", hubspot_owner_id: "84213371", hubspotscore: "80" } }),
       })
-    ).json();
+    ).json()) as any;
     const key = `hubspot:${portal}:contact:${contact.id}`;
     await until(
       "the reassignment",
@@ -85,13 +85,13 @@ describe.skipIf(!browserAvailable())("the console in a browser", { timeout: 180_
 
   it("retries a dead effect and shows it done", async () => {
     // A property HubSpot does not have yet: refused for good, until an admin creates it.
-    const contact = await (
+    const contact = (await (
       await fetch(`${HUBSPOT}/_emulator/ui/contacts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ properties: { email: "grace@example.com" } }),
       })
-    ).json();
+    ).json()) as any;
     const effect = {
       type: "updateProperties",
       crm: "hubspot",

@@ -109,7 +109,7 @@ export function silentSources(
       firing: silentMs >= settings.silentAfterMs,
       title: `No webhooks from ${source}`,
       detail: `the last one arrived ${Math.floor(silentMs / 60_000)} minutes ago (${lastAt})`,
-      level: Math.floor(silentMs / settings.silentAfterMs),
+      level: 1,
     };
   });
 }

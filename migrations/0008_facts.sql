@@ -44,6 +44,7 @@ CREATE TABLE fact_rollups (
 -- first completed one, so speed-to-lead percentiles are exact without reading every fact.
 CREATE TABLE lead_timings (
   record_key        TEXT PRIMARY KEY,
+  day               TEXT NOT NULL,        -- the day it was created, in rollup_state.zone
   created_at        TEXT NOT NULL,
   source            TEXT NOT NULL,
   team              TEXT NOT NULL,
@@ -54,7 +55,7 @@ CREATE TABLE lead_timings (
   system_ms         INTEGER,              -- created → first task in the CRM
   rep_ms            INTEGER               -- first task → first completed
 ) WITHOUT ROWID;
-CREATE INDEX lead_timings_by_time ON lead_timings (created_at);
+CREATE INDEX lead_timings_by_day ON lead_timings (day);
 
 -- Where the rollups stand: facts up to this rowid are counted, in days of this zone.
 CREATE TABLE rollup_state (

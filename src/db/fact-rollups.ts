@@ -28,14 +28,18 @@ const TIMING_KINDS = "('recordCreated', 'enrolled', 'taskWritten', 'taskComplete
 
 const ms = (later: string, earlier: string) => `cast(round((julianday(${later}) - julianday(${earlier})) * 86400000) as integer)`;
 
+const TOUCHED_LEADS = `(select record_key from facts where rowid > ?1 and rowid <= ?2 and kind in ${TIMING_KINDS})`;
+
 /**
- * Rebuilds the timing rows of the leads that facts in (?1, ?2] touched. First contact is the
+ * Rebuilds the timing rows of the leads that facts in (?1, ?2] touched (?3: the days they were created on). First contact is the
  * first completed task or logged activity at or after the first task (earlier activity is not a
  * reply to it); the rep is the first task's owner.
  */
 const LEAD_TIMINGS = `
-  insert or replace into lead_timings (record_key, created_at, source, team, rep, cadence, first_task_at, first_contact_at, system_ms, rep_ms)
-  select record_key, created_at, source, team, rep, cadence, first_task_at, first_contact_at,
+  insert or replace into lead_timings (record_key, day, created_at, source, team, rep, cadence, first_task_at, first_contact_at, system_ms, rep_ms)
+  select record_key,
+         (select d.value ->> 'day' from json_each(?3) as d where created_at >= d.value ->> 'start' and created_at < d.value ->> 'end'),
+         created_at, source, team, rep, cadence, first_task_at, first_contact_at,
          case when first_task_at is not null then max(0, ${ms("first_task_at", "created_at")}) end,
          case when first_contact_at is not null then ${ms("first_contact_at", "first_task_at")} end
   from (
@@ -47,10 +51,14 @@ const LEAD_TIMINGS = `
              coalesce(${ENROLLED("cadence", "c")}, '') as cadence,
              (select min(w.at) from facts w where w.record_key = c.record_key and w.kind = 'taskWritten' and w.rowid <= ?2) as first_task_at
       from facts c
-      where c.kind = 'recordCreated' and c.rowid <= ?2
-        and c.record_key in (select record_key from facts where rowid > ?1 and rowid <= ?2 and kind in ${TIMING_KINDS})
+      where c.kind = 'recordCreated' and c.rowid <= ?2 and c.record_key in ${TOUCHED_LEADS}
     ) t
   )`;
+
+/** The UTC dates the touched leads were created on, for the days their timing rows fall on. */
+const TOUCHED_CREATION_DATES = `
+  select distinct substr(c.at, 1, 10) as date from facts c
+  where c.kind = 'recordCreated' and c.rowid <= ?2 and c.record_key in ${TOUCHED_LEADS}`;
 
 export interface RollupState {
   zone: string;
@@ -91,11 +99,18 @@ export async function rollUpChunk(db: D1Database, zone: string, now: Date, chunk
     zone,
   );
   const dayList = JSON.stringify(days);
+  const created = await db.prepare(TOUCHED_CREATION_DATES).bind(from, to).all<{ date: string }>();
+  const creationDays = JSON.stringify(
+    localDaysOfUtcDates(
+      created.results.map((r) => r.date),
+      zone,
+    ),
+  );
   await db.batch([
     ...(rebuilt ? [db.prepare("delete from fact_rollups"), db.prepare("delete from lead_timings")] : []),
     db.prepare("delete from fact_rollups where day in (select value ->> 'day' from json_each(?1))").bind(dayList),
     db.prepare(ROLL_UP_DAYS).bind(dayList, to),
-    db.prepare(LEAD_TIMINGS).bind(from, to),
+    db.prepare(LEAD_TIMINGS).bind(from, to, creationDays),
     db
       .prepare(
         `insert into rollup_state (id, zone, watermark, rolled_at) values (1, ?1, ?2, ?3)

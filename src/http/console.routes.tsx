@@ -175,7 +175,6 @@ export function consoleRoutes(options: ConsoleOptions) {
     const started = performance.now();
     const hits = q ? await searchRecords(c.env.DB, q) : [];
     const searchMs = q ? Math.round(performance.now() - started) : null;
-    if (q && hits.length === 1 && hits[0]!.recordKey === q.trim()) return c.redirect(`/console/leads/${encodeURIComponent(q.trim())}`, 303);
     return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} zone={policy.timeZone} searchMs={searchMs} />));
   });
 

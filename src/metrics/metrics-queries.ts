@@ -64,7 +64,7 @@ function countsStatement(db: D1Database, days: readonly DaySpan[], watermark: nu
   const params: unknown[] = [JSON.stringify(days), watermark];
   const where = filterSql(filter, params);
   const sql = `
-    with days as (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(?1)),
+    with days as materialized (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(?1)),
     counts as (
       select day, kind, source, team, rep, cadence, step, stage, gate, reason, n
       from fact_rollups where day in (select day from days)
@@ -83,14 +83,11 @@ function countsStatement(db: D1Database, days: readonly DaySpan[], watermark: nu
  * the whole period, for system time and rep time, from the leads' timing rows.
  */
 function percentilesStatement(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): D1PreparedStatement {
-  const params: unknown[] = [JSON.stringify(days), days[0]?.start ?? "", days.at(-1)?.end ?? ""];
+  const params: unknown[] = [JSON.stringify(days.map((d) => d.day))];
   const where = filterSql(filter, params);
   const sql = `
-    with days as (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(?1)),
-    leads as (
-      select d.day, l.system_ms, l.rep_ms
-      from (select * from lead_timings where created_at >= ?2 and created_at < ?3) as l cross join days d
-      where l.created_at >= d.start and l.created_at < d."end" and ${where}
+    with leads as materialized (
+      select day, system_ms, rep_ms from lead_timings where day in (select value from json_each(?1)) and ${where}
     ),
     samples as (
       select day, 'system' as metric, system_ms as ms from leads where system_ms is not null

@@ -55,7 +55,12 @@ CREATE TABLE lead_timings (
   system_ms         INTEGER,              -- created → first task in the CRM
   rep_ms            INTEGER               -- first task → first completed
 ) WITHOUT ROWID;
-CREATE INDEX lead_timings_by_day ON lead_timings (day);
+-- Percentiles are read by rank (ORDER BY … LIMIT 1 OFFSET k) from these, per day and over a
+-- period, covering the filter columns, so no query sorts or reads the table.
+CREATE INDEX lead_timings_system_by_day ON lead_timings (day, system_ms, source, team, rep, cadence);
+CREATE INDEX lead_timings_rep_by_day ON lead_timings (day, rep_ms, source, team, rep, cadence);
+CREATE INDEX lead_timings_by_system ON lead_timings (system_ms, day, source, team, rep, cadence);
+CREATE INDEX lead_timings_by_rep ON lead_timings (rep_ms, day, source, team, rep, cadence);
 
 -- Where the rollups stand: facts up to this rowid are counted, in days of this zone.
 CREATE TABLE rollup_state (

@@ -103,7 +103,10 @@ try {
     headers: { cookie: loginCookie, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ _csrf: csrf, token: secrets.ADMIN_TOKEN! }),
   });
-  const cookie = signedIn.headers.getSetCookie().find((c) => c.startsWith("console_session="))!.split(";")[0]!;
+  const cookie = signedIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("console_session="))!
+    .split(";")[0]!;
   const get = async (path: string) => {
     const t0 = performance.now();
     const response = await fetch(`${server.url}${path}`, { headers: { cookie } });
@@ -140,6 +143,18 @@ try {
   await measure("Lead search, email prefix", "/console/leads?q=lead4242", searchMs);
   await measure("Lead search, part of a name", "/console/leads?q=last4242", searchMs);
   await measure("Lead search, record key", `/console/leads?q=${encodeURIComponent("hubspot:62515:contact:4242")}`, searchMs);
+  // BENCH_SCREENSHOT=1: the README's picture of the Overview, over this history.
+  if (process.env.BENCH_SCREENSHOT) {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    await context.addCookies([{ name: "console_session", value: cookie.split("=")[1]!, url: `${server.url}/console` }]);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/console?days=30`);
+    await page.screenshot({ path: `${root}test/browser/screenshots/readme-overview.png`, fullPage: true });
+    await browser.close();
+    console.log("saved test/browser/screenshots/readme-overview.png");
+  }
 } finally {
   server.stop();
 }

@@ -60,8 +60,8 @@ function filterSql(filter: MetricFilter, params: unknown[]): string {
  * their watermark counted the same way (a short scan by rowid), so nothing is missed or counted
  * twice. The groupings the overview needs come back in one pass over the period's rows.
  */
-function countsStatement(db: D1Database, days: readonly DaySpan[], watermark: number, filter: MetricFilter): D1PreparedStatement {
-  const params: unknown[] = [JSON.stringify(days), watermark];
+function countsStatement(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): D1PreparedStatement {
+  const params: unknown[] = [JSON.stringify(days)];
   const where = filterSql(filter, params);
   const sql = `
     with days as materialized (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(?1)),
@@ -70,7 +70,7 @@ function countsStatement(db: D1Database, days: readonly DaySpan[], watermark: nu
       from fact_rollups where day in (select day from days)
       union all
       select d.day, f.kind, ${FACT_DIMENSIONS_SQL}, 1 as n
-      from (select * from facts where rowid > ?2) as f cross join days d
+      from (select * from facts where rowid > coalesce((select watermark from rollup_state where id = 1), 0)) as f cross join days d
       where f.at >= d.start and f.at < d."end"
     )
     select day, kind, rep, cadence, step, stage, gate, reason, sum(n) as n from counts where ${where}
@@ -86,57 +86,58 @@ export const nearestRank = (p: number, n: number) => Math.ceil((p * n) / 100);
 
 /**
  * Speed-to-lead percentiles (nearest rank) per day of creation and over the whole period, for
- * system time and rep time: first how many leads each day has, then each percentile read by its
- * rank from an index ordered by the duration (LIMIT 1 OFFSET rank − 1), all in one batch. Exact,
- * and no query sorts.
+ * system time and rep time: first how many leads each day has, then every percentile read by its
+ * rank from an index ordered by the duration (LIMIT 1 OFFSET rank − 1), in one statement. Exact,
+ * and nothing is sorted but the period's values.
  */
 async function percentiles(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<PercentileRow[]> {
-  const dayList = JSON.stringify(days.map((d) => d.day));
-  const countParams: unknown[] = [dayList];
-  const where = filterSql(filter, countParams);
+  const params: unknown[] = [JSON.stringify(days.map((d) => d.day))];
+  const where = filterSql(filter, params);
   const { results: perDay } = await db
     .prepare(
       `select day, count(system_ms) as system, count(rep_ms) as rep from lead_timings
        where day in (select value from json_each(?1)) and ${where} group by day`,
     )
-    .bind(...countParams)
+    .bind(...params)
     .all<{ day: string; system: number; rep: number }>();
-  const wanted: { day: string; metric: "system" | "rep"; p: 50 | 90; n: number; statement: D1PreparedStatement }[] = [];
+  const wanted: Omit<PercentileRow, "ms">[] = [];
+  const picks: string[] = [];
   for (const metric of ["system", "rep"] as const) {
     const column = METRIC_COLUMN[metric];
     const total = perDay.reduce((sum, d) => sum + d[metric], 0);
+    // Days and ranks are ours (checked dates, computed integers); the filter's values stay bound.
+    const pick = (day: string, n: number, p: 50 | 90) => {
+      const offset = nearestRank(p, n) - 1;
+      if (!Number.isInteger(offset) || (day !== "*" && !/^\d{4}-\d{2}-\d{2}$/.test(day))) throw new RangeError(`bad rank ${day} ${offset}`);
+      const dayIs = day === "*" ? "day in (select value from json_each(?1))" : `day = '${day}'`;
+      wanted.push({ day, metric, p, n });
+      picks.push(
+        `(select ${column} from lead_timings where ${dayIs} and ${column} is not null and ${where} order by ${column} limit 1 offset ${offset})`,
+      );
+    };
     for (const p of PERCENTILES) {
-      for (const d of perDay) {
-        if (d[metric] === 0) continue;
-        const params: unknown[] = [d.day, nearestRank(p, d[metric]) - 1];
-        const w = filterSql(filter, params);
-        const sql = `select ${column} as ms from lead_timings where day = ?1 and ${column} is not null and ${w} order by ${column} limit 1 offset ?2`;
-        wanted.push({ day: d.day, metric, p, n: d[metric], statement: db.prepare(sql).bind(...params) });
-      }
-      if (total === 0) continue;
-      const params: unknown[] = [dayList, nearestRank(p, total) - 1];
-      const w = filterSql(filter, params);
-      const sql = `select ${column} as ms from lead_timings where ${column} is not null and day in (select value from json_each(?1)) and ${w}
-                   order by ${column} limit 1 offset ?2`;
-      wanted.push({ day: "*", metric, p, n: total, statement: db.prepare(sql).bind(...params) });
+      for (const d of perDay) if (d[metric] > 0) pick(d.day, d[metric], p);
+      if (total > 0) pick("*", total, p);
     }
   }
-  if (wanted.length === 0) return [];
-  const answers = await db.batch<{ ms: number }>(wanted.map((w) => w.statement));
-  return wanted.map(({ day, metric, p, n }, i) => ({ day, metric, p, n, ms: answers[i]!.results[0]!.ms }));
+  if (picks.length === 0) return [];
+  // One row, one column: a JSON array of arrays of at most 100 values (SQLite's limit on a function's arguments).
+  const groups: string[] = [];
+  for (let i = 0; i < picks.length; i += 100) groups.push(`json_array(${picks.slice(i, i + 100).join(", ")})`);
+  const [row] = await db
+    .prepare(`select json_array(${groups.join(", ")}) as ms`)
+    .bind(...params)
+    .raw<[string]>();
+  const values = (JSON.parse(row![0]) as number[][]).flat();
+  return wanted.map((w, i) => ({ ...w, ms: values[i]! }));
 }
 
-/** Everything the overview computes its figures from, in one round trip. */
+/** Everything the overview computes its figures from: three statements, side by side. */
 export async function metricRows(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<MetricRows> {
-  const state = await db
-    .prepare("select watermark, rolled_at as rolledAt from rollup_state where id = 1")
-    .first<{ watermark: number; rolledAt: string }>();
-  const watermark = state?.watermark ?? 0;
-  const [counts, speed] = await Promise.all([countsStatement(db, days, watermark, filter).all<CountRow>(), percentiles(db, days, filter)]);
-  return {
-    counts: counts.results,
-    percentiles: speed,
-    watermark,
-    rolledAt: state?.rolledAt ?? null,
-  };
+  const [state, counts, speed] = await Promise.all([
+    db.prepare("select watermark, rolled_at as rolledAt from rollup_state where id = 1").first<{ watermark: number; rolledAt: string }>(),
+    countsStatement(db, days, filter).all<CountRow>(),
+    percentiles(db, days, filter),
+  ]);
+  return { counts: counts.results, percentiles: speed, watermark: state?.watermark ?? 0, rolledAt: state?.rolledAt ?? null };
 }

@@ -61,6 +61,17 @@ export default defineConfig(async () => {
           // The emulators and the scripts are Node programs; they are tested in Node.
           test: { name: "node", environment: "node", include: ["test/emulators/**/*.test.ts", "test/node/**/*.test.ts"] },
         },
+        {
+          // Headless Chromium against `npm run dev`, after the other projects (it needs the CPU to itself).
+          test: {
+            name: "browser",
+            environment: "node",
+            include: ["test/browser/**/*.test.ts"],
+            sequence: { groupOrder: 1 },
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+          },
+        },
       ],
     },
   };

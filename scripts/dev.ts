@@ -9,7 +9,8 @@ import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const WORKER = "http://127.0.0.1:8787";
+const PORT = process.env.DEV_WORKER_PORT ?? "8787";
+const WORKER = `http://127.0.0.1:${PORT}`;
 const vars = ensureDevVars(root);
 
 const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: wranglerEnv });
@@ -48,7 +49,7 @@ const emulators = await startEmulators({
 });
 console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", "8787", ...process.argv.slice(2)], {
+const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
   env: wranglerEnv,

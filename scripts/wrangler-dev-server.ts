@@ -10,8 +10,16 @@ export interface DevServer {
   stop: () => void;
 }
 
-/** Starts `wrangler dev` on its own port and a fresh local state directory (D1 migrated). */
-export async function startWranglerDev(root: string, port: number, vars: Record<string, string> = {}): Promise<DevServer> {
+/**
+ * Starts `wrangler dev` on its own port and a fresh local state directory (D1 migrated);
+ * `prepare` runs on that state before the Worker starts (seeding it), `args` go to wrangler dev.
+ */
+export async function startWranglerDev(
+  root: string,
+  port: number,
+  vars: Record<string, string> = {},
+  options: { prepare?: (persistTo: string) => void; args?: string[] } = {},
+): Promise<DevServer> {
   if (await answers(`http://127.0.0.1:${port}/health`)) {
     throw new Error(`port ${port} is taken by another server (a leftover wrangler dev?); stop it first`);
   }
@@ -22,6 +30,7 @@ export async function startWranglerDev(root: string, port: number, vars: Record<
     encoding: "utf8",
   });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
+  options.prepare?.(persistTo);
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child: ChildProcess = spawn(
     "npx",
@@ -37,6 +46,7 @@ export async function startWranglerDev(root: string, port: number, vars: Record<
       "--log-level",
       process.env.WRANGLER_LOG_LEVEL ?? "warn",
       ...varArgs,
+      ...(options.args ?? []),
     ],
     { cwd: root, env: wranglerEnv, stdio: ["ignore", process.env.WRANGLER_LOG_LEVEL ? "inherit" : "ignore", "inherit"], detached: true },
   );

@@ -96,6 +96,21 @@ const ConfigSchema = z
       .transform((v) => v.replace(/\/$/, "")),
     ENABLE_EXAMPLE_FORMS: flag,
     DISABLE_INTAKE_RATE_LIMITS: flag,
+    /** Cloudflare Access in front of /console: the team's domain and the application's audience tag. */
+    ACCESS_TEAM_DOMAIN: optionalText.refine(
+      (v) => v === undefined || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v),
+      "ACCESS_TEAM_DOMAIN must be a host name like myteam.cloudflareaccess.com",
+    ),
+    ACCESS_AUD: optionalText,
+    /** Where the console's alerts go in Slack (a channel id). */
+    ALERTS_SLACK_CHANNEL: optionalText.refine(
+      (v) => v === undefined || /^[CG][A-Z0-9]+$/.test(v),
+      "ALERTS_SLACK_CHANNEL must be a Slack channel id (C…)",
+    ),
+  })
+  .refine((c) => !c.ACCESS_TEAM_DOMAIN === !c.ACCESS_AUD, {
+    path: ["ACCESS_AUD"],
+    message: "ACCESS_TEAM_DOMAIN and ACCESS_AUD go together",
   })
   .refine((c) => !c.SALESFORCE_CLIENT_ID === !c.SALESFORCE_CLIENT_SECRET, {
     path: ["SALESFORCE_CLIENT_SECRET"],

@@ -1,5 +1,8 @@
+import { evaluateAlerts } from "./alerts/alerts-chore";
+import { rollUpFacts } from "./db/fact-rollups";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
+import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
@@ -40,6 +43,9 @@ export default {
       forgetOldMailgunTokens(env.DB, at),
       forgetExpiredIdempotencyKeys(env.DB, at),
       resendWaitingSubmissions(env, at),
+      // The console's daily rollups (days of the policy's zone), then its alerts.
+      activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
+      evaluateAlerts(env, ports.config, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

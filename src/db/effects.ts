@@ -2,6 +2,8 @@ import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "dr
 import { drizzle } from "drizzle-orm/d1";
 import { effectId } from "../domain/effect-id";
 import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../domain/effects";
+import { effectRetriedFact } from "../facts/outbox-facts";
+import { recordFacts } from "./facts";
 import { type EffectRow, effects } from "./schema";
 
 /**
@@ -223,13 +225,15 @@ export async function countEffectsByStatus(db: D1Database): Promise<Record<Effec
   return counts;
 }
 
-/** Gives a dead effect a fresh set of attempts; returns false unless it was dead. */
+/** Gives a dead effect a fresh set of attempts (and records that an admin did); returns false unless it was dead. */
 export async function reviveDeadEffect(db: D1Database, id: string, now: Date): Promise<boolean> {
+  const [dead] = await loadEffects(db, [id]);
   const revived = await drizzle(db)
     .update(effects)
     .set({ status: "pending", attempts: 0, updatedAt: now.toISOString(), nextAttemptAt: null })
     .where(and(eq(effects.id, id), eq(effects.status, "dead")))
     .returning({ id: effects.id });
+  if (revived.length === 1 && dead) await recordFacts(db, [effectRetriedFact(dead, now)]);
   return revived.length === 1;
 }
 

@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { RecordState } from "../domain/record-state";
+import { searchableOf, upsertSearchRow } from "./record-search";
 import { records } from "./schema";
 
-/** Writes the record's read-model row; returns the rows D1 reports written. */
+/** Writes the record's read-model row and its search row (one batch); returns the rows D1 reports written. */
 export async function upsertRecordRow(db: D1Database, state: RecordState, now: Date): Promise<number> {
   const row = {
     recordKey: state.key,
@@ -17,8 +18,9 @@ export async function upsertRecordRow(db: D1Database, state: RecordState, now: D
     updatedAt: now.toISOString(),
   };
   const { recordKey: _key, ...changes } = row;
-  const result = await drizzle(db).insert(records).values(row).onConflictDoUpdate({ target: records.recordKey, set: changes }).run();
-  return result.meta.rows_written ?? 0;
+  const upsert = drizzle(db).insert(records).values(row).onConflictDoUpdate({ target: records.recordKey, set: changes }).toSQL();
+  const results = await db.batch([db.prepare(upsert.sql).bind(...upsert.params), upsertSearchRow(db, state.key, searchableOf(state), now)]);
+  return results.reduce((sum, r) => sum + (r.meta.rows_written ?? 0), 0);
 }
 
 /**

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { ConfigError, loadConfig } from "../config";
 import { systemClock } from "../platform/clock";
+import type { JWTVerifyGetKey } from "jose";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
+import { consoleRoutes } from "./console.routes";
 import { HttpError } from "./errors";
 import { exampleFormRoutes } from "./example-form.route";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
@@ -10,12 +12,15 @@ import { inboundEmailRoutes } from "./inbound-email.routes";
 import { type IntakeDeps, intakeRoutes } from "./intake.route";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
 import { slackInteractionsRoute } from "./slack-interactions.route";
+import { webhookArrivalNote } from "./webhook-arrivals";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
   /** The intake route's outbound fetch (Turnstile), ids and sleep; tests give stand-ins. */
   intake?: IntakeDeps;
+  /** Cloudflare Access's signing keys for the console; production fetches the team's. */
+  accessKeys?: JWTVerifyGetKey;
 }
 
 const WEBHOOK_PATHS = [
@@ -27,7 +32,7 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
-export function createApp({ now = () => new Date(systemClock.now()), intake }: AppOptions = {}) {
+export function createApp({ now = () => new Date(systemClock.now()), intake, accessKeys }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
@@ -38,6 +43,8 @@ export function createApp({ now = () => new Date(systemClock.now()), intake }: A
     await next();
   });
 
+  app.use("/webhooks/*", webhookArrivalNote);
+  app.use("/slack/interactions", webhookArrivalNote);
   app.route("/webhooks/hubspot", hubspotWebhookRoute);
   app.route("/webhooks/salesforce", salesforceWebhookRoutes);
   app.route("/webhooks/email", inboundEmailRoutes);
@@ -45,6 +52,8 @@ export function createApp({ now = () => new Date(systemClock.now()), intake }: A
   app.route("/admin", adminRoutes);
   app.route("/intake", intakeRoutes(intake));
   app.route("/forms", exampleFormRoutes);
+  app.get("/", (c) => c.redirect("/console", 302));
+  app.route("/console", consoleRoutes({ selfFetch: (request, env) => Promise.resolve(app.fetch(request, env)), accessKeys }));
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {

@@ -9,8 +9,11 @@ import {
   overdueEffectIds,
   recordOutcomes,
 } from "../db/effects";
+import { recordFacts } from "../db/facts";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
+import { outboxFacts } from "../facts/outbox-facts";
+import type { FailureKind } from "../platform/failure";
 import { type EffectOutcome, isWaiting } from "../platform/outcome";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
@@ -187,6 +190,7 @@ async function settle(
   const sharedRandom = () => draw;
   const updates: EffectUpdate[] = [];
   const acks: (() => void)[] = [];
+  const deaths = new Map<string, FailureKind>();
   let pauseUntil = 0;
   rows.forEach((row, i) => {
     const outcome = outcomes[i]!;
@@ -217,10 +221,13 @@ async function settle(
     else {
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
+      deaths.set(row.id, failure.kind);
       acks.push(() => message?.ack());
     }
   });
   if (pauseUntil > 0) await deps.pauseTarget(rows[0]!.target, pauseUntil);
+  // Facts (keyed, so a redelivery adds none) before outcomes: once the outcome is stored, no redelivery would record them.
+  await recordFacts(env.DB, outboxFacts(rows, updates, now, deaths));
   // Outcomes are stored before messages are settled: a crash in between redelivers the message,
   // and the CRM-side key keeps the second execution from creating anything new.
   await recordOutcomes(env.DB, updates, now);

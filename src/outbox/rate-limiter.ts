@@ -26,6 +26,17 @@ export class RateLimiter extends DurableObject<Env> {
     return grant;
   }
 
+  /** Calls granted in the rolling window that ends now (read-only: the console's "calls against quota"). */
+  async usage(quota: Quota): Promise<{ inWindow: number; max: number; windowMs: number; pausedUntil: number }> {
+    const since = Date.now() - quota.windowMs;
+    return {
+      inWindow: this.state.granted.filter((t) => t > since).length,
+      max: quota.max,
+      windowMs: quota.windowMs,
+      pausedUntil: this.state.pausedUntil,
+    };
+  }
+
   /** The API said stop (429 with Retry-After): nobody gets a slot before `until`. */
   async pauseUntil(until: number): Promise<void> {
     if (until <= this.state.pausedUntil) return;

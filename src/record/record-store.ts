@@ -154,6 +154,11 @@ export class RecordStore {
       .map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as CrmEvent }));
   }
 
+  /** The sequence number of the record's first stored event: its creation as far as this service knows. */
+  firstEventSeq(): number | undefined {
+    return this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM events").one().seq ?? undefined;
+  }
+
   events(): (CrmEvent & { receivedAt: string })[] {
     if (!this.exists()) return [];
     return this.sql

@@ -1,11 +1,13 @@
 import { replaceLeadAddresses } from "../db/inbound-email";
 import { activePolicy } from "../db/policies";
+import { recordFacts } from "../db/facts";
 import { upsertRecordRow } from "../db/records";
 import { decide, type Trigger } from "../domain/decide";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
 import type { VersionedPolicy } from "../domain/policy";
 import type { RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
+import { factsFromAudit, factsFromEvent } from "../facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
 import type { Ports } from "../ports";
 import type { RecordStore } from "./record-store";
@@ -87,9 +89,9 @@ export class RecordWork {
         const { count, since } = this.store.countFailure(work, now);
         const label = `${event.kind} event ${event.dedupeKey}`;
         // Rules refused for good are recorded by decide() rule by rule; what reaches here failed the whole run.
-        if (refusedForGood(failure)) this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
         else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
-          this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
+          await this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
         } else throw new EventFailed(error, count);
       }
     }
@@ -109,11 +111,17 @@ export class RecordWork {
     );
     // Effects first: once stored they will happen; the commit only records that they were decided.
     if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
+    // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
+    const facts = [
+      ...(trigger.kind === "event" ? factsFromEvent(trigger.event, ruledSeq === this.store.firstEventSeq()) : []),
+      ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
+    ];
+    if (facts.length > 0) await recordFacts(this.db, facts);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
   }
 
-  private giveUp(work: string, now: number, reason: string, ruledSeq?: number): void {
+  private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {
     const entry: AuditEntry = {
       at: new Date(now).toISOString(),
       rule: "rules",
@@ -123,6 +131,9 @@ export class RecordWork {
       policyVersion: this.policy?.value.version ?? 0,
       effects: [],
     };
+    const record = this.store.state();
+    // The fact first, as in a rule run: if storing it fails, giving up is tried again.
+    if (record) await recordFacts(this.db, factsFromAudit(record.key, record.crm, record.objectType, [entry]));
     this.store.giveUp(work, entry, ruledSeq);
   }
 

@@ -80,7 +80,13 @@ export const stageGateRule: Rule<GateState, GateConfig> = {
           {
             outcome: "nudged",
             reason: `entered ${pending.stage} without ${missing.join(", ")}`,
-            data: { missing, revertAt, previousStage: pending.previousStage, ...(learned ? { previousStageFrom: "the CRM's history" } : {}) },
+            data: {
+              stage: pending.stage,
+              missing,
+              revertAt,
+              previousStage: pending.previousStage,
+              ...(learned ? { previousStageFrom: "the CRM's history" } : {}),
+            },
             effects,
           },
         ],

@@ -1,0 +1,87 @@
+import type { Config } from "../config";
+import { listAlerts, saveAlerts } from "../db/alerts";
+import { activePolicy } from "../db/policies";
+import { webhookArrivals } from "../db/webhook-arrivals";
+import type { EffectRequest } from "../domain/effects";
+import { type ConnectionCheck, checkConnections } from "../console/crm-check";
+import { enqueueEffects } from "../outbox/effect-queue";
+import {
+  type AlertCondition,
+  type AlertSettings,
+  DEFAULT_ALERT_SETTINGS,
+  deadEffects,
+  nextAlertStates,
+  signInFailures,
+  silentSources,
+  slaBreachRate,
+  volumeDrop,
+  volumeHours,
+} from "./alerts";
+
+/** Signing in is checked at most this often (the check calls each system once). */
+const CHECK_EVERY_MS = 15 * 60_000;
+
+export interface AlertDeps {
+  settings: AlertSettings;
+  checkConnections: (config: Config) => Promise<ConnectionCheck[]>;
+}
+
+/**
+ * Cron: evaluates every alert, stores the states the console shows, and queues what Slack must
+ * hear as postSlackMessage effects to ALERTS_SLACK_CHANNEL (retried like any effect). Messages
+ * are queued before the states are stored: a failure in between repeats a message rather than
+ * losing one.
+ */
+export async function evaluateAlerts(
+  env: Pick<Env, "DB" | "EFFECTS">,
+  config: Config,
+  now: Date,
+  deps: AlertDeps = { settings: DEFAULT_ALERT_SETTINGS, checkConnections },
+): Promise<{ firing: string[]; messages: number }> {
+  const db = env.DB;
+  const { policy } = await activePolicy(db);
+  const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
+  const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
+  const hours = volumeHours(now, cal.zone);
+  const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs).toISOString();
+  const [dead, sla, ...volumes] = await db.batch<Record<string, unknown>>([
+    db.prepare("select count(*) as n, max(updated_at) as newest from effects where status = 'dead'"),
+    db.prepare("select kind, count(*) as n from facts where at >= ?1 and kind in ('slaMet', 'slaBreached') group by kind").bind(since),
+    ...hours.map((h) =>
+      db
+        .prepare(
+          "select count(*) as n from facts where at >= ?1 and at < ?2 and kind = 'recordCreated' and object_type in (select value from json_each(?3))",
+        )
+        .bind(h.start.toISOString(), h.end.toISOString(), JSON.stringify(leadTypes)),
+    ),
+  ]);
+  const previous = await listAlerts(db);
+  const lastCheck = previous.filter((a) => a.id.startsWith("sign-in:")).map((a) => Date.parse(a.evaluatedAt));
+  const checkDue = lastCheck.length === 0 || now.getTime() - Math.max(...lastCheck) >= CHECK_EVERY_MS;
+  const slaCount = (kind: string) => Number(sla!.results.find((r) => r.kind === kind)?.n ?? 0);
+  const conditions: (AlertCondition | null)[] = [
+    volumeDrop(
+      hours[0]!.start,
+      volumes.map((v) => Number(v.results[0]?.n ?? 0)),
+      cal,
+      deps.settings,
+    ),
+    deadEffects(Number(dead!.results[0]?.n ?? 0), (dead!.results[0]?.newest as string | null) ?? null),
+    slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
+    ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
+    ...(checkDue ? signInFailures(await deps.checkConnections(config)) : []),
+  ];
+  const { states, messages } = nextAlertStates(previous, conditions, now, deps.settings);
+  const channel = config.ALERTS_SLACK_CHANNEL;
+  if (channel && messages.length > 0) {
+    const requests: EffectRequest[] = messages.map((m) => ({
+      idempotencyKey: `alert:${m.id}:${now.toISOString()}`,
+      leadKey: "alerts",
+      rule: "alerts",
+      effect: { type: "postSlackMessage", channel, text: m.text },
+    }));
+    await enqueueEffects(env, requests, now);
+  }
+  await saveAlerts(db, states);
+  return { firing: states.filter((s) => s.firing).map((s) => s.id), messages: messages.length };
+}

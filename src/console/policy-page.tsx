@@ -1,0 +1,169 @@
+import type { DryRun } from "./dry-run";
+import { Csrf, Layout, localInstant, type PageContext } from "./layout";
+import type { DiffLine } from "./line-diff";
+
+export interface PolicyPageData {
+  zone: string;
+  activeVersion: number;
+  history: { version: number; createdAt: string }[];
+  /** What the editor holds: the active policy, or the text just submitted. */
+  text: string;
+  errors: { path: string; message: string }[];
+  notice?: string;
+  dryRun?: DryRun;
+  diff?: { version: number; against: number; lines: DiffLine[] };
+}
+
+export function PolicyPage(props: { page: PageContext; data: PolicyPageData }) {
+  const d = props.data;
+  return (
+    <Layout title="Policy" section="policy" page={props.page}>
+      <h1>Policy</h1>
+      {d.notice && <div class="notice">{d.notice}</div>}
+      <p>
+        Active version: <strong id="active-version">v{d.activeVersion}</strong>
+        {d.activeVersion === 0 && <span class="muted"> (the shipped default)</span>}
+      </p>
+      <div class="grid2">
+        <div>
+          <h2>Editor</h2>
+          <form method="post" action="/console/policy/dry-run" id="policy-form">
+            <Csrf page={props.page} />
+            <textarea name="policy" spellcheck={false} id="policy-text">
+              {d.text}
+            </textarea>
+            <p>
+              <label>
+                Dry run over the last <input type="text" name="days" size={3} value={String(d.dryRun?.days ?? 7)} /> days of real events
+              </label>{" "}
+              <button type="submit">Dry run</button>{" "}
+              <button type="submit" formaction="/console/policy/save" class="secondary" id="save">
+                Save as a new version
+              </button>
+            </p>
+          </form>
+          {d.errors.length > 0 && (
+            <div class="errors" id="policy-errors">
+              <strong>The policy was not saved:</strong>
+              <ul>
+                {d.errors.map((e) => (
+                  <li>
+                    <code>{e.path || "(document)"}</code>: {e.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
+        <div>
+          {d.dryRun && (
+            <div class="panel" id="dry-run">
+              <strong>Dry run</strong>
+              <p>
+                {d.dryRun.events} events of {d.dryRun.records} records from the last {d.dryRun.days} days: {d.dryRun.decisions.current} decisions
+                under v{d.activeVersion}, {d.dryRun.decisions.candidate} under the edited policy.{" "}
+                {d.dryRun.differences.length === 0
+                  ? "No record would have been treated differently."
+                  : `${d.dryRun.differences.length} record${d.dryRun.differences.length === 1 ? "" : "s"} would have been treated differently:`}
+              </p>
+              {d.dryRun.differences.map((diff) => (
+                <details>
+                  <summary>
+                    <code>{diff.recordKey}</code>
+                  </summary>
+                  <div class="grid2">
+                    <div>
+                      <div class="muted">now (v{d.activeVersion})</div>
+                      <pre>{diff.current.join("\n") || "(nothing)"}</pre>
+                    </div>
+                    <div>
+                      <div class="muted">edited</div>
+                      <pre>{diff.candidate.join("\n") || "(nothing)"}</pre>
+                    </div>
+                  </div>
+                </details>
+              ))}
+            </div>
+          )}
+          <h2>History</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Saved</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {d.history.map((h, i) => (
+                <tr>
+                  <td>
+                    v{h.version}
+                    {h.version === d.activeVersion && <span class="status ok">active</span>}
+                  </td>
+                  <td>{localInstant(h.createdAt, d.zone)}</td>
+                  <td>
+                    {i < d.history.length - 1 && <a href={`/console/policy?diff=${h.version}`}>diff with v{d.history[i + 1]!.version}</a>}{" "}
+                    {h.version !== d.activeVersion && (
+                      <form class="inline" method="post" action="/console/policy/rollback">
+                        <Csrf page={props.page} />
+                        <input type="hidden" name="version" value={String(h.version)} />
+                        <button class="secondary" type="submit" id={`rollback-${h.version}`}>
+                          Roll back to v{h.version}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {d.diff && (
+            <div class="panel diff" id="policy-diff">
+              <strong>
+                v{d.diff.against} → v{d.diff.version}
+              </strong>
+              <pre>
+                {d.diff.lines.map((l) => (
+                  <div class={l.op}>
+                    {l.op === "add" ? "+ " : l.op === "del" ? "- " : "  "}
+                    {l.text}
+                  </div>
+                ))}
+              </pre>
+            </div>
+          )}
+        </div>
+      </div>
+    </Layout>
+  );
+}
+
+export function LoginPage(props: { page: PageContext; error?: string }) {
+  return (
+    <Layout title="Sign in" section="login" page={props.page}>
+      <h1>Sign in</h1>
+      <form class="panel" method="post" action="/console/login" style="max-width:420px">
+        <Csrf page={props.page} />
+        <p>
+          <label>
+            Admin token
+            <br />
+            <input type="password" name="token" size={40} autocomplete="current-password" autofocus />
+          </label>
+        </p>
+        {props.error && <p class="bad">{props.error}</p>}
+        <button type="submit">Sign in</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function RefusedPage(props: { page: PageContext; title: string; reason: string }) {
+  return (
+    <Layout title={props.title} section="login" page={props.page}>
+      <h1>{props.title}</h1>
+      <p>{props.reason}</p>
+    </Layout>
+  );
+}

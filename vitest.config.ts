@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 import { INTEGRATION_USER_ID } from "./test/emulators/salesforce/index.ts";
 import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
+import { PRODUCT_FIELDS } from "./src/crm/product-fields.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -11,7 +12,7 @@ export default defineConfig(async () => {
   const emulators = await startEmulators({
     unref: true,
     salesforce: {
-      customFields: { Lead: ["Lead_Score__c"] },
+      customFields: { Lead: Object.values(PRODUCT_FIELDS.salesforce), Contact: Object.values(PRODUCT_FIELDS.salesforce) },
       // The Worker's app, and a second one whose sessions a test can age on its own clock.
       oauthClients: Object.fromEntries(
         ["salesforce-dev-client", "salesforce-second-client"].map((id) => [id, { secret: `${id}-secret`, userId: INTEGRATION_USER_ID }]),

@@ -53,8 +53,11 @@ try {
   const ids = Array.from(
     { length: LEADS },
     (_, i) =>
-      emulators.hubspot.ui.create("contacts", { email: `rules-${i}@example.com`, hubspot_owner_id: "84213371", hubspotscore: i % 2 ? "80" : "10" })
-        .id,
+      emulators.hubspot.ui.create("contacts", {
+        email: `rules-${i}@example.com`,
+        hubspot_owner_id: "84213371",
+        lead_follow_up_score: i % 2 ? "80" : "10",
+      }).id,
   );
   emulators.hubspot.drainWebhooks();
 

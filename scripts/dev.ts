@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { INTEGRATION_USER_ID } from "../test/emulators/salesforce/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
+import { PRODUCT_FIELDS } from "../src/crm/product-fields.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const PORT = process.env.DEV_WORKER_PORT ?? "8787";
@@ -31,7 +32,7 @@ const emulators = await startEmulators({
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
     orgId: vars.SALESFORCE_ORG_ID,
     webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
-    customFields: { Lead: ["Lead_Score__c"] },
+    customFields: { Lead: Object.values(PRODUCT_FIELDS.salesforce), Contact: Object.values(PRODUCT_FIELDS.salesforce) },
     // The app the Worker signs in with (client credentials), running as the integration user.
     ...(vars.SALESFORCE_CLIENT_ID && vars.SALESFORCE_CLIENT_SECRET
       ? {

@@ -43,6 +43,13 @@ const ConfigSchema = z
       .regex(/^\d*$/, "HUBSPOT_APP_ID must be numeric")
       .optional()
       .transform((v) => v || undefined),
+    /** The one HubSpot portal this deployment serves. */
+    HUBSPOT_PORTAL_ID: z
+      .string()
+      .trim()
+      .regex(/^\d*$/, "HUBSPOT_PORTAL_ID must be numeric")
+      .optional()
+      .transform((v) => v || undefined),
     HUBSPOT_ACCEPT_LEGACY_SIGNATURES: flag,
     SALESFORCE_WEBHOOK_SECRET: optionalText.refine(
       (v) => v === undefined || decodeWebhookSecret(v) !== null,

@@ -5,6 +5,7 @@ import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { portsFor } from "./ports";
@@ -24,9 +25,7 @@ export default {
     } else if (batch.queue === SUBMISSIONS_DLQ) {
       await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
     } else if (batch.queue === SUBMISSIONS_QUEUE) {
-      // Intake's processing pipeline (match, score, route, write, enrol) consumes these; until it
-      // is wired in here the submissions stay stored and their messages wait on the queue.
-      batch.retryAll({ delaySeconds: 300 });
+      await processSubmissions(batch as MessageBatch<SubmissionMessage>, env, ports);
     } else if (batch.queue.endsWith("-dlq")) {
       await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date(ports.clock.now()));
     } else {

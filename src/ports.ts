@@ -3,7 +3,9 @@ import type { CrmPort } from "./crm/crm-port";
 import { HubSpotCrm } from "./crm/hubspot-crm";
 import { SalesforceCrm } from "./crm/salesforce-crm";
 import { supersededReassignments, unsettledEffectIds } from "./db/effects";
+import { appendSubmissionSteps } from "./db/intake-submissions";
 import { legacyTaskIds } from "./db/legacy-task-keys";
+import { enqueueForRecords } from "./ingest/record-events";
 import type { EffectRequest } from "./domain/effects";
 import type { RoutingDecision, RoutingRequest } from "./domain/routing";
 import type { ConsumerDeps } from "./outbox/effect-queue";
@@ -81,6 +83,13 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     slack,
     unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
+    deliverEvents: (events) => enqueueForRecords(env.RECORD_EVENTS, events),
+    submissionsWritten: async (written) => {
+      const at = new Date(clock.now()).toISOString();
+      for (const { submissionId, recordKey, created } of written) {
+        await appendSubmissionSteps(env.DB, submissionId, [{ step: "written to the CRM", at, detail: { recordKey, created } }]);
+      }
+    },
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
   };
   return {

@@ -32,7 +32,7 @@ const lead: Record<string, string> = {
   firstname: "Jane",
   company: "Acme",
   hubspot_owner_id: "84213371",
-  hubspotscore: "80",
+  lead_follow_up_score: "80",
   phone: "+49 30 1234567",
   email: "jane@example.com",
 };

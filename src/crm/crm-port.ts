@@ -43,6 +43,34 @@ export interface TaskKeyResult {
   result: "changed" | "unchanged" | "kept" | "missing";
 }
 
+/** Someone already in the CRM with a submitted email address. */
+export interface PersonMatch {
+  /** As stored (compared case-insensitively). */
+  email: string;
+  /** HubSpot contact; Salesforce lead (not converted) or contact. */
+  objectType: "contact" | "lead";
+  id: string;
+  ownerId: string | null;
+}
+
+/** A company the CRM knows by its web domain (Salesforce Account.Website). */
+export interface AccountMatch {
+  domain: string;
+  id: string;
+  ownerId: string | null;
+}
+
+/** A person written from a form: the record it matched, or created (unless someone has the email by then). */
+export interface PersonWrite {
+  email: string;
+  objectType: "contact" | "lead";
+  /** The record it matched when the submission was processed. */
+  recordId?: string;
+  properties: Record<string, string>;
+}
+
+export type PersonWritten = { ok: true; id: string; objectType: "contact" | "lead"; created: boolean } | { ok: false; failure: Failure };
+
 /** An Outcome that, when it succeeds, also says key by key what happened. */
 export type TaskUpdateOutcome = { ok: true; externalId?: string; tasks: TaskKeyResult[] } | { ok: false; failure: Failure };
 
@@ -68,6 +96,15 @@ export interface CrmPort {
    * Running it again changes nothing more; the outcome's externalId summarizes what happened.
    */
   updateTasks(keys: string[], action: TaskAction): Promise<TaskUpdateOutcome>;
+  /** Everyone holding one of these email addresses (read at once: HubSpot's search lags, lookups by email do not). */
+  findPeople(emails: string[]): Promise<Result<PersonMatch[]>>;
+  /** Accounts by web domain; a CRM that links companies by domain itself (HubSpot) answers none. */
+  findAccounts(domains: string[]): Promise<Result<AccountMatch[]>>;
+  /**
+   * Writes people from forms, one outcome per input in order. Idempotent by email: a retry after a
+   * lost answer finds the record the first try created and updates it instead of creating another.
+   */
+  upsertPeople(writes: PersonWrite[]): Promise<PersonWritten[]>;
 }
 
 /** The CRM-side field that carries an effect's idempotency key. */

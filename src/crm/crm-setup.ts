@@ -2,6 +2,7 @@ import { Client } from "@hubspot/api-client";
 import { withRuntimeFetch } from "../platform/hubspot-transport";
 import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
+import { PRODUCT_FIELDS } from "./product-fields";
 import type { Policy } from "../domain/policy";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 import { type DescribedField, picklistProblems, salesforcePicklistUses } from "./salesforce-picklists";
@@ -18,6 +19,8 @@ interface PropertySpec {
   description: string;
   groupName: string;
   unique: boolean;
+  /** A number or multi-line text instead of a one-line text. */
+  kind?: "number" | "textarea";
 }
 
 /** Creates a text property on a HubSpot object type unless it exists; a unique one must stay unique. */
@@ -39,8 +42,8 @@ async function ensureHubSpotProperty(accessToken: string, basePath: string, obje
       label: spec.label,
       description: spec.description,
       groupName: spec.groupName,
-      type: "string" as never,
-      fieldType: "text" as never,
+      type: (spec.kind === "number" ? "number" : "string") as never,
+      fieldType: (spec.kind ?? "text") as never,
       hasUniqueValue: spec.unique,
     });
     return { ok: true, action: "created", detail: `created ${where}${spec.unique ? " (unique)" : ""}` };
@@ -76,6 +79,45 @@ export function ensureHubSpotLeadSource(accessToken: string, basePath: string, n
     unique: false,
     description: "Where the lead came from (demo_request, content_download_…, webinar…): chooses the follow-up cadence.",
   });
+}
+
+/**
+ * The contact properties the product writes from intake: its score, tier, reasons and model, and
+ * why the lead has its owner. Sales reads them on the contact itself.
+ */
+export async function ensureHubSpotProductProperties(accessToken: string, basePath: string): Promise<SetupStep> {
+  const fields = PRODUCT_FIELDS.hubspot;
+  const specs: PropertySpec[] = (
+    [
+      {
+        name: fields.score,
+        label: "Lead score (follow-up)",
+        kind: "number" as const,
+        description: "0–100, from the follow-up service's scoring model: see the reasons.",
+      },
+      { name: fields.tier, label: "Lead tier (follow-up)", description: "cold, warm or hot, from the score (data quality can cap it)." },
+      {
+        name: fields.reasons,
+        label: "Lead score reasons",
+        kind: "textarea" as const,
+        description: "The rules that counted most, with their points and evidence.",
+      },
+      { name: fields.model, label: "Lead scoring model", description: "The scoring model's version that made the score." },
+      {
+        name: fields.routingReason,
+        label: "Routing reason",
+        kind: "textarea" as const,
+        description: "Why the lead has its owner: the rule, team and rep.",
+      },
+    ] as Omit<PropertySpec, "groupName" | "unique">[]
+  ).map((spec) => ({ ...spec, groupName: "contactinformation", unique: false }));
+  const steps = [];
+  for (const spec of specs) steps.push(await ensureHubSpotProperty(accessToken, basePath, "contacts", spec));
+  return {
+    ok: steps.every((s) => s.ok),
+    action: steps.some((s) => s.action === "created") ? "created" : steps.every((s) => s.ok) ? "exists" : "failed",
+    detail: steps.map((s) => s.detail).join("; "),
+  };
 }
 
 /**

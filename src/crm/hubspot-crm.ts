@@ -4,7 +4,18 @@ import type { TaskAction } from "../domain/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
-import { type CrmPort, type CrmRecord, HUBSPOT_TASK_KEY_PROPERTY, type RecordUpdate, type TaskKeyResult, type TaskWrite } from "./crm-port";
+import {
+  type AccountMatch,
+  type CrmPort,
+  type CrmRecord,
+  HUBSPOT_TASK_KEY_PROPERTY,
+  type PersonMatch,
+  type PersonWrite,
+  type PersonWritten,
+  type RecordUpdate,
+  type TaskKeyResult,
+  type TaskWrite,
+} from "./crm-port";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -192,6 +203,67 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       return { ok: true, value: record };
     }
     return result.failure.status === 404 ? { ok: true, value: null } : result;
+  }
+
+  /** Contacts by their primary email: a batch read by idProperty=email (immediate, unlike search); unknown emails are left out. */
+  async findPeople(emails: string[]): Promise<Result<PersonMatch[]>> {
+    const found: PersonMatch[] = [];
+    for (const part of chunks([...new Set(emails.map((e) => e.toLowerCase()))], MAX_BATCH)) {
+      const read = await this.call("read contacts by email", () =>
+        this.objects.read("contacts", {
+          idProperty: "email",
+          inputs: part.map((id) => ({ id })),
+          properties: ["email", "hubspot_owner_id"],
+          propertiesWithHistory: [],
+        }),
+      );
+      if (!read.ok) return read;
+      const failure = batchFailure(errorsOf(read.value).filter((e) => e.category !== "OBJECT_NOT_FOUND"));
+      if (failure) return { ok: false, failure };
+      for (const contact of read.value.results) {
+        const email = contact.properties.email;
+        if (email) found.push({ email, objectType: "contact", id: contact.id, ownerId: contact.properties.hubspot_owner_id || null });
+      }
+    }
+    return { ok: true, value: found };
+  }
+
+  /** HubSpot links contacts to companies by their email's domain itself: nothing to match here. */
+  async findAccounts(): Promise<Result<AccountMatch[]>> {
+    return { ok: true, value: [] };
+  }
+
+  /** Batch upsert by email (100 per call): a retry after a lost answer updates the contact the first try created. */
+  async upsertPeople(writes: PersonWrite[]): Promise<PersonWritten[]> {
+    const outcomes: PersonWritten[] = [];
+    for (const part of chunks(writes, MAX_BATCH)) {
+      const upserted = await this.call("upsert contacts", () =>
+        this.objects.upsert("contacts", {
+          inputs: part.map((w) => ({
+            idProperty: "email",
+            id: w.email.toLowerCase(),
+            properties: { ...w.properties, email: w.email.toLowerCase() },
+          })),
+        }),
+      );
+      if (!upserted.ok) {
+        outcomes.push(...part.map(() => upserted));
+        continue;
+      }
+      const byEmail = new Map(upserted.value.results.map((r) => [(r.properties.email ?? "").toLowerCase(), r]));
+      const errors = errorsOf(upserted.value);
+      const final = errors.every((e) => e.category === "VALIDATION_ERROR");
+      const reason = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ") || "contact not written"}`);
+      for (const w of part) {
+        const result = byEmail.get(w.email.toLowerCase());
+        outcomes.push(
+          result
+            ? { ok: true, id: result.id, objectType: "contact", created: result._new === true }
+            : { ok: false, failure: { kind: final ? "permanent" : "transient", message: reason } },
+        );
+      }
+    }
+    return outcomes;
   }
 
   /** Reads tasks by their unique key property; a key no task holds is a per-input OBJECT_NOT_FOUND and is left out. */

@@ -3,7 +3,18 @@ import { type TaskAction, taskDueDate } from "../domain/effects";
 import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
 import { systemClock } from "../platform/clock";
 import type { Outcome } from "../platform/outcome";
-import { type CrmPort, type CrmRecord, type RecordUpdate, SALESFORCE_TASK_KEY_FIELD, type TaskKeyResult, type TaskWrite } from "./crm-port";
+import {
+  type AccountMatch,
+  type CrmPort,
+  type CrmRecord,
+  type PersonMatch,
+  type PersonWrite,
+  type PersonWritten,
+  type RecordUpdate,
+  SALESFORCE_TASK_KEY_FIELD,
+  type TaskKeyResult,
+  type TaskWrite,
+} from "./crm-port";
 import { type SalesforceAuth, type SalesforceSession, salesforceConnection } from "./salesforce-connection";
 import { chunks, type FoundTask, KeyedTasks, mostRetryable } from "./task-updates";
 
@@ -76,6 +87,16 @@ interface TaskRow {
   ReminderDateTime: string | null;
   OwnerId: string | null;
   [SALESFORCE_TASK_KEY_FIELD]: string | null;
+}
+
+/** The host of an Account's Website ("https://www.acme.com/about" → "acme.com"), or null. */
+function websiteHost(website: string | null): string | null {
+  if (!website) return null;
+  try {
+    return new URL(/^[a-z]+:\/\//i.test(website) ? website : `https://${website}`).hostname.toLowerCase().replace(/^www\./, "");
+  } catch {
+    return null;
+  }
 }
 
 /** A SOQL string literal: backslashes and quotes escaped. */
@@ -218,6 +239,128 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
 
   private query<T extends object>(soql: string, what: string): Promise<Result<T[]>> {
     return this.call(what, async () => (await this.conn.query<T>(soql)).records);
+  }
+
+  /** Leads not yet converted and contacts with these emails (SOQL compares them case-insensitively). */
+  async findPeople(emails: string[]): Promise<Result<PersonMatch[]>> {
+    const found: PersonMatch[] = [];
+    for (const part of chunks([...new Set(emails.map((e) => e.toLowerCase()))], KEYS_PER_QUERY)) {
+      const list = part.map(soqlString).join(", ");
+      for (const [sobject, objectType, extra] of [
+        ["Lead", "lead", " AND IsConverted = false"],
+        ["Contact", "contact", ""],
+      ] as const) {
+        const rows = await this.query<{ Id: string; Email: string | null; OwnerId: string | null }>(
+          `SELECT Id, Email, OwnerId FROM ${sobject} WHERE Email IN (${list})${extra} ORDER BY CreatedDate`,
+          `find ${sobject.toLowerCase()}s by email`,
+        );
+        if (!rows.ok) return rows;
+        for (const row of rows.value) if (row.Email) found.push({ email: row.Email, objectType, id: row.Id, ownerId: row.OwnerId });
+      }
+    }
+    return { ok: true, value: found };
+  }
+
+  /** Accounts whose Website is on one of these domains (www. and paths ignored). */
+  async findAccounts(domains: string[]): Promise<Result<AccountMatch[]>> {
+    const wanted = [...new Set(domains.map((d) => d.toLowerCase()))];
+    if (wanted.length === 0) return { ok: true, value: [] };
+    const found: AccountMatch[] = [];
+    for (const part of chunks(wanted, 20)) {
+      const where = part.map((d) => `Website LIKE ${soqlString(`%${d}%`)}`).join(" OR ");
+      const rows = await this.query<{ Id: string; Website: string | null; OwnerId: string | null }>(
+        `SELECT Id, Website, OwnerId FROM Account WHERE ${where} ORDER BY CreatedDate LIMIT 200`,
+        "find accounts by domain",
+      );
+      if (!rows.ok) return rows;
+      for (const row of rows.value) {
+        const host = websiteHost(row.Website);
+        const domain = part.find((d) => host === d || host?.endsWith(`.${d}`));
+        if (domain) found.push({ domain, id: row.Id, ownerId: row.OwnerId });
+      }
+    }
+    return { ok: true, value: found };
+  }
+
+  /**
+   * The matched record is updated; a person not matched becomes a Lead, unless a lead or contact
+   * has the email by now (the first try created it and its answer was lost): that one is updated.
+   */
+  async upsertPeople(writes: PersonWrite[]): Promise<PersonWritten[]> {
+    const unmatched = writes.filter((w) => !w.recordId).map((w) => w.email);
+    const existing = unmatched.length > 0 ? await this.findPeople(unmatched) : { ok: true as const, value: [] };
+    if (!existing.ok) return writes.map(() => existing);
+    const byEmail = new Map(existing.value.map((p) => [p.email.toLowerCase(), p]));
+    const targets = writes.map((w) => {
+      const found = w.recordId ? { id: w.recordId, objectType: w.objectType } : byEmail.get(w.email.toLowerCase());
+      return { write: w, found };
+    });
+    const outcomes: PersonWritten[] = new Array(writes.length);
+    for (const [sobject, objectType] of [
+      ["Lead", "lead"],
+      ["Contact", "contact"],
+    ] as const) {
+      const matched = targets.flatMap((t, i) => (t.found?.objectType === objectType ? [{ i, id: t.found.id, properties: t.write.properties }] : []));
+      if (matched.length === 0) continue;
+      // A form maps to Lead fields; a contact it matched gets those it has (it has no Company, say).
+      const fields = objectType === "contact" ? await this.fieldNames("Contact") : undefined;
+      if (fields && !fields.ok) {
+        for (const m of matched) outcomes[m.i] = fields;
+        continue;
+      }
+      const updates = matched.map((m) => ({
+        i: m.i,
+        record: { Id: m.id, ...Object.fromEntries(Object.entries(m.properties).filter(([name]) => !fields || fields.value.has(name))) },
+      }));
+      const saved = await this.save(
+        `update ${updates.length} ${sobject}s`,
+        () =>
+          this.conn.sobject(sobject).update(
+            updates.map((u) => u.record),
+            { allOrNone: false, headers: { "Sforce-Auto-Assign": "FALSE" } },
+          ) as Promise<SaveResult[]>,
+        updates.length,
+      );
+      updates.forEach((u, n) => {
+        const outcome = saved[n]!;
+        outcomes[u.i] = outcome.ok ? { ok: true, id: u.record.Id, objectType, created: false } : outcome;
+      });
+    }
+    const inserts = targets.flatMap((t, i) => (t.found ? [] : [{ i, record: { ...t.write.properties, Email: t.write.email } }]));
+    if (inserts.length > 0) {
+      const saved = await this.save(
+        `create ${inserts.length} leads`,
+        () =>
+          this.conn.sobject("Lead").create(
+            inserts.map((c) => c.record),
+            { allOrNone: false, headers: { "Sforce-Auto-Assign": "FALSE" } },
+          ) as Promise<SaveResult[]>,
+        inserts.length,
+      );
+      inserts.forEach((c, n) => {
+        const outcome = saved[n]!;
+        outcomes[c.i] =
+          outcome.ok && outcome.externalId
+            ? { ok: true, id: outcome.externalId, objectType: "lead", created: true }
+            : outcome.ok
+              ? { ok: false, failure: { kind: "transient", message: "Salesforce returned no id for the new lead" } }
+              : outcome;
+      });
+    }
+    return outcomes;
+  }
+
+  private readonly described = new Map<string, Set<string>>();
+
+  /** The fields of an sObject (described once per client). */
+  private async fieldNames(sobject: string): Promise<Result<Set<string>>> {
+    const known = this.described.get(sobject);
+    if (known) return { ok: true, value: known };
+    const described = await this.call(`describe ${sobject}`, () => this.conn.sobject(sobject).describe());
+    if (!described.ok) return described;
+    const names = new Set(described.value.fields.map((f) => f.name));
+    this.described.set(sobject, names);
+    return { ok: true, value: names };
   }
 
   /** IsClosed, not Status, says whether a task is done: an org can add closed statuses of its own. */

@@ -30,7 +30,7 @@ const EventBase = z.object({
   /** True when this integration made the change: our own writes echo back and must not trigger rules. */
   fromThisIntegration: z.boolean(),
   /** Which delivery channel produced it, for the audit trail. */
-  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "postmark", "mailgun", "slack"]),
+  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "postmark", "mailgun", "slack", "intake"]),
 });
 
 export const CrmEvent = z.discriminatedUnion("kind", [
@@ -64,6 +64,20 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     messageId: z.string().min(1),
     from: z.string().min(1),
     subject: z.string(),
+  }),
+  /**
+   * A form submission was written to this record (created, or a returning lead updated): it is
+   * when the lead arrived, where from, and in which zone its browser was.
+   */
+  EventBase.extend({
+    kind: z.literal("submitted"),
+    submissionId: z.string().min(1),
+    formKey: z.string().min(1),
+    source: z.string().min(1),
+    /** The browser's IANA zone, when it sent one: the lead's zone for its cadence. */
+    timeZone: z.string().optional(),
+    /** True when the submission created the record; false for a returning lead. */
+    createdRecord: z.boolean(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */
   EventBase.extend({

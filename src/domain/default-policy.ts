@@ -238,7 +238,7 @@ export const DEFAULT_POLICY: PolicyInput = {
         hubspot: ["hubspot_owner_id", "hs_lead_status", "notes_last_updated", "hs_last_sales_activity_timestamp"],
         salesforce: ["OwnerId", "Status", "LastActivityDate"],
       },
-      scoreProperty: { hubspot: "hubspotscore", salesforce: "Lead_Score__c" },
+      scoreProperty: { hubspot: "lead_follow_up_score", salesforce: "Lead_Score__c" },
       scoreThreshold: 50,
       targetTeam: "inbound",
       task: { subject: "Reassigned stale lead: call today", body: "Nobody worked this lead for 14 days. It is yours now.", dueIn: "PT4H" },
@@ -305,7 +305,7 @@ export const DEFAULT_POLICY: PolicyInput = {
       sla: {
         within: { duration: "P1D", businessHours: true },
         hot: {
-          scoreProperty: { hubspot: "hubspotscore", salesforce: "Lead_Score__c" },
+          scoreProperty: { hubspot: "lead_follow_up_score", salesforce: "Lead_Score__c" },
           scoreAtLeast: 50,
           within: { duration: "PT30M", businessHours: true },
         },

@@ -65,6 +65,28 @@ export const Effect = z.discriminatedUnion("type", [
     action: TaskAction,
   }),
   CrmTarget.extend({ type: z.literal("assignOwner"), ownerId: z.string().min(1) }),
+  /**
+   * A form's lead written to the CRM: the record it matched updated, else created (idempotent by
+   * email). Once written, its record hears of the submission (a `submitted` event).
+   */
+  z.object({
+    type: z.literal("upsertLead"),
+    crm: Crm,
+    accountId: z.string().min(1),
+    /** HubSpot contact; Salesforce lead, or the contact a submission matched. */
+    objectType: z.enum(["contact", "lead"]),
+    email: z.string().min(3).max(254),
+    /** The record the submission matched; absent: a new one. */
+    recordId: z.string().min(1).optional(),
+    properties: z.record(z.string(), z.string()),
+    submission: z.object({
+      id: z.string().min(1),
+      formKey: z.string().min(1),
+      source: z.string().min(1),
+      at: z.iso.datetime(),
+      timeZone: z.string().optional(),
+    }),
+  }),
   CrmTarget.extend({ type: z.literal("updateProperties"), properties: z.record(z.string(), z.string().nullable()) }),
   z.object({
     type: z.literal("postSlackMessage"),

@@ -174,7 +174,7 @@ export function zoneFromPhone(phone: string | null | undefined, defaultCountry?:
 
 // --- Resolution ----------------------------------------------------------------------------------
 
-export type LeadZoneSource = "crm" | "phone" | "owner" | "policy";
+export type LeadZoneSource = "browser" | "crm" | "phone" | "owner" | "policy";
 
 export interface LeadZone {
   zone: string;
@@ -184,6 +184,8 @@ export interface LeadZone {
 }
 
 export interface LeadZoneInputs {
+  /** The zone the lead's browser reported when it submitted a form: where the lead is now. */
+  browserZone?: string | null;
   /** The lead's own time zone property (hs_timezone, a Salesforce field, …). */
   crmZone?: string | null;
   /** In order of preference, e.g. [mobile, phone]. */
@@ -206,7 +208,7 @@ function isPresent(value: string | null | undefined): value is string {
 }
 
 /**
- * The lead's zone: CRM property, else the first phone that yields a zone, else the owner's zone,
+ * The lead's zone: the browser's at a form submission, else the CRM property, else the first phone that yields a zone, else the owner's zone,
  * else the policy fallback. Values that were present but unusable are named in `detail`, so a wrong
  * guess can be traced to the data that caused it. Throws only when `fallbackZone` is invalid.
  */
@@ -217,6 +219,12 @@ export function resolveLeadZone(inputs: LeadZoneInputs): LeadZone {
     source,
     detail: [...ignored, reason].join("; "),
   });
+
+  if (isPresent(inputs.browserZone)) {
+    if (isValidZone(inputs.browserZone))
+      return withIgnored(inputs.browserZone, "browser", `the browser's time zone ${inputs.browserZone} at submission`);
+    ignored.push(`browser time zone ${quoted(inputs.browserZone)} not recognised`);
+  }
 
   if (isPresent(inputs.crmZone)) {
     const zone = zoneFromCrmValue(inputs.crmZone);

@@ -27,6 +27,8 @@ export interface RecordState {
   firstEventAt: string;
   lastEventAt: string;
   eventCount: number;
+  /** The latest form submission written to this record: when and where from the lead came. */
+  submission?: { id: string; at: string; source: string; formKey: string; timeZone?: string; createdRecord: boolean };
 }
 
 export function emptyRecordState(event: CrmEvent): RecordState {
@@ -111,6 +113,18 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
       next.associations = { ...next.associations, [event.associationType]: [...current] };
       break;
     }
+    case "submitted":
+      if (!next.submission || event.occurredAt >= next.submission.at) {
+        next.submission = {
+          id: event.submissionId,
+          at: event.occurredAt,
+          source: event.source,
+          formKey: event.formKey,
+          createdRecord: event.createdRecord,
+          ...(event.timeZone ? { timeZone: event.timeZone } : {}),
+        };
+      }
+      break;
     case "emailReceived":
     case "slackAction":
       // Not CRM data: the rules act on them, the record itself does not change.

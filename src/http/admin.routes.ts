@@ -2,7 +2,13 @@ import { Hono } from "hono";
 import { salesforceAuth } from "../config";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
-import { checkSalesforcePicklists, checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey } from "../crm/crm-setup";
+import {
+  checkSalesforcePicklists,
+  checkSalesforceTaskKey,
+  ensureHubSpotLeadSource,
+  ensureHubSpotProductProperties,
+  ensureHubSpotTaskKey,
+} from "../crm/crm-setup";
 import { activePolicy } from "../db/policies";
 import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
@@ -42,6 +48,9 @@ export const adminRoutes = new Hono<AppEnv>()
       config.HUBSPOT_ACCESS_TOKEN && sourceProperty
         ? await ensureHubSpotLeadSource(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, sourceProperty)
         : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
+    const hubspotProductProperties = config.HUBSPOT_ACCESS_TOKEN
+      ? await ensureHubSpotProductProperties(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
+      : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
     const sfAuth = salesforceAuth(config);
     const salesforce =
       sfAuth && config.SALESFORCE_INSTANCE_URL
@@ -59,7 +68,7 @@ export const adminRoutes = new Hono<AppEnv>()
       sfAuth && config.SALESFORCE_INSTANCE_URL
         ? await checkSalesforcePicklists(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
         : { ok: false, action: "skipped", detail: salesforce.detail };
-    return c.json({ hubspot, hubspotLeadSource, salesforce, salesforcePicklists });
+    return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists });
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)

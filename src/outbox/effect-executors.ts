@@ -1,6 +1,7 @@
-import type { CrmPort } from "../crm/crm-port";
+import type { CrmPort, PersonWritten } from "../crm/crm-port";
+import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
-import { recordKey } from "../domain/crm-event";
+import { type CrmEvent, recordKey } from "../domain/crm-event";
 import type { EffectOf, EffectType } from "../domain/effects";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
@@ -21,6 +22,10 @@ export interface Executors {
   unsettledTasks?(ids: string[]): Promise<Map<string, Date | null>>;
   /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
   legacyTaskIds?(leadKeys: string[]): Promise<Map<string, string>>;
+  /** Hands events to their records (the record-events queue). */
+  deliverEvents?(events: CrmEvent[]): Promise<void>;
+  /** Notes in each submission that its lead was written to the CRM. */
+  submissionsWritten?(written: { submissionId: string; recordKey: string; created: boolean }[]): Promise<void>;
   /** Of these reassigning updateTasks effect ids, the ones a later reassignment of the same lead replaces. */
   supersededReassignments?(ids: string[]): Promise<Set<string>>;
 }
@@ -79,6 +84,29 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       })),
     );
   },
+  upsertLead: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    const written = await crm.upsertPeople(
+      batch.map(({ effect }) => ({ email: effect.email, objectType: effect.objectType, recordId: effect.recordId, properties: effect.properties })),
+    );
+    // Each record written hears of its submission (which enrols it). Telling it is part of the
+    // effect: if that fails, the retry finds the records by email and writes nothing new.
+    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w) : undefined));
+    const told = events.flatMap((event, i) =>
+      event ? [{ event, submissionId: batch[i]!.effect.submission.id, created: (written[i] as { created: boolean }).created }] : [],
+    );
+    if (told.length > 0) {
+      try {
+        await deps.deliverEvents?.(told.map((t) => t.event));
+        await deps.submissionsWritten?.(told.map(({ submissionId, event, created }) => ({ submissionId, recordKey: event.recordKey, created })));
+      } catch (error) {
+        const failure = classify(error);
+        return batch.map(() => ({ ok: false, failure }));
+      }
+    }
+    return written.map((w, i) => (w.ok ? { ok: true, externalId: events[i]!.recordKey } : w));
+  },
   updateProperties: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
@@ -108,6 +136,30 @@ async function withOldTaskIds(batch: PendingEffect<"updateTasks">[], deps: Execu
         : {};
     return { ...p, effect: { ...p.effect, taskKeys: taskKeys.map(rename), action: { ...action, ...dueDates } } };
   });
+}
+
+/** The event that tells a record written from a form about its submission; the same submission is always the same event. */
+function submittedEvent(effect: EffectOf<"upsertLead">, written: Extract<PersonWritten, { ok: true }>): CrmEvent {
+  const { crm, accountId, submission } = effect;
+  return {
+    kind: "submitted",
+    dedupeKey: `intake:${submission.id}`,
+    recordKey: recordKey(crm, accountId, written.objectType, written.id),
+    crm,
+    accountId,
+    objectType: written.objectType,
+    objectId: written.id,
+    occurredAt: submission.at,
+    changedBy: { source: "intake", id: submission.formKey },
+    // The lead's own doing: its rules act on it as on any change a person made.
+    fromThisIntegration: false,
+    via: "intake",
+    submissionId: submission.id,
+    formKey: submission.formKey,
+    source: submission.source,
+    ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
+    createdRecord: written.created,
+  };
 }
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */

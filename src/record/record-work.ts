@@ -1,9 +1,11 @@
 import { replaceLeadAddresses } from "../db/inbound-email";
 import { activePolicy } from "../db/policies";
 import { recordFacts } from "../db/facts";
+import { setSubmissionStatus } from "../db/intake-submissions";
 import { upsertRecordRow } from "../db/records";
 import { decide, type Trigger } from "../domain/decide";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
+import type { CrmEvent } from "../domain/crm-event";
 import type { VersionedPolicy } from "../domain/policy";
 import type { RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
@@ -117,8 +119,24 @@ export class RecordWork {
       ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
+    if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+  }
+
+  /** The submission's last step: what its record's rules did with it (enrolled in a cadence, or why not). */
+  private async noteSubmission(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[], at: Date): Promise<void> {
+    const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
+    const step = {
+      step: enrolled ? "enrolled" : "followed up",
+      at: at.toISOString(),
+      detail: {
+        recordKey: event.recordKey,
+        ...(enrolled ? { cadence: enrolled.data.cadence, firstTouch: Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined } : {}),
+        decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
+      },
+    };
+    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed"], step });
   }
 
   private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {

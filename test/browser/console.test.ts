@@ -61,7 +61,7 @@ describe.skipIf(!browserAvailable())("the console in a browser", { timeout: 180_
       await fetch(`${HUBSPOT}/_emulator/ui/contacts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ properties: { email: "ada.lovelace@example.com", hubspot_owner_id: "84213371", hubspotscore: "80" } }),
+        body: JSON.stringify({ properties: { email: "ada.lovelace@example.com", hubspot_owner_id: "84213371", lead_follow_up_score: "80" } }),
       })
     ).json()) as any;
     const key = `hubspot:${portal}:contact:${contact.id}`;

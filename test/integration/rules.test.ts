@@ -41,7 +41,7 @@ describe("stale lead, HubSpot", () => {
     const contact = await hubspotEmulator.uiCreate("contacts", {
       email: `stale-${Date.now()}@example.com`,
       hubspot_owner_id: "84213371",
-      hubspotscore: "80",
+      lead_follow_up_score: "80",
     });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
@@ -72,7 +72,7 @@ describe("stale lead, HubSpot", () => {
     const contact = await hubspotEmulator.uiCreate("contacts", {
       email: `cold-${Date.now()}@example.com`,
       hubspot_owner_id: "84213371",
-      hubspotscore: "5",
+      lead_follow_up_score: "5",
     });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;
@@ -88,7 +88,7 @@ describe("stale lead, HubSpot", () => {
     const contact = await hubspotEmulator.uiCreate("contacts", {
       email: `busy-${Date.now()}@example.com`,
       hubspot_owner_id: "84213371",
-      hubspotscore: "80",
+      lead_follow_up_score: "80",
     });
     await deliverHubSpotWebhooks();
     const key = `hubspot:62515:contact:${contact.id}`;

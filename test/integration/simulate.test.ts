@@ -23,7 +23,7 @@ describe("POST /admin/simulate", () => {
           recordKey: lead,
           occurredAt: "2026-11-02T15:00:00.000Z",
           kind: "created",
-          properties: { hubspot_owner_id: "84213371", hubspotscore: "80" },
+          properties: { hubspot_owner_id: "84213371", lead_follow_up_score: "80" },
         },
         { recordKey: lead, occurredAt: "2026-11-05T15:00:00.000Z", kind: "propertyChanged", properties: { hs_lead_status: "OPEN" } },
       ],

@@ -3,6 +3,7 @@ export const TEST_BINDINGS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
   HUBSPOT_CLIENT_SECRET: "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
   HUBSPOT_APP_ID: "54321",
+  HUBSPOT_PORTAL_ID: "62515",
   HUBSPOT_ACCEPT_LEGACY_SIGNATURES: "false",
   SALESFORCE_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   SALESFORCE_OUTBOUND_TOKEN: "test-outbound-token-0123456789",

@@ -70,7 +70,7 @@ const LEAD = {
   company: "Acme",
   hubspot_owner_id: ALEX,
   phone: "+1 212 555 0100",
-  hubspotscore: "10",
+  lead_follow_up_score: "10",
 };
 
 /** A lead created at ARRIVED whose rules run through decide(); fresh reads answer from its CRM properties. */
@@ -378,7 +378,7 @@ describe("Slack actions", () => {
   });
 
   it("snoozing the first touch keeps its SLA allowance: a hot lead's 30 minutes stay 30 minutes", async () => {
-    const lead = new Lead(policyWith(), { ...LEAD, hubspotscore: "90" });
+    const lead = new Lead(policyWith(), { ...LEAD, lead_follow_up_score: "90" });
     await lead.event(created());
     await lead.at("step", "2026-11-10T15:05:00.000Z");
     const d = await lead.event(click("2026-11-10T15:10:00.000Z", "snooze", "day-0-acknowledge"));
@@ -457,7 +457,7 @@ describe("speed-to-lead SLA", () => {
       state: "pending",
       within: { duration: "P1D", businessHours: true },
     });
-    const hot = await new Lead(policyWith(), { ...LEAD, hubspotscore: "80" }).event(created());
+    const hot = await new Lead(policyWith(), { ...LEAD, lead_follow_up_score: "80" }).event(created());
     expect(hot.state.cadence?.sla?.dueAt).toBe("2026-11-10T15:35:00.000Z");
   });
 

@@ -23,7 +23,7 @@ const created: CrmEvent = {
   via: "hubspot-webhook",
   properties: {},
 };
-const LEAD = { lead_source: "demo_request", firstname: "Jane", hubspot_owner_id: "84213371", hubspotscore: "80", phone: "+1 212 555 0100" };
+const LEAD = { lead_source: "demo_request", firstname: "Jane", hubspot_owner_id: "84213371", lead_follow_up_score: "80", phone: "+1 212 555 0100" };
 
 describe("rules acting together in one run", () => {
   it("a stale-lead reassignment takes the cadence's open tasks to the new owner at once, and the CRM's echo moves nothing", async () => {

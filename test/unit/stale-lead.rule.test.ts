@@ -72,13 +72,18 @@ describe("stale-lead rule", () => {
   });
 
   it("reads the lead fresh at the deadline before acting", async () => {
-    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "12" });
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", lead_follow_up_score: "12" });
     await lead.timer("stale-lead:check", DEADLINE);
-    expect(lead.asked).toEqual([{ kind: "read", properties: expect.arrayContaining(["hubspot_owner_id", "hubspotscore", "hs_lead_status"]) }]);
+    expect(lead.asked).toEqual([
+      { kind: "read", properties: expect.arrayContaining(["hubspot_owner_id", "lead_follow_up_score", "hs_lead_status"]) },
+    ]);
   });
 
   it("resets instead of acting when the fresh read shows activity the webhooks missed", async () => {
-    const { lead } = await createdLead({ hs_last_sales_activity_timestamp: String(Date.parse("2026-11-12T09:00:00.000Z")), hubspotscore: "90" });
+    const { lead } = await createdLead({
+      hs_last_sales_activity_timestamp: String(Date.parse("2026-11-12T09:00:00.000Z")),
+      lead_follow_up_score: "90",
+    });
     const read = await lead.timer("stale-lead:check", DEADLINE);
     expect(lead.asked.map((a) => a.kind)).toEqual(["read"]);
     expect(read.effects).toEqual([]);
@@ -86,7 +91,7 @@ describe("stale-lead rule", () => {
   });
 
   it("asks for a new owner for a hot lead, excluding the one who let it go stale", async () => {
-    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", lead_follow_up_score: "75" });
     lead.routes = [SAM];
     await lead.timer("stale-lead:check", DEADLINE);
     // Keyed to this deadline: a retried run is answered with the same rep.
@@ -94,7 +99,7 @@ describe("stale-lead rule", () => {
   });
 
   it("reassigns with a HIGH priority task and a Slack nudge, each effect keyed to this deadline", async () => {
-    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", lead_follow_up_score: "75" });
     lead.routes = [SAM];
     const routed = await lead.timer("stale-lead:check", DEADLINE);
     expect(routed.effects.map((e) => e.effect.type)).toEqual(["assignOwner", "createTask", "postSlackMessage"]);
@@ -113,7 +118,7 @@ describe("stale-lead rule", () => {
   });
 
   it("parks a cold lead in nurture and stops chasing it", async () => {
-    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "12" });
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", lead_follow_up_score: "12" });
     const read = await lead.timer("stale-lead:check", DEADLINE);
     expect(read.effects).toHaveLength(1);
     expect(read.effects[0]!.effect).toMatchObject({ type: "updateProperties", properties: { hs_lead_status: "BAD_TIMING" } });
@@ -131,7 +136,7 @@ describe("stale-lead rule", () => {
   });
 
   it("with nobody to take the lead and no fallback owner, looks again in an hour instead of at once", async () => {
-    const { lead } = await createdLead({ hubspot_owner_id: "84213371", hubspotscore: "75" });
+    const { lead } = await createdLead({ hubspot_owner_id: "84213371", lead_follow_up_score: "75" });
     lead.routes = [{ kind: "fallback", reason: "nobody eligible" }];
     const nobody = await lead.timer("stale-lead:check", DEADLINE);
     expect(nobody.effects).toEqual([]);
@@ -149,12 +154,12 @@ describe("stale-lead rule", () => {
 
   it("reassigns a lead at most three times in 30 days: then the team is told once and the lead stays put", async () => {
     const weekly = Policy.parse({ ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: "P7D" } } });
-    const lead = new RecordUnderTest(weekly, event(T0, "created"), { hubspot_owner_id: "84213371", hubspotscore: "75" });
+    const lead = new RecordUnderTest(weekly, event(T0, "created"), { hubspot_owner_id: "84213371", lead_follow_up_score: "75" });
     await lead.replay(event(T0, "created"), T0);
     const owners = ["84213372", "84213371", "84213372"];
     for (const ownerId of owners) {
       lead.routes = [{ ...SAM, ownerId }];
-      lead.crm = { hubspot_owner_id: lead.crm!.hubspot_owner_id!, hubspotscore: "75" };
+      lead.crm = { hubspot_owner_id: lead.crm!.hubspot_owner_id!, lead_follow_up_score: "75" };
       const d = await lead.timer("stale-lead:check", lead.state.stale!.deadline!);
       expect(d.audit[0]).toMatchObject({ outcome: "reassigned" });
       lead.crm.hubspot_owner_id = ownerId;

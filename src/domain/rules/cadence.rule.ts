@@ -1,7 +1,7 @@
 import type { Rule } from "../rule";
 import type { CadenceState } from "../rule-state";
 import { type CadenceConfig, resolveCadence } from "./cadence/cadence-config";
-import { enrol, onCreated } from "./cadence/cadence-enrol";
+import { enrol, onCreated, onSubmitted } from "./cadence/cadence-enrol";
 import { checkSla, slaDue } from "./cadence/cadence-sla";
 import { onSlackAction } from "./cadence/cadence-slack";
 import { stepDue, writeSteps } from "./cadence/cadence-steps";
@@ -19,6 +19,7 @@ export const cadenceRule: Rule<CadenceState, CadenceConfig> = {
   resolve: resolveCadence,
   on: {
     created: onCreated,
+    submitted: onSubmitted,
     propertyChanged: onPropertyChanged,
     emailReceived: onEmailReceived,
     deleted: onDeleted,

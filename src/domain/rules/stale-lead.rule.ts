@@ -61,6 +61,11 @@ export const staleLeadRule: Rule<StaleState, StaleConfig> = {
       if (state && event.occurredAt <= state.lastActivityAt && !state.parked) return unchanged(state);
       return restart(state, new Date(event.occurredAt), ctx, { outcome: "clock started", reason: "new lead" });
     },
+    // A form's lead arrived when it was submitted: its clock starts then (this service wrote the record).
+    submitted(state, event, ctx) {
+      if (state && event.occurredAt <= state.lastActivityAt && !state.parked) return unchanged(state);
+      return restart(state, new Date(event.occurredAt), ctx, { outcome: "clock started", reason: `submitted ${event.formKey} (${event.source})` });
+    },
     propertyChanged(state, event, ctx) {
       // Our own writes are not rep activity (the reassignment restarts the clock itself).
       if (event.fromThisIntegration) return unchanged(state);

@@ -39,6 +39,8 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("phone"),
     text("company"),
     text("jobtitle"),
+    // HubSpot's default contact property for what a form's visitor wrote.
+    text("message"),
     text("website"),
     text("mobilephone"),
     text("hs_additional_emails"),

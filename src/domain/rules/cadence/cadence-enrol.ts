@@ -9,8 +9,18 @@ import { repByOwner } from "../rule-support";
 import { type CadenceConfig, type CadenceCtx, leadCalendar, prop } from "./cadence-config";
 import { planSla } from "./cadence-sla";
 
-/** A new lead: read it fresh (HubSpot's creation webhook carries no properties), once. */
-export function onCreated(cadence: CadenceState | undefined, _: Extract<CrmEvent, { kind: "created" }>, ctx: CadenceCtx): Step<CadenceState> {
+/**
+ * A new lead: read it fresh (HubSpot's creation webhook carries no properties), once. A record this
+ * service created from a form is enrolled from its submission instead (onSubmitted), which knows
+ * when the lead arrived and in which zone its browser was; its creation's echo changes nothing.
+ */
+export function onCreated(cadence: CadenceState | undefined, event: Extract<CrmEvent, { kind: "created" }>, ctx: CadenceCtx): Step<CadenceState> {
+  if (cadence || event.fromThisIntegration) return unchanged(cadence);
+  return { state: cadence, ask: { kind: "read", properties: ctx.config.enrolReads, resume: "enrol" } };
+}
+
+/** A form submission written to the record: a lead not yet in a cadence is enrolled from it (a returning one keeps its cadence). */
+export function onSubmitted(cadence: CadenceState | undefined, _: Extract<CrmEvent, { kind: "submitted" }>, ctx: CadenceCtx): Step<CadenceState> {
   if (cadence) return unchanged(cadence);
   return { state: cadence, ask: { kind: "read", properties: ctx.config.enrolReads, resume: "enrol" } };
 }
@@ -27,9 +37,12 @@ export const enrol = afterRead<CadenceState, CadenceConfig>((existing, fresh, ct
   if (stop) return { state: undefined, audit: [{ outcome: "not enrolled", reason: `${stop.reason} already (${stop.evidence})` }] };
 
   const { config } = ctx;
-  const source = prop(properties, config.sourceProperty);
+  // From a form: its source and the browser's zone; the CRM's properties say the rest.
+  const submission = ctx.record.submission;
+  const source = submission?.source ?? prop(properties, config.sourceProperty);
   const cadence = cadenceForSource(config.rule, source);
   const zone = resolveLeadZone({
+    browserZone: submission?.timeZone,
     crmZone: prop(properties, config.timeZoneProperty),
     phones: config.phoneProperties.map((p) => properties[p]),
     ownerZone: repByOwner(ctx.policy, ctx.crm, properties[config.owner] ?? undefined)?.timeZone,
@@ -38,9 +51,11 @@ export const enrol = afterRead<CadenceState, CadenceConfig>((existing, fresh, ct
   });
   const cal = leadCalendar(ctx, zone.zone);
   const window = delayWindow(config.rule.firstTouchDelay);
-  // Planned from when the lead arrived; a lead we hear about late is planned from now instead,
-  // so a backlog does not fire several steps at once.
-  const arrived = ctx.record.createdAt ? new Date(ctx.record.createdAt) : ctx.now;
+  // Planned from when the lead arrived (its submission, else its creation: the speed-to-lead SLA
+  // counts from there); a lead we hear about late is planned from now instead, so a backlog does
+  // not fire several steps at once.
+  const arrivedAt = submission?.at ?? ctx.record.createdAt;
+  const arrived = arrivedAt ? new Date(arrivedAt) : ctx.now;
   let plan = planSteps(cadence, arrived, cal, window, ctx.random);
   if (plan[0]!.dueAt < ctx.now) plan = planSteps(cadence, ctx.now, cal, window, ctx.random);
 
@@ -72,6 +87,7 @@ export const enrol = afterRead<CadenceState, CadenceConfig>((existing, fresh, ct
           zoneSource: zone.source,
           steps: steps.map((s) => `${s.id} ${s.dueAt}`),
           slaDueAt: sla?.dueAt,
+          ...(submission ? { submissionId: submission.id } : {}),
         },
       },
     ],

@@ -1,0 +1,143 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PRODUCT_FIELDS } from "../../src/crm/product-fields";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { hubspotEmulator, salesforceEmulator } from "../support/emulators";
+import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
+import { eventually, leadSnapshot, ORIGIN } from "../support/requests";
+import { admin } from "../support/rule-flows";
+
+/**
+ * A form submission all the way: stored and answered, then matched in the CRM, scored, routed,
+ * written through the outbox with the real SDKs against the emulators, and enrolled by its record.
+ */
+const harness = intakeHarness();
+const run = Date.now().toString(36);
+const HS = PRODUCT_FIELDS.hubspot;
+const SF = PRODUCT_FIELDS.salesforce;
+
+/** The demo form's twin on Salesforce. */
+const SALESFORCE_FORM = { ...DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!, key: "sf_demo", crm: "salesforce" as const };
+
+async function submit(formKey: string, fields: Record<string, unknown>) {
+  const response = await harness.post(formKey, { ...DEMO, ...fields });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { submissionId: string }).submissionId;
+}
+
+const submissionOf = async (id: string) =>
+  (await (await harness.fetch(new Request(`${ORIGIN}/admin/submissions/${id}`, { headers: adminHeaders }))).json()) as any;
+
+/** Waits until the submission's record has enrolled it, and returns the submission. */
+const processed = (id: string) =>
+  eventually(async () => {
+    const submission = await submissionOf(id);
+    if (submission.status !== "processed") throw new Error(`${id} is ${submission.status}: ${submission.steps.map((s: any) => s.step).join(", ")}`);
+    return submission;
+  }, 45_000);
+
+beforeAll(async () => {
+  const policy = { ...DEFAULT_POLICY, forms: [...DEFAULT_POLICY.forms!, SALESFORCE_FORM] };
+  expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status).toBe(201);
+  const setup = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;
+  expect(setup.hubspotProductProperties.ok, setup.hubspotProductProperties.detail).toBe(true);
+});
+
+describe("intake: a submission becomes a lead", () => {
+  it("in HubSpot: a new contact with its score, tier, reasons, owner and why, enrolled from the submission in the browser's zone", {
+    timeout: 90_000,
+  }, async () => {
+    const email = `grace.${run}@northwind.example`;
+    const id = await submit("demo", { email, time_zone: "Asia/Tokyo" });
+    const submission = await processed(id);
+    expect(submission.steps.map((s: any) => s.step)).toEqual([
+      "received",
+      "validated",
+      "verified",
+      "stored",
+      "matched",
+      "scored",
+      "routed",
+      "queued for the CRM",
+      "written to the CRM",
+      "enrolled",
+    ]);
+    const contact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.properties.email === email);
+    expect(contact.properties).toMatchObject({ firstname: "Jane", lastname: "Doe", company: "Northwind", lead_source: "demo_request" });
+    expect(Number(contact.properties[HS.score])).toBeGreaterThan(0);
+    expect(["cold", "warm", "hot"]).toContain(contact.properties[HS.tier]);
+    expect(contact.properties[HS.reasons]).toMatch(/^[+-]\d+ /);
+    expect(contact.properties[HS.model]).toMatch(/@/);
+    expect(contact.properties[HS.routingReason]).toContain("weighted round robin");
+    expect(["84213371", "84213372"]).toContain(contact.properties.hubspot_owner_id);
+
+    const key = `hubspot:62515:contact:${contact.id}`;
+    const written = submission.steps.find((s: any) => s.step === "written to the CRM");
+    expect(written.detail).toEqual({ recordKey: key, created: true });
+    const { body } = await eventually(async () => {
+      const snapshot = await leadSnapshot(key);
+      expect(snapshot.status).toBe(200);
+      return snapshot;
+    });
+    const enrolled = body.audit.find((a: any) => a.outcome === "enrolled");
+    // The browser's zone, and the plan counts from the submission, not from when the CRM heard of it.
+    expect(enrolled.data).toMatchObject({ cadence: "inbound-sales", zone: "Asia/Tokyo", zoneSource: "browser", submissionId: id });
+    expect(body.audit.find((a: any) => a.rule === "stale-lead").reason).toContain("submitted demo");
+  });
+
+  it("a returning lead keeps its contact and its owner, and counts as a duplicate", { timeout: 90_000 }, async () => {
+    const email = `returning.${run}@northwind.example`;
+    const existing = await hubspotEmulator.uiCreate("contacts", { email, firstname: "Ret", hubspot_owner_id: "84213372" });
+    await hubspotEmulator.webhooks();
+    const id = await submit("demo", { email, firstName: "Retta" });
+    const submission = await processed(id);
+    expect(submission.steps.find((s: any) => s.step === "matched").detail.person).toMatchObject({
+      objectType: "contact",
+      id: existing.id,
+      ownerId: "84213372",
+    });
+    const contacts = (await hubspotEmulator.objects("contacts")).filter((c: any) => c.properties.email === email);
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0].properties).toMatchObject({ hubspot_owner_id: "84213372", firstname: "Retta" });
+    expect(contacts[0].properties[HS.routingReason]).toContain("returning lead: keeps its owner");
+    const duplicates = await env.DB.prepare("SELECT count(*) AS n FROM facts WHERE kind = 'duplicateSeen' AND key = ?")
+      .bind(`submission:${id}:duplicate`)
+      .first<{ n: number }>();
+    expect(duplicates?.n).toBe(1);
+  });
+
+  it("in Salesforce: a business email goes to its account's owner, as a new Lead with the product's fields", { timeout: 90_000 }, async () => {
+    const domain = `acme-${run}.example`;
+    await salesforceEmulator.uiCreate("Account", { Name: "Acme", Website: `https://www.${domain}/`, OwnerId: "0055g00000RepTwAAA" });
+    const email = `buyer@sales.${domain}`;
+    const id = await submit("sf_demo", { email });
+    await processed(id);
+    const lead = (await salesforceEmulator.records("Lead")).find((l: any) => l.Email === email);
+    expect(lead).toMatchObject({ OwnerId: "0055g00000RepTwAAA", LastName: "Doe", Company: "Northwind", LeadSource: "demo_request" });
+    expect(lead[SF.routingReason]).toContain(`(${domain})`);
+    expect(Number(lead[SF.score])).toBeGreaterThan(0);
+  });
+
+  it("an existing Salesforce contact is not made a lead again", { timeout: 90_000 }, async () => {
+    const email = `customer.${run}@globex.example`;
+    const contact = await salesforceEmulator.uiCreate("Contact", { LastName: "Customer", Email: email, OwnerId: "0055g00000RepOnAAA" });
+    const id = await submit("sf_demo", { email });
+    const submission = await processed(id);
+    expect(submission.steps.find((s: any) => s.step === "written to the CRM").detail).toMatchObject({ created: false });
+    expect((await salesforceEmulator.records("Lead")).filter((l: any) => l.Email === email)).toEqual([]);
+    expect((await salesforceEmulator.records("Contact")).find((c: any) => c.Id === contact.id)).toMatchObject({ OwnerId: "0055g00000RepOnAAA" });
+  });
+
+  it("loses nothing and creates nothing twice through a CRM outage", { timeout: 120_000 }, async () => {
+    const email = `outage.${run}@northwind.example`;
+    // Half of HubSpot's answers fail, and some of its writes lose their answer after doing the work.
+    await hubspotEmulator.faults({ rate5xx: 0.3, rateLostResponse: 0.2, seed: 7 });
+    try {
+      const id = await submit("demo", { email });
+      await processed(id);
+    } finally {
+      await hubspotEmulator.faults({});
+    }
+    expect((await hubspotEmulator.objects("contacts")).filter((c: any) => c.properties.email === email)).toHaveLength(1);
+  });
+});

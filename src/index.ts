@@ -1,4 +1,4 @@
-import { loadConfig } from "./config";
+import { featureOffMessage, loadConfig } from "./config";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { createApp } from "./http/app";
 import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
@@ -16,6 +16,14 @@ export default {
   async queue(batch, env) {
     const config = loadConfig(env);
     if (batch.queue === "lead-follow-up-effects") {
+      const off = featureOffMessage(config, "outbox");
+      if (off) {
+        // A message only points at its effect in D1: the effects wait there, and the cron queues
+        // them again once the retry settings are fixed (retrying the messages would only pile them up).
+        console.error(`effects held back: ${off}`);
+        batch.ackAll();
+        return;
+      }
       await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, consumerDeps(env, config));
     } else if (batch.queue.endsWith("-dlq")) {
       await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date());
@@ -25,9 +33,10 @@ export default {
   },
   async scheduled(controller, env) {
     // Independent chores: one failing must not keep the other from running.
+    const config = loadConfig(env);
     const results = await Promise.allSettled([
-      loadConfig(env).PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
-      requeueOverdueEffects(env, new Date(controller.scheduledTime)),
+      config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
+      config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, new Date(controller.scheduledTime)) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, new Date(controller.scheduledTime)),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");

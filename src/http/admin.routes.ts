@@ -13,7 +13,9 @@ import { HttpError, invalidPayload, unauthorized } from "./errors";
 export const adminRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {
     const given = /^Bearer (.+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    if (!given || !constantTimeEqual(utf8(given), utf8(c.var.config.ADMIN_TOKEN))) {
+    // The app answers 503 before this when the admin API is off (no valid ADMIN_TOKEN).
+    const token = c.var.config.ADMIN_TOKEN;
+    if (!given || !token || !constantTimeEqual(utf8(given), utf8(token))) {
       throw unauthorized("admin API needs Authorization: Bearer <ADMIN_TOKEN>");
     }
     await next();

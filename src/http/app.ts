@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { ConfigError, loadConfig } from "../config";
+import { type Config, type FeatureName, featureOffMessage, loadConfig } from "../config";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { HttpError } from "./errors";
@@ -22,16 +22,51 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
+/** Which feature each entry point belongs to: with the feature off, it answers 503 saying what to set. */
+const GATES: [path: string, feature: FeatureName][] = [
+  ["/webhooks/hubspot", "hubspotWebhooks"],
+  ["/webhooks/salesforce", "salesforceChangeEvents"],
+  ["/webhooks/salesforce/outbound/*", "salesforceOutboundMessages"],
+  ["/webhooks/email/postmark", "postmarkInbound"],
+  ["/webhooks/email/mailgun", "mailgunInbound"],
+  ["/slack/interactions", "slackButtons"],
+  ["/admin/*", "adminApi"],
+];
+
+/** What is on, what is off and why (names, never values); 503 only when nothing can work. */
+export function healthReport(config: Config, at: Date) {
+  const { features, working } = config.report;
+  const off = Object.fromEntries(Object.entries(features).filter(([, s]) => s.state !== "on"));
+  return {
+    ok: working,
+    service: "lead-follow-up",
+    time: at.toISOString(),
+    on: Object.keys(features).filter((f) => features[f as FeatureName].state === "on"),
+    off,
+  };
+}
+
 export function createApp({ now = () => new Date() }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
-
-  app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
 
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env));
     c.set("now", now);
     await next();
   });
+
+  app.get("/health", (c) => {
+    const report = healthReport(c.var.config, now());
+    return c.json(report, report.ok ? 200 : 503);
+  });
+
+  for (const [path, feature] of GATES) {
+    app.use(path, async (c, next) => {
+      const off = featureOffMessage(c.var.config, feature);
+      if (off) throw new HttpError(503, "not_configured", off, { feature, ...c.var.config.report.features[feature] });
+      await next();
+    });
+  }
 
   app.route("/webhooks/hubspot", hubspotWebhookRoute);
   app.route("/webhooks/salesforce", salesforceWebhookRoutes);
@@ -41,7 +76,7 @@ export function createApp({ now = () => new Date() }: AppOptions = {}) {
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {
-    if (!c.var.config.ENABLE_BENCH_ROUTES) return c.notFound();
+    if (c.var.config.report.features.benchRoutes.state !== "on") return c.notFound();
     await c.req.arrayBuffer();
     return c.json({ ok: true });
   });
@@ -57,10 +92,6 @@ export function createApp({ now = () => new Date() }: AppOptions = {}) {
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       return c.json({ error: error.code, message: error.message, ...(error.details ?? {}) }, error.status, error.headers);
-    }
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return c.json({ error: "misconfigured", message: error.message }, 500);
     }
     // Unexpected: log the details, tell the caller only that it may retry.
     console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed`, error);

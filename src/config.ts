@@ -75,7 +75,7 @@ export const SETTINGS = {
   ),
   SALESFORCE_INSTANCE_URL: setting("var", "your Salesforce My Domain URL (https://<domain>.my.salesforce.com)", url),
   SALESFORCE_CLIENT_ID: setting("secret", "the consumer key of the Salesforce app with the client credentials flow", text),
-  SALESFORCE_CLIENT_SECRET: setting("secret", "the consumer secret of that app", text),
+  SALESFORCE_CLIENT_SECRET: setting("secret", "the consumer secret of the Salesforce app", text),
   SALESFORCE_ACCESS_TOKEN: setting("secret", "instead of the app, for a trial: a session id of the integration user", text),
   SALESFORCE_RATE_LIMIT: setting("var", 'Salesforce calls per window, e.g. "25/1s"', quota, parseQuota("25/1s")),
   SLACK_BOT_TOKEN: setting("secret", "the Slack app's bot token (xoxb-…)", (t) =>

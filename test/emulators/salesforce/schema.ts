@@ -207,6 +207,19 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       IsActive: rw("boolean", { defaultValue: true }),
       TimeZoneSidKey: rw("picklist", { defaultValue: "America/Los_Angeles" }),
       Title: rw("string"),
+      ProfileId: ref(["Profile"], "Profile", { required: true }),
+    },
+  },
+  // Profiles are metadata: set up in Setup, read through the API, never written by it.
+  Profile: {
+    label: "Profile",
+    keyPrefix: "00e",
+    createable: false,
+    deletable: false,
+    fields: {
+      ...SYSTEM,
+      Name: ro("string"),
+      UserType: ro("picklist", { defaultValue: "Standard" }),
     },
   },
   // Field history is written by the platform, never through the API.

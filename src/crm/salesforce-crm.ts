@@ -1,4 +1,4 @@
-import type { Connection } from "jsforce";
+import type { Connection } from "jsforce/browser/core";
 import { type TaskAction, taskDueDate } from "../domain/effects";
 import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
 import { systemClock } from "../platform/clock";

@@ -76,7 +76,7 @@ interface TaskRow {
 }
 
 /** A SOQL string literal: backslashes and quotes escaped. */
-const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+export const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** createTask writes the due time as the reminder and the owner's date of it as ActivityDate. */
 function dueAtMs(row: TaskRow): number | null {

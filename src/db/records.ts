@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { RecordState } from "../domain/record-state";
 import { records } from "./schema";
@@ -19,4 +20,10 @@ export async function upsertRecordRow(db: D1Database, state: RecordState, now: D
   const { recordKey: _key, ...changes } = row;
   const result = await drizzle(db).insert(records).values(row).onConflictDoUpdate({ target: records.recordKey, set: changes }).run();
   return result.meta.rows_written ?? 0;
+}
+
+/** Up to `limit` accounts (HubSpot portals, Salesforce orgs) of a CRM whose records the service follows. */
+export async function accountsSeen(db: D1Database, crm: "hubspot" | "salesforce", limit = 2): Promise<string[]> {
+  const rows = await drizzle(db).selectDistinct({ accountId: records.accountId }).from(records).where(eq(records.crm, crm)).limit(limit);
+  return rows.map((r) => r.accountId);
 }

@@ -6,6 +6,7 @@ import { checkSalesforceTaskKey, ensureHubSpotLeadSource, ensureHubSpotTaskKey }
 import { activePolicy } from "../db/policies";
 import { adminEffectsRoutes } from "./admin-effects.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
+import { adminRosterRoute } from "./admin-roster.route";
 import { adminSimulateRoute } from "./admin-simulate.route";
 import type { AppEnv } from "./app-env";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
@@ -58,4 +59,5 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)
+  .route("/policy/reps", adminRosterRoute)
   .route("/simulate", adminSimulateRoute);

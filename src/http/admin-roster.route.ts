@@ -131,7 +131,7 @@ export const adminRosterRoute = new Hono<AppEnv>().post("/import", async (c) => 
   const active = await activePolicy(c.env.DB);
   const proposal = proposeRoster({ policy: active.policy, hubspot, salesforce, slack });
   const warnings: string[] = [];
-  if (slack && slack.some((m) => !m.bot && !m.deleted) && !slack.some((m) => m.email)) {
+  if (slack?.some((m) => !m.bot && !m.deleted) && !slack.some((m) => m.email)) {
     warnings.push("Slack gave no member's email address: the app needs the users:read.email scope (reinstall it after adding the scope)");
   }
   // What the active policy would say with these reps: teams naming dropped reps, for instance.

@@ -63,7 +63,7 @@ export interface SalesforceEmulatorOptions {
   now?: () => number;
   /** The human the /_emulator/ui routes act as (override per call with ?as=<userId>). */
   repUserId?: string;
-  /** Users besides the integration user and the two reps. */
+  /** Users besides the integration user and the two reps, or in their place (same Id). */
   users?: SeedUser[];
   /** Profile names, seeded with ids in this order. Default DEFAULT_PROFILES. */
   profiles?: string[];
@@ -143,7 +143,9 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
     (options.profiles ?? DEFAULT_PROFILES).forEach((name, i) => {
       profiles.set(name, String(store.seed("Profile", { Id: `00e5g0000Prof${String(i).padStart(2, "0")}AAA`, Name: name }).fields.Id));
     });
-    const users = [...defaultUsers(integrationUserId), ...(options.users ?? [])];
+    // A user given with a default user's id takes its place (a local trial's reps with its own names).
+    const given = options.users ?? [];
+    const users = [...defaultUsers(integrationUserId).filter((u) => !given.some((g) => g.Id === u.Id)), ...given];
     for (const userId of Object.values(accessTokens)) {
       if (!users.some((u) => u.Id === userId)) users.push({ Id: userId, LastName: `API User ${userId.slice(-6)}` });
     }

@@ -42,6 +42,8 @@ describe("Salesforce emulator: SOQL", () => {
       users: [
         { Id: "0055g00000AdminAAA", LastName: "Admin", Email: "admin@example.com", profile: "System Administrator" },
         { Id: "0055g00000LeftXAAA", LastName: "Left", Email: "left@example.com", IsActive: false },
+        // In place of the default rep two.
+        { Id: REP_TWO_USER_ID, FirstName: "Sam", LastName: "Chen", Email: "sam.chen@example.com", TimeZoneSidKey: "Europe/London" },
       ],
     });
     const users = await conn.query<Record<string, any>>(
@@ -49,9 +51,11 @@ describe("Salesforce emulator: SOQL", () => {
     );
     expect(users.records.map((u) => [u.Id, u.Profile.Name, u.TimeZoneSidKey])).toEqual([
       ["0055g00000AdminAAA", "System Administrator", "America/Los_Angeles"],
-      [REP_ONE_USER_ID, "Standard User", "America/New_York"],
       [REP_TWO_USER_ID, "Standard User", "Europe/London"],
+      [REP_ONE_USER_ID, "Standard User", "America/New_York"],
     ]);
+    expect(users.records.find((u) => u.Id === REP_TWO_USER_ID)).toMatchObject({ Name: "Sam Chen", Email: "sam.chen@example.com" });
+    expect((await conn.query("SELECT COUNT() FROM User")).totalSize).toBe(5);
     const profiles = await conn.query<{ Id: string; Name: string }>("SELECT Id, Name FROM Profile ORDER BY Name");
     expect(profiles.records.map((p) => p.Name)).toEqual(["Minimum Access - API Only Integrations", "Standard User", "System Administrator"]);
     expect(await rejection(conn.sobject("Profile").create({ Name: "Sales" }))).toMatchObject({ errorCode: "INVALID_TYPE_FOR_OPERATION" });

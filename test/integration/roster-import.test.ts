@@ -1,8 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { listHubSpotOwners } from "../../src/crm/owners";
 import { createApp } from "../../src/http/app";
-import { hubspotEmulator } from "../support/emulators";
+import { listSlackMembers } from "../../src/slack/slack-users";
+import { hubspotEmulator, slackEmulator } from "../support/emulators";
 import { adminGet, ORIGIN } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
@@ -148,5 +150,67 @@ describe("POST /admin/policy/reps/import", () => {
     const failed = await importRoster({});
     expect(failed.status).toBe(503);
     expect(await failed.json()).toMatchObject({ error: "read_failed", source: "HubSpot owners", failure: { kind: "transient" } });
+  });
+});
+
+describe("the roster reads page through everyone", () => {
+  it("HubSpot owners: every page of /crm/v3/owners, 500 at a time, each call paced", async () => {
+    await control(
+      env.HUBSPOT_API_BASE,
+      "POST",
+      "/_emulator/owners",
+      Array.from({ length: 520 }, (_, i) => ({
+        id: String(96_000_000 + i),
+        email: `seat-${i}@bulk.example`,
+        firstName: "Seat",
+        lastName: String(i),
+      })),
+    );
+    await hubspotEmulator.clearCalls();
+    let paced = 0;
+    const owners = await listHubSpotOwners({
+      accessToken: TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN,
+      basePath: env.HUBSPOT_API_BASE,
+      beforeCall: async () => {
+        paced++;
+      },
+    });
+    expect(owners.ok).toBe(true);
+    const people = owners.ok ? owners.value : [];
+    expect(people.filter((p) => p.email?.endsWith("@bulk.example"))).toHaveLength(520);
+    expect(people.find((p) => p.id === "95000003")).toMatchObject({ kind: "queue" });
+    // The SDK asks for /crm/v3/owners/ (its generated path ends with a slash).
+    const calls = (await hubspotEmulator.calls()).filter((c: any) => c.method === "GET" && /^\/crm\/v3\/owners\/?$/.test(c.path));
+    expect(calls.length).toBe(Math.ceil(people.length / 500));
+    expect(calls.length).toBeGreaterThan(1);
+    expect(paced).toBe(calls.length);
+  });
+
+  it("Slack members: every page of users.list, deactivated accounts and bots flagged", async () => {
+    await control(
+      env.SLACK_API_BASE,
+      "POST",
+      "/_emulator/users",
+      Array.from({ length: 450 }, (_, i) => ({
+        id: `U0BULK${String(i).padStart(4, "0")}`,
+        name: `bulk.${i}`,
+        email: `bulk-${i}@bulk.example`,
+        deleted: i === 7,
+      })),
+    );
+    const before = (await slackEmulator.calls()).length;
+    const members = await listSlackMembers({ botToken: TEST_BINDINGS.SLACK_BOT_TOKEN, apiBase: env.SLACK_API_BASE });
+    expect(members.ok).toBe(true);
+    const all = members.ok ? members.value : [];
+    expect(all.filter((m) => m.email?.endsWith("@bulk.example"))).toHaveLength(450);
+    expect(all.find((m) => m.id === "U0BULK0007")).toMatchObject({ deleted: true, bot: false });
+    expect(all.find((m) => m.bot)).toBeDefined();
+    const calls = (await slackEmulator.calls()).slice(before).filter((c: any) => c.path === "/api/users.list");
+    expect(calls.length).toBe(Math.ceil(all.length / 200));
+  });
+
+  it("a Slack token the workspace refuses is a permanent failure, named", async () => {
+    const refused = await listSlackMembers({ botToken: "xoxb-not-this-workspace", apiBase: env.SLACK_API_BASE });
+    expect(refused).toEqual({ ok: false, failure: { kind: "permanent", message: "Slack users.list: invalid_auth" } });
   });
 });

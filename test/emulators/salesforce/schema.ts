@@ -210,7 +210,8 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       ProfileId: ref(["Profile"], "Profile", { required: true }),
     },
   },
-  // Profiles are metadata: set up in Setup, read through the API, never written by it.
+  // Profiles are metadata (Object Reference for Salesforce: Profile): set up in Setup, queryable,
+  // not created through the REST API. Every User has one (User.ProfileId is required).
   Profile: {
     label: "Profile",
     keyPrefix: "00e",

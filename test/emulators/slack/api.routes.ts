@@ -167,7 +167,9 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     ["POST", "GET"],
   );
 
-  // Paged with an opaque cursor (the next member's id, base64), as Slack's: next_cursor is "" on the last page.
+  // As https://api.slack.com/methods/users.list documents it: `limit` up to 1000, an opaque `cursor`
+  // (here the next member's id, base64), `response_metadata.next_cursor` "" on the last page, and
+  // deactivated accounts and bots among the members.
   method(
     "users.list",
     (args) => {

@@ -2,9 +2,18 @@
  * `npm run dev`: local secrets, local D1 with every migration applied, the HubSpot, Salesforce
  * and Slack emulators, and `wrangler dev` at http://127.0.0.1:8787, wired to each other: the
  * Worker calls the emulators, and the emulators send their webhooks to the Worker.
+ *
+ * The emulators start empty every time, so the Worker's local state (D1, Durable Objects,
+ * queues under .wrangler/state) starts empty too, or a new contact with a reused id would fold
+ * into an old record: `npm run dev -- --keep-state` keeps it. Crons do not fire under
+ * `wrangler dev`, so a ticker calls the Worker's scheduled handler every CRON_TICK_S seconds
+ * (the outbox sweep, the replay of parked events). Other arguments go to `wrangler dev`.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { INTEGRATION_USER_ID } from "../test/emulators/salesforce/index.ts";
+import { existsSync, rmSync } from "node:fs";
+import { DEFAULT_OWNERS } from "../test/emulators/hubspot/index.ts";
+import { INTEGRATION_USER_ID, REP_ONE_USER_ID, REP_TWO_USER_ID } from "../test/emulators/salesforce/index.ts";
+import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
 import { PRODUCT_FIELDS } from "../src/crm/product-fields.ts";
@@ -12,7 +21,22 @@ import { PRODUCT_FIELDS } from "../src/crm/product-fields.ts";
 const root = new URL("..", import.meta.url).pathname;
 const PORT = process.env.DEV_WORKER_PORT ?? "8787";
 const WORKER = `http://127.0.0.1:${PORT}`;
+/** How often the ticker runs the cron's chores; production runs them every 5 minutes. */
+const CRON_TICK_S = Number(process.env.DEV_CRON_TICK_S ?? 60);
 const vars = ensureDevVars(root);
+
+const args = process.argv.slice(2);
+const keepState = args.includes("--keep-state");
+const wranglerArgs = args.filter((a) => a !== "--keep-state");
+const state = `${root}.wrangler/state`;
+if (keepState) {
+  console.log(
+    `local state: kept (${existsSync(state) ? ".wrangler/state" : "none yet"}); the emulators start empty, so record ids may repeat old ones`,
+  );
+} else {
+  rmSync(state, { recursive: true, force: true });
+  console.log("local state: fresh (.wrangler/state cleared: D1, Durable Objects, queues); `npm run dev -- --keep-state` keeps it");
+}
 
 const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: wranglerEnv });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
@@ -21,6 +45,9 @@ const portOf = (url: string | undefined, fallback: number) => {
   const match = /^http:\/\/127\.0\.0\.1:(\d+)/.exec(url ?? "");
   return match ? Number(match[1]) : fallback;
 };
+// One person, one address everywhere: the HubSpot owners' (who the default policy's reps are), so
+// the roster import matches each rep's HubSpot owner, Salesforce user and Slack member.
+const [alex, sam] = DEFAULT_OWNERS;
 const emulators = await startEmulators({
   ports: {
     hubspot: portOf(vars.HUBSPOT_API_BASE, 8790),
@@ -33,6 +60,10 @@ const emulators = await startEmulators({
     orgId: vars.SALESFORCE_ORG_ID,
     webhookTargetUrl: `${WORKER}/webhooks/salesforce`,
     customFields: { Lead: Object.values(PRODUCT_FIELDS.salesforce), Contact: Object.values(PRODUCT_FIELDS.salesforce) },
+    users: [
+      { Id: REP_ONE_USER_ID, FirstName: alex!.firstName, LastName: alex!.lastName!, Email: alex!.email, TimeZoneSidKey: "America/New_York" },
+      { Id: REP_TWO_USER_ID, FirstName: sam!.firstName, LastName: sam!.lastName!, Email: sam!.email, TimeZoneSidKey: "Europe/London" },
+    ],
     // The app the Worker signs in with (client credentials), running as the integration user.
     ...(vars.SALESFORCE_CLIENT_ID && vars.SALESFORCE_CLIENT_SECRET
       ? {
@@ -46,34 +77,60 @@ const emulators = await startEmulators({
       : {}),
   },
   // Button clicks in the emulated Slack (POST /_emulator/click) reach the Worker signed, as Slack's would.
-  slack: { interactivityUrl: `${WORKER}/slack/interactions`, signingSecret: vars.SLACK_SIGNING_SECRET },
+  slack: {
+    interactivityUrl: `${WORKER}/slack/interactions`,
+    signingSecret: vars.SLACK_SIGNING_SECRET,
+    users: DEFAULT_USERS.map((user, i) => {
+      const owner = [alex!, sam!][i]!;
+      return { ...user, name: owner.email!.split("@")[0]!, realName: `${owner.firstName} ${owner.lastName}`, email: owner.email };
+    }),
+  },
 });
 console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, ...process.argv.slice(2)], {
+// --test-scheduled exposes /__scheduled, through which the ticker runs the cron's chores.
+const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", ...wranglerArgs], {
   cwd: root,
   stdio: "inherit",
   env: wranglerEnv,
 });
 
-// Once the Worker answers, create the CRM-side fields that make task writes idempotent.
-void (async () => {
-  for (let i = 0; i < 120; i++) {
+async function untilWorkerAnswers(): Promise<boolean> {
+  for (let i = 0; i < 240; i++) {
     try {
-      const response = await fetch(`${WORKER}/admin/crm/setup`, { method: "POST", headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}` } });
-      if (response.ok) {
-        console.log(`CRM setup: ${JSON.stringify(await response.json())}`);
-        return;
-      }
+      await fetch(`${WORKER}/health`);
+      return true;
     } catch {
-      // not up yet
+      await new Promise((r) => setTimeout(r, 500));
     }
-    await new Promise((r) => setTimeout(r, 500));
   }
-  console.error("CRM setup did not run: the Worker did not answer at /admin/crm/setup");
+  return false;
+}
+
+let ticker: ReturnType<typeof setInterval> | undefined;
+void (async () => {
+  if (!(await untilWorkerAnswers())) {
+    console.error("the Worker did not answer at /health: no CRM setup, no cron ticker");
+    return;
+  }
+  // The CRM-side fields that make task writes idempotent.
+  const setup = await fetch(`${WORKER}/admin/crm/setup`, { method: "POST", headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}` } }).catch(
+    (error: Error) => error,
+  );
+  if (setup instanceof Error || !setup.ok) {
+    console.error(`CRM setup did not run: ${setup instanceof Error ? setup.message : `HTTP ${setup.status} ${await setup.text()}`}`);
+  } else {
+    console.log(`CRM setup: ${JSON.stringify(await setup.json())}`);
+  }
+  console.log(`cron ticker: the scheduled handler runs every ${CRON_TICK_S} s (GET /__scheduled?cron=*/5+*+*+*+*)`);
+  ticker = setInterval(async () => {
+    const tick = await fetch(`${WORKER}/__scheduled?cron=*/5+*+*+*+*`).catch((error: Error) => error);
+    if (tick instanceof Error || !tick.ok) console.error(`cron tick failed: ${tick instanceof Error ? tick.message : `HTTP ${tick.status}`}`);
+  }, CRON_TICK_S * 1000);
 })();
 
 const stop = async (code: number) => {
+  clearInterval(ticker);
   await emulators.close();
   process.exit(code);
 };

@@ -1,6 +1,7 @@
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 
-function readVars(path: string): Record<string, string> {
+/** A `.dev.vars` (dotenv) file as names and values. */
+export function readVars(path: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of readFileSync(path, "utf8").split("\n")) {
     const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);

@@ -1,5 +1,6 @@
 import { evaluateAlerts } from "./alerts/alerts-chore";
 import { rollUpFacts } from "./db/fact-rollups";
+import { featureOffMessage } from "./config";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
@@ -21,6 +22,14 @@ export default {
   async queue(batch, env) {
     const ports = portsFor(env);
     if (batch.queue === "lead-follow-up-effects") {
+      const off = featureOffMessage(ports.config, "outbox");
+      if (off) {
+        // A message only points at its effect in D1: the effects wait there, and the cron queues
+        // them again once the retry settings are fixed (retrying the messages would only pile them up).
+        console.error(`effects held back: ${off}`);
+        batch.ackAll();
+        return;
+      }
       await executeEffectBatch(batch as MessageBatch<EffectMessage>, env, ports.consumer);
     } else if (batch.queue === SUBMISSIONS_DLQ) {
       await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
@@ -38,7 +47,7 @@ export default {
     // Independent chores: one failing must not keep the others from running.
     const results = await Promise.allSettled([
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
-      requeueOverdueEffects(env, at),
+      ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
       forgetExpiredIdempotencyKeys(env.DB, at),
       resendWaitingSubmissions(env, at),

@@ -1,5 +1,5 @@
-import { Client } from "@hubspot/api-client";
-import { withRuntimeFetch } from "../platform/hubspot-transport";
+import * as propertiesModule from "@hubspot/api-client/lib/codegen/crm/properties/index";
+import { hubSpotApi } from "../platform/hubspot-transport";
 import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
 import { PRODUCT_FIELDS } from "./product-fields";
@@ -25,7 +25,7 @@ interface PropertySpec {
 
 /** Creates a text property on a HubSpot object type unless it exists; a unique one must stay unique. */
 async function ensureHubSpotProperty(accessToken: string, basePath: string, objectType: string, spec: PropertySpec): Promise<SetupStep> {
-  const properties = withRuntimeFetch(new Client({ accessToken, basePath }).crm.properties.coreApi);
+  const properties = hubSpotApi(propertiesModule, propertiesModule.CoreApi, { accessToken, basePath });
   const where = `${objectType}.${spec.name}`;
   try {
     const existing = await properties.getByName(objectType, spec.name).catch((error: { code?: number }) => {

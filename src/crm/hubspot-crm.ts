@@ -1,5 +1,6 @@
-import { Client } from "@hubspot/api-client";
-import { withRuntimeFetch } from "../platform/hubspot-transport";
+import * as objectsModule from "@hubspot/api-client/lib/codegen/crm/objects/index";
+import * as tasksModule from "@hubspot/api-client/lib/codegen/crm/objects/tasks/index";
+import { hubSpotApi } from "../platform/hubspot-transport";
 import type { TaskAction } from "../domain/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
@@ -65,9 +66,9 @@ const isConflict = (failure: Failure) => failure.status === 409;
 export class HubSpotCrm extends KeyedTasks implements CrmPort {
   readonly crm = "hubspot" as const;
   readonly maxBatch = MAX_BATCH;
-  private readonly tasks: Client["crm"]["objects"]["tasks"]["batchApi"];
-  private readonly objects: Client["crm"]["objects"]["batchApi"];
-  private readonly objectReads: Client["crm"]["objects"]["basicApi"];
+  private readonly tasks: tasksModule.BatchApi;
+  private readonly objects: objectsModule.BatchApi;
+  private readonly objectReads: objectsModule.BasicApi;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void>;
@@ -76,10 +77,10 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     super();
     this.beforeCall = options.beforeCall ?? (async () => {});
     // No SDK retries or limiter: the outbox owns retries (it honours Retry-After) and pacing.
-    const client = new Client({ accessToken: options.accessToken, basePath: options.basePath });
-    this.tasks = withRuntimeFetch(client.crm.objects.tasks.batchApi);
-    this.objects = withRuntimeFetch(client.crm.objects.batchApi);
-    this.objectReads = withRuntimeFetch(client.crm.objects.basicApi);
+    const access = { accessToken: options.accessToken, basePath: options.basePath };
+    this.tasks = hubSpotApi(tasksModule, tasksModule.BatchApi, access);
+    this.objects = hubSpotApi(objectsModule, objectsModule.BatchApi, access);
+    this.objectReads = hubSpotApi(objectsModule, objectsModule.BasicApi, access);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? systemClock.now;
   }

@@ -1,4 +1,4 @@
-import { Connection } from "jsforce";
+import { Connection } from "jsforce/browser/core";
 import { systemClock } from "../platform/clock";
 import { type Failure, FailureError, failureOfStatus } from "../platform/failure";
 import { RuntimeFetchTransport } from "../platform/salesforce-transport";

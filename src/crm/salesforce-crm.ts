@@ -1,4 +1,4 @@
-import type { Connection } from "jsforce";
+import type { Connection } from "jsforce/browser/core";
 import { type TaskAction, taskDueDate } from "../domain/effects";
 import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
 import { systemClock } from "../platform/clock";
@@ -100,7 +100,7 @@ function websiteHost(website: string | null): string | null {
 }
 
 /** A SOQL string literal: backslashes and quotes escaped. */
-const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+export const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** createTask writes the due time as the reminder and the owner's date of it as ActivityDate. */
 function dueAtMs(row: TaskRow): number | null {

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { RecordState } from "../domain/record-state";
 import { searchableOf, upsertSearchRow } from "./record-search";
@@ -30,4 +31,10 @@ export async function upsertRecordRow(db: D1Database, state: RecordState, now: D
  */
 export async function isKnownRecord(db: D1Database, recordKey: string): Promise<boolean> {
   return (await db.prepare("SELECT 1 FROM records WHERE record_key = ?").bind(recordKey).first()) !== null;
+}
+
+/** Up to `limit` accounts (HubSpot portals, Salesforce orgs) of a CRM whose records the service follows. */
+export async function accountsSeen(db: D1Database, crm: "hubspot" | "salesforce", limit = 2): Promise<string[]> {
+  const rows = await drizzle(db).selectDistinct({ accountId: records.accountId }).from(records).where(eq(records.crm, crm)).limit(limit);
+  return rows.map((r) => r.accountId);
 }

@@ -14,6 +14,7 @@ import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
 import { adminConsentsRoutes, adminSubmissionsRoutes } from "./admin-intake.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
+import { adminRosterRoute } from "./admin-roster.route";
 import { adminSimulateRoute } from "./admin-simulate.route";
 import type { AppEnv } from "./app-env";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
@@ -21,7 +22,9 @@ import { HttpError, invalidPayload, unauthorized } from "./errors";
 export const adminRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {
     const given = /^Bearer (.+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    if (!given || !constantTimeEqual(utf8(given), utf8(c.var.config.ADMIN_TOKEN))) {
+    // The app answers 503 before this when the admin API is off (no valid ADMIN_TOKEN).
+    const token = c.var.config.ADMIN_TOKEN;
+    if (!given || !token || !constantTimeEqual(utf8(given), utf8(token))) {
       throw unauthorized("admin API needs Authorization: Bearer <ADMIN_TOKEN>");
     }
     await next();
@@ -72,6 +75,7 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .route("/effects", adminEffectsRoutes)
   .route("/policy", adminPolicyRoutes)
+  .route("/policy/reps", adminRosterRoute)
   .route("/simulate", adminSimulateRoute)
   .route("/submissions", adminSubmissionsRoutes)
   .route("/consents", adminConsentsRoutes);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { ConfigError, loadConfig } from "../config";
-import { systemClock } from "../platform/clock";
 import type { JWTVerifyGetKey } from "jose";
+import { type Config, type FeatureName, featureOffMessage, loadConfig } from "../config";
+import { systemClock } from "../platform/clock";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
 import { consoleRoutes } from "./console.routes";
@@ -32,16 +32,53 @@ const WEBHOOK_PATHS = [
   "/slack/interactions",
 ];
 
+/** Which feature each entry point belongs to: with the feature off, it answers 503 saying what to set. */
+const GATES: [path: string, feature: FeatureName][] = [
+  ["/webhooks/hubspot", "hubspotWebhooks"],
+  ["/webhooks/salesforce", "salesforceChangeEvents"],
+  ["/webhooks/salesforce/outbound/*", "salesforceOutboundMessages"],
+  ["/webhooks/email/postmark", "postmarkInbound"],
+  ["/webhooks/email/mailgun", "mailgunInbound"],
+  ["/slack/interactions", "slackButtons"],
+  ["/admin/*", "adminApi"],
+  ["/console", "adminApi"],
+  ["/console/*", "adminApi"],
+];
+
+/** What is on, what is off and why (names, never values); 503 only when nothing can work. */
+export function healthReport(config: Config, at: Date) {
+  const { features, working } = config.report;
+  const off = Object.fromEntries(Object.entries(features).filter(([, s]) => s.state !== "on"));
+  return {
+    ok: working,
+    service: "lead-follow-up",
+    time: at.toISOString(),
+    on: Object.keys(features).filter((f) => features[f as FeatureName].state === "on"),
+    off,
+  };
+}
+
 export function createApp({ now = () => new Date(systemClock.now()), intake, accessKeys }: AppOptions = {}) {
   const app = new Hono<AppEnv>();
-
-  app.get("/health", (c) => c.json({ ok: true, service: "lead-follow-up", time: now().toISOString() }));
 
   app.use(async (c, next) => {
     c.set("config", loadConfig(c.env));
     c.set("now", now);
     await next();
   });
+
+  app.get("/health", (c) => {
+    const report = healthReport(c.var.config, now());
+    return c.json(report, report.ok ? 200 : 503);
+  });
+
+  for (const [path, feature] of GATES) {
+    app.use(path, async (c, next) => {
+      const off = featureOffMessage(c.var.config, feature);
+      if (off) throw new HttpError(503, "not_configured", off, { feature, ...c.var.config.report.features[feature] });
+      await next();
+    });
+  }
 
   app.use("/webhooks/*", webhookArrivalNote);
   app.use("/slack/interactions", webhookArrivalNote);
@@ -57,7 +94,7 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
 
   // The baseline of `npm run bench:ingest`: reads the same body, does nothing with it.
   app.post("/bench/noop", async (c) => {
-    if (!c.var.config.ENABLE_BENCH_ROUTES) return c.notFound();
+    if (c.var.config.report.features.benchRoutes.state !== "on") return c.notFound();
     await c.req.arrayBuffer();
     return c.json({ ok: true });
   });
@@ -73,10 +110,6 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       return c.json({ error: error.code, message: error.message, ...(error.details ?? {}) }, error.status, error.headers);
-    }
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return c.json({ error: "misconfigured", message: error.message }, 500);
     }
     // Unexpected: log the details, tell the caller only that it may retry.
     console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed`, error);

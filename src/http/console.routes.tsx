@@ -52,6 +52,16 @@ type C = Context<ConsoleEnv>;
 const MAX_FORM_BYTES = 2 * 1024 * 1024;
 const LOGIN_PATH = "/console/login";
 
+/**
+ * Sessions and CSRF tokens are MACs under the admin token, so the console is part of the admin
+ * API's feature: app.ts answers 503 for /console when ADMIN_TOKEN is not usable.
+ */
+function adminToken(c: C): string {
+  const token = c.var.config.ADMIN_TOKEN;
+  if (!token) throw new Error("the console runs only with the admin API on");
+  return token;
+}
+
 const accessSettings = (c: C) =>
   c.var.config.ACCESS_TEAM_DOMAIN && c.var.config.ACCESS_AUD
     ? { teamDomain: c.var.config.ACCESS_TEAM_DOMAIN, audience: c.var.config.ACCESS_AUD }
@@ -107,12 +117,12 @@ export function consoleRoutes(options: ConsoleOptions) {
     if (accessSettings(c)) return c.redirect("/console", 303);
     const nonce = crypto.randomUUID();
     setCookie(c, LOGIN_COOKIE, nonce, cookieOptions(c, 10 * 60_000));
-    return c.html(documentOf(<LoginPage page={pageOf(c, null, await csrfToken(c.var.config.ADMIN_TOKEN, `login:${nonce}`))} />));
+    return c.html(documentOf(<LoginPage page={pageOf(c, null, await csrfToken(adminToken(c), `login:${nonce}`))} />));
   });
 
   app.post("/login", async (c) => {
     if (accessSettings(c)) return c.redirect("/console", 303);
-    const secret = c.var.config.ADMIN_TOKEN;
+    const secret = adminToken(c);
     const form = await readForm(c);
     const nonce = getCookie(c, LOGIN_COOKIE);
     if (!sameOrigin(c) || !nonce || !(await csrfValid(secret, `login:${nonce}`, form.get("_csrf")))) {
@@ -131,7 +141,7 @@ export function consoleRoutes(options: ConsoleOptions) {
 
   // Everything else needs a user: Access's, or a session's. POSTs need the session's CSRF token too.
   app.use(async (c, next) => {
-    const secret = c.var.config.ADMIN_TOKEN;
+    const secret = adminToken(c);
     const access = accessSettings(c);
     let user: ConsoleUser | null;
     if (access) {
@@ -347,7 +357,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   /** The parked-events list of the admin API, when this deployment has one. */
   async function parkedEvents(c: C): Promise<HealthData["parked"]> {
     const request = new Request(new URL("/admin/ingest/parked?limit=5", c.req.url), {
-      headers: { authorization: `Bearer ${c.var.config.ADMIN_TOKEN}` },
+      headers: { authorization: `Bearer ${adminToken(c)}` },
     });
     const response = await options.selfFetch(request, c.env).catch(() => null);
     if (!response?.ok) return { available: false };

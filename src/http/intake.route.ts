@@ -282,8 +282,9 @@ async function submit(
   const header = parseIdempotencyKey(c.req.header("idempotency-key"));
   if (!header.ok)
     throw new HttpError(400, "invalid_idempotency_key", header.message, { issues: [{ field: "Idempotency-Key", message: header.message }] });
-  if (form.spam.turnstile?.enabled && !c.var.config.TURNSTILE_SECRET_KEY) {
-    throw new HttpError(503, "not_configured", `form ${form.key} asks for Turnstile: set the TURNSTILE_SECRET_KEY secret`);
+  const turnstile = c.var.config.report.features.turnstile;
+  if (form.spam.turnstile?.enabled && turnstile.state !== "on") {
+    throw new HttpError(503, "not_configured", `form ${form.key} asks for Turnstile: ${turnstile.reason}`);
   }
   const steps: SubmissionStep[] = [
     { step: "received", at: receivedAt.toISOString() },

@@ -173,10 +173,9 @@ const SDK_OPERATIONS: Record<string, Operation[] | { scopes: string[][]; why: st
   // document is not among ours; HubSpot's properties guide asks for the object's schema scopes, and
   // tasks sit under the contacts scopes (tasks.json).
   "crm.properties.coreApi": { scopes: [["crm.schemas.contacts.read"], ["crm.schemas.contacts.write"]], why: "getByName and create" },
-  // The roster import (issue 14, item 4) lists HubSpot owners; the scan finds it once it is in src/.
+  // The roster import lists HubSpot owners.
   "crm.owners.ownersApi": [{ doc: "crmOwners.json", method: "get", path: "/crm/v3/owners" }],
 };
-const PENDING = new Set(["crm.owners.ownersApi"]);
 
 function sourceFiles(dir: string): string[] {
   return filesUnder(dir)
@@ -184,10 +183,25 @@ function sourceFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/**
+ * The API objects src/ builds: `hubSpotApi(tasksModule, tasksModule.BatchApi, …)` with tasksModule
+ * imported from `@hubspot/api-client/lib/codegen/crm/objects/tasks/index` is crm.objects.tasks.batchApi,
+ * the name the SDK's Client gives the same object.
+ */
 function sdkApisUsed(): string[] {
   const used = new Set<string>();
   for (const file of sourceFiles(join(REPO, "src"))) {
-    for (const match of readFileSync(file, "utf8").matchAll(/\.crm((?:\.[a-z]+)*?\.[a-zA-Z]+Api)\b/g)) used.add(`crm${match[1]}`);
+    // Without comments, which show calls as examples.
+    const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
+    const modules = new Map<string, string>();
+    for (const [, alias, path] of source.matchAll(/import \* as (\w+) from "@hubspot\/api-client\/lib\/codegen\/([a-z/]+)\/index"/g)) {
+      modules.set(alias!, path!.replaceAll("/", "."));
+    }
+    for (const [, alias, api] of source.matchAll(/hubSpotApi\((\w+), \1\.(\w+Api)\b/g)) {
+      const module = modules.get(alias!);
+      if (!module) throw new Error(`${file}: ${alias} is not a generated HubSpot module`);
+      used.add(`${module}.${api![0]!.toLowerCase()}${api!.slice(1)}`);
+    }
   }
   return [...used].sort();
 }
@@ -202,7 +216,7 @@ function alternatives(op: Operation): string[][] {
 
 describe("the HubSpot app's scopes are exactly those the Worker's calls need", () => {
   const used = sdkApisUsed();
-  const known = [...new Set([...used, ...PENDING])].filter((api) => SDK_OPERATIONS[api]);
+  const known = used.filter((api) => SDK_OPERATIONS[api]);
   const needs = known.map((api) => {
     const entry = SDK_OPERATIONS[api]!;
     return { api, requirements: Array.isArray(entry) ? entry.map(alternatives) : entry.scopes.map((s) => [s]) };
@@ -212,7 +226,13 @@ describe("the HubSpot app's scopes are exactly those the Worker's calls need", (
 
   it("finds the SDK APIs in src/, and knows what each one calls", () => {
     expect(used).toEqual(
-      expect.arrayContaining(["crm.objects.tasks.batchApi", "crm.objects.batchApi", "crm.objects.basicApi", "crm.properties.coreApi"]),
+      expect.arrayContaining([
+        "crm.objects.tasks.batchApi",
+        "crm.objects.batchApi",
+        "crm.objects.basicApi",
+        "crm.properties.coreApi",
+        "crm.owners.ownersApi",
+      ]),
     );
     expect(
       used.filter((api) => !SDK_OPERATIONS[api]),

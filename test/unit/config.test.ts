@@ -1,11 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, salesforceAuth } from "../../src/config";
+import { evaluateConfig, FEATURES, featureOffMessage, loadConfig, salesforceAuth, SETTINGS } from "../../src/config";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 // A fresh object per call: loadConfig caches by the env object.
-const envWith = (overrides: Record<string, string>) => ({ ...TEST_BINDINGS, ...overrides }) as unknown as Env;
+const bindings = {
+  ...TEST_BINDINGS,
+  SALESFORCE_INSTANCE_URL: "http://127.0.0.1:8791",
+  ACCESS_TEAM_DOMAIN: "acme.cloudflareaccess.com",
+  ACCESS_AUD: "console-aud",
+  ALERTS_SLACK_CHANNEL: "C0ALERTS1",
+};
+const envWith = (overrides: Record<string, string>) => ({ ...bindings, ...overrides }) as unknown as Env;
+const offFeatures = (config: ReturnType<typeof evaluateConfig>) =>
+  Object.entries(config.report.features)
+    .filter(([, s]) => s.state !== "on")
+    .map(([name]) => name);
 
 describe("configuration", () => {
+  it("with the test bindings every feature is on", () => {
+    const config = loadConfig(envWith({}));
+    expect(offFeatures(config)).toEqual([]);
+    expect(config.report.working).toBe(true);
+    expect(config.HUBSPOT_RATE_LIMIT).toEqual({ max: 100, windowMs: 10_000 });
+  });
+
   it("signs in to Salesforce with the app's client credentials when set, else with the fixed token", () => {
     expect(salesforceAuth(loadConfig(envWith({})))).toEqual({
       clientId: TEST_BINDINGS.SALESFORCE_CLIENT_ID,
@@ -19,10 +37,105 @@ describe("configuration", () => {
     ).toBeUndefined();
   });
 
-  it("refuses a client id without its secret, naming the variables and never the value", () => {
-    const load = () => loadConfig(envWith({ SALESFORCE_CLIENT_SECRET: "" }));
-    expect(load).toThrow(ConfigError);
-    expect(load).toThrow(/SALESFORCE_CLIENT_SECRET: SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET go together/);
-    expect(load).not.toThrow(new RegExp(TEST_BINDINGS.SALESFORCE_CLIENT_ID));
+  it("a client id without its secret switches off Salesforce write-back only, naming the variables and never the value", () => {
+    const config = loadConfig(envWith({ SALESFORCE_CLIENT_SECRET: "" }));
+    expect(offFeatures(config)).toEqual(["salesforceWriteBack"]);
+    expect(config.report.features.salesforceWriteBack).toEqual({
+      state: "broken",
+      reason: "set the SALESFORCE_CLIENT_SECRET secret too (SALESFORCE_CLIENT_ID is set and goes with it)",
+      missing: ["SALESFORCE_CLIENT_SECRET"],
+      invalid: [],
+    });
+    // Off means no credentials left: nothing can sign in with the stray token either.
+    expect(salesforceAuth(config)).toBeUndefined();
+    expect(JSON.stringify(config.report)).not.toContain(TEST_BINDINGS.SALESFORCE_CLIENT_ID);
+  });
+
+  it("a short ADMIN_TOKEN switches off the admin API and nothing else", () => {
+    const config = loadConfig(envWith({ ADMIN_TOKEN: "short-secret" }));
+    expect(offFeatures(config)).toEqual(["adminApi"]);
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(featureOffMessage(config, "adminApi")).toBe("The admin API is off: ADMIN_TOKEN is invalid: must be at least 16 characters");
+    expect(JSON.stringify(config.report)).not.toContain("short-secret");
+    expect(config.report.working).toBe(true);
+  });
+
+  it("SLACK_RATE_LIMIT=lots switches off Slack messages: the bot token is withheld, the value is not repeated", () => {
+    const config = loadConfig(envWith({ SLACK_RATE_LIMIT: "lots" }));
+    expect(offFeatures(config)).toEqual(["slackMessages"]);
+    expect(config.report.features.slackMessages).toMatchObject({ state: "broken", invalid: ["SLACK_RATE_LIMIT"] });
+    expect(config.SLACK_BOT_TOKEN).toBeUndefined();
+    expect(config.HUBSPOT_ACCESS_TOKEN).toBe(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN);
+    expect(JSON.stringify(config.report)).not.toContain("lots");
+  });
+
+  it("a source whose secret is unset is off, not broken, and says which secret to set", () => {
+    const config = loadConfig(envWith({ HUBSPOT_CLIENT_SECRET: "" }));
+    expect(config.report.features.hubspotWebhooks).toEqual({
+      state: "off",
+      reason: "set the HUBSPOT_CLIENT_SECRET secret",
+      missing: ["HUBSPOT_CLIENT_SECRET"],
+      invalid: [],
+    });
+    expect(featureOffMessage(config, "hubspotWebhooks")).toBe("HubSpot webhooks are off: set the HUBSPOT_CLIENT_SECRET secret");
+  });
+
+  it("a blank var a set-up feature needs is reported; one a feature not set up needs is not a fault", () => {
+    const blankAppId = loadConfig(envWith({ HUBSPOT_APP_ID: "" }));
+    expect(blankAppId.report.features.hubspotWebhooks).toMatchObject({ state: "broken", missing: ["HUBSPOT_APP_ID"] });
+    const noSalesforce = loadConfig(
+      envWith({ SALESFORCE_ORG_ID: "", SALESFORCE_WEBHOOK_SECRET: "", SALESFORCE_OUTBOUND_TOKEN: "", SALESFORCE_INTEGRATION_USER_ID: "" }),
+    );
+    expect(noSalesforce.report.features.salesforceChangeEvents.state).toBe("off");
+    expect(noSalesforce.report.features.salesforceOutboundMessages.state).toBe("off");
+  });
+
+  it("an unreadable PAUSE_RECORD_DELIVERY holds delivery back; the retry settings' errors switch off the outbox", () => {
+    const config = loadConfig(envWith({ PAUSE_RECORD_DELIVERY: "yes", EFFECT_MAX_ATTEMPTS: "0" }));
+    expect(config.PAUSE_RECORD_DELIVERY).toBe(true);
+    expect(config.report.features.recordDelivery).toMatchObject({ state: "broken", invalid: ["PAUSE_RECORD_DELIVERY"] });
+    expect(config.report.features.outbox).toMatchObject({
+      state: "broken",
+      reason: "EFFECT_MAX_ATTEMPTS is invalid: must be a whole number from 1 to 50",
+    });
+    expect(loadConfig(envWith({ PAUSE_RECORD_DELIVERY: "true" })).report.features.recordDelivery).toMatchObject({ state: "off" });
+  });
+
+  it("with no secrets at all nothing can work", () => {
+    const secrets = Object.keys(SETTINGS).filter((n) => SETTINGS[n as keyof typeof SETTINGS].kind === "secret");
+    const config = evaluateConfig({ ...bindings, ...Object.fromEntries(secrets.map((n) => [n, ""])) });
+    expect(config.report.working).toBe(false);
+    expect(config.report.features.adminApi.state).toBe("broken");
+  });
+
+  it("values known only by name (wrangler secret list) count as set and valid", () => {
+    const vars = Object.fromEntries(Object.entries(bindings).filter(([n]) => SETTINGS[n as keyof typeof SETTINGS]?.kind === "var"));
+    const names = new Set(Object.keys(TEST_BINDINGS).filter((n) => SETTINGS[n as keyof typeof SETTINGS]?.kind === "secret"));
+    expect(offFeatures(evaluateConfig(vars, { setButUnseen: names }))).toEqual([]);
+  });
+
+  it("every feature's values are settings", () => {
+    for (const spec of Object.values(FEATURES) as { needs: string[]; uses?: string[]; needsOneOf?: string[][] }[]) {
+      for (const name of [...spec.needs, ...(spec.uses ?? []), ...(spec.needsOneOf ?? []).flat()]) expect(SETTINGS).toHaveProperty(name);
+    }
+  });
+
+  it("Access half set up is broken and withheld, so the console keeps its token sign-in; a bad alerts channel is named", () => {
+    const config = loadConfig(envWith({ ACCESS_AUD: "", ALERTS_SLACK_CHANNEL: "#alerts" }));
+    expect(offFeatures(config)).toEqual(["consoleAccess", "slackAlerts"]);
+    expect(config.report.features.consoleAccess).toMatchObject({ state: "broken", missing: ["ACCESS_AUD"] });
+    expect(config.ACCESS_TEAM_DOMAIN).toBeUndefined();
+    expect(featureOffMessage(config, "slackAlerts")).toBe("Slack alerts are off: ALERTS_SLACK_CHANNEL is invalid: must be a Slack channel id (C…)");
+    expect(config.ALERTS_SLACK_CHANNEL).toBeUndefined();
+  });
+
+  it("forms asking for Turnstile need its secret; an invalid siteverify URL switches the checks off", () => {
+    expect(loadConfig(envWith({ TURNSTILE_SECRET_KEY: "" })).report.features.turnstile).toMatchObject({
+      state: "off",
+      reason: "set the TURNSTILE_SECRET_KEY secret",
+    });
+    const config = loadConfig(envWith({ TURNSTILE_SITEVERIFY_URL: "siteverify" }));
+    expect(config.report.features.turnstile).toMatchObject({ state: "broken", invalid: ["TURNSTILE_SITEVERIFY_URL"] });
+    expect(config.TURNSTILE_SECRET_KEY).toBeUndefined();
   });
 });

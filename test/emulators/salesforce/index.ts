@@ -37,7 +37,12 @@ export interface SeedUser {
   Username?: string;
   IsActive?: boolean;
   TimeZoneSidKey?: string;
+  /** The profile's name (one of `profiles`). Default "Standard User". */
+  profile?: string;
 }
+
+/** Standard profiles of a new org, and the one Salesforce gives integration users. */
+export const DEFAULT_PROFILES = ["System Administrator", "Standard User", "Minimum Access - API Only Integrations"];
 
 export interface SalesforceEmulatorOptions {
   /** Bearer token → user id. Default: one token for the integration user. */
@@ -58,8 +63,10 @@ export interface SalesforceEmulatorOptions {
   now?: () => number;
   /** The human the /_emulator/ui routes act as (override per call with ?as=<userId>). */
   repUserId?: string;
-  /** Users besides the integration user and the two reps. */
+  /** Users besides the integration user and the two reps, or in their place (same Id). */
   users?: SeedUser[];
+  /** Profile names, seeded with ids in this order. Default DEFAULT_PROFILES. */
+  profiles?: string[];
   /** Unique external-id fields. Default Task.Idempotency_Key__c and Lead.External_Key__c. */
   externalIdFields?: Record<string, string[]>;
   /** Extra custom text fields. */
@@ -89,7 +96,13 @@ export interface SalesforceEmulator {
 
 function defaultUsers(integrationUserId: string): SeedUser[] {
   return [
-    { Id: integrationUserId, FirstName: "Integration", LastName: "User", Email: "integration@example.com" },
+    {
+      Id: integrationUserId,
+      FirstName: "Integration",
+      LastName: "User",
+      Email: "integration@example.com",
+      profile: "Minimum Access - API Only Integrations",
+    },
     { Id: REP_ONE_USER_ID, FirstName: "Rep", LastName: "One", Email: "rep.one@example.com", TimeZoneSidKey: "America/New_York" },
     { Id: REP_TWO_USER_ID, FirstName: "Rep", LastName: "Two", Email: "rep.two@example.com", TimeZoneSidKey: "Europe/London" },
   ];
@@ -125,16 +138,26 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   });
 
   const seedUsers = () => {
-    const users = [...defaultUsers(integrationUserId), ...(options.users ?? [])];
+    const profiles = new Map<string, string>();
+    // Fixed ids, so a profile keeps its id across resets as in an org.
+    (options.profiles ?? DEFAULT_PROFILES).forEach((name, i) => {
+      profiles.set(name, String(store.seed("Profile", { Id: `00e5g0000Prof${String(i).padStart(2, "0")}AAA`, Name: name }).fields.Id));
+    });
+    // A user given with a default user's id takes its place (a local trial's reps with its own names).
+    const given = options.users ?? [];
+    const users = [...defaultUsers(integrationUserId).filter((u) => !given.some((g) => g.Id === u.Id)), ...given];
     for (const userId of Object.values(accessTokens)) {
       if (!users.some((u) => u.Id === userId)) users.push({ Id: userId, LastName: `API User ${userId.slice(-6)}` });
     }
-    for (const user of users) {
+    for (const { profile = "Standard User", ...user } of users) {
       const alias = `${user.FirstName ?? ""}${user.LastName}`.replace(/\W/g, "").toLowerCase();
+      const profileId = profiles.get(profile);
+      if (!profileId) throw new Error(`user ${user.Id}: no profile named ${profile}`);
       store.seed("User", {
         Email: `${alias}@example.com`,
         Username: `${alias}@example.com.emulator`,
         Alias: alias.slice(0, 8),
+        ProfileId: profileId,
         ...user,
         CreatedById: integrationUserId,
         LastModifiedById: integrationUserId,

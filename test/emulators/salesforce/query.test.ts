@@ -37,6 +37,30 @@ describe("Salesforce emulator: SOQL", () => {
     });
   });
 
+  it("finds active users by their profile's name; profiles are read-only metadata", async () => {
+    const { conn } = await startSalesforce({
+      users: [
+        { Id: "0055g00000AdminAAA", LastName: "Admin", Email: "admin@example.com", profile: "System Administrator" },
+        { Id: "0055g00000LeftXAAA", LastName: "Left", Email: "left@example.com", IsActive: false },
+        // In place of the default rep two.
+        { Id: REP_TWO_USER_ID, FirstName: "Sam", LastName: "Chen", Email: "sam.chen@example.com", TimeZoneSidKey: "Europe/London" },
+      ],
+    });
+    const users = await conn.query<Record<string, any>>(
+      "SELECT Id, Name, Email, TimeZoneSidKey, Profile.Name FROM User WHERE IsActive = true AND Profile.Name IN ('Standard User', 'System Administrator') ORDER BY LastName",
+    );
+    expect(users.records.map((u) => [u.Id, u.Profile.Name, u.TimeZoneSidKey])).toEqual([
+      ["0055g00000AdminAAA", "System Administrator", "America/Los_Angeles"],
+      [REP_TWO_USER_ID, "Standard User", "Europe/London"],
+      [REP_ONE_USER_ID, "Standard User", "America/New_York"],
+    ]);
+    expect(users.records.find((u) => u.Id === REP_TWO_USER_ID)).toMatchObject({ Name: "Sam Chen", Email: "sam.chen@example.com" });
+    expect((await conn.query("SELECT COUNT() FROM User")).totalSize).toBe(5);
+    const profiles = await conn.query<{ Id: string; Name: string }>("SELECT Id, Name FROM Profile ORDER BY Name");
+    expect(profiles.records.map((p) => p.Name)).toEqual(["Minimum Access - API Only Integrations", "Standard User", "System Administrator"]);
+    expect(await rejection(conn.sobject("Profile").create({ Name: "Sales" }))).toMatchObject({ errorCode: "INVALID_TYPE_FOR_OPERATION" });
+  });
+
   it("answers query errors as MALFORMED_QUERY, INVALID_FIELD and INVALID_TYPE", async () => {
     const { conn } = await startSalesforce();
     expect(await rejection(conn.query("SELECT Id FROM"))).toMatchObject({ errorCode: "MALFORMED_QUERY" });

@@ -207,6 +207,20 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       IsActive: rw("boolean", { defaultValue: true }),
       TimeZoneSidKey: rw("picklist", { defaultValue: "America/Los_Angeles" }),
       Title: rw("string"),
+      ProfileId: ref(["Profile"], "Profile", { required: true }),
+    },
+  },
+  // Profiles are metadata (Object Reference for Salesforce: Profile): set up in Setup, queryable,
+  // not created through the REST API. Every User has one (User.ProfileId is required).
+  Profile: {
+    label: "Profile",
+    keyPrefix: "00e",
+    createable: false,
+    deletable: false,
+    fields: {
+      ...SYSTEM,
+      Name: ro("string"),
+      UserType: ro("picklist", { defaultValue: "Standard" }),
     },
   },
   // Field history is written by the platform, never through the API.

@@ -31,6 +31,11 @@ const ok = (body: Record<string, unknown>): EmulatorResponse => ({ status: 200, 
 
 /** Slack's own cap on message text. */
 const MAX_TEXT = 40_000;
+/** users.list's largest page. */
+const MAX_USERS_PAGE = 1_000;
+
+/** The app's bot user, listed among the workspace's members like any bot. */
+const botMember = (identity: BotIdentity): SlackUser => ({ id: identity.botUserId, name: identity.botName, isBot: true });
 
 export function ratelimited(retryAfterSeconds: number): EmulatorResponse {
   return { status: 429, headers: { "Retry-After": String(retryAfterSeconds) }, body: { ok: false, error: "ratelimited" } };
@@ -58,8 +63,8 @@ function userBody(user: SlackUser, identity: BotIdentity, now: number) {
     team_id: identity.teamId,
     name: user.name,
     real_name: user.realName ?? user.name,
-    deleted: false,
-    is_bot: false,
+    deleted: user.deleted ?? false,
+    is_bot: user.isBot ?? false,
     tz,
     tz_label: tz,
     tz_offset: offsetSeconds(tz, now),
@@ -158,6 +163,34 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     (args) => {
       const user = store.users.get(stringArg(args, "user") ?? "");
       return user ? ok({ user: userBody(user, identity, ctx.now()) }) : slackError("user_not_found");
+    },
+    ["POST", "GET"],
+  );
+
+  // As https://api.slack.com/methods/users.list documents it: `limit` up to 1000, an opaque `cursor`
+  // (here the next member's id, base64), `response_metadata.next_cursor` "" on the last page, and
+  // deactivated accounts and bots among the members.
+  method(
+    "users.list",
+    (args) => {
+      const limitArg = stringArg(args, "limit");
+      const limit = limitArg === undefined || Number(limitArg) === 0 ? MAX_USERS_PAGE : Number(limitArg);
+      if (!Number.isInteger(limit) || limit < 0) return slackError("invalid_limit");
+      const members = [...store.users.values(), botMember(identity)];
+      const cursor = stringArg(args, "cursor");
+      let start = 0;
+      if (cursor) {
+        const id = /^user:(.+)$/.exec(Buffer.from(cursor, "base64").toString("utf8"))?.[1];
+        start = members.findIndex((m) => m.id === id);
+        if (start < 0) return slackError("invalid_cursor");
+      }
+      const page = members.slice(start, start + Math.min(limit, MAX_USERS_PAGE));
+      const next = members[start + page.length];
+      return ok({
+        members: page.map((u) => userBody(u, identity, ctx.now())),
+        cache_ts: Math.floor(ctx.now() / 1000),
+        response_metadata: { next_cursor: next ? Buffer.from(`user:${next.id}`).toString("base64") : "" },
+      });
     },
     ["POST", "GET"],
   );

@@ -1,5 +1,5 @@
 import type { EmulatorServer, Handler } from "../shared/server.ts";
-import type { SlackStore } from "./store.ts";
+import type { SlackStore, SlackUser } from "./store.ts";
 
 /** /_emulator/… routes: what the bot posted, what was sent to response URLs, and minting those URLs. */
 export function registerControlRoutes(server: EmulatorServer, store: SlackStore): void {
@@ -13,6 +13,16 @@ export function registerControlRoutes(server: EmulatorServer, store: SlackStore)
   control("GET", "/_emulator/responses", () => ({ status: 200, body: store.responses }));
 
   control("GET", "/_emulator/channels", () => ({ status: 200, body: [...store.channels.values()] }));
+
+  // Members of the workspace until the next reset (one or an array).
+  control("POST", "/_emulator/users", (req) => {
+    const users = (Array.isArray(req.body) ? req.body : [req.body]) as SlackUser[];
+    if (users.some((u) => !u || typeof u.id !== "string" || typeof u.name !== "string")) {
+      return { status: 400, body: { error: "each user needs an id and a name" } };
+    }
+    for (const user of users) store.users.set(user.id, user);
+    return { status: 201, body: users };
+  });
 
   // Stands in for Slack when a test builds a block_actions payload: its response_url comes from here.
   control("POST", "/_emulator/response_urls", (req) => {

@@ -166,6 +166,40 @@ describe("Slack emulator", () => {
     expect((await call("conversations.open", { users: "U05REPTWO02" })).body).toEqual({ ok: true, channel: { id: "D05REPTWO02" } });
   });
 
+  it("lists the workspace's members in pages (limit, cursor), deleted accounts and bots included", async () => {
+    const { call, url } = await start();
+    const added = await fetch(`${url}/_emulator/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        { id: "U05GONE0001", name: "gone", email: "gone@example.com", deleted: true },
+        { id: "U05NEW00001", name: "new.rep", realName: "New Rep", email: "new.rep@example.com", tz: "Asia/Kolkata" },
+      ]),
+    });
+    expect(added.status).toBe(201);
+    const first = await call("users.list", { limit: 3 });
+    expect(first.body.members.map((m: any) => m.id)).toEqual(["U05REPONE01", "U05REPTWO02", "U05GONE0001"]);
+    expect(first.body.members[2]).toMatchObject({ deleted: true, profile: { email: "gone@example.com" } });
+    const cursor = first.body.response_metadata.next_cursor;
+    expect(cursor).not.toBe("");
+    const rest = await call("users.list", { limit: 3, cursor });
+    expect(rest.body.members).toEqual([
+      expect.objectContaining({
+        id: "U05NEW00001",
+        tz: "Asia/Kolkata",
+        real_name: "New Rep",
+        is_bot: false,
+        profile: expect.objectContaining({ email: "new.rep@example.com" }),
+      }),
+      expect.objectContaining({ id: "U05LEADBOT1", is_bot: true }),
+    ]);
+    expect(rest.body.response_metadata.next_cursor).toBe("");
+    expect((await call("users.list", {})).body.members).toHaveLength(5);
+    expect((await call("users.list", { cursor: "bm9ib2R5" })).body).toEqual({ ok: false, error: "invalid_cursor" });
+    await fetch(`${url}/_emulator/reset`, { method: "POST" });
+    expect((await call("users.list", {})).body.members).toHaveLength(3);
+  });
+
   it("injects faults: 429 with Retry-After, 5xx as JSON or plain text", async () => {
     const { call, url, emulator } = await start();
     await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ rate429: 1 }) });

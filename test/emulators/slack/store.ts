@@ -4,6 +4,9 @@ export interface SlackUser {
   tz?: string;
   email?: string;
   realName?: string;
+  /** A deactivated account: still listed by users.list, with deleted: true. */
+  deleted?: boolean;
+  isBot?: boolean;
 }
 
 export interface SlackChannel {

@@ -10,6 +10,8 @@ export default defineConfig(async () => {
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
   const emulators = await startEmulators({
     unref: true,
+    // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
+    hubspot: { checkResponses: true },
     salesforce: {
       customFields: { Lead: ["Lead_Score__c"] },
       // The Worker's app, and a second one whose sessions a test can age on its own clock.
@@ -46,7 +48,7 @@ export default defineConfig(async () => {
             name: "worker",
             // The emulators are shared and fault injection is global: one file at a time.
             fileParallelism: false,
-            setupFiles: ["./test/support/apply-migrations.ts"],
+            setupFiles: ["./test/support/apply-migrations.ts", "./test/support/emulator-answers.ts"],
             include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           },
         },

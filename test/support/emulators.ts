@@ -21,6 +21,8 @@ export const hubspotEmulator = {
     control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
   uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
+  /** Returns and forgets the emulator's answers that broke HubSpot's OpenAPI documents. */
+  openApiProblems: (): Promise<string[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/openapi"),
 };
 
 export const salesforceEmulator = {

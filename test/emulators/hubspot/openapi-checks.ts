@@ -1,6 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { CallRecord, EmulatorRequest, EmulatorResponse } from "../shared/server.ts";
 import { badRequest, errorResponse, invalidJson } from "./errors.ts";
-import { readFileSync } from "node:fs";
 import { describeProblem, type OpenApiDocument, OpenApiValidator, type Problem, type Schema, type ValidateOptions } from "./openapi-validator.ts";
 
 /**

@@ -11,6 +11,8 @@ export default defineConfig(async () => {
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
   const emulators = await startEmulators({
     unref: true,
+    // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
+    hubspot: { checkResponses: true },
     salesforce: {
       customFields: { Lead: Object.values(PRODUCT_FIELDS.salesforce), Contact: Object.values(PRODUCT_FIELDS.salesforce) },
       // The Worker's app, and a second one whose sessions a test can age on its own clock.
@@ -49,7 +51,7 @@ export default defineConfig(async () => {
             name: "worker",
             // The emulators are shared and fault injection is global: one file at a time.
             fileParallelism: false,
-            setupFiles: ["./test/support/apply-migrations.ts"],
+            setupFiles: ["./test/support/apply-migrations.ts", "./test/support/emulator-answers.ts"],
             include: ["test/integration/**/*.test.ts"],
           },
         },

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EffectOf } from "../domain/effects";
 import { systemClock } from "../platform/clock";
-import { classify, failureOfStatus, parseRetryAfter, withTimeout } from "../platform/failure";
+import { classify, type Failure, failureOfStatus, parseRetryAfter, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 
 const PostMessageResponse = z.looseObject({
@@ -12,7 +12,16 @@ const PostMessageResponse = z.looseObject({
 });
 
 /** Slack answers HTTP 200 with ok:false for most errors; these are worth another try. */
-const TRANSIENT_ERRORS = new Set(["ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
+const TRANSIENT_ERRORS = new Set(["internal_error", "fatal_error", "service_unavailable", "request_timeout"]);
+
+/**
+ * "Too fast", said in a 200: chat.postMessage's `rate_limited` (an app posting faster than about
+ * one message per second per channel) and the older `ratelimited`. They mean what a 429 means.
+ */
+const RATE_LIMITED_ERRORS = new Set(["rate_limited", "ratelimited"]);
+
+/** Without a Retry-After, about when the channel takes the next message. */
+const RATE_LIMIT_FALLBACK_MS = 1_000;
 
 /** Where Slack's interaction response URLs point. */
 const RESPONSE_URL_ORIGIN = "https://hooks.slack.com";
@@ -60,8 +69,18 @@ export class SlackNotifier {
     const body = PostMessageResponse.safeParse(await response.json().catch(() => null));
     if (!body.success) return { ok: false, failure: { kind: "transient", message: `Slack ${response.status}: unreadable response` } };
     if (body.data.ok) return { ok: true, externalId: `${body.data.channel}/${body.data.ts}` };
-    const error = body.data.error ?? "unknown_error";
-    return { ok: false, failure: { kind: TRANSIENT_ERRORS.has(error) ? "transient" : "permanent", message: `Slack chat.postMessage: ${error}` } };
+    return { ok: false, failure: this.refusal("Slack chat.postMessage", response, body.data.error ?? "unknown_error") };
+  }
+
+  /** What an ok:false answer means: a rate limit (paced like a 429), worth another try, or final. */
+  private refusal(what: string, response: Response, error: string): Failure {
+    const message = `${what}: ${error}`;
+    if (RATE_LIMITED_ERRORS.has(error)) {
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), (this.options.now ?? Date.now)()) ?? RATE_LIMIT_FALLBACK_MS;
+      // Classified as the 429 it stands for; the facts say what was seen.
+      return { ...failureOfStatus(429, message, retryAfterMs), status: response.status, code: error };
+    }
+    return { kind: TRANSIENT_ERRORS.has(error) ? "transient" : "permanent", message, status: response.status, code: error };
   }
 
   /**
@@ -90,9 +109,10 @@ export class SlackNotifier {
     const body = PostMessageResponse.safeParse(parseJsonOrNull(text));
     const error = body.success ? body.data.error : text.trim().slice(0, 100) || undefined;
     if (response.ok && (body.success ? body.data.ok : true)) return { ok: true };
-    // 404/410: the URL expired (30 minutes) or was used up (5 replies); another try cannot help.
-    const kind = response.ok && error && TRANSIENT_ERRORS.has(error) ? "transient" : "permanent";
-    return { ok: false, failure: { kind, message: `Slack response_url ${response.status}: ${error ?? "refused"}` } };
+    // 200 ok:false is Slack's usual refusal; 404/410: the URL expired (30 minutes) or was used up
+    // (5 replies), and another try cannot help.
+    if (response.ok && error) return { ok: false, failure: this.refusal(`Slack response_url ${response.status}`, response, error) };
+    return { ok: false, failure: { kind: "permanent", message: `Slack response_url ${response.status}: ${error ?? "refused"}` } };
   }
 
   private isResponseUrl(value: string): boolean {

@@ -21,6 +21,8 @@ export const hubspotEmulator = {
     control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
   uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
+  /** Returns and forgets the emulator's answers that broke HubSpot's OpenAPI documents. */
+  openApiProblems: (): Promise<string[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/openapi"),
 };
 
 export const salesforceEmulator = {
@@ -40,6 +42,8 @@ export const slackEmulator = {
   responses: () => control(env.SLACK_API_BASE, "GET", "/_emulator/responses"),
   calls: () => control(env.SLACK_API_BASE, "GET", "/_emulator/calls"),
   faults: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/faults", plan),
+  /** chat.postMessage's per-channel limit and how a limited post is answered ({} restores the defaults). */
+  postLimits: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/post_limits", plan),
   /** The response_url Slack would put in a block_actions payload for a click on that message. */
   responseUrl: async (channel: string, messageTs: string): Promise<string> =>
     (await control(env.SLACK_API_BASE, "POST", "/_emulator/response_urls", { channel, message_ts: messageTs })).response_url,

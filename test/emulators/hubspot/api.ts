@@ -1,7 +1,7 @@
 import type { EmulatorRequest, EmulatorResponse, EmulatorServer } from "../shared/server.ts";
 import type { AccessControl } from "./access.ts";
 import type { Crm, HubSpotState } from "./crm.ts";
-import { badRequest, errorResponse, HubSpotError } from "./errors.ts";
+import { badRequest, errorResponse, HubSpotError, invalidJson } from "./errors.ts";
 import type { ChangeSource } from "./objects-store.ts";
 
 /** What every route module needs. */
@@ -39,9 +39,7 @@ function settle(handler: Handler, req: EmulatorRequest): EmulatorResponse {
 export function objectBody(req: EmulatorRequest): Record<string, unknown> {
   const body = req.body;
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest(
-      req.rawBody ? "Invalid input JSON on line 1, column 1: Cannot parse request body" : "Invalid input JSON: request body is required",
-    );
+    throw req.rawBody ? invalidJson() : badRequest("Invalid input JSON: request body is required");
   }
   return body as Record<string, unknown>;
 }

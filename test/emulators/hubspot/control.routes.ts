@@ -3,6 +3,7 @@ import type { AssociationInput } from "./crm.ts";
 import { canonicalType } from "./object-types.ts";
 import type { OwnerInput } from "./owners-store.ts";
 import { toInspection } from "./serialize.ts";
+import type { ResponseChecks } from "./openapi-checks.ts";
 import type { HubSpotUi } from "./ui.ts";
 
 function userIdOf(body: Record<string, unknown> | undefined, query: URLSearchParams): number | undefined {
@@ -12,9 +13,9 @@ function userIdOf(body: Record<string, unknown> | undefined, query: URLSearchPar
 
 /**
  * /_emulator routes beyond the core's: a simulated human in the UI, the webhook drain, state
- * inspection and owner seeding. They skip auth, faults, rate limits and the call log.
+ * inspection, the OpenAPI answer checks and owner seeding. They skip auth, faults, rate limits and the call log.
  */
-export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi): void {
+export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi, responseChecks: ResponseChecks | undefined): void {
   controlRoute(ctx, "POST", "/_emulator/ui/:objectType", (req) => {
     const body = objectBody(req);
     const object = ui.create(req.params.objectType!, (body.properties ?? {}) as Record<string, string>, {
@@ -43,6 +44,14 @@ export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi): void {
     const type = canonicalType(req.params.objectType!);
     return { status: 200, body: ctx.state.objects.all(type).map((o) => toInspection(ctx.state, o)) };
   });
+
+  // Answers that broke HubSpot's OpenAPI documents: emulator bugs. A check that is off says so
+  // rather than answering an empty list that would pass for a clean run.
+  controlRoute(ctx, "GET", "/_emulator/openapi", () =>
+    responseChecks
+      ? { status: 200, body: responseChecks.drain() }
+      : { status: 409, body: { status: "error", message: "start the emulator with checkResponses: true", category: "NOT_CONFIGURED" } },
+  );
 
   controlRoute(ctx, "POST", "/_emulator/owners", (req) => {
     const inputs = (Array.isArray(req.body) ? req.body : [objectBody(req)]) as OwnerInput[];

@@ -58,6 +58,9 @@ export const notFound = (id: string): HubSpotError =>
 export const badRequest = (message: string, more?: ConstructorParameters<typeof HubSpotError>[3]): HubSpotError =>
   new HubSpotError(400, "VALIDATION_ERROR", message, more);
 
+/** A body that does not parse as JSON. */
+export const invalidJson = (): HubSpotError => badRequest("Invalid input JSON on line 1, column 1: Cannot parse request body");
+
 /** One invalid property, in the shape HubSpot embeds (as JSON text) in "Property values were not valid". */
 export interface PropertyProblem {
   name: string;

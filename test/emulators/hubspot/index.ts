@@ -1,4 +1,4 @@
-import { EmulatorServer, type EmulatorResponse } from "../shared/server.ts";
+import { type EmulatorRequest, type EmulatorResponse, EmulatorServer } from "../shared/server.ts";
 import { AccessControl } from "./access.ts";
 import type { ApiContext } from "./api.ts";
 import { registerAssociationRoutes } from "./associations.routes.ts";
@@ -10,6 +10,7 @@ import { correlationId } from "./errors.ts";
 import { canonicalType } from "./object-types.ts";
 import { registerObjectRoutes } from "./objects.routes.ts";
 import { ObjectsStore } from "./objects-store.ts";
+import { invalidRequest, ResponseChecks } from "./openapi-checks.ts";
 import { registerOwnerRoutes } from "./owners.routes.ts";
 import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
 import { registerPropertyRoutes } from "./properties.routes.ts";
@@ -45,6 +46,16 @@ export interface HubSpotEmulatorOptions {
   properties?: Record<string, PropertyInput[]>;
   /** Refuse unknown properties, bad enumeration options and unknown owners, like HubSpot. Default true. */
   strictProperties?: boolean;
+  /**
+   * Answer a request that HubSpot's OpenAPI documents do not allow (a property value that is not
+   * a string, an input without `properties`) with HubSpot's 400 VALIDATION_ERROR. Default true.
+   */
+  validateRequests?: boolean;
+  /**
+   * Check every answer against the documents and keep each mismatch (an emulator bug) for
+   * `openApiProblems()` and `GET /_emulator/openapi`. For tests; default false.
+   */
+  checkResponses?: boolean;
 }
 
 export interface HubSpotEmulator {
@@ -54,6 +65,8 @@ export interface HubSpotEmulator {
   ui: HubSpotUi;
   /** Removes and returns pending webhook events (what GET /_emulator/webhooks does). */
   drainWebhooks(): WebhookEvent[];
+  /** Returns and forgets the answers that broke the OpenAPI documents (with `checkResponses`). */
+  openApiProblems(): string[];
   /** Drops undelivered webhooks (so the outbox stops retrying) and closes the server. */
   close(): Promise<void>;
   appId: string;
@@ -101,7 +114,18 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     body: { status: "error", message: "internal error", correlationId: correlationId(), category: "INTERNAL_ERROR" },
   });
 
-  const server = new EmulatorServer("hubspot", { guard: access.guard, rateLimited: access.rateLimited, serverError }, () => {
+  const validateRequests = options.validateRequests ?? true;
+  const responseChecks = options.checkResponses ? new ResponseChecks() : undefined;
+  // Auth and the rate limit come first, as at HubSpot; then the documents judge the request.
+  const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
+    const refused = access.guard(req);
+    if (refused || !validateRequests) return refused;
+    const invalid = invalidRequest(req);
+    return invalid && access.withHeaders(req, invalid);
+  };
+  const hooks = { guard, rateLimited: access.rateLimited, serverError, ...(responseChecks ? { answered: responseChecks.record } : {}) };
+
+  const server = new EmulatorServer("hubspot", hooks, () => {
     state.objects.reset();
     state.associations.reset();
     state.owners.reset();
@@ -122,11 +146,15 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
-  registerControlRoutes(ctx, ui);
+  registerControlRoutes(ctx, ui, responseChecks);
 
   const close = async () => {
     state.webhooks.reset();
     await server.close();
   };
-  return { server, state, ui, drainWebhooks: () => state.webhooks.drain(), close, appId, portalId, clientSecret, accessTokens };
+  const openApiProblems = () => {
+    if (!responseChecks) throw new Error("start the HubSpot emulator with checkResponses: true to check its answers");
+    return responseChecks.drain();
+  };
+  return { server, state, ui, drainWebhooks: () => state.webhooks.drain(), openApiProblems, close, appId, portalId, clientSecret, accessTokens };
 }

@@ -9,12 +9,20 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Starts an emulator on a free port with a real @hubspot/api-client pointed at it. */
+/**
+ * Starts an emulator on a free port with a real @hubspot/api-client pointed at it. Its answers
+ * are checked against HubSpot's OpenAPI documents: close() fails if any broke them.
+ */
 export async function startHubSpot(options: HubSpotEmulatorOptions = {}): Promise<Running> {
-  const hs = createHubSpotEmulator(options);
+  const hs = createHubSpotEmulator({ checkResponses: true, ...options });
   const url = await hs.server.listen(0);
   const client = new Client({ accessToken: hs.accessTokens[0]!, basePath: url });
-  return { hs, url, client, close: () => hs.close() };
+  const close = async () => {
+    const problems = hs.openApiProblems();
+    await hs.close();
+    if (problems.length > 0) throw new Error(`the emulator answered against HubSpot's OpenAPI documents:\n${problems.join("\n")}`);
+  };
+  return { hs, url, client, close };
 }
 
 /** Raw HTTP against the emulator, for control routes and shapes the SDK hides. */

@@ -47,10 +47,12 @@ export interface CallRecord {
 export interface EmulatorHooks {
   /** Runs before an API call's handler; a returned response short-circuits (auth, rate limit). */
   guard?: (req: EmulatorRequest) => EmulatorResponse | undefined;
-  /** The vendor's 429 for an injected rate-limit fault. */
-  rateLimited: () => EmulatorResponse;
+  /** The vendor's 429 (or its own way of saying it) for an injected rate-limit fault on this call. */
+  rateLimited: (req: EmulatorRequest) => EmulatorResponse;
   /** The vendor's 5xx body. */
   serverError: () => EmulatorResponse;
+  /** Sees every answered API call once its status and body are recorded (the emulator's self-checks). */
+  answered?: (call: CallRecord) => void;
 }
 
 function compile(pattern: string): { regex: RegExp; names: string[] } {
@@ -195,7 +197,7 @@ export class EmulatorServer {
     record.fault = this.faults.draw();
     switch (record.fault) {
       case "429":
-        return this.finish(res, record, this.hooks.rateLimited());
+        return this.finish(res, record, this.hooks.rateLimited(request));
       case "5xx":
         return this.finish(res, record, this.hooks.serverError());
       case "timeout":
@@ -215,6 +217,7 @@ export class EmulatorServer {
       // The work is done; the caller never hears about it.
       record.status = response.status;
       record.responseBody = response.body;
+      this.hooks.answered?.(record);
       res.destroy();
       return;
     }
@@ -224,6 +227,7 @@ export class EmulatorServer {
   private finish(res: ServerResponse, record: CallRecord, response: EmulatorResponse): void {
     record.status = response.status;
     record.responseBody = response.body;
+    this.hooks.answered?.(record);
     this.send(res, response);
   }
 

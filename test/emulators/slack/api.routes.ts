@@ -2,7 +2,7 @@ import type { EmulatorRequest, EmulatorResponse, EmulatorServer, Handler } from 
 import { readBlocks } from "./blocks.ts";
 import { type Args, boolArg, charsetWarning, readArgs, stringArg } from "./request.ts";
 import type { PostedMessage, SlackStore, SlackUser } from "./store.ts";
-import type { TokenBucketLimiter } from "./token-bucket.ts";
+import type { PostLimits } from "./post-limits.ts";
 
 export interface BotIdentity {
   teamId: string;
@@ -17,8 +17,8 @@ export interface BotIdentity {
 export interface ApiContext {
   store: SlackStore;
   identity: BotIdentity;
-  /** chat.postMessage's per-channel limit. */
-  postLimiter: TokenBucketLimiter;
+  /** chat.postMessage's per-channel limit and the form of its answer. */
+  postLimits: PostLimits;
   now: () => number;
 }
 
@@ -36,10 +36,6 @@ const MAX_USERS_PAGE = 1_000;
 
 /** The app's bot user, listed among the workspace's members like any bot. */
 const botMember = (identity: BotIdentity): SlackUser => ({ id: identity.botUserId, name: identity.botName, isBot: true });
-
-export function ratelimited(retryAfterSeconds: number): EmulatorResponse {
-  return { status: 429, headers: { "Retry-After": String(retryAfterSeconds) }, body: { ok: false, error: "ratelimited" } };
-}
 
 function messageBody(message: PostedMessage, identity: BotIdentity) {
   return {
@@ -114,8 +110,8 @@ export function registerApiRoutes(server: EmulatorServer, ctx: ApiContext): void
     if (!text && !blocks.blocks?.length && !args.attachments) return slackError("no_text");
     if (text && text.length > MAX_TEXT) return slackError("msg_too_long");
 
-    const taken = ctx.postLimiter.take(channel.id);
-    if (!taken.allowed) return ratelimited(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
+    const limited = ctx.postLimits.take(channel.id);
+    if (limited) return limited;
 
     const message: PostedMessage = {
       channel: channel.id,

@@ -1,8 +1,12 @@
 import type { EmulatorServer, Handler } from "../shared/server.ts";
+import type { PostLimitPlan, PostLimits } from "./post-limits.ts";
 import type { SlackStore, SlackUser } from "./store.ts";
 
-/** /_emulator/… routes: what the bot posted, what was sent to response URLs, and minting those URLs. */
-export function registerControlRoutes(server: EmulatorServer, store: SlackStore): void {
+/**
+ * /_emulator/… routes: what the bot posted, what was sent to response URLs, minting those URLs,
+ * and chat.postMessage's rate limit.
+ */
+export function registerControlRoutes(server: EmulatorServer, store: SlackStore, postLimits: PostLimits): void {
   const control = (method: string, pattern: string, handler: Handler) => server.route({ method, pattern, handler, control: true });
 
   control("GET", "/_emulator/messages", (req) => {
@@ -22,6 +26,13 @@ export function registerControlRoutes(server: EmulatorServer, store: SlackStore)
     }
     for (const user of users) store.users.set(user.id, user);
     return { status: 201, body: users };
+  });
+
+  // Like /_emulator/faults: PUT replaces the plan (missing fields take the emulator's options), reset restores it.
+  control("GET", "/_emulator/post_limits", () => ({ status: 200, body: postLimits.current }));
+  control("PUT", "/_emulator/post_limits", (req) => {
+    const plan = postLimits.configure((req.body ?? {}) as Partial<PostLimitPlan>);
+    return plan ? { status: 200, body: plan } : { status: 400, body: { ok: false, error: "invalid_arguments" } };
   });
 
   // Stands in for Slack when a test builds a block_actions payload: its response_url comes from here.

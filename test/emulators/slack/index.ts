@@ -4,16 +4,17 @@
  * clicks sent to the app as signed block_actions requests.
  */
 import { EmulatorServer } from "../shared/server.ts";
-import { type BotIdentity, ratelimited, registerApiRoutes, slackError } from "./api.routes.ts";
+import { type BotIdentity, registerApiRoutes, slackError } from "./api.routes.ts";
 import { registerControlRoutes } from "./control.routes.ts";
 import { type InteractivityConfig, registerInteractionRoutes } from "./interaction.routes.ts";
 import { tokenOf } from "./request.ts";
 import { registerResponseUrlRoutes } from "./response-url.routes.ts";
 import { DEFAULT_SIGNING_SECRET } from "./signing.ts";
 import { type SlackChannel, SlackStore, type SlackUser } from "./store.ts";
-import { TokenBucketLimiter } from "./token-bucket.ts";
+import { DEFAULT_POST_LIMITS, type PostLimitPlan, PostLimits, ratelimited } from "./post-limits.ts";
 
 export type { PostedMessage, RecordedResponse, SlackChannel, SlackUser } from "./store.ts";
+export type { PostLimitPlan } from "./post-limits.ts";
 export { DEFAULT_SIGNING_SECRET, signSlackRequest } from "./signing.ts";
 
 export const DEFAULT_BOT_TOKEN = "xoxb-dev-token";
@@ -45,6 +46,13 @@ export interface SlackEmulatorOptions {
   perChannelPerSecond?: number;
   /** Messages a channel may take at once before the rate applies. Default 3. */
   perChannelBurst?: number;
+  /** Enforce that per-channel limit. Default true. */
+  perChannelLimit?: boolean;
+  /**
+   * How a rate-limited chat.postMessage is answered: "429" (HTTP 429 `ratelimited`, Retry-After)
+   * or "rate_limited" (HTTP 200 `{"ok":false,"error":"rate_limited"}`). Default "429".
+   */
+  rateLimitAnswer?: PostLimitPlan["answer"];
   /** The app's Request URL for interactivity: where POST /_emulator/click sends block_actions. */
   interactivityUrl?: string;
   /** Signs those requests (X-Slack-Signature). Default "slack-dev-signing-secret". */
@@ -60,6 +68,8 @@ export interface SlackEmulator {
   identity: BotIdentity;
   /** Changes made here (or by POST /_emulator/config) last until the next reset. */
   interactivity: InteractivityConfig;
+  /** chat.postMessage's limit; PUT /_emulator/post_limits changes it until the next reset. */
+  postLimits: PostLimits;
   close(): Promise<void>;
 }
 
@@ -71,7 +81,15 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   const store = new SlackStore(now);
   store.reset(users, channels);
 
-  const postLimiter = new TokenBucketLimiter(options.perChannelBurst ?? 3, options.perChannelPerSecond ?? 1, now);
+  const postLimits = new PostLimits(
+    {
+      answer: options.rateLimitAnswer ?? DEFAULT_POST_LIMITS.answer,
+      perChannel: options.perChannelLimit ?? DEFAULT_POST_LIMITS.perChannel,
+      perChannelPerSecond: options.perChannelPerSecond ?? DEFAULT_POST_LIMITS.perChannelPerSecond,
+      perChannelBurst: options.perChannelBurst ?? DEFAULT_POST_LIMITS.perChannelBurst,
+    },
+    now,
+  );
   const initialInteractivity = (): InteractivityConfig => ({
     url: options.interactivityUrl,
     signingSecret: options.signingSecret ?? DEFAULT_SIGNING_SECRET,
@@ -90,7 +108,8 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
         if (!tokens.has(token)) return slackError("invalid_auth");
         return undefined;
       },
-      rateLimited: () => ratelimited(1),
+      // chat.postMessage says it its own way when so configured; every other method answers 429.
+      rateLimited: (req) => (req.path === "/api/chat.postMessage" ? postLimits.injected() : ratelimited(1)),
       // Slack's edge sometimes answers with plain text rather than JSON; clients must cope with both.
       serverError: () =>
         serverErrors++ % 2 === 0
@@ -99,14 +118,14 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
     },
     () => {
       store.reset(users, channels);
-      postLimiter.reset();
+      postLimits.reset();
       Object.assign(interactivity, initialInteractivity());
     },
   );
 
-  registerApiRoutes(server, { store, identity: DEFAULT_IDENTITY, postLimiter, now });
+  registerApiRoutes(server, { store, identity: DEFAULT_IDENTITY, postLimits, now });
   registerResponseUrlRoutes(server, store, now, DEFAULT_IDENTITY.botUserId, DEFAULT_IDENTITY.botId);
-  registerControlRoutes(server, store);
+  registerControlRoutes(server, store, postLimits);
   registerInteractionRoutes(server, store, DEFAULT_IDENTITY, interactivity, now);
-  return { server, store, identity: DEFAULT_IDENTITY, interactivity, close: () => server.close() };
+  return { server, store, identity: DEFAULT_IDENTITY, interactivity, postLimits, close: () => server.close() };
 }

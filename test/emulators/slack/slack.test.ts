@@ -114,6 +114,51 @@ describe("Slack emulator", () => {
     expect(emulator.store.messages.filter((m) => m.channel === "C05LEADS001")).toHaveLength(7);
   });
 
+  it("can answer a post over the per-channel limit as chat.postMessage's 200 rate_limited", async () => {
+    let clock = 1_763_805_600_000;
+    const { call, url, emulator } = await start({ now: () => clock });
+    const put = async (plan: unknown) => {
+      const response = await fetch(`${url}/_emulator/post_limits`, { method: "PUT", body: JSON.stringify(plan) });
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await put({ answer: "rate_limited", perChannelBurst: 1 })).toEqual({
+      status: 200,
+      body: { answer: "rate_limited", perChannel: true, perChannelPerSecond: 1, perChannelBurst: 1 },
+    });
+    const post = () => call("chat.postMessage", { channel: "C05LEADS001", text: "ping" });
+    expect((await post()).body.ok).toBe(true);
+    const limited = await post();
+    expect([limited.status, limited.headers.get("retry-after"), limited.body]).toEqual([200, "1", { ok: false, error: "rate_limited" }]);
+    clock += 1_000;
+    expect((await post()).body.ok).toBe(true);
+    expect(emulator.store.messages).toHaveLength(2);
+
+    // Off: any pace goes; a malformed plan changes nothing; reset restores the options' plan.
+    await put({ perChannel: false });
+    for (let i = 0; i < 5; i++) expect((await post()).body.ok).toBe(true);
+    expect(await put({ answer: "slow_down" })).toEqual({ status: 400, body: { ok: false, error: "invalid_arguments" } });
+    expect(await put({ perChannelPerSecond: 0 })).toMatchObject({ status: 400 });
+    expect(((await (await fetch(`${url}/_emulator/post_limits`)).json()) as { perChannel: boolean }).perChannel).toBe(false);
+    await fetch(`${url}/_emulator/reset`, { method: "POST" });
+    expect(await (await fetch(`${url}/_emulator/post_limits`)).json()).toEqual({
+      answer: "429",
+      perChannel: true,
+      perChannelPerSecond: 1,
+      perChannelBurst: 3,
+    });
+  });
+
+  it("answers an injected rate-limit fault on chat.postMessage as rate_limited when so configured, other methods with 429", async () => {
+    const { call, url, emulator } = await start({ rateLimitAnswer: "rate_limited" });
+    await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ rate429: 1 }) });
+    const limited = await call("chat.postMessage", { channel: "C05LEADS001", text: "x" });
+    // No bucket decided it, so no Retry-After: Slack documents none for this form.
+    expect([limited.status, limited.headers.get("retry-after"), limited.body]).toEqual([200, null, { ok: false, error: "rate_limited" }]);
+    const other = await call("auth.test", {});
+    expect([other.status, other.body]).toEqual([429, { ok: false, error: "ratelimited" }]);
+    expect(emulator.store.messages).toHaveLength(0);
+  });
+
   it("updates a posted message with chat.update", async () => {
     const { call, get } = await start();
     const posted = await call("chat.postMessage", { channel: "C05LEADS001", text: "New lead", blocks: BLOCKS });

@@ -31,6 +31,8 @@ export interface Ports {
   slack(): SlackNotifier | undefined;
   /** The fair rotation of one team (its TeamRouter object). */
   route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
+  /** Whom that rotation would pick now, without taking the slot (a dry run). */
+  previewRoute(teamId: string, request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision>;
   /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
   legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
   /** Stores effects in the outbox and queues them; known idempotency keys are ignored. */
@@ -99,6 +101,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     crm,
     slack,
     route: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).route(request),
+    previewRoute: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).preview(request),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
     storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
     consumer: {

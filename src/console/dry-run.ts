@@ -1,30 +1,17 @@
 import type { CrmEvent } from "../domain/crm-event";
 import type { VersionedPolicy } from "../domain/policy";
-import { type SimulatedEvent, type SimulationResult, simulate } from "../domain/simulate";
+import { type SimulationResult, simulate } from "../domain/simulate";
 
 /** The records a dry run replays: the most recently active ones, with every event they have. */
 const MAX_RECORDS = 100;
 /** /admin/simulate's own ceiling. */
 const MAX_EVENTS = 5_000;
 
-/** A stored event as the dry run's input; kinds it cannot replay (associations, Slack clicks) are left out. */
-export function simulatedEventOf(event: CrmEvent): SimulatedEvent | null {
-  const base = { recordKey: event.recordKey, occurredAt: event.occurredAt, fromThisIntegration: event.fromThisIntegration };
-  switch (event.kind) {
-    case "created":
-    case "propertyChanged":
-      return { ...base, kind: event.kind, properties: event.properties, subject: "" };
-    case "deleted":
-      return { ...base, kind: "deleted", properties: {}, subject: "" };
-    case "emailReceived":
-      return { ...base, kind: "emailReceived", properties: {}, subject: event.subject };
-    default:
-      return null;
-  }
-}
+/** Kinds a dry run replays; associations and Slack clicks are left out (nobody clicks in a dry run). */
+const REPLAYED = new Set<CrmEvent["kind"]>(["created", "propertyChanged", "deleted", "emailReceived", "submitted"]);
 
 /** The real events of the records active in the last `days` days (their whole history, so state is rebuilt). */
-export async function recentEvents(env: Pick<Env, "DB" | "RECORDS">, now: Date, days: number): Promise<SimulatedEvent[]> {
+export async function recentEvents(env: Pick<Env, "DB" | "RECORDS">, now: Date, days: number): Promise<CrmEvent[]> {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString();
   const { results } = await env.DB.prepare("select record_key from records where last_event_at >= ?1 order by last_event_at desc limit ?2")
     .bind(since, MAX_RECORDS)
@@ -32,8 +19,7 @@ export async function recentEvents(env: Pick<Env, "DB" | "RECORDS">, now: Date, 
   const snapshots = await Promise.all(results.map((r) => env.RECORDS.getByName(r.record_key).snapshot()));
   const events = snapshots
     .flatMap((s) => s?.events ?? [])
-    .map(simulatedEventOf)
-    .filter((e): e is SimulatedEvent => !!e)
+    .filter((e) => REPLAYED.has(e.kind))
     .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   return events.slice(-MAX_EVENTS);
 }

@@ -52,6 +52,11 @@ interface SimRecord {
   timers: Record<string, string>;
 }
 
+/** An admin's events as the records would receive them. */
+export function simulatedCrmEvents(events: readonly SimulatedEvent[]): CrmEvent[] {
+  return events.map(toCrmEvent);
+}
+
 function toCrmEvent(e: SimulatedEvent, i: number): CrmEvent {
   const { crm, accountId, objectType, objectId } = parseRecordKey(e.recordKey);
   const base = {
@@ -109,14 +114,14 @@ function applyOwnEffects(record: RecordState, effects: EffectRequest[], at: stri
  * event or deadline to the next until `until`. Fresh reads answer from the simulated record,
  * routing uses a fresh rotation; nothing is stored, sent or written.
  */
-export async function simulate(events: SimulatedEvent[], policy: VersionedPolicy, until: Date): Promise<SimulationResult> {
+export async function simulate(events: readonly CrmEvent[], policy: VersionedPolicy, until: Date): Promise<SimulationResult> {
   const records = new Map<string, SimRecord>();
   const routing = new Map<string, RoutingState>();
   const timeline: TimelineEntry[] = [];
-  const queue: { at: string; recordKey: string; trigger: Trigger; order: number }[] = events.map((e, i) => ({
-    at: e.occurredAt,
-    recordKey: e.recordKey,
-    trigger: { kind: "event", event: toCrmEvent(e, i) },
+  const queue: { at: string; recordKey: string; trigger: Trigger; order: number }[] = events.map((event, i) => ({
+    at: event.occurredAt,
+    recordKey: event.recordKey,
+    trigger: { kind: "event", event },
     order: i,
   }));
   let order = events.length;

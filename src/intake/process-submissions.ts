@@ -3,9 +3,10 @@ import { PRODUCT_FIELDS } from "../crm/product-fields";
 import { recordFacts } from "../db/facts";
 import { appendSubmissionSteps, loadSubmission, type StoredSubmission, setSubmissionStatus } from "../db/intake-submissions";
 import { activePolicy } from "../db/policies";
-import type { EffectRequest } from "../domain/effects";
+import type { EffectOf, EffectRequest } from "../domain/effects";
 import { type IntakeDecision, decideIntake } from "../domain/intake-decision";
 import type { Policy } from "../domain/policy";
+import type { RoutingDecision } from "../domain/routing";
 import { registrableDomain } from "../domain/registrable-domain";
 import { classify, FailureError, type Result } from "../platform/failure";
 import type { Ports } from "../ports";
@@ -67,9 +68,8 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
     owner.kind === "team"
       ? await ports.route(owner.teamId, { policy, teamId: owner.teamId, crm: crmName, now, decisionKey: `submission:${id}:route` })
       : undefined;
-  const ownerId = owner.kind === "known" ? owner.ownerId : route?.ownerId;
-  const routingReason = route ? `${owner.reason}; ${route.reason}` : owner.reason;
-  const write = writeOf(decision, stored, ownerId, routingReason, accountId);
+  const { ownerId, routingReason } = ownerOf(decision, route);
+  const write = leadWrite(decision, stored, ownerId, routingReason, accountId);
   const triage: EffectRequest[] =
     route?.kind === "fallback" && route.alertChannel
       ? [
@@ -110,17 +110,25 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
 }
 
 /** Salesforce: an existing contact before a lead (a known customer is not made a lead again); the oldest of each. */
-function preferredMatch(people: PersonMatch[]): PersonMatch | undefined {
+export function preferredMatch(people: PersonMatch[]): PersonMatch | undefined {
   return people.find((p) => p.objectType === "contact") ?? people[0];
 }
 
-function writeOf(
+/** The owner the lead gets, and why in words: the one already known, or the rep the team's rotation picked. */
+export function ownerOf(decision: IntakeDecision, route: RoutingDecision | undefined): { ownerId?: string; routingReason: string } {
+  const { owner } = decision;
+  const ownerId = owner.kind === "known" ? owner.ownerId : route?.ownerId;
+  return { ...(ownerId ? { ownerId } : {}), routingReason: route ? `${owner.reason}; ${route.reason}` : owner.reason };
+}
+
+/** The outbox's write of a submission: upsert by email, with the decision's properties, the owner and the routing reason. */
+export function leadWrite(
   decision: IntakeDecision,
-  stored: StoredSubmission,
+  stored: Pick<StoredSubmission, "id" | "formKey" | "submission">,
   ownerId: string | undefined,
   routingReason: string,
   accountId: string,
-): EffectRequest {
+): EffectRequest & { effect: EffectOf<"upsertLead"> } {
   const { submission } = stored;
   const person = decision.match.person;
   const objectType = person?.objectType ?? (submission.crm === "hubspot" ? "contact" : "lead");

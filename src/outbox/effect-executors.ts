@@ -1,8 +1,9 @@
-import type { CrmPort, PersonWritten } from "../crm/crm-port";
+import type { CrmPort } from "../crm/crm-port";
 import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
 import { type CrmEvent, recordKey } from "../domain/crm-event";
 import type { EffectOf, EffectType } from "../domain/effects";
+import { submittedEvent } from "../domain/submitted-event";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import { executeTaskUpdates } from "./task-update-calls";
@@ -136,30 +137,6 @@ async function withOldTaskIds(batch: PendingEffect<"updateTasks">[], deps: Execu
         : {};
     return { ...p, effect: { ...p.effect, taskKeys: taskKeys.map(rename), action: { ...action, ...dueDates } } };
   });
-}
-
-/** The event that tells a record written from a form about its submission; the same submission is always the same event. */
-function submittedEvent(effect: EffectOf<"upsertLead">, written: Extract<PersonWritten, { ok: true }>): CrmEvent {
-  const { crm, accountId, submission } = effect;
-  return {
-    kind: "submitted",
-    dedupeKey: `intake:${submission.id}`,
-    recordKey: recordKey(crm, accountId, written.objectType, written.id),
-    crm,
-    accountId,
-    objectType: written.objectType,
-    objectId: written.id,
-    occurredAt: submission.at,
-    changedBy: { source: "intake", id: submission.formKey },
-    // The lead's own doing: its rules act on it as on any change a person made.
-    fromThisIntegration: false,
-    via: "intake",
-    submissionId: submission.id,
-    formKey: submission.formKey,
-    source: submission.source,
-    ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
-    createdRecord: written.created,
-  };
 }
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */

@@ -23,4 +23,10 @@ export class TeamRouter extends DurableObject<Env> {
     });
     return decision;
   }
+
+  /** Whom the rotation would pick now, taking no slot and remembering nothing: the dry run's answer. */
+  async preview(request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision> {
+    const state = (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
+    return route(state, request).decision;
+  }
 }

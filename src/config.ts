@@ -1,6 +1,6 @@
 import type { SalesforceAuth } from "./crm/salesforce-connection";
 import { SalesforceOrgId, SalesforceRecordId } from "./domain/salesforce-id";
-import { SITEVERIFY_URL } from "./intake/turnstile";
+import { SCRIPT_URL, SITEVERIFY_URL } from "./intake/turnstile";
 import { parseQuota, type Quota } from "./outbox/quota";
 import { decodeWebhookSecret } from "./verify/standard-webhooks";
 
@@ -71,6 +71,11 @@ export const SETTINGS = {
     decodeWebhookSecret(t) !== null ? ok(t) : bad("must be whsec_<base64>"),
   ),
   SALESFORCE_OUTBOUND_TOKEN: setting("secret", "the secret path segment of the Outbound Message URL (16+ characters)", atLeast(16)),
+  SALESFORCE_OUTBOUND_TOKEN_PREVIOUS: setting(
+    "secret",
+    "during a rotation, the Outbound Message URL's previous secret segment, still accepted (16+ characters)",
+    atLeast(16),
+  ),
   SALESFORCE_ORG_ID: setting("var", "your Salesforce org id (Setup → Company Information)", matching(SalesforceOrgId, "not a Salesforce org id")),
   SALESFORCE_INTEGRATION_USER_ID: setting(
     "var",
@@ -97,6 +102,7 @@ export const SETTINGS = {
   ENABLE_BENCH_ROUTES: setting("var", '"true" exposes POST /bench/noop for `npm run bench:ingest`', flag, false),
   TURNSTILE_SECRET_KEY: setting("secret", "the Turnstile widget's secret key: checks the token a form sends", text),
   TURNSTILE_SITEVERIFY_URL: setting("var", "Turnstile's siteverify endpoint (a stand-in locally)", url, SITEVERIFY_URL),
+  TURNSTILE_SCRIPT_URL: setting("var", "the Turnstile widget script the example forms load (a stand-in locally)", url, SCRIPT_URL),
   ENABLE_EXAMPLE_FORMS: setting("var", '"true" serves an example page for each policy form at GET /forms/{key}', flag, false),
   DISABLE_INTAKE_RATE_LIMITS: setting("var", '"true" lifts the per-address and per-form limits on submissions (benchmarks only)', flag, false),
   ACCESS_TEAM_DOMAIN: setting("var", "your Cloudflare Access team domain (myteam.cloudflareaccess.com), when Access guards /console", (t) =>
@@ -133,7 +139,7 @@ export const FEATURES = {
   hubspotWebhooks: {
     label: "HubSpot webhooks",
     plural: true,
-    needs: ["HUBSPOT_CLIENT_SECRET", "HUBSPOT_APP_ID"],
+    needs: ["HUBSPOT_CLIENT_SECRET", "HUBSPOT_APP_ID", "HUBSPOT_PORTAL_ID"],
     uses: ["HUBSPOT_ACCEPT_LEGACY_SIGNATURES", "PUBLIC_BASE_URL"],
   },
   salesforceChangeEvents: {
@@ -145,6 +151,7 @@ export const FEATURES = {
     label: "Salesforce Outbound Messages",
     plural: true,
     needs: ["SALESFORCE_OUTBOUND_TOKEN", "SALESFORCE_ORG_ID", "SALESFORCE_INTEGRATION_USER_ID"],
+    uses: ["SALESFORCE_OUTBOUND_TOKEN_PREVIOUS"],
   },
   hubspotWriteBack: {
     label: "HubSpot write-back",
@@ -173,7 +180,7 @@ export const FEATURES = {
     label: "the example form pages",
     plural: true,
     needs: [],
-    uses: ["ENABLE_EXAMPLE_FORMS"],
+    uses: ["ENABLE_EXAMPLE_FORMS", "TURNSTILE_SCRIPT_URL"],
     offWhen: (v) => (v.ENABLE_EXAMPLE_FORMS ? undefined : "ENABLE_EXAMPLE_FORMS is not true"),
   },
   consoleAccess: { label: "Cloudflare Access in front of the console", needs: ["ACCESS_TEAM_DOMAIN", "ACCESS_AUD"] },

@@ -5,7 +5,11 @@ import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
-import { deliverToRecords, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { forgetOldParkedEvents } from "./ingest/parked-events";
+import { runReconciliationBatch } from "./ingest/reconciliation-run";
+import { reconciliationDeps } from "./ingest/reconciliation-wiring";
+import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
+import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -35,6 +39,8 @@ export default {
       await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
     } else if (batch.queue === SUBMISSIONS_QUEUE) {
       await processSubmissions(batch as MessageBatch<SubmissionMessage>, env, ports);
+    } else if (batch.queue === "lead-follow-up-reconciliations") {
+      await runReconciliationBatch(batch as MessageBatch<ReconciliationMessage>, env, reconciliationDeps(env, ports));
     } else if (batch.queue.endsWith("-dlq")) {
       await parkDeadLetters(batch as MessageBatch<RecordEventsMessage>, env, new Date(ports.clock.now()));
     } else {
@@ -54,6 +60,10 @@ export default {
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
       evaluateAlerts(env, ports.config, at),
+      resumeStalledReconciliations(env, at),
+      forgetOldParkedEvents(env.DB, at),
+      forgetOldLargeEvents(env.DB, at),
+      forgetOldReconciliations(env.DB, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -85,7 +85,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     slack,
     unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
-    deliverEvents: (events) => enqueueForRecords(env.RECORD_EVENTS, events),
+    deliverEvents: (events) => enqueueForRecords(env, events),
     submissionsWritten: async (written) => {
       const at = new Date(clock.now()).toISOString();
       for (const { submissionId, recordKey, created } of written) {

@@ -36,6 +36,8 @@ const SOBJECT: Record<string, string> = {
   user: "User",
 };
 const sobjectName = (objectType: string) => SOBJECT[objectType] ?? objectType;
+/** Salesforce's two person objects: a policy's person fields may belong to either. */
+const PERSON_SIBLING: Record<string, string> = { lead: "contact", contact: "lead" };
 
 /** Keys per SOQL query: the query travels in the URL, which should stay well under 16 KB. */
 const KEYS_PER_QUERY = 100;
@@ -98,6 +100,16 @@ function websiteHost(website: string | null): string | null {
     return null;
   }
 }
+
+/** One page of records changed since a time (SalesforceCrm.changedRecords). */
+export interface ChangedRecordsPage {
+  records: Record<string, unknown>[];
+  /** Salesforce's nextRecordsUrl: the page after this one, or null on the last page. */
+  next: string | null;
+}
+
+/** Records per page of a changed-records read: Salesforce's smallest batch size, so each page is quick. */
+const CHANGED_PAGE_SIZE = 200;
 
 /** A SOQL string literal: backslashes and quotes escaped. */
 export const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
@@ -188,10 +200,24 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
   }
 
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
-    const read = await this.call(
-      `read ${objectType}`,
-      () => this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...properties] }) as Promise<Record<string, unknown>>,
-    );
+    const retrieve = (fields: string[]) =>
+      this.call(
+        `read ${objectType}`,
+        () => this.conn.sobject(sobjectName(objectType)).retrieve(objectId, { fields: ["Id", ...fields] }) as Promise<Record<string, unknown>>,
+      );
+    let read = await retrieve(properties);
+    const sibling = PERSON_SIBLING[objectType];
+    if (!read.ok && read.failure.code === "INVALID_FIELD" && sibling) {
+      // A policy names a person's fields once for leads and contacts (a contact has no Company or
+      // Status): those only the other object has are read as empty. A field neither has is a
+      // mistake in the policy, and stays the permanent failure it is.
+      const [own, other] = await Promise.all([this.fieldNames(objectType), this.fieldNames(sibling)]);
+      if (!own.ok) return own;
+      if (!other.ok) return other;
+      const ownNames = new Set(own.value);
+      const absent = properties.filter((p) => !ownNames.has(p));
+      if (absent.every((p) => other.value.includes(p))) read = await retrieve(properties.filter((p) => ownNames.has(p)));
+    }
     // Not there, or in the recycle bin: either way the record is gone for the rules.
     if (!read.ok) return read.failure.code === "NOT_FOUND" || read.failure.code === "ENTITY_IS_DELETED" ? { ok: true, value: null } : read;
     const values: Record<string, string | null> = {};
@@ -235,6 +261,45 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       }
     }
     return { ok: true, value: previous };
+  }
+
+  private readonly described = new Map<string, string[]>();
+
+  /** The names of the fields `objectType` has in this org (its describe, read once per client). */
+  async fieldNames(objectType: string): Promise<Result<string[]>> {
+    const sobject = sobjectName(objectType);
+    const known = this.described.get(sobject);
+    if (known) return { ok: true, value: known };
+    const names = await this.call(`describe ${sobject}`, async () => (await this.conn.sobject(sobject).describe()).fields.map((f) => f.name));
+    if (names.ok) this.described.set(sobject, names.value);
+    return names;
+  }
+
+  /**
+   * One page of the records of `objectType` last modified at or after `since` (to the second),
+   * oldest first, deleted ones included (queryAll); `cursor`, a page's `next`, reads the page
+   * after it. Fields must exist on the object (see fieldNames).
+   */
+  async changedRecords(objectType: string, fields: readonly string[], since: Date, cursor?: string): Promise<Result<ChangedRecordsPage>> {
+    const headers = { "Sforce-Query-Options": `batchSize=${CHANGED_PAGE_SIZE}` };
+    let url: string;
+    if (cursor) {
+      // Only Salesforce's own next-page links are followed.
+      if (!/^\/services\/data\/v\d+\.\d\/query(All)?\/[A-Za-z0-9-]+$/.test(cursor)) {
+        return { ok: false, failure: { kind: "permanent", message: "not a Salesforce nextRecordsUrl", code: "INVALID_QUERY_LOCATOR" } };
+      }
+      url = cursor;
+    } else {
+      const at = since.toISOString().replace(/\.\d{3}Z$/, "Z");
+      const soql = `SELECT ${[...new Set(["Id", ...fields])].join(", ")} FROM ${sobjectName(objectType)} WHERE LastModifiedDate >= ${at} ORDER BY LastModifiedDate, Id`;
+      url = `/queryAll?q=${encodeURIComponent(soql)}`;
+    }
+    const page = await this.call(`read changed ${objectType}`, () =>
+      this.conn.request<{ records: Record<string, unknown>[]; nextRecordsUrl?: string }>({ method: "GET", url, headers }),
+    );
+    if (!page.ok) return page;
+    const records = page.value.records.map(({ attributes: _attributes, ...fields }) => fields);
+    return { ok: true, value: { records, next: page.value.nextRecordsUrl ?? null } };
   }
 
   private query<T extends object>(soql: string, what: string): Promise<Result<T[]>> {
@@ -303,7 +368,8 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       const matched = targets.flatMap((t, i) => (t.found?.objectType === objectType ? [{ i, id: t.found.id, properties: t.write.properties }] : []));
       if (matched.length === 0) continue;
       // A form maps to Lead fields; a contact it matched gets those it has (it has no Company, say).
-      const fields = objectType === "contact" ? await this.fieldNames("Contact") : undefined;
+      const described = objectType === "contact" ? await this.fieldNames("contact") : undefined;
+      const fields = described?.ok ? { ok: true as const, value: new Set(described.value) } : described;
       if (fields && !fields.ok) {
         for (const m of matched) outcomes[m.i] = fields;
         continue;
@@ -348,19 +414,6 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       });
     }
     return outcomes;
-  }
-
-  private readonly described = new Map<string, Set<string>>();
-
-  /** The fields of an sObject (described once per client). */
-  private async fieldNames(sobject: string): Promise<Result<Set<string>>> {
-    const known = this.described.get(sobject);
-    if (known) return { ok: true, value: known };
-    const described = await this.call(`describe ${sobject}`, () => this.conn.sobject(sobject).describe());
-    if (!described.ok) return described;
-    const names = new Set(described.value.fields.map((f) => f.name));
-    this.described.set(sobject, names);
-    return { ok: true, value: names };
   }
 
   /** IsClosed, not Status, says whether a task is done: an org can add closed statuses of its own. */

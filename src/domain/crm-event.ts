@@ -30,7 +30,17 @@ const EventBase = z.object({
   /** True when this integration made the change: our own writes echo back and must not trigger rules. */
   fromThisIntegration: z.boolean(),
   /** Which delivery channel produced it, for the audit trail. */
-  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "postmark", "mailgun", "slack", "intake"]),
+  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "salesforce-reconciliation", "postmark", "mailgun", "slack", "intake"]),
+  /**
+   * The CRM's own order among events with the same occurredAt, zero-padded so that it sorts as
+   * text: Salesforce commitNumber then sequenceNumber, HubSpot eventId. Ties are broken by it,
+   * never by arrival.
+   */
+  order: z.string().max(64).optional(),
+  /** HubSpot's changeFlag (NEW, CREATED, DELETED …), as sent. */
+  changeFlag: z.string().max(64).optional(),
+  /** HubSpot's isSensitive: the change concerns a Sensitive Data property. */
+  sensitive: z.boolean().optional(),
 });
 
 export const CrmEvent = z.discriminatedUnion("kind", [
@@ -43,6 +53,11 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     /** New values (vendors never send the old one). A snapshot carries every selected field. */
     properties: z.record(z.string(), PropertyValue),
     snapshot: z.boolean(),
+    /**
+     * Properties that changed but whose new value the CRM did not send (HubSpot Sensitive Data
+     * properties): not in `properties`; a rule that needs one reads it fresh.
+     */
+    valuesNotSent: z.array(z.string()).optional(),
   }),
   EventBase.extend({ kind: z.literal("deleted"), privacy: z.boolean() }),
   EventBase.extend({ kind: z.literal("restored") }),
@@ -56,7 +71,18 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     kind: z.literal("associationChanged"),
     associationType: z.string(),
     toObjectId: z.string(),
+    /** The other record's object type, when the CRM says (every association is told to both records). */
+    toObjectType: z.string().optional(),
     removed: z.boolean(),
+  }),
+  /**
+   * The CRM changed the record but could not say how (a Salesforce gap event: too large, a
+   * change made in the database, an internal error): the record must be read fresh before the
+   * rules act on it again.
+   */
+  EventBase.extend({
+    kind: z.literal("gap"),
+    change: z.enum(["create", "update", "delete", "undelete"]),
   }),
   /** The lead wrote to us: an inbound email matched to this record by its sender. */
   EventBase.extend({

@@ -12,6 +12,7 @@ import {
 import { activePolicy } from "../db/policies";
 import { isKnownRecord } from "../db/records";
 import { adminEffectsRoutes } from "./admin-effects.routes";
+import { adminIngestRoutes } from "./admin-ingest.routes";
 import { adminConsentsRoutes, adminSubmissionsRoutes } from "./admin-intake.routes";
 import { adminPolicyRoutes } from "./admin-policy.routes";
 import { adminRosterRoute } from "./admin-roster.route";
@@ -74,6 +75,7 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists });
   })
   .route("/effects", adminEffectsRoutes)
+  .route("/ingest", adminIngestRoutes)
   .route("/policy", adminPolicyRoutes)
   .route("/policy/reps", adminRosterRoute)
   .route("/simulate", adminSimulateRoute)

@@ -10,6 +10,7 @@ import { exampleFormRoutes } from "./example-form.route";
 import { hubspotWebhookRoute } from "./hubspot-webhook.route";
 import { inboundEmailRoutes } from "./inbound-email.routes";
 import { type IntakeDeps, intakeRoutes } from "./intake.route";
+import { loggablePath } from "./public-url";
 import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
 import { slackInteractionsRoute } from "./slack-interactions.route";
 import { webhookArrivalNote } from "./webhook-arrivals";
@@ -105,14 +106,14 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
     });
   }
 
-  app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${loggablePath(c.req.url)}` }, 404));
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       return c.json({ error: error.code, message: error.message, ...(error.details ?? {}) }, error.status, error.headers);
     }
     // Unexpected: log the details, tell the caller only that it may retry.
-    console.error(`${c.req.method} ${new URL(c.req.url).pathname} failed`, error);
+    console.error(`${c.req.method} ${loggablePath(c.req.url)} failed`, error);
     return c.json({ error: "internal_error", message: "the request could not be processed; retry later" }, 503);
   });
 

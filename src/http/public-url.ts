@@ -7,3 +7,11 @@ export function publicUrl(requestUrl: string, publicBaseUrl: string | undefined)
   const url = new URL(requestUrl);
   return publicBaseUrl + requestUrl.slice(url.origin.length);
 }
+
+/**
+ * The request's path as the Worker may write it in logs and error messages: the Outbound
+ * Message token is a path segment (Salesforce can neither sign nor add headers), so it is cut.
+ */
+export function loggablePath(requestUrl: string): string {
+  return new URL(requestUrl).pathname.replace(/^(\/webhooks\/salesforce\/outbound\/)[^/]*/, "$1[token]");
+}

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { sameSalesforceId } from "../domain/salesforce-id";
-import { acceptEvents } from "../ingest/record-events";
-import { normalizeSalesforceChangeEvent, SalesforceChangeEventBatch } from "../ingest/salesforce-cdc";
+import { acceptJudged } from "../ingest/acceptance";
+import { judgeSalesforceChangeEvent, SalesforceChangeEventBatch } from "../ingest/salesforce-cdc";
 import {
-  normalizeOutboundMessage,
+  judgeOutboundNotification,
   OUTBOUND_ACK,
   OutboundMessageError,
   type OutboundNotifications,
@@ -14,15 +15,23 @@ import { decodeWebhookSecret, verifyStandardWebhook } from "../verify/standard-w
 import type { AppEnv } from "./app-env";
 import { decodeUtf8, parseJson, readRawBody, requireContentType } from "./body";
 import { HttpError, invalidPayload, unauthorized } from "./errors";
-import { z } from "zod";
 
 function requireOrg(orgId: string | undefined): string {
   if (!orgId) throw new HttpError(503, "not_configured", "Salesforce webhooks are off: set the SALESFORCE_ORG_ID var");
   return orgId;
 }
 
+/** Either token of a rotation opens the door; each is compared in constant time, and both always are. */
+function knownOutboundToken(given: string, tokens: readonly (string | undefined)[]): boolean {
+  const bytes = utf8(given);
+  return tokens.reduce((found, token) => (token !== undefined && constantTimeEqual(bytes, utf8(token))) || found, false);
+}
+
 export const salesforceWebhookRoutes = new Hono<AppEnv>()
-  /** Change Data Capture events forwarded by the Apex class in salesforce/ (the SFDX project), Standard Webhooks signed. */
+  /**
+   * Change Data Capture events forwarded by the Apex class in salesforce/ (the SFDX project), Standard Webhooks
+   * signed. Authentic, well-formed requests are judged event by event (see the HubSpot route).
+   */
   .post("/", async (c) => {
     const { config } = c.var;
     const orgId = requireOrg(config.SALESFORCE_ORG_ID);
@@ -39,17 +48,23 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
     const batch = SalesforceChangeEventBatch.safeParse(parseJson(rawBody));
     if (!batch.success) throw invalidPayload(batch.error);
     const context = { orgId, integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID };
-    const events = (await Promise.all(batch.data.map((e) => normalizeSalesforceChangeEvent(e, context)))).flat();
-    return c.json(await acceptEvents(c.env, events));
+    const judged = await Promise.all(
+      batch.data.map(async (item) => ({ verdict: await judgeSalesforceChangeEvent(item, context), raw: () => JSON.stringify(item) })),
+    );
+    return c.json(await acceptJudged(c.env, "salesforce-cdc", judged, now));
   })
-  /** Classic Outbound Messages: unsigned SOAP, so the secret path token and the org id authenticate. */
+  /**
+   * Classic Outbound Messages: unsigned SOAP, so the secret path token and the org id
+   * authenticate (Salesforce can neither sign them nor add a header). The token is never logged
+   * by the Worker (see loggablePath); during a rotation the previous one is accepted too.
+   */
   .post("/outbound/:token", async (c) => {
     const { config } = c.var;
     const orgId = requireOrg(config.SALESFORCE_ORG_ID);
     if (!config.SALESFORCE_OUTBOUND_TOKEN) {
       throw new HttpError(503, "not_configured", "Outbound Messages are off: set the SALESFORCE_OUTBOUND_TOKEN secret");
     }
-    if (!constantTimeEqual(utf8(c.req.param("token")), utf8(config.SALESFORCE_OUTBOUND_TOKEN))) {
+    if (!knownOutboundToken(c.req.param("token"), [config.SALESFORCE_OUTBOUND_TOKEN, config.SALESFORCE_OUTBOUND_TOKEN_PREVIOUS])) {
       throw unauthorized("unknown outbound message token");
     }
     requireContentType(c.req.raw, ["text/xml", "application/soap+xml"]);
@@ -65,11 +80,11 @@ export const salesforceWebhookRoutes = new Hono<AppEnv>()
       throw unauthorized("OrganizationId does not match SALESFORCE_ORG_ID");
     }
     const now = c.var.now();
-    const events = await normalizeOutboundMessage(message, {
-      orgId,
-      integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID,
-      receivedAt: now,
-    });
-    await acceptEvents(c.env, events);
+    const context = { orgId, integrationUserId: config.SALESFORCE_INTEGRATION_USER_ID, receivedAt: now };
+    const judged = await Promise.all(
+      message.Notification.map(async (n) => ({ verdict: await judgeOutboundNotification(n, context), raw: () => JSON.stringify(n) })),
+    );
+    // Salesforce understands only the Ack: what became of each notification is in the parked table.
+    await acceptJudged(c.env, "salesforce-outbound", judged, now);
     return c.body(OUTBOUND_ACK, 200, { "content-type": "text/xml; charset=utf-8" });
   });

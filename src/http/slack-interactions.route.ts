@@ -7,6 +7,7 @@ import { acceptEvents } from "../ingest/record-events";
 import { type BlockActionsInteraction, parseSlackInteraction } from "../slack/interaction";
 import { verifySlackSignature } from "../verify/slack-signature";
 import type { AppEnv } from "./app-env";
+import { concatBytes, sha256, toHex, utf8 } from "../verify/bytes";
 import { decodeUtf8, readRawBody, requireContentType } from "./body";
 import { HttpError, unauthorized } from "./errors";
 
@@ -34,14 +35,17 @@ export const slackInteractionsRoute = new Hono<AppEnv>().post("/", async (c) => 
   if (!signature.ok) throw unauthorized(signature.reason);
   const parsed = parseSlackInteraction(decodeUtf8(rawBody));
   if (!parsed.ok) throw new HttpError(400, "invalid_payload", parsed.message);
-  const events = await cadenceActionEvents(parsed.interaction, c.var.now());
+  // What the signature covers (v0:{timestamp}:{body}) is the request's identity: the same signed
+  // request sent again at any time inside Slack's 5-minute window is the same click.
+  const signed = toHex(await sha256(concatBytes(utf8(`v0:${c.req.header("x-slack-request-timestamp")}:`), rawBody)));
+  const events = await cadenceActionEvents(parsed.interaction, signed, c.var.now());
   await acceptEvents(c.env, events);
   return c.body(null, 200);
 });
 
-async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Date): Promise<CrmEvent[]> {
+async function cadenceActionEvents(interaction: BlockActionsInteraction, signed: string, now: Date): Promise<CrmEvent[]> {
   const events: CrmEvent[] = [];
-  for (const action of interaction.actions) {
+  for (const [index, action] of interaction.actions.entries()) {
     const kind = actionOf(action.actionId);
     if (!kind) throw new HttpError(400, "invalid_payload", `action ${action.actionId} is not one of this app's buttons`);
     let value: z.infer<typeof ButtonValue>;
@@ -51,14 +55,9 @@ async function cadenceActionEvents(interaction: BlockActionsInteraction, now: Da
       throw new HttpError(400, "invalid_payload", `action ${action.actionId} carries no usable value`);
     }
     const { crm, accountId, objectType, objectId } = parseRecordKey(value.lead);
-    // One button press per message and minute: a retried delivery, or a second click before the
-    // reply replaces the message, is the same event (a double "snooze" must not move the step
-    // twice); a click much later (the reply never replaced the message) is a new one.
-    const minute = Math.floor(now.getTime() / 60_000);
-    const clickId = interaction.messageTs ? `${interaction.messageTs}@${minute}` : (action.actionTs ?? interaction.triggerId ?? now.toISOString());
     events.push({
       kind: "slackAction",
-      dedupeKey: await dedupeKey("slack", [interaction.userId, action.actionId, clickId, value.step]),
+      dedupeKey: await dedupeKey("slack", [signed, index]),
       recordKey: value.lead,
       crm,
       accountId,

@@ -1,7 +1,9 @@
 import { XMLParser } from "fast-xml-parser";
 import { z } from "zod";
-import { type CrmEvent, recordKey } from "../domain/crm-event";
+import { recordKey } from "../domain/crm-event";
 import { SalesforceOrgId, SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
+import { describeIssues } from "../platform/zod-issues";
+import type { Verdict } from "./acceptance";
 import { dedupeKey } from "./dedupe-key";
 
 /** Salesforce's documented reply: anything else makes it retry for 24 hours. */
@@ -32,12 +34,16 @@ const Notification = z.object({
   }),
 });
 
+/** The envelope as a whole; each Notification is judged on its own (judgeOutboundNotification). */
 const Notifications = z.object({
   OrganizationId: SalesforceOrgId,
   ActionId: z.string().optional(),
-  Notification: z.array(Notification).min(1, "at least one Notification").max(100, "at most 100 Notifications"),
+  Notification: z.array(z.unknown()).min(1, "at least one Notification").max(100, "at most 100 Notifications"),
 });
 export type OutboundNotifications = z.infer<typeof Notifications>;
+
+/** The sObjects whose records the Worker keeps; notifications of others are ignored. */
+const HANDLED_SOBJECTS = new Set(["lead", "contact", "opportunity", "account"]);
 
 /** Parses the SOAP envelope; throws OutboundMessageError or ZodError with the reason. */
 export function parseOutboundMessage(xml: string): OutboundNotifications {
@@ -71,15 +77,21 @@ function fieldsOf(sObject: Record<string, unknown>): Record<string, string | nul
   return fields;
 }
 
-export async function normalizeOutboundMessage(message: OutboundNotifications, ctx: OutboundContext): Promise<CrmEvent[]> {
-  return Promise.all(
-    message.Notification.map(async (n): Promise<CrmEvent> => {
-      const objectType = n.sObject["@type"].replace(/^\w+:/, "").toLowerCase();
-      const properties = fieldsOf(n.sObject);
-      const modified = properties.LastModifiedDate ?? properties.SystemModstamp;
-      const occurredAt = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified) : ctx.receivedAt;
-      const modifiedBy = properties.LastModifiedById ?? undefined;
-      return {
+/** Judges one Notification: kept as a snapshot of its record, ignored (an sObject not handled), or parked. */
+export async function judgeOutboundNotification(raw: unknown, ctx: OutboundContext): Promise<Verdict> {
+  const parsed = Notification.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { outcome: "parked", reason: describeIssues(parsed.error), accountId: ctx.orgId };
+  const n = parsed.data;
+  const objectType = n.sObject["@type"].replace(/^\w+:/, "").toLowerCase();
+  if (!HANDLED_SOBJECTS.has(objectType)) return { outcome: "ignored", reason: `notifications of ${objectType} are not handled` };
+  const properties = fieldsOf(n.sObject);
+  const modified = properties.LastModifiedDate ?? properties.SystemModstamp;
+  const occurredAt = modified && !Number.isNaN(Date.parse(modified)) ? new Date(modified) : ctx.receivedAt;
+  const modifiedBy = properties.LastModifiedById ?? undefined;
+  return {
+    outcome: "kept",
+    events: [
+      {
         kind: "propertyChanged",
         // Salesforce re-sends a notification with the same Id until it is acknowledged.
         dedupeKey: await dedupeKey("sfom", [ctx.orgId, n.Id]),
@@ -94,7 +106,7 @@ export async function normalizeOutboundMessage(message: OutboundNotifications, c
         via: "salesforce-outbound",
         properties,
         snapshot: true,
-      };
-    }),
-  );
+      },
+    ],
+  };
 }

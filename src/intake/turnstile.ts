@@ -12,6 +12,8 @@ import { sha256, toHex, utf8 } from "../verify/bytes";
  */
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+/** The widget script a form page loads. */
+export const SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js";
 const TIMEOUT_MS = 5_000;
 /** Turnstile tokens are at most 2048 characters. */
 const MAX_TOKEN = 2_048;

@@ -55,4 +55,42 @@ describe("delivery from the queue to the records", () => {
     expect(await parked()).toEqual([]);
     expect((await recordWithEvents(lost.recordKey, 1)).body.events[0].dedupeKey).toBe(lost.dedupeKey);
   });
+
+  it("reads large events back from D1; one missing fails the delivery, which is retried", async () => {
+    const big = { ...event(800005), properties: { Description: "x".repeat(150_000) } };
+    const missing = event(800006);
+    await env.DB.prepare("INSERT INTO large_record_events (record_key, dedupe_key, body, stored_at) VALUES (?, ?, ?, ?)")
+      .bind(big.recordKey, big.dedupeKey, JSON.stringify(big), new Date().toISOString())
+      .run();
+    const batch = createMessageBatch("lead-follow-up-record-events", [
+      { id: "big", timestamp: new Date(), attempts: 1, body: { recordKey: big.recordKey, events: [], stored: [big.dedupeKey] } },
+      { id: "gone", timestamp: new Date(), attempts: 1, body: { recordKey: missing.recordKey, events: [], stored: [missing.dedupeKey] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["big"]);
+    expect(result.retryMessages).toMatchObject([{ msgId: "gone" }]);
+    expect((await recordWithEvents(big.recordKey, 1)).body.state.properties.Description.value).toHaveLength(150_000);
+  });
+
+  it("parks a dead letter whole, its large events' bodies with it, and the cron forwards them again", async () => {
+    const big = { ...event(800004), properties: { Description: "y".repeat(150_000) } };
+    await env.DB.prepare("INSERT INTO large_record_events (record_key, dedupe_key, body, stored_at) VALUES (?, ?, ?, ?)")
+      .bind(big.recordKey, big.dedupeKey, JSON.stringify(big), new Date().toISOString())
+      .run();
+    const dead = createMessageBatch("lead-follow-up-record-events-dlq", [
+      { id: "dead-big", timestamp: new Date(), attempts: 1, body: { recordKey: big.recordKey, events: [], stored: [big.dedupeKey] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(dead, env, ctx);
+    await getQueueResult(dead, ctx);
+    const row = await env.DB.prepare("SELECT events_json FROM undelivered_record_events WHERE message_id = 'dead-big'").first<{
+      events_json: string;
+    }>();
+    expect(JSON.parse(row!.events_json)[0].properties.Description).toHaveLength(150_000);
+
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, createExecutionContext());
+    expect((await recordWithEvents(big.recordKey, 1)).body.state.properties.Description.value).toHaveLength(150_000);
+  });
 });

@@ -27,6 +27,7 @@ const SECRET_NAMES = [
 /** A deployment's [vars], filled in as the README's deploy section says. */
 const DEPLOYED_VARS: Record<string, string> = {
   HUBSPOT_APP_ID: "3141592",
+  HUBSPOT_PORTAL_ID: "24681357",
   SALESFORCE_ORG_ID: "00D8d000009AbcdEAC",
   SALESFORCE_INTEGRATION_USER_ID: "0058d00000IntgrAAA",
   SALESFORCE_INSTANCE_URL: "https://acme.my.salesforce.com",

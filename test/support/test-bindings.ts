@@ -3,10 +3,13 @@ export const TEST_BINDINGS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
   HUBSPOT_CLIENT_SECRET: "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
   HUBSPOT_APP_ID: "54321",
+  // The HubSpot emulator's portal.
   HUBSPOT_PORTAL_ID: "62515",
   HUBSPOT_ACCEPT_LEGACY_SIGNATURES: "false",
   SALESFORCE_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
   SALESFORCE_OUTBOUND_TOKEN: "test-outbound-token-0123456789",
+  // The token before the current one, during a rotation.
+  SALESFORCE_OUTBOUND_TOKEN_PREVIOUS: "test-outbound-token-previous-0123",
   SALESFORCE_ORG_ID: "00D5g000004ExmplEAA",
   SALESFORCE_INTEGRATION_USER_ID: "0055g00000IntegAAA",
   PUBLIC_BASE_URL: "",
@@ -30,6 +33,7 @@ export const TEST_BINDINGS = {
   // Cloudflare's documented test secret that always passes; tests answer siteverify with a stand-in.
   TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
   TURNSTILE_SITEVERIFY_URL: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+  TURNSTILE_SCRIPT_URL: "https://challenges.cloudflare.com/turnstile/v0/api.js",
   ENABLE_EXAMPLE_FORMS: "true",
   DISABLE_INTAKE_RATE_LIMITS: "false",
 } as const;

@@ -138,4 +138,18 @@ describe("configuration", () => {
     expect(config.report.features.turnstile).toMatchObject({ state: "broken", invalid: ["TURNSTILE_SITEVERIFY_URL"] });
     expect(config.TURNSTILE_SECRET_KEY).toBeUndefined();
   });
+
+  it("reads the one HubSpot portal and the previous Outbound Message token, refusing bad values by name", () => {
+    expect(loadConfig(envWith({})).HUBSPOT_PORTAL_ID).toBe("62515");
+    expect(loadConfig(envWith({ HUBSPOT_PORTAL_ID: "" })).HUBSPOT_PORTAL_ID).toBeUndefined();
+    const named = loadConfig(envWith({ HUBSPOT_PORTAL_ID: "portal-1" }));
+    expect(named.report.features.hubspotWebhooks).toMatchObject({ state: "broken", invalid: ["HUBSPOT_PORTAL_ID"] });
+    expect(named.report.invalid.HUBSPOT_PORTAL_ID).toMatch(/must be numeric/);
+    expect(named.HUBSPOT_PORTAL_ID).toBeUndefined();
+    expect(loadConfig(envWith({ SALESFORCE_OUTBOUND_TOKEN_PREVIOUS: "" })).SALESFORCE_OUTBOUND_TOKEN_PREVIOUS).toBeUndefined();
+    const short = loadConfig(envWith({ SALESFORCE_OUTBOUND_TOKEN_PREVIOUS: "short-token" }));
+    expect(short.report.features.salesforceOutboundMessages).toMatchObject({ state: "broken", invalid: ["SALESFORCE_OUTBOUND_TOKEN_PREVIOUS"] });
+    expect(short.report.invalid.SALESFORCE_OUTBOUND_TOKEN_PREVIOUS).toMatch(/at least 16 characters/);
+    expect(JSON.stringify(short.report)).not.toContain("short-token");
+  });
 });

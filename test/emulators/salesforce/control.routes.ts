@@ -24,7 +24,11 @@ export function registerControlRoutes(server: EmulatorServer, ctx: SalesforceCon
   const asHuman = (req: EmulatorRequest, okStatus: number, work: (tx: Transaction, type: string) => SaveResult): EmulatorResponse => {
     const def = schema.get(req.params.sobject ?? "");
     if (!def) return notFound();
-    const tx = store.begin(uiActor(ctx, req));
+    // ?at=<ISO instant>: the change was made then (records last modified in the past, for reads by LastModifiedDate).
+    const at = req.query.get("at");
+    const when = at === null ? undefined : Date.parse(at);
+    if (when !== undefined && Number.isNaN(when)) return restError(400, "INVALID_FIELD", `at: ${at} is not an instant`);
+    const tx = store.begin(uiActor(ctx, req), when);
     const result = work(tx, def.name);
     if (!result.success) {
       store.rollback(tx);

@@ -120,6 +120,48 @@ describe("Salesforce emulator: SOQL", () => {
     expect(withDeleted.records.map((r) => r.Id).sort()).toEqual([...some].sort());
   });
 
+  it("reads what changed since a time, deleted records included, page by page (a reconciliation's reads)", async () => {
+    let clock = Date.parse("2025-11-22T10:00:00Z");
+    const { conn, url } = await startSalesforce({ now: () => clock });
+    // Changed long ago in the UI (?at backdates a human's change), then 250 changes a second apart.
+    const old = await control(url, "POST", "/_emulator/ui/Lead?at=2020-01-01T00:00:00Z", { LastName: "Old", Company: "A" });
+    expect(old.status).toBe(201);
+    expect((await control(url, "POST", "/_emulator/ui/Lead?at=yesterday", { LastName: "X", Company: "A" })).status).toBe(400);
+    const ids: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      clock += 1000;
+      ids.push((await conn.sobject("Lead").create({ LastName: `L${i}`, Company: "B" })).id!);
+    }
+    clock += 1000;
+    await conn.sobject("Lead").destroy(ids[0]!);
+
+    const soql = "SELECT Id, IsDeleted, LastModifiedDate FROM Lead WHERE LastModifiedDate >= 2025-11-22T10:00:01Z ORDER BY LastModifiedDate, Id";
+    const headers = { "Sforce-Query-Options": "batchSize=200" };
+    type Page = {
+      totalSize: number;
+      done: boolean;
+      nextRecordsUrl?: string;
+      records: { Id: string; IsDeleted: boolean; LastModifiedDate: string }[];
+    };
+    const first = await conn.request<Page>({ method: "GET", url: `/queryAll?q=${encodeURIComponent(soql)}`, headers });
+    expect(first).toMatchObject({ totalSize: 250, done: false, nextRecordsUrl: expect.stringMatching(/^\/services\/data\/v62\.0\/queryAll\/01g/) });
+    expect(first.records).toHaveLength(200);
+    const second = await conn.request<Page>({ method: "GET", url: first.nextRecordsUrl!, headers });
+    expect(second).toMatchObject({ done: true });
+    expect(second.nextRecordsUrl).toBeUndefined();
+    const read = [...first.records, ...second.records];
+    // Oldest change first; the deleted lead comes last, as it was changed last.
+    expect(read.map((r) => r.Id)).toEqual([...ids.slice(1), ids[0]]);
+    expect(read.at(-1)).toMatchObject({ IsDeleted: true });
+    expect(read.map((r) => r.LastModifiedDate)).toEqual([...read.map((r) => r.LastModifiedDate)].sort());
+    expect(read.some((r) => r.Id === old.body.id)).toBe(false);
+    const all = await conn.request<Page>({
+      method: "GET",
+      url: `/queryAll?q=${encodeURIComponent("SELECT Id, LastModifiedDate FROM Lead WHERE LastName = 'Old'")}`,
+    });
+    expect(all.records[0]!.LastModifiedDate).toBe("2020-01-01T00:00:00.000+0000");
+  });
+
   it("finds tasks by a list of idempotency keys, with IsClosed following Status, as the task updates do", async () => {
     const { conn, url } = await startSalesforce();
     const keys = ["k-open", "k-done", "k-o'quote"];

@@ -122,8 +122,9 @@ export class RecordStore {
     return stored;
   }
 
-  begin(actor: Actor): Transaction {
-    return { actor, at: this.settings.now(), changes: [], undo: [] };
+  /** `at` backdates the transaction (a change a human made earlier); default now. */
+  begin(actor: Actor, at: number = this.settings.now()): Transaction {
+    return { actor, at, changes: [], undo: [] };
   }
 
   rollback(tx: Transaction): void {

@@ -149,6 +149,22 @@ export async function nextDueAt(db: D1Database, target: string, type: string, no
   return row?.due ? new Date(row.due) : null;
 }
 
+/** The targets and kinds that have effects due now and unclaimed. */
+export async function dueKinds(db: D1Database, now: Date): Promise<{ target: string; type: string }[]> {
+  const at = now.toISOString();
+  return drizzle(db)
+    .selectDistinct({ target: effects.target, type: effects.type })
+    .from(effects)
+    .where(
+      and(
+        inArray(effects.status, ["pending", "retrying"]),
+        or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
+        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
+      ),
+    )
+    .limit(50);
+}
+
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   if (ids.length === 0) return [];
   return drizzle(db)

@@ -1,5 +1,6 @@
 import {
   claimDueEffects,
+  dueKinds,
   claimEffects,
   effectOf,
   type EffectUpdate,
@@ -121,59 +122,84 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
     const key = `${row.target}\u0000${row.type}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
+  const deadline = now.getTime() + WORK_BUDGET_MS;
   // Targets run in parallel (separate quotas), and so do the kinds of one target: an update
   // waiting for a task's creation must not hold up the creation it waits for. Every call is
   // still paced by the target's RateLimiter.
-  const byTarget = new Map<string, EffectRow[][]>();
-  for (const group of groups.values()) byTarget.set(group[0]!.target, [...(byTarget.get(group[0]!.target) ?? []), group]);
+  const running = new Map<string, Promise<void>>();
+  const all: Promise<void>[] = [];
+  const start = (target: string, type: string, claimed: EffectRow[]) => {
+    const key = `${target}\u0000${type}`;
+    const run = runGroup(env, deps, messages, target, type as EffectType, claimed, deadline).finally(() => running.delete(key));
+    running.set(key, run);
+    all.push(run);
+  };
+  for (const group of groups.values()) start(group[0]!.target, group[0]!.type, group);
+  // While some group still works (a Slack post waiting for its channel's pace, a retry due in a
+  // few seconds), new effects of other targets and kinds must not wait for this invocation to end:
+  // where consumers do not run side by side (wrangler dev, a queue at its concurrency), they would.
+  while (running.size > 0) {
+    // A group's failure surfaces below, from Promise.all; here it only ends the wait.
+    await Promise.race([deps.sleep(WATCH_INTERVAL_MS), ...[...running.values()].map((run) => run.catch(() => undefined))]);
+    if (running.size === 0 || deps.now().getTime() >= deadline) break;
+    for (const { target, type } of await dueKinds(env.DB, deps.now())) if (!running.has(`${target}\u0000${type}`)) start(target, type, []);
+  }
+  await Promise.all(all);
+}
 
-  const deadline = now.getTime() + WORK_BUDGET_MS;
-  await Promise.all(
-    [...byTarget].map(async ([target, targetGroups]) => {
-      await Promise.all(
-        targetGroups.map(async (group) => {
-          const type = group[0]!.type as EffectType;
-          const limit = batchLimit(type, target, deps.executors);
-          const chunks: EffectRow[][] = [];
-          for (let i = 0; i < group.length; i += limit) chunks.push(group.slice(i, i + limit));
-          // Several calls in flight per target (each still paced by the RateLimiter), so one slow
-          // call does not hold up the rest. A lane out of queued work claims more that is due.
-          const lanes = new LaneActivity();
-          const lane = async () => {
-            for (;;) {
-              let part = chunks.shift();
-              if (!part && deps.now().getTime() < deadline) {
-                const at = deps.now();
-                part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
-                if (part.length === 0) part = undefined;
-              }
-              if (part) {
-                lanes.busy++;
-                try {
-                  const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
-                  const outcomes = await executeBatch(type, target, pending, deps.executors);
-                  await settle(part, outcomes, env, deps, messages);
-                } finally {
-                  lanes.busy--;
-                  lanes.settled();
-                }
-                continue;
-              }
-              if (deps.now().getTime() >= deadline) return;
-              // Nothing due now. Effects that just failed are due again within seconds: waiting for
-              // them here beats leaving them to their queue message (redelivered a whole second
-              // or more later, after this invocation). Calls still in flight may fail too.
-              const due = await nextDueAt(env.DB, target, type, deps.now());
-              if (due && due.getTime() < deadline) await deps.sleep(Math.max(due.getTime() - deps.now().getTime(), MIN_IDLE_WAIT_MS));
-              else if (lanes.busy > 0) await lanes.nextSettle();
-              else return;
-            }
-          };
-          await Promise.all(Array.from({ length: LANES }, lane));
-        }),
-      );
-    }),
-  );
+/** How often an invocation still working looks for effects of other targets and kinds that came due. */
+const WATCH_INTERVAL_MS = 500;
+
+/**
+ * The effects of one target and kind: the claimed rows in chunks of the executor's batch size,
+ * over several lanes, then whatever else of that target and kind comes due before the deadline.
+ */
+async function runGroup(
+  env: Pick<Env, "DB">,
+  deps: ConsumerDeps,
+  messages: Map<string, Message<EffectMessage>>,
+  target: string,
+  type: EffectType,
+  claimed: EffectRow[],
+  deadline: number,
+): Promise<void> {
+  const limit = batchLimit(type, target, deps.executors);
+  const chunks: EffectRow[][] = [];
+  for (let i = 0; i < claimed.length; i += limit) chunks.push(claimed.slice(i, i + limit));
+  // Several calls in flight per target (each still paced by the RateLimiter), so one slow
+  // call does not hold up the rest. A lane out of queued work claims more that is due.
+  const lanes = new LaneActivity();
+  const lane = async () => {
+    for (;;) {
+      let part = chunks.shift();
+      if (!part && deps.now().getTime() < deadline) {
+        const at = deps.now();
+        part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
+        if (part.length === 0) part = undefined;
+      }
+      if (part) {
+        lanes.busy++;
+        try {
+          const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
+          const outcomes = await executeBatch(type, target, pending, deps.executors);
+          await settle(part, outcomes, env, deps, messages);
+        } finally {
+          lanes.busy--;
+          lanes.settled();
+        }
+        continue;
+      }
+      if (deps.now().getTime() >= deadline) return;
+      // Nothing due now. Effects that just failed are due again within seconds: waiting for
+      // them here beats leaving them to their queue message (redelivered a whole second
+      // or more later, after this invocation). Calls still in flight may fail too.
+      const due = await nextDueAt(env.DB, target, type, deps.now());
+      if (due && due.getTime() < deadline) await deps.sleep(Math.max(due.getTime() - deps.now().getTime(), MIN_IDLE_WAIT_MS));
+      else if (lanes.busy > 0) await lanes.nextSettle();
+      else return;
+    }
+  };
+  await Promise.all(Array.from({ length: LANES }, lane));
 }
 
 async function settle(

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { EffectRequest } from "../../src/domain/effects";
 import { enqueueEffects } from "../../src/outbox/effect-queue";
 import { SlackNotifier } from "../../src/slack/slack-notifier";
-import { slackEmulator } from "../support/emulators";
+import { hubspotEmulator, slackEmulator } from "../support/emulators";
 import { eventually } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
@@ -110,5 +110,48 @@ describe("a Slack effect answered rate_limited, through the outbox", () => {
     expect(retried.at - fill.at).toBeGreaterThanOrEqual(4_950);
     expect(other.at - fill.at).toBeGreaterThanOrEqual(4_950);
     expect((await postedTexts()).filter((t) => t === limitedText || t === otherText).sort()).toEqual([limitedText, otherText].sort());
+  });
+
+  it("holds up no HubSpot write while it waits out its channel's limit", { timeout: 60_000 }, async () => {
+    const run = Date.now();
+    const limitedText = `waits ${run}`;
+    await slackEmulator.postLimits({ answer: "rate_limited", perChannelBurst: 1, perChannelPerSecond: 0.2 });
+    expect(await notifier().post(message(LEADS, `fills ${run}`))).toMatchObject({ ok: true });
+    const [limitedId] = await enqueueEffects(env, effects([LEADS, limitedText]), new Date());
+    await eventually(async () => {
+      const row = await env.DB.prepare("SELECT status FROM effects WHERE id = ?").bind(limitedId).first<{ status: string }>();
+      expect(row?.status).toBe("retrying");
+    }, 20_000);
+
+    // The consumer that took the Slack post waits for it to come due again; a HubSpot write
+    // queued meanwhile goes at once, not after that wait.
+    const contact = (await hubspotEmulator.uiCreate("contacts", { email: `slack-wait-${run}@example.com` })) as { id: string };
+    const [writeId] = await enqueueEffects(
+      env,
+      [
+        {
+          idempotencyKey: `slack-wait:${run}`,
+          leadKey: `hubspot:62515:contact:${contact.id}`,
+          rule: "test",
+          effect: {
+            type: "updateProperties",
+            crm: "hubspot",
+            accountId: "62515",
+            objectType: "contact",
+            objectId: contact.id,
+            properties: { lastname: "Unblocked" },
+          },
+        },
+      ],
+      new Date(),
+    );
+    const rows = await settled([limitedId!, writeId!]);
+    expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
+    const [, retried] = await postsOf(limitedText);
+    const update = ((await hubspotEmulator.calls()) as any[]).find(
+      (c) => c.path === `/crm/v3/objects/contacts/batch/update` && JSON.stringify(c.requestBody).includes("Unblocked"),
+    );
+    expect(update, "the HubSpot write").toBeDefined();
+    expect(update.at).toBeLessThan(retried.at);
   });
 });

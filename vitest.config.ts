@@ -70,6 +70,8 @@ export default defineConfig(async () => {
             name: "browser",
             environment: "node",
             include: ["test/browser/**/*.test.ts"],
+            // Each file runs its own `npm run dev` on the same ports: one at a time.
+            fileParallelism: false,
             sequence: { groupOrder: 1 },
             testTimeout: 180_000,
             hookTimeout: 180_000,

@@ -11,6 +11,7 @@
  */
 import autocannon from "autocannon";
 import { createHmac } from "node:crypto";
+import { figures } from "./autocannon-figures.ts";
 import { ensureDevVars } from "./local-env.ts";
 import { startWranglerDev, type DevServer } from "./wrangler-dev-server.ts";
 
@@ -68,14 +69,7 @@ function signedRequest(server: DevServer, path: string): autocannon.Request {
 
 async function load(server: DevServer, path: string) {
   const r = await autocannon({ url: server.url, connections: CONNECTIONS, duration: DURATION_S, requests: [signedRequest(server, path)] });
-  return {
-    path,
-    requestsPerSecond: Math.round(r.requests.average),
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    requests: r.requests.total,
-    failed: r.non2xx + r.errors + r.timeouts,
-  };
+  return figures(path, r);
 }
 
 async function recordStats(server: DevServer) {

@@ -7,7 +7,8 @@
  * queues under .wrangler/state) starts empty too, or a new contact with a reused id would fold
  * into an old record: `npm run dev -- --keep-state` keeps it. Crons do not fire under
  * `wrangler dev`, so a ticker calls the Worker's scheduled handler every CRON_TICK_S seconds
- * (the outbox sweep, the replay of parked events). Other arguments go to `wrangler dev`.
+ * (the outbox sweep, the replay of parked events). A Turnstile stand-in serves the example forms'
+ * widget and siteverify when .dev.vars points there. Other arguments go to `wrangler dev`.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
@@ -15,6 +16,7 @@ import { DEFAULT_OWNERS } from "../test/emulators/hubspot/index.ts";
 import { INTEGRATION_USER_ID, REP_ONE_USER_ID, REP_TWO_USER_ID } from "../test/emulators/salesforce/index.ts";
 import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
+import { startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
 import { PRODUCT_FIELDS } from "../src/crm/product-fields.ts";
 
@@ -86,7 +88,12 @@ const emulators = await startEmulators({
     }),
   },
 });
-console.log(`emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}`);
+// Only when .dev.vars points the Worker at it: with Cloudflare's URLs there, the real widget is used.
+const turnstilePort = /^http:\/\/127\.0\.0\.1:(\d+)\//.exec(vars.TURNSTILE_SITEVERIFY_URL ?? "")?.[1];
+const turnstile = turnstilePort ? await startTurnstileEmulator(Number(turnstilePort)) : undefined;
+console.log(
+  `emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}${turnstile ? `  Turnstile ${turnstile.url}` : ""}`,
+);
 
 // --test-scheduled exposes /__scheduled, through which the ticker runs the cron's chores.
 const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", ...wranglerArgs], {
@@ -131,7 +138,7 @@ void (async () => {
 
 const stop = async (code: number) => {
   clearInterval(ticker);
-  await emulators.close();
+  await Promise.all([emulators.close(), turnstile?.close()]);
   process.exit(code);
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => wrangler.kill(signal));

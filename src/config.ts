@@ -99,6 +99,12 @@ export const SETTINGS = {
   EFFECT_MAX_ATTEMPTS: setting("var", "attempts before an effect is dead", integer(1, 50), 8),
   EFFECT_RETRY_BASE_MS: setting("var", "the first retry delay's ceiling in milliseconds", integer(0, 600_000), 1_000),
   PAUSE_RECORD_DELIVERY: setting("var", '"true" holds accepted events back from their records (an operator\'s pause)', flag, false),
+  PAUSE_INTAKE_PROCESSING: setting(
+    "var",
+    '"true" holds stored submissions back from matching, scoring, routing and the CRM (an operator\'s pause)',
+    flag,
+    false,
+  ),
   ENABLE_BENCH_ROUTES: setting("var", '"true" exposes POST /bench/noop for `npm run bench:ingest`', flag, false),
   TURNSTILE_SECRET_KEY: setting("secret", "the Turnstile widget's secret key: checks the token a form sends", text),
   TURNSTILE_SITEVERIFY_URL: setting("var", "Turnstile's siteverify endpoint (a stand-in locally)", url, SITEVERIFY_URL),
@@ -169,6 +175,13 @@ export const FEATURES = {
   postmarkInbound: { label: "Postmark inbound email", needs: ["POSTMARK_INBOUND_USERNAME", "POSTMARK_INBOUND_PASSWORD"] },
   mailgunInbound: { label: "Mailgun inbound email", needs: ["MAILGUN_SIGNING_KEY"] },
   outbox: { label: "the outbox (every write to a CRM or Slack)", needs: [], uses: ["EFFECT_MAX_ATTEMPTS", "EFFECT_RETRY_BASE_MS"] },
+  intakeProcessing: {
+    label: "submission processing",
+    needs: [],
+    uses: ["PAUSE_INTAKE_PROCESSING"],
+    offWhen: (v) =>
+      v.PAUSE_INTAKE_PROCESSING ? "paused: PAUSE_INTAKE_PROCESSING is true (submissions are accepted and kept until it is false)" : undefined,
+  },
   recordDelivery: {
     label: "record delivery",
     needs: [],
@@ -270,6 +283,7 @@ export function evaluateConfig(raw: Record<string, unknown>, options: EvaluateOp
   }
   // An unreadable pause is read as a pause: holding events back loses nothing, delivering them might not be meant.
   if (invalid.PAUSE_RECORD_DELIVERY) settings.PAUSE_RECORD_DELIVERY = true;
+  if (invalid.PAUSE_INTAKE_PROCESSING) settings.PAUSE_INTAKE_PROCESSING = true;
   const working = ENTRY_POINTS.some((f) => features[f].state === "on");
   return { ...settings, report: { features, invalid, working } };
 }

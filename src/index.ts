@@ -20,6 +20,8 @@ export { RateLimiter } from "./outbox/rate-limiter";
 export { TeamRouter } from "./routing/team-router";
 
 const app = createApp();
+/** How soon a paused submission's message comes back to look again. */
+const PAUSED_INTAKE_RETRY_S = 60;
 
 export default {
   fetch: app.fetch,
@@ -38,7 +40,9 @@ export default {
     } else if (batch.queue === SUBMISSIONS_DLQ) {
       await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
     } else if (batch.queue === SUBMISSIONS_QUEUE) {
-      await processSubmissions(batch as MessageBatch<SubmissionMessage>, env, ports);
+      // Paused: the submissions stay stored as received and their messages come back later.
+      if (ports.config.PAUSE_INTAKE_PROCESSING) batch.retryAll({ delaySeconds: PAUSED_INTAKE_RETRY_S });
+      else await processSubmissions(batch as MessageBatch<SubmissionMessage>, env, ports);
     } else if (batch.queue === "lead-follow-up-reconciliations") {
       await runReconciliationBatch(batch as MessageBatch<ReconciliationMessage>, env, reconciliationDeps(env, ports));
     } else if (batch.queue.endsWith("-dlq")) {
@@ -56,7 +60,7 @@ export default {
       ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
       forgetExpiredIdempotencyKeys(env.DB, at),
-      resendWaitingSubmissions(env, at),
+      ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
       evaluateAlerts(env, ports.config, at),

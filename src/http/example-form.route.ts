@@ -12,8 +12,6 @@ import { HttpError } from "./errors";
  * a real page needs: the fill time, the browser's time zone, the page, landing page and referrer.
  */
 
-const TURNSTILE_SCRIPT = "https://challenges.cloudflare.com/turnstile/v0/api.js";
-
 function input(field: FormField) {
   const label = field.label ?? field.name;
   const required = field.required ? raw(" required") : "";
@@ -37,7 +35,7 @@ function input(field: FormField) {
   }
 }
 
-export function exampleFormPage(form: Form) {
+export function exampleFormPage(form: Form, turnstileScript: string) {
   const turnstile = form.spam.turnstile?.enabled ? form.spam.turnstile : undefined;
   const interceptSubmit = !form.redirect;
   return html`<!doctype html>
@@ -46,7 +44,7 @@ export function exampleFormPage(form: Form) {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${form.name}</title>
-    ${turnstile ? html`<script src="${TURNSTILE_SCRIPT}" async defer></script>` : ""}
+    ${turnstile ? html`<script src="${turnstileScript}" async defer></script>` : ""}
     <style>
       body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; }
       label { display: block; margin-top: 0.8rem; font-weight: 600; }
@@ -111,5 +109,5 @@ export const exampleFormRoutes = new Hono<AppEnv>().get("/:formKey", async (c) =
   const key = c.req.param("formKey");
   const form = (await activePolicy(c.env.DB)).policy.forms.find((f) => f.key === key);
   if (!form) throw new HttpError(404, "unknown_form", `no form "${key}" in the policy`);
-  return c.html(exampleFormPage(form));
+  return c.html(exampleFormPage(form, c.var.config.TURNSTILE_SCRIPT_URL));
 });

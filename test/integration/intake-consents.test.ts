@@ -116,6 +116,20 @@ describe("consent that can be proven", () => {
 describe("the submissions queue", () => {
   const worker = entry as unknown as Required<Pick<ExportedHandler<Env>, "queue">>;
 
+  it("paused (PAUSE_INTAKE_PROCESSING), the form is still answered and its submission waits as received", async () => {
+    const harness = intakeHarness();
+    const { submissionId } = (await (await harness.post("demo", { ...DEMO, email: "paused@northwind.example" })).json()) as { submissionId: string };
+    const paused = { ...env, PAUSE_INTAKE_PROCESSING: "true" };
+    const batch = createMessageBatch("lead-follow-up-submissions", [{ id: "p1", timestamp: new Date(), attempts: 1, body: { submissionId } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, paused, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result).toMatchObject({ retryBatch: { retry: true }, explicitAcks: [] });
+    const waiting = await loadSubmission(env.DB, submissionId);
+    expect(waiting?.status).toBe("received");
+    expect(waiting?.steps.map((s) => s.step)).not.toContain("matched");
+  });
+
   it("a dead letter marks its submission dead, with the step saying so; an admin sends it again", async () => {
     const harness = intakeHarness();
     const { submissionId } = (await (await harness.post("demo", { ...DEMO, email: "dead@northwind.example" })).json()) as { submissionId: string };

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO, intakeHarness } from "../support/intake";
-import { siteverifyStub } from "../support/turnstile-siteverify";
+import { siteverifyStub } from "../emulators/turnstile/siteverify";
 
 const submissionsOf = async (email: string) =>
   (await env.DB.prepare("SELECT id FROM intake_submissions WHERE email = ?").bind(email).all<{ id: string }>()).results.map((r) => r.id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEMO, intakeCounts, intakeHarness } from "../support/intake";
 import { ORIGIN } from "../support/requests";
-import { TEST_SECRETS } from "../support/turnstile-siteverify";
+import { TEST_SECRETS } from "../emulators/turnstile/siteverify";
 
 const errorOf = async (response: Response) => ({ status: response.status, body: (await response.json()) as any });
 

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { type AppOptions, createApp } from "../../src/http/app";
 import { ORIGIN } from "./requests";
-import { DUMMY_TOKEN, siteverifyStub } from "./turnstile-siteverify";
+import { DUMMY_TOKEN, siteverifyStub } from "../emulators/turnstile/siteverify";
 
 /** A valid submission of the default policy's demo form (its Turnstile token is the test keys' dummy token). */
 export const DEMO = {

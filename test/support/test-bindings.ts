@@ -15,6 +15,7 @@ export const TEST_BINDINGS = {
   PUBLIC_BASE_URL: "",
   ENABLE_BENCH_ROUTES: "true",
   PAUSE_RECORD_DELIVERY: "false",
+  PAUSE_INTAKE_PROCESSING: "false",
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
   // Both ways of signing in are set, as an admin moving to the app would have them: the app's client credentials win.
   SALESFORCE_ACCESS_TOKEN: "salesforce-dev-token",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientKey, originAllowed, selfOrigin } from "../../src/intake/request-origin";
 import { verifyTurnstile } from "../../src/intake/turnstile";
-import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../support/turnstile-siteverify";
+import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../emulators/turnstile/siteverify";
 
 describe("verifyTurnstile against siteverify as documented", () => {
   it("the always-pass secret accepts the dummy token; the call carries the secret, token, IP and an idempotency key", async () => {

@@ -28,7 +28,7 @@ export const siteverifyCalls: SiteverifyCall[] = [];
 
 const failure = (...codes: string[]) => Response.json({ success: false, "error-codes": codes });
 
-export async function siteverifyStub(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+export async function siteverifyStub(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   if (new URL(request.url).pathname !== SITEVERIFY_PATH || request.method !== "POST") return new Response("not found", { status: 404 });
   const type = request.headers.get("content-type") ?? "";
@@ -38,6 +38,7 @@ export async function siteverifyStub(input: RequestInfo | URL, init?: RequestIni
     call = Object.fromEntries((await request.formData()).entries()) as SiteverifyCall;
   } else return failure("bad-request");
   siteverifyCalls.push(call);
+  if (siteverifyCalls.length > 1_000) siteverifyCalls.shift(); // `npm run dev` runs for days
   if (!call.secret) return failure("missing-input-secret");
   if (!call.response) return failure("missing-input-response");
   switch (call.secret) {

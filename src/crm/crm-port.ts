@@ -105,6 +105,18 @@ export interface CrmPort {
    * lost answer finds the record the first try created and updates it instead of creating another.
    */
   upsertPeople(writes: PersonWrite[]): Promise<PersonWritten[]>;
+  /**
+   * Subscribes addresses to communication types with the legal basis (HubSpot's communication
+   * preferences); a CRM without them has no such method. Subscribing again changes nothing.
+   */
+  subscribeEmails?(subscriptions: EmailSubscription[]): Promise<Outcome[]>;
+}
+
+export interface EmailSubscription {
+  email: string;
+  subscriptionId: string;
+  legalBasis: string;
+  legalBasisExplanation: string;
 }
 
 /** The CRM-side field that carries an effect's idempotency key. */

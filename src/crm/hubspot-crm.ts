@@ -1,3 +1,4 @@
+import * as preferencesModule from "@hubspot/api-client/lib/codegen/communication_preferences/index";
 import * as objectsModule from "@hubspot/api-client/lib/codegen/crm/objects/index";
 import * as tasksModule from "@hubspot/api-client/lib/codegen/crm/objects/tasks/index";
 import { hubSpotApi } from "../platform/hubspot-transport";
@@ -9,6 +10,7 @@ import {
   type AccountMatch,
   type CrmPort,
   type CrmRecord,
+  type EmailSubscription,
   HUBSPOT_TASK_KEY_PROPERTY,
   type PersonMatch,
   type PersonWrite,
@@ -69,6 +71,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private readonly tasks: tasksModule.BatchApi;
   private readonly objects: objectsModule.BatchApi;
   private readonly objectReads: objectsModule.BasicApi;
+  private readonly preferences: preferencesModule.StatusApi;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void>;
@@ -81,6 +84,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     this.tasks = hubSpotApi(tasksModule, tasksModule.BatchApi, access);
     this.objects = hubSpotApi(objectsModule, objectsModule.BatchApi, access);
     this.objectReads = hubSpotApi(objectsModule, objectsModule.BasicApi, access);
+    this.preferences = hubSpotApi(preferencesModule, preferencesModule.StatusApi, access);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? systemClock.now;
   }
@@ -328,6 +332,29 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       }
     }
     return { ok: true, value: results };
+  }
+
+  /**
+   * One call per subscription (the v3 API has no batch). HubSpot refuses subscribing an address
+   * that is already subscribed with a 400 saying so: that is the state asked for, so it succeeds.
+   */
+  async subscribeEmails(subscriptions: EmailSubscription[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const s of subscriptions) {
+      const result = await this.call("subscribe", () =>
+        this.preferences.subscribe({
+          emailAddress: s.email,
+          subscriptionId: s.subscriptionId,
+          legalBasis: s.legalBasis as preferencesModule.PublicUpdateSubscriptionStatusRequestLegalBasisEnum,
+          legalBasisExplanation: s.legalBasisExplanation,
+        }),
+      );
+      if (result.ok) outcomes.push({ ok: true, externalId: `${result.value.id}:${result.value.status}` });
+      else if (result.failure.status === 400 && /already subscribed/i.test(result.failure.message))
+        outcomes.push({ ok: true, externalId: `${s.subscriptionId}:SUBSCRIBED` });
+      else outcomes.push(result);
+    }
+    return outcomes;
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {

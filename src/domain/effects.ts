@@ -41,6 +41,17 @@ const ResponseUrl = z.url().refine((value) => {
   return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
 }, "an https URL");
 
+/** HubSpot's legal bases for processing (communication preferences API). */
+export const HUBSPOT_LEGAL_BASES = [
+  "LEGITIMATE_INTEREST_PQL",
+  "LEGITIMATE_INTEREST_CLIENT",
+  "PERFORMANCE_OF_CONTRACT",
+  "CONSENT_WITH_NOTICE",
+  "NON_GDPR",
+  "PROCESS_AND_STORE",
+  "LEGITIMATE_INTEREST_OTHER",
+] as const;
+
 export const Effect = z.discriminatedUnion("type", [
   CrmTarget.extend({
     type: z.literal("createTask"),
@@ -88,6 +99,17 @@ export const Effect = z.discriminatedUnion("type", [
     }),
   }),
   CrmTarget.extend({ type: z.literal("updateProperties"), properties: z.record(z.string(), z.string().nullable()) }),
+  /** A consent given on a form, written to HubSpot's communication preferences: the subscription and its legal basis. */
+  z.object({
+    type: z.literal("subscribeEmail"),
+    crm: z.literal("hubspot"),
+    accountId: z.string().min(1),
+    email: z.string().min(3).max(254),
+    subscriptionId: z.string().regex(/^\d+$/),
+    legalBasis: z.enum(HUBSPOT_LEGAL_BASES),
+    /** What was agreed to, in which version, where: HubSpot shows it beside the subscription. */
+    legalBasisExplanation: z.string().min(1).max(2_000),
+  }),
   z.object({
     type: z.literal("postSlackMessage"),
     /** A Slack user id (U…) for a direct message, or a channel id. */

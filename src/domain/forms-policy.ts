@@ -36,6 +36,15 @@ export type FormField = z.infer<typeof FormField>;
 /** GDPR Art. 6(1) lawful bases. */
 export const LEGAL_BASES = ["consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests"] as const;
 
+/** Our lawful bases as HubSpot's communication preferences name them; the others have no HubSpot name. */
+export const HUBSPOT_LEGAL_BASIS: Partial<
+  Record<(typeof LEGAL_BASES)[number], "CONSENT_WITH_NOTICE" | "PERFORMANCE_OF_CONTRACT" | "LEGITIMATE_INTEREST_OTHER">
+> = {
+  consent: "CONSENT_WITH_NOTICE",
+  contract: "PERFORMANCE_OF_CONTRACT",
+  legitimate_interests: "LEGITIMATE_INTEREST_OTHER",
+};
+
 export const ConsentText = z.object({
   /** Posted as `consent_<id>`; the value is the version shown ("true"/"on" for the current one). */
   id: Id,
@@ -44,6 +53,13 @@ export const ConsentText = z.object({
   legalBasis: z.enum(LEGAL_BASES),
   /** A required consent must be given for the submission to be accepted. */
   required: z.boolean().default(false),
+  /**
+   * Where the CRM keeps it: a HubSpot subscription type (Settings → Marketing → Email →
+   * Subscription types; its id), which the person is subscribed to with the legal basis.
+   */
+  crm: z
+    .object({ hubspot: z.object({ subscriptionId: z.string().regex(/^\d{1,20}$/, "a HubSpot subscription type id (digits)") }).optional() })
+    .default({}),
   /** Every text ever shown, oldest first; the last is the one forms show now. Never edit one: add a version. */
   versions: z
     .array(
@@ -176,6 +192,13 @@ export function formsIssues(forms: readonly Form[]): Issue[] {
     form.consents.forEach((consent, c) => {
       if (form.consents.findIndex((other) => other.id === consent.id) !== c)
         issues.push({ path: at("consents", c, "id"), message: `duplicate consent "${consent.id}"` });
+      if (consent.crm.hubspot && !(consent.legalBasis in HUBSPOT_LEGAL_BASIS))
+        issues.push({
+          path: at("consents", c, "legalBasis"),
+          message: `HubSpot's communication preferences know no legal basis "${consent.legalBasis}": use ${Object.keys(HUBSPOT_LEGAL_BASIS).join(", ")}`,
+        });
+      if (consent.crm.hubspot && form.crm !== "hubspot")
+        issues.push({ path: at("consents", c, "crm", "hubspot"), message: `form ${form.key} writes to ${form.crm}, not HubSpot` });
       consent.versions.forEach((version, v) => {
         if (consent.versions.findIndex((other) => other.version === version.version) !== v)
           issues.push({ path: at("consents", c, "versions", v, "version"), message: `duplicate version "${version.version}"` });

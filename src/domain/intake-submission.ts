@@ -27,6 +27,8 @@ export interface GivenConsent {
   legalBasis: string;
   /** The exact text of that version. */
   text: string;
+  /** The HubSpot subscription type it is written to, when the policy names one. */
+  hubspotSubscriptionId?: string;
 }
 
 export interface SubmittedPhone {
@@ -204,7 +206,14 @@ export function validateSubmission(
       issues.push({ field: name, message: `unknown version "${given}" (known: ${consent.versions.map((v) => v.version).join(", ")})` });
       continue;
     }
-    consents.push({ id: consent.id, version: version.version, purpose: consent.purpose, legalBasis: consent.legalBasis, text: version.text });
+    consents.push({
+      id: consent.id,
+      version: version.version,
+      purpose: consent.purpose,
+      legalBasis: consent.legalBasis,
+      text: version.text,
+      ...(consent.crm.hubspot ? { hubspotSubscriptionId: consent.crm.hubspot.subscriptionId } : {}),
+    });
   }
   if (form.spam.turnstile?.enabled && !raw[TURNSTILE_FIELD]?.trim()) {
     issues.push({ field: TURNSTILE_FIELD, message: "is required: the Turnstile widget's token" });

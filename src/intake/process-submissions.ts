@@ -4,6 +4,7 @@ import { recordFacts } from "../db/facts";
 import { appendSubmissionSteps, loadSubmission, type StoredSubmission, setSubmissionStatus } from "../db/intake-submissions";
 import { activePolicy } from "../db/policies";
 import type { EffectOf, EffectRequest } from "../domain/effects";
+import { HUBSPOT_LEGAL_BASIS } from "../domain/forms-policy";
 import { type IntakeDecision, decideIntake } from "../domain/intake-decision";
 import type { Policy } from "../domain/policy";
 import type { RoutingDecision } from "../domain/routing";
@@ -85,7 +86,7 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
           },
         ]
       : [];
-  await ports.storeEffects([write, ...triage]);
+  await ports.storeEffects([write, ...subscriptions(stored, write.leadKey, accountId), ...triage]);
 
   const at = now.toISOString();
   const { score } = decision;
@@ -158,6 +159,35 @@ export function leadWrite(
       },
     },
   };
+}
+
+/**
+ * The consents given that the policy maps to a HubSpot subscription type, as subscriptions with
+ * their legal basis and what was agreed to (the proof itself stays in intake_consents).
+ */
+export function subscriptions(stored: Pick<StoredSubmission, "id" | "formKey" | "submission">, leadKey: string, accountId: string): EffectRequest[] {
+  const { submission } = stored;
+  if (submission.crm !== "hubspot") return [];
+  return submission.consents.flatMap((consent): EffectRequest[] => {
+    const legalBasis = HUBSPOT_LEGAL_BASIS[consent.legalBasis as keyof typeof HUBSPOT_LEGAL_BASIS];
+    if (!consent.hubspotSubscriptionId || !legalBasis) return [];
+    return [
+      {
+        idempotencyKey: `submission:${stored.id}:consent:${consent.id}`,
+        leadKey,
+        rule: "intake",
+        effect: {
+          type: "subscribeEmail",
+          crm: "hubspot",
+          accountId,
+          email: submission.email.address,
+          subscriptionId: consent.hubspotSubscriptionId,
+          legalBasis,
+          legalBasisExplanation: `${consent.purpose}: agreed on form ${stored.formKey}, text version ${consent.version}, at ${submission.receivedAt} (submission ${stored.id})`,
+        },
+      },
+    ];
+  });
 }
 
 function unwrap<T>(result: Result<T>): T {

@@ -115,6 +115,18 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       batch.map(({ effect }) => ({ objectType: effect.objectType, objectId: effect.objectId, properties: effect.properties })),
     );
   },
+  subscribeEmail: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm?.subscribeEmails) return notConfigured(`${target} (communication preferences)`, batch.length);
+    return crm.subscribeEmails(
+      batch.map(({ effect }) => ({
+        email: effect.email,
+        subscriptionId: effect.subscriptionId,
+        legalBasis: effect.legalBasis,
+        legalBasisExplanation: effect.legalBasisExplanation,
+      })),
+    );
+  },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
 };

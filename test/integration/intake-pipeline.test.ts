@@ -16,6 +16,14 @@ const run = Date.now().toString(36);
 const HS = PRODUCT_FIELDS.hubspot;
 const SF = PRODUCT_FIELDS.salesforce;
 
+/** The demo form with its marketing consent kept in HubSpot's "Marketing Information" subscription type. */
+const demo = DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!;
+const SUBSCRIBING_FORM = {
+  ...demo,
+  key: "news_demo",
+  consents: demo.consents!.map((c) => (c.id === "marketing" ? { ...c, crm: { hubspot: { subscriptionId: "7005" } } } : c)),
+};
+
 /** The demo form's twin on Salesforce. */
 const SALESFORCE_FORM = { ...DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!, key: "sf_demo", crm: "salesforce" as const };
 
@@ -37,10 +45,46 @@ const processed = (id: string) =>
   }, 45_000);
 
 beforeAll(async () => {
-  const policy = { ...DEFAULT_POLICY, forms: [...DEFAULT_POLICY.forms!, SALESFORCE_FORM] };
+  const policy = { ...DEFAULT_POLICY, forms: [...DEFAULT_POLICY.forms!, SALESFORCE_FORM, SUBSCRIBING_FORM] };
   expect((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status).toBe(201);
   const setup = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;
   expect(setup.hubspotProductProperties.ok, setup.hubspotProductProperties.detail).toBe(true);
+});
+
+describe("intake: consent in the CRM", () => {
+  it("a consent the policy maps to a HubSpot subscription type subscribes the address, with its legal basis; again changes nothing", {
+    timeout: 90_000,
+  }, async () => {
+    const email = `ada.${run}@northwind.example`;
+    const first = await submit("news_demo", { email, consent_marketing: "on" });
+    await processed(first);
+    const statuses = async () => (await hubspotEmulator.preferences()).find((p) => p.recipient === email)?.subscriptionStatuses ?? [];
+    const [status] = await eventually(async () => {
+      const found = await statuses();
+      expect(found).toHaveLength(1);
+      return found;
+    }, 30_000);
+    expect(status).toMatchObject({ id: "7005", status: "SUBSCRIBED", legalBasis: "CONSENT_WITH_NOTICE" });
+    expect(status.legalBasisExplanation).toContain("Product news and offers by email: agreed on form news_demo, text version 2026-01");
+    expect(status.legalBasisExplanation).toContain(first);
+
+    // The same person again, ticking it again: HubSpot says "already subscribed", which is the state asked for.
+    const second = await submit("news_demo", { email, consent_marketing: "on", message: "Still interested." });
+    await processed(second);
+    const effect = await eventually(async () => {
+      const { effects } = (await (await admin(`/admin/effects?status=done&limit=200`)).json()) as any;
+      const done = effects.find((e: any) => e.idempotencyKey === `submission:${second}:consent:marketing`);
+      if (!done) throw new Error("not done yet");
+      return done;
+    }, 30_000);
+    expect(effect).toMatchObject({ type: "subscribeEmail", attempts: 1, externalId: "7005:SUBSCRIBED" });
+    expect(await statuses()).toHaveLength(1);
+
+    // Unticked, nothing is sent; the privacy consent has no subscription type.
+    const other = `unticked.${run}@northwind.example`;
+    await processed(await submit("news_demo", { email: other }));
+    expect((await hubspotEmulator.preferences()).find((p) => p.recipient === other)).toBeUndefined();
+  });
 });
 
 describe("intake: a submission becomes a lead", () => {

@@ -173,6 +173,9 @@ const SDK_OPERATIONS: Record<string, Operation[] | { scopes: string[][]; why: st
   // document is not among ours; HubSpot's properties guide asks for the object's schema scopes, and
   // tasks sit under the contacts scopes (tasks.json).
   "crm.properties.coreApi": { scopes: [["crm.schemas.contacts.read"], ["crm.schemas.contacts.write"]], why: "getByName and create" },
+  // HubSpotCrm.subscribeEmails: consents a form maps to subscription types (v3 subscribe). No
+  // OpenAPI document of ours covers it; HubSpot's subscriptions guide names this scope.
+  "communication_preferences.statusApi": { scopes: [["communication_preferences.write"]], why: "subscribe" },
   // The roster import lists HubSpot owners.
   "crm.owners.ownersApi": [{ doc: "crmOwners.json", method: "get", path: "/crm/v3/owners" }],
 };
@@ -194,7 +197,7 @@ function sdkApisUsed(): string[] {
     // Without comments, which show calls as examples.
     const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
     const modules = new Map<string, string>();
-    for (const [, alias, path] of source.matchAll(/import \* as (\w+) from "@hubspot\/api-client\/lib\/codegen\/([a-z/]+)\/index"/g)) {
+    for (const [, alias, path] of source.matchAll(/import \* as (\w+) from "@hubspot\/api-client\/lib\/codegen\/([a-z_/]+)\/index"/g)) {
       modules.set(alias!, path!.replaceAll("/", "."));
     }
     for (const [, alias, api] of source.matchAll(/hubSpotApi\((\w+), \1\.(\w+Api)\b/g)) {

@@ -14,6 +14,8 @@ async function control(base: string, method: string, path: string, body?: unknow
 export const hubspotEmulator = {
   objects: (type: string) => control(env.HUBSPOT_API_BASE, "GET", `/_emulator/objects/${type}`),
   calls: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/calls"),
+  /** Every address's communication preference statuses. */
+  preferences: (): Promise<{ recipient: string; subscriptionStatuses: any[] }[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/preferences"),
   clearCalls: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/calls"),
   faults: (plan: object) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/faults", plan),
   uiCreate: (type: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "POST", `/_emulator/ui/${type}`, { properties }),

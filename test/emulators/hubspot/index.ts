@@ -1,3 +1,4 @@
+import { PreferencesStore, registerPreferenceRoutes } from "./preferences.routes.ts";
 import { type EmulatorRequest, type EmulatorResponse, EmulatorServer } from "../shared/server.ts";
 import { AccessControl } from "./access.ts";
 import type { ApiContext } from "./api.ts";
@@ -125,7 +126,9 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   };
   const hooks = { guard, rateLimited: access.rateLimited, serverError, ...(responseChecks ? { answered: responseChecks.record } : {}) };
 
+  const preferences = new PreferencesStore();
   const server = new EmulatorServer("hubspot", hooks, () => {
+    preferences.reset();
     state.objects.reset();
     state.associations.reset();
     state.owners.reset();
@@ -146,6 +149,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
+  registerPreferenceRoutes(ctx, preferences);
   registerControlRoutes(ctx, ui, responseChecks);
 
   const close = async () => {

@@ -1,5 +1,5 @@
 import type { CrmEvent } from "../domain/crm-event";
-import { applyEvent, emptyRecordState, type RecordState } from "../domain/record-state";
+import { applyEvent, applyFreshRead, emptyRecordState, type RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
 import { parseRuleState, RULE_STATE_VERSION, type RuleState } from "../domain/rule-state";
 import { Wakeups } from "./wakeups";
@@ -108,6 +108,15 @@ export class RecordStore {
     if (!this.exists()) return null;
     const row = this.sql.exec<{ state: string }>("SELECT state FROM record_row WHERE id = 1").toArray()[0];
     return row ? (JSON.parse(row.state) as RecordState) : null;
+  }
+
+  /** Stores what a fresh CRM read returned (see applyFreshRead) and returns the record as it now is. */
+  storeFreshRead(values: Record<string, string | null>, readAt: string): RecordState {
+    const state = this.state();
+    if (!state) throw new Error("no record to store a read of");
+    const next = applyFreshRead(state, values, readAt);
+    this.sql.exec("UPDATE record_row SET state = ? WHERE id = 1", JSON.stringify(next));
+    return next;
   }
 
   ruleState(): RuleState {

@@ -4,6 +4,7 @@ import { recordFacts } from "../db/facts";
 import { setSubmissionStatus } from "../db/intake-submissions";
 import { upsertRecordRow } from "../db/records";
 import { decide, type Trigger } from "../domain/decide";
+import { policyNeeds } from "../domain/policy-needs";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
 import type { CrmEvent } from "../domain/crm-event";
 import type { VersionedPolicy } from "../domain/policy";
@@ -101,10 +102,11 @@ export class RecordWork {
 
   /** One rule run: decide (with its reads and routings), store its effects in the outbox, then commit the rest. */
   private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number): Promise<void> {
-    const record = this.store.state();
-    if (!record) return;
+    const known = this.store.state();
+    if (!known) return;
     const policy = await this.currentPolicy(now);
     const at = new Date(now);
+    const record = await this.freshIfNeeded(known, policy, at);
     const decision = await decide(
       this.store.ruleState(),
       trigger,
@@ -122,6 +124,32 @@ export class RecordWork {
     if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+  }
+
+  /**
+   * A gap event (Salesforce said "read the record") or a change whose value was not sent (HubSpot's
+   * sensitive properties) leaves the record marked: before its rules act, it is read from the CRM
+   * (the properties it knows, the stale ones and those the policy's rules follow) and the read is
+   * stored, so the rules act on what the CRM holds, not on nothing. A record the CRM does not have
+   * keeps its marks; a read that may pass fails the run, which is retried as any other; one refused
+   * for good (a field the org lacks) leaves the rules to their own reads, which say what is wrong.
+   */
+  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, at: Date): Promise<RecordState> {
+    const stale = Object.keys(record.staleProperties ?? {});
+    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return record;
+    const needs = policyNeeds(policy.policy, record.crm).find((n) => n.objectType === record.objectType);
+    const names = [...new Set([...Object.keys(record.properties), ...stale, ...(needs ? [...needs.reads, ...needs.propertyChanges] : [])])];
+    let found: Awaited<ReturnType<ReturnType<typeof recordShell>["read"]>>;
+    try {
+      found = await recordShell(record, this.ports, policy.policy, at).read(names);
+    } catch (error) {
+      const failure = classify(error);
+      if (!refusedForGood(failure)) throw error;
+      console.error(`fresh read of ${record.key} refused: ${failure.message}`);
+      return record;
+    }
+    if (!found) return record;
+    return this.store.storeFreshRead(found.properties, at.toISOString());
   }
 
   /** The submission's last step: what its record's rules did with it (enrolled in a cadence, or why not). */

@@ -6,6 +6,7 @@ import { createApp } from "../../src/http/app";
 import { OBJECT_TYPE_IDS } from "../../src/ingest/hubspot-webhook";
 import fixture from "../fixtures/hubspot-webhook-batch.json";
 import shapes from "../fixtures/hubspot-webhook-shapes.json";
+import { hubspotEmulator } from "../support/emulators";
 import { parkedEvents, parkedRows, parkedWith } from "../support/ingest";
 import { adminGet, eventually, ORIGIN, leadSnapshot, recordWithDuplicates, recordWithEvents, send, signedHubSpot } from "../support/requests";
 import { storedCounts } from "../support/store";
@@ -261,6 +262,22 @@ describe("every documented HubSpot shape", () => {
     const fresh = await recordWithEvents(key, 5);
     expect(fresh.body.state.properties.hs_lead_status.value).toBe("OPEN");
     expect(fresh.body.state.staleProperties).toEqual({});
+  });
+
+  it("reads a value HubSpot did not send from HubSpot before the rules act on it", { timeout: 30_000 }, async () => {
+    const contact = (await hubspotEmulator.uiCreate("contacts", { email: `unsent-${Date.now()}@example.com`, hs_lead_status: "IN_PROGRESS" })) as {
+      id: string;
+    };
+    const [created, first] = contactEvents(Number(contact.id));
+    const unsent = { ...first!, eventId: 7, occurredAt: first!.occurredAt + 1000, propertyValue: undefined, isSensitive: true };
+    expect(await (await send(await signedHubSpot([created, unsent]))).json()).toMatchObject({ kept: 2, parked: 0 });
+    const fresh = await eventually(async () => {
+      const snapshot = await recordWithEvents(contactKey(contact.id), 2);
+      if (snapshot.body.state.properties.hs_lead_status?.value !== "IN_PROGRESS") throw new Error("not read yet");
+      return snapshot;
+    }, 20_000);
+    expect(fresh.body.state.staleProperties).toEqual({});
+    expect(fresh.body.state.properties.hs_lead_status.changedBy).toEqual({ source: "read" });
   });
 
   it("takes generic object.* events of every standard object type id: the records it keeps, the rest ignored", async () => {

@@ -14,6 +14,7 @@ import {
   send,
   signedSalesforce,
 } from "../support/requests";
+import { salesforceEmulator } from "../support/emulators";
 import { parkedWith } from "../support/ingest";
 import { storedCounts } from "../support/store";
 import { TEST_BINDINGS } from "../support/test-bindings";
@@ -150,6 +151,23 @@ describe("POST /webhooks/salesforce/outbound/:token (Outbound Messages)", () => 
 });
 
 describe("every documented Salesforce change-event shape", () => {
+  it("reads a record a gap event names before its rules act, and clears the mark", { timeout: 30_000 }, async () => {
+    const lead = (await salesforceEmulator.uiCreate("Lead", { LastName: "Gapped", Company: "Example", Status: "Working - Contacted" })) as {
+      id: string;
+    };
+    const gap = structuredClone(cdcShapes[0]) as any;
+    gap.ChangeEventHeader.recordIds = [lead.id];
+    gap.ChangeEventHeader.commitTimestamp = Date.now() - 5_000;
+    expect(await (await send(await signedSalesforce([gap]))).json()).toMatchObject({ kept: 1, parked: 0 });
+    const read = await eventually(async () => {
+      const snapshot = await recordWithEvents(`salesforce:${ORG}:lead:${lead.id}`, 1);
+      if (snapshot.body.state.refreshNeeded) throw new Error("not read yet");
+      return snapshot;
+    }, 20_000);
+    expect(read.body.state).toMatchObject({ refreshNeeded: false, refreshNeededSince: null });
+    expect(read.body.state.properties.Status).toMatchObject({ value: "Working - Contacted", changedBy: { source: "read" } });
+  });
+
   it("takes null header fields, clears nulled fields, marks gap events for a fresh read, and ignores objects it does not follow", async () => {
     // The overflow and the wildcard (indexes 3 and 4) start reconciliations: see reconciliation.test.ts.
     const batch = [cdcShapes[0], cdcShapes[1], cdcShapes[2], cdcShapes[5]];

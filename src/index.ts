@@ -20,8 +20,6 @@ export { RateLimiter } from "./outbox/rate-limiter";
 export { TeamRouter } from "./routing/team-router";
 
 const app = createApp();
-/** How soon a paused submission's message comes back to look again. */
-const PAUSED_INTAKE_RETRY_S = 60;
 
 export default {
   fetch: app.fetch,
@@ -40,8 +38,10 @@ export default {
     } else if (batch.queue === SUBMISSIONS_DLQ) {
       await parkDeadSubmissions(batch as MessageBatch<SubmissionMessage>, env.DB, new Date(ports.clock.now()));
     } else if (batch.queue === SUBMISSIONS_QUEUE) {
-      // Paused: the submissions stay stored as received and their messages come back later.
-      if (ports.config.PAUSE_INTAKE_PROCESSING) batch.retryAll({ delaySeconds: PAUSED_INTAKE_RETRY_S });
+      // Paused: the messages go, the submissions stay stored as received, and once the pause ends
+      // the cron sends them again (resendWaitingSubmissions). Retrying the messages instead would
+      // spend the queue's retries and dead-letter every submission of a pause over ten minutes.
+      if (ports.config.PAUSE_INTAKE_PROCESSING) batch.ackAll();
       else await processSubmissions(batch as MessageBatch<SubmissionMessage>, env, ports);
     } else if (batch.queue === "lead-follow-up-reconciliations") {
       await runReconciliationBatch(batch as MessageBatch<ReconciliationMessage>, env, reconciliationDeps(env, ports));
@@ -60,6 +60,7 @@ export default {
       ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
       forgetExpiredIdempotencyKeys(env.DB, at),
+      // Paused, submissions wait as received; this sends them again once the pause ends.
       ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),

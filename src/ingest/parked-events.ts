@@ -34,7 +34,7 @@ function cutUtf8(text: string, max: number): { text: string; bytes: number; trun
   const bytes = utf8(text);
   if (bytes.length <= max) return { text, bytes: bytes.length, truncated: false };
   let end = max;
-  // Back up over continuation bytes (10xxxxxx) so the cut falls between characters.
+  // A byte 10xxxxxx continues the character before it: the cut moves to that character's start.
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
   return { text: decoder.decode(bytes.subarray(0, end)), bytes: bytes.length, truncated: true };
 }

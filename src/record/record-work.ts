@@ -3,7 +3,7 @@ import { activePolicy } from "../db/policies";
 import { recordFacts } from "../db/facts";
 import { setSubmissionStatus } from "../db/intake-submissions";
 import { upsertRecordRow } from "../db/records";
-import { decide, type Trigger } from "../domain/decide";
+import { decide, type RuleShell, type Trigger } from "../domain/decide";
 import { policyNeeds } from "../domain/policy-needs";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../domain/lead-addresses";
 import type { CrmEvent } from "../domain/crm-event";
@@ -106,13 +106,9 @@ export class RecordWork {
     if (!known) return;
     const policy = await this.currentPolicy(now);
     const at = new Date(now);
-    const record = await this.freshIfNeeded(known, policy, at);
-    const decision = await decide(
-      this.store.ruleState(),
-      trigger,
-      { record, now: at, policy, random: this.ports.random },
-      recordShell(record, this.ports, policy.policy, at),
-    );
+    const shell = recordShell(known, this.ports, policy.policy, at);
+    const record = await this.freshIfNeeded(known, policy, shell, at);
+    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random: this.ports.random }, shell);
     // Effects first: once stored they will happen; the commit only records that they were decided.
     if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
     // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
@@ -134,14 +130,14 @@ export class RecordWork {
    * keeps its marks; a read that may pass fails the run, which is retried as any other; one refused
    * for good (a field the org lacks) leaves the rules to their own reads, which say what is wrong.
    */
-  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, at: Date): Promise<RecordState> {
+  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, shell: RuleShell, at: Date): Promise<RecordState> {
     const stale = Object.keys(record.staleProperties ?? {});
     if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return record;
     const needs = policyNeeds(policy.policy, record.crm).find((n) => n.objectType === record.objectType);
     const names = [...new Set([...Object.keys(record.properties), ...stale, ...(needs ? [...needs.reads, ...needs.propertyChanges] : [])])];
-    let found: Awaited<ReturnType<ReturnType<typeof recordShell>["read"]>>;
+    let found: Awaited<ReturnType<RuleShell["read"]>>;
     try {
-      found = await recordShell(record, this.ports, policy.policy, at).read(names);
+      found = await shell.read(names);
     } catch (error) {
       const failure = classify(error);
       if (!refusedForGood(failure)) throw error;

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordConsentWithdrawal } from "../../src/db/intake-consents";
-import { loadSubmission } from "../../src/db/intake-submissions";
+import { loadSubmission, waitingSubmissions } from "../../src/db/intake-submissions";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { resendWaitingSubmissions } from "../../src/intake/submission-queue";
 import entry from "../../src/index";
@@ -124,10 +124,12 @@ describe("the submissions queue", () => {
     const ctx = createExecutionContext();
     await worker.queue(batch, paused, ctx);
     const result = await getQueueResult(batch, ctx);
-    expect(result).toMatchObject({ retryBatch: { retry: true }, explicitAcks: [] });
+    expect(result).toMatchObject({ ackAll: true, retryBatch: { retry: false } });
     const waiting = await loadSubmission(env.DB, submissionId);
     expect(waiting?.status).toBe("received");
     expect(waiting?.steps.map((s) => s.step)).not.toContain("matched");
+    // Once the pause ends, the cron's resend (two minutes after receipt) picks it up again.
+    expect(await waitingSubmissions(env.DB, new Date(Date.now() + 1_000))).toContain(submissionId);
   });
 
   it("a dead letter marks its submission dead, with the step saying so; an admin sends it again", async () => {

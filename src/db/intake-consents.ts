@@ -34,6 +34,20 @@ export interface ConsentRow {
 
 export const textHash = async (text: string) => toHex(await sha256(utf8(text)));
 
+/** The policy's consent texts are few and hashed on every submission: each is hashed once per isolate. */
+const policyTextHashes = new Map<string, Promise<string>>();
+const MAX_POLICY_TEXT_HASHES = 256;
+
+function policyTextHash(text: string): Promise<string> {
+  let hash = policyTextHashes.get(text);
+  if (!hash) {
+    if (policyTextHashes.size >= MAX_POLICY_TEXT_HASHES) policyTextHashes.clear();
+    hash = textHash(text);
+    policyTextHashes.set(text, hash);
+  }
+  return hash;
+}
+
 const INSERT = `INSERT OR IGNORE INTO intake_consents
   (id, email, address, action, consent_id, purpose, legal_basis, text, text_version, text_hash, form_key, page_url, submission_id, ip, user_agent, source, detail, recorded_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -88,7 +102,7 @@ export async function givenConsentRows(consents: readonly GivenConsent[], eviden
       legalBasis: consent.legalBasis,
       text: consent.text,
       textVersion: consent.version,
-      textHash: await textHash(consent.text),
+      textHash: await policyTextHash(consent.text),
       formKey: evidence.formKey,
       ...(evidence.pageUrl ? { pageUrl: evidence.pageUrl } : {}),
       submissionId: evidence.submissionId,

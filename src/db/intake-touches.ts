@@ -22,18 +22,27 @@ export function touchStatement(db: D1Database, email: string, touch: Touch, subm
   return db.prepare(UPSERT).bind(email, JSON.stringify(touch), submissionId, touch.at);
 }
 
-/** A person's touches, or null before their first submission. */
-export async function leadTouches(db: D1Database, email: string): Promise<LeadTouches | null> {
-  const row = await db
-    .prepare(
-      "SELECT first_touch_json, first_submission_id, last_touch_json, last_submission_id, submissions FROM intake_lead_touches WHERE email = ?",
-    )
-    .bind(email)
-    .first<{ first_touch_json: string; first_submission_id: string; last_touch_json: string; last_submission_id: string; submissions: number }>();
+const SELECT =
+  "SELECT first_touch_json, first_submission_id, last_touch_json, last_submission_id, submissions FROM intake_lead_touches WHERE email = ?";
+
+type TouchesRow = { first_touch_json: string; first_submission_id: string; last_touch_json: string; last_submission_id: string; submissions: number };
+
+/** The read of a person's touches, for a batch; leadTouchesOf reads its result. */
+export function leadTouchesStatement(db: D1Database, email: string): D1PreparedStatement {
+  return db.prepare(SELECT).bind(email);
+}
+
+export function leadTouchesOf(result: D1Result): LeadTouches | null {
+  const row = result.results[0] as TouchesRow | undefined;
   if (!row) return null;
   return {
     first: { ...(JSON.parse(row.first_touch_json) as Touch), submissionId: row.first_submission_id },
     last: { ...(JSON.parse(row.last_touch_json) as Touch), submissionId: row.last_submission_id },
     submissions: row.submissions,
   };
+}
+
+/** A person's touches, or null before their first submission. */
+export async function leadTouches(db: D1Database, email: string): Promise<LeadTouches | null> {
+  return leadTouchesOf(await leadTouchesStatement(db, email).all());
 }

@@ -9,12 +9,43 @@ import { policies } from "./schema";
  * last one it parsed and reads its body again only when the newest row is another one (its
  * version, time and size tell; a database rebuilt from scratch numbers its versions anew). Callers
  * must not change the policy they are given.
+ *
+ * The intake route goes one step further and does not wait for the read at all: it works with the
+ * policy this isolate last read (lastReadPolicy) and checks that it is still the active one in the
+ * same batch as its first write (policyIsCurrentStatement), starting over on a fresh read if not.
  */
-let lastParsed: (VersionedPolicy & { size: number }) | undefined;
+/** A policy as read, with the size of its stored body (-1 for the shipped default, which has no row). */
+export type ReadPolicy = VersionedPolicy & { size: number };
+
+let lastParsed: ReadPolicy | undefined;
 let parsedDefault: VersionedPolicy | undefined;
+let lastRead: ReadPolicy | undefined;
+
+/** The policy activePolicy last answered in this isolate, unchecked; undefined before the first read. */
+export function lastReadPolicy(): ReadPolicy | undefined {
+  return lastRead;
+}
+
+/** A statement whose first row has current = 1 exactly when `read` is still the active policy. */
+export function policyIsCurrentStatement(db: D1Database, read: ReadPolicy): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT coalesce((SELECT version = ?1 AND created_at = ?2 AND length(body) = ?3 FROM policies ORDER BY version DESC LIMIT 1), ?1 = 0) AS current`,
+    )
+    .bind(read.version, read.createdAt, read.size);
+}
+
+/** Reads policyIsCurrentStatement's result. */
+export const policyIsCurrent = (result: D1Result): boolean => (result.results[0] as { current: number } | undefined)?.current === 1;
 
 /** The active policy: the newest accepted version, or the shipped default (version 0). */
 export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
+  const { version, policy, createdAt } = await readActivePolicy(db);
+  return { version, policy, createdAt };
+}
+
+/** activePolicy, with what policyIsCurrentStatement needs to check it later. */
+export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
   const row = await db
     .prepare(
       `SELECT version, created_at, length(body) AS size, CASE WHEN version = ? AND created_at = ? AND length(body) = ? THEN NULL ELSE body END AS body
@@ -24,11 +55,14 @@ export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
     .first<{ version: number; created_at: string; size: number; body: string | null }>();
   if (!row) {
     parsedDefault ??= { version: 0, policy: Policy.parse(DEFAULT_POLICY), createdAt: "1970-01-01T00:00:00.000Z" };
-    return parsedDefault;
+    lastRead = { ...parsedDefault, size: -1 };
+    return lastRead;
   }
-  if (row.body === null && lastParsed) return { version: lastParsed.version, policy: lastParsed.policy, createdAt: lastParsed.createdAt };
-  lastParsed = { version: row.version, policy: Policy.parse(JSON.parse(row.body!)), createdAt: row.created_at, size: row.size };
-  return { version: lastParsed.version, policy: lastParsed.policy, createdAt: lastParsed.createdAt };
+  if (row.body !== null || !lastParsed) {
+    lastParsed = { version: row.version, policy: Policy.parse(JSON.parse(row.body!)), createdAt: row.created_at, size: row.size };
+  }
+  lastRead = lastParsed;
+  return lastParsed;
 }
 
 /** Stores an already validated policy as the next version. */

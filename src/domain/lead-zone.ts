@@ -83,13 +83,23 @@ const HUBSPOT_ENUM = /^[a-z0-9_]+$/i;
 /** Names longer than this are not zone names; stop before asking Intl. */
 const MAX_ZONE_TEXT = 100;
 
+/** Names already looked up: building an Intl.DateTimeFormat costs about half a millisecond. */
+const runtimeZoneNames = new Map<string, string | null>();
+const MAX_RUNTIME_ZONE_NAMES = 512;
+
 function runtimeZoneName(candidate: string): string | null {
+  const known = runtimeZoneNames.get(candidate);
+  if (known !== undefined) return known;
+  let resolved: string | null;
   try {
     // Case-insensitive lookup that also resolves aliases ("us/eastern" → "America/New_York").
-    return new Intl.DateTimeFormat("en-US", { timeZone: candidate }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: candidate }).resolvedOptions().timeZone;
   } catch {
-    return null;
+    resolved = null;
   }
+  if (runtimeZoneNames.size >= MAX_RUNTIME_ZONE_NAMES) runtimeZoneNames.clear();
+  runtimeZoneNames.set(candidate, resolved);
+  return resolved;
 }
 
 function zoneFromIanaName(candidate: string): string | null {

@@ -1,14 +1,15 @@
 import { type Context, Hono } from "hono";
-import { activePolicy } from "../db/policies";
 import { consentStatements, givenConsentRows } from "../db/intake-consents";
-import { type Claim, claimKey, finishClaimStatement, releaseClaim } from "../db/intake-idempotency";
+import { type Claim, claimOutcome, claimStatement, finishClaimStatement, releaseClaim } from "../db/intake-idempotency";
 import { type SubmissionContext, type SubmissionStep, storeSubmissionStatements } from "../db/intake-submissions";
-import { leadTouches, touchStatement } from "../db/intake-touches";
+import { leadTouchesOf, leadTouchesStatement, touchStatement } from "../db/intake-touches";
+import { lastReadPolicy, policyIsCurrent, policyIsCurrentStatement, type ReadPolicy, readActivePolicy } from "../db/policies";
+import type { LeadTouches } from "../domain/touch";
 import { parseDuration } from "../domain/calendar";
 import { type Form, TURNSTILE_FIELD } from "../domain/forms-policy";
 import { duplicateKey, outcomeOfExisting, parseIdempotencyKey, payloadFingerprint, type StoredAnswer } from "../domain/idempotency";
 import { type FieldIssue, fieldsOfForm, fieldsOfJson, type IntakeSubmission, type RawFields, validateSubmission } from "../domain/intake-submission";
-import { spamVerdict } from "../domain/spam";
+import { type SpamVerdict, spamVerdict } from "../domain/spam";
 import { clientKey, originAllowed, selfOrigin } from "../intake/request-origin";
 import { sendSubmission } from "../intake/submission-queue";
 import { verifyTurnstile } from "../intake/turnstile";
@@ -24,8 +25,14 @@ import { HttpError } from "./errors";
  * D1 (with its consents and attribution) and its id queued for processing, and only then answered:
  * 202 with the id, or 303 to the form's thank-you page for a form-encoded post.
  *
- * The idempotency claim comes before Turnstile: a Turnstile token verifies once, so a client
+ * The idempotency claim decides before Turnstile does: a Turnstile token verifies once, so a client
  * retrying after a lost answer carries a spent token and must get the stored answer, not a refusal.
+ * The two run side by side, though, and the answer waits only for the longer.
+ *
+ * Two D1 round trips per submission, because each costs the answer about a millisecond of the
+ * isolate's time: the claim (with the person's earlier touches and the check that the policy this
+ * isolate last read is still the active one), then the store. A stale policy means starting over
+ * on a fresh read.
  */
 
 /** Forms are small; a body this large is not a person filling in a form. */
@@ -54,12 +61,31 @@ function invalidSubmission(issues: FieldIssue[]): HttpError {
   return new HttpError(400, "invalid_submission", message, { issues: issues.slice(0, 50) });
 }
 
-async function formOf(c: IntakeContext): Promise<{ form: Form; productLineField?: string }> {
+interface FormOfPolicy {
+  form: Form;
+  productLineField?: string;
+  cors: Record<string, string> | undefined;
+  read: ReadPolicy;
+  /** Read from D1 for this request, rather than remembered from an earlier one (to be checked with the claim). */
+  fresh: boolean;
+}
+
+/** The policy was saved anew since this isolate read it: the request starts over on a fresh read. */
+class StalePolicy extends Error {}
+
+/** The form and its CORS headers, from the policy this isolate last read; a refusal (404, 403) is only given on a fresh read. */
+async function formOf(c: IntakeContext, fresh: boolean): Promise<FormOfPolicy> {
   const key = c.req.param("formKey");
-  const { policy } = await activePolicy(c.env.DB);
-  const form = policy.forms.find((f) => f.key === key);
-  if (!form) throw new HttpError(404, "unknown_form", `no form "${key}" in the policy`);
-  return { form, productLineField: policy.routing?.productLineField };
+  const known = fresh ? undefined : lastReadPolicy();
+  const read = known ?? (await readActivePolicy(c.env.DB));
+  try {
+    const form = read.policy.forms.find((f) => f.key === key);
+    if (!form) throw new HttpError(404, "unknown_form", `no form "${key}" in the policy`);
+    return { form, productLineField: read.policy.routing?.productLineField, cors: corsFor(c, form), read, fresh: !known };
+  } catch (error) {
+    if (known && error instanceof HttpError) return formOf(c, true);
+    throw error;
+  }
 }
 
 /** The CORS headers for an allowed cross-origin caller; undefined without an Origin; 403 for another origin. */
@@ -126,18 +152,37 @@ async function rateLimit(c: IntakeContext, form: Form): Promise<void> {
   }
 }
 
-type ClaimResult = { kind: "claimed" } | { kind: "answered"; answer: StoredAnswer };
+type ClaimResult = { kind: "claimed"; previous: LeadTouches | null } | { kind: "answered"; answer: StoredAnswer };
 
 /**
- * Claims the submission's key. A keyed request whose key is held gets the stored answer, 422 or
- * 409, as the draft says. A keyless duplicate whose first request is still running waits for it
- * (a double click's second request replaces the first in the browser, and must show its answer).
+ * Claims the submission's key, reading the person's earlier touches and checking the policy in the
+ * same batch. A keyed request whose key is held gets the stored answer, 422 or 409, as the draft
+ * says. A keyless duplicate whose first request is still running waits for it (a double click's
+ * second request replaces the first in the browser, and must show its answer).
  */
-async function claimSubmission(c: IntakeContext, deps: Required<IntakeDeps>, claim: Claim, explicit: boolean, ttlMs: number): Promise<ClaimResult> {
+async function claimSubmission(
+  c: IntakeContext,
+  deps: Required<IntakeDeps>,
+  request: FormOfPolicy,
+  claim: Claim,
+  explicit: boolean,
+  ttlMs: number,
+  email: string,
+): Promise<ClaimResult> {
+  const db = c.env.DB;
   const deadline = c.var.now().getTime() + DUPLICATE_WAIT_MS;
   for (;;) {
-    const result = await claimKey(c.env.DB, claim, c.var.now(), ttlMs);
-    if (result.claimed) return { kind: "claimed" };
+    const [claimed, touches, policy] = await db.batch([
+      claimStatement(db, claim, c.var.now(), ttlMs),
+      leadTouchesStatement(db, email),
+      ...(request.fresh ? [] : [policyIsCurrentStatement(db, request.read)]),
+    ]);
+    const result = claimOutcome(claim, claimed!);
+    if (policy && !policyIsCurrent(policy)) {
+      if (result.claimed) await releaseClaim(db, claim);
+      throw new StalePolicy();
+    }
+    if (result.claimed) return { kind: "claimed", previous: leadTouchesOf(touches!) };
     const outcome = outcomeOfExisting(result.record, claim.fingerprint, explicit);
     if (outcome.kind === "replay") return { kind: "answered", answer: outcome.answer };
     if (outcome.kind === "mismatch") {
@@ -187,27 +232,22 @@ interface Accepted {
   raw: RawFields;
   formEncoded: boolean;
   idempotencyKey?: string;
+  requestCountry?: string;
 }
 
-/** Everything after the claim: Turnstile, the spam checks, the store and the queue. */
+/** Everything after the claim and Turnstile: the store (one batch) and the queue. */
 async function storeClaimed(
   c: IntakeContext,
-  deps: Required<IntakeDeps>,
   form: Form,
   claim: Claim,
   accepted: Accepted,
   steps: SubmissionStep[],
+  verdict: SpamVerdict,
+  previous: LeadTouches | null,
 ): Promise<StoredAnswer> {
   const { submission, raw } = accepted;
   const db = c.env.DB;
-  const verdict = spamVerdict(form.spam, raw);
   const email = submission.email.canonical;
-  // Turnstile's round trip and the read of earlier touches overlap: the answer waits for the longer one only.
-  const [verified, previous] = await Promise.all([
-    form.spam.turnstile?.enabled ? checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!) : undefined,
-    verdict.spam ? null : leadTouches(db, email),
-  ]);
-  if (verified) steps.push(verified);
   const at = () => c.var.now().toISOString();
   if (verdict.spam) steps.push({ step: "spam", at: at(), detail: { reason: verdict.reason } });
 
@@ -215,9 +255,9 @@ async function storeClaimed(
   const stored: StoredAnswer =
     form.redirect && accepted.formEncoded ? { status: 303, submissionId: id, location: form.redirect } : { status: 202, submissionId: id };
   const context: SubmissionContext = {
-    ...headerFacts(c),
+    ...headerFacts(c, accepted.requestCountry),
     ...(accepted.idempotencyKey ? { idempotencyKey: accepted.idempotencyKey } : {}),
-    ...(previous ? { previousSubmissionAt: previous.last.at, previousSubmissions: previous.submissions } : {}),
+    ...(previous && !verdict.spam ? { previousSubmissionAt: previous.last.at, previousSubmissions: previous.submissions } : {}),
   };
   const { [TURNSTILE_FIELD]: _token, ...rawKept } = raw;
   steps.push({ step: "stored", at: at(), detail: { status: verdict.spam ? "spam" : "received" } });
@@ -252,13 +292,16 @@ async function storeClaimed(
   return stored;
 }
 
-function headerFacts(c: IntakeContext): Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> {
+function headerFacts(
+  c: IntakeContext,
+  requestCountry: string | undefined,
+): Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> {
   const facts = {
     ip: c.req.header("cf-connecting-ip"),
     userAgent: c.req.header("user-agent")?.slice(0, 512),
     origin: c.req.header("origin"),
     referer: c.req.header("referer")?.slice(0, 2_000),
-    requestCountry: requestCountry(c),
+    requestCountry,
   };
   return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
 }
@@ -269,18 +312,16 @@ function requestCountry(c: IntakeContext): string | undefined {
   return typeof country === "string" && /^[A-Z]{2}$/.test(country) && country !== "XX" && country !== "T1" ? country : undefined;
 }
 
-async function submit(
-  c: IntakeContext,
-  deps: Required<IntakeDeps>,
-  form: Form,
-  productLineField: string | undefined,
-  cors: Record<string, string> | undefined,
-) {
-  const receivedAt = c.var.now();
-  const body = await readRawBody(c.req.raw, MAX_INTAKE_BODY_BYTES);
-  await rateLimit(c, form);
+async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: FormOfPolicy, body: Uint8Array, receivedAt: Date) {
+  const { form, cors } = request;
   const { raw, formEncoded } = await readFields(c, body);
-  const validated = validateSubmission(form, raw, { country: requestCountry(c), referer: c.req.header("referer"), receivedAt }, { productLineField });
+  const country = requestCountry(c);
+  const validated = validateSubmission(
+    form,
+    raw,
+    { country, referer: c.req.header("referer"), receivedAt },
+    { productLineField: request.productLineField },
+  );
   if (!validated.ok) throw invalidSubmission(validated.issues);
   const { submission } = validated;
   const header = parseIdempotencyKey(c.req.header("idempotency-key"));
@@ -311,16 +352,22 @@ async function submit(
     submissionId: deps.newId(),
   };
   const ttl = explicit ? IDEMPOTENCY_KEY_TTL_MS : parseDuration(form.duplicateWindow).as("milliseconds");
-  const claimed = await claimSubmission(c, deps, claim, explicit, ttl);
+  // Turnstile's round trip runs beside the claim; its verdict counts only once the claim is ours.
+  const verification = form.spam.turnstile?.enabled ? checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!) : Promise.resolve(undefined);
+  verification.catch(() => {}); // awaited below, or not needed: an answered claim never looks at it
+  const claimed = await claimSubmission(c, deps, request, claim, explicit, ttl, submission.email.canonical);
   if (claimed.kind === "answered") return answer(c, claimed.answer, cors);
   try {
+    const verified = await verification;
+    if (verified) steps.push(verified);
     const stored = await storeClaimed(
       c,
-      deps,
       form,
       claim,
-      { submission, raw, formEncoded, ...(explicit ? { idempotencyKey: header.key } : {}) },
+      { submission, raw, formEncoded, requestCountry: country, ...(explicit ? { idempotencyKey: header.key } : {}) },
       steps,
+      spamVerdict(form.spam, raw),
+      claimed.previous,
     );
     return answer(c, stored, cors);
   } catch (error) {
@@ -338,8 +385,7 @@ export function intakeRoutes(options: IntakeDeps = {}) {
   };
   return new Hono<AppEnv>()
     .options("/:formKey", async (c) => {
-      const { form } = await formOf(c);
-      const cors = corsFor(c, form);
+      const { cors } = await formOf(c, false);
       if (!cors) throw new HttpError(400, "not_a_preflight", "a CORS preflight carries an Origin header");
       return new Response(null, {
         status: 204,
@@ -352,13 +398,21 @@ export function intakeRoutes(options: IntakeDeps = {}) {
       });
     })
     .post("/:formKey", async (c) => {
-      const { form, productLineField } = await formOf(c);
-      const cors = corsFor(c, form);
+      const receivedAt = c.var.now();
+      let request = await formOf(c, false);
       try {
-        return await submit(c, deps, form, productLineField, cors);
+        const body = await readRawBody(c.req.raw, MAX_INTAKE_BODY_BYTES);
+        await rateLimit(c, request.form);
+        try {
+          return await submit(c, deps, request, body, receivedAt);
+        } catch (error) {
+          if (!(error instanceof StalePolicy)) throw error;
+        }
+        request = await formOf(c, true);
+        return await submit(c, deps, request, body, receivedAt);
       } catch (error) {
         // The page's script reads error answers too: they carry the CORS headers.
-        throw withHeaders(error, cors);
+        throw withHeaders(error, request.cors);
       }
     })
     .all("/:formKey", () => {

@@ -104,6 +104,35 @@ describe("POST /intake/{formKey}", () => {
     expect(get.headers.get("allow")).toBe("POST, OPTIONS");
     expect(await intakeCounts()).toEqual(before);
   });
+
+  it("a policy saved since this isolate last read one is in force for the very next submission", async () => {
+    // savePolicy here stands for a save through another isolate: this one is not told.
+    const demo = DEFAULT_POLICY.forms![0]!;
+    const webinar = { ...demo, key: "webinar" };
+    const save = (forms: unknown[]) => savePolicy(env.DB, Policy.parse({ ...DEFAULT_POLICY, forms }), new Date());
+    const harness = intakeHarness();
+    expect((await harness.post("demo", { ...DEMO, email: "before@northwind.example" })).status).toBe(202);
+
+    // A form this isolate has not seen yet is looked up afresh before it is refused.
+    await save([demo, webinar]);
+    expect((await harness.post("webinar", { ...DEMO, email: "webinar@northwind.example" })).status).toBe(202);
+
+    // A changed form: the claim's check sees the newer version, and the request starts over on it.
+    await save([{ ...demo, redirect: "https://www.example.com/thanks" }, webinar]);
+    const before = await intakeCounts();
+    const changed = await harness.post("demo", { ...DEMO, email: "after@northwind.example" }, { form: true });
+    expect(changed.status).toBe(303);
+    expect(changed.headers.get("location")).toBe("https://www.example.com/thanks");
+    // One submission, one claim: the claim taken under the old version was given back.
+    const after = await intakeCounts();
+    expect(after.intake_submissions - before.intake_submissions).toBe(1);
+    expect(after.intake_idempotency - before.intake_idempotency).toBe(1);
+
+    // A removed form is gone at once, though this isolate last saw it.
+    await save([demo]);
+    expect((await harness.post("webinar", { ...DEMO, email: "gone@northwind.example" })).status).toBe(404);
+    expect(await intakeCounts()).toEqual(after);
+  });
 });
 
 describe("admin views", () => {

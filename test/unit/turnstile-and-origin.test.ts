@@ -76,6 +76,22 @@ describe("verifyTurnstile against siteverify as documented", () => {
       kind: "unavailable",
     });
   });
+
+  it("a siteverify that does not answer in time is unavailable, and is asked twice", async () => {
+    let calls = 0;
+    // Answers only when the call is given up on, as a hung connection does.
+    const hung: typeof fetch = (_input, init) =>
+      new Promise((_, reject) => {
+        calls++;
+        init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason));
+      });
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: hung, timeoutMs: 20 })).toEqual({
+      ok: false,
+      kind: "unavailable",
+      failure: { kind: "transient", message: "Turnstile siteverify timed out after 20 ms" },
+    });
+    expect(calls).toBe(2);
+  });
 });
 
 describe("origins and client keys", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IsoDuration, parseDuration, WorkingHours } from "./calendar";
+import { durationMillis, IsoDuration, WorkingHours } from "./calendar";
 import { Crm } from "./crm-event";
 import { TaskChannel, TaskPriority } from "./effects";
 import { Id, PerCrm, SlackChannel, Threshold } from "./policy-fields";
@@ -127,7 +127,7 @@ export function cadenceForSource(rule: CadenceRule, source: string | null | unde
   return rule.cadences.find((c) => c.id === id)!;
 }
 
-const millis = (iso: string) => parseDuration(iso).as("milliseconds");
+const millis = durationMillis;
 
 /** Cross-field checks of the cadence rule, reported with paths under `rules.cadences`. */
 export function cadenceIssues(rule: CadenceRule, teams: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {

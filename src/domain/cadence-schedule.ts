@@ -1,5 +1,13 @@
 import { Duration } from "luxon";
-import { addBusinessDuration, addCalendarDuration, type BusinessCalendar, isWorkingTime, nextWorkingTime, parseDuration } from "./calendar";
+import {
+  addBusinessDuration,
+  addCalendarDuration,
+  type BusinessCalendar,
+  isWorkingTime,
+  durationMillis,
+  nextWorkingTime,
+  parseDuration,
+} from "./calendar";
 import type { Cadence } from "./cadence-policy";
 import type { Threshold } from "./policy-fields";
 
@@ -14,7 +22,7 @@ export interface DelayWindow {
 }
 
 export function delayWindow(window: { min: string; max: string }): DelayWindow {
-  return { minMs: parseDuration(window.min).as("milliseconds"), maxMs: parseDuration(window.max).as("milliseconds") };
+  return { minMs: durationMillis(window.min), maxMs: durationMillis(window.max) };
 }
 
 /** Uniform in [min, max]: a human does not answer at the same second every time. */

@@ -85,6 +85,19 @@ export function parseDuration(text: string): Duration {
   return duration;
 }
 
+const durationsInMillis = new Map<string, number>();
+
+/** parseDuration(text).as("milliseconds"), remembered: luxon's conversion costs as much as the parse. */
+export function durationMillis(text: string): number {
+  let ms = durationsInMillis.get(text);
+  if (ms === undefined) {
+    ms = parseDuration(text).as("milliseconds");
+    if (durationsInMillis.size >= MAX_PARSED_DURATIONS) durationsInMillis.clear();
+    durationsInMillis.set(text, ms);
+  }
+  return ms;
+}
+
 /** Zod schema for a duration field in a policy; the error message is parseDuration's. */
 export const IsoDuration: z.ZodType<string> = z.string().superRefine((text, ctx) => {
   try {

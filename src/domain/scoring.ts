@@ -1,4 +1,4 @@
-import { parseDuration } from "./calendar";
+import { durationMillis } from "./calendar";
 import type { IntakeSubmission } from "./intake-submission";
 import {
   type DataQualityRule,
@@ -94,7 +94,7 @@ function evidence(when: ScoringCondition, input: ScoringInput): string | null {
     case "returningWithin": {
       if (!input.previousSubmissionAt) return null;
       const since = input.at.getTime() - Date.parse(input.previousSubmissionAt);
-      if (!(since >= 0 && since <= parseDuration(when.within).as("milliseconds"))) return null;
+      if (!(since >= 0 && since <= durationMillis(when.within))) return null;
       const hours = since / 3_600_000;
       const ago = hours < 48 ? `${Math.max(0, Math.round(hours))} h` : `${Math.round(hours / 24)} days`;
       return `submitted before, ${ago} ago (${input.previousSubmissionAt})`;

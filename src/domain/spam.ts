@@ -1,4 +1,4 @@
-import { parseDuration } from "./calendar";
+import { durationMillis } from "./calendar";
 import type { FormSpam } from "./forms-policy";
 import type { RawFields } from "./intake-submission";
 
@@ -12,7 +12,7 @@ export type SpamVerdict = { spam: false } | { spam: true; reason: string };
 export function spamVerdict(spam: FormSpam, raw: RawFields): SpamVerdict {
   if (spam.honeypotField && raw[spam.honeypotField]?.trim()) return { spam: true, reason: `honeypot field ${spam.honeypotField} was filled in` };
   if (spam.minFillTime) {
-    const minMs = parseDuration(spam.minFillTime).as("milliseconds");
+    const minMs = durationMillis(spam.minFillTime);
     const text = raw[spam.fillTimeField]?.trim();
     // Only the page's script sets the fill time; a post without it did not come from the page.
     if (!text || !/^\d{1,12}$/.test(text)) return { spam: true, reason: `no fill time (${spam.fillTimeField}) from the page` };

@@ -12,6 +12,13 @@ export async function readRawBody(request: Request, limit = MAX_WEBHOOK_BODY_BYT
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
+  // A declared length is the most the runtime delivers: read it whole, natively (reading chunk by
+  // chunk in JavaScript costs a form's answer most of a millisecond).
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const whole = new Uint8Array(await request.arrayBuffer());
+    if (whole.byteLength > limit) throw tooLarge(limit);
+    return whole;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

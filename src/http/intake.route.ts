@@ -5,7 +5,7 @@ import { type SubmissionContext, type SubmissionStep, storeSubmissionStatements 
 import { leadTouchesOf, leadTouchesStatement, touchStatement } from "../db/intake-touches";
 import { lastReadPolicy, policyIsCurrent, policyIsCurrentStatement, type ReadPolicy, readActivePolicy } from "../db/policies";
 import type { LeadTouches } from "../domain/touch";
-import { parseDuration } from "../domain/calendar";
+import { durationMillis } from "../domain/calendar";
 import { type Form, TURNSTILE_FIELD } from "../domain/forms-policy";
 import { duplicateKey, outcomeOfExisting, parseIdempotencyKey, payloadFingerprint, type StoredAnswer } from "../domain/idempotency";
 import { type FieldIssue, fieldsOfForm, fieldsOfJson, type IntakeSubmission, type RawFields, validateSubmission } from "../domain/intake-submission";
@@ -351,7 +351,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     fingerprint: await payloadFingerprint(form.key, raw, form.spam.fillTimeField),
     submissionId: deps.newId(),
   };
-  const ttl = explicit ? IDEMPOTENCY_KEY_TTL_MS : parseDuration(form.duplicateWindow).as("milliseconds");
+  const ttl = explicit ? IDEMPOTENCY_KEY_TTL_MS : durationMillis(form.duplicateWindow);
   // Turnstile's round trip runs beside the claim; its verdict counts only once the claim is ours.
   const verification = form.spam.turnstile?.enabled ? checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!) : Promise.resolve(undefined);
   verification.catch(() => {}); // awaited below, or not needed: an answered claim never looks at it

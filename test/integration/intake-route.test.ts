@@ -125,8 +125,8 @@ describe("POST /intake/{formKey}", () => {
     expect(changed.headers.get("location")).toBe("https://www.example.com/thanks");
     // One submission, one claim: the claim taken under the old version was given back.
     const after = await intakeCounts();
-    expect(after.intake_submissions - before.intake_submissions).toBe(1);
-    expect(after.intake_idempotency - before.intake_idempotency).toBe(1);
+    expect(after.intake_submissions! - before.intake_submissions!).toBe(1);
+    expect(after.intake_idempotency! - before.intake_idempotency!).toBe(1);
 
     // A removed form is gone at once, though this isolate last saw it.
     await save([demo]);

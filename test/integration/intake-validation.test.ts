@@ -66,7 +66,24 @@ describe("bad input gets a 400 naming the field, and changes nothing", () => {
     expect(text.status).toBe(415);
     const huge = await harness.post("demo", { ...DEMO, message: "x".repeat(70_000) });
     expect(await errorOf(huge)).toMatchObject({ status: 413, body: { error: "payload_too_large" } });
+    // Without a Content-Length (chunked), the limit holds while the body streams in.
+    const streamed = (text: string) => {
+      const bytes = new TextEncoder().encode(text);
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 16_384) controller.enqueue(bytes.slice(i, i + 16_384));
+          controller.close();
+        },
+      });
+    };
+    const chunked = (text: string) =>
+      harness.fetch(
+        new Request(`${ORIGIN}/intake/demo`, { method: "POST", body: streamed(text), headers: { "content-type": "application/json" } }),
+      );
+    const hugeStream = await chunked(JSON.stringify({ ...DEMO, message: "x".repeat(70_000) }));
+    expect(await errorOf(hugeStream)).toMatchObject({ status: 413, body: { error: "payload_too_large" } });
     expect(await intakeCounts()).toEqual(before);
+    expect((await chunked(JSON.stringify({ ...DEMO, email: "streamed@northwind.example" }))).status).toBe(202);
   });
 });
 

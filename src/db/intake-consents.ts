@@ -1,6 +1,7 @@
 import { canonicalAddress } from "../domain/email-address";
 import type { GivenConsent } from "../domain/intake-submission";
 import { sha256, toHex, utf8 } from "../verify/bytes";
+import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
 
 /*
  * Consent that can be proven (table intake_consents): one row per consent given or withdrawn, with
@@ -48,14 +49,14 @@ function policyTextHash(text: string): Promise<string> {
   return hash;
 }
 
-const INSERT = `INSERT OR IGNORE INTO intake_consents
-  (id, email, address, action, consent_id, purpose, legal_basis, text, text_version, text_hash, form_key, page_url, submission_id, ip, user_agent, source, detail, recorded_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_HEAD = `INSERT OR IGNORE INTO intake_consents
+  (id, email, address, action, consent_id, purpose, legal_basis, text, text_version, text_hash, form_key, page_url, submission_id, ip, user_agent, source, detail, recorded_at)`;
+const ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-function insertStatement(db: D1Database, row: ConsentRow): D1PreparedStatement {
+function insertStatement(db: D1Database, row: ConsentRow, when: SqlCondition | undefined): D1PreparedStatement {
   const n = (v: string | undefined) => v ?? null;
   return db
-    .prepare(INSERT)
+    .prepare(insertWhenSql(INSERT_HEAD, ROW, when))
     .bind(
       row.id,
       row.email,
@@ -75,6 +76,7 @@ function insertStatement(db: D1Database, row: ConsentRow): D1PreparedStatement {
       row.source,
       n(row.detail),
       row.recordedAt,
+      ...conditionParams(when),
     );
 }
 
@@ -114,8 +116,9 @@ export async function givenConsentRows(consents: readonly GivenConsent[], eviden
   );
 }
 
-export function consentStatements(db: D1Database, rows: readonly ConsentRow[]): D1PreparedStatement[] {
-  return rows.map((row) => insertStatement(db, row));
+/** The rows' inserts, when `when` holds (in the intake route's batch: the claim is ours). */
+export function consentStatements(db: D1Database, rows: readonly ConsentRow[], when?: SqlCondition): D1PreparedStatement[] {
+  return rows.map((row) => insertStatement(db, row, when));
 }
 
 interface Row {

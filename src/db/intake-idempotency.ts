@@ -1,12 +1,20 @@
 import type { IdempotencyRecord, StoredAnswer } from "../domain/idempotency";
+import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
 
 /*
- * Claims on idempotency keys (table intake_idempotency). A claim is one upsert, so of two requests
- * with the same key exactly one holds it; the other learns who does from the same statement. A
- * claim left in progress by a request that died is taken over once it is older than STALE_CLAIM_MS.
+ * Idempotency keys (table intake_idempotency). A submission's key is claimed in the same batch (one
+ * transaction) that stores the submission: the claim's upsert comes first, and every write after it
+ * is guarded by the claim being ours (claimGuard). Of two requests with the same key exactly one
+ * stores; the other learns from the same statement who holds the key, and answers with the holder's
+ * stored answer (or 422). One D1 round trip per submission: locally each costs the form's answer
+ * about four milliseconds of the Worker's thread, as much as the rest of its work.
+ *
+ * Claims are written done. A claim in progress is what the version before this one wrote while it
+ * verified Turnstile between claim and store; such a row is answered 409 (the draft's "still in
+ * progress") until it is taken over, once older than STALE_CLAIM_MS.
  */
 
-/** Longer than any request spends between claiming and storing (a Turnstile check has a 5 s timeout). */
+/** Longer than any request of the earlier version spent between claiming and storing (a Turnstile check has a 5 s timeout). */
 export const STALE_CLAIM_MS = 60_000;
 
 /** A key may be taken when its last claim expired, or was left in progress longer than STALE_CLAIM_MS. */
@@ -15,16 +23,19 @@ const TAKEABLE = `(intake_idempotency.expires_at <= excluded.claimed_at
 const keepOrTake = (column: string) => `${column} = CASE WHEN ${TAKEABLE} THEN excluded.${column} ELSE intake_idempotency.${column} END`;
 
 /*
- * One statement claims the key or reads who holds it: a key that cannot be taken is "updated" to
- * what it was, so RETURNING always gives the holder's row, ours exactly when it carries our id.
- * (A claim and a separate read of the holder would be two round trips on every submission.)
+ * A key that cannot be taken is "updated" to what it was, so RETURNING always gives the holder's
+ * row: ours exactly when it carries our submission id.
  */
-const CLAIM = `
-  INSERT INTO intake_idempotency (form_key, key, fingerprint, submission_id, state, answer_json, claimed_at, expires_at)
-  VALUES (?1, ?2, ?3, ?4, 'in_progress', NULL, ?5, ?6)
+const CLAIM_HEAD = "INSERT INTO intake_idempotency (form_key, key, fingerprint, submission_id, state, answer_json, claimed_at, expires_at)";
+const CLAIM_ROW = "(?1, ?2, ?3, ?4, 'done', ?8, ?5, ?6)";
+const CLAIM_TAIL = `
   ON CONFLICT (form_key, key) DO UPDATE SET
     ${["fingerprint", "submission_id", "state", "answer_json", "claimed_at", "expires_at"].map(keepOrTake).join(",\n    ")}
   RETURNING submission_id, fingerprint, state, answer_json`;
+
+const HOLDER = `
+  SELECT submission_id, fingerprint, state, answer_json FROM intake_idempotency
+  WHERE form_key = ?1 AND key = ?2 AND NOT (expires_at <= ?3 OR (state = 'in_progress' AND claimed_at <= ?4))`;
 
 export interface Claim {
   formKey: string;
@@ -36,10 +47,39 @@ export interface Claim {
 
 export type ClaimOutcome = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
-/** The statement that claims the key (see CLAIM), for a batch; claimOutcome reads its result. */
-export function claimStatement(db: D1Database, claim: Claim, now: Date, ttlMs: number): D1PreparedStatement {
+/** Reads who holds the key now, for a batch; holderOf reads the result (undefined: the key is free). */
+export function holderStatement(db: D1Database, claim: Claim, now: Date): D1PreparedStatement {
+  return db.prepare(HOLDER).bind(claim.formKey, claim.key, now.toISOString(), new Date(now.getTime() - STALE_CLAIM_MS).toISOString());
+}
+
+type ClaimRow = { submission_id: string; fingerprint: string; state: "in_progress" | "done"; answer_json: string | null };
+
+const recordOf = (row: ClaimRow): IdempotencyRecord => ({
+  fingerprint: row.fingerprint,
+  state: row.state,
+  ...(row.answer_json ? { answer: JSON.parse(row.answer_json) as StoredAnswer } : {}),
+});
+
+export function holderOf(result: D1Result): IdempotencyRecord | undefined {
+  const row = result.results[0] as ClaimRow | undefined;
+  return row && recordOf(row);
+}
+
+/**
+ * The statement that claims the key, done with `answer`, when `when` holds (the policy the
+ * submission was read with is still the active one); first in the batch that stores the submission.
+ * It returns no row when `when` did not hold.
+ */
+export function claimStatement(
+  db: D1Database,
+  claim: Claim,
+  answer: StoredAnswer,
+  now: Date,
+  ttlMs: number,
+  when?: SqlCondition,
+): D1PreparedStatement {
   return db
-    .prepare(CLAIM)
+    .prepare(insertWhenSql(CLAIM_HEAD, CLAIM_ROW, when, CLAIM_TAIL))
     .bind(
       claim.formKey,
       claim.key,
@@ -48,41 +88,24 @@ export function claimStatement(db: D1Database, claim: Claim, now: Date, ttlMs: n
       now.toISOString(),
       new Date(now.getTime() + ttlMs).toISOString(),
       new Date(now.getTime() - STALE_CLAIM_MS).toISOString(),
+      JSON.stringify(answer),
+      ...conditionParams(when),
     );
 }
 
-type ClaimRow = { submission_id: string; fingerprint: string; state: "in_progress" | "done"; answer_json: string | null };
-
-/** What the claim statement's result says: claimed, or the holder's record. */
-export function claimOutcome(claim: Claim, result: D1Result): ClaimOutcome {
-  const row = result.results[0] as ClaimRow | undefined;
-  if (!row) throw new Error(`idempotency claim of ${claim.key} (form ${claim.formKey}) returned no row`);
-  if (row.submission_id === claim.submissionId) return { claimed: true };
+/** The condition every write after the claim carries: the claim is ours. */
+export function claimGuard(claim: Claim): SqlCondition {
   return {
-    claimed: false,
-    record: {
-      fingerprint: row.fingerprint,
-      state: row.state,
-      ...(row.answer_json ? { answer: JSON.parse(row.answer_json) as StoredAnswer } : {}),
-    },
+    sql: "EXISTS (SELECT 1 FROM intake_idempotency WHERE form_key = ? AND key = ? AND submission_id = ?)",
+    params: [claim.formKey, claim.key, claim.submissionId],
   };
 }
 
-/** Marks the claim done with its answer; part of the batch that stores the submission. */
-export function finishClaimStatement(db: D1Database, claim: Claim, answer: StoredAnswer): D1PreparedStatement {
-  return db
-    .prepare(
-      "UPDATE intake_idempotency SET state = 'done', answer_json = ? WHERE form_key = ? AND key = ? AND submission_id = ? AND state = 'in_progress'",
-    )
-    .bind(JSON.stringify(answer), claim.formKey, claim.key, claim.submissionId);
-}
-
-/** Gives the key back when nothing was stored (a refused Turnstile token, an outage): the client may retry with it. */
-export async function releaseClaim(db: D1Database, claim: Claim): Promise<void> {
-  await db
-    .prepare("DELETE FROM intake_idempotency WHERE form_key = ? AND key = ? AND submission_id = ? AND state = 'in_progress'")
-    .bind(claim.formKey, claim.key, claim.submissionId)
-    .run();
+/** What the claim statement's result says: claimed, or the holder's record (or, when its condition did not hold, neither). */
+export function claimOutcome(claim: Claim, result: D1Result): ClaimOutcome | undefined {
+  const row = result.results[0] as ClaimRow | undefined;
+  if (!row) return undefined;
+  return row.submission_id === claim.submissionId ? { claimed: true } : { claimed: false, record: recordOf(row) };
 }
 
 /** Cron: drops expired keys (a key past its expiry is claimed afresh anyway; this keeps the table small). */

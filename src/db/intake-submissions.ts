@@ -1,4 +1,5 @@
 import type { IntakeSubmission, RawFields } from "../domain/intake-submission";
+import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
 
 /*
  * Form submissions (tables intake_submissions and intake_submission_steps). A submission is
@@ -55,45 +56,66 @@ export interface NewSubmission {
   steps: SubmissionStep[];
 }
 
-/** The statements that store a new submission and its first steps; the route runs them in one batch. */
-export function storeSubmissionStatements(db: D1Database, row: NewSubmission): D1PreparedStatement[] {
+/**
+ * The person's touches as they stand when the row goes in, merged into its context (see
+ * SubmissionContext.previousSubmissionAt): read in the same statement, not in a round trip before.
+ */
+const CONTEXT_WITH_PREVIOUS = `json_patch(?, coalesce(
+  (SELECT json_object('previousSubmissionAt', last_at, 'previousSubmissions', submissions) FROM intake_lead_touches WHERE email = ?), '{}'))`;
+
+/**
+ * The statements that store a new submission and its first steps, when `when` holds; the route
+ * runs them in one batch, before the statement that records this submission's touch.
+ * `withPreviousTouches` adds the person's earlier submissions to the stored context.
+ */
+export function storeSubmissionStatements(
+  db: D1Database,
+  row: NewSubmission,
+  options: { when?: SqlCondition; withPreviousTouches?: boolean } = {},
+): D1PreparedStatement[] {
+  const { when, withPreviousTouches = false } = options;
   const at = row.submission.receivedAt;
+  const email = row.submission.email.canonical;
   return [
     db
       .prepare(
-        `INSERT INTO intake_submissions (id, form_key, status, email, raw_json, submission_json, context_json, spam_reason, received_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        insertWhenSql(
+          "INSERT INTO intake_submissions (id, form_key, status, email, raw_json, submission_json, context_json, spam_reason, received_at, updated_at)",
+          `(?, ?, ?, ?, ?, ?, ${withPreviousTouches ? CONTEXT_WITH_PREVIOUS : "?"}, ?, ?, ?)`,
+          when,
+        ),
       )
       .bind(
         row.id,
         row.submission.formKey,
         row.status,
-        row.submission.email.canonical,
+        email,
         JSON.stringify(row.raw),
         JSON.stringify(row.submission),
         JSON.stringify(row.context),
+        ...(withPreviousTouches ? [email] : []),
         row.spamReason ?? null,
         at,
         at,
+        ...conditionParams(when),
       ),
-    ...stepStatements(db, row.id, row.steps),
+    ...stepStatements(db, row.id, row.steps, when),
   ];
 }
 
-/** D1 binds at most 100 parameters per statement: 25 steps of four. */
-const STEPS_PER_STATEMENT = 25;
+/** D1 binds at most 100 parameters per statement: 20 steps of four, and a condition's. */
+const STEPS_PER_STATEMENT = 20;
 
 /** Steps go in as one multi-row insert: a statement per step costs the form's answer a millisecond each. */
-function stepStatements(db: D1Database, id: string, steps: readonly SubmissionStep[]): D1PreparedStatement[] {
+function stepStatements(db: D1Database, id: string, steps: readonly SubmissionStep[], when?: SqlCondition): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < steps.length; i += STEPS_PER_STATEMENT) {
     const chunk = steps.slice(i, i + STEPS_PER_STATEMENT);
+    const rows = chunk.map(() => "(?, ?, ?, ?)").join(", ");
     statements.push(
       db
-        .prepare(
-          `INSERT OR IGNORE INTO intake_submission_steps (submission_id, step, at, detail_json) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
-        )
-        .bind(...chunk.flatMap((s) => [id, s.step, s.at, s.detail === undefined ? null : JSON.stringify(s.detail)])),
+        .prepare(insertWhenSql("INSERT OR IGNORE INTO intake_submission_steps (submission_id, step, at, detail_json)", rows, when))
+        .bind(...chunk.flatMap((s) => [id, s.step, s.at, s.detail === undefined ? null : JSON.stringify(s.detail)]), ...conditionParams(when)),
     );
   }
   return statements;

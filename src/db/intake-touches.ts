@@ -1,4 +1,5 @@
 import type { LeadTouches, Touch } from "../domain/touch";
+import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
 
 /*
  * First and last touch per person (table intake_lead_touches), updated with every submission that
@@ -6,9 +7,7 @@ import type { LeadTouches, Touch } from "../domain/touch";
  * one person at once cannot lose either: the first touch is the oldest, the last the newest.
  */
 
-const UPSERT = `
-  INSERT INTO intake_lead_touches (email, first_touch_json, first_submission_id, first_at, last_touch_json, last_submission_id, last_at, submissions)
-  VALUES (?1, ?2, ?3, ?4, ?2, ?3, ?4, 1)
+const UPSERT_TAIL = `
   ON CONFLICT (email) DO UPDATE SET
     first_touch_json = CASE WHEN excluded.first_at < first_at THEN excluded.first_touch_json ELSE first_touch_json END,
     first_submission_id = CASE WHEN excluded.first_at < first_at THEN excluded.first_submission_id ELSE first_submission_id END,
@@ -18,31 +17,29 @@ const UPSERT = `
     last_at = max(last_at, excluded.last_at),
     submissions = submissions + 1`;
 
-export function touchStatement(db: D1Database, email: string, touch: Touch, submissionId: string): D1PreparedStatement {
-  return db.prepare(UPSERT).bind(email, JSON.stringify(touch), submissionId, touch.at);
+/** Records a submission's touch, when `when` holds (in the route's batch: the claim is ours). */
+export function touchStatement(db: D1Database, email: string, touch: Touch, submissionId: string, when?: SqlCondition): D1PreparedStatement {
+  const sql = insertWhenSql(
+    "INSERT INTO intake_lead_touches (email, first_touch_json, first_submission_id, first_at, last_touch_json, last_submission_id, last_at, submissions)",
+    "(?1, ?2, ?3, ?4, ?2, ?3, ?4, 1)",
+    when,
+    UPSERT_TAIL,
+  );
+  return db.prepare(sql).bind(email, JSON.stringify(touch), submissionId, touch.at, ...conditionParams(when));
 }
 
-const SELECT =
-  "SELECT first_touch_json, first_submission_id, last_touch_json, last_submission_id, submissions FROM intake_lead_touches WHERE email = ?";
-
-type TouchesRow = { first_touch_json: string; first_submission_id: string; last_touch_json: string; last_submission_id: string; submissions: number };
-
-/** The read of a person's touches, for a batch; leadTouchesOf reads its result. */
-export function leadTouchesStatement(db: D1Database, email: string): D1PreparedStatement {
-  return db.prepare(SELECT).bind(email);
-}
-
-export function leadTouchesOf(result: D1Result): LeadTouches | null {
-  const row = result.results[0] as TouchesRow | undefined;
+/** A person's touches, or null before their first submission. */
+export async function leadTouches(db: D1Database, email: string): Promise<LeadTouches | null> {
+  const row = await db
+    .prepare(
+      "SELECT first_touch_json, first_submission_id, last_touch_json, last_submission_id, submissions FROM intake_lead_touches WHERE email = ?",
+    )
+    .bind(email)
+    .first<{ first_touch_json: string; first_submission_id: string; last_touch_json: string; last_submission_id: string; submissions: number }>();
   if (!row) return null;
   return {
     first: { ...(JSON.parse(row.first_touch_json) as Touch), submissionId: row.first_submission_id },
     last: { ...(JSON.parse(row.last_touch_json) as Touch), submissionId: row.last_submission_id },
     submissions: row.submissions,
   };
-}
-
-/** A person's touches, or null before their first submission. */
-export async function leadTouches(db: D1Database, email: string): Promise<LeadTouches | null> {
-  return leadTouchesOf(await leadTouchesStatement(db, email).all());
 }

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { DEFAULT_POLICY } from "../domain/default-policy";
 import { Policy, type VersionedPolicy } from "../domain/policy";
+import type { SqlCondition } from "./conditional-insert";
 import { policies } from "./schema";
 
 /*
@@ -12,7 +13,8 @@ import { policies } from "./schema";
  *
  * The intake route goes one step further and does not wait for the read at all: it works with the
  * policy this isolate last read (lastReadPolicy) and checks that it is still the active one in the
- * same batch as its first write (policyIsCurrentStatement), starting over on a fresh read if not.
+ * batch that stores the submission (policyIsCurrentCondition guards its writes), starting over on
+ * a fresh read if not.
  */
 /** A policy as read, with the size of its stored body (-1 for the shipped default, which has no row). */
 export type ReadPolicy = VersionedPolicy & { size: number };
@@ -26,17 +28,13 @@ export function lastReadPolicy(): ReadPolicy | undefined {
   return lastRead;
 }
 
-/** A statement whose first row has current = 1 exactly when `read` is still the active policy. */
-export function policyIsCurrentStatement(db: D1Database, read: ReadPolicy): D1PreparedStatement {
-  return db
-    .prepare(
-      `SELECT coalesce((SELECT version = ?1 AND created_at = ?2 AND length(body) = ?3 FROM policies ORDER BY version DESC LIMIT 1), ?1 = 0) AS current`,
-    )
-    .bind(read.version, read.createdAt, read.size);
+/** A SQL condition that holds exactly when `read` is still the active policy (a batch's writes can carry it). */
+export function policyIsCurrentCondition(read: ReadPolicy): SqlCondition {
+  return {
+    sql: "coalesce((SELECT version = ? AND created_at = ? AND length(body) = ? FROM policies ORDER BY version DESC LIMIT 1), ? = 0)",
+    params: [read.version, read.createdAt, read.size, read.version],
+  };
 }
-
-/** Reads policyIsCurrentStatement's result. */
-export const policyIsCurrent = (result: D1Result): boolean => (result.results[0] as { current: number } | undefined)?.current === 1;
 
 /** The active policy: the newest accepted version, or the shipped default (version 0). */
 export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {

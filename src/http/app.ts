@@ -18,7 +18,7 @@ import { webhookArrivalNote } from "./webhook-arrivals";
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */
   now?: () => Date;
-  /** The intake route's outbound fetch (Turnstile), ids and sleep; tests give stand-ins. */
+  /** The intake route's outbound fetch (Turnstile) and ids; tests give stand-ins. */
   intake?: IntakeDeps;
   /** Cloudflare Access's signing keys for the console; production fetches the team's. */
   accessKeys?: JWTVerifyGetKey;

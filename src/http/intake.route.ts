@@ -1,19 +1,24 @@
 import { type Context, Hono } from "hono";
 import { consentStatements, givenConsentRows } from "../db/intake-consents";
-import { type Claim, claimOutcome, claimStatement, finishClaimStatement, releaseClaim } from "../db/intake-idempotency";
+import { type Claim, claimGuard, claimOutcome, claimStatement, holderOf, holderStatement } from "../db/intake-idempotency";
 import { type SubmissionContext, type SubmissionStep, storeSubmissionStatements } from "../db/intake-submissions";
-import { leadTouchesOf, leadTouchesStatement, touchStatement } from "../db/intake-touches";
-import { lastReadPolicy, policyIsCurrent, policyIsCurrentStatement, type ReadPolicy, readActivePolicy } from "../db/policies";
-import type { LeadTouches } from "../domain/touch";
+import { touchStatement } from "../db/intake-touches";
+import { lastReadPolicy, policyIsCurrentCondition, type ReadPolicy, readActivePolicy } from "../db/policies";
 import { durationMillis } from "../domain/calendar";
 import { type Form, TURNSTILE_FIELD } from "../domain/forms-policy";
-import { duplicateKey, outcomeOfExisting, parseIdempotencyKey, payloadFingerprint, type StoredAnswer } from "../domain/idempotency";
+import {
+  duplicateKey,
+  type IdempotencyRecord,
+  outcomeOfExisting,
+  parseIdempotencyKey,
+  payloadFingerprint,
+  type StoredAnswer,
+} from "../domain/idempotency";
 import { type FieldIssue, fieldsOfForm, fieldsOfJson, type IntakeSubmission, type RawFields, validateSubmission } from "../domain/intake-submission";
 import { type SpamVerdict, spamVerdict } from "../domain/spam";
 import { clientKey, originAllowed, selfOrigin } from "../intake/request-origin";
 import { sendSubmission } from "../intake/submission-queue";
 import { verifyTurnstile } from "../intake/turnstile";
-import { describeError } from "../platform/failure";
 import type { AppEnv } from "./app-env";
 import { decodeUtf8, parseJson, readRawBody } from "./body";
 import { HttpError } from "./errors";
@@ -21,26 +26,28 @@ import { HttpError } from "./errors";
 /*
  * POST /intake/{formKey}: a web form's submission, JSON or form-encoded. In order: CORS and the
  * origin check, the body limit, the rate limits (per client address, per form), parsing and
- * validation, the idempotency claim, Turnstile, the spam checks, then the submission is stored in
- * D1 (with its consents and attribution) and its id queued for processing, and only then answered:
- * 202 with the id, or 303 to the form's thank-you page for a form-encoded post.
+ * validation, the look-up of the idempotency key, Turnstile, the spam checks, then the submission
+ * is stored in D1 (with its consents and attribution) and its id queued for processing, and only
+ * then answered: 202 with the id, or 303 to the form's thank-you page for a form-encoded post.
  *
- * The idempotency claim decides before Turnstile does: a Turnstile token verifies once, so a client
- * retrying after a lost answer carries a spent token and must get the stored answer, not a refusal.
- * The two run side by side, though, and the answer waits only for the longer.
+ * A held key decides before Turnstile does: a Turnstile token verifies once, so a client retrying
+ * after a lost answer carries a spent token and must get the stored answer, not a refusal. The
+ * look-up and Turnstile run side by side, though, and the answer waits only for the longer.
  *
- * Two D1 round trips per submission, because each costs the answer about a millisecond of the
- * isolate's time: the claim (with the person's earlier touches and the check that the policy this
- * isolate last read is still the active one), then the store. A stale policy means starting over
- * on a fresh read.
+ * Two D1 round trips per submission and one write: the look-up (who holds the key, the person's
+ * earlier touches, and whether the policy this isolate remembers is still the active one; a stale
+ * policy means starting over on a fresh read), then one batch that claims the key and stores the
+ * submission only if the claim is ours. Of two requests with one key, the one whose batch runs
+ * first stores; the other gets its answer (or 422) from its own batch, so nothing is stored twice
+ * and nothing is left half done. (Locally a write transaction costs the Worker's thread about four
+ * milliseconds and a read batch one, which is why the route reads c.get("now") rather than
+ * c.var.now too: Hono builds c.var anew on every access.)
  */
 
 /** Forms are small; a body this large is not a person filling in a form. */
 export const MAX_INTAKE_BODY_BYTES = 64 * 1024;
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_KEY_TTL_MS = 86_400_000;
-const DUPLICATE_WAIT_MS = 3_000;
-const DUPLICATE_POLL_MS = 100;
 const RATE_LIMIT_RETRY_AFTER_S = { ip: 60, form: 10 };
 
 export interface IntakeDeps {
@@ -48,7 +55,6 @@ export interface IntakeDeps {
   fetch?: typeof fetch;
   /** Submission ids. */
   newId?: () => string;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 type IntakeContext = Context<AppEnv, "/:formKey">;
@@ -92,7 +98,7 @@ async function formOf(c: IntakeContext, fresh: boolean): Promise<FormOfPolicy> {
 function corsFor(c: IntakeContext, form: Form): Record<string, string> | undefined {
   const origin = c.req.header("origin");
   if (origin === undefined) return undefined;
-  if (!originAllowed(form.allowedOrigins, origin, selfOrigin(c.req.url, c.var.config.PUBLIC_BASE_URL))) {
+  if (!originAllowed(form.allowedOrigins, origin, selfOrigin(c.req.url, c.get("config").PUBLIC_BASE_URL))) {
     throw new HttpError(
       403,
       "origin_not_allowed",
@@ -136,7 +142,7 @@ async function readFields(c: IntakeContext, body: Uint8Array): Promise<{ raw: Ra
 }
 
 async function rateLimit(c: IntakeContext, form: Form): Promise<void> {
-  if (c.var.config.DISABLE_INTAKE_RATE_LIMITS) return;
+  if (c.get("config").DISABLE_INTAKE_RATE_LIMITS) return;
   // One after the other: a flood from one address must not use up the form's allowance.
   const byClient = await c.env.INTAKE_IP_RATE_LIMIT.limit({ key: clientKey(c.req.header("cf-connecting-ip")) });
   if (!byClient.success) {
@@ -152,63 +158,33 @@ async function rateLimit(c: IntakeContext, form: Form): Promise<void> {
   }
 }
 
-type ClaimResult = { kind: "claimed"; previous: LeadTouches | null } | { kind: "answered"; answer: StoredAnswer };
-
-/**
- * Claims the submission's key, reading the person's earlier touches and checking the policy in the
- * same batch. A keyed request whose key is held gets the stored answer, 422 or 409, as the draft
- * says. A keyless duplicate whose first request is still running waits for it (a double click's
- * second request replaces the first in the browser, and must show its answer).
- */
-async function claimSubmission(
-  c: IntakeContext,
-  deps: Required<IntakeDeps>,
-  request: FormOfPolicy,
-  claim: Claim,
-  explicit: boolean,
-  ttlMs: number,
-  email: string,
-): Promise<ClaimResult> {
-  const db = c.env.DB;
-  const deadline = c.var.now().getTime() + DUPLICATE_WAIT_MS;
-  for (;;) {
-    const [claimed, touches, policy] = await db.batch([
-      claimStatement(db, claim, c.var.now(), ttlMs),
-      leadTouchesStatement(db, email),
-      ...(request.fresh ? [] : [policyIsCurrentStatement(db, request.read)]),
-    ]);
-    const result = claimOutcome(claim, claimed!);
-    if (policy && !policyIsCurrent(policy)) {
-      if (result.claimed) await releaseClaim(db, claim);
-      throw new StalePolicy();
-    }
-    if (result.claimed) return { kind: "claimed", previous: leadTouchesOf(touches!) };
-    const outcome = outcomeOfExisting(result.record, claim.fingerprint, explicit);
-    if (outcome.kind === "replay") return { kind: "answered", answer: outcome.answer };
-    if (outcome.kind === "mismatch") {
-      throw new HttpError(422, "idempotency_key_reused", "this Idempotency-Key was used for another payload: send a new key for a new submission");
-    }
-    if (explicit || c.var.now().getTime() >= deadline) {
-      throw new HttpError(409, "request_in_progress", "a request with this Idempotency-Key is still being handled; retry shortly", undefined, {
-        "retry-after": "1",
-      });
-    }
-    await deps.sleep(DUPLICATE_POLL_MS);
+/** The draft's answers for a key someone else holds: the stored answer, 422, or 409 while it is in progress. */
+function heldKeyAnswer(record: IdempotencyRecord, claim: Claim, explicit: boolean): StoredAnswer | "inProgress" {
+  const outcome = outcomeOfExisting(record, claim.fingerprint, explicit);
+  if (outcome.kind === "replay") return outcome.answer;
+  if (outcome.kind === "mismatch") {
+    throw new HttpError(422, "idempotency_key_reused", "this Idempotency-Key was used for another payload: send a new key for a new submission");
   }
+  return "inProgress";
 }
+
+const inProgress = () =>
+  new HttpError(409, "request_in_progress", "a request with this Idempotency-Key is still being handled; retry shortly", undefined, {
+    "retry-after": "1",
+  });
 
 async function checkTurnstile(c: IntakeContext, deps: Required<IntakeDeps>, token: string): Promise<SubmissionStep> {
   const verdict = await verifyTurnstile({
-    secret: c.var.config.TURNSTILE_SECRET_KEY!,
+    secret: c.get("config").TURNSTILE_SECRET_KEY!,
     token,
     remoteIp: c.req.header("cf-connecting-ip"),
-    url: c.var.config.TURNSTILE_SITEVERIFY_URL,
+    url: c.get("config").TURNSTILE_SITEVERIFY_URL,
     fetch: deps.fetch,
   });
   if (verdict.ok)
     return {
       step: "verified",
-      at: c.var.now().toISOString(),
+      at: c.get("now")().toISOString(),
       detail: { turnstile: { hostname: verdict.hostname, challengeTs: verdict.challengeTs } },
     };
   if (verdict.kind === "refused") {
@@ -235,29 +211,33 @@ interface Accepted {
   requestCountry?: string;
 }
 
-/** Everything after the claim and Turnstile: the store (one batch) and the queue. */
-async function storeClaimed(
+/**
+ * The one batch: the claim (done, with its answer) if the policy the request was read with is
+ * still the active one, then the submission (with the person's earlier touches), its consents and
+ * its touch, each only if the claim is ours. Returns the holder's answer when another request got
+ * there first; throws StalePolicy when the policy changed (nothing was written).
+ */
+async function store(
   c: IntakeContext,
-  form: Form,
+  request: FormOfPolicy,
   claim: Claim,
+  stored: StoredAnswer,
+  ttlMs: number,
   accepted: Accepted,
   steps: SubmissionStep[],
   verdict: SpamVerdict,
-  previous: LeadTouches | null,
-): Promise<StoredAnswer> {
+): Promise<StoredAnswer | "inProgress"> {
   const { submission, raw } = accepted;
+  const { form } = request;
   const db = c.env.DB;
   const email = submission.email.canonical;
-  const at = () => c.var.now().toISOString();
+  const at = () => c.get("now")().toISOString();
   if (verdict.spam) steps.push({ step: "spam", at: at(), detail: { reason: verdict.reason } });
 
   const id = claim.submissionId;
-  const stored: StoredAnswer =
-    form.redirect && accepted.formEncoded ? { status: 303, submissionId: id, location: form.redirect } : { status: 202, submissionId: id };
   const context: SubmissionContext = {
     ...headerFacts(c, accepted.requestCountry),
     ...(accepted.idempotencyKey ? { idempotencyKey: accepted.idempotencyKey } : {}),
-    ...(previous && !verdict.spam ? { previousSubmissionAt: previous.last.at, previousSubmissions: previous.submissions } : {}),
   };
   const { [TURNSTILE_FIELD]: _token, ...rawKept } = raw;
   steps.push({ step: "stored", at: at(), detail: { status: verdict.spam ? "spam" : "received" } });
@@ -273,20 +253,28 @@ async function storeClaimed(
         userAgent: context.userAgent,
         at: submission.receivedAt,
       });
-  await db.batch([
-    ...storeSubmissionStatements(db, {
-      id,
-      status: verdict.spam ? "spam" : "received",
-      raw: rawKept,
-      submission,
-      context,
-      ...(verdict.spam ? { spamReason: verdict.reason } : {}),
-      steps,
-    }),
-    ...consentStatements(db, consentRows),
-    ...(verdict.spam ? [] : [touchStatement(db, email, submission.touch, id)]),
-    finishClaimStatement(db, claim, stored),
+  const ours = claimGuard(claim);
+  const [claimed] = await db.batch([
+    claimStatement(db, claim, stored, c.get("now")(), ttlMs, request.fresh ? undefined : policyIsCurrentCondition(request.read)),
+    ...storeSubmissionStatements(
+      db,
+      {
+        id,
+        status: verdict.spam ? "spam" : "received",
+        raw: rawKept,
+        submission,
+        context,
+        ...(verdict.spam ? { spamReason: verdict.reason } : {}),
+        steps,
+      },
+      { when: ours, withPreviousTouches: !verdict.spam },
+    ),
+    ...consentStatements(db, consentRows, ours),
+    ...(verdict.spam ? [] : [touchStatement(db, email, submission.touch, id, ours)]),
   ]);
+  const outcome = claimOutcome(claim, claimed!);
+  if (!outcome) throw new StalePolicy();
+  if (!outcome.claimed) return heldKeyAnswer(outcome.record, claim, accepted.idempotencyKey !== undefined);
   // Spam is stored and answered like any submission, and goes no further.
   if (!verdict.spam) await sendSubmission(c.env.SUBMISSIONS, id);
   return stored;
@@ -327,7 +315,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
   const header = parseIdempotencyKey(c.req.header("idempotency-key"));
   if (!header.ok)
     throw new HttpError(400, "invalid_idempotency_key", header.message, { issues: [{ field: "Idempotency-Key", message: header.message }] });
-  const turnstile = c.var.config.report.features.turnstile;
+  const turnstile = c.get("config").report.features.turnstile;
   if (form.spam.turnstile?.enabled && turnstile.state !== "on") {
     throw new HttpError(503, "not_configured", `form ${form.key} asks for Turnstile: ${turnstile.reason}`);
   }
@@ -335,7 +323,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     { step: "received", at: receivedAt.toISOString() },
     {
       step: "validated",
-      at: c.var.now().toISOString(),
+      at: c.get("now")().toISOString(),
       detail: {
         emailKind: submission.email.kind,
         ...(submission.warnings.length ? { warnings: submission.warnings } : {}),
@@ -352,36 +340,40 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     submissionId: deps.newId(),
   };
   const ttl = explicit ? IDEMPOTENCY_KEY_TTL_MS : durationMillis(form.duplicateWindow);
-  // Turnstile's round trip runs beside the claim; its verdict counts only once the claim is ours.
-  const verification = form.spam.turnstile?.enabled ? checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!) : Promise.resolve(undefined);
-  verification.catch(() => {}); // awaited below, or not needed: an answered claim never looks at it
-  const claimed = await claimSubmission(c, deps, request, claim, explicit, ttl, submission.email.canonical);
-  if (claimed.kind === "answered") return answer(c, claimed.answer, cors);
-  try {
-    const verified = await verification;
-    if (verified) steps.push(verified);
-    const stored = await storeClaimed(
-      c,
-      form,
-      claim,
-      { submission, raw, formEncoded, requestCountry: country, ...(explicit ? { idempotencyKey: header.key } : {}) },
-      steps,
-      spamVerdict(form.spam, raw),
-      claimed.previous,
-    );
-    return answer(c, stored, cors);
-  } catch (error) {
-    // Nothing was stored: give the key back, so the client can try again with it.
-    await releaseClaim(c.env.DB, claim).catch((e) => console.error(`releasing idempotency claim ${claim.key}: ${describeError(e)}`));
-    throw error;
+  const id = claim.submissionId;
+  const stored: StoredAnswer =
+    form.redirect && formEncoded ? { status: 303, submissionId: id, location: form.redirect } : { status: 202, submissionId: id };
+  let verified: SubmissionStep | undefined;
+  if (form.spam.turnstile?.enabled) {
+    try {
+      verified = await checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!);
+    } catch (refusal) {
+      // A retry after a lost answer carries a spent token: the key's stored answer still stands.
+      const record = holderOf(await holderStatement(c.env.DB, claim, c.get("now")()).all());
+      const held = record && heldKeyAnswer(record, claim, explicit);
+      if (held && held !== "inProgress") return answer(c, held, cors);
+      throw refusal;
+    }
   }
+  if (verified) steps.push(verified);
+  const result = await store(
+    c,
+    request,
+    claim,
+    stored,
+    ttl,
+    { submission, raw, formEncoded, requestCountry: country, ...(explicit ? { idempotencyKey: header.key } : {}) },
+    steps,
+    spamVerdict(form.spam, raw),
+  );
+  if (result === "inProgress") throw inProgress();
+  return answer(c, result, cors);
 }
 
 export function intakeRoutes(options: IntakeDeps = {}) {
   const deps: Required<IntakeDeps> = {
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     newId: options.newId ?? (() => crypto.randomUUID()),
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   return new Hono<AppEnv>()
     .options("/:formKey", async (c) => {
@@ -398,7 +390,7 @@ export function intakeRoutes(options: IntakeDeps = {}) {
       });
     })
     .post("/:formKey", async (c) => {
-      const receivedAt = c.var.now();
+      const receivedAt = c.get("now")();
       let request = await formOf(c, false);
       try {
         const body = await readRawBody(c.req.raw, MAX_INTAKE_BODY_BYTES);

@@ -77,9 +77,7 @@ describe("bad input gets a 400 naming the field, and changes nothing", () => {
       });
     };
     const chunked = (text: string) =>
-      harness.fetch(
-        new Request(`${ORIGIN}/intake/demo`, { method: "POST", body: streamed(text), headers: { "content-type": "application/json" } }),
-      );
+      harness.fetch(new Request(`${ORIGIN}/intake/demo`, { method: "POST", body: streamed(text), headers: { "content-type": "application/json" } }));
     const hugeStream = await chunked(JSON.stringify({ ...DEMO, message: "x".repeat(70_000) }));
     expect(await errorOf(hugeStream)).toMatchObject({ status: 413, body: { error: "payload_too_large" } });
     expect(await intakeCounts()).toEqual(before);

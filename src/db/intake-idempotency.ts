@@ -6,8 +6,8 @@ import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional
  * transaction) that stores the submission: the claim's upsert comes first, and every write after it
  * is guarded by the claim being ours (claimGuard). Of two requests with the same key exactly one
  * stores; the other learns from the same statement who holds the key, and answers with the holder's
- * stored answer (or 422). One D1 round trip per submission: locally each costs the form's answer
- * about four milliseconds of the Worker's thread, as much as the rest of its work.
+ * stored answer (or 422). So a submission costs one D1 round trip, not two: locally each cost the
+ * Worker's thread about four milliseconds (measured by leaving one out).
  *
  * Claims are written done. A claim in progress is what the version before this one wrote while it
  * verified Turnstile between claim and store; such a row is answered 409 (the draft's "still in
@@ -45,9 +45,9 @@ export interface Claim {
   submissionId: string;
 }
 
-export type ClaimOutcome = { claimed: true } | { claimed: false; record: IdempotencyRecord };
+export type ClaimResult = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
-/** Reads who holds the key now, for a batch; holderOf reads the result (undefined: the key is free). */
+/** Reads who holds the key now (when Turnstile refused a retry); holderOf reads the result (undefined: the key is free). */
 export function holderStatement(db: D1Database, claim: Claim, now: Date): D1PreparedStatement {
   return db.prepare(HOLDER).bind(claim.formKey, claim.key, now.toISOString(), new Date(now.getTime() - STALE_CLAIM_MS).toISOString());
 }
@@ -102,7 +102,7 @@ export function claimGuard(claim: Claim): SqlCondition {
 }
 
 /** What the claim statement's result says: claimed, or the holder's record (or, when its condition did not hold, neither). */
-export function claimOutcome(claim: Claim, result: D1Result): ClaimOutcome | undefined {
+export function claimOutcome(claim: Claim, result: D1Result): ClaimResult | undefined {
   const row = result.results[0] as ClaimRow | undefined;
   if (!row) return undefined;
   return row.submission_id === claim.submissionId ? { claimed: true } : { claimed: false, record: recordOf(row) };

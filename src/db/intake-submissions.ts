@@ -106,7 +106,7 @@ export function storeSubmissionStatements(
 /** D1 binds at most 100 parameters per statement: 20 steps of four, and a condition's. */
 const STEPS_PER_STATEMENT = 20;
 
-/** Steps go in as one multi-row insert: a statement per step costs the form's answer a millisecond each. */
+/** Steps go in as one multi-row insert: each statement in a batch costs the Worker its own share of D1's per-statement work. */
 function stepStatements(db: D1Database, id: string, steps: readonly SubmissionStep[], when?: SqlCondition): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < steps.length; i += STEPS_PER_STATEMENT) {

@@ -20,7 +20,7 @@ import { policies } from "./schema";
 export type ReadPolicy = VersionedPolicy & { size: number };
 
 let lastParsed: ReadPolicy | undefined;
-let parsedDefault: VersionedPolicy | undefined;
+let parsedDefault: ReadPolicy | undefined;
 let lastRead: ReadPolicy | undefined;
 
 /** The policy activePolicy last answered in this isolate, unchecked; undefined before the first read. */
@@ -42,7 +42,7 @@ export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
   return { version, policy, createdAt };
 }
 
-/** activePolicy, with what policyIsCurrentStatement needs to check it later. */
+/** activePolicy, with what policyIsCurrentCondition needs to check it later. */
 export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
   const row = await db
     .prepare(
@@ -52,9 +52,9 @@ export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
     .bind(lastParsed?.version ?? -1, lastParsed?.createdAt ?? "", lastParsed?.size ?? -1)
     .first<{ version: number; created_at: string; size: number; body: string | null }>();
   if (!row) {
-    parsedDefault ??= { version: 0, policy: Policy.parse(DEFAULT_POLICY), createdAt: "1970-01-01T00:00:00.000Z" };
-    lastRead = { ...parsedDefault, size: -1 };
-    return lastRead;
+    parsedDefault ??= { version: 0, policy: Policy.parse(DEFAULT_POLICY), createdAt: "1970-01-01T00:00:00.000Z", size: -1 };
+    lastRead = parsedDefault;
+    return parsedDefault;
   }
   if (row.body !== null || !lastParsed) {
     lastParsed = { version: row.version, policy: Policy.parse(JSON.parse(row.body!)), createdAt: row.created_at, size: row.size };

@@ -127,8 +127,6 @@ export function cadenceForSource(rule: CadenceRule, source: string | null | unde
   return rule.cadences.find((c) => c.id === id)!;
 }
 
-const millis = durationMillis;
-
 /** Cross-field checks of the cadence rule, reported with paths under `rules.cadences`. */
 export function cadenceIssues(rule: CadenceRule, teams: ReadonlySet<string>): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
@@ -139,7 +137,7 @@ export function cadenceIssues(rule: CadenceRule, teams: ReadonlySet<string>): { 
   rule.routes.forEach((route, i) => {
     if (!ids.has(route.cadence)) issues.push({ path: ["routes", i, "cadence"], message: `unknown cadence "${route.cadence}"` });
   });
-  if (millis(rule.firstTouchDelay.min) > millis(rule.firstTouchDelay.max)) {
+  if (durationMillis(rule.firstTouchDelay.min) > durationMillis(rule.firstTouchDelay.max)) {
     issues.push({ path: ["firstTouchDelay", "max"], message: "max must not be shorter than min" });
   }
   rule.cadences.forEach((cadence, c) => {
@@ -150,7 +148,7 @@ export function cadenceIssues(rule: CadenceRule, teams: ReadonlySet<string>): { 
       const path = ["cadences", c, "steps", s];
       if (cadence.steps.findIndex((other) => other.id === step.id) !== s)
         issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
-      const offset = millis(step.offset);
+      const offset = durationMillis(step.offset);
       if (offset < previous)
         issues.push({ path: [...path, "offset"], message: "steps must be listed in the order they happen (offsets never decrease)" });
       previous = Math.max(previous, offset);

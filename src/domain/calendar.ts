@@ -63,16 +63,35 @@ const ISO_DURATION = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)
 const FRACTION_NOT_LAST = /\.\d+[HM]\d/;
 
 /**
- * Parsed durations, by text. Luxon's parse costs a third of a millisecond, and the same few policy
- * durations are read on every intake request; a Duration never changes, so sharing one is safe.
+ * Parsed durations, by text, with their length in milliseconds. Luxon's parse costs a third of a
+ * millisecond and its conversion as much, and the same few policy durations are read on every
+ * intake request; a Duration never changes, so sharing one is safe.
  */
-const parsedDurations = new Map<string, Duration>();
+const parsedDurations = new Map<string, { duration: Duration; ms: number }>();
 const MAX_PARSED_DURATIONS = 256;
+
+function parsed(text: string): { duration: Duration; ms: number } {
+  let known = parsedDurations.get(text);
+  if (!known) {
+    const duration = parseUncached(text);
+    known = { duration, ms: duration.as("milliseconds") };
+    if (parsedDurations.size >= MAX_PARSED_DURATIONS) parsedDurations.clear();
+    parsedDurations.set(text, known);
+  }
+  return known;
+}
 
 /** ISO 8601 duration ("P14D", "PT4H", "PT30S", "P1DT2H") → luxon Duration; throws on anything else. */
 export function parseDuration(text: string): Duration {
-  const known = parsedDurations.get(text);
-  if (known) return known;
+  return parsed(text).duration;
+}
+
+/** parseDuration(text).as("milliseconds"). */
+export function durationMillis(text: string): number {
+  return parsed(text).ms;
+}
+
+function parseUncached(text: string): Duration {
   if (!ISO_DURATION.test(text) || FRACTION_NOT_LAST.test(text)) {
     throw new Error(`invalid duration ${JSON.stringify(text)}: expected an ISO 8601 duration such as "P14D", "PT4H" or "P1DT2H"`);
   }
@@ -80,22 +99,7 @@ export function parseDuration(text: string): Duration {
   if (!duration.isValid) {
     throw new Error(`invalid duration ${JSON.stringify(text)}: ${duration.invalidExplanation ?? duration.invalidReason ?? "unparseable"}`);
   }
-  if (parsedDurations.size >= MAX_PARSED_DURATIONS) parsedDurations.clear();
-  parsedDurations.set(text, duration);
   return duration;
-}
-
-const durationsInMillis = new Map<string, number>();
-
-/** parseDuration(text).as("milliseconds"), remembered: luxon's conversion costs as much as the parse. */
-export function durationMillis(text: string): number {
-  let ms = durationsInMillis.get(text);
-  if (ms === undefined) {
-    ms = parseDuration(text).as("milliseconds");
-    if (durationsInMillis.size >= MAX_PARSED_DURATIONS) durationsInMillis.clear();
-    durationsInMillis.set(text, ms);
-  }
-  return ms;
 }
 
 /** Zod schema for a duration field in a policy; the error message is parseDuration's. */

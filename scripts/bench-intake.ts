@@ -181,8 +181,9 @@ try {
   await load("/intake/demo", () => nextSubmission("warm").body);
   const noop = await load("/bench/noop", () => nextSubmission("noop").body);
   const intake = await load("/intake/demo", () => nextSubmission("ack").body);
+  const floor = await load("/bench/floor", () => nextSubmission("floor").body);
   if (followUp) console.log("HubSpot calls while following up:", followUp.byEndpoint);
-  console.table([{ run: "ack path", ...noop }, { run: "ack path", ...intake }, ...(endToEnd ? [{ run: "end to end", ...endToEnd }] : [])]);
+  console.table([{ run: "ack path", ...noop }, { run: "ack path", ...intake }, { run: "ack path", ...floor }, ...(endToEnd ? [{ run: "end to end", ...endToEnd }] : [])]);
   const ms = (v: number | null) => (v === null ? null : Math.round(v));
   console.log(
     JSON.stringify({
@@ -195,6 +196,10 @@ try {
       intakeP50Ms: intake.p50Ms,
       intakeP99Ms: intake.p99Ms,
       intakeVsNoop: Number((intake.requestsPerSecond / noop.requestsPerSecond).toFixed(3)),
+      floorRequestsPerSecond: floor.requestsPerSecond,
+      floorP50Ms: floor.p50Ms,
+      floorP99Ms: floor.p99Ms,
+      floorVsNoop: Number((floor.requestsPerSecond / noop.requestsPerSecond).toFixed(3)),
       endToEndSubmissionsPerSecond: endToEnd?.requestsPerSecond,
       endToEndP50Ms: endToEnd?.p50Ms,
       endToEndP99Ms: endToEnd?.p99Ms,

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import type { JWTVerifyGetKey } from "jose";
 import { type Config, type FeatureName, featureOffMessage, loadConfig } from "../config";
+import { TURNSTILE_FIELD } from "../domain/forms-policy";
+import { verifyTurnstile } from "../intake/turnstile";
 import { systemClock } from "../platform/clock";
 import { adminRoutes } from "./admin.routes";
 import type { AppEnv } from "./app-env";
@@ -98,6 +100,23 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
     if (c.var.config.report.features.benchRoutes.state !== "on") return c.notFound();
     await c.req.arrayBuffer();
     return c.json({ ok: true });
+  });
+
+  // The floor of `npm run bench:intake`: the least any form's answer must do (read the body, verify
+  // its Turnstile token, one write to D1), so the intake route is measured against what is
+  // possible on the same thread, not only against doing nothing.
+  app.post("/bench/floor", async (c) => {
+    const config = c.get("config");
+    if (config.report.features.benchRoutes.state !== "on") return c.notFound();
+    const fields = new URLSearchParams(await c.req.text());
+    const verdict = await verifyTurnstile({
+      secret: config.TURNSTILE_SECRET_KEY ?? "",
+      token: fields.get(TURNSTILE_FIELD) ?? "",
+      url: config.TURNSTILE_SITEVERIFY_URL,
+    });
+    if (!verdict.ok) return c.json({ ok: false }, 403);
+    await c.env.DB.prepare("INSERT INTO bench_floor (id, writes) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET writes = writes + 1").run();
+    return c.json({ ok: true }, 202);
   });
 
   for (const path of WEBHOOK_PATHS) {

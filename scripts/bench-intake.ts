@@ -183,7 +183,12 @@ try {
   const intake = await load("/intake/demo", () => nextSubmission("ack").body);
   const floor = await load("/bench/floor", () => nextSubmission("floor").body);
   if (followUp) console.log("HubSpot calls while following up:", followUp.byEndpoint);
-  console.table([{ run: "ack path", ...noop }, { run: "ack path", ...intake }, { run: "ack path", ...floor }, ...(endToEnd ? [{ run: "end to end", ...endToEnd }] : [])]);
+  console.table([
+    { run: "ack path", ...noop },
+    { run: "ack path", ...intake },
+    { run: "ack path", ...floor },
+    ...(endToEnd ? [{ run: "end to end", ...endToEnd }] : []),
+  ]);
   const ms = (v: number | null) => (v === null ? null : Math.round(v));
   console.log(
     JSON.stringify({

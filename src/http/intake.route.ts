@@ -116,9 +116,10 @@ function withHeaders(error: unknown, headers: Record<string, string> | undefined
   return new HttpError(error.status, error.code, error.message, error.details, { ...error.headers, ...headers });
 }
 
-function answer(c: IntakeContext, stored: StoredAnswer, cors: Record<string, string> | undefined): Response {
+function answer(stored: StoredAnswer, cors: Record<string, string> | undefined): Response {
   if (stored.status === 303) return new Response(null, { status: 303, headers: { location: stored.location!, ...cors } });
-  return c.json({ submissionId: stored.submissionId, status: "accepted" }, 202, cors);
+  // The runtime's own Response.json: Hono's c.json builds its headers anew, a visible share of the answer under load.
+  return Response.json({ submissionId: stored.submissionId, status: "accepted" }, { status: 202, headers: cors });
 }
 
 async function readFields(c: IntakeContext, body: Uint8Array): Promise<{ raw: RawFields; formEncoded: boolean }> {
@@ -345,7 +346,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     } catch (refusal) {
       // A retry after a lost answer carries a spent token: the key's stored answer still stands.
       const record = holderOf(await holderStatement(c.env.DB, claim, c.get("now")()).all());
-      if (record?.state === "done") return answer(c, heldKeyAnswer(record, claim, explicit), cors);
+      if (record?.state === "done") return answer(heldKeyAnswer(record, claim, explicit), cors);
       throw refusal;
     }
   }
@@ -359,7 +360,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     steps,
     spamVerdict(form.spam, raw),
   );
-  return answer(c, result, cors);
+  return answer(result, cors);
 }
 
 export function intakeRoutes(options: IntakeDeps = {}) {

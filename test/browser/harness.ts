@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * The browser tests run against `npm run dev` as a developer would: its emulators, its
@@ -85,6 +86,33 @@ export async function startDev(): Promise<DevServer> {
     await new Promise((r) => setTimeout(r, 250));
   }
   return { stop, log: () => output };
+}
+
+export interface DevSession {
+  readonly browser: Browser;
+}
+
+/**
+ * One `npm run dev` and one Chromium for every walkthrough of the calling suite: started before
+ * them, stopped after them. Starting the server is most of a walkthrough's time, so there is one.
+ */
+export function devSession(): DevSession {
+  let dev: DevServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    dev = await startDev();
+    browser = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await dev?.stop();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error("the browser is not up: use the session inside its suite's tests");
+      return browser;
+    },
+  };
 }
 
 export async function launchBrowser(): Promise<Browser> {

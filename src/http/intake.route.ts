@@ -281,14 +281,19 @@ function headerFacts(
   c: IntakeContext,
   requestCountry: string | undefined,
 ): Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> {
-  const facts = {
-    ip: c.req.header("cf-connecting-ip"),
-    userAgent: c.req.header("user-agent")?.slice(0, 512),
-    origin: c.req.header("origin"),
-    referer: c.req.header("referer")?.slice(0, 2_000),
-    requestCountry,
-  };
-  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
+  const headers = c.req.raw.headers;
+  const facts: Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> = {};
+  // Only the facts there are, each read once: this runs for every submission.
+  const ip = headers.get("cf-connecting-ip");
+  if (ip !== null) facts.ip = ip;
+  const userAgent = headers.get("user-agent");
+  if (userAgent !== null) facts.userAgent = userAgent.slice(0, 512);
+  const origin = headers.get("origin");
+  if (origin !== null) facts.origin = origin;
+  const referer = headers.get("referer");
+  if (referer !== null) facts.referer = referer.slice(0, 2_000);
+  if (requestCountry !== undefined) facts.requestCountry = requestCountry;
+  return facts;
 }
 
 function requestCountry(c: IntakeContext): string | undefined {

@@ -77,6 +77,19 @@ describe("verifyTurnstile against siteverify as documented", () => {
     });
   });
 
+  it("an answer that is not siteverify's JSON is unavailable, never a pass; a refusal without error codes is a refusal", async () => {
+    for (const body of ['{"success":"true"}', '{"success":true,"error-codes":"none"}', '{"success":true,"hostname":7}', "[]", "null"]) {
+      const odd = (async () => new Response(body, { headers: { "content-type": "application/json" } })) as typeof fetch;
+      expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: odd }), body).toMatchObject({
+        ok: false,
+        kind: "unavailable",
+        failure: { kind: "transient" },
+      });
+    }
+    const bare = (async () => Response.json({ success: false })) as typeof fetch;
+    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: bare })).toEqual({ ok: false, kind: "refused", codes: [] });
+  });
+
   it("a siteverify that does not answer in time is unavailable, and is asked twice", async () => {
     let calls = 0;
     // Answers only when the call is given up on, as a hung connection does.

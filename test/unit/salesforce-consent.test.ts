@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { effectId } from "../../src/domain/effect-id";
+import { EffectRequest } from "../../src/domain/effects";
+import { validateSubmission } from "../../src/domain/intake-submission";
+import { Policy } from "../../src/domain/policy";
+import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
+import { salesforceConsents } from "../../src/intake/process-submissions";
+
+const PURPOSE = "0ZWTe0000000X7FOAU";
+const demo = DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!;
+const formWith = (crm: "hubspot" | "salesforce", salesforce?: object) =>
+  Policy.parse({
+    ...DEFAULT_POLICY,
+    forms: [{ ...demo, crm, consents: demo.consents!.map((c) => (c.id === "marketing" && salesforce ? { ...c, crm: { salesforce } } : c)) }],
+  }).forms[0]!;
+
+const RAW = {
+  email: "jane.doe@northwind.example",
+  firstName: "Jane",
+  lastName: "Doe",
+  company: "Northwind",
+  consent_privacy: "2026-01",
+  consent_marketing: "on",
+  page_url: "https://www.example.com/demo",
+  "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX",
+};
+
+function effectsOf(form: ReturnType<typeof formWith>, raw: Record<string, string> = RAW) {
+  const validated = validateSubmission(form, raw, { receivedAt: new Date("2026-03-10T15:00:00Z") });
+  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
+  const write = { idempotencyKey: "submission:s-1:write", leadKey: "intake:salesforce:00D5g000004ExmplEAA:s-1" };
+  return salesforceConsents({ id: "s-1", formKey: form.key, submission: validated.submission }, write, "00D5g000004ExmplEAA");
+}
+
+describe("consents given on a Salesforce form, as effects", () => {
+  it("a mapped consent given is one effect that waits for the lead's write: the Consent objects with what was agreed, and where", () => {
+    const effects = effectsOf(formWith("salesforce", { dataUsePurposeId: PURPOSE }));
+    expect(effects).toEqual([
+      {
+        idempotencyKey: "submission:s-1:consent:marketing",
+        leadKey: "intake:salesforce:00D5g000004ExmplEAA:s-1",
+        rule: "intake",
+        effect: {
+          type: "recordSalesforceConsent",
+          crm: "salesforce",
+          accountId: "00D5g000004ExmplEAA",
+          email: "jane.doe@northwind.example",
+          afterWrite: effectId("submission:s-1:write"),
+          status: "OptIn",
+          at: "2026-03-10T15:00:00.000Z",
+          target: {
+            kind: "consentObject",
+            dataUsePurposeId: PURPOSE,
+            contactPointType: "Email",
+            name: "Product news and offers by email | marketing | consent | text 2026-01 | submission s-1",
+            captureSource: "form demo on https://www.example.com/demo",
+          },
+        },
+      },
+    ]);
+    // What the outbox stores is a valid effect.
+    expect(EffectRequest.safeParse(effects[0]).success).toBe(true);
+  });
+
+  it("a checkbox mapping is a field write; unticked, unmapped or on a HubSpot form, nothing", () => {
+    const field = effectsOf(formWith("salesforce", { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" }));
+    expect(field.map((e) => e.effect)).toEqual([
+      expect.objectContaining({ target: { kind: "field", field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" } }),
+    ]);
+    const { consent_marketing: _unticked, ...unticked } = RAW;
+    expect(effectsOf(formWith("salesforce", { field: "Marketing_Consent__c" }), unticked)).toEqual([]);
+    expect(effectsOf(formWith("salesforce"))).toEqual([]);
+    expect(effectsOf(formWith("hubspot"))).toEqual([]);
+  });
+
+  it("Name and CaptureSource fit Salesforce's 255 characters: the purpose and the page are cut, never what tells records apart", () => {
+    const given = {
+      consentId: "marketing",
+      purpose: "p".repeat(200),
+      legalBasis: "consent",
+      version: "2026-01",
+      formKey: "demo",
+      submissionId: "0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11",
+    };
+    const name = consentRecordName(given);
+    expect(name).toHaveLength(255);
+    expect(name).toMatch(/^p+… \| marketing \| consent \| text 2026-01 \| submission 0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11$/);
+    expect(consentRecordName({ ...given, purpose: "Short" })).toBe(
+      "Short | marketing | consent | text 2026-01 | submission 0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11",
+    );
+    const source = consentCaptureSource({ formKey: "demo", page: `https://www.example.com/${"a".repeat(300)}` });
+    expect(source).toHaveLength(255);
+    expect(source.endsWith("…")).toBe(true);
+    expect(consentCaptureSource({ formKey: "demo" })).toBe("form demo");
+  });
+});

@@ -5,6 +5,9 @@ import { EffectRequest } from "../../src/domain/effects";
 import { validateSubmission } from "../../src/domain/intake-submission";
 import { Policy } from "../../src/domain/policy";
 import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
+import type { ConsentWrite } from "../../src/crm/crm-port";
+import { recordSalesforceConsents, type SalesforceConsentApi } from "../../src/crm/salesforce-consents";
+import type { Failure } from "../../src/platform/failure";
 import { salesforceConsents } from "../../src/intake/process-submissions";
 
 const PURPOSE = "0ZWTe0000000X7FOAU";
@@ -93,5 +96,69 @@ describe("consents given on a Salesforce form, as effects", () => {
     expect(source).toHaveLength(255);
     expect(source.endsWith("…")).toBe(true);
     expect(consentCaptureSource({ formKey: "demo" })).toBe("form demo");
+  });
+});
+
+/**
+ * An org as the adapter sees it through its calls: without Data Protection and Privacy (SOQL on
+ * the Consent objects answers INVALID_TYPE, on IndividualId INVALID_FIELD, as the emulator's own
+ * test shows), with one lead and its checkbox.
+ */
+function orgWithoutConsentObjects() {
+  const lead: Record<string, unknown> = { Id: "00Q5g0000000001AAA", Marketing_Consent__c: false, Marketing_Consent_Date__c: null };
+  const refused = (code: string): Failure => ({ kind: "permanent", code, message: `Salesforce ${code}: not in this org` });
+  const api: SalesforceConsentApi = {
+    findPeople: async () => ({ ok: true, value: [{ email: "jane@northwind.example", objectType: "lead", id: String(lead.Id), ownerId: null }] }),
+    query: async (soql) => ({ ok: false, failure: refused(soql.includes("ContactPointTypeConsent") ? "INVALID_TYPE" : "INVALID_FIELD") }),
+    fields: async () => ({
+      ok: true,
+      value: new Map([
+        ["marketing_consent__c", { name: "Marketing_Consent__c", type: "boolean" }],
+        ["marketing_consent_date__c", { name: "Marketing_Consent_Date__c", type: "date" }],
+      ]),
+    }),
+    create: async (_sobject, records) => records.map(() => ({ ok: false, failure: refused("INVALID_TYPE") })),
+    update: async (_sobject, records) =>
+      records.map((record) => {
+        Object.assign(lead, record);
+        return { ok: true, externalId: String(record.Id) };
+      }),
+    destroy: async (_sobject, ids) => ids.map(() => ({ ok: true })),
+  };
+  return { lead, api };
+}
+
+describe("recordSalesforceConsents in an org without Data Protection and Privacy", () => {
+  const write = (status: "OptIn" | "OptOut", at: string, target: ConsentWrite["target"]): ConsentWrite => ({
+    key: `${status}:${at}`,
+    email: "jane@northwind.example",
+    status,
+    at,
+    target,
+  });
+  const objects = { kind: "consentObject", dataUsePurposeId: PURPOSE, contactPointType: "Email", name: "n", captureSource: "form demo" } as const;
+  const checkbox = { kind: "field", field: "Marketing_Consent__c", dateField: "marketing_consent_date__c" } as const;
+
+  it("the Consent objects are refused for good, saying what to enable; a checkbox still works, the latest of two writes winning", async () => {
+    const { lead, api } = orgWithoutConsentObjects();
+    const [consent, withdrawn, given] = await recordSalesforceConsents(
+      [
+        write("OptIn", "2026-03-10T15:00:00.000Z", objects),
+        write("OptOut", "2026-03-12T09:00:00.000Z", checkbox),
+        write("OptIn", "2026-03-10T15:00:00.000Z", checkbox),
+      ],
+      api,
+    );
+    expect(consent).toMatchObject({
+      ok: false,
+      failure: {
+        kind: "permanent",
+        code: "INVALID_TYPE",
+        message: expect.stringMatching(/^this org has no Consent objects .*enable Data Protection and Privacy in Setup/),
+      },
+    });
+    expect(withdrawn).toEqual({ ok: true, externalId: "lead:00Q5g0000000001AAA" });
+    expect(given).toEqual(withdrawn);
+    expect(lead).toMatchObject({ Marketing_Consent__c: false, Marketing_Consent_Date__c: "2026-03-12" });
   });
 });

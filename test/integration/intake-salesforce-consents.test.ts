@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ConsentWrite } from "../../src/crm/crm-port";
+import { checkSalesforceConsents } from "../../src/crm/crm-setup";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { Policy } from "../../src/domain/policy";
 import { sendEffectMessages } from "../../src/outbox/effect-queue";
 import { salesforceEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
@@ -242,6 +244,38 @@ describe("SalesforceCrm.recordConsents (the adapter the effect runs)", () => {
     expect(wrongType).toMatchObject({
       ok: false,
       failure: { kind: "permanent", message: "Lead.Company is a string field, not a date or date/time" },
+    });
+  });
+});
+
+describe("CRM setup: what the consent mappings need of the org", () => {
+  const auth = { accessToken: "salesforce-dev-token" };
+  const only = (...forms: object[]) => Policy.parse({ ...DEFAULT_POLICY, forms: [...DEFAULT_POLICY.forms!, ...forms] });
+
+  it("POST /admin/crm/setup names the field the active policy maps and the org lacks", async () => {
+    const { salesforceConsents } = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;
+    expect(salesforceConsents).toMatchObject({ ok: false, action: "missing" });
+    expect(salesforceConsents.detail).toBe(
+      "create Checkbox field Lead.Newsletter_Consent__c and give the integration user edit access (forms.3.consents.1.crm.salesforce); " +
+        "create Checkbox field Contact.Newsletter_Consent__c and give the integration user edit access (forms.3.consents.1.crm.salesforce)",
+    );
+  });
+
+  it("passes when the fields and the Data Use Purpose are there; an unknown purpose is named", async () => {
+    const good = only(
+      salesforceForm("sf_field", { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" }),
+      salesforceForm("sf_objects", { dataUsePurposeId: purposeId }),
+    );
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, good)).toMatchObject({ ok: true, action: "exists" });
+    const unknown = only(salesforceForm("sf_objects", { dataUsePurposeId: "0ZWTe0000000X7FOAU" }));
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, unknown)).toMatchObject({
+      ok: false,
+      action: "missing",
+      detail: "no Data Use Purpose 0ZWTe0000000X7FOAU in this org (forms.1.consents.1.crm.salesforce)",
+    });
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, Policy.parse(DEFAULT_POLICY))).toMatchObject({
+      ok: true,
+      action: "skipped",
     });
   });
 });

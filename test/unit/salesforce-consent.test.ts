@@ -6,6 +6,7 @@ import { validateSubmission } from "../../src/domain/intake-submission";
 import { Policy } from "../../src/domain/policy";
 import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
 import type { ConsentWrite } from "../../src/crm/crm-port";
+import { salesforceConsentProblems, salesforceConsentUses } from "../../src/crm/salesforce-consent-setup";
 import { recordSalesforceConsents, type SalesforceConsentApi } from "../../src/crm/salesforce-consents";
 import type { Failure } from "../../src/platform/failure";
 import { salesforceConsents } from "../../src/intake/process-submissions";
@@ -160,5 +161,52 @@ describe("recordSalesforceConsents in an org without Data Protection and Privacy
     expect(withdrawn).toEqual({ ok: true, externalId: "lead:00Q5g0000000001AAA" });
     expect(given).toEqual(withdrawn);
     expect(lead).toMatchObject({ Marketing_Consent__c: false, Marketing_Consent_Date__c: "2026-03-12" });
+  });
+});
+
+describe("CRM setup: what the consent mappings need of the org", () => {
+  const policyWith = (...mappings: object[]) =>
+    Policy.parse({
+      ...DEFAULT_POLICY,
+      forms: mappings.map((salesforce, i) => ({
+        ...demo,
+        key: `sf_${i}`,
+        crm: "salesforce",
+        consents: demo.consents!.map((c) => (c.id === "marketing" ? { ...c, crm: { salesforce } } : c)),
+      })),
+      // The default scoring names the demo form, which this policy replaces.
+      scoring: undefined,
+    });
+  const field = (name: string, type: string) => ({ name, type });
+
+  it("an org without the Consent objects is told to enable them; fields of the wrong type are named with their path", () => {
+    const uses = salesforceConsentUses(policyWith({ dataUsePurposeId: PURPOSE }, { field: "Marketing_Consent__c", dateField: "Consent_Date__c" }));
+    expect(uses.map((u) => u.path)).toEqual(["forms.0.consents.1.crm.salesforce", "forms.1.consents.1.crm.salesforce"]);
+    const problems = salesforceConsentProblems(uses, {
+      fields: new Map([
+        ["Lead", [field("marketing_consent__c", "string"), field("Consent_Date__c", "date")]],
+        ["Contact", [field("Marketing_Consent__c", "boolean"), field("Consent_Date__c", "datetime")]],
+      ]),
+      consentObjects: false,
+      purposes: new Set(),
+    });
+    expect(problems).toEqual([
+      "enable Data Protection and Privacy (Setup → Data Protection and Privacy) and give the integration user access to Individual, ContactPointTypeConsent and IndividualId (forms.0.consents.1.crm.salesforce)",
+      "Lead.marketing_consent__c is a string field, not a Checkbox (forms.1.consents.1.crm.salesforce)",
+    ]);
+  });
+
+  it("with the Consent objects, the purpose must be the org's (either form of its id)", () => {
+    const uses = salesforceConsentUses(policyWith({ dataUsePurposeId: PURPOSE }));
+    const org = (purposes: string[]) => ({
+      fields: new Map([
+        ["Lead", [field("IndividualId", "reference")]],
+        ["Contact", [field("IndividualId", "reference")]],
+      ] as const),
+      consentObjects: true,
+      purposes: new Set(purposes),
+    });
+    expect(salesforceConsentProblems(uses, org([PURPOSE.slice(0, 15)]))).toEqual([]);
+    expect(salesforceConsentProblems(uses, org([]))).toEqual([`no Data Use Purpose ${PURPOSE} in this org (forms.0.consents.1.crm.salesforce)`]);
   });
 });

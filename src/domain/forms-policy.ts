@@ -65,7 +65,7 @@ export const SalesforceConsentMapping = z.strictObject({
   field: SalesforceFieldName.optional(),
   /** A date or date/time field on Lead and Contact that gets the moment consent was given. */
   dateField: SalesforceFieldName.optional(),
-  /** The DataUsePurpose record (Setup → Data Use Purposes, or SELECT Id FROM DataUsePurpose). */
+  /** The DataUsePurpose record's id (App Launcher → Data Use Purposes, or SELECT Id, Name FROM DataUsePurpose). */
   dataUsePurposeId: CaseSafeSalesforceId.optional(),
   /** What the consent lets you contact the person by; default Email. */
   contactPointType: z.enum(SALESFORCE_CONTACT_POINT_TYPES).optional(),

@@ -14,7 +14,20 @@ export default defineConfig(async () => {
     // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
     hubspot: { checkResponses: true },
     salesforce: {
-      customFields: { Lead: Object.values(PRODUCT_FIELDS.salesforce), Contact: Object.values(PRODUCT_FIELDS.salesforce) },
+      // The product's fields, and a consent checkbox with its date (a date on Lead, a date/time on
+      // Contact: an org may have either) for forms that keep consent in a field.
+      customFields: {
+        Lead: [
+          ...Object.values(PRODUCT_FIELDS.salesforce),
+          { name: "Marketing_Consent__c", type: "boolean" },
+          { name: "Marketing_Consent_Date__c", type: "date" },
+        ],
+        Contact: [
+          ...Object.values(PRODUCT_FIELDS.salesforce),
+          { name: "Marketing_Consent__c", type: "boolean" },
+          { name: "Marketing_Consent_Date__c", type: "datetime" },
+        ],
+      },
       // The Worker's app, and a second one whose sessions a test can age on its own clock.
       oauthClients: Object.fromEntries(
         ["salesforce-dev-client", "salesforce-second-client"].map((id) => [id, { secret: `${id}-secret`, userId: INTEGRATION_USER_ID }]),

@@ -2,7 +2,7 @@ import { type Config, loadConfig, salesforceAuth } from "./config";
 import type { CrmPort } from "./crm/crm-port";
 import { HubSpotCrm } from "./crm/hubspot-crm";
 import { SalesforceCrm } from "./crm/salesforce-crm";
-import { supersededReassignments, unsettledEffectIds } from "./db/effects";
+import { effectStates, supersededReassignments, unsettledEffectIds } from "./db/effects";
 import { appendSubmissionSteps } from "./db/intake-submissions";
 import { legacyTaskIds } from "./db/legacy-task-keys";
 import { enqueueForRecords } from "./ingest/record-events";
@@ -93,6 +93,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
       }
     },
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
+    effectStates: (ids) => effectStates(env.DB, ids),
   };
   return {
     config,

@@ -1,4 +1,4 @@
-import type { EffectOf, TaskAction } from "../domain/effects";
+import type { EffectOf, SalesforceConsentTarget, TaskAction } from "../domain/effects";
 import type { Failure, Result } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 
@@ -110,6 +110,25 @@ export interface CrmPort {
    * preferences); a CRM without them has no such method. Subscribing again changes nothing.
    */
   subscribeEmails?(subscriptions: EmailSubscription[]): Promise<Outcome[]>;
+  /**
+   * Records consents on people's records where the org keeps them (Salesforce: a checkbox field
+   * or the Consent objects); a CRM that keeps them otherwise has no such method. Recording one
+   * again changes nothing: the same key finds what an earlier try wrote.
+   */
+  recordConsents?(writes: ConsentWrite[]): Promise<Outcome[]>;
+}
+
+/** A consent given or withdrawn, for the CRM record of a person (Salesforce: a field or the Consent objects). */
+export interface ConsentWrite {
+  /** The effect's id. */
+  key: string;
+  email: string;
+  /** The Lead or Contact it belongs to; absent: the person the CRM has with the email. */
+  person?: { objectType: "contact" | "lead"; id: string };
+  status: "OptIn" | "OptOut";
+  /** When it was given or withdrawn (ISO 8601). */
+  at: string;
+  target: SalesforceConsentTarget;
 }
 
 export interface EmailSubscription {

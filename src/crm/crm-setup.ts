@@ -5,7 +5,9 @@ import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port
 import { PRODUCT_FIELDS } from "./product-fields";
 import type { Policy } from "../domain/policy";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
+import { salesforceConsentProblems, salesforceConsentUses } from "./salesforce-consent-setup";
 import { type DescribedField, picklistProblems, salesforcePicklistUses } from "./salesforce-picklists";
+import { soqlString } from "./soql";
 
 export interface SetupStep {
   ok: boolean;
@@ -161,6 +163,48 @@ export async function checkSalesforcePicklists(auth: SalesforceAuth, instanceUrl
       return { ok: true, action: "exists", detail: `every picklist value the policy uses exists (${uses.length} checked)` };
     }
     return { ok: false, action: "missing", detail: `${problems.join("; ")}: add them in Setup → Object Manager, or change the policy` };
+  } catch (error) {
+    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
+  }
+}
+
+/**
+ * The fields and objects the policy's Salesforce consent mappings write: a checkbox (and date)
+ * field on Lead and Contact, or the Consent objects and the named Data Use Purpose. Fields are
+ * metadata the admin creates in Setup (their names are the policy's, so the salesforce/ project
+ * cannot ship them); this says what is missing before a consent goes dead on it.
+ */
+export async function checkSalesforceConsents(auth: SalesforceAuth, instanceUrl: string, policy: Policy): Promise<SetupStep> {
+  const uses = salesforceConsentUses(policy);
+  if (uses.length === 0) return { ok: true, action: "skipped", detail: "no consent of a Salesforce form is mapped to the org" };
+  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
+  try {
+    await signIn();
+    const fields = new Map<"Lead" | "Contact", DescribedField[]>();
+    for (const sobject of ["Lead", "Contact"] as const) fields.set(sobject, (await conn.sobject(sobject).describe()).fields as DescribedField[]);
+    const purposeIds = [...new Set(uses.flatMap((u) => (u.mapping.dataUsePurposeId ? [u.mapping.dataUsePurposeId] : [])))];
+    let consentObjects = false;
+    const purposes = new Set<string>();
+    if (purposeIds.length > 0) {
+      // Without Data Protection and Privacy the org does not know the object at all.
+      consentObjects = await conn
+        .sobject("ContactPointTypeConsent")
+        .describe()
+        .then(
+          () => true,
+          (error: { errorCode?: string }) => {
+            if (error.errorCode === "NOT_FOUND" || error.errorCode === "INVALID_TYPE") return false;
+            throw error;
+          },
+        );
+      if (consentObjects) {
+        const found = await conn.query<{ Id: string }>(`SELECT Id FROM DataUsePurpose WHERE Id IN (${purposeIds.map(soqlString).join(", ")})`);
+        for (const row of found.records) purposes.add(row.Id.slice(0, 15));
+      }
+    }
+    const problems = salesforceConsentProblems(uses, { fields, consentObjects, purposes });
+    if (problems.length === 0) return { ok: true, action: "exists", detail: `the org has what the ${uses.length} consent mappings write` };
+    return { ok: false, action: "missing", detail: problems.join("; ") };
   } catch (error) {
     return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
   }

@@ -5,7 +5,8 @@ import { type HubSpotAccess, hubSpotApi } from "../platform/hubspot-transport";
 import { classifyHubSpotError } from "./hubspot-crm";
 import type { QueryResult } from "jsforce/browser/core";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
-import { classifySalesforceError, soqlString } from "./salesforce-crm";
+import { classifySalesforceError } from "./salesforce-crm";
+import { soqlString } from "./soql";
 
 /**
  * Who can own records in each CRM, for the roster bootstrap: HubSpot's owners (/crm/v3/owners,

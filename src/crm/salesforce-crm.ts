@@ -5,6 +5,7 @@ import { systemClock } from "../platform/clock";
 import type { Outcome } from "../platform/outcome";
 import {
   type AccountMatch,
+  type ConsentWrite,
   type CrmPort,
   type CrmRecord,
   type PersonMatch,
@@ -16,6 +17,8 @@ import {
   type TaskWrite,
 } from "./crm-port";
 import { type SalesforceAuth, type SalesforceSession, salesforceConnection } from "./salesforce-connection";
+import { recordSalesforceConsents } from "./salesforce-consents";
+import { soqlString } from "./soql";
 import { chunks, type FoundTask, KeyedTasks, mostRetryable } from "./task-updates";
 
 /** sObject Collections take at most 200 records per call. */
@@ -110,9 +113,6 @@ export interface ChangedRecordsPage {
 
 /** Records per page of a changed-records read: Salesforce's smallest batch size, so each page is quick. */
 const CHANGED_PAGE_SIZE = 200;
-
-/** A SOQL string literal: backslashes and quotes escaped. */
-export const soqlString = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** createTask writes the due time as the reminder and the owner's date of it as ActivityDate. */
 function dueAtMs(row: TaskRow): number | null {
@@ -263,16 +263,59 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     return { ok: true, value: previous };
   }
 
-  private readonly described = new Map<string, string[]>();
+  private readonly described = new Map<string, { name: string; type: string }[]>();
 
-  /** The names of the fields `objectType` has in this org (its describe, read once per client). */
-  async fieldNames(objectType: string): Promise<Result<string[]>> {
+  /** The fields `objectType` has in this org, with their types (its describe, read once per client). */
+  private async describedFields(objectType: string): Promise<Result<{ name: string; type: string }[]>> {
     const sobject = sobjectName(objectType);
     const known = this.described.get(sobject);
     if (known) return { ok: true, value: known };
-    const names = await this.call(`describe ${sobject}`, async () => (await this.conn.sobject(sobject).describe()).fields.map((f) => f.name));
-    if (names.ok) this.described.set(sobject, names.value);
-    return names;
+    const fields = await this.call(`describe ${sobject}`, async () =>
+      (await this.conn.sobject(sobject).describe()).fields.map((f) => ({ name: f.name, type: f.type as string })),
+    );
+    if (fields.ok) this.described.set(sobject, fields.value);
+    return fields;
+  }
+
+  /** The names of the fields `objectType` has in this org (its describe, read once per client). */
+  async fieldNames(objectType: string): Promise<Result<string[]>> {
+    const fields = await this.describedFields(objectType);
+    return fields.ok ? { ok: true, value: fields.value.map((f) => f.name) } : fields;
+  }
+
+  /**
+   * Consents on the people's records: a checkbox and its date, or a ContactPointTypeConsent for
+   * the person's Individual (src/crm/salesforce-consents.ts), through sObject Collections.
+   */
+  recordConsents(writes: ConsentWrite[]): Promise<Outcome[]> {
+    const options = { allOrNone: false, headers: { "Sforce-Auto-Assign": "FALSE" } };
+    return recordSalesforceConsents(writes, {
+      findPeople: (emails) => this.findPeople(emails),
+      query: (soql, what) => this.query(soql, what),
+      fields: async (objectType) => {
+        const fields = await this.describedFields(objectType);
+        return fields.ok ? { ok: true, value: new Map(fields.value.map((f) => [f.name.toLowerCase(), f])) } : fields;
+      },
+      create: (sobject, records) =>
+        this.save(
+          `create ${records.length} ${sobject}`,
+          () => this.conn.sobject(sobject).create(records, options) as Promise<SaveResult[]>,
+          records.length,
+        ),
+      // Assignment rules would otherwise move a lead whose consent is written.
+      update: (sobject, records) =>
+        this.save(
+          `update ${records.length} ${sobject}`,
+          () => this.conn.sobject(sobject).update(records as { Id: string }[], options) as Promise<SaveResult[]>,
+          records.length,
+        ),
+      destroy: (sobject, ids) =>
+        this.save(
+          `delete ${ids.length} ${sobject}`,
+          () => this.conn.sobject(sobject).destroy(ids, { allOrNone: false }) as Promise<SaveResult[]>,
+          ids.length,
+        ),
+    });
   }
 
   /**

@@ -263,6 +263,27 @@ export async function unsettledEffectIds(db: D1Database, ids: readonly string[])
   return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
 
+/** Where an effect stands, for an effect that waits for it (a consent for the lead's write). */
+export interface EffectState {
+  status: EffectStatus;
+  /** What the CRM answered once done (upsertLead: the key of the record it wrote). */
+  externalId: string | null;
+  /** When it is tried next (null: now, or never again). */
+  nextAttemptAt: Date | null;
+}
+
+/** The states of these effects, by id; ids never stored are left out. */
+export async function effectStates(db: D1Database, ids: readonly string[]): Promise<Map<string, EffectState>> {
+  if (ids.length === 0) return new Map();
+  const rows = await drizzle(db)
+    .select({ id: effects.id, status: effects.status, externalId: effects.externalId, next: effects.nextAttemptAt })
+    .from(effects)
+    .where(inArray(effects.id, anyOf(ids)));
+  return new Map(
+    rows.map((row) => [row.id, { status: row.status, externalId: row.externalId, nextAttemptAt: row.next ? new Date(row.next) : null }]),
+  );
+}
+
 /**
  * Of these task reassignments, the ones a later reassignment of the same lead's tasks replaces
  * (stored after them): the lead changed hands again, and running the older one after the newer,

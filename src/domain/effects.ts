@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Crm } from "./crm-event";
+import { SALESFORCE_CONTACT_POINT_TYPES } from "./forms-policy";
 
 /**
  * What the rules want done in the world, as data. Each effect is stored with an idempotency key
@@ -51,6 +52,24 @@ export const HUBSPOT_LEGAL_BASES = [
   "PROCESS_AND_STORE",
   "LEGITIMATE_INTEREST_OTHER",
 ] as const;
+
+/** Where a Salesforce org keeps a consent, as a recordSalesforceConsent effect writes it. */
+export const SalesforceConsentTarget = z.discriminatedUnion("kind", [
+  /** A checkbox on the Lead or Contact, and optionally a date or date/time field for when. */
+  z.object({ kind: z.literal("field"), field: z.string().min(1), dateField: z.string().min(1).optional() }),
+  /**
+   * A ContactPointTypeConsent. Its Name is unique to the effect (a retry looks it up before it
+   * creates one); Name and CaptureSource say what, on which basis and text version, and where.
+   */
+  z.object({
+    kind: z.literal("consentObject"),
+    dataUsePurposeId: z.string().min(15).max(18),
+    contactPointType: z.enum(SALESFORCE_CONTACT_POINT_TYPES),
+    name: z.string().min(1).max(255),
+    captureSource: z.string().min(1).max(255),
+  }),
+]);
+export type SalesforceConsentTarget = z.infer<typeof SalesforceConsentTarget>;
 
 export const Effect = z.discriminatedUnion("type", [
   CrmTarget.extend({
@@ -109,6 +128,26 @@ export const Effect = z.discriminatedUnion("type", [
     legalBasis: z.enum(HUBSPOT_LEGAL_BASES),
     /** What was agreed to, in which version, where: HubSpot shows it beside the subscription. */
     legalBasisExplanation: z.string().min(1).max(2_000),
+  }),
+  /**
+   * A consent given (OptIn) or withdrawn (OptOut), written to Salesforce the way the policy says:
+   * a checkbox (and its date) on the person, or a ContactPointTypeConsent for the person's
+   * Individual. The proof itself stays in intake_consents.
+   */
+  z.object({
+    type: z.literal("recordSalesforceConsent"),
+    crm: z.literal("salesforce"),
+    accountId: z.string().min(1),
+    email: z.string().min(3).max(254),
+    /**
+     * The effect that writes the person (the submission's upsertLead): this waits until it is done
+     * and takes the record it wrote. Without it, the person is found by email.
+     */
+    afterWrite: z.string().min(1).optional(),
+    status: z.enum(["OptIn", "OptOut"]),
+    /** When it was given or withdrawn. */
+    at: z.iso.datetime(),
+    target: SalesforceConsentTarget,
   }),
   z.object({
     type: z.literal("postSlackMessage"),

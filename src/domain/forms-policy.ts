@@ -2,6 +2,7 @@ import { z } from "zod";
 import { IsoDuration, parseDuration } from "./calendar";
 import { Crm } from "./crm-event";
 import { Id, PerCrm } from "./policy-fields";
+import { CaseSafeSalesforceId } from "./salesforce-id";
 
 /**
  * Forms: what a web form posts to POST /intake/{key}, how each field is checked and normalised,
@@ -45,6 +46,32 @@ export const HUBSPOT_LEGAL_BASIS: Partial<
   legitimate_interests: "LEGITIMATE_INTEREST_OTHER",
 };
 
+/** A field's API name on Lead or Contact (Marketing_Consent__c, or a namespaced ns__Field__c). */
+const SalesforceFieldName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, "a Salesforce field's API name (letters, digits and _, e.g. Marketing_Consent__c)");
+
+/** ContactPointTypeConsent.ContactPointType: the channel a consent is about (a restricted picklist). */
+export const SALESFORCE_CONTACT_POINT_TYPES = ["Email", "Phone", "MailingAddress", "Social", "Web"] as const;
+
+/**
+ * Where a Salesforce org keeps a consent: a checkbox field on Lead and Contact (`field`, set true,
+ * and `dateField` to when), or the Consent objects of Data Protection and Privacy
+ * (`dataUsePurposeId`: a ContactPointTypeConsent for the person's Individual and that Data Use
+ * Purpose). One of the two; formsIssues says which keys go together.
+ */
+export const SalesforceConsentMapping = z.strictObject({
+  /** A checkbox on Lead and Contact (both: a submission may match a contact). */
+  field: SalesforceFieldName.optional(),
+  /** A date or date/time field on Lead and Contact that gets the moment consent was given. */
+  dateField: SalesforceFieldName.optional(),
+  /** The DataUsePurpose record's id (App Launcher → Data Use Purposes, or SELECT Id, Name FROM DataUsePurpose). */
+  dataUsePurposeId: CaseSafeSalesforceId.optional(),
+  /** What the consent lets you contact the person by; default Email. */
+  contactPointType: z.enum(SALESFORCE_CONTACT_POINT_TYPES).optional(),
+});
+export type SalesforceConsentMapping = z.infer<typeof SalesforceConsentMapping>;
+
 export const ConsentText = z.object({
   /** Posted as `consent_<id>`; the value is the version shown ("true"/"on" for the current one). */
   id: Id,
@@ -55,10 +82,14 @@ export const ConsentText = z.object({
   required: z.boolean().default(false),
   /**
    * Where the CRM keeps it: a HubSpot subscription type (Settings → Marketing → Email →
-   * Subscription types; its id), which the person is subscribed to with the legal basis.
+   * Subscription types; its id), which the person is subscribed to with the legal basis; in
+   * Salesforce a checkbox field or the Consent objects (SalesforceConsentMapping).
    */
   crm: z
-    .object({ hubspot: z.object({ subscriptionId: z.string().regex(/^\d{1,20}$/, "a HubSpot subscription type id (digits)") }).optional() })
+    .object({
+      hubspot: z.object({ subscriptionId: z.string().regex(/^\d{1,20}$/, "a HubSpot subscription type id (digits)") }).optional(),
+      salesforce: SalesforceConsentMapping.optional(),
+    })
     .default({}),
   /** Every text ever shown, oldest first; the last is the one forms show now. Never edit one: add a version. */
   versions: z
@@ -199,6 +230,12 @@ export function formsIssues(forms: readonly Form[]): Issue[] {
         });
       if (consent.crm.hubspot && form.crm !== "hubspot")
         issues.push({ path: at("consents", c, "crm", "hubspot"), message: `form ${form.key} writes to ${form.crm}, not HubSpot` });
+      const salesforce = consent.crm.salesforce;
+      if (salesforce) {
+        const path = at("consents", c, "crm", "salesforce");
+        if (form.crm !== "salesforce") issues.push({ path, message: `form ${form.key} writes to ${form.crm}, not Salesforce` });
+        for (const issue of salesforceMappingIssues(salesforce)) issues.push({ path: [...path, ...issue.path], message: issue.message });
+      }
       consent.versions.forEach((version, v) => {
         if (consent.versions.findIndex((other) => other.version === version.version) !== v)
           issues.push({ path: at("consents", c, "versions", v, "version"), message: `duplicate version "${version.version}"` });
@@ -218,6 +255,26 @@ export function formsIssues(forms: readonly Form[]): Issue[] {
     const window = parseDuration(form.duplicateWindow).as("hours");
     if (window > 24) issues.push({ path: at("duplicateWindow"), message: "at most P1D" });
   });
+  return issues;
+}
+
+/** A Salesforce consent mapping names one way to keep the consent, with only the keys that go with it. */
+function salesforceMappingIssues(mapping: SalesforceConsentMapping): Issue[] {
+  const { field, dateField, dataUsePurposeId, contactPointType } = mapping;
+  if (field && dataUsePurposeId)
+    return [{ path: [], message: "either a checkbox field (field) or the Consent objects (dataUsePurposeId), not both" }];
+  if (!field && !dataUsePurposeId)
+    return [
+      {
+        path: [],
+        message: 'name a checkbox field on Lead and Contact ({"field": "Marketing_Consent__c"}) or a Data Use Purpose ({"dataUsePurposeId": "0ZW…"})',
+      },
+    ];
+  const issues: Issue[] = [];
+  if (dateField && !field) issues.push({ path: ["dateField"], message: "dateField goes with field: the Consent objects keep their own dates" });
+  if (contactPointType && !dataUsePurposeId)
+    issues.push({ path: ["contactPointType"], message: "contactPointType goes with dataUsePurposeId (the Consent objects)" });
+  if (field && dateField === field) issues.push({ path: ["dateField"], message: `"${field}" is the checkbox; name a date or date/time field` });
   return issues;
 }
 

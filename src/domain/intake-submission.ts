@@ -2,7 +2,15 @@ import { type CountryCode as PhoneCountry, isSupportedCountry, parsePhoneNumberF
 import type { Crm } from "./crm-event";
 import { canonicalAddress, parseAddress } from "./email-address";
 import { emailDomainKind } from "./email-domain";
-import { CONSENT_PREFIX, CONTEXT_FIELDS, currentVersion, type Form, type FormField, TURNSTILE_FIELD } from "./forms-policy";
+import {
+  CONSENT_PREFIX,
+  CONTEXT_FIELDS,
+  currentVersion,
+  type Form,
+  type FormField,
+  type SalesforceConsentMapping,
+  TURNSTILE_FIELD,
+} from "./forms-policy";
 import { zoneFromCrmValue } from "./lead-zone";
 import type { EmailKind } from "./scoring-policy";
 import { type Touch, touchOf } from "./touch";
@@ -29,6 +37,8 @@ export interface GivenConsent {
   text: string;
   /** The HubSpot subscription type it is written to, when the policy names one. */
   hubspotSubscriptionId?: string;
+  /** Where a Salesforce org keeps it (a checkbox field or the Consent objects), when the policy says. */
+  salesforce?: SalesforceConsentMapping;
 }
 
 export interface SubmittedPhone {
@@ -213,6 +223,7 @@ export function validateSubmission(
       legalBasis: consent.legalBasis,
       text: version.text,
       ...(consent.crm.hubspot ? { hubspotSubscriptionId: consent.crm.hubspot.subscriptionId } : {}),
+      ...(consent.crm.salesforce ? { salesforce: consent.crm.salesforce } : {}),
     });
   }
   if (form.spam.turnstile?.enabled && !raw[TURNSTILE_FIELD]?.trim()) {

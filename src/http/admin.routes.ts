@@ -3,6 +3,7 @@ import { salesforceAuth } from "../config";
 import { RecordKey } from "../domain/crm-event";
 import { constantTimeEqual, utf8 } from "../verify/bytes";
 import {
+  checkSalesforceConsents,
   checkSalesforcePicklists,
   checkSalesforceTaskKey,
   ensureHubSpotLeadSource,
@@ -39,7 +40,8 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   /**
    * Creates (HubSpot) or checks (Salesforce) the CRM fields that make task writes idempotent, and
-   * the HubSpot property that chooses a lead's cadence.
+   * the HubSpot property that chooses a lead's cadence; checks the Salesforce picklist values and
+   * consent fields and objects the policy uses.
    */
   .post("/crm/setup", async (c) => {
     const config = c.var.config;
@@ -72,7 +74,11 @@ export const adminRoutes = new Hono<AppEnv>()
       sfAuth && config.SALESFORCE_INSTANCE_URL
         ? await checkSalesforcePicklists(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
         : { ok: false, action: "skipped", detail: salesforce.detail };
-    return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists });
+    const salesforceConsents =
+      sfAuth && config.SALESFORCE_INSTANCE_URL
+        ? await checkSalesforceConsents(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
+        : { ok: false, action: "skipped", detail: salesforce.detail };
+    return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists, salesforceConsents });
   })
   .route("/effects", adminEffectsRoutes)
   .route("/ingest", adminIngestRoutes)

@@ -3,12 +3,14 @@ import { PRODUCT_FIELDS } from "../crm/product-fields";
 import { recordFacts } from "../db/facts";
 import { appendSubmissionSteps, loadSubmission, type StoredSubmission, setSubmissionStatus } from "../db/intake-submissions";
 import { activePolicy } from "../db/policies";
+import { effectId } from "../domain/effect-id";
 import type { EffectOf, EffectRequest } from "../domain/effects";
 import { HUBSPOT_LEGAL_BASIS } from "../domain/forms-policy";
 import { type IntakeDecision, decideIntake } from "../domain/intake-decision";
 import type { Policy } from "../domain/policy";
 import type { RoutingDecision } from "../domain/routing";
 import { registrableDomain } from "../domain/registrable-domain";
+import { salesforceConsentTarget } from "../domain/salesforce-consent";
 import { classify, FailureError, type Result } from "../platform/failure";
 import type { Ports } from "../ports";
 import type { SubmissionMessage } from "./submission-queue";
@@ -86,7 +88,7 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
           },
         ]
       : [];
-  await ports.storeEffects([write, ...subscriptions(stored, write.leadKey, accountId), ...triage]);
+  await ports.storeEffects([write, ...subscriptions(stored, write.leadKey, accountId), ...salesforceConsents(stored, write, accountId), ...triage]);
 
   const at = now.toISOString();
   const { score } = decision;
@@ -184,6 +186,50 @@ export function subscriptions(stored: Pick<StoredSubmission, "id" | "formKey" | 
           subscriptionId: consent.hubspotSubscriptionId,
           legalBasis,
           legalBasisExplanation: `${consent.purpose}: agreed on form ${stored.formKey}, text version ${consent.version}, at ${submission.receivedAt} (submission ${stored.id})`,
+        },
+      },
+    ];
+  });
+}
+
+/**
+ * The consents given that the policy maps to a Salesforce field or to the Consent objects, as
+ * effects that wait for the lead's write and then record them on the record it wrote (the proof
+ * itself stays in intake_consents).
+ */
+export function salesforceConsents(
+  stored: Pick<StoredSubmission, "id" | "formKey" | "submission">,
+  write: Pick<EffectRequest, "idempotencyKey" | "leadKey">,
+  accountId: string,
+): EffectRequest[] {
+  const { submission } = stored;
+  if (submission.crm !== "salesforce") return [];
+  return submission.consents.flatMap((consent): EffectRequest[] => {
+    const given = {
+      consentId: consent.id,
+      purpose: consent.purpose,
+      legalBasis: consent.legalBasis,
+      version: consent.version,
+      formKey: stored.formKey,
+      submissionId: stored.id,
+      ...(submission.touch.page ? { page: submission.touch.page } : {}),
+    };
+    const target = consent.salesforce && salesforceConsentTarget(consent.salesforce, given);
+    if (!target) return [];
+    return [
+      {
+        idempotencyKey: `submission:${stored.id}:consent:${consent.id}`,
+        leadKey: write.leadKey,
+        rule: "intake",
+        effect: {
+          type: "recordSalesforceConsent",
+          crm: "salesforce",
+          accountId,
+          email: submission.email.address,
+          afterWrite: effectId(write.idempotencyKey),
+          status: "OptIn",
+          at: submission.receivedAt,
+          target,
         },
       },
     ];

@@ -1,7 +1,8 @@
-import type { CrmPort } from "../crm/crm-port";
+import type { ConsentWrite, CrmPort } from "../crm/crm-port";
+import type { EffectState } from "../db/effects";
 import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
-import { type CrmEvent, recordKey } from "../domain/crm-event";
+import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../domain/crm-event";
 import type { EffectOf, EffectType } from "../domain/effects";
 import { submittedEvent } from "../domain/submitted-event";
 import type { SlackNotifier } from "../slack/slack-notifier";
@@ -29,6 +30,8 @@ export interface Executors {
   submissionsWritten?(written: { submissionId: string; recordKey: string; created: boolean }[]): Promise<void>;
   /** Of these reassigning updateTasks effect ids, the ones a later reassignment of the same lead replaces. */
   supersededReassignments?(ids: string[]): Promise<Set<string>>;
+  /** Where these effects stand (a consent waits for its lead's write); ids never stored are left out. */
+  effectStates?(ids: string[]): Promise<Map<string, EffectState>>;
 }
 
 /**
@@ -37,6 +40,13 @@ export interface Executors {
  * queued behind. The race is rare (a lead replying while its newest task is still in the outbox).
  */
 const TASK_CREATION_WAIT_MS = WORK_BUDGET_MS + 5_000;
+
+/**
+ * A consent's lead write is stored with it and nearly always runs beside it, in the same claim:
+ * the consent looks again within seconds (waiting costs no attempt), or just after the write's
+ * next attempt when the write is retrying.
+ */
+const LEAD_WRITE_WAIT_MS = 3_000;
 
 const OWNER_FIELD = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" } as const;
 
@@ -127,6 +137,38 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       })),
     );
   },
+  recordSalesforceConsent: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm?.recordConsents) return notConfigured(`${target} (consents)`, batch.length);
+    const writeIds = batch.flatMap(({ effect }) => (effect.afterWrite ? [effect.afterWrite] : []));
+    const states = writeIds.length > 0 ? ((await deps.effectStates?.(writeIds)) ?? new Map<string, EffectState>()) : new Map<string, EffectState>();
+    // A consent belongs on the record its submission's write wrote: it waits for that write.
+    const outcomes: (EffectOutcome | undefined)[] = [];
+    const ready: { i: number; write: ConsentWrite }[] = [];
+    batch.forEach(({ id, effect }, i) => {
+      const written = effect.afterWrite ? states.get(effect.afterWrite) : undefined;
+      if (written?.status === "pending" || written?.status === "retrying") {
+        const retryAfterMs = Math.max(LEAD_WRITE_WAIT_MS, (written.nextAttemptAt?.getTime() ?? 0) - deps.now() + 1_000);
+        outcomes[i] = { ok: false, waiting: { reason: "its lead is still being written", retryAfterMs } };
+        return;
+      }
+      if (written?.status === "dead") {
+        const message = `its lead's write (effect ${effect.afterWrite}) is dead: retry that effect, then this one`;
+        outcomes[i] = { ok: false, failure: { kind: "permanent", message } };
+        return;
+      }
+      const person = written?.externalId ? writtenPerson(written.externalId) : undefined;
+      const { email, status, at, target: where } = effect;
+      ready.push({ i, write: { key: id, email, status, at, target: where, ...(person ? { person } : {}) } });
+    });
+    if (ready.length > 0) {
+      const recorded = await crm.recordConsents(ready.map((r) => r.write));
+      ready.forEach((r, n) => {
+        outcomes[r.i] = recorded[n]!;
+      });
+    }
+    return outcomes as EffectOutcome[];
+  },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
 };
@@ -149,6 +191,13 @@ async function withOldTaskIds(batch: PendingEffect<"updateTasks">[], deps: Execu
         : {};
     return { ...p, effect: { ...p.effect, taskKeys: taskKeys.map(rename), action: { ...action, ...dueDates } } };
   });
+}
+
+/** The person an upsertLead wrote, from its outcome (the record's key); undefined for another kind of record. */
+function writtenPerson(key: string): ConsentWrite["person"] {
+  if (!RecordKey.safeParse(key).success) return undefined;
+  const { objectType, objectId } = parseRecordKey(key);
+  return objectType === "lead" || objectType === "contact" ? { objectType, id: objectId } : undefined;
 }
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */

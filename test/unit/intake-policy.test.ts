@@ -103,6 +103,71 @@ describe("the forms, scoring and routing sections", () => {
     ]);
   });
 
+  describe("forms: a consent kept in Salesforce", () => {
+    const PURPOSE = "0ZWTe0000000X7FOAU";
+    const marketing = demo.consents!.find((c) => c.id === "marketing")!;
+    const salesforceForm = (salesforce: object, crm = "salesforce") => withForm({ crm, consents: [{ ...marketing, crm: { salesforce } }] });
+
+    it("a checkbox field with its date, or a Data Use Purpose, is accepted", () => {
+      for (const mapping of [
+        { field: "Marketing_Consent__c" },
+        { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" },
+        { dataUsePurposeId: PURPOSE },
+        { dataUsePurposeId: PURPOSE, contactPointType: "Phone" },
+      ]) {
+        expect(issuesOf(salesforceForm(mapping)), JSON.stringify(mapping)).toEqual([]);
+      }
+      const parsed = Policy.parse(salesforceForm({ dataUsePurposeId: PURPOSE }));
+      expect(parsed.forms[0]!.consents[0]!.crm.salesforce).toEqual({ dataUsePurposeId: PURPOSE });
+    });
+
+    it("a bad mapping is refused with its path and what to write instead", () => {
+      expect(issuesOf(salesforceForm({}))).toEqual([
+        'forms.0.consents.0.crm.salesforce: name a checkbox field on Lead and Contact ({"field": "Marketing_Consent__c"}) or a Data Use Purpose ({"dataUsePurposeId": "0ZW…"})',
+      ]);
+      expect(issuesOf(salesforceForm({ field: "Marketing_Consent__c", dataUsePurposeId: PURPOSE }))).toEqual([
+        "forms.0.consents.0.crm.salesforce: either a checkbox field (field) or the Consent objects (dataUsePurposeId), not both",
+      ]);
+      expect(issuesOf(salesforceForm({ dataUsePurposeId: PURPOSE, dateField: "Consent_Date__c" }))).toEqual([
+        "forms.0.consents.0.crm.salesforce.dateField: dateField goes with field: the Consent objects keep their own dates",
+      ]);
+      expect(issuesOf(salesforceForm({ field: "Marketing_Consent__c", contactPointType: "Email" }))).toEqual([
+        "forms.0.consents.0.crm.salesforce.contactPointType: contactPointType goes with dataUsePurposeId (the Consent objects)",
+      ]);
+      expect(issuesOf(salesforceForm({ field: "Marketing_Consent__c", dateField: "Marketing_Consent__c" }))).toEqual([
+        'forms.0.consents.0.crm.salesforce.dateField: "Marketing_Consent__c" is the checkbox; name a date or date/time field',
+      ]);
+    });
+
+    it("field names, the purpose's id and the channel are checked as Salesforce writes them", () => {
+      // The 15-character form of the id, a typo in its case-safe suffix, a label instead of an API name.
+      expect(issuesOf(salesforceForm({ dataUsePurposeId: PURPOSE.slice(0, 15) }))).toEqual([
+        "forms.0.consents.0.crm.salesforce.dataUsePurposeId: an 18-character Salesforce id (copy it from the record's URL: the 15-character form or a mistyped id is refused)",
+      ]);
+      expect(issuesOf(salesforceForm({ dataUsePurposeId: `${PURPOSE.slice(0, 15)}OAA` })).map((i) => i.split(":")[0])).toEqual([
+        "forms.0.consents.0.crm.salesforce.dataUsePurposeId",
+      ]);
+      expect(issuesOf(salesforceForm({ field: "Marketing consent" }))).toEqual([
+        "forms.0.consents.0.crm.salesforce.field: a Salesforce field's API name (letters, digits and _, e.g. Marketing_Consent__c)",
+      ]);
+      expect(issuesOf(salesforceForm({ dataUsePurposeId: PURPOSE, contactPointType: "Fax" })).map((i) => i.split(":")[0])).toEqual([
+        "forms.0.consents.0.crm.salesforce.contactPointType",
+      ]);
+      // A misspelt key is not dropped silently.
+      expect(issuesOf(salesforceForm({ field: "Marketing_Consent__c", datefield: "Consent_Date__c" }))).toEqual([
+        'forms.0.consents.0.crm.salesforce: Unrecognized key: "datefield"',
+      ]);
+    });
+
+    it("only on a form that writes to Salesforce, as a HubSpot subscription only on a HubSpot form", () => {
+      expect(issuesOf(salesforceForm({ field: "Marketing_Consent__c" }, "hubspot"))).toEqual([
+        "forms.0.consents.0.crm.salesforce: form demo writes to hubspot, not Salesforce",
+      ]);
+      expect(issuesOf(withForm({ crm: "salesforce", consents: [{ ...marketing, crm: { hubspot: { subscriptionId: "7005" } } }] }))).toEqual([
+        "forms.0.consents.0.crm.hubspot: form demo writes to salesforce, not HubSpot",
+      ]);
+    });
+  });
   it("scoring: thresholds in order, unique rule ids, known forms, well-formed words and countries", () => {
     const scoring = DEFAULT_POLICY.scoring!;
     const issues = issuesOf({

@@ -15,7 +15,7 @@ import { ApiUsage } from "./limits.ts";
 import { registerMetaRoutes } from "./meta.routes.ts";
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, type OAuthClient, registerOAuthRoutes } from "./oauth.routes.ts";
 import { registerQueryRoutes } from "./query.routes.ts";
-import { Schema } from "./schema.ts";
+import { type CustomField, Schema } from "./schema.ts";
 import { registerSObjectRoutes } from "./sobjects.routes.ts";
 import { RecordStore } from "./store.ts";
 
@@ -69,8 +69,13 @@ export interface SalesforceEmulatorOptions {
   profiles?: string[];
   /** Unique external-id fields. Default Task.Idempotency_Key__c and Lead.External_Key__c. */
   externalIdFields?: Record<string, string[]>;
-  /** Extra custom text fields. */
-  customFields?: Record<string, string[]>;
+  /** Extra custom fields: names of text fields, or `{name, type}` ("boolean" for a checkbox, "date", "datetime", …). */
+  customFields?: Record<string, CustomField[]>;
+  /**
+   * Data Protection and Privacy (Setup): Individual, DataUsePurpose, ContactPointTypeConsent and
+   * Lead/Contact.IndividualId. Default on; off, they are unknown as in an org without it.
+   */
+  dataProtectionAndPrivacy?: boolean;
   /**
    * Owner an active Lead assignment rule sets when Sforce-Auto-Assign is absent or TRUE, on
    * create and update. Default: no active rule, so the header changes nothing.
@@ -119,6 +124,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   const schema = new Schema({
     externalIdFields: options.externalIdFields ?? { Task: ["Idempotency_Key__c"], Lead: ["External_Key__c"] },
     customFields: options.customFields ?? {},
+    dataProtectionAndPrivacy: options.dataProtectionAndPrivacy,
   });
   const store = new RecordStore(schema, {
     now,

@@ -72,6 +72,10 @@ const PERSON_NAME: Record<string, FieldSpec> = {
   Name: ro("string", { compound: true }),
 };
 
+/** Picklists of the Consent objects (Object Reference: ContactPointTypeConsent). */
+export const CONTACT_POINT_TYPES = ["Email", "MailingAddress", "Phone", "Social", "Web"];
+export const PRIVACY_CONSENT_STATUSES = ["NotSeen", "Seen", "OptIn", "OptOut"];
+
 export const TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"];
 export const TASK_PRIORITIES = ["High", "Normal", "Low"];
 export const CLOSED_WON_STAGE = "Closed Won";
@@ -117,6 +121,7 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       ConvertedAccountId: ro("reference", { referenceTo: ["Account"], relationshipName: "ConvertedAccount" }),
       ConvertedContactId: ro("reference", { referenceTo: ["Contact"], relationshipName: "ConvertedContact" }),
       ConvertedOpportunityId: ro("reference", { referenceTo: ["Opportunity"], relationshipName: "ConvertedOpportunity" }),
+      IndividualId: ref(["Individual"], "Individual"),
     },
   },
   Contact: {
@@ -135,6 +140,7 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       Description: rw("textarea"),
       MailingCity: rw("string"),
       MailingCountry: rw("string"),
+      IndividualId: ref(["Individual"], "Individual"),
     },
   },
   Account: {
@@ -210,6 +216,58 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       ProfileId: ref(["Profile"], "Profile", { required: true }),
     },
   },
+  // The Consent objects exist only while Data Protection and Privacy is enabled (Setup → Data
+  // Protection and Privacy); Schema leaves them, and Lead/Contact.IndividualId, out otherwise.
+  // Key prefixes as orgs show them (0PK…, 0ZW…, 0ZY…).
+  Individual: {
+    label: "Individual",
+    keyPrefix: "0PK",
+    fields: {
+      ...SYSTEM,
+      ...OWNER,
+      ...PERSON_NAME,
+      HasOptedOutTracking: rw("boolean", { defaultValue: false }),
+      HasOptedOutProfiling: rw("boolean", { defaultValue: false }),
+      HasOptedOutProcessing: rw("boolean", { defaultValue: false }),
+      HasOptedOutSolicit: rw("boolean", { defaultValue: false }),
+      HasOptedOutGeoTracking: rw("boolean", { defaultValue: false }),
+      CanStorePiiElsewhere: rw("boolean", { defaultValue: false }),
+      ShouldForget: rw("boolean", { defaultValue: false }),
+      SendIndividualData: rw("boolean", { defaultValue: false }),
+    },
+  },
+  DataUsePurpose: {
+    label: "Data Use Purpose",
+    keyPrefix: "0ZW",
+    fields: {
+      ...SYSTEM,
+      ...OWNER,
+      Name: rw("string", { required: true }),
+      Description: rw("string"),
+      CanDataSubjectOptOut: rw("boolean", { defaultValue: false }),
+    },
+  },
+  // Name is its only field the API requires (not nillable); the others the documentation calls
+  // "Required" are nillable, as in an org.
+  ContactPointTypeConsent: {
+    label: "Contact Point Type Consent",
+    keyPrefix: "0ZY",
+    fields: {
+      ...SYSTEM,
+      ...OWNER,
+      Name: rw("string", { required: true }),
+      PartyId: ref(["Individual"], "Party"),
+      DataUsePurposeId: ref(["DataUsePurpose"], "DataUsePurpose"),
+      ContactPointType: rw("picklist", { picklist: CONTACT_POINT_TYPES, restricted: true }),
+      PrivacyConsentStatus: rw("picklist", { picklist: PRIVACY_CONSENT_STATUSES, restricted: true }),
+      EffectiveFrom: rw("datetime"),
+      EffectiveTo: rw("datetime"),
+      CaptureDate: rw("datetime"),
+      CaptureContactPointType: rw("picklist", { picklist: CONTACT_POINT_TYPES, restricted: true }),
+      CaptureSource: rw("string"),
+      DoubleConsentCaptureDate: rw("datetime"),
+    },
+  },
   // Profiles are metadata (Object Reference for Salesforce: Profile): set up in Setup, queryable,
   // not created through the REST API. Every User has one (User.ProfileId is required).
   Profile: {
@@ -261,20 +319,36 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
   },
 };
 
+/** A custom field: a name (a text field), or a name and its type (a checkbox is "boolean"). */
+export type CustomField = string | { name: string; type: FieldType };
+
+/** The objects and fields Data Protection and Privacy adds to an org. */
+const DATA_PROTECTION_OBJECTS = new Set(["Individual", "DataUsePurpose", "ContactPointTypeConsent"]);
+const DATA_PROTECTION_FIELDS = new Set(["IndividualId"]);
+
 export interface SchemaOptions {
   /** Unique external-id text fields per sObject. */
   externalIdFields: Record<string, string[]>;
-  /** Extra custom text fields per sObject (names ending in __c). */
-  customFields: Record<string, string[]>;
+  /** Extra custom fields per sObject (names ending in __c). */
+  customFields: Record<string, CustomField[]>;
+  /** Setup → Data Protection and Privacy: the Consent objects and IndividualId. Default on. */
+  dataProtectionAndPrivacy?: boolean;
 }
 
 export class Schema {
   private readonly objects = new Map<string, SObjectDef>();
 
   constructor(options: SchemaOptions) {
+    const privacy = options.dataProtectionAndPrivacy ?? true;
     for (const [name, spec] of Object.entries(STANDARD_OBJECTS)) {
+      if (!privacy && DATA_PROTECTION_OBJECTS.has(name)) continue;
       const fields: Record<string, FieldSpec> = { ...spec.fields };
-      for (const custom of options.customFields[name] ?? []) fields[custom] = rw("string");
+      if (!privacy) for (const f of DATA_PROTECTION_FIELDS) delete fields[f];
+      for (const custom of options.customFields[name] ?? []) {
+        const { name: fieldName, type } = typeof custom === "string" ? { name: custom, type: "string" as const } : custom;
+        // A checkbox is never null: unset, it is false.
+        fields[fieldName] = rw(type, type === "boolean" ? { defaultValue: false } : {});
+      }
       for (const ext of options.externalIdFields[name] ?? []) fields[ext] = rw("string", { externalId: true, unique: true });
       const defs = Object.entries(fields).map(
         ([fieldName, f]): FieldDef => ({

@@ -1,0 +1,281 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ConsentWrite } from "../../src/crm/crm-port";
+import { checkSalesforceConsents } from "../../src/crm/crm-setup";
+import { SalesforceCrm } from "../../src/crm/salesforce-crm";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { Policy } from "../../src/domain/policy";
+import { sendEffectMessages } from "../../src/outbox/effect-queue";
+import { salesforceEmulator } from "../support/emulators";
+import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
+import { eventually, ORIGIN } from "../support/requests";
+import { admin } from "../support/rule-flows";
+
+/**
+ * Consent given on a Salesforce form, all the way: stored in D1, then written to the org the way
+ * the policy says (a checkbox and its date on the Lead or Contact, or a ContactPointTypeConsent for
+ * the person's Individual) through the outbox, with the real jsforce against the emulator.
+ */
+const RECEIVED_AT = "2026-03-10T15:00:00.000Z";
+const harness = intakeHarness({ now: () => new Date(RECEIVED_AT) });
+const run = Date.now().toString(36);
+const demo = DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!;
+
+/** The demo form on Salesforce, its marketing consent kept as `salesforce` says. */
+const salesforceForm = (key: string, salesforce: object) => ({
+  ...demo,
+  key,
+  crm: "salesforce" as const,
+  consents: demo.consents!.map((c) => (c.id === "marketing" ? { ...c, crm: { salesforce } } : c)),
+});
+
+let purposeId = "";
+
+async function submit(formKey: string, fields: Record<string, unknown>) {
+  const response = await harness.post(formKey, { ...DEMO, page_url: "https://www.example.com/demo", ...fields });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { submissionId: string }).submissionId;
+}
+
+interface EffectRow {
+  id: string;
+  status: string;
+  attempts: number;
+  externalId: string | null;
+  lastError: string | null;
+}
+
+const consentEffectOf = (submissionId: string) =>
+  env.DB.prepare("SELECT id, status, attempts, external_id AS externalId, last_error AS lastError FROM effects WHERE idempotency_key = ?")
+    .bind(`submission:${submissionId}:consent:marketing`)
+    .first<EffectRow>();
+
+/** The submission's consent effect once it is done or dead. */
+const settledConsent = (submissionId: string) =>
+  eventually(async () => {
+    const row = await consentEffectOf(submissionId);
+    if (!row || row.status === "pending" || row.status === "retrying") throw new Error(`consent of ${submissionId}: ${row?.status ?? "not stored"}`);
+    return row;
+  }, 60_000);
+
+const byEmail = async (sobject: string, email: string) => (await salesforceEmulator.records(sobject)).filter((r: any) => r.Email === email);
+const consentsOf = async (individualId: string) =>
+  (await salesforceEmulator.records("ContactPointTypeConsent")).filter((c: any) => c.PartyId === individualId);
+
+beforeAll(async () => {
+  purposeId = (await salesforceEmulator.uiCreate("DataUsePurpose", { Name: `Marketing ${run}`, CanDataSubjectOptOut: true })).id;
+  const policy = {
+    ...DEFAULT_POLICY,
+    forms: [
+      ...DEFAULT_POLICY.forms!,
+      salesforceForm("sf_field", { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" }),
+      salesforceForm("sf_objects", { dataUsePurposeId: purposeId }),
+      salesforceForm("sf_missing_field", { field: "Newsletter_Consent__c" }),
+    ],
+  };
+  const put = await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) });
+  expect(put.status, await put.clone().text()).toBe(201);
+});
+
+describe("consent in Salesforce: a checkbox field", () => {
+  it("a new Lead gets the checkbox and the day it was given; a Contact the submission matched, the instant", { timeout: 120_000 }, async () => {
+    const email = `field.${run}@northwind.example`;
+    const id = await submit("sf_field", { email, consent_marketing: "on" });
+    const effect = await settledConsent(id);
+    expect(effect).toMatchObject({ status: "done", attempts: 1 });
+    const [lead] = await byEmail("Lead", email);
+    expect(lead).toMatchObject({ Marketing_Consent__c: true, Marketing_Consent_Date__c: "2026-03-10" });
+    expect(effect.externalId).toBe(`lead:${lead.Id}`);
+
+    // A known customer: the consent goes on the contact the lead's write updated.
+    const customer = `field.customer.${run}@globex.example`;
+    const contact = await salesforceEmulator.uiCreate("Contact", { LastName: "Customer", Email: customer });
+    await settledConsent(await submit("sf_field", { email: customer, consent_marketing: "2026-01" }));
+    expect((await byEmail("Contact", customer))[0]).toMatchObject({
+      Id: contact.id,
+      Marketing_Consent__c: true,
+      Marketing_Consent_Date__c: "2026-03-10T15:00:00.000+0000",
+    });
+    expect(await byEmail("Lead", customer)).toEqual([]);
+  });
+
+  it("unticked, nothing is sent: the checkbox stays false", { timeout: 120_000 }, async () => {
+    const email = `unticked.${run}@northwind.example`;
+    const id = await submit("sf_field", { email });
+    const lead = await eventually(async () => {
+      const [found] = await byEmail("Lead", email);
+      if (!found) throw new Error("no lead yet");
+      return found;
+    }, 60_000);
+    expect(lead).toMatchObject({ Marketing_Consent__c: false, Marketing_Consent_Date__c: null });
+    expect(await consentEffectOf(id)).toBeNull();
+  });
+
+  it("a field the org does not have is a dead effect that says what to create; the lead is still written", { timeout: 120_000 }, async () => {
+    const email = `missing.${run}@northwind.example`;
+    const effect = await settledConsent(await submit("sf_missing_field", { email, consent_marketing: "on" }));
+    expect(effect).toMatchObject({ status: "dead", attempts: 1 });
+    expect(effect.lastError).toContain(
+      "Lead has no field Newsletter_Consent__c the integration user can see: create it (Checkbox) on Lead and Contact",
+    );
+    expect(await byEmail("Lead", email)).toHaveLength(1);
+  });
+});
+
+describe("consent in Salesforce: the Consent objects", () => {
+  it("an Individual made and linked from the Lead, and one ContactPointTypeConsent saying what, when, how and where", {
+    timeout: 120_000,
+  }, async () => {
+    const email = `objects.${run}@northwind.example`;
+    const id = await submit("sf_objects", { email, consent_marketing: "on" });
+    const effect = await settledConsent(id);
+    expect(effect).toMatchObject({ status: "done", attempts: 1 });
+    const [lead] = await byEmail("Lead", email);
+    expect(lead.IndividualId).toMatch(/^0PK/);
+    const individual = (await salesforceEmulator.records("Individual")).find((i: any) => i.Id === lead.IndividualId);
+    expect(individual).toMatchObject({ FirstName: "Jane", LastName: "Doe" });
+    const consents = await consentsOf(lead.IndividualId);
+    expect(consents).toEqual([
+      expect.objectContaining({
+        Id: effect.externalId,
+        Name: `Product news and offers by email | marketing | consent | text 2026-01 | submission ${id}`,
+        PartyId: lead.IndividualId,
+        DataUsePurposeId: purposeId,
+        PrivacyConsentStatus: "OptIn",
+        ContactPointType: "Email",
+        EffectiveFrom: "2026-03-10T15:00:00.000+0000",
+        CaptureDate: "2026-03-10T15:00:00.000+0000",
+        CaptureContactPointType: "Web",
+        CaptureSource: "form sf_objects on https://www.example.com/demo",
+      }),
+    ]);
+    // The full proof stays in D1.
+    const proof = (await (await harness.fetch(new Request(`${ORIGIN}/admin/consents?email=${email}`, { headers: adminHeaders }))).json()) as any;
+    expect(proof.records.map((r: any) => [r.consentId, r.submissionId])).toEqual([
+      ["privacy", id],
+      ["marketing", id],
+    ]);
+  });
+
+  it("run again (an answer lost, a retry), the effect finds its consent and creates nothing; a second submission reuses the Individual", {
+    timeout: 120_000,
+  }, async () => {
+    const email = `retry.${run}@northwind.example`;
+    const first = await submit("sf_objects", { email, consent_marketing: "on" });
+    const done = await settledConsent(first);
+    const [lead] = await byEmail("Lead", email);
+    const individuals = (await salesforceEmulator.records("Individual")).length;
+
+    // As if the outbox had not heard the answer: the same effect is run again.
+    await env.DB.prepare("UPDATE effects SET status = 'pending', next_attempt_at = NULL WHERE id = ?").bind(done.id).run();
+    await sendEffectMessages(env.EFFECTS, [done.id]);
+    const again = await eventually(async () => {
+      const row = await consentEffectOf(first);
+      if (row?.attempts !== done.attempts + 1) throw new Error("not run again yet");
+      return row;
+    }, 60_000);
+    expect(again).toMatchObject({ status: "done", externalId: done.externalId });
+    expect(await consentsOf(lead.IndividualId)).toHaveLength(1);
+    expect((await salesforceEmulator.records("Individual")).length).toBe(individuals);
+
+    // The same person ticks it again on a later visit: a consent of its own, for the same Individual.
+    const second = await submit("sf_objects", { email, consent_marketing: "on", message: "Still interested." });
+    expect(await settledConsent(second)).toMatchObject({ status: "done" });
+    expect((await byEmail("Lead", email))[0].IndividualId).toBe(lead.IndividualId);
+    expect((await salesforceEmulator.records("Individual")).length).toBe(individuals);
+    expect((await consentsOf(lead.IndividualId)).map((c: any) => c.Name.split(" | submission ")[1])).toEqual([first, second]);
+  });
+});
+
+describe("SalesforceCrm.recordConsents (the adapter the effect runs)", () => {
+  const crm = () => new SalesforceCrm({ auth: { accessToken: "salesforce-dev-token" }, instanceUrl: env.SALESFORCE_INSTANCE_URL });
+  const name = (suffix: string) => `Adapter test ${run} | ${suffix}`;
+
+  it("a withdrawal writes the opposite: the checkbox false, a ContactPointTypeConsent with OptOut for the same Individual", async () => {
+    const email = `withdraws.${run}@northwind.example`;
+    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Withdraws", Company: "Northwind", Email: email, Marketing_Consent__c: true });
+    const person = { objectType: "lead" as const, id: lead.id };
+    const write = (status: "OptIn" | "OptOut", at: string, target: ConsentWrite["target"]): ConsentWrite => ({
+      key: `${status}-${at}`,
+      email,
+      person,
+      status,
+      at,
+      target,
+    });
+    const objects = (suffix: string) =>
+      ({ kind: "consentObject", dataUsePurposeId: purposeId, contactPointType: "Email", name: name(suffix), captureSource: "admin" }) as const;
+
+    const outcomes = await crm().recordConsents([
+      write("OptOut", "2026-03-12T09:00:00.000Z", { kind: "field", field: "marketing_consent__c", dateField: "Marketing_Consent_Date__c" }),
+      write("OptIn", "2026-03-10T15:00:00.000Z", objects("given")),
+      write("OptOut", "2026-03-12T09:00:00.000Z", objects("withdrawn")),
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+    const [after] = await byEmail("Lead", email);
+    expect(after).toMatchObject({ Marketing_Consent__c: false, Marketing_Consent_Date__c: "2026-03-12" });
+    expect((await consentsOf(after.IndividualId)).map((c: any) => [c.Name, c.PrivacyConsentStatus, c.EffectiveFrom])).toEqual([
+      [name("given"), "OptIn", "2026-03-10T15:00:00.000+0000"],
+      [name("withdrawn"), "OptOut", "2026-03-12T09:00:00.000+0000"],
+    ]);
+  });
+
+  it("written twice, the same consent is one record; a person nobody has is retried, a field of the wrong type is refused for good", async () => {
+    const email = `twice.${run}@northwind.example`;
+    await salesforceEmulator.uiCreate("Lead", { LastName: "Twice", Company: "Northwind", Email: email });
+    const once: ConsentWrite = {
+      key: "twice",
+      email,
+      status: "OptIn",
+      at: RECEIVED_AT,
+      target: { kind: "consentObject", dataUsePurposeId: purposeId, contactPointType: "Email", name: name("twice"), captureSource: "form x" },
+    };
+    const [first] = await crm().recordConsents([once]);
+    const [second] = await crm().recordConsents([once]);
+    expect(first).toMatchObject({ ok: true, externalId: expect.stringMatching(/^0ZY/) });
+    expect(second).toEqual(first);
+    expect((await salesforceEmulator.records("ContactPointTypeConsent")).filter((c: any) => c.Name === name("twice"))).toHaveLength(1);
+
+    const [nobody, wrongType] = await crm().recordConsents([
+      { ...once, key: "nobody", email: `nobody.${run}@northwind.example`, target: { kind: "field", field: "Marketing_Consent__c" } },
+      { ...once, key: "wrong", target: { kind: "field", field: "Marketing_Consent__c", dateField: "Company" } },
+    ]);
+    expect(nobody).toMatchObject({ ok: false, failure: { kind: "transient", message: "no Salesforce lead or contact has this address yet" } });
+    expect(wrongType).toMatchObject({
+      ok: false,
+      failure: { kind: "permanent", message: "Lead.Company is a string field, not a date or date/time" },
+    });
+  });
+});
+
+describe("CRM setup: what the consent mappings need of the org", () => {
+  const auth = { accessToken: "salesforce-dev-token" };
+  const only = (...forms: object[]) => Policy.parse({ ...DEFAULT_POLICY, forms: [...DEFAULT_POLICY.forms!, ...forms] });
+
+  it("POST /admin/crm/setup names the field the active policy maps and the org lacks", async () => {
+    const { salesforceConsents } = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;
+    expect(salesforceConsents).toMatchObject({ ok: false, action: "missing" });
+    expect(salesforceConsents.detail).toBe(
+      "create Checkbox field Lead.Newsletter_Consent__c and give the integration user edit access (forms.3.consents.1.crm.salesforce); " +
+        "create Checkbox field Contact.Newsletter_Consent__c and give the integration user edit access (forms.3.consents.1.crm.salesforce)",
+    );
+  });
+
+  it("passes when the fields and the Data Use Purpose are there; an unknown purpose is named", async () => {
+    const good = only(
+      salesforceForm("sf_field", { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" }),
+      salesforceForm("sf_objects", { dataUsePurposeId: purposeId }),
+    );
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, good)).toMatchObject({ ok: true, action: "exists" });
+    const unknown = only(salesforceForm("sf_objects", { dataUsePurposeId: "0ZWTe0000000X7FOAU" }));
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, unknown)).toMatchObject({
+      ok: false,
+      action: "missing",
+      detail: "no Data Use Purpose 0ZWTe0000000X7FOAU in this org (forms.1.consents.1.crm.salesforce)",
+    });
+    expect(await checkSalesforceConsents(auth, env.SALESFORCE_INSTANCE_URL, Policy.parse(DEFAULT_POLICY))).toMatchObject({
+      ok: true,
+      action: "skipped",
+    });
+  });
+});

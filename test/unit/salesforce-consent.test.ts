@@ -1,0 +1,212 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { effectId } from "../../src/domain/effect-id";
+import { EffectRequest } from "../../src/domain/effects";
+import { validateSubmission } from "../../src/domain/intake-submission";
+import { Policy } from "../../src/domain/policy";
+import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
+import type { ConsentWrite } from "../../src/crm/crm-port";
+import { salesforceConsentProblems, salesforceConsentUses } from "../../src/crm/salesforce-consent-setup";
+import { recordSalesforceConsents, type SalesforceConsentApi } from "../../src/crm/salesforce-consents";
+import type { Failure } from "../../src/platform/failure";
+import { salesforceConsents } from "../../src/intake/process-submissions";
+
+const PURPOSE = "0ZWTe0000000X7FOAU";
+const demo = DEFAULT_POLICY.forms!.find((f) => f.key === "demo")!;
+const formWith = (crm: "hubspot" | "salesforce", salesforce?: object) =>
+  Policy.parse({
+    ...DEFAULT_POLICY,
+    forms: [{ ...demo, crm, consents: demo.consents!.map((c) => (c.id === "marketing" && salesforce ? { ...c, crm: { salesforce } } : c)) }],
+  }).forms[0]!;
+
+const RAW = {
+  email: "jane.doe@northwind.example",
+  firstName: "Jane",
+  lastName: "Doe",
+  company: "Northwind",
+  consent_privacy: "2026-01",
+  consent_marketing: "on",
+  page_url: "https://www.example.com/demo",
+  "cf-turnstile-response": "XXXX.DUMMY.TOKEN.XXXX",
+};
+
+function effectsOf(form: ReturnType<typeof formWith>, raw: Record<string, string> = RAW) {
+  const validated = validateSubmission(form, raw, { receivedAt: new Date("2026-03-10T15:00:00Z") });
+  if (!validated.ok) throw new Error(JSON.stringify(validated.issues));
+  const write = { idempotencyKey: "submission:s-1:write", leadKey: "intake:salesforce:00D5g000004ExmplEAA:s-1" };
+  return salesforceConsents({ id: "s-1", formKey: form.key, submission: validated.submission }, write, "00D5g000004ExmplEAA");
+}
+
+describe("consents given on a Salesforce form, as effects", () => {
+  it("a mapped consent given is one effect that waits for the lead's write: the Consent objects with what was agreed, and where", () => {
+    const effects = effectsOf(formWith("salesforce", { dataUsePurposeId: PURPOSE }));
+    expect(effects).toEqual([
+      {
+        idempotencyKey: "submission:s-1:consent:marketing",
+        leadKey: "intake:salesforce:00D5g000004ExmplEAA:s-1",
+        rule: "intake",
+        effect: {
+          type: "recordSalesforceConsent",
+          crm: "salesforce",
+          accountId: "00D5g000004ExmplEAA",
+          email: "jane.doe@northwind.example",
+          afterWrite: effectId("submission:s-1:write"),
+          status: "OptIn",
+          at: "2026-03-10T15:00:00.000Z",
+          target: {
+            kind: "consentObject",
+            dataUsePurposeId: PURPOSE,
+            contactPointType: "Email",
+            name: "Product news and offers by email | marketing | consent | text 2026-01 | submission s-1",
+            captureSource: "form demo on https://www.example.com/demo",
+          },
+        },
+      },
+    ]);
+    // What the outbox stores is a valid effect.
+    expect(EffectRequest.safeParse(effects[0]).success).toBe(true);
+  });
+
+  it("a checkbox mapping is a field write; unticked, unmapped or on a HubSpot form, nothing", () => {
+    const field = effectsOf(formWith("salesforce", { field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" }));
+    expect(field.map((e) => e.effect)).toEqual([
+      expect.objectContaining({ target: { kind: "field", field: "Marketing_Consent__c", dateField: "Marketing_Consent_Date__c" } }),
+    ]);
+    const { consent_marketing: _unticked, ...unticked } = RAW;
+    expect(effectsOf(formWith("salesforce", { field: "Marketing_Consent__c" }), unticked)).toEqual([]);
+    expect(effectsOf(formWith("salesforce"))).toEqual([]);
+    expect(effectsOf(formWith("hubspot"))).toEqual([]);
+  });
+
+  it("Name and CaptureSource fit Salesforce's 255 characters: the purpose and the page are cut, never what tells records apart", () => {
+    const given = {
+      consentId: "marketing",
+      purpose: "p".repeat(200),
+      legalBasis: "consent",
+      version: "2026-01",
+      formKey: "demo",
+      submissionId: "0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11",
+    };
+    const name = consentRecordName(given);
+    expect(name).toHaveLength(255);
+    expect(name).toMatch(/^p+… \| marketing \| consent \| text 2026-01 \| submission 0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11$/);
+    expect(consentRecordName({ ...given, purpose: "Short" })).toBe(
+      "Short | marketing | consent | text 2026-01 | submission 0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11",
+    );
+    const source = consentCaptureSource({ formKey: "demo", page: `https://www.example.com/${"a".repeat(300)}` });
+    expect(source).toHaveLength(255);
+    expect(source.endsWith("…")).toBe(true);
+    expect(consentCaptureSource({ formKey: "demo" })).toBe("form demo");
+  });
+});
+
+/**
+ * An org as the adapter sees it through its calls: without Data Protection and Privacy (SOQL on
+ * the Consent objects answers INVALID_TYPE, on IndividualId INVALID_FIELD, as the emulator's own
+ * test shows), with one lead and its checkbox.
+ */
+function orgWithoutConsentObjects() {
+  const lead: Record<string, unknown> = { Id: "00Q5g0000000001AAA", Marketing_Consent__c: false, Marketing_Consent_Date__c: null };
+  const refused = (code: string): Failure => ({ kind: "permanent", code, message: `Salesforce ${code}: not in this org` });
+  const api: SalesforceConsentApi = {
+    findPeople: async () => ({ ok: true, value: [{ email: "jane@northwind.example", objectType: "lead", id: String(lead.Id), ownerId: null }] }),
+    query: async (soql) => ({ ok: false, failure: refused(soql.includes("ContactPointTypeConsent") ? "INVALID_TYPE" : "INVALID_FIELD") }),
+    fields: async () => ({
+      ok: true,
+      value: new Map([
+        ["marketing_consent__c", { name: "Marketing_Consent__c", type: "boolean" }],
+        ["marketing_consent_date__c", { name: "Marketing_Consent_Date__c", type: "date" }],
+      ]),
+    }),
+    create: async (_sobject, records) => records.map(() => ({ ok: false, failure: refused("INVALID_TYPE") })),
+    update: async (_sobject, records) =>
+      records.map((record) => {
+        Object.assign(lead, record);
+        return { ok: true, externalId: String(record.Id) };
+      }),
+    destroy: async (_sobject, ids) => ids.map(() => ({ ok: true })),
+  };
+  return { lead, api };
+}
+
+describe("recordSalesforceConsents in an org without Data Protection and Privacy", () => {
+  const write = (status: "OptIn" | "OptOut", at: string, target: ConsentWrite["target"]): ConsentWrite => ({
+    key: `${status}:${at}`,
+    email: "jane@northwind.example",
+    status,
+    at,
+    target,
+  });
+  const objects = { kind: "consentObject", dataUsePurposeId: PURPOSE, contactPointType: "Email", name: "n", captureSource: "form demo" } as const;
+  const checkbox = { kind: "field", field: "Marketing_Consent__c", dateField: "marketing_consent_date__c" } as const;
+
+  it("the Consent objects are refused for good, saying what to enable; a checkbox still works, the latest of two writes winning", async () => {
+    const { lead, api } = orgWithoutConsentObjects();
+    const [consent, withdrawn, given] = await recordSalesforceConsents(
+      [
+        write("OptIn", "2026-03-10T15:00:00.000Z", objects),
+        write("OptOut", "2026-03-12T09:00:00.000Z", checkbox),
+        write("OptIn", "2026-03-10T15:00:00.000Z", checkbox),
+      ],
+      api,
+    );
+    expect(consent).toMatchObject({
+      ok: false,
+      failure: {
+        kind: "permanent",
+        code: "INVALID_TYPE",
+        message: expect.stringMatching(/^this org has no Consent objects .*enable Data Protection and Privacy in Setup/),
+      },
+    });
+    expect(withdrawn).toEqual({ ok: true, externalId: "lead:00Q5g0000000001AAA" });
+    expect(given).toEqual(withdrawn);
+    expect(lead).toMatchObject({ Marketing_Consent__c: false, Marketing_Consent_Date__c: "2026-03-12" });
+  });
+});
+
+describe("CRM setup: what the consent mappings need of the org", () => {
+  const policyWith = (...mappings: object[]) =>
+    Policy.parse({
+      ...DEFAULT_POLICY,
+      forms: mappings.map((salesforce, i) => ({
+        ...demo,
+        key: `sf_${i}`,
+        crm: "salesforce",
+        consents: demo.consents!.map((c) => (c.id === "marketing" ? { ...c, crm: { salesforce } } : c)),
+      })),
+      // The default scoring names the demo form, which this policy replaces.
+      scoring: undefined,
+    });
+  const field = (name: string, type: string) => ({ name, type });
+
+  it("an org without the Consent objects is told to enable them; fields of the wrong type are named with their path", () => {
+    const uses = salesforceConsentUses(policyWith({ dataUsePurposeId: PURPOSE }, { field: "Marketing_Consent__c", dateField: "Consent_Date__c" }));
+    expect(uses.map((u) => u.path)).toEqual(["forms.0.consents.1.crm.salesforce", "forms.1.consents.1.crm.salesforce"]);
+    const problems = salesforceConsentProblems(uses, {
+      fields: new Map([
+        ["Lead", [field("marketing_consent__c", "string"), field("Consent_Date__c", "date")]],
+        ["Contact", [field("Marketing_Consent__c", "boolean"), field("Consent_Date__c", "datetime")]],
+      ]),
+      consentObjects: false,
+      purposes: new Set(),
+    });
+    expect(problems).toEqual([
+      "enable Data Protection and Privacy (Setup → Data Protection and Privacy) and give the integration user access to Individual, ContactPointTypeConsent and IndividualId (forms.0.consents.1.crm.salesforce)",
+      "Lead.marketing_consent__c is a string field, not a Checkbox (forms.1.consents.1.crm.salesforce)",
+    ]);
+  });
+
+  it("with the Consent objects, the purpose must be the org's (either form of its id)", () => {
+    const uses = salesforceConsentUses(policyWith({ dataUsePurposeId: PURPOSE }));
+    const org = (purposes: string[]) => ({
+      fields: new Map([
+        ["Lead", [field("IndividualId", "reference")]],
+        ["Contact", [field("IndividualId", "reference")]],
+      ] as const),
+      consentObjects: true,
+      purposes: new Set(purposes),
+    });
+    expect(salesforceConsentProblems(uses, org([PURPOSE.slice(0, 15)]))).toEqual([]);
+    expect(salesforceConsentProblems(uses, org([]))).toEqual([`no Data Use Purpose ${PURPOSE} in this org (forms.0.consents.1.crm.salesforce)`]);
+  });
+});

@@ -35,3 +35,15 @@ export function firstStop(conditions: readonly StopCondition[], crm: Crm, proper
 export function stopProperties(conditions: readonly StopCondition[], crm: Crm): string[] {
   return conditions.filter((c) => c.crm === crm).map((c) => c.property);
 }
+
+/**
+ * The unsubscribe a change shows, by the policy's "unsubscribed" stop conditions: the one CRM
+ * change that withdraws consent, whether or not a cadence is running to stop.
+ */
+export function unsubscribeIn(conditions: readonly StopCondition[], crm: Crm, properties: Record<string, string | null>): StopMatch | null {
+  return firstStop(
+    conditions.filter((c) => c.reason === "unsubscribed"),
+    crm,
+    properties,
+  );
+}

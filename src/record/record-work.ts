@@ -1,6 +1,7 @@
 import { replaceLeadAddresses } from "../db/inbound-email";
 import { activePolicy } from "../db/policies";
 import { recordFacts } from "../db/facts";
+import { recordConsentWithdrawal } from "../db/intake-consents";
 import { setSubmissionStatus } from "../db/intake-submissions";
 import { upsertRecordRow } from "../db/records";
 import { decide, type RuleShell, type Trigger } from "../domain/decide";
@@ -10,6 +11,7 @@ import type { CrmEvent } from "../domain/crm-event";
 import type { VersionedPolicy } from "../domain/policy";
 import type { RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
+import { unsubscribeIn } from "../domain/stop-conditions";
 import { factsFromAudit, factsFromEvent } from "../facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
 import type { Ports } from "../ports";
@@ -118,6 +120,7 @@ export class RecordWork {
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
     if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
+    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
   }
@@ -161,6 +164,27 @@ export class RecordWork {
       },
     };
     await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed"], step });
+  }
+
+  /**
+   * An unsubscribe in the CRM withdraws the consents the person gave on our forms: recorded the way
+   * consent is (intake_consents, appended, never updated), for each of the record's addresses.
+   * Before the commit, as the facts are: a retried run records it again, and the rows' ids (the
+   * address, the consent and this event) count it once. The CRM already holds the opt-out: it is
+   * where it was made, so nothing is written back.
+   */
+  private async noteUnsubscribe(event: Extract<CrmEvent, { kind: "propertyChanged" }>, record: RecordState, policy: VersionedPolicy, now: number) {
+    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
+    if (!unsubscribe) return;
+    for (const email of await this.addressesOf(record, now)) {
+      await recordConsentWithdrawal(this.db, {
+        email,
+        source: "unsubscribe",
+        reference: event.dedupeKey,
+        at: new Date(event.occurredAt),
+        detail: `${unsubscribe.evidence} on ${record.key}`,
+      });
+    }
   }
 
   private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {

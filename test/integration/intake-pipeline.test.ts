@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { hubspotEmulator, salesforceEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
 import { eventually, leadSnapshot, ORIGIN } from "../support/requests";
-import { admin } from "../support/rule-flows";
+import { admin, auditEntries, deliverHubSpotWebhooks } from "../support/rule-flows";
 
 /**
  * A form submission all the way: stored and answered, then matched in the CRM, scored, routed,
@@ -84,6 +84,45 @@ describe("intake: consent in the CRM", () => {
     const other = `unticked.${run}@northwind.example`;
     await processed(await submit("news_demo", { email: other }));
     expect((await hubspotEmulator.preferences()).find((p) => p.recipient === other)).toBeUndefined();
+  });
+});
+
+describe("intake: an unsubscribe withdraws consent", () => {
+  const consentsOf = async (email: string) =>
+    ((await (await admin(`/admin/consents?email=${encodeURIComponent(email)}`)).json()) as any).records as any[];
+
+  it("an opt-out in HubSpot is recorded as the withdrawal of each consent given, the way they were given; another opt-out adds nothing", {
+    timeout: 90_000,
+  }, async () => {
+    const email = `uma.${run}@northwind.example`;
+    await processed(await submit("demo", { email, consent_marketing: "on" }));
+    const contact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.properties.email === email);
+    const key = `hubspot:62515:contact:${contact.id}`;
+    expect((await consentsOf(email)).map((r) => `${r.consentId} ${r.action}`)).toEqual(["privacy given", "marketing given"]);
+
+    await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "true" });
+    await deliverHubSpotWebhooks();
+    await auditEntries(key, "stopped");
+    const rows = await consentsOf(email);
+    // Appended: what was given stays on record beside its withdrawal.
+    expect(rows.map((r) => `${r.consentId} ${r.action}`)).toEqual(["privacy given", "marketing given", "privacy withdrawn", "marketing withdrawn"]);
+    const withdrawn = rows.filter((r) => r.action === "withdrawn");
+    for (const row of withdrawn) {
+      expect(row).toMatchObject({ email, source: "unsubscribe", detail: `hs_email_optout = true on ${key}` });
+      expect(Date.parse(row.recordedAt)).toBeGreaterThan(Date.parse(rows[0].recordedAt));
+    }
+    expect(withdrawn.map((r) => [r.purpose, r.legalBasis])).toEqual(rows.slice(0, 2).map((r) => [r.purpose, r.legalBasis]));
+
+    // Opted in and out again in the CRM: nothing is given any more, so nothing more is withdrawn.
+    await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "false" });
+    await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "true" });
+    await deliverHubSpotWebhooks();
+    await eventually(async () => {
+      const { body } = await leadSnapshot(key);
+      expect(body.events.filter((e: any) => e.kind === "propertyChanged" && "hs_email_optout" in e.properties)).toHaveLength(3);
+      expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules");
+    }, 20_000);
+    expect(await consentsOf(email)).toHaveLength(4);
   });
 });
 

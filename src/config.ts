@@ -105,7 +105,12 @@ export const SETTINGS = {
     flag,
     false,
   ),
-  ENABLE_BENCH_ROUTES: setting("var", '"true" exposes POST /bench/noop for `npm run bench:ingest`', flag, false),
+  ENABLE_BENCH_ROUTES: setting(
+    "var",
+    '"true" exposes POST /bench/noop and POST /bench/floor for `npm run bench:ingest` and `bench:intake`',
+    flag,
+    false,
+  ),
   TURNSTILE_SECRET_KEY: setting("secret", "the Turnstile widget's secret key: checks the token a form sends", text),
   TURNSTILE_SITEVERIFY_URL: setting("var", "Turnstile's siteverify endpoint (a stand-in locally)", url, SITEVERIFY_URL),
   TURNSTILE_SCRIPT_URL: setting("var", "the Turnstile widget script the example forms load (a stand-in locally)", url, SCRIPT_URL),

@@ -50,6 +50,9 @@ const GONE = new Set(["ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_F
 const PRIORITY = { LOW: "Low", MEDIUM: "Normal", HIGH: "High" } as const;
 const TYPE = { EMAIL: "Email", CALL: "Call", TODO: "Other", LINKEDIN: "Other" } as const;
 
+/** How long an object's describe is trusted: fields change rarely, and a minute is soon enough after a fix. */
+const DESCRIBE_TTL_MS = 60_000;
+
 export interface SalesforceCrmOptions {
   instanceUrl: string;
   auth: SalesforceAuth;
@@ -263,21 +266,25 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     return { ok: true, value: previous };
   }
 
-  private readonly described = new Map<string, { name: string; type: string }[]>();
+  private readonly described = new Map<string, { fields: { name: string; type: string }[]; readAt: number }>();
 
-  /** The fields `objectType` has in this org, with their types (its describe, read once per client). */
+  /**
+   * The fields `objectType` has in this org, with their types (its describe, read again after
+   * DESCRIBE_TTL_MS: a field an admin creates to mend a dead effect is seen by its retry).
+   */
   private async describedFields(objectType: string): Promise<Result<{ name: string; type: string }[]>> {
     const sobject = sobjectName(objectType);
     const known = this.described.get(sobject);
-    if (known) return { ok: true, value: known };
+    const now = this.now();
+    if (known && now - known.readAt < DESCRIBE_TTL_MS && now >= known.readAt) return { ok: true, value: known.fields };
     const fields = await this.call(`describe ${sobject}`, async () =>
       (await this.conn.sobject(sobject).describe()).fields.map((f) => ({ name: f.name, type: f.type as string })),
     );
-    if (fields.ok) this.described.set(sobject, fields.value);
+    if (fields.ok) this.described.set(sobject, { fields: fields.value, readAt: now });
     return fields;
   }
 
-  /** The names of the fields `objectType` has in this org (its describe, read once per client). */
+  /** The names of the fields `objectType` has in this org (its describe, see describedFields). */
   async fieldNames(objectType: string): Promise<Result<string[]>> {
     const fields = await this.describedFields(objectType);
     return fields.ok ? { ok: true, value: fields.value.map((f) => f.name) } : fields;

@@ -192,6 +192,8 @@ export interface Withdrawal {
   /** What it came from (the CRM event's dedupe key, a ticket): the same reference records nothing twice. */
   reference: string;
   at: Date;
+  /** Only consents given before `at` (a withdrawal the CRM reports late leaves a later consent standing). */
+  givenBefore?: boolean;
   detail?: string;
 }
 
@@ -208,6 +210,7 @@ export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdr
   const withdrawn: ConsentRow[] = [];
   for (const [consentId, row] of latest) {
     if (row.action !== "given" || (wanted && !wanted.has(consentId))) continue;
+    if (withdrawal.givenBefore && Date.parse(row.recordedAt) > withdrawal.at.getTime()) continue;
     withdrawn.push({
       id: `withdrawn:${(await textHash(`${email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`,
       email,

@@ -74,7 +74,8 @@ export type SalesforceConsentMapping = z.infer<typeof SalesforceConsentMapping>;
 
 export const ConsentText = z.object({
   /** Posted as `consent_<id>`; the value is the version shown ("true"/"on" for the current one). */
-  id: Id,
+  // At most 64: with the legal basis, text version and submission id it still fits a Salesforce consent's Name (255).
+  id: Id.max(64, "at most 64 characters"),
   /** What the person agrees to, in words an auditor reads ("Product news by email"). */
   purpose: z.string().min(1).max(200),
   legalBasis: z.enum(LEGAL_BASES),

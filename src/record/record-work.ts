@@ -120,7 +120,8 @@ export class RecordWork {
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
     if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
-    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
+    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged" && ruledSeq !== undefined)
+      await this.noteUnsubscribe(trigger.event, ruledSeq, record, policy, now);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
   }
@@ -167,14 +168,25 @@ export class RecordWork {
   }
 
   /**
-   * An unsubscribe in the CRM withdraws the consents the person gave on our forms: recorded the way
-   * consent is (intake_consents, appended, never updated), for each of the record's addresses.
-   * Before the commit, as the facts are: a retried run records it again, and the rows' ids (the
-   * address, the consent and this event) count it once. The CRM already holds the opt-out: it is
-   * where it was made, so nothing is written back.
+   * An unsubscribe in the CRM withdraws the consents the person gave on our forms before it: recorded
+   * the way consent is (intake_consents, appended, never updated), for each of the record's
+   * addresses. Only a change to opted out counts (not a snapshot repeating an old opt-out, nor our
+   * own write's echo), and a consent given after it stands. Before the commit, as the facts are: a
+   * retried run records it again, and the rows' ids (the address, the consent and this event)
+   * count it once. The CRM already holds the opt-out (it is where it was made): nothing is written back.
    */
-  private async noteUnsubscribe(event: Extract<CrmEvent, { kind: "propertyChanged" }>, record: RecordState, policy: VersionedPolicy, now: number) {
-    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
+  private async noteUnsubscribe(
+    event: Extract<CrmEvent, { kind: "propertyChanged" }>,
+    seq: number,
+    record: RecordState,
+    policy: VersionedPolicy,
+    now: number,
+  ): Promise<void> {
+    if (event.fromThisIntegration) return;
+    const conditions = policy.policy.rules.cadences?.stopWhen ?? [];
+    if (!unsubscribeIn(conditions, record.crm, event.properties)) return;
+    const before = this.store.valuesBefore(seq, Object.keys(event.properties));
+    const unsubscribe = unsubscribeIn(conditions, record.crm, event.properties, before);
     if (!unsubscribe) return;
     for (const email of await this.addressesOf(record, now)) {
       await recordConsentWithdrawal(this.db, {
@@ -182,6 +194,7 @@ export class RecordWork {
         source: "unsubscribe",
         reference: event.dedupeKey,
         at: new Date(event.occurredAt),
+        givenBefore: true,
         detail: `${unsubscribe.evidence} on ${record.key}`,
       });
     }

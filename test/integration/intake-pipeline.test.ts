@@ -123,6 +123,13 @@ describe("intake: an unsubscribe withdraws consent", () => {
       expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules");
     }, 20_000);
     expect(await consentsOf(email)).toHaveLength(4);
+
+    // Given again on a form after the opt-out: it stands, whatever our own write brings back.
+    await processed(await submit("demo", { email, consent_marketing: "on", message: "Back again." }));
+    await deliverHubSpotWebhooks();
+    await eventually(async () => expect((await leadSnapshot(key)).body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules"), 20_000);
+    const after = await consentsOf(email);
+    expect(after.slice(4).map((r) => `${r.consentId} ${r.action}`)).toEqual(["privacy given", "marketing given"]);
   });
 });
 

@@ -93,6 +93,10 @@ describe("consents given on a Salesforce form, as effects", () => {
     expect(consentRecordName({ ...given, purpose: "Short" })).toBe(
       "Short | marketing | consent | text 2026-01 | submission 0c9b1a52-7c52-4a5e-9a36-2f0d1b6c1e11",
     );
+    // The longest consent id and text version the policy allows still leave the submission id whole.
+    const longest = consentRecordName({ ...given, consentId: "c".repeat(64), legalBasis: "legitimate_interests", version: "v".repeat(40) });
+    expect(longest.length).toBeLessThanOrEqual(255);
+    expect(longest.endsWith(`| submission ${given.submissionId}`)).toBe(true);
     const source = consentCaptureSource({ formKey: "demo", page: `https://www.example.com/${"a".repeat(300)}` });
     expect(source).toHaveLength(255);
     expect(source.endsWith("…")).toBe(true);

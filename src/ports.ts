@@ -94,6 +94,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     },
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     effectStates: (ids) => effectStates(env.DB, ids),
+    sleep: clock.sleep,
   };
   return {
     config,

@@ -32,6 +32,8 @@ export interface Executors {
   supersededReassignments?(ids: string[]): Promise<Set<string>>;
   /** Where these effects stand (a consent waits for its lead's write); ids never stored are left out. */
   effectStates?(ids: string[]): Promise<Map<string, EffectState>>;
+  /** The shell's sleep: a consent looks again, in the same invocation, at a write running beside it. */
+  sleep?(ms: number): Promise<void>;
 }
 
 /**
@@ -47,6 +49,23 @@ const TASK_CREATION_WAIT_MS = WORK_BUDGET_MS + 5_000;
  * next attempt when the write is retrying.
  */
 const LEAD_WRITE_WAIT_MS = 3_000;
+/** Before waiting that long, a consent looks again this often, this many times: its write usually ends within a second. */
+const LEAD_WRITE_POLL_MS = 200;
+const LEAD_WRITE_POLLS = 10;
+
+const inProgress = (state: EffectState | undefined): boolean => state?.status === "pending" || state?.status === "retrying";
+
+/** Where the lead writes stand, looked at again while one is running beside (not retrying later). */
+async function leadWriteStates(ids: string[], deps: Executors): Promise<Map<string, EffectState>> {
+  let states = ids.length > 0 ? ((await deps.effectStates?.(ids)) ?? new Map<string, EffectState>()) : new Map<string, EffectState>();
+  for (let poll = 0; deps.sleep && poll < LEAD_WRITE_POLLS; poll++) {
+    const running = [...states.values()].some((s) => inProgress(s) && (s.nextAttemptAt?.getTime() ?? 0) <= deps.now() + LEAD_WRITE_POLL_MS);
+    if (!running) break;
+    await deps.sleep(LEAD_WRITE_POLL_MS);
+    states = (await deps.effectStates?.(ids)) ?? states;
+  }
+  return states;
+}
 
 const OWNER_FIELD = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" } as const;
 
@@ -141,13 +160,13 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     const crm = deps.crm(target);
     if (!crm?.recordConsents) return notConfigured(`${target} (consents)`, batch.length);
     const writeIds = batch.flatMap(({ effect }) => (effect.afterWrite ? [effect.afterWrite] : []));
-    const states = writeIds.length > 0 ? ((await deps.effectStates?.(writeIds)) ?? new Map<string, EffectState>()) : new Map<string, EffectState>();
+    const states = await leadWriteStates(writeIds, deps);
     // A consent belongs on the record its submission's write wrote: it waits for that write.
     const outcomes: (EffectOutcome | undefined)[] = [];
     const ready: { i: number; write: ConsentWrite }[] = [];
     batch.forEach(({ id, effect }, i) => {
       const written = effect.afterWrite ? states.get(effect.afterWrite) : undefined;
-      if (written?.status === "pending" || written?.status === "retrying") {
+      if (written && inProgress(written)) {
         const retryAfterMs = Math.max(LEAD_WRITE_WAIT_MS, (written.nextAttemptAt?.getTime() ?? 0) - deps.now() + 1_000);
         outcomes[i] = { ok: false, waiting: { reason: "its lead is still being written", retryAfterMs } };
         return;

@@ -6,6 +6,8 @@ import { validateSubmission } from "../../src/domain/intake-submission";
 import { Policy } from "../../src/domain/policy";
 import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
 import type { ConsentWrite } from "../../src/crm/crm-port";
+import type { EffectState } from "../../src/db/effects";
+import { effectExecutors, type Executors, type PendingEffect } from "../../src/outbox/effect-executors";
 import { salesforceConsentProblems, salesforceConsentUses } from "../../src/crm/salesforce-consent-setup";
 import { recordSalesforceConsents, type SalesforceConsentApi } from "../../src/crm/salesforce-consents";
 import type { Failure } from "../../src/platform/failure";
@@ -212,5 +214,61 @@ describe("CRM setup: what the consent mappings need of the org", () => {
     });
     expect(salesforceConsentProblems(uses, org([PURPOSE.slice(0, 15)]))).toEqual([]);
     expect(salesforceConsentProblems(uses, org([]))).toEqual([`no Data Use Purpose ${PURPOSE} in this org (forms.0.consents.1.crm.salesforce)`]);
+  });
+});
+
+describe("a consent's wait for its lead's write", () => {
+  const consent = (afterWrite: string) =>
+    ({
+      id: "e-consent",
+      effect: {
+        type: "recordSalesforceConsent",
+        crm: "salesforce",
+        accountId: "00D5g000004ExmplEAA",
+        email: "jane.doe@northwind.example",
+        afterWrite,
+        status: "OptIn",
+        at: "2026-03-10T15:00:00.000Z",
+        target: { kind: "field", field: "Marketing_Consent__c" },
+      },
+    }) as PendingEffect<"recordSalesforceConsent">;
+  const LEAD = "salesforce:00D5g000004ExmplEAA:lead:00Q5g00000AbCdEAAZ";
+
+  function executors(states: EffectState[]) {
+    let clock = 0;
+    const sent: ConsentWrite[][] = [];
+    const deps: Executors = {
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      effectStates: async (ids) => new Map(ids.map((id) => [id, states.length > 1 ? states.shift()! : states[0]!])),
+      crm: () =>
+        ({
+          recordConsents: async (writes: ConsentWrite[]) => {
+            sent.push(writes);
+            return writes.map(() => ({ ok: true }));
+          },
+        }) as never,
+      slack: () => undefined,
+    };
+    return { deps, sent, elapsed: () => clock };
+  }
+
+  it("looks again within the same run while the write runs beside it, then writes to the record it wrote", async () => {
+    const running: EffectState = { status: "pending", externalId: null, nextAttemptAt: null };
+    const { deps, sent, elapsed } = executors([running, running, { status: "done", externalId: LEAD, nextAttemptAt: null }]);
+    expect(await effectExecutors.recordSalesforceConsent("salesforce:00D5g000004ExmplEAA", [consent("e-write")], deps)).toEqual([{ ok: true }]);
+    expect(sent[0]![0]!.person).toEqual({ objectType: "lead", id: "00Q5g00000AbCdEAAZ" });
+    expect(elapsed()).toBeLessThanOrEqual(1_000);
+  });
+
+  it("a write retrying later is not waited for in the run: the consent waits without spending an attempt", async () => {
+    const later: EffectState = { status: "retrying", externalId: null, nextAttemptAt: new Date(60_000) };
+    const { deps, sent, elapsed } = executors([later]);
+    const [outcome] = await effectExecutors.recordSalesforceConsent("salesforce:00D5g000004ExmplEAA", [consent("e-write")], deps);
+    expect(outcome).toMatchObject({ ok: false, waiting: { retryAfterMs: 61_000 } });
+    expect(sent).toEqual([]);
+    expect(elapsed()).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
 import { PRODUCT_FIELDS } from "./product-fields";
 import type { Policy } from "../domain/policy";
+import type { Connection } from "jsforce/browser/core";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 import { salesforceConsentProblems, salesforceConsentUses } from "./salesforce-consent-setup";
 import { type DescribedField, picklistProblems, salesforcePicklistUses } from "./salesforce-picklists";
@@ -122,14 +123,23 @@ export async function ensureHubSpotProductProperties(accessToken: string, basePa
   };
 }
 
+/** A setup step against the org: signed in first; a failure is the step's answer (redacted), not thrown. */
+async function salesforceStep(auth: SalesforceAuth, instanceUrl: string, run: (conn: Connection) => Promise<SetupStep>): Promise<SetupStep> {
+  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
+  try {
+    await signIn();
+    return await run(conn);
+  } catch (error) {
+    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
+  }
+}
+
 /**
  * Salesforce fields are metadata, created in Setup by an admin; this checks that the external-id
  * field exists and is an external id, and says what to create when it is not.
  */
 export async function checkSalesforceTaskKey(auth: SalesforceAuth, instanceUrl: string): Promise<SetupStep> {
-  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
-  try {
-    await signIn();
+  return salesforceStep(auth, instanceUrl, async (conn) => {
     const describe = await conn.sobject("Task").describe();
     const field = describe.fields.find((f) => f.name === SALESFORCE_TASK_KEY_FIELD);
     if (field?.externalId && field.unique) return { ok: true, action: "exists", detail: `Task.${SALESFORCE_TASK_KEY_FIELD} is a unique external id` };
@@ -138,9 +148,7 @@ export async function checkSalesforceTaskKey(auth: SalesforceAuth, instanceUrl: 
       action: "missing",
       detail: `create Activity custom field ${SALESFORCE_TASK_KEY_FIELD} (Text 64, Unique, External ID) in Setup → Object Manager → Activity, and give the integration user edit access`,
     };
-  } catch (error) {
-    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
-  }
+  });
 }
 
 /**
@@ -151,9 +159,7 @@ export async function checkSalesforceTaskKey(auth: SalesforceAuth, instanceUrl: 
 export async function checkSalesforcePicklists(auth: SalesforceAuth, instanceUrl: string, policy: Policy): Promise<SetupStep> {
   const uses = salesforcePicklistUses(policy);
   if (uses.length === 0) return { ok: true, action: "skipped", detail: "the policy writes and tests no Salesforce picklist values" };
-  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
-  try {
-    await signIn();
+  return salesforceStep(auth, instanceUrl, async (conn) => {
     const fieldsBySObject = new Map<string, DescribedField[]>();
     for (const sobject of new Set(uses.map((u) => u.sobject))) {
       fieldsBySObject.set(sobject, (await conn.sobject(sobject).describe()).fields as DescribedField[]);
@@ -163,9 +169,7 @@ export async function checkSalesforcePicklists(auth: SalesforceAuth, instanceUrl
       return { ok: true, action: "exists", detail: `every picklist value the policy uses exists (${uses.length} checked)` };
     }
     return { ok: false, action: "missing", detail: `${problems.join("; ")}: add them in Setup → Object Manager, or change the policy` };
-  } catch (error) {
-    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
-  }
+  });
 }
 
 /**
@@ -177,9 +181,7 @@ export async function checkSalesforcePicklists(auth: SalesforceAuth, instanceUrl
 export async function checkSalesforceConsents(auth: SalesforceAuth, instanceUrl: string, policy: Policy): Promise<SetupStep> {
   const uses = salesforceConsentUses(policy);
   if (uses.length === 0) return { ok: true, action: "skipped", detail: "no consent of a Salesforce form is mapped to the org" };
-  const { conn, signIn } = salesforceConnection(instanceUrl, auth);
-  try {
-    await signIn();
+  return salesforceStep(auth, instanceUrl, async (conn) => {
     const fields = new Map<"Lead" | "Contact", DescribedField[]>();
     for (const sobject of ["Lead", "Contact"] as const) fields.set(sobject, (await conn.sobject(sobject).describe()).fields as DescribedField[]);
     const purposeIds = [...new Set(uses.flatMap((u) => (u.mapping.dataUsePurposeId ? [u.mapping.dataUsePurposeId] : [])))];
@@ -205,7 +207,5 @@ export async function checkSalesforceConsents(auth: SalesforceAuth, instanceUrl:
     const problems = salesforceConsentProblems(uses, { fields, consentObjects, purposes });
     if (problems.length === 0) return { ok: true, action: "exists", detail: `the org has what the ${uses.length} consent mappings write` };
     return { ok: false, action: "missing", detail: problems.join("; ") };
-  } catch (error) {
-    return { ok: false, action: "failed", detail: redact(`Salesforce: ${(error as Error).message}`) };
-  }
+  });
 }

@@ -38,16 +38,13 @@ export function stopProperties(conditions: readonly StopCondition[], crm: Crm): 
 
 /**
  * The unsubscribe a change shows, by the policy's "unsubscribed" stop conditions: the one CRM
- * change that withdraws consent, whether or not a cadence is running to stop. A value that met
- * the condition already (`before`: the record's last known values) is no new unsubscribe: a
- * Salesforce snapshot carries an old opt-out with every later edit.
+ * change that withdraws consent, whether or not a cadence is running to stop. A stored snapshot
+ * holds only what changed (RecordStore's onlyChanges), so an old opt-out it repeats is not seen.
  */
-export function unsubscribeIn(
-  conditions: readonly StopCondition[],
-  crm: Crm,
-  properties: Record<string, string | null>,
-  before: Record<string, string | null | undefined> = {},
-): StopMatch | null {
-  const fresh = conditions.filter((c) => c.reason === "unsubscribed" && !(c.property in before && conditionMet(c, before[c.property])));
-  return firstStop(fresh, crm, properties);
+export function unsubscribeIn(conditions: readonly StopCondition[], crm: Crm, properties: Record<string, string | null>): StopMatch | null {
+  return firstStop(
+    conditions.filter((c) => c.reason === "unsubscribed"),
+    crm,
+    properties,
+  );
 }

@@ -283,7 +283,7 @@ function headerFacts(
 ): Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> {
   const headers = c.req.raw.headers;
   const facts: Pick<SubmissionContext, "ip" | "userAgent" | "origin" | "referer" | "requestCountry"> = {};
-  // Only the facts there are, each read once: this runs for every submission.
+  // Only the facts there are, by plain checks rather than building an object and filtering it: this runs for every submission.
   const ip = headers.get("cf-connecting-ip");
   if (ip !== null) facts.ip = ip;
   const userAgent = headers.get("user-agent");

@@ -163,29 +163,6 @@ export class RecordStore {
       .map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as CrmEvent }));
   }
 
-  /**
-   * The values these properties had in the record's events before event `seq` (in the order they
-   * happened); a property no earlier event carried is left out.
-   */
-  valuesBefore(seq: number, properties: readonly string[]): Record<string, string | null> {
-    const values: Record<string, string | null> = {};
-    for (const name of properties) {
-      const path = `$.properties.${JSON.stringify(name)}`;
-      const row = this.sql
-        .exec<{ value: string | null }>(
-          `SELECT json_extract(body, ?) AS value FROM events e, (SELECT occurred_at AS at, seq AS s FROM events WHERE seq = ?) cur
-           WHERE json_type(body, ?) IS NOT NULL AND (e.occurred_at < cur.at OR (e.occurred_at = cur.at AND e.seq < cur.s))
-           ORDER BY e.occurred_at DESC, e.seq DESC LIMIT 1`,
-          path,
-          seq,
-          path,
-        )
-        .toArray()[0];
-      if (row) values[name] = row.value === null ? null : String(row.value);
-    }
-    return values;
-  }
-
   /** The sequence number of the record's first stored event: its creation as far as this service knows. */
   firstEventSeq(): number | undefined {
     return this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM events").one().seq ?? undefined;

@@ -120,8 +120,7 @@ export class RecordWork {
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
     if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
-    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged" && ruledSeq !== undefined)
-      await this.noteUnsubscribe(trigger.event, ruledSeq, record, policy, now);
+    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
   }
@@ -170,23 +169,19 @@ export class RecordWork {
   /**
    * An unsubscribe in the CRM withdraws the consents the person gave on our forms before it: recorded
    * the way consent is (intake_consents, appended, never updated), for each of the record's
-   * addresses. Only a change to opted out counts (not a snapshot repeating an old opt-out, nor our
-   * own write's echo), and a consent given after it stands. Before the commit, as the facts are: a
+   * addresses. Only a change to opted out counts (a stored snapshot holds only what changed, and
+   * our own write's echo is skipped), and a consent given after it stands. Before the commit, as the facts are: a
    * retried run records it again, and the rows' ids (the address, the consent and this event)
    * count it once. The CRM already holds the opt-out (it is where it was made): nothing is written back.
    */
   private async noteUnsubscribe(
     event: Extract<CrmEvent, { kind: "propertyChanged" }>,
-    seq: number,
     record: RecordState,
     policy: VersionedPolicy,
     now: number,
   ): Promise<void> {
     if (event.fromThisIntegration) return;
-    const conditions = policy.policy.rules.cadences?.stopWhen ?? [];
-    if (!unsubscribeIn(conditions, record.crm, event.properties)) return;
-    const before = this.store.valuesBefore(seq, Object.keys(event.properties));
-    const unsubscribe = unsubscribeIn(conditions, record.crm, event.properties, before);
+    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
     if (!unsubscribe) return;
     for (const email of await this.addressesOf(record, now)) {
       await recordConsentWithdrawal(this.db, {

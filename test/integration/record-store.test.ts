@@ -77,3 +77,40 @@ describe("the record object's store", () => {
     });
   });
 });
+
+describe("a snapshot is stored as what it changed", () => {
+  it("an opt-out it repeats is not in it, so the rules (and consent withdrawal) do not see it again", async () => {
+    const name = `salesforce:00D5g000004ExmplEAA:lead:00Q5g00000Snap${Date.now() % 100_000}`;
+    const event = (n: number, occurredAt: string, properties: Record<string, string | null>) => ({
+      kind: "propertyChanged" as const,
+      dedupeKey: `${name}:${n}`,
+      recordKey: name,
+      crm: "salesforce" as const,
+      accountId: "00D5g000004ExmplEAA",
+      objectType: "lead",
+      objectId: name.split(":")[3]!,
+      occurredAt,
+      changedBy: {},
+      fromThisIntegration: false,
+      via: "salesforce-outbound" as const,
+      properties,
+      snapshot: true,
+    });
+    await runInDurableObject(env.RECORDS.getByName(name), async (_object, ctx) => {
+      const store = new RecordStore(ctx.storage);
+      store.recordEvents(
+        [
+          event(1, "2026-11-02T10:00:00.000Z", { HasOptedOutOfEmail: "false", Phone: "+1 415 555 0100" }),
+          event(2, "2026-11-02T11:00:00.000Z", { HasOptedOutOfEmail: "true", Phone: "+1 415 555 0100" }),
+          event(3, "2026-11-02T12:00:00.000Z", { HasOptedOutOfEmail: "true", Phone: "+1 415 555 0199" }),
+        ],
+        "2026-11-02T12:00:01.000Z",
+      );
+      expect(store.unruledEvents().map(({ event }) => (event.kind === "propertyChanged" ? event.properties : undefined))).toEqual([
+        { HasOptedOutOfEmail: "false", Phone: "+1 415 555 0100" },
+        { HasOptedOutOfEmail: "true" },
+        { Phone: "+1 415 555 0199" },
+      ]);
+    });
+  });
+});

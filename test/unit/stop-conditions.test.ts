@@ -17,16 +17,6 @@ describe("unsubscribeIn: the change that withdraws consent", () => {
     expect(unsubscribeIn(stopWhen, "hubspot", { firstname: "Uma" })).toBeNull();
   });
 
-  it("is a change to opted out: a snapshot repeating an opt-out the record already had is none", () => {
-    expect(unsubscribeIn(stopWhen, "salesforce", { HasOptedOutOfEmail: "true", Phone: "+1" }, { HasOptedOutOfEmail: "true" })).toBeNull();
-    expect(unsubscribeIn(stopWhen, "salesforce", { HasOptedOutOfEmail: "true" }, { HasOptedOutOfEmail: "false" })).toMatchObject({
-      reason: "unsubscribed",
-    });
-    expect(unsubscribeIn(stopWhen, "hubspot", { hs_email_optout: "true" }, { hs_email_optout: null })).toMatchObject({ reason: "unsubscribed" });
-    // Values of other properties before say nothing about this one.
-    expect(unsubscribeIn(stopWhen, "hubspot", { hs_email_optout: "true" }, { firstname: "Uma" })).toMatchObject({ reason: "unsubscribed" });
-  });
-
   it("is not another stop: a reply or a booked meeting ends a cadence but withdraws nothing", () => {
     const others = stopWhen.filter((c) => c.reason !== "unsubscribed" && c.crm === "hubspot");
     expect(others.length).toBeGreaterThan(0);

@@ -14,8 +14,9 @@
  *   while the processing of everything before runs on the same thread;
  * - "ack path": processing paused (PAUSE_INTAKE_PROCESSING), so only the form's own work is
  *   measured (parse, validate, the idempotency claim, Turnstile, store in D1, queue, answer):
- *   8 connections on POST /intake/demo next to the no-op route POST /bench/noop of the same
- *   Worker: submissions/s and p50/p99 of the 202.
+ *   8 connections on POST /intake/demo next to the no-op route POST /bench/noop and the floor
+ *   POST /bench/floor of the same Worker, in alternating rounds (BENCH_ROUNDS of
+ *   BENCH_ROUND_SECONDS each): submissions/s and p50/p99 of the 202, pooled and per round.
  *
  * The intake rate limits are lifted (DISABLE_INTAKE_RATE_LIMITS), as every request comes from one
  * address. HubSpot's quota (100 calls per 10 s) stays: the follow-up pace is what it allows.
@@ -36,6 +37,9 @@ const DOMAIN = "northwind-robotics.com";
 const TURNSTILE = process.env.BENCH_TURNSTILE !== "0";
 /** BENCH_ACK_ONLY=1: only the ack path (a quick look at the form's own cost while working on it). */
 const ACK_ONLY = process.env.BENCH_ACK_ONLY === "1";
+/** The ack path's rounds (BENCH_ROUNDS) and the seconds of each route in a round (BENCH_ROUND_SECONDS). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 4);
 
 const secrets = ensureDevVars(root);
 const emulators = await startEmulators({});
@@ -89,15 +93,79 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 
-async function load(path: string, body: () => string) {
+async function load(path: string, body: () => string, seconds = DURATION_S) {
   const r = await autocannon({
     url: server.url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: seconds,
     requests: [{ method: "POST", path, setupRequest: (req: autocannon.Request) => ({ ...req, headers: FORM_HEADERS, body: body() }) }],
   } as autocannon.Options);
   return figures(path, r);
 }
+
+/** Every answer's time of one route over the rounds, pooled: the percentiles of all of them, not an average of each round's. */
+interface Pool {
+  path: string;
+  latenciesMs: number[];
+  seconds: number;
+  failed: number;
+}
+
+async function poolRound(pool: Pool, body: () => string): Promise<{ requestsPerSecond: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  // The callback form: it is the one whose instance reports each answer.
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url: server.url,
+        connections: CONNECTIONS,
+        duration: ROUND_SECONDS,
+        requests: [{ method: "POST", path: pool.path, setupRequest: (req: autocannon.Request) => ({ ...req, headers: FORM_HEADERS, body: body() }) }],
+      } as autocannon.Options,
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    run.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+  pool.latenciesMs.push(...latencies);
+  pool.seconds += ROUND_SECONDS;
+  pool.failed += r.non2xx + r.errors + r.timeouts;
+  return { requestsPerSecond: latencies.length / ROUND_SECONDS, p99Ms: percentile(latencies, 99)! };
+}
+
+function pooled(pool: Pool) {
+  return {
+    path: pool.path,
+    requestsPerSecond: Math.round(pool.latenciesMs.length / pool.seconds),
+    p50Ms: Math.round(percentile(pool.latenciesMs, 50)!),
+    p99Ms: Math.round(percentile(pool.latenciesMs, 99)!),
+    requests: pool.latenciesMs.length,
+    failed: pool.failed,
+  };
+}
+
+/**
+ * The ack path: ROUNDS rounds, each the no-op route, the intake and the floor one after the
+ * other, so the machine's drift (its speed varies by a third from minute to minute) falls on all
+ * three alike; each route's figures are pooled over its rounds, and each round's are kept.
+ */
+async function ackPhase() {
+  const pools = { noop: newPool("/bench/noop"), intake: newPool("/intake/demo"), floor: newPool("/bench/floor") };
+  const rounds: { intakeVsNoop: number; floorVsNoop: number; intakeP99Ms: number; floorP99Ms: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const noop = await poolRound(pools.noop, () => nextSubmission("noop").body);
+    const intake = await poolRound(pools.intake, () => nextSubmission("ack").body);
+    const floor = await poolRound(pools.floor, () => nextSubmission("floor").body);
+    rounds.push({
+      intakeVsNoop: Number((intake.requestsPerSecond / noop.requestsPerSecond).toFixed(3)),
+      floorVsNoop: Number((floor.requestsPerSecond / noop.requestsPerSecond).toFixed(3)),
+      intakeP99Ms: Math.round(intake.p99Ms),
+      floorP99Ms: Math.round(floor.p99Ms),
+    });
+  }
+  return { noop: pooled(pools.noop), intake: pooled(pools.intake), floor: pooled(pools.floor), rounds };
+}
+
+const newPool = (path: string): Pool => ({ path, latenciesMs: [], seconds: 0, failed: 0 });
 
 async function followUpPhase() {
   // Sent one by one at a human pace; each is timed from its 202.
@@ -177,18 +245,27 @@ try {
     for (const form of paused.forms) delete form.spam.turnstile;
     await admin("/admin/policy", { method: "PUT", body: JSON.stringify(paused) });
   }
-  await load("/bench/noop", () => nextSubmission("warm").body); // warm-up, not reported
-  await load("/intake/demo", () => nextSubmission("warm").body);
-  const noop = await load("/bench/noop", () => nextSubmission("noop").body);
-  const intake = await load("/intake/demo", () => nextSubmission("ack").body);
-  const floor = await load("/bench/floor", () => nextSubmission("floor").body);
+  await load("/bench/noop", () => nextSubmission("warm").body, 3); // warm-up, not reported
+  await load("/intake/demo", () => nextSubmission("warm").body, 3);
+  await load("/bench/floor", () => nextSubmission("warm").body, 3);
+  const { noop, intake, floor, rounds } = await ackPhase();
   if (followUp) console.log("HubSpot calls while following up:", followUp.byEndpoint);
+  console.table(rounds.map((r, i) => ({ round: i + 1, ...r })));
   console.table([
     { run: "ack path", ...noop },
     { run: "ack path", ...intake },
     { run: "ack path", ...floor },
     ...(endToEnd ? [{ run: "end to end", ...endToEnd }] : []),
   ]);
+  // Little's law for a closed loop: with 8 requests always in flight, the mean answer takes
+  // 8 / throughput, whatever the route does; a p99 under a bound needs the mean well under it.
+  const littleMs = (perSecond: number) => Math.round((CONNECTIONS * 1000) / perSecond);
+  console.log(
+    `mean answer at ${CONNECTIONS} connections (Little's law, ${CONNECTIONS} / throughput): ` +
+      `intake ${littleMs(intake.requestsPerSecond)} ms, floor ${littleMs(floor.requestsPerSecond)} ms, no-op ${littleMs(noop.requestsPerSecond)} ms; ` +
+      `rounds with p99 <= 100 ms: intake ${rounds.filter((r) => r.intakeP99Ms <= 100).length} of ${rounds.length}, ` +
+      `floor ${rounds.filter((r) => r.floorP99Ms <= 100).length} of ${rounds.length}`,
+  );
   const ms = (v: number | null) => (v === null ? null : Math.round(v));
   console.log(
     JSON.stringify({
@@ -205,10 +282,11 @@ try {
       floorP50Ms: floor.p50Ms,
       floorP99Ms: floor.p99Ms,
       floorVsNoop: Number((floor.requestsPerSecond / noop.requestsPerSecond).toFixed(3)),
+      rounds,
       endToEndSubmissionsPerSecond: endToEnd?.requestsPerSecond,
       endToEndP50Ms: endToEnd?.p50Ms,
       endToEndP99Ms: endToEnd?.p99Ms,
-      failedRequests: noop.failed + intake.failed + (endToEnd?.failed ?? 0),
+      failedRequests: noop.failed + intake.failed + floor.failed + (endToEnd?.failed ?? 0),
       pacedPerSecond: PACE_PER_S,
       pacedSubmissions: followUp?.submitted,
       pacedRecorded: followUp?.recorded,

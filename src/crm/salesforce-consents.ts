@@ -251,8 +251,9 @@ async function recordConsentObjects(writes: ConsentWrite[], items: { i: number; 
         PrivacyConsentStatus: write.status,
         EffectiveFrom: write.at,
         CaptureDate: write.at,
-        // Given on a web form; what it lets us contact the person by is ContactPointType.
-        CaptureContactPointType: "Web",
+        // Given on a web form (a withdrawal comes from the CRM, by a way it does not say); what it
+        // lets us contact the person by is ContactPointType.
+        ...(write.status === "OptIn" ? { CaptureContactPointType: "Web" } : {}),
         CaptureSource: t.captureSource,
       };
     }),

@@ -197,34 +197,75 @@ export interface Withdrawal {
   detail?: string;
 }
 
+/** A consent withdrawn: the row that records it, the given row it withdraws, and whether this call appended it. */
+export interface ConsentWithdrawn {
+  row: ConsentRow;
+  given: ConsentRow;
+  /** False when the same withdrawal (its reference) was recorded before: nothing was appended. */
+  appended: boolean;
+}
+
 /**
  * Records a withdrawal (an unsubscribe) the way consent is recorded: one appended row per consent
- * withdrawn, nothing changed. Consents not currently given are left alone. Returns the new rows.
+ * withdrawn, nothing changed. Consents not currently given are left alone. Returns each consent
+ * the withdrawal stands for, appended now or by an earlier call with the same reference (whose
+ * follow-up, such as telling the CRM, may not have happened yet).
  */
-export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdrawal): Promise<ConsentRow[]> {
+export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): Promise<ConsentWithdrawn[]> {
   const email = canonicalAddress(withdrawal.email) ?? withdrawal.email.trim().toLowerCase();
   const rows = await consentsOf(db, email);
   const latest = new Map<string, ConsentRow>();
-  for (const row of rows) latest.set(row.consentId, row);
+  const rowIds = new Set(rows.map((row) => row.id));
   const wanted = withdrawal.consentIds ? new Set(withdrawal.consentIds) : undefined;
-  const withdrawn: ConsentRow[] = [];
-  for (const [consentId, row] of latest) {
-    if (row.action !== "given" || (wanted && !wanted.has(consentId))) continue;
-    if (withdrawal.givenBefore && Date.parse(row.recordedAt) > withdrawal.at.getTime()) continue;
+  const withdrawn: { row: ConsentRow; given: ConsentRow }[] = [];
+  for (const row of rows) {
+    if (row.action === "given") {
+      latest.set(row.consentId, row);
+      continue;
+    }
+    // A withdrawal answers the consent given before it; this one's own rows, from an earlier call, stand for it again.
+    const id = withdrawalRowId(await withdrawalHash(email, row.consentId, withdrawal.reference));
+    const given = latest.get(row.consentId);
+    if (row.id === id && given) withdrawn.push({ row, given });
+    latest.delete(row.consentId);
+  }
+  for (const [consentId, given] of latest) {
+    if (wanted && !wanted.has(consentId)) continue;
+    if (withdrawal.givenBefore && Date.parse(given.recordedAt) > withdrawal.at.getTime()) continue;
     withdrawn.push({
-      id: `withdrawn:${(await textHash(`${email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`,
-      email,
-      address: row.address,
-      action: "withdrawn",
-      consentId,
-      purpose: row.purpose,
-      legalBasis: row.legalBasis,
-      source: withdrawal.source,
-      ...(withdrawal.detail ? { detail: withdrawal.detail } : {}),
-      recordedAt: withdrawal.at.toISOString(),
+      given,
+      row: {
+        id: withdrawalRowId(await withdrawalHash(email, consentId, withdrawal.reference)),
+        email,
+        address: given.address,
+        action: "withdrawn",
+        consentId,
+        purpose: given.purpose,
+        legalBasis: given.legalBasis,
+        source: withdrawal.source,
+        ...(withdrawal.detail ? { detail: withdrawal.detail } : {}),
+        recordedAt: withdrawal.at.toISOString(),
+      },
     });
   }
-  if (withdrawn.length === 0) return [];
-  const results = await db.batch(consentStatements(db, withdrawn));
-  return withdrawn.filter((_, i) => (results[i]!.meta.changes ?? 0) > 0);
+  const fresh = withdrawn.filter((w) => !rowIds.has(w.row.id));
+  const results =
+    fresh.length > 0
+      ? await db.batch(
+          consentStatements(
+            db,
+            fresh.map((w) => w.row),
+          ),
+        )
+      : [];
+  const appended = new Set(fresh.filter((_, i) => (results[i]!.meta.changes ?? 0) > 0).map((w) => w.row.id));
+  return withdrawn.map((w) => ({ ...w, appended: appended.has(w.row.id) }));
+}
+
+const withdrawalHash = (email: string, consentId: string, reference: string) => textHash(`${email}\n${consentId}\n${reference}`);
+const withdrawalRowId = (hash: string) => `withdrawn:${hash.slice(0, 32)}`;
+
+/** withdrawConsents, answering only the rows this call appended. */
+export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdrawal): Promise<ConsentRow[]> {
+  return (await withdrawConsents(db, withdrawal)).filter((w) => w.appended).map((w) => w.row);
 }

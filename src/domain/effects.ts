@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Crm } from "./crm-event";
+import { Crm, RecordKey } from "./crm-event";
 import { SALESFORCE_CONTACT_POINT_TYPES } from "./forms-policy";
 
 /**
@@ -144,6 +144,8 @@ export const Effect = z.discriminatedUnion("type", [
      * and takes the record it wrote. Without it, the person is found by email.
      */
     afterWrite: z.string().min(1).optional(),
+    /** The person's record key, when it is known (a withdrawal comes from the record itself). */
+    person: RecordKey.optional(),
     status: z.enum(["OptIn", "OptOut"]),
     /** When it was given or withdrawn. */
     at: z.iso.datetime(),

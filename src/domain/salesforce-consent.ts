@@ -1,5 +1,6 @@
-import type { SalesforceConsentTarget } from "./effects";
+import type { EffectRequest, SalesforceConsentTarget } from "./effects";
 import type { SalesforceConsentMapping } from "./forms-policy";
+import type { Policy } from "./policy";
 
 /*
  * How a consent given on a form is written to Salesforce, as data: which field or Consent object,
@@ -40,14 +41,76 @@ export const consentCaptureSource = (given: Pick<ConsentGiven, "formKey" | "page
 
 /** The policy's mapping of a consent as the effect writes it. */
 export function salesforceConsentTarget(mapping: SalesforceConsentMapping, given: ConsentGiven): SalesforceConsentTarget | undefined {
+  return mappedTarget(mapping, consentRecordName(given), consentCaptureSource(given));
+}
+
+/** A checkbox, or a ContactPointTypeConsent with these words (what it records, where it was captured). */
+function mappedTarget(mapping: SalesforceConsentMapping, name: string, captureSource: string): SalesforceConsentTarget | undefined {
   if (mapping.field) return { kind: "field", field: mapping.field, ...(mapping.dateField ? { dateField: mapping.dateField } : {}) };
   if (mapping.dataUsePurposeId)
     return {
       kind: "consentObject",
       dataUsePurposeId: mapping.dataUsePurposeId,
       contactPointType: mapping.contactPointType ?? "Email",
-      name: consentRecordName(given),
-      captureSource: consentCaptureSource(given),
+      name,
+      captureSource,
     };
   return undefined;
+}
+
+/** A consent the person withdrew (an unsubscribe), with what it withdraws. */
+export interface ConsentWithdrawnFrom {
+  /** The withdrawal's own row id: unique to the consent, the person and what it came from. */
+  withdrawalId: string;
+  consentId: string;
+  purpose: string;
+  legalBasis: string;
+  /** The form the consent was given on: its policy says where Salesforce keeps it. */
+  formKey?: string;
+  /** When it was withdrawn. */
+  at: string;
+  /** What it came from, as the proof says it ("HasOptedOutOfEmail on …"). */
+  detail?: string;
+}
+
+/** The Name of the ContactPointTypeConsent that records a withdrawal, unique to it as a consent's is to its submission. */
+export function withdrawalRecordName(withdrawn: ConsentWithdrawnFrom): string {
+  const identity = ` | ${withdrawn.consentId} | ${withdrawn.legalBasis} | opted out | ${withdrawn.withdrawalId}`;
+  return cut(`${cut(withdrawn.purpose, Math.max(1, TEXT_255 - identity.length))}${identity}`, TEXT_255);
+}
+
+/**
+ * A Salesforce person's withdrawals as the policy says Salesforce keeps each consent: its
+ * checkbox cleared (and dated), or an OptOut ContactPointTypeConsent beside the OptIn one, so
+ * the org's own consent records say what the proof says. Written to the record that opted out.
+ */
+export function salesforceWithdrawals(
+  policy: Pick<Policy, "forms">,
+  person: { key: string; accountId: string; email: string },
+  withdrawn: readonly ConsentWithdrawnFrom[],
+): EffectRequest[] {
+  return withdrawn.flatMap((w): EffectRequest[] => {
+    const form = policy.forms.find((f) => f.key === w.formKey);
+    const mapping = form?.crm === "salesforce" ? form.consents.find((c) => c.id === w.consentId)?.crm.salesforce : undefined;
+    if (!mapping) return [];
+    const target = mappedTarget(mapping, withdrawalRecordName(w), cut(`withdrawn: ${w.detail ?? "an unsubscribe"}`, TEXT_255));
+    if (!target) return [];
+    return [
+      {
+        idempotencyKey: `${w.withdrawalId}:salesforce`,
+        leadKey: person.key,
+        rule: "consent",
+        effect: {
+          type: "recordSalesforceConsent",
+          crm: "salesforce",
+          accountId: person.accountId,
+          email: person.email,
+          person: person.key,
+          status: "OptOut",
+          at: w.at,
+          target,
+        },
+      },
+    ];
+  });
 }

@@ -176,7 +176,8 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
         outcomes[i] = { ok: false, failure: { kind: "permanent", message } };
         return;
       }
-      const person = written?.externalId ? writtenPerson(written.externalId) : undefined;
+      const personKey = effect.person ?? written?.externalId;
+      const person = personKey ? writtenPerson(personKey) : undefined;
       const { email, status, at, target: where } = effect;
       ready.push({ i, write: { key: id, email, status, at, target: where, ...(person ? { person } : {}) } });
     });

@@ -1,7 +1,7 @@
 import { replaceLeadAddresses } from "../db/inbound-email";
 import { activePolicy } from "../db/policies";
 import { recordFacts } from "../db/facts";
-import { recordConsentWithdrawal } from "../db/intake-consents";
+import { withdrawConsents } from "../db/intake-consents";
 import { setSubmissionStatus } from "../db/intake-submissions";
 import { upsertRecordRow } from "../db/records";
 import { decide, type RuleShell, type Trigger } from "../domain/decide";
@@ -11,6 +11,7 @@ import type { CrmEvent } from "../domain/crm-event";
 import type { VersionedPolicy } from "../domain/policy";
 import type { RecordState } from "../domain/record-state";
 import type { AuditEntry } from "../domain/rule";
+import { salesforceWithdrawals } from "../domain/salesforce-consent";
 import { unsubscribeIn } from "../domain/stop-conditions";
 import { factsFromAudit, factsFromEvent } from "../facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
@@ -172,7 +173,8 @@ export class RecordWork {
    * addresses. Only a change to opted out counts (a stored snapshot holds only what changed, and
    * our own write's echo is skipped), and a consent given after it stands. Before the commit, as the facts are: a
    * retried run records it again, and the rows' ids (the address, the consent and this event)
-   * count it once. The CRM already holds the opt-out (it is where it was made): nothing is written back.
+   * count it once. The CRM holds the opt-out (it is where it was made), but a Salesforce org also
+   * keeps the consents themselves where the policy maps them: those are withdrawn there too.
    */
   private async noteUnsubscribe(
     event: Extract<CrmEvent, { kind: "propertyChanged" }>,
@@ -183,15 +185,33 @@ export class RecordWork {
     if (event.fromThisIntegration) return;
     const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
     if (!unsubscribe) return;
+    const detail = `${unsubscribe.evidence} on ${record.key}`;
     for (const email of await this.addressesOf(record, now)) {
-      await recordConsentWithdrawal(this.db, {
+      const withdrawn = await withdrawConsents(this.db, {
         email,
         source: "unsubscribe",
         reference: event.dedupeKey,
         at: new Date(event.occurredAt),
         givenBefore: true,
-        detail: `${unsubscribe.evidence} on ${record.key}`,
+        detail,
       });
+      if (record.crm !== "salesforce" || withdrawn.length === 0) continue;
+      // Salesforce keeps consents where the policy says (a checkbox, the Consent objects): they say so too.
+      // Every withdrawal, not only those appended now: a retried run stores the effects it missed (their keys count them once).
+      const effects = salesforceWithdrawals(
+        policy.policy,
+        { key: record.key, accountId: record.accountId, email },
+        withdrawn.map(({ row, given }) => ({
+          withdrawalId: row.id,
+          consentId: row.consentId,
+          purpose: row.purpose,
+          legalBasis: row.legalBasis,
+          at: row.recordedAt,
+          detail,
+          ...(given.formKey ? { formKey: given.formKey } : {}),
+        })),
+      );
+      if (effects.length > 0) await this.ports.storeEffects(effects);
     }
   }
 

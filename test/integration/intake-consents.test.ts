@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordConsentWithdrawal } from "../../src/db/intake-consents";
+import { recordConsentWithdrawal, withdrawConsents } from "../../src/db/intake-consents";
 import { loadSubmission, waitingSubmissions } from "../../src/db/intake-submissions";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { resendWaitingSubmissions } from "../../src/intake/submission-queue";
@@ -89,6 +89,10 @@ describe("consent that can be proven", () => {
       }),
     ]);
     expect(await recordConsentWithdrawal(env.DB, withdrawal)).toEqual([]);
+    // Asked again (a retried run), it still answers the withdrawal it stands for, appended before, with the consent it withdraws.
+    expect(await withdrawConsents(env.DB, withdrawal)).toEqual([
+      { row: rows[0], given: expect.objectContaining({ action: "given", consentId: "marketing", formKey: "demo" }), appended: false },
+    ]);
     const everything = await recordConsentWithdrawal(env.DB, {
       email,
       source: "admin",

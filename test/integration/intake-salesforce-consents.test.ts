@@ -8,7 +8,7 @@ import { Policy } from "../../src/domain/policy";
 import { sendEffectMessages } from "../../src/outbox/effect-queue";
 import { salesforceEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
-import { eventually, ORIGIN } from "../support/requests";
+import { eventually, leadSnapshot, ORIGIN, send, signedSalesforce } from "../support/requests";
 import { admin } from "../support/rule-flows";
 
 /**
@@ -184,6 +184,91 @@ describe("consent in Salesforce: the Consent objects", () => {
     expect((await byEmail("Lead", email))[0].IndividualId).toBe(lead.IndividualId);
     expect((await salesforceEmulator.records("Individual")).length).toBe(individuals);
     expect((await consentsOf(lead.IndividualId)).map((c: any) => c.Name.split(" | submission ")[1])).toEqual([first, second]);
+  });
+});
+
+describe("consent in Salesforce: an opt-out there withdraws it there too", () => {
+  const ORG = "00D5g000004ExmplEAA";
+  const deliverChanges = async () => expect((await send(await signedSalesforce(await salesforceEmulator.webhooks()))).status).toBe(200);
+  const withdrawalsOf = (key: string) =>
+    env.DB.prepare(
+      "SELECT status, external_id AS externalId, last_error AS lastError FROM effects WHERE lead_key = ? AND idempotency_key LIKE 'withdrawn:%'",
+    )
+      .bind(key)
+      .all<{ status: string; externalId: string | null; lastError: string | null }>()
+      .then((r) => r.results);
+  const settledWithdrawal = (key: string) =>
+    eventually(async () => {
+      const rows = await withdrawalsOf(key);
+      if (rows.length === 0 || rows.some((r) => r.status !== "done")) throw new Error(`withdrawals of ${key}: ${JSON.stringify(rows)}`);
+      return rows;
+    }, 60_000);
+  const withdrawnRows = async (email: string) =>
+    (await env.DB.prepare("SELECT consent_id AS consentId FROM intake_consents WHERE email = ? AND action = 'withdrawn'").bind(email).all()).results;
+
+  it("HasOptedOutOfEmail set by a person: an OptOut ContactPointTypeConsent beside the OptIn one, and the checkbox cleared", {
+    timeout: 120_000,
+  }, async () => {
+    const objectsEmail = `optout.objects.${run}@northwind.example`;
+    const fieldEmail = `optout.field.${run}@northwind.example`;
+    await settledConsent(await submit("sf_objects", { email: objectsEmail, consent_marketing: "on" }));
+    await settledConsent(await submit("sf_field", { email: fieldEmail, consent_marketing: "on" }));
+    const [objectsLead] = await byEmail("Lead", objectsEmail);
+    const [fieldLead] = await byEmail("Lead", fieldEmail);
+    await deliverChanges(); // our own writes' echoes: nothing is withdrawn by them
+
+    await salesforceEmulator.uiUpdate("Lead", objectsLead.Id, { HasOptedOutOfEmail: true });
+    await salesforceEmulator.uiUpdate("Lead", fieldLead.Id, { HasOptedOutOfEmail: true });
+    await deliverChanges();
+    const objectsKey = `salesforce:${ORG}:lead:${objectsLead.Id}`;
+    const [withdrawal] = await settledWithdrawal(objectsKey);
+    const consents = await consentsOf(objectsLead.IndividualId);
+    expect(consents.map((c: any) => c.PrivacyConsentStatus)).toEqual(["OptIn", "OptOut"]);
+    const optOut = consents[1];
+    expect(withdrawal!.externalId).toBe(optOut.Id);
+    expect(optOut).toMatchObject({
+      DataUsePurposeId: purposeId,
+      ContactPointType: "Email",
+      CaptureSource: `withdrawn: HasOptedOutOfEmail = true on ${objectsKey}`,
+    });
+    expect(optOut.Name).toMatch(/ \| marketing \| consent \| opted out \| withdrawn:[0-9a-f]{32}$/);
+    // The proof in D1 says the same: every consent the person gave, withdrawn (privacy has no Salesforce mapping).
+    expect((await withdrawnRows(objectsEmail)).map((r: any) => r.consentId).sort()).toEqual(["marketing", "privacy"]);
+
+    await settledWithdrawal(`salesforce:${ORG}:lead:${fieldLead.Id}`);
+    const [cleared] = await byEmail("Lead", fieldEmail);
+    expect(cleared.Marketing_Consent__c).toBe(false);
+
+    // Delivered again, the same change writes nothing more.
+    const again = (await salesforceEmulator.records("ContactPointTypeConsent")).length;
+    await salesforceEmulator.uiUpdate("Lead", objectsLead.Id, { Description: "unrelated edit" });
+    await deliverChanges();
+    await eventually(async () => expect((await leadSnapshot(objectsKey)).body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules"), 20_000);
+    expect((await salesforceEmulator.records("ContactPointTypeConsent")).length).toBe(again);
+    expect(await withdrawalsOf(objectsKey)).toHaveLength(1);
+  });
+
+  it("an opt-out written by this integration itself (its echo) withdraws nothing", { timeout: 120_000 }, async () => {
+    const email = `optout.echo.${run}@northwind.example`;
+    await settledConsent(await submit("sf_objects", { email, consent_marketing: "on" }));
+    const [lead] = await byEmail("Lead", email);
+    await deliverChanges();
+    const key = `salesforce:${ORG}:lead:${lead.Id}`;
+    // As the integration user, through the API: the change event names it as the committer.
+    const patched = await fetch(`${env.SALESFORCE_INSTANCE_URL}/services/data/v62.0/composite/sobjects`, {
+      method: "PATCH",
+      headers: { authorization: "Bearer salesforce-dev-token", "content-type": "application/json" },
+      body: JSON.stringify({ allOrNone: false, records: [{ attributes: { type: "Lead" }, Id: lead.Id, HasOptedOutOfEmail: true }] }),
+    });
+    expect(patched.status).toBe(200);
+    await deliverChanges();
+    await eventually(async () => {
+      const { body } = await leadSnapshot(key);
+      expect(body.events.some((e: any) => e.kind === "propertyChanged" && e.properties.HasOptedOutOfEmail !== undefined)).toBe(true);
+      expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("rules");
+    }, 20_000);
+    expect(await withdrawnRows(email)).toEqual([]);
+    expect(await withdrawalsOf(key)).toEqual([]);
   });
 });
 

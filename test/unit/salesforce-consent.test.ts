@@ -4,7 +4,7 @@ import { effectId } from "../../src/domain/effect-id";
 import { EffectRequest } from "../../src/domain/effects";
 import { validateSubmission } from "../../src/domain/intake-submission";
 import { Policy } from "../../src/domain/policy";
-import { consentCaptureSource, consentRecordName } from "../../src/domain/salesforce-consent";
+import { consentCaptureSource, consentRecordName, salesforceWithdrawals } from "../../src/domain/salesforce-consent";
 import type { ConsentWrite } from "../../src/crm/crm-port";
 import type { EffectState } from "../../src/db/effects";
 import { effectExecutors, type Executors, type PendingEffect } from "../../src/outbox/effect-executors";
@@ -134,6 +134,62 @@ function orgWithoutConsentObjects() {
   };
   return { lead, api };
 }
+
+describe("consents withdrawn in Salesforce (an opt-out), as effects", () => {
+  const person = {
+    key: "salesforce:00D5g000004ExmplEAA:lead:00Q5g00000LeadAAAA",
+    accountId: "00D5g000004ExmplEAA",
+    email: "jane.doe@northwind.example",
+  };
+  const withdrawn = (consentId: string, formKey?: string) => ({
+    withdrawalId: `withdrawn:${"ab".repeat(16)}`,
+    consentId,
+    purpose: "Product news and offers by email",
+    legalBasis: "consent",
+    at: "2026-03-12T09:00:00.000Z",
+    detail: `HasOptedOutOfEmail = true on ${person.key}`,
+    ...(formKey ? { formKey } : {}),
+  });
+  const policyWith = (crm: "hubspot" | "salesforce", salesforce?: object) => ({ forms: [formWith(crm, salesforce)] });
+
+  it("each mapped consent is an OptOut written to the record that opted out, named for its withdrawal", () => {
+    const [request, ...rest] = salesforceWithdrawals(policyWith("salesforce", { dataUsePurposeId: PURPOSE }), person, [
+      withdrawn("marketing", "demo"),
+      withdrawn("privacy", "demo"),
+    ]);
+    expect(rest).toEqual([]);
+    expect(EffectRequest.parse(request)).toEqual({
+      idempotencyKey: `withdrawn:${"ab".repeat(16)}:salesforce`,
+      leadKey: person.key,
+      rule: "consent",
+      effect: {
+        type: "recordSalesforceConsent",
+        crm: "salesforce",
+        accountId: person.accountId,
+        email: person.email,
+        person: person.key,
+        status: "OptOut",
+        at: "2026-03-12T09:00:00.000Z",
+        target: {
+          kind: "consentObject",
+          dataUsePurposeId: PURPOSE,
+          contactPointType: "Email",
+          name: `Product news and offers by email | marketing | consent | opted out | withdrawn:${"ab".repeat(16)}`,
+          captureSource: `withdrawn: HasOptedOutOfEmail = true on ${person.key}`,
+        },
+      },
+    });
+  });
+
+  it("a checkbox mapping clears the field; a consent of another form, a HubSpot form or none at all writes nothing", () => {
+    const field = salesforceWithdrawals(policyWith("salesforce", { field: "Marketing_Consent__c" }), person, [withdrawn("marketing", "demo")]);
+    expect(field.map((r) => r.effect)).toMatchObject([{ status: "OptOut", target: { kind: "field", field: "Marketing_Consent__c" } }]);
+    const mapped = policyWith("salesforce", { dataUsePurposeId: PURPOSE });
+    expect(salesforceWithdrawals(mapped, person, [withdrawn("marketing", "webinar")])).toEqual([]);
+    expect(salesforceWithdrawals(mapped, person, [withdrawn("marketing")])).toEqual([]);
+    expect(salesforceWithdrawals(policyWith("hubspot"), person, [withdrawn("marketing", "demo")])).toEqual([]);
+  });
+});
 
 describe("recordSalesforceConsents in an org without Data Protection and Privacy", () => {
   const write = (status: "OptIn" | "OptOut", at: string, target: ConsentWrite["target"]): ConsentWrite => ({

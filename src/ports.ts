@@ -2,6 +2,7 @@ import { type Config, loadConfig, salesforceAuth } from "./config";
 import type { CrmPort } from "./crm/crm-port";
 import { HubSpotCrm } from "./crm/hubspot-crm";
 import { SalesforceCrm } from "./crm/salesforce-crm";
+import { holdPeople, releasePeople } from "./db/consent-write-holds";
 import { effectStates, supersededReassignments, unsettledEffectIds } from "./db/effects";
 import { appendSubmissionSteps } from "./db/intake-submissions";
 import { legacyTaskIds } from "./db/legacy-task-keys";
@@ -9,6 +10,7 @@ import { enqueueForRecords } from "./ingest/record-events";
 import type { EffectRequest } from "./domain/effects";
 import type { RoutingDecision, RoutingRequest } from "./domain/routing";
 import type { ConsumerDeps } from "./outbox/effect-queue";
+import { WORK_BUDGET_MS } from "./outbox/consumer-budget";
 import { enqueueEffects } from "./outbox/effect-queue";
 import type { Executors } from "./outbox/effect-executors";
 import { pacer } from "./outbox/pacer";
@@ -95,6 +97,13 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     effectStates: (ids) => effectStates(env.DB, ids),
     sleep: clock.sleep,
+    holdConsentPeople: async (people) => {
+      const holder = crypto.randomUUID();
+      const now = clock.now();
+      // Past a consumer's work budget: a hold outlives the run that took it only when that run died.
+      const held = await holdPeople(env.DB, people, holder, new Date(now), new Date(now + WORK_BUDGET_MS + 30_000));
+      return { held, release: () => releasePeople(env.DB, holder) };
+    },
   };
   return {
     config,

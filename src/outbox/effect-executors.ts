@@ -34,6 +34,11 @@ export interface Executors {
   effectStates?(ids: string[]): Promise<Map<string, EffectState>>;
   /** The shell's sleep: a consent looks again, in the same invocation, at a write running beside it. */
   sleep?(ms: number): Promise<void>;
+  /**
+   * Holds these people's consent writes for this run (their addresses, lower case): the ones held,
+   * and how to let go of them. Without it, writes are not serialised (a test's stand-in).
+   */
+  holdConsentPeople?(people: string[]): Promise<{ held: Set<string>; release(): Promise<void> }>;
 }
 
 /**
@@ -52,6 +57,9 @@ const LEAD_WRITE_WAIT_MS = 3_000;
 /** Before waiting that long, a consent looks again this often, this many times: its write usually ends within a second. */
 const LEAD_WRITE_POLL_MS = 200;
 const LEAD_WRITE_POLLS = 10;
+
+/** A consent whose person another consumer is writing looks again after this (a write takes a second or two). */
+const PERSON_HELD_WAIT_MS = 2_000;
 
 const inProgress = (state: EffectState | undefined): boolean => state?.status === "pending" || state?.status === "retrying";
 
@@ -181,11 +189,24 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
       const { email, status, at, target: where } = effect;
       ready.push({ i, write: { key: id, email, status, at, target: where, ...(person ? { person } : {}) } });
     });
-    if (ready.length > 0) {
-      const recorded = await crm.recordConsents(ready.map((r) => r.write));
-      ready.forEach((r, n) => {
-        outcomes[r.i] = recorded[n]!;
+    if (ready.length === 0) return outcomes as EffectOutcome[];
+    // One consumer at a time per person: two at once could each make the person an Individual.
+    const person = (r: (typeof ready)[number]) => r.write.email.toLowerCase();
+    const hold = await deps.holdConsentPeople?.(ready.map(person));
+    try {
+      const mine = ready.filter((r) => {
+        if (!hold || hold.held.has(person(r))) return true;
+        outcomes[r.i] = { ok: false, waiting: { reason: "another consent of this person is being written", retryAfterMs: PERSON_HELD_WAIT_MS } };
+        return false;
       });
+      if (mine.length > 0) {
+        const recorded = await crm.recordConsents(mine.map((r) => r.write));
+        mine.forEach((r, n) => {
+          outcomes[r.i] = recorded[n]!;
+        });
+      }
+    } finally {
+      await hold?.release();
     }
     return outcomes as EffectOutcome[];
   },

@@ -2,10 +2,13 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ConsentWrite } from "../../src/crm/crm-port";
 import { checkSalesforceConsents } from "../../src/crm/crm-setup";
+import { holdPeople, releasePeople } from "../../src/db/consent-write-holds";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { Policy } from "../../src/domain/policy";
+import { effectExecutors, type PendingEffect } from "../../src/outbox/effect-executors";
 import { sendEffectMessages } from "../../src/outbox/effect-queue";
+import { portsFor } from "../../src/ports";
 import { salesforceEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
 import { eventually, leadSnapshot, ORIGIN, send, signedSalesforce } from "../support/requests";
@@ -305,6 +308,46 @@ describe("SalesforceCrm.recordConsents (the adapter the effect runs)", () => {
     ]);
   });
 
+  it("two consents of one person run at once make one Individual: the second waits for the first, then joins it", async () => {
+    const org = "00D5g000004ExmplEAA";
+    const email = `together.${run}@northwind.example`;
+    const lead = await salesforceEmulator.uiCreate("Lead", { LastName: "Together", Company: "Northwind", Email: email });
+    const { executors } = portsFor(env).consumer;
+    const pending = (suffix: string): PendingEffect<"recordSalesforceConsent"> => ({
+      id: `together-${suffix}-${run}`,
+      effect: {
+        type: "recordSalesforceConsent",
+        crm: "salesforce",
+        accountId: org,
+        email,
+        person: `salesforce:${org}:lead:${lead.id}`,
+        status: "OptIn",
+        at: "2026-03-10T15:00:00.000Z",
+        target: {
+          kind: "consentObject",
+          dataUsePurposeId: purposeId,
+          contactPointType: "Email",
+          name: name(`together ${suffix}`),
+          captureSource: "form demo",
+        },
+      },
+    });
+    const individualsBefore = (await salesforceEmulator.records("Individual")).length;
+    const write = (suffix: string) => effectExecutors.recordSalesforceConsent(`salesforce:${org}`, [pending(suffix)], executors);
+    const outcomes = (await Promise.all([write("a"), write("b")])).flat();
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([
+      { ok: false, waiting: { reason: "another consent of this person is being written", retryAfterMs: 2_000 } },
+    ]);
+    // Let go of once the run ends: the one that waited goes ahead on its next try, for the same Individual.
+    const waited = outcomes[0]!.ok ? "b" : "a";
+    expect(await write(waited)).toEqual([expect.objectContaining({ ok: true })]);
+    expect((await salesforceEmulator.records("Individual")).length).toBe(individualsBefore + 1);
+    const [linked] = await byEmail("Lead", email);
+    expect((await consentsOf(linked.IndividualId)).map((c: any) => c.Name).sort()).toEqual([name("together a"), name("together b")]);
+    expect(await env.DB.prepare("SELECT * FROM consent_write_holds WHERE person = ?").bind(email).all()).toMatchObject({ results: [] });
+  });
+
   it("written twice, the same consent is one record; a person nobody has is retried, a field of the wrong type is refused for good", async () => {
     const email = `twice.${run}@northwind.example`;
     await salesforceEmulator.uiCreate("Lead", { LastName: "Twice", Company: "Northwind", Email: email });
@@ -362,5 +405,19 @@ describe("CRM setup: what the consent mappings need of the org", () => {
       ok: true,
       action: "skipped",
     });
+  });
+});
+
+describe("holds on a person's consent writes (D1)", () => {
+  it("one holder at a time; a lapsed hold is taken over, a released one is free again", async () => {
+    const [ann, bob] = [`hold.ann.${run}@example.com`, `hold.bob.${run}@example.com`];
+    const t = (s: number) => new Date(Date.UTC(2026, 2, 10, 15, 0, s));
+    expect(await holdPeople(env.DB, [ann, ann, bob], "first", t(0), t(90))).toEqual(new Set([ann, bob]));
+    expect(await holdPeople(env.DB, [ann], "second", t(10), t(100))).toEqual(new Set());
+    // A consumer that died holding it delays the person's next write until the hold lapses, no longer.
+    expect(await holdPeople(env.DB, [ann], "second", t(90), t(180))).toEqual(new Set([ann]));
+    await releasePeople(env.DB, "first");
+    expect(await holdPeople(env.DB, [bob], "third", t(91), t(181))).toEqual(new Set([bob]));
+    expect(await holdPeople(env.DB, [ann], "third", t(91), t(181))).toEqual(new Set());
   });
 });

@@ -124,7 +124,10 @@ async function poolRound(pool: Pool, body: () => string): Promise<{ requestsPerS
       } as autocannon.Options,
       (error, result) => (error ? reject(error) : resolve(result)),
     );
-    run.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    // Answers only, as autocannon's own figures count them: an error is a failure, not a fast answer.
+    run.on("response", (_client, status, _bytes, responseTime) => {
+      if (status >= 200 && status < 400) latencies.push(responseTime);
+    });
   });
   pool.latenciesMs.push(...latencies);
   pool.seconds += ROUND_SECONDS;

@@ -10,8 +10,7 @@ import { enqueueForRecords } from "./ingest/record-events";
 import type { EffectRequest } from "./domain/effects";
 import type { RoutingDecision, RoutingRequest } from "./domain/routing";
 import type { ConsumerDeps } from "./outbox/effect-queue";
-import { WORK_BUDGET_MS } from "./outbox/consumer-budget";
-import { enqueueEffects } from "./outbox/effect-queue";
+import { EFFECT_CLAIM_MS, enqueueEffects } from "./outbox/effect-queue";
 import type { Executors } from "./outbox/effect-executors";
 import { pacer } from "./outbox/pacer";
 import type { Quota } from "./outbox/quota";
@@ -100,8 +99,8 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     holdConsentPeople: async (people) => {
       const holder = crypto.randomUUID();
       const now = clock.now();
-      // Past a consumer's work budget: a hold outlives the run that took it only when that run died.
-      const held = await holdPeople(env.DB, people, holder, new Date(now), new Date(now + WORK_BUDGET_MS + 30_000));
+      // As long as the effects' own claim and a minute more: a run still writing keeps it; only a dead run's lapses.
+      const held = await holdPeople(env.DB, people, holder, new Date(now), new Date(now + EFFECT_CLAIM_MS + 60_000));
       return { held, release: () => releasePeople(env.DB, holder) };
     },
   };

@@ -4,6 +4,7 @@ import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
 import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../domain/crm-event";
 import type { EffectOf, EffectType } from "../domain/effects";
+import { canonicalAddress } from "../domain/email-address";
 import { submittedEvent } from "../domain/submitted-event";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
@@ -57,6 +58,15 @@ const LEAD_WRITE_WAIT_MS = 3_000;
 /** Before waiting that long, a consent looks again this often, this many times: its write usually ends within a second. */
 const LEAD_WRITE_POLL_MS = 200;
 const LEAD_WRITE_POLLS = 10;
+
+/**
+ * What a consent write holds: the person's address as canonical (the same person however the
+ * form spelled it) and, when known, their record (a record reached under another address).
+ */
+function personHolds(write: ConsentWrite): string[] {
+  const address = canonicalAddress(write.email) ?? write.email.trim().toLowerCase();
+  return [`email:${address}`, ...(write.person ? [`${write.person.objectType}:${write.person.id.slice(0, 15)}`] : [])];
+}
 
 /** A consent whose person another consumer is writing looks again after this (a write takes a second or two). */
 const PERSON_HELD_WAIT_MS = 2_000;
@@ -191,11 +201,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     });
     if (ready.length === 0) return outcomes as EffectOutcome[];
     // One consumer at a time per person: two at once could each make the person an Individual.
-    const person = (r: (typeof ready)[number]) => r.write.email.toLowerCase();
-    const hold = await deps.holdConsentPeople?.(ready.map(person));
+    const hold = await deps.holdConsentPeople?.(ready.flatMap((r) => personHolds(r.write)));
     try {
       const mine = ready.filter((r) => {
-        if (!hold || hold.held.has(person(r))) return true;
+        if (!hold || personHolds(r.write).every((key) => hold.held.has(key))) return true;
         outcomes[r.i] = { ok: false, waiting: { reason: "another consent of this person is being written", retryAfterMs: PERSON_HELD_WAIT_MS } };
         return false;
       });
@@ -206,7 +215,8 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
         });
       }
     } finally {
-      await hold?.release();
+      // The outcomes stand whether or not letting go works: a hold left behind lapses by itself.
+      await hold?.release().catch((error) => console.error(`consent holds not released: ${classify(error).message}`));
     }
     return outcomes as EffectOutcome[];
   },

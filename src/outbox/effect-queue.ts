@@ -82,7 +82,7 @@ class LaneActivity {
 }
 
 /** How long a consumer may hold effects: pacing (≤ 20 s) plus calls and their retries fit well inside. */
-const CLAIM_MS = 120_000;
+export const EFFECT_CLAIM_MS = 120_000;
 
 export interface ConsumerDeps {
   executors: Executors;
@@ -102,7 +102,7 @@ export interface ConsumerDeps {
 export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env: Pick<Env, "DB">, deps: ConsumerDeps): Promise<void> {
   const messages = new Map(batch.messages.map((m) => [m.body.effectId, m]));
   const now = deps.now();
-  const rows = await claimEffects(env.DB, [...messages.keys()], now, new Date(now.getTime() + CLAIM_MS));
+  const rows = await claimEffects(env.DB, [...messages.keys()], now, new Date(now.getTime() + EFFECT_CLAIM_MS));
   const claimed = new Set(rows.map((r) => r.id));
   const unclaimed = [...messages.keys()].filter((id) => !claimed.has(id));
   const found = new Set<string>(claimed);
@@ -112,7 +112,7 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
     // Done or dead (a redelivered message): nothing to do. Otherwise another consumer holds it:
     // look again once its claim has run out.
     if (row.status === "done" || row.status === "dead") message.ack();
-    else message.retry({ delaySeconds: Math.ceil(CLAIM_MS / 1000) });
+    else message.retry({ delaySeconds: Math.ceil(EFFECT_CLAIM_MS / 1000) });
   }
   // A message for an effect that does not exist (never stored) has nothing to drive.
   for (const [id, message] of messages) if (!found.has(id)) message.ack();
@@ -174,7 +174,7 @@ async function runGroup(
       let part = chunks.shift();
       if (!part && deps.now().getTime() < deadline) {
         const at = deps.now();
-        part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + CLAIM_MS));
+        part = await claimDueEffects(env.DB, target, type, limit, at, new Date(at.getTime() + EFFECT_CLAIM_MS));
         if (part.length === 0) part = undefined;
       }
       if (part) {

@@ -4,7 +4,7 @@
  * inserts it or takes over one that has lapsed, and answers only when it is now ours.
  */
 
-/** Of these people (their addresses), the ones `holder` now holds until `until`; the others are held by someone else. */
+/** Of these hold keys (a person's address, their record), the ones `holder` now holds until `until`; the others someone else holds. */
 export async function holdPeople(db: D1Database, people: readonly string[], holder: string, now: Date, until: Date): Promise<Set<string>> {
   const unique = [...new Set(people)];
   if (unique.length === 0) return new Set();
@@ -14,7 +14,7 @@ export async function holdPeople(db: D1Database, people: readonly string[], hold
         .prepare(
           `INSERT INTO consent_write_holds (person, holder, held_until) VALUES (?1, ?2, ?3)
            ON CONFLICT (person) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until
-           WHERE consent_write_holds.held_until <= ?4 OR consent_write_holds.holder = ?2
+           WHERE consent_write_holds.held_until <= ?4
            RETURNING person`,
         )
         .bind(person, holder, until.toISOString(), now.toISOString()),

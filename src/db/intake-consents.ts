@@ -214,28 +214,32 @@ export interface ConsentWithdrawn {
 export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): Promise<ConsentWithdrawn[]> {
   const email = canonicalAddress(withdrawal.email) ?? withdrawal.email.trim().toLowerCase();
   const rows = await consentsOf(db, email);
-  const latest = new Map<string, ConsentRow>();
-  const rowIds = new Set(rows.map((row) => row.id));
+  // The id a withdrawal row of each consent gets from this reference: the same withdrawal, the same row.
+  const rowIdOf = new Map<string, string>();
+  for (const consentId of new Set(rows.map((row) => row.consentId))) {
+    rowIdOf.set(consentId, `withdrawn:${(await textHash(`${email}\n${consentId}\n${withdrawal.reference}`)).slice(0, 32)}`);
+  }
   const wanted = withdrawal.consentIds ? new Set(withdrawal.consentIds) : undefined;
-  const withdrawn: { row: ConsentRow; given: ConsentRow }[] = [];
+  const latest = new Map<string, ConsentRow>();
+  const earlier: { row: ConsentRow; given: ConsentRow }[] = [];
   for (const row of rows) {
     if (row.action === "given") {
       latest.set(row.consentId, row);
       continue;
     }
-    // A withdrawal answers the consent given before it; this one's own rows, from an earlier call, stand for it again.
-    const id = withdrawalRowId(await withdrawalHash(email, row.consentId, withdrawal.reference));
+    // This withdrawal's own row, from an earlier call, stands for it again, with the consent it withdrew.
     const given = latest.get(row.consentId);
-    if (row.id === id && given) withdrawn.push({ row, given });
+    if (row.id === rowIdOf.get(row.consentId) && given) earlier.push({ row, given });
     latest.delete(row.consentId);
   }
+  const fresh: { row: ConsentRow; given: ConsentRow }[] = [];
   for (const [consentId, given] of latest) {
     if (wanted && !wanted.has(consentId)) continue;
     if (withdrawal.givenBefore && Date.parse(given.recordedAt) > withdrawal.at.getTime()) continue;
-    withdrawn.push({
+    fresh.push({
       given,
       row: {
-        id: withdrawalRowId(await withdrawalHash(email, consentId, withdrawal.reference)),
+        id: rowIdOf.get(consentId)!,
         email,
         address: given.address,
         action: "withdrawn",
@@ -248,7 +252,6 @@ export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): 
       },
     });
   }
-  const fresh = withdrawn.filter((w) => !rowIds.has(w.row.id));
   const results =
     fresh.length > 0
       ? await db.batch(
@@ -258,14 +261,5 @@ export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): 
           ),
         )
       : [];
-  const appended = new Set(fresh.filter((_, i) => (results[i]!.meta.changes ?? 0) > 0).map((w) => w.row.id));
-  return withdrawn.map((w) => ({ ...w, appended: appended.has(w.row.id) }));
-}
-
-const withdrawalHash = (email: string, consentId: string, reference: string) => textHash(`${email}\n${consentId}\n${reference}`);
-const withdrawalRowId = (hash: string) => `withdrawn:${hash.slice(0, 32)}`;
-
-/** withdrawConsents, answering only the rows this call appended. */
-export async function recordConsentWithdrawal(db: D1Database, withdrawal: Withdrawal): Promise<ConsentRow[]> {
-  return (await withdrawConsents(db, withdrawal)).filter((w) => w.appended).map((w) => w.row);
+  return [...earlier.map((w) => ({ ...w, appended: false })), ...fresh.map((w, i) => ({ ...w, appended: (results[i]!.meta.changes ?? 0) > 0 }))];
 }

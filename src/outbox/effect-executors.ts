@@ -36,7 +36,7 @@ export interface Executors {
   /** The shell's sleep: a consent looks again, in the same invocation, at a write running beside it. */
   sleep?(ms: number): Promise<void>;
   /**
-   * Holds these people's consent writes for this run (their addresses, lower case): the ones held,
+   * Holds these people's consent writes for this run (the keys personHolds gives): the ones held,
    * and how to let go of them. Without it, writes are not serialised (a test's stand-in).
    */
   holdConsentPeople?(people: string[]): Promise<{ held: Set<string>; release(): Promise<void> }>;

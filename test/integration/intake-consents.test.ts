@@ -1,13 +1,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { recordConsentWithdrawal, withdrawConsents } from "../../src/db/intake-consents";
+import { type Withdrawal, withdrawConsents } from "../../src/db/intake-consents";
 import { loadSubmission, waitingSubmissions } from "../../src/db/intake-submissions";
 import { DEFAULT_POLICY } from "../../src/domain/default-policy";
 import { resendWaitingSubmissions } from "../../src/intake/submission-queue";
 import entry from "../../src/index";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
 import { ORIGIN } from "../support/requests";
+
+/** The withdrawn rows a call appended (not those an earlier call with the same reference did). */
+const appendedRows = async (withdrawal: Withdrawal) => (await withdrawConsents(env.DB, withdrawal)).filter((w) => w.appended).map((w) => w.row);
 
 const sha256Hex = async (text: string) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -77,7 +80,7 @@ describe("consent that can be proven", () => {
       reference: "hubspot:62515:contact:9:hs_email_optout",
       at: new Date("2026-03-12T09:00:00Z"),
     };
-    const rows = await recordConsentWithdrawal(env.DB, withdrawal);
+    const rows = await appendedRows(withdrawal);
     expect(rows).toEqual([
       expect.objectContaining({
         action: "withdrawn",
@@ -88,12 +91,12 @@ describe("consent that can be proven", () => {
         recordedAt: "2026-03-12T09:00:00.000Z",
       }),
     ]);
-    expect(await recordConsentWithdrawal(env.DB, withdrawal)).toEqual([]);
+    expect(await appendedRows(withdrawal)).toEqual([]);
     // Asked again (a retried run), it still answers the withdrawal it stands for, appended before, with the consent it withdraws.
     expect(await withdrawConsents(env.DB, withdrawal)).toEqual([
       { row: rows[0], given: expect.objectContaining({ action: "given", consentId: "marketing", formKey: "demo" }), appended: false },
     ]);
-    const everything = await recordConsentWithdrawal(env.DB, {
+    const everything = await appendedRows({
       email,
       source: "admin",
       reference: "ticket-42",

@@ -1,6 +1,8 @@
 import { evaluateAlerts } from "./alerts/alerts-chore";
 import { rollUpFacts } from "./db/fact-rollups";
 import { featureOffMessage } from "./config";
+import { forgetExpiredSessions } from "./db/console-sessions";
+import { forgetOldSignInFailures } from "./db/console-sign-ins";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
 import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
@@ -69,6 +71,9 @@ export default {
       forgetOldParkedEvents(env.DB, at),
       forgetOldLargeEvents(env.DB, at),
       forgetOldReconciliations(env.DB, at),
+      // The console's expired sessions and its day of failed sign-ins.
+      forgetExpiredSessions(env.DB, at),
+      forgetOldSignInFailures(env.DB, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

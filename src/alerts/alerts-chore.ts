@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { listAlerts, saveAlerts } from "../db/alerts";
+import { signInFailuresBetween } from "../db/console-sign-ins";
 import { activePolicy } from "../db/policies";
 import { webhookArrivals } from "../db/webhook-arrivals";
 import type { EffectRequest } from "../domain/effects";
@@ -11,6 +12,7 @@ import {
   DEFAULT_ALERT_SETTINGS,
   deadEffects,
   nextAlertStates,
+  signInBurst,
   signInFailures,
   silentSources,
   slaBreachRate,
@@ -69,6 +71,7 @@ export async function evaluateAlerts(
     deadEffects(Number(dead!.results[0]?.n ?? 0), (dead!.results[0]?.newest as string | null) ?? null),
     slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
+    signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),
     ...(checkDue ? signInFailures(await deps.checkConnections(config)) : []),
   ];
   const { states, messages } = nextAlertStates(previous, conditions, now, deps.settings);

@@ -34,6 +34,8 @@ export interface AlertSettings {
   slaBreach: { above: number; minOutcomes: number; windowMs: number };
   /** A webhook source that was heard before and not for this long, in business hours. */
   silentAfterMs: number;
+  /** Console sign-ins with a wrong admin token within the window: someone may be guessing. */
+  signInBurst: { atLeast: number; windowMs: number };
 }
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
@@ -41,6 +43,7 @@ export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
   volume: { drop: 0.5, minVolume: 5 },
   slaBreach: { above: 0.25, minOutcomes: 5, windowMs: 24 * 60 * 60_000 },
   silentAfterMs: 2 * 60 * 60_000,
+  signInBurst: { atLeast: 10, windowMs: 15 * 60_000 },
 };
 
 /** The hour that just ended, and the same hour of the week in each of the four weeks before, in the calendar's zone. */
@@ -122,6 +125,18 @@ export function signInFailures(checks: readonly { system: string; signInFailed: 
     detail: check.detail,
     level: check.signInFailed ? 1 : 0,
   }));
+}
+
+/** Console sign-ins with a wrong admin token in the window (src/db/console-sign-ins.ts counts them); judged at any hour. */
+export function signInBurst(failures: number, settings: AlertSettings): AlertCondition {
+  return {
+    id: "console-sign-ins",
+    firing: failures >= settings.signInBurst.atLeast,
+    title: "Console sign-ins failing",
+    detail: `${failures} sign-in${failures === 1 ? "" : "s"} at /console/login with a wrong admin token in the last ${Math.round(settings.signInBurst.windowMs / 60_000)} minutes; the addresses, and the attempts throttled, are in the Worker's logs`,
+    // Told again at once only when it grows tenfold: a long attack is not a message every five minutes.
+    level: failures > 0 ? Math.floor(Math.log10(failures)) : 0,
+  };
 }
 
 export interface AlertMessage {

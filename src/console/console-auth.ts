@@ -5,7 +5,8 @@ import { constantTimeEqual, hmacSha256, utf8 } from "../verify/bytes";
  * Who may see the console. In production Cloudflare Access stands in front of it: Access signs
  * a JWT for every request it lets through (header Cf-Access-Jwt-Assertion), verified here
  * against the team's keys with the application's audience. Without Access (locally), an admin
- * signs in with the admin token once and gets a signed, expiring session cookie. Either way every
+ * signs in with the admin token once and gets a signed, expiring session cookie, which is live only
+ * while its row in D1 is (src/db/console-sessions.ts): signing out deletes the row. Either way every
  * POST carries a CSRF token bound to the session, and no token ever appears in a URL or a log.
  */
 export interface ConsoleUser {
@@ -13,6 +14,8 @@ export interface ConsoleUser {
   name: string;
   /** What the CSRF token is bound to: the Access subject, or the session id. */
   subject: string;
+  /** A token session's id, whose row in D1 must still be there (absent for Access users). */
+  sessionId?: string;
 }
 
 export const SESSION_COOKIE = "console_session";
@@ -25,30 +28,36 @@ const b64url = (bytes: Uint8Array) =>
     .replace(/\//g, "_")
     .replace(/=+$/, "");
 
-/** Sessions and CSRF tokens are MACs under the admin token: rotating it signs everyone out. */
-async function mac(secret: string, purpose: string, message: string): Promise<string> {
+/**
+ * Sessions, CSRF tokens and flash notices are MACs under the admin token: rotating it signs
+ * everyone out, whatever D1 still holds.
+ */
+export async function consoleMac(secret: string, purpose: string, message: string): Promise<string> {
   return b64url(await hmacSha256(utf8(secret), utf8(`lead-follow-up console ${purpose}\u0000${message}`)));
 }
 
-const sameText = (a: string, b: string) => constantTimeEqual(utf8(a), utf8(b));
+export const sameText = (a: string, b: string) => constantTimeEqual(utf8(a), utf8(b));
 
-/** A new session: `{expiresAt}.{id}.{mac}`, good until expiresAt (epoch ms). */
+/**
+ * A new session: `{expiresAt}.{id}.{mac}`, good until expiresAt (epoch ms) while its row lives.
+ * The id is the session's secret (a random UUID, 122 bits): D1 keeps only its hash.
+ */
 export async function issueSession(secret: string, now: number, id: string = crypto.randomUUID()): Promise<string> {
   const expiresAt = now + SESSION_TTL_MS;
-  return `${expiresAt}.${id}.${await mac(secret, "session", `${expiresAt}.${id}`)}`;
+  return `${expiresAt}.${id}.${await consoleMac(secret, "session", `${expiresAt}.${id}`)}`;
 }
 
-/** The session's user, or null when it is forged, altered or expired. */
+/** The session's user, or null when it is forged, altered or expired. Whether it was ended is D1's to say. */
 export async function verifySession(secret: string, value: string | undefined, now: number): Promise<ConsoleUser | null> {
   const match = /^(\d{13})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(value ?? "");
   if (!match) return null;
   const [, expiresAt, id, given] = match as unknown as [string, string, string, string];
-  if (!sameText(given, await mac(secret, "session", `${expiresAt}.${id}`))) return null;
+  if (!sameText(given, await consoleMac(secret, "session", `${expiresAt}.${id}`))) return null;
   if (Number(expiresAt) <= now) return null;
-  return { name: "admin", subject: `session:${id}` };
+  return { name: "admin", subject: `session:${id}`, sessionId: id };
 }
 
-export const csrfToken = (secret: string, subject: string) => mac(secret, "csrf", subject);
+export const csrfToken = (secret: string, subject: string) => consoleMac(secret, "csrf", subject);
 
 export async function csrfValid(secret: string, subject: string, given: unknown): Promise<boolean> {
   return typeof given === "string" && sameText(given, await csrfToken(secret, subject));

@@ -3,6 +3,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 import { listAlerts } from "../db/alerts";
+import { endSession, sessionLive, storeSession } from "../db/console-sessions";
+import { countSignInFailure } from "../db/console-sign-ins";
 import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from "../db/effects";
 import { activePolicy, savePolicy } from "../db/policies";
 import { policyBody, policyVersions } from "../db/policy-history";
@@ -26,6 +28,7 @@ import {
 } from "../console/console-auth";
 import { checkConnections, type ConnectionCheck } from "../console/crm-check";
 import { dryRun } from "../console/dry-run";
+import { FLASH_COOKIE, FLASH_TTL_MS, type Notice, noticeText, openFlash, sealFlash } from "../console/flash";
 import { type HealthData, HealthPage } from "../console/health-page";
 import { journeyOf } from "../console/journey";
 import { documentOf, type PageContext } from "../console/layout";
@@ -35,6 +38,8 @@ import { OutboxPage } from "../console/outbox-page";
 import { loadOverview, OverviewQuery } from "../console/overview-data";
 import { OverviewPage } from "../console/overview-page";
 import { LoginPage, type PolicyPageData, PolicyPage, RefusedPage } from "../console/policy-page";
+import { countSignInAttempt, SIGN_IN_RETRY_AFTER_S } from "../console/sign-in-throttle";
+import { clientKey } from "../intake/request-origin";
 import type { AppEnv } from "./app-env";
 import { decodeUtf8, readRawBody } from "./body";
 
@@ -87,8 +92,24 @@ function sameOrigin(c: C): boolean {
   return !origin || origin === new URL(c.req.url).origin;
 }
 
-function refuse(c: C, status: 401 | 403, title: string, reason: string) {
-  return c.html(documentOf(<RefusedPage page={{ ...c.var.page, user: null }} title={title} reason={reason} />), status);
+function refuse(c: C, status: 401 | 403 | 429, title: string, reason: string, headers?: Record<string, string>) {
+  return c.html(documentOf(<RefusedPage page={{ ...c.var.page, user: null }} title={title} reason={reason} />), status, headers);
+}
+
+/** Tells the page the POST redirects to what was done (see flash.ts): the URL carries nothing. */
+async function flash(c: C, notice: Notice): Promise<void> {
+  setCookie(c, FLASH_COOKIE, await sealFlash(adminToken(c), c.var.user.subject, notice, c.var.now().getTime()), cookieOptions(c, FLASH_TTL_MS));
+}
+
+/** This page's notice, if a POST left one for this user: shown once (the cookie goes with this answer). */
+async function takeFlash(c: C, kind: Notice["kind"]): Promise<string | undefined> {
+  const value = getCookie(c, FLASH_COOKIE);
+  if (!value) return undefined;
+  const notice = await openFlash(adminToken(c), c.var.user.subject, value, c.var.now().getTime());
+  // Another page's notice waits for that page; anything else is spent.
+  if (notice && notice.kind !== kind) return undefined;
+  deleteCookie(c, FLASH_COOKIE, { path: "/console" });
+  return notice ? noticeText(notice) : undefined;
 }
 
 function pageOf(c: C, user: ConsoleUser | null, csrf: string): PageContext {
@@ -128,14 +149,33 @@ export function consoleRoutes(options: ConsoleOptions) {
     if (!sameOrigin(c) || !nonce || !(await csrfValid(secret, `login:${nonce}`, form.get("_csrf")))) {
       return refuse(c, 403, "Refused", "This sign-in form has expired or did not come from this console. Open the sign-in page again.");
     }
+    const now = c.var.now();
+    const address = clientKey(c.req.header("cf-connecting-ip"));
+    // Counted before the token is looked at: a throttled guess is not compared at all.
+    const throttle = await countSignInAttempt(c.env, address, secret);
+    if (!throttle.ok) {
+      console.warn(`console sign-in throttled (${throttle.scope === "address" ? "this address" : "all addresses"}): ${address}`);
+      return refuse(
+        c,
+        429,
+        "Too many sign-in attempts",
+        `Too many sign-in attempts ${throttle.scope === "address" ? "from your address" : "at this console"} in the last minute. Try again in a minute.`,
+        { "retry-after": String(SIGN_IN_RETRY_AFTER_S) },
+      );
+    }
     if (!adminTokenMatches(secret, form.get("token"))) {
+      // What was typed is never logged: a near miss would leak most of the token.
+      console.warn(`console sign-in refused, not the admin token: ${address}`);
+      await countSignInFailure(c.env.DB, now);
       return c.html(
         documentOf(<LoginPage page={pageOf(c, null, await csrfToken(secret, `login:${nonce}`))} error="That is not the admin token." />),
         401,
       );
     }
+    const id = crypto.randomUUID();
+    await storeSession(c.env.DB, id, now, new Date(now.getTime() + SESSION_TTL_MS));
     deleteCookie(c, LOGIN_COOKIE, { path: "/console" });
-    setCookie(c, SESSION_COOKIE, await issueSession(secret, c.var.now().getTime()), cookieOptions(c, SESSION_TTL_MS));
+    setCookie(c, SESSION_COOKIE, await issueSession(secret, now.getTime(), id), cookieOptions(c, SESSION_TTL_MS));
     return c.redirect("/console", 303);
   });
 
@@ -150,6 +190,8 @@ export function consoleRoutes(options: ConsoleOptions) {
       user = verdict.user;
     } else {
       user = await verifySession(secret, getCookie(c, SESSION_COOKIE), c.var.now().getTime());
+      // The cookie is only a claim: the session must still be live in D1 (not signed out).
+      if (user?.sessionId && !(await sessionLive(c.env.DB, user.sessionId, c.var.now()))) user = null;
       if (!user) {
         if (c.req.method === "GET") return c.redirect(LOGIN_PATH, 303);
         return refuse(c, 401, "Not signed in", "Sign in at /console/login first.");
@@ -168,7 +210,9 @@ export function consoleRoutes(options: ConsoleOptions) {
     await next();
   });
 
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    // Ends the session itself, not only this browser's copy of its cookie.
+    if (c.var.user.sessionId) await endSession(c.env.DB, c.var.user.sessionId);
     deleteCookie(c, SESSION_COOKIE, { path: "/console" });
     return c.redirect(LOGIN_PATH, 303);
   });
@@ -244,7 +288,7 @@ export function consoleRoutes(options: ConsoleOptions) {
       documentOf(<OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} zone={policy.timeZone} notice={notice} />),
     );
   }
-  app.get("/outbox", (c) => outbox(c, c.req.query("retried") ? `Retried ${c.req.query("retried")} dead effect(s).` : undefined));
+  app.get("/outbox", async (c) => outbox(c, await takeFlash(c, "retried")));
 
   /** Gives dead effects a fresh set of attempts: the ticked ones, or every dead one (up to 500 at a time). */
   app.post("/outbox/retry", async (c) => {
@@ -255,7 +299,8 @@ export function consoleRoutes(options: ConsoleOptions) {
     const revived: string[] = [];
     for (const row of known) if (row.status === "dead" && (await reviveDeadEffect(c.env.DB, row.id, c.var.now()))) revived.push(row.id);
     await sendEffectMessages(c.env.EFFECTS, revived);
-    return c.redirect(`/console/outbox?retried=${revived.length}`, 303);
+    await flash(c, { kind: "retried", count: revived.length });
+    return c.redirect("/console/outbox", 303);
   });
 
   async function policyPage(c: C, parts: Partial<PolicyPageData> = {}, status: 200 | 400 = 200) {
@@ -294,7 +339,7 @@ export function consoleRoutes(options: ConsoleOptions) {
       ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
       : [{ path: "", message: jsonError ?? "" }];
 
-  app.get("/policy", (c) => policyPage(c, c.req.query("saved") ? { notice: `Saved as v${c.req.query("saved")}.` } : {}));
+  app.get("/policy", async (c) => policyPage(c, { notice: await takeFlash(c, "saved") }));
 
   app.post("/policy/dry-run", async (c) => {
     const { text, parsed, jsonError } = candidate(c);
@@ -310,7 +355,8 @@ export function consoleRoutes(options: ConsoleOptions) {
     const { text, parsed, jsonError } = candidate(c);
     if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
     const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
-    return c.redirect(`/console/policy?saved=${saved.version}`, 303);
+    await flash(c, { kind: "saved", version: saved.version });
+    return c.redirect("/console/policy", 303);
   });
 
   /** Rolling back saves an earlier version's document as the newest version: the history keeps what happened. */
@@ -321,7 +367,8 @@ export function consoleRoutes(options: ConsoleOptions) {
     const parsed = Policy.safeParse(JSON.parse(body));
     if (!parsed.success) return policyPage(c, { errors: issuesOf(parsed) }, 400);
     const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
-    return c.redirect(`/console/policy?saved=${saved.version}`, 303);
+    await flash(c, { kind: "saved", version: saved.version });
+    return c.redirect("/console/policy", 303);
   });
 
   async function health(c: C, checks: ConnectionCheck[] | null) {

@@ -121,7 +121,12 @@ describe("facts of a lead's life", () => {
       body: new URLSearchParams({ _csrf: csrf(html), id: id!, selected: "1" }),
     });
     expect(retry.status).toBe(303);
-    expect(retry.headers.get("location")).toBe("/console/outbox?retried=1");
+    expect(retry.headers.get("location")).toBe("/console/outbox");
+    const flash = retry.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("console_flash="))!
+      .split(";")[0]!;
+    expect(await (await call("/console/outbox", { headers: { cookie: `${cookie}; ${flash}` } })).text()).toContain("Retried 1 dead effect.");
     await eventually(async () => expect((await factsOf(key)).filter((f: any) => f.kind === "effectDead")).toHaveLength(2), 30_000);
     expect((await factsOf(key)).filter((f: any) => f.kind === "effectRetried")).toHaveLength(1);
   });

@@ -5,6 +5,7 @@ import {
   DEFAULT_ALERT_SETTINGS,
   deadEffects,
   nextAlertStates,
+  signInBurst,
   silentSources,
   slaBreachRate,
   volumeDrop,
@@ -86,5 +87,21 @@ describe("alerts", () => {
     expect(slaBreachRate(3, 2, settings)).toMatchObject({ firing: true, level: 0.4 });
     expect(slaBreachRate(1, 1, settings).firing).toBe(false);
     expect(slaBreachRate(8, 2, settings).firing).toBe(false);
+  });
+
+  it("fire on a burst of failed console sign-ins, and again at once only when it grows tenfold", () => {
+    expect(signInBurst(9, settings).firing).toBe(false);
+    expect(signInBurst(10, settings)).toMatchObject({ id: "console-sign-ins", firing: true });
+    const messages = sequence([
+      { at: "2026-11-24T03:00:00Z", conditions: [signInBurst(25, settings)] },
+      { at: "2026-11-24T03:05:00Z", conditions: [signInBurst(85, settings)] },
+      { at: "2026-11-24T03:10:00Z", conditions: [signInBurst(400, settings)] },
+      { at: "2026-11-24T03:30:00Z", conditions: [signInBurst(0, settings)] },
+    ]);
+    expect(messages.map((m) => m.length)).toEqual([1, 0, 1, 1]);
+    expect(messages[0]![0]).toBe(
+      ":rotating_light: Console sign-ins failing: 25 sign-ins at /console/login with a wrong admin token in the last 15 minutes; the addresses, and the attempts throttled, are in the Worker's logs",
+    );
+    expect(messages[3]![0]).toMatch(/^:white_check_mark: Resolved: Console sign-ins failing/);
   });
 });

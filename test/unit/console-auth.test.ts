@@ -1,6 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { csrfToken, csrfValid, issueSession, SESSION_TTL_MS, verifyAccessJwt, verifySession } from "../../src/console/console-auth";
+import { FLASH_TTL_MS, noticeText, openFlash, sealFlash } from "../../src/console/flash";
 
 const settings = { teamDomain: "acme.cloudflareaccess.com", audience: "aud-console-0123" };
 const NOW = Date.parse("2026-11-24T15:00:00Z");
@@ -72,6 +73,7 @@ describe("console sessions and CSRF tokens", () => {
     expect(await verifySession(secret, session, NOW + SESSION_TTL_MS - 1)).toEqual({
       name: "admin",
       subject: "session:0b0e6d8e-3c59-4c39-9a36-2f8f9b1d5a11",
+      sessionId: "0b0e6d8e-3c59-4c39-9a36-2f8f9b1d5a11",
     });
     expect(await verifySession(secret, session, NOW + SESSION_TTL_MS)).toBeNull();
     const [expires, id, mac] = session.split(".");
@@ -86,5 +88,21 @@ describe("console sessions and CSRF tokens", () => {
     expect(await csrfValid(secret, "session:a", token)).toBe(true);
     expect(await csrfValid(secret, "session:b", token)).toBe(false);
     expect(await csrfValid(secret, "session:a", undefined)).toBe(false);
+  });
+});
+
+describe("flash notices", () => {
+  const secret = "test-admin-token-0123456789";
+
+  it("carry what the server counted to the same user, for a minute, and cannot be altered", async () => {
+    const sealed = await sealFlash(secret, "session:a", { kind: "retried", count: 3 }, NOW);
+    expect(await openFlash(secret, "session:a", sealed, NOW + FLASH_TTL_MS - 1)).toEqual({ kind: "retried", count: 3 });
+    expect(noticeText({ kind: "retried", count: 3 })).toBe("Retried 3 dead effects.");
+    expect(await openFlash(secret, "session:a", sealed, NOW + FLASH_TTL_MS)).toBeNull();
+    expect(await openFlash(secret, "session:b", sealed, NOW)).toBeNull();
+    expect(await openFlash("another-admin-token-0123", "session:a", sealed, NOW)).toBeNull();
+    expect(await openFlash(secret, "session:a", sealed.replace("retried.3.", "retried.30."), NOW)).toBeNull();
+    expect(await openFlash(secret, "session:a", sealed.replace("retried.", "saved."), NOW)).toBeNull();
+    expect(await openFlash(secret, "session:a", "saved.<b>hi</b>", NOW)).toBeNull();
   });
 });

@@ -4,7 +4,7 @@ import { admin, type DevSession, devVars, HUBSPOT, screenshot, until, WORKER } f
 
 /**
  * The console as an admin uses it, in headless Chromium against `npm run dev`: sign in, find a
- * lead and read why it was reassigned, retry a dead effect, change the policy safely.
+ * lead and read why it was reassigned, retry a dead effect, change the policy safely, sign out.
  */
 export const consoleWalkthrough = (session: DevSession) =>
   describe("the console in a browser", () => {
@@ -156,7 +156,9 @@ export const consoleWalkthrough = (session: DevSession) =>
       expect(await page.textContent("#dry-run")).toMatch(/\d+ events of \d+ records from the last 7 days/);
       await screenshot(page, "policy-dry-run");
       await page.click("#save");
-      await page.waitForURL(/saved=/);
+      // The notice is the server's (a flash cookie): the URL carries nothing.
+      await page.waitForURL(`${WORKER}/console/policy`);
+      expect(await page.textContent(".notice")).toBe(`Saved as v${before + 1}.`);
       expect(await page.textContent("#active-version")).toBe(`v${before + 1}`);
       expect((await admin("/admin/policy")).policy.rules.staleLead.scoreThreshold).toBe(0);
 
@@ -165,7 +167,8 @@ export const consoleWalkthrough = (session: DevSession) =>
       await screenshot(page, "policy-diff");
 
       await page.click(`#rollback-${before}`);
-      await page.waitForURL(/saved=/);
+      await page.waitForURL(`${WORKER}/console/policy`);
+      expect(await page.textContent(".notice")).toBe(`Saved as v${before + 2}.`);
       expect(await page.textContent("#active-version")).toBe(`v${before + 2}`);
       const rolledBack = await admin("/admin/policy");
       expect(rolledBack.policy.rules.staleLead.scoreThreshold).toBe(JSON.parse(original).rules.staleLead.scoreThreshold);
@@ -197,5 +200,38 @@ export const consoleWalkthrough = (session: DevSession) =>
         redirect: "manual",
       });
       expect(response.status).toBe(403);
+    });
+
+    it("signs out: the session ends, and a copy of its cookie opens no page and its POSTs are refused", async () => {
+      await page.goto(`${WORKER}/console/policy`);
+      const cookie = (await context.cookies()).find((c) => c.name === "console_session")!;
+      const csrf = await page.inputValue("#policy-form input[name=_csrf]");
+      const copy = `console_session=${cookie.value}`;
+      // A rollback to a version that does not exist: the session's POST is heard (400), and changes nothing.
+      const post = () =>
+        fetch(`${WORKER}/console/policy/rollback`, {
+          method: "POST",
+          headers: { cookie: copy, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ _csrf: csrf, version: "999999" }),
+          redirect: "manual",
+        });
+      expect((await fetch(`${WORKER}/console/policy`, { headers: { cookie: copy }, redirect: "manual" })).status).toBe(200);
+      expect((await post()).status).toBe(400);
+
+      await page.click('header form[action="/console/logout"] button');
+      await page.waitForURL(`${WORKER}/console/login`);
+      expect((await context.cookies()).find((c) => c.name === "console_session")).toBeUndefined();
+      await screenshot(page, "signed-out");
+
+      for (const path of ["/console", "/console/policy", "/console/outbox", "/console/leads", "/console/health"]) {
+        const response = await fetch(`${WORKER}${path}`, { headers: { cookie: copy }, redirect: "manual" });
+        expect(response.status, path).toBe(303);
+        expect(response.headers.get("location")).toBe("/console/login");
+      }
+      expect((await post()).status).toBe(401);
+      // Given the copy back, the browser itself is sent to sign in.
+      await context.addCookies([{ name: "console_session", value: cookie.value, url: `${WORKER}/console` }]);
+      await page.goto(`${WORKER}/console/policy`);
+      expect(new URL(page.url()).pathname).toBe("/console/login");
     });
   });

@@ -344,6 +344,16 @@ describe("Postmark emulator: send rate and faults", () => {
     ).toBe(200);
   });
 
+  it("sends the message and drops the connection on a lost-response fault, so the caller cannot know it went", async () => {
+    const { post, url, get } = await start();
+    await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ rateLostResponse: 1 }) });
+    await expect(post("/email", MESSAGE)).rejects.toThrow();
+    await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({}) });
+    const [stored] = await get("/_emulator/messages");
+    expect(stored).toMatchObject({ messageId: "<step-1.lead-42@send.example.com>", status: "delivered" });
+    expect((await get("/_emulator/calls")).map((c: any) => [c.status, c.fault])).toEqual([[200, "lost-response"]]);
+  });
+
   it("answers injected faults as Postmark: 500, then a 503 in maintenance (ErrorCode 100), and the 429", async () => {
     const { post, url, get } = await start();
     await fetch(`${url}/_emulator/faults`, { method: "PUT", body: JSON.stringify({ rate5xx: 1 }) });

@@ -52,6 +52,8 @@ export interface GoogleCalendarEmulatorOptions {
    * rateLimitExceeded (default), 403 userRateLimitExceeded, or 429 rateLimitExceeded.
    */
   rateLimit?: { max: number; windowMs: number; answer?: RateLimitAnswer };
+  /** "Per minute per project" (one project per service account here). Default 10,000 per minute. */
+  projectRateLimit?: { max: number; windowMs: number };
   now?: () => number;
 }
 
@@ -77,7 +79,10 @@ export function createGoogleCalendarEmulator(options: GoogleCalendarEmulatorOpti
   const store = new CalendarStore();
   const rate = options.rateLimit ?? { max: 600, windowMs: 60_000 };
   const answer = rate.answer ?? "rateLimitExceeded";
+  // "Usage limits": 600 requests per minute per user per project, 10,000 per minute per project, sliding windows.
   const limiter = new RollingWindowLimiter(rate.max, rate.windowMs, now);
+  const projectRate = options.projectRateLimit ?? { max: 10_000, windowMs: 60_000 };
+  const projectLimiter = new RollingWindowLimiter(projectRate.max, projectRate.windowMs, now);
   const grants = new WeakMap<EmulatorRequest, AccessGrant>();
   let serverErrors = 0;
   let tokens: TokenEndpoint | undefined;
@@ -90,7 +95,9 @@ export function createGoogleCalendarEmulator(options: GoogleCalendarEmulatorOpti
         const token = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim();
         const grant = tokens!.grant(token);
         if (!grant) return invalidCredentials().response();
-        if (!limiter.take(grant.subject).allowed) return rateLimited(answer).response();
+        if (!projectLimiter.take(grant.serviceAccount).allowed || !limiter.take(`${grant.serviceAccount}:${grant.subject}`).allowed) {
+          return rateLimited(answer).response();
+        }
         grants.set(req, grant);
         return undefined;
       },
@@ -102,6 +109,7 @@ export function createGoogleCalendarEmulator(options: GoogleCalendarEmulatorOpti
       store.reset();
       tokens!.reset();
       limiter.reset();
+      projectLimiter.reset();
       serverErrors = 0;
     },
   );

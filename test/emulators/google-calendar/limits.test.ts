@@ -37,6 +37,13 @@ describe("Google emulator: the per-user quota", () => {
     expect((await list(token)).status).toBe(200);
   });
 
+  it("also limits the project as a whole, whichever user asks", async () => {
+    run = await startGoogle({ clock: () => clock, projectRateLimit: { max: 2, windowMs: 60_000 } });
+    expect((await list(await run.token(REP))).status).toBe(200);
+    expect((await list(await run.token(OTHER_REP))).status).toBe(200);
+    expect((await list(await run.token(REP))).body.error.errors[0].reason).toBe("rateLimitExceeded");
+  });
+
   it("can answer the guide's other two ways: 403 userRateLimitExceeded and 429", async () => {
     run = await startGoogle({ clock: () => clock, rateLimit: { max: 1, windowMs: 60_000, answer: "userRateLimitExceeded" } });
     const token = await run.token(REP);

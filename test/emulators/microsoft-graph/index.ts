@@ -21,6 +21,15 @@ export { DEFAULT_APP, DEFAULT_DOMAINS, DEFAULT_TENANT_ID, DEFAULT_USERS } from "
 export { GRAPH_DEFAULT_SCOPE } from "./oauth.routes.ts";
 export { WINDOWS_ZONES } from "./time-zones.ts";
 
+/** A path segment decoded, or as it came when it is not valid percent-encoding (the guard must not throw). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export interface MicrosoftGraphEmulatorOptions {
   /** The directory (tenant) id; the token URL may name it or one of `domains`. */
   tenantId?: string;
@@ -86,7 +95,7 @@ export function createMicrosoftGraphEmulator(options: MicrosoftGraphEmulatorOpti
         if (grant === "expired") return expiredToken().response(now());
         const segment = /^\/v1\.0\/users\/([^/]+)/.exec(req.path)?.[1];
         if (segment) {
-          const mailbox = tenant.user(decodeURIComponent(segment))?.id ?? segment.toLowerCase();
+          const mailbox = tenant.user(safeDecode(segment))?.id ?? segment.toLowerCase();
           const taken = limiter.take(`${grant.clientId}:${mailbox}`);
           if (!taken.allowed) return throttled(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))).response(now());
         }

@@ -92,6 +92,23 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("hs_task_reminders"),
     owner(),
   ],
+  // The meeting engagement's properties the meetings scheduler writes (HubSpot's meetings API).
+  meetings: [
+    ...SYSTEM,
+    datetime("hs_timestamp", { required: true }),
+    text("hs_meeting_title"),
+    text("hs_meeting_body", { fieldType: "textarea" }),
+    text("hs_internal_meeting_notes", { fieldType: "textarea" }),
+    text("hs_meeting_external_url"),
+    text("hs_meeting_location"),
+    datetime("hs_meeting_start_time"),
+    datetime("hs_meeting_end_time"),
+    enumeration("hs_meeting_outcome", ["SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"]),
+    text("hs_activity_type"),
+    // Where the meeting came from; the scheduler's bookings say MEETINGS_PUBLIC.
+    text("hs_meeting_source", readOnly),
+    owner(),
+  ],
 };
 
 export function defaultPropertiesFor(type: string): PropertyInput[] {
@@ -104,6 +121,7 @@ export const DEFAULT_READ: Record<string, string[]> = {
   companies: ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
   deals: ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"],
   tasks: ["createdate", "hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+  meetings: ["createdate", "hs_lastmodifieddate", "hs_object_id"],
 };
 
 /** Returned even when `properties` names others. */

@@ -16,6 +16,8 @@ import { registerOwnerRoutes } from "./owners.routes.ts";
 import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
 import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
+import { registerSchedulerRoutes } from "./scheduler.routes.ts";
+import { DEFAULT_MEETING_LINKS, type MeetingLinkInput, SchedulerStore } from "./scheduler-store.ts";
 import { registerSearchRoutes } from "./search.routes.ts";
 import { HubSpotUi } from "./ui.ts";
 import { DEFAULT_SUBSCRIPTIONS, WebhookEmitter, type Subscriptions, type WebhookEvent } from "./webhooks.ts";
@@ -26,6 +28,9 @@ export type { PropertyInput } from "./properties-store.ts";
 export type { HubSpotState } from "./crm.ts";
 export { signV1, signV3, DEFAULT_SUBSCRIPTIONS } from "./webhooks.ts";
 export { DEFAULT_OWNERS } from "./owners-store.ts";
+export type { Booking, MeetingLink, MeetingLinkInput } from "./scheduler-store.ts";
+export { DEFAULT_MEETING_LINKS } from "./scheduler-store.ts";
+export { SCHEDULER_BASE } from "./scheduler.routes.ts";
 
 export interface HubSpotEmulatorOptions {
   /** Bearer tokens accepted on API routes. */
@@ -57,6 +62,8 @@ export interface HubSpotEmulatorOptions {
    * `openApiProblems()` and `GET /_emulator/openapi`. For tests; default false.
    */
   checkResponses?: boolean;
+  /** The meetings scheduler's scheduling pages; they survive /_emulator/reset. Default DEFAULT_MEETING_LINKS. */
+  meetingLinks?: MeetingLinkInput[];
 }
 
 export interface HubSpotEmulator {
@@ -64,6 +71,8 @@ export interface HubSpotEmulator {
   state: HubSpotState;
   /** A simulated human in the HubSpot UI (CRM_UI changes), in-process. */
   ui: HubSpotUi;
+  /** The meetings scheduler: scheduling pages, users' busy times, bookings. */
+  scheduler: SchedulerStore;
   /** Removes and returns pending webhook events (what GET /_emulator/webhooks does). */
   drainWebhooks(): WebhookEvent[];
   /** Returns and forgets the answers that broke the OpenAPI documents (with `checkResponses`). */
@@ -127,8 +136,10 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   const hooks = { guard, rateLimited: access.rateLimited, serverError, ...(responseChecks ? { answered: responseChecks.record } : {}) };
 
   const preferences = new PreferencesStore();
+  const scheduler = new SchedulerStore(options.meetingLinks ?? DEFAULT_MEETING_LINKS, now);
   const server = new EmulatorServer("hubspot", hooks, () => {
     preferences.reset();
+    scheduler.reset();
     state.objects.reset();
     state.associations.reset();
     state.owners.reset();
@@ -150,6 +161,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
   registerPreferenceRoutes(ctx, preferences);
+  registerSchedulerRoutes(ctx, scheduler, now);
   registerControlRoutes(ctx, ui, responseChecks);
 
   const close = async () => {
@@ -160,5 +172,17 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     if (!responseChecks) throw new Error("start the HubSpot emulator with checkResponses: true to check its answers");
     return responseChecks.drain();
   };
-  return { server, state, ui, drainWebhooks: () => state.webhooks.drain(), openApiProblems, close, appId, portalId, clientSecret, accessTokens };
+  return {
+    server,
+    state,
+    ui,
+    scheduler,
+    drainWebhooks: () => state.webhooks.drain(),
+    openApiProblems,
+    close,
+    appId,
+    portalId,
+    clientSecret,
+    accessTokens,
+  };
 }

@@ -14,6 +14,8 @@ const STANDARD: TypeInfo[] = [
   { plural: "companies", singular: "company", typeId: "0-2" },
   { plural: "deals", singular: "deal", typeId: "0-3" },
   { plural: "tasks", singular: "task", typeId: "0-27" },
+  // Meeting engagements; "meeting_event" is the singular HubSpot's v3 association labels use (meeting_event_to_contact).
+  { plural: "meetings", singular: "meeting_event", typeId: "0-47" },
 ];
 
 const ALIASES = new Map<string, TypeInfo>();
@@ -53,6 +55,9 @@ const PAIRS: [ObjectType, ObjectType, number, number, boolean][] = [
   ["tasks", "contacts", 204, 203, true],
   ["tasks", "deals", 216, 215, true],
   ["tasks", "companies", 192, 191, true],
+  ["meetings", "contacts", 200, 199, true],
+  ["meetings", "companies", 188, 187, true],
+  ["meetings", "deals", 212, 211, true],
 ];
 
 const KINDS: AssociationKind[] = PAIRS.flatMap(([from, to, typeId, inverseTypeId, isDefault]) => [

@@ -2,7 +2,8 @@ import type { ObjectType } from "./object-types.ts";
 
 /** Who made a change, as HubSpot reports it in webhooks and property history. */
 export interface ChangeSource {
-  changeSource: "INTEGRATION" | "CRM_UI";
+  /** MEETINGS: HubSpot's meetings tool (a booking through a scheduling page). */
+  changeSource: "INTEGRATION" | "CRM_UI" | "MEETINGS";
   sourceId: string;
   userId?: number;
 }

@@ -10,6 +10,7 @@ import { runReconciliationBatch } from "./ingest/reconciliation-run";
 import { reconciliationDeps } from "./ingest/reconciliation-wiring";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
 import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { sweepStuckSubmissions } from "./intake/dead-submissions";
 import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -62,6 +63,10 @@ export default {
       forgetExpiredIdempotencyKeys(env.DB, at),
       // Paused, submissions wait as received; this sends them again once the pause ends.
       ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),
+      sweepStuckSubmissions(env.DB, at, {
+        intake: ports.config.PAUSE_INTAKE_PROCESSING,
+        outbox: ports.config.report.features.outbox.state !== "on",
+      }),
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
       evaluateAlerts(env, ports.config, at),

@@ -2,7 +2,6 @@ import { evaluateAlerts } from "./alerts/alerts-chore";
 import { rollUpFacts } from "./db/fact-rollups";
 import { featureOffMessage } from "./config";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
-import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
 import { forgetOldParkedEvents } from "./ingest/parked-events";
@@ -11,6 +10,7 @@ import { reconciliationDeps } from "./ingest/reconciliation-wiring";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
 import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
 import { sweepStuckSubmissions } from "./intake/dead-submissions";
+import { forgetOldIntake } from "./intake/intake-retention";
 import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -60,7 +60,7 @@ export default {
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
-      forgetExpiredIdempotencyKeys(env.DB, at),
+      forgetOldIntake(env.DB, at),
       // Paused, submissions wait as received; this sends them again once the pause ends.
       ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),
       sweepStuckSubmissions(env.DB, at, {

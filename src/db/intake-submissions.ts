@@ -232,3 +232,16 @@ export async function deadSubmissionsSummary(db: D1Database, sample = 3): Promis
   const row = summary!.results[0] as { n: number; newest: string | null } | undefined;
   return { count: Number(row?.n ?? 0), newestAt: row?.newest ?? null, newestIds: newest!.results.map((r) => String(r.id)) };
 }
+
+/**
+ * Deletes up to `limit` submissions of `status` received before `before`, with their steps, in
+ * one transaction (the same rows in both statements); returns how many submissions went.
+ */
+export async function forgetSubmissions(db: D1Database, status: SubmissionStatus, before: Date, limit = 500): Promise<number> {
+  const chosen = "SELECT id FROM intake_submissions WHERE status = ?1 AND received_at < ?2 ORDER BY received_at LIMIT ?3";
+  const [, submissions] = await db.batch([
+    db.prepare(`DELETE FROM intake_submission_steps WHERE submission_id IN (${chosen})`).bind(status, before.toISOString(), limit),
+    db.prepare(`DELETE FROM intake_submissions WHERE id IN (${chosen})`).bind(status, before.toISOString(), limit),
+  ]);
+  return submissions!.meta.changes ?? 0;
+}

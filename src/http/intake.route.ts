@@ -34,9 +34,11 @@ import { HttpError } from "./errors";
 /*
  * POST /intake/{formKey}: a web form's submission, JSON or form-encoded. In order: CORS and the
  * origin check, the body limit, the rate limits (per client address, per form), parsing and
- * validation, the look-up of the idempotency key, Turnstile, the spam checks, then the submission
- * is stored in D1 (with its consents and attribution) and its id queued for processing, and only
- * then answered: 202 with the id, or 303 to the form's thank-you page for a form-encoded post.
+ * validation (with the Idempotency-Key's syntax), Turnstile, the spam checks, then the idempotency
+ * claim and the submission are stored in D1 (with its consents and attribution) and its id queued
+ * for processing, and only then answered: 202 with the id, or 303 to the form's thank-you page
+ * for a form-encoded post. A submission judged spam claims its key as spam: one that passes the
+ * checks takes the key over (src/db/intake-idempotency.ts), never getting the spam one's answer.
  *
  * One D1 round trip per submission: a single batch claims the idempotency key (only while the
  * policy this isolate remembers is still the active one; if not, the request starts over on a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientKey, originAllowed, selfOrigin } from "../../src/intake/request-origin";
+import { clientKey, hostnameAllowed, originAllowed, selfOrigin } from "../../src/intake/request-origin";
 import { verifyTurnstile } from "../../src/intake/turnstile";
 import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../emulators/turnstile/siteverify";
 
@@ -115,6 +115,21 @@ describe("verifyTurnstile against siteverify as documented", () => {
       failure: { kind: "transient", message: "Turnstile siteverify timed out after 20 ms" },
     });
     expect(calls).toBe(2);
+  });
+});
+
+describe("the hostname siteverify says a widget was solved on", () => {
+  const allowed = ["https://www.example.com", "https://*.example.org", "http://localhost:8080"];
+  const self = "https://leads.example.net";
+  it("is the host of an allowed origin (any port), a subdomain of a wildcard, or the Worker's own", () => {
+    for (const hostname of ["www.example.com", "WWW.Example.com", "shop.example.org", "a.b.example.org", "localhost", "leads.example.net"]) {
+      expect(hostnameAllowed(allowed, hostname, self), hostname).toBe(true);
+    }
+  });
+  it("is not another host, the wildcard's own domain, a look-alike or nothing", () => {
+    for (const hostname of ["example.com", "example.org", "evil-example.org", "www.example.com.evil.net", "", " "]) {
+      expect(hostnameAllowed(allowed, hostname, self), hostname).toBe(false);
+    }
   });
 });
 

@@ -50,7 +50,7 @@ const CLAIM_TAIL = `
 
 /** The claim a token was accepted with; only the client holding the token can name its hash. */
 const SPENT_ON = `
-  SELECT submission_id, fingerprint, state, answer_json FROM intake_idempotency
+  SELECT submission_id, fingerprint, state, answer_json, spam FROM intake_idempotency
   WHERE form_key = ?1 AND key = ?2 AND token_hash = ?3`;
 
 export interface Claim {
@@ -75,11 +75,12 @@ export function spentTokenStatement(db: D1Database, claim: Claim, tokenHash: str
   return db.prepare(SPENT_ON).bind(claim.formKey, claim.key, tokenHash);
 }
 
-type ClaimRow = { submission_id: string; fingerprint: string; state: "in_progress" | "done"; answer_json: string | null };
+type ClaimRow = { submission_id: string; fingerprint: string; state: "in_progress" | "done"; answer_json: string | null; spam?: number };
 
 const recordOf = (row: ClaimRow): IdempotencyRecord => ({
   fingerprint: row.fingerprint,
   state: row.state,
+  ...(row.spam ? { spam: true } : {}),
   ...(row.answer_json ? { answer: JSON.parse(row.answer_json) as StoredAnswer } : {}),
 });
 

@@ -74,6 +74,8 @@ export interface IdempotencyRecord {
   fingerprint: string;
   state: "in_progress" | "done";
   answer?: StoredAnswer;
+  /** Its submission was judged spam (read where it matters: a spent token's replay). */
+  spam?: boolean;
 }
 
 export type ClaimOutcome = { kind: "replay"; answer: StoredAnswer } | { kind: "mismatch" } | { kind: "inProgress" };

@@ -206,6 +206,7 @@ async function checkTurnstile(
   token: string,
   claim: Claim,
   explicit: boolean,
+  spam: boolean,
 ): Promise<{ step: SubmissionStep } | { replay: StoredAnswer }> {
   const secret = c.get("config").TURNSTILE_SECRET_KEY!;
   const verdict = await verifyTurnstile({
@@ -239,10 +240,11 @@ async function checkTurnstile(
     };
   }
   if (verdict.kind === "refused") {
-    // Spent (or expired): the retry of a submission whose answer was lost, if this very token made its claim.
+    // Spent (or expired): the retry of a submission whose answer was lost, if this very token made
+    // its claim; not when that one was judged spam and this one passes (a fresh token takes it over).
     if (verdict.codes.includes("timeout-or-duplicate") && claim.tokenHash) {
       const record = holderOf(await spentTokenStatement(c.env.DB, claim, claim.tokenHash).all());
-      if (record?.state === "done") return { replay: heldKeyAnswer(record, claim, explicit) };
+      if (record?.state === "done" && !(record.spam && !spam)) return { replay: heldKeyAnswer(record, claim, explicit) };
     }
     throw turnstileFailed(verdict.codes);
   }
@@ -400,12 +402,12 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
   const id = claim.submissionId;
   const stored: StoredAnswer =
     form.redirect && formEncoded ? { status: 303, submissionId: id, location: form.redirect } : { status: 202, submissionId: id };
+  const verdict = spamVerdict(form.spam, raw);
   if (token !== undefined) {
-    const checked = await checkTurnstile(c, deps, form, token, claim, explicit);
+    const checked = await checkTurnstile(c, deps, form, token, claim, explicit, verdict.spam);
     if ("replay" in checked) return answer(checked.replay, cors);
     steps.push(checked.step);
   }
-  const verdict = spamVerdict(form.spam, raw);
   if (verdict.spam) claim.spam = true;
   const result = await store(
     c,

@@ -56,6 +56,36 @@ describe("a spam verdict never swallows the person's real retry", () => {
   });
 });
 
+describe("a spam verdict never swallows the person's real retry, even with a spent token", () => {
+  it("judged spam, then the same fields with its token once it is spent: refused, not the spam one's id; a fresh token is a submission", async () => {
+    const harness = intakeHarness({ bindings: { TURNSTILE_SECRET_KEY: STAND_IN_SECRET } });
+    const email = "spam-spent-token@northwind.example";
+    const token = issueToken({ hostname: "www.example.com" });
+    const spamId = await idOf(await harness.post("demo", { ...DEMO, email, _fill_ms: "800", "cf-turnstile-response": token }));
+    const clock = turnstileClock.now;
+    const issuedAt = Date.now();
+    turnstileClock.now = () => issuedAt + TOKEN_LIFE_MS + 30_000;
+    try {
+      // The spam one's own retry, spent token and all, gets its answer; the real one does not.
+      expect(await idOf(await harness.post("demo", { ...DEMO, email, _fill_ms: "700", "cf-turnstile-response": token }))).toBe(spamId);
+      const real = await harness.post("demo", { ...DEMO, email, _fill_ms: "12000", "cf-turnstile-response": token });
+      expect(real.status).toBe(403);
+      expect(await real.text()).not.toContain(spamId);
+      const fresh = await harness.post("demo", {
+        ...DEMO,
+        email,
+        _fill_ms: "12000",
+        "cf-turnstile-response": issueToken({ hostname: "www.example.com" }),
+      });
+      const realId = await idOf(fresh);
+      expect(realId).not.toBe(spamId);
+      expect(harness.sent).toEqual([realId]);
+    } finally {
+      turnstileClock.now = clock;
+    }
+  });
+});
+
 describe("junk is bounded and expires", () => {
   const junk = (n: number, size: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x_junk_${i}`, "j".repeat(size)]));
 

@@ -4,7 +4,6 @@ import { featureOffMessage } from "./config";
 import { forgetExpiredSessions } from "./db/console-sessions";
 import { forgetOldSignInFailures } from "./db/console-sign-ins";
 import { forgetOldMailgunTokens } from "./db/inbound-email";
-import { forgetExpiredIdempotencyKeys } from "./db/intake-idempotency";
 import { activePolicy } from "./db/policies";
 import { createApp } from "./http/app";
 import { forgetOldParkedEvents } from "./ingest/parked-events";
@@ -12,6 +11,8 @@ import { runReconciliationBatch } from "./ingest/reconciliation-run";
 import { reconciliationDeps } from "./ingest/reconciliation-wiring";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
 import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { sweepStuckSubmissions } from "./intake/dead-submissions";
+import { forgetOldIntake } from "./intake/intake-retention";
 import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
@@ -61,9 +62,13 @@ export default {
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
-      forgetExpiredIdempotencyKeys(env.DB, at),
+      forgetOldIntake(env.DB, at),
       // Paused, submissions wait as received; this sends them again once the pause ends.
       ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),
+      sweepStuckSubmissions(env.DB, at, {
+        intake: ports.config.PAUSE_INTAKE_PROCESSING,
+        outbox: ports.config.report.features.outbox.state !== "on",
+      }),
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
       evaluateAlerts(env, ports.config, at),

@@ -5,6 +5,7 @@ import { SalesforceCrm } from "./crm/salesforce-crm";
 import { holdPeople, releasePeople } from "./db/consent-write-holds";
 import { effectStates, supersededReassignments, unsettledEffectIds } from "./db/effects";
 import { appendSubmissionSteps } from "./db/intake-submissions";
+import { leadWritesDied } from "./intake/dead-submissions";
 import { legacyTaskIds } from "./db/legacy-task-keys";
 import { enqueueForRecords } from "./ingest/record-events";
 import type { EffectRequest } from "./domain/effects";
@@ -36,8 +37,8 @@ export interface Ports {
   previewRoute(teamId: string, request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision>;
   /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
   legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
-  /** Stores effects in the outbox and queues them; known idempotency keys are ignored. */
-  storeEffects(requests: readonly EffectRequest[]): Promise<string[]>;
+  /** Stores effects in the outbox and queues them; known idempotency keys are ignored (revived, when dead and `reviveDead`). */
+  storeEffects(requests: readonly EffectRequest[], options?: { reviveDead?: boolean }): Promise<string[]>;
   /** What the effects queue consumer runs with. */
   readonly consumer: ConsumerDeps;
 }
@@ -89,8 +90,12 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     deliverEvents: (events) => enqueueForRecords(env, events),
     submissionsWritten: async (written) => {
       const at = new Date(clock.now()).toISOString();
-      for (const { submissionId, recordKey, created } of written) {
-        await appendSubmissionSteps(env.DB, submissionId, [{ step: "written to the CRM", at, detail: { recordKey, created } }]);
+      for (const { submissionId, recordKey, created, owner } of written) {
+        await appendSubmissionSteps(env.DB, submissionId, [
+          // The routing decision's owner did not stand: which was refused, and whom the lead went to instead.
+          ...(owner ? [{ step: "owner refused", at, detail: owner }] : []),
+          { step: "written to the CRM", at, detail: { recordKey, created, ...(owner ? { ownerId: owner.ownerId } : {}) } },
+        ]);
       }
     },
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
@@ -113,7 +118,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     route: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).route(request),
     previewRoute: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).preview(request),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
-    storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
+    storeEffects: (requests, options) => enqueueEffects(env, requests, new Date(clock.now()), options),
     consumer: {
       executors,
       policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS, baseDelayMs: config.EFFECT_RETRY_BASE_MS },
@@ -121,6 +126,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
       now: () => new Date(clock.now()),
       sleep: clock.sleep,
       pauseTarget: (target, until) => env.RATE_LIMITER.getByName(target).pauseUntil(until),
+      effectsDied: (dead) => leadWritesDied(env.DB, dead, new Date(clock.now())),
     },
   };
 }

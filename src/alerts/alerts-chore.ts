@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import { listAlerts, saveAlerts } from "../db/alerts";
 import { signInFailuresBetween } from "../db/console-sign-ins";
+import { deadSubmissionsSummary } from "../db/intake-submissions";
 import { activePolicy } from "../db/policies";
 import { webhookArrivals } from "../db/webhook-arrivals";
 import type { EffectRequest } from "../domain/effects";
@@ -11,6 +12,7 @@ import {
   type AlertSettings,
   DEFAULT_ALERT_SETTINGS,
   deadEffects,
+  deadSubmissions,
   nextAlertStates,
   signInBurst,
   signInFailures,
@@ -58,6 +60,7 @@ export async function evaluateAlerts(
     ),
   ]);
   const previous = await listAlerts(db);
+  const submissions = await deadSubmissionsSummary(db);
   const lastCheck = previous.filter((a) => a.id.startsWith("sign-in:")).map((a) => Date.parse(a.evaluatedAt));
   const checkDue = lastCheck.length === 0 || now.getTime() - Math.max(...lastCheck) >= CHECK_EVERY_MS;
   const slaCount = (kind: string) => Number(sla!.results.find((r) => r.kind === kind)?.n ?? 0);
@@ -69,6 +72,7 @@ export async function evaluateAlerts(
       deps.settings,
     ),
     deadEffects(Number(dead!.results[0]?.n ?? 0), (dead!.results[0]?.newest as string | null) ?? null),
+    deadSubmissions(submissions.count, submissions.newestAt, submissions.newestIds),
     slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
     signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),

@@ -85,6 +85,21 @@ export function deadEffects(dead: number, newestAt: string | null): AlertConditi
   };
 }
 
+/** Form submissions that could not go on (their lead not written): each one a lead nobody follows up until an admin retries it. */
+export function deadSubmissions(dead: number, newestAt: string | null, newestIds: readonly string[]): AlertCondition {
+  return {
+    id: "dead-submissions",
+    firing: dead > 0,
+    title: "Form submissions are dead",
+    detail:
+      dead > 0
+        ? `${dead} submission${dead === 1 ? "" : "s"} could not be processed (the newest at ${newestAt}: ${newestIds.join(", ")}); ` +
+          "see why at GET /admin/submissions/{id}, then POST /admin/submissions/{id}/retry"
+        : "none",
+    level: dead,
+  };
+}
+
 export function slaBreachRate(met: number, breached: number, settings: AlertSettings): AlertCondition {
   const outcomes = met + breached;
   const share = outcomes > 0 ? breached / outcomes : 0;

@@ -259,12 +259,18 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       const errors = errorsOf(upserted.value);
       const final = errors.every((e) => e.category === "VALIDATION_ERROR");
       const reason = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ") || "contact not written"}`);
+      // HubSpot's per-input errors do not say which input they are about: a refused property is
+      // one of the failed inputs', and each failed input that sets it may have been refused for it.
+      const refused = final ? refusedProperties(errors) : [];
       for (const w of part) {
         const result = byEmail.get(w.email.toLowerCase());
+        const fields = refused.filter((name) => name in w.properties);
         outcomes.push(
           result
             ? { ok: true, id: result.id, objectType: "contact", created: result._new === true }
-            : { ok: false, failure: { kind: final ? "permanent" : "transient", message: reason } },
+            : final
+              ? { ok: false, failure: { kind: "permanent", message: reason, ...(fields.length > 0 ? { refusedFields: fields } : {}) } }
+              : { ok: false, failure: { kind: "transient", message: reason } },
         );
       }
     }
@@ -367,10 +373,49 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 }
 
+/** A StandardError's detail (ErrorDetail): the SDK reads its `in` into `_in`. */
+interface ErrorDetail {
+  code?: string;
+  _in?: string;
+  in?: string;
+  context?: Record<string, string[]>;
+}
+
+interface BatchError {
+  category?: string;
+  message: string;
+  context: Record<string, string[]>;
+  details: ErrorDetail[];
+}
+
 /** Per-input errors of a 207 Multi-Status batch answer. */
-function errorsOf(response: object): { category?: string; message: string; context: Record<string, string[]> }[] {
-  const errors = (response as { errors?: { category?: string; message?: string; context?: Record<string, string[]> }[] }).errors ?? [];
-  return errors.map((e) => ({ category: e.category, message: e.message ?? "error", context: e.context ?? {} }));
+function errorsOf(response: object): BatchError[] {
+  const errors =
+    (response as { errors?: { category?: string; message?: string; context?: Record<string, string[]>; errors?: ErrorDetail[] }[] }).errors ?? [];
+  return errors.map((e) => ({ category: e.category, message: e.message ?? "error", context: e.context ?? {}, details: e.errors ?? [] }));
+}
+
+const INVALID_VALUES = "Property values were not valid: ";
+
+/**
+ * The properties whose values a batch's validation errors refused: named by the error's details
+ * (`in`, or context.propertyName), or in the list HubSpot puts in the message of its "Property
+ * values were not valid" error ([{"isValid":false,"error":"INVALID_OPTION","name":"hubspot_owner_id",…}]).
+ */
+function refusedProperties(errors: readonly BatchError[]): string[] {
+  const names = new Set<string>();
+  for (const e of errors) {
+    if (e.category !== "VALIDATION_ERROR") continue;
+    for (const d of e.details) for (const name of [d._in, d.in, ...(d.context?.propertyName ?? [])]) if (name) names.add(name);
+    if (!e.message.startsWith(INVALID_VALUES)) continue;
+    try {
+      const listed: unknown = JSON.parse(e.message.slice(INVALID_VALUES.length));
+      if (Array.isArray(listed)) for (const item of listed) if (typeof item?.name === "string" && item.isValid === false) names.add(item.name);
+    } catch {
+      // A message that is not the documented list names nothing more.
+    }
+  }
+  return [...names];
 }
 
 /** Per-input errors that fail the whole call: validation errors are final, anything else is retried. */

@@ -85,7 +85,7 @@ export function classifySalesforceError(error: unknown): Failure {
 interface SaveResult {
   id?: string;
   success: boolean;
-  errors?: { statusCode?: string; errorCode?: string; message: string }[];
+  errors?: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
 }
 
 interface TaskRow {
@@ -123,13 +123,17 @@ function dueAtMs(row: TaskRow): number | null {
   return Number.isNaN(reminder) ? null : reminder;
 }
 
+/** Salesforce's code for an owner it will not take (a user deactivated), whose error names no field. */
+const OWNER_REFUSED = new Set(["INACTIVE_OWNER_OR_USER"]);
+
 function outcomeOf(result: SaveResult | undefined): Outcome {
   if (result?.success) return { ok: true, externalId: result.id };
   const first = result?.errors?.[0];
-  return {
-    ok: false,
-    failure: classifySalesforceError({ errorCode: first?.statusCode ?? first?.errorCode, message: first?.message ?? "no result" }),
-  };
+  const code = first?.statusCode ?? first?.errorCode;
+  const failure = classifySalesforceError({ errorCode: code, message: first?.message ?? "no result" });
+  const fields = (first?.fields ?? []).filter((f) => typeof f === "string");
+  const refused = fields.length > 0 ? fields : code && OWNER_REFUSED.has(code) ? ["OwnerId"] : [];
+  return { ok: false, failure: failure.kind === "permanent" && refused.length > 0 ? { ...failure, refusedFields: refused } : failure };
 }
 
 export class SalesforceCrm extends KeyedTasks implements CrmPort {

@@ -34,11 +34,12 @@ function jsonArrays(rows: readonly object[]): string[] {
   return arrays;
 }
 
-const INSERT_EFFECTS = `
+const INSERT_EFFECT_ROWS = `
   insert into effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
   select r.value ->> 'id', r.value ->> 'key', r.value ->> 'lead', r.value ->> 'rule', r.value ->> 'type',
          r.value ->> 'target', r.value ->> 'payload', 'pending', 0, ?1, ?1
-  from json_each(?2) as r where true
+  from json_each(?2) as r where true`;
+const INSERT_EFFECTS = `${INSERT_EFFECT_ROWS}
   on conflict (idempotency_key) do nothing
   returning id`;
 
@@ -58,12 +59,25 @@ const RECORD_OUTCOMES = `
 /** Ids as one bound JSON array: `column IN` this matches any of them, however many. */
 const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(${JSON.stringify(ids)}))`;
 
+const INSERT_OR_REVIVE_EFFECTS = `${INSERT_EFFECT_ROWS}
+  on conflict (idempotency_key) do update set
+    payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = null, claimed_until = null, updated_at = excluded.updated_at
+  where effects.status = 'dead'
+  returning id`;
+
 /**
  * Stores effect requests under their ids (derived from their idempotency keys); a request whose
  * key is already stored is ignored. Returns the ids of the rows this call created, which are the
- * ones to execute.
+ * ones to execute. With `reviveDead`, a stored key whose effect is dead is stored anew (this
+ * request's payload, fresh attempts) and returned too: a submission an admin retries revives the
+ * writes that died for it, which would otherwise stay dead under their keys.
  */
-export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date): Promise<string[]> {
+export async function insertEffects(
+  db: D1Database,
+  requests: readonly EffectRequest[],
+  now: Date,
+  options: { reviveDead?: boolean } = {},
+): Promise<string[]> {
   if (requests.length === 0) return [];
   const at = now.toISOString();
   const rows = requests.map((r) => ({
@@ -77,7 +91,8 @@ export async function insertEffects(db: D1Database, requests: readonly EffectReq
   }));
   // One batch is one transaction: all rows are stored, or none (and the caller's retry stores them).
   // A key repeated within one call is stored once, like a key stored before.
-  const results = await db.batch<{ id: string }>(jsonArrays(rows).map((json) => db.prepare(INSERT_EFFECTS).bind(at, json)));
+  const sql = options.reviveDead ? INSERT_OR_REVIVE_EFFECTS : INSERT_EFFECTS;
+  const results = await db.batch<{ id: string }>(jsonArrays(rows).map((json) => db.prepare(sql).bind(at, json)));
   return results.flatMap((r) => r.results.map((row) => row.id));
 }
 

@@ -6,8 +6,9 @@ import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional
 /*
  * Consent that can be proven (table intake_consents): one row per consent given or withdrawn, with
  * who, when, the exact text and its SHA-256, the form and page, IP and user agent, purpose and legal
- * basis. Rows are never updated or deleted (triggers refuse it); a withdrawal is a row of its own,
- * and a person's current state is their latest row per consent.
+ * basis. Rows are never updated (a trigger refuses it); a withdrawal is a row of its own, and a
+ * person's current state is their latest row per consent. A withdrawn consent's rows are deleted
+ * six years after the withdrawal (forgetWithdrawnConsents), never sooner (a trigger refuses it).
  */
 
 export interface ConsentRow {
@@ -262,4 +263,28 @@ export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): 
         )
       : [];
   return [...earlier.map((w) => ({ ...w, appended: false })), ...fresh.map((w, i) => ({ ...w, appended: (results[i]!.meta.changes ?? 0) > 0 }))];
+}
+
+/**
+ * Deletes the history of each consent (a person's rows of one consent) whose latest row is a
+ * withdrawal recorded before `before`, up to `limit` rows; returns how many went. A consent that
+ * stands (its latest row given) is kept whatever its age: it is the proof the lead may be emailed.
+ * The table's trigger refuses to delete any row younger than six years, whoever asks.
+ */
+export async function forgetWithdrawnConsents(db: D1Database, before: Date, limit = 1_000): Promise<number> {
+  const { meta } = await db
+    .prepare(
+      `WITH latest AS (
+         SELECT email, consent_id, action, recorded_at,
+                row_number() OVER (PARTITION BY email, consent_id ORDER BY recorded_at DESC, rowid DESC) AS n
+         FROM intake_consents)
+       DELETE FROM intake_consents WHERE rowid IN (
+         SELECT c.rowid FROM intake_consents c
+         JOIN latest l ON l.email = c.email AND l.consent_id = c.consent_id AND l.n = 1
+         WHERE l.action = 'withdrawn' AND l.recorded_at < ?1
+         LIMIT ?2)`,
+    )
+    .bind(before.toISOString(), limit)
+    .run();
+  return meta.changes ?? 0;
 }

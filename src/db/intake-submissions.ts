@@ -201,3 +201,47 @@ export async function waitingSubmissions(db: D1Database, before: Date, limit = 1
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
+
+/**
+ * Submissions in one of `statuses` that nothing has moved on since `before` (their last status
+ * change), oldest first: the cron gives them up as dead, so that an admin sees and retries them.
+ */
+export async function stuckSubmissions(
+  db: D1Database,
+  statuses: readonly SubmissionStatus[],
+  before: Date,
+  limit = 100,
+): Promise<{ id: string; status: SubmissionStatus; updatedAt: string }[]> {
+  if (statuses.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT id, status, updated_at FROM intake_submissions
+       WHERE status IN (SELECT value FROM json_each(?1)) AND received_at < ?2 AND updated_at < ?2 ORDER BY received_at LIMIT ?3`,
+    )
+    .bind(JSON.stringify(statuses), before.toISOString(), limit)
+    .all<{ id: string; status: SubmissionStatus; updated_at: string }>();
+  return results.map((r) => ({ id: r.id, status: r.status, updatedAt: r.updated_at }));
+}
+
+/** How many submissions are dead, the newest's time and the ids of the newest few: what the alert tells. */
+export async function deadSubmissionsSummary(db: D1Database, sample = 3): Promise<{ count: number; newestAt: string | null; newestIds: string[] }> {
+  const [summary, newest] = await db.batch<Record<string, unknown>>([
+    db.prepare("SELECT count(*) AS n, max(updated_at) AS newest FROM intake_submissions WHERE status = 'dead'"),
+    db.prepare("SELECT id FROM intake_submissions WHERE status = 'dead' ORDER BY updated_at DESC LIMIT ?").bind(sample),
+  ]);
+  const row = summary!.results[0] as { n: number; newest: string | null } | undefined;
+  return { count: Number(row?.n ?? 0), newestAt: row?.newest ?? null, newestIds: newest!.results.map((r) => String(r.id)) };
+}
+
+/**
+ * Deletes up to `limit` submissions of `status` received before `before`, with their steps, in
+ * one transaction (the same rows in both statements); returns how many submissions went.
+ */
+export async function forgetSubmissions(db: D1Database, status: SubmissionStatus, before: Date, limit = 500): Promise<number> {
+  const chosen = "SELECT id FROM intake_submissions WHERE status = ?1 AND received_at < ?2 ORDER BY received_at LIMIT ?3";
+  const [, submissions] = await db.batch([
+    db.prepare(`DELETE FROM intake_submission_steps WHERE submission_id IN (${chosen})`).bind(status, before.toISOString(), limit),
+    db.prepare(`DELETE FROM intake_submissions WHERE id IN (${chosen})`).bind(status, before.toISOString(), limit),
+  ]);
+  return submissions!.meta.changes ?? 0;
+}

@@ -43,3 +43,12 @@ export async function leadTouches(db: D1Database, email: string): Promise<LeadTo
     submissions: row.submissions,
   };
 }
+
+/** Deletes up to `limit` people's touches whose last submission was before `before`; returns how many. */
+export async function forgetTouches(db: D1Database, before: Date, limit = 1_000): Promise<number> {
+  const { meta } = await db
+    .prepare("DELETE FROM intake_lead_touches WHERE email IN (SELECT email FROM intake_lead_touches WHERE last_at < ?1 LIMIT ?2)")
+    .bind(before.toISOString(), limit)
+    .run();
+  return meta.changes ?? 0;
+}

@@ -109,6 +109,11 @@ export const Effect = z.discriminatedUnion("type", [
     /** The record the submission matched; absent: a new one. */
     recordId: z.string().min(1).optional(),
     properties: z.record(z.string(), z.string()),
+    /**
+     * Owners to write instead, in turn, when the CRM refuses the owner in `properties` (a rep it no
+     * longer has): the routed team's fallback owner. After them the lead is written without one.
+     */
+    ownerFallbacks: z.array(z.string().min(1)).max(3).optional(),
     submission: z.object({
       id: z.string().min(1),
       formKey: z.string().min(1),

@@ -114,7 +114,20 @@ export const AllowedOrigin = z
 
 export const FormSpam = z.object({
   /** Cloudflare Turnstile: the widget's site key; the server checks the token with TURNSTILE_SECRET_KEY. */
-  turnstile: z.object({ enabled: z.boolean().default(true), siteKey: z.string().min(1).max(100) }).optional(),
+  turnstile: z
+    .object({
+      enabled: z.boolean().default(true),
+      siteKey: z.string().min(1).max(100),
+      /**
+       * The widget's action (its data-action), when the form's page sets one: siteverify's answer
+       * must carry it, so a token solved on another of the site's widgets is refused.
+       */
+      action: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/, "Turnstile's action: 1 to 32 letters, digits, _ and -")
+        .optional(),
+    })
+    .optional(),
   /** A field people never see (hidden with CSS); bots fill it in. */
   honeypotField: ControlName.optional(),
   /** Submissions filled in faster than this (from page load to submit) are spam. */

@@ -10,6 +10,11 @@ import { TURNSTILE_FIELD } from "./forms-policy";
  * a reload) is the same submission.
  */
 
+/** A Turnstile token can be verified for 300 seconds after the widget made it (Cloudflare's documented life). */
+export const TURNSTILE_TOKEN_LIFE_MS = 300_000;
+/** How long the claim a token was accepted with is kept at least: past the token's life, with a margin for clocks. */
+export const SPENT_TOKEN_MEMORY_MS = TURNSTILE_TOKEN_LIFE_MS + 60_000;
+
 /** The draft's key is a Structured Field String ("…"); bare tokens are accepted too, as many clients send them. */
 export function parseIdempotencyKey(header: string | null | undefined): { ok: true; key?: string } | { ok: false; message: string } {
   if (header === null || header === undefined) return { ok: true };
@@ -69,6 +74,8 @@ export interface IdempotencyRecord {
   fingerprint: string;
   state: "in_progress" | "done";
   answer?: StoredAnswer;
+  /** Its submission was judged spam (read where it matters: a spent token's replay). */
+  spam?: boolean;
 }
 
 export type ClaimOutcome = { kind: "replay"; answer: StoredAnswer } | { kind: "mismatch" } | { kind: "inProgress" };

@@ -21,6 +21,8 @@ export interface IntakeDecision {
   score?: Score;
   /** Who gets the lead: an owner already known (the lead's own, its account's), or a team whose rotation picks. */
   owner: { kind: "known"; ownerId: string; reason: string } | { kind: "team"; teamId: string; reason: string };
+  /** The team intake routing picks for the lead, whoever owns it: its fallback owner stands in for an owner the CRM refuses. */
+  teamId: string;
   /** What is written to the CRM record besides the owner and the routing reason. */
   properties: Record<string, string>;
 }
@@ -51,11 +53,16 @@ export function decideIntake(input: {
       : {}),
   };
   const match = { ...(person ? { person } : {}), ...(account ? { account } : {}) };
+  const route = policy.routing
+    ? routeIntake(policy.routing, { country: submission.country?.code, productLine: submission.productLine, tier: score?.tier })
+    : { teamId: policy.rules.cadences?.team ?? policy.teams[0]!.id, reason: "no intake routing in the policy → the cadence team" };
+  const { teamId } = route;
   if (person?.ownerId)
     return {
       match,
       score,
       properties,
+      teamId,
       owner: { kind: "known", ownerId: person.ownerId, reason: `returning lead: keeps its owner (${person.objectType} ${person.id})` },
     };
   if (account?.ownerId) {
@@ -63,11 +70,9 @@ export function decideIntake(input: {
       match,
       score,
       properties,
+      teamId,
       owner: { kind: "known", ownerId: account.ownerId, reason: `the owner of account ${account.id} (${account.domain})` },
     };
   }
-  const route = policy.routing
-    ? routeIntake(policy.routing, { country: submission.country?.code, productLine: submission.productLine, tier: score?.tier })
-    : { teamId: policy.rules.cadences?.team ?? policy.teams[0]!.id, reason: "no intake routing in the policy → the cadence team" };
-  return { match, score, properties, owner: { kind: "team", teamId: route.teamId, reason: route.reason } };
+  return { match, score, properties, teamId, owner: { kind: "team", teamId, reason: route.reason } };
 }

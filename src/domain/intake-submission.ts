@@ -70,7 +70,10 @@ export interface IntakeSubmission {
   touch: Touch;
   /** Context the page sent that could not be used; the submission is accepted without it. */
   warnings: string[];
-  /** Posted fields the form does not have; kept in the raw submission, not used. */
+  /**
+   * Posted fields the form does not have: neither used nor kept. Their names only, at most
+   * MAX_IGNORED_LISTED of them, each cut to 64 characters (a warning counts the rest).
+   */
   ignoredFields: string[];
   receivedAt: string;
 }
@@ -89,6 +92,9 @@ export interface ValidationOptions {
 
 const MAX_FIELDS = 200;
 const MAX_VALUE_LENGTH = 20_000;
+/** Unknown fields listed by name in a submission (their values are never kept). */
+export const MAX_IGNORED_LISTED = 20;
+const MAX_IGNORED_NAME = 64;
 const DEFAULT_MAX_LENGTH: Partial<Record<FormField["type"], number>> = { text: 255, longText: 5_000, email: 254, phone: 64, choice: 100 };
 const TRUE = new Set(["true", "on", "yes", "1"]);
 const FALSE = new Set(["false", "off", "no", "0", ""]);
@@ -105,7 +111,10 @@ export function fieldsOfJson(body: unknown): { ok: true; fields: RawFields } | {
   const fields: RawFields = {};
   for (const [name, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue;
-    if (typeof value === "string") fields[name] = value;
+    // A lone surrogate is JSON's way to send text that is no Unicode: refused, as broken UTF-8 is.
+    if (!name.isWellFormed()) issues.push({ field: "body", message: "a field name that is not valid Unicode (a lone surrogate)" });
+    else if (typeof value === "string" && !value.isWellFormed()) issues.push({ field: name, message: "not valid Unicode (a lone surrogate)" });
+    else if (typeof value === "string") fields[name] = value;
     else if (typeof value === "number" && Number.isFinite(value)) fields[name] = String(value);
     else if (typeof value === "boolean") fields[name] = String(value);
     else issues.push({ field: name, message: "a string, number or boolean" });
@@ -145,7 +154,12 @@ export function normalisePhone(field: string, given: string, country: string | u
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/**
+ * Line breaks, refused inside a single-line field: its value goes into one CRM field, a Slack line,
+ * an email header, where a break starts something the visitor should not be able to start.
+ */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /** One field's value, normalised, or the reason it is refused. Empty values are undefined. */
 function normaliseValue(field: FormField, given: string): { value?: string; issue?: string } {
@@ -160,6 +174,7 @@ function normaliseValue(field: FormField, given: string): { value?: string; issu
   const max = field.maxLength ?? DEFAULT_MAX_LENGTH[field.type];
   if (max !== undefined && text.length > max) return { issue: `longer than ${max} characters` };
   if (CONTROL.test(field.type === "longText" ? text.replace(/[\n\t]/g, "") : text)) return { issue: "contains control characters" };
+  if (field.type !== "longText" && LINE_BREAK.test(text)) return { issue: "contains control characters: a line break in a single-line field" };
   switch (field.type) {
     case "email": {
       const address = parseAddress(text);
@@ -268,7 +283,10 @@ export function validateSubmission(
   const known = new Set<string>([...form.fields.map((f) => f.name), ...CONTEXT_FIELDS, TURNSTILE_FIELD, form.spam.fillTimeField]);
   if (form.spam.honeypotField) known.add(form.spam.honeypotField);
   for (const consent of form.consents) known.add(`${CONSENT_PREFIX}${consent.id}`);
-  const ignoredFields = Object.keys(raw).filter((name) => !known.has(name));
+  const ignored = Object.keys(raw).filter((name) => !known.has(name));
+  const ignoredFields = ignored.slice(0, MAX_IGNORED_LISTED).map((name) => cut(name, MAX_IGNORED_NAME));
+  if (ignored.length > MAX_IGNORED_LISTED)
+    warnings.push(`${ignored.length} fields the form does not have were ignored; the first ${MAX_IGNORED_LISTED} are listed`);
 
   const touch = touchOf(raw, { referer: request.referer, formKey: form.key, at: request.receivedAt }, warnings);
   return {
@@ -291,4 +309,46 @@ export function validateSubmission(
       receivedAt: request.receivedAt.toISOString(),
     },
   };
+}
+
+/** At most `max` UTF-16 units, never half a character. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  return text.slice(0, end);
+}
+
+/** The longest a kept raw value of each kind of field may be (a little past what the field accepts, for what was typed around it). */
+const KEPT_RAW = { context: 2_000, consent: 100, fillTime: 20, honeypot: 200, slack: 100 };
+
+/**
+ * The posted fields as they are kept with a submission: the form's own, its consents and context,
+ * each cut to a little past what it may hold; fields the form does not have are dropped (their
+ * names are listed in ignoredFields), and so is the Turnstile token. So a stored submission is
+ * as large as its form allows, whatever was posted.
+ */
+export function keptRawFields(form: Form, raw: RawFields): RawFields {
+  const limits = keptRawLimits(form);
+  const kept: RawFields = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const limit = limits.get(name);
+    if (limit !== undefined) kept[name] = cut(value, limit);
+  }
+  return kept;
+}
+
+/** Each form's limits, worked out once per isolate (a policy's forms live as long as the policy read). */
+const keptRawLimitsOf = new WeakMap<Form, Map<string, number>>();
+
+function keptRawLimits(form: Form): Map<string, number> {
+  const known = keptRawLimitsOf.get(form);
+  if (known) return known;
+  const limits = new Map<string, number>();
+  for (const field of form.fields) limits.set(field.name, (field.maxLength ?? DEFAULT_MAX_LENGTH[field.type] ?? 255) + KEPT_RAW.slack);
+  for (const consent of form.consents) limits.set(`${CONSENT_PREFIX}${consent.id}`, KEPT_RAW.consent);
+  for (const name of CONTEXT_FIELDS) limits.set(name, KEPT_RAW.context);
+  limits.set(form.spam.fillTimeField, KEPT_RAW.fillTime);
+  if (form.spam.honeypotField) limits.set(form.spam.honeypotField, KEPT_RAW.honeypot);
+  keptRawLimitsOf.set(form, limits);
+  return limits;
 }

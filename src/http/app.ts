@@ -112,6 +112,7 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
     const verdict = await verifyTurnstile({
       secret: config.TURNSTILE_SECRET_KEY ?? "",
       token: fields.get(TURNSTILE_FIELD) ?? "",
+      scope: "bench/floor",
       url: config.TURNSTILE_SITEVERIFY_URL,
     });
     if (!verdict.ok) return c.json({ ok: false }, 403);

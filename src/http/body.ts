@@ -62,3 +62,54 @@ export function parseJson(body: Uint8Array): unknown {
     throw new HttpError(400, "invalid_json", `body is not JSON: ${(error as Error).message}`);
   }
 }
+
+/** The bytes a form-encoded name or value stands for: `+` is a space, `%XX` a byte, anything else its own UTF-8. */
+function percentDecodedBytes(text: string): Uint8Array {
+  const raw = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(raw.length);
+  let n = 0;
+  const hex = (b: number | undefined) => b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (b === 0x2b) bytes[n++] = 0x20;
+    else if (b === 0x25 && hex(raw[i + 1]) && hex(raw[i + 2])) {
+      bytes[n++] = Number.parseInt(String.fromCharCode(raw[i + 1]!, raw[i + 2]!), 16);
+      i += 2;
+    } else bytes[n++] = b;
+  }
+  return bytes.subarray(0, n);
+}
+
+/**
+ * A form-encoded body's fields, as URLSearchParams reads them, except that percent-encoded bytes
+ * that are not UTF-8 are refused (400, naming the field), as raw bytes that are not UTF-8 are:
+ * URLSearchParams would put U+FFFD in their place, and the lead's name would be stored broken.
+ */
+export function formFields(body: Uint8Array): URLSearchParams {
+  const text = decodeUtf8(body);
+  const params = new URLSearchParams(text);
+  // Only a name or value URLSearchParams decoded to a U+FFFD can hide broken bytes: a body without one is read once.
+  if (!text.includes("%")) return params;
+  let replaced = false;
+  for (const [name, value] of params) replaced ||= name.includes("\uFFFD") || value.includes("\uFFFD");
+  if (!replaced) return params;
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const parts = eq < 0 ? [pair] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    if (parts.every((part) => isUtf8(percentDecodedBytes(part)))) continue;
+    const [[name]] = [...new URLSearchParams(pair)] as [[string, string]];
+    const message = "percent-encoded bytes that are not UTF-8";
+    throw new HttpError(400, "invalid_payload", `${name}: ${message}`, { issues: [{ field: name, message }] });
+  }
+  return params;
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    decoder.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -71,7 +71,7 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
       <input type="hidden" name="page_url" />
       <input type="hidden" name="landing_page" />
       <input type="hidden" name="referrer" />
-      ${turnstile ? html`<div class="cf-turnstile" data-sitekey="${turnstile.siteKey}"></div>` : ""}
+      ${turnstile ? html`<div class="cf-turnstile" data-sitekey="${turnstile.siteKey}"${turnstile.action ? html` data-action="${turnstile.action}"` : ""}></div>` : ""}
       <button type="submit">Send</button>
     </form>
     <p id="result" role="status"></p>

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { consentStatements, givenConsentRows } from "../db/intake-consents";
-import { type Claim, claimGuard, claimOutcome, claimStatement, holderOf, holderStatement } from "../db/intake-idempotency";
+import { type Claim, claimGuard, claimOutcome, claimStatement, holderOf, spentTokenStatement } from "../db/intake-idempotency";
 import { type SubmissionContext, type SubmissionStep, storeSubmissionStatements } from "../db/intake-submissions";
 import { touchStatement } from "../db/intake-touches";
 import { lastReadPolicy, policyIsCurrentCondition, type ReadPolicy, readActivePolicy } from "../db/policies";
@@ -14,21 +14,31 @@ import {
   payloadFingerprint,
   type StoredAnswer,
 } from "../domain/idempotency";
-import { type FieldIssue, fieldsOfForm, fieldsOfJson, type IntakeSubmission, type RawFields, validateSubmission } from "../domain/intake-submission";
+import {
+  type FieldIssue,
+  fieldsOfForm,
+  fieldsOfJson,
+  type IntakeSubmission,
+  keptRawFields,
+  type RawFields,
+  validateSubmission,
+} from "../domain/intake-submission";
 import { type SpamVerdict, spamVerdict } from "../domain/spam";
-import { clientKey, originAllowed, selfOrigin } from "../intake/request-origin";
+import { clientKey, hostnameAllowed, originAllowed, selfOrigin } from "../intake/request-origin";
 import { sendSubmission } from "../intake/submission-queue";
-import { verifyTurnstile } from "../intake/turnstile";
+import { isDummySecret, tokenHash, verifyTurnstile } from "../intake/turnstile";
 import type { AppEnv } from "./app-env";
-import { decodeUtf8, parseJson, readRawBody } from "./body";
+import { formFields, parseJson, readRawBody } from "./body";
 import { HttpError } from "./errors";
 
 /*
  * POST /intake/{formKey}: a web form's submission, JSON or form-encoded. In order: CORS and the
  * origin check, the body limit, the rate limits (per client address, per form), parsing and
- * validation, the look-up of the idempotency key, Turnstile, the spam checks, then the submission
- * is stored in D1 (with its consents and attribution) and its id queued for processing, and only
- * then answered: 202 with the id, or 303 to the form's thank-you page for a form-encoded post.
+ * validation (with the Idempotency-Key's syntax), Turnstile, the spam checks, then the idempotency
+ * claim and the submission are stored in D1 (with its consents and attribution) and its id queued
+ * for processing, and only then answered: 202 with the id, or 303 to the form's thank-you page
+ * for a form-encoded post. A submission judged spam claims its key as spam: one that passes the
+ * checks takes the key over (src/db/intake-idempotency.ts), never getting the spam one's answer.
  *
  * One D1 round trip per submission: a single batch claims the idempotency key (only while the
  * policy this isolate remembers is still the active one; if not, the request starts over on a
@@ -38,8 +48,13 @@ import { HttpError } from "./errors";
  * nothing is ever half stored. Locally each D1 round trip costs the Worker's thread about four
  * milliseconds (measured by leaving one out), more than anything else the route does.
  *
- * Turnstile is verified before the batch. A token verifies once, so a client retrying after a lost
- * answer carries a spent token: a refusal first looks for the key's stored answer, which stands.
+ * Turnstile is verified before the batch, and before anything that could answer with a
+ * submission's id: a forged or spent token gets 403, whoever's fields it comes with. A token is
+ * spent on one claim (src/intake/turnstile.ts): the same submission sent again with it (a double
+ * click, a retry after a lost answer) passes siteverify again and gets the stored answer from the
+ * batch; a token siteverify calls spent is answered from the claim it was spent on, found by the
+ * token's hash, which only the client holding the token can name. The hostname (and the action,
+ * when the form sets one) siteverify says the widget was solved on must be one of the form's.
  * The route reads c.get("now") rather than c.var.now: Hono builds c.var anew on every access.
  */
 
@@ -130,7 +145,7 @@ async function readFields(c: IntakeContext, body: Uint8Array): Promise<{ raw: Ra
     return { raw: parsed.fields, formEncoded: false };
   }
   if (type === "application/x-www-form-urlencoded") {
-    const parsed = fieldsOfForm(new URLSearchParams(decodeUtf8(body)));
+    const parsed = fieldsOfForm(formFields(body));
     if (!parsed.ok) throw invalidSubmission(parsed.issues);
     return { raw: parsed.fields, formEncoded: true };
   }
@@ -170,29 +185,68 @@ function heldKeyAnswer(record: IdempotencyRecord, claim: Claim, explicit: boolea
   });
 }
 
-async function checkTurnstile(c: IntakeContext, deps: Required<IntakeDeps>, token: string): Promise<SubmissionStep> {
+const turnstileFailed = (codes: readonly string[], why?: string) =>
+  new HttpError(
+    403,
+    "turnstile_failed",
+    `the Turnstile check failed (${codes.join(", ") || "no reason given"}${why ? `: ${why}` : ""}): complete the challenge again`,
+    {
+      issues: [{ field: TURNSTILE_FIELD, message: codes.join(", ") }],
+    },
+  );
+
+/**
+ * The token's check: the "verified" step, or the stored answer of the claim a spent token was
+ * spent on (its own retry); anything else is 403 (503 when siteverify cannot be asked).
+ */
+async function checkTurnstile(
+  c: IntakeContext,
+  deps: Required<IntakeDeps>,
+  form: Form,
+  token: string,
+  claim: Claim,
+  explicit: boolean,
+  spam: boolean,
+): Promise<{ step: SubmissionStep } | { replay: StoredAnswer }> {
+  const secret = c.get("config").TURNSTILE_SECRET_KEY!;
   const verdict = await verifyTurnstile({
-    secret: c.get("config").TURNSTILE_SECRET_KEY!,
+    secret,
     token,
+    scope: `${claim.formKey}\n${claim.key}`,
     remoteIp: c.req.header("cf-connecting-ip"),
     url: c.get("config").TURNSTILE_SITEVERIFY_URL,
     fetch: deps.fetch,
   });
-  if (verdict.ok)
+  if (verdict.ok) {
+    if (!isDummySecret(secret)) {
+      const self = selfOrigin(c.req.url, c.get("config").PUBLIC_BASE_URL);
+      if (!verdict.hostname || !hostnameAllowed(form.allowedOrigins, verdict.hostname, self)) {
+        throw turnstileFailed(
+          ["hostname-mismatch"],
+          `the widget was solved on ${verdict.hostname ?? "no named host"}, not on a page of form ${form.key}`,
+        );
+      }
+      const action = form.spam.turnstile?.action;
+      if (action !== undefined && verdict.action !== action) {
+        throw turnstileFailed(["action-mismatch"], `the widget's action is ${verdict.action ?? "none"}, form ${form.key} expects ${action}`);
+      }
+    }
     return {
-      step: "verified",
-      at: c.get("now")().toISOString(),
-      detail: { turnstile: { hostname: verdict.hostname, challengeTs: verdict.challengeTs } },
-    };
-  if (verdict.kind === "refused") {
-    throw new HttpError(
-      403,
-      "turnstile_failed",
-      `the Turnstile check failed (${verdict.codes.join(", ") || "no reason given"}): complete the challenge again`,
-      {
-        issues: [{ field: TURNSTILE_FIELD, message: verdict.codes.join(", ") }],
+      step: {
+        step: "verified",
+        at: c.get("now")().toISOString(),
+        detail: { turnstile: { hostname: verdict.hostname, challengeTs: verdict.challengeTs } },
       },
-    );
+    };
+  }
+  if (verdict.kind === "refused") {
+    // Spent (or expired): the retry of a submission whose answer was lost, if this very token made
+    // its claim; not when that one was judged spam and this one passes (a fresh token takes it over).
+    if (verdict.codes.includes("timeout-or-duplicate") && claim.tokenHash) {
+      const record = holderOf(await spentTokenStatement(c.env.DB, claim, claim.tokenHash).all());
+      if (record?.state === "done" && !(record.spam && !spam)) return { replay: heldKeyAnswer(record, claim, explicit) };
+    }
+    throw turnstileFailed(verdict.codes);
   }
   console.error(`Turnstile siteverify unavailable: ${verdict.failure.message}`);
   throw new HttpError(503, "turnstile_unavailable", "the Turnstile check could not be made; retry in a few seconds", undefined, {
@@ -236,7 +290,8 @@ async function store(
     ...headerFacts(c, accepted.requestCountry),
     ...(accepted.idempotencyKey ? { idempotencyKey: accepted.idempotencyKey } : {}),
   };
-  const { [TURNSTILE_FIELD]: _token, ...rawKept } = raw;
+  // As large as the form allows, whatever was posted: unknown fields and the token are not kept.
+  const rawKept = keptRawFields(form, raw);
   steps.push({ step: "stored", at: at(), detail: { status: verdict.spam ? "spam" : "received" } });
   const consentRows = verdict.spam
     ? []
@@ -259,7 +314,8 @@ async function store(
         id,
         status: verdict.spam ? "spam" : "received",
         raw: rawKept,
-        submission,
+        // Spam keeps what was posted, not the consent texts it would have agreed to (they are the policy's).
+        submission: verdict.spam ? { ...submission, consents: [] } : submission,
         context,
         ...(verdict.spam ? { spamReason: verdict.reason } : {}),
         steps,
@@ -335,26 +391,24 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
   ];
 
   const explicit = header.key !== undefined;
-  const claim: Claim = {
-    formKey: form.key,
-    key: explicit ? `key:${header.key}` : `dup:${await duplicateKey(submission)}`,
-    fingerprint: await payloadFingerprint(form.key, raw, form.spam.fillTimeField),
-    submissionId: deps.newId(),
-  };
+  const token = form.spam.turnstile?.enabled ? raw[TURNSTILE_FIELD]! : undefined;
+  const [key, fingerprint, spentWith] = await Promise.all([
+    explicit ? `key:${header.key}` : duplicateKey(submission).then((hash) => `dup:${hash}`),
+    payloadFingerprint(form.key, raw, form.spam.fillTimeField),
+    token === undefined ? undefined : tokenHash(token),
+  ]);
+  const claim: Claim = { formKey: form.key, key, fingerprint, submissionId: deps.newId(), ...(spentWith ? { tokenHash: spentWith } : {}) };
   const ttl = explicit ? IDEMPOTENCY_KEY_TTL_MS : durationMillis(form.duplicateWindow);
   const id = claim.submissionId;
   const stored: StoredAnswer =
     form.redirect && formEncoded ? { status: 303, submissionId: id, location: form.redirect } : { status: 202, submissionId: id };
-  if (form.spam.turnstile?.enabled) {
-    try {
-      steps.push(await checkTurnstile(c, deps, raw[TURNSTILE_FIELD]!));
-    } catch (refusal) {
-      // A retry after a lost answer carries a spent token: the key's stored answer still stands.
-      const record = holderOf(await holderStatement(c.env.DB, claim, c.get("now")()).all());
-      if (record?.state === "done") return answer(heldKeyAnswer(record, claim, explicit), cors);
-      throw refusal;
-    }
+  const verdict = spamVerdict(form.spam, raw);
+  if (token !== undefined) {
+    const checked = await checkTurnstile(c, deps, form, token, claim, explicit, verdict.spam);
+    if ("replay" in checked) return answer(checked.replay, cors);
+    steps.push(checked.step);
   }
+  if (verdict.spam) claim.spam = true;
   const result = await store(
     c,
     request,
@@ -363,7 +417,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     ttl,
     { submission, raw, formEncoded, requestCountry: country, ...(explicit ? { idempotencyKey: header.key } : {}) },
     steps,
-    spamVerdict(form.spam, raw),
+    verdict,
   );
   return answer(result, cors);
 }

@@ -7,6 +7,7 @@ import { effectId } from "../domain/effect-id";
 import type { EffectOf, EffectRequest } from "../domain/effects";
 import { HUBSPOT_LEGAL_BASIS } from "../domain/forms-policy";
 import { type IntakeDecision, decideIntake } from "../domain/intake-decision";
+import type { Crm } from "../domain/crm-event";
 import type { Policy } from "../domain/policy";
 import type { RoutingDecision } from "../domain/routing";
 import { registrableDomain } from "../domain/registrable-domain";
@@ -72,7 +73,7 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
       ? await ports.route(owner.teamId, { policy, teamId: owner.teamId, crm: crmName, now, decisionKey: `submission:${id}:route` })
       : undefined;
   const { ownerId, routingReason } = ownerOf(decision, route);
-  const write = leadWrite(decision, stored, ownerId, routingReason, accountId);
+  const write = leadWrite(decision, stored, ownerId, routingReason, accountId, ownerFallbacksOf(policy, decision, crmName, ownerId));
   const triage: EffectRequest[] =
     route?.kind === "fallback" && route.alertChannel
       ? [
@@ -88,7 +89,10 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
           },
         ]
       : [];
-  await ports.storeEffects([write, ...subscriptions(stored, write.leadKey, accountId), ...salesforceConsents(stored, write, accountId), ...triage]);
+  // A write that died for this submission before (it was dead, and an admin retries it) is stored anew.
+  await ports.storeEffects([write, ...subscriptions(stored, write.leadKey, accountId), ...salesforceConsents(stored, write, accountId), ...triage], {
+    reviveDead: true,
+  });
 
   const at = now.toISOString();
   const { score } = decision;
@@ -124,6 +128,15 @@ export function ownerOf(decision: IntakeDecision, route: RoutingDecision | undef
   return { ...(ownerId ? { ownerId } : {}), routingReason: route ? `${owner.reason}; ${route.reason}` : owner.reason };
 }
 
+/**
+ * Whom the lead goes to when the CRM refuses its owner (a rep it no longer has): the fallback owner
+ * of the team intake routing picks, then nobody (src/outbox/effect-executors.ts upsertLead).
+ */
+export function ownerFallbacksOf(policy: Policy, decision: IntakeDecision, crm: Crm, ownerId: string | undefined): string[] {
+  const fallback = policy.teams.find((t) => t.id === decision.teamId)?.fallbackOwners[crm];
+  return ownerId && fallback && fallback !== ownerId ? [fallback] : [];
+}
+
 /** The outbox's write of a submission: upsert by email, with the decision's properties, the owner and the routing reason. */
 export function leadWrite(
   decision: IntakeDecision,
@@ -131,6 +144,7 @@ export function leadWrite(
   ownerId: string | undefined,
   routingReason: string,
   accountId: string,
+  ownerFallbacks: readonly string[] = [],
 ): EffectRequest & { effect: EffectOf<"upsertLead"> } {
   const { submission } = stored;
   const person = decision.match.person;
@@ -152,6 +166,7 @@ export function leadWrite(
         ...(ownerId ? { [submission.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]: ownerId } : {}),
         [PRODUCT_FIELDS[submission.crm].routingReason]: routingReason,
       },
+      ...(ownerId && ownerFallbacks.length > 0 ? { ownerFallbacks: [...ownerFallbacks] } : {}),
       submission: {
         id: stored.id,
         formKey: stored.formKey,

@@ -26,6 +26,27 @@ export function originAllowed(allowed: readonly string[], origin: string, self: 
   });
 }
 
+/**
+ * Whether the hostname Turnstile's siteverify says the widget was solved on is one of the form's
+ * pages: the host of an allowed origin (a wildcard's subdomains, not its own domain), or the
+ * Worker's own (the example forms). Siteverify names the host without scheme or port.
+ */
+export function hostnameAllowed(allowed: readonly string[], hostname: string, self: string): boolean {
+  const given = hostname.trim().toLowerCase();
+  if (given === "") return false;
+  if (given === new URL(self).hostname.toLowerCase()) return true;
+  return allowed.some((pattern) => {
+    const star = pattern.indexOf("://*.");
+    if (star >= 0) return given.endsWith(`.${pattern.slice(star + 5).split(":")[0]}`);
+    try {
+      return new URL(pattern).hostname === given;
+    } catch {
+      // "null" (sandboxed frames, file:// pages) names no host.
+      return false;
+    }
+  });
+}
+
 /** The Worker's own origin, as the browser sees it (PUBLIC_BASE_URL behind a proxy or tunnel). */
 export function selfOrigin(requestUrl: string, publicBaseUrl: string | undefined): string {
   return new URL(publicBaseUrl ?? requestUrl).origin;

@@ -4,10 +4,14 @@ import { sha256, toHex, utf8 } from "../verify/bytes";
 /*
  * Cloudflare Turnstile server-side validation (siteverify), as documented at
  * developers.cloudflare.com/turnstile/get-started/server-side-validation/: POST the secret, the
- * widget's token and the visitor's IP; the answer is JSON with `success` and `error-codes`. A token
- * can be verified once; a retry of the same check must send the same `idempotency_key`, so the key
- * is derived from the token and a retry (ours, or the client's after a lost answer) is answered
- * the same.
+ * widget's token and the visitor's IP; the answer is JSON with `success`, `error-codes` and the
+ * hostname (and action) the widget was solved on. A token can be verified once: a second
+ * verification answers `timeout-or-duplicate`, unless it sends the `idempotency_key` of the first,
+ * which is answered as the first was. So the key is derived from the token AND what it is spent
+ * on (the form and its idempotency claim): the same submission sent again (a double click, a
+ * retry after a lost answer, our own retry of the check) is answered the same and finds its
+ * stored answer, while the same token on any other submission is refused as spent. Deriving it
+ * from the token alone would let one solved token pass any number of submissions in its life.
  */
 
 export const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
@@ -49,6 +53,8 @@ export type TurnstileVerdict =
 export interface TurnstileRequest {
   secret: string;
   token: string;
+  /** What the token is spent on (the form and the submission's idempotency claim): part of the idempotency key. */
+  scope: string;
   remoteIp?: string;
   url?: string;
   fetch?: typeof fetch;
@@ -56,9 +62,22 @@ export interface TurnstileRequest {
   timeoutMs?: number;
 }
 
-/** A UUID made from the token's SHA-256: the same token always brings the same idempotency key. */
-async function idempotencyKeyOf(token: string): Promise<string> {
-  const hex = toHex(await sha256(utf8(token)));
+/**
+ * Cloudflare's documented dummy secrets (developers.cloudflare.com/turnstile/troubleshooting/testing/):
+ * they answer for the dummy token no page solved, so their hostname and action name no page and
+ * are not checked. A production secret's answers always are.
+ */
+const DUMMY_SECRETS = new Set(["1x0000000000000000000000000000000AA", "2x0000000000000000000000000000000AA", "3x0000000000000000000000000000000AA"]);
+export const isDummySecret = (secret: string): boolean => DUMMY_SECRETS.has(secret);
+
+/** The SHA-256 (hex) a token is remembered by: the claim it was accepted with keeps this, never the token. */
+export async function tokenHash(token: string): Promise<string> {
+  return toHex(await sha256(utf8(token)));
+}
+
+/** A UUID made from the SHA-256 of the token and its scope: the same token on the same submission brings the same key. */
+async function idempotencyKeyOf(token: string, scope: string): Promise<string> {
+  const hex = toHex(await sha256(utf8(`${scope}\n${token}`)));
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -97,7 +116,11 @@ async function ask(request: TurnstileRequest, body: URLSearchParams): Promise<Tu
 /** Verifies a widget token; a transient failure is tried once more with the same idempotency key. */
 export async function verifyTurnstile(request: TurnstileRequest): Promise<TurnstileVerdict> {
   if (request.token.length > MAX_TOKEN) return { ok: false, kind: "refused", codes: ["invalid-input-response"] };
-  const body = new URLSearchParams({ secret: request.secret, response: request.token, idempotency_key: await idempotencyKeyOf(request.token) });
+  const body = new URLSearchParams({
+    secret: request.secret,
+    response: request.token,
+    idempotency_key: await idempotencyKeyOf(request.token, request.scope),
+  });
   if (request.remoteIp) body.set("remoteip", request.remoteIp);
   const first = await ask(request, body);
   if (first.ok || first.kind === "refused") return first;

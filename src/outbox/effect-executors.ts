@@ -1,4 +1,5 @@
-import type { ConsentWrite, CrmPort } from "../crm/crm-port";
+import type { ConsentWrite, CrmPort, PersonWrite, PersonWritten } from "../crm/crm-port";
+import { PRODUCT_FIELDS } from "../crm/product-fields";
 import type { EffectState } from "../db/effects";
 import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
@@ -16,6 +17,20 @@ export interface PendingEffect<T extends EffectType = EffectType> {
   effect: EffectOf<T>;
 }
 
+/** An owner the CRM refused for a lead, and why. */
+export interface OwnerRefused {
+  ownerId: string;
+  reason: string;
+}
+
+export interface SubmissionWritten {
+  submissionId: string;
+  recordKey: string;
+  created: boolean;
+  /** Only when the CRM refused an owner: the ones refused, and the owner the lead was written with (null: none). */
+  owner?: { refused: OwnerRefused[]; ownerId: string | null };
+}
+
 export interface Executors {
   /** The shell's clock: when a wait for another effect ends is counted from it. */
   now(): number;
@@ -27,8 +42,8 @@ export interface Executors {
   legacyTaskIds?(leadKeys: string[]): Promise<Map<string, string>>;
   /** Hands events to their records (the record-events queue). */
   deliverEvents?(events: CrmEvent[]): Promise<void>;
-  /** Notes in each submission that its lead was written to the CRM. */
-  submissionsWritten?(written: { submissionId: string; recordKey: string; created: boolean }[]): Promise<void>;
+  /** Notes in each submission that its lead was written to the CRM (and, when the CRM refused its owner, to whom instead). */
+  submissionsWritten?(written: SubmissionWritten[]): Promise<void>;
   /** Of these reassigning updateTasks effect ids, the ones a later reassignment of the same lead replaces. */
   supersededReassignments?(ids: string[]): Promise<Set<string>>;
   /** Where these effects stand (a consent waits for its lead's write); ids never stored are left out. */
@@ -135,19 +150,27 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   upsertLead: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    const written = await crm.upsertPeople(
-      batch.map(({ effect }) => ({ email: effect.email, objectType: effect.objectType, recordId: effect.recordId, properties: effect.properties })),
-    );
+    const { written, owners } = await upsertWithOwnerFallbacks(crm, batch);
     // Each record written hears of its submission (which enrols it). Telling it is part of the
     // effect: if that fails, the retry finds the records by email and writes nothing new.
     const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w) : undefined));
-    const told = events.flatMap((event, i) =>
-      event ? [{ event, submissionId: batch[i]!.effect.submission.id, created: (written[i] as { created: boolean }).created }] : [],
+    const told = events.flatMap((event, i): (SubmissionWritten & { event: CrmEvent })[] =>
+      event
+        ? [
+            {
+              event,
+              submissionId: batch[i]!.effect.submission.id,
+              recordKey: event.recordKey,
+              created: (written[i] as { created: boolean }).created,
+              ...(owners[i] ? { owner: owners[i] } : {}),
+            },
+          ]
+        : [],
     );
     if (told.length > 0) {
       try {
         await deps.deliverEvents?.(told.map((t) => t.event));
-        await deps.submissionsWritten?.(told.map(({ submissionId, event, created }) => ({ submissionId, recordKey: event.recordKey, created })));
+        await deps.submissionsWritten?.(told.map(({ event: _event, ...note }) => note));
       } catch (error) {
         const failure = classify(error);
         return batch.map(() => ({ ok: false, failure }));
@@ -223,6 +246,54 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
 };
+
+/**
+ * Writes the leads; a lead whose owner the CRM refuses (a rep it no longer has: HubSpot answers
+ * INVALID_OPTION for hubspot_owner_id, Salesforce INACTIVE_OWNER_OR_USER) is written again with
+ * its next fallback owner, then without an owner, the routing reason saying so: a lead is never
+ * lost for want of an owner. Each refusal is returned beside its write, for its submission.
+ */
+async function upsertWithOwnerFallbacks(
+  crm: CrmPort,
+  batch: PendingEffect<"upsertLead">[],
+): Promise<{ written: PersonWritten[]; owners: (SubmissionWritten["owner"] | undefined)[] }> {
+  const ownerField = OWNER_FIELD[crm.crm];
+  const reasonField = PRODUCT_FIELDS[crm.crm].routingReason;
+  const leads = batch.map(({ effect }) => ({
+    properties: effect.properties,
+    fallbacks: [...(effect.ownerFallbacks ?? [])],
+    refused: [] as OwnerRefused[],
+  }));
+  const write = (i: number): PersonWrite => {
+    const { effect } = batch[i]!;
+    return { email: effect.email, objectType: effect.objectType, recordId: effect.recordId, properties: leads[i]!.properties };
+  };
+  const written = await crm.upsertPeople(batch.map((_, i) => write(i)));
+  for (;;) {
+    const again = written.flatMap((w, i) => (!w.ok && w.failure.refusedFields?.includes(ownerField) && leads[i]!.properties[ownerField] ? [i] : []));
+    if (again.length === 0) break;
+    for (const i of again) {
+      const lead = leads[i]!;
+      const { [ownerField]: refusedOwner, ...rest } = lead.properties;
+      const next = lead.fallbacks.shift();
+      lead.refused.push({ ownerId: refusedOwner!, reason: (written[i] as { failure: { message: string } }).failure.message });
+      const instead = next ? `the team's fallback owner ${next}` : "no owner";
+      const note = `${crm.crm === "hubspot" ? "HubSpot" : "Salesforce"} refused owner ${refusedOwner}: written with ${instead}`;
+      lead.properties = {
+        ...rest,
+        ...(next ? { [ownerField]: next } : {}),
+        [reasonField]: rest[reasonField] ? `${rest[reasonField]}; ${note}` : note,
+      };
+      console.error(`submission ${batch[i]!.effect.submission.id}: ${note}`);
+    }
+    const retried = await crm.upsertPeople(again.map(write));
+    again.forEach((i, n) => {
+      written[i] = retried[n]!;
+    });
+  }
+  const owners = leads.map((lead) => (lead.refused.length > 0 ? { refused: lead.refused, ownerId: lead.properties[ownerField] ?? null } : undefined));
+  return { written, owners };
+}
 
 /**
  * Rules name tasks by derived ids; a task written before ids were derived carries its effect's

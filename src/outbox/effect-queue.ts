@@ -14,7 +14,7 @@ import { recordFacts } from "../db/facts";
 import type { EffectRow } from "../db/schema";
 import type { EffectRequest, EffectType } from "../domain/effects";
 import { outboxFacts } from "../facts/outbox-facts";
-import type { FailureKind } from "../platform/failure";
+import { describeError, type FailureKind } from "../platform/failure";
 import { type EffectOutcome, isWaiting } from "../platform/outcome";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
@@ -32,8 +32,13 @@ const SEND_BATCH = 100;
  * The rows are written before the messages, so an effect that exists is never lost: if queueing
  * fails, the caller retries and an admin can re-queue it.
  */
-export async function enqueueEffects(env: Pick<Env, "DB" | "EFFECTS">, requests: readonly EffectRequest[], now: Date): Promise<string[]> {
-  const ids = await insertEffects(env.DB, requests, now);
+export async function enqueueEffects(
+  env: Pick<Env, "DB" | "EFFECTS">,
+  requests: readonly EffectRequest[],
+  now: Date,
+  options: { reviveDead?: boolean } = {},
+): Promise<string[]> {
+  const ids = await insertEffects(env.DB, requests, now, options);
   await sendEffectMessages(env.EFFECTS, ids);
   return ids;
 }
@@ -92,6 +97,12 @@ export interface ConsumerDeps {
   sleep: (ms: number) => Promise<void>;
   /** Called when an API asked us to back off (429 with Retry-After), so other calls wait too. */
   pauseTarget: (target: string, until: number) => Promise<void>;
+  /**
+   * Told of the effects that just died (after their outcome is stored), so that whatever waited
+   * on them (a submission on its lead's write) says so. A failure here is logged: the cron's sweep
+   * of stuck submissions is the backstop.
+   */
+  effectsDied?: (dead: { row: EffectRow; error: string }[]) => Promise<void>;
 }
 
 /**
@@ -257,5 +268,9 @@ async function settle(
   // Outcomes are stored before messages are settled: a crash in between redelivers the message,
   // and the CRM-side key keeps the second execution from creating anything new.
   await recordOutcomes(env.DB, updates, now);
+  if (deaths.size > 0 && deps.effectsDied) {
+    const died = updates.flatMap((u) => (u.status === "dead" ? [{ row: rows.find((r) => r.id === u.id)!, error: u.error }] : []));
+    await deps.effectsDied(died).catch((error) => console.error(`dead effects not told: ${describeError(error)}`));
+  }
   for (const settleMessage of acks) settleMessage();
 }

@@ -26,6 +26,12 @@ interface FailureFacts {
    * can, so work that nobody can retry by hand (a record's rule run) is not given up for it.
    */
   credentials?: true;
+  /**
+   * The fields of the record the CRM refused the value of (HubSpot INVALID_OPTION on
+   * hubspot_owner_id, a Salesforce error's fields): a write can go again without them, or with
+   * another value (an owner the CRM no longer has gets the team's fallback owner).
+   */
+  refusedFields?: string[];
 }
 
 export type FailureKind = Failure["kind"];

@@ -164,7 +164,8 @@ export class RecordWork {
         decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
       },
     };
-    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed"], step });
+    // Dead too: its write, dead and then retried from the outbox, went through after all.
+    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed", "dead"], step });
   }
 
   /**

@@ -36,15 +36,18 @@ describe("Idempotency-Key (IETF httpapi draft)", () => {
     const first = await harness.post("demo", { ...DEMO, email }, { headers });
     expect(first.status).toBe(202);
     const id = await idOf(first);
-    // A retry after a lost answer carries the spent Turnstile token and a new fill time: still the same payload.
-    const again = await harness.post("demo", { ...DEMO, email, _fill_ms: "12000", "cf-turnstile-response": "spent-already" }, { headers });
+    // A retry after a lost answer carries its token again and a new fill time: still the same payload.
+    const again = await harness.post("demo", { ...DEMO, email, _fill_ms: "12000" }, { headers });
     expect(again.status).toBe(202);
     expect(await idOf(again)).toBe(id);
-    // Turnstile refuses a token it verified already: the stored answer still stands.
+    // Turnstile refuses the token as spent: the stored answer still stands for the token it was spent on.
     const spent = intakeHarness({ bindings: { TURNSTILE_SECRET_KEY: TEST_SECRETS.spent } });
     const refused = await spent.post("demo", { ...DEMO, email }, { headers });
     expect(refused.status).toBe(202);
     expect(await idOf(refused)).toBe(id);
+    // Not for a token the submission was not sent with: whoever has the key and fields but not the token gets 403.
+    expect((await harness.post("demo", { ...DEMO, email, "cf-turnstile-response": "spent-already" }, { headers })).status).toBe(403);
+    expect((await spent.post("demo", { ...DEMO, email, "cf-turnstile-response": "spent-already" }, { headers })).status).toBe(403);
     expect(await submissionsOf(email)).toEqual([id]);
     expect([...harness.sent, ...spent.sent]).toEqual([id]);
     // A new key with that token is refused, and stores nothing.

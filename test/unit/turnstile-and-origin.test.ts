@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { clientKey, originAllowed, selfOrigin } from "../../src/intake/request-origin";
+import { clientKey, hostnameAllowed, originAllowed, selfOrigin } from "../../src/intake/request-origin";
 import { verifyTurnstile } from "../../src/intake/turnstile";
 import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../emulators/turnstile/siteverify";
+
+/** What a token is spent on: the form and the submission's idempotency claim. */
+const SCOPE = "demo\nkey:8e03978e";
 
 describe("verifyTurnstile against siteverify as documented", () => {
   it("the always-pass secret accepts the dummy token; the call carries the secret, token, IP and an idempotency key", async () => {
     siteverifyCalls.length = 0;
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, remoteIp: "203.0.113.9", fetch: siteverifyStub })).toEqual({
+    expect(
+      await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, remoteIp: "203.0.113.9", fetch: siteverifyStub }),
+    ).toEqual({
       ok: true,
       hostname: "localhost",
       challengeTs: "2022-02-28T15:14:30.096Z",
@@ -22,33 +27,35 @@ describe("verifyTurnstile against siteverify as documented", () => {
     ]);
   });
 
-  it("the same token always sends the same idempotency key (a retry of the check is answered the same)", async () => {
+  it("the same token on the same submission sends the same idempotency key (answered the same); on another submission another key (refused as spent)", async () => {
     siteverifyCalls.length = 0;
-    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
-    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
-    await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "another", fetch: siteverifyStub });
+    await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
+    await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
+    await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: "another", fetch: siteverifyStub });
+    await verifyTurnstile({ scope: "demo\nkey:another", secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: siteverifyStub });
     const keys = siteverifyCalls.map((c) => c.idempotency_key);
     expect(keys[0]).toBe(keys[1]);
     expect(keys[2]).not.toBe(keys[0]);
+    expect(keys[3]).not.toBe(keys[0]);
   });
 
   it("refusals: always-fail, spent, a real token with a test secret, an oversized token", async () => {
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.fail, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.fail, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
       ok: false,
       kind: "refused",
       codes: ["invalid-input-response"],
     });
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.spent, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.spent, token: DUMMY_TOKEN, fetch: siteverifyStub })).toEqual({
       ok: false,
       kind: "refused",
       codes: ["timeout-or-duplicate"],
     });
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "0.real-token", fetch: siteverifyStub })).toEqual({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: "0.real-token", fetch: siteverifyStub })).toEqual({
       ok: false,
       kind: "refused",
       codes: ["invalid-input-response"],
     });
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: "x".repeat(2049), fetch: siteverifyStub })).toEqual({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: "x".repeat(2049), fetch: siteverifyStub })).toEqual({
       ok: false,
       kind: "refused",
       codes: ["invalid-input-response"],
@@ -61,7 +68,7 @@ describe("verifyTurnstile against siteverify as documented", () => {
       calls++;
       throw new TypeError("fetch failed");
     };
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: down })).toMatchObject({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: down })).toMatchObject({
       ok: false,
       kind: "unavailable",
       failure: { kind: "transient" },
@@ -69,9 +76,9 @@ describe("verifyTurnstile against siteverify as documented", () => {
     expect(calls).toBe(2);
     const flaky: typeof fetch = async (input, init) => (calls++ % 2 === 0 ? new Response("oops", { status: 502 }) : siteverifyStub(input, init));
     calls = 0;
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: flaky })).toMatchObject({ ok: true });
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: flaky })).toMatchObject({ ok: true });
     const internal: typeof fetch = async () => Response.json({ success: false, "error-codes": ["internal-error"] });
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: internal })).toMatchObject({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: internal })).toMatchObject({
       ok: false,
       kind: "unavailable",
     });
@@ -80,14 +87,18 @@ describe("verifyTurnstile against siteverify as documented", () => {
   it("an answer that is not siteverify's JSON is unavailable, never a pass; a refusal without error codes is a refusal", async () => {
     for (const body of ['{"success":"true"}', '{"success":true,"error-codes":"none"}', '{"success":true,"hostname":7}', "[]", "null"]) {
       const odd = (async () => new Response(body, { headers: { "content-type": "application/json" } })) as typeof fetch;
-      expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: odd }), body).toMatchObject({
+      expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: odd }), body).toMatchObject({
         ok: false,
         kind: "unavailable",
         failure: { kind: "transient" },
       });
     }
     const bare = (async () => Response.json({ success: false })) as typeof fetch;
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: bare })).toEqual({ ok: false, kind: "refused", codes: [] });
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: bare })).toEqual({
+      ok: false,
+      kind: "refused",
+      codes: [],
+    });
   });
 
   it("a siteverify that does not answer in time is unavailable, and is asked twice", async () => {
@@ -98,12 +109,27 @@ describe("verifyTurnstile against siteverify as documented", () => {
         calls++;
         init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason));
       });
-    expect(await verifyTurnstile({ secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: hung, timeoutMs: 20 })).toEqual({
+    expect(await verifyTurnstile({ scope: SCOPE, secret: TEST_SECRETS.pass, token: DUMMY_TOKEN, fetch: hung, timeoutMs: 20 })).toEqual({
       ok: false,
       kind: "unavailable",
       failure: { kind: "transient", message: "Turnstile siteverify timed out after 20 ms" },
     });
     expect(calls).toBe(2);
+  });
+});
+
+describe("the hostname siteverify says a widget was solved on", () => {
+  const allowed = ["https://www.example.com", "https://*.example.org", "http://localhost:8080"];
+  const self = "https://leads.example.net";
+  it("is the host of an allowed origin (any port), a subdomain of a wildcard, or the Worker's own", () => {
+    for (const hostname of ["www.example.com", "WWW.Example.com", "shop.example.org", "a.b.example.org", "localhost", "leads.example.net"]) {
+      expect(hostnameAllowed(allowed, hostname, self), hostname).toBe(true);
+    }
+  });
+  it("is not another host, the wildcard's own domain, a look-alike or nothing", () => {
+    for (const hostname of ["example.com", "example.org", "evil-example.org", "www.example.com.evil.net", "", " "]) {
+      expect(hostnameAllowed(allowed, hostname, self), hostname).toBe(false);
+    }
   });
 });
 

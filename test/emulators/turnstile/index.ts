@@ -3,13 +3,16 @@
  * script a page loads (`/turnstile/v0/api.js`) and siteverify (`/turnstile/v0/siteverify`),
  * behaving as Cloudflare documents its test keys. The widget renders at once, as a test site key's
  * widget does, and puts the dummy token in the form's `cf-turnstile-response` field; siteverify
- * accepts that token only with the always-pass test secret (siteverify.ts).
+ * accepts that token only with the always-pass test secret (siteverify.ts). Its own widget secret
+ * (STAND_IN_SECRET) checks tokens as Cloudflare checks real ones: `POST /_emulator/tokens` with
+ * `{ "hostname": …, "action": … }` gives one, as solving the challenge on that page would.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DUMMY_TOKEN, SITEVERIFY_PATH, siteverifyStub } from "./siteverify.ts";
+import { DUMMY_TOKEN, issueToken, SITEVERIFY_PATH, siteverifyStub } from "./siteverify.ts";
 
-export { DUMMY_TOKEN, SITEVERIFY_PATH, TEST_SECRETS, TEST_SITE_KEY } from "./siteverify.ts";
+export { DUMMY_TOKEN, issueToken, SITEVERIFY_PATH, STAND_IN_SECRET, TEST_SECRETS, TEST_SITE_KEY } from "./siteverify.ts";
+export const TOKENS_PATH = "/_emulator/tokens";
 export const SCRIPT_PATH = "/turnstile/v0/api.js";
 
 /*
@@ -69,6 +72,22 @@ export async function startTurnstileEmulator(port = 0, host = "127.0.0.1"): Prom
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.method === "POST" && path === TOKENS_PATH) {
+      let page: { hostname?: unknown; action?: unknown };
+      try {
+        page = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+      } catch {
+        page = {};
+      }
+      if (typeof page.hostname !== "string" || (page.action !== undefined && typeof page.action !== "string")) {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: 'give { "hostname": "www.example.com", "action"?: "demo" }' }));
+        return;
+      }
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ token: issueToken({ hostname: page.hostname, ...(page.action ? { action: page.action } : {}) }) }));
+      return;
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     const answer = await siteverifyStub(`http://localhost${path}`, {

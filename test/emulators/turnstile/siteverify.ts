@@ -5,6 +5,13 @@
  * (invalid-input-response), the "spent" secret answers timeout-or-duplicate. The request is read
  * as siteverify reads it (form-encoded or JSON, secret and response required), and the answers
  * have the documented shape. The real keys need Cloudflare; the tests run offline.
+ *
+ * With its own widget secret (STAND_IN_SECRET) it behaves as siteverify does for a real widget
+ * (developers.cloudflare.com/turnstile/get-started/server-side-validation/): a token the widget
+ * issued (issueToken, as solving the challenge on a page does) is valid for 300 seconds and
+ * verified once: a second verification answers timeout-or-duplicate, unless it sends the
+ * idempotency_key of the first, which gets the first answer again. The answer names the hostname
+ * the widget was solved on, and its action.
  */
 export const TEST_SITE_KEY = "1x00000000000000000000AA";
 export const DUMMY_TOKEN = "XXXX.DUMMY.TOKEN.XXXX";
@@ -13,6 +20,10 @@ export const TEST_SECRETS = {
   fail: "2x0000000000000000000000000000000AA",
   spent: "3x0000000000000000000000000000000AA",
 } as const;
+/** The secret of the stand-in's own widget: tokens issued by issueToken, checked as Cloudflare checks real ones. */
+export const STAND_IN_SECRET = "0x4AAAAAAAStandInWidgetSecretKey00";
+/** How long a token can be verified after it was issued (Cloudflare: 300 seconds). */
+export const TOKEN_LIFE_MS = 300_000;
 
 export const SITEVERIFY_PATH = "/turnstile/v0/siteverify";
 
@@ -25,6 +36,55 @@ export interface SiteverifyCall {
 
 /** Every call the stand-in answered, for tests that check what was sent. */
 export const siteverifyCalls: SiteverifyCall[] = [];
+
+interface Issued {
+  hostname: string;
+  action: string;
+  cdata: string;
+  issuedAt: number;
+  /** The first verification's idempotency key ("" without one) and its answer. */
+  verified?: { key: string; answer: Record<string, unknown> };
+}
+
+/** The stand-in's clock: a test moves it instead of waiting for a token to expire. */
+export const turnstileClock = { now: () => Date.now() };
+
+const issued = new Map<string, Issued>();
+const MAX_ISSUED = 10_000;
+
+/**
+ * A token as the stand-in's widget gives it once a visitor solved the challenge on a page of
+ * `hostname` (Cloudflare's tokens are opaque strings of up to 2048 characters).
+ */
+export function issueToken(page: { hostname: string; action?: string; cdata?: string }): string {
+  // `npm run dev` runs for days: the oldest tokens (long expired) go first.
+  if (issued.size >= MAX_ISSUED) issued.delete(issued.keys().next().value!);
+  const token = `0.${crypto.randomUUID().replaceAll("-", "")}${crypto.randomUUID().replaceAll("-", "")}`;
+  issued.set(token, { hostname: page.hostname, action: page.action ?? "", cdata: page.cdata ?? "", issuedAt: turnstileClock.now() });
+  return token;
+}
+
+function verifyIssued(call: SiteverifyCall): Response {
+  const token = issued.get(call.response!);
+  if (!token) return failure("invalid-input-response");
+  const key = call.idempotency_key ?? "";
+  // Past its life a token is refused, however it is asked about.
+  if (turnstileClock.now() - token.issuedAt > TOKEN_LIFE_MS) return failure("timeout-or-duplicate");
+  if (token.verified) {
+    // A retry of the same check (the same idempotency key) is answered as the first was; any other is a duplicate.
+    return token.verified.key !== "" && token.verified.key === key ? Response.json(token.verified.answer) : failure("timeout-or-duplicate");
+  }
+  const answer = {
+    success: true,
+    challenge_ts: new Date(token.issuedAt).toISOString(),
+    hostname: token.hostname,
+    "error-codes": [],
+    action: token.action,
+    cdata: token.cdata,
+  };
+  token.verified = { key, answer };
+  return Response.json(answer);
+}
 
 const failure = (...codes: string[]) => Response.json({ success: false, "error-codes": codes });
 
@@ -57,6 +117,8 @@ export async function siteverifyStub(input: string | URL | Request, init?: Reque
       return failure("invalid-input-response");
     case TEST_SECRETS.spent:
       return failure("timeout-or-duplicate");
+    case STAND_IN_SECRET:
+      return verifyIssued(call);
     default:
       // A production secret refuses the dummy token; any other secret is unknown here.
       return failure("invalid-input-secret");

@@ -4,6 +4,7 @@ import { Crm } from "./crm-event";
 import { TaskChannel, TaskPriority } from "./effects";
 import { Id, PerCrm, SlackChannel, Threshold } from "./policy-fields";
 import { templateIssues } from "./template";
+import { wildcardMatches } from "./wildcard";
 
 /**
  * Follow-up cadences: which sequence of CRM tasks a new lead gets (by its source), when each
@@ -109,16 +110,12 @@ export const CadenceRule = z.object({
 });
 export type CadenceRule = z.infer<typeof CadenceRule>;
 
-/** `*` as "any characters", everything else literal, case-insensitive (sources are typed by people). */
+/**
+ * `*` as "any characters", everything else literal, case-insensitive (sources are typed by
+ * people). Linear in the pattern and the value: see wildcard.ts for why no RegExp is built.
+ */
 export function sourceMatches(pattern: string, value: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return regex.test(value);
+  return wildcardMatches(pattern, value);
 }
 
 export function cadenceForSource(rule: CadenceRule, source: string | null | undefined): Cadence {

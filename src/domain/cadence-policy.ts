@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { durationMillis, IsoDuration, WorkingHours } from "./calendar";
+import { durationMillis, WorkingHours } from "./calendar";
 import { Crm } from "./crm-event";
 import { TaskChannel, TaskPriority } from "./effects";
-import { Id, PerCrm, SlackChannel, Threshold } from "./policy-fields";
+import { DurationWithin, Id, PerCrm, SlackChannel, ThresholdWithin } from "./policy-fields";
 import { templateIssues } from "./template";
 import { wildcardMatches } from "./wildcard";
 
@@ -13,7 +13,7 @@ import { wildcardMatches } from "./wildcard";
  */
 const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "letters, digits and _ (a merge field name)");
 
-/** Days after enrollment (a number), or an ISO 8601 duration for finer offsets ("PT2H"). */
+/** Days after enrollment (a number), or an ISO 8601 duration for finer offsets ("PT2H"); at most a year. */
 const Offset = z.union([
   z
     .number()
@@ -21,7 +21,7 @@ const Offset = z.union([
     .min(0)
     .max(365)
     .transform((days) => `P${days}D`),
-  IsoDuration,
+  DurationWithin("PT0S", "P365D"),
 ]);
 
 export const CadenceStep = z.object({
@@ -67,11 +67,13 @@ export const BUILT_IN_FIELDS: Record<string, string> = { ownerName: "our team", 
 
 export const Sla = z.object({
   /** The first contact step must be completed within this long after it is due. */
-  within: Threshold,
+  within: ThresholdWithin("PT1M", "P30D"),
   /** Hot leads (score at or above) get a shorter SLA. */
-  hot: z.object({ scoreProperty: PerCrm(z.string().min(1)), scoreAtLeast: z.number(), within: Threshold }).optional(),
+  hot: z
+    .object({ scoreProperty: PerCrm(z.string().min(1)), scoreAtLeast: z.number().min(-10_000).max(10_000), within: ThresholdWithin("PT1M", "P30D") })
+    .optional(),
   /** After the owner's reminder, how long before the team channel hears about it. */
-  escalateAfter: Threshold,
+  escalateAfter: ThresholdWithin("PT1M", "P30D"),
   /** Where escalations go; the cadence team's alert channel when absent. */
   escalateChannel: SlackChannel.optional(),
 });
@@ -82,7 +84,7 @@ export const CadenceRule = z.object({
   /** The property whose value chooses the cadence (HubSpot custom lead_source, Salesforce LeadSource). */
   sourceProperty: PerCrm(z.string().min(1)),
   /** First match wins; `*` matches any run of characters ("content_download_*"). */
-  routes: z.array(z.object({ source: z.string().min(1), cadence: Id })).default([]),
+  routes: z.array(z.object({ source: z.string().min(1).max(200), cadence: Id })).default([]),
   defaultCadence: Id,
   cadences: z.array(Cadence).min(1),
   /** Team for steps owned by the record owner when the record has none, and for escalations. */
@@ -99,7 +101,9 @@ export const CadenceRule = z.object({
   /** The lead's business hours (in the lead's zone); the policy's working hours when absent. */
   workingHours: WorkingHours.optional(),
   /** The first touch waits a random time in this window, so it does not arrive in half a second. */
-  firstTouchDelay: z.object({ min: IsoDuration, max: IsoDuration }).default({ min: "PT3M", max: "PT7M" }),
+  firstTouchDelay: z
+    .object({ min: DurationWithin("PT0S", "PT4H"), max: DurationWithin("PT0S", "PT4H", "a first touch hours late is no longer speed to lead") })
+    .default({ min: "PT3M", max: "PT7M" }),
   mergeFields: z.record(FieldName, MergeField).default({}),
   /** Addresses an inbound reply is matched against. */
   emailProperties: PerCrm(z.array(z.string().min(1))),

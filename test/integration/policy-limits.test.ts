@@ -10,7 +10,7 @@ const PATHOLOGICAL = `${"*a".repeat(18)}*b`;
 const cadences = DEFAULT_POLICY.rules.cadences!;
 const POLICY = {
   ...DEFAULT_POLICY,
-  rules: { cadences: { ...cadences, routes: [{ source: PATHOLOGICAL, cadence: "inbound-sales" }, ...cadences.routes] } },
+  rules: { cadences: { ...cadences, routes: [{ source: PATHOLOGICAL, cadence: "inbound-sales" }, ...(cadences.routes ?? [])] } },
 };
 
 beforeAll(async () => {
@@ -42,5 +42,22 @@ describe("a policy cannot hang the Worker", () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, service: "lead-follow-up" });
     expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("a stale threshold of P300000Y or PT0S, or a zero grace period, is refused with its range and changes nothing", async () => {
+    const before = (await (await admin("/admin/policy")).json()) as any;
+    const stale = DEFAULT_POLICY.rules.staleLead!;
+    const gate = DEFAULT_POLICY.rules.stageGates!;
+    for (const [rules, path, value, range] of [
+      [{ staleLead: { ...stale, threshold: "P300000Y" } }, "rules.staleLead.threshold", "P300000Y", "PT10S to P90D"],
+      [{ staleLead: { ...stale, threshold: "PT0S" } }, "rules.staleLead.threshold", "PT0S", "PT10S to P90D"],
+      [{ stageGates: { ...gate, gracePeriod: "PT0S" } }, "rules.stageGates.gracePeriod", "PT0S", "PT10S to P30D"],
+    ] as const) {
+      const put = await admin("/admin/policy", { method: "PUT", body: JSON.stringify({ ...DEFAULT_POLICY, rules }) });
+      expect(put.status).toBe(400);
+      const body = (await put.json()) as any;
+      expect(body.issues).toContainEqual({ path, message: expect.stringContaining(`"${value}" is outside ${range}`) });
+    }
+    expect(((await (await admin("/admin/policy")).json()) as any).version).toBe(before.version);
   });
 });

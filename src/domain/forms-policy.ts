@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { IsoDuration } from "./calendar";
 import { Crm } from "./crm-event";
-import { durationProblem, Id, PerCrm } from "./policy-fields";
+import { Id, PerCrm, rangeProblem } from "./policy-fields";
 import { CaseSafeSalesforceId } from "./salesforce-id";
 
 /**
@@ -251,9 +251,9 @@ export function formsIssues(forms: readonly Form[]): Issue[] {
         issues.push({ path: at("spam", key), message: `"${name}" is already a field of the form` });
     }
     // Checked here, beside the form's other checks, so an admin sees them all at once.
-    const fillTime = spam.minFillTime && durationProblem(spam.minFillTime, "PT0S", "PT1H");
+    const fillTime = spam.minFillTime && rangeProblem(spam.minFillTime, "PT0S", "PT1H");
     if (fillTime) issues.push({ path: at("spam", "minFillTime"), message: `${fillTime}: nobody needs longer to fill in a form` });
-    const window = durationProblem(form.duplicateWindow, "PT0S", "P1D");
+    const window = rangeProblem(form.duplicateWindow, "PT0S", "P1D");
     if (window) issues.push({ path: at("duplicateWindow"), message: window });
   });
   return issues;

@@ -19,12 +19,24 @@ export const PerCrm = <T extends z.ZodType>(value: T) => z.object({ hubspot: val
 
 /** Why `text` is not a duration from `min` to `max` (ISO texts, both included), or null when it is. */
 export function durationProblem(text: string, min: string, max: string): string | null {
-  let ms: number;
   try {
     parseDuration(text);
-    ms = durationMillis(text);
   } catch (error) {
     return (error as Error).message;
+  }
+  return rangeProblem(text, min, max);
+}
+
+/**
+ * Why the duration `text` is outside `min` to `max`, or null: in range, or no duration at all
+ * (the field's own schema says that once).
+ */
+export function rangeProblem(text: string, min: string, max: string): string | null {
+  let ms: number;
+  try {
+    ms = durationMillis(text);
+  } catch {
+    return null;
   }
   if (ms >= durationMillis(min) && ms <= durationMillis(max)) return null;
   return `${JSON.stringify(text)} is outside ${rangeText(min, max)}`;

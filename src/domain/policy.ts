@@ -3,7 +3,7 @@ import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from 
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
 import { Form, formsIssues } from "./forms-policy";
 import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
-import { DurationWithin, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
+import { DurationWithin, durationProblem, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
 import { ScoringModel, scoringIssues } from "./scoring-policy";
 
 /**
@@ -167,7 +167,8 @@ export const Policy = z
       [["rules", "cadences", "sla", "escalateAfter"], cadences?.sla?.escalateAfter],
     ];
     for (const [path, threshold] of thresholds) {
-      if (!threshold?.businessHours) continue;
+      // One outside its range is refused already, and adding a huge one in working days would be slow.
+      if (!threshold?.businessHours || durationProblem(threshold.duration, "PT0S", "P90D")) continue;
       try {
         addBusinessDuration(probe, threshold.duration, calendar);
       } catch (error) {

@@ -74,6 +74,19 @@ describe("every duration of the policy has a range", () => {
     ]);
   });
 
+  it("a duration that is no duration is named once, with the expected form", () => {
+    for (const [path, value] of [
+      ["rules.staleLead.threshold", "14 days"],
+      ["rules.stageGates.gracePeriod", { duration: "soon", businessHours: true }],
+      ["forms.0.spam.minFillTime", "3 seconds"],
+      ["teams.0.capacityWindow", "P1D "],
+    ] as const) {
+      const issues = issuesOf(withValue(path, value));
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(new RegExp(`^${path.replaceAll(".", "\\.")}: invalid duration .*expected an ISO 8601 duration`));
+    }
+  });
+
   it.each(RANGES)("$path: accepts its ends, refuses a second beyond them ($human)", ({ path, min, max, below, above, human }) => {
     expect(issuesOf(withValue(path, min))).toEqual([]);
     expect(issuesOf(withValue(path, max))).toEqual([]);

@@ -33,6 +33,17 @@ export async function isKnownRecord(db: D1Database, recordKey: string): Promise<
   return (await db.prepare("SELECT 1 FROM records WHERE record_key = ?").bind(recordKey).first()) !== null;
 }
 
+/** Which of these record keys (a few: D1 binds at most 100 values) have been projected to D1: the records this deployment follows. */
+export async function knownRecords(db: D1Database, recordKeys: readonly string[]): Promise<Set<string>> {
+  const keys = [...new Set(recordKeys)];
+  if (keys.length === 0) return new Set();
+  const { results } = await db
+    .prepare(`SELECT record_key FROM records WHERE record_key IN (${keys.map(() => "?").join(", ")})`)
+    .bind(...keys)
+    .all<{ record_key: string }>();
+  return new Set(results.map((r) => r.record_key));
+}
+
 /** Up to `limit` accounts (HubSpot portals, Salesforce orgs) of a CRM whose records the service follows. */
 export async function accountsSeen(db: D1Database, crm: "hubspot" | "salesforce", limit = 2): Promise<string[]> {
   const rows = await drizzle(db).selectDistinct({ accountId: records.accountId }).from(records).where(eq(records.crm, crm)).limit(limit);

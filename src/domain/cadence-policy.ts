@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { durationMillis, IsoDuration, WorkingHours } from "./calendar";
+import { durationMillis, WorkingHours } from "./calendar";
 import { Crm } from "./crm-event";
 import { TaskChannel, TaskPriority } from "./effects";
-import { Id, PerCrm, SlackChannel, Threshold } from "./policy-fields";
+import { DurationWithin, Id, PerCrm, SlackChannel, ThresholdWithin } from "./policy-fields";
 import { templateIssues } from "./template";
+import { wildcardMatches } from "./wildcard";
 
 /**
  * Follow-up cadences: which sequence of CRM tasks a new lead gets (by its source), when each
@@ -12,7 +13,7 @@ import { templateIssues } from "./template";
  */
 const FieldName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "letters, digits and _ (a merge field name)");
 
-/** Days after enrollment (a number), or an ISO 8601 duration for finer offsets ("PT2H"). */
+/** Days after enrollment (a number), or an ISO 8601 duration for finer offsets ("PT2H"); at most a year. */
 const Offset = z.union([
   z
     .number()
@@ -20,7 +21,7 @@ const Offset = z.union([
     .min(0)
     .max(365)
     .transform((days) => `P${days}D`),
-  IsoDuration,
+  DurationWithin("PT0S", "P365D"),
 ]);
 
 export const CadenceStep = z.object({
@@ -66,11 +67,13 @@ export const BUILT_IN_FIELDS: Record<string, string> = { ownerName: "our team", 
 
 export const Sla = z.object({
   /** The first contact step must be completed within this long after it is due. */
-  within: Threshold,
+  within: ThresholdWithin("PT1M", "P30D"),
   /** Hot leads (score at or above) get a shorter SLA. */
-  hot: z.object({ scoreProperty: PerCrm(z.string().min(1)), scoreAtLeast: z.number(), within: Threshold }).optional(),
+  hot: z
+    .object({ scoreProperty: PerCrm(z.string().min(1)), scoreAtLeast: z.number().min(-10_000).max(10_000), within: ThresholdWithin("PT1M", "P30D") })
+    .optional(),
   /** After the owner's reminder, how long before the team channel hears about it. */
-  escalateAfter: Threshold,
+  escalateAfter: ThresholdWithin("PT1M", "P30D"),
   /** Where escalations go; the cadence team's alert channel when absent. */
   escalateChannel: SlackChannel.optional(),
 });
@@ -81,7 +84,7 @@ export const CadenceRule = z.object({
   /** The property whose value chooses the cadence (HubSpot custom lead_source, Salesforce LeadSource). */
   sourceProperty: PerCrm(z.string().min(1)),
   /** First match wins; `*` matches any run of characters ("content_download_*"). */
-  routes: z.array(z.object({ source: z.string().min(1), cadence: Id })).default([]),
+  routes: z.array(z.object({ source: z.string().min(1).max(200), cadence: Id })).default([]),
   defaultCadence: Id,
   cadences: z.array(Cadence).min(1),
   /** Team for steps owned by the record owner when the record has none, and for escalations. */
@@ -98,7 +101,9 @@ export const CadenceRule = z.object({
   /** The lead's business hours (in the lead's zone); the policy's working hours when absent. */
   workingHours: WorkingHours.optional(),
   /** The first touch waits a random time in this window, so it does not arrive in half a second. */
-  firstTouchDelay: z.object({ min: IsoDuration, max: IsoDuration }).default({ min: "PT3M", max: "PT7M" }),
+  firstTouchDelay: z
+    .object({ min: DurationWithin("PT0S", "PT4H"), max: DurationWithin("PT0S", "PT4H", "a first touch hours late is no longer speed to lead") })
+    .default({ min: "PT3M", max: "PT7M" }),
   mergeFields: z.record(FieldName, MergeField).default({}),
   /** Addresses an inbound reply is matched against. */
   emailProperties: PerCrm(z.array(z.string().min(1))),
@@ -109,16 +114,12 @@ export const CadenceRule = z.object({
 });
 export type CadenceRule = z.infer<typeof CadenceRule>;
 
-/** `*` as "any characters", everything else literal, case-insensitive (sources are typed by people). */
+/**
+ * `*` as "any characters", everything else literal, case-insensitive (sources are typed by
+ * people). Linear in the pattern and the value: see wildcard.ts for why no RegExp is built.
+ */
 export function sourceMatches(pattern: string, value: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return regex.test(value);
+  return wildcardMatches(pattern, value);
 }
 
 export function cadenceForSource(rule: CadenceRule, source: string | null | undefined): Cadence {

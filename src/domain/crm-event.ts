@@ -7,6 +7,17 @@ import { z } from "zod";
 export const Crm = z.enum(["hubspot", "salesforce"]);
 export type Crm = z.infer<typeof Crm>;
 
+/**
+ * The records lead follow-up keeps, by CRM: people, their companies and deals. Events of other
+ * objects (tickets, line items, engagements, custom objects …) are ignored: counted, not stored.
+ * A record of any other type is not ours, whatever names it.
+ */
+export const HANDLED_OBJECT_TYPES: Readonly<Record<Crm, ReadonlySet<string>>> = {
+  hubspot: new Set(["contact", "company", "deal", "lead"]),
+  // The Salesforce change events and Outbound Messages the kit forwards (salesforce/).
+  salesforce: new Set(["lead", "contact", "opportunity", "account"]),
+};
+
 const PropertyValue = z.string().nullable();
 
 const ChangedBy = z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { IsoDuration, parseDuration } from "./calendar";
+import { IsoDuration } from "./calendar";
 import { Crm } from "./crm-event";
-import { Id, PerCrm } from "./policy-fields";
+import { Id, PerCrm, rangeProblem } from "./policy-fields";
 import { CaseSafeSalesforceId } from "./salesforce-id";
 
 /**
@@ -130,7 +130,7 @@ export const FormSpam = z.object({
     .optional(),
   /** A field people never see (hidden with CSS); bots fill it in. */
   honeypotField: ControlName.optional(),
-  /** Submissions filled in faster than this (from page load to submit) are spam. */
+  /** Submissions filled in faster than this (from page load to submit) are spam; at most PT1H (formsIssues). */
   minFillTime: IsoDuration.optional(),
   /** The field carrying the milliseconds from page load to submit, set by the page's script. */
   fillTimeField: ControlName.default("_fill_ms"),
@@ -158,7 +158,7 @@ export const Form = z.object({
   defaultCountry: CountryCode.optional(),
   /** The product line a lead of this form is about, for intake routing (a field named by routing.productLineField wins). */
   productLine: z.string().min(1).max(100).optional(),
-  /** The same email and fields again within this window are one submission (a double click). */
+  /** The same email and fields again within this window are one submission (a double click); at most P1D (formsIssues). */
   duplicateWindow: IsoDuration.default("PT5M"),
 });
 export type Form = z.infer<typeof Form>;
@@ -263,11 +263,11 @@ export function formsIssues(forms: readonly Form[]): Issue[] {
       if (name && (names.has(name) || reserved.has(name) || name.startsWith(CONSENT_PREFIX)))
         issues.push({ path: at("spam", key), message: `"${name}" is already a field of the form` });
     }
-    if (spam.minFillTime && parseDuration(spam.minFillTime).as("minutes") > 60) {
-      issues.push({ path: at("spam", "minFillTime"), message: "at most PT1H: nobody needs longer to fill in a form" });
-    }
-    const window = parseDuration(form.duplicateWindow).as("hours");
-    if (window > 24) issues.push({ path: at("duplicateWindow"), message: "at most P1D" });
+    // Checked here, beside the form's other checks, so an admin sees them all at once.
+    const fillTime = spam.minFillTime && rangeProblem(spam.minFillTime, "PT0S", "PT1H");
+    if (fillTime) issues.push({ path: at("spam", "minFillTime"), message: `${fillTime}: nobody needs longer to fill in a form` });
+    const window = rangeProblem(form.duplicateWindow, "PT0S", "P1D");
+    if (window) issues.push({ path: at("duplicateWindow"), message: window });
   });
   return issues;
 }

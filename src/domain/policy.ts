@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { addBusinessDuration, IsoDuration, isValidZone, nextWorkingTime, WorkingHours } from "./calendar";
+import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from "./calendar";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
 import { Form, formsIssues } from "./forms-policy";
 import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
-import { Id, LocalDate, PerCrm, SlackChannel, SlackUser, Threshold } from "./policy-fields";
+import { DurationWithin, durationProblem, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
 import { ScoringModel, scoringIssues } from "./scoring-policy";
 
 /**
@@ -12,6 +12,9 @@ import { ScoringModel, scoringIssues } from "./scoring-policy";
  * decision names the version it used.
  */
 const Zone = z.string().refine(isValidZone, "not an IANA time zone (e.g. Europe/Berlin)");
+
+/** A lead score as a CRM field holds it (ours is 0–100; other scoring tools count in points). */
+const Score = z.number().min(-10_000).max(10_000);
 
 export const Rep = z.object({
   id: Id,
@@ -24,7 +27,7 @@ export const Rep = z.object({
   /** Share of assignments relative to teammates (2 = twice as many as 1). */
   weight: z.number().positive().max(100).default(1),
   /** Most leads assigned to this rep within capacityWindow. */
-  capacity: z.number().int().positive().optional(),
+  capacity: z.number().int().min(1).max(10_000).optional(),
   available: z.boolean().default(true),
   outOfOffice: z.array(z.object({ from: LocalDate, to: LocalDate })).default([]),
 });
@@ -36,7 +39,8 @@ export const Team = z.object({
   members: z.array(Id).min(1),
   /** Skip reps outside their working hours when routing. */
   respectWorkingHours: z.boolean().default(false),
-  capacityWindow: IsoDuration.default("P1D"),
+  /** The router keeps each rep's assignment instants this long, so the window is bounded. */
+  capacityWindow: DurationWithin("PT1H", "P31D").default("P1D"),
   /** Who gets a lead when no member is eligible (a queue user or a manager), per CRM. */
   fallbackOwners: PerCrm(z.string().min(1)),
   /** Where "nobody was eligible" alerts go. */
@@ -49,18 +53,18 @@ export const StaleLeadRule = z.object({
   /** Record types the rule follows, e.g. contact (HubSpot) and lead (Salesforce). */
   objectTypes: z.array(z.string().min(1)).min(1),
   /** Without qualifying activity for this long, a lead is stale. */
-  threshold: Threshold,
+  threshold: ThresholdWithin("PT10S", "P90D"),
   /** Changes to these properties count as rep activity and reset the clock. */
   activityProperties: PerCrm(z.array(z.string().min(1)).min(1)),
   /** The lead score property, and the score from which a stale lead is reassigned, not parked. */
   scoreProperty: PerCrm(z.string().min(1)),
-  scoreThreshold: z.number(),
+  scoreThreshold: Score,
   targetTeam: Id,
   /** High-score branch: the task for the new owner. */
   task: z.object({
     subject: z.string().min(1).max(200),
     body: z.string().max(5_000).default(""),
-    dueIn: IsoDuration.default("PT4H"),
+    dueIn: DurationWithin("PT0S", "P30D").default("PT4H"),
   }),
   /** Low-score branch: the status that parks the lead in nurture. */
   hibernate: PerCrm(z.object({ property: z.string().min(1), value: z.string().min(1) })),
@@ -69,7 +73,9 @@ export const StaleLeadRule = z.object({
    * working the lead wherever it goes (a small team passing it back and forth), so a person
    * must look. The team channel is told, and the lead stays where it is until the window frees.
    */
-  maxReassignments: z.object({ count: z.number().int().min(1).max(100), within: IsoDuration }).default({ count: 3, within: "P30D" }),
+  maxReassignments: z
+    .object({ count: z.number().int().min(1).max(100), within: DurationWithin("PT1H", "P365D") })
+    .default({ count: 3, within: "P30D" }),
 });
 export type StaleLeadRule = z.infer<typeof StaleLeadRule>;
 
@@ -86,7 +92,7 @@ export const StageGateRule = z.object({
   stageProperty: PerCrm(z.string().min(1)),
   gates: z.array(StageGate).min(1),
   /** After the nudge, how long the owner has to fill the fields before the stage is moved back. */
-  gracePeriod: Threshold,
+  gracePeriod: ThresholdWithin("PT10S", "P30D"),
   revert: z.boolean().default(true),
   /** Link template for Slack messages; {objectId} and {accountId} are filled in. */
   recordUrl: PerCrm(z.string().min(1)),
@@ -161,7 +167,8 @@ export const Policy = z
       [["rules", "cadences", "sla", "escalateAfter"], cadences?.sla?.escalateAfter],
     ];
     for (const [path, threshold] of thresholds) {
-      if (!threshold?.businessHours) continue;
+      // One outside its range is refused already, and adding a huge one in working days would be slow.
+      if (!threshold?.businessHours || durationProblem(threshold.duration, "PT0S", "P90D")) continue;
       try {
         addBusinessDuration(probe, threshold.duration, calendar);
       } catch (error) {

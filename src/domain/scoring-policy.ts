@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { IsoDuration } from "./calendar";
 import { CountryCode, FieldName } from "./forms-policy";
-import { Id } from "./policy-fields";
+import { DurationWithin, Id } from "./policy-fields";
 
 /**
  * The lead score: a rule-based model sales can read. Rules give points in four groups (fit,
@@ -30,13 +29,13 @@ export const ScoringCondition = z.discriminatedUnion("kind", [
   /** A choice field's value, ignoring case. */
   z.object({ kind: z.literal("fieldIn"), field: FieldName, values: z.array(z.string().min(1)).min(1).max(100) }),
   /** A number field at or above a value. */
-  z.object({ kind: z.literal("fieldAtLeast"), field: FieldName, value: z.number() }),
+  z.object({ kind: z.literal("fieldAtLeast"), field: FieldName, value: z.number().min(-1e12).max(1e12) }),
   /** The lead's country (the form's country field, else its phone's, else the request's). */
   z.object({ kind: z.literal("country"), countries: z.array(CountryCode).min(1) }),
   /** The form submitted. */
   z.object({ kind: z.literal("form"), forms: z.array(Id).min(1) }),
   /** The same person submitted before, within this long. */
-  z.object({ kind: z.literal("returningWithin"), within: IsoDuration }),
+  z.object({ kind: z.literal("returningWithin"), within: DurationWithin("PT1H", "P365D") }),
   z.object({ kind: z.literal("emailKind"), kinds: z.array(z.enum(EMAIL_KINDS)).min(1) }),
   z.object({ kind: z.literal("phone"), is: z.enum(["valid", "invalid", "missing"]) }),
 ]);

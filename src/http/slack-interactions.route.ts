@@ -4,6 +4,8 @@ import { type CrmEvent, parseRecordKey, RecordKey } from "../domain/crm-event";
 import { actionOf } from "../domain/rules/cadence/cadence-messages";
 import { dedupeKey } from "../ingest/dedupe-key";
 import { acceptEvents } from "../ingest/record-events";
+import { knownRecords } from "../db/records";
+import { foreignRecord } from "../slack/click-scope";
 import { type BlockActionsInteraction, parseSlackInteraction } from "../slack/interaction";
 import { verifySlackSignature } from "../verify/slack-signature";
 import type { AppEnv } from "./app-env";
@@ -19,6 +21,11 @@ const ButtonValue = z.object({ lead: RecordKey, cadence: z.string().min(1), step
  * of the lead's record, so it is applied by the one object that owns the cadence, in order with
  * everything else; the answer to the rep goes back through the outbox to the response URL.
  * Slack wants 200 within 3 seconds, and gets it as soon as the event is queued.
+ *
+ * A click only acts on a record this deployment follows: of its own portal or org, of a type it
+ * keeps, and already in D1. Anything else changes nothing (no event, so no record object and no
+ * row) and is answered 200, as Slack's contract asks, with an ephemeral line saying why; Slack
+ * shows a non-200 to the rep as a failure of the app.
  */
 export const slackInteractionsRoute = new Hono<AppEnv>().post("/", async (c) => {
   const { config } = c.var;
@@ -39,8 +46,29 @@ export const slackInteractionsRoute = new Hono<AppEnv>().post("/", async (c) => 
   // request sent again at any time inside Slack's 5-minute window is the same click.
   const signed = toHex(await sha256(concatBytes(utf8(`v0:${c.req.header("x-slack-request-timestamp")}:`), rawBody)));
   const events = await cadenceActionEvents(parsed.interaction, signed, c.var.now());
-  await acceptEvents(c.env, events);
-  return c.body(null, 200);
+  const served = { hubspot: config.HUBSPOT_PORTAL_ID || undefined, salesforce: config.SALESFORCE_ORG_ID || undefined };
+  const refused = new Map<string, string>();
+  for (const event of events) {
+    const reason = foreignRecord(event, served);
+    if (reason) refused.set(event.recordKey, reason);
+  }
+  const known = await knownRecords(
+    c.env.DB,
+    events.filter((e) => !refused.has(e.recordKey)).map((e) => e.recordKey),
+  );
+  for (const event of events) {
+    if (!refused.has(event.recordKey) && !known.has(event.recordKey)) refused.set(event.recordKey, "this app has no such record");
+  }
+  const accepted = events.filter((e) => !refused.has(e.recordKey));
+  if (accepted.length > 0) await acceptEvents(c.env, accepted);
+  if (refused.size === 0) return c.body(null, 200);
+  const reasons = [...new Set(refused.values())];
+  console.warn(`Slack click by ${parsed.interaction.userId} refused for ${refused.size} of ${events.length} records: ${reasons.join("; ")}`);
+  return c.json({
+    response_type: "ephemeral",
+    replace_original: false,
+    text: `Nothing was changed${accepted.length > 0 ? " for some of these buttons" : ""}: ${reasons.join("; ")}.`,
+  });
 });
 
 async function cadenceActionEvents(interaction: BlockActionsInteraction, signed: string, now: Date): Promise<CrmEvent[]> {

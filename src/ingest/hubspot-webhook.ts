@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CrmEvent, recordKey } from "../domain/crm-event";
+import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
 import { dedupeKey } from "./dedupe-key";
@@ -56,11 +56,7 @@ export const OBJECT_TYPE_IDS: Readonly<Record<string, string>> = {
   "0-970": "project",
 };
 
-/**
- * The records lead follow-up keeps: people, their companies and deals. Events of other objects
- * (tickets, line items, engagements, custom objects …) are ignored: counted, not stored.
- */
-const HANDLED_TYPES = new Set(["contact", "company", "deal", "lead"]);
+const HANDLED_TYPES = HANDLED_OBJECT_TYPES.hubspot;
 /** Classic subscription prefixes that name a CRM object (conversation.* and others do not). */
 const CLASSIC_TYPES = new Set(["contact", "company", "deal", "ticket", "line_item", "product"]);
 const ACTIONS = new Set(["creation", "deletion", "propertyChange", "merge", "associationChange", "restore", "privacyDeletion"]);

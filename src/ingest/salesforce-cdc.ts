@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CrmEvent, recordKey } from "../domain/crm-event";
+import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
 import { SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
@@ -40,7 +40,7 @@ const ChangeEventHeader = z.looseObject({
 type Header = z.infer<typeof ChangeEventHeader>;
 
 /** The change events the Apex forwarder forwards (docs/salesforce): the rest are ignored. */
-const HANDLED_ENTITIES = new Set(["lead", "contact", "opportunity", "account"]);
+const HANDLED_ENTITIES = HANDLED_OBJECT_TYPES.salesforce;
 /** "All records of this object": a key prefix and a star (field type conversions that lose data). */
 const WILDCARD = /^[a-zA-Z0-9]{3}\*$/;
 /** Overflow events name this empty id (Change Data Capture Developer Guide, "Overflow Events"). */

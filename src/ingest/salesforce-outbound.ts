@@ -1,6 +1,6 @@
 import { XMLParser } from "fast-xml-parser";
 import { z } from "zod";
-import { recordKey } from "../domain/crm-event";
+import { HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
 import { SalesforceOrgId, SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
@@ -43,7 +43,7 @@ const Notifications = z.object({
 export type OutboundNotifications = z.infer<typeof Notifications>;
 
 /** The sObjects whose records the Worker keeps; notifications of others are ignored. */
-const HANDLED_SOBJECTS = new Set(["lead", "contact", "opportunity", "account"]);
+const HANDLED_SOBJECTS = HANDLED_OBJECT_TYPES.salesforce;
 
 /** Parses the SOAP envelope; throws OutboundMessageError or ZodError with the reason. */
 export function parseOutboundMessage(xml: string): OutboundNotifications {

@@ -20,6 +20,13 @@ export interface BlockActionsInteraction {
   actions: BlockAction[];
 }
 
+/**
+ * Actions one payload may carry. A block_actions payload is one user's interaction with one
+ * element, so Slack sends one action; a few leave room for what Slack may batch one day, while a
+ * payload of hundreds (each a record event) is refused before any is read.
+ */
+export const MAX_ACTIONS = 5;
+
 export type InteractionParseResult = { ok: true; interaction: BlockActionsInteraction } | { ok: false; message: string };
 
 // Slack adds fields over time; only what the handler relies on is checked, the rest passes through.
@@ -67,6 +74,11 @@ export function parseSlackInteraction(rawBody: string): InteractionParseResult {
   const type = (payload as { type?: unknown }).type;
   if (typeof type !== "string" || type === "") return { ok: false, message: "payload.type is missing" };
   if (type !== "block_actions") return { ok: false, message: `interaction type ${type} is not handled (only block_actions is)` };
+
+  const actions = (payload as { actions?: unknown }).actions;
+  if (Array.isArray(actions) && actions.length > MAX_ACTIONS) {
+    return { ok: false, message: `a click is one button: this payload has ${actions.length} actions, at most ${MAX_ACTIONS} are accepted` };
+  }
 
   const parsed = BlockActionsPayload.safeParse(payload, { reportInput: true });
   if (!parsed.success) return { ok: false, message: `block_actions payload: ${describeIssues(parsed.error)}` };

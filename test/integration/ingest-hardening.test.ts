@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
 import { utf8Length } from "../../src/ingest/record-events";
 import { signSlackRequest } from "../../src/verify/slack-signature";
-import { ORIGIN, recordWithDuplicates, recordWithEvents, send, signedHubSpot, signedSalesforce } from "../support/requests";
+import { eventually, ORIGIN, recordWithDuplicates, recordWithEvents, send, signedHubSpot, signedSalesforce } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 const ORG = TEST_BINDINGS.SALESFORCE_ORG_ID;
@@ -124,7 +124,24 @@ describe("ties of occurredAt go by the CRM's own order, never by arrival", () =>
 
 describe("Slack clicks", () => {
   it("the same signed click sent again inside the 5-minute window, after the minute turned, changes nothing", async () => {
-    const lead = `hubspot:62515:contact:${6_300_000 + serial++}`;
+    // A click acts only on a record this deployment follows: the contact arrives first.
+    const objectId = 6_300_000 + serial++;
+    const lead = `hubspot:62515:contact:${objectId}`;
+    const creation = {
+      eventId: objectId,
+      subscriptionId: 10,
+      portalId: 62515,
+      appId: 54321,
+      attemptNumber: 0,
+      objectId,
+      occurredAt: Date.now() - 60_000,
+      subscriptionType: "contact.creation",
+      changeSource: "CRM_UI",
+    };
+    expect((await send(await signedHubSpot([creation]))).status).toBe(200);
+    await eventually(async () =>
+      expect(await env.DB.prepare("SELECT 1 AS known FROM records WHERE record_key = ?").bind(lead).first()).not.toBeNull(),
+    );
     const payload = {
       type: "block_actions",
       user: { id: "U05REPONE01", username: "rep.one" },
@@ -157,10 +174,10 @@ describe("Slack clicks", () => {
       return response.status;
     };
     expect(await deliver(5)).toBe(200);
-    await recordWithEvents(lead, 1);
+    await recordWithEvents(lead, 2);
     expect(await deliver(75)).toBe(200); // the minute has turned
     const { body: snapshot } = await recordWithDuplicates(lead, 1);
-    expect(snapshot.stats).toEqual({ recorded: 1, duplicatesIgnored: 1 });
+    expect(snapshot.stats).toEqual({ recorded: 2, duplicatesIgnored: 1 });
     expect(snapshot.events.filter((e: any) => e.kind === "slackAction")).toHaveLength(1);
   });
 });

@@ -62,8 +62,8 @@ describe("the forms, scoring and routing sections", () => {
       'forms.1.consents.0.versions.1.version: duplicate version "2026-01"',
       'forms.1.consents.1.id: duplicate consent "privacy"',
       'forms.1.spam.honeypotField: "first" is already a field of the form',
-      "forms.1.spam.minFillTime: at most PT1H: nobody needs longer to fill in a form",
-      "forms.1.duplicateWindow: at most P1D",
+      'forms.1.spam.minFillTime: "PT2H" is outside PT0S to PT1H (0 seconds to 1 hour): nobody needs longer to fill in a form',
+      'forms.1.duplicateWindow: "P2D" is outside PT0S to P1D (0 seconds to 1 day)',
     ]);
   });
 

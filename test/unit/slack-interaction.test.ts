@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseSlackInteraction } from "../../src/slack/interaction";
+import { foreignRecord } from "../../src/slack/click-scope";
+import { MAX_ACTIONS, parseSlackInteraction } from "../../src/slack/interaction";
 
 /** A block_actions payload as Slack sends it for a button click in a bot message. */
 const CLICK = {
@@ -119,5 +120,38 @@ describe("Slack interaction parsing", () => {
     });
     const wrong = parseSlackInteraction(form({ ...CLICK, response_url: 42 }));
     expect(wrong).toMatchObject({ ok: false, message: expect.stringContaining("response_url: ") });
+  });
+
+  it("takes up to five actions and refuses more, saying how many came (a click is one button)", () => {
+    const actions = (n: number) => Array.from({ length: n }, (_, i) => ({ ...CLICK.actions[0]!, action_ts: `1763805601.${i}` }));
+    const five = parseSlackInteraction(form({ ...CLICK, actions: actions(MAX_ACTIONS) }));
+    expect(five.ok && five.interaction.actions).toHaveLength(5);
+    for (const n of [6, 500]) {
+      expect(parseSlackInteraction(form({ ...CLICK, actions: actions(n) }))).toEqual({
+        ok: false,
+        message: `a click is one button: this payload has ${n} actions, at most 5 are accepted`,
+      });
+    }
+  });
+});
+
+describe("which records a click may act on", () => {
+  const served = { hubspot: "62515", salesforce: "00D5g000004ExmplEAA" };
+  it.each([
+    [{ crm: "hubspot", accountId: "62515", objectType: "contact" }, null],
+    [{ crm: "hubspot", accountId: "62515", objectType: "deal" }, null],
+    [{ crm: "salesforce", accountId: "00D5g000004ExmplEAA", objectType: "opportunity" }, null],
+    [{ crm: "hubspot", accountId: "99999", objectType: "contact" }, "the record is in another HubSpot portal"],
+    [{ crm: "salesforce", accountId: "00D000000000001AAA", objectType: "lead" }, "the record is in another Salesforce org"],
+    [{ crm: "hubspot", accountId: "62515", objectType: "widget" }, "widget is not a record type this app follows"],
+    [{ crm: "salesforce", accountId: "00D5g000004ExmplEAA", objectType: "deal" }, "deal is not a record type this app follows"],
+  ] as const)("%j: %s", (key, reason) => {
+    expect(foreignRecord(key, served)).toBe(reason);
+  });
+
+  it("refuses every record of a CRM the deployment does not serve", () => {
+    expect(foreignRecord({ crm: "salesforce", accountId: "00D5g000004ExmplEAA", objectType: "lead" }, { hubspot: "62515" })).toBe(
+      "this deployment serves no Salesforce org",
+    );
   });
 });

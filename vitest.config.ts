@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 import { INTEGRATION_USER_ID } from "./test/emulators/salesforce/index.ts";
 import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
-import { PRODUCT_FIELDS } from "./src/crm/product-fields.ts";
+import { PRODUCT_FIELDS } from "./src/core/model/product-fields.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

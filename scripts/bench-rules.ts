@@ -10,7 +10,7 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { DEFAULT_POLICY } from "../src/domain/default-policy.ts";
+import { DEFAULT_POLICY } from "../src/core/policy/default-policy.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars } from "./local-env.ts";
 import { startWranglerDev } from "./wrangler-dev-server.ts";

@@ -2,7 +2,7 @@
  * `npm run check`: names every missing or invalid value of a deployment before it goes out, with
  * what to do, and never prints a value. It reads the wrangler config's [vars], the secrets (their
  * values from `.dev.vars` locally; only their names from `wrangler secret list` for a deployment)
- * and the active policy, and applies the Worker's own rules (src/config.ts, src/deploy-check.ts).
+ * and the active policy, and applies the Worker's own rules (src/env/config.ts, src/env/deploy-check.ts).
  *
  *   npm run check                                    local: wrangler.toml + .dev.vars, policy of `npm run dev` if it runs
  *   npm run check -- --deployed --policy https://lead-follow-up.<you>.workers.dev
@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { parse as parseToml } from "smol-toml";
 import { readVars, wranglerEnv } from "./local-env.ts";
 
-/** The slice of src/deploy-check.ts this script uses (that module is built for Node below, not imported). */
+/** The slice of src/env/deploy-check.ts this script uses (that module is built for Node below, not imported). */
 interface CheckLine {
   level: "on" | "off" | "problem" | "note";
   subject: string;
@@ -131,7 +131,7 @@ async function readPolicy(): Promise<DeploymentInput["policy"]> {
 async function loadCheck(): Promise<CheckDeployment> {
   const outfile = join(tmpdir(), `lead-follow-up-check-${process.pid}.mjs`);
   await build({
-    entryPoints: [join(root, "src/deploy-check.ts")],
+    entryPoints: [join(root, "src/env/deploy-check.ts")],
     bundle: true,
     platform: "node",
     format: "esm",

@@ -18,7 +18,7 @@ import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
 import { ensureDevVars, wranglerEnv } from "./local-env.ts";
-import { PRODUCT_FIELDS } from "../src/crm/product-fields.ts";
+import { PRODUCT_FIELDS } from "../src/core/model/product-fields.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const PORT = process.env.DEV_WORKER_PORT ?? "8787";

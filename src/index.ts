@@ -1,16 +1,16 @@
 import { evaluateAlerts } from "./alerts/alerts-chore";
-import { rollUpFacts } from "./db/fact-rollups";
-import { featureOffMessage } from "./config";
-import { forgetExpiredSessions } from "./db/console-sessions";
-import { forgetOldSignInFailures } from "./db/console-sign-ins";
-import { forgetOldMailgunTokens } from "./db/inbound-email";
-import { activePolicy } from "./db/policies";
+import { rollUpFacts } from "./storage/fact-rollups";
+import { featureOffMessage } from "./env/config";
+import { forgetExpiredSessions } from "./storage/console-sessions";
+import { forgetOldSignInFailures } from "./storage/console-sign-ins";
+import { forgetOldMailgunTokens } from "./storage/inbound-email";
+import { activePolicy } from "./storage/policies";
 import { createApp } from "./http/app";
 import { forgetOldParkedEvents } from "./ingest/parked-events";
 import { runReconciliationBatch } from "./ingest/reconciliation-run";
 import { reconciliationDeps } from "./ingest/reconciliation-wiring";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
-import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./ingest/record-events";
+import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./records/record-inbox";
 import { sweepStuckSubmissions } from "./intake/dead-submissions";
 import { forgetOldIntake } from "./intake/intake-retention";
 import { processSubmissions } from "./intake/process-submissions";
@@ -18,9 +18,9 @@ import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISS
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { portsFor } from "./ports";
 
-export { RecordObject } from "./record/record-object";
-export { RateLimiter } from "./outbox/rate-limiter";
-export { TeamRouter } from "./routing/team-router";
+export { RecordObject } from "./records/record-object";
+export { RateLimiter } from "./pacing/rate-limiter";
+export { TeamRouter } from "./teams/team-router";
 
 const app = createApp();
 

@@ -2,12 +2,12 @@
  * Bundled and run by scripts/bench-rules.ts: how many lead lifecycles decide() gets through per
  * second in one thread, the shell answering at once (no I/O: this measures the rules and the runner).
  */
-import { decide, type RuleShell, type Trigger } from "../../src/domain/decide";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import { emptyRecordState } from "../../src/domain/record-state";
-import type { RuleState } from "../../src/domain/rule-state";
+import { decide, type RuleShell, type Trigger } from "../../src/core/rules/decide";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import { emptyRecordState } from "../../src/core/model/record-state";
+import type { RuleState } from "../../src/core/rules/rule-state";
 
 const policy = { version: 1, policy: Policy.parse(DEFAULT_POLICY), createdAt: "2026-01-01T00:00:00.000Z" };
 const created: CrmEvent = {

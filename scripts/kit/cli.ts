@@ -9,8 +9,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy.ts";
-import { Policy } from "../../src/domain/policy.ts";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
+import { Policy } from "../../src/core/policy/policy.ts";
 import { uncoveredObjectTypes } from "./kit-objects.ts";
 import { EXAMPLE_WORKER_URL, formatJson, HUBSPOT_WEBHOOK_PATH, HUBSPOT_WEBHOOKS_FILE, hubspotWebhooksComponent } from "./hubspot-webhooks.ts";
 import { SLACK_MANIFEST_FILE, slackManifestFor } from "./slack-manifest.ts";

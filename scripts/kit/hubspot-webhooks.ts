@@ -1,5 +1,5 @@
-import { policyNeeds, type RecordEventNeed } from "../../src/domain/policy-needs.ts";
-import type { Policy } from "../../src/domain/policy.ts";
+import { policyNeeds, type RecordEventNeed } from "../../src/core/policy/policy-needs.ts";
+import type { Policy } from "../../src/core/policy/policy.ts";
 import { KIT_OBJECT_TYPES } from "./kit-objects.ts";
 
 /** Where `hs project upload` reads the app's webhook subscriptions from. */

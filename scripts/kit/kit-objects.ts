@@ -1,5 +1,5 @@
 import { SALESFORCE_RECORD_TYPES } from "../../src/crm/salesforce-picklists.ts";
-import type { Crm } from "../../src/domain/crm-event.ts";
+import type { Crm } from "../../src/core/model/crm-event.ts";
 
 /**
  * The record types each CRM's kit (hubspot/, salesforce/) delivers events for, by the policy's

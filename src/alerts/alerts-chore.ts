@@ -1,11 +1,11 @@
-import type { Config } from "../config";
-import { listAlerts, saveAlerts } from "../db/alerts";
-import { signInFailuresBetween } from "../db/console-sign-ins";
-import { deadSubmissionsSummary } from "../db/intake-submissions";
-import { activePolicy } from "../db/policies";
-import { webhookArrivals } from "../db/webhook-arrivals";
-import type { EffectRequest } from "../domain/effects";
-import { type ConnectionCheck, checkConnections } from "../console/crm-check";
+import type { Config } from "../env/config";
+import { listAlerts, saveAlerts } from "../storage/alerts";
+import { signInFailuresBetween } from "../storage/console-sign-ins";
+import { deadSubmissionsSummary } from "../storage/intake-submissions";
+import { activePolicy } from "../storage/policies";
+import { webhookArrivals } from "../storage/webhook-arrivals";
+import type { EffectRequest } from "../core/model/effects";
+import { type ConnectionCheck, checkConnections } from "./connection-check";
 import { enqueueEffects } from "../outbox/effect-queue";
 import {
   type AlertCondition,

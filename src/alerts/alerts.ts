@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { type BusinessCalendar, isWorkingTime } from "../domain/calendar";
+import { type BusinessCalendar, isWorkingTime } from "../core/calendar/calendar";
 
 /**
  * Alerts: conditions a sales manager must hear of, evaluated by the cron, told to Slack once
@@ -142,7 +142,7 @@ export function signInFailures(checks: readonly { system: string; signInFailed: 
   }));
 }
 
-/** Console sign-ins with a wrong admin token in the window (src/db/console-sign-ins.ts counts them); judged at any hour. */
+/** Console sign-ins with a wrong admin token in the window (src/storage/console-sign-ins.ts counts them); judged at any hour. */
 export function signInBurst(failures: number, settings: AlertSettings): AlertCondition {
   return {
     id: "console-sign-ins",

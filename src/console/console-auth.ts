@@ -1,12 +1,12 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { constantTimeEqual, hmacSha256, utf8 } from "../verify/bytes";
+import { constantTimeEqual, hmacSha256, utf8 } from "../platform/bytes";
 
 /**
  * Who may see the console. In production Cloudflare Access stands in front of it: Access signs
  * a JWT for every request it lets through (header Cf-Access-Jwt-Assertion), verified here
  * against the team's keys with the application's audience. Without Access (locally), an admin
  * signs in with the admin token once and gets a signed, expiring session cookie, which is live only
- * while its row in D1 is (src/db/console-sessions.ts): signing out deletes the row. Either way every
+ * while its row in D1 is (src/storage/console-sessions.ts): signing out deletes the row. Either way every
  * POST carries a CSRF token bound to the session, and no token ever appears in a URL or a log.
  */
 export interface ConsoleUser {

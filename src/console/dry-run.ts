@@ -1,6 +1,6 @@
-import type { CrmEvent } from "../domain/crm-event";
-import type { VersionedPolicy } from "../domain/policy";
-import { type SimulationResult, simulate } from "../domain/simulate";
+import type { CrmEvent } from "../core/model/crm-event";
+import type { VersionedPolicy } from "../core/policy/policy";
+import { type SimulationResult, simulate } from "../core/rules/simulate";
 
 /** The records a dry run replays: the most recently active ones, with every event they have. */
 const MAX_RECORDS = 100;

@@ -1,5 +1,5 @@
-import type { AlertRow } from "../db/alerts";
-import type { ConnectionCheck } from "./crm-check";
+import type { AlertRow } from "../storage/alerts";
+import type { ConnectionCheck } from "../alerts/connection-check";
 import { Csrf, duration, Layout, localInstant, type PageContext } from "./layout";
 
 export interface HealthData {

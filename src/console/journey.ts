@@ -1,7 +1,7 @@
-import type { EffectRow } from "../db/schema";
-import type { CrmEvent } from "../domain/crm-event";
-import type { AuditEntry } from "../domain/rule";
-import type { Policy } from "../domain/policy";
+import type { EffectRow } from "../storage/schema";
+import type { CrmEvent } from "../core/model/crm-event";
+import type { AuditEntry } from "../core/rules/rule";
+import type { Policy } from "../core/policy/policy";
 
 /** One line of a lead's journey: what came in, what the rules decided and why, what was done. */
 export interface JourneyEntry {

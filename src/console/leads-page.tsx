@@ -1,4 +1,4 @@
-import type { SearchHit } from "../db/record-search";
+import type { SearchHit } from "../storage/record-search";
 import type { JourneyEntry } from "./journey";
 import { Layout, localInstant, type PageContext } from "./layout";
 

@@ -1,5 +1,5 @@
-import type { EffectRow } from "../db/schema";
-import type { EffectStatus } from "../domain/effects";
+import type { EffectRow } from "../storage/schema";
+import type { EffectStatus } from "../core/model/effects";
 import { Csrf, Layout, localInstant, type PageContext } from "./layout";
 
 const STATUSES: EffectStatus[] = ["dead", "retrying", "pending", "done"];

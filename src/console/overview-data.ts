@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Config } from "../config";
-import { activePolicy } from "../db/policies";
-import type { Policy } from "../domain/policy";
+import type { Config } from "../env/config";
+import { activePolicy } from "../storage/policies";
+import type { Policy } from "../core/policy/policy";
 import { dayOf, daysFrom } from "../metrics/days";
 import { type MetricFilter, metricRows } from "../metrics/metrics-queries";
 import { type Overview, overviewOf } from "../metrics/overview";
-import { type AlertRow, listAlerts } from "../db/alerts";
-import { countEffectsByStatus } from "../db/effects";
-import type { EffectStatus } from "../domain/effects";
+import { type AlertRow, listAlerts } from "../storage/alerts";
+import { countEffectsByStatus } from "../storage/effects";
+import type { EffectStatus } from "../core/model/effects";
 
 const Day = z.iso.date();
 const blank = (v: unknown) => (v === "" ? undefined : v);

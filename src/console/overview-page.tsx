@@ -1,5 +1,5 @@
 import { raw } from "hono/html";
-import type { AlertRow } from "../db/alerts";
+import type { AlertRow } from "../storage/alerts";
 import { duration, Layout, localInstant, type PageContext, pct, scriptJson } from "./layout";
 import type { OverviewPage as Data } from "./overview-data";
 

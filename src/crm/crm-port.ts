@@ -1,4 +1,4 @@
-import type { EffectOf, SalesforceConsentTarget, TaskAction } from "../domain/effects";
+import type { EffectOf, SalesforceConsentTarget, TaskAction } from "../core/model/effects";
 import type { Failure, Result } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 

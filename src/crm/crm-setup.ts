@@ -2,8 +2,8 @@ import * as propertiesModule from "@hubspot/api-client/lib/codegen/crm/propertie
 import { hubSpotApi } from "../platform/hubspot-transport";
 import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
-import { PRODUCT_FIELDS } from "./product-fields";
-import type { Policy } from "../domain/policy";
+import { PRODUCT_FIELDS } from "../core/model/product-fields";
+import type { Policy } from "../core/policy/policy";
 import type { Connection } from "jsforce/browser/core";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 import { salesforceConsentProblems, salesforceConsentUses } from "./salesforce-consent-setup";

@@ -2,7 +2,7 @@ import * as preferencesModule from "@hubspot/api-client/lib/codegen/communicatio
 import * as objectsModule from "@hubspot/api-client/lib/codegen/crm/objects/index";
 import * as tasksModule from "@hubspot/api-client/lib/codegen/crm/objects/tasks/index";
 import { hubSpotApi } from "../platform/hubspot-transport";
-import type { TaskAction } from "../domain/effects";
+import type { TaskAction } from "../core/model/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";

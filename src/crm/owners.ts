@@ -1,5 +1,5 @@
 import * as ownersModule from "@hubspot/api-client/lib/codegen/crm/owners/index";
-import type { CrmPerson } from "../domain/roster";
+import type { CrmPerson } from "../core/policy/roster";
 import { type Result, withTimeout } from "../platform/failure";
 import { type HubSpotAccess, hubSpotApi } from "../platform/hubspot-transport";
 import { classifyHubSpotError } from "./hubspot-crm";

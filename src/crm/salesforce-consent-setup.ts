@@ -1,5 +1,5 @@
-import type { SalesforceConsentMapping } from "../domain/forms-policy";
-import type { Policy } from "../domain/policy";
+import type { SalesforceConsentMapping } from "../core/policy/forms-policy";
+import type { Policy } from "../core/policy/policy";
 import type { DescribedField } from "./salesforce-picklists";
 
 /*

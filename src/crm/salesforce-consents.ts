@@ -1,4 +1,4 @@
-import type { SalesforceConsentTarget } from "../domain/effects";
+import type { SalesforceConsentTarget } from "../core/model/effects";
 import type { Failure, Result } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
 import type { ConsentWrite, PersonMatch } from "./crm-port";

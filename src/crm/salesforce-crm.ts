@@ -1,5 +1,5 @@
 import type { Connection } from "jsforce/browser/core";
-import { type TaskAction, taskDueDate } from "../domain/effects";
+import { type TaskAction, taskDueDate } from "../core/model/effects";
 import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
 import { systemClock } from "../platform/clock";
 import type { Outcome } from "../platform/outcome";

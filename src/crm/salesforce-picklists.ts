@@ -1,5 +1,5 @@
-import { sourceMatches } from "../domain/cadence-policy";
-import type { Policy } from "../domain/policy";
+import { sourceMatches } from "../core/policy/cadence-policy";
+import type { Policy } from "../core/policy/policy";
 
 /**
  * The Salesforce record types the kit forwards changes of (salesforce/: their Change Data Capture

@@ -1,4 +1,4 @@
-import { type TaskAction, taskDueDate } from "../domain/effects";
+import { type TaskAction, taskDueDate } from "../core/model/effects";
 import type { Failure, Result } from "../platform/failure";
 import type { TaskKeyResult, TaskStatus, TaskUpdateOutcome } from "./crm-port";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { salesforceAuth } from "../config";
-import { RecordKey } from "../domain/crm-event";
-import { constantTimeEqual, utf8 } from "../verify/bytes";
+import { salesforceAuth } from "../env/config";
+import { RecordKey } from "../core/model/crm-event";
+import { constantTimeEqual, utf8 } from "../platform/bytes";
 import {
   checkSalesforceConsents,
   checkSalesforcePicklists,
@@ -10,16 +10,16 @@ import {
   ensureHubSpotProductProperties,
   ensureHubSpotTaskKey,
 } from "../crm/crm-setup";
-import { activePolicy } from "../db/policies";
-import { isKnownRecord } from "../db/records";
-import { adminEffectsRoutes } from "./admin-effects.routes";
-import { adminIngestRoutes } from "./admin-ingest.routes";
-import { adminConsentsRoutes, adminSubmissionsRoutes } from "./admin-intake.routes";
-import { adminPolicyRoutes } from "./admin-policy.routes";
-import { adminRosterRoute } from "./admin-roster.route";
-import { adminSimulateRoute } from "./admin-simulate.route";
-import type { AppEnv } from "./app-env";
-import { HttpError, invalidPayload, unauthorized } from "./errors";
+import { activePolicy } from "../storage/policies";
+import { isKnownRecord } from "../storage/records";
+import { adminEffectsRoutes } from "../outbox/admin-effects.routes";
+import { adminIngestRoutes } from "../ingest/admin-ingest.routes";
+import { adminConsentsRoutes, adminSubmissionsRoutes } from "../intake/admin-intake.routes";
+import { adminPolicyRoutes } from "../policy/admin-policy.routes";
+import { adminRosterRoute } from "../policy/admin-roster.route";
+import { adminSimulateRoute } from "../policy/admin-simulate.route";
+import type { AppEnv } from "../env/app-env";
+import { HttpError, invalidPayload, unauthorized } from "../platform/http/errors";
 
 export const adminRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {

@@ -1,21 +1,21 @@
 import { Hono } from "hono";
 import type { JWTVerifyGetKey } from "jose";
-import { type Config, type FeatureName, featureOffMessage, loadConfig } from "../config";
-import { TURNSTILE_FIELD } from "../domain/forms-policy";
-import { verifyTurnstile } from "../intake/turnstile";
+import { type Config, type FeatureName, featureOffMessage, loadConfig } from "../env/config";
+import { TURNSTILE_FIELD } from "../core/policy/forms-policy";
+import { verifyTurnstile } from "../turnstile/turnstile";
 import { systemClock } from "../platform/clock";
 import { adminRoutes } from "./admin.routes";
-import type { AppEnv } from "./app-env";
-import { consoleRoutes } from "./console.routes";
-import { HttpError } from "./errors";
-import { exampleFormRoutes } from "./example-form.route";
-import { hubspotWebhookRoute } from "./hubspot-webhook.route";
-import { inboundEmailRoutes } from "./inbound-email.routes";
-import { type IntakeDeps, intakeRoutes } from "./intake.route";
-import { loggablePath } from "./public-url";
-import { salesforceWebhookRoutes } from "./salesforce-webhook.route";
-import { slackInteractionsRoute } from "./slack-interactions.route";
-import { webhookArrivalNote } from "./webhook-arrivals";
+import type { AppEnv } from "../env/app-env";
+import { consoleRoutes } from "../console/console.routes";
+import { HttpError } from "../platform/http/errors";
+import { exampleFormRoutes } from "../intake/example-form.route";
+import { hubspotWebhookRoute } from "../ingest/hubspot-webhook.route";
+import { inboundEmailRoutes } from "../ingest/inbound-email.routes";
+import { type IntakeDeps, intakeRoutes } from "../intake/intake.route";
+import { loggablePath } from "../platform/http/public-url";
+import { salesforceWebhookRoutes } from "../ingest/salesforce-webhook.route";
+import { slackInteractionsRoute } from "../ingest/slack-interactions.route";
+import { webhookArrivalNote } from "../ingest/webhook-arrivals";
 
 export interface AppOptions {
   /** Injected so tests can stand at any instant; production uses the request's clock. */

@@ -1,7 +1,7 @@
-import type { CrmEvent } from "../domain/crm-event";
+import type { CrmEvent } from "../core/model/crm-event";
 import { type IngestSource, parkEvents } from "./parked-events";
 import { type ReconciliationRequest, startReconciliations } from "./reconciliations";
-import { enqueueForRecords } from "./record-events";
+import { enqueueForRecords } from "../records/record-inbox";
 
 /**
  * What became of one event of an authentic, well-formed request. Nothing is silently dropped:

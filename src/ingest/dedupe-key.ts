@@ -1,4 +1,4 @@
-import { sha256, toHex, utf8 } from "../verify/bytes";
+import { sha256, toHex, utf8 } from "../platform/bytes";
 
 /** Identities up to this length are kept as they are: hashing 100 events costs the ack path. */
 const MAX_PLAIN_LENGTH = 160;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
+import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../core/model/crm-event";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
 import { dedupeKey } from "./dedupe-key";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeIssues } from "../platform/zod-issues";
-import { parseMailbox, splitAddresses } from "../domain/email-address";
+import { parseMailbox, splitAddresses } from "../core/model/email-address";
 
 /** A reply from a lead, as received by the email provider's inbound webhook. */
 export interface InboundEmail {

@@ -1,4 +1,4 @@
-import { sha256, toHex, utf8 } from "../verify/bytes";
+import { sha256, toHex, utf8 } from "../platform/bytes";
 
 /** Where a parked event came from. */
 export type IngestSource = "hubspot-webhook" | "salesforce-cdc" | "salesforce-outbound";

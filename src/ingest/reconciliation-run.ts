@@ -1,10 +1,10 @@
 import type { ChangedRecordsPage } from "../crm/salesforce-crm";
-import { type CrmEvent, recordKey } from "../domain/crm-event";
-import { SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
+import { type CrmEvent, recordKey } from "../core/model/crm-event";
+import { SalesforceRecordId, sameSalesforceId } from "../core/model/salesforce-id";
 import { describeError, type Failure, type Result } from "../platform/failure";
 import { dedupeKey } from "./dedupe-key";
 import { claimReconciliation, type ReconciliationMessage, type ReconciliationRow, recordProgress } from "./reconciliations";
-import { enqueueForRecords } from "./record-events";
+import { enqueueForRecords } from "../records/record-inbox";
 
 /** What a reconciliation needs of Salesforce: SalesforceCrm's two reads. */
 export interface ChangedRecordsReader {

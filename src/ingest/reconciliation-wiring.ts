@@ -1,6 +1,6 @@
 import { SalesforceCrm } from "../crm/salesforce-crm";
-import { activePolicy } from "../db/policies";
-import { policyNeeds } from "../domain/policy-needs";
+import { activePolicy } from "../storage/policies";
+import { policyNeeds } from "../core/policy/policy-needs";
 import type { Ports } from "../ports";
 import type { RunDeps } from "./reconciliation-run";
 

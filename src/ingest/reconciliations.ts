@@ -1,4 +1,4 @@
-import { sha256, toHex, utf8 } from "../verify/bytes";
+import { sha256, toHex, utf8 } from "../platform/bytes";
 
 /**
  * A reconciliation: Salesforce said records of one object changed without saying which (an

@@ -1,6 +1,6 @@
-import { recordsWithAddress } from "../db/inbound-email";
-import { type CrmEvent, parseRecordKey } from "../domain/crm-event";
-import { canonicalAddress } from "../domain/email-address";
+import { recordsWithAddress } from "../storage/inbound-email";
+import { type CrmEvent, parseRecordKey } from "../core/model/crm-event";
+import { canonicalAddress } from "../core/model/email-address";
 import type { InboundEmail } from "./inbound-email";
 import { dedupeKey } from "./dedupe-key";
 

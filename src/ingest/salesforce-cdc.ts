@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
-import { SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
+import { type CrmEvent, HANDLED_OBJECT_TYPES, recordKey } from "../core/model/crm-event";
+import { SalesforceRecordId, sameSalesforceId } from "../core/model/salesforce-id";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
 import { dedupeKey } from "./dedupe-key";

@@ -1,7 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { z } from "zod";
-import { HANDLED_OBJECT_TYPES, recordKey } from "../domain/crm-event";
-import { SalesforceOrgId, SalesforceRecordId, sameSalesforceId } from "../domain/salesforce-id";
+import { HANDLED_OBJECT_TYPES, recordKey } from "../core/model/crm-event";
+import { SalesforceOrgId, SalesforceRecordId, sameSalesforceId } from "../core/model/salesforce-id";
 import { describeIssues } from "../platform/zod-issues";
 import type { Verdict } from "./acceptance";
 import { dedupeKey } from "./dedupe-key";

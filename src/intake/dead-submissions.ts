@@ -1,6 +1,6 @@
-import { effectOf } from "../db/effects";
-import { setSubmissionStatus, stuckSubmissions, type SubmissionStatus } from "../db/intake-submissions";
-import type { EffectRow } from "../db/schema";
+import { effectOf } from "../storage/effects";
+import { setSubmissionStatus, stuckSubmissions, type SubmissionStatus } from "../storage/intake-submissions";
+import type { EffectRow } from "../storage/schema";
 
 /*
  * A submission that cannot go on ends dead, with the reason in its steps: an admin sees it at

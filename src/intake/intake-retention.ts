@@ -1,7 +1,7 @@
-import { forgetExpiredIdempotencyKeys } from "../db/intake-idempotency";
-import { forgetWithdrawnConsents } from "../db/intake-consents";
-import { forgetSubmissions } from "../db/intake-submissions";
-import { forgetTouches } from "../db/intake-touches";
+import { forgetExpiredIdempotencyKeys } from "../storage/intake-idempotency";
+import { forgetWithdrawnConsents } from "../storage/intake-consents";
+import { forgetSubmissions } from "../storage/intake-submissions";
+import { forgetTouches } from "../storage/intake-touches";
 
 /*
  * How long intake keeps what it stores: every intake table has a retention, enforced by the cron
@@ -15,7 +15,7 @@ import { forgetTouches } from "../db/intake-touches";
  */
 const DAY_MS = 86_400_000;
 export const RETENTION = {
-  /** Spam is kept a week, for an admin to look at a false positive, and is small (src/domain/intake-submission.ts keptRawFields). */
+  /** Spam is kept a week, for an admin to look at a false positive, and is small (src/core/intake/intake-submission.ts keptRawFields). */
   spamSubmissionDays: 7,
   /** A processed submission: a quarter, to answer "where did this lead come from?" beside the CRM. */
   processedSubmissionDays: 90,

@@ -1,16 +1,16 @@
 import { z } from "zod";
 import type { AccountMatch, CrmPort, PersonMatch } from "../crm/crm-port";
-import type { Crm, CrmEvent } from "../domain/crm-event";
-import { TURNSTILE_FIELD } from "../domain/forms-policy";
-import type { FieldIssue } from "../domain/intake-submission";
-import { validateSubmission } from "../domain/intake-submission";
-import { decideIntake } from "../domain/intake-decision";
-import type { Policy } from "../domain/policy";
-import { registrableDomain } from "../domain/registrable-domain";
-import type { RoutingDecision, RoutingRequest } from "../domain/routing";
-import type { Score } from "../domain/scoring";
-import { spamVerdict } from "../domain/spam";
-import { submittedEvent } from "../domain/submitted-event";
+import type { Crm, CrmEvent } from "../core/model/crm-event";
+import { TURNSTILE_FIELD } from "../core/policy/forms-policy";
+import type { FieldIssue } from "../core/intake/intake-submission";
+import { validateSubmission } from "../core/intake/intake-submission";
+import { decideIntake } from "../core/intake/intake-decision";
+import type { Policy } from "../core/policy/policy";
+import { registrableDomain } from "../core/intake/registrable-domain";
+import type { RoutingDecision, RoutingRequest } from "../core/routing/routing";
+import type { Score } from "../core/intake/scoring";
+import { spamVerdict } from "../core/intake/spam";
+import { submittedEvent } from "../core/model/submitted-event";
 import { leadWrite, ownerOf, preferredMatch } from "./process-submissions";
 
 /** A submission as an admin writes it for a dry run: the fields the page would post, and where from. */

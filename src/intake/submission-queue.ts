@@ -1,4 +1,4 @@
-import { setSubmissionStatus, waitingSubmissions } from "../db/intake-submissions";
+import { setSubmissionStatus, waitingSubmissions } from "../storage/intake-submissions";
 import { describeError } from "../platform/failure";
 
 /*

@@ -1,5 +1,5 @@
-import { FACT_DIMENSIONS_SQL } from "../db/fact-rollups";
-import type { FactKind } from "../facts/fact";
+import { FACT_DIMENSIONS_SQL } from "../storage/fact-rollups";
+import type { FactKind } from "../core/facts/fact";
 import type { DaySpan } from "./days";
 
 /** What the figures are narrowed to; a team means its own facts and those of its members. */

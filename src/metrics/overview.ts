@@ -1,4 +1,4 @@
-import type { FactKind } from "../facts/fact";
+import type { FactKind } from "../core/facts/fact";
 import type { CountRow, MetricRows, PercentileRow } from "./metrics-queries";
 
 /** A share, or null when there is nothing to divide by (not 0%: nothing happened). */

@@ -1,12 +1,12 @@
 import type { ConsentWrite, CrmPort, PersonWrite, PersonWritten } from "../crm/crm-port";
-import { PRODUCT_FIELDS } from "../crm/product-fields";
-import type { EffectState } from "../db/effects";
+import { PRODUCT_FIELDS } from "../core/model/product-fields";
+import type { EffectState } from "../storage/effects";
 import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
-import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../domain/crm-event";
-import type { EffectOf, EffectType } from "../domain/effects";
-import { canonicalAddress } from "../domain/email-address";
-import { submittedEvent } from "../domain/submitted-event";
+import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../core/model/crm-event";
+import type { EffectOf, EffectType } from "../core/model/effects";
+import { canonicalAddress } from "../core/model/email-address";
+import { submittedEvent } from "../core/model/submitted-event";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import { executeTaskUpdates } from "./task-update-calls";

@@ -9,11 +9,11 @@ import {
   nextDueAt,
   overdueEffectIds,
   recordOutcomes,
-} from "../db/effects";
-import { recordFacts } from "../db/facts";
-import type { EffectRow } from "../db/schema";
-import type { EffectRequest, EffectType } from "../domain/effects";
-import { outboxFacts } from "../facts/outbox-facts";
+} from "../storage/effects";
+import { recordFacts } from "../storage/facts";
+import type { EffectRow } from "../storage/schema";
+import type { EffectRequest, EffectType } from "../core/model/effects";
+import { outboxFacts } from "../core/facts/outbox-facts";
 import { describeError, type FailureKind } from "../platform/failure";
 import { type EffectOutcome, isWaiting } from "../platform/outcome";
 import { WORK_BUDGET_MS } from "./consumer-budget";

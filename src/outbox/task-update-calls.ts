@@ -1,7 +1,7 @@
 import type { CrmPort, TaskKeyResult } from "../crm/crm-port";
 import type { Outcome } from "../platform/outcome";
 import { describeTaskResults } from "../crm/task-updates";
-import type { TaskAction } from "../domain/effects";
+import type { TaskAction } from "../core/model/effects";
 import type { PendingEffect } from "./effect-executors";
 import type { Failure } from "../platform/failure";
 

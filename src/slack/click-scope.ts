@@ -1,4 +1,4 @@
-import { type Crm, HANDLED_OBJECT_TYPES } from "../domain/crm-event";
+import { type Crm, HANDLED_OBJECT_TYPES } from "../core/model/crm-event";
 
 /** The accounts this deployment serves: HUBSPOT_PORTAL_ID and SALESFORCE_ORG_ID, when set. */
 export interface ServedAccounts {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { EffectOf } from "../domain/effects";
+import type { EffectOf } from "../core/model/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, parseRetryAfter, withTimeout } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SlackMember } from "../domain/roster";
+import type { SlackMember } from "../core/policy/roster";
 import { classify, failureOfStatus, parseRetryAfter, type Result, withTimeout } from "../platform/failure";
 
 /**

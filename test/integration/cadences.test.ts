@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { signMailgun } from "../../src/verify/mailgun-signature";
-import { signSlackRequest } from "../../src/verify/slack-signature";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { signMailgun } from "../../src/platform/signatures/mailgun-signature";
+import { signSlackRequest } from "../../src/platform/signatures/slack-signature";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { eventually, leadSnapshot, ORIGIN, send, signedHubSpot, signedSalesforce } from "../support/requests";
 import { admin, allDone, auditEntries, deliverHubSpotWebhooks, runDue } from "../support/rule-flows";

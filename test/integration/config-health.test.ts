@@ -1,7 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SETTINGS } from "../../src/config";
+import { SETTINGS } from "../../src/env/config";
 import { createApp } from "../../src/http/app";
 import { ORIGIN, signedHubSpot } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";

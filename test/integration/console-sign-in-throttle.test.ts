@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { type AlertDeps, evaluateAlerts } from "../../src/alerts/alerts-chore";
 import { DEFAULT_ALERT_SETTINGS } from "../../src/alerts/alerts";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/env/config";
 import { consoleApp, freshAddress, loginForm, postSignIn, signInLimits } from "../support/console";
 
 const limits = signInLimits();

@@ -4,7 +4,7 @@ import type { CrmPort, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../..
 import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { HubSpotCrm } from "../../src/crm/hubspot-crm";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
-import type { EffectOf } from "../../src/domain/effects";
+import type { EffectOf } from "../../src/core/model/effects";
 import type { Failure, Result } from "../../src/platform/failure";
 import type { Outcome } from "../../src/platform/outcome";
 

@@ -1,5 +1,5 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
-import type { RecordObject } from "../../src/record/record-object";
+import type { RecordObject } from "../../src/records/record-object";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";

@@ -2,8 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
-import { utf8Length } from "../../src/ingest/record-events";
-import { signSlackRequest } from "../../src/verify/slack-signature";
+import { utf8Length } from "../../src/records/record-inbox";
+import { signSlackRequest } from "../../src/platform/signatures/slack-signature";
 import { eventually, ORIGIN, recordWithDuplicates, recordWithEvents, send, signedHubSpot, signedSalesforce } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
 

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Withdrawal, withdrawConsents } from "../../src/db/intake-consents";
-import { loadSubmission, waitingSubmissions } from "../../src/db/intake-submissions";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { type Withdrawal, withdrawConsents } from "../../src/storage/intake-consents";
+import { loadSubmission, waitingSubmissions } from "../../src/storage/intake-submissions";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { resendWaitingSubmissions } from "../../src/intake/submission-queue";
 import entry from "../../src/index";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";

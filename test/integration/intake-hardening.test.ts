@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { savePolicy } from "../../src/db/policies";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import { savePolicy } from "../../src/storage/policies";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 import { issueToken, STAND_IN_SECRET, TEST_SECRETS, TOKEN_LIFE_MS, turnstileClock } from "../emulators/turnstile/siteverify";
 import { adminHeaders, DEMO, intakeCounts, intakeHarness } from "../support/intake";
 import { ORIGIN } from "../support/requests";

@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO, intakeHarness } from "../support/intake";
 import { siteverifyStub, TEST_SECRETS } from "../emulators/turnstile/siteverify";
-import { STALE_CLAIM_MS } from "../../src/db/intake-idempotency";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { payloadFingerprint } from "../../src/domain/idempotency";
+import { STALE_CLAIM_MS } from "../../src/storage/intake-idempotency";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { payloadFingerprint } from "../../src/core/intake/idempotency";
 
 const submissionsOf = async (email: string) =>
   (await env.DB.prepare("SELECT id FROM intake_submissions WHERE email = ?").bind(email).all<{ id: string }>()).results.map((r) => r.id);

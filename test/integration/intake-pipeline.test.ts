@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PRODUCT_FIELDS } from "../../src/crm/product-fields";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { PRODUCT_FIELDS } from "../../src/core/model/product-fields";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { hubspotEmulator, salesforceEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
 import { eventually, leadSnapshot, ORIGIN } from "../support/requests";

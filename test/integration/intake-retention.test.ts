@@ -2,8 +2,8 @@ import { createExecutionContext, createScheduledController } from "cloudflare:te
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import entry from "../../src/index";
-import { withdrawConsents } from "../../src/db/intake-consents";
-import { setSubmissionStatus } from "../../src/db/intake-submissions";
+import { withdrawConsents } from "../../src/storage/intake-consents";
+import { setSubmissionStatus } from "../../src/storage/intake-submissions";
 import { DEMO, intakeHarness } from "../support/intake";
 
 /*

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { savePolicy } from "../../src/db/policies";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import { savePolicy } from "../../src/storage/policies";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 import { adminHeaders, DEMO, intakeCounts, intakeHarness } from "../support/intake";
 import { ORIGIN } from "../support/requests";
 

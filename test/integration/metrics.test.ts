@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { recordFacts } from "../../src/db/facts";
-import { rollUpChunk, rollUpFacts } from "../../src/db/fact-rollups";
-import type { Fact } from "../../src/facts/fact";
+import { recordFacts } from "../../src/storage/facts";
+import { rollUpChunk, rollUpFacts } from "../../src/storage/fact-rollups";
+import type { Fact } from "../../src/core/facts/fact";
 import { daySpan, daysFrom } from "../../src/metrics/days";
 import { type MetricFilter, metricRows } from "../../src/metrics/metrics-queries";
 import { overviewOf } from "../../src/metrics/overview";

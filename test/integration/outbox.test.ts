@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EffectRequest } from "../../src/domain/effects";
+import type { EffectRequest } from "../../src/core/model/effects";
 import { enqueueEffects } from "../../src/outbox/effect-queue";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { adminGet, call, eventually } from "../support/requests";
@@ -231,7 +231,7 @@ describe("Salesforce and Slack effects", () => {
 
 describe("the cron", () => {
   it("queues again an effect whose message was lost", { timeout: 30_000 }, async () => {
-    const { insertEffects } = await import("../../src/db/effects");
+    const { insertEffects } = await import("../../src/storage/effects");
     const worker = (await import("../../src/index")).default as unknown as Required<Pick<ExportedHandler<Env>, "scheduled">>;
     const { createExecutionContext, createScheduledController } = await import("cloudflare:test");
     // Stored 20 minutes ago, never queued: as if the queue had lost its message.
@@ -244,7 +244,7 @@ describe("the cron", () => {
 
 describe("claims", () => {
   it("tells when the next effect nobody holds is due", async () => {
-    const { claimEffects, insertEffects, nextDueAt, recordOutcomes } = await import("../../src/db/effects");
+    const { claimEffects, insertEffects, nextDueAt, recordOutcomes } = await import("../../src/storage/effects");
     const other = { ...task(1), effect: { ...task(1).effect, accountId: "99999" } } as EffectRequest;
     const now = new Date();
     const target = "hubspot:62515";
@@ -271,7 +271,7 @@ describe("claims", () => {
   });
 
   it("an effect held by one consumer is not run by another at the same time", async () => {
-    const { claimEffects, insertEffects } = await import("../../src/db/effects");
+    const { claimEffects, insertEffects } = await import("../../src/storage/effects");
     const [id] = await insertEffects(env.DB, [task(1)], new Date());
     const now = new Date();
     const first = await claimEffects(env.DB, [id!], now, new Date(now.getTime() + 60_000));
@@ -289,7 +289,7 @@ describe("effects in bulk", () => {
   const bulkTask = (n: number): EffectRequest => ({ ...task(n), effect: { ...task(n).effect, accountId: "77777" } }) as EffectRequest;
 
   it("stores and claims more effects in one call than D1 binds parameters, each key once", async () => {
-    const { claimEffects, insertEffects, loadEffects } = await import("../../src/db/effects");
+    const { claimEffects, insertEffects, loadEffects } = await import("../../src/storage/effects");
     const now = new Date();
     const earlier = await loadEffects(env.DB, await insertEffects(env.DB, [bulkTask(0)], now));
     const requests = Array.from({ length: 1_500 }, (_, i) => bulkTask(i + 1));
@@ -316,7 +316,7 @@ describe("effects in bulk", () => {
   });
 
   it("splits a call's rows by their size in bytes, and stores them all", async () => {
-    const { insertEffects, loadEffects } = await import("../../src/db/effects");
+    const { insertEffects, loadEffects } = await import("../../src/storage/effects");
     // 60,000 characters of three UTF-8 bytes each: six of these are more than one bound JSON array may hold.
     const body = "跟进".repeat(30_000);
     const requests = Array.from({ length: 12 }, (_, i) => {
@@ -330,8 +330,8 @@ describe("effects in bulk", () => {
   });
 
   it("stores each effect under the id its key derives: the id a rule names the effect's task by", async () => {
-    const { insertEffects, loadEffects } = await import("../../src/db/effects");
-    const { effectId } = await import("../../src/domain/effect-id");
+    const { insertEffects, loadEffects } = await import("../../src/storage/effects");
+    const { effectId } = await import("../../src/core/model/effect-id");
     const one = bulkTask(1);
     const [id] = await insertEffects(env.DB, [one], new Date());
     expect(id).toBe(effectId(one.idempotencyKey));
@@ -341,9 +341,9 @@ describe("effects in bulk", () => {
   });
 
   it("maps a record's tasks written before ids were derived to their old ids, and nothing else", async () => {
-    const { insertEffects } = await import("../../src/db/effects");
-    const { legacyTaskIds } = await import("../../src/db/legacy-task-keys");
-    const { effectId } = await import("../../src/domain/effect-id");
+    const { insertEffects } = await import("../../src/storage/effects");
+    const { legacyTaskIds } = await import("../../src/storage/legacy-task-keys");
+    const { effectId } = await import("../../src/core/model/effect-id");
     const legacy = { ...bulkTask(41), leadKey: `hubspot:77777:contact:legacy-${serial++}` };
     const oldId = crypto.randomUUID();
     const now = new Date().toISOString();
@@ -360,7 +360,7 @@ describe("effects in bulk", () => {
   });
 
   it("records a batch of outcomes in one go: done keeps what it overcame, retrying keeps no stale due time", async () => {
-    const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/db/effects");
+    const { insertEffects, loadEffects, recordOutcomes } = await import("../../src/storage/effects");
     const now = new Date();
     const [a, b, c] = await insertEffects(env.DB, [bulkTask(1), bulkTask(2), bulkTask(3)], now);
     const retryAt = new Date(now.getTime() + 5_000);

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { activePolicy, savePolicy } from "../../src/db/policies";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import { activePolicy, savePolicy } from "../../src/storage/policies";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 
 describe("activePolicy", () => {
   it("parses a stored version once, and a newer version as soon as it is saved", async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { hubspotEmulator } from "../support/emulators";
 import { call } from "../support/requests";
 import { admin, auditEntries, deliverHubSpotWebhooks } from "../support/rule-flows";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { portsFor } from "../../src/ports";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { runReconciliation } from "../../src/ingest/reconciliation-run";
 import { reconciliationDeps } from "../../src/ingest/reconciliation-wiring";
 import { resumeStalledReconciliations } from "../../src/ingest/reconciliations";

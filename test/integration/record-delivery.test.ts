@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
+import type { CrmEvent } from "../../src/core/model/crm-event";
 import entry from "../../src/index";
 import { recordWithEvents } from "../support/requests";
 

@@ -1,8 +1,8 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RecordObject } from "../../src/record/record-object";
-import { RecordStore } from "../../src/record/record-store";
+import type { RecordObject } from "../../src/records/record-object";
+import { RecordStore } from "../../src/records/record-store";
 import { leadSnapshot } from "../support/requests";
 
 const key = (id: string) => `hubspot:62515:contact:store-${id}-${Date.now()}`;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { salesforceEmulator } from "../support/emulators";
 import { eventually, leadSnapshot, send, signedSalesforce } from "../support/requests";
 import { admin, auditEntries, runDue } from "../support/rule-flows";

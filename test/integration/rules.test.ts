@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { eventually, leadSnapshot, send, signedSalesforce } from "../support/requests";
 import { admin, allDone, auditEntries, deliverHubSpotWebhooks, runDue } from "../support/rule-flows";

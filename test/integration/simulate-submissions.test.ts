@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { hubspotEmulator } from "../support/emulators";
 import { DEMO } from "../support/intake";
 import { call } from "../support/requests";

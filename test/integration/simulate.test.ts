@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { call } from "../support/requests";
 import { decisionTableCounts } from "../support/store";
 import { TEST_BINDINGS } from "../support/test-bindings";

@@ -1,7 +1,7 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { signSlackRequest } from "../../src/verify/slack-signature";
+import { signSlackRequest } from "../../src/platform/signatures/slack-signature";
 import { hubspotEmulator } from "../support/emulators";
 import { eventually, ORIGIN, recordWithEvents, send } from "../support/requests";
 import { deliverHubSpotWebhooks } from "../support/rule-flows";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EffectRequest } from "../../src/domain/effects";
+import type { EffectRequest } from "../../src/core/model/effects";
 import { enqueueEffects } from "../../src/outbox/effect-queue";
 import { SlackNotifier } from "../../src/slack/slack-notifier";
 import { hubspotEmulator, slackEmulator } from "../support/emulators";

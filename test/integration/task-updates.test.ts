@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EffectOf, EffectRequest, TaskAction } from "../../src/domain/effects";
+import type { EffectOf, EffectRequest, TaskAction } from "../../src/core/model/effects";
 import { HubSpotCrm } from "../../src/crm/hubspot-crm";
-import { insertEffects } from "../../src/db/effects";
-import { effectId } from "../../src/domain/effect-id";
+import { insertEffects } from "../../src/storage/effects";
+import { effectId } from "../../src/core/model/effect-id";
 import { enqueueEffects, sendEffectMessages } from "../../src/outbox/effect-queue";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { call, eventually } from "../support/requests";

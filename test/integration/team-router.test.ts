@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 
 const policy = Policy.parse(DEFAULT_POLICY);
 

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Wakeups } from "../../src/record/wakeups";
+import { Wakeups } from "../../src/records/wakeups";
 
 describe("wake-ups: rows with the alarm as a cursor", () => {
   it("a claimed wake-up is leased, not lost: unfinished work comes due again; finished work is gone", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy.ts";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
 
 /**
  * `npm run check` on fixture configurations: each is the committed wrangler.toml and

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PRODUCT_FIELDS, type ProductFields } from "../../src/crm/product-fields.ts";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy.ts";
-import { Policy } from "../../src/domain/policy.ts";
-import { policyNeeds } from "../../src/domain/policy-needs.ts";
+import { PRODUCT_FIELDS, type ProductFields } from "../../src/core/model/product-fields.ts";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
+import { Policy } from "../../src/core/policy/policy.ts";
+import { policyNeeds } from "../../src/core/policy/policy-needs.ts";
 import { hubspotSubscriptions, HUBSPOT_WEBHOOKS_FILE } from "../../scripts/kit/hubspot-webhooks.ts";
 import { KIT_OBJECT_TYPES, uncoveredObjectTypes } from "../../scripts/kit/kit-objects.ts";
 import { apexSources, customFields, fieldPermissions, REPO, text } from "./kit/salesforce-project.ts";

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
-import { hubspotV3Signature } from "../../src/verify/hubspot-signature";
-import { decodeWebhookSecret, standardWebhookSignature } from "../../src/verify/standard-webhooks";
+import { hubspotV3Signature } from "../../src/platform/signatures/hubspot-signature";
+import { decodeWebhookSecret, standardWebhookSignature } from "../../src/platform/signatures/standard-webhooks";
 import { TEST_BINDINGS } from "./test-bindings";
 
 export const ORIGIN = "https://leads.example.com";

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { RecordObject } from "../../src/record/record-object";
+import type { RecordObject } from "../../src/records/record-object";
 import { hubspotEmulator } from "./emulators";
 import { call, eventually, leadSnapshot, send, signedHubSpot } from "./requests";
 import { TEST_BINDINGS } from "./test-bindings";

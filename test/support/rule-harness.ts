@@ -1,10 +1,10 @@
-import { type Decision, decide, type RuleShell, type Trigger } from "../../src/domain/decide";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import type { Policy } from "../../src/domain/policy";
-import { applyEvent, emptyRecordState, type RecordState } from "../../src/domain/record-state";
-import type { RoutingDecision } from "../../src/domain/routing";
-import type { TaskState } from "../../src/domain/rule";
-import type { RuleState } from "../../src/domain/rule-state";
+import { type Decision, decide, type RuleShell, type Trigger } from "../../src/core/rules/decide";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import type { Policy } from "../../src/core/policy/policy";
+import { applyEvent, emptyRecordState, type RecordState } from "../../src/core/model/record-state";
+import type { RoutingDecision } from "../../src/core/routing/routing";
+import type { TaskState } from "../../src/core/rules/rule";
+import type { RuleState } from "../../src/core/rules/rule-state";
 
 /** One ask the rules made of the shell, as the test's fake world saw it. */
 export type Asked =

@@ -11,7 +11,7 @@ import {
   volumeDrop,
   volumeHours,
 } from "../../src/alerts/alerts";
-import { DEFAULT_WORKING_HOURS } from "../../src/domain/calendar";
+import { DEFAULT_WORKING_HOURS } from "../../src/core/calendar/calendar";
 
 const cal = { zone: "America/New_York", hours: DEFAULT_WORKING_HOURS, holidays: ["2026-11-26"] };
 const settings = DEFAULT_ALERT_SETTINGS;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verifyBasicAuth } from "../../src/verify/basic-auth";
+import { verifyBasicAuth } from "../../src/platform/signatures/basic-auth";
 
 const expected = { username: "inbound", password: "s3cr:et p@ss" };
 const header = (credentials: string) => `Basic ${btoa(credentials)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Cadence } from "../../src/domain/cadence-policy";
-import { delayWindow, firstTouchAt, humanDelayMs, nextWorkingDay, planSteps } from "../../src/domain/cadence-schedule";
-import type { BusinessCalendar } from "../../src/domain/calendar";
+import { Cadence } from "../../src/core/policy/cadence-policy";
+import { delayWindow, firstTouchAt, humanDelayMs, nextWorkingDay, planSteps } from "../../src/core/rules/cadence/cadence-schedule";
+import type { BusinessCalendar } from "../../src/core/calendar/calendar";
 
 const HOURS = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
 const cal = (zone: string, holidays: string[] = []): BusinessCalendar => ({ zone, hours: HOURS, holidays });

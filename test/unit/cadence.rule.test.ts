@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import type { Decision } from "../../src/domain/decide";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import type { EffectOf } from "../../src/domain/effects";
-import { Policy, type PolicyInput } from "../../src/domain/policy";
-import { effectId } from "../../src/domain/effect-id";
-import type { TaskState } from "../../src/domain/rule";
-import { stepTaskKey } from "../../src/domain/rules/cadence/cadence-config";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import type { Decision } from "../../src/core/rules/decide";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import type { EffectOf } from "../../src/core/model/effects";
+import { Policy, type PolicyInput } from "../../src/core/policy/policy";
+import { effectId } from "../../src/core/model/effect-id";
+import type { TaskState } from "../../src/core/rules/rule";
+import { stepTaskKey } from "../../src/core/rules/cadence/cadence-config";
 import { RecordUnderTest } from "../support/rule-harness";
 
 const KEY = "hubspot:62515:contact:42";

@@ -12,7 +12,7 @@ import {
   nextWorkingTime,
   parseDuration,
   WorkingHours,
-} from "../../src/domain/calendar";
+} from "../../src/core/calendar/calendar";
 
 // All instants are fixed literals. 2026 dates used below:
 //   Fri 2026-03-06, Sat 03-07, Sun 03-08 (US + Canada spring forward), Mon 03-09

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateConfig, FEATURES, featureOffMessage, loadConfig, salesforceAuth, SETTINGS } from "../../src/config";
+import { evaluateConfig, FEATURES, featureOffMessage, loadConfig, salesforceAuth, SETTINGS } from "../../src/env/config";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 // A fresh object per call: loadConfig caches by the env object.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalAddress, parseAddress, parseMailbox, splitAddresses } from "../../src/domain/email-address";
-import { canonicalAddresses } from "../../src/domain/lead-addresses";
+import { canonicalAddress, parseAddress, parseMailbox, splitAddresses } from "../../src/core/model/email-address";
+import { canonicalAddresses } from "../../src/core/model/lead-addresses";
 
 describe("parseAddress", () => {
   it("returns the lower-cased bare address of the usual forms", () => {

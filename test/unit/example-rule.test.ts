@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decide, type RuleShell } from "../../src/domain/decide";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import { emptyRecordState } from "../../src/domain/record-state";
-import { afterRead, type Rule, unchanged } from "../../src/domain/rule";
-import type { RuleState } from "../../src/domain/rule-state";
-import { OWNER_PROPERTY, repByOwner } from "../../src/domain/rules/rule-support";
+import { decide, type RuleShell } from "../../src/core/rules/decide";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import { emptyRecordState } from "../../src/core/model/record-state";
+import { afterRead, type Rule, unchanged } from "../../src/core/rules/rule";
+import type { RuleState } from "../../src/core/rules/rule-state";
+import { OWNER_PROPERTY, repByOwner } from "../../src/core/rules/rule-support";
 
 /**
  * The example of ARCHITECTURE.md: a whole rule in a few lines. A deal nobody gave a next step a

@@ -1,6 +1,6 @@
 import { Signature } from "@hubspot/api-client";
 import { describe, expect, it } from "vitest";
-import { hubspotSignedUri, hubspotV3Signature, verifyHubSpotRequest } from "../../src/verify/hubspot-signature";
+import { hubspotSignedUri, hubspotV3Signature, verifyHubSpotRequest } from "../../src/platform/signatures/hubspot-signature";
 
 const secret = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
 const body = '{"example_field":"example_value"}';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { duplicateKey, outcomeOfExisting, parseIdempotencyKey, payloadFingerprint } from "../../src/domain/idempotency";
-import { validateSubmission } from "../../src/domain/intake-submission";
-import { Policy } from "../../src/domain/policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { duplicateKey, outcomeOfExisting, parseIdempotencyKey, payloadFingerprint } from "../../src/core/intake/idempotency";
+import { validateSubmission } from "../../src/core/intake/intake-submission";
+import { Policy } from "../../src/core/policy/policy";
 
 describe("parseIdempotencyKey", () => {
   it("reads the draft's quoted string, unescaping, and bare tokens", () => {

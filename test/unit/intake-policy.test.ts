@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { routeIntake } from "../../src/domain/intake-routing";
-import { Policy, type PolicyInput } from "../../src/domain/policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { routeIntake } from "../../src/core/intake/intake-routing";
+import { Policy, type PolicyInput } from "../../src/core/policy/policy";
 
 const issuesOf = (input: unknown) => {
   const result = Policy.safeParse(input);

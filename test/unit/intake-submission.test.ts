@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { emailDomainKind, EMAIL_DOMAIN_LISTS } from "../../src/domain/email-domain";
-import { fieldsOfForm, fieldsOfJson, normalisePhone, validateSubmission } from "../../src/domain/intake-submission";
-import { Policy } from "../../src/domain/policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { emailDomainKind, EMAIL_DOMAIN_LISTS } from "../../src/core/intake/email-domain";
+import { fieldsOfForm, fieldsOfJson, normalisePhone, validateSubmission } from "../../src/core/intake/intake-submission";
+import { Policy } from "../../src/core/policy/policy";
 
 const policy = Policy.parse(DEFAULT_POLICY);
 const demo = policy.forms.find((f) => f.key === "demo")!;

@@ -1,9 +1,9 @@
 import { getCountries } from "libphonenumber-js/min";
 import { parsePhoneNumberFromString as parseWithFullMetadata } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
-import { isValidZone } from "../../src/domain/calendar";
-import { resolveLeadZone, zoneFromCrmValue, zoneFromPhone } from "../../src/domain/lead-zone";
-import { COUNTRY_ZONES, isNonGeographicNanpCode, NANP_AREA_CODES } from "../../src/domain/phone-zones";
+import { isValidZone } from "../../src/core/calendar/calendar";
+import { resolveLeadZone, zoneFromCrmValue, zoneFromPhone } from "../../src/core/calendar/lead-zone";
+import { COUNTRY_ZONES, isNonGeographicNanpCode, NANP_AREA_CODES } from "../../src/core/calendar/phone-zones";
 
 // Phone numbers below use fictional ranges where countries have them (US/CA 555-01xx, UK 020 7946 0xxx)
 // and otherwise well-formed numbers that belong to nobody in particular.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signMailgun, verifyMailgunSignature } from "../../src/verify/mailgun-signature";
+import { signMailgun, verifyMailgunSignature } from "../../src/platform/signatures/mailgun-signature";
 
 const signingKey = "key-7e55decbd7d7b5ee0a4c2ed6c2ae6c8d";
 const timestamp = "1700000000";

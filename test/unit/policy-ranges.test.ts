@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import type { CrmEvent } from "../../src/domain/crm-event";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import type { CrmEvent } from "../../src/core/model/crm-event";
 import { RecordUnderTest } from "../support/rule-harness";
 
 const issuesOf = (input: unknown) => {

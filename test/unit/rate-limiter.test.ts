@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SlotTooFarAway } from "../../src/platform/failure";
-import { type Grant, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/outbox/quota";
-import { pacer } from "../../src/outbox/pacer";
+import { type Grant, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/pacing/quota";
+import { pacer } from "../../src/pacing/pacer";
 import { seededRandom } from "../emulators/shared/faults";
 
 /** A min-heap of callers by the time they ask (then by arrival order, as a FIFO would). */

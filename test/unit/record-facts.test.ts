@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import type { AuditEntry } from "../../src/domain/rule";
-import { factsFromAudit, factsFromEvent } from "../../src/facts/record-facts";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import type { AuditEntry } from "../../src/core/rules/rule";
+import { factsFromAudit, factsFromEvent } from "../../src/core/facts/record-facts";
 
 const KEY = "hubspot:62515:contact:42";
 const AT = "2026-11-24T15:00:00.000Z";

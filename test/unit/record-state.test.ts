@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import { applyEvent, applyFreshRead, emptyRecordState, foldEvents } from "../../src/domain/record-state";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import { applyEvent, applyFreshRead, emptyRecordState, foldEvents } from "../../src/core/model/record-state";
 
 const base = {
   recordKey: "hubspot:1:contact:7",

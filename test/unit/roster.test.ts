@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import { type CrmPerson, proposeRoster, type SlackMember } from "../../src/domain/roster";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import { type CrmPerson, proposeRoster, type SlackMember } from "../../src/core/policy/roster";
 
 const policy = Policy.parse(DEFAULT_POLICY);
 const hubspot = (id: string, name: string, email?: string, kind: CrmPerson["kind"] = "person"): CrmPerson => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy, type PolicyInput } from "../../src/domain/policy";
-import { EMPTY_ROUTING_STATE, route, type RoutingState } from "../../src/domain/routing";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy, type PolicyInput } from "../../src/core/policy/policy";
+import { EMPTY_ROUTING_STATE, route, type RoutingState } from "../../src/core/routing/routing";
 
 const NOW = new Date("2026-11-24T15:00:00.000Z"); // Tuesday, 10:00 in New York, 15:00 in London
 

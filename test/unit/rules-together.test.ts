@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { effectId } from "../../src/domain/effect-id";
-import type { EffectOf } from "../../src/domain/effects";
-import { Policy } from "../../src/domain/policy";
-import { stepTaskKey } from "../../src/domain/rules/cadence/cadence-config";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { effectId } from "../../src/core/model/effect-id";
+import type { EffectOf } from "../../src/core/model/effects";
+import { Policy } from "../../src/core/policy/policy";
+import { stepTaskKey } from "../../src/core/rules/cadence/cadence-config";
 import { RecordUnderTest } from "../support/rule-harness";
 
 const KEY = "hubspot:62515:contact:77";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type DescribedField, picklistProblems, salesforcePicklistUses } from "../../src/crm/salesforce-picklists";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 
 /**
  * An org as Salesforce ships it: the standard lead statuses, opportunity stages and lead sources

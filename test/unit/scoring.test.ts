@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import { validateSubmission } from "../../src/domain/intake-submission";
-import { modelVersion, type ScoringInput, scoreLead, scoringInputOf } from "../../src/domain/scoring";
-import { ScoringModel } from "../../src/domain/scoring-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import { validateSubmission } from "../../src/core/intake/intake-submission";
+import { modelVersion, type ScoringInput, scoreLead, scoringInputOf } from "../../src/core/intake/scoring";
+import { ScoringModel } from "../../src/core/policy/scoring-policy";
 
 const model = Policy.parse(DEFAULT_POLICY).scoring!;
 const at = new Date("2026-03-10T15:00:00Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signSlackRequest, verifySlackSignature } from "../../src/verify/slack-signature";
+import { signSlackRequest, verifySlackSignature } from "../../src/platform/signatures/slack-signature";
 
 // Slack's documented example (https://docs.slack.dev/authentication/verifying-requests-from-slack).
 const DOC = {

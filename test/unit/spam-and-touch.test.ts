@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FormSpam } from "../../src/domain/forms-policy";
-import { spamVerdict } from "../../src/domain/spam";
-import { mergeTouches, type Touch } from "../../src/domain/touch";
+import { FormSpam } from "../../src/core/policy/forms-policy";
+import { spamVerdict } from "../../src/core/intake/spam";
+import { mergeTouches, type Touch } from "../../src/core/intake/touch";
 
 describe("spamVerdict", () => {
   const spam = FormSpam.parse({ honeypotField: "website", minFillTime: "PT3S" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CrmEvent } from "../../src/domain/crm-event";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
+import type { CrmEvent } from "../../src/core/model/crm-event";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
 import { RecordUnderTest } from "../support/rule-harness";
 
 /** Only the rule under test: the others would add their own asks and audit lines. */

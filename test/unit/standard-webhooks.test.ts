@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { decodeWebhookSecret, standardWebhookSignature, verifyStandardWebhook } from "../../src/verify/standard-webhooks";
+import { decodeWebhookSecret, standardWebhookSignature, verifyStandardWebhook } from "../../src/platform/signatures/standard-webhooks";
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const key = decodeWebhookSecret(secret)!;

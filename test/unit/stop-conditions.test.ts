@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { unsubscribeIn } from "../../src/domain/stop-conditions";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { unsubscribeIn } from "../../src/core/policy/stop-conditions";
 
 const stopWhen = DEFAULT_POLICY.rules.cadences!.stopWhen!;
 

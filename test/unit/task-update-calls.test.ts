@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CrmPort, TaskUpdateOutcome } from "../../src/crm/crm-port";
-import type { TaskAction } from "../../src/domain/effects";
+import type { TaskAction } from "../../src/core/model/effects";
 import type { PendingEffect } from "../../src/outbox/effect-executors";
 import type { Failure } from "../../src/platform/failure";
 import { executeTaskUpdates } from "../../src/outbox/task-update-calls";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTemplate, renderTemplate, templateFields, templateIssues } from "../../src/domain/template";
+import { parseTemplate, renderTemplate, templateFields, templateIssues } from "../../src/core/policy/template";
 
 const KNOWN = ["firstName", "lastName", "company", "contentTitle", "ownerName"] as const;
 const NO_DEFAULTS: Record<string, string> = {};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientKey, hostnameAllowed, originAllowed, selfOrigin } from "../../src/intake/request-origin";
-import { verifyTurnstile } from "../../src/intake/turnstile";
+import { verifyTurnstile } from "../../src/turnstile/turnstile";
 import { DUMMY_TOKEN, siteverifyCalls, siteverifyStub, TEST_SECRETS } from "../emulators/turnstile/siteverify";
 
 /** What a token is spent on: the form and the submission's idempotency claim. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cadenceForSource, sourceMatches } from "../../src/domain/cadence-policy";
-import { DEFAULT_POLICY } from "../../src/domain/default-policy";
-import { Policy } from "../../src/domain/policy";
-import { wildcardMatches } from "../../src/domain/wildcard";
+import { cadenceForSource, sourceMatches } from "../../src/core/policy/cadence-policy";
+import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
+import { Policy } from "../../src/core/policy/policy";
+import { wildcardMatches } from "../../src/core/policy/wildcard";
 
 /** Milliseconds one call takes. */
 const timed = (run: () => unknown) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mailgunSignatureFields, parseMailgunInbound } from "../../../src/ingest/inbound-email.ts";
-import { verifyMailgunSignature } from "../../../src/verify/mailgun-signature.ts";
+import { verifyMailgunSignature } from "../../../src/platform/signatures/mailgun-signature.ts";
 import { manualClock, startReceiver } from "../mail/test-support.ts";
 import { createMailgunEmulator, DEFAULT_API_KEY, DEFAULT_SIGNING_KEY, type MailgunEmulator, type MailgunEmulatorOptions } from "./index.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parsePostmarkInbound } from "../../../src/ingest/inbound-email.ts";
-import { verifyBasicAuth } from "../../../src/verify/basic-auth.ts";
+import { verifyBasicAuth } from "../../../src/platform/signatures/basic-auth.ts";
 import { manualClock, startReceiver } from "../mail/test-support.ts";
 import { createPostmarkEmulator, DEFAULT_SERVER_TOKEN, type PostmarkEmulator, type PostmarkEmulatorOptions } from "./index.ts";
 

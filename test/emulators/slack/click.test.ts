@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseSlackInteraction } from "../../../src/slack/interaction.ts";
-import { verifySlackSignature } from "../../../src/verify/slack-signature.ts";
+import { verifySlackSignature } from "../../../src/platform/signatures/slack-signature.ts";
 import { createSlackEmulator, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, type SlackEmulator, type SlackEmulatorOptions } from "./index.ts";
 
 interface Received {

@@ -4,7 +4,7 @@ export const DEFAULT_SIGNING_SECRET = "slack-dev-signing-secret";
 
 /**
  * Slack's v0 request signing: `v0=` + hex HMAC-SHA256 of `v0:{ts}:{body}` keyed with the signing
- * secret as text. A copy of src/verify/slack-signature.ts's signer, because the emulators stand
+ * secret as text. A copy of src/platform/signatures/slack-signature.ts's signer, because the emulators stand
  * in for Slack and must not share code with the app they test.
  */
 export function signSlackRequest(signingSecret: string, timestampSeconds: number, body: string): string {

@@ -1,0 +1,421 @@
+import { type Context, Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { JWTVerifyGetKey } from "jose";
+import { z } from "zod";
+import { listAlerts } from "../storage/alerts";
+import { endSession, sessionLive, storeSession } from "../storage/console-sessions";
+import { countSignInFailure } from "../storage/console-sign-ins";
+import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from "../storage/effects";
+import { activePolicy, savePolicy } from "../storage/policies";
+import { policyBody, policyVersions } from "../storage/policy-history";
+import { rollupState } from "../storage/fact-rollups";
+import { searchRecords } from "../storage/record-search";
+import { webhookArrivals } from "../storage/webhook-arrivals";
+import { RecordKey } from "../core/model/crm-event";
+import { Policy } from "../core/policy/policy";
+import { sendEffectMessages } from "../outbox/effect-queue";
+import {
+  adminTokenMatches,
+  type ConsoleUser,
+  csrfToken,
+  csrfValid,
+  issueSession,
+  LOGIN_COOKIE,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  verifyAccessJwt,
+  verifySession,
+} from "./console-auth";
+import { checkConnections, type ConnectionCheck } from "../alerts/connection-check";
+import { dryRun } from "./dry-run";
+import { FLASH_COOKIE, FLASH_TTL_MS, type Notice, noticeText, openFlash, sealFlash } from "./flash";
+import { type HealthData, HealthPage } from "./health-page";
+import { journeyOf } from "./journey";
+import { documentOf, type PageContext } from "./layout";
+import { LeadJourneyPage, LeadSearchPage } from "./leads-page";
+import { lineDiff } from "./line-diff";
+import { OutboxPage } from "./outbox-page";
+import { loadOverview, OverviewQuery } from "./overview-data";
+import { OverviewPage } from "./overview-page";
+import { LoginPage, type PolicyPageData, PolicyPage, RefusedPage } from "./policy-page";
+import { countSignInAttempt, SIGN_IN_RETRY_AFTER_S } from "./sign-in-throttle";
+import { clientKey } from "../intake/request-origin";
+import type { AppEnv } from "../env/app-env";
+import { decodeUtf8, readRawBody } from "../platform/http/body";
+
+export interface ConsoleOptions {
+  /** Calls the Worker's own routes (the parked-events list of the admin API), in process. */
+  selfFetch: (request: Request, env: Env) => Promise<Response>;
+  /** Access's signing keys; production fetches the team's. Tests inject a local key set. */
+  accessKeys?: JWTVerifyGetKey;
+}
+
+type ConsoleEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { page: PageContext; user: ConsoleUser; form: URLSearchParams } };
+type C = Context<ConsoleEnv>;
+
+/** A policy document is the largest form the console takes. */
+const MAX_FORM_BYTES = 2 * 1024 * 1024;
+const LOGIN_PATH = "/console/login";
+
+/**
+ * Sessions and CSRF tokens are MACs under the admin token, so the console is part of the admin
+ * API's feature: app.ts answers 503 for /console when ADMIN_TOKEN is not usable.
+ */
+function adminToken(c: C): string {
+  const token = c.var.config.ADMIN_TOKEN;
+  if (!token) throw new Error("the console runs only with the admin API on");
+  return token;
+}
+
+const accessSettings = (c: C) =>
+  c.var.config.ACCESS_TEAM_DOMAIN && c.var.config.ACCESS_AUD
+    ? { teamDomain: c.var.config.ACCESS_TEAM_DOMAIN, audience: c.var.config.ACCESS_AUD }
+    : null;
+
+const cookieOptions = (c: C, maxAgeMs: number) => ({
+  httpOnly: true,
+  sameSite: "Strict" as const,
+  secure: new URL(c.req.url).protocol === "https:",
+  path: "/console",
+  maxAge: Math.floor(maxAgeMs / 1000),
+});
+
+async function readForm(c: C): Promise<URLSearchParams> {
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") return new URLSearchParams();
+  return new URLSearchParams(decodeUtf8(await readRawBody(c.req.raw, MAX_FORM_BYTES)));
+}
+
+/** A browser's POST names where its form came from; one from another origin is refused whatever it carries. */
+function sameOrigin(c: C): boolean {
+  const origin = c.req.header("origin");
+  return !origin || origin === new URL(c.req.url).origin;
+}
+
+function refuse(c: C, status: 401 | 403 | 429, title: string, reason: string, headers?: Record<string, string>) {
+  return c.html(documentOf(<RefusedPage page={{ ...c.var.page, user: null }} title={title} reason={reason} />), status, headers);
+}
+
+/** Tells the page the POST redirects to what was done (see flash.ts): the URL carries nothing. */
+async function flash(c: C, notice: Notice): Promise<void> {
+  setCookie(c, FLASH_COOKIE, await sealFlash(adminToken(c), c.var.user.subject, notice, c.var.now().getTime()), cookieOptions(c, FLASH_TTL_MS));
+}
+
+/** This page's notice, if a POST left one for this user: shown once (the cookie goes with this answer). */
+async function takeFlash(c: C, kind: Notice["kind"]): Promise<string | undefined> {
+  const value = getCookie(c, FLASH_COOKIE);
+  if (!value) return undefined;
+  const notice = await openFlash(adminToken(c), c.var.user.subject, value, c.var.now().getTime());
+  // Another page's notice waits for that page; anything else is spent.
+  if (notice && notice.kind !== kind) return undefined;
+  deleteCookie(c, FLASH_COOKIE, { path: "/console" });
+  return notice ? noticeText(notice) : undefined;
+}
+
+function pageOf(c: C, user: ConsoleUser | null, csrf: string): PageContext {
+  return { user, csrf, nonce: c.var.page?.nonce ?? "", canSignOut: !accessSettings(c) };
+}
+
+export function consoleRoutes(options: ConsoleOptions) {
+  const app = new Hono<ConsoleEnv>();
+
+  // Every page: a fresh nonce for its inline script and a policy that allows nothing else inline.
+  app.use(async (c, next) => {
+    const nonce = crypto.randomUUID().replace(/-/g, "");
+    c.set("page", { user: null, csrf: "", nonce, canSignOut: false });
+    await next();
+    c.header(
+      "content-security-policy",
+      `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'`,
+    );
+    c.header("x-content-type-options", "nosniff");
+    c.header("referrer-policy", "same-origin");
+    c.header("cache-control", "no-store");
+  });
+
+  // The sign-in with the admin token, when Access does not stand in front.
+  app.get("/login", async (c) => {
+    if (accessSettings(c)) return c.redirect("/console", 303);
+    const nonce = crypto.randomUUID();
+    setCookie(c, LOGIN_COOKIE, nonce, cookieOptions(c, 10 * 60_000));
+    return c.html(documentOf(<LoginPage page={pageOf(c, null, await csrfToken(adminToken(c), `login:${nonce}`))} />));
+  });
+
+  app.post("/login", async (c) => {
+    if (accessSettings(c)) return c.redirect("/console", 303);
+    const secret = adminToken(c);
+    const form = await readForm(c);
+    const nonce = getCookie(c, LOGIN_COOKIE);
+    if (!sameOrigin(c) || !nonce || !(await csrfValid(secret, `login:${nonce}`, form.get("_csrf")))) {
+      return refuse(c, 403, "Refused", "This sign-in form has expired or did not come from this console. Open the sign-in page again.");
+    }
+    const now = c.var.now();
+    const address = clientKey(c.req.header("cf-connecting-ip"));
+    // Counted before the token is looked at: a throttled guess is not compared at all.
+    const throttle = await countSignInAttempt(c.env, address, secret);
+    if (!throttle.ok) {
+      console.warn(`console sign-in throttled (${throttle.scope === "address" ? "this address" : "all addresses"}): ${address}`);
+      return refuse(
+        c,
+        429,
+        "Too many sign-in attempts",
+        `Too many sign-in attempts ${throttle.scope === "address" ? "from your address" : "at this console"} in the last minute. Try again in a minute.`,
+        { "retry-after": String(SIGN_IN_RETRY_AFTER_S) },
+      );
+    }
+    if (!adminTokenMatches(secret, form.get("token"))) {
+      // What was typed is never logged: a near miss would leak most of the token.
+      console.warn(`console sign-in refused, not the admin token: ${address}`);
+      await countSignInFailure(c.env.DB, now);
+      return c.html(
+        documentOf(<LoginPage page={pageOf(c, null, await csrfToken(secret, `login:${nonce}`))} error="That is not the admin token." />),
+        401,
+      );
+    }
+    const id = crypto.randomUUID();
+    await storeSession(c.env.DB, id, now, new Date(now.getTime() + SESSION_TTL_MS));
+    deleteCookie(c, LOGIN_COOKIE, { path: "/console" });
+    setCookie(c, SESSION_COOKIE, await issueSession(secret, now.getTime(), id), cookieOptions(c, SESSION_TTL_MS));
+    return c.redirect("/console", 303);
+  });
+
+  // Everything else needs a user: Access's, or a session's. POSTs need the session's CSRF token too.
+  app.use(async (c, next) => {
+    const secret = adminToken(c);
+    const access = accessSettings(c);
+    let user: ConsoleUser | null;
+    if (access) {
+      const verdict = await verifyAccessJwt(c.req.header("cf-access-jwt-assertion"), access, c.var.now().getTime(), options.accessKeys);
+      if (!verdict.ok) return refuse(c, 403, "Not signed in", verdict.reason);
+      user = verdict.user;
+    } else {
+      user = await verifySession(secret, getCookie(c, SESSION_COOKIE), c.var.now().getTime());
+      // The cookie is only a claim: the session must still be live in D1 (not signed out).
+      if (user?.sessionId && !(await sessionLive(c.env.DB, user.sessionId, c.var.now()))) user = null;
+      if (!user) {
+        if (c.req.method === "GET") return c.redirect(LOGIN_PATH, 303);
+        return refuse(c, 401, "Not signed in", "Sign in at /console/login first.");
+      }
+    }
+    const csrf = await csrfToken(secret, user.subject);
+    c.set("user", user);
+    c.set("page", { ...pageOf(c, user, csrf), nonce: c.var.page.nonce });
+    if (c.req.method === "POST") {
+      const form = await readForm(c);
+      if (!sameOrigin(c) || !(await csrfValid(secret, user.subject, form.get("_csrf")))) {
+        return refuse(c, 403, "Refused", "The form's CSRF token is missing or wrong: reload the page and try again.");
+      }
+      c.set("form", form);
+    }
+    await next();
+  });
+
+  app.post("/logout", async (c) => {
+    // Ends the session itself, not only this browser's copy of its cookie.
+    if (c.var.user.sessionId) await endSession(c.env.DB, c.var.user.sessionId);
+    deleteCookie(c, SESSION_COOKIE, { path: "/console" });
+    return c.redirect(LOGIN_PATH, 303);
+  });
+
+  app.get("/", async (c) => {
+    const query = OverviewQuery.safeParse(c.req.query());
+    const data = await loadOverview(c.env, c.var.config, query.success ? query.data : OverviewQuery.parse({}), c.var.now(), () => performance.now());
+    return c.html(documentOf(<OverviewPage page={c.var.page} data={data} />));
+  });
+
+  app.get("/leads", async (c) => {
+    const q = (c.req.query("q") ?? "").slice(0, 300);
+    const { policy } = await activePolicy(c.env.DB);
+    const started = performance.now();
+    const hits = q ? await searchRecords(c.env.DB, q) : [];
+    const searchMs = q ? Math.round(performance.now() - started) : null;
+    return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} zone={policy.timeZone} searchMs={searchMs} />));
+  });
+
+  app.get("/leads/:key", async (c) => {
+    const key = RecordKey.safeParse(c.req.param("key"));
+    const { policy } = await activePolicy(c.env.DB);
+    const known = key.success && (await c.env.DB.prepare("select 1 from records where record_key = ?1").bind(key.data).first());
+    // Only records D1 knows are opened: a made-up key must not create an object.
+    if (!key.success || !known)
+      return c.html(
+        documentOf(<LeadSearchPage page={c.var.page} query={c.req.param("key")} hits={[]} zone={policy.timeZone} searchMs={null} />),
+        404,
+      );
+    const [snapshot, effects, search] = await Promise.all([
+      c.env.RECORDS.getByName(key.data).snapshot(),
+      listEffects(c.env.DB, { leadKey: key.data, limit: 500 }),
+      c.env.DB.prepare("select email, name from record_search where record_key = ?1")
+        .bind(key.data)
+        .first<{ email: string | null; name: string | null }>(),
+    ]);
+    const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
+    const state = snapshot?.state;
+    const owner = state?.properties[state.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]?.value;
+    const ownerRep = owner ? policy.reps.find((r) => Object.values(r.owners).includes(owner)) : undefined;
+    return c.html(
+      documentOf(
+        <LeadJourneyPage
+          page={c.var.page}
+          recordKey={key.data}
+          title={search?.name ?? search?.email ?? key.data}
+          zone={policy.timeZone}
+          journey={journeyOf(record, effects, policy)}
+          pending={record.pendingWakeups}
+          summary={[
+            ["Email", search?.email ?? "–"],
+            ["Status", state?.status ?? "–"],
+            ["Owner", owner ? `${ownerRep?.name ?? owner} (${owner})` : "–"],
+            ["Events", String(record.events.length)],
+            ["Decisions", String(record.audit.length)],
+            ["Effects", String(effects.length)],
+          ]}
+        />,
+      ),
+    );
+  });
+
+  const StatusQuery = z.enum(["pending", "retrying", "done", "dead"]).optional().catch(undefined);
+
+  async function outbox(c: C, notice?: string) {
+    const status = StatusQuery.parse(c.req.query("status") || undefined);
+    const [{ policy }, counts, effects] = await Promise.all([
+      activePolicy(c.env.DB),
+      countEffectsByStatus(c.env.DB),
+      listEffects(c.env.DB, { status, limit: 200 }),
+    ]);
+    return c.html(
+      documentOf(<OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} zone={policy.timeZone} notice={notice} />),
+    );
+  }
+  app.get("/outbox", async (c) => outbox(c, await takeFlash(c, "retried")));
+
+  /** Gives dead effects a fresh set of attempts: the ticked ones, or every dead one (up to 500 at a time). */
+  app.post("/outbox/retry", async (c) => {
+    const form = c.var.form;
+    const ids =
+      form.get("all") === "dead" ? (await listEffects(c.env.DB, { status: "dead", limit: 500 })).map((e) => e.id) : form.getAll("id").slice(0, 500);
+    const known = await loadEffects(c.env.DB, ids);
+    const revived: string[] = [];
+    for (const row of known) if (row.status === "dead" && (await reviveDeadEffect(c.env.DB, row.id, c.var.now()))) revived.push(row.id);
+    await sendEffectMessages(c.env.EFFECTS, revived);
+    await flash(c, { kind: "retried", count: revived.length });
+    return c.redirect("/console/outbox", 303);
+  });
+
+  async function policyPage(c: C, parts: Partial<PolicyPageData> = {}, status: 200 | 400 = 200) {
+    const [active, history] = await Promise.all([activePolicy(c.env.DB), policyVersions(c.env.DB)]);
+    let diff: PolicyPageData["diff"];
+    const diffOf = Number(c.req.query("diff"));
+    const at = history.findIndex((h) => h.version === diffOf);
+    if (at >= 0 && at < history.length - 1) {
+      const [after, before] = await Promise.all([policyBody(c.env.DB, diffOf), policyBody(c.env.DB, history[at + 1]!.version)]);
+      const pretty = (body: string | null) => JSON.stringify(JSON.parse(body ?? "{}"), null, 2);
+      diff = { version: diffOf, against: history[at + 1]!.version, lines: lineDiff(pretty(before), pretty(after)) };
+    }
+    const data: PolicyPageData = {
+      zone: active.policy.timeZone,
+      activeVersion: active.version,
+      history,
+      text: JSON.stringify(active.policy, null, 2),
+      errors: [],
+      diff,
+      ...parts,
+    };
+    return c.html(documentOf(<PolicyPage page={c.var.page} data={data} />), status);
+  }
+
+  /** The edited document, validated as PUT /admin/policy validates it. */
+  function candidate(c: C): { text: string; parsed: z.ZodSafeParseResult<Policy> | null; jsonError?: string } {
+    const text = c.var.form.get("policy") ?? "";
+    try {
+      return { text, parsed: Policy.safeParse(JSON.parse(text)) };
+    } catch (error) {
+      return { text, parsed: null, jsonError: `not JSON: ${(error as Error).message}` };
+    }
+  }
+  const issuesOf = (parsed: z.ZodSafeParseResult<Policy> | null, jsonError?: string) =>
+    parsed && !parsed.success
+      ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
+      : [{ path: "", message: jsonError ?? "" }];
+
+  app.get("/policy", async (c) => policyPage(c, { notice: await takeFlash(c, "saved") }));
+
+  app.post("/policy/dry-run", async (c) => {
+    const { text, parsed, jsonError } = candidate(c);
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
+    const days = z.coerce.number().int().min(1).max(30).catch(7).parse(c.var.form.get("days"));
+    const now = c.var.now();
+    const active = await activePolicy(c.env.DB);
+    const result = await dryRun(c.env, active, { version: -1, policy: parsed.data, createdAt: now.toISOString() }, now, days);
+    return policyPage(c, { text, dryRun: result });
+  });
+
+  app.post("/policy/save", async (c) => {
+    const { text, parsed, jsonError } = candidate(c);
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    await flash(c, { kind: "saved", version: saved.version });
+    return c.redirect("/console/policy", 303);
+  });
+
+  /** Rolling back saves an earlier version's document as the newest version: the history keeps what happened. */
+  app.post("/policy/rollback", async (c) => {
+    const version = Number(c.var.form.get("version"));
+    const body = Number.isInteger(version) ? await policyBody(c.env.DB, version) : null;
+    if (!body) return policyPage(c, { errors: [{ path: "version", message: `no policy version ${c.var.form.get("version")}` }] }, 400);
+    const parsed = Policy.safeParse(JSON.parse(body));
+    if (!parsed.success) return policyPage(c, { errors: issuesOf(parsed) }, 400);
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    await flash(c, { kind: "saved", version: saved.version });
+    return c.redirect("/console/policy", 303);
+  });
+
+  async function health(c: C, checks: ConnectionCheck[] | null) {
+    const db = c.env.DB;
+    const now = c.var.now();
+    const [{ policy }, counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
+      activePolicy(db),
+      countEffectsByStatus(db),
+      db
+        .prepare("select min(coalesce(next_attempt_at, updated_at)) as due from effects where status in ('pending', 'retrying')")
+        .first<{ due: string | null }>(),
+      db.prepare("select count(*) as n, min(dead_at) as oldest from undelivered_record_events").first<{ n: number; oldest: string | null }>(),
+      webhookArrivals(db),
+      rollupState(db),
+      db.prepare("select coalesce(max(rowid), 0) as n from facts").first<{ n: number }>(),
+      listAlerts(db),
+      parkedEvents(c),
+    ]);
+    const data: HealthData = {
+      zone: policy.timeZone,
+      now: now.toISOString(),
+      outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting?.due ?? null, dead: counts.dead },
+      undelivered: { count: undelivered?.n ?? 0, oldest: undelivered?.oldest ?? null },
+      parked,
+      webhooks,
+      rollup: rollup ? { ...rollup, facts: facts?.n ?? 0 } : null,
+      alerts,
+      checks,
+    };
+    return c.html(documentOf(<HealthPage page={c.var.page} data={data} />));
+  }
+
+  /** The parked-events list of the admin API, when this deployment has one. */
+  async function parkedEvents(c: C): Promise<HealthData["parked"]> {
+    const request = new Request(new URL("/admin/ingest/parked?limit=5", c.req.url), {
+      headers: { authorization: `Bearer ${adminToken(c)}` },
+    });
+    const response = await options.selfFetch(request, c.env).catch(() => null);
+    if (!response?.ok) return { available: false };
+    const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+    const list = Object.values(body ?? {}).find((v): v is { reason?: unknown; parkedAt?: unknown }[] => Array.isArray(v)) ?? [];
+    const count = typeof body?.total === "number" ? body.total : list.length;
+    return { available: true, count, sample: list.slice(0, 5).map((p) => ({ reason: String(p.reason ?? "unreadable") })) };
+  }
+
+  app.get("/health", (c) => health(c, null));
+  app.post("/health/check", async (c) => health(c, await checkConnections(c.var.config)));
+
+  return app;
+}

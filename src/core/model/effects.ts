@@ -1,0 +1,208 @@
+import { z } from "zod";
+import { Crm, RecordKey } from "./crm-event";
+import { SALESFORCE_CONTACT_POINT_TYPES } from "../policy/forms-policy";
+
+/**
+ * What the rules want done in the world, as data. Each effect is stored with an idempotency key
+ * before anything executes it; executing it twice must not do it twice.
+ */
+const CrmTarget = z.object({
+  crm: Crm,
+  accountId: z.string().min(1),
+  objectType: z.string().min(1),
+  objectId: z.string().min(1),
+});
+
+export const TaskPriority = z.enum(["LOW", "MEDIUM", "HIGH"]);
+export const TaskChannel = z.enum(["EMAIL", "CALL", "TODO", "LINKEDIN"]);
+
+/** What to do with the open tasks of a cadence; tasks a rep completed are never deleted or moved. */
+export const TaskAction = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("complete") }),
+  z.object({ kind: z.literal("delete") }),
+  z.object({ kind: z.literal("reschedule"), dueAt: z.iso.datetime(), dueDate: z.iso.date().optional() }),
+  /**
+   * The lead changed hands: its open tasks follow it to the new owner. `dueDates`, by task key:
+   * each task's due day on the new owner's calendar, for date-only due fields.
+   */
+  z.object({ kind: z.literal("reassign"), ownerId: z.string().min(1), dueDates: z.record(z.string(), z.iso.date()).optional() }),
+]);
+export type TaskAction = z.infer<typeof TaskAction>;
+
+/** The date a date-only due field shows: the owner's date when the rule gave it, else the UTC date. */
+export const taskDueDate = (due: { dueAt: string; dueDate?: string }): string => due.dueDate ?? due.dueAt.slice(0, 10);
+
+const SlackBlocks = z.array(z.looseObject({ type: z.string() })).max(50);
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Slack's response URLs are https; plain http is accepted only for a local emulator. */
+const ResponseUrl = z.url().refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+}, "an https URL");
+
+/** HubSpot's legal bases for processing (communication preferences API). */
+export const HUBSPOT_LEGAL_BASES = [
+  "LEGITIMATE_INTEREST_PQL",
+  "LEGITIMATE_INTEREST_CLIENT",
+  "PERFORMANCE_OF_CONTRACT",
+  "CONSENT_WITH_NOTICE",
+  "NON_GDPR",
+  "PROCESS_AND_STORE",
+  "LEGITIMATE_INTEREST_OTHER",
+] as const;
+
+/** Where a Salesforce org keeps a consent, as a recordSalesforceConsent effect writes it. */
+export const SalesforceConsentTarget = z.discriminatedUnion("kind", [
+  /** A checkbox on the Lead or Contact, and optionally a date or date/time field for when. */
+  z.object({ kind: z.literal("field"), field: z.string().min(1), dateField: z.string().min(1).optional() }),
+  /**
+   * A ContactPointTypeConsent. Its Name is unique to the effect (a retry looks it up before it
+   * creates one); Name and CaptureSource say what, on which basis and text version, and where.
+   */
+  z.object({
+    kind: z.literal("consentObject"),
+    dataUsePurposeId: z.string().min(15).max(18),
+    contactPointType: z.enum(SALESFORCE_CONTACT_POINT_TYPES),
+    name: z.string().min(1).max(255),
+    captureSource: z.string().min(1).max(255),
+  }),
+]);
+export type SalesforceConsentTarget = z.infer<typeof SalesforceConsentTarget>;
+
+export const Effect = z.discriminatedUnion("type", [
+  CrmTarget.extend({
+    type: z.literal("createTask"),
+    /** CRM owner id (HubSpot owner, Salesforce user) the task belongs to. */
+    ownerId: z.string().min(1),
+    subject: z.string().min(1).max(255),
+    body: z.string().max(65_000).default(""),
+    dueAt: z.iso.datetime(),
+    /**
+     * The day it is due on the owner's calendar, for CRMs whose due field is a date without a
+     * time (Salesforce ActivityDate): 02:00 UTC is still yesterday for a rep in California.
+     * Without it, the UTC date.
+     */
+    dueDate: z.iso.date().optional(),
+    priority: TaskPriority,
+    channel: TaskChannel,
+  }),
+  CrmTarget.extend({
+    type: z.literal("updateTasks"),
+    /** The createTask effects' ids, which the CRM holds as the tasks' keys; the target is the lead they belong to. */
+    taskKeys: z.array(z.string().min(1)).min(1).max(100),
+    action: TaskAction,
+  }),
+  CrmTarget.extend({ type: z.literal("assignOwner"), ownerId: z.string().min(1) }),
+  /**
+   * A form's lead written to the CRM: the record it matched updated, else created (idempotent by
+   * email). Once written, its record hears of the submission (a `submitted` event).
+   */
+  z.object({
+    type: z.literal("upsertLead"),
+    crm: Crm,
+    accountId: z.string().min(1),
+    /** HubSpot contact; Salesforce lead, or the contact a submission matched. */
+    objectType: z.enum(["contact", "lead"]),
+    email: z.string().min(3).max(254),
+    /** The record the submission matched; absent: a new one. */
+    recordId: z.string().min(1).optional(),
+    properties: z.record(z.string(), z.string()),
+    /**
+     * Owners to write instead, in turn, when the CRM refuses the owner in `properties` (a rep it no
+     * longer has): the routed team's fallback owner. After them the lead is written without one.
+     */
+    ownerFallbacks: z.array(z.string().min(1)).max(3).optional(),
+    submission: z.object({
+      id: z.string().min(1),
+      formKey: z.string().min(1),
+      source: z.string().min(1),
+      at: z.iso.datetime(),
+      timeZone: z.string().optional(),
+    }),
+  }),
+  CrmTarget.extend({ type: z.literal("updateProperties"), properties: z.record(z.string(), z.string().nullable()) }),
+  /** A consent given on a form, written to HubSpot's communication preferences: the subscription and its legal basis. */
+  z.object({
+    type: z.literal("subscribeEmail"),
+    crm: z.literal("hubspot"),
+    accountId: z.string().min(1),
+    email: z.string().min(3).max(254),
+    subscriptionId: z.string().regex(/^\d+$/),
+    legalBasis: z.enum(HUBSPOT_LEGAL_BASES),
+    /** What was agreed to, in which version, where: HubSpot shows it beside the subscription. */
+    legalBasisExplanation: z.string().min(1).max(2_000),
+  }),
+  /**
+   * A consent given (OptIn) or withdrawn (OptOut), written to Salesforce the way the policy says:
+   * a checkbox (and its date) on the person, or a ContactPointTypeConsent for the person's
+   * Individual. The proof itself stays in intake_consents.
+   */
+  z.object({
+    type: z.literal("recordSalesforceConsent"),
+    crm: z.literal("salesforce"),
+    accountId: z.string().min(1),
+    email: z.string().min(3).max(254),
+    /**
+     * The effect that writes the person (the submission's upsertLead): this waits until it is done
+     * and takes the record it wrote. Without it, the person is found by email.
+     */
+    afterWrite: z.string().min(1).optional(),
+    /** The person's record key, when it is known (a withdrawal comes from the record itself). */
+    person: RecordKey.optional(),
+    status: z.enum(["OptIn", "OptOut"]),
+    /** When it was given or withdrawn. */
+    at: z.iso.datetime(),
+    target: SalesforceConsentTarget,
+  }),
+  z.object({
+    type: z.literal("postSlackMessage"),
+    /** A Slack user id (U…) for a direct message, or a channel id. */
+    channel: z.string().regex(/^[UCDGW][A-Z0-9]+$/, "a Slack user or channel id"),
+    text: z.string().min(1).max(40_000),
+    blocks: SlackBlocks.optional(),
+    /** The ts of the message to reply under, making this a thread reply. */
+    threadTs: z
+      .string()
+      .regex(/^\d+\.\d+$/, "a Slack message ts")
+      .optional(),
+  }),
+  z.object({
+    type: z.literal("respondInSlack"),
+    /** The response_url of a Slack interaction (a button click): good for 5 replies within 30 minutes. */
+    responseUrl: ResponseUrl,
+    text: z.string().min(1).max(40_000),
+    /** Replaces the message the button was on, so it cannot be clicked again. */
+    replaceOriginal: z.boolean().default(true),
+    blocks: SlackBlocks.optional(),
+  }),
+]);
+export type Effect = z.infer<typeof Effect>;
+export type EffectType = Effect["type"];
+export type EffectOf<T extends EffectType> = Extract<Effect, { type: T }>;
+
+/** An effect as a rule emits it: what to do, why, and the key that makes it happen once. */
+export const EffectRequest = z.object({
+  idempotencyKey: z.string().min(1).max(300),
+  leadKey: z.string().min(1),
+  rule: z.string().min(1).max(100),
+  effect: Effect,
+});
+export type EffectRequest = z.infer<typeof EffectRequest>;
+
+export type EffectStatus = "pending" | "retrying" | "done" | "dead";
+
+/**
+ * The rate-limit and batching domain an effect executes in: one per CRM account, one for Slack.
+ * Effects of one target share a quota; effects of one target and kind share batch calls.
+ */
+export function effectTarget(effect: Effect): string {
+  switch (effect.type) {
+    case "postSlackMessage":
+    case "respondInSlack":
+      return "slack";
+    default:
+      return `${effect.crm}:${effect.accountId}`;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Crm } from "../model/crm-event";
+import type { Policy } from "./policy";
+import { stopProperties } from "./stop-conditions";
+
+/** The CRM's owner field: every rule that routes or messages an owner reads it. */
+export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
+
+/**
+ * What a policy's rules need from one CRM for one object type: the record events they react to,
+ * the properties whose changes they must hear of (webhook subscriptions, CDC fields), and the
+ * properties they read fresh from the CRM (field access for the integration user). A deployment's
+ * subscriptions and permissions are checked against this, so a rule that starts using a field the
+ * installation does not deliver fails a test instead of going quiet in production.
+ */
+export interface ObjectNeeds {
+  objectType: string;
+  events: RecordEventNeed[];
+  propertyChanges: string[];
+  reads: string[];
+}
+
+export type RecordEventNeed = "creation" | "deletion" | "merge" | "restore";
+
+export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
+  const byType = new Map<string, { events: Set<RecordEventNeed>; propertyChanges: Set<string>; reads: Set<string> }>();
+  const need = (
+    objectTypes: readonly string[],
+    part: { events?: RecordEventNeed[]; propertyChanges?: (string | undefined)[]; reads?: (string | undefined)[] },
+  ) => {
+    for (const objectType of objectTypes) {
+      const entry = byType.get(objectType) ?? { events: new Set(), propertyChanges: new Set(), reads: new Set() };
+      byType.set(objectType, entry);
+      for (const event of part.events ?? []) entry.events.add(event);
+      for (const name of part.propertyChanges ?? []) if (name) entry.propertyChanges.add(name);
+      for (const name of part.reads ?? []) if (name) entry.reads.add(name);
+    }
+  };
+  const owner = OWNER_PROPERTY[crm];
+  const { staleLead, stageGates, cadences } = policy.rules;
+
+  if (staleLead?.enabled) {
+    const activity = staleLead.activityProperties[crm] ?? [];
+    need(staleLead.objectTypes, {
+      events: ["creation", "deletion", "merge"],
+      propertyChanges: activity,
+      reads: [...activity, owner, staleLead.scoreProperty[crm], staleLead.hibernate[crm]?.property],
+    });
+  }
+  if (stageGates?.enabled && stageGates.stageProperty[crm]) {
+    const stage = stageGates.stageProperty[crm];
+    const required = stageGates.gates.filter((g) => g.crm === crm).flatMap((g) => g.required);
+    need(stageGates.objectTypes, { events: ["creation"], propertyChanges: [stage, ...required, owner], reads: [stage, ...required, owner] });
+  }
+  if (cadences?.enabled) {
+    const stops = stopProperties(cadences.stopWhen, crm);
+    const emails = cadences.emailProperties[crm] ?? [];
+    need(cadences.objectTypes, {
+      events: ["creation", "deletion", "merge"],
+      // The owner (open tasks follow a new owner), what stops a cadence, and the addresses replies are matched by.
+      propertyChanges: [owner, ...stops, ...emails],
+      reads: [
+        owner,
+        cadences.sourceProperty[crm],
+        cadences.leadZone.timeZoneProperty[crm],
+        ...(cadences.leadZone.phoneProperties[crm] ?? []),
+        cadences.sla?.hot?.scoreProperty[crm],
+        ...stops,
+        ...emails,
+        ...Object.values(cadences.mergeFields).map((field) => field.property[crm]),
+      ],
+    });
+  }
+  return [...byType].map(([objectType, entry]) => ({
+    objectType,
+    events: [...entry.events].sort(),
+    propertyChanges: [...entry.propertyChanges].sort(),
+    reads: [...entry.reads].sort(),
+  }));
+}

@@ -1,0 +1,282 @@
+import { replaceLeadAddresses } from "../storage/inbound-email";
+import { activePolicy } from "../storage/policies";
+import { recordFacts } from "../storage/facts";
+import { withdrawConsents } from "../storage/intake-consents";
+import { setSubmissionStatus } from "../storage/intake-submissions";
+import { upsertRecordRow } from "../storage/records";
+import { decide, type RuleShell, type Trigger } from "../core/rules/decide";
+import { policyNeeds } from "../core/policy/policy-needs";
+import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../core/model/lead-addresses";
+import type { CrmEvent } from "../core/model/crm-event";
+import type { VersionedPolicy } from "../core/policy/policy";
+import type { RecordState } from "../core/model/record-state";
+import type { AuditEntry } from "../core/rules/rule";
+import { salesforceWithdrawals } from "../core/intake/salesforce-consent";
+import { unsubscribeIn } from "../core/policy/stop-conditions";
+import { factsFromAudit, factsFromEvent } from "../core/facts/record-facts";
+import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
+import type { Ports } from "../ports";
+import type { RecordStore } from "./record-store";
+import { recordShell } from "./record-shell";
+
+/** Wake-up names of the object's own work; rule timers are named `rule:timer`. */
+export const RULE_NEW_EVENTS = "rules";
+export const PROJECT = "project-to-d1";
+
+/** D1 is a read model: bursts of events are folded into one row write after this delay. */
+export const PROJECTION_DELAY_MS = 1_000;
+const POLICY_TTL_MS = 30_000;
+/** How long a claimed wake-up is held: work cut off by an eviction comes due again after it. */
+const LEASE_MS = 30_000;
+/** A failed run is tried again after 30 s, doubling up to 15 minutes (never sooner than a Retry-After). */
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 15 * 60_000;
+/**
+ * A rule whose run the CRM refuses for good (a field the org does not have) is recorded by
+ * decide() and skipped, the other rules go on; refused credentials are not "for good" (an admin
+ * fixes them). An event whose whole run keeps failing for a reason that may pass (the CRM down, a
+ * rotated token) is given up after this many failures over at least GIVE_UP_AFTER_MS, so it
+ * cannot hold up the record's later events; a shorter outage loses nothing. The audit says so.
+ * Deadlines are never given up.
+ */
+const MAX_RULE_FAILURES = 10;
+const GIVE_UP_AFTER_MS = 60 * 60_000;
+
+/**
+ * The record object's work, run from its alarm: new events to the rules (oldest first), due
+ * rule timers, and the D1 projection. Each rule run is stored in one commit; a failed one is
+ * retried with backoff or given up as above. The object itself only receives events, answers
+ * snapshots and calls this.
+ */
+export class RecordWork {
+  private policy?: { value: VersionedPolicy; readAt: number };
+
+  constructor(
+    private readonly store: RecordStore,
+    private readonly ports: Ports,
+    private readonly db: D1Database,
+  ) {}
+
+  /** Runs every wake-up due at `now`. The alarm passes the real time; tests pass any instant. */
+  async runDue(now: number): Promise<void> {
+    if (!this.store.exists()) return;
+    const wakeups = this.store.wakeups();
+    // New events before timers: a deadline the events moved must not fire at its old time.
+    const due = wakeups.claimDue(now, LEASE_MS).sort((a, b) => Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)));
+    for (const claim of due) {
+      const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
+      try {
+        if (claim.name === PROJECT) await this.project(now);
+        else if (claim.name === RULE_NEW_EVENTS) await this.ruleNewEvents(now);
+        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`);
+        this.store.finishWork(claim, work);
+      } catch (error) {
+        // The lease keeps the row: the work comes due again after the backoff, not lost. New
+        // events back off by the failures of the event that holds them up.
+        const failure = classify(error);
+        const count = error instanceof EventFailed ? error.count : this.store.countFailure(work!, now).count;
+        wakeups.retryAt(claim, now + Math.max(backoff(count), retryAfterMsOf(failure)));
+        console.error(
+          `wake-up ${claim.name} of ${this.store.state()?.key} failed (${failure.kind}, ${count} in a row), retrying: ${failure.message}`,
+        );
+      }
+    }
+    await wakeups.rearm();
+  }
+
+  /** Hands the events the rules have not seen to them, in the order they happened; each is marked once its run is stored. */
+  private async ruleNewEvents(now: number): Promise<void> {
+    for (const { seq, event } of this.store.unruledEvents()) {
+      const work = `event:${seq}`;
+      try {
+        await this.applyRules({ kind: "event", event }, now, work, seq);
+      } catch (error) {
+        const failure = classify(error);
+        const { count, since } = this.store.countFailure(work, now);
+        const label = `${event.kind} event ${event.dedupeKey}`;
+        // Rules refused for good are recorded by decide() rule by rule; what reaches here failed the whole run.
+        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
+          await this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
+        } else throw new EventFailed(error, count);
+      }
+    }
+  }
+
+  /** One rule run: decide (with its reads and routings), store its effects in the outbox, then commit the rest. */
+  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number): Promise<void> {
+    const known = this.store.state();
+    if (!known) return;
+    const policy = await this.currentPolicy(now);
+    const at = new Date(now);
+    const shell = recordShell(known, this.ports, policy.policy, at);
+    const record = await this.freshIfNeeded(known, policy, shell, at);
+    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random: this.ports.random }, shell);
+    // Effects first: once stored they will happen; the commit only records that they were decided.
+    if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
+    // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
+    const facts = [
+      ...(trigger.kind === "event" ? factsFromEvent(trigger.event, ruledSeq === this.store.firstEventSeq()) : []),
+      ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
+    ];
+    if (facts.length > 0) await recordFacts(this.db, facts);
+    if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
+    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
+    const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
+    this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+  }
+
+  /**
+   * A gap event (Salesforce said "read the record") or a change whose value was not sent (HubSpot's
+   * sensitive properties) leaves the record marked: before its rules act, it is read from the CRM
+   * (the properties it knows, the stale ones and those the policy's rules follow) and the read is
+   * stored, so the rules act on what the CRM holds, not on nothing. A record the CRM does not have
+   * keeps its marks; a read that may pass fails the run, which is retried as any other; one refused
+   * for good (a field the org lacks) leaves the rules to their own reads, which say what is wrong.
+   */
+  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, shell: RuleShell, at: Date): Promise<RecordState> {
+    const stale = Object.keys(record.staleProperties ?? {});
+    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return record;
+    const needs = policyNeeds(policy.policy, record.crm).find((n) => n.objectType === record.objectType);
+    const names = [...new Set([...Object.keys(record.properties), ...stale, ...(needs ? [...needs.reads, ...needs.propertyChanges] : [])])];
+    let found: Awaited<ReturnType<RuleShell["read"]>>;
+    try {
+      found = await shell.read(names);
+    } catch (error) {
+      const failure = classify(error);
+      if (!refusedForGood(failure)) throw error;
+      console.error(`fresh read of ${record.key} refused: ${failure.message}`);
+      return record;
+    }
+    if (!found) return record;
+    return this.store.storeFreshRead(found.properties, at.toISOString());
+  }
+
+  /** The submission's last step: what its record's rules did with it (enrolled in a cadence, or why not). */
+  private async noteSubmission(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[], at: Date): Promise<void> {
+    const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
+    const step = {
+      step: enrolled ? "enrolled" : "followed up",
+      at: at.toISOString(),
+      detail: {
+        recordKey: event.recordKey,
+        ...(enrolled ? { cadence: enrolled.data.cadence, firstTouch: Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined } : {}),
+        decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
+      },
+    };
+    // Dead too: its write, dead and then retried from the outbox, went through after all.
+    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed", "dead"], step });
+  }
+
+  /**
+   * An unsubscribe in the CRM withdraws the consents the person gave on our forms before it: recorded
+   * the way consent is (intake_consents, appended, never updated), for each of the record's
+   * addresses. Only a change to opted out counts (a stored snapshot holds only what changed, and
+   * our own write's echo is skipped), and a consent given after it stands. Before the commit, as the facts are: a
+   * retried run records it again, and the rows' ids (the address, the consent and this event)
+   * count it once. The CRM holds the opt-out (it is where it was made), but a Salesforce org also
+   * keeps the consents themselves where the policy maps them: those are withdrawn there too.
+   */
+  private async noteUnsubscribe(
+    event: Extract<CrmEvent, { kind: "propertyChanged" }>,
+    record: RecordState,
+    policy: VersionedPolicy,
+    now: number,
+  ): Promise<void> {
+    if (event.fromThisIntegration) return;
+    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
+    if (!unsubscribe) return;
+    const detail = `${unsubscribe.evidence} on ${record.key}`;
+    for (const email of await this.addressesOf(record, now)) {
+      const withdrawn = await withdrawConsents(this.db, {
+        email,
+        source: "unsubscribe",
+        reference: event.dedupeKey,
+        at: new Date(event.occurredAt),
+        givenBefore: true,
+        detail,
+      });
+      if (record.crm !== "salesforce" || withdrawn.length === 0) continue;
+      // Salesforce keeps consents where the policy says (a checkbox, the Consent objects): they say so too.
+      // Every withdrawal, not only those appended now: a retried run stores the effects it missed (their keys count them once).
+      const effects = salesforceWithdrawals(
+        policy.policy,
+        { key: record.key, accountId: record.accountId, email },
+        withdrawn.map(({ row, given }) => ({
+          withdrawalId: row.id,
+          consentId: row.consentId,
+          purpose: row.purpose,
+          legalBasis: row.legalBasis,
+          at: row.recordedAt,
+          detail,
+          ...(given.formKey ? { formKey: given.formKey } : {}),
+        })),
+      );
+      if (effects.length > 0) await this.ports.storeEffects(effects);
+    }
+  }
+
+  private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {
+    const entry: AuditEntry = {
+      at: new Date(now).toISOString(),
+      rule: "rules",
+      outcome: "given up",
+      reason: `${reason}; the rules skipped it`,
+      data: { work },
+      policyVersion: this.policy?.value.version ?? 0,
+      effects: [],
+    };
+    const record = this.store.state();
+    // The fact first, as in a rule run: if storing it fails, giving up is tried again.
+    if (record) await recordFacts(this.db, factsFromAudit(record.key, record.crm, record.objectType, [entry]));
+    this.store.giveUp(work, entry, ruledSeq);
+  }
+
+  /**
+   * The active policy, re-read at most every POLICY_TTL_MS: a burst of events does not cost a D1
+   * read each, and a new version reaches every record within that time.
+   */
+  private async currentPolicy(now: number): Promise<VersionedPolicy> {
+    if (!this.policy || now - this.policy.readAt > POLICY_TTL_MS || now < this.policy.readAt) {
+      this.policy = { value: await activePolicy(this.db), readAt: now };
+    }
+    return this.policy.value;
+  }
+
+  /** The D1 read model: the record's row, and the address index inbound replies are matched with. */
+  private async project(now: number): Promise<void> {
+    const state = this.store.state();
+    if (!state) return;
+    const at = new Date(now);
+    let rowsWritten = await upsertRecordRow(this.db, state, at);
+    const addresses = await this.addressesOf(state, now);
+    const projected = this.store.projection().addresses;
+    // Written only when the addresses change.
+    if (addresses.join("\n") !== projected.join("\n")) rowsWritten += await replaceLeadAddresses(this.db, state.key, addresses);
+    this.store.recordProjection(rowsWritten, at.toISOString(), addresses);
+  }
+
+  private async addressesOf(state: RecordState, now: number): Promise<string[]> {
+    if (state.status !== "active") return [];
+    const policy = await this.currentPolicy(now);
+    const names = policy.policy.rules.cadences?.emailProperties[state.crm] ?? DEFAULT_EMAIL_PROPERTIES[state.crm];
+    // HubSpot's creation webhook carries no email: the cadence keeps what its enrolment read saw.
+    const enrolledWith = this.store.ruleState().cadence?.addresses ?? [];
+    return canonicalAddresses([...names.map((name) => state.properties[name]?.value), ...enrolledWith]);
+  }
+}
+
+const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+
+/** An event's rule run failed for the count-th time in a row: the wait before the next try grows with it. */
+class EventFailed extends FailureError {
+  readonly count: number;
+
+  constructor(error: unknown, count: number) {
+    super(classify(error));
+    this.count = count;
+  }
+}
+
+/** 30 s, 1 min, 2 min … up to 15 min, by how often the work has failed in a row. */
+const backoff = (failures: number) => Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));

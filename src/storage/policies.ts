@@ -1,0 +1,73 @@
+import { drizzle } from "drizzle-orm/d1";
+import { DEFAULT_POLICY } from "../core/policy/default-policy";
+import { Policy, type VersionedPolicy } from "../core/policy/policy";
+import type { SqlCondition } from "./conditional-insert";
+import { policies } from "./schema";
+
+/*
+ * Validating a policy takes milliseconds (every rule, template and calendar is checked), and every
+ * intake request reads the active one. A stored version never changes, so the isolate keeps the
+ * last one it parsed and reads its body again only when the newest row is another one (its
+ * version, time and size tell; a database rebuilt from scratch numbers its versions anew). Callers
+ * must not change the policy they are given.
+ *
+ * The intake route goes one step further and does not wait for the read at all: it works with the
+ * policy this isolate last read (lastReadPolicy) and checks that it is still the active one in the
+ * batch that stores the submission (policyIsCurrentCondition guards its writes), starting over on
+ * a fresh read if not.
+ */
+/** A policy as read, with the size of its stored body (-1 for the shipped default, which has no row). */
+export type ReadPolicy = VersionedPolicy & { size: number };
+
+let lastParsed: ReadPolicy | undefined;
+let parsedDefault: ReadPolicy | undefined;
+let lastRead: ReadPolicy | undefined;
+
+/** The policy activePolicy last answered in this isolate, unchecked; undefined before the first read. */
+export function lastReadPolicy(): ReadPolicy | undefined {
+  return lastRead;
+}
+
+/** A SQL condition that holds exactly when `read` is still the active policy (a batch's writes can carry it). */
+export function policyIsCurrentCondition(read: ReadPolicy): SqlCondition {
+  return {
+    sql: "coalesce((SELECT version = ? AND created_at = ? AND length(body) = ? FROM policies ORDER BY version DESC LIMIT 1), ? = 0)",
+    params: [read.version, read.createdAt, read.size, read.version],
+  };
+}
+
+/** The active policy: the newest accepted version, or the shipped default (version 0). */
+export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
+  const { version, policy, createdAt } = await readActivePolicy(db);
+  return { version, policy, createdAt };
+}
+
+/** activePolicy, with what policyIsCurrentCondition needs to check it later. */
+export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
+  const row = await db
+    .prepare(
+      `SELECT version, created_at, length(body) AS size, CASE WHEN version = ? AND created_at = ? AND length(body) = ? THEN NULL ELSE body END AS body
+       FROM policies ORDER BY version DESC LIMIT 1`,
+    )
+    .bind(lastParsed?.version ?? -1, lastParsed?.createdAt ?? "", lastParsed?.size ?? -1)
+    .first<{ version: number; created_at: string; size: number; body: string | null }>();
+  if (!row) {
+    parsedDefault ??= { version: 0, policy: Policy.parse(DEFAULT_POLICY), createdAt: "1970-01-01T00:00:00.000Z", size: -1 };
+    lastRead = parsedDefault;
+    return parsedDefault;
+  }
+  if (row.body !== null || !lastParsed) {
+    lastParsed = { version: row.version, policy: Policy.parse(JSON.parse(row.body!)), createdAt: row.created_at, size: row.size };
+  }
+  lastRead = lastParsed;
+  return lastParsed;
+}
+
+/** Stores an already validated policy as the next version. */
+export async function savePolicy(db: D1Database, policy: Policy, now: Date): Promise<VersionedPolicy> {
+  const [row] = await drizzle(db)
+    .insert(policies)
+    .values({ body: JSON.stringify(policy), createdAt: now.toISOString() })
+    .returning();
+  return { version: row!.version, policy, createdAt: row!.createdAt };
+}

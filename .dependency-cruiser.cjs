@@ -1,0 +1,119 @@
+/**
+ * The Worker's layers, bottom to top. A module may import its own layer and the layers below it,
+ * never one above, and no two modules may import each other (directly or round a circle).
+ * `npm run deps` checks this; CI runs it. docs/architecture.md explains each layer.
+ *
+ *   platform  failures, clock, bytes, signatures, HTTP errors and bodies: no knowledge of the product
+ *   core      pure: the policy, the rules and decide(), intake decisions, calendars, routing, facts
+ *   adapters  what reaches outside: crm, slack, pacing, teams, turnstile, storage (D1)
+ *   env       the Worker's settings parsed once, the Hono env, the ports features are given
+ *   features  ingest, records, outbox, intake, policy, metrics, alerts, console: each owns its
+ *             routes, processing and tables; a feature imports only the features named below it
+ *   top       src/index.ts (entry), src/ports.ts (builds the ports), src/http/ (mounts the routes)
+ */
+const PLATFORM = "^src/platform/";
+const CORE = "^src/core/";
+const ADAPTERS = "^src/(crm|slack|pacing|teams|turnstile|storage)/";
+const ENV = "^src/env/";
+const FEATURES = ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "console"];
+
+/** The features each feature may import (their public modules), besides the lower layers. */
+const FEATURE_DEPENDENCIES = {
+  ingest: ["records"],
+  records: [],
+  outbox: [],
+  intake: [],
+  policy: ["intake"],
+  metrics: [],
+  alerts: ["metrics"],
+  console: ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts"],
+};
+
+/**
+ * Tables have one owner, the feature that writes them; the features that only read a table for
+ * what they show (console, metrics, alerts) may import its module too. Storage helpers shared by
+ * every table module are open to the storage layer only.
+ */
+const TABLE_OWNERS = {
+  alerts: ["alerts", "console"],
+  "consent-write-holds": ["outbox"],
+  "console-sessions": ["console"],
+  "console-sign-ins": ["console", "alerts"],
+  effects: ["outbox", "intake", "console", "alerts"],
+  "fact-rollups": ["metrics", "console"],
+  facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts"],
+  "inbound-email": ["ingest", "records"],
+  "intake-consents": ["intake", "console"],
+  "intake-idempotency": ["intake"],
+  "intake-submissions": ["intake", "console", "alerts"],
+  "intake-touches": ["intake", "policy", "console"],
+  "legacy-task-keys": ["outbox", "records"],
+  policies: FEATURES,
+  "policy-history": ["policy", "console"],
+  "record-search": ["records", "console"],
+  records: ["records", "ingest", "console", "alerts"],
+  undelivered: ["records"],
+  "webhook-arrivals": ["ingest", "alerts", "console"],
+};
+
+const below = (layers) => layers.join("|");
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "Two modules that import each other are one module in two files.",
+      from: {},
+      to: { circular: true },
+    },
+    { name: "platform-is-the-floor", severity: "error", from: { path: PLATFORM }, to: { path: "^src/", pathNot: PLATFORM } },
+    { name: "core-is-pure", severity: "error", from: { path: CORE }, to: { path: "^src/", pathNot: below([PLATFORM, CORE]) } },
+    {
+      name: "core-needs-no-io-packages",
+      severity: "error",
+      comment: "The pure core does not reach outside: no CRM SDKs, no HTTP framework.",
+      from: { path: CORE },
+      to: { path: "node_modules/(@hubspot|jsforce|hono)" },
+    },
+    {
+      name: "adapters-below-features",
+      severity: "error",
+      from: { path: ADAPTERS },
+      to: { path: "^src/", pathNot: below([PLATFORM, CORE, ADAPTERS]) },
+    },
+    { name: "env-below-features", severity: "error", from: { path: ENV }, to: { path: "^src/", pathNot: below([PLATFORM, CORE, ADAPTERS, ENV]) } },
+    ...FEATURES.map((feature) => ({
+      name: `feature-${feature}-imports-down`,
+      severity: "error",
+      comment: `${feature} may import the lower layers and only these features: ${FEATURE_DEPENDENCIES[feature].join(", ") || "none"}`,
+      from: { path: `^src/${feature}/` },
+      to: {
+        path: "^src/",
+        pathNot: below([PLATFORM, CORE, ADAPTERS, ENV, ...[feature, ...FEATURE_DEPENDENCIES[feature]].map((f) => `^src/${f}/`)]),
+      },
+    })),
+    ...Object.entries(TABLE_OWNERS).map(([table, owners]) => ({
+      name: `table-${table}-has-owners`,
+      severity: "error",
+      comment: `storage/${table} is written by its owner and read by: ${owners.join(", ")}`,
+      from: { path: "^src/(ingest|records|outbox|intake|policy|metrics|alerts|console)/", pathNot: `^src/(${owners.join("|")})/` },
+      to: { path: `^src/storage/${table}\\.ts$` },
+    })),
+    {
+      name: "storage-helpers-stay-in-storage",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/storage/" },
+      to: { path: "^src/storage/(conditional-insert|json-batches)\\.ts$" },
+    },
+    { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    includeOnly: "^(src|node_modules)/",
+    exclude: { path: "\\.d\\.ts$" },
+    tsConfig: { fileName: "tsconfig.json" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+  },
+};

@@ -101,6 +101,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     effectStates: (ids) => effectStates(env.DB, ids),
     sleep: clock.sleep,
+    leadWritePollMs: config.CONSENT_POLL_MS,
     holdConsentPeople: async (people) => {
       const holder = crypto.randomUUID();
       const now = clock.now();

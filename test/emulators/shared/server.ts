@@ -53,6 +53,8 @@ export interface EmulatorHooks {
   serverError: () => EmulatorResponse;
   /** Sees every answered API call once its status and body are recorded (the emulator's self-checks). */
   answered?: (call: CallRecord) => void;
+  /** Forgets the calls counted against the vendor's rate limits: a new window, the data kept. */
+  resetLimits?: () => void;
 }
 
 function compile(pattern: string): { regex: RegExp; names: string[] } {
@@ -84,7 +86,7 @@ function batchSizeOf(body: unknown): number | undefined {
 
 /**
  * A small HTTP server for an emulated vendor API, with what every emulator shares: a call log,
- * fault injection and the /_emulator control surface (faults, calls, reset).
+ * fault injection and the /_emulator control surface (faults, calls, rate-limit windows, reset).
  */
 export class EmulatorServer {
   readonly faults = new FaultInjector();
@@ -120,6 +122,16 @@ export class EmulatorServer {
         status: 200,
         body: this.faults.configure((req.body ?? {}) as Partial<FaultPlan>),
       }),
+    });
+    // A test runtime that starts over (its own pacing forgotten) starts the vendor's windows over too.
+    this.route({
+      method: "DELETE",
+      pattern: "/_emulator/limits",
+      control: true,
+      handler: () => {
+        this.hooks.resetLimits?.();
+        return { status: 204 };
+      },
     });
     this.route({
       method: "POST",

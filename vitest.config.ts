@@ -102,7 +102,10 @@ export default defineConfig(async () => {
             // one file at a time.
             isolate: false,
             fileParallelism: false,
-            setupFiles: ["./test/support/fresh-state.ts", "./test/support/emulator-answers.ts"],
+            // A test waits for queues, records and emulators: seconds of work, more on a busy machine.
+            testTimeout: 30_000,
+            hookTimeout: 30_000,
+            setupFiles: ["./test/support/fresh-state.ts"],
             include: ["test/integration/**/*.test.ts"],
           },
         },

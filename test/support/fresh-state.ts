@@ -1,7 +1,8 @@
 import { applyD1Migrations, env, reset } from "cloudflare:test";
 import { afterAll } from "vitest";
+import { expectEmulatorAnswersValid } from "./emulator-answers";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "./emulators";
-import { beginFile, settle } from "./settle";
+import { beginFile, endFile, wakeUsedObjects } from "./file-boundaries";
 
 /*
  * Runs before each worker test file. The files share one runtime (vitest.config.ts), so each
@@ -12,11 +13,13 @@ import { beginFile, settle } from "./settle";
  * file. What the emulators hold (contacts, leads, sessions) stays: every file makes its own.
  * reset() empties every object's storage but leaves its file, which listDurableObjectIds still
  * lists: a test that asks whether an object was made asks about keys no other file uses.
- * Each file ends once its Worker is idle (test/support/settle.ts).
+ * Each file ends once its Worker is idle, its unstarted work dropped, and every object it used
+ * is emptied with the next reset (test/support/file-boundaries.ts); then it asks the HubSpot
+ * emulator whether any of its answers broke HubSpot's documents.
  */
 type Migrations = Parameters<typeof applyD1Migrations>[1];
 
-beginFile();
+await wakeUsedObjects();
 await reset();
 await applyD1Migrations(env.DB, (env as unknown as { TEST_MIGRATIONS: Migrations }).TEST_MIGRATIONS);
 await Promise.all([
@@ -24,5 +27,9 @@ await Promise.all([
   hubspotEmulator.webhooks(),
   salesforceEmulator.webhooks(),
 ]);
+beginFile();
 
-afterAll(() => settle(), 60_000);
+afterAll(async () => {
+  await endFile();
+  await expectEmulatorAnswersValid();
+}, 60_000);

@@ -153,6 +153,10 @@ export class EmulatorServer {
 
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Node closes a keep-alive connection after 5 s idle; a client that picks it from its pool at
+    // that moment loses its request ("Network connection lost"), a race that busy machines win.
+    // The emulators keep idle connections open until the client closes them (or close() does).
+    this.server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     const address = this.server.address() as AddressInfo;
     this.url = `http://${host}:${address.port}`;

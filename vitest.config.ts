@@ -75,6 +75,10 @@ export default defineConfig(async () => {
     SLACK_API_BASE: emulators.urls.slack,
   };
   return {
+    // node-fetch (under @hubspot/api-client, which the Worker does not send through) requires its
+    // optional peer `encoding` in a try; absent, workerd's module fallback reports that failure
+    // loudly. The fallback resolves with this root config, not the worker project's.
+    resolve: { alias: { encoding: path.join(root, "test/support/absent-encoding.cjs") } },
     test: {
       projects: [
         {
@@ -90,11 +94,6 @@ export default defineConfig(async () => {
               },
             }),
           ],
-          resolve: {
-            // node-fetch (under @hubspot/api-client, which the Worker does not send through) tries to
-            // require its optional peer `encoding`; absent, that try fails loudly in workerd on every load.
-            alias: { encoding: path.join(root, "test/support/absent-encoding.cjs") },
-          },
           test: {
             name: "worker",
             // One runtime for every file, each file starting from empty storage and quiet emulators

@@ -253,7 +253,7 @@ async function settle(
   results: EffectOutcome[],
   env: Pick<Env, "DB">,
   deps: ConsumerDeps,
-  messages: MessageOutcomes,
+  outcomes: MessageOutcomes,
 ): Promise<void> {
   const now = deps.now();
   // One jitter draw per call: effects that failed together are retried together, so they are
@@ -268,7 +268,7 @@ async function settle(
     const outcome = results[i]!;
     const retryAt = (delayMs: number, attempts: number, error: string) => {
       updates.push({ id: row.id, status: "retrying", attempts, error, nextAttemptAt: new Date(now.getTime() + delayMs) });
-      acks.push(() => messages.retry(row.id, now.getTime() + delayMs));
+      acks.push(() => outcomes.retry(row.id, now.getTime() + delayMs));
     };
     if (isWaiting(outcome)) {
       // Nothing was attempted: it waits for what it depends on, and spends no attempt doing so.
@@ -277,7 +277,7 @@ async function settle(
     }
     if (outcome.ok) {
       updates.push({ id: row.id, status: "done", attempts: row.attempts + 1, externalId: outcome.externalId });
-      acks.push(() => messages.ack(row.id));
+      acks.push(() => outcomes.ack(row.id));
       return;
     }
     const { failure } = outcome;
@@ -292,7 +292,7 @@ async function settle(
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
       deaths.set(row.id, failure.kind);
-      acks.push(() => messages.ack(row.id));
+      acks.push(() => outcomes.ack(row.id));
     }
   });
   if (pauseUntil > 0) await deps.pauseTarget(rows[0]!.target, pauseUntil);

@@ -140,7 +140,7 @@ describe("the outbox against the HubSpot emulator", () => {
     expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
     const [failed, retried] = await createCalls();
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    // The backoff is at most EFFECT_RETRY_BASE_MS (250 ms) here; redelivering the message would
+    // The backoff is at most EFFECT_RETRY_BASE_MS (50 ms) here; redelivering the message would
     // take over a second (whole-second delays, then the 1 s batch window).
     expect(retried.at - failed.at).toBeLessThan(1_000);
   });

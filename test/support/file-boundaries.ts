@@ -1,9 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import entry from "../../src/index";
-import { RateLimiter } from "../../src/pacing/rate-limiter";
-import { RecordObject } from "../../src/records/record-object";
-import { TeamRouter } from "../../src/teams/team-router";
+import { DurableObject, env } from "cloudflare:workers";
+import * as main from "../../src/index";
 
 /*
  * The worker test files share one runtime (vitest.config.ts); test/support/fresh-state.ts starts
@@ -24,18 +21,33 @@ import { TeamRouter } from "../../src/teams/team-router";
  * are noted and started again before the reset.
  *
  * The Worker's queue handler, the waitUntil work of its requests and the methods of its Durable
- * Objects are wrapped (not replaced) for this; while a file's tests run they run unchanged.
+ * Objects (every class src/index.ts exports) are wrapped (not replaced) for this; while a file's
+ * tests run they run unchanged.
  */
 
 const QUEUES = ["RECORD_EVENTS", "RECORD_EVENTS_DLQ", "RECONCILIATIONS", "EFFECTS", "SUBMISSIONS"] as const;
-const OBJECTS = { RECORDS: RecordObject, RATE_LIMITER: RateLimiter, TEAM_ROUTER: TeamRouter } as const;
-type ObjectBinding = keyof typeof OBJECTS;
+const NAMESPACES = ["RECORDS", "RATE_LIMITER", "TEAM_ROUTER"] as const;
+const objectClasses = (Object.values(main) as unknown[]).filter(
+  (value): value is { prototype: object } => typeof value === "function" && value.prototype instanceof DurableObject,
+);
+
+/** A class's methods and those it inherits, up to DurableObject's own. */
+function methodNames(prototype: object): Set<string> {
+  const names = new Set<string>();
+  for (let p = prototype; p !== DurableObject.prototype && p !== Object.prototype; p = Object.getPrototypeOf(p) as object) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name !== "constructor" && typeof Object.getOwnPropertyDescriptor(p, name)?.value === "function") names.add(name);
+    }
+  }
+  return names;
+}
 
 let inFlight = 0;
 let fileBeganAt = 0;
 // Until the first file begins, as between files.
 let ending = true;
-const used = new Map<ObjectBinding, Set<string>>(Object.keys(OBJECTS).map((binding) => [binding as ObjectBinding, new Set()]));
+/** Ids of the objects used since the last reset. */
+const used = new Set<string>();
 
 async function counted<T>(work: () => Promise<T>): Promise<T> {
   inFlight++;
@@ -65,7 +77,7 @@ function ofThisFile<Body>(batch: MessageBatch<Body>): MessageBatch<Body> {
   } as MessageBatch<Body>;
 }
 
-const worker = entry as Required<Pick<ExportedHandler<Env>, "fetch" | "queue">>;
+const worker = main.default as Required<Pick<ExportedHandler<Env>, "fetch" | "queue">>;
 const globalState = globalThis as { __fileBoundariesWrapped?: boolean };
 if (!globalState.__fileBoundariesWrapped) {
   globalState.__fileBoundariesWrapped = true;
@@ -88,23 +100,25 @@ if (!globalState.__fileBoundariesWrapped) {
     });
     return fetch.call(worker, request, env, counting);
   };
-  for (const [binding, objectClass] of Object.entries(OBJECTS) as [ObjectBinding, (typeof OBJECTS)[ObjectBinding]][]) {
+  for (const objectClass of objectClasses) {
     const prototype = objectClass.prototype as unknown as Record<string, unknown>;
-    for (const name of Object.getOwnPropertyNames(prototype)) {
+    for (const name of methodNames(prototype)) {
       const method = prototype[name];
-      if (name === "constructor" || typeof method !== "function") continue;
-      prototype[name] = function (this: { ctx: DurableObjectState }, ...args: unknown[]) {
-        used.get(binding)!.add(this.ctx.id.toString());
+      const wrapped = function (this: { ctx: DurableObjectState }, ...args: unknown[]) {
+        used.add(this.ctx.id.toString());
         return (method as (...a: unknown[]) => unknown).apply(this, args);
       };
+      // An alarm is work in flight, and one that comes due once its file has ended does nothing.
+      prototype[name] =
+        name === "alarm"
+          ? function (this: { ctx: DurableObjectState }, ...args: unknown[]) {
+              return counted(async () => {
+                if (!ending) await wrapped.apply(this, args);
+              });
+            }
+          : wrapped;
     }
   }
-  const alarm = RecordObject.prototype.alarm;
-  RecordObject.prototype.alarm = function (this: RecordObject) {
-    return counted(async () => {
-      if (!ending) await alarm.call(this);
-    });
-  };
 }
 
 async function backlog(): Promise<number> {
@@ -135,14 +149,20 @@ export async function endFile(timeoutMs = 30_000): Promise<void> {
 
 /** Before a file's storage is reset: every object the files before it used is running again, so that reset() empties it. */
 export async function wakeUsedObjects(): Promise<void> {
-  for (const [binding, ids] of used) {
-    const namespace = env[binding] as unknown as DurableObjectNamespace;
-    const all = [...ids];
-    ids.clear();
-    for (let i = 0; i < all.length; i += 25) {
-      await Promise.all(all.slice(i, i + 25).map((id) => runInDurableObject(namespace.get(namespace.idFromString(id)), () => {})));
-    }
+  const ids = [...used];
+  used.clear();
+  for (let i = 0; i < ids.length; i += 25) await Promise.all(ids.slice(i, i + 25).map((id) => runInDurableObject(stubOf(id), () => {})));
+}
+
+/** An id names its namespace: another refuses it. */
+function stubOf(id: string): DurableObjectStub {
+  for (const name of NAMESPACES) {
+    const namespace = env[name] as unknown as DurableObjectNamespace;
+    try {
+      return namespace.get(namespace.idFromString(id));
+    } catch {}
   }
+  throw new Error(`no Durable Object namespace takes the id ${id}`);
 }
 
 /** Once a file's storage is reset: its work runs from now on. */

@@ -51,7 +51,7 @@ const TABLE_OWNERS = {
   policies: FEATURES,
   "policy-history": ["policy", "console"],
   "record-search": ["records", "console"],
-  records: ["records", "ingest", "console", "alerts"],
+  records: ["records", "ingest", "policy", "console", "alerts"],
   undelivered: ["records"],
   "webhook-arrivals": ["ingest", "alerts", "console"],
 };

@@ -1,4 +1,4 @@
-import type { Config } from "../env/config";
+import type { Ports } from "../env/ports";
 import { listAlerts, saveAlerts } from "../storage/alerts";
 import { signInFailuresBetween } from "../storage/console-sign-ins";
 import { deadSubmissionsSummary } from "../storage/intake-submissions";
@@ -6,7 +6,6 @@ import { activePolicy } from "../storage/policies";
 import { webhookArrivals } from "../storage/webhook-arrivals";
 import type { EffectRequest } from "../core/model/effects";
 import { type ConnectionCheck, checkConnections } from "./connection-check";
-import { enqueueEffects } from "../outbox/effect-queue";
 import {
   type AlertCondition,
   type AlertSettings,
@@ -20,14 +19,14 @@ import {
   slaBreachRate,
   volumeDrop,
   volumeHours,
-} from "./alerts";
+} from "../core/alerts/alerts";
 
 /** Signing in is checked at most this often (the check calls each system once). */
 const CHECK_EVERY_MS = 15 * 60_000;
 
 export interface AlertDeps {
   settings: AlertSettings;
-  checkConnections: (config: Config) => Promise<ConnectionCheck[]>;
+  checkConnections: (ports: Pick<Ports, "config" | "crm" | "slack">) => Promise<ConnectionCheck[]>;
 }
 
 /**
@@ -37,12 +36,13 @@ export interface AlertDeps {
  * losing one.
  */
 export async function evaluateAlerts(
-  env: Pick<Env, "DB" | "EFFECTS">,
-  config: Config,
+  env: Pick<Env, "DB">,
+  ports: Pick<Ports, "config" | "crm" | "slack" | "storeEffects">,
   now: Date,
   deps: AlertDeps = { settings: DEFAULT_ALERT_SETTINGS, checkConnections },
 ): Promise<{ firing: string[]; messages: number }> {
   const db = env.DB;
+  const { config } = ports;
   const { policy } = await activePolicy(db);
   const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
   const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
@@ -76,7 +76,7 @@ export async function evaluateAlerts(
     slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
     signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),
-    ...(checkDue ? signInFailures(await deps.checkConnections(config)) : []),
+    ...(checkDue ? signInFailures(await deps.checkConnections(ports)) : []),
   ];
   const { states, messages } = nextAlertStates(previous, conditions, now, deps.settings);
   const channel = config.ALERTS_SLACK_CHANNEL;
@@ -87,7 +87,7 @@ export async function evaluateAlerts(
       rule: "alerts",
       effect: { type: "postSlackMessage", channel, text: m.text },
     }));
-    await enqueueEffects(env, requests, now);
+    await ports.storeEffects(requests);
   }
   await saveAlerts(db, states);
   return { firing: states.filter((s) => s.firing).map((s) => s.id), messages: messages.length };

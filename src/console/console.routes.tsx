@@ -415,7 +415,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   }
 
   app.get("/health", (c) => health(c, null));
-  app.post("/health/check", async (c) => health(c, await checkConnections(c.var.config)));
+  app.post("/health/check", async (c) => health(c, await checkConnections(c.var.ports)));
 
   return app;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Config } from "../env/config";
 import { activePolicy } from "../storage/policies";
 import type { Policy } from "../core/policy/policy";
-import { dayOf, daysFrom } from "../metrics/days";
+import { dayOf, daysFrom } from "../core/calendar/days";
 import { type MetricFilter, metricRows } from "../metrics/metrics-queries";
 import { type Overview, overviewOf } from "../metrics/overview";
 import { type AlertRow, listAlerts } from "../storage/alerts";

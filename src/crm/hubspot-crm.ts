@@ -1,10 +1,12 @@
 import * as preferencesModule from "@hubspot/api-client/lib/codegen/communication_preferences/index";
+import * as ownersModule from "@hubspot/api-client/lib/codegen/crm/owners/index";
 import * as objectsModule from "@hubspot/api-client/lib/codegen/crm/objects/index";
 import * as tasksModule from "@hubspot/api-client/lib/codegen/crm/objects/tasks/index";
 import { hubSpotApi } from "../platform/hubspot-transport";
 import type { TaskAction } from "../core/model/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
+import type { ConnectionCheck } from "../platform/connection";
 import type { Outcome } from "../platform/outcome";
 import {
   type AccountMatch,
@@ -65,6 +67,13 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
 
 const isConflict = (failure: Failure) => failure.status === 409;
 
+/** The day's allowance from HubSpot's rate-limit headers (private apps get them on every answer). */
+function dailyOf(headers: Record<string, string>): Pick<ConnectionCheck, "daily"> {
+  const max = Number(headers["x-hubspot-ratelimit-daily"]);
+  const remaining = Number(headers["x-hubspot-ratelimit-daily-remaining"]);
+  return max > 0 && Number.isFinite(remaining) ? { daily: { used: max - remaining, max } } : {};
+}
+
 export class HubSpotCrm extends KeyedTasks implements CrmPort {
   readonly crm = "hubspot" as const;
   readonly maxBatch = MAX_BATCH;
@@ -72,6 +81,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private readonly objects: objectsModule.BatchApi;
   private readonly objectReads: objectsModule.BasicApi;
   private readonly preferences: preferencesModule.StatusApi;
+  private readonly owners: ownersModule.OwnersApi;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void>;
@@ -85,8 +95,28 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     this.objects = hubSpotApi(objectsModule, objectsModule.BatchApi, access);
     this.objectReads = hubSpotApi(objectsModule, objectsModule.BasicApi, access);
     this.preferences = hubSpotApi(preferencesModule, preferencesModule.StatusApi, access);
+    this.owners = hubSpotApi(ownersModule, ownersModule.OwnersApi, access);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? systemClock.now;
+  }
+
+  /** Reads one owner: the access token works, and private apps are told their daily allowance on every answer. */
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      await this.beforeCall();
+      const answer = await withTimeout(this.owners.getPageWithHttpInfo(undefined, undefined, 1, false), this.timeoutMs, "HubSpot owners read");
+      return { system: "HubSpot", ok: true, signInFailed: false, detail: "the access token reads owners", ...dailyOf(answer.headers) };
+    } catch (error) {
+      const failure = classifyHubSpotError(error, this.now());
+      const refused = failure.status === 401 || failure.status === 403;
+      return {
+        system: "HubSpot",
+        ok: false,
+        signInFailed: refused,
+        detail: refused ? `HubSpot refused the access token (HTTP ${failure.status})` : failure.message,
+        ...dailyOf((error as ApiError).headers ?? {}),
+      };
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { FACT_DIMENSIONS_SQL } from "../storage/fact-rollups";
 import type { FactKind } from "../core/facts/fact";
-import type { DaySpan } from "./days";
+import type { DaySpan } from "../core/calendar/days";
 
 /** What the figures are narrowed to; a team means its own facts and those of its members. */
 export interface MetricFilter {

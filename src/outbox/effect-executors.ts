@@ -7,29 +7,11 @@ import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../core/mod
 import type { EffectOf, EffectType } from "../core/model/effects";
 import { canonicalAddress } from "../core/model/email-address";
 import { submittedEvent } from "../core/model/submitted-event";
+import type { IntakeReports, OwnerRefused, SubmissionWritten } from "../env/ports";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
+import type { PendingEffect } from "./pending-effect";
 import { executeTaskUpdates } from "./task-update-calls";
-
-export interface PendingEffect<T extends EffectType = EffectType> {
-  /** The effect row's id: also the task's key in the CRM. */
-  id: string;
-  effect: EffectOf<T>;
-}
-
-/** An owner the CRM refused for a lead, and why. */
-export interface OwnerRefused {
-  ownerId: string;
-  reason: string;
-}
-
-export interface SubmissionWritten {
-  submissionId: string;
-  recordKey: string;
-  created: boolean;
-  /** Only when the CRM refused an owner: the ones refused, and the owner the lead was written with (null: none). */
-  owner?: { refused: OwnerRefused[]; ownerId: string | null };
-}
 
 export interface Executors {
   /** The shell's clock: when a wait for another effect ends is counted from it. */
@@ -55,6 +37,8 @@ export interface Executors {
    * and how to let go of them. Without it, writes are not serialised (a test's stand-in).
    */
   holdConsentPeople?(people: string[]): Promise<{ held: Set<string>; release(): Promise<void> }>;
+  /** Intake carries out what records tell it about its submissions and consents (src/intake/record-reports.ts). */
+  intake?: IntakeReports;
 }
 
 /**
@@ -245,6 +229,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
+  noteSubmissionFollowedUp: (_target, batch, deps) =>
+    deps.intake ? deps.intake.submissionsFollowedUp(batch.map((p) => p.effect)) : Promise.resolve(notConfigured("intake", batch.length)),
+  withdrawConsents: (_target, batch, deps) =>
+    deps.intake ? deps.intake.withdrawConsents(batch.map((p) => p.effect)) : Promise.resolve(notConfigured("intake", batch.length)),
 };
 
 /**

@@ -1,17 +1,10 @@
 import { forgetUndelivered, listUndelivered, parkUndelivered } from "../storage/undelivered";
 import { type CrmEvent, groupByRecord } from "../core/model/crm-event";
+import type { RecordEventsMessage } from "../core/model/record-events-message";
 
 export interface IngestResult {
   received: number;
   records: number;
-}
-
-/** One queue message: events of one record, to be handed to that record's Durable Object. */
-export interface RecordEventsMessage {
-  recordKey: string;
-  events: CrmEvent[];
-  /** Dedupe keys of this record's events too large for a message, waiting in D1 (large_record_events). */
-  stored?: string[];
 }
 
 /** Queue limits: 100 messages and 256 KB per sendBatch, 128 KB per message (all in bytes). */

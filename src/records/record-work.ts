@@ -1,21 +1,19 @@
 import { replaceLeadAddresses } from "../storage/inbound-email";
 import { activePolicy } from "../storage/policies";
 import { recordFacts } from "../storage/facts";
-import { withdrawConsents } from "../storage/intake-consents";
-import { setSubmissionStatus } from "../storage/intake-submissions";
 import { upsertRecordRow } from "../storage/records";
 import { decide, type RuleShell, type Trigger } from "../core/rules/decide";
 import { policyNeeds } from "../core/policy/policy-needs";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../core/model/lead-addresses";
 import type { CrmEvent } from "../core/model/crm-event";
+import type { EffectRequest } from "../core/model/effects";
 import type { VersionedPolicy } from "../core/policy/policy";
 import type { RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
-import { salesforceWithdrawals } from "../core/intake/salesforce-consent";
 import { unsubscribeIn } from "../core/policy/stop-conditions";
 import { factsFromAudit, factsFromEvent } from "../core/facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
-import type { Ports } from "../ports";
+import type { Ports } from "../env/ports";
 import type { RecordStore } from "./record-store";
 import { recordShell } from "./record-shell";
 
@@ -113,15 +111,14 @@ export class RecordWork {
     const record = await this.freshIfNeeded(known, policy, shell, at);
     const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random: this.ports.random }, shell);
     // Effects first: once stored they will happen; the commit only records that they were decided.
-    if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
+    const effects = [...decision.effects, ...(await this.reportsToIntake(trigger, record, policy, decision.audit, now))];
+    if (effects.length > 0) await this.ports.storeEffects(effects);
     // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
     const facts = [
       ...(trigger.kind === "event" ? factsFromEvent(trigger.event, ruledSeq === this.store.firstEventSeq()) : []),
       ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
-    if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
-    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
   }
@@ -152,68 +149,35 @@ export class RecordWork {
     return this.store.storeFreshRead(found.properties, at.toISOString());
   }
 
-  /** The submission's last step: what its record's rules did with it (enrolled in a cadence, or why not). */
-  private async noteSubmission(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[], at: Date): Promise<void> {
-    const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
-    const step = {
-      step: enrolled ? "enrolled" : "followed up",
-      at: at.toISOString(),
-      detail: {
-        recordKey: event.recordKey,
-        ...(enrolled ? { cadence: enrolled.data.cadence, firstTouch: Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined } : {}),
-        decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
+  /**
+   * What the run tells intake, as effects stored with the rules' own: that this record has seen
+   * its submission (what the rules did with it), and that the person opted out here, which
+   * withdraws the consents they gave on our forms before it. Only a change to opted out counts (a
+   * stored snapshot holds only what changed, and our own write's echo is skipped).
+   */
+  private async reportsToIntake(trigger: Trigger, record: RecordState, policy: VersionedPolicy, audit: readonly AuditEntry[], now: number) {
+    if (trigger.kind !== "event") return [];
+    const { event } = trigger;
+    if (event.kind === "submitted") return [followedUpReport(event, audit)];
+    if (event.kind !== "propertyChanged" || event.fromThisIntegration) return [];
+    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
+    if (!unsubscribe) return [];
+    const report: EffectRequest = {
+      idempotencyKey: `opt-out:${record.key}:${event.dedupeKey}`,
+      leadKey: record.key,
+      rule: "records",
+      effect: {
+        type: "withdrawConsents",
+        recordKey: record.key,
+        crm: record.crm,
+        accountId: record.accountId,
+        addresses: await this.addressesOf(record, now),
+        reference: event.dedupeKey,
+        occurredAt: event.occurredAt,
+        detail: `${unsubscribe.evidence} on ${record.key}`,
       },
     };
-    // Dead too: its write, dead and then retried from the outbox, went through after all.
-    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed", "dead"], step });
-  }
-
-  /**
-   * An unsubscribe in the CRM withdraws the consents the person gave on our forms before it: recorded
-   * the way consent is (intake_consents, appended, never updated), for each of the record's
-   * addresses. Only a change to opted out counts (a stored snapshot holds only what changed, and
-   * our own write's echo is skipped), and a consent given after it stands. Before the commit, as the facts are: a
-   * retried run records it again, and the rows' ids (the address, the consent and this event)
-   * count it once. The CRM holds the opt-out (it is where it was made), but a Salesforce org also
-   * keeps the consents themselves where the policy maps them: those are withdrawn there too.
-   */
-  private async noteUnsubscribe(
-    event: Extract<CrmEvent, { kind: "propertyChanged" }>,
-    record: RecordState,
-    policy: VersionedPolicy,
-    now: number,
-  ): Promise<void> {
-    if (event.fromThisIntegration) return;
-    const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
-    if (!unsubscribe) return;
-    const detail = `${unsubscribe.evidence} on ${record.key}`;
-    for (const email of await this.addressesOf(record, now)) {
-      const withdrawn = await withdrawConsents(this.db, {
-        email,
-        source: "unsubscribe",
-        reference: event.dedupeKey,
-        at: new Date(event.occurredAt),
-        givenBefore: true,
-        detail,
-      });
-      if (record.crm !== "salesforce" || withdrawn.length === 0) continue;
-      // Salesforce keeps consents where the policy says (a checkbox, the Consent objects): they say so too.
-      // Every withdrawal, not only those appended now: a retried run stores the effects it missed (their keys count them once).
-      const effects = salesforceWithdrawals(
-        policy.policy,
-        { key: record.key, accountId: record.accountId, email },
-        withdrawn.map(({ row, given }) => ({
-          withdrawalId: row.id,
-          consentId: row.consentId,
-          purpose: row.purpose,
-          legalBasis: row.legalBasis,
-          at: row.recordedAt,
-          detail,
-          ...(given.formKey ? { formKey: given.formKey } : {}),
-        })),
-      );
-      if (effects.length > 0) await this.ports.storeEffects(effects);
-    }
+    return [report];
   }
 
   private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {
@@ -264,6 +228,24 @@ export class RecordWork {
     const enrolledWith = this.store.ruleState().cadence?.addresses ?? [];
     return canonicalAddresses([...names.map((name) => state.properties[name]?.value), ...enrolledWith]);
   }
+}
+
+/** The submission's last step, for intake to write: what the record's rules did with it (enrolled in a cadence, or why not). */
+function followedUpReport(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[]): EffectRequest {
+  const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
+  const firstTouch = enrolled && Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined;
+  return {
+    idempotencyKey: `submission:${event.submissionId}:followed-up`,
+    leadKey: event.recordKey,
+    rule: "records",
+    effect: {
+      type: "noteSubmissionFollowedUp",
+      submissionId: event.submissionId,
+      recordKey: event.recordKey,
+      ...(enrolled ? { enrolled: { cadence: String(enrolled.data.cadence), ...(firstTouch === undefined ? {} : { firstTouch }) } } : {}),
+      decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
+    },
+  };
 }
 
 const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;

@@ -1,4 +1,4 @@
-import type { AlertState } from "../alerts/alerts";
+import type { AlertState } from "../core/alerts/alerts";
 import { jsonBatches } from "./json-batches";
 
 export type AlertRow = AlertState;

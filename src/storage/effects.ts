@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { effectId } from "../core/model/effect-id";
-import { type Effect, type EffectRequest, type EffectStatus, effectTarget } from "../core/model/effects";
+import { type Effect, type EffectRequest, type EffectStatus, type EffectUpdate, effectTarget } from "../core/model/effects";
 import { effectRetriedFact } from "../core/facts/outbox-facts";
 import { recordFacts } from "./facts";
 import { type EffectRow, effects } from "./schema";
@@ -191,11 +191,6 @@ export async function loadEffects(db: D1Database, ids: readonly string[]): Promi
 export function effectOf(row: EffectRow): Effect {
   return JSON.parse(row.payload) as Effect;
 }
-
-export type EffectUpdate =
-  | { id: string; status: "done"; attempts: number; externalId?: string }
-  | { id: string; status: "retrying"; attempts: number; error: string; nextAttemptAt: Date }
-  | { id: string; status: "dead"; attempts: number; error: string };
 
 export async function recordOutcomes(db: D1Database, updates: readonly EffectUpdate[], now: Date): Promise<void> {
   if (updates.length === 0) return;

@@ -1,4 +1,4 @@
-import { type DaySpan, localDaysOfUtcDates } from "../metrics/days";
+import { type DaySpan, localDaysOfUtcDates } from "../core/calendar/days";
 
 /**
  * Daily rollups of the facts (counts per local day and dimensions) and one timing row per lead,

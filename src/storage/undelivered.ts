@@ -1,6 +1,6 @@
 import { asc, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { RecordEventsMessage } from "../records/record-inbox";
+import type { RecordEventsMessage } from "../core/model/record-events-message";
 import { undeliveredRecordEvents } from "./schema";
 
 export async function parkUndelivered(db: D1Database, messages: { id: string; body: RecordEventsMessage }[], at: Date) {

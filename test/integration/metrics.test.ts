@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { recordFacts } from "../../src/storage/facts";
 import { rollUpChunk, rollUpFacts } from "../../src/storage/fact-rollups";
 import type { Fact } from "../../src/core/facts/fact";
-import { daySpan, daysFrom } from "../../src/metrics/days";
+import { daySpan, daysFrom } from "../../src/core/calendar/days";
 import { type MetricFilter, metricRows } from "../../src/metrics/metrics-queries";
 import { overviewOf } from "../../src/metrics/overview";
 

@@ -17,7 +17,12 @@ describe("the default policy's reps", () => {
       salesforce: [REP_ONE_USER_ID, REP_TWO_USER_ID][i],
       slack: DEFAULT_USERS[i]!.id,
     }));
-    const reps = DEFAULT_POLICY.reps.map((rep) => ({ name: rep.name, hubspot: rep.owners.hubspot, salesforce: rep.owners.salesforce, slack: rep.slackUserId }));
+    const reps = DEFAULT_POLICY.reps.map((rep) => ({
+      name: rep.name,
+      hubspot: rep.owners.hubspot,
+      salesforce: rep.owners.salesforce,
+      slack: rep.slackUserId,
+    }));
     expect(reps).toEqual(people);
   });
 });

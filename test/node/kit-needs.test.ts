@@ -4,9 +4,7 @@ import { describe, expect, it } from "vitest";
 import { PRODUCT_FIELDS, type ProductFields } from "../../src/core/model/product-fields.ts";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
 import { Policy } from "../../src/core/policy/policy.ts";
-import { deploymentNeeds, policyNeeds, SEARCH_PROPERTIES } from "../../src/core/policy/policy-needs.ts";
-import type { RecordState } from "../../src/core/model/record-state.ts";
-import { searchableOf } from "../../src/storage/record-search.ts";
+import { deploymentNeeds, policyNeeds } from "../../src/core/policy/policy-needs.ts";
 import { hubspotSubscriptions, HUBSPOT_WEBHOOKS_FILE } from "../../scripts/kit/hubspot-webhooks.ts";
 import { KIT_OBJECT_TYPES, uncoveredObjectTypes } from "../../scripts/kit/kit-objects.ts";
 import { apexSources, customFields, fieldPermissions, REPO, text } from "./kit/salesforce-project.ts";
@@ -56,18 +54,6 @@ describe("the kit covers what the code uses", () => {
   it("HubSpot: a contact's email and name and a deal's name reach the console's search (their changes are subscribed)", () => {
     const have = subscribed.filter((s) => s.active && s.subscriptionType === "object.propertyChange").map((s) => `${s.objectType}.${s.propertyName}`);
     expect(have).toEqual(expect.arrayContaining(["contact.email", "contact.firstname", "contact.lastname", "deal.dealname"]));
-  });
-
-  it("the search properties the kit subscribes to are the ones the console's search reads", () => {
-    for (const [crm, types] of Object.entries(SEARCH_PROPERTIES)) {
-      for (const [objectType, names] of Object.entries(types)) {
-        const properties = Object.fromEntries(names.map((name) => [name, { value: name === "Email" || name === "email" ? "Ada@Example.com" : `v-${name}` }]));
-        const found = searchableOf({ properties } as unknown as RecordState);
-        const expectedName = names.filter((n) => !/^email$/i.test(n)).map((n) => `v-${n}`.toLowerCase()).join(" ");
-        expect([crm, objectType, found.name]).toEqual([crm, objectType, expectedName]);
-        if (names.some((n) => /^email$/i.test(n))) expect([crm, objectType, found.email]).toEqual([crm, objectType, "ada@example.com"]);
-      }
-    }
   });
 
   it("HubSpot: the webhooks file is exactly what npm run kit:hubspot generates", () => {

@@ -143,7 +143,7 @@ try {
   await measure("Lead search, email prefix", "/console/leads?q=lead4242", searchMs);
   await measure("Lead search, part of a name", "/console/leads?q=last4242", searchMs);
   await measure("Lead search, record key", `/console/leads?q=${encodeURIComponent("hubspot:62515:contact:4242")}`, searchMs);
-  // BENCH_SCREENSHOT=1: the README's picture of the Overview, over this history.
+  // BENCH_SCREENSHOT=1: the picture of the Overview in docs/console-and-metrics.md, over this history.
   if (process.env.BENCH_SCREENSHOT) {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });

@@ -45,7 +45,7 @@ export const consoleWalkthrough = (session: DevSession) =>
     });
 
     it("finds a lead by email and shows why it was reassigned", async () => {
-      // A stale threshold of seconds, as in the README's walkthrough: Sam lets a hot lead go stale.
+      // A stale threshold of seconds, as in npm run tour: Sam lets a hot lead go stale.
       const { policy } = await admin("/admin/policy");
       policy.rules.staleLead.threshold = { duration: "PT15S", businessHours: false };
       await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) });

@@ -60,7 +60,9 @@ describe("HubSpot emulator: dated paths (2026-09)", () => {
     });
     const contact = await http(run.url, "POST", `${D}/contacts`, { properties: { email: "c@example.com" }, associations: [] });
     const created = await http(run.url, "POST", "/crm/associations/2026-09/tasks/contacts/batch/create", {
-      inputs: [{ from: { id: task.body.id }, to: { id: contact.body.id }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 204 }] }],
+      inputs: [
+        { from: { id: task.body.id }, to: { id: contact.body.id }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 204 }] },
+      ],
     });
     expect(created.status).toBe(200);
     const read = await http(run.url, "POST", "/crm/associations/2026-09/contacts/tasks/batch/read", { inputs: [{ id: contact.body.id }] });

@@ -105,7 +105,7 @@ export const consoleWalkthrough = (session: DevSession) =>
       expect(await row.textContent()).toContain("does not exist");
       await screenshot(page, "outbox-dead");
       // The admin fixes the cause in the CRM, then retries from the console.
-      const created = await fetch(`${HUBSPOT}/crm/v3/properties/contacts`, {
+      const created = await fetch(`${HUBSPOT}/crm/properties/2026-09/contacts`, {
         method: "POST",
         headers: { authorization: `Bearer ${devVars().HUBSPOT_ACCESS_TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify({

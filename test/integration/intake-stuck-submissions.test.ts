@@ -123,7 +123,7 @@ describe("a submission that cannot go on ends dead, is alerted about and retried
     expect(alert!.detail).toContain(id);
 
     // The admin creates the property, and retries: the write that died is written anew.
-    const created = await fetch(`${env.HUBSPOT_API_BASE}/crm/v3/properties/contacts`, {
+    const created = await fetch(`${env.HUBSPOT_API_BASE}/crm/properties/2026-09/contacts`, {
       method: "POST",
       headers: { authorization: "Bearer hubspot-dev-token", "content-type": "application/json" },
       body: JSON.stringify({ name: NOTES, label: "Demo notes", type: "string", fieldType: "textarea", groupName: "contactinformation" }),

@@ -1,0 +1,85 @@
+import { type AnyColumn, fillPlaceholders, is, type Query, SQL, sql } from "drizzle-orm";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+
+/*
+ * How the storage modules reach D1, and the only place in src that does (a unit test keeps
+ * `drizzle(` and `.prepare(` inside src/storage). Queries are written with drizzle against the
+ * schema (schema.ts): the query builder where it fits, its `sql` template with column references
+ * where D1's SQL needs more (json_each, upserts with conditions, window functions).
+ *
+ * Two ways to run them:
+ * - orm(db): drizzle over the binding, for reads and writes that run now and then (the console,
+ *   the cron, admin routes). It builds each query's SQL as it runs.
+ * - compiled(…): for statements that run per request or per event (the intake route's batch, the
+ *   outbox, facts, the record projection). Building a drizzle query costs some tens of
+ *   microseconds; a compiled statement is built once per isolate with placeholders
+ *   (sql.placeholder) for its values, and each call only binds them to a plain D1 statement, the
+ *   same work as a hand-written prepare().bind(). Its results are D1's (rows keyed by column
+ *   names as the SQL says them), and D1 statements go into db.batch() as they are.
+ */
+
+export type Orm = DrizzleD1Database;
+
+const orms = new WeakMap<D1Database, Orm>();
+
+/** Drizzle over a D1 binding (one per binding: it holds nothing but the binding). */
+export function orm(db: D1Database): Orm {
+  let found = orms.get(db);
+  if (!found) {
+    found = drizzle(db);
+    orms.set(db, found);
+  }
+  return found;
+}
+
+/**
+ * Builds statements, never runs them: it has no database. compiled() builds each statement's SQL
+ * with it once.
+ */
+const builder: Orm = drizzle(undefined as unknown as D1Database);
+const dialect = new SQLiteAsyncDialect();
+
+/** What compiled() can build from: a query of the builder, or an `sql` template. */
+export type Buildable = SQL | { toSQL(): Query };
+
+const queryOf = (built: Buildable): Query => (is(built, SQL) ? dialect.sqlToQuery(built) : built.toSQL());
+
+/** The values of a statement's placeholders, by name. */
+export type Values = Record<string, unknown>;
+
+/** Binds a statement's SQL, built once, to this call's values. */
+const bind = (db: D1Database, query: Query, values: Values): D1PreparedStatement =>
+  db.prepare(query.sql).bind(...fillPlaceholders(query.params, values));
+
+/** A statement built once per isolate (on first use), bound per call; `V` names its placeholders. */
+export function compiled<V extends Values>(build: (q: Orm) => Buildable): (db: D1Database, values: V) => D1PreparedStatement {
+  let query: Query | undefined;
+  return (db, values) => {
+    query ??= queryOf(build(builder));
+    return bind(db, query, values);
+  };
+}
+
+/**
+ * compiled() for a statement of a few shapes (with a guard or without, n rows): each shape,
+ * named by `keyOf`, is built once. Callers keep the shapes few.
+ */
+export function compiledShapes<S, V extends Values>(
+  keyOf: (shape: S) => string,
+  build: (q: Orm, shape: S) => Buildable,
+): (db: D1Database, shape: S, values: V) => D1PreparedStatement {
+  const queries = new Map<string, Query>();
+  return (db, shape, values) => {
+    const key = keyOf(shape);
+    let query = queries.get(key);
+    if (!query) {
+      query = queryOf(build(builder, shape));
+      queries.set(key, query);
+    }
+    return bind(db, query, values);
+  };
+}
+
+/** `excluded.column` in an upsert's DO UPDATE: the value the insert proposed. */
+export const excluded = (column: AnyColumn): SQL => sql`excluded.${sql.identifier(column.name)}`;

@@ -83,3 +83,6 @@ export function compiledShapes<S, V extends Values>(
 
 /** `excluded.column` in an upsert's DO UPDATE: the value the insert proposed. */
 export const excluded = (column: AnyColumn): SQL => sql`excluded.${sql.identifier(column.name)}`;
+
+/** Values as one bound JSON array: `inArray(column, anyOf(values))` matches any of them, however many (D1 binds at most 100 parameters). */
+export const anyOf = (values: readonly unknown[]): SQL => sql`(select value from json_each(${JSON.stringify(values)}))`;

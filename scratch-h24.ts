@@ -1,32 +1,7 @@
-import { drizzle } from "drizzle-orm/d1";
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { intakeConsents as t } from "./src/storage/schema.ts";
-const d1 = drizzle(undefined as any);
-  const latest = d1.$with("latest").as(
-    d1
-      .select({
-        email: t.email,
-        consentId: t.consentId,
-        action: t.action,
-        recordedAt: t.recordedAt,
-        n: sql<number>`row_number() over (partition by ${t.email}, ${t.consentId} order by ${t.recordedAt} desc, rowid desc)`.as("n"),
-      })
-      .from(t),
-  );
-  const c = alias(t, "c");
-  const q = d1
-    .with(latest)
-    .delete(t)
-    .where(
-      inArray(
-        sql`rowid`,
-        d1
-          .select({ rowid: sql`${c}.rowid` })
-          .from(c)
-          .innerJoin(latest, and(eq(latest.email, c.email), eq(latest.consentId, c.consentId), eq(latest.n, 1)))
-          .where(and(eq(latest.action, "withdrawn"), lt(latest.recordedAt, "X")))
-          .limit(5),
-      ),
-    );
-console.log(q.toSQL());
+const fake: any = { prepare: (s: string) => ({ bind: (...p: unknown[]) => ({ s, p }) }), batch: async (st: any[]) => { for (const x of st) console.log(x.s, "\n  ", JSON.stringify(x.p).slice(0, 300)); return st.map(() => ({ results: [], meta: {} })); } };
+const { insertEffects, recordOutcomes } = await import("./src/storage/effects.ts");
+const { recordFacts } = await import("./src/storage/facts.ts");
+await insertEffects(fake, [{ idempotencyKey: "k", leadKey: "l", rule: "r", effect: { type: "notifySlack", channel: "c", text: "t" } as any }], new Date(0));
+await insertEffects(fake, [{ idempotencyKey: "k", leadKey: "l", rule: "r", effect: { type: "notifySlack", channel: "c", text: "t" } as any }], new Date(0), { reviveDead: true });
+await recordOutcomes(fake, [{ id: "a", status: "done", attempts: 1 } as any], new Date(0));
+await recordFacts(fake, [{ key: "k", kind: "x", at: "2020-01-01T00:00:00Z", recordKey: "r", crm: "hubspot", objectType: "contact" } as any]);

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { desc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { RecordState } from "../core/model/record-state";
 import { compiled, excluded, orm } from "./orm";
 import { searchableOf, upsertSearchRow } from "./record-search";
@@ -78,4 +78,15 @@ export async function knownRecords(db: D1Database, recordKeys: readonly string[]
 export async function accountsSeen(db: D1Database, crm: "hubspot" | "salesforce", limit = 2): Promise<string[]> {
   const rows = await orm(db).selectDistinct({ accountId: records.accountId }).from(records).where(eq(records.crm, crm)).limit(limit);
   return rows.map((r) => r.accountId);
+}
+
+/** The records with events since `since`, the most recently active first (at most `limit`). */
+export async function recentlyActiveRecords(db: D1Database, since: Date, limit: number): Promise<string[]> {
+  const rows = await orm(db)
+    .select({ recordKey: records.recordKey })
+    .from(records)
+    .where(gte(records.lastEventAt, since.toISOString()))
+    .orderBy(desc(records.lastEventAt))
+    .limit(limit);
+  return rows.map((r) => r.recordKey);
 }

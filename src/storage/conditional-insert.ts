@@ -22,9 +22,6 @@ export interface SqlCondition {
 /** The shape key of a statement that may carry a condition. */
 export const conditionName = (when: SqlCondition | undefined): string => when?.name ?? "always";
 
-/** A statement's own values and its condition's. */
-export const withCondition = (values: Values, when: SqlCondition | undefined): Values => (when ? { ...values, ...when.values } : values);
-
 /** Every column of a table, each given: a value, a placeholder or SQL. */
 export type FullRow<T extends SQLiteTable> = { [K in keyof T["$inferInsert"]]-?: unknown };
 

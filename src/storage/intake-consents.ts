@@ -3,7 +3,7 @@ import type { GivenConsent } from "../core/intake/intake-submission";
 import { sha256, toHex, utf8 } from "../platform/bytes";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { conditionName, rowsWhen, type SqlCondition, withCondition } from "./conditional-insert";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
 import { compiledShapes, orm } from "./orm";
 import { intakeConsents } from "./schema";
 
@@ -114,7 +114,7 @@ function insertStatement(db: D1Database, row: ConsentRow, when: SqlCondition | u
     detail: n(row.detail),
     recordedAt: row.recordedAt,
   };
-  return insertConsent(db, when, withCondition(values, when));
+  return insertConsent(db, when, values, when?.values);
 }
 
 export interface ConsentEvidence {

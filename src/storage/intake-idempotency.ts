@@ -1,6 +1,6 @@
 import { type IdempotencyRecord, SPENT_TOKEN_MEMORY_MS, type StoredAnswer } from "../core/intake/idempotency";
 import { type AnyColumn, and, eq, lte, sql } from "drizzle-orm";
-import { conditionName, rowsWhen, type SqlCondition, withCondition } from "./conditional-insert";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
 import { compiled, compiledShapes, excluded, orm } from "./orm";
 import { intakeIdempotency } from "./schema";
 
@@ -30,6 +30,9 @@ export const STALE_CLAIM_MS = 60_000;
 const t = intakeIdempotency;
 const ph = sql.placeholder;
 
+/** The instant `ms` before the claim being made, spelt as claimed_at is (the SQL of new Date(now - ms).toISOString()). */
+const before = (ms: number) => sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${excluded(t.claimedAt)}, ${sql.raw(`'-${ms / 1000} seconds'`)})`;
+
 /**
  * A key may be taken when its last claim expired (unless by the token that claim was accepted
  * with, while that token could still be verified), was left in progress longer than
@@ -37,8 +40,8 @@ const ph = sql.placeholder;
  */
 const TAKEABLE = sql`((${t.expiresAt} <= ${excluded(t.claimedAt)}
     and (${t.tokenHash} is null or ${excluded(t.tokenHash)} is null or ${t.tokenHash} <> ${excluded(t.tokenHash)}
-      or ${t.claimedAt} <= strftime('%Y-%m-%dT%H:%M:%fZ', ${excluded(t.claimedAt)}, ${sql.raw(`'-${SPENT_TOKEN_MEMORY_MS / 1000} seconds'`)})))
-  or (${t.state} = 'in_progress' and ${t.claimedAt} <= ${ph("staleBefore")})
+      or ${t.claimedAt} <= ${before(SPENT_TOKEN_MEMORY_MS)}))
+  or (${t.state} = 'in_progress' and ${t.claimedAt} <= ${before(STALE_CLAIM_MS)})
   or (${t.spam} = 1 and ${excluded(t.spam)} = 0))`;
 const keepOrTake = (column: AnyColumn) => sql`case when ${TAKEABLE} then ${excluded(column)} else ${column} end`;
 
@@ -146,21 +149,18 @@ export function claimStatement(
   return claimStatementOf(
     db,
     when,
-    withCondition(
-      {
-        formKey: claim.formKey,
-        key: claim.key,
-        fingerprint: claim.fingerprint,
-        submissionId: claim.submissionId,
-        answerJson: JSON.stringify(answer),
-        claimedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
-        staleBefore: new Date(now.getTime() - STALE_CLAIM_MS).toISOString(),
-        tokenHash: claim.tokenHash ?? null,
-        spam: claim.spam ?? false,
-      },
-      when,
-    ),
+    {
+      formKey: claim.formKey,
+      key: claim.key,
+      fingerprint: claim.fingerprint,
+      submissionId: claim.submissionId,
+      answerJson: JSON.stringify(answer),
+      claimedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      tokenHash: claim.tokenHash ?? null,
+      spam: claim.spam ?? false,
+    },
+    when?.values,
   );
 }
 

@@ -1,6 +1,6 @@
 import type { IntakeSubmission, RawFields } from "../core/intake/intake-submission";
 import { and, asc, count, desc, eq, inArray, lt, max, sql } from "drizzle-orm";
-import { conditionName, rowsWhen, type SqlCondition, withCondition } from "./conditional-insert";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
 import { compiledShapes, orm } from "./orm";
 import { intakeLeadTouches, intakeSubmissionSteps, intakeSubmissions } from "./schema";
 
@@ -118,7 +118,7 @@ export function storeSubmissionStatements(
     spamReason: row.spamReason ?? null,
     at: row.submission.receivedAt,
   };
-  return [insertSubmission(db, { when, withPreviousTouches }, withCondition(values, when)), ...stepStatements(db, row.id, row.steps, when)];
+  return [insertSubmission(db, { when, withPreviousTouches }, values, when?.values), ...stepStatements(db, row.id, row.steps, when)];
 }
 
 /** D1 binds at most 100 parameters per statement: 20 steps of four, and a condition's. */
@@ -154,7 +154,7 @@ function stepStatements(db: D1Database, id: string, list: readonly SubmissionSte
       values[`at${n}`] = s.at;
       values[`detail${n}`] = s.detail === undefined ? null : JSON.stringify(s.detail);
     });
-    statements.push(insertSteps(db, { rows: chunk.length, when }, withCondition(values, when)));
+    statements.push(insertSteps(db, { rows: chunk.length, when }, values, when?.values));
   }
   return statements;
 }

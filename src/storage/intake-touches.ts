@@ -1,6 +1,6 @@
 import { eq, inArray, lt, sql } from "drizzle-orm";
 import type { LeadTouches, Touch } from "../core/intake/touch";
-import { conditionName, rowsWhen, type SqlCondition, withCondition } from "./conditional-insert";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
 import { compiledShapes, excluded, orm } from "./orm";
 import { intakeLeadTouches } from "./schema";
 
@@ -52,7 +52,7 @@ const upsertTouch = compiledShapes(conditionName, (q, when: SqlCondition | undef
 
 /** Records a submission's touch, when `when` holds (in the route's batch: the claim is ours). */
 export function touchStatement(db: D1Database, email: string, touch: Touch, submissionId: string, when?: SqlCondition): D1PreparedStatement {
-  return upsertTouch(db, when, withCondition({ email, touch: JSON.stringify(touch), submissionId, at: touch.at }, when));
+  return upsertTouch(db, when, { email, touch: JSON.stringify(touch), submissionId, at: touch.at }, when?.values);
 }
 
 /** A person's touches, or null before their first submission. */

@@ -1,4 +1,4 @@
-import { type AnyColumn, fillPlaceholders, is, type Query, SQL, sql } from "drizzle-orm";
+import { type AnyColumn, is, Param, Placeholder, type Query, SQL, sql } from "drizzle-orm";
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 
@@ -43,21 +43,56 @@ const dialect = new SQLiteAsyncDialect();
 /** What compiled() can build from: a query of the builder, or an `sql` template. */
 export type Buildable = SQL | { toSQL(): Query };
 
-const queryOf = (built: Buildable): Query => (is(built, SQL) ? dialect.sqlToQuery(built) : built.toSQL());
+/**
+ * Where each bound value of a compiled statement comes from: a value fixed when it was built, or
+ * a placeholder's value by name (encoded as its column binds it, a boolean as 0 or 1). Worked out
+ * once, so binding is a loop over the slots, with no drizzle left on the per-call path.
+ */
+type Slot = { fixed: unknown } | { name: string; encode?: (value: unknown) => unknown };
+
+interface Statement {
+  sql: string;
+  slots: Slot[];
+}
+
+function statementOf(built: Buildable): Statement {
+  const query = is(built, SQL) ? dialect.sqlToQuery(built) : built.toSQL();
+  const slots = query.params.map((param): Slot => {
+    if (is(param, Placeholder)) return { name: param.name };
+    if (is(param, Param) && is(param.value, Placeholder)) {
+      const encoder = param.encoder;
+      return { name: param.value.name, encode: (value) => encoder.mapToDriverValue(value) };
+    }
+    return { fixed: param };
+  });
+  return { sql: query.sql, slots };
+}
 
 /** The values of a statement's placeholders, by name. */
 export type Values = Record<string, unknown>;
 
-/** Binds a statement's SQL, built once, to this call's values. */
-const bind = (db: D1Database, query: Query, values: Values): D1PreparedStatement =>
-  db.prepare(query.sql).bind(...fillPlaceholders(query.params, values));
+/** Binds a statement, built once, to this call's values (`more`: a condition's, looked up after them). */
+function bind(db: D1Database, statement: Statement, values: Values, more?: Values): D1PreparedStatement {
+  const params = new Array<unknown>(statement.slots.length);
+  for (let i = 0; i < params.length; i++) {
+    const slot = statement.slots[i]!;
+    if ("fixed" in slot) {
+      params[i] = slot.fixed;
+      continue;
+    }
+    const value = slot.name in values ? values[slot.name] : more?.[slot.name];
+    if (value === undefined) throw new Error(`no value for placeholder "${slot.name}"`);
+    params[i] = slot.encode ? slot.encode(value) : value;
+  }
+  return db.prepare(statement.sql).bind(...params);
+}
 
 /** A statement built once per isolate (on first use), bound per call; `V` names its placeholders. */
-export function compiled<V extends Values>(build: (q: Orm) => Buildable): (db: D1Database, values: V) => D1PreparedStatement {
-  let query: Query | undefined;
-  return (db, values) => {
-    query ??= queryOf(build(builder));
-    return bind(db, query, values);
+export function compiled<V extends Values>(build: (q: Orm) => Buildable): (db: D1Database, values: V, more?: Values) => D1PreparedStatement {
+  let statement: Statement | undefined;
+  return (db, values, more) => {
+    statement ??= statementOf(build(builder));
+    return bind(db, statement, values, more);
   };
 }
 
@@ -68,16 +103,16 @@ export function compiled<V extends Values>(build: (q: Orm) => Buildable): (db: D
 export function compiledShapes<S, V extends Values>(
   keyOf: (shape: S) => string,
   build: (q: Orm, shape: S) => Buildable,
-): (db: D1Database, shape: S, values: V) => D1PreparedStatement {
-  const queries = new Map<string, Query>();
-  return (db, shape, values) => {
+): (db: D1Database, shape: S, values: V, more?: Values) => D1PreparedStatement {
+  const statements = new Map<string, Statement>();
+  return (db, shape, values, more) => {
     const key = keyOf(shape);
-    let query = queries.get(key);
-    if (!query) {
-      query = queryOf(build(builder, shape));
-      queries.set(key, query);
+    let statement = statements.get(key);
+    if (!statement) {
+      statement = statementOf(build(builder, shape));
+      statements.set(key, statement);
     }
-    return bind(db, query, values);
+    return bind(db, statement, values, more);
   };
 }
 

@@ -15,7 +15,7 @@ const steps = intakeSubmissionSteps;
 const ph = sql.placeholder;
 
 /** received: waiting for (or in) processing; spam: stored, never sent on. The pipeline sets the others. */
-export type SubmissionStatus = "received" | "spam" | "processing" | "processed" | "failed" | "dead";
+export type SubmissionStatus = (typeof intakeSubmissions.$inferSelect)["status"];
 
 export interface SubmissionStep {
   step: string;

@@ -5,11 +5,13 @@ import { z } from "zod";
 import { listAlerts } from "../storage/alerts";
 import { endSession, sessionLive, storeSession } from "../storage/console-sessions";
 import { countSignInFailure } from "../storage/console-sign-ins";
-import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from "../storage/effects";
+import { countEffectsByStatus, listEffects, loadEffects, oldestWaitingDueAt, reviveDeadEffect } from "../storage/effects";
 import { activePolicy, savePolicy } from "../storage/policies";
 import { policyBody, policyVersions } from "../storage/policy-history";
-import { rollupState } from "../storage/fact-rollups";
-import { searchRecords } from "../storage/record-search";
+import { lastFactRowid, rollupState } from "../storage/fact-rollups";
+import { searchRecords, searchRowOf } from "../storage/record-search";
+import { isKnownRecord } from "../storage/records";
+import { undeliveredSummary } from "../storage/undelivered";
 import { webhookArrivals } from "../storage/webhook-arrivals";
 import { RecordKey } from "../core/model/crm-event";
 import { Policy } from "../core/policy/policy";
@@ -235,7 +237,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   app.get("/leads/:key", async (c) => {
     const key = RecordKey.safeParse(c.req.param("key"));
     const { policy } = await activePolicy(c.env.DB);
-    const known = key.success && (await c.env.DB.prepare("select 1 from records where record_key = ?1").bind(key.data).first());
+    const known = key.success && (await isKnownRecord(c.env.DB, key.data));
     // Only records D1 knows are opened: a made-up key must not create an object.
     if (!key.success || !known)
       return c.html(
@@ -245,9 +247,7 @@ export function consoleRoutes(options: ConsoleOptions) {
     const [snapshot, effects, search] = await Promise.all([
       c.env.RECORDS.getByName(key.data).snapshot(),
       listEffects(c.env.DB, { leadKey: key.data, limit: 500 }),
-      c.env.DB.prepare("select email, name from record_search where record_key = ?1")
-        .bind(key.data)
-        .first<{ email: string | null; name: string | null }>(),
+      searchRowOf(c.env.DB, key.data),
     ]);
     const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
     const state = snapshot?.state;
@@ -377,24 +377,22 @@ export function consoleRoutes(options: ConsoleOptions) {
     const [{ policy }, counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
       activePolicy(db),
       countEffectsByStatus(db),
-      db
-        .prepare("select min(coalesce(next_attempt_at, updated_at)) as due from effects where status in ('pending', 'retrying')")
-        .first<{ due: string | null }>(),
-      db.prepare("select count(*) as n, min(dead_at) as oldest from undelivered_record_events").first<{ n: number; oldest: string | null }>(),
+      oldestWaitingDueAt(db),
+      undeliveredSummary(db),
       webhookArrivals(db),
       rollupState(db),
-      db.prepare("select coalesce(max(rowid), 0) as n from facts").first<{ n: number }>(),
+      lastFactRowid(db),
       listAlerts(db),
       parkedEvents(c),
     ]);
     const data: HealthData = {
       zone: policy.timeZone,
       now: now.toISOString(),
-      outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting?.due ?? null, dead: counts.dead },
-      undelivered: { count: undelivered?.n ?? 0, oldest: undelivered?.oldest ?? null },
+      outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting, dead: counts.dead },
+      undelivered: { count: undelivered.n, oldest: undelivered.oldest },
       parked,
       webhooks,
-      rollup: rollup ? { ...rollup, facts: facts?.n ?? 0 } : null,
+      rollup: rollup ? { ...rollup, facts } : null,
       alerts,
       checks,
     };

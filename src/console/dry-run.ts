@@ -1,4 +1,5 @@
 import type { CrmEvent } from "../core/model/crm-event";
+import { recentlyActiveRecords } from "../storage/records";
 import type { VersionedPolicy } from "../core/policy/policy";
 import { type SimulationResult, simulate } from "../core/rules/simulate";
 
@@ -12,11 +13,9 @@ const REPLAYED = new Set<CrmEvent["kind"]>(["created", "propertyChanged", "delet
 
 /** The real events of the records active in the last `days` days (their whole history, so state is rebuilt). */
 export async function recentEvents(env: Pick<Env, "DB" | "RECORDS">, now: Date, days: number): Promise<CrmEvent[]> {
-  const since = new Date(now.getTime() - days * 86_400_000).toISOString();
-  const { results } = await env.DB.prepare("select record_key from records where last_event_at >= ?1 order by last_event_at desc limit ?2")
-    .bind(since, MAX_RECORDS)
-    .all<{ record_key: string }>();
-  const snapshots = await Promise.all(results.map((r) => env.RECORDS.getByName(r.record_key).snapshot()));
+  const since = new Date(now.getTime() - days * 86_400_000);
+  const keys = await recentlyActiveRecords(env.DB, since, MAX_RECORDS);
+  const snapshots = await Promise.all(keys.map((key) => env.RECORDS.getByName(key).snapshot()));
   const events = snapshots
     .flatMap((s) => s?.events ?? [])
     .filter((e) => REPLAYED.has(e.kind))

@@ -3,10 +3,10 @@ import type { Config } from "../env/config";
 import { activePolicy } from "../storage/policies";
 import type { Policy } from "../core/policy/policy";
 import { dayOf, daysFrom } from "../core/calendar/days";
-import { type MetricFilter, metricRows } from "../metrics/metrics-queries";
+import { type MetricFilter, metricRows } from "../storage/metric-rows";
 import { type Overview, overviewOf } from "../metrics/overview";
 import { type AlertRow, listAlerts } from "../storage/alerts";
-import { countEffectsByStatus } from "../storage/effects";
+import { countEffectsByStatus, hubspotTargets } from "../storage/effects";
 import type { EffectStatus } from "../core/model/effects";
 
 const Day = z.iso.date();
@@ -67,12 +67,6 @@ function quotaTargets(config: Config): { target: string; quota: Config["HUBSPOT_
   if (config.SALESFORCE_ORG_ID) targets.push({ target: `salesforce:${config.SALESFORCE_ORG_ID}`, quota: config.SALESFORCE_RATE_LIMIT });
   if (config.SLACK_BOT_TOKEN) targets.push({ target: "slack", quota: config.SLACK_RATE_LIMIT });
   return targets;
-}
-
-/** HubSpot's limiter is per portal: the portals seen in the outbox. */
-async function hubspotTargets(db: D1Database): Promise<string[]> {
-  const { results } = await db.prepare("select distinct target from effects where target like 'hubspot:%' limit 10").all<{ target: string }>();
-  return results.map((r) => r.target);
 }
 
 export async function loadOverview(env: Env, config: Config, query: OverviewQuery, now: Date, clock: () => number): Promise<OverviewPage> {

@@ -1,4 +1,9 @@
+import { eq, sql } from "drizzle-orm";
 import type { RecordState } from "../core/model/record-state";
+import { compiled, excluded, orm } from "./orm";
+import { records, recordSearch } from "./schema";
+
+const ph = sql.placeholder;
 
 /** Properties a record's email and name are read from, per CRM (contacts and leads, deals and opportunities). */
 const EMAIL = ["email", "Email"];
@@ -38,15 +43,29 @@ export function searchableOf(state: RecordState): Searchable {
   return { email, name: name || null };
 }
 
+const search = recordSearch;
+
+/** An unchanged row is left alone: the update's WHERE skips it, and D1 counts no write. */
+const upsertSearch = compiled((q) =>
+  q
+    .insert(search)
+    .values({ recordKey: ph("recordKey"), email: ph("email"), name: ph("name"), updatedAt: ph("updatedAt") })
+    .onConflictDoUpdate({
+      target: search.recordKey,
+      set: { email: excluded(search.email), name: excluded(search.name), updatedAt: excluded(search.updatedAt) },
+      setWhere: sql`${search.email} is not ${excluded(search.email)} or ${search.name} is not ${excluded(search.name)}`,
+    }),
+);
+
 /** Upserts the record's search row; an unchanged row is left alone (no write). */
 export function upsertSearchRow(db: D1Database, key: string, searchable: Searchable, now: Date): D1PreparedStatement {
-  return db
-    .prepare(
-      `insert into record_search (record_key, email, name, updated_at) values (?1, ?2, ?3, ?4)
-       on conflict (record_key) do update set email = excluded.email, name = excluded.name, updated_at = excluded.updated_at
-       where record_search.email is not excluded.email or record_search.name is not excluded.name`,
-    )
-    .bind(key, searchable.email, searchable.name, now.toISOString());
+  return upsertSearch(db, { recordKey: key, email: searchable.email, name: searchable.name, updatedAt: now.toISOString() });
+}
+
+/** A record's search row: what the console titles it with. */
+export async function searchRowOf(db: D1Database, recordKey: string): Promise<Searchable | null> {
+  const [row] = await orm(db).select({ email: search.email, name: search.name }).from(search).where(eq(search.recordKey, recordKey));
+  return row ?? null;
 }
 
 export interface SearchHit {
@@ -67,18 +86,15 @@ export async function searchRecords(db: D1Database, query: string, limit = 50): 
   const q = query.trim().toLowerCase();
   if (!q) return [];
   const like = q.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const { results } = await db
-    .prepare(
-      `with hits as (
-         select record_key from record_search where record_key = ?1
-         union select record_key from record_search where email >= ?2 and email < ?2 || char(1114111)
-         union select record_key from record_search where name like '%' || ?3 || '%' escape '\\'
-       )
-       select r.record_key as recordKey, s.email, s.name, r.crm, r.object_type as objectType, r.status, r.last_event_at as lastEventAt
-       from hits h join record_search s on s.record_key = h.record_key join records r on r.record_key = h.record_key
-       order by r.last_event_at desc limit ?4`,
-    )
-    .bind(query.trim(), q, like, limit)
-    .all<SearchHit>();
+  const exact = query.trim();
+  // The three ways in, each on its own index (the key, the email prefix, a scan of the narrow names), then the hits' records.
+  const hits = sql`select ${search.recordKey} from ${search} where ${search.recordKey} = ${exact}
+    union select ${search.recordKey} from ${search} where ${search.email} >= ${q} and ${search.email} < ${q} || char(1114111)
+    union select ${search.recordKey} from ${search} where ${search.name} like '%' || ${like} || '%' escape '\\'`;
+  const results = await orm(db).all<SearchHit>(sql`with hits as (${hits})
+    select ${records.recordKey} as recordKey, ${search.email} as email, ${search.name} as name, ${records.crm} as crm,
+           ${records.objectType} as objectType, ${records.status} as status, ${records.lastEventAt} as lastEventAt
+    from hits join ${search} on ${search.recordKey} = hits.record_key join ${records} on ${records.recordKey} = hits.record_key
+    order by ${records.lastEventAt} desc limit ${limit}`);
   return results;
 }

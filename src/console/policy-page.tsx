@@ -74,11 +74,11 @@ export function PolicyPage(props: { page: PageContext; data: PolicyPageData }) {
                   <div class="grid2">
                     <div>
                       <div class="muted">now (v{d.activeVersion})</div>
-                      <pre>{diff.current.join("\n") || "(nothing)"}</pre>
+                      <pre>{diff.current.map((e) => `${localInstant(e.at, d.zone)} ${e.rule}: ${e.outcome}`).join("\n") || "(nothing)"}</pre>
                     </div>
                     <div>
                       <div class="muted">edited</div>
-                      <pre>{diff.candidate.join("\n") || "(nothing)"}</pre>
+                      <pre>{diff.candidate.map((e) => `${localInstant(e.at, d.zone)} ${e.rule}: ${e.outcome}`).join("\n") || "(nothing)"}</pre>
                     </div>
                   </div>
                 </details>

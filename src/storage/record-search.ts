@@ -1,41 +1,21 @@
+import { recordName } from "../core/model/record-name";
 import type { RecordState } from "../core/model/record-state";
 
-/** Properties a record's email and name are read from, per CRM (contacts and leads, deals and opportunities). */
+/** Properties a record's email is read from, per CRM. */
 const EMAIL = ["email", "Email"];
-const FIRST = ["firstname", "FirstName"];
-const LAST = ["lastname", "LastName"];
-/** Deals and opportunities, and Salesforce's compound Name ({"FirstName":…,"LastName":…} in change events). */
-const WHOLE = ["dealname", "Name"];
 
 export interface Searchable {
   email: string | null;
   name: string | null;
 }
 
-const value = (state: RecordState, names: readonly string[]) =>
-  names.map((n) => state.properties[n]?.value?.trim()).find((v): v is string => !!v) ?? null;
-
-function compoundName(raw: string | null): string | null {
-  if (!raw?.startsWith("{")) return raw;
-  try {
-    const parts = JSON.parse(raw) as Record<string, unknown>;
-    return (
-      ["Salutation", "FirstName", "MiddleName", "LastName"]
-        .map((k) => (typeof parts[k] === "string" ? parts[k] : ""))
-        .join(" ")
-        .trim() || null
-    );
-  } catch {
-    return raw;
-  }
-}
-
 /** What the console finds a record by: its email and its name, lower-cased (search is case-insensitive). */
 export function searchableOf(state: RecordState): Searchable {
-  const email = value(state, EMAIL)?.toLowerCase() ?? null;
-  const parts = [value(state, FIRST), value(state, LAST)].filter(Boolean).join(" ");
-  const name = (parts || compoundName(value(state, WHOLE)))?.replace(/\s+/g, " ").toLowerCase() ?? null;
-  return { email, name: name || null };
+  const email =
+    EMAIL.map((n) => state.properties[n]?.value?.trim())
+      .find((v): v is string => !!v)
+      ?.toLowerCase() ?? null;
+  return { email, name: recordName(state)?.toLowerCase() ?? null };
 }
 
 /** Upserts the record's search row; an unchanged row is left alone (no write). */

@@ -49,3 +49,12 @@ export async function accountsSeen(db: D1Database, crm: "hubspot" | "salesforce"
   const rows = await drizzle(db).selectDistinct({ accountId: records.accountId }).from(records).where(eq(records.crm, crm)).limit(limit);
   return rows.map((r) => r.accountId);
 }
+
+/** The records whose last event came at or after `since`, most recent first: the dry run's sample. */
+export async function recentlyActiveRecords(db: D1Database, since: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("select record_key from records where last_event_at >= ?1 order by last_event_at desc limit ?2")
+    .bind(since, limit)
+    .all<{ record_key: string }>();
+  return results.map((r) => r.record_key);
+}

@@ -1,6 +1,7 @@
 import type { Crm } from "../model/crm-event";
 import type { Policy } from "./policy";
 import { stopProperties } from "./stop-conditions";
+import { personNameProperties } from "../model/record-name";
 
 /** The CRM's owner field: every rule that routes or messages an owner reads it. */
 export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
@@ -67,6 +68,8 @@ export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
         ...stops,
         ...emails,
         ...Object.values(cadences.mergeFields).map((field) => field.property[crm]),
+        // Read once at enrolment, so the lead is known by name (cadence-config.ts).
+        ...personNameProperties(crm),
       ],
     });
   }

@@ -103,3 +103,20 @@ export function route(state: RoutingState, req: RoutingRequest): { decision: Rou
     state: { credit, recent },
   };
 }
+
+/**
+ * Whether two policies rotate a team's leads alike: the team, its members as reps (weights,
+ * capacities, absences, hours, owner ids) and, for a team that keeps working hours, the calendar.
+ * A dry run gives a recorded pick again only for such a team; any other gets a fresh rotation.
+ */
+export function sameRotation(a: Policy, b: Policy, teamId: string): boolean {
+  return rotationOf(a, teamId) === rotationOf(b, teamId);
+}
+
+function rotationOf(policy: Policy, teamId: string): string {
+  const team = policy.teams.find((t) => t.id === teamId);
+  if (!team) return "";
+  const reps = team.members.map((id) => policy.reps.find((r) => r.id === id) ?? null);
+  const calendar = team.respectWorkingHours ? { hours: policy.workingHours, holidays: policy.holidays } : null;
+  return JSON.stringify({ team, reps, calendar });
+}

@@ -9,10 +9,20 @@ import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from
 import { activePolicy, savePolicy } from "../storage/policies";
 import { policyBody, policyVersions } from "../storage/policy-history";
 import { rollupState } from "../storage/fact-rollups";
-import { searchRecords } from "../storage/record-search";
+import { namesOf, searchRecords, searchRowOf } from "../storage/record-search";
+import { isKnownRecord } from "../storage/records";
+import { parseRecordKey } from "../core/model/crm-event";
+import { PRODUCT_FIELDS } from "../core/model/product-fields";
+import { OWNER_PROPERTY } from "../core/policy/policy-needs";
+import { crmName } from "./people";
+import { count } from "./format";
+import { deadlineName, isHousekeeping } from "./words";
 import { webhookArrivals } from "../storage/webhook-arrivals";
 import { RecordKey } from "../core/model/crm-event";
-import { Policy } from "../core/policy/policy";
+import { Policy, type VersionedPolicy } from "../core/policy/policy";
+import { isValidZone } from "../core/calendar/calendar";
+import { People } from "./people";
+import { labelsFor, refreshLabels } from "./labels";
 import { sendEffectMessages } from "../outbox/effect-queue";
 import {
   adminTokenMatches,
@@ -50,8 +60,15 @@ export interface ConsoleOptions {
   accessKeys?: JWTVerifyGetKey;
 }
 
-type ConsoleEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { page: PageContext; user: ConsoleUser; form: URLSearchParams } };
+export type ConsoleEnv = {
+  Bindings: AppEnv["Bindings"];
+  Variables: AppEnv["Variables"] & { page: PageContext; user: ConsoleUser; form: URLSearchParams; active: VersionedPolicy; people: People };
+};
 type C = Context<ConsoleEnv>;
+
+/** The viewer's zone for every time the console shows (a display preference, a year long). */
+const ZONE_COOKIE = "console_zone";
+const ZONE_TTL_MS = 365 * 86_400_000;
 
 /** A policy document is the largest form the console takes. */
 const MAX_FORM_BYTES = 2 * 1024 * 1024;
@@ -112,8 +129,13 @@ async function takeFlash(c: C, kind: Notice["kind"]): Promise<string | undefined
   return notice ? noticeText(notice) : undefined;
 }
 
-function pageOf(c: C, user: ConsoleUser | null, csrf: string): PageContext {
-  return { user, csrf, nonce: c.var.page?.nonce ?? "", canSignOut: !accessSettings(c) };
+function pageOf(c: C, user: ConsoleUser | null, csrf: string, policy?: Policy): PageContext {
+  const chosen = getCookie(c, ZONE_COOKIE);
+  const zone = chosen && isValidZone(chosen) ? chosen : (policy?.timeZone ?? "UTC");
+  const zones = policy ? [...new Set([policy.timeZone, ...policy.reps.map((r) => r.timeZone), "UTC", zone])].sort() : [];
+  // The path only: a page never writes back what a link put in its query.
+  const path = new URL(c.req.url).pathname;
+  return { user, csrf, nonce: c.var.page?.nonce ?? "", canSignOut: !accessSettings(c), zone, zones, path, now: c.var.now() };
 }
 
 export function consoleRoutes(options: ConsoleOptions) {
@@ -122,7 +144,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   // Every page: a fresh nonce for its inline script and a policy that allows nothing else inline.
   app.use(async (c, next) => {
     const nonce = crypto.randomUUID().replace(/-/g, "");
-    c.set("page", { user: null, csrf: "", nonce, canSignOut: false });
+    c.set("page", { user: null, csrf: "", nonce, canSignOut: false, zone: "UTC", zones: [], path: "/console", now: c.var.now() });
     await next();
     c.header(
       "content-security-policy",
@@ -198,8 +220,11 @@ export function consoleRoutes(options: ConsoleOptions) {
       }
     }
     const csrf = await csrfToken(secret, user.subject);
+    const active = await activePolicy(c.env.DB);
     c.set("user", user);
-    c.set("page", { ...pageOf(c, user, csrf), nonce: c.var.page.nonce });
+    c.set("active", active);
+    c.set("people", new People(active.policy, await labelsFor(c.env.DB)));
+    c.set("page", { ...pageOf(c, user, csrf, active.policy), nonce: c.var.page.nonce });
     if (c.req.method === "POST") {
       const form = await readForm(c);
       if (!sameOrigin(c) || !(await csrfValid(secret, user.subject, form.get("_csrf")))) {
@@ -208,6 +233,15 @@ export function consoleRoutes(options: ConsoleOptions) {
       c.set("form", form);
     }
     await next();
+  });
+
+  /** The viewer picks the zone every time is shown in; back to the page they were on. */
+  app.post("/zone", async (c) => {
+    const zone = c.var.form.get("zone") ?? "";
+    const back = c.var.form.get("back") ?? "/console";
+    if (isValidZone(zone)) setCookie(c, ZONE_COOKIE, zone, { ...cookieOptions(c, ZONE_TTL_MS), httpOnly: true });
+    // Only a console page: the form cannot send the browser anywhere else.
+    return c.redirect(back.startsWith("/console") && !back.startsWith("//") ? back : "/console", 303);
   });
 
   app.post("/logout", async (c) => {
@@ -219,57 +253,68 @@ export function consoleRoutes(options: ConsoleOptions) {
 
   app.get("/", async (c) => {
     const query = OverviewQuery.safeParse(c.req.query());
-    const data = await loadOverview(c.env, c.var.config, query.success ? query.data : OverviewQuery.parse({}), c.var.now(), () => performance.now());
+    const data = await loadOverview(
+      c.env,
+      c.var.config,
+      query.success ? query.data : OverviewQuery.parse({}),
+      c.var.now(),
+      () => performance.now(),
+      c.var.people,
+    );
     return c.html(documentOf(<OverviewPage page={c.var.page} data={data} />));
   });
 
   app.get("/leads", async (c) => {
     const q = (c.req.query("q") ?? "").slice(0, 300);
-    const { policy } = await activePolicy(c.env.DB);
     const started = performance.now();
     const hits = q ? await searchRecords(c.env.DB, q) : [];
     const searchMs = q ? Math.round(performance.now() - started) : null;
-    return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} zone={policy.timeZone} searchMs={searchMs} />));
+    return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} searchMs={searchMs} />));
   });
 
   app.get("/leads/:key", async (c) => {
     const key = RecordKey.safeParse(c.req.param("key"));
-    const { policy } = await activePolicy(c.env.DB);
-    const known = key.success && (await c.env.DB.prepare("select 1 from records where record_key = ?1").bind(key.data).first());
     // Only records D1 knows are opened: a made-up key must not create an object.
-    if (!key.success || !known)
-      return c.html(
-        documentOf(<LeadSearchPage page={c.var.page} query={c.req.param("key")} hits={[]} zone={policy.timeZone} searchMs={null} />),
-        404,
-      );
+    if (!key.success || !(await isKnownRecord(c.env.DB, key.data)))
+      return c.html(documentOf(<LeadSearchPage page={c.var.page} query={c.req.param("key")} hits={[]} searchMs={null} />), 404);
     const [snapshot, effects, search] = await Promise.all([
       c.env.RECORDS.getByName(key.data).snapshot(),
       listEffects(c.env.DB, { leadKey: key.data, limit: 500 }),
-      c.env.DB.prepare("select email, name from record_search where record_key = ?1")
-        .bind(key.data)
-        .first<{ email: string | null; name: string | null }>(),
+      searchRowOf(c.env.DB, key.data),
     ]);
     const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
-    const state = snapshot?.state;
-    const owner = state?.properties[state.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]?.value;
-    const ownerRep = owner ? policy.reps.find((r) => Object.values(r.owners).includes(owner)) : undefined;
+    const { crm, objectType } = parseRecordKey(key.data);
+    const people = c.var.people;
+    const zone = c.var.page.zone;
+    const value = (name: string | undefined) => (name ? snapshot?.state.properties[name]?.value : undefined);
+    const fields = PRODUCT_FIELDS[crm];
+    const stage = objectType === "deal" || objectType === "opportunity" ? (crm === "hubspot" ? "dealstage" : "StageName") : undefined;
+    const status = objectType === "contact" || objectType === "lead" ? (crm === "hubspot" ? "hs_lead_status" : "Status") : undefined;
+    const cadence = snapshot?.audit.findLast((a) => a.rule === "cadence" && a.outcome === "enrolled")?.data.cadence;
+    const score = value(fields.score);
+    const summary: [string, string][] = [
+      ["Email", search?.email ?? "–"],
+      ["In", `${crmName(crm)} ${objectType}${snapshot && snapshot.state.status !== "active" ? ` (${snapshot.state.status})` : ""}`],
+      ["Owner", people.ownerName(value(OWNER_PROPERTY[crm]), crm)],
+      ...(stage ? [["Stage", people.label(crm, objectType, stage, value(stage))] as [string, string]] : []),
+      ...(status ? [["Status", people.label(crm, objectType, status, value(status))] as [string, string]] : []),
+      ...(score ? [["Score", `${score}${value(fields.tier) ? ` (${value(fields.tier)})` : ""}`] as [string, string]] : []),
+      ...(value(fields.reasons) ? [["Why this score", value(fields.reasons)!.split("\n").join("; ")] as [string, string]] : []),
+      ...(value(fields.routingReason) ? [["Why this owner", value(fields.routingReason)!] as [string, string]] : []),
+      ...(typeof cadence === "string" ? [["Cadence", people.cadenceName(cadence)] as [string, string]] : []),
+      ["Happened", `${count(record.events.length, "event")}, ${count(record.audit.length, "decision")}, ${count(effects.length, "effect")}`],
+    ];
+    const title = search?.name ?? search?.email ?? `${crmName(crm)} ${objectType} ${key.data.split(":").at(-1)}`;
+    const pending = record.pendingWakeups.filter((w) => !isHousekeeping(w.name)).map((w) => ({ ...w, what: deadlineName(w.name) }));
     return c.html(
       documentOf(
         <LeadJourneyPage
           page={c.var.page}
           recordKey={key.data}
-          title={search?.name ?? search?.email ?? key.data}
-          zone={policy.timeZone}
-          journey={journeyOf(record, effects, policy)}
-          pending={record.pendingWakeups}
-          summary={[
-            ["Email", search?.email ?? "–"],
-            ["Status", state?.status ?? "–"],
-            ["Owner", owner ? `${ownerRep?.name ?? owner} (${owner})` : "–"],
-            ["Events", String(record.events.length)],
-            ["Decisions", String(record.audit.length)],
-            ["Effects", String(effects.length)],
-          ]}
+          title={title}
+          journey={journeyOf(record, effects, people, zone)}
+          pending={pending}
+          summary={summary}
         />,
       ),
     );
@@ -279,13 +324,15 @@ export function consoleRoutes(options: ConsoleOptions) {
 
   async function outbox(c: C, notice?: string) {
     const status = StatusQuery.parse(c.req.query("status") || undefined);
-    const [{ policy }, counts, effects] = await Promise.all([
-      activePolicy(c.env.DB),
-      countEffectsByStatus(c.env.DB),
-      listEffects(c.env.DB, { status, limit: 200 }),
-    ]);
+    const [counts, effects] = await Promise.all([countEffectsByStatus(c.env.DB), listEffects(c.env.DB, { status, limit: 200 })]);
+    const names = await namesOf(
+      c.env.DB,
+      effects.map((e) => e.leadKey),
+    );
     return c.html(
-      documentOf(<OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} zone={policy.timeZone} notice={notice} />),
+      documentOf(
+        <OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} people={c.var.people} names={names} notice={notice} />,
+      ),
     );
   }
   app.get("/outbox", async (c) => outbox(c, await takeFlash(c, "retried")));
@@ -314,7 +361,7 @@ export function consoleRoutes(options: ConsoleOptions) {
       diff = { version: diffOf, against: history[at + 1]!.version, lines: lineDiff(pretty(before), pretty(after)) };
     }
     const data: PolicyPageData = {
-      zone: active.policy.timeZone,
+      zone: c.var.page.zone,
       activeVersion: active.version,
       history,
       text: JSON.stringify(active.policy, null, 2),
@@ -374,8 +421,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   async function health(c: C, checks: ConnectionCheck[] | null) {
     const db = c.env.DB;
     const now = c.var.now();
-    const [{ policy }, counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
-      activePolicy(db),
+    const [counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
       countEffectsByStatus(db),
       db
         .prepare("select min(coalesce(next_attempt_at, updated_at)) as due from effects where status in ('pending', 'retrying')")
@@ -388,7 +434,7 @@ export function consoleRoutes(options: ConsoleOptions) {
       parkedEvents(c),
     ]);
     const data: HealthData = {
-      zone: policy.timeZone,
+      zone: c.var.page.zone,
       now: now.toISOString(),
       outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting?.due ?? null, dead: counts.dead },
       undelivered: { count: undelivered?.n ?? 0, oldest: undelivered?.oldest ?? null },
@@ -415,7 +461,14 @@ export function consoleRoutes(options: ConsoleOptions) {
   }
 
   app.get("/health", (c) => health(c, null));
-  app.post("/health/check", async (c) => health(c, await checkConnections(c.var.ports)));
+  app.post("/health/check", async (c) => {
+    const [checks] = await Promise.all([
+      checkConnections(c.var.ports),
+      // The CRMs' labels for stages and statuses are read again with the check.
+      refreshLabels(c.env, c.var.config, c.var.now(), true).catch((error) => [String(error)]),
+    ]);
+    return health(c, checks);
+  });
 
   return app;
 }

@@ -1,5 +1,6 @@
 import type { DryRun } from "./dry-run";
-import { Csrf, Layout, localInstant, type PageContext } from "./layout";
+import { localInstant } from "./format";
+import { Csrf, Layout, type PageContext } from "./layout";
 import type { DiffLine } from "./line-diff";
 
 export interface PolicyPageData {

@@ -6,8 +6,8 @@ import type { DaySpan } from "../core/calendar/days";
 export interface MetricFilter {
   source?: string;
   cadence?: string;
-  /** A CRM owner id. */
-  rep?: string;
+  /** A CRM owner id, or a rep's owner ids in every CRM. */
+  rep?: string | string[];
   team?: { id: string; ownerIds: string[] };
 }
 
@@ -49,7 +49,8 @@ function filterSql(filter: MetricFilter, params: unknown[]): string {
   const where: string[] = [];
   if (filter.source !== undefined) where.push(`source = ${bind(filter.source)}`);
   if (filter.cadence !== undefined) where.push(`cadence = ${bind(filter.cadence)}`);
-  if (filter.rep !== undefined) where.push(`rep = ${bind(filter.rep)}`);
+  if (typeof filter.rep === "string") where.push(`rep = ${bind(filter.rep)}`);
+  else if (filter.rep) where.push(`rep in (select value from json_each(${bind(JSON.stringify(filter.rep))}))`);
   if (filter.team)
     where.push(`(team = ${bind(filter.team.id)} or rep in (select value from json_each(${bind(JSON.stringify(filter.team.ownerIds))})))`);
   return where.length ? where.join(" and ") : "true";

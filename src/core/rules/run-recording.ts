@@ -63,12 +63,11 @@ export type RouteReplay = (answer: Extract<RecordedAnswer, { kind: "route" }>) =
  */
 export class RecordedAnswers {
   private readonly unused: RecordedAnswer[];
+  private readonly replayRoute: RouteReplay;
 
-  constructor(
-    answers: readonly RecordedAnswer[],
-    private readonly replayRoute: RouteReplay = () => true,
-  ) {
+  constructor(answers: readonly RecordedAnswer[], replayRoute: RouteReplay = () => true) {
     this.unused = [...answers];
+    this.replayRoute = replayRoute;
   }
 
   /** A shell for one rule's asks: recorded answers first, then `fallback`. */

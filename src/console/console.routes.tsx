@@ -19,9 +19,11 @@ import { count } from "./format";
 import { deadlineName, isHousekeeping } from "./words";
 import { webhookArrivals } from "../storage/webhook-arrivals";
 import { RecordKey } from "../core/model/crm-event";
-import { Policy, type VersionedPolicy } from "../core/policy/policy";
+import { Policy } from "../core/policy/policy";
 import { isValidZone } from "../core/calendar/calendar";
 import { People } from "./people";
+import { teamRoutes } from "./team.routes";
+import type { ConsoleEnv } from "./console-env";
 import { labelsFor, refreshLabels } from "./labels";
 import { sendEffectMessages } from "../outbox/effect-queue";
 import {
@@ -50,7 +52,6 @@ import { OverviewPage } from "./overview-page";
 import { LoginPage, type PolicyPageData, PolicyPage, RefusedPage } from "./policy-page";
 import { countSignInAttempt, SIGN_IN_RETRY_AFTER_S } from "./sign-in-throttle";
 import { clientKey } from "../intake/request-origin";
-import type { AppEnv } from "../env/app-env";
 import { decodeUtf8, readRawBody } from "../platform/http/body";
 
 export interface ConsoleOptions {
@@ -60,10 +61,6 @@ export interface ConsoleOptions {
   accessKeys?: JWTVerifyGetKey;
 }
 
-export type ConsoleEnv = {
-  Bindings: AppEnv["Bindings"];
-  Variables: AppEnv["Variables"] & { page: PageContext; user: ConsoleUser; form: URLSearchParams; active: VersionedPolicy; people: People };
-};
 type C = Context<ConsoleEnv>;
 
 /** The viewer's zone for every time the console shows (a display preference, a year long). */
@@ -459,6 +456,14 @@ export function consoleRoutes(options: ConsoleOptions) {
     const count = typeof body?.total === "number" ? body.total : list.length;
     return { available: true, count, sample: list.slice(0, 5).map((p) => ({ reason: String(p.reason ?? "unreadable") })) };
   }
+
+  app.route(
+    "/team",
+    teamRoutes({
+      flash: (c, version) => flash(c, { kind: "saved", version }),
+      takeFlash: (c) => takeFlash(c, "saved"),
+    }),
+  );
 
   app.get("/health", (c) => health(c, null));
   app.post("/health/check", async (c) => {

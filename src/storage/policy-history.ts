@@ -1,9 +1,17 @@
 /** Every accepted policy version, newest first (bodies are read one at a time: they are large). */
-export async function policyVersions(db: D1Database, limit = 100): Promise<{ version: number; createdAt: string }[]> {
+export interface PolicyVersionRow {
+  version: number;
+  createdAt: string;
+  /** Who saved it, when known (versions saved through the admin API say nobody). */
+  savedBy: string | null;
+  note: string | null;
+}
+
+export async function policyVersions(db: D1Database, limit = 100): Promise<PolicyVersionRow[]> {
   const { results } = await db
-    .prepare("select version, created_at as createdAt from policies order by version desc limit ?1")
+    .prepare("select version, created_at as createdAt, saved_by as savedBy, note from policies order by version desc limit ?1")
     .bind(limit)
-    .all<{ version: number; createdAt: string }>();
+    .all<PolicyVersionRow>();
   return results;
 }
 

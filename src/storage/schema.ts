@@ -47,4 +47,8 @@ export const policies = sqliteTable("policies", {
   version: integer("version").primaryKey({ autoIncrement: true }),
   body: text("body").notNull(),
   createdAt: text("created_at").notNull(),
+  /** Who saved it (migrations/0016), when the console knows. */
+  savedBy: text("saved_by"),
+  /** What it changed, in words, when saved from a console page. */
+  note: text("note"),
 });

@@ -31,7 +31,7 @@ export type RoutingDecision =
   | { kind: "fallback"; ownerId?: string; alertChannel?: string; reason: string };
 
 /** Why a rep cannot take a lead now, or null when they can. */
-function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: RoutingState): string | null {
+export function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: RoutingState): string | null {
   const ownerId = rep.owners[req.crm];
   if (!ownerId) return `no ${req.crm} owner id`;
   if (ownerId === req.excludeOwnerId) return "let the lead go stale";
@@ -46,7 +46,8 @@ function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: Routing
   return null;
 }
 
-function recentAssignments(state: RoutingState, repId: string, team: Team, now: Date): string[] {
+/** The leads a rep of the team was given within its capacity window, by instant. */
+export function recentAssignments(state: RoutingState, repId: string, team: Team, now: Date): string[] {
   const window: Duration = parseDuration(team.capacityWindow);
   const since = DateTime.fromJSDate(now).minus(window).toUTC().toISO()!;
   return (state.recent[repId] ?? []).filter((at) => at > since);

@@ -23,6 +23,10 @@ import { Policy } from "../core/policy/policy";
 import { isValidZone } from "../core/calendar/calendar";
 import { People } from "./people";
 import { teamRoutes } from "./team.routes";
+import { policySectionRoutes } from "./policy-sections.routes";
+import { PolicyHome } from "./policy-sections";
+import { policySchema } from "./policy-schema";
+import { jsonLines, lineOf, parseErrorLine } from "./json-lines";
 import type { ConsoleEnv } from "./console-env";
 import { labelsFor, refreshLabels } from "./labels";
 import { sendEffectMessages } from "../outbox/effect-queue";
@@ -378,27 +382,53 @@ export function consoleRoutes(options: ConsoleOptions) {
       return { text, parsed: null, jsonError: `not JSON: ${(error as Error).message}` };
     }
   }
-  const issuesOf = (parsed: z.ZodSafeParseResult<Policy> | null, jsonError?: string) =>
-    parsed && !parsed.success
-      ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
-      : [{ path: "", message: jsonError ?? "" }];
+  /** The problems of an edited document, each with the line it is at (the nearest enclosing value when the key is missing). */
+  const issuesOf = (parsed: z.ZodSafeParseResult<Policy> | null, jsonError?: string, text = "") => {
+    if (!parsed || parsed.success) return [{ path: "", message: jsonError ?? "", line: parseErrorLine(text, jsonError ?? "") }];
+    const lines = jsonLines(text);
+    return parsed.error.issues.map((i) => {
+      const path = i.path.join(".");
+      return { path, message: i.message, line: lineOf(lines, path) };
+    });
+  };
 
-  app.get("/policy", async (c) => policyPage(c, { notice: await takeFlash(c, "saved") }));
+  app.get("/policy", async (c) => {
+    const started = performance.now();
+    const history = await policyVersions(c.env.DB);
+    c.header("server-timing", `page;dur=${(performance.now() - started).toFixed(1)}`);
+    return c.html(documentOf(<PolicyHome page={c.var.page} version={c.var.active.version} history={history} notice={await takeFlash(c, "saved")} />));
+  });
+  app.get("/policy/advanced", async (c) => policyPage(c));
+  app.get("/policy/schema.json", (c) => {
+    c.header("cache-control", "private, max-age=300");
+    return c.json(policySchema());
+  });
+  app.route(
+    "/policy",
+    policySectionRoutes({
+      flash: (c, version) => flash(c, { kind: "saved", version }),
+      takeFlash: (c) => takeFlash(c, "saved"),
+    }),
+  );
 
   app.post("/policy/dry-run", async (c) => {
     const { text, parsed, jsonError } = candidate(c);
-    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError, text) }, 400);
     const days = z.coerce.number().int().min(1).max(30).catch(7).parse(c.var.form.get("days"));
     const now = c.var.now();
     const active = await activePolicy(c.env.DB);
     const result = await dryRun(c.env, active, { version: -1, policy: parsed.data, createdAt: now.toISOString() }, now, days);
-    return policyPage(c, { text, dryRun: result });
+    const names = await namesOf(
+      c.env.DB,
+      result.differences.map((d) => d.recordKey),
+    );
+    return policyPage(c, { text, dryRun: result, names });
   });
 
   app.post("/policy/save", async (c) => {
     const { text, parsed, jsonError } = candidate(c);
-    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
-    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError, text) }, 400);
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now(), { by: c.var.user.name, note: "the whole document (advanced editor)" });
     await flash(c, { kind: "saved", version: saved.version });
     return c.redirect("/console/policy", 303);
   });
@@ -410,7 +440,7 @@ export function consoleRoutes(options: ConsoleOptions) {
     if (!body) return policyPage(c, { errors: [{ path: "version", message: `no policy version ${c.var.form.get("version")}` }] }, 400);
     const parsed = Policy.safeParse(JSON.parse(body));
     if (!parsed.success) return policyPage(c, { errors: issuesOf(parsed) }, 400);
-    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now(), { by: c.var.user.name, note: `rolled back to v${version}` });
     await flash(c, { kind: "saved", version: saved.version });
     return c.redirect("/console/policy", 303);
   });

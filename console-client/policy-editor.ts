@@ -60,7 +60,8 @@ async function start(): Promise<void> {
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, ...lintKeymap]),
         jsonSchema(schema as never),
         serverLinter,
-        EditorView.contentAttributes.of({ "aria-label": "The policy as JSON", "aria-describedby": "policy-editor-help" }),
+        // tabindex: the editable content is what the keyboard reaches (and scrolls the editor with).
+        EditorView.contentAttributes.of({ "aria-label": "The policy as JSON", "aria-describedby": "policy-editor-help", tabindex: "0" }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged) textarea.value = update.state.doc.toString();
         }),

@@ -57,6 +57,7 @@ export function policySectionRoutes(options: SectionRouteOptions) {
   /** Applies a change to a copy of the active policy and saves it; on a problem, shows the section again with it. */
   function saving(render: (c: C, data: SectionPageData) => Rendered, describe: (c: C) => string, apply: (c: C, policy: Policy) => void) {
     return async (c: C) => {
+      const started = performance.now();
       const policy = editable(c.var.active.policy);
       try {
         apply(c, policy);
@@ -67,6 +68,7 @@ export function policySectionRoutes(options: SectionRouteOptions) {
       const saved = await savePolicyChange(c.env.DB, policy, { by: c.var.user.name, note: describe(c), now: c.var.now() });
       if (!saved.ok) return c.html(documentOf(render(c, await data(c, saved.issues))), 400);
       await options.flash(c, saved.version);
+      c.header("server-timing", `save;dur=${(performance.now() - started).toFixed(1)}`);
       return c.redirect(c.req.path.split("/").slice(0, 4).join("/"), 303);
     };
   }

@@ -60,6 +60,7 @@ export function teamRoutes(options: TeamRouteOptions) {
 
   /** Applies `change` to the active policy's rep and saves it; back to the page with the outcome. */
   async function change(c: C, describe: (name: string) => string, apply: (rep: Rep) => void) {
+    const started = performance.now();
     const policy = editable(c.var.active.policy);
     const rep = policy.reps.find((r) => r.id === c.req.param("rep"));
     if (!rep) return page(c, { errors: [{ path: "", message: `no rep "${c.req.param("rep")}" in the policy` }] }, 400);
@@ -67,6 +68,7 @@ export function teamRoutes(options: TeamRouteOptions) {
     const saved = await savePolicyChange(c.env.DB, policy, { by: c.var.user.name, note: describe(rep.name), now: c.var.now() });
     if (!saved.ok) return page(c, { errors: saved.issues }, 400);
     await options.flash(c, saved.version);
+    c.header("server-timing", `save;dur=${(performance.now() - started).toFixed(1)}`);
     return c.redirect("/console/team", 303);
   }
 

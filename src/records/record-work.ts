@@ -154,7 +154,11 @@ export class RecordWork {
       random: draws,
     };
     const reads = readsOf(decision.answers);
-    if (Object.keys(reads).length > 0) this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
+    if (Object.keys(reads).length > 0) {
+      this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
+      // What was read (a name, an email) reaches the D1 read model too.
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + PROJECTION_DELAY_MS);
+    }
     this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }
 

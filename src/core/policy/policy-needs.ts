@@ -1,7 +1,7 @@
 import type { Crm } from "../model/crm-event";
 import type { Policy } from "./policy";
 import { stopProperties } from "./stop-conditions";
-import { personNameProperties } from "../model/record-name";
+import { NAME_PROPERTIES, personNameProperties } from "../model/record-name";
 
 /** The CRM's owner field: every rule that routes or messages an owner reads it. */
 export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
@@ -50,7 +50,12 @@ export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
   if (stageGates?.enabled && stageGates.stageProperty[crm]) {
     const stage = stageGates.stageProperty[crm];
     const required = stageGates.gates.filter((g) => g.crm === crm).flatMap((g) => g.required);
-    need(stageGates.objectTypes, { events: ["creation"], propertyChanges: [stage, ...required, owner], reads: [stage, ...required, owner] });
+    // The deal's name is read with the gate's fields, so the deal is known by it.
+    need(stageGates.objectTypes, {
+      events: ["creation"],
+      propertyChanges: [stage, ...required, owner],
+      reads: [stage, ...required, owner, NAME_PROPERTIES[crm].whole[0]],
+    });
   }
   if (cadences?.enabled) {
     const stops = stopProperties(cadences.stopWhen, crm);

@@ -1,7 +1,6 @@
 import type { Crm } from "../model/crm-event";
 import type { Policy } from "./policy";
 import { stopProperties } from "./stop-conditions";
-import { NAME_PROPERTIES, personNameProperties } from "../model/record-name";
 
 /** The CRM's owner field: every rule that routes or messages an owner reads it. */
 export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id", salesforce: "OwnerId" };
@@ -12,6 +11,10 @@ export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id"
  * properties they read fresh from the CRM (field access for the integration user). A deployment's
  * subscriptions and permissions are checked against this, so a rule that starts using a field the
  * installation does not deliver fails a test instead of going quiet in production.
+ *
+ * The names the rules also read so the console knows a record by them (a person's first and last
+ * name, a deal's name: record-name.ts) are standard fields every integration user may read; they
+ * are not needs, so they add no subscription, permission or reconciliation field.
  */
 export interface ObjectNeeds {
   objectType: string;
@@ -50,12 +53,7 @@ export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
   if (stageGates?.enabled && stageGates.stageProperty[crm]) {
     const stage = stageGates.stageProperty[crm];
     const required = stageGates.gates.filter((g) => g.crm === crm).flatMap((g) => g.required);
-    // The deal's name is read with the gate's fields, so the deal is known by it.
-    need(stageGates.objectTypes, {
-      events: ["creation"],
-      propertyChanges: [stage, ...required, owner],
-      reads: [stage, ...required, owner, NAME_PROPERTIES[crm].whole[0]],
-    });
+    need(stageGates.objectTypes, { events: ["creation"], propertyChanges: [stage, ...required, owner], reads: [stage, ...required, owner] });
   }
   if (cadences?.enabled) {
     const stops = stopProperties(cadences.stopWhen, crm);
@@ -73,8 +71,6 @@ export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
         ...stops,
         ...emails,
         ...Object.values(cadences.mergeFields).map((field) => field.property[crm]),
-        // Read once at enrolment, so the lead is known by name (cadence-config.ts).
-        ...personNameProperties(crm),
       ],
     });
   }

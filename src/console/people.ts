@@ -42,7 +42,7 @@ export class People {
     const rep = this.repOfOwner(ownerId, crm);
     if (rep) return rep.name;
     const team = this.policy.teams.find((t) => Object.values(t.fallbackOwners).includes(ownerId));
-    if (team) return `${team.name}'s fallback owner`;
+    if (team) return `the fallback owner of ${team.name}`;
     return crm ? `${CRM_NAME[crm]} owner ${ownerId}` : `owner ${ownerId}`;
   }
 

@@ -78,8 +78,8 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
     it("shows every time in the zone the viewer picks", async () => {
       await page.goto(`${WORKER}/console/outbox`);
       await page.selectOption("header select[name=zone]", "Europe/London");
-      await page.click("header .zone-form button");
-      await page.waitForURL(`${WORKER}/console/outbox`);
+      // The form posts and comes back to the same page.
+      await Promise.all([page.waitForNavigation(), page.click("header .zone-form button")]);
       expect(await page.inputValue("header select[name=zone]")).toBe("Europe/London");
       const cookie = (await context.cookies()).find((c) => c.name === "console_zone");
       expect(cookie?.value).toBe("Europe%2FLondon");
@@ -91,17 +91,17 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
       expect(await sam.textContent()).toContain("Available");
       await screenshot(page, "team");
       await page.click("#away-sam");
-      await page.waitForURL(`${WORKER}/console/team`);
+      await page.locator("#rep-sam .status.away").waitFor();
       expect(await page.textContent(".notice")).toMatch(/Saved as v\d+\./);
       expect(await sam.textContent()).toContain("Out of office until");
       expect(await page.textContent("#team-changes")).toMatch(/Sam Okafor out of office .*by admin/);
       await screenshot(page, "team-away");
       await page.click("#back-sam");
-      await page.waitForURL(`${WORKER}/console/team`);
+      await page.locator("#rep-sam .status.available").waitFor();
       expect(await sam.textContent()).toContain("Available");
       await sam.locator("input[name=weight]").fill("2");
       await sam.locator("form[action$='/settings'] button").click();
-      await page.waitForURL(`${WORKER}/console/team`);
+      await page.locator(".notice").waitFor();
       expect((await admin("/admin/policy")).policy.reps.find((r: any) => r.id === "sam").weight).toBe(2);
     });
 
@@ -120,8 +120,8 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
       await page.click("#sample-lead button");
       expect(await step.locator(".preview-subject").textContent()).toBe("Reply to the new lead's demo request and offer a call");
       await step.locator("input[name=subject]").fill('Answer {{ firstName | fallback: "the new lead" }} within the hour');
-      await step.locator("button[type=submit]").click();
-      await page.waitForURL(`${WORKER}/console/policy/cadences`);
+      await Promise.all([page.waitForNavigation(), step.locator("button[type=submit]").click()]);
+      await page.locator(".notice").waitFor();
       expect(await page.textContent(".notice")).toMatch(/Saved as v\d+\./);
       expect(await page.locator("#step-inbound-sales-day-0-acknowledge .preview-subject").textContent()).toBe("Answer Jane within the hour");
       await screenshot(page, "policy-cadences");
@@ -143,13 +143,14 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
       const stops = await tabStops(page);
       for (const wanted of ["Overview", "Team", "Policy", "out of office", "Save"]) expect(stops.join("\n"), wanted).toContain(wanted);
       // A rep marked away by keyboard: focus the button and press Enter.
+      // The form posts and the page comes back (to the same URL): wait for what it shows.
       await page.focus("#away-alex");
       await page.keyboard.press("Enter");
-      await page.waitForURL(`${WORKER}/console/team`);
+      await page.locator("#rep-alex .status.away").waitFor();
       expect(await page.locator("#rep-alex").textContent()).toContain("Out of office until");
       await page.focus("#back-alex");
       await page.keyboard.press("Enter");
-      await page.waitForURL(`${WORKER}/console/team`);
+      await page.locator("#rep-alex .status.available").waitFor();
     });
 
     it("reads the overview at 1366 px with charts in units that fit, and on a phone", async () => {

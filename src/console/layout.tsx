@@ -75,7 +75,7 @@ const STYLE = `
   button.secondary { background:#fff; color:var(--accent); }
   textarea { width:100%; min-height:420px; font:12px/1.4 ui-monospace, Menlo, monospace; }
   .muted { color:var(--muted); } .bad { color:var(--bad); } .good { color:var(--good); } .warn { color:var(--warn); }
-  .status { display:inline-block; padding:0 6px; border-radius:3px; font-size:12px; background:#eaecf0; color:var(--fg); }
+  .status { display:inline-block; padding:0 6px; border-radius:3px; font-size:12px; background:#eaecf0; color:var(--fg); white-space:nowrap; }
   .status.dead, .status.firing, .status.away { background:#fee4e2; color:var(--bad); } .status.done, .status.ok, .status.available { background:#dcfae6; color:var(--good); }
   .status.retrying, .status.pending, .status.capacity, .status.hours { background:#fef0c7; color:var(--warn); }
   .errors { border:1px solid var(--bad); background:#fef3f2; padding:8px 12px; border-radius:6px; }

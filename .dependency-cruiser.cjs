@@ -40,6 +40,7 @@ const TABLE_OWNERS = {
   "consent-write-holds": ["outbox"],
   "console-sessions": ["console"],
   "console-sign-ins": ["console", "alerts"],
+  "crm-labels": ["console"],
   effects: ["outbox", "intake", "console", "alerts"],
   "fact-rollups": ["metrics", "console"],
   facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts"],

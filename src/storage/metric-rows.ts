@@ -15,8 +15,8 @@ import { factRollups, facts, leadTimings, rollupState } from "./schema";
 export interface MetricFilter {
   source?: string;
   cadence?: string;
-  /** A CRM owner id. */
-  rep?: string;
+  /** A CRM owner id, or a rep's owner ids in every CRM. */
+  rep?: string | string[];
   team?: { id: string; ownerIds: string[] };
 }
 
@@ -55,11 +55,12 @@ export interface MetricRows {
  */
 function wantedCte(filter: MetricFilter, days: string): SQL {
   return sql`wanted as (select ${days} as days, ${filter.source ?? null} as source, ${filter.cadence ?? null} as cadence,
-    ${filter.rep ?? null} as rep, ${filter.team?.id ?? null} as team, ${JSON.stringify(filter.team?.ownerIds ?? [])} as owners)`;
+    ${typeof filter.rep === "string" ? filter.rep : null} as rep, ${JSON.stringify(Array.isArray(filter.rep) ? filter.rep : [])} as reps,
+    ${filter.team?.id ?? null} as team, ${JSON.stringify(filter.team?.ownerIds ?? [])} as owners)`;
 }
 
 /** One of the wanted values. */
-const wanted = (name: "days" | "source" | "cadence" | "rep" | "team" | "owners") => sql`(select ${sql.identifier(name)} from wanted)`;
+const wanted = (name: "days" | "source" | "cadence" | "rep" | "reps" | "team" | "owners") => sql`(select ${sql.identifier(name)} from wanted)`;
 
 type FilterColumns = Record<"source" | "team" | "rep" | "cadence", AnyColumn | SQL>;
 
@@ -68,7 +69,8 @@ function filterSql(filter: MetricFilter, on: FilterColumns): SQL {
   const where: SQL[] = [];
   if (filter.source !== undefined) where.push(sql`${on.source} = ${wanted("source")}`);
   if (filter.cadence !== undefined) where.push(sql`${on.cadence} = ${wanted("cadence")}`);
-  if (filter.rep !== undefined) where.push(sql`${on.rep} = ${wanted("rep")}`);
+  if (typeof filter.rep === "string") where.push(sql`${on.rep} = ${wanted("rep")}`);
+  else if (filter.rep) where.push(sql`${on.rep} in (select value from json_each(${wanted("reps")}))`);
   if (filter.team) where.push(sql`(${on.team} = ${wanted("team")} or ${on.rep} in (select value from json_each(${wanted("owners")})))`);
   return where.length ? sql.join(where, sql` and `) : sql`true`;
 }

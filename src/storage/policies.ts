@@ -90,11 +90,16 @@ export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
   return lastParsed;
 }
 
-/** Stores an already validated policy as the next version. */
-export async function savePolicy(db: D1Database, policy: Policy, now: Date): Promise<VersionedPolicy> {
+/** Stores an already validated policy as the next version; `by` and `note` say who saved it and what it changed. */
+export async function savePolicy(db: D1Database, policy: Policy, now: Date, meta: { by?: string; note?: string } = {}): Promise<VersionedPolicy> {
   const [row] = await orm(db)
     .insert(policies)
-    .values({ body: JSON.stringify(policy), createdAt: now.toISOString() })
+    .values({
+      body: JSON.stringify(policy),
+      createdAt: now.toISOString(),
+      ...(meta.by ? { savedBy: meta.by.slice(0, 200) } : {}),
+      ...(meta.note ? { note: meta.note.slice(0, 500) } : {}),
+    })
     .returning();
   return { version: row!.version, policy, createdAt: row!.createdAt };
 }

@@ -3,8 +3,20 @@ import { orm } from "./orm";
 import { policies } from "./schema";
 
 /** Every accepted policy version, newest first (bodies are read one at a time: they are large). */
-export async function policyVersions(db: D1Database, limit = 100): Promise<{ version: number; createdAt: string }[]> {
-  return orm(db).select({ version: policies.version, createdAt: policies.createdAt }).from(policies).orderBy(desc(policies.version)).limit(limit);
+export interface PolicyVersionRow {
+  version: number;
+  createdAt: string;
+  /** Who saved it, when known (versions saved through the admin API say nobody). */
+  savedBy: string | null;
+  note: string | null;
+}
+
+export async function policyVersions(db: D1Database, limit = 100): Promise<PolicyVersionRow[]> {
+  return orm(db)
+    .select({ version: policies.version, createdAt: policies.createdAt, savedBy: policies.savedBy, note: policies.note })
+    .from(policies)
+    .orderBy(desc(policies.version))
+    .limit(limit);
 }
 
 export async function policyBody(db: D1Database, version: number): Promise<string | null> {

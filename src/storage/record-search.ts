@@ -1,46 +1,29 @@
 import { eq, sql } from "drizzle-orm";
+import { recordName } from "../core/model/record-name";
 import type { RecordState } from "../core/model/record-state";
 import { compiled, excluded, orm } from "./orm";
 import { records, recordSearch } from "./schema";
 
 const ph = sql.placeholder;
 
-/** Properties a record's email and name are read from, per CRM (contacts and leads, deals and opportunities). */
+/** Properties a record's email is read from, per CRM. */
 const EMAIL = ["email", "Email"];
-const FIRST = ["firstname", "FirstName"];
-const LAST = ["lastname", "LastName"];
-/** Deals and opportunities, and Salesforce's compound Name ({"FirstName":…,"LastName":…} in change events). */
-const WHOLE = ["dealname", "Name"];
 
 export interface Searchable {
   email: string | null;
   name: string | null;
-}
-
-const value = (state: RecordState, names: readonly string[]) =>
-  names.map((n) => state.properties[n]?.value?.trim()).find((v): v is string => !!v) ?? null;
-
-function compoundName(raw: string | null): string | null {
-  if (!raw?.startsWith("{")) return raw;
-  try {
-    const parts = JSON.parse(raw) as Record<string, unknown>;
-    return (
-      ["Salutation", "FirstName", "MiddleName", "LastName"]
-        .map((k) => (typeof parts[k] === "string" ? parts[k] : ""))
-        .join(" ")
-        .trim() || null
-    );
-  } catch {
-    return raw;
-  }
+  /** The name as the CRM writes it, for showing. */
+  display: string | null;
 }
 
 /** What the console finds a record by: its email and its name, lower-cased (search is case-insensitive). */
 export function searchableOf(state: RecordState): Searchable {
-  const email = value(state, EMAIL)?.toLowerCase() ?? null;
-  const parts = [value(state, FIRST), value(state, LAST)].filter(Boolean).join(" ");
-  const name = (parts || compoundName(value(state, WHOLE)))?.replace(/\s+/g, " ").toLowerCase() ?? null;
-  return { email, name: name || null };
+  const email =
+    EMAIL.map((n) => state.properties[n]?.value?.trim())
+      .find((v): v is string => !!v)
+      ?.toLowerCase() ?? null;
+  const display = recordName(state);
+  return { email, name: display?.toLowerCase() ?? null, display };
 }
 
 const search = recordSearch;
@@ -49,28 +32,34 @@ const search = recordSearch;
 const upsertSearch = compiled((q) =>
   q
     .insert(search)
-    .values({ recordKey: ph("recordKey"), email: ph("email"), name: ph("name"), updatedAt: ph("updatedAt") })
+    .values({ recordKey: ph("recordKey"), email: ph("email"), name: ph("name"), displayName: ph("displayName"), updatedAt: ph("updatedAt") })
     .onConflictDoUpdate({
       target: search.recordKey,
-      set: { email: excluded(search.email), name: excluded(search.name), updatedAt: excluded(search.updatedAt) },
-      setWhere: sql`${search.email} is not ${excluded(search.email)} or ${search.name} is not ${excluded(search.name)}`,
+      set: {
+        email: excluded(search.email),
+        name: excluded(search.name),
+        displayName: excluded(search.displayName),
+        updatedAt: excluded(search.updatedAt),
+      },
+      setWhere: sql`${search.email} is not ${excluded(search.email)} or ${search.displayName} is not ${excluded(search.displayName)}`,
     }),
 );
 
 /** Upserts the record's search row; an unchanged row is left alone (no write). */
 export function upsertSearchRow(db: D1Database, key: string, searchable: Searchable, now: Date): D1PreparedStatement {
-  return upsertSearch(db, { recordKey: key, email: searchable.email, name: searchable.name, updatedAt: now.toISOString() });
-}
-
-/** A record's search row: what the console titles it with. */
-export async function searchRowOf(db: D1Database, recordKey: string): Promise<Searchable | null> {
-  const [row] = await orm(db).select({ email: search.email, name: search.name }).from(search).where(eq(search.recordKey, recordKey));
-  return row ?? null;
+  return upsertSearch(db, {
+    recordKey: key,
+    email: searchable.email,
+    name: searchable.name,
+    displayName: searchable.display,
+    updatedAt: now.toISOString(),
+  });
 }
 
 export interface SearchHit {
   recordKey: string;
   email: string | null;
+  /** As the CRM writes it. */
   name: string | null;
   crm: string;
   objectType: string;
@@ -92,9 +81,30 @@ export async function searchRecords(db: D1Database, query: string, limit = 50): 
     union select ${search.recordKey} from ${search} where ${search.email} >= ${q} and ${search.email} < ${q} || char(1114111)
     union select ${search.recordKey} from ${search} where ${search.name} like '%' || ${like} || '%' escape '\\'`;
   const results = await orm(db).all<SearchHit>(sql`with hits as (${hits})
-    select ${records.recordKey} as recordKey, ${search.email} as email, ${search.name} as name, ${records.crm} as crm,
+    select ${records.recordKey} as recordKey, ${search.email} as email, coalesce(${search.displayName}, ${search.name}) as name, ${records.crm} as crm,
            ${records.objectType} as objectType, ${records.status} as status, ${records.lastEventAt} as lastEventAt
     from hits join ${search} on ${search.recordKey} = hits.record_key join ${records} on ${records.recordKey} = hits.record_key
     order by ${records.lastEventAt} desc limit ${limit}`);
   return results;
+}
+
+/** One record's email and name, as the console heads its page with them. */
+export async function searchRowOf(db: D1Database, recordKey: string): Promise<{ email: string | null; name: string | null } | null> {
+  const [row] = await orm(db)
+    .select({ email: search.email, name: sql<string | null>`coalesce(${search.displayName}, ${search.name})` })
+    .from(search)
+    .where(eq(search.recordKey, recordKey));
+  return row ?? null;
+}
+
+/** The names (else emails) of these records, by record key: how lists name the leads they mention. */
+export async function namesOf(db: D1Database, recordKeys: readonly string[]): Promise<Map<string, string>> {
+  const keys = [...new Set(recordKeys)];
+  if (keys.length === 0) return new Map();
+  // The keys as one JSON array: a long list would pass D1's 100 bound values as separate ones.
+  const results = await orm(db)
+    .select({ recordKey: search.recordKey, name: sql<string | null>`coalesce(${search.displayName}, ${search.name}, ${search.email})` })
+    .from(search)
+    .where(sql`${search.recordKey} in (select value from json_each(${JSON.stringify(keys)}))`);
+  return new Map(results.flatMap((r) => (r.name ? [[r.recordKey, r.name] as [string, string]] : [])));
 }

@@ -76,6 +76,10 @@ export const policies = sqliteTable("policies", {
   version: integer("version").primaryKey({ autoIncrement: true }),
   body: text("body").notNull(),
   createdAt: text("created_at").notNull(),
+  /** Who saved it (migrations/0016), when the console knows. */
+  savedBy: text("saved_by"),
+  /** What it changed, in words, when saved from a console page. */
+  note: text("note"),
 });
 
 // migrations/0006_lead_addresses.sql
@@ -271,6 +275,8 @@ export const recordSearch = sqliteTable(
     email: text("email"),
     name: text("name"),
     updatedAt: text("updated_at").notNull(),
+    /** The name as the CRM writes it (`name` is lower-cased for finding): migrations/0016. */
+    displayName: text("display_name"),
   },
   (t) => [index("record_search_by_email").on(t.email)],
 );
@@ -381,4 +387,29 @@ export const consoleSessions = sqliteTable(
 export const consoleSignInFailures = sqliteTable("console_sign_in_failures", {
   minute: text("minute").primaryKey(),
   failures: integer("failures").notNull(),
+});
+
+// migrations/0016_console_people_and_policy_authors.sql
+/** The CRMs' labels for field values (deal stages, lead statuses), read from the CRM and kept a day. WITHOUT ROWID. */
+export const crmLabels = sqliteTable(
+  "crm_labels",
+  {
+    crm: text("crm").notNull(),
+    accountId: text("account_id").notNull(),
+    objectType: text("object_type").notNull(),
+    property: text("property").notNull(),
+    value: text("value").notNull(),
+    label: text("label").notNull(),
+    /** The CRM's order (a pipeline's stages in sequence). */
+    position: integer("position").notNull(),
+    readAt: text("read_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.crm, t.accountId, t.objectType, t.property, t.value] })],
+);
+
+/** When each account's labels were last read (or a read was started): one reader at a time, once a day. */
+export const crmLabelReads = sqliteTable("crm_label_reads", {
+  /** `crm:account` */
+  target: text("target").primaryKey(),
+  readAt: text("read_at").notNull(),
 });

@@ -42,7 +42,7 @@ export function localTimesIn(text: string, zone: string): string {
   return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z\b/g, (iso) => localInstant(iso, zone));
 }
 
-/** A property as its change reads: "owner → Sam Okafor", "lead status → Bad Timing", "score → 80". */
+/** A property as its change reads: "owner → Sam Chen", "lead status → Bad Timing", "score → 80". */
 export function propertyChange(people: People, crm: Crm, objectType: string, name: string, value: string | null): string {
   if (value === null || value === "") return `${fieldName(crm, name)} cleared`;
   if (name === OWNER_PROPERTY[crm]) return `owner → ${people.ownerName(value, crm)}`;
@@ -130,7 +130,7 @@ export function eventWords(people: People, event: CrmEvent): { title: string; de
   }
 }
 
-/** An effect, in words: "Task for Sam Okafor: Reassigned stale lead: call today (due …)". */
+/** An effect, in words: "Task for Sam Chen: Reassigned stale lead: call today (due …)". */
 export function effectWords(people: People, effect: Effect, zone: string): string {
   switch (effect.type) {
     case "createTask":

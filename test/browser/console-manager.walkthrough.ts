@@ -57,7 +57,7 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
       await page.goto(`${WORKER}/console/leads/${encodeURIComponent(key)}`);
       const summary = await page.textContent("#lead-summary");
       expect(summary).toContain("Contract Sent");
-      expect(summary).toContain("Sam Okafor");
+      expect(summary).toContain("Sam Chen");
       expect(await page.textContent("h1")).toBe("Northwind expansion");
       // Deadlines in words, not internal names.
       expect(await page.textContent("#pending")).toContain("Stage gate: the deal moves back unless its required fields are filled");
@@ -94,7 +94,7 @@ export const consoleManagerWalkthrough = (session: DevSession) =>
       await page.locator("#rep-sam .status.away").waitFor();
       expect(await page.textContent(".notice")).toMatch(/Saved as v\d+\./);
       expect(await sam.textContent()).toContain("Out of office until");
-      expect(await page.textContent("#team-changes")).toMatch(/Sam Okafor out of office .*by admin/);
+      expect(await page.textContent("#team-changes")).toMatch(/Sam Chen out of office .*by admin/);
       await screenshot(page, "team-away");
       await page.click("#back-sam");
       await page.locator("#rep-sam .status.available").waitFor();

@@ -79,9 +79,9 @@ export const consoleWalkthrough = (session: DevSession) =>
       await row.waitFor();
       const why = await row.textContent();
       expect(why).toContain("no activity since");
-      expect(why).toMatch(/weighted round robin in Inbound SDRs: Sam Okafor/);
+      expect(why).toMatch(/weighted round robin in Inbound SDRs: Sam Chen/);
       // Owners by name, ids one click away.
-      expect(why).toMatch(/from: Alex Rivera.*to: Sam Okafor/);
+      expect(why).toMatch(/from: Alex Rivera.*to: Sam Chen/);
       expect(why).not.toContain("84213371");
       expect(why).toMatch(/policy v\d+/);
       await screenshot(page, "lead");

@@ -12,9 +12,9 @@ describe("people and things by name", () => {
   const people = new People(policy, labels);
 
   it("names an owner by the rep the roster says it is, in either CRM (15 or 18 characters), else says whose id it is", () => {
-    expect(people.ownerName("84213372")).toBe("Sam Okafor");
-    expect(people.ownerName("0055g00000RepTwAAA", "salesforce")).toBe("Sam Okafor");
-    expect(people.ownerName("0055g00000RepTw", "salesforce")).toBe("Sam Okafor");
+    expect(people.ownerName("84213372")).toBe("Sam Chen");
+    expect(people.ownerName("0055g00000RepTwAAA", "salesforce")).toBe("Sam Chen");
+    expect(people.ownerName("0055g00000RepTw", "salesforce")).toBe("Sam Chen");
     expect(people.ownerName("0055g00000IntegAAA", "salesforce")).toBe("the fallback owner of Inbound SDRs");
     expect(people.ownerName("999", "hubspot")).toBe("HubSpot owner 999");
     expect(people.ownerName(null)).toBe("nobody");

@@ -1,4 +1,5 @@
 import { evaluateAlerts } from "./alerts/alerts-chore";
+import { refreshLabels } from "./console/labels";
 import { rollUpFacts } from "./storage/fact-rollups";
 import { featureOffMessage } from "./env/config";
 import { forgetExpiredSessions } from "./storage/console-sessions";
@@ -10,17 +11,25 @@ import { forgetOldParkedEvents } from "./ingest/parked-events";
 import { runReconciliationBatch } from "./ingest/reconciliation-run";
 import { reconciliationDeps } from "./ingest/reconciliation-wiring";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
-import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, type RecordEventsMessage, replayUndelivered } from "./records/record-inbox";
+import type { RecordEventsMessage } from "./core/model/record-events-message";
+import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, replayUndelivered } from "./records/record-inbox";
 import { sweepStuckSubmissions } from "./intake/dead-submissions";
 import { forgetOldIntake } from "./intake/intake-retention";
 import { processSubmissions } from "./intake/process-submissions";
 import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISSIONS_QUEUE, type SubmissionMessage } from "./intake/submission-queue";
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { portsFor } from "./ports";
+import { RecordObject as RecordObjectOfRecords } from "./records/record-object";
 
-export { RecordObject } from "./records/record-object";
 export { RateLimiter } from "./pacing/rate-limiter";
 export { TeamRouter } from "./teams/team-router";
+
+/** One object per CRM record (src/records/record-object.ts), given the Worker's ports. */
+export class RecordObject extends RecordObjectOfRecords {
+  protected portsOf(env: Env) {
+    return portsFor(env);
+  }
+}
 
 const app = createApp();
 
@@ -71,7 +80,7 @@ export default {
       }),
       // The console's daily rollups (days of the policy's zone), then its alerts.
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
-      evaluateAlerts(env, ports.config, at),
+      evaluateAlerts(env, ports, at),
       resumeStalledReconciliations(env, at),
       forgetOldParkedEvents(env.DB, at),
       forgetOldLargeEvents(env.DB, at),
@@ -79,6 +88,8 @@ export default {
       // The console's expired sessions and its day of failed sign-ins.
       forgetExpiredSessions(env.DB, at),
       forgetOldSignInFailures(env.DB, at),
+      // The CRMs' labels for stages and statuses, read again once a day.
+      refreshLabels(env, ports.config, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

@@ -1,15 +1,14 @@
 import { type Config, loadConfig, salesforceAuth } from "./env/config";
 import type { CrmPort } from "./crm/crm-port";
+import type { Ports } from "./env/ports";
 import { HubSpotCrm } from "./crm/hubspot-crm";
 import { SalesforceCrm } from "./crm/salesforce-crm";
 import { holdPeople, releasePeople } from "./storage/consent-write-holds";
 import { effectStates, supersededReassignments, unsettledEffectIds } from "./storage/effects";
-import { appendSubmissionSteps } from "./storage/intake-submissions";
 import { leadWritesDied } from "./intake/dead-submissions";
+import { intakeReports, noteSubmissionsWritten } from "./intake/record-reports";
 import { legacyTaskIds } from "./storage/legacy-task-keys";
 import { enqueueForRecords } from "./records/record-inbox";
-import type { EffectRequest } from "./core/model/effects";
-import type { RoutingDecision, RoutingRequest } from "./core/routing/routing";
 import type { ConsumerDeps } from "./outbox/effect-queue";
 import { EFFECT_CLAIM_MS, enqueueEffects } from "./outbox/effect-queue";
 import type { Executors } from "./outbox/effect-executors";
@@ -19,33 +18,14 @@ import { DEFAULT_RETRY_POLICY } from "./outbox/retry-policy";
 import { type Clock, systemClock } from "./platform/clock";
 import { SlackNotifier } from "./slack/slack-notifier";
 
-/**
- * The shell's ports: everything that reaches outside a pure function, built in one place from the
- * configuration, once per isolate and environment, for the record objects and the queue consumers
- * alike. CRM and Slack clients are made on first use and kept (their sessions and pacing with them).
- */
-export interface Ports {
-  readonly config: Config;
-  readonly clock: Clock;
-  readonly random: () => number;
-  /** The CRM of a target (`hubspot:{portal}`, `salesforce:{org}`), or undefined when it has no credentials. */
-  crm(target: string): CrmPort | undefined;
-  slack(): SlackNotifier | undefined;
-  /** The fair rotation of one team (its TeamRouter object). */
-  route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
-  /** Whom that rotation would pick now, without taking the slot (a dry run). */
-  previewRoute(teamId: string, request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision>;
-  /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
-  legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
-  /** Stores effects in the outbox and queues them; known idempotency keys are ignored (revived, when dead and `reviveDead`). */
-  storeEffects(requests: readonly EffectRequest[], options?: { reviveDead?: boolean }): Promise<string[]>;
-  /** What the effects queue consumer runs with. */
+/** The ports, and what the effects queue consumer runs with (the outbox's own, built here with the rest). */
+export interface WorkerPorts extends Ports {
   readonly consumer: ConsumerDeps;
 }
 
-const built = new WeakMap<Env, Ports>();
+const built = new WeakMap<Env, WorkerPorts>();
 
-export function portsFor(env: Env, clock: Clock = systemClock): Ports {
+export function portsFor(env: Env, clock: Clock = systemClock): WorkerPorts {
   const cached = clock === systemClock ? built.get(env) : undefined;
   if (cached) return cached;
   const ports = buildPorts(env, loadConfig(env), clock);
@@ -53,7 +33,7 @@ export function portsFor(env: Env, clock: Clock = systemClock): Ports {
   return ports;
 }
 
-function buildPorts(env: Env, config: Config, clock: Clock): Ports {
+function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
   const crms = new Map<string, CrmPort | undefined>();
   const sfAuth = salesforceAuth(config);
   // A stub per call: clients outlive the request that made them, stubs need not.
@@ -88,20 +68,15 @@ function buildPorts(env: Env, config: Config, clock: Clock): Ports {
     unsettledTasks: (ids) => unsettledEffectIds(env.DB, ids),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
     deliverEvents: (events) => enqueueForRecords(env, events),
-    submissionsWritten: async (written) => {
-      const at = new Date(clock.now()).toISOString();
-      for (const { submissionId, recordKey, created, owner } of written) {
-        await appendSubmissionSteps(env.DB, submissionId, [
-          // The routing decision's owner did not stand: which was refused, and whom the lead went to instead.
-          ...(owner ? [{ step: "owner refused", at, detail: owner }] : []),
-          { step: "written to the CRM", at, detail: { recordKey, created, ...(owner ? { ownerId: owner.ownerId } : {}) } },
-        ]);
-      }
-    },
+    submissionsWritten: (written) => noteSubmissionsWritten(env.DB, written, new Date(clock.now())),
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     effectStates: (ids) => effectStates(env.DB, ids),
     sleep: clock.sleep,
     leadWritePollMs: config.CONSENT_POLL_MS,
+    intake: intakeReports(env.DB, {
+      now: () => new Date(clock.now()),
+      storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
+    }),
     holdConsentPeople: async (people) => {
       const holder = crypto.randomUUID();
       const now = clock.now();

@@ -1,3 +1,4 @@
+import type { ConnectionCheck } from "../platform/connection";
 import type { EffectOf, SalesforceConsentTarget, TaskAction } from "../core/model/effects";
 import type { Failure, Result } from "../platform/failure";
 import type { Outcome } from "../platform/outcome";
@@ -82,6 +83,8 @@ export interface CrmPort {
   readonly crm: "hubspot" | "salesforce";
   /** Largest batch one API call takes. */
   readonly maxBatch: number;
+  /** One cheap authenticated read, paced like every call: can the service still sign in, and how much of the day's allowance is used. */
+  checkConnection(): Promise<ConnectionCheck>;
   createTasks(writes: TaskWrite[]): Promise<Outcome[]>;
   updateRecords(updates: RecordUpdate[]): Promise<Outcome[]>;
   /**

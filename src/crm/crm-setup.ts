@@ -1,5 +1,5 @@
-import * as propertiesModule from "@hubspot/api-client/lib/codegen/crm/properties/index";
-import { hubSpotApi } from "../platform/hubspot-transport";
+import { HubSpotClient } from "../platform/hubspot-transport";
+import { HubSpotApi } from "./hubspot-api";
 import { redact } from "../platform/failure";
 import { HUBSPOT_TASK_KEY_PROPERTY, SALESFORCE_TASK_KEY_FIELD } from "./crm-port";
 import { PRODUCT_FIELDS } from "../core/model/product-fields";
@@ -28,10 +28,10 @@ interface PropertySpec {
 
 /** Creates a text property on a HubSpot object type unless it exists; a unique one must stay unique. */
 async function ensureHubSpotProperty(accessToken: string, basePath: string, objectType: string, spec: PropertySpec): Promise<SetupStep> {
-  const properties = hubSpotApi(propertiesModule, propertiesModule.CoreApi, { accessToken, basePath });
+  const properties = new HubSpotApi(new HubSpotClient({ accessToken, basePath }));
   const where = `${objectType}.${spec.name}`;
   try {
-    const existing = await properties.getByName(objectType, spec.name).catch((error: { code?: number }) => {
+    const existing = await properties.getProperty(objectType, spec.name).catch((error: { code?: number }) => {
       if (error.code === 404) return null;
       throw error;
     });
@@ -40,13 +40,13 @@ async function ensureHubSpotProperty(accessToken: string, basePath: string, obje
         return { ok: true, action: "exists", detail: `${where} exists${spec.unique ? " and is unique" : ""}` };
       return { ok: false, action: "failed", detail: `${where} exists but is not unique: delete it and run setup again` };
     }
-    await properties.create(objectType, {
+    await properties.createProperty(objectType, {
       name: spec.name,
       label: spec.label,
       description: spec.description,
       groupName: spec.groupName,
-      type: (spec.kind === "number" ? "number" : "string") as never,
-      fieldType: (spec.kind ?? "text") as never,
+      type: spec.kind === "number" ? "number" : "string",
+      fieldType: spec.kind ?? "text",
       hasUniqueValue: spec.unique,
     });
     return { ok: true, action: "created", detail: `created ${where}${spec.unique ? " (unique)" : ""}` };

@@ -1,10 +1,8 @@
-import * as preferencesModule from "@hubspot/api-client/lib/codegen/communication_preferences/index";
-import * as objectsModule from "@hubspot/api-client/lib/codegen/crm/objects/index";
-import * as tasksModule from "@hubspot/api-client/lib/codegen/crm/objects/tasks/index";
-import { hubSpotApi } from "../platform/hubspot-transport";
+import { HubSpotClient } from "../platform/hubspot-transport";
 import type { TaskAction } from "../core/model/effects";
 import { systemClock } from "../platform/clock";
 import { classify, type Failure, failureOfStatus, FailureError, parseRetryAfter, redact, type Result, withTimeout } from "../platform/failure";
+import type { ConnectionCheck } from "../platform/connection";
 import type { Outcome } from "../platform/outcome";
 import {
   type AccountMatch,
@@ -19,6 +17,7 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
+import { type BatchAnswer, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -37,6 +36,8 @@ export interface HubSpotCrmOptions {
   timeoutMs?: number;
   /** Runs before every API call: the rate limiter's pacing. */
   beforeCall?: () => Promise<void>;
+  /** Sees every answer's status and headers (HubSpot's quota headers). */
+  onAnswer?: (status: number, headers: Record<string, string>) => void;
   now?: () => number;
 }
 
@@ -48,7 +49,7 @@ interface ApiError {
 }
 
 /**
- * What the SDK throws, as a Failure: the SDK's ApiException carries the HTTP status, headers and
+ * What a call threw, as a Failure: HubSpotApiError carries the HTTP status, headers and
  * HubSpot's error body; anything without a status (a dropped connection) is transient.
  */
 export function classifyHubSpotError(error: unknown, now: number): Failure {
@@ -57,7 +58,7 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (typeof e.code !== "number") return classify(error, (m) => `HubSpot network error: ${m}`);
   const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
   const message = redact(`HubSpot ${e.code}: ${body.message ?? e.message ?? String(error)}`);
-  // The daily limit will not lift in seconds: wait long. The SDK ignores Retry-After; we do not.
+  // The daily limit will not lift in seconds: wait long. Retry-After wins when HubSpot sends it.
   const retryAfterMs =
     e.code === 429 ? (parseRetryAfter(e.headers?.["retry-after"], now) ?? (body.policyName === "DAILY" ? 60 * 60_000 : 10_000)) : undefined;
   return failureOfStatus(e.code, message, retryAfterMs);
@@ -65,13 +66,26 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
 
 const isConflict = (failure: Failure) => failure.status === 409;
 
+/**
+ * A call that loses the race with its timeout still settles later; marking it handled keeps its
+ * late rejection (a dropped connection) from being reported as unhandled. The race still sees it.
+ */
+export function settled<T>(call: Promise<T>): Promise<T> {
+  call.catch(() => {});
+  return call;
+}
+
+/** The day's allowance from HubSpot's rate-limit headers (private apps get them on every answer). */
+function dailyOf(headers: Record<string, string>): Pick<ConnectionCheck, "daily"> {
+  const max = Number(headers["x-hubspot-ratelimit-daily"]);
+  const remaining = Number(headers["x-hubspot-ratelimit-daily-remaining"]);
+  return max > 0 && Number.isFinite(remaining) ? { daily: { used: max - remaining, max } } : {};
+}
+
 export class HubSpotCrm extends KeyedTasks implements CrmPort {
   readonly crm = "hubspot" as const;
   readonly maxBatch = MAX_BATCH;
-  private readonly tasks: tasksModule.BatchApi;
-  private readonly objects: objectsModule.BatchApi;
-  private readonly objectReads: objectsModule.BasicApi;
-  private readonly preferences: preferencesModule.StatusApi;
+  private readonly api: HubSpotApi;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void>;
@@ -79,14 +93,30 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   constructor(options: HubSpotCrmOptions) {
     super();
     this.beforeCall = options.beforeCall ?? (async () => {});
-    // No SDK retries or limiter: the outbox owns retries (it honours Retry-After) and pacing.
+    // No retries or limiter in the client: the outbox owns retries (it honours Retry-After) and pacing.
     const access = { accessToken: options.accessToken, basePath: options.basePath };
-    this.tasks = hubSpotApi(tasksModule, tasksModule.BatchApi, access);
-    this.objects = hubSpotApi(objectsModule, objectsModule.BatchApi, access);
-    this.objectReads = hubSpotApi(objectsModule, objectsModule.BasicApi, access);
-    this.preferences = hubSpotApi(preferencesModule, preferencesModule.StatusApi, access);
+    this.api = new HubSpotApi(new HubSpotClient(access, options.onAnswer ? { onAnswer: options.onAnswer } : {}));
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? systemClock.now;
+  }
+
+  /** Reads one owner: the access token works, and private apps are told their daily allowance on every answer. */
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      await this.beforeCall();
+      const answer = await withTimeout(settled(this.api.ownersPage({ limit: 1 })), this.timeoutMs, "HubSpot owners read");
+      return { system: "HubSpot", ok: true, signInFailed: false, detail: "the access token reads owners", ...dailyOf(answer.headers) };
+    } catch (error) {
+      const failure = classifyHubSpotError(error, this.now());
+      const refused = failure.status === 401 || failure.status === 403;
+      return {
+        system: "HubSpot",
+        ok: false,
+        signInFailed: refused,
+        detail: refused ? `HubSpot refused the access token (HTTP ${failure.status})` : failure.message,
+        ...dailyOf((error as ApiError).headers ?? {}),
+      };
+    }
   }
 
   /**
@@ -97,7 +127,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
    */
   async createTasks(writes: TaskWrite[]): Promise<Outcome[]> {
     const outcomes = new Map<string, Outcome>();
-    const created = await this.call("create tasks", () => this.tasks.create({ inputs: writes.map(taskInput) }));
+    const created = await this.call("create tasks", () => this.api.batchCreate("tasks", writes.map(taskInput)));
     if (!created.ok && !isConflict(created.failure)) {
       if (created.failure.kind === "permanent" && writes.length > 1) {
         // HubSpot may reject a whole batch for one bad input: halve until the bad ones are alone.
@@ -112,11 +142,10 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const unresolved = writes.filter((w) => !outcomes.has(w.key));
     if (unresolved.length > 0) {
       const found = await this.call("read tasks by key", () =>
-        this.tasks.read({
+        this.api.batchRead("tasks", {
           idProperty: HUBSPOT_TASK_KEY_PROPERTY,
           inputs: unresolved.map((w) => ({ id: w.key })),
           properties: [HUBSPOT_TASK_KEY_PROPERTY],
-          propertiesWithHistory: [],
         }),
       );
       if (!found.ok) return writes.map((w) => outcomes.get(w.key) ?? found);
@@ -134,7 +163,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     );
   }
 
-  private collect(results: { id: string; properties: Record<string, string | null> }[], outcomes: Map<string, Outcome>) {
+  private collect(results: BatchAnswer["results"], outcomes: Map<string, Outcome>) {
     for (const task of results) {
       const key = task.properties[HUBSPOT_TASK_KEY_PROPERTY];
       if (key) outcomes.set(key, { ok: true, externalId: task.id });
@@ -164,9 +193,10 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private async updateBatch(path: string, inputs: [string, Record<string, string>][]): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
     const result = await this.call(`update ${path}`, () =>
-      this.objects.update(path, {
-        inputs: inputs.map(([id, properties]) => ({ id, properties })),
-      }),
+      this.api.batchUpdate(
+        path,
+        inputs.map(([id, properties]) => ({ id, properties })),
+      ),
     );
     if (!result.ok) {
       if (result.failure.kind === "permanent" && inputs.length > 1) {
@@ -190,9 +220,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
-    const result = await this.call(`read ${objectType}`, () =>
-      this.objectReads.getById(objectPath(objectType), objectId, properties, previousOf.length > 0 ? previousOf : undefined),
-    );
+    const result = await this.call(`read ${objectType}`, () => this.api.getObject(objectPath(objectType), objectId, properties, previousOf));
     if (result.ok) {
       const record: CrmRecord = { id: result.value.id, properties: result.value.properties };
       if (previousOf.length > 0) {
@@ -215,11 +243,10 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const found: PersonMatch[] = [];
     for (const part of chunks([...new Set(emails.map((e) => e.toLowerCase()))], MAX_BATCH)) {
       const read = await this.call("read contacts by email", () =>
-        this.objects.read("contacts", {
+        this.api.batchRead("contacts", {
           idProperty: "email",
           inputs: part.map((id) => ({ id })),
           properties: ["email", "hubspot_owner_id"],
-          propertiesWithHistory: [],
         }),
       );
       if (!read.ok) return read;
@@ -243,13 +270,14 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const outcomes: PersonWritten[] = [];
     for (const part of chunks(writes, MAX_BATCH)) {
       const upserted = await this.call("upsert contacts", () =>
-        this.objects.upsert("contacts", {
-          inputs: part.map((w) => ({
+        this.api.batchUpsert(
+          "contacts",
+          part.map((w) => ({
             idProperty: "email",
             id: w.email.toLowerCase(),
             properties: { ...w.properties, email: w.email.toLowerCase() },
           })),
-        }),
+        ),
       );
       if (!upserted.ok) {
         outcomes.push(...part.map(() => upserted));
@@ -267,7 +295,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         const fields = refused.filter((name) => name in w.properties);
         outcomes.push(
           result
-            ? { ok: true, id: result.id, objectType: "contact", created: result._new === true }
+            ? { ok: true, id: result.id, objectType: "contact", created: result.new === true }
             : final
               ? { ok: false, failure: { kind: "permanent", message: reason, ...(fields.length > 0 ? { refusedFields: fields } : {}) } }
               : { ok: false, failure: { kind: "transient", message: reason } },
@@ -282,11 +310,10 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const found: FoundTask[] = [];
     for (const part of chunks([...new Set(keys)], MAX_BATCH)) {
       const read = await this.call("read tasks by key", () =>
-        this.tasks.read({
+        this.api.batchRead("tasks", {
           idProperty: HUBSPOT_TASK_KEY_PROPERTY,
           inputs: part.map((id) => ({ id })),
           properties: [HUBSPOT_TASK_KEY_PROPERTY, "hs_task_status", "hs_timestamp", "hubspot_owner_id"],
-          propertiesWithHistory: [],
         }),
       );
       if (!read.ok) return read;
@@ -313,7 +340,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     for (const part of chunks(tasks, MAX_BATCH)) {
       if (action.kind === "delete") {
         // Archiving answers 204 whether or not the task still exists: nothing to tell apart.
-        const archived = await this.call("archive tasks", () => this.tasks.archive({ inputs: part.map((t) => ({ id: t.id })) }));
+        const archived = await this.call("archive tasks", () =>
+          this.api.batchArchive(
+            "tasks",
+            part.map((t) => t.id),
+          ),
+        );
         if (!archived.ok) return archived;
         results.push(...part.map((t) => ({ key: t.key, taskId: t.id, result: "changed" as const })));
         continue;
@@ -324,7 +356,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
           : action.kind === "reassign"
             ? { hubspot_owner_id: action.ownerId }
             : { hs_timestamp: action.dueAt };
-      const updated = await this.call(`${action.kind} tasks`, () => this.tasks.update({ inputs: part.map((t) => ({ id: t.id, properties })) }));
+      const updated = await this.call(`${action.kind} tasks`, () =>
+        this.api.batchUpdate(
+          "tasks",
+          part.map((t) => ({ id: t.id, properties })),
+        ),
+      );
       if (!updated.ok) return updated;
       const errors = errorsOf(updated.value);
       const gone = new Set(errors.filter((e) => e.category === "OBJECT_NOT_FOUND").flatMap((e) => e.context.ids ?? []));
@@ -341,17 +378,17 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   /**
-   * One call per subscription (the v3 API has no batch). HubSpot refuses subscribing an address
+   * One call per subscription (subscribe has no batch form). HubSpot refuses subscribing an address
    * that is already subscribed with a 400 saying so: that is the state asked for, so it succeeds.
    */
   async subscribeEmails(subscriptions: EmailSubscription[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const s of subscriptions) {
       const result = await this.call("subscribe", () =>
-        this.preferences.subscribe({
+        this.api.subscribe({
           emailAddress: s.email,
           subscriptionId: s.subscriptionId,
-          legalBasis: s.legalBasis as preferencesModule.PublicUpdateSubscriptionStatusRequestLegalBasisEnum,
+          legalBasis: s.legalBasis,
           legalBasisExplanation: s.legalBasisExplanation,
         }),
       );
@@ -366,33 +403,28 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
     try {
       await this.beforeCall();
-      return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `HubSpot ${what}`) };
+      return { ok: true, value: await withTimeout(settled(fn()), this.timeoutMs, `HubSpot ${what}`) };
     } catch (error) {
       return { ok: false, failure: classifyHubSpotError(error, this.now()) };
     }
   }
 }
 
-/** A StandardError's detail (ErrorDetail): the SDK reads its `in` into `_in`. */
-interface ErrorDetail {
-  code?: string;
-  _in?: string;
-  in?: string;
-  context?: Record<string, string[]>;
-}
-
 interface BatchError {
   category?: string;
   message: string;
   context: Record<string, string[]>;
-  details: ErrorDetail[];
+  details: NonNullable<StandardError["errors"]>;
 }
 
 /** Per-input errors of a 207 Multi-Status batch answer. */
-function errorsOf(response: object): BatchError[] {
-  const errors =
-    (response as { errors?: { category?: string; message?: string; context?: Record<string, string[]>; errors?: ErrorDetail[] }[] }).errors ?? [];
-  return errors.map((e) => ({ category: e.category, message: e.message ?? "error", context: e.context ?? {}, details: e.errors ?? [] }));
+function errorsOf(response: BatchAnswer): BatchError[] {
+  return (response.errors ?? []).map((e) => ({
+    category: e.category,
+    message: e.message ?? "error",
+    context: e.context ?? {},
+    details: e.errors ?? [],
+  }));
 }
 
 const INVALID_VALUES = "Property values were not valid: ";
@@ -406,7 +438,7 @@ function refusedProperties(errors: readonly BatchError[]): string[] {
   const names = new Set<string>();
   for (const e of errors) {
     if (e.category !== "VALIDATION_ERROR") continue;
-    for (const d of e.details) for (const name of [d._in, d.in, ...(d.context?.propertyName ?? [])]) if (name) names.add(name);
+    for (const d of e.details) for (const name of [d.in, ...(d.context?.propertyName ?? [])]) if (name) names.add(name);
     if (!e.message.startsWith(INVALID_VALUES)) continue;
     try {
       const listed: unknown = JSON.parse(e.message.slice(INVALID_VALUES.length));
@@ -437,7 +469,7 @@ function hubspotValues(properties: Record<string, string | null>): Record<string
   return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v ?? ""]));
 }
 
-function taskInput({ key, task }: TaskWrite) {
+function taskInput({ key, task }: TaskWrite): ObjectInput {
   // objectWriteTraceId ties per-input errors back to the input where HubSpot reports it.
   const associationTypeId = TASK_ASSOCIATION[task.objectType];
   return {
@@ -453,8 +485,6 @@ function taskInput({ key, task }: TaskWrite) {
       hubspot_owner_id: task.ownerId,
     },
     objectWriteTraceId: key,
-    associations: associationTypeId
-      ? [{ to: { id: task.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED" as never, associationTypeId }] }]
-      : [],
+    associations: associationTypeId ? [{ to: { id: task.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
   };
 }

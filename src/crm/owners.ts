@@ -1,16 +1,16 @@
-import * as ownersModule from "@hubspot/api-client/lib/codegen/crm/owners/index";
 import type { CrmPerson } from "../core/policy/roster";
 import { type Result, withTimeout } from "../platform/failure";
-import { type HubSpotAccess, hubSpotApi } from "../platform/hubspot-transport";
-import { classifyHubSpotError } from "./hubspot-crm";
+import { type HubSpotAccess, HubSpotClient } from "../platform/hubspot-transport";
+import { HubSpotApi } from "./hubspot-api";
+import { classifyHubSpotError, settled } from "./hubspot-crm";
 import type { QueryResult } from "jsforce/browser/core";
 import { type SalesforceAuth, salesforceConnection } from "./salesforce-connection";
 import { classifySalesforceError } from "./salesforce-crm";
 import { soqlString } from "./soql";
 
 /**
- * Who can own records in each CRM, for the roster bootstrap: HubSpot's owners (/crm/v3/owners,
- * scope crm.objects.owners.read) and Salesforce's active users of chosen profiles. Reads only,
+ * Who can own records in each CRM, for the roster bootstrap: HubSpot's owners (the dated owners
+ * API, scope crm.objects.owners.read) and Salesforce's active users of chosen profiles. Reads only,
  * each call paced by the account's limiter like every other call to that CRM.
  */
 
@@ -27,21 +27,25 @@ export interface PacedRead {
 
 /** Every active (not archived) HubSpot owner, people and queues. */
 export async function listHubSpotOwners(options: HubSpotAccess & PacedRead): Promise<Result<CrmPerson[]>> {
-  const api = hubSpotApi(ownersModule, ownersModule.OwnersApi, options);
+  const api = new HubSpotApi(new HubSpotClient(options));
   const now = options.now ?? Date.now;
   const people: CrmPerson[] = [];
   let after: string | undefined;
   try {
     do {
       await options.beforeCall?.();
-      const page = await withTimeout(api.getPage(undefined, after, OWNERS_PAGE, false), options.timeoutMs ?? TIMEOUT_MS, "HubSpot list owners");
+      const { body: page } = await withTimeout(
+        settled(api.ownersPage({ limit: OWNERS_PAGE, after, archived: false })),
+        options.timeoutMs ?? TIMEOUT_MS,
+        "HubSpot list owners",
+      );
       for (const owner of page.results) {
         const name = [owner.firstName, owner.lastName].filter(Boolean).join(" ") || owner.email || `owner ${owner.id}`;
         people.push({
           crm: "hubspot",
           id: owner.id,
           name,
-          kind: owner.type === ownersModule.PublicOwnerTypeEnum.Queue ? "queue" : "person",
+          kind: owner.type === "QUEUE" ? "queue" : "person",
           ...(owner.email ? { email: owner.email } : {}),
         });
       }

@@ -2,6 +2,7 @@ import type { Connection } from "jsforce/browser/core";
 import { type TaskAction, taskDueDate } from "../core/model/effects";
 import { classify, type Failure, FailureError, redact, type Result, withTimeout } from "../platform/failure";
 import { systemClock } from "../platform/clock";
+import type { ConnectionCheck } from "../platform/connection";
 import type { Outcome } from "../platform/outcome";
 import {
   type AccountMatch,
@@ -16,7 +17,7 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
-import { type SalesforceAuth, type SalesforceSession, salesforceConnection } from "./salesforce-connection";
+import { SALESFORCE_API_VERSION, type SalesforceAuth, type SalesforceSession, salesforceConnection } from "./salesforce-connection";
 import { recordSalesforceConsents } from "./salesforce-consents";
 import { soqlString } from "./soql";
 import { chunks, type FoundTask, KeyedTasks, mostRetryable } from "./task-updates";
@@ -157,6 +158,35 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     };
     this.conn = this.session.conn;
     this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /** Signs in, then reads the org's limits (paced like every call): the day's API allowance. */
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      await withTimeout(this.session.signIn(), this.timeoutMs, "Salesforce sign-in");
+    } catch (error) {
+      const failure = classifySalesforceError(error);
+      return { system: "Salesforce", ok: false, signInFailed: failure.kind === "permanent", detail: failure.message };
+    }
+    try {
+      await this.beforeCall();
+      const limits = await withTimeout(
+        this.conn.request<{ DailyApiRequests?: { Max: number; Remaining: number } }>(`/services/data/v${SALESFORCE_API_VERSION}/limits`),
+        this.timeoutMs,
+        "Salesforce limits read",
+      );
+      const d = limits.DailyApiRequests;
+      return {
+        system: "Salesforce",
+        ok: true,
+        signInFailed: false,
+        detail: "signed in; the org's limits read",
+        ...(d ? { daily: { used: d.Max - d.Remaining, max: d.Max } } : {}),
+      };
+    } catch (error) {
+      const failure = classifySalesforceError(error);
+      return { system: "Salesforce", ok: false, signInFailed: failure.status === 401, detail: failure.message };
+    }
   }
 
   /** Upsert by the external-id key field: a retry updates the task an earlier attempt created. */

@@ -1,7 +1,8 @@
 import type { Config } from "./config";
+import type { Ports } from "./ports";
 
-/** Hono's typing for this Worker: bindings from wrangler, the validated config in context. */
+/** Hono's typing for this Worker: bindings from wrangler, the validated config and the ports in context. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { config: Config; now: () => Date };
+  Variables: { config: Config; now: () => Date; ports: Ports };
 }

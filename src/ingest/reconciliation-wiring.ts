@@ -1,7 +1,7 @@
 import { SalesforceCrm } from "../crm/salesforce-crm";
 import { activePolicy } from "../storage/policies";
 import { policyNeeds } from "../core/policy/policy-needs";
-import type { Ports } from "../ports";
+import type { Ports } from "../env/ports";
 import type { RunDeps } from "./reconciliation-run";
 
 /**

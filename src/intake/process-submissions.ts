@@ -13,7 +13,7 @@ import type { RoutingDecision } from "../core/routing/routing";
 import { registrableDomain } from "../core/intake/registrable-domain";
 import { salesforceConsentTarget } from "../core/intake/salesforce-consent";
 import { classify, FailureError, type Result } from "../platform/failure";
-import type { Ports } from "../ports";
+import type { Ports } from "../env/ports";
 import type { SubmissionMessage } from "./submission-queue";
 
 /** Statuses a submission is (still) processed from; spam, processed and dead ones are left alone. */

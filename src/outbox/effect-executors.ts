@@ -7,29 +7,11 @@ import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../core/mod
 import type { EffectOf, EffectType } from "../core/model/effects";
 import { canonicalAddress } from "../core/model/email-address";
 import { submittedEvent } from "../core/model/submitted-event";
+import type { IntakeReports, OwnerRefused, SubmissionWritten } from "../env/ports";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
+import type { PendingEffect } from "./pending-effect";
 import { executeTaskUpdates } from "./task-update-calls";
-
-export interface PendingEffect<T extends EffectType = EffectType> {
-  /** The effect row's id: also the task's key in the CRM. */
-  id: string;
-  effect: EffectOf<T>;
-}
-
-/** An owner the CRM refused for a lead, and why. */
-export interface OwnerRefused {
-  ownerId: string;
-  reason: string;
-}
-
-export interface SubmissionWritten {
-  submissionId: string;
-  recordKey: string;
-  created: boolean;
-  /** Only when the CRM refused an owner: the ones refused, and the owner the lead was written with (null: none). */
-  owner?: { refused: OwnerRefused[]; ownerId: string | null };
-}
 
 export interface Executors {
   /** The shell's clock: when a wait for another effect ends is counted from it. */
@@ -57,6 +39,8 @@ export interface Executors {
    * and how to let go of them. Without it, writes are not serialised (a test's stand-in).
    */
   holdConsentPeople?(people: string[]): Promise<{ held: Set<string>; release(): Promise<void> }>;
+  /** Intake carries out what records tell it about its submissions and consents (src/intake/record-reports.ts). */
+  intake?: IntakeReports;
 }
 
 /**
@@ -157,10 +141,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   upsertLead: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    const { written, owners } = await upsertWithOwnerFallbacks(crm, batch);
+    const { written, owners, properties } = await upsertWithOwnerFallbacks(crm, batch);
     // Each record written hears of its submission (which enrols it). Telling it is part of the
     // effect: if that fails, the retry finds the records by email and writes nothing new.
-    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w) : undefined));
+    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w, properties[i]) : undefined));
     const told = events.flatMap((event, i): (SubmissionWritten & { event: CrmEvent })[] =>
       event
         ? [
@@ -252,6 +236,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
+  noteSubmissionFollowedUp: (_target, batch, deps) =>
+    deps.intake ? deps.intake.submissionsFollowedUp(batch.map((p) => p.effect)) : Promise.resolve(notConfigured("intake", batch.length)),
+  withdrawConsents: (_target, batch, deps) =>
+    deps.intake ? deps.intake.withdrawConsents(batch.map((p) => p.effect)) : Promise.resolve(notConfigured("intake", batch.length)),
 };
 
 /**
@@ -263,7 +251,7 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
 async function upsertWithOwnerFallbacks(
   crm: CrmPort,
   batch: PendingEffect<"upsertLead">[],
-): Promise<{ written: PersonWritten[]; owners: (SubmissionWritten["owner"] | undefined)[] }> {
+): Promise<{ written: PersonWritten[]; owners: (SubmissionWritten["owner"] | undefined)[]; properties: Record<string, string>[] }> {
   const ownerField = OWNER_FIELD[crm.crm];
   const reasonField = PRODUCT_FIELDS[crm.crm].routingReason;
   const leads = batch.map(({ effect }) => ({
@@ -299,7 +287,7 @@ async function upsertWithOwnerFallbacks(
     });
   }
   const owners = leads.map((lead) => (lead.refused.length > 0 ? { refused: lead.refused, ownerId: lead.properties[ownerField] ?? null } : undefined));
-  return { written, owners };
+  return { written, owners, properties: leads.map((lead) => lead.properties) };
 }
 
 /**

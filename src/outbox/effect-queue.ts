@@ -3,7 +3,6 @@ import {
   dueKinds,
   claimEffects,
   effectOf,
-  type EffectUpdate,
   insertEffects,
   loadEffects,
   nextDueAt,
@@ -12,12 +11,13 @@ import {
 } from "../storage/effects";
 import { recordFacts } from "../storage/facts";
 import type { EffectRow } from "../storage/schema";
-import type { EffectRequest, EffectType } from "../core/model/effects";
+import type { EffectRequest, EffectType, EffectUpdate } from "../core/model/effects";
 import { outboxFacts } from "../core/facts/outbox-facts";
 import { describeError, type FailureKind } from "../platform/failure";
 import { type EffectOutcome, isWaiting } from "../platform/outcome";
 import { WORK_BUDGET_MS } from "./consumer-budget";
-import { batchLimit, executeBatch, type Executors, type PendingEffect } from "./effect-executors";
+import { batchLimit, executeBatch, type Executors } from "./effect-executors";
+import type { PendingEffect } from "./pending-effect";
 import { nextStep, type RetryPolicy } from "./retry-policy";
 
 export interface EffectMessage {

@@ -2,7 +2,7 @@ import type { CrmPort, TaskKeyResult } from "../crm/crm-port";
 import type { Outcome } from "../platform/outcome";
 import { describeTaskResults } from "../crm/task-updates";
 import type { TaskAction } from "../core/model/effects";
-import type { PendingEffect } from "./effect-executors";
+import type { PendingEffect } from "./pending-effect";
 import type { Failure } from "../platform/failure";
 
 type Indexed = { index: number; effect: PendingEffect<"updateTasks">["effect"] };

@@ -1,66 +1,22 @@
 /**
- * @hubspot/api-client sends requests through node-fetch v2 over node:http, and workerd's
- * node:http cannot write a request body (POST/PATCH fail with "Cannot read properties of null
- * (reading 'has')"). Each generated API object sends through its configuration's `httpApi`
- * (the per-call `httpApi` option is ignored by SDK 13.5), so the API objects are built here with
- * one on the runtime's fetch. The SDK still builds, authenticates and parses every request.
+ * The one way the Worker calls HubSpot: its date-versioned REST API (2026-09) over the runtime's
+ * fetch, with the app's token, answering typed values or throwing HubSpotApiError.
  *
- * They are built from the SDK's generated modules (`lib/codegen/crm/…`), not through its
- * `Client`: importing `Client` bundles every HubSpot API (CMS, marketing, automation, …), about
- * 10 MB of the Worker's 14.6 MB, for the five API objects the Worker uses.
+ * Through the SDK's generic request: `@hubspot/api-client` (13.5 here, 14.0.1 the newest on npm)
+ * still calls the numeric `/crm/v3` paths HubSpot stops supporting in September 2027 in its
+ * generated modules, and HubSpot's SDK regenerated for dated versions (github
+ * HubSpot/hubspot-sdk-typescript, `@hubspot/sdk` 0.1.0-alpha, 2026-03 paths) is not published on
+ * npm. `Client.apiRequest` calls any path, but importing `Client` bundles every HubSpot API (~10 MB),
+ * so each request is built by the module `apiRequest` builds it with (the SDK's `Request`: the
+ * bearer token, its JSON body and headers, its User-Agent) and sent on the runtime's fetch, as
+ * `apiRequest`'s own sender (node-fetch over node:http) cannot write a request body in workerd. No
+ * retries or limiter of the SDK's: the callers retry (honouring Retry-After) and pace. The adapter
+ * types the answers it reads (src/crm/hubspot-api.ts).
  */
+import { Request as SdkRequest } from "@hubspot/api-client/lib/src/services/http/Request";
 
-interface SdkRequest {
-  getUrl(): string;
-  getHttpMethod(): { toString(): string };
-  getBody(): BodyInit | undefined;
-  getHeaders(): Record<string, string>;
-}
-
-/** The shape of the SDK's ResponseContext that its response processors read. */
-class RuntimeResponse {
-  constructor(
-    readonly httpStatusCode: number,
-    readonly headers: Record<string, string>,
-    private readonly bytes: Uint8Array,
-  ) {}
-
-  readonly body = {
-    text: async () => new TextDecoder().decode(this.bytes),
-    binary: async () => this.bytes,
-  };
-
-  getBodyAsAny() {
-    return this.body.text();
-  }
-}
-
-const runtimeFetchHttpApi = {
-  send(request: SdkRequest) {
-    const response = fetch(request.getUrl(), {
-      method: request.getHttpMethod().toString(),
-      body: request.getBody(),
-      headers: request.getHeaders(),
-    }).then(async (resp) => {
-      const headers: Record<string, string> = {};
-      resp.headers.forEach((value, name) => {
-        headers[name] = value;
-      });
-      return new RuntimeResponse(resp.status, headers, new Uint8Array(await resp.arrayBuffer()));
-    });
-    // The SDK chains this promise more than once; the branch it does not await would otherwise
-    // report a network failure as an unhandled rejection. The awaited branch still sees it.
-    response.catch(() => {});
-    // The SDK's internal Observable only needs toPromise().
-    return { toPromise: () => response };
-  },
-};
-
-/** What the Worker needs of one generated module of the SDK (e.g. `@hubspot/api-client/lib/codegen/crm/owners/index`). */
-export interface HubSpotApiModule<Parameters, Configuration> {
-  createConfiguration(conf: Parameters): Configuration;
-  ServerConfiguration: new (url: string, variables: Record<string, string>) => unknown;
-}
+/** HubSpot's current API version; every path the Worker calls carries it. */
+export const HUBSPOT_API_VERSION = "2026-09";
 
 export interface HubSpotAccess {
   accessToken: string;
@@ -68,21 +24,95 @@ export interface HubSpotAccess {
   basePath: string;
 }
 
+/** What HubSpot said: the status, the headers (names in lower case) and the parsed body. */
+export interface HubSpotAnswer<T> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
 /**
- * One API object of a generated module, authenticated with the app's token and sending with the
- * runtime fetch: `hubSpotApi(owners, owners.OwnersApi, access)`. No SDK retries or limiter: the
- * callers own retries (they honour Retry-After) and pacing.
+ * A non-2xx answer. Shaped like the SDK's ApiException (`code`, `body`, `headers`), which is what
+ * the adapter's classifier reads: the status, HubSpot's error body and its rate-limit headers.
  */
-export function hubSpotApi<Parameters, Configuration, Api>(
-  module: HubSpotApiModule<Parameters, Configuration>,
-  ApiClass: new (configuration: Configuration) => Api,
-  access: HubSpotAccess,
-): Api {
-  const parameters = {
-    baseServer: new module.ServerConfiguration(access.basePath.replace(/\/$/, ""), {}),
-    httpApi: runtimeFetchHttpApi,
-    authMethods: { oauth2: { accessToken: access.accessToken } },
-  };
-  // Every generated module declares its own copies of these types; the shapes are the same.
-  return new ApiClass(module.createConfiguration(parameters as Parameters));
+export class HubSpotApiError extends Error {
+  readonly code: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(code: number, body: unknown, headers: Record<string, string>) {
+    const message = typeof (body as { message?: unknown })?.message === "string" ? (body as { message: string }).message : `HTTP ${code}`;
+    super(message);
+    this.code = code;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
+
+export interface HubSpotRequest<T> {
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  /** A dated path, e.g. `/crm/objects/2026-09/contacts/batch/read`. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Reads the answer's body into its type; throws when HubSpot answered something else. */
+  parse?: (body: unknown) => T;
+}
+
+export interface HubSpotClientOptions {
+  /** Sees every answer's status and headers (the pacer reads HubSpot's quota headers there). */
+  onAnswer?: (status: number, headers: Record<string, string>) => void;
+  fetch?: typeof fetch;
+}
+
+/** Repeated values for arrays (`properties=a&properties=b`), as HubSpot reads them. */
+function queryString(query: Query | undefined): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) params.append(name, item);
+    else params.append(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export class HubSpotClient {
+  private readonly base: string;
+  private readonly accessToken: string;
+  private readonly onAnswer: HubSpotClientOptions["onAnswer"];
+  private readonly fetcher: typeof fetch;
+
+  constructor(access: HubSpotAccess, options: HubSpotClientOptions = {}) {
+    this.base = access.basePath.replace(/\/+$/, "");
+    this.accessToken = access.accessToken;
+    this.onAnswer = options.onAnswer;
+    this.fetcher = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async request<T = unknown>(request: HubSpotRequest<T>): Promise<HubSpotAnswer<T>> {
+    // The query is written here: the SDK's would join a list into one value, HubSpot reads it repeated.
+    const built = new SdkRequest(
+      { accessToken: this.accessToken, basePath: this.base },
+      { method: request.method, path: request.path + queryString(request.query), ...(request.body === undefined ? {} : { body: request.body }) },
+    );
+    const response = await this.fetcher(built.getUrl().toString(), built.getSendData());
+    const answerHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      answerHeaders[name.toLowerCase()] = value;
+    });
+    this.onAnswer?.(response.status, answerHeaders);
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    if (response.status < 200 || response.status >= 300) throw new HubSpotApiError(response.status, body, answerHeaders);
+    return { status: response.status, headers: answerHeaders, body: request.parse ? request.parse(body) : (body as T) };
+  }
 }

@@ -5,7 +5,6 @@ import { leadTouches } from "../storage/intake-touches";
 import { Policy } from "../core/policy/policy";
 import { SimulatedEvent, simulate, simulatedCrmEvents } from "../core/rules/simulate";
 import { dryRunSubmissions, SimulatedSubmission } from "../intake/submission-dry-run";
-import { portsFor } from "../ports";
 import type { AppEnv } from "../env/app-env";
 import { parseJson, readRawBody, requireContentType } from "../platform/http/body";
 import { invalidPayload } from "../platform/http/errors";
@@ -33,7 +32,7 @@ export const adminSimulateRoute = new Hono<AppEnv>().post("/", async (c) => {
   if (!request.success) throw invalidPayload(request.error);
   const { events, submissions, policy, until } = request.data;
   const versioned = policy ? { version: -1, policy, createdAt: c.var.now().toISOString() } : await activePolicy(c.env.DB);
-  const ports = portsFor(c.env);
+  const ports = c.var.ports;
   const intake = await dryRunSubmissions(
     submissions,
     versioned.policy,

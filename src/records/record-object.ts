@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { CrmEvent } from "../core/model/crm-event";
 import type { RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
-import { type Ports, portsFor } from "../ports";
+import type { RunRecording } from "../core/rules/run-recording";
+import type { Ports } from "../env/ports";
 import { type Projection, type RecordStats, RecordStore } from "./record-store";
 import { PROJECT, RULE_NEW_EVENTS, RecordWork } from "./record-work";
 
@@ -13,10 +14,12 @@ export interface RecordResult {
 
 export interface RecordSnapshot {
   state: RecordState;
-  events: (CrmEvent & { receivedAt: string })[];
+  events: (CrmEvent & { receivedAt: string; seq: number })[];
   pendingWakeups: { name: string; dueAt: string }[];
   /** Every decision the rules made about this record, oldest first. */
   audit: AuditEntry[];
+  /** What each rule run saw (answers, random draws, its instant), oldest first: the dry run replays with it. */
+  runs: RunRecording[];
   /** Deliveries seen: re-deliveries are counted and ignored. */
   stats: RecordStats;
   projection: { d1RowsWritten: number; projectedAt: string | null };
@@ -26,9 +29,10 @@ export interface RecordSnapshot {
  * One object per CRM record (lead, contact, deal, opportunity), named by its record key. It is
  * the only writer of that record's state: every event of the record passes through here, one at
  * a time, so there are no races. It receives events, answers snapshots and runs its alarm; the
- * store keeps its SQLite, the work (record-work.ts) runs the rules.
+ * store keeps its SQLite, the work (record-work.ts) runs the rules. The Worker's entry point
+ * exports it with the ports it is given (portsOf), built at the top where every adapter is known.
  */
-export class RecordObject extends DurableObject<Env> {
+export abstract class RecordObject extends DurableObject<Env> {
   private readonly store: RecordStore;
   private readonly ports: Ports;
   private readonly work: RecordWork;
@@ -36,7 +40,7 @@ export class RecordObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RecordStore(ctx.storage);
-    this.ports = portsFor(env);
+    this.ports = this.portsOf(env);
     this.work = new RecordWork(this.store, this.ports, env.DB);
   }
 
@@ -68,10 +72,14 @@ export class RecordObject extends DurableObject<Env> {
       events: this.store.events(),
       pendingWakeups: this.store.pendingWakeups(),
       audit: this.store.audit(),
+      runs: this.store.runs(),
       stats: this.store.stats(),
       projection: { d1RowsWritten, projectedAt },
     };
   }
+
+  /** The CRM, Slack, routing and outbox this record reaches the world through. */
+  protected abstract portsOf(env: Env): Ports;
 
   override async alarm(): Promise<void> {
     await this.work.runDue(this.ports.clock.now());

@@ -2,7 +2,7 @@ import type { RuleShell } from "../core/rules/decide";
 import type { Policy } from "../core/policy/policy";
 import type { RecordState } from "../core/model/record-state";
 import { FailureError, type Result } from "../platform/failure";
-import type { Ports } from "../ports";
+import type { Ports } from "../env/ports";
 
 /**
  * What a record's rules may ask for, answered from the world: fresh reads and task lookups from

@@ -1,21 +1,20 @@
 import { replaceLeadAddresses } from "../storage/inbound-email";
 import { activePolicy } from "../storage/policies";
 import { recordFacts } from "../storage/facts";
-import { withdrawConsents } from "../storage/intake-consents";
-import { setSubmissionStatus } from "../storage/intake-submissions";
 import { upsertRecordRow } from "../storage/records";
 import { decide, type RuleShell, type Trigger } from "../core/rules/decide";
 import { policyNeeds } from "../core/policy/policy-needs";
 import { canonicalAddresses, DEFAULT_EMAIL_PROPERTIES } from "../core/model/lead-addresses";
 import type { CrmEvent } from "../core/model/crm-event";
+import type { EffectRequest } from "../core/model/effects";
 import type { VersionedPolicy } from "../core/policy/policy";
 import type { RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
-import { salesforceWithdrawals } from "../core/intake/salesforce-consent";
+import { readsOf, type RunRecording, type RunTrigger } from "../core/rules/run-recording";
 import { unsubscribeIn } from "../core/policy/stop-conditions";
 import { factsFromAudit, factsFromEvent } from "../core/facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
-import type { Ports } from "../ports";
+import type { Ports } from "../env/ports";
 import type { RecordStore } from "./record-store";
 import { recordShell } from "./record-shell";
 
@@ -59,14 +58,20 @@ export class RecordWork {
   async runDue(now: number): Promise<void> {
     if (!this.store.exists()) return;
     const wakeups = this.store.wakeups();
-    // New events before timers: a deadline the events moved must not fire at its old time.
-    const due = wakeups.claimDue(now, LEASE_MS).sort((a, b) => Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)));
+    // New events before timers: a deadline the events moved must not fire at its old time. Timers
+    // in the order they were due (then by name), so one alarm always runs them in the same order.
+    const due = wakeups
+      .claimDue(now, LEASE_MS)
+      .sort(
+        (a, b) =>
+          Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)) || a.deadline - b.deadline || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      );
     for (const claim of due) {
       const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
       try {
         if (claim.name === PROJECT) await this.project(now);
         else if (claim.name === RULE_NEW_EVENTS) await this.ruleNewEvents(now);
-        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`);
+        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`, undefined, claim.deadline);
         this.store.finishWork(claim, work);
       } catch (error) {
         // The lease keeps the row: the work comes due again after the backoff, not lost. New
@@ -93,35 +98,66 @@ export class RecordWork {
         const { count, since } = this.store.countFailure(work, now);
         const label = `${event.kind} event ${event.dedupeKey}`;
         // Rules refused for good are recorded by decide() rule by rule; what reaches here failed the whole run.
-        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, event.dedupeKey, seq);
         else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
-          await this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
+          await this.giveUp(
+            work,
+            now,
+            `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`,
+            event.dedupeKey,
+            seq,
+          );
         } else throw new EventFailed(error, count);
       }
     }
   }
 
-  /** One rule run: decide (with its reads and routings), store its effects in the outbox, then commit the rest. */
-  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number): Promise<void> {
+  /**
+   * One rule run: decide (with its reads and routings), store its effects in the outbox, then
+   * commit the rest with what the run saw (its recording: the answers, the random draws, the
+   * instant), so the dry run can replay it as it happened. What the rules read fresh is kept in
+   * the record (the CRM's values as of the run), as a gap's read is.
+   */
+  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number, deadline?: number): Promise<void> {
     const known = this.store.state();
     if (!known) return;
+    const received = this.store.lastEventSeq();
     const policy = await this.currentPolicy(now);
     const at = new Date(now);
     const shell = recordShell(known, this.ports, policy.policy, at);
-    const record = await this.freshIfNeeded(known, policy, shell, at);
-    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random: this.ports.random }, shell);
+    const { record, refreshed } = await this.freshIfNeeded(known, policy, shell, at);
+    const draws: number[] = [];
+    const random = () => {
+      const drawn = this.ports.random();
+      draws.push(drawn);
+      return drawn;
+    };
+    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random }, shell);
     // Effects first: once stored they will happen; the commit only records that they were decided.
-    if (decision.effects.length > 0) await this.ports.storeEffects(decision.effects);
+    const effects = [...decision.effects, ...(await this.reportsToIntake(trigger, record, policy, decision.audit, now))];
+    if (effects.length > 0) await this.ports.storeEffects(effects);
     // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
     const facts = [
       ...(trigger.kind === "event" ? factsFromEvent(trigger.event, ruledSeq === this.store.firstEventSeq()) : []),
       ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
-    if (trigger.kind === "event" && trigger.event.kind === "submitted") await this.noteSubmission(trigger.event, decision.audit, at);
-    if (trigger.kind === "event" && trigger.event.kind === "propertyChanged") await this.noteUnsubscribe(trigger.event, record, policy, now);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
-    this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+    const recording: RunRecording = {
+      trigger: runTrigger(trigger, deadline ?? now),
+      at: at.toISOString(),
+      events: received,
+      ...(refreshed ? { refreshed } : {}),
+      answers: decision.answers,
+      random: draws,
+    };
+    const reads = readsOf(decision.answers);
+    if (Object.keys(reads).length > 0) {
+      this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
+      // What was read (a name, an email) reaches the D1 read model too.
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
+    }
+    this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }
 
   /**
@@ -132,9 +168,14 @@ export class RecordWork {
    * keeps its marks; a read that may pass fails the run, which is retried as any other; one refused
    * for good (a field the org lacks) leaves the rules to their own reads, which say what is wrong.
    */
-  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, shell: RuleShell, at: Date): Promise<RecordState> {
+  private async freshIfNeeded(
+    record: RecordState,
+    policy: VersionedPolicy,
+    shell: RuleShell,
+    at: Date,
+  ): Promise<{ record: RecordState; refreshed?: Record<string, string | null> }> {
     const stale = Object.keys(record.staleProperties ?? {});
-    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return record;
+    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return { record };
     const needs = policyNeeds(policy.policy, record.crm).find((n) => n.objectType === record.objectType);
     const names = [...new Set([...Object.keys(record.properties), ...stale, ...(needs ? [...needs.reads, ...needs.propertyChanges] : [])])];
     let found: Awaited<ReturnType<RuleShell["read"]>>;
@@ -144,77 +185,44 @@ export class RecordWork {
       const failure = classify(error);
       if (!refusedForGood(failure)) throw error;
       console.error(`fresh read of ${record.key} refused: ${failure.message}`);
-      return record;
+      return { record };
     }
-    if (!found) return record;
-    return this.store.storeFreshRead(found.properties, at.toISOString());
-  }
-
-  /** The submission's last step: what its record's rules did with it (enrolled in a cadence, or why not). */
-  private async noteSubmission(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[], at: Date): Promise<void> {
-    const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
-    const step = {
-      step: enrolled ? "enrolled" : "followed up",
-      at: at.toISOString(),
-      detail: {
-        recordKey: event.recordKey,
-        ...(enrolled ? { cadence: enrolled.data.cadence, firstTouch: Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined } : {}),
-        decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
-      },
-    };
-    // Dead too: its write, dead and then retried from the outbox, went through after all.
-    await setSubmissionStatus(this.db, event.submissionId, "processed", at, { from: ["received", "processing", "failed", "dead"], step });
+    if (!found) return { record };
+    return { record: this.store.storeFreshRead(found.properties, at.toISOString()), refreshed: found.properties };
   }
 
   /**
-   * An unsubscribe in the CRM withdraws the consents the person gave on our forms before it: recorded
-   * the way consent is (intake_consents, appended, never updated), for each of the record's
-   * addresses. Only a change to opted out counts (a stored snapshot holds only what changed, and
-   * our own write's echo is skipped), and a consent given after it stands. Before the commit, as the facts are: a
-   * retried run records it again, and the rows' ids (the address, the consent and this event)
-   * count it once. The CRM holds the opt-out (it is where it was made), but a Salesforce org also
-   * keeps the consents themselves where the policy maps them: those are withdrawn there too.
+   * What the run tells intake, as effects stored with the rules' own: that this record has seen
+   * its submission (what the rules did with it), and that the person opted out here, which
+   * withdraws the consents they gave on our forms before it. Only a change to opted out counts (a
+   * stored snapshot holds only what changed, and our own write's echo is skipped).
    */
-  private async noteUnsubscribe(
-    event: Extract<CrmEvent, { kind: "propertyChanged" }>,
-    record: RecordState,
-    policy: VersionedPolicy,
-    now: number,
-  ): Promise<void> {
-    if (event.fromThisIntegration) return;
+  private async reportsToIntake(trigger: Trigger, record: RecordState, policy: VersionedPolicy, audit: readonly AuditEntry[], now: number) {
+    if (trigger.kind !== "event") return [];
+    const { event } = trigger;
+    if (event.kind === "submitted") return [followedUpReport(event, audit)];
+    if (event.kind !== "propertyChanged" || event.fromThisIntegration) return [];
     const unsubscribe = unsubscribeIn(policy.policy.rules.cadences?.stopWhen ?? [], record.crm, event.properties);
-    if (!unsubscribe) return;
-    const detail = `${unsubscribe.evidence} on ${record.key}`;
-    for (const email of await this.addressesOf(record, now)) {
-      const withdrawn = await withdrawConsents(this.db, {
-        email,
-        source: "unsubscribe",
+    if (!unsubscribe) return [];
+    const report: EffectRequest = {
+      idempotencyKey: `opt-out:${record.key}:${event.dedupeKey}`,
+      leadKey: record.key,
+      rule: "records",
+      effect: {
+        type: "withdrawConsents",
+        recordKey: record.key,
+        crm: record.crm,
+        accountId: record.accountId,
+        addresses: await this.addressesOf(record, now),
         reference: event.dedupeKey,
-        at: new Date(event.occurredAt),
-        givenBefore: true,
-        detail,
-      });
-      if (record.crm !== "salesforce" || withdrawn.length === 0) continue;
-      // Salesforce keeps consents where the policy says (a checkbox, the Consent objects): they say so too.
-      // Every withdrawal, not only those appended now: a retried run stores the effects it missed (their keys count them once).
-      const effects = salesforceWithdrawals(
-        policy.policy,
-        { key: record.key, accountId: record.accountId, email },
-        withdrawn.map(({ row, given }) => ({
-          withdrawalId: row.id,
-          consentId: row.consentId,
-          purpose: row.purpose,
-          legalBasis: row.legalBasis,
-          at: row.recordedAt,
-          detail,
-          ...(given.formKey ? { formKey: given.formKey } : {}),
-        })),
-      );
-      if (effects.length > 0) await this.ports.storeEffects(effects);
-    }
+        occurredAt: event.occurredAt,
+        detail: `${unsubscribe.evidence} on ${record.key}`,
+      },
+    };
+    return [report];
   }
 
-  private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {
+  private async giveUp(work: string, now: number, reason: string, dedupeKey: string, ruledSeq?: number): Promise<void> {
     const entry: AuditEntry = {
       at: new Date(now).toISOString(),
       rule: "rules",
@@ -227,7 +235,15 @@ export class RecordWork {
     const record = this.store.state();
     // The fact first, as in a rule run: if storing it fails, giving up is tried again.
     if (record) await recordFacts(this.db, factsFromAudit(record.key, record.crm, record.objectType, [entry]));
-    this.store.giveUp(work, entry, ruledSeq);
+    const recording: RunRecording = {
+      trigger: { event: dedupeKey },
+      at: entry.at,
+      events: this.store.lastEventSeq(),
+      answers: [],
+      random: [],
+      skipped: true,
+    };
+    this.store.giveUp(work, entry, recording, ruledSeq);
   }
 
   /**
@@ -264,7 +280,29 @@ export class RecordWork {
   }
 }
 
+/** The submission's last step, for intake to write: what the record's rules did with it (enrolled in a cadence, or why not). */
+function followedUpReport(event: Extract<CrmEvent, { kind: "submitted" }>, audit: readonly AuditEntry[]): EffectRequest {
+  const enrolled = audit.find((a) => a.rule === "cadence" && a.outcome === "enrolled");
+  const firstTouch = enrolled && Array.isArray(enrolled.data.steps) ? enrolled.data.steps[0] : undefined;
+  return {
+    idempotencyKey: `submission:${event.submissionId}:followed-up`,
+    leadKey: event.recordKey,
+    rule: "records",
+    effect: {
+      type: "noteSubmissionFollowedUp",
+      submissionId: event.submissionId,
+      recordKey: event.recordKey,
+      ...(enrolled ? { enrolled: { cadence: String(enrolled.data.cadence), ...(firstTouch === undefined ? {} : { firstTouch }) } } : {}),
+      decisions: audit.map((a) => `${a.rule}: ${a.outcome}`),
+    },
+  };
+}
+
 const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+
+/** What woke a run, as its recording names it: the event's dedupe key, or the timer and its deadline. */
+const runTrigger = (trigger: Trigger, deadline: number): RunTrigger =>
+  trigger.kind === "event" ? { event: trigger.event.dedupeKey } : { timer: trigger.name, due: new Date(deadline).toISOString() };
 
 /** An event's rule run failed for the count-th time in a row: the wait before the next try grows with it. */
 class EventFailed extends FailureError {

@@ -1,3 +1,4 @@
+import type { ConnectionCheck } from "../platform/connection";
 import { z } from "zod";
 import type { EffectOf } from "../core/model/effects";
 import { systemClock } from "../platform/clock";
@@ -47,11 +48,36 @@ export interface SlackNotifierOptions {
   beforeCall?: () => Promise<void>;
 }
 
+/** auth.test's answers that mean the token itself is refused: nothing is posted until an admin fixes it. */
+const SIGN_IN_REFUSALS = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]);
+
 export class SlackNotifier {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: SlackNotifierOptions) {
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** auth.test, paced like every call: does the bot token still work, and in which workspace. */
+  async checkConnection(): Promise<ConnectionCheck> {
+    const sent = await this.send(
+      `${this.options.apiBase}/api/auth.test`,
+      "Slack auth.test",
+      { authorization: `Bearer ${this.options.botToken}` },
+      {},
+    );
+    if (!sent.ok) {
+      const { failure } = sent.outcome as { failure: Failure };
+      return { system: "Slack", ok: false, signInFailed: false, detail: failure.message };
+    }
+    const body = (await sent.response.json().catch(() => ({}))) as { ok?: boolean; error?: string; team?: string };
+    if (body.ok) return { system: "Slack", ok: true, signInFailed: false, detail: `the bot token works${body.team ? ` in ${body.team}` : ""}` };
+    return {
+      system: "Slack",
+      ok: false,
+      signInFailed: SIGN_IN_REFUSALS.has(body.error ?? ""),
+      detail: `Slack: ${body.error ?? `HTTP ${sent.response.status}`}`,
+    };
   }
 
   /** chat.postMessage to a user id (a DM from the bot) or a channel, with Block Kit blocks. */

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { type AlertDeps, evaluateAlerts } from "../../src/alerts/alerts-chore";
-import { DEFAULT_ALERT_SETTINGS } from "../../src/alerts/alerts";
+import { DEFAULT_ALERT_SETTINGS } from "../../src/core/alerts/alerts";
 import { loadConfig } from "../../src/env/config";
 import { consoleApp, freshAddress, loginForm, postSignIn, signInLimits } from "../support/console";
+import { alertPorts } from "../support/alert-ports";
 
 const limits = signInLimits();
 /** Each test has an admin token of its own: its overall count starts at nothing and no other test's sign-ins spend it. */
@@ -100,7 +101,7 @@ describe("the brake on guessing the admin token", () => {
 
     const config = { ...loadConfig(env), ALERTS_SLACK_CHANNEL: "C0ALERTS1" };
     const deps: AlertDeps = { settings: DEFAULT_ALERT_SETTINGS, checkConnections: async () => [] };
-    const result = await evaluateAlerts(env, config, new Date(), deps);
+    const result = await evaluateAlerts(env, alertPorts(env, config), new Date(), deps);
     expect(result.firing).toContain("console-sign-ins");
     const alert = await env.DB.prepare("select detail from alerts where id = 'console-sign-ins'").first<{ detail: string }>();
     expect(alert!.detail).toMatch(/^\d+ sign-ins at \/console\/login with a wrong admin token in the last 15 minutes/);
@@ -110,7 +111,7 @@ describe("the brake on guessing the admin token", () => {
     expect(told.results.map((r) => JSON.parse(r.payload).text)).toContainEqual(expect.stringContaining(":rotating_light: Console sign-ins failing"));
 
     // Fifteen minutes later, with nothing refused since, it ends.
-    const later = await evaluateAlerts(env, config, new Date(Date.now() + 16 * 60_000), deps);
+    const later = await evaluateAlerts(env, alertPorts(env, config), new Date(Date.now() + 16 * 60_000), deps);
     expect(later.firing).not.toContain("console-sign-ins");
   });
 });

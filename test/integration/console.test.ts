@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AlertDeps, evaluateAlerts } from "../../src/alerts/alerts-chore";
-import { DEFAULT_ALERT_SETTINGS } from "../../src/alerts/alerts";
+import { DEFAULT_ALERT_SETTINGS } from "../../src/core/alerts/alerts";
 import { loadConfig } from "../../src/env/config";
 import { recordFacts } from "../../src/storage/facts";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
@@ -14,6 +14,7 @@ import { hubspotEmulator } from "../support/emulators";
 import { call, eventually, leadSnapshot } from "../support/requests";
 import { admin, allDone, auditEntries, deliverHubSpotWebhooks, runDue } from "../support/rule-flows";
 import { TEST_BINDINGS } from "../support/test-bindings";
+import { alertPorts } from "../support/alert-ports";
 
 const factsOf = async (recordKey: string) =>
   (await env.DB.prepare("select kind, rep, step, reason, data from facts where record_key = ?1 order by rowid").bind(recordKey).all<any>()).results;
@@ -139,8 +140,9 @@ describe("the console's pages", () => {
     const results = await (await call(`/console/leads?q=${encodeURIComponent(row.email.toUpperCase())}`, { headers: { cookie } })).text();
     expect(results).toContain(`/console/leads/${encodeURIComponent(row.record_key)}`);
     const journey = await (await call(`/console/leads/${encodeURIComponent(row.record_key)}`, { headers: { cookie } })).text();
-    expect(journey).toContain("stale-lead: reassigned");
-    expect(journey).toContain("routing_reason: weighted round robin");
+    // In words: the rule, the new owner by name, the rotation's reason.
+    expect(journey).toContain("Stale lead: reassigned");
+    expect(journey).toContain("weighted round robin");
     // A key D1 does not know is not opened (no object is created for it).
     expect((await call("/console/leads/hubspot:62515:contact:999999999", { headers: { cookie } })).status).toBe(404);
   });
@@ -200,13 +202,13 @@ describe("alerts from the cron", () => {
       );
     const before = (await alertEffects()).length;
     const t0 = Date.parse("2030-01-07T15:00:00Z");
-    const first = await evaluateAlerts(env, config, new Date(t0), deps);
+    const first = await evaluateAlerts(env, alertPorts(env, config), new Date(t0), deps);
     expect(first.firing).toEqual(expect.arrayContaining(["sign-in:HubSpot", "dead-effects"]));
     const told = (await alertEffects()).slice(before);
     expect(told.some((t) => t.includes("HubSpot refuses the service's credentials"))).toBe(true);
-    await evaluateAlerts(env, config, new Date(t0 + 20 * 60_000), deps);
+    await evaluateAlerts(env, alertPorts(env, config), new Date(t0 + 20 * 60_000), deps);
     expect((await alertEffects()).length).toBe(before + told.length);
-    await evaluateAlerts(env, config, new Date(t0 + DEFAULT_ALERT_SETTINGS.reAlertAfterMs), deps);
+    await evaluateAlerts(env, alertPorts(env, config), new Date(t0 + DEFAULT_ALERT_SETTINGS.reAlertAfterMs), deps);
     expect((await alertEffects()).slice(before + told.length).some((t) => t.startsWith(":warning: Still: HubSpot refuses"))).toBe(true);
     const { cookie } = await signIn();
     expect(await (await call("/console/health", { headers: { cookie } })).text()).toContain("HubSpot refuses the service&#39;s credentials");

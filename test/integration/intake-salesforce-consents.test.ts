@@ -6,7 +6,8 @@ import { holdPeople, releasePeople } from "../../src/storage/consent-write-holds
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { Policy } from "../../src/core/policy/policy";
-import { effectExecutors, type PendingEffect } from "../../src/outbox/effect-executors";
+import { effectExecutors } from "../../src/outbox/effect-executors";
+import type { PendingEffect } from "../../src/outbox/pending-effect";
 import { sendEffectMessages } from "../../src/outbox/effect-queue";
 import { portsFor } from "../../src/ports";
 import { salesforceEmulator } from "../support/emulators";

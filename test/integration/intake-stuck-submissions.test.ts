@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import entry from "../../src/index";
 import { evaluateAlerts } from "../../src/alerts/alerts-chore";
-import { DEFAULT_ALERT_SETTINGS } from "../../src/alerts/alerts";
+import { DEFAULT_ALERT_SETTINGS } from "../../src/core/alerts/alerts";
 import { loadConfig } from "../../src/env/config";
 import { PRODUCT_FIELDS } from "../../src/core/model/product-fields";
 import { loadSubmission, setSubmissionStatus } from "../../src/storage/intake-submissions";
@@ -14,6 +14,7 @@ import { hubspotEmulator } from "../support/emulators";
 import { adminHeaders, DEMO, intakeHarness } from "../support/intake";
 import { eventually, ORIGIN } from "../support/requests";
 import { admin } from "../support/rule-flows";
+import { alertPorts } from "../support/alert-ports";
 
 /*
  * A submission never stays stuck: an owner the CRM refuses falls back (the team's fallback owner,
@@ -116,13 +117,13 @@ describe("a submission that cannot go on ends dead, is alerted about and retried
     // The alert says so (and which), until it is dealt with.
     const config = loadConfig(env);
     const deps = { settings: DEFAULT_ALERT_SETTINGS, checkConnections: async () => [] };
-    const alerted = await evaluateAlerts(env, config, new Date(), deps);
+    const alerted = await evaluateAlerts(env, alertPorts(env, config), new Date(), deps);
     expect(alerted.firing).toContain("dead-submissions");
     const [alert] = (await env.DB.prepare("SELECT detail FROM alerts WHERE id = 'dead-submissions'").all<{ detail: string }>()).results;
     expect(alert!.detail).toContain(id);
 
     // The admin creates the property, and retries: the write that died is written anew.
-    const created = await fetch(`${env.HUBSPOT_API_BASE}/crm/v3/properties/contacts`, {
+    const created = await fetch(`${env.HUBSPOT_API_BASE}/crm/properties/2026-09/contacts`, {
       method: "POST",
       headers: { authorization: "Bearer hubspot-dev-token", "content-type": "application/json" },
       body: JSON.stringify({ name: NOTES, label: "Demo notes", type: "string", fieldType: "textarea", groupName: "contactinformation" }),
@@ -132,7 +133,7 @@ describe("a submission that cannot go on ends dead, is alerted about and retried
     expect(retry.status).toBe(200);
     await inStatus(id, "processed");
     expect((await contactOf(email)).properties[NOTES]).toBe(DEMO.message);
-    await evaluateAlerts(env, config, new Date(Date.now() + 60_000), deps);
+    await evaluateAlerts(env, alertPorts(env, config), new Date(Date.now() + 60_000), deps);
     const [after] = (await env.DB.prepare("SELECT detail FROM alerts WHERE id = 'dead-submissions'").all<{ detail: string }>()).results;
     expect(after!.detail).not.toContain(id);
   });

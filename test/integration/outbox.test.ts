@@ -51,7 +51,7 @@ const settled = (ids: string[]) =>
     return rows;
   }, 50_000);
 
-const createCalls = async () => (await hubspotEmulator.calls()).filter((c: any) => c.path === "/crm/v3/objects/tasks/batch/create");
+const createCalls = async () => (await hubspotEmulator.calls()).filter((c: any) => c.path === "/crm/objects/2026-09/tasks/batch/create");
 const tasksWithKeys = async (ids: string[]) =>
   (await hubspotEmulator.objects("tasks")).filter((t: any) => ids.includes(t.properties.lead_follow_up_key));
 

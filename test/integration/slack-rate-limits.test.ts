@@ -149,7 +149,7 @@ describe("a Slack effect answered rate_limited, through the outbox", () => {
     expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
     const [, retried] = await postsOf(limitedText);
     const update = ((await hubspotEmulator.calls()) as any[]).find(
-      (c) => c.path === `/crm/v3/objects/contacts/batch/update` && JSON.stringify(c.requestBody).includes("Unblocked"),
+      (c) => c.path === `/crm/objects/2026-09/contacts/batch/update` && JSON.stringify(c.requestBody).includes("Unblocked"),
     );
     expect(update, "the HubSpot write").toBeDefined();
     expect(update.at).toBeLessThan(retried.at);

@@ -135,7 +135,7 @@ describe("updateTasks on HubSpot", () => {
     await hubspotEmulator.clearCalls();
     const [again] = await execute([request(leadKey(contacts[0]!), updateTasks(contacts[0]!, keys, { kind: "complete" }))]);
     expect(again).toMatchObject({ status: "done", external_id: `already completed ${taskIds.join(",")}` });
-    expect((await hubspotEmulator.calls()).map((c: any) => c.path)).toEqual(["/crm/v3/objects/tasks/batch/read"]);
+    expect((await hubspotEmulator.calls()).map((c: any) => c.path)).toEqual(["/crm/objects/2026-09/tasks/batch/read"]);
   });
 
   it("waits, without spending attempts, while the task it completes is still being created", { timeout: 60_000 }, async () => {

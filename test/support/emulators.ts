@@ -25,6 +25,8 @@ export const hubspotEmulator = {
     control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
   uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
+  /** From when the numeric (v3/v4) paths answer 410 (ISO instant, or null: served for ever). */
+  retire: (at: string | null) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/retirement", { at }),
   /** Returns and forgets the emulator's answers that broke HubSpot's OpenAPI documents. */
   openApiProblems: (): Promise<string[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/openapi"),
 };

@@ -10,7 +10,7 @@ import {
   slaBreachRate,
   volumeDrop,
   volumeHours,
-} from "../../src/alerts/alerts";
+} from "../../src/core/alerts/alerts";
 import { DEFAULT_WORKING_HOURS } from "../../src/core/calendar/calendar";
 
 const cal = { zone: "America/New_York", hours: DEFAULT_WORKING_HOURS, holidays: ["2026-11-26"] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CrmPort, TaskUpdateOutcome } from "../../src/crm/crm-port";
 import type { TaskAction } from "../../src/core/model/effects";
-import type { PendingEffect } from "../../src/outbox/effect-executors";
+import type { PendingEffect } from "../../src/outbox/pending-effect";
 import type { Failure } from "../../src/platform/failure";
 import { executeTaskUpdates } from "../../src/outbox/task-update-calls";
 import { planTaskUpdate } from "../../src/crm/task-updates";

@@ -1,7 +1,5 @@
-import type { EffectUpdate } from "../../storage/effects";
-import type { EffectRow } from "../../storage/schema";
 import { parseRecordKey, RecordKey } from "../model/crm-event";
-import type { Effect } from "../model/effects";
+import type { Effect, EffectUpdate, StoredEffect as EffectRow } from "../model/effects";
 import type { FailureKind } from "../../platform/failure";
 import type { Fact } from "./fact";
 import { stepOfTaskKey } from "./record-facts";

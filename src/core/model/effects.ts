@@ -177,6 +177,36 @@ export const Effect = z.discriminatedUnion("type", [
     replaceOriginal: z.boolean().default(true),
     blocks: SlackBlocks.optional(),
   }),
+  /**
+   * A record's rules have seen the submission its write came from (enrolled it in a cadence, or
+   * not, and why): the submission's last step. Intake owns submissions and writes it.
+   */
+  z.object({
+    type: z.literal("noteSubmissionFollowedUp"),
+    submissionId: z.string().min(1).max(100),
+    recordKey: RecordKey,
+    /** The cadence it was enrolled in, and its first step as the enrolment planned it. */
+    enrolled: z.object({ cadence: z.string(), firstTouch: z.unknown().optional() }).optional(),
+    /** Each rule's outcome, in words ("cadence: enrolled"). */
+    decisions: z.array(z.string().max(300)).max(50),
+  }),
+  /**
+   * The person opted out in the CRM (a change made by a person, not our own write's echo):
+   * intake withdraws the consents given on our forms before it, at each of the record's addresses,
+   * and writes the withdrawal where the policy maps Salesforce consents.
+   */
+  z.object({
+    type: z.literal("withdrawConsents"),
+    recordKey: RecordKey,
+    crm: Crm,
+    accountId: z.string().min(1),
+    addresses: z.array(z.string().min(3).max(320)).max(20),
+    /** The change that opted out (its dedupe key): one withdrawal per change, however often it is run. */
+    reference: z.string().min(1).max(300),
+    occurredAt: z.iso.datetime(),
+    /** What opted out, in words ("hs_email_optout = true on hubspot:…"). */
+    detail: z.string().max(1_000),
+  }),
 ]);
 export type Effect = z.infer<typeof Effect>;
 export type EffectType = Effect["type"];
@@ -193,6 +223,9 @@ export type EffectRequest = z.infer<typeof EffectRequest>;
 
 export type EffectStatus = "pending" | "retrying" | "done" | "dead";
 
+/** The target of effects intake carries out itself (no CRM, no quota): what records tell it. */
+export const INTAKE_TARGET = "intake";
+
 /**
  * The rate-limit and batching domain an effect executes in: one per CRM account, one for Slack.
  * Effects of one target share a quota; effects of one target and kind share batch calls.
@@ -202,7 +235,28 @@ export function effectTarget(effect: Effect): string {
     case "postSlackMessage":
     case "respondInSlack":
       return "slack";
+    case "noteSubmissionFollowedUp":
+    case "withdrawConsents":
+      return INTAKE_TARGET;
     default:
       return `${effect.crm}:${effect.accountId}`;
   }
 }
+
+/** An effect as the outbox stores it: what facts and reports need of a stored effect. */
+export interface StoredEffect {
+  id: string;
+  idempotencyKey: string;
+  leadKey: string;
+  rule: string;
+  type: string;
+  /** The effect itself, as JSON. */
+  payload: string;
+  updatedAt: string;
+}
+
+/** What running an effect came to: done (with the CRM's id), retried later, or dead with its error. */
+export type EffectUpdate =
+  | { id: string; status: "done"; attempts: number; externalId?: string }
+  | { id: string; status: "retrying"; attempts: number; error: string; nextAttemptAt: Date }
+  | { id: string; status: "dead"; attempts: number; error: string };

@@ -1,7 +1,7 @@
 import { addCalendarDuration } from "../calendar/calendar";
 import type { Step } from "./rule";
 import type { StaleState } from "./rule-state";
-import type { StaleCtx as Ctx } from "./stale-lead.rule";
+import type { StaleCtx as Ctx } from "./stale-lead-config";
 
 /** The deadline a decision is about: part of every key, so each deadline's effects happen once. */
 export const keyOf = (ctx: Ctx, state: StaleState) => `${ctx.record.key}:stale:${state.deadline}`;

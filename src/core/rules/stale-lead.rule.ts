@@ -1,27 +1,9 @@
-import type { Threshold } from "../policy/policy-fields";
-import type { StaleLeadRule } from "../policy/policy";
-import { afterRead, afterRoute, type Rule, type RuleContext, type Step, unchanged } from "./rule";
+import { afterRead, afterRoute, type Rule, type Step, unchanged } from "./rule";
 import type { StaleState } from "./rule-state";
 import { asInstant, deadlineAfter, OWNER_PROPERTY, ownerDueDate, repByOwner, unique } from "./rule-support";
 import { keyOf, reassignmentCap, recentReassignments } from "./stale-lead-cap";
+import type { StaleConfig, StaleCtx } from "./stale-lead-config";
 
-/** The stale-lead section of the policy with this record's CRM's values picked. */
-export interface StaleConfig {
-  threshold: Threshold;
-  activity: string[];
-  scoreProperty?: string;
-  scoreThreshold: number;
-  targetTeam: string;
-  task: StaleLeadRule["task"];
-  hibernate?: { property: string; value: string };
-  maxReassignments: StaleLeadRule["maxReassignments"];
-  /** Where the team hears that a lead reached the cap. */
-  alertChannel?: string;
-  /** Everything the deadline's fresh read needs. */
-  reads: string[];
-}
-
-export type StaleCtx = RuleContext<StaleConfig>;
 type Ctx = StaleCtx;
 
 /**

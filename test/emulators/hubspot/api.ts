@@ -21,6 +21,19 @@ export function apiRoute(ctx: ApiContext, method: string, pattern: string, handl
   ctx.server.route({ method, pattern, handler: (req) => ctx.access.withHeaders(req, settle(handler, req)) });
 }
 
+/** HubSpot's current dated API version; the emulator serves it beside the numeric (v3/v4) paths until they retire. */
+export const DATED_VERSION = "2026-09";
+
+/** The numeric and dated spellings of one API's base, e.g. `/crm/v3/objects` and `/crm/objects/2026-09`. */
+export function bases(numeric: string, dated: string): string[] {
+  return [numeric, dated];
+}
+
+/** Registers the same handler under each of the patterns (one operation, its numeric and dated paths). */
+export function apiRoutes(ctx: ApiContext, method: string, patterns: readonly string[], handler: Handler): void {
+  for (const pattern of patterns) apiRoute(ctx, method, pattern, handler);
+}
+
 /** Registers a /_emulator control route with the same error mapping. */
 export function controlRoute(ctx: ApiContext, method: string, pattern: string, handler: Handler): void {
   ctx.server.route({ method, pattern, control: true, handler: (req) => settle(handler, req) });

@@ -1,11 +1,11 @@
 import type { EmulatorResponse } from "../shared/server.ts";
-import { apiRoute, booleanParam, objectBody, type ApiContext } from "./api.ts";
+import { apiRoutes, booleanParam, objectBody, type ApiContext } from "./api.ts";
 import type { AssociationInput } from "./crm.ts";
 import { badRequest, HubSpotError, standardError } from "./errors.ts";
 import { canonicalType, typeInfo, type ObjectType } from "./object-types.ts";
 import type { CrmObject } from "./objects-store.ts";
 import { toPublicObject } from "./serialize.ts";
-import { writtenView } from "./objects.routes.ts";
+import { OBJECTS_BASES, writtenView } from "./objects.routes.ts";
 
 const MAX_INPUTS = 100;
 const MAX_INPUTS_WITH_HISTORY = 50;
@@ -73,12 +73,15 @@ function traced(view: Record<string, unknown>, input: Input): Record<string, unk
   return typeof input.objectWriteTraceId === "string" ? { ...view, objectWriteTraceId: input.objectWriteTraceId } : view;
 }
 
-/** CRM v3 batch API: create, read, update, upsert, archive; at most 100 inputs each. */
+/** CRM batch API (numeric and dated paths): create, read, update, upsert, archive; at most 100 inputs each. */
 export function registerBatchRoutes(ctx: ApiContext, now: () => number): void {
   const started = () => new Date(now()).toISOString();
   const route = (op: string, handler: (type: ObjectType, body: Record<string, unknown>, query: URLSearchParams) => EmulatorResponse) =>
-    apiRoute(ctx, "POST", `/crm/v3/objects/:objectType/batch/${op}`, (req) =>
-      handler(canonicalType(req.params.objectType!), objectBody(req), req.query),
+    apiRoutes(
+      ctx,
+      "POST",
+      OBJECTS_BASES.map((base) => `${base}/:objectType/batch/${op}`),
+      (req) => handler(canonicalType(req.params.objectType!), objectBody(req), req.query),
     );
 
   route("create", (type, body) => {

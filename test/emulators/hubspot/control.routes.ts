@@ -5,6 +5,8 @@ import type { OwnerInput } from "./owners-store.ts";
 import { toInspection } from "./serialize.ts";
 import type { ResponseChecks } from "./openapi-checks.ts";
 import type { HubSpotUi } from "./ui.ts";
+import type { Retirement } from "./retirement.ts";
+import { badRequest } from "./errors.ts";
 
 function userIdOf(body: Record<string, unknown> | undefined, query: URLSearchParams): number | undefined {
   const raw = body?.userId ?? query.get("userId") ?? undefined;
@@ -15,7 +17,7 @@ function userIdOf(body: Record<string, unknown> | undefined, query: URLSearchPar
  * /_emulator routes beyond the core's: a simulated human in the UI, the webhook drain, state
  * inspection, the OpenAPI answer checks and owner seeding. They skip auth, faults, rate limits and the call log.
  */
-export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi, responseChecks: ResponseChecks | undefined): void {
+export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi, responseChecks: ResponseChecks | undefined, retirement: Retirement): void {
   controlRoute(ctx, "POST", "/_emulator/ui/:objectType", (req) => {
     const body = objectBody(req);
     const object = ui.create(req.params.objectType!, (body.properties ?? {}) as Record<string, string>, {
@@ -56,5 +58,16 @@ export function registerControlRoutes(ctx: ApiContext, ui: HubSpotUi, responseCh
   controlRoute(ctx, "POST", "/_emulator/owners", (req) => {
     const inputs = (Array.isArray(req.body) ? req.body : [objectBody(req)]) as OwnerInput[];
     return { status: 201, body: inputs.map((o) => ctx.state.owners.add(o)) };
+  });
+
+  // When the numeric (v3/v4) paths stop being served: {"at": "2027-09-01T00:00:00Z" | epoch ms | null}.
+  const cutOff = () => ({ at: retirement.cutOff === null ? null : new Date(retirement.cutOff).toISOString() });
+  controlRoute(ctx, "GET", "/_emulator/retirement", () => ({ status: 200, body: cutOff() }));
+  controlRoute(ctx, "PUT", "/_emulator/retirement", (req) => {
+    const at = objectBody(req).at;
+    const ms = at === null ? null : typeof at === "number" ? at : typeof at === "string" ? Date.parse(at) : Number.NaN;
+    if (ms !== null && !Number.isFinite(ms)) throw badRequest("`at` must be an ISO 8601 instant, epoch milliseconds or null");
+    retirement.set(ms);
+    return { status: 200, body: cutOff() };
   });
 }

@@ -14,10 +14,12 @@ import { ObjectsStore } from "./objects-store.ts";
 import { invalidRequest, ResponseChecks } from "./openapi-checks.ts";
 import { registerOwnerRoutes } from "./owners.routes.ts";
 import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
+import { registerPipelineRoutes } from "./pipelines.routes.ts";
 import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
 import { DEFAULT_MEETING_LINKS, type MeetingLinkInput, SchedulerStore } from "./scheduler-store.ts";
+import { Retirement } from "./retirement.ts";
 import { registerSearchRoutes } from "./search.routes.ts";
 import { HubSpotUi } from "./ui.ts";
 import { DEFAULT_SUBSCRIPTIONS, WebhookEmitter, type Subscriptions, type WebhookEvent } from "./webhooks.ts";
@@ -31,6 +33,7 @@ export { DEFAULT_OWNERS } from "./owners-store.ts";
 export type { Booking, MeetingLink, MeetingLinkInput } from "./scheduler-store.ts";
 export { DEFAULT_MEETING_LINKS } from "./scheduler-store.ts";
 export { SCHEDULER_BASE } from "./scheduler.routes.ts";
+export { HUBSPOT_NUMERIC_SUPPORT_ENDS } from "./retirement.ts";
 
 export interface HubSpotEmulatorOptions {
   /** Bearer tokens accepted on API routes. */
@@ -64,6 +67,13 @@ export interface HubSpotEmulatorOptions {
   checkResponses?: boolean;
   /** The meetings scheduler's scheduling pages; they survive /_emulator/reset. Default DEFAULT_MEETING_LINKS. */
   meetingLinks?: MeetingLinkInput[];
+  /**
+   * From this instant (epoch ms, on `now`) the numeric paths (/crm/v3, /crm/v4,
+   * /communication-preferences/v3 …) answer 410, as retired versions; the dated ones go on.
+   * Default: never (tests' own fixtures still call them). HUBSPOT_NUMERIC_SUPPORT_ENDS has HubSpot's dates.
+   * `PUT /_emulator/retirement {"at": ISO | ms | null}` changes it until the next reset.
+   */
+  retireNumericPathsAt?: number | null;
 }
 
 export interface HubSpotEmulator {
@@ -77,6 +87,8 @@ export interface HubSpotEmulator {
   drainWebhooks(): WebhookEvent[];
   /** Returns and forgets the answers that broke the OpenAPI documents (with `checkResponses`). */
   openApiProblems(): string[];
+  /** When the numeric paths retire (see `retireNumericPathsAt`). */
+  retirement: Retirement;
   /** Drops undelivered webhooks (so the outbox stops retrying) and closes the server. */
   close(): Promise<void>;
   appId: string;
@@ -118,6 +130,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     }),
   };
   const access = new AccessControl(accessTokens, options.rateLimit ?? { max: 100, windowMs: 10_000 }, now);
+  const retirement = new Retirement(options.retireNumericPathsAt ?? null, now);
   let serverErrors = 0;
   const serverError = (): EmulatorResponse => ({
     status: SERVER_ERRORS[serverErrors++ % SERVER_ERRORS.length]!,
@@ -126,8 +139,10 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
 
   const validateRequests = options.validateRequests ?? true;
   const responseChecks = options.checkResponses ? new ResponseChecks() : undefined;
-  // Auth and the rate limit come first, as at HubSpot; then the documents judge the request.
+  // A retired path is gone for everyone; then auth and the rate limit, as at HubSpot; then the documents judge the request.
   const guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
+    const retired = retirement.guard(req);
+    if (retired) return retired;
     const refused = access.guard(req);
     if (refused || !validateRequests) return refused;
     const invalid = invalidRequest(req);
@@ -152,6 +167,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     state.properties.reset();
     state.webhooks.reset();
     access.limiter.reset();
+    retirement.reset();
     serverErrors = 0;
   });
 
@@ -166,9 +182,10 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
-  registerPreferenceRoutes(ctx, preferences);
+  registerPipelineRoutes(ctx);
+  registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
-  registerControlRoutes(ctx, ui, responseChecks);
+  registerControlRoutes(ctx, ui, responseChecks, retirement);
 
   const close = async () => {
     state.webhooks.reset();
@@ -185,6 +202,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     scheduler,
     drainWebhooks: () => state.webhooks.drain(),
     openApiProblems,
+    retirement,
     close,
     appId,
     portalId,

@@ -1,4 +1,4 @@
-import { apiRoute, booleanParam, limitParam, objectBody, type ApiContext } from "./api.ts";
+import { apiRoutes, bases, booleanParam, DATED_VERSION, limitParam, objectBody, type ApiContext } from "./api.ts";
 import type { AssociationInput } from "./crm.ts";
 import { canonicalType } from "./object-types.ts";
 import { readOptionsFrom, toPublicObject } from "./serialize.ts";
@@ -9,9 +9,13 @@ export function writtenView(ctx: ApiContext, object: Parameters<typeof toPublicO
   return toPublicObject(ctx.state, object, { properties: names });
 }
 
-/** CRM v3 basic API: /crm/v3/objects/{objectType}[/{objectId}] for any object type. */
+/** The objects API's numeric and dated bases: /crm/v3/objects and /crm/objects/2026-09. */
+export const OBJECTS_BASES = bases("/crm/v3/objects", `/crm/objects/${DATED_VERSION}`);
+const each = (suffix: string) => OBJECTS_BASES.map((base) => base + suffix);
+
+/** CRM basic API: /crm/v3/objects/{objectType}[/{objectId}] and its dated twin, for any object type. */
 export function registerObjectRoutes(ctx: ApiContext): void {
-  apiRoute(ctx, "POST", "/crm/v3/objects/:objectType", (req) => {
+  apiRoutes(ctx, "POST", each("/:objectType"), (req) => {
     const type = canonicalType(req.params.objectType!);
     const body = objectBody(req);
     const object = ctx.crm.create(
@@ -22,26 +26,26 @@ export function registerObjectRoutes(ctx: ApiContext): void {
     return { status: 201, body: writtenView(ctx, object, body.properties) };
   });
 
-  apiRoute(ctx, "GET", "/crm/v3/objects/:objectType/:objectId", (req) => {
+  apiRoutes(ctx, "GET", each("/:objectType/:objectId"), (req) => {
     const type = canonicalType(req.params.objectType!);
     const object = ctx.crm.find(type, req.params.objectId!, req.query.get("idProperty") ?? undefined, booleanParam(req.query, "archived"));
     return { status: 200, body: toPublicObject(ctx.state, object, readOptionsFrom(req.query)) };
   });
 
-  apiRoute(ctx, "PATCH", "/crm/v3/objects/:objectType/:objectId", (req) => {
+  apiRoutes(ctx, "PATCH", each("/:objectType/:objectId"), (req) => {
     const type = canonicalType(req.params.objectType!);
     const body = objectBody(req);
     const object = ctx.crm.update(type, req.params.objectId!, body.properties, ctx.integration, req.query.get("idProperty") ?? undefined);
     return { status: 200, body: writtenView(ctx, object, body.properties) };
   });
 
-  apiRoute(ctx, "DELETE", "/crm/v3/objects/:objectType/:objectId", (req) => {
+  apiRoutes(ctx, "DELETE", each("/:objectType/:objectId"), (req) => {
     ctx.crm.archive(canonicalType(req.params.objectType!), req.params.objectId!, ctx.integration);
     return { status: 204 };
   });
 
   // The cursor is the id of the next object, so pages stay stable while objects are added.
-  apiRoute(ctx, "GET", "/crm/v3/objects/:objectType", (req) => {
+  apiRoutes(ctx, "GET", each("/:objectType"), (req) => {
     const type = canonicalType(req.params.objectType!);
     const limit = limitParam(req.query.get("limit"), 10, 100);
     const after = Number(req.query.get("after") ?? 0) || 0;

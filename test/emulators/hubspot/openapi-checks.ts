@@ -4,11 +4,29 @@ import { badRequest, errorResponse, invalidJson } from "./errors.ts";
 import { describeProblem, type OpenApiDocument, OpenApiValidator, type Problem, type Schema, type ValidateOptions } from "./openapi-validator.ts";
 
 /**
- * HubSpot's OpenAPI documents (copies of shared/reference/hubspot-openapi), as the emulator
- * holds requests and answers to them. Object-specific documents come first; deals.json spells
- * the deals path with its type id 0-3.
+ * HubSpot's OpenAPI documents, as the emulator holds requests and answers to them: the numeric
+ * (v3/v4) ones are copies of shared/reference/hubspot-openapi; the dated ones (2026-09, and the
+ * webhooks journal's 2026-03, its newest non-beta version) are copies from HubSpot's
+ * HubSpot-public-api-spec-collection (PublicApiSpecs/…/Rollouts/…/2026-09/*.json). Object-specific
+ * documents come first; deals.json spells the deals path with its type id 0-3. The dated object
+ * documents (contacts, tasks, leads …) all spell the path /crm/objects/2026-09/{objectType}, so
+ * the generic one stands for them.
  */
-export const DOCUMENTS = ["tasks", "contacts", "deals", "objects", "crmOwners", "associations"] as const;
+export const DOCUMENTS = [
+  "tasks",
+  "contacts",
+  "deals",
+  "objects",
+  "crmOwners",
+  "associations",
+  "2026-09/objects",
+  "2026-09/associations",
+  "2026-09/crmOwners",
+  "2026-09/properties",
+  "2026-09/propertyValidations",
+  "2026-09/subscriptions",
+  "2026-03/webhooksJournal",
+] as const;
 const ALIASES: Partial<Record<(typeof DOCUMENTS)[number], [RegExp, string][]>> = {
   deals: [[/^\/crm\/v3\/objects\/(deals|0-3)(?=\/|$)/, "/crm/v3/objects/0-3"]],
 };

@@ -1,9 +1,9 @@
 import { PublicUpdateSubscriptionStatusRequestLegalBasisEnum } from "@hubspot/api-client/lib/codegen/communication_preferences/index.js";
-import { apiRoute, type ApiContext, controlRoute } from "./api.ts";
+import { apiRoute, apiRoutes, type ApiContext, controlRoute, DATED_VERSION } from "./api.ts";
 import { badRequest } from "./errors.ts";
 
 /**
- * HubSpot's communication preferences (v3 subscriptions API): the portal's subscription types,
+ * HubSpot's communication preferences (v3 and 2026-09 subscriptions API): the portal's subscription types,
  * subscribe and unsubscribe an address with a legal basis, an address's statuses. As HubSpot
  * does, subscribing an address that is already subscribed is a 400 saying so.
  */
@@ -60,8 +60,11 @@ interface UpdateRequest {
   legalBasisExplanation?: unknown;
 }
 
-export function registerPreferenceRoutes(ctx: ApiContext, store: PreferencesStore): void {
-  apiRoute(ctx, "GET", "/communication-preferences/v3/definitions", () => ({
+const V3 = "/communication-preferences/v3";
+const DATED = `/communication-preferences/${DATED_VERSION}`;
+
+export function registerPreferenceRoutes(ctx: ApiContext, store: PreferencesStore, now: () => number = Date.now): void {
+  apiRoute(ctx, "GET", `${V3}/definitions`, () => ({
     status: 200,
     body: { subscriptionDefinitions: store.types.map((t) => ({ ...t, isActive: true, isDefault: false, isInternal: false })) },
   }));
@@ -88,9 +91,15 @@ export function registerPreferenceRoutes(ctx: ApiContext, store: PreferencesStor
     store.set(body.emailAddress, status);
     return { status: 200, body: status };
   };
-  apiRoute(ctx, "POST", "/communication-preferences/v3/subscribe", update(true));
-  apiRoute(ctx, "POST", "/communication-preferences/v3/unsubscribe", update(false));
-  apiRoute(ctx, "GET", "/communication-preferences/v3/status/email/:emailAddress", (req) => ({
+  // 2026-09 answers the definitions as a batch-style action response.
+  apiRoute(ctx, "GET", `${DATED}/definitions`, () => {
+    const at = new Date(now()).toISOString();
+    const results = store.types.map((t) => ({ ...t, isActive: true, isDefault: false, isInternal: false, createdAt: at, updatedAt: at }));
+    return { status: 200, body: { status: "COMPLETE", results, startedAt: at, completedAt: at } };
+  });
+  apiRoutes(ctx, "POST", [`${V3}/subscribe`, `${DATED}/subscribe`], update(true));
+  apiRoutes(ctx, "POST", [`${V3}/unsubscribe`, `${DATED}/unsubscribe`], update(false));
+  apiRoutes(ctx, "GET", [`${V3}/status/email/:emailAddress`, `${DATED}/status/email/:emailAddress`], (req) => ({
     status: 200,
     body: { recipient: decodeURIComponent(req.params.emailAddress!), subscriptionStatuses: store.of(decodeURIComponent(req.params.emailAddress!)) },
   }));

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { type BusinessCalendar, isWorkingTime } from "../core/calendar/calendar";
+import { type BusinessCalendar, isWorkingTime } from "../calendar/calendar";
 
 /**
  * Alerts: conditions a sales manager must hear of, evaluated by the cron, told to Slack once

@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
 import { INTEGRATION_USER_ID } from "./test/emulators/salesforce/index.ts";
 import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
+import { printEachWorkerdMessageOnce } from "./test/support/workerd-log.ts";
 import { PRODUCT_FIELDS } from "./src/core/model/product-fields.ts";
 
 /**
@@ -42,6 +43,7 @@ function wranglerConfigForTests(): string {
 }
 
 export default defineConfig(async () => {
+  printEachWorkerdMessageOnce();
   const migrations = await readD1Migrations(path.join(root, "migrations"));
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
   const emulators = await startEmulators({

@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    // Every file starts its own `npm run dev` on the same ports: one file at a time, across projects too.
+    maxWorkers: 1,
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -19,10 +22,16 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      // The tour (`npm run tour`, every step's result against a fresh `npm run dev`) joins here as
-      // a project of its own, e.g. { test: { name: "tour", environment: "node", include:
-      // ["test/tour/**/*.test.ts"], testTimeout: 180_000 } } with a file that starts the server
-      // with startDev() from test/browser/harness.ts and runs the script against it.
+      {
+        test: {
+          // `npm run tour` against a fresh `npm run dev` (test/tour/tour.test.ts): about 2 minutes.
+          name: "tour",
+          environment: "node",
+          include: ["test/tour/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -13,6 +13,8 @@ export default defineConfig(async () => {
     unref: true,
     // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
     hubspot: { checkResponses: true },
+    // The Worker checks Mailgun's signatures with its own key: the emulator signs with the same.
+    mailgun: { webhookSigningKey: TEST_BINDINGS.MAILGUN_SIGNING_KEY },
     salesforce: {
       // The product's fields, and a consent checkbox with its date (a date on Lead, a date/time on
       // Contact: an org may have either) for forms that keep consent in a field.
@@ -38,6 +40,9 @@ export default defineConfig(async () => {
     HUBSPOT_API_BASE: emulators.urls.hubspot,
     SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
     SLACK_API_BASE: emulators.urls.slack,
+    POSTMARK_API_BASE: emulators.urls.postmark,
+    MAILGUN_API_BASE: emulators.urls.mailgun,
+    DOH_URL: `${emulators.urls.doh}/dns-query`,
   };
   return {
     test: {

@@ -158,6 +158,9 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
   await Promise.all(all);
 }
 
+/** The longest delay Cloudflare Queues takes for a retried message. */
+const MAX_QUEUE_DELAY_S = 43_200;
+
 /** How often an invocation still working looks for effects of other targets and kinds that came due. */
 const WATCH_INTERVAL_MS = 500;
 
@@ -235,7 +238,9 @@ async function settle(
     const message = messages.get(row.id);
     const retryAt = (delayMs: number, attempts: number, error: string) => {
       updates.push({ id: row.id, status: "retrying", attempts, error, nextAttemptAt: new Date(now.getTime() + delayMs) });
-      acks.push(() => message?.retry({ delaySeconds: Math.ceil(delayMs / 1000) }));
+      // Queues delay a message at most 12 hours; a longer wait (an email held for the lead's Monday) is
+      // redelivered then and waits again, its next attempt time kept in D1 meanwhile.
+      acks.push(() => message?.retry({ delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.ceil(delayMs / 1000)) }));
     };
     if (isWaiting(outcome)) {
       // Nothing was attempted: it waits for what it depends on, and spends no attempt doing so.

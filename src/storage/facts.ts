@@ -21,3 +21,18 @@ export async function recordFacts(db: D1Database, facts: readonly Fact[]): Promi
   const results = await db.batch(jsonBatches(rows).map((json) => db.prepare(INSERT_FACTS).bind(json)));
   return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
 }
+
+/**
+ * Of these records, those whose cadence stopped or was paused (a cadenceStopped fact, which the
+ * record object stores before it commits the stop), with the reason: an email decided before the
+ * stop must not go after it.
+ */
+export async function stoppedCadences(db: D1Database, recordKeys: readonly string[]): Promise<Map<string, string>> {
+  const keys = [...new Set(recordKeys)];
+  if (keys.length === 0) return new Map();
+  const { results } = await db
+    .prepare("select record_key, reason from facts where kind = 'cadenceStopped' and record_key in (select value from json_each(?1))")
+    .bind(JSON.stringify(keys))
+    .all<{ record_key: string; reason: string | null }>();
+  return new Map(results.map((r) => [r.record_key, r.reason ?? "stopped"]));
+}

@@ -34,6 +34,23 @@ export interface SimulationResult {
   pending: { recordKey: string; timer: string; at: string }[];
   /** Each enrolled record's cadence plan: the step times an admin checks before enabling it. */
   cadences: CadencePlan[];
+  /** The emails the cadences would send, rendered, at their times (nothing is sent in a dry run). */
+  emails: SimulatedEmail[];
+}
+
+export interface SimulatedEmail {
+  recordKey: string;
+  cadence: string;
+  step: string;
+  /** When it would go (the step's due time), and that time in the lead's zone. */
+  at: string;
+  local: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  inReplyTo?: string;
 }
 
 export interface CadencePlan {
@@ -126,6 +143,7 @@ export async function simulate(events: readonly CrmEvent[], policy: VersionedPol
   }));
   let order = events.length;
   const tasksWritten = new Set<string>();
+  const emails: SimulatedEmail[] = [];
 
   /** Fresh reads answer from the simulated record; nobody completes a task in a dry run. */
   const shellFor = (record: RecordState, at: Date): RuleShell => ({
@@ -160,6 +178,22 @@ export async function simulate(events: readonly CrmEvent[], policy: VersionedPol
     const run = await decide(sim.rules, next.trigger, { record: sim.record, now, policy, random: () => 0.5 }, shellFor(sim.record, now));
     sim.rules = run.state;
     for (const e of run.effects) if (e.effect.type === "createTask") tasksWritten.add(effectId(e.idempotencyKey));
+    for (const { effect } of run.effects) {
+      if (effect.type !== "sendEmail") continue;
+      emails.push({
+        recordKey: next.recordKey,
+        cadence: effect.cadence,
+        step: effect.step,
+        at: effect.dueAt,
+        local: localTime(effect.dueAt, effect.leadCalendar.zone),
+        from: effect.from.name ? `${effect.from.name} <${effect.from.address}>` : effect.from.address,
+        to: effect.to.address,
+        subject: effect.subject,
+        text: effect.text,
+        messageId: effect.messageId,
+        ...(effect.inReplyTo ? { inReplyTo: effect.inReplyTo } : {}),
+      });
+    }
     sim.record = applyOwnEffects(sim.record, run.effects, next.at);
     const trigger = next.trigger.kind === "event" ? `event:${next.trigger.event.kind}` : `timer:${next.trigger.name}`;
     for (const entry of run.audit) {
@@ -193,5 +227,5 @@ export async function simulate(events: readonly CrmEvent[], policy: VersionedPol
       },
     ];
   });
-  return { timeline, pending, cadences };
+  return { timeline, pending, cadences, emails };
 }

@@ -15,7 +15,11 @@ const MAX_LIMIT = 300;
 function matches(event: Record<string, unknown>, req: EmulatorRequest): boolean {
   const headers = ((event.message as { headers?: Record<string, string> } | undefined)?.headers ?? {}) as Record<string, string>;
   const eq = (a: unknown, b: string | null) => b === null || String(a ?? "").toLowerCase() === b.toLowerCase();
-  const contains = (a: unknown, b: string | null) => b === null || String(a ?? "").toLowerCase().includes(b.toLowerCase());
+  const contains = (a: unknown, b: string | null) =>
+    b === null ||
+    String(a ?? "")
+      .toLowerCase()
+      .includes(b.toLowerCase());
   const at = Number(event.timestamp);
   const begin = req.query.get("begin");
   const end = req.query.get("end");

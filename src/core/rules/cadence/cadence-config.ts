@@ -63,7 +63,13 @@ export function resolveCadence(policy: Policy, record: RecordState): CadenceConf
       ...stops,
       ...config.emailProperties,
     ]),
-    stepReads: unique([owner, ...stops, ...Object.values(mergeProperties)]),
+    // Steps that send read the lead's address fresh (a rep may have corrected it).
+    stepReads: unique([
+      owner,
+      ...stops,
+      ...Object.values(mergeProperties),
+      ...(rule.cadences.some((c) => c.steps.some((s) => s.send === "auto")) ? config.emailProperties.slice(0, 1) : []),
+    ]),
   };
 }
 

@@ -15,6 +15,8 @@ export default defineConfig(async () => {
     hubspot: { checkResponses: true },
     // The Worker checks Mailgun's signatures with its own key: the emulator signs with the same.
     mailgun: { webhookSigningKey: TEST_BINDINGS.MAILGUN_SIGNING_KEY },
+    // Postmark's event webhooks carry the basic auth the Worker checks (tests drain and POST them).
+    postmark: { webhookHttpAuth: { Username: TEST_BINDINGS.POSTMARK_INBOUND_USERNAME, Password: TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD } },
     salesforce: {
       // The product's fields, and a consent checkbox with its date (a date on Lead, a date/time on
       // Contact: an org may have either) for forms that keep consent in a field.

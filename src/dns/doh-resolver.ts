@@ -1,4 +1,5 @@
 import { type DomainMail, domainMailOf } from "../core/email/verification";
+import { settled } from "../platform/settled";
 import { withTimeout } from "../platform/failure";
 
 /**
@@ -28,7 +29,7 @@ export class DohResolver {
   private async query(name: string, type: "MX" | "A"): Promise<DohAnswer> {
     const url = `${this.options.url}?${new URLSearchParams({ name, type })}`;
     const response = await withTimeout(
-      this.fetcher(url, { headers: { accept: "application/dns-json" } }),
+      settled(this.fetcher(url, { headers: { accept: "application/dns-json" } })),
       this.options.timeoutMs ?? 5_000,
       "DNS over HTTPS",
     );

@@ -2,6 +2,7 @@ import { toBase64, utf8 } from "../platform/bytes";
 import { failureOfStatus, parseRetryAfter, redact, withTimeout } from "../platform/failure";
 import type { EmailSender, LookupAnswer, OutgoingEmail, SendAnswer } from "./email-port";
 import { unknownOf } from "./email-port";
+import { settled } from "../platform/settled";
 import { formatFrom } from "./postmark-sender";
 
 /**
@@ -54,7 +55,7 @@ export class MailgunSender implements EmailSender {
     let response: Response;
     try {
       response = await withTimeout(
-        this.fetcher(this.url("/messages"), { method: "POST", headers: { authorization: this.auth }, body: form }),
+        settled(this.fetcher(this.url("/messages"), { method: "POST", headers: { authorization: this.auth }, body: form })),
         this.options.timeoutMs ?? 15_000,
         "Mailgun send",
       );
@@ -86,7 +87,7 @@ export class MailgunSender implements EmailSender {
     const query = new URLSearchParams({ event: "accepted", "message-id": id, limit: "1" });
     try {
       const response = await withTimeout(
-        this.fetcher(`${this.url("/events")}?${query}`, { headers: { authorization: this.auth } }),
+        settled(this.fetcher(`${this.url("/events")}?${query}`, { headers: { authorization: this.auth } })),
         this.options.timeoutMs ?? 15_000,
         "Mailgun events",
       );

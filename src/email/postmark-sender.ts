@@ -1,6 +1,7 @@
 import { failureOfStatus, parseRetryAfter, redact, withTimeout } from "../platform/failure";
 import type { EmailSender, LookupAnswer, OutgoingEmail, SendAnswer } from "./email-port";
 import { unknownOf } from "./email-port";
+import { settled } from "../platform/settled";
 
 /**
  * Postmark's Email API (https://postmarkapp.com/developer/api/email-api): POST /email with the
@@ -65,7 +66,7 @@ export class PostmarkSender implements EmailSender {
     let response: Response;
     try {
       response = await withTimeout(
-        this.fetcher(`${this.options.apiBase}/email`, { method: "POST", headers: this.headers(true), body: JSON.stringify(body) }),
+        settled(this.fetcher(`${this.options.apiBase}/email`, { method: "POST", headers: this.headers(true), body: JSON.stringify(body) })),
         this.options.timeoutMs ?? 15_000,
         "Postmark send",
       );
@@ -104,7 +105,7 @@ export class PostmarkSender implements EmailSender {
     const query = new URLSearchParams({ count: "1", offset: "0", metadata_effect: email.key });
     try {
       const response = await withTimeout(
-        this.fetcher(`${this.options.apiBase}/messages/outbound?${query}`, { headers: this.headers(false) }),
+        settled(this.fetcher(`${this.options.apiBase}/messages/outbound?${query}`, { headers: this.headers(false) })),
         this.options.timeoutMs ?? 15_000,
         "Postmark message search",
       );

@@ -213,19 +213,10 @@ export const FEATURES = {
   emailSending: {
     label: "cadence emails",
     plural: true,
-    needs: ["EMAIL_SENDING_DOMAIN", "EMAIL_REPLY_TO", "EMAIL_LINKS_BASE_URL"],
+    needs: ["EMAIL_SENDING_DOMAIN", "EMAIL_REPLY_TO", "EMAIL_LINKS_BASE_URL", "UNSUBSCRIBE_SIGNING_KEY"],
     needsOneOf: [["POSTMARK_SERVER_TOKEN"], ["MAILGUN_API_KEY", "MAILGUN_DOMAIN"]],
-    uses: ["EMAIL_PROVIDER", "POSTMARK_API_BASE", "POSTMARK_MESSAGE_STREAM", "MAILGUN_API_BASE", "EMAIL_RATE_LIMIT", "UNSUBSCRIBE_SIGNING_KEY"],
-    // Not a need: a need of a feature that is off would be withheld, and the links in emails sent
-    // already must keep working (emailUnsubscribe) whatever becomes of sending.
-    offWhen: (v) =>
-      !v.UNSUBSCRIBE_SIGNING_KEY
-        ? "set the UNSUBSCRIBE_SIGNING_KEY secret: every email carries a signed one-click unsubscribe link"
-        : v.EMAIL_PROVIDER === "mailgun" && !(v.MAILGUN_API_KEY && v.MAILGUN_DOMAIN)
-          ? "EMAIL_PROVIDER is mailgun: set MAILGUN_API_KEY and MAILGUN_DOMAIN"
-          : v.EMAIL_PROVIDER === "postmark" && !v.POSTMARK_SERVER_TOKEN
-            ? "EMAIL_PROVIDER is postmark: set POSTMARK_SERVER_TOKEN"
-            : undefined,
+    // EMAIL_PROVIDER picks one when both are set up; without it, the one whose credentials are set.
+    uses: ["EMAIL_PROVIDER", "POSTMARK_API_BASE", "POSTMARK_MESSAGE_STREAM", "MAILGUN_API_BASE", "EMAIL_RATE_LIMIT"],
   },
   emailUnsubscribe: { label: "one-click unsubscribe links", plural: true, needs: ["UNSUBSCRIBE_SIGNING_KEY"] },
   emailVerification: { label: "address verification (DNS over HTTPS)", needs: ["DOH_URL"] },
@@ -331,10 +322,14 @@ export function evaluateConfig(raw: Record<string, unknown>, options: EvaluateOp
   for (const [name, spec] of Object.entries(FEATURES) as [FeatureName, FeatureSpec][]) {
     features[name] = decide(spec, settings, present, invalid);
   }
-  // A feature that is off gives up its secrets, so code reading the values cannot use it halfway.
+  // A feature that is off gives up its secrets, so code reading the values cannot use it halfway;
+  // a secret that a feature which is on needs too stays (the unsubscribe links' key, say).
+  const kept = new Set(
+    (Object.entries(FEATURES) as [FeatureName, FeatureSpec][]).flatMap(([name, spec]) => (features[name].state === "on" ? switches(spec) : [])),
+  );
   for (const [name, spec] of Object.entries(FEATURES) as [FeatureName, FeatureSpec][]) {
     if (features[name].state === "on") continue;
-    for (const secret of switches(spec)) (values as Record<string, unknown>)[secret] = undefined;
+    for (const secret of switches(spec)) if (!kept.has(secret)) (values as Record<string, unknown>)[secret] = undefined;
   }
   // An unreadable pause is read as a pause: holding events back loses nothing, delivering them might not be meant.
   if (invalid.PAUSE_RECORD_DELIVERY) settings.PAUSE_RECORD_DELIVERY = true;

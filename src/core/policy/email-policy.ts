@@ -2,7 +2,6 @@ import { z } from "zod";
 import { parseMailbox } from "../model/email-address";
 import type { Cadence, CadenceRule } from "./cadence-policy";
 import { BUILT_IN_FIELDS } from "./cadence-policy";
-import type { Form } from "./forms-policy";
 import { Id } from "./policy-fields";
 import { parseTemplate } from "./template";
 
@@ -37,7 +36,7 @@ export type EmailSender = z.infer<typeof EmailSender>;
 export const EmailPurpose = z.object({
   id: Id,
   description: z.string().max(300).optional(),
-  /** Consent ids of the policy's forms, any one of which, given and standing, is a basis. */
+  /** Consent ids (the forms' consents), any one of which, given and standing, is a basis: a consent no form asks for yet never is. */
   consents: z.array(Id).max(20).default([]),
   /** Legitimate interest is a basis when no consent is on record. */
   legitimateInterest: z.boolean().default(false),
@@ -83,17 +82,12 @@ export function emailIssues(
   email: EmailPolicy | undefined,
   cadences: CadenceRule | undefined,
   reps: readonly { sender?: EmailSender }[],
-  forms: readonly Form[],
 ): Issue[] {
   const issues: Issue[] = [];
-  const consentIds = new Set(forms.flatMap((f) => f.consents.map((c) => c.id)));
   const purposes = new Set(email?.purposes.map((p) => p.id) ?? []);
   email?.purposes.forEach((purpose, p) => {
     if (email.purposes.findIndex((other) => other.id === purpose.id) !== p)
       issues.push({ path: ["email", "purposes", p, "id"], message: `duplicate purpose "${purpose.id}"` });
-    purpose.consents.forEach((consent, c) => {
-      if (!consentIds.has(consent)) issues.push({ path: ["email", "purposes", p, "consents", c], message: `no form asks for consent "${consent}"` });
-    });
     if (purpose.consents.length === 0 && !purpose.legitimateInterest)
       issues.push({ path: ["email", "purposes", p], message: "a purpose needs a lawful basis: consents, or legitimateInterest: true" });
   });

@@ -145,7 +145,7 @@ export const Policy = z
       for (const issue of cadenceIssues(cadences, teams))
         ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
     }
-    for (const issue of emailIssues(policy.email, cadences, policy.reps, policy.forms)) ctx.addIssue({ code: "custom", ...issue });
+    for (const issue of emailIssues(policy.email, cadences, policy.reps)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of formsIssues(policy.forms)) ctx.addIssue({ code: "custom", path: ["forms", ...issue.path], message: issue.message });
     if (policy.scoring) {
       const formKeys = new Set(policy.forms.map((f) => f.key));

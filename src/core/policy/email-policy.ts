@@ -11,12 +11,11 @@ import { parseTemplate } from "./template";
  * gets in a day. Part of the policy document; validated with it.
  */
 
+const isBareAddress = (value: string) => parseMailbox(value)?.address === value.trim().toLowerCase() && !/[<>]/.test(value);
+
 /** A rep's sending identity: the From of the cadence emails sent as them. */
 export const EmailSender = z.object({
-  address: z
-    .string()
-    .max(254)
-    .refine((value) => parseMailbox(value)?.address === value.trim().toLowerCase(), "a bare email address (rep@mail.example.com)"),
+  address: z.string().max(254).refine(isBareAddress, "a bare email address (rep@mail.example.com)"),
   /** The display name; the rep's name when absent. */
   name: z
     .string()
@@ -78,11 +77,7 @@ interface Issue {
  * Cross-field checks of the email section and of the cadence steps that send email, reported
  * with paths from the policy's root.
  */
-export function emailIssues(
-  email: EmailPolicy | undefined,
-  cadences: CadenceRule | undefined,
-  reps: readonly { sender?: EmailSender }[],
-): Issue[] {
+export function emailIssues(email: EmailPolicy | undefined, cadences: CadenceRule | undefined, reps: readonly { sender?: EmailSender }[]): Issue[] {
   const issues: Issue[] = [];
   const purposes = new Set(email?.purposes.map((p) => p.id) ?? []);
   email?.purposes.forEach((purpose, p) => {
@@ -92,7 +87,7 @@ export function emailIssues(
       issues.push({ path: ["email", "purposes", p], message: "a purpose needs a lawful basis: consents, or legitimateInterest: true" });
   });
   // One deployment sends from one domain: its SPF, DKIM and DMARC records are set up once.
-  const domains = new Set(reps.flatMap((r) => (r.sender ? [domainOf(r.sender.address)] : [])));
+  const domains = new Set(reps.flatMap((r) => (r.sender && isBareAddress(r.sender.address) ? [domainOf(r.sender.address)] : [])));
   if (domains.size > 1) {
     reps.forEach((rep, r) => {
       if (rep.sender)

@@ -11,6 +11,10 @@ import { policyBody, policyVersions } from "../storage/policy-history";
 import { rollupState } from "../storage/fact-rollups";
 import { searchRecords } from "../storage/record-search";
 import { webhookArrivals } from "../storage/webhook-arrivals";
+import { canonicalAddress } from "../core/model/email-address";
+import { sendsOfRecord } from "../storage/email-sends";
+import { suppressionsOf } from "../storage/email-suppressions";
+import { verificationsOf } from "../storage/email-verifications";
 import { RecordKey } from "../core/model/crm-event";
 import { Policy } from "../core/policy/policy";
 import { sendEffectMessages } from "../outbox/effect-queue";
@@ -250,6 +254,12 @@ export function consoleRoutes(options: ConsoleOptions) {
         .first<{ email: string | null; name: string | null }>(),
     ]);
     const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
+    const email = canonicalAddress(search?.email ?? "");
+    const [verification, suppression, sends] = await Promise.all([
+      email ? verificationsOf(c.env.DB, [email]).then((m) => m.get(email)) : undefined,
+      email ? suppressionsOf(c.env.DB, [email]).then((m) => m.get(email)) : undefined,
+      sendsOfRecord(c.env.DB, key.data),
+    ]);
     const state = snapshot?.state;
     const owner = state?.properties[state.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]?.value;
     const ownerRep = owner ? policy.reps.find((r) => Object.values(r.owners).includes(owner)) : undefined;
@@ -269,6 +279,22 @@ export function consoleRoutes(options: ConsoleOptions) {
             ["Events", String(record.events.length)],
             ["Decisions", String(record.audit.length)],
             ["Effects", String(effects.length)],
+            // Verification and suppression of the address, and the cadence emails sent to it (docs/email.md).
+            [
+              "Address",
+              verification ? `${verification.verdict}${verification.reasons[0] ? ` (${verification.reasons[0]})` : ""}` : "not verified yet",
+            ],
+            ...(suppression
+              ? ([["Suppressed", `${suppression.reason} (${suppression.source}, ${suppression.suppressedAt.slice(0, 10)})`]] as [string, string][])
+              : []),
+            [
+              "Cadence emails",
+              sends.length === 0
+                ? "none"
+                : sends
+                    .map((send) => `${send.step ?? "?"}: ${send.status}${send.sentAt ? ` ${send.sentAt.slice(0, 16).replace("T", " ")}` : ""}`)
+                    .join("; "),
+            ],
           ]}
         />,
       ),

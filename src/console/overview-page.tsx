@@ -279,8 +279,15 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
               <tr>
                 <th>Step</th>
                 <th class="num">Written</th>
+                <th class="num" title="Emails sent / became the owner's task instead">
+                  Emails sent (task)
+                </th>
+                <th class="num">Delivered</th>
+                <th class="num">Bounced</th>
                 <th class="num">Replies</th>
                 <th class="num">Reply rate</th>
+                <th class="num">Unsubscribed</th>
+                <th class="num">Meetings</th>
                 <th>Other stops</th>
               </tr>
             </thead>
@@ -289,8 +296,15 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                 <tr>
                   <td>{s.step}</td>
                   <td class="num">{s.written}</td>
+                  <td class="num">
+                    {s.emails.sent + s.emails.notSent > 0 ? `${s.emails.sent}${s.emails.notSent > 0 ? ` (${s.emails.notSent})` : ""}` : ""}
+                  </td>
+                  <td class="num">{s.emails.sent > 0 ? s.emails.delivered : ""}</td>
+                  <td class="num">{s.emails.sent > 0 ? `${s.emails.bounced} · ${pct(s.emails.bounceRate)}` : ""}</td>
                   <td class="num">{s.replies}</td>
                   <td class="num">{pct(s.replyRate)}</td>
+                  <td class="num">{s.emails.unsubscribed + s.emails.complained || ""}</td>
+                  <td class="num">{s.emails.meetings || ""}</td>
                   <td>
                     {Object.entries(s.stops)
                       .filter(([reason]) => reason !== "replied")
@@ -303,6 +317,40 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           </table>
         </div>
       ))}
+
+      {o.emailsBySource.length > 0 ? (
+        <>
+          <h2>Emails by source</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Source</th>
+                <th class="num">Sent</th>
+                <th class="num">Tasks instead</th>
+                <th class="num">Delivered</th>
+                <th class="num">Bounced</th>
+                <th class="num">Bounce rate</th>
+                <th class="num">Replies</th>
+                <th class="num">Unsubscribed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {o.emailsBySource.map((s) => (
+                <tr>
+                  <td>{s.source}</td>
+                  <td class="num">{s.emails.sent}</td>
+                  <td class="num">{s.emails.notSent}</td>
+                  <td class="num">{s.emails.delivered}</td>
+                  <td class="num">{s.emails.bounced}</td>
+                  <td class="num">{pct(s.emails.bounceRate)}</td>
+                  <td class="num">{s.replies}</td>
+                  <td class="num">{s.emails.unsubscribed + s.emails.complained}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
 
       <script type="application/json" id="series">
         {scriptJson(series)}

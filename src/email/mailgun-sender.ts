@@ -67,8 +67,8 @@ export class MailgunSender implements EmailSender {
     const message = redact(`Mailgun ${response.status}: ${answer?.message ?? text.slice(0, 200)}`);
     if (response.ok && answer?.id) return { kind: "sent", providerId: answer.id.replace(/^<|>$/g, "") };
     if (response.status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now()) ?? 1_000;
-      return { kind: "notSent", failure: { kind: "rateLimited", message, retryAfterMs, status: 429 } };
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now());
+      return { kind: "notSent", failure: { kind: "rateLimited", message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), status: 429 } };
     }
     // 400: a parameter Mailgun will not take; "'to' parameter is not a valid address" is the recipient's fault.
     if (response.status === 400)

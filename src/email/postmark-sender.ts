@@ -81,8 +81,10 @@ export class PostmarkSender implements EmailSender {
     );
     if (response.ok && code === 0 && answer?.MessageID) return { kind: "sent", providerId: answer.MessageID };
     if (response.status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now()) ?? 1_000;
-      return { kind: "notSent", failure: { kind: "rateLimited", message, retryAfterMs, status: 429 } };
+      // Postmark documents no Retry-After: only a given one pauses every send (our pacing keeps
+      // under the rate); without it this email alone backs off.
+      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.now());
+      return { kind: "notSent", failure: { kind: "rateLimited", message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), status: 429 } };
     }
     // 503 with ErrorCode 100: "offline for maintenance"; nothing was taken.
     if (response.status === 503 && code === 100) return { kind: "notSent", failure: failureOfStatus(503, message) };

@@ -33,8 +33,18 @@ export interface PercentileRow {
   n: number;
 }
 
+/** Email outcomes and stops over the period, per source (the lead's, from its enrollment when a fact has none). */
+export interface SourceRow {
+  source: string;
+  kind: FactKind;
+  reason: string;
+  n: number;
+}
+
 export interface MetricRows {
   counts: CountRow[];
+  /** Email facts and cadence stops per source: bounce rates per source. */
+  bySource?: SourceRow[];
   percentiles: PercentileRow[];
   watermark: number;
   rolledAt: string | null;
@@ -132,12 +142,41 @@ async function percentiles(db: D1Database, days: readonly DaySpan[], filter: Met
   return wanted.map((w, i) => ({ ...w, ms: values[i]! }));
 }
 
-/** Everything the overview computes its figures from: three statements, side by side. */
+/** The kinds counted per source: what became of the emails, and why cadences stopped. */
+const SOURCE_KINDS = ["emailSent", "emailNotSent", "emailDelivered", "emailBounced", "emailComplained", "emailUnsubscribed", "cadenceStopped"];
+
+/** Email outcomes per source over the given days, counted like countsStatement (rollups plus the facts since). */
+function sourceStatement(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): D1PreparedStatement {
+  const params: unknown[] = [JSON.stringify(days), JSON.stringify(SOURCE_KINDS)];
+  const where = filterSql(filter, params);
+  const sql = `
+    with days as materialized (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(?1)),
+    counts as (
+      select kind, source, team, rep, cadence, step, stage, gate, reason, n
+      from fact_rollups where day in (select day from days) and kind in (select value from json_each(?2))
+      union all
+      select f.kind, ${FACT_DIMENSIONS_SQL}, 1 as n
+      from (select * from facts where rowid > coalesce((select watermark from rollup_state where id = 1), 0) and kind in (select value from json_each(?2))) as f
+      cross join days d
+      where f.at >= d.start and f.at < d."end"
+    )
+    select source, kind, reason, sum(n) as n from counts where ${where} group by source, kind, reason`;
+  return db.prepare(sql).bind(...params);
+}
+
+/** Everything the overview computes its figures from: four statements, side by side. */
 export async function metricRows(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<MetricRows> {
-  const [state, counts, speed] = await Promise.all([
+  const [state, counts, speed, bySource] = await Promise.all([
     db.prepare("select watermark, rolled_at as rolledAt from rollup_state where id = 1").first<{ watermark: number; rolledAt: string }>(),
     countsStatement(db, days, filter).all<CountRow>(),
     percentiles(db, days, filter),
+    sourceStatement(db, days, filter).all<SourceRow>(),
   ]);
-  return { counts: counts.results, percentiles: speed, watermark: state?.watermark ?? 0, rolledAt: state?.rolledAt ?? null };
+  return {
+    counts: counts.results,
+    bySource: bySource.results,
+    percentiles: speed,
+    watermark: state?.watermark ?? 0,
+    rolledAt: state?.rolledAt ?? null,
+  };
 }

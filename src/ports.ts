@@ -22,7 +22,7 @@ import type { EmailSender } from "./email/email-port";
 import { MailgunSender } from "./email/mailgun-sender";
 import { PostmarkSender } from "./email/postmark-sender";
 import { emailSending } from "./outreach/send-emails";
-import { verifyAddress } from "./outreach/verify-address";
+import { verifyAddress, verifyAddresses } from "./outreach/verify-address";
 
 /** The ports, and what the effects queue consumer runs with (the outbox's own, built here with the rest). */
 export interface WorkerPorts extends Ports {
@@ -100,7 +100,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
       now: () => new Date(clock.now()),
       random: Math.random,
       storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
-      verify: verifyEmail,
+      verifyMany: (addresses) => verifyAddresses({ db: env.DB, resolver, now: () => new Date(clock.now()) }, addresses),
     }),
     holdConsentPeople: async (people) => {
       const holder = crypto.randomUUID();

@@ -373,8 +373,9 @@ export function batchLimit(type: EffectType, target: string, deps: Executors): n
   if (type === "postSlackMessage" || type === "respondInSlack") return 10;
   // Each effect names up to 100 tasks: a few effects already fill the calls one claim should make.
   if (type === "updateTasks") return 10;
-  // One provider call per email: small batches keep the lanes busy and a slow send from holding many.
-  if (type === "sendEmail") return 5;
+  // One provider call per email, one after the other: a claim's D1 reads and writes are shared by
+  // ten, and a slow send holds up no more than that.
+  if (type === "sendEmail") return 10;
   // One call per person and subscription type.
   if (type === "optOutEmail") return 10;
   return deps.crm(target)?.maxBatch ?? 100;

@@ -13,7 +13,16 @@ import type { EmailSending } from "../env/ports";
 import type { Failure } from "../platform/failure";
 import type { EffectOutcome } from "../platform/outcome";
 import { unsubscribeToken } from "../platform/signatures/unsubscribe-token";
-import { type EmailSendRow, forgetAttempt, markFailed, markSent, reserveSend, retryAttempt, sendsOf } from "../storage/email-sends";
+import {
+  type EmailSendRow,
+  type Reserved,
+  recordAnswers,
+  reserveSends,
+  retryAttempt,
+  type SendAnswerRecord,
+  type SendReservation,
+  sendsOf,
+} from "../storage/email-sends";
 import { suppress, suppressionsOf } from "../storage/email-suppressions";
 import { recordFacts, stoppedCadences } from "../storage/facts";
 import { consentsOf, currentConsents } from "../storage/intake-consents";
@@ -54,29 +63,82 @@ export interface SendingDeps {
   now(): Date;
   random(): number;
   storeEffects(requests: readonly EffectRequest[]): Promise<unknown>;
-  verify(address: string): Promise<Verification>;
+  /** Verifies addresses (their stored verdicts while fresh), in order. */
+  verifyMany(addresses: readonly string[]): Promise<Verification[]>;
   /** Called between the provider's answer and its record (tests stand a dying consumer here). */
   afterProviderAnswer?(id: string, answer: SendAnswer): Promise<void>;
 }
 
 type Pending = { id: string; effect: EffectOf<"sendEmail"> };
 
-/** The outreach side of the outbox: it sends the batch's emails one by one and says what became of each. */
+/** What became of an email before the provider is called: its outcome, or the attempt to make (with its reservation when new). */
+type Decided = { outcome: EffectOutcome } | { attempt: true; reservation?: SendReservation };
+
+/**
+ * The outreach side of the outbox. A claim's emails are checked together (one read each of their
+ * sends, stops, suppressions and verdicts), reserved together (one batch), sent one by one (each
+ * paced by the send rate), and their answers recorded together (one batch): the per-email D1 work
+ * is what limits a send rate of dozens a second.
+ */
 export function emailSending(deps: SendingDeps): EmailSending {
   return {
     async send(batch) {
       const run = new SendRun(deps, batch);
-      await run.load();
-      const outcomes: EffectOutcome[] = [];
-      for (const pending of batch) {
+      const outcomes: EffectOutcome[] = new Array(batch.length);
+      const failed = (error: unknown): EffectOutcome => ({
+        ok: false,
+        failure: { kind: "transient", message: `sending failed midway (what it recorded stands): ${(error as Error).message}`.slice(0, 500) },
+      });
+      try {
+        await run.load();
+      } catch (error) {
+        return batch.map(() => failed(error));
+      }
+      const attempts: { i: number; pending: Pending; reservation?: SendReservation }[] = [];
+      for (const [i, pending] of batch.entries()) {
         try {
-          outcomes.push(await run.one(pending));
+          const decided = await run.decide(pending);
+          if ("outcome" in decided) outcomes[i] = decided.outcome;
+          else attempts.push({ i, pending, ...(decided.reservation ? { reservation: decided.reservation } : {}) });
         } catch (error) {
-          // D1 or the provider failed mid-way: this email is retried; what it recorded stands.
-          outcomes.push({ ok: false, failure: { kind: "transient", message: `sending ${pending.id}: ${(error as Error).message}`.slice(0, 500) } });
+          outcomes[i] = failed(error);
         }
       }
-      await run.finish();
+      const sending: typeof attempts = [];
+      try {
+        const fresh = attempts.filter((a) => a.reservation);
+        const reserved = await reserveSends(
+          deps.db,
+          fresh.map((a) => ({
+            r: a.reservation!,
+            caps: { perPerson: a.pending.effect.caps.perPersonPerDay, perSender: a.pending.effect.caps.perSenderPerDay },
+          })),
+        );
+        fresh.forEach((a, n) => {
+          const r = reserved[n]!;
+          if (!r.ok) outcomes[a.i] = run.capWait(a.pending, r);
+        });
+        sending.push(...attempts.filter((a) => !a.reservation || reserved[fresh.indexOf(a)]?.ok));
+      } catch (error) {
+        for (const a of attempts) outcomes[a.i] = failed(error);
+      }
+      // One after the other: the outbox runs a dozen claims side by side, and more callers waiting
+      // for the send rate's next slot would only poll its limiter harder.
+      for (const a of sending) {
+        try {
+          outcomes[a.i] = await run.attempt(a.pending);
+        } catch (error) {
+          // The row stays 'sending': the next attempt asks the provider before it sends.
+          outcomes[a.i] = failed(error);
+        }
+      }
+      try {
+        await run.finish();
+      } catch (error) {
+        // Nothing of this claim is known to be recorded: every email is tried again, and one that
+        // went is found at the provider (its row still says 'sending').
+        return batch.map(() => failed(error));
+      }
       return outcomes;
     },
   };
@@ -96,8 +158,11 @@ class SendRun {
   private sends = new Map<string, EmailSendRow>();
   private stopped = new Map<string, string>();
   private suppressed = new Map<string, { reason: string }>();
+  private verdicts = new Map<string, Verification>();
   private readonly effects: EffectRequest[] = [];
   private readonly facts: Fact[] = [];
+  private readonly answers: SendAnswerRecord[] = [];
+  private readonly suppressions: { recipient: string; detail: string }[] = [];
 
   constructor(
     private readonly deps: SendingDeps,
@@ -123,26 +188,42 @@ class SendRun {
     this.sends = sends;
     this.stopped = stopped;
     this.suppressed = suppressed;
+    // Only emails not yet attempted are verified (a send in doubt was verified before it was tried).
+    const fresh = this.batch.filter((p) => !sends.has(p.id) && !stopped.has(subjectOf(p).recordKey)).map((p) => p.effect.to.address);
+    if (fresh.length > 0 && this.deps.sender && this.deps.config) {
+      const verified = await this.deps.verifyMany(fresh);
+      for (const [i, address] of fresh.entries()) this.verdicts.set(address, verified[i]!);
+    }
   }
 
-  /** The logged emails, the tasks instead and the facts: stored once for the batch (keyed, so a retry stores nothing twice). */
+  /** What the provider said, the addresses it refused, the logged emails, the tasks instead and the facts: stored once for the batch (keyed). */
   async finish(): Promise<void> {
+    const now = this.deps.now();
+    await recordAnswers(this.deps.db, this.answers);
+    for (const s of this.suppressions)
+      await suppress(this.deps.db, {
+        recipient: s.recipient,
+        reason: "refused by the provider",
+        source: this.deps.sender!.provider,
+        detail: s.detail,
+        at: now,
+      });
     if (this.effects.length > 0) await this.deps.storeEffects(this.effects);
     if (this.facts.length > 0) await recordFacts(this.deps.db, this.facts);
   }
 
-  async one(pending: Pending): Promise<EffectOutcome> {
+  async decide(pending: Pending): Promise<Decided> {
     const row = this.sends.get(pending.id);
-    if (row?.status === "sent") return this.sent(pending, row.providerMessageId ?? "", new Date(row.sentAt ?? this.deps.now().toISOString()));
-    if (row?.status === "failed") return this.instead(pending, "refused by the provider", row.detail ?? "the provider refused it");
+    if (row?.status === "sent")
+      return { outcome: this.sent(pending, row.providerMessageId ?? "", new Date(row.sentAt ?? this.deps.now().toISOString())) };
+    if (row?.status === "failed") return { outcome: this.instead(pending, "refused by the provider", row.detail ?? "the provider refused it") };
     if (row?.status === "sending") {
       const settled = await this.settleLostAnswer(pending, row);
-      if (settled) return settled;
-      return this.attempt(pending);
+      return settled ? { outcome: settled } : { attempt: true };
     }
-    const held = await this.check(pending);
-    if (held) return held;
-    return this.reserveAndAttempt(pending);
+    const held = this.check(pending) ?? (await this.lawfulBasisCheck(pending));
+    if (held) return { outcome: held };
+    return { attempt: true, reservation: this.reservation(pending) };
   }
 
   /** A send whose answer was lost: found at the provider (done), not yet believable (wait), or not there (undefined: send again). */
@@ -153,7 +234,13 @@ class SendRun {
     const found: LookupAnswer = await sender.lookUp({ key: pending.id, messageId: pending.effect.messageId });
     const now = this.deps.now();
     if (found.kind === "found") {
-      await markSent(this.deps.db, pending.id, found.providerId, now, "its answer was lost; found at the provider");
+      this.answers.push({
+        effectId: pending.id,
+        kind: "sent",
+        providerMessageId: found.providerId,
+        at: now,
+        detail: "its answer was lost; found at the provider",
+      });
       return this.sent(pending, found.providerId, now);
     }
     if (found.kind === "failed") {
@@ -176,11 +263,10 @@ class SendRun {
     return undefined;
   }
 
-  /** Before anything is reserved: whether this email may go at all, and whether now. */
-  private async check(pending: Pending): Promise<EffectOutcome | undefined> {
+  /** Whether this email may go at all, and whether now (from what load() read). */
+  private check(pending: Pending): EffectOutcome | undefined {
     const { effect } = pending;
-    const subject = subjectOf(pending);
-    const stop = this.stopped.get(subject.recordKey);
+    const stop = this.stopped.get(subjectOf(pending).recordKey);
     if (stop) return { ok: true, externalId: `not sent: the cadence stopped (${stop}) before it went out` };
     if (!this.deps.sender || !this.deps.config)
       return this.instead(pending, "email sending is off", "email sending is not configured (docs/email.md)");
@@ -189,27 +275,25 @@ class SendRun {
     if (suppression) return this.instead(pending, "suppressed", `${to} is on the suppression list (${suppression.reason})`);
     if (domainOf(effect.from.address) !== this.deps.config.sendingDomain)
       return this.instead(pending, "sender not on the sending domain", `${effect.from.address} is not on ${this.deps.config.sendingDomain}`);
-    const basis = await this.lawfulBasis(effect, to);
-    if (!basis)
-      return this.instead(
-        pending,
-        "no lawful basis",
-        `no standing consent (${effect.purpose.consents.join(", ") || "none accepted"}) for purpose ${effect.purpose.id}`,
-      );
-    const verification = await this.deps.verify(effect.to.address);
-    if (verification.verdict === "undeliverable" || (verification.verdict === "risky" && !effect.emailRisky))
+    const verification = this.verdicts.get(effect.to.address);
+    if (verification && (verification.verdict === "undeliverable" || (verification.verdict === "risky" && !effect.emailRisky)))
       return this.instead(pending, `address ${verification.verdict}`, verification.reasons.join("; "));
     return this.timing(effect);
   }
 
   /** A consent of the purpose's given and standing, else legitimate interest where the purpose allows it. */
-  private async lawfulBasis(effect: EffectOf<"sendEmail">, to: string): Promise<string | null> {
+  private async lawfulBasisCheck(pending: Pending): Promise<EffectOutcome | undefined> {
+    const { effect } = pending;
+    if (effect.purpose.legitimateInterest) return undefined;
     if (effect.purpose.consents.length > 0) {
-      const current = currentConsents(await consentsOf(this.deps.db, to));
-      const given = effect.purpose.consents.find((id) => current[id]?.action === "given");
-      if (given) return `consent ${given}`;
+      const current = currentConsents(await consentsOf(this.deps.db, canonicalOf(effect.to.address)));
+      if (effect.purpose.consents.some((id) => current[id]?.action === "given")) return undefined;
     }
-    return effect.purpose.legitimateInterest ? "legitimate interest" : null;
+    return this.instead(
+      pending,
+      "no lawful basis",
+      `no standing consent (${effect.purpose.consents.join(", ") || "none accepted"}) for purpose ${effect.purpose.id}`,
+    );
   }
 
   /** A step sent late (a long outage) goes in the lead's working hours, as a task would be due. */
@@ -224,51 +308,47 @@ class SendRun {
     };
   }
 
-  /** Reserves the send within the day's caps (one statement), then sends. */
-  private async reserveAndAttempt(pending: Pending): Promise<EffectOutcome> {
+  /** The send's row as it is reserved: the days it counts on (its due time, or now when later: a retry after midnight counts on the new day). */
+  private reservation(pending: Pending): SendReservation {
     const { effect } = pending;
     const now = this.deps.now();
-    // The day it goes out: its due time, or now when later (a retry after midnight counts on the new day).
     const at = new Date(Math.max(now.getTime(), Date.parse(effect.dueAt)));
-    const personDay = DateTime.fromJSDate(at, { zone: effect.leadCalendar.zone }).toISODate()!;
-    const senderDay = at.toISOString().slice(0, 10);
-    const reserved = await reserveSend(
-      this.deps.db,
-      {
-        effectId: pending.id,
-        recordKey: subjectOf(pending).recordKey,
-        recipient: canonicalOf(effect.to.address),
-        sender: effect.from.address,
-        provider: this.deps.sender!.provider,
-        messageId: effect.messageId,
-        personDay,
-        senderDay,
-        cadence: effect.cadence,
-        step: effect.step,
-        source: effect.source,
-        ownerId: effect.ownerId,
-        attemptedAt: now.toISOString(),
-      },
-      { perPerson: effect.caps.perPersonPerDay, perSender: effect.caps.perSenderPerDay },
-    );
-    if (!reserved.ok) {
-      // The next day of whoever is full (the lead's, or the sender's UTC day), at the lead's working time.
-      const nextDay =
-        reserved.full === "person"
-          ? DateTime.fromJSDate(at, { zone: effect.leadCalendar.zone }).plus({ days: 1 }).startOf("day").toJSDate()
-          : new Date(`${DateTime.fromJSDate(at, { zone: "utc" }).plus({ days: 1 }).toISODate()}T00:00:00Z`);
-      const when = nextWorkingTime(nextDay, effect.leadCalendar).getTime() + Math.floor(this.deps.random() * OPENING_SPREAD_MS);
-      const who =
-        reserved.full === "person"
-          ? `the lead has had ${reserved.count} email(s) today (at most ${effect.caps.perPersonPerDay})`
-          : `the sender has sent ${reserved.count} today (at most ${effect.caps.perSenderPerDay})`;
-      return { ok: false, waiting: { reason: `daily cap: ${who}; it goes on their next working day`, retryAfterMs: when - now.getTime() } };
-    }
-    return this.attempt(pending);
+    return {
+      effectId: pending.id,
+      recordKey: subjectOf(pending).recordKey,
+      recipient: canonicalOf(effect.to.address),
+      sender: effect.from.address,
+      provider: this.deps.sender!.provider,
+      messageId: effect.messageId,
+      personDay: DateTime.fromJSDate(at, { zone: effect.leadCalendar.zone }).toISODate()!,
+      senderDay: at.toISOString().slice(0, 10),
+      cadence: effect.cadence,
+      step: effect.step,
+      source: effect.source,
+      ownerId: effect.ownerId,
+      attemptedAt: now.toISOString(),
+    };
   }
 
-  /** Calls the provider (the attempt is recorded) and records its answer. */
-  private async attempt(pending: Pending): Promise<EffectOutcome> {
+  /** Over a daily cap: the next day of whoever is full (the lead's, or the sender's UTC day), at the lead's working time. */
+  capWait(pending: Pending, reserved: Exclude<Reserved, { ok: true }>): EffectOutcome {
+    const { effect } = pending;
+    const now = this.deps.now();
+    const at = new Date(Math.max(now.getTime(), Date.parse(effect.dueAt)));
+    const nextDay =
+      reserved.full === "person"
+        ? DateTime.fromJSDate(at, { zone: effect.leadCalendar.zone }).plus({ days: 1 }).startOf("day").toJSDate()
+        : new Date(`${DateTime.fromJSDate(at, { zone: "utc" }).plus({ days: 1 }).toISODate()}T00:00:00Z`);
+    const when = nextWorkingTime(nextDay, effect.leadCalendar).getTime() + Math.floor(this.deps.random() * OPENING_SPREAD_MS);
+    const who =
+      reserved.full === "person"
+        ? `the lead has had ${reserved.count} email(s) today (at most ${effect.caps.perPersonPerDay})`
+        : `the sender has sent ${reserved.count} today (at most ${effect.caps.perSenderPerDay})`;
+    return { ok: false, waiting: { reason: `daily cap: ${who}; it goes on their next working day`, retryAfterMs: when - now.getTime() } };
+  }
+
+  /** Calls the provider (the attempt is recorded already) and notes its answer, recorded by finish(). */
+  async attempt(pending: Pending): Promise<EffectOutcome> {
     const { effect } = pending;
     const config = this.deps.config!;
     const link = `${config.linkBase}/unsubscribe/${await unsubscribeToken(config.unsubscribeKey, pending.id)}`;
@@ -293,23 +373,14 @@ class SendRun {
     const now = this.deps.now();
     switch (answer.kind) {
       case "sent":
-        await markSent(this.deps.db, pending.id, answer.providerId, now);
+        this.answers.push({ effectId: pending.id, kind: "sent", providerMessageId: answer.providerId, at: now });
         return this.sent(pending, answer.providerId, now);
-      case "refused": {
-        await markFailed(this.deps.db, pending.id, answer.failure.message);
-        const to = canonicalOf(effect.to.address);
-        if (answer.address)
-          await suppress(this.deps.db, {
-            recipient: to,
-            reason: "refused by the provider",
-            source: this.deps.sender!.provider,
-            detail: answer.failure.message,
-            at: now,
-          });
+      case "refused":
+        this.answers.push({ effectId: pending.id, kind: "failed", detail: answer.failure.message });
+        if (answer.address) this.suppressions.push({ recipient: canonicalOf(effect.to.address), detail: answer.failure.message });
         return this.instead(pending, answer.address ? "address refused by the provider" : "refused by the provider", answer.failure.message);
-      }
       case "notSent":
-        await forgetAttempt(this.deps.db, pending.id);
+        this.answers.push({ effectId: pending.id, kind: "notTaken" });
         return { ok: false, failure: answer.failure };
       case "unknown":
         // The row stays 'sending': the next attempt asks the provider before it sends.

@@ -1,7 +1,7 @@
-import { bouncedVerification, type Verification, verificationDomain, verify } from "../core/email/verification";
+import { bouncedVerification, type DomainMail, type Verification, verificationDomain, verify } from "../core/email/verification";
 import { canonicalAddress } from "../core/model/email-address";
 import type { DohResolver } from "../dns/doh-resolver";
-import { cacheDomainMail, cachedDomainMail, storeVerification, verificationsOf } from "../storage/email-verifications";
+import { cacheDomainMail, cachedDomainsMail, storeVerification, storeVerifications, verificationsOf } from "../storage/email-verifications";
 
 /** A domain's mail answer is kept a day; a lookup that failed is asked again after five minutes. */
 const DOMAIN_TTL_MS = 86_400_000;
@@ -22,20 +22,38 @@ export interface VerifyDeps {
  * mail, stored for the next asker.
  */
 export async function verifyAddress(deps: VerifyDeps, address: string): Promise<Verification> {
+  return (await verifyAddresses(deps, [address]))[0]!;
+}
+
+/** The same for many addresses at once: one read of their verdicts, one of their domains, one write. */
+export async function verifyAddresses(deps: VerifyDeps, addresses: readonly string[]): Promise<Verification[]> {
   const now = deps.now();
-  const canonical = canonicalAddress(address);
-  const domain = verificationDomain(address);
-  if (!canonical || !domain) return verify(address, undefined, now);
-  const stored = (await verificationsOf(deps.db, [canonical])).get(canonical);
-  if (stored && (isBounce(stored) || now.getTime() - Date.parse(stored.checkedAt) < VERDICT_TTL_MS)) return stored;
-  let mail = await cachedDomainMail(deps.db, domain, now);
-  if (!mail && deps.resolver) {
-    mail = await deps.resolver.mailOf(domain);
-    await cacheDomainMail(deps.db, domain, mail, now, mail.kind === "lookupFailed" ? FAILED_LOOKUP_TTL_MS : DOMAIN_TTL_MS);
+  const canonical = addresses.map((a) => canonicalAddress(a));
+  const stored = await verificationsOf(
+    deps.db,
+    canonical.filter((c): c is string => c !== null),
+  );
+  const fresh = (v: Verification | undefined) => v && (isBounce(v) || now.getTime() - Date.parse(v.checkedAt) < VERDICT_TTL_MS);
+  const stale = addresses.filter((_, i) => canonical[i] && !fresh(stored.get(canonical[i]!)));
+  const domains = [...new Set(stale.map((a) => verificationDomain(a)).filter((d): d is string => d !== null))];
+  const mail = await cachedDomainsMail(deps.db, domains, now);
+  for (const domain of domains) {
+    if (mail.has(domain) || !deps.resolver) continue;
+    const answer: DomainMail = await deps.resolver.mailOf(domain);
+    await cacheDomainMail(deps.db, domain, answer, now, answer.kind === "lookupFailed" ? FAILED_LOOKUP_TTL_MS : DOMAIN_TTL_MS);
+    mail.set(domain, answer);
   }
-  const verification = verify(address, mail, now);
-  await storeVerification(deps.db, verification);
-  return verification;
+  const made: Verification[] = [];
+  const results = addresses.map((address, i) => {
+    const known = canonical[i] ? stored.get(canonical[i]!) : undefined;
+    if (fresh(known)) return known!;
+    const domain = verificationDomain(address);
+    const verification = verify(address, domain ? mail.get(domain) : undefined, now);
+    if (canonical[i]) made.push(verification);
+    return verification;
+  });
+  await storeVerifications(deps.db, made);
+  return results;
 }
 
 const isBounce = (v: Verification) => v.verdict === "undeliverable" && v.reasons.some((r) => r.startsWith("hard bounce"));

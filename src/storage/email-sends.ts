@@ -37,13 +37,8 @@ const RESERVE = `
     and (select count(*) from email_sends where sender = ?4 and sender_day = ?8 and status != 'failed') < ?15
   on conflict (effect_id) do nothing`;
 
-/**
- * Records that an email is about to be sent, unless it would be the person's or the sender's
- * email too many that day. A row of the same effect already there is left as it is (the caller
- * read it first).
- */
-export async function reserveSend(db: D1Database, r: SendReservation, caps: { perPerson: number; perSender: number }): Promise<Reserved> {
-  const result = await db
+const reserveStatement = (db: D1Database, r: SendReservation, caps: { perPerson: number; perSender: number }) =>
+  db
     .prepare(RESERVE)
     .bind(
       r.effectId,
@@ -61,9 +56,29 @@ export async function reserveSend(db: D1Database, r: SendReservation, caps: { pe
       r.attemptedAt,
       caps.perPerson,
       caps.perSender,
-    )
-    .run();
-  if ((result.meta.changes ?? 0) > 0) return { ok: true };
+    );
+
+/**
+ * Records that emails are about to be sent, each unless it would be its person's or its sender's
+ * email too many that day: one batch (one transaction, its statements in order, so each counts
+ * the ones before it). A row of the same effect already there is left as it is (the caller read
+ * it first).
+ */
+export async function reserveSends(
+  db: D1Database,
+  reservations: readonly { r: SendReservation; caps: { perPerson: number; perSender: number } }[],
+): Promise<Reserved[]> {
+  if (reservations.length === 0) return [];
+  const results = await db.batch(reservations.map(({ r, caps }) => reserveStatement(db, r, caps)));
+  const outcomes: Reserved[] = [];
+  for (const [i, result] of results.entries()) {
+    const { r, caps } = reservations[i]!;
+    outcomes.push((result.meta.changes ?? 0) > 0 ? { ok: true } : await whyFull(db, r, caps));
+  }
+  return outcomes;
+}
+
+async function whyFull(db: D1Database, r: SendReservation, caps: { perPerson: number; perSender: number }): Promise<Reserved> {
   const [person, sender] = await Promise.all([
     db
       .prepare("select count(*) as n from email_sends where recipient = ?1 and person_day = ?2 and status != 'failed'")
@@ -88,27 +103,33 @@ export async function sendsOf(db: D1Database, effectIds: readonly string[]): Pro
   return new Map(rows.map((r) => [r.effectId, r]));
 }
 
-/** The provider took the email: its id, and when. */
-export async function markSent(db: D1Database, effectId: string, providerMessageId: string, at: Date, detail?: string): Promise<void> {
-  await drizzle(db)
-    .update(emailSends)
-    .set({ status: "sent", providerMessageId, sentAt: at.toISOString(), ...(detail ? { detail } : {}) })
-    .where(eq(emailSends.effectId, effectId));
-}
+/** What the provider answered about one email, to record after the call. */
+export type SendAnswerRecord =
+  | { effectId: string; kind: "sent"; providerMessageId: string; at: Date; detail?: string }
+  | { effectId: string; kind: "failed"; detail: string }
+  /** Certainly not taken (a 429): the next attempt sends at once. */
+  | { effectId: string; kind: "notTaken" };
 
-/** The provider refused the email for good: it no longer counts against the day. */
-export async function markFailed(db: D1Database, effectId: string, detail: string): Promise<void> {
-  await drizzle(db).update(emailSends).set({ status: "failed", detail }).where(eq(emailSends.effectId, effectId));
-}
-
-/**
- * The provider said it did not take the email (a 429, or an answer that it was not sent): the
- * next attempt sends at once, without looking it up first.
- */
-export async function forgetAttempt(db: D1Database, effectId: string): Promise<void> {
-  await drizzle(db)
-    .delete(emailSends)
-    .where(and(eq(emailSends.effectId, effectId), eq(emailSends.status, "sending")));
+/** Records what the provider answered about each email sent in one go: one batch. */
+export async function recordAnswers(db: D1Database, answers: readonly SendAnswerRecord[]): Promise<void> {
+  if (answers.length === 0) return;
+  await db.batch(
+    answers.map((a) => {
+      switch (a.kind) {
+        case "sent":
+          return db
+            .prepare(
+              "update email_sends set status = 'sent', provider_message_id = ?2, sent_at = ?3, detail = coalesce(?4, detail) where effect_id = ?1",
+            )
+            .bind(a.effectId, a.providerMessageId, a.at.toISOString(), a.detail ?? null);
+        case "failed":
+          return db.prepare("update email_sends set status = 'failed', detail = ?2 where effect_id = ?1").bind(a.effectId, a.detail);
+        default:
+          // Not taken (a 429): the next attempt sends at once, without looking it up first.
+          return db.prepare("delete from email_sends where effect_id = ?1 and status = 'sending'").bind(a.effectId);
+      }
+    }),
+  );
 }
 
 /** A send in doubt that the provider does not know, looked up long enough after: attempted again now. */

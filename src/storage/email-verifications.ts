@@ -10,12 +10,22 @@ import { emailDomains, emailVerifications } from "./schema";
  */
 
 export async function storeVerification(db: D1Database, v: Verification): Promise<void> {
-  const row = { recipient: v.address, verdict: v.verdict, reasons: JSON.stringify(v.reasons), checkedAt: v.checkedAt };
-  await drizzle(db)
-    .insert(emailVerifications)
-    .values(row)
-    .onConflictDoUpdate({ target: emailVerifications.recipient, set: { verdict: row.verdict, reasons: row.reasons, checkedAt: row.checkedAt } })
-    .run();
+  await storeVerifications(db, [v]);
+}
+
+/** Stores verdicts, one batch (a newer one replaces an address's older one). */
+export async function storeVerifications(db: D1Database, verifications: readonly Verification[]): Promise<void> {
+  if (verifications.length === 0) return;
+  await db.batch(
+    verifications.map((v) =>
+      db
+        .prepare(
+          `insert into email_verifications (recipient, verdict, reasons, checked_at) values (?1, ?2, ?3, ?4)
+           on conflict (recipient) do update set verdict = excluded.verdict, reasons = excluded.reasons, checked_at = excluded.checked_at`,
+        )
+        .bind(v.address, v.verdict, JSON.stringify(v.reasons), v.checkedAt),
+    ),
+  );
 }
 
 export async function verificationsOf(db: D1Database, recipients: readonly string[]): Promise<Map<string, Verification>> {
@@ -25,6 +35,17 @@ export async function verificationsOf(db: D1Database, recipients: readonly strin
   return new Map(
     rows.map((r) => [r.recipient, { address: r.recipient, verdict: r.verdict, reasons: JSON.parse(r.reasons) as string[], checkedAt: r.checkedAt }]),
   );
+}
+
+/** What DNS said of these domains, those whose answers are fresh. */
+export async function cachedDomainsMail(db: D1Database, domains: readonly string[], now: Date): Promise<Map<string, DomainMail>> {
+  const unique = [...new Set(domains)];
+  if (unique.length === 0) return new Map();
+  const { results } = await db
+    .prepare("select domain, mail from email_domains where domain in (select value from json_each(?1)) and expires_at > ?2")
+    .bind(JSON.stringify(unique), now.toISOString())
+    .all<{ domain: string; mail: string }>();
+  return new Map(results.map((r) => [r.domain, JSON.parse(r.mail) as DomainMail]));
 }
 
 /** What DNS said of a domain, while the answer is fresh. */

@@ -531,7 +531,8 @@ function sendingDeps(sender: SendingDeps["sender"]): SendingDeps {
       const response = await admin("/admin/effects", { method: "POST", body: JSON.stringify(requests) });
       expect(response.status).toBe(202);
     },
-    verify: async (address) => ({ address, verdict: "deliverable", reasons: [], checkedAt: new Date().toISOString() }),
+    verifyMany: async (addresses) =>
+      addresses.map((address) => ({ address, verdict: "deliverable", reasons: [], checkedAt: new Date().toISOString() })),
   };
 }
 

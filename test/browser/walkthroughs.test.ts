@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { consoleWalkthrough } from "./console.walkthrough";
 import { emailWalkthrough } from "./email.walkthrough";
+import { consoleManagerWalkthrough } from "./console-manager.walkthrough";
 import { exampleFormWalkthrough } from "./example-form.walkthrough";
 import { browserAvailable, devSession } from "./harness";
 
@@ -14,4 +15,5 @@ describe.skipIf(!browserAvailable())("npm run dev in a browser", { timeout: 180_
   exampleFormWalkthrough(session);
   emailWalkthrough(session);
   consoleWalkthrough(session);
+  consoleManagerWalkthrough(session);
 });

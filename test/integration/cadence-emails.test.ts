@@ -340,43 +340,59 @@ describe("cadence emails", () => {
     expect((await call(`${link.slice(0, -3)}AAA`, { method: "POST", body: "List-Unsubscribe=One-Click" })).status).toBe(404);
   });
 
-  it("a consumer that dies between the provider's answer and its record sends nothing twice: the retry finds the email at Postmark", {
-    timeout: 60_000,
-  }, async () => {
-    const lead = await hubspotLead("fay");
-    const effect = handMadeEmail(lead.key, lead.email, "day-0-acknowledge");
-    const id = effectId(`test:${lead.key}:killed`);
-    const postmark = new PostmarkSender({
-      serverToken: TEST_BINDINGS.POSTMARK_SERVER_TOKEN,
-      apiBase: env.POSTMARK_API_BASE,
-      messageStream: "outbound",
-    });
-    const dying = emailSending({
-      ...sendingDeps(postmark),
-      afterProviderAnswer: async () => {
-        throw new Error("the consumer was evicted");
-      },
-    });
-    const [died] = await dying.send([{ id, effect }]);
-    expect(died).toMatchObject({ ok: false, failure: { kind: "transient" } });
-    expect(await postmarkEmulator.messagesTo(lead.email)).toHaveLength(1);
-    expect(await env.DB.prepare("select status from email_sends where effect_id = ?1").bind(id).first()).toEqual({ status: "sending" });
+  // Each provider's lookup: Postmark's outbound message search by the effect metadata, Mailgun's Events API by our Message-ID.
+  const PROVIDERS = [
+    {
+      name: "Postmark",
+      emulator: postmarkEmulator,
+      sender: () =>
+        new PostmarkSender({ serverToken: TEST_BINDINGS.POSTMARK_SERVER_TOKEN, apiBase: env.POSTMARK_API_BASE, messageStream: "outbound" }),
+      lookup: "GET /messages/outbound",
+    },
+    {
+      name: "Mailgun",
+      emulator: mailgunEmulator,
+      sender: () => new MailgunSender({ apiKey: TEST_BINDINGS.MAILGUN_API_KEY, domain: "mail.example.com", apiBase: env.MAILGUN_API_BASE }),
+      lookup: "GET /v3/mail.example.com/events",
+    },
+  ];
+  it.each(PROVIDERS)(
+    "a consumer that dies between $name's answer and its record sends nothing twice: the retry finds the email there",
+    {
+      timeout: 60_000,
+    },
+    async ({ name, emulator, sender, lookup }) => {
+      const lead = await hubspotLead(`fay${name.toLowerCase()}`);
+      const effect = handMadeEmail(lead.key, lead.email, "day-0-acknowledge");
+      const id = effectId(`test:${lead.key}:killed`);
+      const provider = sender();
+      const dying = emailSending({
+        ...sendingDeps(provider),
+        afterProviderAnswer: async () => {
+          throw new Error("the consumer was evicted");
+        },
+      });
+      const [died] = await dying.send([{ id, effect }]);
+      expect(died).toMatchObject({ ok: false, failure: { kind: "transient" } });
+      expect(await emulator.messagesTo(lead.email)).toHaveLength(1);
+      expect(await env.DB.prepare("select status from email_sends where effect_id = ?1").bind(id).first()).toEqual({ status: "sending" });
 
-    // The restarted consumer: it asks Postmark (by the effect id it put in the metadata) before it sends.
-    await postmarkEmulator.clearCalls();
-    const [again] = await emailSending(sendingDeps(postmark)).send([{ id, effect }]);
-    expect(again).toMatchObject({ ok: true, externalId: expect.stringMatching(/^sent /) });
-    expect(await postmarkEmulator.messagesTo(lead.email)).toHaveLength(1);
-    expect((await postmarkEmulator.calls()).map((c: any) => `${c.method} ${c.path}`)).toEqual(["GET /messages/outbound"]);
-    expect(await env.DB.prepare("select status, detail from email_sends where effect_id = ?1").bind(id).first()).toEqual({
-      status: "sent",
-      detail: "its answer was lost; found at the provider",
-    });
-    // A third run (a redelivered message) finds it sent and calls nobody.
-    await postmarkEmulator.clearCalls();
-    expect(await emailSending(sendingDeps(postmark)).send([{ id, effect }])).toEqual([{ ok: true, externalId: expect.stringMatching(/^sent /) }]);
-    expect(await postmarkEmulator.calls()).toEqual([]);
-  });
+      // The restarted consumer: it asks the provider (by what it put in the message) before it sends.
+      await emulator.clearCalls();
+      const [again] = await emailSending(sendingDeps(provider)).send([{ id, effect }]);
+      expect(again).toMatchObject({ ok: true, externalId: expect.stringMatching(/^sent /) });
+      expect(await emulator.messagesTo(lead.email)).toHaveLength(1);
+      expect((await emulator.calls()).map((c: any) => `${c.method} ${c.path}`)).toEqual([lookup]);
+      expect(await env.DB.prepare("select status, detail from email_sends where effect_id = ?1").bind(id).first()).toEqual({
+        status: "sent",
+        detail: "its answer was lost; found at the provider",
+      });
+      // A third run (a redelivered message) finds it sent and calls nobody.
+      await emulator.clearCalls();
+      expect(await emailSending(sendingDeps(provider)).send([{ id, effect }])).toEqual([{ ok: true, externalId: expect.stringMatching(/^sent /) }]);
+      expect(await emulator.calls()).toEqual([]);
+    },
+  );
 
   it("a send whose answer is lost in the outbox is looked up, not sent again; one never sent is sent once Postmark has had time to show it", {
     timeout: 90_000,

@@ -440,10 +440,7 @@ export function consoleRoutes(options: ConsoleOptions) {
     const now = c.var.now();
     const active = await activePolicy(c.env.DB);
     const result = await dryRun(c.env, active, { version: -1, policy: parsed.data, createdAt: now.toISOString() }, now, days);
-    const names = await namesOf(
-      c.env.DB,
-      result.differences.map((d) => d.recordKey),
-    );
+    const names = await namesOf(c.env.DB, [...new Set([...result.differences.map((d) => d.recordKey), ...result.emails.map((e) => e.recordKey)])]);
     return policyPage(c, { text, dryRun: result, names });
   });
 

@@ -1,6 +1,13 @@
-import { lt } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { eq, lt, sql } from "drizzle-orm";
+import { compiled, orm } from "./orm";
 import { emailEvents } from "./schema";
+
+const seen = compiled<{ id: string }>((q) =>
+  q
+    .select({ id: emailEvents.id })
+    .from(emailEvents)
+    .where(eq(emailEvents.id, sql.placeholder("id"))),
+);
 
 /*
  * Provider events seen (table email_events, owned by outreach): the same webhook delivered twice
@@ -8,7 +15,7 @@ import { emailEvents } from "./schema";
  */
 
 export async function eventSeen(db: D1Database, id: string): Promise<boolean> {
-  return (await db.prepare("select 1 from email_events where id = ?1").bind(id).first()) !== null;
+  return (await seen(db, { id }).first()) !== null;
 }
 
 /** Records the event; false when it was seen before. */
@@ -17,7 +24,7 @@ export async function firstSighting(
   event: { id: string; provider: string; kind: string; messageId?: string; recipient?: string },
   at: Date,
 ): Promise<boolean> {
-  const result = await drizzle(db)
+  const result = await orm(db)
     .insert(emailEvents)
     .values({
       id: event.id,
@@ -34,7 +41,7 @@ export async function firstSighting(
 
 /** Cron: events older than 30 days are forgotten (providers retry for hours, not weeks). */
 export async function forgetOldEmailEvents(db: D1Database, now: Date): Promise<void> {
-  await drizzle(db)
+  await orm(db)
     .delete(emailEvents)
     .where(lt(emailEvents.receivedAt, new Date(now.getTime() - 30 * 86_400_000).toISOString()))
     .run();

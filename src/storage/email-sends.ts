@@ -1,5 +1,5 @@
-import { and, eq, inArray, lt, or } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { compiled, compiledShapes, orm } from "./orm";
 import { type EmailSendRow, emailSends } from "./schema";
 
 /*
@@ -28,35 +28,29 @@ export interface SendReservation {
 /** Why a reservation was not made: the person's day or the sender's day is full. */
 export type Reserved = { ok: true } | { ok: false; full: "person" | "sender"; count: number };
 
-// One statement, so the count and the insert cannot be split by another consumer's insert (D1
-// runs statements one at a time). A refused email does not count; a send in doubt does.
-const RESERVE = `
-  insert into email_sends (effect_id, record_key, recipient, sender, provider, message_id, status, person_day, sender_day, cadence, step, source, owner_id, attempted_at)
-  select ?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?9, ?10, ?11, ?12, ?13
-  where (select count(*) from email_sends where recipient = ?3 and person_day = ?7 and status != 'failed') < ?14
-    and (select count(*) from email_sends where sender = ?4 and sender_day = ?8 and status != 'failed') < ?15
-  on conflict (effect_id) do nothing`;
+const p = (name: string) => sql.placeholder(name);
+const t = emailSends;
 
-const reserveStatement = (db: D1Database, r: SendReservation, caps: { perPerson: number; perSender: number }) =>
-  db
-    .prepare(RESERVE)
-    .bind(
-      r.effectId,
-      r.recordKey,
-      r.recipient,
-      r.sender,
-      r.provider,
-      r.messageId,
-      r.personDay,
-      r.senderDay,
-      r.cadence,
-      r.step,
-      r.source,
-      r.ownerId,
-      r.attemptedAt,
-      caps.perPerson,
-      caps.perSender,
-    );
+/** An email's sends that count for a day: a refused email does not count; a send in doubt does. */
+const personDayCount = sql`(select count(*) from ${t} where ${t.recipient} = ${p("recipient")} and ${t.personDay} = ${p("personDay")} and ${t.status} != 'failed')`;
+const senderDayCount = sql`(select count(*) from ${t} where ${t.sender} = ${p("sender")} and ${t.senderDay} = ${p("senderDay")} and ${t.status} != 'failed')`;
+
+// One statement, so the count and the insert cannot be split by another consumer's insert (D1
+// runs statements one at a time).
+const reserveStatement = compiled<Record<keyof SendReservation | "perPerson" | "perSender", unknown>>((q) =>
+  q
+    .insert(t)
+    .select(
+      sql`select ${p("effectId")}, ${p("recordKey")}, ${p("recipient")}, ${p("sender")}, ${p("provider")}, ${p("messageId")}, null, 'sending',
+        ${p("personDay")}, ${p("senderDay")}, ${p("cadence")}, ${p("step")}, ${p("source")}, ${p("ownerId")}, ${p("attemptedAt")}, null, null
+        where ${personDayCount} < ${p("perPerson")} and ${senderDayCount} < ${p("perSender")}`,
+    )
+    .onConflictDoNothing({ target: t.effectId }),
+);
+
+const dayCounts = compiled<{ recipient: string; personDay: string; sender: string; senderDay: string }>(
+  () => sql`select ${personDayCount} as person, ${senderDayCount} as sender`,
+);
 
 /**
  * Records that emails are about to be sent, each unless it would be its person's or its sender's
@@ -69,7 +63,9 @@ export async function reserveSends(
   reservations: readonly { r: SendReservation; caps: { perPerson: number; perSender: number } }[],
 ): Promise<Reserved[]> {
   if (reservations.length === 0) return [];
-  const results = await db.batch(reservations.map(({ r, caps }) => reserveStatement(db, r, caps)));
+  const results = await db.batch(
+    reservations.map(({ r, caps }) => reserveStatement(db, { ...r, perPerson: caps.perPerson, perSender: caps.perSender })),
+  );
   const outcomes: Reserved[] = [];
   for (const [i, result] of results.entries()) {
     const { r, caps } = reservations[i]!;
@@ -79,24 +75,17 @@ export async function reserveSends(
 }
 
 async function whyFull(db: D1Database, r: SendReservation, caps: { perPerson: number; perSender: number }): Promise<Reserved> {
-  const [person, sender] = await Promise.all([
-    db
-      .prepare("select count(*) as n from email_sends where recipient = ?1 and person_day = ?2 and status != 'failed'")
-      .bind(r.recipient, r.personDay)
-      .first<{ n: number }>(),
-    db
-      .prepare("select count(*) as n from email_sends where sender = ?1 and sender_day = ?2 and status != 'failed'")
-      .bind(r.sender, r.senderDay)
-      .first<{ n: number }>(),
-  ]);
-  return (person?.n ?? 0) >= caps.perPerson
-    ? { ok: false, full: "person", count: person?.n ?? 0 }
-    : { ok: false, full: "sender", count: sender?.n ?? 0 };
+  const counts = await dayCounts(db, { recipient: r.recipient, personDay: r.personDay, sender: r.sender, senderDay: r.senderDay }).first<{
+    person: number;
+    sender: number;
+  }>();
+  const person = counts?.person ?? 0;
+  return person >= caps.perPerson ? { ok: false, full: "person", count: person } : { ok: false, full: "sender", count: counts?.sender ?? 0 };
 }
 
 export async function sendsOf(db: D1Database, effectIds: readonly string[]): Promise<Map<string, EmailSendRow>> {
   if (effectIds.length === 0) return new Map();
-  const rows = await drizzle(db)
+  const rows = await orm(db)
     .select()
     .from(emailSends)
     .where(inArray(emailSends.effectId, [...effectIds]));
@@ -110,37 +99,61 @@ export type SendAnswerRecord =
   /** Certainly not taken (a 429): the next attempt sends at once. */
   | { effectId: string; kind: "notTaken" };
 
+const answerStatement = compiledShapes<SendAnswerRecord["kind"], Record<string, unknown>>(
+  (kind) => kind,
+  (q, kind) => {
+    const byId = eq(t.effectId, p("effectId"));
+    switch (kind) {
+      case "sent":
+        return q
+          .update(t)
+          .set({
+            status: "sent",
+            providerMessageId: sql`${p("providerMessageId")}`,
+            sentAt: sql`${p("at")}`,
+            detail: sql`coalesce(${p("detail")}, ${t.detail})`,
+          })
+          .where(byId);
+      case "failed":
+        return q
+          .update(t)
+          .set({ status: "failed", detail: sql`${p("detail")}` })
+          .where(byId);
+      default:
+        // Not taken (a 429): the next attempt sends at once, without looking it up first.
+        return q.delete(t).where(and(byId, eq(t.status, "sending")));
+    }
+  },
+);
+
 /** Records what the provider answered about each email sent in one go: one batch. */
 export async function recordAnswers(db: D1Database, answers: readonly SendAnswerRecord[]): Promise<void> {
   if (answers.length === 0) return;
   await db.batch(
-    answers.map((a) => {
-      switch (a.kind) {
-        case "sent":
-          return db
-            .prepare(
-              "update email_sends set status = 'sent', provider_message_id = ?2, sent_at = ?3, detail = coalesce(?4, detail) where effect_id = ?1",
-            )
-            .bind(a.effectId, a.providerMessageId, a.at.toISOString(), a.detail ?? null);
-        case "failed":
-          return db.prepare("update email_sends set status = 'failed', detail = ?2 where effect_id = ?1").bind(a.effectId, a.detail);
-        default:
-          // Not taken (a 429): the next attempt sends at once, without looking it up first.
-          return db.prepare("delete from email_sends where effect_id = ?1 and status = 'sending'").bind(a.effectId);
-      }
-    }),
+    answers.map((a) =>
+      a.kind === "sent"
+        ? answerStatement(db, a.kind, {
+            effectId: a.effectId,
+            providerMessageId: a.providerMessageId,
+            at: a.at.toISOString(),
+            detail: a.detail ?? null,
+          })
+        : a.kind === "failed"
+          ? answerStatement(db, a.kind, { effectId: a.effectId, detail: a.detail })
+          : answerStatement(db, a.kind, { effectId: a.effectId }),
+    ),
   );
 }
 
 /** A send in doubt that the provider does not know, looked up long enough after: attempted again now. */
 export async function retryAttempt(db: D1Database, effectId: string, at: Date, detail: string): Promise<void> {
-  await drizzle(db).update(emailSends).set({ attemptedAt: at.toISOString(), detail }).where(eq(emailSends.effectId, effectId));
+  await orm(db).update(emailSends).set({ attemptedAt: at.toISOString(), detail }).where(eq(emailSends.effectId, effectId));
 }
 
 /** The send of an email by our Message-ID or the provider's id (a webhook names one of them). */
 export async function sendByMessageId(db: D1Database, id: string): Promise<EmailSendRow | undefined> {
   const bracketed = id.startsWith("<") ? id : `<${id}>`;
-  const [row] = await drizzle(db)
+  const [row] = await orm(db)
     .select()
     .from(emailSends)
     .where(or(eq(emailSends.messageId, bracketed), eq(emailSends.providerMessageId, id)))
@@ -150,13 +163,13 @@ export async function sendByMessageId(db: D1Database, id: string): Promise<Email
 
 /** The sends of a record, newest first (the console's lead page). */
 export async function sendsOfRecord(db: D1Database, recordKey: string, limit = 50): Promise<EmailSendRow[]> {
-  const rows = await drizzle(db).select().from(emailSends).where(eq(emailSends.recordKey, recordKey)).limit(limit);
+  const rows = await orm(db).select().from(emailSends).where(eq(emailSends.recordKey, recordKey)).limit(limit);
   return rows.sort((a, b) => b.attemptedAt.localeCompare(a.attemptedAt));
 }
 
 /** Sends in doubt older than `before` (for an admin: answers lost and not yet looked up). */
 export async function sendsInDoubt(db: D1Database, before: Date, limit = 100): Promise<EmailSendRow[]> {
-  return drizzle(db)
+  return orm(db)
     .select()
     .from(emailSends)
     .where(and(eq(emailSends.status, "sending"), lt(emailSends.attemptedAt, before.toISOString())))

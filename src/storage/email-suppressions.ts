@@ -1,5 +1,5 @@
 import { inArray } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { orm } from "./orm";
 import { type EmailSuppressionRow, emailSuppressions } from "./schema";
 
 /*
@@ -15,7 +15,7 @@ export async function suppress(
   db: D1Database,
   entry: { recipient: string; reason: SuppressionReason; source: string; detail?: string; at: Date },
 ): Promise<boolean> {
-  const result = await drizzle(db)
+  const result = await orm(db)
     .insert(emailSuppressions)
     .values({
       recipient: entry.recipient,
@@ -33,6 +33,6 @@ export async function suppress(
 export async function suppressionsOf(db: D1Database, recipients: readonly string[]): Promise<Map<string, EmailSuppressionRow>> {
   const unique = [...new Set(recipients)];
   if (unique.length === 0) return new Map();
-  const rows = await drizzle(db).select().from(emailSuppressions).where(inArray(emailSuppressions.recipient, unique));
+  const rows = await orm(db).select().from(emailSuppressions).where(inArray(emailSuppressions.recipient, unique));
   return new Map(rows.map((r) => [r.recipient, r]));
 }

@@ -1,7 +1,39 @@
-import { inArray, lt } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { DomainMail, Verification } from "../core/email/verification";
+import { compiled, excluded, orm } from "./orm";
 import { emailDomains, emailVerifications } from "./schema";
+
+const p = (name: string) => sql.placeholder(name);
+
+/** A newer verdict replaces an address's older one. */
+const upsertVerification = compiled<{ recipient: string; verdict: string; reasons: string; checkedAt: string }>((q) =>
+  q
+    .insert(emailVerifications)
+    .values({ recipient: p("recipient"), verdict: p("verdict"), reasons: p("reasons"), checkedAt: p("checkedAt") })
+    .onConflictDoUpdate({
+      target: emailVerifications.recipient,
+      set: {
+        verdict: excluded(emailVerifications.verdict),
+        reasons: excluded(emailVerifications.reasons),
+        checkedAt: excluded(emailVerifications.checkedAt),
+      },
+    }),
+);
+
+/** The fresh answers of the domains in a bound JSON array. */
+const freshDomains = compiled<{ domains: string; now: string }>((q) =>
+  q
+    .select({ domain: emailDomains.domain, mail: emailDomains.mail })
+    .from(emailDomains)
+    .where(and(inArray(emailDomains.domain, sql`(select value from json_each(${p("domains")}))`), gt(emailDomains.expiresAt, p("now")))),
+);
+
+const freshDomain = compiled<{ domain: string; now: string }>((q) =>
+  q
+    .select({ mail: emailDomains.mail })
+    .from(emailDomains)
+    .where(and(eq(emailDomains.domain, p("domain")), gt(emailDomains.expiresAt, p("now")))),
+);
 
 /*
  * Address verdicts and the per-domain DNS cache (tables email_verifications and email_domains,
@@ -18,12 +50,7 @@ export async function storeVerifications(db: D1Database, verifications: readonly
   if (verifications.length === 0) return;
   await db.batch(
     verifications.map((v) =>
-      db
-        .prepare(
-          `insert into email_verifications (recipient, verdict, reasons, checked_at) values (?1, ?2, ?3, ?4)
-           on conflict (recipient) do update set verdict = excluded.verdict, reasons = excluded.reasons, checked_at = excluded.checked_at`,
-        )
-        .bind(v.address, v.verdict, JSON.stringify(v.reasons), v.checkedAt),
+      upsertVerification(db, { recipient: v.address, verdict: v.verdict, reasons: JSON.stringify(v.reasons), checkedAt: v.checkedAt }),
     ),
   );
 }
@@ -31,7 +58,7 @@ export async function storeVerifications(db: D1Database, verifications: readonly
 export async function verificationsOf(db: D1Database, recipients: readonly string[]): Promise<Map<string, Verification>> {
   const unique = [...new Set(recipients)];
   if (unique.length === 0) return new Map();
-  const rows = await drizzle(db).select().from(emailVerifications).where(inArray(emailVerifications.recipient, unique));
+  const rows = await orm(db).select().from(emailVerifications).where(inArray(emailVerifications.recipient, unique));
   return new Map(
     rows.map((r) => [r.recipient, { address: r.recipient, verdict: r.verdict, reasons: JSON.parse(r.reasons) as string[], checkedAt: r.checkedAt }]),
   );
@@ -41,25 +68,19 @@ export async function verificationsOf(db: D1Database, recipients: readonly strin
 export async function cachedDomainsMail(db: D1Database, domains: readonly string[], now: Date): Promise<Map<string, DomainMail>> {
   const unique = [...new Set(domains)];
   if (unique.length === 0) return new Map();
-  const { results } = await db
-    .prepare("select domain, mail from email_domains where domain in (select value from json_each(?1)) and expires_at > ?2")
-    .bind(JSON.stringify(unique), now.toISOString())
-    .all<{ domain: string; mail: string }>();
+  const { results } = await freshDomains(db, { domains: JSON.stringify(unique), now: now.toISOString() }).all<{ domain: string; mail: string }>();
   return new Map(results.map((r) => [r.domain, JSON.parse(r.mail) as DomainMail]));
 }
 
 /** What DNS said of a domain, while the answer is fresh. */
 export async function cachedDomainMail(db: D1Database, domain: string, now: Date): Promise<DomainMail | undefined> {
-  const row = await db
-    .prepare("select mail from email_domains where domain = ?1 and expires_at > ?2")
-    .bind(domain, now.toISOString())
-    .first<{ mail: string }>();
+  const row = await freshDomain(db, { domain, now: now.toISOString() }).first<{ mail: string }>();
   return row ? (JSON.parse(row.mail) as DomainMail) : undefined;
 }
 
 export async function cacheDomainMail(db: D1Database, domain: string, mail: DomainMail, now: Date, ttlMs: number): Promise<void> {
   const row = { domain, mail: JSON.stringify(mail), checkedAt: now.toISOString(), expiresAt: new Date(now.getTime() + ttlMs).toISOString() };
-  await drizzle(db)
+  await orm(db)
     .insert(emailDomains)
     .values(row)
     .onConflictDoUpdate({ target: emailDomains.domain, set: { mail: row.mail, checkedAt: row.checkedAt, expiresAt: row.expiresAt } })
@@ -68,5 +89,5 @@ export async function cacheDomainMail(db: D1Database, domain: string, mail: Doma
 
 /** Cron: domains whose answer has expired go (they are looked up again when next needed). */
 export async function forgetExpiredDomains(db: D1Database, now: Date): Promise<void> {
-  await drizzle(db).delete(emailDomains).where(lt(emailDomains.expiresAt, now.toISOString())).run();
+  await orm(db).delete(emailDomains).where(lt(emailDomains.expiresAt, now.toISOString())).run();
 }

@@ -228,6 +228,45 @@ describe("cadence emails", () => {
     expect(await postmarkEmulator.messagesTo(lead.email)).toHaveLength(1);
   });
 
+  it("a spam complaint in Postmark's shape, and an unsubscribe through Mailgun's own link, stop the person's cadence and suppress the address", {
+    timeout: 90_000,
+  }, async () => {
+    const lead = await hubspotLead("eve");
+    await runDue(lead.key, lead.steps[0]! + 1);
+    const [message] = await mailTo(lead.email);
+    await postmarkEmulator.act(message.id, "complain");
+    const delivered = await deliverPostmarkWebhooks();
+    expect(delivered.find((d) => d.kind === "SpamComplaint")?.body).toMatchObject({ outcome: "applied" });
+    await auditEntries(lead.key, "stopped");
+    expect(await env.DB.prepare("select reason, source from email_suppressions where recipient = ?1").bind(lead.email).first()).toEqual({
+      reason: "complaint",
+      source: "postmark",
+    });
+    await runDue(lead.key, lead.steps[1]! + 1);
+    await runDue(lead.key, lead.steps[2]! + 1);
+    expect(await postmarkEmulator.messagesTo(lead.email)).toHaveLength(1);
+
+    const other = await hubspotLead("flo");
+    const sending = emailSending(
+      sendingDeps(new MailgunSender({ apiKey: TEST_BINDINGS.MAILGUN_API_KEY, domain: "mail.example.com", apiBase: env.MAILGUN_API_BASE })),
+    );
+    const id = effectId(stepEmailKey(other.key, "inbound-sales", "day-0-acknowledge"));
+    expect(await sending.send([{ id, effect: handMadeEmail(other.key, other.email, "day-0-acknowledge") }])).toEqual([
+      { ok: true, externalId: expect.stringMatching(/^sent /) },
+    ]);
+    const [sent] = await mailgunEmulator.messagesTo(other.email);
+    await mailgunEmulator.act(sent.id, "unsubscribe");
+    const events = await deliverMailgunWebhooks();
+    expect(events.find((d) => d.kind === "unsubscribed")?.body).toMatchObject({ outcome: "applied" });
+    await auditEntries(other.key, "stopped");
+    expect(await env.DB.prepare("select reason, source from email_suppressions where recipient = ?1").bind(other.email).first()).toEqual({
+      reason: "unsubscribe",
+      source: "mailgun",
+    });
+    await runDue(other.key, other.steps[1]! + 1);
+    expect(await postmarkEmulator.messagesTo(other.email)).toEqual([]);
+  });
+
   it('a Mailgun "failed" event (permanent) suppresses the address and turns the next step into a task', { timeout: 60_000 }, async () => {
     const lead = await hubspotLead("dan");
     // The first email goes out through Mailgun (the real adapter against the emulator), as with EMAIL_PROVIDER=mailgun.

@@ -398,6 +398,9 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                   <th scope="col" class="num">
                     Unsubscribed
                   </th>
+                  <th scope="col" class="num">
+                    Meetings
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -411,6 +414,7 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                     <td class="num">{pct(s.emails.bounceRate)}</td>
                     <td class="num">{s.replies}</td>
                     <td class="num">{s.emails.unsubscribed + s.emails.complained}</td>
+                    <td class="num">{s.emails.meetings}</td>
                   </tr>
                 ))}
               </tbody>

@@ -19,7 +19,7 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
-import { type BatchAnswer, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
+import { type BatchAnswer, type BatchReadRequest, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -175,14 +175,25 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     return outcomes;
   }
 
-  private async createKeyed(objectType: string, writes: { key: string; input: ObjectInput }[]): Promise<Outcome[]> {
+  /**
+   * The keyed objects' create and read calls, each with its object type written out (the kit's
+   * scope test reads the object types the Worker calls for from the call sites).
+   */
+  private readonly keyedCalls = {
+    tasks: {
+      create: (inputs: ObjectInput[]) => this.api.batchCreate("tasks", inputs),
+      read: (request: BatchReadRequest) => this.api.batchRead("tasks", request),
+    },
+    emails: {
+      create: (inputs: ObjectInput[]) => this.api.batchCreate("emails", inputs),
+      read: (request: BatchReadRequest) => this.api.batchRead("emails", request),
+    },
+  };
+
+  private async createKeyed(objectType: "tasks" | "emails", writes: { key: string; input: ObjectInput }[]): Promise<Outcome[]> {
     const outcomes = new Map<string, Outcome>();
-    const created = await this.call(`create ${objectType}`, () =>
-      this.api.batchCreate(
-        objectType,
-        writes.map((w) => w.input),
-      ),
-    );
+    const calls = this.keyedCalls[objectType];
+    const created = await this.call(`create ${objectType}`, () => calls.create(writes.map((w) => w.input)));
     if (!created.ok && !isConflict(created.failure)) {
       if (created.failure.kind === "permanent" && writes.length > 1) {
         // HubSpot may reject a whole batch for one bad input: halve until the bad ones are alone.
@@ -197,7 +208,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const unresolved = writes.filter((w) => !outcomes.has(w.key));
     if (unresolved.length > 0) {
       const found = await this.call(`read ${objectType} by key`, () =>
-        this.api.batchRead(objectType, {
+        calls.read({
           idProperty: HUBSPOT_TASK_KEY_PROPERTY,
           inputs: unresolved.map((w) => ({ id: w.key })),
           properties: [HUBSPOT_TASK_KEY_PROPERTY],

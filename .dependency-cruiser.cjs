@@ -5,17 +5,17 @@
  *
  *   platform  failures, clock, bytes, signatures, HTTP errors and bodies: no knowledge of the product
  *   core      pure: the policy, the rules and decide(), intake decisions, calendars, routing, facts
- *   adapters  what reaches outside: crm, slack, pacing, teams, turnstile, storage (D1)
+ *   adapters  what reaches outside: crm, slack, pacing, teams, turnstile, email (Postmark, Mailgun), dns (DoH), storage (D1)
  *   env       the Worker's settings parsed once, the Hono env, the ports features are given
- *   features  ingest, records, outbox, intake, policy, metrics, alerts, console: each owns its
+ *   features  ingest, records, outbox, intake, policy, metrics, alerts, console, outreach: each owns its
  *             routes, processing and tables; a feature imports only the features named below it
  *   top       src/index.ts (entry), src/ports.ts (builds the ports), src/http/ (mounts the routes)
  */
 const PLATFORM = "^src/platform/";
 const CORE = "^src/core/";
-const ADAPTERS = "^src/(crm|slack|pacing|teams|turnstile|storage)/";
+const ADAPTERS = "^src/(crm|slack|pacing|teams|turnstile|email|dns|storage)/";
 const ENV = "^src/env/";
-const FEATURES = ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "console"];
+const FEATURES = ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "console", "outreach"];
 
 /** The features each feature may import (their public modules), besides the lower layers. */
 const FEATURE_DEPENDENCIES = {
@@ -26,7 +26,10 @@ const FEATURE_DEPENDENCIES = {
   policy: ["intake"],
   metrics: [],
   alerts: ["metrics"],
-  console: ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts"],
+  console: ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "outreach"],
+  // Cadence emails: sending (run by the outbox through the ports), provider events, unsubscribes,
+  // verification; it tells records what became of their emails.
+  outreach: ["records"],
 };
 
 /**
@@ -42,10 +45,14 @@ const TABLE_OWNERS = {
   "console-sign-ins": ["console", "alerts"],
   "crm-labels": ["console"],
   effects: ["outbox", "intake", "console", "alerts"],
+  "email-events": ["outreach"],
+  "email-sends": ["outreach", "console", "metrics"],
+  "email-suppressions": ["outreach", "console"],
+  "email-verifications": ["outreach", "intake", "console"],
   "fact-rollups": ["metrics", "console"],
-  facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts"],
-  "inbound-email": ["ingest", "records"],
-  "intake-consents": ["intake", "console"],
+  facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts", "outreach"],
+  "inbound-email": ["ingest", "records", "outreach"],
+  "intake-consents": ["intake", "console", "outreach"],
   "intake-idempotency": ["intake"],
   "intake-submissions": ["intake", "console", "alerts"],
   "intake-touches": ["intake", "policy", "console"],
@@ -103,7 +110,7 @@ module.exports = {
       name: `table-${table}-has-owners`,
       severity: "error",
       comment: `storage/${table} is written by its owner and read by: ${owners.join(", ")}`,
-      from: { path: "^src/(ingest|records|outbox|intake|policy|metrics|alerts|console)/", pathNot: `^src/(${owners.join("|")})/` },
+      from: { path: `^src/(${FEATURES.join("|")})/`, pathNot: `^src/(${owners.join("|")})/` },
       to: { path: `^src/storage/${table}\\.ts$` },
     })),
     {

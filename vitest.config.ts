@@ -50,6 +50,10 @@ export default defineConfig(async () => {
     unref: true,
     // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
     hubspot: { checkResponses: true },
+    // The Worker checks Mailgun's signatures with its own key: the emulator signs with the same.
+    mailgun: { webhookSigningKey: TEST_BINDINGS.MAILGUN_SIGNING_KEY },
+    // Postmark's event webhooks carry the basic auth the Worker checks (tests drain and POST them).
+    postmark: { webhookHttpAuth: { Username: TEST_BINDINGS.POSTMARK_INBOUND_USERNAME, Password: TEST_BINDINGS.POSTMARK_INBOUND_PASSWORD } },
     salesforce: {
       // The product's fields, and a consent checkbox with its date (a date on Lead, a date/time on
       // Contact: an org may have either) for forms that keep consent in a field.
@@ -75,6 +79,9 @@ export default defineConfig(async () => {
     HUBSPOT_API_BASE: emulators.urls.hubspot,
     SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
     SLACK_API_BASE: emulators.urls.slack,
+    POSTMARK_API_BASE: emulators.urls.postmark,
+    MAILGUN_API_BASE: emulators.urls.mailgun,
+    DOH_URL: `${emulators.urls.doh}/dns-query`,
   };
   return {
     // node-fetch (under @hubspot/api-client, which the Worker does not send through) requires its

@@ -1,6 +1,6 @@
 /**
- * `npm run dev`: local secrets, local D1 with every migration applied, the HubSpot, Salesforce
- * and Slack emulators, and `wrangler dev` at http://127.0.0.1:8787, wired to each other: the
+ * `npm run dev`: local secrets, local D1 with every migration applied, the HubSpot, Salesforce,
+ * Slack, Postmark, Mailgun and DNS-over-HTTPS emulators, and `wrangler dev` at http://127.0.0.1:8787, wired to each other: the
  * Worker calls the emulators, and the emulators send their webhooks to the Worker.
  *
  * The emulators start empty every time, so the Worker's local state (D1, Durable Objects,
@@ -49,12 +49,27 @@ const portOf = (url: string | undefined, fallback: number) => {
 // One person, one address everywhere: the HubSpot owners' (who the default policy's reps are), so
 // the roster import matches each rep's HubSpot owner, Salesforce user and Slack member.
 const [alex, sam] = DEFAULT_OWNERS;
+const inboundAuth = `${encodeURIComponent(vars.POSTMARK_INBOUND_USERNAME ?? "")}:${encodeURIComponent(vars.POSTMARK_INBOUND_PASSWORD ?? "")}`;
+const workerWithAuth = WORKER.replace("http://", `http://${inboundAuth}@`);
 const emulators = await startEmulators({
   ports: {
     hubspot: portOf(vars.HUBSPOT_API_BASE, 8790),
     salesforce: portOf(vars.SALESFORCE_INSTANCE_URL, 8791),
     slack: portOf(vars.SLACK_API_BASE, 8792),
+    postmark: portOf(vars.POSTMARK_API_BASE, 8797),
+    mailgun: portOf(vars.MAILGUN_API_BASE, 8798),
+    doh: portOf(vars.DOH_URL, 8799),
   },
+  // Cadence emails land in the providers' mailboxes (/_emulator/messages); their events and the
+  // leads' replies come back to the Worker as the providers send them (Postmark: basic auth in the
+  // URL; Mailgun: signed with the Worker's key). Any domain typed into a form takes mail.
+  postmark: { webhookUrl: `${workerWithAuth}/webhooks/email/postmark/events`, inboundUrl: `${workerWithAuth}/webhooks/email/postmark` },
+  mailgun: {
+    webhookUrl: `${WORKER}/webhooks/email/mailgun/events`,
+    routeUrl: `${WORKER}/webhooks/email/mailgun`,
+    ...(vars.MAILGUN_SIGNING_KEY ? { webhookSigningKey: vars.MAILGUN_SIGNING_KEY } : {}),
+  },
+  doh: { unknownNames: "deliverable" },
   hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
   salesforce: {
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
@@ -92,6 +107,9 @@ const turnstilePort = /^http:\/\/127\.0\.0\.1:(\d+)\//.exec(vars.TURNSTILE_SITEV
 const turnstile = turnstilePort ? await startTurnstileEmulator(Number(turnstilePort)) : undefined;
 console.log(
   `emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}${turnstile ? `  Turnstile ${turnstile.url}` : ""}`,
+);
+console.log(
+  `email: Postmark ${emulators.urls.postmark}  Mailgun ${emulators.urls.mailgun}  DNS ${emulators.urls.doh}; sent mail: ${emulators.urls[vars.EMAIL_PROVIDER === "mailgun" ? "mailgun" : "postmark"]}/_emulator/messages`,
 );
 
 // --test-scheduled exposes /__scheduled, through which the ticker runs the cron's chores.

@@ -5,6 +5,8 @@ import { featureOffMessage } from "./env/config";
 import { forgetExpiredSessions } from "./storage/console-sessions";
 import { forgetOldSignInFailures } from "./storage/console-sign-ins";
 import { forgetOldMailgunTokens } from "./storage/inbound-email";
+import { forgetOldEmailEvents } from "./storage/email-events";
+import { forgetExpiredDomains } from "./storage/email-verifications";
 import { activePolicy } from "./storage/policies";
 import { createApp } from "./http/app";
 import { forgetOldParkedEvents } from "./ingest/parked-events";
@@ -71,6 +73,9 @@ export default {
       ports.config.PAUSE_RECORD_DELIVERY ? Promise.resolve(0) : replayUndelivered(env),
       ports.config.report.features.outbox.state === "on" ? requeueOverdueEffects(env, at) : Promise.resolve(0),
       forgetOldMailgunTokens(env.DB, at),
+      // Email providers' event ids seen (30 days) and expired DNS answers.
+      forgetOldEmailEvents(env.DB, at),
+      forgetExpiredDomains(env.DB, at),
       forgetOldIntake(env.DB, at),
       // Paused, submissions wait as received; this sends them again once the pause ends.
       ports.config.PAUSE_INTAKE_PROCESSING ? Promise.resolve(0) : resendWaitingSubmissions(env, at),

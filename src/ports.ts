@@ -17,6 +17,12 @@ import type { Quota } from "./pacing/quota";
 import { DEFAULT_RETRY_POLICY } from "./outbox/retry-policy";
 import { type Clock, systemClock } from "./platform/clock";
 import { SlackNotifier } from "./slack/slack-notifier";
+import { DohResolver } from "./dns/doh-resolver";
+import type { EmailSender } from "./email/email-port";
+import { MailgunSender } from "./email/mailgun-sender";
+import { PostmarkSender } from "./email/postmark-sender";
+import { emailSending } from "./outreach/send-emails";
+import { verifyAddress, verifyAddresses } from "./outreach/verify-address";
 
 /** The ports, and what the effects queue consumer runs with (the outbox's own, built here with the rest). */
 export interface WorkerPorts extends Ports {
@@ -61,6 +67,9 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
     notifier ??= new SlackNotifier({ botToken: config.SLACK_BOT_TOKEN, apiBase: config.SLACK_API_BASE, beforeCall: paced("slack"), now: clock.now });
     return notifier;
   };
+  const resolver = config.report.features.emailVerification.state === "on" ? new DohResolver({ url: config.DOH_URL }) : undefined;
+  const verifyEmail = (address: string) => verifyAddress({ db: env.DB, resolver, now: () => new Date(clock.now()) }, address);
+  const sender = emailSenderOf(config, paced("email"), clock);
   const executors: Executors = {
     now: clock.now,
     crm,
@@ -76,6 +85,23 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
     intake: intakeReports(env.DB, {
       now: () => new Date(clock.now()),
       storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
+    }),
+    email: emailSending({
+      db: env.DB,
+      sender,
+      config:
+        sender && config.EMAIL_SENDING_DOMAIN && config.EMAIL_REPLY_TO && config.UNSUBSCRIBE_SIGNING_KEY && config.EMAIL_LINKS_BASE_URL
+          ? {
+              sendingDomain: config.EMAIL_SENDING_DOMAIN,
+              replyTo: config.EMAIL_REPLY_TO,
+              linkBase: config.EMAIL_LINKS_BASE_URL,
+              unsubscribeKey: config.UNSUBSCRIBE_SIGNING_KEY,
+            }
+          : undefined,
+      now: () => new Date(clock.now()),
+      random: Math.random,
+      storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),
+      verifyMany: (addresses) => verifyAddresses({ db: env.DB, resolver, now: () => new Date(clock.now()) }, addresses),
     }),
     holdConsentPeople: async (people) => {
       const holder = crypto.randomUUID();
@@ -95,6 +121,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
     previewRoute: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).preview(request),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),
     storeEffects: (requests, options) => enqueueEffects(env, requests, new Date(clock.now()), options),
+    verifyEmail,
     consumer: {
       executors,
       policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.EFFECT_MAX_ATTEMPTS, baseDelayMs: config.EFFECT_RETRY_BASE_MS },
@@ -107,7 +134,37 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
   };
 }
 
+/**
+ * The provider cadence emails go out through, paced by its send rate (EMAIL_PROVIDER, else the
+ * one whose credentials are set); undefined when cadence emails are off.
+ */
+function emailSenderOf(config: Config, beforeSend: () => Promise<void>, clock: Clock): EmailSender | undefined {
+  if (config.report.features.emailSending.state !== "on") return undefined;
+  const provider = config.EMAIL_PROVIDER ?? (config.POSTMARK_SERVER_TOKEN ? "postmark" : "mailgun");
+  if (provider === "postmark" && config.POSTMARK_SERVER_TOKEN) {
+    return new PostmarkSender({
+      serverToken: config.POSTMARK_SERVER_TOKEN,
+      apiBase: config.POSTMARK_API_BASE,
+      messageStream: config.POSTMARK_MESSAGE_STREAM,
+      beforeSend,
+      now: clock.now,
+    });
+  }
+  if (provider === "mailgun" && config.MAILGUN_API_KEY && config.MAILGUN_DOMAIN) {
+    return new MailgunSender({
+      apiKey: config.MAILGUN_API_KEY,
+      domain: config.MAILGUN_DOMAIN,
+      apiBase: config.MAILGUN_API_BASE,
+      beforeSend,
+      now: clock.now,
+    });
+  }
+  return undefined;
+}
+
 function quotaOf(config: Config, target: string): Quota {
+  // A send rate of a few dozen a second cannot spare the CRMs' half-second margin per window.
+  if (target === "email") return { ...config.EMAIL_RATE_LIMIT, marginMs: Math.min(500, Math.ceil(config.EMAIL_RATE_LIMIT.windowMs / 20)) };
   if (target.startsWith("hubspot:")) return config.HUBSPOT_RATE_LIMIT;
   if (target.startsWith("salesforce:")) return config.SALESFORCE_RATE_LIMIT;
   return config.SLACK_RATE_LIMIT;

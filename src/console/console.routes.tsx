@@ -16,9 +16,13 @@ import { parseRecordKey } from "../core/model/crm-event";
 import { PRODUCT_FIELDS } from "../core/model/product-fields";
 import { OWNER_PROPERTY } from "../core/policy/policy-needs";
 import { crmName } from "./people";
-import { count } from "./format";
+import { count, localDay, localInstant } from "./format";
 import { deadlineName, isHousekeeping } from "./words";
 import { webhookArrivals } from "../storage/webhook-arrivals";
+import { canonicalAddress } from "../core/model/email-address";
+import { sendsOfRecord } from "../storage/email-sends";
+import { suppressionsOf } from "../storage/email-suppressions";
+import { verificationsOf } from "../storage/email-verifications";
 import { RecordKey } from "../core/model/crm-event";
 import { Policy } from "../core/policy/policy";
 import { isValidZone } from "../core/calendar/calendar";
@@ -285,6 +289,12 @@ export function consoleRoutes(options: ConsoleOptions) {
       searchRowOf(c.env.DB, key.data),
     ]);
     const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
+    const email = canonicalAddress(search?.email ?? "");
+    const [verification, suppression, sends] = await Promise.all([
+      email ? verificationsOf(c.env.DB, [email]).then((m) => m.get(email)) : undefined,
+      email ? suppressionsOf(c.env.DB, [email]).then((m) => m.get(email)) : undefined,
+      sendsOfRecord(c.env.DB, key.data),
+    ]);
     const { crm, objectType } = parseRecordKey(key.data);
     const people = c.var.people;
     const zone = c.var.page.zone;
@@ -304,6 +314,17 @@ export function consoleRoutes(options: ConsoleOptions) {
       ...(value(fields.reasons) ? [["Why this score", value(fields.reasons)!.split("\n").join("; ")] as [string, string]] : []),
       ...(value(fields.routingReason) ? [["Why this owner", value(fields.routingReason)!] as [string, string]] : []),
       ...(typeof cadence === "string" ? [["Cadence", people.cadenceName(cadence)] as [string, string]] : []),
+      // Verification and suppression of the address, and the cadence emails sent to it (docs/email.md).
+      ["Address", verification ? `${verification.verdict}${verification.reasons[0] ? ` (${verification.reasons[0]})` : ""}` : "not verified yet"],
+      ...(suppression
+        ? [["Suppressed", `${suppression.reason} (${suppression.source}, ${localDay(suppression.suppressedAt, zone)})`] as [string, string]]
+        : []),
+      [
+        "Cadence emails",
+        sends.length === 0
+          ? "none"
+          : sends.map((send) => `${send.step ?? "?"}: ${send.status}${send.sentAt ? ` ${localInstant(send.sentAt, zone)}` : ""}`).join("; "),
+      ],
       ["Happened", `${count(record.events.length, "event")}, ${count(record.audit.length, "decision")}, ${count(effects.length, "effect")}`],
     ];
     const title = search?.name ?? search?.email ?? `${crmName(crm)} ${objectType} ${key.data.split(":").at(-1)}`;
@@ -419,10 +440,7 @@ export function consoleRoutes(options: ConsoleOptions) {
     const now = c.var.now();
     const active = await activePolicy(c.env.DB);
     const result = await dryRun(c.env, active, { version: -1, policy: parsed.data, createdAt: now.toISOString() }, now, days);
-    const names = await namesOf(
-      c.env.DB,
-      result.differences.map((d) => d.recordKey),
-    );
+    const names = await namesOf(c.env.DB, [...new Set([...result.differences.map((d) => d.recordKey), ...result.emails.map((e) => e.recordKey)])]);
     return policyPage(c, { text, dryRun: result, names });
   });
 

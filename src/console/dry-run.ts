@@ -4,7 +4,7 @@ import type { AuditEntry } from "../core/rules/rule";
 import { type DecisionDifference, decisionCount, differencesBetween, differencesFromLive } from "../core/rules/replay-parity";
 import { sameRotation } from "../core/routing/routing";
 import type { RunRecording } from "../core/rules/run-recording";
-import { type HistoryEvent, type SimulationResult, simulate } from "../core/rules/simulate";
+import { type HistoryEvent, type SimulatedEmail, type SimulationResult, simulate } from "../core/rules/simulate";
 
 /** The records a dry run replays: the most recently active ones, with every event they have. */
 const MAX_RECORDS = 100;
@@ -54,7 +54,14 @@ export interface DryRun {
    * (there should be nothing).
    */
   live: { records: number; decisions: number; differences: DecisionDifference[] };
+  /** The cadence emails the edited policy would send, rendered, with their times (the first MAX_EMAILS); nothing is sent. */
+  emails: SimulatedEmail[];
+  /** How many it would send in all. */
+  emailCount: number;
 }
+
+/** Enough of them to read what the templates say; the count says how many more. */
+const MAX_EMAILS = 20;
 
 /**
  * Replays the last days of recorded history up to now: under the active policy (which must agree
@@ -78,6 +85,8 @@ export async function dryRun(
       differences: [],
       decisions: { current: 0, candidate: 0 },
       live: { records: 0, decisions: 0, differences: [] },
+      emails: [],
+      emailCount: 0,
     };
   }
   const [current, next] = await Promise.all([
@@ -94,6 +103,8 @@ export async function dryRun(
     differences: differencesBetween(current, next),
     decisions: { current: decisionCount(current.timeline), candidate: decisionCount(next.timeline) },
     live: liveCheck(history.audit, current, active.version),
+    emails: next.emails.slice(0, MAX_EMAILS),
+    emailCount: next.emails.length,
   };
 }
 

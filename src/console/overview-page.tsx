@@ -309,7 +309,8 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
               .map(([reason, n]) => `${reason} ${n}`)
               .join(", ") || "none"}
           </p>
-          <div class="table-wrap">
+          {/* Ten columns scroll on a phone: the region takes the keyboard's focus so it can be scrolled without a mouse. */}
+          <section class="table-wrap" tabindex={0} aria-label={`${c.name}: steps`}>
             <table class="cadence-steps">
               <thead>
                 <tr>
@@ -317,11 +318,26 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                   <th scope="col" class="num">
                     Written
                   </th>
+                  <th scope="col" class="num" title="Emails sent, and in brackets those that became the owner's task instead">
+                    Emails sent (task)
+                  </th>
+                  <th scope="col" class="num">
+                    Delivered
+                  </th>
+                  <th scope="col" class="num">
+                    Bounced
+                  </th>
                   <th scope="col" class="num">
                     Replies
                   </th>
                   <th scope="col" class="num">
                     Reply rate
+                  </th>
+                  <th scope="col" class="num">
+                    Unsubscribed
+                  </th>
+                  <th scope="col" class="num">
+                    Meetings
                   </th>
                   <th scope="col">Other stops</th>
                 </tr>
@@ -331,8 +347,15 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                   <tr>
                     <td>{s.step}</td>
                     <td class="num">{s.written}</td>
+                    <td class="num">
+                      {s.emails.sent + s.emails.notSent > 0 ? `${s.emails.sent}${s.emails.notSent > 0 ? ` (${s.emails.notSent})` : ""}` : ""}
+                    </td>
+                    <td class="num">{s.emails.sent > 0 ? s.emails.delivered : ""}</td>
+                    <td class="num">{s.emails.sent > 0 ? `${s.emails.bounced} · ${pct(s.emails.bounceRate)}` : ""}</td>
                     <td class="num">{s.replies}</td>
                     <td class="num">{pct(s.replyRate)}</td>
+                    <td class="num">{s.emails.unsubscribed + s.emails.complained || ""}</td>
+                    <td class="num">{s.emails.meetings || ""}</td>
                     <td>
                       {Object.entries(s.stops)
                         .filter(([reason]) => reason !== "replied")
@@ -343,9 +366,63 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         </div>
       ))}
+
+      {o.emailsBySource.length > 0 ? (
+        <div class="panel">
+          <h2>Emails by source</h2>
+          <section class="table-wrap" tabindex={0} aria-label="Emails by source">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Source</th>
+                  <th scope="col" class="num">
+                    Sent
+                  </th>
+                  <th scope="col" class="num">
+                    Tasks instead
+                  </th>
+                  <th scope="col" class="num">
+                    Delivered
+                  </th>
+                  <th scope="col" class="num">
+                    Bounced
+                  </th>
+                  <th scope="col" class="num">
+                    Bounce rate
+                  </th>
+                  <th scope="col" class="num">
+                    Replies
+                  </th>
+                  <th scope="col" class="num">
+                    Unsubscribed
+                  </th>
+                  <th scope="col" class="num">
+                    Meetings
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {o.emailsBySource.map((s) => (
+                  <tr>
+                    <td>{s.source}</td>
+                    <td class="num">{s.emails.sent}</td>
+                    <td class="num">{s.emails.notSent}</td>
+                    <td class="num">{s.emails.delivered}</td>
+                    <td class="num">{s.emails.bounced}</td>
+                    <td class="num">{pct(s.emails.bounceRate)}</td>
+                    <td class="num">{s.replies}</td>
+                    <td class="num">{s.emails.unsubscribed + s.emails.complained}</td>
+                    <td class="num">{s.emails.meetings}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </div>
+      ) : null}
 
       <script type="application/json" id="series">
         {scriptJson(series)}

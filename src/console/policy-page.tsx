@@ -115,6 +115,22 @@ export function PolicyPage(props: { page: PageContext; data: PolicyPageData }) {
                   </div>
                 </details>
               ))}
+              {d.dryRun.emailCount > 0 && (
+                <details id="dry-run-emails">
+                  <summary>
+                    {count(d.dryRun.emailCount, "cadence email")} the edited policy would send
+                    {d.dryRun.emailCount > d.dryRun.emails.length ? ` (the first ${d.dryRun.emails.length})` : ""}
+                  </summary>
+                  {d.dryRun.emails.map((e) => (
+                    <div>
+                      <div class="muted">
+                        {localInstant(e.at, d.zone)} ({e.local} for the lead) · {d.names?.get(e.recordKey) ?? e.recordKey} · {e.cadence} / {e.step}
+                      </div>
+                      <pre>{`From: ${e.from}\nTo: ${e.to}\nSubject: ${e.subject}${e.inReplyTo ? `\nIn-Reply-To: ${e.inReplyTo}` : ""}\n\n${e.text}`}</pre>
+                    </div>
+                  ))}
+                </details>
+              )}
             </div>
           )}
           <h2>History</h2>

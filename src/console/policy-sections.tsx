@@ -418,6 +418,8 @@ export function conditionWords(when: ScoringCondition): string {
       return `email is ${when.kinds.join(" or ")}`;
     case "phone":
       return `phone is ${when.is}`;
+    case "emailVerdict":
+      return `address verified ${when.verdicts.join(" or ")}`;
   }
 }
 

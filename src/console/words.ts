@@ -127,6 +127,16 @@ export function eventWords(people: People, event: CrmEvent): { title: string; de
       return { title: "The lead replied by email", detail: `"${event.subject}" from ${event.from}` };
     case "slackAction":
       return { title: `Slack button "${event.action}" pressed`, detail: `step ${event.stepId}` };
+    case "emailStatus":
+      return {
+        title:
+          event.status === "bounced"
+            ? `An email to ${event.address} bounced${event.permanent ? " (hard: no more emails to it)" : " (soft)"}`
+            : event.status === "complained"
+              ? `${event.address} marked an email as spam`
+              : `${event.address} unsubscribed`,
+        detail: event.detail,
+      };
   }
 }
 
@@ -153,6 +163,12 @@ export function effectWords(people: People, effect: Effect, zone: string): strin
       }`;
     case "subscribeEmail":
       return `Email subscription ${effect.subscriptionId} for ${effect.email}`;
+    case "sendEmail":
+      return `Email as ${effect.from.name ?? effect.from.address} to ${effect.to.address}: "${effect.subject}", due ${localInstant(effect.dueAt, zone)}`;
+    case "logEmail":
+      return `Email logged in ${CRM_NAME[effect.crm]}: "${effect.subject}"`;
+    case "optOutEmail":
+      return `${effect.email} opted out of email in ${CRM_NAME[effect.crm]}`;
     default:
       return effect.type.replace(/([A-Z])/g, " $1").toLowerCase();
   }

@@ -119,6 +119,38 @@ export interface CrmPort {
    * again changes nothing: the same key finds what an earlier try wrote.
    */
   recordConsents?(writes: ConsentWrite[]): Promise<Outcome[]>;
+  /**
+   * Puts sent emails on the people's timelines as the rep's (HubSpot email engagements,
+   * Salesforce Tasks of subtype Email), keyed: logging one again changes nothing.
+   */
+  logEmails(writes: EmailLogWrite[]): Promise<Outcome[]>;
+  /** Writes a person's email opt-out (HubSpot subscription statuses, Salesforce HasOptedOutOfEmail); again changes nothing. */
+  optOutEmails(writes: EmailOptOut[]): Promise<Outcome[]>;
+}
+
+/** A sent email for the CRM timeline; `key` is the logEmail effect's id, written in the task key field. */
+export interface EmailLogWrite {
+  key: string;
+  email: {
+    objectType: string;
+    objectId: string;
+    ownerId: string;
+    fromAddress: string;
+    fromName?: string;
+    toAddress: string;
+    subject: string;
+    text: string;
+    html: string;
+    sentAt: string;
+  };
+}
+
+/** An opt-out for the person's record (Salesforce) or address (HubSpot's subscription types). */
+export interface EmailOptOut {
+  objectType: string;
+  objectId: string;
+  email: string;
+  subscriptionIds: string[];
 }
 
 /** A consent given or withdrawn, for the CRM record of a person (Salesforce: a field or the Consent objects). */

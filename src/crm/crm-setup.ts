@@ -59,14 +59,28 @@ async function ensureHubSpotProperty(accessToken: string, basePath: string, obje
  * The task key must be a unique property, or HubSpot would accept a second task with the same
  * key and a retried call could duplicate it. The API can create it, so this does.
  */
-export function ensureHubSpotTaskKey(accessToken: string, basePath: string): Promise<SetupStep> {
-  return ensureHubSpotProperty(accessToken, basePath, "tasks", {
+export async function ensureHubSpotTaskKey(accessToken: string, basePath: string): Promise<SetupStep> {
+  const tasks = await ensureHubSpotProperty(accessToken, basePath, "tasks", {
     name: HUBSPOT_TASK_KEY_PROPERTY,
     label: "Lead follow-up key",
     groupName: "task_information",
     unique: true,
     description: "Set by the lead follow-up service so a retried write cannot create a second task.",
   });
+  if (!tasks.ok) return tasks;
+  // The same key on the email engagements that log cadence emails: a retried log writes one.
+  const emails = await ensureHubSpotProperty(accessToken, basePath, "emails", {
+    name: HUBSPOT_TASK_KEY_PROPERTY,
+    label: "Lead follow-up key",
+    groupName: "email_information",
+    unique: true,
+    description: "Set by the lead follow-up service so a retried write cannot log an email twice.",
+  });
+  return {
+    ok: emails.ok,
+    action: !emails.ok ? "failed" : tasks.action === "created" || emails.action === "created" ? "created" : "exists",
+    detail: `${tasks.detail}; ${emails.detail}`,
+  };
 }
 
 /**

@@ -20,6 +20,7 @@ export const hubspotPaths = {
   propertyValidations: (objectTypeId: string) => `/crm/property-validations/${V}/${encodeURIComponent(objectTypeId)}`,
   pipelines: (objectType: string) => `/crm/pipelines/${V}/${encodeURIComponent(objectType)}`,
   subscribe: `/communication-preferences/${V}/subscribe`,
+  unsubscribe: `/communication-preferences/${V}/unsubscribe`,
 } as const;
 
 const nullableString = z.string().nullable();
@@ -190,5 +191,9 @@ export class HubSpotApi {
 
   subscribe(request: { emailAddress: string; subscriptionId: string; legalBasis?: string; legalBasisExplanation?: string }) {
     return this.post(hubspotPaths.subscribe, request, SubscriptionStatus, "subscribe");
+  }
+
+  unsubscribe(request: { emailAddress: string; subscriptionId: string }) {
+    return this.post(hubspotPaths.unsubscribe, request, SubscriptionStatus, "unsubscribe");
   }
 }

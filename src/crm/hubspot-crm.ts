@@ -8,6 +8,8 @@ import {
   type AccountMatch,
   type CrmPort,
   type CrmRecord,
+  type EmailLogWrite,
+  type EmailOptOut,
   type EmailSubscription,
   HUBSPOT_TASK_KEY_PROPERTY,
   type PersonMatch,
@@ -17,7 +19,7 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
-import { type BatchAnswer, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
+import { type BatchAnswer, type BatchReadRequest, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -126,13 +128,77 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
    * by key, and only what is truly missing counts as failed.
    */
   async createTasks(writes: TaskWrite[]): Promise<Outcome[]> {
+    return this.createKeyed(
+      "tasks",
+      writes.map((w) => ({ key: w.key, input: taskInput(w) })),
+    );
+  }
+
+  /**
+   * Logs sent emails as email engagements (direction EMAIL, status SENT, the owner's, associated
+   * with the contact), keyed like tasks: a retry after a lost answer finds the engagement.
+   */
+  async logEmails(writes: EmailLogWrite[]): Promise<Outcome[]> {
+    return this.createKeyed(
+      "emails",
+      writes.map((w) => ({ key: w.key, input: emailInput(w) })),
+    );
+  }
+
+  /**
+   * Unsubscribes each address from the subscription types named (HubSpot's communication
+   * preferences, one call each): HubSpot then shows the person as opted out of them. An address
+   * already unsubscribed is the state asked for.
+   */
+  async optOutEmails(writes: EmailOptOut[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const w of writes) {
+      const done: string[] = [];
+      let failed: Outcome | undefined;
+      for (const subscriptionId of w.subscriptionIds) {
+        const result = await this.call("unsubscribe", () => this.api.unsubscribe({ emailAddress: w.email, subscriptionId }));
+        if (result.ok || (result.failure.status === 400 && /already unsubscribed|not subscribed/i.test(result.failure.message)))
+          done.push(subscriptionId);
+        else {
+          failed = result;
+          break;
+        }
+      }
+      if (failed) outcomes.push(failed);
+      else
+        outcomes.push({
+          ok: true,
+          externalId:
+            done.length > 0 ? `unsubscribed from ${done.join(", ")}` : "no HubSpot subscription types named (email.hubspotOptOutSubscriptions)",
+        });
+    }
+    return outcomes;
+  }
+
+  /**
+   * The keyed objects' create and read calls, each with its object type written out (the kit's
+   * scope test reads the object types the Worker calls for from the call sites).
+   */
+  private readonly keyedCalls = {
+    tasks: {
+      create: (inputs: ObjectInput[]) => this.api.batchCreate("tasks", inputs),
+      read: (request: BatchReadRequest) => this.api.batchRead("tasks", request),
+    },
+    emails: {
+      create: (inputs: ObjectInput[]) => this.api.batchCreate("emails", inputs),
+      read: (request: BatchReadRequest) => this.api.batchRead("emails", request),
+    },
+  };
+
+  private async createKeyed(objectType: "tasks" | "emails", writes: { key: string; input: ObjectInput }[]): Promise<Outcome[]> {
     const outcomes = new Map<string, Outcome>();
-    const created = await this.call("create tasks", () => this.api.batchCreate("tasks", writes.map(taskInput)));
+    const calls = this.keyedCalls[objectType];
+    const created = await this.call(`create ${objectType}`, () => calls.create(writes.map((w) => w.input)));
     if (!created.ok && !isConflict(created.failure)) {
       if (created.failure.kind === "permanent" && writes.length > 1) {
         // HubSpot may reject a whole batch for one bad input: halve until the bad ones are alone.
         const half = Math.ceil(writes.length / 2);
-        return [...(await this.createTasks(writes.slice(0, half))), ...(await this.createTasks(writes.slice(half)))];
+        return [...(await this.createKeyed(objectType, writes.slice(0, half))), ...(await this.createKeyed(objectType, writes.slice(half)))];
       }
       return writes.map(() => created);
     }
@@ -141,8 +207,8 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
 
     const unresolved = writes.filter((w) => !outcomes.has(w.key));
     if (unresolved.length > 0) {
-      const found = await this.call("read tasks by key", () =>
-        this.api.batchRead("tasks", {
+      const found = await this.call(`read ${objectType} by key`, () =>
+        calls.read({
           idProperty: HUBSPOT_TASK_KEY_PROPERTY,
           inputs: unresolved.map((w) => ({ id: w.key })),
           properties: [HUBSPOT_TASK_KEY_PROPERTY],
@@ -153,7 +219,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     }
     // Still missing: the create refused them. Validation errors are final; anything else is retried.
     const validationOnly = perInputErrors.length > 0 && perInputErrors.every((e) => e.category === "VALIDATION_ERROR");
-    const reason = perInputErrors.map((e) => e.message).join("; ") || "HubSpot did not create the task";
+    const reason = perInputErrors.map((e) => e.message).join("; ") || `HubSpot did not create the ${objectType === "tasks" ? "task" : objectType}`;
     return writes.map(
       (w) =>
         outcomes.get(w.key) ?? {
@@ -467,6 +533,35 @@ function timestampMs(value: string | null | undefined): number | null {
 /** HubSpot stores "" for an empty property; null is not accepted in inputs. */
 function hubspotValues(properties: Record<string, string | null>): Record<string, string> {
   return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v ?? ""]));
+}
+
+/** Association type ids (HUBSPOT_DEFINED) from an email engagement to the record it is about. */
+const EMAIL_ASSOCIATION: Record<string, number> = { contact: 198, company: 186, deal: 210 };
+
+/** An email engagement as HubSpot's emails guide describes it; hs_email_headers is the JSON HubSpot reads From and To from. */
+function emailInput({ key, email }: EmailLogWrite): ObjectInput {
+  const associationTypeId = EMAIL_ASSOCIATION[email.objectType];
+  const headers = {
+    from: { email: email.fromAddress, ...(email.fromName ? { firstName: email.fromName } : {}) },
+    to: [{ email: email.toAddress }],
+    cc: [],
+    bcc: [],
+  };
+  return {
+    properties: {
+      [HUBSPOT_TASK_KEY_PROPERTY]: key,
+      hs_timestamp: email.sentAt,
+      hubspot_owner_id: email.ownerId,
+      hs_email_direction: "EMAIL",
+      hs_email_status: "SENT",
+      hs_email_subject: email.subject,
+      hs_email_text: email.text,
+      hs_email_html: email.html,
+      hs_email_headers: JSON.stringify(headers),
+    },
+    objectWriteTraceId: key,
+    associations: associationTypeId ? [{ to: { id: email.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
+  };
 }
 
 function taskInput({ key, task }: TaskWrite): ObjectInput {

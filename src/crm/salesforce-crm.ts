@@ -9,6 +9,8 @@ import {
   type ConsentWrite,
   type CrmPort,
   type CrmRecord,
+  type EmailLogWrite,
+  type EmailOptOut,
   type PersonMatch,
   type PersonWrite,
   type PersonWritten,
@@ -209,6 +211,46 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       () => this.conn.sobject("Task").upsert(records, SALESFORCE_TASK_KEY_FIELD, { allOrNone: false }) as Promise<SaveResult[]>,
       writes.length,
     );
+  }
+
+  /**
+   * Logs sent emails as completed Tasks of subtype Email on the Lead or Contact (what Salesforce
+   * shows as an email in the activity timeline), upserted by the key field like tasks. TaskSubtype
+   * can be set only when a task is created: a retry that finds the task an earlier attempt wrote
+   * takes the update path, where Salesforce refuses that field, and that refusal says it is logged.
+   */
+  async logEmails(writes: EmailLogWrite[]): Promise<Outcome[]> {
+    const records = writes.map(({ key, email }) => ({
+      [SALESFORCE_TASK_KEY_FIELD]: key,
+      Subject: `Email: ${email.subject}`.slice(0, 255),
+      Description:
+        `From: ${email.fromName ? `${email.fromName} <${email.fromAddress}>` : email.fromAddress}\nTo: ${email.toAddress}\n\n${email.text}`.slice(
+          0,
+          32_000,
+        ),
+      ActivityDate: email.sentAt.slice(0, 10),
+      Status: "Completed",
+      Priority: "Normal",
+      Type: "Email",
+      TaskSubtype: "Email",
+      OwnerId: email.ownerId,
+      ...(WHO_TYPES.has(email.objectType) ? { WhoId: email.objectId } : { WhatId: email.objectId }),
+    }));
+    const saved = await this.save(
+      `log ${writes.length} emails`,
+      () => this.conn.sobject("Task").upsert(records, SALESFORCE_TASK_KEY_FIELD, { allOrNone: false }) as Promise<SaveResult[]>,
+      writes.length,
+    );
+    return saved.map((outcome) =>
+      !outcome.ok && outcome.failure.refusedFields?.length === 1 && outcome.failure.refusedFields[0] === "TaskSubtype"
+        ? { ok: true, externalId: "logged before (the task exists)" }
+        : outcome,
+    );
+  }
+
+  /** Ticks HasOptedOutOfEmail on each Lead or Contact: Salesforce's email opt-out. */
+  async optOutEmails(writes: EmailOptOut[]): Promise<Outcome[]> {
+    return this.updateRecords(writes.map((w) => ({ objectType: w.objectType, objectId: w.objectId, properties: { HasOptedOutOfEmail: "true" } })));
   }
 
   async updateRecords(updates: RecordUpdate[]): Promise<Outcome[]> {

@@ -96,6 +96,37 @@ export const SETTINGS = {
   POSTMARK_INBOUND_USERNAME: setting("secret", "the user name in Postmark's inbound webhook URL", text),
   POSTMARK_INBOUND_PASSWORD: setting("secret", "the password in Postmark's inbound webhook URL (16+ characters)", atLeast(16)),
   MAILGUN_SIGNING_KEY: setting("secret", "Mailgun's HTTP webhook signing key", text),
+  EMAIL_PROVIDER: setting("var", 'who sends cadence emails: "postmark" or "mailgun" (docs/email.md)', (t) =>
+    t === "postmark" || t === "mailgun" ? ok(t) : bad('must be "postmark" or "mailgun"'),
+  ),
+  EMAIL_SENDING_DOMAIN: setting("var", "the domain cadence emails are sent from (SPF, DKIM and DMARC set up for it)", (t) =>
+    /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(t) ? ok(t.toLowerCase()) : bad("must be a domain like mail.example.com"),
+  ),
+  EMAIL_REPLY_TO: setting("var", "the Reply-To of cadence emails: the address your provider's inbound webhook receives", (t) =>
+    /^[^\s@<>]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(t) ? ok(t) : bad("must be an email address"),
+  ),
+  EMAIL_LINKS_BASE_URL: setting("var", "the Worker's public URL (https://leads.example.com): the unsubscribe links in emails point there", url),
+  UNSUBSCRIBE_SIGNING_KEY: setting("secret", "signs the one-click unsubscribe links (32+ characters, e.g. `openssl rand -hex 32`)", atLeast(32)),
+  POSTMARK_SERVER_TOKEN: setting("secret", "the Postmark server's API token (Servers → API Tokens)", text),
+  POSTMARK_API_BASE: setting("var", "Postmark's API (https://api.postmarkapp.com; the emulator locally)", url, "https://api.postmarkapp.com"),
+  POSTMARK_MESSAGE_STREAM: setting(
+    "var",
+    "the Postmark message stream cadence emails go out on",
+    (t) => (/^[a-z0-9-]{1,30}$/i.test(t) ? ok(t) : bad("must be a message stream id")),
+    "outbound",
+  ),
+  MAILGUN_API_KEY: setting("secret", "the Mailgun API key that sends (Sending → Domain settings → Sending API keys)", text),
+  MAILGUN_DOMAIN: setting("var", "the Mailgun sending domain", (t) =>
+    /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(t) ? ok(t.toLowerCase()) : bad("must be a domain"),
+  ),
+  MAILGUN_API_BASE: setting(
+    "var",
+    "Mailgun's API (https://api.mailgun.net, or api.eu.mailgun.net; the emulator locally)",
+    url,
+    "https://api.mailgun.net",
+  ),
+  EMAIL_RATE_LIMIT: setting("var", 'emails sent per window, e.g. "50/1s": within your provider\'s send rate', quota, parseQuota("50/1s")),
+  DOH_URL: setting("var", "the DNS-over-HTTPS JSON endpoint addresses are verified with", url, "https://cloudflare-dns.com/dns-query"),
   EFFECT_MAX_ATTEMPTS: setting("var", "attempts before an effect is dead", integer(1, 50), 8),
   EFFECT_RETRY_BASE_MS: setting("var", "the first retry delay's ceiling in milliseconds", integer(0, 600_000), 1_000),
   CONSENT_POLL_MS: setting(
@@ -197,6 +228,16 @@ export const FEATURES = {
   slackButtons: { label: "Slack buttons", plural: true, needs: ["SLACK_SIGNING_SECRET"] },
   postmarkInbound: { label: "Postmark inbound email", needs: ["POSTMARK_INBOUND_USERNAME", "POSTMARK_INBOUND_PASSWORD"] },
   mailgunInbound: { label: "Mailgun inbound email", needs: ["MAILGUN_SIGNING_KEY"] },
+  emailSending: {
+    label: "cadence emails",
+    plural: true,
+    needs: ["EMAIL_SENDING_DOMAIN", "EMAIL_REPLY_TO", "EMAIL_LINKS_BASE_URL", "UNSUBSCRIBE_SIGNING_KEY"],
+    needsOneOf: [["POSTMARK_SERVER_TOKEN"], ["MAILGUN_API_KEY", "MAILGUN_DOMAIN"]],
+    // EMAIL_PROVIDER picks one when both are set up; without it, the one whose credentials are set.
+    uses: ["EMAIL_PROVIDER", "POSTMARK_API_BASE", "POSTMARK_MESSAGE_STREAM", "MAILGUN_API_BASE", "EMAIL_RATE_LIMIT"],
+  },
+  emailUnsubscribe: { label: "one-click unsubscribe links", plural: true, needs: ["UNSUBSCRIBE_SIGNING_KEY"] },
+  emailVerification: { label: "address verification (DNS over HTTPS)", needs: ["DOH_URL"] },
   outbox: {
     label: "the outbox (every write to a CRM or Slack)",
     needs: [],
@@ -303,10 +344,14 @@ export function evaluateConfig(raw: Record<string, unknown>, options: EvaluateOp
   for (const [name, spec] of Object.entries(FEATURES) as [FeatureName, FeatureSpec][]) {
     features[name] = decide(spec, settings, present, invalid);
   }
-  // A feature that is off gives up its secrets, so code reading the values cannot use it halfway.
+  // A feature that is off gives up its secrets, so code reading the values cannot use it halfway;
+  // a secret that a feature which is on needs too stays (the unsubscribe links' key, say).
+  const kept = new Set(
+    (Object.entries(FEATURES) as [FeatureName, FeatureSpec][]).flatMap(([name, spec]) => (features[name].state === "on" ? switches(spec) : [])),
+  );
   for (const [name, spec] of Object.entries(FEATURES) as [FeatureName, FeatureSpec][]) {
     if (features[name].state === "on") continue;
-    for (const secret of switches(spec)) (values as Record<string, unknown>)[secret] = undefined;
+    for (const secret of switches(spec)) if (!kept.has(secret)) (values as Record<string, unknown>)[secret] = undefined;
   }
   // An unreadable pause is read as a pause: holding events back loses nothing, delivering them might not be meant.
   if (invalid.PAUSE_RECORD_DELIVERY) settings.PAUSE_RECORD_DELIVERY = true;

@@ -1,8 +1,9 @@
 import type { CrmPort } from "../crm/crm-port";
 import type { EffectOf, EffectRequest } from "../core/model/effects";
 import type { RoutingDecision, RoutingRequest } from "../core/routing/routing";
+import type { Verification } from "../core/email/verification";
 import type { Clock } from "../platform/clock";
-import type { Outcome } from "../platform/outcome";
+import type { EffectOutcome, Outcome } from "../platform/outcome";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import type { Config } from "./config";
 
@@ -27,6 +28,13 @@ export interface Ports {
   legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
   /** Stores effects in the outbox and queues them; known idempotency keys are ignored (revived, when dead and `reviveDead`). */
   storeEffects(requests: readonly EffectRequest[], options?: { reviveDead?: boolean }): Promise<string[]>;
+  /** Verifies an address (syntax, DNS over HTTPS, role, disposable, free mail), cached per domain; the verdict is stored. */
+  verifyEmail(address: string): Promise<Verification>;
+}
+
+/** The sending of cadence emails (src/outreach), which the outbox runs like any effect: an outcome per effect, in order. */
+export interface EmailSending {
+  send(batch: { id: string; effect: EffectOf<"sendEmail"> }[]): Promise<EffectOutcome[]>;
 }
 
 /**

@@ -12,6 +12,8 @@ import { healthRoute } from "./health.route";
 import { exampleFormRoutes } from "../intake/example-form.route";
 import { hubspotWebhookRoute } from "../ingest/hubspot-webhook.route";
 import { inboundEmailRoutes } from "../ingest/inbound-email.routes";
+import { emailEventRoutes } from "../outreach/email-events.routes";
+import { unsubscribeRoutes } from "../outreach/unsubscribe.routes";
 import { type IntakeDeps, intakeRoutes } from "../intake/intake.route";
 import { loggablePath } from "../platform/http/public-url";
 import { salesforceWebhookRoutes } from "../ingest/salesforce-webhook.route";
@@ -33,6 +35,8 @@ const WEBHOOK_PATHS = [
   "/webhooks/salesforce/outbound/:token",
   "/webhooks/email/postmark",
   "/webhooks/email/mailgun",
+  "/webhooks/email/postmark/events",
+  "/webhooks/email/mailgun/events",
   "/slack/interactions",
 ];
 
@@ -43,6 +47,9 @@ const GATES: [path: string, feature: FeatureName][] = [
   ["/webhooks/salesforce/outbound/*", "salesforceOutboundMessages"],
   ["/webhooks/email/postmark", "postmarkInbound"],
   ["/webhooks/email/mailgun", "mailgunInbound"],
+  ["/webhooks/email/postmark/events", "postmarkInbound"],
+  ["/webhooks/email/mailgun/events", "mailgunInbound"],
+  ["/unsubscribe/*", "emailUnsubscribe"],
   ["/slack/interactions", "slackButtons"],
   ["/admin/*", "adminApi"],
   ["/console", "adminApi"],
@@ -73,7 +80,9 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
   app.use("/slack/interactions", webhookArrivalNote);
   app.route("/webhooks/hubspot", hubspotWebhookRoute);
   app.route("/webhooks/salesforce", salesforceWebhookRoutes);
+  app.route("/webhooks/email", emailEventRoutes);
   app.route("/webhooks/email", inboundEmailRoutes);
+  app.route("/unsubscribe", unsubscribeRoutes);
   app.route("/slack/interactions", slackInteractionsRoute);
   app.route("/admin", adminRoutes);
   app.route("/intake", intakeRoutes(intake));

@@ -65,7 +65,11 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
   const people = unwrap(await crm.findPeople([stored.submission.email.address]));
   const domain = stored.submission.email.kind === "business" ? registrableDomain(stored.submission.email.domain) : null;
   const accounts = domain ? unwrap(await crm.findAccounts([domain])) : [];
-  const decision = decideIntake({ policy, submission: stored, person: preferredMatch(people), account: accounts[0] });
+  // Verify the address before anyone emails it (DNS over HTTPS, role, disposable, free mail; cached per domain): the
+  // verdict is stored for the cadence's first email and counts in the score's data-quality group.
+  const verification = await ports.verifyEmail(stored.submission.email.address);
+  const emailVerdict = { verdict: verification.verdict, ...(verification.reasons[0] ? { reason: verification.reasons[0] } : {}) };
+  const decision = decideIntake({ policy, submission: stored, person: preferredMatch(people), account: accounts[0], emailVerdict });
   // Nobody owns the lead or its account: the team's fair rotation picks the rep (keyed, so a retry gets the same one).
   const { owner } = decision;
   const route =
@@ -97,6 +101,7 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
   const at = now.toISOString();
   const { score } = decision;
   await appendSubmissionSteps(env.DB, id, [
+    { step: "verified", at, detail: { verdict: verification.verdict, reasons: verification.reasons } },
     { step: "matched", at, detail: { person: decision.match.person ?? null, account: decision.match.account ?? null } },
     { step: "scored", at, detail: score ? { score: score.score, tier: score.tier, reasons: score.reasons, model: score.model } : { model: null } },
     { step: "routed", at, detail: { ownerId: ownerId ?? null, ...(owner.kind === "team" ? { teamId: owner.teamId } : {}), reason: routingReason } },

@@ -30,6 +30,30 @@ export interface StepOutcome {
   /** Replies while this was the latest step written, per lead that got the step. */
   replyRate: number | null;
   stops: Record<string, number>;
+  /** A step that sends: its emails sent, those that became tasks instead, and what became of the sent ones. */
+  emails: EmailOutcome;
+}
+
+export interface EmailOutcome {
+  sent: number;
+  notSent: number;
+  delivered: number;
+  /** Hard and soft. */
+  bounced: number;
+  hardBounced: number;
+  complained: number;
+  unsubscribed: number;
+  /** Meetings booked while this was the latest step. */
+  meetings: number;
+  bounceRate: number | null;
+}
+
+/** Per source: what its leads' emails came to. */
+export interface SourceOutcome {
+  source: string;
+  emails: EmailOutcome;
+  replies: number;
+  replyRate: number | null;
 }
 
 export interface Overview {
@@ -56,6 +80,8 @@ export interface Overview {
   reassignmentsByRep: { rep: string; received: number; fallback: number }[];
   reassignmentsByTeam: { team: string; received: number }[];
   cadences: { cadence: string; enrolled: number; finished: number; stopped: Record<string, number>; steps: StepOutcome[] }[];
+  /** Email outcomes and replies per lead source, with the bounce rate (seed 000: "bounce rate per source"). */
+  emailsBySource: SourceOutcome[];
   stages: { stage: string; entered: number }[];
   gates: { gate: string; nudged: number; reverted: number }[];
   deadByReason: Record<string, number>;
@@ -120,16 +146,25 @@ export function overviewOf(days: readonly string[], rows: MetricRows, teamsOf: (
   const byTeam = new Map<string, number>();
   for (const { rep, received } of reassignmentsByRep) for (const team of teamsOf(rep)) byTeam.set(team, (byTeam.get(team) ?? 0) + received);
 
-  const cadenceKinds = ["enrolled", "stepWritten", "cadenceStopped", "cadenceFinished"] as const satisfies readonly FactKind[];
+  const emailKinds = [
+    "emailSent",
+    "emailNotSent",
+    "emailDelivered",
+    "emailBounced",
+    "emailComplained",
+    "emailUnsubscribed",
+  ] as const satisfies readonly FactKind[];
+  const cadenceKinds = ["enrolled", "stepWritten", "cadenceStopped", "cadenceFinished", ...emailKinds] as const satisfies readonly FactKind[];
   const cadences = [...grouped(counts, (r) => r.cadence, cadenceKinds)]
     .map(([cadence, of]) => {
       const stopped: Record<string, number> = {};
       for (const r of of) if (r.kind === "cadenceStopped") stopped[r.reason] = (stopped[r.reason] ?? 0) + r.n;
-      const steps = [...grouped(of, (r) => r.step, ["stepWritten", "cadenceStopped"])].map(([step, stepRows]): StepOutcome => {
+      const steps = [...grouped(of, (r) => r.step, ["stepWritten", "cadenceStopped", ...emailKinds])].map(([step, stepRows]): StepOutcome => {
         const stops: Record<string, number> = {};
         for (const r of stepRows) if (r.kind === "cadenceStopped") stops[r.reason] = (stops[r.reason] ?? 0) + r.n;
         const written = sum(stepRows, "stepWritten");
-        return { step, written, replies: stops.replied ?? 0, replyRate: rate(stops.replied ?? 0, written), stops };
+        const emails = emailOutcome(stepRows.map((r) => ({ kind: r.kind, reason: r.reason, n: r.n })));
+        return { step, written, replies: stops.replied ?? 0, replyRate: rate(stops.replied ?? 0, written), stops, emails };
       });
       return { cadence, enrolled: sum(of, "enrolled"), finished: sum(of, "cadenceFinished"), stopped, steps };
     })
@@ -143,6 +178,17 @@ export function overviewOf(days: readonly string[], rows: MetricRows, teamsOf: (
     .sort((a, b) => a.gate.localeCompare(b.gate));
   const deadByReason: Record<string, number> = {};
   for (const r of counts) if (r.kind === "effectDead") deadByReason[r.reason] = (deadByReason[r.reason] ?? 0) + r.n;
+
+  const sources = new Map<string, { kind: FactKind; reason: string; n: number }[]>();
+  for (const r of rows.bySource ?? []) sources.set(r.source, [...(sources.get(r.source) ?? []), r]);
+  const emailsBySource = [...sources]
+    .map(([source, of]): SourceOutcome => {
+      const emails = emailOutcome(of);
+      const replies = of.filter((r) => r.kind === "cadenceStopped" && r.reason === "replied").reduce((n, r) => n + r.n, 0);
+      return { source: source || "(none)", emails, replies, replyRate: rate(replies, emails.sent) };
+    })
+    .filter((s) => s.emails.sent + s.emails.notSent > 0)
+    .sort((a, b) => b.emails.sent - a.emails.sent || a.source.localeCompare(b.source));
 
   return {
     days: [...days],
@@ -167,8 +213,28 @@ export function overviewOf(days: readonly string[], rows: MetricRows, teamsOf: (
     reassignmentsByRep,
     reassignmentsByTeam: [...byTeam].map(([team, received]) => ({ team, received })).sort((a, b) => b.received - a.received),
     cadences,
+    emailsBySource,
     stages,
     gates,
     deadByReason,
+  };
+}
+
+/** What a set of counted facts says about emails; the bounce rate counts hard and soft bounces of the emails sent. */
+function emailOutcome(rows: readonly { kind: FactKind; reason: string; n: number }[]): EmailOutcome {
+  const count = (kind: FactKind, reason?: string) =>
+    rows.reduce((n, r) => (r.kind === kind && (reason === undefined || r.reason === reason) ? n + r.n : n), 0);
+  const sent = count("emailSent");
+  const bounced = count("emailBounced");
+  return {
+    sent,
+    notSent: count("emailNotSent"),
+    delivered: count("emailDelivered"),
+    bounced,
+    hardBounced: count("emailBounced", "hard"),
+    complained: count("emailComplained"),
+    unsubscribed: count("emailUnsubscribed"),
+    meetings: count("cadenceStopped", "meeting booked"),
+    bounceRate: rate(bounced, sent),
   };
 }

@@ -5,9 +5,9 @@ import { classify } from "../platform/failure";
 import type { EffectOutcome, Outcome } from "../platform/outcome";
 import { type CrmEvent, parseRecordKey, RecordKey, recordKey } from "../core/model/crm-event";
 import type { EffectOf, EffectType } from "../core/model/effects";
-import { canonicalAddress } from "../core/model/email-address";
+import { canonicalAddress, parseMailbox } from "../core/model/email-address";
 import { submittedEvent } from "../core/model/submitted-event";
-import type { IntakeReports, OwnerRefused, SubmissionWritten } from "../env/ports";
+import type { EmailSending, IntakeReports, OwnerRefused, SubmissionWritten } from "../env/ports";
 import type { SlackNotifier } from "../slack/slack-notifier";
 import { WORK_BUDGET_MS } from "./consumer-budget";
 import type { PendingEffect } from "./pending-effect";
@@ -41,6 +41,8 @@ export interface Executors {
   holdConsentPeople?(people: string[]): Promise<{ held: Set<string>; release(): Promise<void> }>;
   /** Intake carries out what records tell it about its submissions and consents (src/intake/record-reports.ts). */
   intake?: IntakeReports;
+  /** Cadence emails are sent by outreach (src/outreach/send-emails.ts). */
+  email?: EmailSending;
 }
 
 /**
@@ -236,6 +238,43 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   },
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
+  sendEmail: (_target, batch, deps) => (deps.email ? deps.email.send(batch) : Promise.resolve(notConfigured("email sending", batch.length))),
+  logEmail: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return crm.logEmails(
+      batch.map(({ id, effect }) => {
+        const from = parseMailbox(effect.from);
+        return {
+          key: id,
+          email: {
+            objectType: effect.objectType,
+            objectId: effect.objectId,
+            ownerId: effect.ownerId,
+            fromAddress: from?.address ?? effect.from,
+            ...(from?.name ? { fromName: from.name } : {}),
+            toAddress: effect.to,
+            subject: effect.subject,
+            text: effect.text,
+            html: effect.html,
+            sentAt: effect.sentAt,
+          },
+        };
+      }),
+    );
+  },
+  optOutEmail: async (target, batch, deps) => {
+    const crm = deps.crm(target);
+    if (!crm) return notConfigured(target, batch.length);
+    return crm.optOutEmails(
+      batch.map(({ effect }) => ({
+        objectType: effect.objectType,
+        objectId: effect.objectId,
+        email: effect.email,
+        subscriptionIds: effect.subscriptionIds,
+      })),
+    );
+  },
   noteSubmissionFollowedUp: (_target, batch, deps) =>
     deps.intake ? deps.intake.submissionsFollowedUp(batch.map((p) => p.effect)) : Promise.resolve(notConfigured("intake", batch.length)),
   withdrawConsents: (_target, batch, deps) =>
@@ -341,5 +380,10 @@ export function batchLimit(type: EffectType, target: string, deps: Executors): n
   if (type === "postSlackMessage" || type === "respondInSlack") return 10;
   // Each effect names up to 100 tasks: a few effects already fill the calls one claim should make.
   if (type === "updateTasks") return 10;
+  // One provider call per email, one after the other: a claim's D1 reads and writes are shared by
+  // ten, and a slow send holds up no more than that.
+  if (type === "sendEmail") return 10;
+  // One call per person and subscription type.
+  if (type === "optOutEmail") return 10;
   return deps.crm(target)?.maxBatch ?? 100;
 }

@@ -86,6 +86,9 @@ class LaneActivity {
   }
 }
 
+/** The longest delay Cloudflare Queues takes for a retried message. */
+const MAX_QUEUE_DELAY_S = 43_200;
+
 /**
  * What becomes of each message of a batch: decided as its effect settles, told to the queue once
  * the invocation ends. An effect that failed may come due again and succeed within the same
@@ -110,7 +113,9 @@ class MessageOutcomes {
     for (const [id, { retryAt }] of this.decided) {
       const message = this.messages.get(id)!;
       if (retryAt === undefined) message.ack();
-      else message.retry({ delaySeconds: Math.ceil(Math.max(0, retryAt - now) / 1000) });
+      // Queues delay a message at most 12 hours; a longer wait (an email held for the lead's Monday) is
+      // redelivered then and waits again, its next attempt time kept in D1 meanwhile.
+      else message.retry({ delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.ceil(Math.max(0, retryAt - now) / 1000)) });
     }
   }
 }

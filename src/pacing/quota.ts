@@ -6,6 +6,11 @@
 export interface Quota {
   max: number;
   windowMs: number;
+  /**
+   * The slack kept beyond each window (SAFETY_MARGIN_MS when absent). A send rate of 50 a second
+   * cannot spare half a second per window; its own margin is a twentieth of the window.
+   */
+  marginMs?: number;
 }
 
 export function parseQuota(text: string): Quota {
@@ -32,7 +37,8 @@ const SAFETY_MARGIN_MS = 500;
  */
 export function nextSlot(granted: readonly number[], quota: Quota, now: number, pausedUntil: number): number {
   let slot = Math.max(now, pausedUntil);
-  if (granted.length >= quota.max) slot = Math.max(slot, granted[granted.length - quota.max]! + quota.windowMs + SAFETY_MARGIN_MS);
+  if (granted.length >= quota.max)
+    slot = Math.max(slot, granted[granted.length - quota.max]! + quota.windowMs + (quota.marginMs ?? SAFETY_MARGIN_MS));
   return slot;
 }
 

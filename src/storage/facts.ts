@@ -43,6 +43,25 @@ export async function recordFacts(db: D1Database, list: readonly Fact[]): Promis
   return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
 }
 
+/**
+ * Of these records, those whose cadence stopped or was paused (a cadenceStopped fact, which the
+ * record object stores before it commits the stop), with the reason: an email decided before the
+ * stop must not go after it.
+ */
+const stoppedOf = compiled<{ keys: string }>((q) =>
+  q
+    .select({ recordKey: facts.recordKey, reason: facts.reason })
+    .from(facts)
+    .where(and(eq(facts.kind, "cadenceStopped"), inArray(facts.recordKey, sql`(select value from json_each(${sql.placeholder("keys")}))`))),
+);
+
+export async function stoppedCadences(db: D1Database, recordKeys: readonly string[]): Promise<Map<string, string>> {
+  const keys = [...new Set(recordKeys)];
+  if (keys.length === 0) return new Map();
+  const { results } = await stoppedOf(db, { keys: JSON.stringify(keys) }).all<{ record_key: string; reason: string | null }>();
+  return new Map(results.map((r) => [r.record_key, r.reason ?? "stopped"]));
+}
+
 /** How many SLAs were met and breached since `since`: the breach-rate alert. */
 export async function slaOutcomes(db: D1Database, since: Date): Promise<{ met: number; breached: number }> {
   const rows = await orm(db)

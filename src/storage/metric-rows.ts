@@ -42,8 +42,18 @@ export interface PercentileRow {
   n: number;
 }
 
+/** Email outcomes and stops over the period, per source (the lead's, from its enrollment when a fact has none). */
+export interface SourceRow {
+  source: string;
+  kind: FactKind;
+  reason: string;
+  n: number;
+}
+
 export interface MetricRows {
   counts: CountRow[];
+  /** Email facts and cadence stops per source: bounce rates per source. */
+  bySource?: SourceRow[];
   percentiles: PercentileRow[];
   watermark: number;
   rolledAt: string | null;
@@ -102,6 +112,39 @@ async function counts(db: D1Database, days: readonly DaySpan[], filter: MetricFi
     group by day, kind, rep, cadence, step, stage, gate, reason`);
 }
 
+/** The kinds counted per source: what became of the emails, and why cadences stopped. */
+const SOURCE_KINDS: FactKind[] = [
+  "emailSent",
+  "emailNotSent",
+  "emailDelivered",
+  "emailBounced",
+  "emailComplained",
+  "emailUnsubscribed",
+  "cadenceStopped",
+];
+
+/** Email outcomes per source over the given days, counted like counts() (rollups plus the facts since). */
+async function bySource(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<SourceRow[]> {
+  const r = factRollups;
+  const f = alias(facts, "f");
+  const kinds = sql`(select value from json_each(${JSON.stringify(SOURCE_KINDS)}))`;
+  return orm(db).all<SourceRow>(sql`
+    with ${wantedCte(filter, JSON.stringify(days))},
+    days as materialized (select value ->> 'day' as day, value ->> 'start' as start, value ->> 'end' as "end" from json_each(${wanted("days")})),
+    counts as (
+      select ${r.kind}, ${r.source}, ${r.team}, ${r.rep}, ${r.cadence}, ${r.step}, ${r.stage}, ${r.gate}, ${r.reason}, ${r.n}
+      from ${r} where ${r.day} in (select day from days) and ${r.kind} in ${kinds}
+      union all
+      select ${f.kind}, ${factDimensions(f)}, 1 as n
+      from (select * from ${facts} where rowid > coalesce((select ${rollupState.watermark} from ${rollupState} where ${rollupState.id} = 1), 0)
+        and ${facts.kind} in ${kinds}) as ${f}
+        cross join days d
+      where ${f.at} >= d.start and ${f.at} < d."end"
+    )
+    select source, kind, reason, sum(n) as n from counts where ${filterSql(filter, COUNT_COLUMNS)}
+    group by source, kind, reason`);
+}
+
 const METRIC_COLUMN = { system: leadTimings.systemMs, rep: leadTimings.repMs } as const;
 const PERCENTILES = [50, 90] as const;
 
@@ -152,13 +195,20 @@ async function percentiles(db: D1Database, days: readonly DaySpan[], filter: Met
   return wantedRows.map((w, i) => ({ ...w, ms: values[i]! }));
 }
 
-/** Everything the overview computes its figures from: three statements, side by side. */
+/** Everything the overview computes its figures from: four statements, side by side. */
 export async function metricRows(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<MetricRows> {
-  const [state, countRows, speed] = await Promise.all([
+  const [state, countRows, speed, sources] = await Promise.all([
     orm(db).select({ watermark: rollupState.watermark, rolledAt: rollupState.rolledAt }).from(rollupState).where(eq(rollupState.id, 1)),
     counts(db, days, filter),
     percentiles(db, days, filter),
+    bySource(db, days, filter),
   ]);
   const [watermark] = state;
-  return { counts: countRows, percentiles: speed, watermark: watermark?.watermark ?? 0, rolledAt: watermark?.rolledAt ?? null };
+  return {
+    counts: countRows,
+    bySource: sources,
+    percentiles: speed,
+    watermark: watermark?.watermark ?? 0,
+    rolledAt: watermark?.rolledAt ?? null,
+  };
 }

@@ -413,3 +413,78 @@ export const crmLabelReads = sqliteTable("crm_label_reads", {
   target: text("target").primaryKey(),
   readAt: text("read_at").notNull(),
 });
+
+/** Mirrors migrations/0025_email_sending.sql: each cadence email's send, before and after the provider's answer. */
+export const emailSends = sqliteTable(
+  "email_sends",
+  {
+    effectId: text("effect_id").primaryKey(),
+    recordKey: text("record_key").notNull(),
+    recipient: text("recipient").notNull(),
+    sender: text("sender").notNull(),
+    provider: text("provider").notNull(),
+    messageId: text("message_id").notNull().unique(),
+    providerMessageId: text("provider_message_id"),
+    status: text("status", { enum: ["sending", "sent", "failed"] }).notNull(),
+    personDay: text("person_day").notNull(),
+    senderDay: text("sender_day").notNull(),
+    cadence: text("cadence"),
+    step: text("step"),
+    source: text("source"),
+    ownerId: text("owner_id"),
+    attemptedAt: text("attempted_at").notNull(),
+    sentAt: text("sent_at"),
+    detail: text("detail"),
+  },
+  (t) => [
+    index("email_sends_by_person_day").on(t.recipient, t.personDay),
+    index("email_sends_by_sender_day").on(t.sender, t.senderDay),
+    index("email_sends_by_provider_id").on(t.providerMessageId),
+    index("email_sends_by_record").on(t.recordKey),
+  ],
+);
+export type EmailSendRow = typeof emailSends.$inferSelect;
+
+/** Mirrors migrations/0025_email_sending.sql: addresses no cadence email goes to. */
+export const emailSuppressions = sqliteTable("email_suppressions", {
+  recipient: text("recipient").primaryKey(),
+  reason: text("reason", { enum: ["hard bounce", "complaint", "unsubscribe", "refused by the provider"] }).notNull(),
+  source: text("source").notNull(),
+  detail: text("detail"),
+  suppressedAt: text("suppressed_at").notNull(),
+});
+export type EmailSuppressionRow = typeof emailSuppressions.$inferSelect;
+
+/** Mirrors migrations/0025_email_sending.sql: the latest verdict per address. */
+export const emailVerifications = sqliteTable("email_verifications", {
+  recipient: text("recipient").primaryKey(),
+  verdict: text("verdict", { enum: ["deliverable", "risky", "undeliverable", "unknown"] }).notNull(),
+  reasons: text("reasons").notNull(),
+  checkedAt: text("checked_at").notNull(),
+});
+
+/** Mirrors migrations/0025_email_sending.sql: what DNS said of a domain's mail, until it expires. */
+export const emailDomains = sqliteTable(
+  "email_domains",
+  {
+    domain: text("domain").primaryKey(),
+    mail: text("mail").notNull(),
+    checkedAt: text("checked_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("email_domains_by_expiry").on(t.expiresAt)],
+);
+
+/** Mirrors migrations/0025_email_sending.sql: provider events seen, by their id. */
+export const emailEvents = sqliteTable(
+  "email_events",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider").notNull(),
+    kind: text("kind").notNull(),
+    messageId: text("message_id"),
+    recipient: text("recipient"),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("email_events_by_time").on(t.receivedAt)],
+);

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { consoleWalkthrough } from "./console.walkthrough";
+import { emailWalkthrough } from "./email.walkthrough";
 import { consoleManagerWalkthrough } from "./console-manager.walkthrough";
 import { exampleFormWalkthrough } from "./example-form.walkthrough";
 import { browserAvailable, devSession } from "./harness";
@@ -7,10 +8,12 @@ import { browserAvailable, devSession } from "./harness";
 /**
  * The walkthroughs in headless Chromium share one `npm run dev`. The example form goes first: the
  * console's walkthrough sets a stale threshold of seconds, which would reach the form's new lead.
+ * The email walkthrough puts back the policy it found.
  */
 describe.skipIf(!browserAvailable())("npm run dev in a browser", { timeout: 180_000 }, () => {
   const session = devSession();
   exampleFormWalkthrough(session);
+  emailWalkthrough(session);
   consoleWalkthrough(session);
   consoleManagerWalkthrough(session);
 });

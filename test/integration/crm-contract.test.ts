@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CrmPort, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../../src/crm/crm-port";
+import type { CrmPort, EmailLogWrite, EmailOptOut, TaskKeyResult, TaskUpdateOutcome, TaskWrite } from "../../src/crm/crm-port";
 import { checkSalesforceTaskKey, ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { HubSpotCrm } from "../../src/crm/hubspot-crm";
 import { SalesforceCrm } from "../../src/crm/salesforce-crm";
@@ -98,6 +98,14 @@ interface ContractFixtures {
   repCompletesTask(taskId: string): Promise<void>;
   /** A rep deletes the task in the UI. */
   repDeletesTask(taskId: string): Promise<void>;
+  /** Logged emails whose key is one of `keys`, as the record's timeline shows them. */
+  listLoggedEmails(
+    keys: string[],
+  ): Promise<{ key: string; recordIds: string[]; ownerId: string | null; subject: string | null; outgoing: boolean }[]>;
+  /** The opt-out to write for the record (its address, and HubSpot's subscription types). */
+  optOutOf(recordId: string): EmailOptOut;
+  /** Whether the CRM shows the record's person as opted out of email. */
+  optedOut(recordId: string): Promise<boolean>;
   knownIssues?: Partial<Record<KnownIssue, string>>;
 }
 
@@ -565,6 +573,50 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
       });
     });
 
+    describe("logEmails and optOutEmails", () => {
+      const logged = (key: string): EmailLogWrite => ({
+        key,
+        email: {
+          objectType: fixtures.recordType,
+          objectId: record,
+          ownerId: fixtures.owners[0],
+          fromAddress: "alex@mail.example.com",
+          fromName: "Alex Rivera",
+          toAddress: "ada@example.com",
+          subject: `Your demo request ${key}`,
+          text: "Hi Ada,\n\nThanks for asking for a demo.",
+          html: "<p>Hi Ada,</p><p>Thanks for asking for a demo.</p>",
+          sentAt: "2026-11-24T14:00:00.000Z",
+        },
+      });
+
+      it("puts a sent email on the record's timeline as the owner's outgoing email, once however often it is logged", async () => {
+        const [key] = keys("email-log", 1) as [string];
+        const first = await crm.logEmails([logged(key)]);
+        expect(first).toEqual([{ ok: true, externalId: expect.any(String) }]);
+        // A retry after a lost answer, or a redelivered effect: nothing more on the timeline.
+        expect((await crm.logEmails([logged(key)]))[0]).toMatchObject({ ok: true });
+        const stored = await fixtures.listLoggedEmails([key]);
+        expect(stored).toHaveLength(1);
+        expect(stored[0]).toMatchObject({
+          key,
+          ownerId: fixtures.owners[0],
+          outgoing: true,
+          subject: expect.stringContaining(`Your demo request ${key}`),
+        });
+        expect(stored[0]!.recordIds).toContain(record);
+      });
+
+      it("writes the person's email opt-out, and writing it again changes nothing", async () => {
+        const person = await fixtures.createRecord(unique("opt-out"));
+        expect(await fixtures.optedOut(person)).toBe(false);
+        expect(await crm.optOutEmails([fixtures.optOutOf(person)])).toEqual([{ ok: true, externalId: expect.any(String) }]);
+        expect(await fixtures.optedOut(person)).toBe(true);
+        expect(await crm.optOutEmails([fixtures.optOutOf(person)])).toEqual([{ ok: true, externalId: expect.any(String) }]);
+        expect(await fixtures.optedOut(person)).toBe(true);
+      });
+    });
+
     describe("getRecord", () => {
       it("reads the record fresh, with what a human changed since", async () => {
         const id = await fixtures.createRecord(unique("read"));
@@ -680,6 +732,9 @@ function contract(name: string, makeAdapter: MakeAdapter, fixtures: ContractFixt
 
 const hubspot = emulatorAt(() => env.HUBSPOT_API_BASE);
 
+/** The address each contact the contract made was given. */
+const hubspotEmails = new Map<string, string>();
+
 contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-token", basePath: env.HUBSPOT_API_BASE, ...options }), {
   crm: "hubspot",
   accessToken: "hubspot-dev-token",
@@ -704,6 +759,7 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
     const created = await control(env.HUBSPOT_API_BASE, "POST", "/_emulator/ui/contacts", {
       properties: { email: `${tag}@example.com`, firstname: "Ada", lastname: tag },
     });
+    hubspotEmails.set(String(created.id), `${tag}@example.com`);
     return String(created.id);
   },
   async humanUpdate(id, properties) {
@@ -745,6 +801,35 @@ contract("HubSpot", (options) => new HubSpotCrm({ accessToken: "hubspot-dev-toke
   },
   async repDeletesTask(taskId) {
     await control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/tasks/${taskId}`);
+  },
+  async listLoggedEmails(keys) {
+    const emails = (await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/objects/emails")) as {
+      properties: Record<string, string | null>;
+      associations: Record<string, { id: string }[]>;
+    }[];
+    return emails
+      .filter((e) => keys.includes(e.properties.lead_follow_up_key ?? ""))
+      .map((e) => ({
+        key: e.properties.lead_follow_up_key!,
+        recordIds: Object.values(e.associations ?? {})
+          .flat()
+          .map((a) => a.id),
+        ownerId: e.properties.hubspot_owner_id ?? null,
+        subject: e.properties.hs_email_subject ?? null,
+        outgoing: e.properties.hs_email_direction === "EMAIL",
+      }));
+  },
+  optOutOf(recordId) {
+    // The contract's records are made with `${tag}@example.com`; 7006 is a subscription type the emulator's portal has.
+    return { objectType: "contact", objectId: recordId, email: hubspotEmails.get(recordId)!, subscriptionIds: ["7006"] };
+  },
+  async optedOut(recordId) {
+    const preferences = (await control(env.HUBSPOT_API_BASE, "GET", "/_emulator/preferences")) as {
+      recipient: string;
+      subscriptionStatuses: { id: string; status: string }[];
+    }[];
+    const statuses = preferences.find((p) => p.recipient === hubspotEmails.get(recordId))?.subscriptionStatuses ?? [];
+    return statuses.some((s) => s.id === "7006" && s.status === "NOT_SUBSCRIBED");
   },
 });
 
@@ -817,6 +902,25 @@ contract(
     },
     async repDeletesTask(taskId) {
       await control(env.SALESFORCE_INSTANCE_URL, "DELETE", `/_emulator/ui/Task/${taskId}`);
+    },
+    async listLoggedEmails(keys) {
+      const tasks = (await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Task")) as Record<string, any>[];
+      return tasks
+        .filter((t) => t.IsDeleted !== true && keys.includes(t.Idempotency_Key__c))
+        .map((t) => ({
+          key: t.Idempotency_Key__c,
+          recordIds: [t.WhoId, t.WhatId].filter(Boolean),
+          ownerId: t.OwnerId ?? null,
+          subject: t.Subject ?? null,
+          outgoing: t.TaskSubtype === "Email" && t.IsClosed === true,
+        }));
+    },
+    optOutOf(recordId) {
+      return { objectType: "lead", objectId: recordId, email: "", subscriptionIds: [] };
+    },
+    async optedOut(recordId) {
+      const leads = (await control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/records/Lead")) as Record<string, unknown>[];
+      return leads.find((l) => l.Id === recordId)?.HasOptedOutOfEmail === true;
     },
   },
 );

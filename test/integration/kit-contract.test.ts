@@ -74,12 +74,12 @@ describe("the task keys the adapters write", () => {
     );
   });
 
-  it("HubSpot: the CRM setup creates the key property, unique, on tasks (the app's scopes allow it: test/node/kit-hubspot.test.ts)", async () => {
+  it("HubSpot: the CRM setup creates the key property, unique, on tasks and on the email engagements that log cadence emails (the app's scopes allow it: test/node/kit-hubspot.test.ts)", async () => {
     expect((await ensureHubSpotTaskKey(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN, env.HUBSPOT_API_BASE)).ok).toBe(true);
     expect(await ensureHubSpotTaskKey(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN, env.HUBSPOT_API_BASE)).toEqual({
       ok: true,
       action: "exists",
-      detail: `tasks.${HUBSPOT_TASK_KEY_PROPERTY} exists and is unique`,
+      detail: `tasks.${HUBSPOT_TASK_KEY_PROPERTY} exists and is unique; emails.${HUBSPOT_TASK_KEY_PROPERTY} exists and is unique`,
     });
   });
 });

@@ -58,6 +58,11 @@ function history(): Fact[] {
     fact("reassigned", "2026-03-08T20:00:00Z", other(3), { rep: "r3", reason: "fallback" }),
     ...[1, 2, 3].map((n) => fact("stepWritten", "2026-03-08T14:05:00Z", other(n), { step: "day-0", rep: "r1" })),
     ...[1, 2].map((n) => fact("stepWritten", "2026-03-08T21:00:00Z", other(n), { step: "day-2", rep: "r1" })),
+    // The day-0 step sent two emails (one delivered, one bounced hard); the third lead's became a task.
+    ...[1, 2].map((n) => fact("emailSent", "2026-03-08T14:05:00Z", other(n), { step: "day-0", cadence: "inbound", rep: "r1" })),
+    fact("emailNotSent", "2026-03-08T14:05:00Z", other(3), { step: "day-0", cadence: "inbound", reason: "no lawful basis" }),
+    fact("emailDelivered", "2026-03-08T14:06:00Z", other(1), { step: "day-0", cadence: "inbound" }),
+    fact("emailBounced", "2026-03-08T14:06:00Z", other(2), { step: "day-0", cadence: "inbound", reason: "hard" }),
     fact("cadenceStopped", "2026-03-08T22:00:00Z", other(3), { reason: "replied", step: "day-0" }),
     fact("cadenceStopped", "2026-03-08T22:00:00Z", other(1), { reason: "replied", step: "day-2" }),
     fact("cadenceStopped", "2026-03-08T22:00:00Z", other(2), { reason: "unsubscribed", step: "day-2" }),
@@ -177,9 +182,38 @@ describe("metrics over a seeded history", () => {
         finished: 0,
         stopped: { replied: 2, unsubscribed: 1 },
         steps: [
-          { step: "day-0", written: 3, replies: 1, replyRate: 1 / 3, stops: { replied: 1 } },
-          { step: "day-2", written: 2, replies: 1, replyRate: 0.5, stops: { replied: 1, unsubscribed: 1 } },
+          {
+            step: "day-0",
+            written: 3,
+            replies: 1,
+            replyRate: 1 / 3,
+            stops: { replied: 1 },
+            emails: { sent: 2, notSent: 1, delivered: 1, bounced: 1, hardBounced: 1, complained: 0, unsubscribed: 0, meetings: 0, bounceRate: 0.5 },
+          },
+          {
+            step: "day-2",
+            written: 2,
+            replies: 1,
+            replyRate: 0.5,
+            stops: { replied: 1, unsubscribed: 1 },
+            emails: { sent: 0, notSent: 0, delivered: 0, bounced: 0, hardBounced: 0, complained: 0, unsubscribed: 0, meetings: 0, bounceRate: null },
+          },
         ],
+      },
+    ]);
+    // Per source (the leads' sources from their enrollments): the bounce rate of what was sent.
+    expect(o.emailsBySource).toEqual([
+      {
+        source: "demo_request",
+        emails: { sent: 2, notSent: 0, delivered: 1, bounced: 1, hardBounced: 1, complained: 0, unsubscribed: 0, meetings: 0, bounceRate: 0.5 },
+        replies: 1,
+        replyRate: 0.5,
+      },
+      {
+        source: "webinar_q1",
+        emails: { sent: 0, notSent: 1, delivered: 0, bounced: 0, hardBounced: 0, complained: 0, unsubscribed: 0, meetings: 0, bounceRate: null },
+        replies: 1,
+        replyRate: null,
       },
     ]);
     expect(o.stages).toEqual([{ stage: "contractsent", entered: 3 }]);

@@ -157,6 +157,8 @@ const objectPaths: Record<string, { doc: string; base: string; id: string }> = {
   contacts: { doc: "contacts.json", base: "/crm/v3/objects/contacts", id: "{contactId}" },
   deals: { doc: "deals.json", base: "/crm/v3/objects/0-3", id: "{dealId}" },
   tasks: { doc: "tasks.json", base: "/crm/v3/objects/tasks", id: "{taskId}" },
+  // Email engagements (cadence emails logged on the contact) have no document of their own here: the generic objects one.
+  emails: { doc: "objects.json", base: "/crm/v3/objects/{objectType}", id: "{objectId}" },
 };
 /** The object types the rules follow, as a call with a variable object type may be made for any of them. */
 const FOLLOWED = Object.keys(KIT_OBJECT_TYPES.hubspot).map((type) => `${type}s`);
@@ -181,6 +183,8 @@ const API_OPERATIONS: Record<string, ((objectType: string) => Operation[]) | Ope
   createProperty: { scopes: [["crm.schemas.contacts.write"]], why: "create a property" },
   // HubSpotCrm.subscribeEmails: consents a form maps to subscription types; HubSpot's subscriptions guide names this scope.
   subscribe: { scopes: [["communication_preferences.write"]], why: "subscribe" },
+  // HubSpotCrm.optOutEmails: a one-click unsubscribe or a complaint; the 2026-09 subscriptions document names this scope.
+  unsubscribe: { scopes: [["communication_preferences.write"]], why: "unsubscribe" },
 };
 
 function sourceFiles(dir: string): string[] {
@@ -231,7 +235,7 @@ describe("the HubSpot app's scopes are exactly those the Worker's calls need", (
     expect([...used.keys()]).toEqual(
       expect.arrayContaining(["batchCreate", "batchRead", "batchUpdate", "getObject", "ownersPage", "createProperty"]),
     );
-    expect(used.get("batchCreate")).toEqual(new Set(["tasks"]));
+    expect(used.get("batchCreate")).toEqual(new Set(["tasks", "emails"]));
     expect(
       [...used.keys()].filter((api) => !API_OPERATIONS[api]),
       "the Worker calls these: add what they call to API_OPERATIONS and their scopes to hubspot/src/app/app-hsmeta.json",

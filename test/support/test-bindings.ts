@@ -40,5 +40,16 @@ export const TEST_BINDINGS = {
   TURNSTILE_SITEVERIFY_URL: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
   TURNSTILE_SCRIPT_URL: "https://challenges.cloudflare.com/turnstile/v0/api.js",
   ENABLE_EXAMPLE_FORMS: "true",
+  // Cadence emails go to the Postmark emulator (the URL is the emulator's; see vitest.config.ts).
+  EMAIL_PROVIDER: "postmark",
+  EMAIL_SENDING_DOMAIN: "mail.example.com",
+  EMAIL_REPLY_TO: "replies@mail.example.com",
+  EMAIL_LINKS_BASE_URL: "https://leads.example.com",
+  UNSUBSCRIBE_SIGNING_KEY: "test-unsubscribe-signing-key-0123456789abcdef",
+  POSTMARK_SERVER_TOKEN: "postmark-dev-server-token",
+  POSTMARK_MESSAGE_STREAM: "outbound",
+  MAILGUN_API_KEY: "mailgun-dev-api-key",
+  MAILGUN_DOMAIN: "mail.example.com",
+  EMAIL_RATE_LIMIT: "50/1s",
   DISABLE_INTAKE_RATE_LIMITS: "false",
 } as const;

@@ -90,6 +90,7 @@ describe("proposeRoster", () => {
         capacity: 25,
         available: true,
         outOfOffice: [],
+        sender: { address: "alex@mail.example.com" },
       },
       expect.objectContaining({
         id: "sam",

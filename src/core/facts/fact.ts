@@ -67,6 +67,15 @@ export type Fact =
   /** `reason`: replied, meeting booked, unsubscribed, …; `step`: the latest step written before it. */
   | (FactBase<"cadenceStopped"> & Needs<"reason">)
   | FactBase<"cadenceFinished">
+  /** A cadence email went out (the provider took it); `step`, `cadence`, `source` as the step had them, `rep` the sender's owner id. */
+  | (FactBase<"emailSent"> & Needs<"step">)
+  /** A cadence email could not go and became a task: `reason` says why (suppressed, no lawful basis, undeliverable, refused). */
+  | (FactBase<"emailNotSent"> & Needs<"step" | "reason">)
+  | (FactBase<"emailDelivered"> & Needs<"step">)
+  /** `reason`: hard or soft. */
+  | (FactBase<"emailBounced"> & Needs<"step" | "reason">)
+  | (FactBase<"emailComplained"> & Needs<"step">)
+  | (FactBase<"emailUnsubscribed"> & Needs<"step">)
   /** The rules gave up on an event after repeated failures. */
   | FactBase<"ruleGivenUp">
   /** An effect failed for good; `reason` is the failure kind. */
@@ -95,6 +104,12 @@ export const FACT_KINDS = [
   "gateReverted",
   "cadenceStopped",
   "cadenceFinished",
+  "emailSent",
+  "emailNotSent",
+  "emailDelivered",
+  "emailBounced",
+  "emailComplained",
+  "emailUnsubscribed",
   "ruleGivenUp",
   "effectDead",
   "effectRetried",

@@ -2,7 +2,7 @@ import { PRODUCT_FIELDS } from "../model/product-fields";
 import type { IntakeSubmission } from "./intake-submission";
 import { routeIntake } from "./intake-routing";
 import type { Policy } from "../policy/policy";
-import { type Score, scoreLead, scoringInputOf } from "./scoring";
+import { type Score, type ScoringInput, scoreLead, scoringInputOf } from "./scoring";
 
 /** Someone the CRM already has with the submission's email, or the account of its company. */
 export interface KnownPerson {
@@ -39,11 +39,13 @@ export function decideIntake(input: {
   submission: { submission: IntakeSubmission; context: { previousSubmissionAt?: string } };
   person?: KnownPerson;
   account?: KnownAccount;
+  /** The address's verification verdict (the score's data-quality group reads it). */
+  emailVerdict?: ScoringInput["emailVerdict"];
 }): IntakeDecision {
   const { policy, person, account } = input;
   const { submission, context } = input.submission;
   const fields = PRODUCT_FIELDS[submission.crm];
-  const score = policy.scoring ? scoreLead(policy.scoring, scoringInputOf(submission, context.previousSubmissionAt)) : undefined;
+  const score = policy.scoring ? scoreLead(policy.scoring, scoringInputOf(submission, context.previousSubmissionAt, input.emailVerdict)) : undefined;
   const sourceProperty = policy.rules.cadences?.sourceProperty[submission.crm];
   const properties: Record<string, string> = {
     ...submission.properties,

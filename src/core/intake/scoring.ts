@@ -1,4 +1,5 @@
 import { durationMillis } from "../calendar/calendar";
+import type { Verdict } from "../email/verification";
 import type { IntakeSubmission } from "./intake-submission";
 import {
   type DataQualityRule,
@@ -21,6 +22,8 @@ export interface ScoringInput {
   country?: string;
   emailKind: EmailKind;
   phone: "valid" | "invalid" | "missing";
+  /** The address's verification at intake, when it was verified (its verdict and first reason). */
+  emailVerdict?: { verdict: Verdict; reason?: string };
   /** The same person's previous submission, when there was one. */
   previousSubmissionAt?: string;
   /** When this submission was made. */
@@ -28,8 +31,13 @@ export interface ScoringInput {
 }
 
 /** A stored submission as the model sees it; `previousSubmissionAt` is the submission context's. */
-export function scoringInputOf(submission: IntakeSubmission, previousSubmissionAt?: string): ScoringInput {
+export function scoringInputOf(
+  submission: IntakeSubmission,
+  previousSubmissionAt?: string,
+  emailVerdict?: ScoringInput["emailVerdict"],
+): ScoringInput {
   return {
+    ...(emailVerdict ? { emailVerdict } : {}),
     formKey: submission.formKey,
     fields: submission.fields,
     ...(submission.country ? { country: submission.country.code } : {}),
@@ -103,6 +111,10 @@ function evidence(when: ScoringCondition, input: ScoringInput): string | null {
       return when.kinds.includes(input.emailKind) ? `${input.emailKind} email address` : null;
     case "phone":
       return input.phone === when.is ? `phone ${when.is}` : null;
+    case "emailVerdict":
+      return input.emailVerdict && when.verdicts.includes(input.emailVerdict.verdict)
+        ? `address ${input.emailVerdict.verdict}${input.emailVerdict.reason ? ` (${input.emailVerdict.reason})` : ""}`
+        : null;
   }
 }
 

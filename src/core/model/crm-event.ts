@@ -41,7 +41,17 @@ const EventBase = z.object({
   /** True when this integration made the change: our own writes echo back and must not trigger rules. */
   fromThisIntegration: z.boolean(),
   /** Which delivery channel produced it, for the audit trail. */
-  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "salesforce-reconciliation", "postmark", "mailgun", "slack", "intake"]),
+  via: z.enum([
+    "hubspot-webhook",
+    "salesforce-cdc",
+    "salesforce-outbound",
+    "salesforce-reconciliation",
+    "postmark",
+    "mailgun",
+    "slack",
+    "intake",
+    "unsubscribe",
+  ]),
   /**
    * The CRM's own order among events with the same occurredAt, zero-padded so that it sorts as
    * text: Salesforce commitNumber then sequenceNumber, HubSpot eventId. Ties are broken by it,
@@ -101,6 +111,21 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     messageId: z.string().min(1),
     from: z.string().min(1),
     subject: z.string(),
+  }),
+  /**
+   * What became of a cadence email to this person, as the email provider or the person told us:
+   * a bounce (hard: the address does not exist), a spam complaint, an unsubscribe (one click,
+   * or the provider's own link).
+   */
+  EventBase.extend({
+    kind: z.literal("emailStatus"),
+    status: z.enum(["bounced", "complained", "unsubscribed"]),
+    /** For a bounce: true when the address will never take mail (hard), false for a soft bounce. */
+    permanent: z.boolean(),
+    address: z.string().min(3).max(254),
+    /** The email it is about (our Message-ID), when known. */
+    messageId: z.string().max(300).optional(),
+    detail: z.string().max(500),
   }),
   /**
    * A form submission was written to this record (created, or a returning lead updated): it is

@@ -71,7 +71,69 @@ export const SalesforceConsentTarget = z.discriminatedUnion("kind", [
 ]);
 export type SalesforceConsentTarget = z.infer<typeof SalesforceConsentTarget>;
 
+/** A mailbox in an email effect: a bare address and, for the From, a display name. */
+const Mailbox = z.object({ address: z.string().min(3).max(254), name: z.string().max(100).optional() });
+const MessageId = z.string().regex(/^<[^<>\s]+@[^<>\s]+>$/, "a Message-ID like <id@domain>");
+
+/** A cadence email (src/outreach sends it): rendered, threaded, and what to do when it cannot go. */
+export const SendEmail = CrmTarget.extend({
+  type: z.literal("sendEmail"),
+  /** The CRM owner it is sent as (logged as theirs, and whose task it becomes when it cannot go). */
+  ownerId: z.string().min(1),
+  from: Mailbox,
+  to: Mailbox,
+  subject: z.string().min(1).max(998),
+  text: z.string().min(1).max(100_000),
+  html: z.string().min(1).max(200_000),
+  messageId: MessageId,
+  inReplyTo: MessageId.optional(),
+  references: z.array(MessageId).max(20).default([]),
+  /** The policy's purpose it serves and the lawful bases that purpose accepts. */
+  purpose: z.object({ id: z.string().min(1), consents: z.array(z.string()).max(20), legitimateInterest: z.boolean() }),
+  cadence: z.string().min(1),
+  step: z.string().min(1),
+  source: z.string().nullable(),
+  /** When the step was due. */
+  dueAt: z.iso.datetime(),
+  /** The lead's calendar: a send held back (a daily cap, a long outage) goes at a working time of theirs. */
+  leadCalendar: z.object({
+    zone: z.string().min(1),
+    hours: z.object({ days: z.array(z.number().int().min(1).max(7)), start: z.string(), end: z.string() }),
+    holidays: z.array(z.string()).max(500).default([]),
+  }),
+  caps: z.object({ perPersonPerDay: z.number().int().min(1), perSenderPerDay: z.number().int().min(1) }),
+  /** Risky addresses (role, disposable) are emailed too. */
+  emailRisky: z.boolean().default(true),
+  /** The task the owner gets instead when the email cannot be sent. */
+  task: z.object({ priority: TaskPriority, dueDate: z.iso.date().optional() }),
+});
+
 export const Effect = z.discriminatedUnion("type", [
+  SendEmail,
+  /**
+   * A sent cadence email on the person's CRM timeline, as the rep's: a HubSpot email engagement,
+   * a Salesforce Task with TaskSubtype Email. Keyed like tasks, so a retry logs it once.
+   */
+  CrmTarget.extend({
+    type: z.literal("logEmail"),
+    ownerId: z.string().min(1),
+    from: z.string().min(3).max(400),
+    to: z.string().min(3).max(400),
+    subject: z.string().min(1).max(998),
+    text: z.string().max(65_000),
+    html: z.string().max(200_000),
+    sentAt: z.iso.datetime(),
+    messageId: MessageId,
+  }),
+  /** The person unsubscribed: the CRM's opt-out (HubSpot subscription statuses, Salesforce HasOptedOutOfEmail). */
+  CrmTarget.extend({
+    type: z.literal("optOutEmail"),
+    email: z.string().min(3).max(254),
+    /** HubSpot subscription types to unsubscribe the address from. */
+    subscriptionIds: z.array(z.string().regex(/^\d+$/)).max(20).default([]),
+    /** What it came from, for HubSpot's legal basis explanation. */
+    reason: z.string().min(1).max(500),
+  }),
   CrmTarget.extend({
     type: z.literal("createTask"),
     /** CRM owner id (HubSpot owner, Salesforce user) the task belongs to. */
@@ -223,6 +285,9 @@ export type EffectRequest = z.infer<typeof EffectRequest>;
 
 export type EffectStatus = "pending" | "retrying" | "done" | "dead";
 
+/** The target of cadence emails: the deployment's email provider, one send rate. */
+export const EMAIL_TARGET = "email";
+
 /** The target of effects intake carries out itself (no CRM, no quota): what records tell it. */
 export const INTAKE_TARGET = "intake";
 
@@ -238,6 +303,8 @@ export function effectTarget(effect: Effect): string {
     case "noteSubmissionFollowedUp":
     case "withdrawConsents":
       return INTAKE_TARGET;
+    case "sendEmail":
+      return EMAIL_TARGET;
     default:
       return `${effect.crm}:${effect.accountId}`;
   }

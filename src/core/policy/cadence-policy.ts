@@ -35,6 +35,16 @@ export const CadenceStep = z.object({
   owner: z.union([z.literal("recordOwner"), z.object({ team: Id })]).default("recordOwner"),
   /** Also DM the owner in Slack when the task is written, with done / snooze / pause buttons. */
   nudge: z.boolean().default(false),
+  /**
+   * "auto": an EMAIL step sent to the lead as the step's owner (subject and body are the email's);
+   * "task" (the default): a CRM task for the rep, as any step. An email that cannot go (no
+   * lawful basis, an undeliverable or suppressed address, the ESP refusing it) becomes the task.
+   */
+  send: z.enum(["task", "auto"]).default("task"),
+  /** What an automatic email is for: one of the policy's email purposes, whose lawful basis it needs. */
+  purpose: Id.optional(),
+  /** An automatic email answers the cadence's previous one ("Re: " its subject, In-Reply-To, References); false starts a new thread. */
+  thread: z.boolean().default(true),
 });
 export type CadenceStep = z.infer<typeof CadenceStep>;
 

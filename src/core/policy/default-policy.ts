@@ -17,6 +17,8 @@ export const DEFAULT_POLICY: PolicyInput = {
       owners: { hubspot: "84213371", salesforce: "0055g00000RepOnAAA" },
       slackUserId: "U05REPONE01",
       timeZone: "America/New_York",
+      // Cadence emails sent as Alex come from this address (EMAIL_SENDING_DOMAIN is mail.example.com locally).
+      sender: { address: "alex@mail.example.com" },
       weight: 1,
       capacity: 25,
     },
@@ -26,6 +28,7 @@ export const DEFAULT_POLICY: PolicyInput = {
       owners: { hubspot: "84213372", salesforce: "0055g00000RepTwAAA" },
       slackUserId: "U05REPTWO02",
       timeZone: "Europe/London",
+      sender: { address: "sam@mail.example.com" },
       weight: 1,
       capacity: 25,
     },
@@ -217,6 +220,25 @@ export const DEFAULT_POLICY: PolicyInput = {
         ],
       },
     },
+  },
+  // Cadence emails (docs/email.md). The steps below stay tasks until a step says `send: "auto"`
+  // (and `purpose`); these are what such a step may be sent for, and how many a day.
+  email: {
+    maxEmailsPerDay: 1,
+    senderDailyCap: 200,
+    purposes: [
+      {
+        // Answering the person's own request: the privacy consent the demo form asks for, or
+        // legitimate interest for a lead who reached out another way.
+        id: "sales-follow-up",
+        description: "Answer the person's own request (a demo, a download) and follow it up",
+        consents: ["privacy", "marketing"],
+        legitimateInterest: true,
+      },
+      { id: "marketing", description: "Product news and offers", consents: ["marketing"] },
+    ],
+    // The emulators' "One to One" subscription type; your portal's ids are in Settings → Marketing → Email → Subscriptions.
+    hubspotOptOutSubscriptions: ["7006"],
   },
   routing: {
     // One team ships with the default policy; add teams and rules like

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from "../calendar/calendar";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
+import { EmailPolicy, EmailSender, emailIssues } from "./email-policy";
 import { Form, formsIssues } from "./forms-policy";
 import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
 import { DurationWithin, durationProblem, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
@@ -30,6 +31,8 @@ export const Rep = z.object({
   capacity: z.number().int().min(1).max(10_000).optional(),
   available: z.boolean().default(true),
   outOfOffice: z.array(z.object({ from: LocalDate, to: LocalDate })).default([]),
+  /** The From of the cadence emails sent as this rep, on the deployment's sending domain. */
+  sender: EmailSender.optional(),
 });
 export type Rep = z.infer<typeof Rep>;
 
@@ -118,6 +121,8 @@ export const Policy = z
     scoring: ScoringModel.optional(),
     /** Which team a lead from a form goes to. */
     routing: IntakeRouting.optional(),
+    /** Cadence emails: purposes and their lawful basis, daily caps (docs/email.md). */
+    email: EmailPolicy.optional(),
   })
   .superRefine((policy, ctx) => {
     const reps = new Set(policy.reps.map((r) => r.id));
@@ -140,6 +145,7 @@ export const Policy = z
       for (const issue of cadenceIssues(cadences, teams))
         ctx.addIssue({ code: "custom", path: ["rules", "cadences", ...issue.path], message: issue.message });
     }
+    for (const issue of emailIssues(policy.email, cadences, policy.reps)) ctx.addIssue({ code: "custom", ...issue });
     for (const issue of formsIssues(policy.forms)) ctx.addIssue({ code: "custom", path: ["forms", ...issue.path], message: issue.message });
     if (policy.scoring) {
       const formKeys = new Set(policy.forms.map((f) => f.key));

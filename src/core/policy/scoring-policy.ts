@@ -38,6 +38,8 @@ export const ScoringCondition = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("returningWithin"), within: DurationWithin("PT1H", "P365D") }),
   z.object({ kind: z.literal("emailKind"), kinds: z.array(z.enum(EMAIL_KINDS)).min(1) }),
   z.object({ kind: z.literal("phone"), is: z.enum(["valid", "invalid", "missing"]) }),
+  /** The address's verification verdict at intake (DNS, role address, disposable): docs/email.md. */
+  z.object({ kind: z.literal("emailVerdict"), verdicts: z.array(z.enum(["deliverable", "risky", "undeliverable", "unknown"])).min(1) }),
 ]);
 export type ScoringCondition = z.infer<typeof ScoringCondition>;
 

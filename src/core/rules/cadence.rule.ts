@@ -1,6 +1,7 @@
 import type { Rule } from "./rule";
 import type { CadenceState } from "./rule-state";
 import { type CadenceConfig, resolveCadence } from "./cadence/cadence-config";
+import { onEmailStatus } from "./cadence/cadence-email";
 import { enrol, onCreated, onSubmitted } from "./cadence/cadence-enrol";
 import { checkSla, slaDue } from "./cadence/cadence-sla";
 import { onSlackAction } from "./cadence/cadence-slack";
@@ -25,6 +26,7 @@ export const cadenceRule: Rule<CadenceState, CadenceConfig> = {
     deleted: onDeleted,
     merged: onMerged,
     slackAction: onSlackAction,
+    emailStatus: onEmailStatus,
   },
   timers: { step: stepDue, sla: slaDue },
   // Another rule gave the lead a new owner in this run: the open tasks follow now, not when the CRM echoes it.

@@ -40,6 +40,8 @@ export const CadenceStepState = z.object({
   ownerId: z.string().optional(),
   /** The task's subject as written, so a Slack reply about the step can still say what it was. */
   subject: z.string().optional(),
+  /** A step sent as an email: its Message-ID, subject and References, which the next email threads on. */
+  email: z.object({ messageId: z.string(), subject: z.string(), references: z.array(z.string()) }).optional(),
 });
 export type CadenceStepState = z.infer<typeof CadenceStepState>;
 
@@ -70,6 +72,8 @@ export const CadenceState = z.object({
   addresses: z.array(z.string()).optional(),
   /** The lead's name as the latest step's read saw it, for Slack messages about it. */
   leadName: z.string().optional(),
+  /** Emails to the lead stopped (a hard bounce): later email steps become the owner's tasks. */
+  emailBlocked: z.object({ reason: z.string(), at: Instant }).optional(),
 });
 export type CadenceState = z.infer<typeof CadenceState>;
 export type CadenceSla = NonNullable<CadenceState["sla"]>;

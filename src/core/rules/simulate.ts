@@ -64,8 +64,25 @@ export interface SimulationResult {
   pending: { recordKey: string; timer: string; at: string }[];
   /** Each enrolled record's cadence plan: the step times an admin checks before enabling it. */
   cadences: CadencePlan[];
+  /** The emails the cadences would send, rendered, at their times (nothing is sent in a dry run). */
+  emails: SimulatedEmail[];
   /** For each record that recorded its live runs, when the last of them came: what came after has not happened live yet. */
   recordedUntil?: Record<string, string>;
+}
+
+export interface SimulatedEmail {
+  recordKey: string;
+  cadence: string;
+  step: string;
+  /** When it would go (the step's due time), and that time in the lead's zone. */
+  at: string;
+  local: string;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  inReplyTo?: string;
 }
 
 export interface CadencePlan {
@@ -220,6 +237,7 @@ export async function simulate(
   for (const sim of records.values()) sim.arriving.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.arrivesAt.localeCompare(b.arrivesAt));
   let order = events.length;
   const tasksWritten = new Set<string>();
+  const emails: SimulatedEmail[] = [];
 
   /** Fresh reads nobody recorded answer from the simulated CRM; nobody completes a task in a dry run. */
   const shellFor = (sim: SimRecord, at: Date): RuleShell => ({
@@ -284,6 +302,22 @@ export async function simulate(
     );
     sim.rules = run.state;
     for (const e of run.effects) if (e.effect.type === "createTask") tasksWritten.add(effectId(e.idempotencyKey));
+    for (const { effect } of run.effects) {
+      if (effect.type !== "sendEmail") continue;
+      emails.push({
+        recordKey: next.recordKey,
+        cadence: effect.cadence,
+        step: effect.step,
+        at: effect.dueAt,
+        local: localTime(effect.dueAt, effect.leadCalendar.zone),
+        from: effect.from.name ? `${effect.from.name} <${effect.from.address}>` : effect.from.address,
+        to: effect.to.address,
+        subject: effect.subject,
+        text: effect.text,
+        messageId: effect.messageId,
+        ...(effect.inReplyTo ? { inReplyTo: effect.inReplyTo } : {}),
+      });
+    }
     const reads = readsOf(run.answers);
     if (Object.keys(reads).length > 0) {
       sim.record = applyFreshRead(sim.record, reads, next.at, { source: "read" });
@@ -353,5 +387,5 @@ export async function simulate(
         : [],
     ),
   );
-  return { timeline, pending, cadences, ...(options.recorded ? { recordedUntil } : {}) };
+  return { timeline, pending, cadences, emails, ...(options.recorded ? { recordedUntil } : {}) };
 }

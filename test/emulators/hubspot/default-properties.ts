@@ -123,6 +123,19 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("hs_task_reminders"),
     owner(),
   ],
+  // The email engagement (https://developers.hubspot.com/docs/api-reference/latest/crm/activities/emails/guide):
+  // what a logged email shows on the record's timeline.
+  emails: [
+    ...SYSTEM,
+    datetime("hs_timestamp", { required: true }),
+    enumeration("hs_email_direction", ["EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL"]),
+    enumeration("hs_email_status", ["BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT"]),
+    text("hs_email_subject"),
+    text("hs_email_text", { fieldType: "textarea" }),
+    text("hs_email_html", { fieldType: "html" }),
+    text("hs_email_headers"),
+    owner(),
+  ],
   // The meeting engagement's properties the meetings scheduler writes (HubSpot's meetings API).
   meetings: [
     ...SYSTEM,
@@ -153,6 +166,7 @@ export const DEFAULT_READ: Record<string, string[]> = {
   deals: ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"],
   tasks: ["createdate", "hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
   meetings: ["createdate", "hs_lastmodifieddate", "hs_object_id"],
+  emails: ["createdate", "hs_lastmodifieddate", "hs_object_id"],
 };
 
 /** Returned even when `properties` names others. */

@@ -16,6 +16,7 @@ const STANDARD: TypeInfo[] = [
   { plural: "tasks", singular: "task", typeId: "0-27" },
   // Meeting engagements; "meeting_event" is the singular HubSpot's v3 association labels use (meeting_event_to_contact).
   { plural: "meetings", singular: "meeting_event", typeId: "0-47" },
+  { plural: "emails", singular: "email", typeId: "0-49" },
 ];
 
 const ALIASES = new Map<string, TypeInfo>();
@@ -58,6 +59,10 @@ const PAIRS: [ObjectType, ObjectType, number, number, boolean][] = [
   ["meetings", "contacts", 200, 199, true],
   ["meetings", "companies", 188, 187, true],
   ["meetings", "deals", 212, 211, true],
+  // Email engagements (the emails guide's association types: 198 email → contact, 197 back).
+  ["emails", "contacts", 198, 197, true],
+  ["emails", "companies", 186, 185, true],
+  ["emails", "deals", 210, 209, true],
 ];
 
 const KINDS: AssociationKind[] = PAIRS.flatMap(([from, to, typeId, inverseTypeId, isDefault]) => [

@@ -31,7 +31,7 @@ export type MailgunWebhookName = "delivered" | "permanent_fail" | "temporary_fai
 /** Event ids are 22 url-safe characters in Mailgun's examples. */
 const eventId = () => randomBytes(16).toString("base64url").slice(0, 22);
 
-function baseEvent(m: StoredMessage, recipient: string, event: string, logLevel: string, nowMs: number) {
+export function baseEvent(m: StoredMessage, recipient: string, event: string, logLevel: string, nowMs: number) {
   return {
     id: eventId(),
     timestamp: nowMs / 1000,
@@ -50,6 +50,11 @@ function baseEvent(m: StoredMessage, recipient: string, event: string, logLevel:
     campaigns: [],
     "user-variables": m.metadata,
   };
+}
+
+/** `accepted`: Mailgun queued the message (an event the Events API lists; no webhook is sent for it). */
+export function acceptedEvent(m: StoredMessage, recipient: string, nowMs: number) {
+  return { ...baseEvent(m, recipient, "accepted", "info", nowMs), method: "HTTP" };
 }
 
 export function deliveredEvent(m: StoredMessage, recipient: string, nowMs: number) {

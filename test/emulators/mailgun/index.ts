@@ -11,6 +11,7 @@ import { EmulatorServer, type EmulatorRequest } from "../shared/server.ts";
 import { registerControlRoutes } from "./control.routes.ts";
 import * as errors from "./errors.ts";
 import type { MailgunWebhookName } from "./events.ts";
+import { registerEventsRoutes } from "./events.routes.ts";
 import { registerMessageRoutes } from "./messages.routes.ts";
 import { type MailgunConfig, MailgunOutbound } from "./outbound.ts";
 
@@ -120,6 +121,7 @@ export function createMailgunEmulator(options: MailgunEmulatorOptions = {}): Mai
   );
 
   registerMessageRoutes(server, { outbound, domains });
+  registerEventsRoutes(server, { outbound, domains });
   registerControlRoutes(server, { mailbox, outbound, webhooks, sendRate, config });
 
   return {

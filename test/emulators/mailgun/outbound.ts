@@ -5,6 +5,7 @@ import { buildReply, type ReplyInput } from "../mail/reply.ts";
 import type { OutgoingWebhook, WebhookQueue } from "../mail/webhook-queue.ts";
 import { splitCredentials } from "../mail/webhook-queue.ts";
 import {
+  acceptedEvent,
   complainedEvent,
   deliveredEvent,
   type Failure,
@@ -58,6 +59,8 @@ function newMessageId(nowMs: number, domain: string): string {
 export class MailgunOutbound {
   private readonly ctx: MailgunOutboundContext;
   private readonly lists = new Map<string, Record<SuppressionList, Set<string>>>();
+  /** Every event as Mailgun logs it, per sending domain, oldest first: what the Events API reads. */
+  private readonly log = new Map<string, Record<string, unknown>[]>();
 
   constructor(ctx: MailgunOutboundContext) {
     this.ctx = ctx;
@@ -71,6 +74,18 @@ export class MailgunOutbound {
 
   clearSuppressions(): void {
     this.lists.clear();
+    this.log.clear();
+  }
+
+  /** The domain's logged events, oldest first. */
+  events(domain: string): Record<string, unknown>[] {
+    return this.log.get(domain) ?? [];
+  }
+
+  private logEvent(domain: string, eventData: unknown): void {
+    const log = this.log.get(domain) ?? [];
+    log.push(eventData as Record<string, unknown>);
+    this.log.set(domain, log);
   }
 
   private suppressedBy(domain: string, address: string): SuppressionList | undefined {
@@ -79,6 +94,8 @@ export class MailgunOutbound {
   }
 
   private emit(name: MailgunWebhookName, eventData: unknown): OutgoingWebhook | undefined {
+    const domain = (eventData as { envelope?: { sender?: string } }).envelope?.sender?.split("@")[1];
+    if (domain) this.logEvent(domain, eventData);
     if (!this.ctx.config.webhooks[name]) return undefined;
     const payload = { signature: signature(this.ctx.signingKey, this.ctx.now()), "event-data": eventData };
     const target = this.ctx.config.webhookUrl ? splitCredentials(this.ctx.config.webhookUrl) : undefined;
@@ -122,6 +139,7 @@ export class MailgunOutbound {
       stream: domain,
       submittedAt: new Date(now).toISOString(),
     });
+    for (const recipient of recipients) this.logEvent(domain, acceptedEvent(stored, recipient, now));
     for (const recipient of recipients) {
       const list = this.suppressedBy(domain, recipient);
       if (list) {

@@ -37,6 +37,12 @@ export const invalidJson = () => error(422, 402, "The request body was not valid
 
 export const incompatibleJson = (detail: string) => error(422, 403, `Incompatible JSON: ${detail}`);
 
+/**
+ * A malformed query of the messages API: Postmark documents no ErrorCode for it, so the emulator
+ * answers the 422 its other request errors use, with ErrorCode 300 and its own wording.
+ */
+export const invalidRequest = (message: string) => error(422, 300, message);
+
 export const tooManyBatchMessages = () => error(422, 410, "Your batched request contains more than 500 messages.");
 
 /** The text is what postmark-php's integration test expects from the live API. */

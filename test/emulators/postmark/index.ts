@@ -9,6 +9,7 @@ import { WebhookQueue } from "../mail/webhook-queue.ts";
 import { EmulatorServer } from "../shared/server.ts";
 import { type ControlContext, type PostmarkRuntimeConfig, registerControlRoutes } from "./control.routes.ts";
 import { registerEmailRoutes, type StreamType, TEST_TOKEN } from "./email.routes.ts";
+import { registerMessagesRoutes } from "./messages.routes.ts";
 import * as errors from "./errors.ts";
 import { PostmarkOutbound } from "./outbound.ts";
 import { Suppressions } from "./suppressions.ts";
@@ -111,6 +112,8 @@ export function createPostmarkEmulator(options: PostmarkEmulatorOptions = {}): P
         const token = req.headers["x-postmark-server-token"];
         const value = typeof token === "string" ? token : undefined;
         if (!value || (!tokens.has(value) && value !== TEST_TOKEN)) return errors.unauthorized(value);
+        // A read (the messages API) names JSON in Accept only, and is not a send: it takes nothing from the send rate.
+        if (req.method === "GET") return namesJson(req.headers.accept) ? undefined : errors.jsonRequired();
         if (!namesJson(req.headers["content-type"]) || !namesJson(req.headers.accept)) return errors.jsonRequired();
         const messages = Array.isArray(req.body) ? Math.max(1, req.body.length) : 1;
         const taken = sendRate.take(value, messages);
@@ -131,6 +134,7 @@ export function createPostmarkEmulator(options: PostmarkEmulatorOptions = {}): P
   );
 
   registerEmailRoutes(server, { outbound, streams, now });
+  registerMessagesRoutes(server, { mailbox });
   const control: ControlContext = { mailbox, outbound, suppressions, webhooks, sendRate, config };
   registerControlRoutes(server, control);
 

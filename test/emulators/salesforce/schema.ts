@@ -138,6 +138,7 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       Title: rw("string"),
       LeadSource: rw("picklist"),
       Description: rw("textarea"),
+      HasOptedOutOfEmail: rw("boolean", { defaultValue: false }),
       MailingCity: rw("string"),
       MailingCountry: rw("string"),
       IndividualId: ref(["Individual"], "Individual"),

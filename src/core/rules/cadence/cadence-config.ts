@@ -66,7 +66,13 @@ export function resolveCadence(policy: Policy, record: RecordState): CadenceConf
       // The lead's name, once: the record is known by it in the console.
       ...personNameProperties(crm),
     ]),
-    stepReads: unique([owner, ...stops, ...Object.values(mergeProperties)]),
+    // Steps that send read the lead's address fresh (a rep may have corrected it).
+    stepReads: unique([
+      owner,
+      ...stops,
+      ...Object.values(mergeProperties),
+      ...(rule.cadences.some((c) => c.steps.some((s) => s.send === "auto")) ? config.emailProperties.slice(0, 1) : []),
+    ]),
   };
 }
 

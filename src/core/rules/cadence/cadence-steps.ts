@@ -16,6 +16,7 @@ import {
   renderStepText,
   stepTaskKey,
 } from "./cadence-config";
+import { planEmail } from "./cadence-email";
 import { leadLabel, stepNudge } from "./cadence-messages";
 import { slaDueFor } from "./cadence-sla";
 import { stopCadence } from "./cadence-stops";
@@ -61,15 +62,22 @@ export const writeSteps = afterRead<CadenceState, CadenceConfig>((cadence, fresh
       });
       continue;
     }
-    const written = writeStep(cadence, config, step, ownerId, properties, ctx);
+    const written = writeStep(cadence, steps, config, step, ownerId, properties, ctx);
     step.state = "written";
     step.ownerId = ownerId;
     step.subject = written.subject;
+    if (written.email) step.email = written.email;
     effects.push(...written.effects);
     audit.push({
       outcome: "step written",
       reason: written.summary,
-      data: { step: step.id, channel: config.channel, ownerId, dueAt: step.dueAt },
+      data: {
+        step: step.id,
+        channel: config.channel,
+        ownerId,
+        dueAt: step.dueAt,
+        ...(config.send === "auto" ? { sent: written.email ? "email" : "task" } : {}),
+      },
       effects: written.effects,
     });
   }
@@ -90,9 +98,10 @@ export const writeSteps = afterRead<CadenceState, CadenceConfig>((cadence, fresh
   };
 });
 
-/** One step's task (and the owner's Slack nudge when the step asks for one). */
+/** One step's task (and the owner's Slack nudge when the step asks for one), or its email when the step sends. */
 function writeStep(
   cadence: CadenceState,
+  steps: readonly CadenceStepState[],
   config: CadenceStep,
   step: CadenceStepState,
   ownerId: string,
@@ -102,6 +111,12 @@ function writeStep(
   const values = mergeValues(ctx, properties, ownerId);
   const subject = renderStepText(ctx, config.subject, values);
   const body = renderStepText(ctx, config.body, values);
+  let notSent = "";
+  if (config.send === "auto" && config.channel === "EMAIL") {
+    const plan = planEmail(cadence, steps, config, step, ownerId, { subject, body }, properties, ctx);
+    if (plan.ok) return { effects: [plan.effect], subject: plan.email.subject, summary: plan.summary, email: plan.email };
+    notSent = ` (not sent as an email: ${plan.why})`;
+  }
   const key = stepTaskKey(ctx.record.key, cadence.cadenceId, step.id);
   const effects: EffectRequest[] = [
     ctx.effect(key, {
@@ -130,7 +145,7 @@ function writeStep(
       }),
     );
   }
-  return { effects, subject, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}` };
+  return { effects, subject, summary: `step "${step.id}": ${config.channel} task "${subject}" for ${rep?.name ?? ownerId}, due ${due}${notSent}` };
 }
 
 /**

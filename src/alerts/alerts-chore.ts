@@ -16,6 +16,7 @@ import {
   signInBurst,
   signInFailures,
   silentSources,
+  validationRuleRefusals,
   slaBreachRate,
   volumeDrop,
   volumeHours,
@@ -48,8 +49,14 @@ export async function evaluateAlerts(
   const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
   const hours = volumeHours(now, cal.zone);
   const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs).toISOString();
-  const [dead, sla, ...volumes] = await db.batch<Record<string, unknown>>([
+  const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000).toISOString();
+  const [dead, refusals, sla, ...volumes] = await db.batch<Record<string, unknown>>([
     db.prepare("select count(*) as n, max(updated_at) as newest from effects where status = 'dead'"),
+    db
+      .prepare(
+        "select count(*) as n, max(at) as newest, (select data ->> 'error' from facts f where f.kind = 'effectDead' and f.reason = 'validationRule' and f.at >= ?1 order by f.at desc limit 1) as error from facts where kind = 'effectDead' and reason = 'validationRule' and at >= ?1",
+      )
+      .bind(dayAgo),
     db.prepare("select kind, count(*) as n from facts where at >= ?1 and kind in ('slaMet', 'slaBreached') group by kind").bind(since),
     ...hours.map((h) =>
       db
@@ -72,6 +79,11 @@ export async function evaluateAlerts(
       deps.settings,
     ),
     deadEffects(Number(dead!.results[0]?.n ?? 0), (dead!.results[0]?.newest as string | null) ?? null),
+    validationRuleRefusals(
+      Number(refusals!.results[0]?.n ?? 0),
+      (refusals!.results[0]?.newest as string | null) ?? null,
+      (refusals!.results[0]?.error as string | null) ?? null,
+    ),
     deadSubmissions(submissions.count, submissions.newestAt, submissions.newestIds),
     slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),

@@ -92,6 +92,16 @@ export const Property = z.looseObject({
 });
 export type Property = z.infer<typeof Property>;
 
+export const ValidationRuleMaps = z.looseObject({
+  results: z.array(
+    z.looseObject({
+      propertyName: z.string(),
+      propertyValidationRules: z.array(z.looseObject({ ruleType: z.string(), ruleArguments: z.array(z.string()) })),
+    }),
+  ),
+});
+export type ValidationRuleMaps = z.infer<typeof ValidationRuleMaps>;
+
 export const SubscriptionStatus = z.looseObject({ id: z.string(), status: z.string() });
 
 /** Reads an answer with `schema`; an answer HubSpot's documents do not allow is a transient failure (what was done is unknown). */
@@ -182,6 +192,16 @@ export class HubSpotApi {
 
   createProperty(objectType: string, definition: Record<string, unknown>) {
     return this.post(hubspotPaths.properties(objectType), definition, Property, "create a property");
+  }
+
+  /** Every property of an object type (by type id, 0-1) that has validation rules, with its rules. */
+  async validationRules(objectTypeId: string): Promise<ValidationRuleMaps> {
+    const answer = await this.client.request({
+      method: "GET",
+      path: hubspotPaths.propertyValidations(objectTypeId),
+      parse: parser(ValidationRuleMaps, "read validation rules"),
+    });
+    return answer.body;
   }
 
   subscribe(request: { emailAddress: string; subscriptionId: string; legalBasis?: string; legalBasisExplanation?: string }) {

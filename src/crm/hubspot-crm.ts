@@ -18,6 +18,7 @@ import {
   type TaskWrite,
 } from "./crm-port";
 import { type BatchAnswer, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
+import { VALIDATION_RULE, validationRuleRefusal } from "./hubspot-validation-rules";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
@@ -56,7 +57,9 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (error instanceof FailureError) return error.failure;
   const e = error as ApiError;
   if (typeof e.code !== "number") return classify(error, (m) => `HubSpot network error: ${m}`);
-  const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
+  const body = (typeof e.body === "object" && e.body ? e.body : {}) as StandardError & { policyName?: string };
+  const refusal = e.code === 400 ? validationRuleRefusal(body) : undefined;
+  if (refusal) return { kind: "permanent", status: 400, code: VALIDATION_RULE, message: redact(`HubSpot 400: ${refusal}`) };
   const message = redact(`HubSpot ${e.code}: ${body.message ?? e.message ?? String(error)}`);
   // The daily limit will not lift in seconds: wait long. Retry-After wins when HubSpot sends it.
   const retryAfterMs =
@@ -154,11 +157,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     // Still missing: the create refused them. Validation errors are final; anything else is retried.
     const validationOnly = perInputErrors.length > 0 && perInputErrors.every((e) => e.category === "VALIDATION_ERROR");
     const reason = perInputErrors.map((e) => e.message).join("; ") || "HubSpot did not create the task";
+    const refused = ruleFailure(perInputErrors);
     return writes.map(
       (w) =>
         outcomes.get(w.key) ?? {
           ok: false,
-          failure: { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
+          failure: refused ?? { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
         },
     );
   }
@@ -213,8 +217,9 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const errors = errorsOf(result.value);
     const final = errors.every((e) => e.category === "VALIDATION_ERROR" || e.category === "OBJECT_NOT_FOUND");
     const reason = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ") || "record not updated"}`);
+    const refused = ruleFailure(errors);
     for (const [id] of inputs) {
-      if (!outcomes.has(id)) outcomes.set(id, { ok: false, failure: { kind: final ? "permanent" : "transient", message: reason } });
+      if (!outcomes.has(id)) outcomes.set(id, { ok: false, failure: refused ?? { kind: final ? "permanent" : "transient", message: reason } });
     }
     return outcomes;
   }
@@ -290,6 +295,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       // HubSpot's per-input errors do not say which input they are about: a refused property is
       // one of the failed inputs', and each failed input that sets it may have been refused for it.
       const refused = final ? refusedProperties(errors) : [];
+      const byRule = ruleFailure(errors);
       for (const w of part) {
         const result = byEmail.get(w.email.toLowerCase());
         const fields = refused.filter((name) => name in w.properties);
@@ -297,7 +303,13 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
           result
             ? { ok: true, id: result.id, objectType: "contact", created: result.new === true }
             : final
-              ? { ok: false, failure: { kind: "permanent", message: reason, ...(fields.length > 0 ? { refusedFields: fields } : {}) } }
+              ? {
+                  ok: false,
+                  failure: {
+                    ...(byRule ?? { kind: "permanent" as const, message: reason }),
+                    ...(fields.length > 0 ? { refusedFields: fields } : {}),
+                  },
+                }
               : { ok: false, failure: { kind: "transient", message: reason } },
         );
       }
@@ -415,6 +427,15 @@ interface BatchError {
   message: string;
   context: Record<string, string[]>;
   details: NonNullable<StandardError["errors"]>;
+}
+
+/** A per-input error naming a portal validation rule, as the permanent failure of the inputs it refused. */
+function ruleFailure(errors: readonly BatchError[]): Failure | undefined {
+  for (const e of errors) {
+    const refusal = validationRuleRefusal({ category: e.category, message: e.message, context: e.context, errors: e.details });
+    if (refusal) return { kind: "permanent", status: 400, code: VALIDATION_RULE, message: redact(`HubSpot: ${refusal}`) };
+  }
+  return undefined;
 }
 
 /** Per-input errors of a 207 Multi-Status batch answer. */

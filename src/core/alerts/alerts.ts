@@ -85,6 +85,25 @@ export function deadEffects(dead: number, newestAt: string | null): AlertConditi
   };
 }
 
+/**
+ * Writes the CRM account's own validation rules refused (a HubSpot portal's property or
+ * conditional rules, enforced on API writes from 2026-09): no retry can help until an admin
+ * changes the rule or the policy, so each is a lead missing a task, an owner or a field.
+ */
+export function validationRuleRefusals(refused: number, newestAt: string | null, newestError: string | null): AlertCondition {
+  return {
+    id: "validation-rules",
+    firing: refused > 0,
+    title: "The CRM's validation rules refuse the service's writes",
+    detail:
+      refused > 0
+        ? `${refused} write${refused === 1 ? "" : "s"} refused in the last 24 h (the newest at ${newestAt}: ${newestError}); ` +
+          "change the rule in the CRM or the policy, then retry them from the console's Outbox"
+        : "none",
+    level: refused,
+  };
+}
+
 /** Form submissions that could not go on (their lead not written): each one a lead nobody follows up until an admin retries it. */
 export function deadSubmissions(dead: number, newestAt: string | null, newestIds: readonly string[]): AlertCondition {
   return {

@@ -5,6 +5,7 @@ import type { ChangeSource, CrmObject, ObjectsStore } from "./objects-store.ts";
 import type { OwnersStore } from "./owners-store.ts";
 import type { PropertiesStore } from "./properties-store.ts";
 import { normalizeProperties } from "./property-validation.ts";
+import type { ValidationRules } from "./validation-rules.ts";
 import type { WebhookEmitter } from "./webhooks.ts";
 
 export interface HubSpotState {
@@ -13,6 +14,8 @@ export interface HubSpotState {
   owners: OwnersStore;
   properties: PropertiesStore;
   webhooks: WebhookEmitter;
+  /** The portal's validation rules, enforced on every write. */
+  rules: ValidationRules;
 }
 
 /** The `associations` of a create input (PublicAssociationsForObject). */
@@ -60,6 +63,7 @@ export class Crm {
 
   create(type: ObjectType, input: CreateInput, source: ChangeSource): CrmObject {
     const properties = normalizeProperties(this.validation(), type, input.properties, source, true);
+    this.state.rules.check(type, properties);
     this.checkUnique(type, properties);
     const links = (input.associations ?? []).flatMap((a) => this.resolveAssociation(type, a));
     const at = this.now();
@@ -72,6 +76,7 @@ export class Crm {
   update(type: ObjectType, id: string, rawProperties: unknown, source: ChangeSource, idProperty?: string): CrmObject {
     const object = this.find(type, id, idProperty);
     const properties = normalizeProperties(this.validation(), type, rawProperties, source, false);
+    this.state.rules.check(type, properties, object.properties);
     this.checkUnique(type, properties, object.id);
     const at = this.now();
     const changes = this.state.objects.update(object, properties, source, at);

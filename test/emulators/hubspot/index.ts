@@ -19,6 +19,7 @@ import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
 import { DEFAULT_MEETING_LINKS, type MeetingLinkInput, SchedulerStore } from "./scheduler-store.ts";
 import { Retirement } from "./retirement.ts";
+import { registerValidationRoutes, ValidationRules, type ValidationRulesInput } from "./validation-rules.ts";
 import { registerSearchRoutes } from "./search.routes.ts";
 import { HubSpotUi } from "./ui.ts";
 import { DEFAULT_SUBSCRIPTIONS, WebhookEmitter, type Subscriptions, type WebhookEvent } from "./webhooks.ts";
@@ -33,6 +34,7 @@ export type { Booking, MeetingLink, MeetingLinkInput } from "./scheduler-store.t
 export { DEFAULT_MEETING_LINKS } from "./scheduler-store.ts";
 export { SCHEDULER_BASE } from "./scheduler.routes.ts";
 export { HUBSPOT_NUMERIC_SUPPORT_ENDS } from "./retirement.ts";
+export type { ValidationRulesInput } from "./validation-rules.ts";
 
 export interface HubSpotEmulatorOptions {
   /** Bearer tokens accepted on API routes. */
@@ -73,6 +75,8 @@ export interface HubSpotEmulatorOptions {
    * `PUT /_emulator/retirement {"at": ISO | ms | null}` changes it until the next reset.
    */
   retireNumericPathsAt?: number | null;
+  /** The portal's validation rules (property rules, conditionally required properties); they survive /_emulator/reset. */
+  validationRules?: ValidationRulesInput;
 }
 
 export interface HubSpotEmulator {
@@ -119,6 +123,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     associations: new AssociationsStore(),
     owners: new OwnersStore(options.owners ?? DEFAULT_OWNERS, now),
     properties: new PropertiesStore(seededProperties, now),
+    rules: new ValidationRules(options.validationRules),
     webhooks: new WebhookEmitter({
       appId,
       portalId,
@@ -158,6 +163,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     state.associations.reset();
     state.owners.reset();
     state.properties.reset();
+    state.rules.reset();
     state.webhooks.reset();
     access.limiter.reset();
     retirement.reset();
@@ -175,6 +181,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
+  registerValidationRoutes(ctx, state.rules);
   registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
   registerControlRoutes(ctx, ui, responseChecks, retirement);

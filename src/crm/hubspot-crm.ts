@@ -26,6 +26,8 @@ const MAX_BATCH = 100;
 
 /** Association type ids (HUBSPOT_DEFINED) from a task to the record it is about. */
 const TASK_ASSOCIATION: Record<string, number> = { contact: 204, company: 192, deal: 216, ticket: 230 };
+/** HubSpot's LEAD_TO_PRIMARY_CONTACT association type: every lead has one contact so associated. */
+const LEAD_TO_PRIMARY_CONTACT = 578;
 
 const PLURAL: Record<string, string> = { contact: "contacts", company: "companies", deal: "deals", ticket: "tickets", task: "tasks", lead: "leads" };
 const objectPath = (objectType: string) => PLURAL[objectType] ?? objectType;
@@ -129,13 +131,70 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
    * by key, and only what is truly missing counts as failed.
    */
   async createTasks(writes: TaskWrite[]): Promise<Outcome[]> {
+    const onLeads = writes.filter((w) => w.task.objectType === "lead");
+    if (onLeads.length === 0) return this.createTaskBatch(writes, new Map());
+    // A lead's task belongs on the lead and on its contact, where reps see it too: the leads'
+    // contacts are read in one call, the tasks created on them, then tied to their leads.
+    const contacts = await this.leadContacts([...new Set(onLeads.map((w) => w.task.objectId))]);
+    if (!contacts.ok) {
+      // The leads' tasks wait for a read that works; the others go on.
+      const others = writes.filter((w) => w.task.objectType !== "lead");
+      const done = new Map(others.length > 0 ? (await this.createTaskBatch(others, new Map())).map((o, i) => [others[i]!, o] as const) : []);
+      return writes.map((w) => done.get(w) ?? contacts);
+    }
+    const outcomes = await this.createTaskBatch(writes, contacts.value);
+    const tied = writes.flatMap((w, i) => {
+      const outcome = outcomes[i]!;
+      return w.task.objectType === "lead" && outcome.ok && outcome.externalId ? [{ i, from: outcome.externalId, to: w.task.objectId }] : [];
+    });
+    if (tied.length === 0) return outcomes;
+    const linked = await this.call("associate tasks with leads", () =>
+      this.api.associateDefault(
+        "tasks",
+        "leads",
+        tied.map((t) => ({ from: t.from, to: t.to })),
+      ),
+    );
+    const failed = linked.ok ? new Set(errorsOf(linked.value).flatMap((e) => Object.values(e.context).flat())) : undefined;
+    for (const t of tied) {
+      // Not tied yet: the write is retried, finds its task by key and ties it again (idempotent).
+      if (!linked.ok) outcomes[t.i] = linked;
+      else if (failed?.has(t.from) || failed?.has(t.to))
+        outcomes[t.i] = { ok: false, failure: { kind: "transient", message: `HubSpot did not associate task ${t.from} with lead ${t.to}` } };
+    }
+    return outcomes;
+  }
+
+  /** Each lead's contact (its primary one first, HubSpot's type 578); leads without one are left out. */
+  private async leadContacts(leadIds: string[]): Promise<Result<Map<string, string>>> {
+    const contacts = new Map<string, string>();
+    for (const part of chunks(leadIds, MAX_BATCH)) {
+      const read = await this.call("read leads' contacts", () => this.api.readAssociations("leads", "contacts", part));
+      if (!read.ok) return read;
+      for (const { from, to } of read.value.results) {
+        const primary = to.find((t) => t.associationTypes.some((a) => a.typeId === LEAD_TO_PRIMARY_CONTACT)) ?? to[0];
+        if (primary) contacts.set(from.id, primary.toObjectId);
+      }
+    }
+    return { ok: true, value: contacts };
+  }
+
+  private async createTaskBatch(writes: TaskWrite[], leadContacts: ReadonlyMap<string, string>): Promise<Outcome[]> {
     const outcomes = new Map<string, Outcome>();
-    const created = await this.call("create tasks", () => this.api.batchCreate("tasks", writes.map(taskInput)));
+    const created = await this.call("create tasks", () =>
+      this.api.batchCreate(
+        "tasks",
+        writes.map((w) => taskInput(w, leadContacts)),
+      ),
+    );
     if (!created.ok && !isConflict(created.failure)) {
       if (created.failure.kind === "permanent" && writes.length > 1) {
         // HubSpot may reject a whole batch for one bad input: halve until the bad ones are alone.
         const half = Math.ceil(writes.length / 2);
-        return [...(await this.createTasks(writes.slice(0, half))), ...(await this.createTasks(writes.slice(half)))];
+        return [
+          ...(await this.createTaskBatch(writes.slice(0, half), leadContacts)),
+          ...(await this.createTaskBatch(writes.slice(half), leadContacts)),
+        ];
       }
       return writes.map(() => created);
     }
@@ -439,7 +498,7 @@ function ruleFailure(errors: readonly BatchError[]): Failure | undefined {
 }
 
 /** Per-input errors of a 207 Multi-Status batch answer. */
-function errorsOf(response: BatchAnswer): BatchError[] {
+function errorsOf(response: { errors?: StandardError[] }): BatchError[] {
   return (response.errors ?? []).map((e) => ({
     category: e.category,
     message: e.message ?? "error",
@@ -490,9 +549,12 @@ function hubspotValues(properties: Record<string, string | null>): Record<string
   return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v ?? ""]));
 }
 
-function taskInput({ key, task }: TaskWrite): ObjectInput {
+function taskInput({ key, task }: TaskWrite, leadContacts: ReadonlyMap<string, string>): ObjectInput {
   // objectWriteTraceId ties per-input errors back to the input where HubSpot reports it.
-  const associationTypeId = TASK_ASSOCIATION[task.objectType];
+  // A lead's task is created on the lead's contact and tied to the lead after (createTasks).
+  const contact = task.objectType === "lead" ? leadContacts.get(task.objectId) : undefined;
+  const associationTypeId = contact ? TASK_ASSOCIATION.contact : TASK_ASSOCIATION[task.objectType];
+  const to = contact ?? task.objectId;
   return {
     properties: {
       [HUBSPOT_TASK_KEY_PROPERTY]: key,
@@ -506,6 +568,6 @@ function taskInput({ key, task }: TaskWrite): ObjectInput {
       hubspot_owner_id: task.ownerId,
     },
     objectWriteTraceId: key,
-    associations: associationTypeId ? [{ to: { id: task.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
+    associations: associationTypeId ? [{ to: { id: to }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
   };
 }

@@ -66,6 +66,10 @@ export class Crm {
     this.state.rules.check(type, properties);
     this.checkUnique(type, properties);
     const links = (input.associations ?? []).flatMap((a) => this.resolveAssociation(type, a));
+    // HubSpot's leads guide: a lead "must be associated with an existing contact".
+    if (type === "leads" && !links.some((l) => l.toType === "contacts")) {
+      throw badRequest("A lead must be associated with an existing contact (association type 578, lead to primary contact)");
+    }
     const at = this.now();
     const { object, changes } = this.state.objects.create(type, properties, source, at);
     for (const link of links) this.state.associations.link({ fromType: type, fromId: object.id, ...link });

@@ -16,6 +16,7 @@ const STANDARD: TypeInfo[] = [
   { plural: "tasks", singular: "task", typeId: "0-27" },
   // Meeting engagements; "meeting_event" is the singular HubSpot's v3 association labels use (meeting_event_to_contact).
   { plural: "meetings", singular: "meeting_event", typeId: "0-47" },
+  { plural: "leads", singular: "lead", typeId: "0-136" },
 ];
 
 const ALIASES = new Map<string, TypeInfo>();
@@ -35,6 +36,8 @@ export function typeInfo(type: ObjectType): TypeInfo {
 
 /** Classic webhooks only exist for these; tasks have no subscription type (crm-facts 1.4). */
 export const WEBHOOK_TYPES = new Set(["contacts", "companies", "deals"]);
+/** Objects only generic (`object.*`, with objectTypeId) subscriptions cover, such as leads (crm-facts 1.4). */
+export const GENERIC_WEBHOOK_TYPES = new Set(["leads"]);
 
 export interface AssociationKind {
   from: ObjectType;
@@ -58,6 +61,12 @@ const PAIRS: [ObjectType, ObjectType, number, number, boolean][] = [
   ["meetings", "contacts", 200, 199, true],
   ["meetings", "companies", 188, 187, true],
   ["meetings", "deals", 212, 211, true],
+  // Leads (LeadAssociationTypeIdEnum of HubSpot's SDKs: LEAD_TO_PRIMARY_CONTACT 578, LEAD_TO_CONTACT
+  // 608, LEAD_TO_TASK 646); the inverse ids (579, 609, 647) follow HubSpot's n / n+1 pairing and are
+  // not documented.
+  ["leads", "contacts", 578, 579, true],
+  ["leads", "contacts", 608, 609, false],
+  ["leads", "tasks", 646, 647, true],
 ];
 
 const KINDS: AssociationKind[] = PAIRS.flatMap(([from, to, typeId, inverseTypeId, isDefault]) => [

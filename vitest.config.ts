@@ -12,7 +12,7 @@ export default defineConfig(async () => {
   const emulators = await startEmulators({
     unref: true,
     // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
-    hubspot: { checkResponses: true },
+    hubspot: { checkResponses: true, clientId: TEST_BINDINGS.HUBSPOT_CLIENT_ID, clientSecret: TEST_BINDINGS.HUBSPOT_CLIENT_SECRET },
     salesforce: {
       // The product's fields, and a consent checkbox with its date (a date on Lead, a date/time on
       // Contact: an org may have either) for forms that keep consent in a field.

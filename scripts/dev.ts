@@ -56,7 +56,12 @@ const emulators = await startEmulators({
     salesforce: portOf(vars.SALESFORCE_INSTANCE_URL, 8791),
     slack: portOf(vars.SLACK_API_BASE, 8792),
   },
-  hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
+  hubspot: {
+    clientSecret: vars.HUBSPOT_CLIENT_SECRET,
+    clientId: vars.HUBSPOT_CLIENT_ID,
+    appId: vars.HUBSPOT_APP_ID,
+    webhookTargetUrl: `${WORKER}/webhooks/hubspot`,
+  },
   salesforce: {
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
     orgId: vars.SALESFORCE_ORG_ID,

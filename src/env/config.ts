@@ -65,6 +65,11 @@ export const SETTINGS = {
     /^\d+$/.test(t) ? ok(t) : bad("must be numeric"),
   ),
   HUBSPOT_ACCESS_TOKEN: setting("secret", "your HubSpot app's access token: writes tasks, owners and properties", text),
+  HUBSPOT_CLIENT_ID: setting(
+    "secret",
+    "your HubSpot app's client id: with HUBSPOT_CLIENT_SECRET it reads the webhooks journal (project-based apps only)",
+    text,
+  ),
   HUBSPOT_API_BASE: setting("var", "HubSpot's API (https://api.hubapi.com; the emulator locally)", url, "https://api.hubapi.com"),
   HUBSPOT_RATE_LIMIT: setting("var", 'HubSpot calls per window, e.g. "100/10s"', quota, parseQuota("100/10s")),
   SALESFORCE_WEBHOOK_SECRET: setting("secret", "whsec_<base64>: the secret the Apex forwarder signs change events with", (t) =>
@@ -163,6 +168,11 @@ export const FEATURES = {
     plural: true,
     needs: ["SALESFORCE_OUTBOUND_TOKEN", "SALESFORCE_ORG_ID", "SALESFORCE_INTEGRATION_USER_ID"],
     uses: ["SALESFORCE_OUTBOUND_TOKEN_PREVIOUS"],
+  },
+  hubspotJournal: {
+    label: "the HubSpot webhooks journal backfill",
+    needs: ["HUBSPOT_CLIENT_ID"],
+    uses: ["HUBSPOT_CLIENT_SECRET", "HUBSPOT_PORTAL_ID", "HUBSPOT_API_BASE"],
   },
   hubspotWriteBack: {
     label: "HubSpot write-back",

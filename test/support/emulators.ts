@@ -27,6 +27,8 @@ export const hubspotEmulator = {
   addValidationRules: (rules: object) => control(env.HUBSPOT_API_BASE, "POST", "/_emulator/validation-rules", rules),
   /** Drops every validation rule added since the emulator started. */
   clearValidationRules: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/validation-rules"),
+  /** Forgets the webhooks journal's entries. */
+  clearJournal: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/journal"),
   /** From when the numeric (v3/v4) paths answer 410 (ISO instant, or null: served for ever). */
   retire: (at: string | null) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/retirement", { at }),
   /** Returns and forgets the emulator's answers that broke HubSpot's OpenAPI documents. */

@@ -17,6 +17,8 @@ export const TEST_BINDINGS = {
   PAUSE_RECORD_DELIVERY: "false",
   PAUSE_INTAKE_PROCESSING: "false",
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+  // The HubSpot emulator's app: client credentials read the webhooks journal.
+  HUBSPOT_CLIENT_ID: "hubspot-dev-client-id",
   // Both ways of signing in are set, as an admin moving to the app would have them: the app's client credentials win.
   SALESFORCE_ACCESS_TOKEN: "salesforce-dev-token",
   SALESFORCE_CLIENT_ID: "salesforce-dev-client",

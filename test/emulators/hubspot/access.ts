@@ -17,6 +17,11 @@ export class AccessControl {
     this.limiter = new RollingWindowLimiter(rateLimit.max, rateLimit.windowMs, now);
   }
 
+  /** Accepts a token issued later (a client credentials token of the OAuth endpoint). */
+  allow(token: string): void {
+    this.tokens.add(token);
+  }
+
   readonly guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     const token = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim();
     if (!token || !this.tokens.has(token)) return unauthorized();

@@ -18,6 +18,7 @@ import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
 import { DEFAULT_MEETING_LINKS, type MeetingLinkInput, SchedulerStore } from "./scheduler-store.ts";
+import { Journal, registerJournalRoutes } from "./journal.ts";
 import { Retirement } from "./retirement.ts";
 import { registerValidationRoutes, ValidationRules, type ValidationRulesInput } from "./validation-rules.ts";
 import { registerSearchRoutes } from "./search.routes.ts";
@@ -41,8 +42,10 @@ export interface HubSpotEmulatorOptions {
   accessTokens?: string[];
   appId?: string;
   portalId?: string;
-  /** Signs webhook deliveries (v3 and legacy v1). */
+  /** Signs webhook deliveries (v3 and legacy v1); with clientId, the app's client credentials. */
   clientSecret?: string;
+  /** The app's client id: client credentials tokens (POST /oauth/2026-09/token) read the webhooks journal. */
+  clientId?: string;
   /** When set, pending webhook events are POSTed there in batches of up to 100. */
   webhookTargetUrl?: string;
   /** Rolling window per token (HubSpot's ten-secondly limit). */
@@ -96,6 +99,7 @@ export interface HubSpotEmulator {
   close(): Promise<void>;
   appId: string;
   portalId: string;
+  clientId: string;
   clientSecret: string;
   accessTokens: string[];
 }
@@ -116,6 +120,8 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   const portalId = options.portalId ?? "62515";
   const clientSecret = options.clientSecret ?? "hubspot-dev-client-secret";
   const accessTokens = options.accessTokens ?? ["hubspot-dev-token"];
+  const clientId = options.clientId ?? "hubspot-dev-client-id";
+  const journal = new Journal(now);
   const seededProperties = Object.fromEntries(Object.entries(options.properties ?? {}).map(([t, list]) => [canonicalType(t), list]));
 
   const state: HubSpotState = {
@@ -130,6 +136,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
       clientSecret,
       now,
       subscriptions: options.subscriptions ?? DEFAULT_SUBSCRIPTIONS,
+      onEvent: (event) => journal.record(event),
       ...(options.webhookTargetUrl ? { targetUrl: options.webhookTargetUrl } : {}),
     }),
   };
@@ -167,6 +174,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     state.webhooks.reset();
     access.limiter.reset();
     retirement.reset();
+    journal.reset();
     serverErrors = 0;
   });
 
@@ -184,6 +192,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerValidationRoutes(ctx, state.rules);
   registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
+  registerJournalRoutes(ctx, journal, access, clientId, clientSecret, now);
   registerControlRoutes(ctx, ui, responseChecks, retirement);
 
   const close = async () => {
@@ -205,6 +214,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     close,
     appId,
     portalId,
+    clientId,
     clientSecret,
     accessTokens,
   };

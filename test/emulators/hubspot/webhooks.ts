@@ -50,6 +50,8 @@ export interface WebhookConfig {
   clientSecret: string;
   targetUrl?: string;
   now: () => number;
+  /** Sees every event emitted, delivered or not (the webhooks journal keeps them). */
+  onEvent?: (event: WebhookEvent) => void;
 }
 
 export function signV3(clientSecret: string, method: string, url: string, body: string, timestamp: string): string {
@@ -149,6 +151,7 @@ export class WebhookEmitter {
       changeSource: source.changeSource,
       sourceId: source.sourceId,
     };
+    this.config.onEvent?.(event);
     this.outbox.push(event);
   }
 

@@ -174,7 +174,7 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           <div id="chart-sla" class="chart" />
         </div>
         <div class="panel">
-          <strong>CRM calls against quota (rolling window now)</strong>
+          <strong>CRM calls against quota (rolling window now; the product's share of each account)</strong>
           <table>
             <tbody>
               {data.quotas.length === 0 && (
@@ -187,6 +187,15 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                   <td>{q.target}</td>
                   <td class="num">
                     {q.inWindow} / {q.max} per {q.windowMs / 1000} s
+                  </td>
+                  <td class="muted">
+                    {q.configuredMax !== undefined && q.max < q.configuredMax ? `paced to ${q.shareReason}` : ""}
+                    {q.account?.windowMax !== undefined && q.account.windowRemaining !== undefined
+                      ? ` · account: ${q.account.windowRemaining} of ${q.account.windowMax} left in its window`
+                      : ""}
+                    {q.account?.dailyMax !== undefined && q.account.dailyRemaining !== undefined
+                      ? ` · ${q.account.dailyRemaining} of ${q.account.dailyMax} left today`
+                      : ""}
                   </td>
                   <td class="muted">{q.pausedUntil > Date.parse(data.now) ? `paused until ${new Date(q.pausedUntil).toISOString()}` : ""}</td>
                 </tr>

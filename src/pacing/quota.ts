@@ -51,10 +51,12 @@ export interface LimiterState {
  * would arrive later than counted while later slots were already spaced from the earlier
  * time. A caller told to wait asks again then; a pause set meanwhile applies to it too.
  */
-export function tryAcquire(state: LimiterState, quota: Quota, now: number): Grant {
+export function tryAcquire(state: LimiterState, quota: Quota, now: number, keep = quota.max): Grant {
   const slot = nextSlot(state.granted, quota, now, state.pausedUntil);
   if (slot > now) return { granted: false, retryAt: slot };
   state.granted.push(now);
-  if (state.granted.length > quota.max) state.granted.splice(0, state.granted.length - quota.max);
+  // `keep`: the configured quota's count, so a share that shrinks for a while keeps the window's history.
+  const kept = Math.max(quota.max, keep);
+  if (state.granted.length > kept) state.granted.splice(0, state.granted.length - kept);
   return { granted: true };
 }

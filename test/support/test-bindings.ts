@@ -29,6 +29,8 @@ export const TEST_BINDINGS = {
   POSTMARK_INBOUND_PASSWORD: "test-postmark-password",
   MAILGUN_SIGNING_KEY: "test-mailgun-signing-key",
   HUBSPOT_RATE_LIMIT: "100/10s",
+  // The whole of the emulated portal's limit: tests other than the quota share's pace as before.
+  CRM_QUOTA_SHARE: "1",
   SALESFORCE_RATE_LIMIT: "25/1s",
   SLACK_RATE_LIMIT: "20/20s",
   EFFECT_MAX_ATTEMPTS: "5",

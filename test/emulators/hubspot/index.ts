@@ -78,6 +78,8 @@ export interface HubSpotEmulatorOptions {
    * `PUT /_emulator/retirement {"at": ISO | ms | null}` changes it until the next reset.
    */
   retireNumericPathsAt?: number | null;
+  /** The share of each rate-limit window other apps of the portal use (0–1); `PUT /_emulator/other-apps {"share"}` changes it. */
+  otherApps?: number;
   /** The portal's validation rules (property rules, conditionally required properties); they survive /_emulator/reset. */
   validationRules?: ValidationRulesInput;
 }
@@ -142,6 +144,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   };
   const access = new AccessControl(accessTokens, options.rateLimit ?? { max: 100, windowMs: 10_000 }, now);
   const retirement = new Retirement(options.retireNumericPathsAt ?? null, now);
+  access.otherApps = options.otherApps ?? 0;
   let serverErrors = 0;
   const serverError = (): EmulatorResponse => ({
     status: SERVER_ERRORS[serverErrors++ % SERVER_ERRORS.length]!,
@@ -175,6 +178,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     access.limiter.reset();
     retirement.reset();
     journal.reset();
+    access.otherApps = options.otherApps ?? 0;
     serverErrors = 0;
   });
 
@@ -194,6 +198,18 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerSchedulerRoutes(ctx, scheduler, now);
   registerJournalRoutes(ctx, journal, access, clientId, clientSecret, now);
   registerControlRoutes(ctx, ui, responseChecks, retirement);
+  // Other apps of the portal drawing on its limit: {"share": 0.4} leaves 60% of each window.
+  ctx.server.route({
+    method: "PUT",
+    pattern: "/_emulator/other-apps",
+    control: true,
+    handler: (req) => {
+      const share = Number((req.body as { share?: unknown } | undefined)?.share);
+      if (!(share >= 0 && share < 1)) return { status: 400, body: { status: "error", message: "share must be from 0 to below 1" } };
+      access.otherApps = share;
+      return { status: 200, body: { share } };
+    },
+  });
 
   const close = async () => {
     state.webhooks.reset();

@@ -17,12 +17,28 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
-import { type BatchAnswer, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
+import { type BatchAnswer, HubSpotApi, type ObjectInput, type PublicObject, type StandardError } from "./hubspot-api";
 import { VALIDATION_RULE, validationRuleRefusal } from "./hubspot-validation-rules";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
+
+/** A read's record: the properties it asked, and the values before the current ones it asked of. */
+function crmRecordOf(object: PublicObject, properties: readonly string[], previousOf: readonly string[]): CrmRecord {
+  const record: CrmRecord = { id: object.id, properties: Object.fromEntries(properties.map((name) => [name, object.properties[name] ?? null])) };
+  if (previousOf.length > 0) {
+    // History comes newest first; the first entry is the current value (repeated values are not moves).
+    const history = object.propertiesWithHistory ?? {};
+    record.previous = Object.fromEntries(
+      previousOf.map((name) => {
+        const current = object.properties[name] ?? null;
+        return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
+      }),
+    );
+  }
+  return record;
+}
 
 /** Association type ids (HUBSPOT_DEFINED) from a task to the record it is about. */
 const TASK_ASSOCIATION: Record<string, number> = { contact: 204, company: 192, deal: 216, ticket: 230 };
@@ -283,22 +299,13 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     return outcomes;
   }
 
+  /**
+   * Reads one record. (Reads of different records cannot share a batch call here: each record's
+   * read runs in its own Durable Object, whose I/O another object may not settle.)
+   */
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
     const result = await this.call(`read ${objectType}`, () => this.api.getObject(objectPath(objectType), objectId, properties, previousOf));
-    if (result.ok) {
-      const record: CrmRecord = { id: result.value.id, properties: result.value.properties };
-      if (previousOf.length > 0) {
-        // History comes newest first; the first entry is the current value (repeated values are not moves).
-        const history = result.value.propertiesWithHistory ?? {};
-        record.previous = Object.fromEntries(
-          previousOf.map((name) => {
-            const current = result.value.properties[name] ?? null;
-            return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
-          }),
-        );
-      }
-      return { ok: true, value: record };
-    }
+    if (result.ok) return { ok: true, value: crmRecordOf(result.value, properties, previousOf) };
     return result.failure.status === 404 ? { ok: true, value: null } : result;
   }
 

@@ -137,7 +137,15 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     const { written, owners } = await upsertWithOwnerFallbacks(crm, batch);
     // Each record written hears of its submission (which enrols it). Telling it is part of the
     // effect: if that fails, the retry finds the records by email and writes nothing new.
-    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w) : undefined));
+    const at = new Date(deps.now()).toISOString();
+    const ownerField = OWNER_FIELD[crm.crm];
+    // What each write set: its properties, with the owner it ended with when the first was refused.
+    const wrote = (i: number) => {
+      const { properties } = batch[i]!.effect;
+      const owner = owners[i];
+      return { properties: owner ? { ...properties, [ownerField]: owner.ownerId ?? "" } : properties, at };
+    };
+    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w, wrote(i)) : undefined));
     const told = events.flatMap((event, i): (SubmissionWritten & { event: CrmEvent })[] =>
       event
         ? [

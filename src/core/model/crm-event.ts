@@ -115,6 +115,12 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     timeZone: z.string().optional(),
     /** True when the submission created the record; false for a returning lead. */
     createdRecord: z.boolean(),
+    /**
+     * What the submission's write set on the record (the upsert's own values, the owner it ended
+     * with) and when: the record knows them without reading them back.
+     */
+    written: z.record(z.string(), z.string()).optional(),
+    writtenAt: z.iso.datetime().optional(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */
   EventBase.extend({

@@ -9,6 +9,8 @@ import type { EffectOf } from "./effects";
 export function submittedEvent(
   effect: Pick<EffectOf<"upsertLead">, "crm" | "accountId" | "submission">,
   written: { objectType: "contact" | "lead"; id: string; created: boolean },
+  /** The values the write set, and when (the outbox knows them; the dry run does not say). */
+  wrote?: { properties: Record<string, string>; at: string },
 ): Extract<CrmEvent, { kind: "submitted" }> {
   const { crm, accountId, submission } = effect;
   return {
@@ -29,5 +31,6 @@ export function submittedEvent(
     source: submission.source,
     ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
     createdRecord: written.created,
+    ...(wrote ? { written: wrote.properties, writtenAt: wrote.at } : {}),
   };
 }

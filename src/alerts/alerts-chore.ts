@@ -1,5 +1,6 @@
 import type { Ports } from "../env/ports";
 import { listAlerts, saveAlerts } from "../storage/alerts";
+import { holidaysAt, holidaysRunningOut } from "../core/policy/holiday-calendars";
 import { signInFailuresBetween } from "../storage/console-sign-ins";
 import { deadSubmissionsSummary } from "../storage/intake-submissions";
 import { activePolicy } from "../storage/policies";
@@ -17,6 +18,7 @@ import {
   signInFailures,
   silentSources,
   validationRuleRefusals,
+  holidaysRunOut,
   slaBreachRate,
   volumeDrop,
   volumeHours,
@@ -45,7 +47,7 @@ export async function evaluateAlerts(
   const db = env.DB;
   const { config } = ports;
   const { policy } = await activePolicy(db);
-  const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
+  const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: holidaysAt(policy, now) };
   const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
   const hours = volumeHours(now, cal.zone);
   const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs).toISOString();
@@ -85,6 +87,7 @@ export async function evaluateAlerts(
       (refusals!.results[0]?.error as string | null) ?? null,
     ),
     deadSubmissions(submissions.count, submissions.newestAt, submissions.newestIds),
+    holidaysRunOut(holidaysRunningOut(policy, now)),
     slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
     signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),

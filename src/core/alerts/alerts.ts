@@ -104,6 +104,24 @@ export function validationRuleRefusals(refused: number, newestAt: string | null,
   };
 }
 
+/**
+ * Holidays running out: a policy's dates are typed once and end (the default policy's at
+ * 2027-01-01); deadlines then count days off as working days. Fires while the policy, or a team
+ * or rep with its own calendar, has no holiday in the next six months.
+ */
+export function holidaysRunOut(without: readonly string[]): AlertCondition {
+  return {
+    id: "holidays",
+    firing: without.length > 0,
+    title: "No holidays ahead",
+    detail:
+      without.length > 0
+        ? `${without.join(", ")} ${without.length === 1 ? "has" : "have"} no holiday in the next six months: add the year's dates to the policy, or name a public-holiday calendar (holidayCalendar, e.g. "US")`
+        : "every calendar has a holiday in the next six months",
+    level: without.length,
+  };
+}
+
 /** Form submissions that could not go on (their lead not written): each one a lead nobody follows up until an admin retries it. */
 export function deadSubmissions(dead: number, newestAt: string | null, newestIds: readonly string[]): AlertCondition {
   return {

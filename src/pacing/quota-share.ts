@@ -32,7 +32,8 @@ export interface SharedQuota extends Quota {
 }
 
 /**
- * The quota to pace by: the configured one, capped at `share` of the account's window limit and
+ * The quota to pace by: the configured one, capped at `share` of the account's window limit (of
+ * the configured quota itself while no fresh answer told the account's) and
  * at what the other apps left in the window (when the newest answer said so), scaled down once
  * more than `share` of the day's allowance is spent. `ownInWindow`: the product's calls in the
  * window that ended at the observation (the limiter's own count), so the others' use is the rest.
@@ -47,7 +48,14 @@ export function sharedQuota(
   let max = configured.max;
   const reasons: string[] = [];
   const o = observation;
-  if (o?.windowMax && o.windowMax > 0 && o.windowMs && now - o.at <= FRESH_FOR_WINDOWS * o.windowMs) {
+  const fresh = !!(o?.windowMax && o.windowMax > 0 && o.windowMs && now - o.at <= FRESH_FOR_WINDOWS * o.windowMs);
+  if (!fresh && share < 1) {
+    // No news of the account yet (or none lately): the configured quota is taken for the
+    // account's, and the product keeps to its share of it until an answer says more.
+    max = Math.floor(share * configured.max);
+    reasons.push(`${Math.round(share * 100)}% of the configured ${configured.max} until the account's headers say more`);
+  }
+  if (o?.windowMax && o.windowMax > 0 && o.windowMs && fresh) {
     // The account's window may be another length than ours: compare rates over our window.
     const scale = configured.windowMs / o.windowMs;
     const shareMax = Math.floor(share * o.windowMax * scale);
@@ -66,7 +74,8 @@ export function sharedQuota(
   }
   if (o?.dailyMax && o.dailyMax > 0 && o.dailyRemaining !== undefined) {
     // Full speed while at least (1 − share) of the day is left for everyone; then slower, linearly.
-    const factor = Math.min(1, Math.max(DAILY_FLOOR, o.dailyRemaining / (o.dailyMax * (1 - share))));
+    // (The whole account the product's: it slows down in the day's last 5%.)
+    const factor = Math.min(1, Math.max(DAILY_FLOOR, o.dailyRemaining / (o.dailyMax * Math.max(1 - share, 0.05))));
     if (factor < 1) {
       max = Math.floor(max * factor);
       reasons.push(`${o.dailyRemaining} of the account's ${o.dailyMax} calls left today`);

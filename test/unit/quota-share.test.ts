@@ -5,8 +5,9 @@ const quota = { max: 100, windowMs: 10_000 };
 const now = 1_000_000;
 
 describe("a fair share of the account's quota", () => {
-  it("without news of the account, the configured quota", () => {
-    expect(sharedQuota(quota, 0.5, undefined, 0, now)).toMatchObject({ max: 100, reason: "the configured quota" });
+  it("without news of the account, the share of the configured quota; all of it for a share of 1", () => {
+    expect(sharedQuota(quota, 0.5, undefined, 0, now)).toMatchObject({ max: 50 });
+    expect(sharedQuota(quota, 1, undefined, 0, now)).toMatchObject({ max: 100, reason: "the configured quota" });
   });
 
   it("at most the share of the account's window limit", () => {
@@ -27,14 +28,19 @@ describe("a fair share of the account's quota", () => {
   });
 
   it("forgets a window's news after two windows", () => {
-    expect(sharedQuota(quota, 0.5, { at: now - 25_000, windowMax: 100, windowRemaining: 0, windowMs: 10_000 }, 0, now).max).toBe(100);
+    expect(sharedQuota(quota, 0.5, { at: now - 25_000, windowMax: 100, windowRemaining: 0, windowMs: 10_000 }, 0, now).max).toBe(50);
   });
 
   it("slows down as the day's remaining allowance falls below what the others' share needs", () => {
-    const day = (remaining: number) => sharedQuota(quota, 0.5, { at: now, dailyMax: 1_000, dailyRemaining: remaining }, 0, now).max;
-    expect(day(900)).toBe(100);
+    const day = (remaining: number) => sharedQuota(quota, 1, { at: now, dailyMax: 1_000, dailyRemaining: remaining }, 0, now).max;
+    const halfDay = (remaining: number) => sharedQuota(quota, 0.5, { at: now, dailyMax: 1_000, dailyRemaining: remaining }, 0, now).max;
+    expect(halfDay(900)).toBe(50);
+    expect(halfDay(500)).toBe(50);
+    expect(halfDay(250)).toBe(25);
+    expect(halfDay(0)).toBe(1);
+    // With the whole account the product's, it slows only when the day is all but spent.
     expect(day(500)).toBe(100);
-    expect(day(250)).toBe(50);
+    expect(day(25)).toBe(50);
     expect(day(0)).toBe(2);
   });
 

@@ -10,14 +10,14 @@
  * (the outbox sweep, the replay of parked events). A Turnstile stand-in serves the example forms'
  * widget and siteverify when .dev.vars points there. Other arguments go to `wrangler dev`.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { DEFAULT_OWNERS } from "../test/emulators/hubspot/index.ts";
 import { INTEGRATION_USER_ID, REP_ONE_USER_ID, REP_TWO_USER_ID } from "../test/emulators/salesforce/index.ts";
 import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
-import { ensureDevVars, wranglerEnv } from "./local-env.ts";
+import { applyLocalMigrations, ensureDevVars, wranglerEnv } from "./local-env.ts";
 import { PRODUCT_FIELDS } from "../src/core/model/product-fields.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -40,8 +40,7 @@ if (keepState) {
   console.log("local state: fresh (.wrangler/state cleared: D1, Durable Objects, queues); `npm run dev -- --keep-state` keeps it");
 }
 
-const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { cwd: root, stdio: "inherit", env: wranglerEnv });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+applyLocalMigrations(root);
 
 const portOf = (url: string | undefined, fallback: number) => {
   const match = /^http:\/\/127\.0\.0\.1:(\d+)/.exec(url ?? "");

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 
 /** A `.dev.vars` (dotenv) file as names and values. */
@@ -32,3 +33,27 @@ export function ensureDevVars(root: string): Record<string, string> {
 }
 
 export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+
+/** How many migrations wrangler's `d1 migrations apply` output says it applied; null when it says neither. */
+export function migrationsApplied(output: string): number | null {
+  const applying = /About to apply (\d+) migration/.exec(output);
+  if (applying) return Number(applying[1]);
+  return /No migrations to apply/.test(output) ? 0 : null;
+}
+
+/**
+ * Applies the D1 migrations to the local database and says so in one line. wrangler prints a
+ * table per migration (some 400 lines on a fresh state), which buries what `npm run dev` says
+ * after it; its whole output is shown only when it fails, so an error is never hidden.
+ */
+export function applyLocalMigrations(root: string): void {
+  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], { cwd: root, env: wranglerEnv, encoding: "utf8" });
+  if (migrate.status !== 0) {
+    process.stdout.write(migrate.stdout ?? "");
+    process.stderr.write(migrate.stderr ?? "");
+    console.error(`D1 migrations failed (wrangler exited with ${migrate.status ?? migrate.signal}): its output is above`);
+    process.exit(migrate.status ?? 1);
+  }
+  const applied = migrationsApplied(migrate.stdout);
+  console.log(`D1 migrations: ${applied === null ? "applied" : `${applied} applied`} to the local database`);
+}

@@ -1,4 +1,4 @@
-import { policyNeeds, type RecordEventNeed } from "../../src/core/policy/policy-needs.ts";
+import { deploymentNeeds, type RecordEventNeed } from "../../src/core/policy/policy-needs.ts";
 import type { Policy } from "../../src/core/policy/policy.ts";
 import { KIT_OBJECT_TYPES } from "./kit-objects.ts";
 
@@ -24,13 +24,14 @@ const EVENT_TYPES: Record<RecordEventNeed, CrmObjectSubscription["subscriptionTy
 };
 
 /**
- * The subscriptions the policy's rules need from HubSpot, in HubSpot's current (generic,
- * `object.*`) form: one per record event and one per property whose changes a rule must hear of.
+ * The subscriptions the deployment needs from HubSpot, in HubSpot's current (generic, `object.*`)
+ * form: one per record event and one per property whose changes a rule must hear of or the
+ * console's search reads (a contact's name: deploymentNeeds).
  * Object types the HubSpot kit does not follow are left to the CRM whose kit does.
  */
 export function hubspotSubscriptions(policy: Policy): CrmObjectSubscription[] {
   const subscriptions: CrmObjectSubscription[] = [];
-  const needs = policyNeeds(policy, "hubspot")
+  const needs = deploymentNeeds(policy, "hubspot")
     .filter((n) => n.objectType in KIT_OBJECT_TYPES.hubspot)
     .sort((a, b) => a.objectType.localeCompare(b.objectType));
   for (const need of needs) {

@@ -86,7 +86,7 @@ export function checkDeployment(input: DeploymentInput): CheckResult {
       level: "problem",
       subject: "deployment",
       text: "nothing can work: no webhook source and no admin API is on",
-      fixes: ["set the secrets of at least the admin API and one source (see the README's deploy section)"],
+      fixes: ["set the secrets of at least the admin API and one source (see docs/deploy.md)"],
     });
   }
   lines.push(...policyLines(input, config));

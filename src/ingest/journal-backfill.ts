@@ -2,7 +2,8 @@ import type { JournalEntry } from "../crm/hubspot-journal";
 import type { Failure, Result } from "../platform/failure";
 import { acceptJudged } from "./acceptance";
 import { judgeHubSpotEvent, type HubSpotContext } from "./hubspot-webhook";
-import { type ReconciliationRequest, type ReconciliationRow, recordProgress, startReconciliations } from "./reconciliations";
+import { type ReconciliationRow, recordProgress } from "../storage/reconciliations";
+import { type ReconciliationRequest, startReconciliations } from "./reconciliations";
 
 /**
  * HubSpot backfill: after a gap in HubSpot's deliveries (HubSpot retries a failed delivery for a

@@ -5,7 +5,7 @@ import { forgetTouches } from "../storage/intake-touches";
 
 /*
  * How long intake keeps what it stores: every intake table has a retention, enforced by the cron
- * (src/index.ts) and stated in the README's intake section. Submissions hold a person's data
+ * (src/index.ts) and stated in docs/intake.md (Retention). Submissions hold a person's data
  * (fields, address, IP, user agent) for what intake does with them, not for good: once the lead
  * is in the CRM, the CRM is where it lives. Consent records are the exception: they are the
  * evidence that the person agreed (GDPR art. 7(1): the controller must be able to demonstrate

@@ -2,14 +2,18 @@
  * The one way the Worker calls HubSpot: its date-versioned REST API (2026-09) over the runtime's
  * fetch, with the app's token, answering typed values or throwing HubSpotApiError.
  *
- * Why not an SDK: `@hubspot/api-client` (13.5 here, 14.0.1 the newest on npm) still calls the
- * numeric `/crm/v3` paths HubSpot stops supporting in September 2027, and its generated modules
- * have no generic request (only its ~10 MB `Client` has `apiRequest`). HubSpot's SDK regenerated
- * for dated versions (github HubSpot/hubspot-sdk-typescript, `@hubspot/sdk` 0.1.0-alpha, 2026-03
- * paths) is not published on npm. So the Worker keeps what it took from the SDK (a bearer token,
- * HubSpot's error body and status on failure, no retries of its own: the callers retry and pace)
- * in this small client, and the adapter types the answers it reads (src/crm/hubspot-api.ts).
+ * Through the SDK's generic request: `@hubspot/api-client` (13.5 here, 14.0.1 the newest on npm)
+ * still calls the numeric `/crm/v3` paths HubSpot stops supporting in September 2027 in its
+ * generated modules, and HubSpot's SDK regenerated for dated versions (github
+ * HubSpot/hubspot-sdk-typescript, `@hubspot/sdk` 0.1.0-alpha, 2026-03 paths) is not published on
+ * npm. `Client.apiRequest` calls any path, but importing `Client` bundles every HubSpot API (~10 MB),
+ * so each request is built by the module `apiRequest` builds it with (the SDK's `Request`: the
+ * bearer token, its JSON body and headers, its User-Agent) and sent on the runtime's fetch, as
+ * `apiRequest`'s own sender (node-fetch over node:http) cannot write a request body in workerd. No
+ * retries or limiter of the SDK's: the callers retry (honouring Retry-After) and pace. The adapter
+ * types the answers it reads (src/crm/hubspot-api.ts).
  */
+import { Request as SdkRequest } from "@hubspot/api-client/lib/src/services/http/Request";
 
 /** HubSpot's current API version; every path the Worker calls carries it. */
 export const HUBSPOT_API_VERSION = "2026-09";
@@ -90,13 +94,12 @@ export class HubSpotClient {
   }
 
   async request<T = unknown>(request: HubSpotRequest<T>): Promise<HubSpotAnswer<T>> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.accessToken}`, accept: "application/json" };
-    if (request.body !== undefined) headers["content-type"] = "application/json";
-    const response = await this.fetcher(this.base + request.path + queryString(request.query), {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-    });
+    // The query is written here: the SDK's would join a list into one value, HubSpot reads it repeated.
+    const built = new SdkRequest(
+      { accessToken: this.accessToken, basePath: this.base },
+      { method: request.method, path: request.path + queryString(request.query), ...(request.body === undefined ? {} : { body: request.body }) },
+    );
+    const response = await this.fetcher(built.getUrl().toString(), built.getSendData());
     const answerHeaders: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       answerHeaders[name.toLowerCase()] = value;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { admin, type DevSession, HUBSPOT, screenshot, until, WORKER } from "./harness";
 
 /**
- * The README's intake walkthrough in headless Chromium against `npm run dev`: a visitor fills the
+ * The intake part of npm run tour (docs/intake.md) in headless Chromium against `npm run dev`: a visitor fills the
  * example form of the default policy's `demo` form (its Turnstile widget served by the local
  * stand-in), and the contact appears in the HubSpot emulator with the product's score, tier,
  * reasons, owner and routing reason, enrolled in the demo-request cadence.

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { consoleWalkthrough } from "./console.walkthrough";
+import { consoleManagerWalkthrough } from "./console-manager.walkthrough";
 import { exampleFormWalkthrough } from "./example-form.walkthrough";
 import { browserAvailable, devSession } from "./harness";
 
@@ -11,4 +12,5 @@ describe.skipIf(!browserAvailable())("npm run dev in a browser", { timeout: 180_
   const session = devSession();
   exampleFormWalkthrough(session);
   consoleWalkthrough(session);
+  consoleManagerWalkthrough(session);
 });

@@ -8,7 +8,7 @@ import { DEMO, intakeHarness } from "../support/intake";
 
 /*
  * Nothing intake keeps is kept without limit (issue 23, intake 3): each table's retention
- * (src/intake/intake-retention.ts, the README's intake section), run by the cron.
+ * (src/intake/intake-retention.ts, docs/intake.md), run by the cron.
  */
 
 const idOf = async (response: Response) => ((await response.json()) as { submissionId: string }).submissionId;

@@ -24,7 +24,7 @@ const SECRET_NAMES = [
   "SLACK_BOT_TOKEN",
   "SLACK_SIGNING_SECRET",
 ];
-/** A deployment's [vars], filled in as the README's deploy section says. */
+/** A deployment's [vars], filled in as docs/deploy.md says. */
 const DEPLOYED_VARS: Record<string, string> = {
   HUBSPOT_APP_ID: "3141592",
   HUBSPOT_PORTAL_ID: "24681357",
@@ -91,7 +91,7 @@ async function check(fixture: Fixture): Promise<{ code: number; out: string }> {
 const problems = (out: string) => out.split("\n").filter((l) => /^ {2}PROBLEM/.test(l));
 
 describe("npm run check", { timeout: 120_000 }, () => {
-  it("passes the committed local configuration and a deployment filled in as the README says", async () => {
+  it("passes the committed local configuration and a deployment filled in as docs/deploy.md says", async () => {
     const [local, deployed] = await Promise.all([
       check({ policy: DEFAULT_POLICY }),
       check({ toml: withVars(wranglerToml, DEPLOYED_VARS), secretList: SECRET_NAMES }),

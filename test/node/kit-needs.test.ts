@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { PRODUCT_FIELDS, type ProductFields } from "../../src/core/model/product-fields.ts";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
 import { Policy } from "../../src/core/policy/policy.ts";
-import { policyNeeds } from "../../src/core/policy/policy-needs.ts";
+import { deploymentNeeds, policyNeeds } from "../../src/core/policy/policy-needs.ts";
 import { hubspotSubscriptions, HUBSPOT_WEBHOOKS_FILE } from "../../scripts/kit/hubspot-webhooks.ts";
 import { KIT_OBJECT_TYPES, uncoveredObjectTypes } from "../../scripts/kit/kit-objects.ts";
 import { apexSources, customFields, fieldPermissions, REPO, text } from "./kit/salesforce-project.ts";
@@ -33,8 +33,8 @@ describe("the kit covers what the code uses", () => {
     expect(uncoveredObjectTypes(ruleObjectTypes)).toEqual([]);
   });
 
-  it("HubSpot: the app subscribes to every record event and property change the rules need, and to nothing else", () => {
-    const needed = policyNeeds(policy, "hubspot")
+  it("HubSpot: the app subscribes to every record event and property change the rules and the console's search need, and to nothing else", () => {
+    const needed = deploymentNeeds(policy, "hubspot")
       .filter((n) => n.objectType in KIT_OBJECT_TYPES.hubspot)
       .flatMap((n) => {
         const type = KIT_OBJECT_TYPES.hubspot[n.objectType]!;
@@ -49,6 +49,11 @@ describe("the kit covers what the code uses", () => {
       have.filter((h) => !needed.includes(h)),
       `not needed by the rules: run npm run kit:hubspot`,
     ).toEqual([]);
+  });
+
+  it("HubSpot: a contact's email and name and a deal's name reach the console's search (their changes are subscribed)", () => {
+    const have = subscribed.filter((s) => s.active && s.subscriptionType === "object.propertyChange").map((s) => `${s.objectType}.${s.propertyName}`);
+    expect(have).toEqual(expect.arrayContaining(["contact.email", "contact.firstname", "contact.lastname", "deal.dealname"]));
   });
 
   it("HubSpot: the webhooks file is exactly what npm run kit:hubspot generates", () => {

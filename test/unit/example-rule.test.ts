@@ -9,7 +9,7 @@ import type { RuleState } from "../../src/core/rules/rule-state";
 import { OWNER_PROPERTY, repByOwner } from "../../src/core/rules/rule-support";
 
 /**
- * The example of ARCHITECTURE.md: a whole rule in a few lines. A deal nobody gave a next step a
+ * The example of docs/architecture.md: a whole rule in a few lines. A deal nobody gave a next step a
  * day after it was created gets its owner a Slack reminder. It shows each part of the contract:
  * an event handler that sets a timer, a timer handler that asks for a fresh read and names its
  * continuation, and the continuation that decides with the answer.
@@ -77,7 +77,7 @@ const crm: RuleShell = {
   tasks: () => Promise.reject(new Error("not asked")),
 };
 
-describe("a rule written to the contract (the ARCHITECTURE.md example)", () => {
+describe("a rule written to the contract (the docs/architecture.md example)", () => {
   it("sets its timer on the event, asks for a fresh read when it fires, and reminds the owner", async () => {
     const ctx = (now: string) => ({ record, now: new Date(now), policy, random: () => 0 });
     const first = await decide({}, { kind: "event", event: created }, ctx(created.occurredAt), crm, [nextStepReminder]);

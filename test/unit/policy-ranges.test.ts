@@ -38,7 +38,7 @@ const created: CrmEvent = {
   properties: { lead_source: "demo_request", hubspot_owner_id: "84213371", firstname: "Jane" },
 };
 
-/** Every duration of the policy, its range (as the README's table gives it), and one second beyond each end. */
+/** Every duration of the policy, its range (as docs/rules-and-policy.md's table gives it), and one second beyond each end. */
 const RANGES: { path: string; min: string; max: string; below?: string; above: string; human: string }[] = [
   { path: "teams.0.capacityWindow", min: "PT1H", max: "P31D", below: "PT59M59S", above: "P31DT1S", human: "1 hour to 31 days" },
   { path: "rules.staleLead.threshold", min: "PT10S", max: "P90D", below: "PT9S", above: "P90DT1S", human: "10 seconds to 90 days" },

@@ -93,7 +93,7 @@ describe("proposeRoster", () => {
       },
       expect.objectContaining({
         id: "sam",
-        name: "Sam Okafor",
+        name: "Sam Chen",
         owners: { hubspot: "84213372", salesforce: "0055g00000RepTwAAA" },
         timeZone: "Europe/London",
       }),

@@ -1,4 +1,4 @@
-// Both lists are npm packages pinned in package.json; a new version is a dependency update (see README, "Lead intake").
+// Both lists are npm packages pinned in package.json; a new version is a dependency update (see docs/intake.md).
 // disposable-email-domains-js republishes disposable-email-domains/disposable-email-domains (CC0) by a scheduled job;
 // email-providers (ISC) is built from goware/emailproviders on each release.
 import disposableList from "disposable-email-domains-js/dist/dict/disposable_email_blocklist.json";
@@ -29,5 +29,5 @@ export function emailDomainKind(domain: string): EmailKind {
   return FREE_MAIL.has(name) ? "free" : "business";
 }
 
-/** The sizes of the lists in use, for the README and for a test that notices an empty list. */
+/** The sizes of the lists in use, for the docs and for a test that notices an empty list. */
 export const EMAIL_DOMAIN_LISTS = { disposable: DISPOSABLE.size, freeMail: FREE_MAIL.size } as const;

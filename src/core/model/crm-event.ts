@@ -116,10 +116,12 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     /** True when the submission created the record; false for a returning lead. */
     createdRecord: z.boolean(),
     /**
-     * What the submission's write set on the record (the upsert's own values, the owner it ended
-     * with) and when: the record knows them without reading them back.
+     * What this service wrote to the record with it (the person's fields, the score, its tier and
+     * reasons, the owner and the routing reason): the record knows them without waiting for the
+     * CRM's echo, which may never come (HubSpot sends no property webhook nobody subscribed to).
      */
-    written: z.record(z.string(), z.string()).optional(),
+    properties: z.record(z.string(), PropertyValue).optional(),
+    /** When the write happened (the outbox knows; a dry run does not say): a record our form just created answers reads itself. */
     writtenAt: z.iso.datetime().optional(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */

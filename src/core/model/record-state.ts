@@ -132,13 +132,13 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
     eventCount: state.eventCount + 1,
   };
   const stale = next.staleProperties!;
-  const setProperties = (properties: Record<string, string | null>) => {
+  const setProperties = (properties: Record<string, string | null>, ours = event.fromThisIntegration) => {
     for (const [name, value] of Object.entries(properties)) {
       const candidate: PropertyState = {
         value,
         ...stamp,
         changedBy: event.changedBy,
-        fromThisIntegration: event.fromThisIntegration,
+        fromThisIntegration: ours,
       };
       if (!replaces(candidate, next.properties[name])) continue;
       next.properties[name] = candidate;
@@ -216,8 +216,6 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
       break;
     }
     case "submitted":
-      // The values the submission's write set are known as of the submission (our own write's echo, newer, wins).
-      if (event.written) setProperties(event.written);
       if (!next.submission || event.occurredAt >= next.submission.at) {
         next.submission = {
           id: event.submissionId,
@@ -229,6 +227,8 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
           ...(event.writtenAt ? { writtenAt: event.writtenAt } : {}),
         };
       }
+      // What this service wrote with the submission: our own change, as its echo would be.
+      setProperties(event.properties ?? {}, true);
       break;
     case "emailReceived":
     case "slackAction":

@@ -9,8 +9,10 @@ import type { EffectOf } from "./effects";
 export function submittedEvent(
   effect: Pick<EffectOf<"upsertLead">, "crm" | "accountId" | "submission">,
   written: { objectType: "contact" | "lead"; id: string; created: boolean },
-  /** The values the write set, and when (the outbox knows them; the dry run does not say). */
-  wrote?: { properties: Record<string, string>; at: string },
+  /** The properties the write carried (after any owner the CRM refused was replaced). */
+  properties?: Record<string, string>,
+  /** When the write happened (the outbox knows it; the dry run does not say). */
+  writtenAt?: string,
 ): Extract<CrmEvent, { kind: "submitted" }> {
   const { crm, accountId, submission } = effect;
   return {
@@ -31,6 +33,7 @@ export function submittedEvent(
     source: submission.source,
     ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
     createdRecord: written.created,
-    ...(wrote ? { written: wrote.properties, writtenAt: wrote.at } : {}),
+    ...(properties ? { properties } : {}),
+    ...(writtenAt ? { writtenAt } : {}),
   };
 }

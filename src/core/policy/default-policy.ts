@@ -22,7 +22,7 @@ export const DEFAULT_POLICY: PolicyInput = {
     },
     {
       id: "sam",
-      name: "Sam Okafor",
+      name: "Sam Chen",
       owners: { hubspot: "84213372", salesforce: "0055g00000RepTwAAA" },
       slackUserId: "U05REPTWO02",
       timeZone: "Europe/London",

@@ -9,7 +9,7 @@ export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM
 export const PerCrm = <T extends z.ZodType>(value: T) => z.object({ hubspot: value.optional(), salesforce: value.optional() });
 
 /*
- * Every duration in the policy has a range (the README's policy section lists them). A duration
+ * Every duration in the policy has a range (docs/rules-and-policy.md lists them). A duration
  * the calendar cannot add ("P300000Y" ends past the year 275760) would fail every rule run that
  * reaches it, long after the policy was accepted; one of zero ("PT0S" as a stale threshold)
  * would fire at once, forever. So each field says how short and how long it may be, and the

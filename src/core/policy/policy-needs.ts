@@ -11,6 +11,10 @@ export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id"
  * properties they read fresh from the CRM (field access for the integration user). A deployment's
  * subscriptions and permissions are checked against this, so a rule that starts using a field the
  * installation does not deliver fails a test instead of going quiet in production.
+ *
+ * The names the rules also read so the console knows a record by them (a person's first and last
+ * name, a deal's name: record-name.ts) are standard fields every integration user may read; they
+ * are not needs, so they add no subscription, permission or reconciliation field.
  */
 export interface ObjectNeeds {
   objectType: string;
@@ -20,6 +24,29 @@ export interface ObjectNeeds {
 }
 
 export type RecordEventNeed = "creation" | "deletion" | "merge" | "restore";
+
+/**
+ * The properties the console's lead search finds a record by (its email and name: see
+ * searchableOf in storage/record-search.ts), per CRM and object type. A record knows only what its
+ * webhooks and the rules' reads brought, and HubSpot sends only the properties subscribed to, so
+ * without these a contact's name never reaches the search. Salesforce's change events carry every
+ * changed field (a lead's `Name` as its parts).
+ */
+export const SEARCH_PROPERTIES: Record<Crm, Record<string, readonly string[]>> = {
+  hubspot: { contact: ["email", "firstname", "lastname"], deal: ["dealname"] },
+  salesforce: { lead: ["Email", "FirstName", "LastName"], contact: ["Email", "FirstName", "LastName"], opportunity: ["Name"] },
+};
+
+/**
+ * What a deployment needs from one CRM: the rules' needs, and for each object type they follow the
+ * changes of the properties the console's search reads. The installation kit subscribes to these.
+ */
+export function deploymentNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
+  return policyNeeds(policy, crm).map((needs) => ({
+    ...needs,
+    propertyChanges: [...new Set([...needs.propertyChanges, ...(SEARCH_PROPERTIES[crm][needs.objectType] ?? [])])].sort(),
+  }));
+}
 
 export function policyNeeds(policy: Policy, crm: Crm): ObjectNeeds[] {
   const byType = new Map<string, { events: Set<RecordEventNeed>; propertyChanges: Set<string>; reads: Set<string> }>();

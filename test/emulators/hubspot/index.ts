@@ -14,6 +14,7 @@ import { ObjectsStore } from "./objects-store.ts";
 import { invalidRequest, ResponseChecks } from "./openapi-checks.ts";
 import { registerOwnerRoutes } from "./owners.routes.ts";
 import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
+import { registerPipelineRoutes } from "./pipelines.routes.ts";
 import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
@@ -194,6 +195,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
   registerValidationRoutes(ctx, state.rules);
+  registerPipelineRoutes(ctx);
   registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
   registerJournalRoutes(ctx, journal, access, clientId, clientSecret, now);

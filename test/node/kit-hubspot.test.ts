@@ -181,6 +181,14 @@ const API_OPERATIONS: Record<string, ((objectType: string) => Operation[]) | Ope
   createProperty: { scopes: [["crm.schemas.contacts.write"]], why: "create a property" },
   // HubSpotCrm.subscribeEmails: consents a form maps to subscription types; HubSpot's subscriptions guide names this scope.
   subscribe: { scopes: [["communication_preferences.write"]], why: "subscribe" },
+  // crm-setup.ts reads the portal's property validation rules. The 2026-09 document accepts any
+  // object or schema scope (it is generic over object types); the contacts schema read is the one
+  // the setup already holds for the properties it reads.
+  validationRules: { scopes: [["crm.schemas.contacts.read"]], why: "read validation rules" },
+  // Tasks on leads: each lead's contact is read, and the task is tied to the lead. The 2026-09
+  // associations document is generic too; HubSpot's leads guide names the leads object scopes.
+  readAssociations: { scopes: [["crm.objects.leads.read"]], why: "read leads' contacts" },
+  associateDefault: { scopes: [["crm.objects.leads.write"]], why: "tie tasks to their leads" },
 };
 
 function sourceFiles(dir: string): string[] {

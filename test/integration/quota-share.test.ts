@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { loadConfig } from "../../src/env/config";
 import { portsFor } from "../../src/ports";
@@ -31,6 +31,11 @@ beforeAll(async () => {
   expect(await ensureHubSpotTaskKey(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN, env.HUBSPOT_API_BASE)).toMatchObject({ ok: true });
 });
 
+// The emulators serve every test file: calls the file before made in the last ten seconds would count as other apps'.
+beforeEach(async () => {
+  await hubspotEmulator.quietWindow();
+});
+
 afterAll(async () => {
   await otherApps(0);
 });
@@ -42,8 +47,9 @@ describe("the product's share of the portal's quota", () => {
     await someCalls(3);
     const half = await usage();
     expect(half).toMatchObject({ configuredMax: 100, max: 50, share: 0.5, account: { windowMax: 100, windowMs: 10_000 } });
-    // What HubSpot said was left counts the other apps' 40 and the product's calls.
-    expect(half.account!.windowRemaining).toBeLessThanOrEqual(60 - 3);
+    // What HubSpot said was left counts the other apps' 40 and the product's calls (the last
+    // answer's figures reach the limiter with the next call: two of the three are counted).
+    expect(half.account!.windowRemaining).toBe(60 - 2);
     expect(half.shareReason).toContain("50% of the account's 100 per 10 s");
 
     await otherApps(0.7);

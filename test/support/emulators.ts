@@ -27,6 +27,8 @@ export const hubspotEmulator = {
   addValidationRules: (rules: object) => control(env.HUBSPOT_API_BASE, "POST", "/_emulator/validation-rules", rules),
   /** Drops every validation rule added since the emulator started. */
   clearValidationRules: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/validation-rules"),
+  /** Forgets the calls of the portal's rate-limit window, as ten quiet seconds would. */
+  quietWindow: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/rate-limit"),
   /** Forgets the webhooks journal's entries. */
   clearJournal: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/journal"),
   /** From when the numeric (v3/v4) paths answer 410 (ISO instant, or null: served for ever). */

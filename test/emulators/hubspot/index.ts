@@ -212,6 +212,17 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
       return { status: 200, body: { share } };
     },
   });
+  // The portal's window as after ten quiet seconds: a test of pacing starts with the whole window,
+  // whatever the tests before it called.
+  ctx.server.route({
+    method: "DELETE",
+    pattern: "/_emulator/rate-limit",
+    control: true,
+    handler: () => {
+      access.limiter.reset();
+      return { status: 204 };
+    },
+  });
 
   const close = async () => {
     state.webhooks.reset();

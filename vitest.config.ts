@@ -49,7 +49,7 @@ export default defineConfig(async () => {
   const emulators = await startEmulators({
     unref: true,
     // Every answer is checked against HubSpot's OpenAPI documents; test/support/emulator-answers.ts asserts none broke them.
-    hubspot: { checkResponses: true },
+    hubspot: { checkResponses: true, clientId: TEST_BINDINGS.HUBSPOT_CLIENT_ID, clientSecret: TEST_BINDINGS.HUBSPOT_CLIENT_SECRET },
     // The Worker checks Mailgun's signatures with its own key: the emulator signs with the same.
     mailgun: { webhookSigningKey: TEST_BINDINGS.MAILGUN_SIGNING_KEY },
     // Postmark's event webhooks carry the basic auth the Worker checks (tests drain and POST them).

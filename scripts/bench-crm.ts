@@ -1,19 +1,28 @@
 /**
- * `npm run bench:crm`: 10,000 task effects for 2,000 leads through the outbox of `wrangler dev`
+ * `npm run bench:crm`: 50,000 task effects for 10,000 leads through the outbox of `wrangler dev`
  * against the HubSpot emulator, with 20% of calls failing (429, 5xx, timeouts, lost responses
- * in equal parts) and HubSpot's 100 calls per 10 s enforced. The last line is one JSON object.
+ * in equal parts) and HubSpot's 100 calls per 10 s enforced for the portal. The product paces
+ * itself to its share of the portal (CRM_QUOTA_SHARE, 0.5 in wrangler.toml) from HubSpot's quota
+ * headers. Two runs: the portal to itself, then with another app using 40% of every window. Each
+ * prints the steady-state rate (tasks created after the first window, per second) against the
+ * fault-adjusted share limit (share × calls per second × 100 per batch × (1 − fault rate)), the
+ * most calls the product made in any window, and exactly-once (no duplicate task, none dead).
+ * The last line is one JSON object with both runs.
  *
- * Knobs: BENCH_SEED (the fault sequence; default 42), BENCH_FAULT_RATE (share of calls failing;
- * default 0.2), BENCH_QUOTA (calls per 10 s; raise it, with BENCH_FAULT_RATE=0, to measure the
- * pipeline itself), BENCH_TIMELINE=1 (every call), BENCH_RETRY_BASE_MS.
+ * Knobs: BENCH_EFFECTS (default 50,000), BENCH_LEADS (10,000), BENCH_SEED (the fault sequence;
+ * default 42), BENCH_FAULT_RATE (share of calls failing; default 0.2), BENCH_QUOTA (calls per
+ * 10 s; default 100), BENCH_SHARE (default 0.5), BENCH_OTHER_APPS (the runs' other-app shares,
+ * default "0,0.4"), BENCH_TIMELINE=1 (every call), BENCH_RETRY_BASE_MS.
  */
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars } from "./local-env.ts";
 import { startWranglerDev } from "./wrangler-dev-server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const EFFECTS = Number(process.env.BENCH_EFFECTS ?? 10_000);
-const LEADS = Number(process.env.BENCH_LEADS ?? 2_000);
+const EFFECTS = Number(process.env.BENCH_EFFECTS ?? 50_000);
+const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
+const SHARE = Number(process.env.BENCH_SHARE ?? 0.5);
+const OTHER_APPS = (process.env.BENCH_OTHER_APPS ?? "0,0.4").split(",").map(Number);
 const QUOTA = { max: Number(process.env.BENCH_QUOTA ?? 100), windowMs: 10_000 };
 const BATCH = 100;
 const FAULT_RATE = Number(process.env.BENCH_FAULT_RATE ?? 0.2);
@@ -27,6 +36,7 @@ const server = await startWranglerDev(root, 8797, {
   HUBSPOT_API_BASE: emulators.urls.hubspot,
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
   HUBSPOT_RATE_LIMIT: `${QUOTA.max}/${QUOTA.windowMs / 1000}s`,
+  CRM_QUOTA_SHARE: String(SHARE),
   ...(process.env.BENCH_RETRY_BASE_MS ? { EFFECT_RETRY_BASE_MS: process.env.BENCH_RETRY_BASE_MS } : {}),
   SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
   SLACK_API_BASE: emulators.urls.slack,
@@ -34,25 +44,23 @@ const server = await startWranglerDev(root, 8797, {
 const admin = (path: string, init: RequestInit = {}) =>
   fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
 
-try {
-  const setupResponse = await admin("/admin/crm/setup", { method: "POST" });
-  if (!setupResponse.ok) throw new Error(`CRM setup failed: ${setupResponse.status} ${await setupResponse.text()}`);
-  const setup = (await setupResponse.json()) as { hubspot: { ok: boolean } };
-  if (!setup.hubspot.ok) throw new Error(`CRM setup failed: ${JSON.stringify(setup)}`);
-  const contacts = Array.from({ length: LEADS }, (_, i) => hubspot.ui.create("contacts", { email: `bench-${i}@example.com` }).id);
-  hubspot.drainWebhooks();
-  // Setup's own calls (property lookup and create) are not paced and count against the portal's
-  // window: let them leave it, so the run starts with the whole quota, as it would after install.
-  await new Promise((r) => setTimeout(r, QUOTA.windowMs));
+async function runOnce(otherApps: number, contacts: string[], runNo: number) {
+  // A fresh window: the previous run's calls (and setup's) leave it first.
+  await new Promise((r) => setTimeout(r, QUOTA.windowMs + 1_000));
   hubspot.server.calls.length = 0;
+  hubspot.server.faults.configure({});
+  await fetch(`${emulators.urls.hubspot}/_emulator/other-apps`, { method: "PUT", body: JSON.stringify({ share: otherApps }) });
+  // One call outside the run tells the product how the portal stands before the first batch.
+  const tasksBefore = new Set((hubspot.state.objects.all("tasks" as never) as { id: string }[]).map((t) => t.id));
   const each = FAULT_RATE / 4;
-  hubspot.server.faults.configure({ rate429: each, rate5xx: each, rateTimeout: each, rateLostResponse: each, timeoutMs: 2_000, seed: SEED });
+  hubspot.server.faults.configure({ rate429: each, rate5xx: each, rateTimeout: each, rateLostResponse: each, timeoutMs: 2_000, seed: SEED + runNo });
 
+  const deadBefore = ((await (await admin("/admin/effects/summary")).json()) as { byStatus: Record<string, number> }).byStatus.dead ?? 0;
   const started = Date.now();
   const requests = Array.from({ length: EFFECTS }, (_, i) => {
     const contact = contacts[i % LEADS]!;
     return {
-      idempotencyKey: `bench:${contact}:${Math.floor(i / LEADS)}`,
+      idempotencyKey: `bench:${runNo}:${contact}:${Math.floor(i / LEADS)}`,
       leadKey: `hubspot:${PORTAL}:contact:${contact}`,
       rule: "bench",
       effect: {
@@ -74,18 +82,20 @@ try {
     const response = await admin("/admin/effects", { method: "POST", body: JSON.stringify(requests.slice(i, i + 1_000)) });
     if (response.status !== 202) throw new Error(`enqueue failed: ${response.status} ${await response.text()}`);
   }
-  console.log(`effects stored and queued in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+  console.log(`run ${runNo} (other apps ${otherApps * 100}%): effects stored and queued in ${((Date.now() - started) / 1000).toFixed(2)} s`);
 
   let summary: Record<string, number> = {};
   for (;;) {
     summary = ((await (await admin("/admin/effects/summary")).json()) as { byStatus: Record<string, number> }).byStatus;
     if (summary.pending === 0 && summary.retrying === 0) break;
-    if (Date.now() - started > 15 * 60_000) throw new Error(`not finished after 15 minutes: ${JSON.stringify(summary)}`);
+    if (Date.now() - started > 30 * 60_000) throw new Error(`not finished after 30 minutes: ${JSON.stringify(summary)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (Date.now() - started) / 1000;
 
-  const tasks = hubspot.state.objects.all("tasks" as never) as { properties: Record<string, string | undefined> }[];
+  const tasks = (
+    hubspot.state.objects.all("tasks" as never) as { id: string; createdAt: number; properties: Record<string, string | undefined> }[]
+  ).filter((t) => !tasksBefore.has(t.id));
   const keys = tasks.map((t) => t.properties.lead_follow_up_key).filter(Boolean);
   const calls = hubspot.server.calls;
   const starts = calls.map((c) => c.at).sort((a, b) => a - b);
@@ -95,47 +105,59 @@ try {
     maxCallsPerWindow = Math.max(maxCallsPerWindow, i - j + 1);
   }
   if (process.env.BENCH_TIMELINE) {
-    // Where the time went: each call's start (s after the first effects were sent), path, fault, status.
     for (const c of calls) console.log(`${((c.at - started) / 1000).toFixed(2)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status}`);
   }
-  const rateLimitTasksPerSecond = (QUOTA.max / (QUOTA.windowMs / 1000)) * BATCH;
-  // The quota decides when calls beyond the first window's can start; the faults among those decide the tail.
-  const beyondFirstWindow = starts[QUOTA.max];
+  // The product's share of the portal, and of what the other apps leave.
+  const allowedPerWindow = Math.min(Math.floor(SHARE * QUOTA.max), QUOTA.max - Math.floor(otherApps * QUOTA.max));
+  const shareLimitTasksPerSecond = (allowedPerWindow / (QUOTA.windowMs / 1000)) * BATCH;
+  const faultAdjustedTasksPerSecond = shareLimitTasksPerSecond * (1 - FAULT_RATE);
+  // Steady state: the tasks created after the first window, over the time from its end to the last task.
+  const firstWindowEnd = (starts[0] ?? started) + QUOTA.windowMs;
+  const created = tasks.map((t) => t.createdAt).sort((a, b) => a - b);
+  const afterFirst = created.filter((at) => at >= firstWindowEnd);
+  const steadySeconds = afterFirst.length > 0 ? (afterFirst.at(-1)! - firstWindowEnd) / 1000 : 0;
+  const steadyTasksPerSecond = steadySeconds > 0 ? afterFirst.length / steadySeconds : 0;
   console.log(
-    `seed ${SEED}: first call ${((starts[0]! - started) / 1000).toFixed(2)} s, call ${QUOTA.max + 1} ${beyondFirstWindow ? `${((beyondFirstWindow - started) / 1000).toFixed(2)} s` : "not needed"}, ` +
-      `faults among later calls: ${
-        calls
-          .filter((c) => c.at >= (beyondFirstWindow ?? Infinity) && c.fault !== "none")
-          .map((c) => c.fault)
-          .join(", ") || "none"
-      }`,
+    `run ${runNo}: faults injected: ${JSON.stringify(Object.fromEntries(["429", "5xx", "timeout", "lost-response"].map((f) => [f, calls.filter((c) => c.fault === f).length])))}`,
   );
   console.log(
-    `faults injected: ${JSON.stringify(Object.fromEntries(["429", "5xx", "timeout", "lost-response"].map((f) => [f, calls.filter((c) => c.fault === f).length])))}`,
+    `run ${runNo}: steady state ${steadyTasksPerSecond.toFixed(1)} tasks/s = ${((steadyTasksPerSecond / faultAdjustedTasksPerSecond) * 100).toFixed(1)}% of the fault-adjusted share limit ` +
+      `(${faultAdjustedTasksPerSecond} tasks/s: ${allowedPerWindow} calls per ${QUOTA.windowMs / 1000} s × ${BATCH} × ${1 - FAULT_RATE}); ` +
+      `most calls in a window ${maxCallsPerWindow} (allowed ${allowedPerWindow}); duplicates ${keys.length - new Set(keys).size}; dead ${(summary.dead ?? 0) - deadBefore}`,
   );
-  console.log(
-    `calls by path: ${JSON.stringify(
-      calls.reduce<Record<string, number>>((m, c) => {
-        m[c.path] = (m[c.path] ?? 0) + 1;
-        return m;
-      }, {}),
-    )}`,
-  );
-  console.log(
-    JSON.stringify({
-      effects: EFFECTS,
-      tasksCreated: keys.length,
-      duplicateTasks: keys.length - new Set(keys).size,
-      crmCalls: calls.length,
-      http429: calls.filter((c) => c.status === 429).length,
-      quotaExceeded: calls.filter((c) => c.status === 429 && c.fault === "none").length,
-      maxCallsPerWindow,
-      dead: summary.dead,
-      seconds: Number(seconds.toFixed(1)),
-      tasksPerSecond: Number((keys.length / seconds).toFixed(1)),
-      rateLimitTasksPerSecond,
-    }),
-  );
+  return {
+    otherApps,
+    effects: EFFECTS,
+    tasksCreated: keys.length,
+    duplicateTasks: keys.length - new Set(keys).size,
+    crmCalls: calls.length,
+    http429: calls.filter((c) => c.status === 429).length,
+    quotaExceeded: calls.filter((c) => c.status === 429 && c.fault === "none").length,
+    maxCallsPerWindow,
+    allowedCallsPerWindow: allowedPerWindow,
+    dead: (summary.dead ?? 0) - deadBefore,
+    seconds: Number(seconds.toFixed(1)),
+    tasksPerSecond: Number((keys.length / seconds).toFixed(1)),
+    steadyTasksPerSecond: Number(steadyTasksPerSecond.toFixed(1)),
+    shareLimitTasksPerSecond,
+    faultAdjustedTasksPerSecond,
+    steadyVsFaultAdjusted: Number((steadyTasksPerSecond / faultAdjustedTasksPerSecond).toFixed(3)),
+  };
+}
+
+try {
+  const setupResponse = await admin("/admin/crm/setup", { method: "POST" });
+  if (!setupResponse.ok) throw new Error(`CRM setup failed: ${setupResponse.status} ${await setupResponse.text()}`);
+  const setup = (await setupResponse.json()) as { hubspot: { ok: boolean } };
+  if (!setup.hubspot.ok) throw new Error(`CRM setup failed: ${JSON.stringify(setup)}`);
+  const contacts = Array.from({ length: LEADS }, (_, i) => hubspot.ui.create("contacts", { email: `bench-${i}@example.com` }).id);
+  hubspot.drainWebhooks();
+  const runs = [];
+  for (const [i, otherApps] of OTHER_APPS.entries()) {
+    runs.push(await runOnce(otherApps, contacts, i));
+    hubspot.drainWebhooks();
+  }
+  console.log(JSON.stringify({ seed: SEED, faultRate: FAULT_RATE, share: SHARE, quota: QUOTA, runs }));
 } finally {
   server.stop();
   await emulators.close();

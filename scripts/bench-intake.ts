@@ -33,6 +33,9 @@ const CONNECTIONS = 8;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const PACE_PER_S = Number(process.env.BENCH_PACE_PER_S ?? 2);
 const PACE_SECONDS = Number(process.env.BENCH_PACE_SECONDS ?? 30);
+/** A second paced run, faster (leads arriving close together share batches): BENCH_FAST_PACE_PER_S (default 20) for BENCH_FAST_SECONDS (default 10; 0 skips it). */
+const FAST_PER_S = Number(process.env.BENCH_FAST_PACE_PER_S ?? 20);
+const FAST_SECONDS = Number(process.env.BENCH_FAST_SECONDS ?? 10);
 const DOMAIN = "northwind-robotics.com";
 const TURNSTILE = process.env.BENCH_TURNSTILE !== "0";
 /** BENCH_ACK_ONLY=1: only the ack path (a quick look at the form's own cost while working on it). */
@@ -170,20 +173,31 @@ async function ackPhase() {
 
 const newPool = (path: string): Pool => ({ path, latenciesMs: [], seconds: 0, failed: 0 });
 
-async function followUpPhase() {
-  // Sent one by one at a human pace; each is timed from its 202.
+async function followUpPhase(perSecond: number, seconds: number, run: string) {
+  // Sent at a human pace, each on its schedule whatever the answers before it take (waiting for
+  // each 202 before the next would slow the arrivals to the thread's answer time: at 20 a second
+  // and a busy thread, 200 leads once took 25 s); each is timed from its 202.
   const sent = new Map<string, number>();
-  const total = PACE_PER_S * PACE_SECONDS;
+  const total = perSecond * seconds;
   const started = Date.now();
+  const answers: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / PACE_PER_S - Date.now();
+    const wait = started + (i * 1000) / perSecond - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const { email, body } = nextSubmission("paced");
-    const response = await fetch(`${server.url}/intake/demo`, { method: "POST", headers: FORM_HEADERS, body });
-    if (response.status !== 202) throw new Error(`submission answered ${response.status}: ${await response.text()}`);
-    await response.arrayBuffer();
-    sent.set(email, Date.now());
+    const { email, body } = nextSubmission(run);
+    answers.push(
+      (async () => {
+        const response = await fetch(`${server.url}/intake/demo`, { method: "POST", headers: FORM_HEADERS, body });
+        if (response.status !== 202) throw new Error(`submission answered ${response.status}: ${await response.text()}`);
+        await response.arrayBuffer();
+        sent.set(email, Date.now());
+      })(),
+    );
   }
+  await Promise.all(answers);
+  // The rate the Worker accepted them at (the span of their 202s): a busy thread answers late.
+  const arrivals = [...sent.values()];
+  const arrivedPerSecond = total > 1 ? ((total - 1) * 1000) / Math.max(1, Math.max(...arrivals) - Math.min(...arrivals)) : perSecond;
   // Then wait for every contact and its first task.
   const toRecord = new Map<string, number>();
   const toTask = new Map<string, number>();
@@ -209,10 +223,17 @@ async function followUpPhase() {
   const calls = emulators.hubspot.server.calls.filter((c) => c.at >= started);
   const byEndpoint: Record<string, number> = {};
   for (const call of calls) {
-    const endpoint = `${call.method} ${call.path.replace(/\/\d+/g, "/{id}")}`;
+    // Record ids are digits only; a dated version (2026-09) is not an id.
+    const endpoint = `${call.method} ${call.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
     byEndpoint[endpoint] = (byEndpoint[endpoint] ?? 0) + 1;
   }
+  // A single-record read: GET of one object by id (a batch read of several is not one).
+  const singleReads = calls.filter((c) => c.method === "GET" && /\/crm\/(v3\/)?objects\/(2026-09\/)?[^/]+\/\d+$/.test(c.path)).length;
   return {
+    perSecond,
+    arrivedPerSecond: Number(arrivedPerSecond.toFixed(1)),
+    callsPerLead: Number((calls.length / total).toFixed(2)),
+    singleReads,
     submitted: total,
     recorded: toRecord.size,
     tasked: toTask.size,
@@ -237,7 +258,10 @@ try {
     // Setup's calls count against the portal's window: let them leave it.
     await new Promise((r) => setTimeout(r, 10_000));
   }
-  const followUp = ACK_ONLY ? undefined : await followUpPhase();
+  const followUp = ACK_ONLY ? undefined : await followUpPhase(PACE_PER_S, PACE_SECONDS, "paced");
+  // Let the paced run's calls leave the portal's window before the fast one.
+  if (!ACK_ONLY && FAST_SECONDS > 0) await new Promise((r) => setTimeout(r, 10_000));
+  const fast = ACK_ONLY || FAST_SECONDS <= 0 ? undefined : await followUpPhase(FAST_PER_S, FAST_SECONDS, "fast");
   const endToEnd = ACK_ONLY ? undefined : await load("/intake/demo", () => nextSubmission("e2e").body);
   server.stop();
 
@@ -252,7 +276,14 @@ try {
   await load("/intake/demo", () => nextSubmission("warm").body, 3);
   await load("/bench/floor", () => nextSubmission("warm").body, 3);
   const { noop, intake, floor, rounds } = await ackPhase();
-  if (followUp) console.log("HubSpot calls while following up:", followUp.byEndpoint);
+  for (const run of [followUp, fast]) {
+    if (!run) continue;
+    console.log(`HubSpot calls while following up ${run.submitted} leads at ${run.perSecond}/s:`, run.byEndpoint);
+    console.log(
+      `HubSpot calls per lead at ${run.perSecond}/s (202s at ${run.arrivedPerSecond}/s): ${run.callsPerLead}, target ≤ ${run.perSecond >= 20 ? 0.5 : 2} ` +
+        `(${run.hubspotCalls} calls for ${run.submitted} leads; single-record reads: ${run.singleReads}; leads with their first task: ${run.tasked})`,
+    );
+  }
   console.table(rounds.map((r, i) => ({ round: i + 1, ...r })));
   console.table([
     { run: "ack path", ...noop },
@@ -291,6 +322,7 @@ try {
       endToEndP99Ms: endToEnd?.p99Ms,
       failedRequests: noop.failed + intake.failed + floor.failed + (endToEnd?.failed ?? 0),
       pacedPerSecond: PACE_PER_S,
+      pacedArrivedPerSecond: followUp?.arrivedPerSecond,
       pacedSubmissions: followUp?.submitted,
       pacedRecorded: followUp?.recorded,
       pacedWithFirstTask: followUp?.tasked,
@@ -300,6 +332,14 @@ try {
       toFirstTaskP99Ms: ms(percentile(followUp?.toTask ?? [], 99)),
       pacedHubSpotCalls: followUp?.hubspotCalls,
       pacedHubSpot429s: followUp?.hubspot429s,
+      pacedHubSpotCallsPerLead: followUp?.callsPerLead,
+      pacedSingleRecordReads: followUp?.singleReads,
+      fastPerSecond: fast?.perSecond,
+      fastArrivedPerSecond: fast?.arrivedPerSecond,
+      fastSubmissions: fast?.submitted,
+      fastWithFirstTask: fast?.tasked,
+      fastHubSpotCallsPerLead: fast?.callsPerLead,
+      fastSingleRecordReads: fast?.singleReads,
     }),
   );
 } finally {

@@ -70,7 +70,12 @@ const emulators = await startEmulators({
     ...(vars.MAILGUN_SIGNING_KEY ? { webhookSigningKey: vars.MAILGUN_SIGNING_KEY } : {}),
   },
   doh: { unknownNames: "deliverable" },
-  hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
+  hubspot: {
+    clientSecret: vars.HUBSPOT_CLIENT_SECRET,
+    clientId: vars.HUBSPOT_CLIENT_ID,
+    appId: vars.HUBSPOT_APP_ID,
+    webhookTargetUrl: `${WORKER}/webhooks/hubspot`,
+  },
   salesforce: {
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
     orgId: vars.SALESFORCE_ORG_ID,

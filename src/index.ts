@@ -12,6 +12,7 @@ import { createApp } from "./http/app";
 import { forgetOldParkedEvents } from "./ingest/parked-events";
 import { runReconciliationBatch } from "./ingest/reconciliation-run";
 import { reconciliationDeps } from "./ingest/reconciliation-wiring";
+import { backfillHubSpotGap, journalDeps } from "./ingest/journal-gaps";
 import { forgetOldReconciliations, type ReconciliationMessage, resumeStalledReconciliations } from "./ingest/reconciliations";
 import type { RecordEventsMessage } from "./core/model/record-events-message";
 import { deliverToRecords, forgetOldLargeEvents, parkDeadLetters, replayUndelivered } from "./records/record-inbox";
@@ -87,6 +88,11 @@ export default {
       activePolicy(env.DB).then(({ policy }) => rollUpFacts(env.DB, policy.timeZone, () => new Date(ports.clock.now()))),
       evaluateAlerts(env, ports, at),
       resumeStalledReconciliations(env, at),
+      backfillHubSpotGap(
+        env,
+        journalDeps(ports.config, () => new Date(ports.clock.now())),
+        at,
+      ),
       forgetOldParkedEvents(env.DB, at),
       forgetOldLargeEvents(env.DB, at),
       forgetOldReconciliations(env.DB, at),

@@ -13,6 +13,7 @@ import type { ConsumerDeps } from "./outbox/effect-queue";
 import { EFFECT_CLAIM_MS, enqueueEffects } from "./outbox/effect-queue";
 import type { Executors } from "./outbox/effect-executors";
 import { pacer } from "./pacing/pacer";
+import { hubspotObservation, salesforceObservation } from "./pacing/quota-share";
 import type { Quota } from "./pacing/quota";
 import { DEFAULT_RETRY_POLICY } from "./outbox/retry-policy";
 import { type Clock, systemClock } from "./platform/clock";
@@ -43,20 +44,39 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
   const crms = new Map<string, CrmPort | undefined>();
   const sfAuth = salesforceAuth(config);
   // A stub per call: clients outlive the request that made them, stubs need not.
-  const paced = (target: string) => pacer({ acquire: (quota) => env.RATE_LIMITER.getByName(target).acquire(quota) }, quotaOf(config, target), clock);
+  // Slack is not an account other apps share: no share there.
+  const paced = (target: string) =>
+    pacer(
+      { acquire: (quota, options) => env.RATE_LIMITER.getByName(target).acquire(quota, options) },
+      quotaOf(config, target),
+      clock,
+      target === "slack" ? undefined : config.CRM_QUOTA_SHARE,
+    );
 
   const crm = (target: string): CrmPort | undefined => {
     if (crms.has(target)) return crms.get(target);
     let port: CrmPort | undefined;
     if (target.startsWith("hubspot:") && config.HUBSPOT_ACCESS_TOKEN) {
+      const pace = paced(target);
       port = new HubSpotCrm({
         accessToken: config.HUBSPOT_ACCESS_TOKEN,
         basePath: config.HUBSPOT_API_BASE,
-        beforeCall: paced(target),
+        beforeCall: pace,
+        // A refused call's headers say the window is spent, which its Retry-After already handles.
+        onAnswer: (status, headers) => {
+          if (status < 300) pace.observe(hubspotObservation(headers, clock.now()));
+        },
         now: clock.now,
       });
     } else if (target.startsWith("salesforce:") && sfAuth && config.SALESFORCE_INSTANCE_URL) {
-      port = new SalesforceCrm({ auth: sfAuth, instanceUrl: config.SALESFORCE_INSTANCE_URL, beforeCall: paced(target), now: clock.now });
+      const pace = paced(target);
+      port = new SalesforceCrm({
+        auth: sfAuth,
+        instanceUrl: config.SALESFORCE_INSTANCE_URL,
+        beforeCall: pace,
+        onLimitInfo: (apiUsage) => pace.observe(salesforceObservation(apiUsage, clock.now())),
+        now: clock.now,
+      });
     }
     crms.set(target, port);
     return port;

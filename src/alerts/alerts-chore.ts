@@ -1,8 +1,9 @@
 import type { Ports } from "../env/ports";
 import { listAlerts, saveAlerts } from "../storage/alerts";
+import { holidaysAt, holidaysRunningOut } from "../core/policy/holiday-calendars";
 import { signInFailuresBetween } from "../storage/console-sign-ins";
 import { deadEffectsSummary } from "../storage/effects";
-import { recordsCreatedIn, slaOutcomes } from "../storage/facts";
+import { recordsCreatedIn, slaOutcomes, validationRuleRefusalsSince } from "../storage/facts";
 import { deadSubmissionsSummary } from "../storage/intake-submissions";
 import { activePolicy } from "../storage/policies";
 import { webhookArrivals } from "../storage/webhook-arrivals";
@@ -18,6 +19,8 @@ import {
   signInBurst,
   signInFailures,
   silentSources,
+  validationRuleRefusals,
+  holidaysRunOut,
   slaBreachRate,
   volumeDrop,
   volumeHours,
@@ -46,11 +49,17 @@ export async function evaluateAlerts(
   const db = env.DB;
   const { config } = ports;
   const { policy } = await activePolicy(db);
-  const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
+  const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: holidaysAt(policy, now) };
   const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
   const hours = volumeHours(now, cal.zone);
   const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs);
-  const [dead, sla, volumes] = await Promise.all([deadEffectsSummary(db), slaOutcomes(db, since), recordsCreatedIn(db, hours, leadTypes)]);
+  const dayAgo = new Date(now.getTime() - 24 * 60 * 60_000);
+  const [dead, refusals, sla, volumes] = await Promise.all([
+    deadEffectsSummary(db),
+    validationRuleRefusalsSince(db, dayAgo),
+    slaOutcomes(db, since),
+    recordsCreatedIn(db, hours, leadTypes),
+  ]);
   const previous = await listAlerts(db);
   const submissions = await deadSubmissionsSummary(db);
   const lastCheck = previous.filter((a) => a.id.startsWith("sign-in:")).map((a) => Date.parse(a.evaluatedAt));
@@ -58,7 +67,9 @@ export async function evaluateAlerts(
   const conditions: (AlertCondition | null)[] = [
     volumeDrop(hours[0]!.start, volumes, cal, deps.settings),
     deadEffects(dead.count, dead.newestAt),
+    validationRuleRefusals(refusals.count, refusals.newestAt, refusals.error),
     deadSubmissions(submissions.count, submissions.newestAt, submissions.newestIds),
+    holidaysRunOut(holidaysRunningOut(policy, now)),
     slaBreachRate(sla.met, sla.breached, deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
     signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),

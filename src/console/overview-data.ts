@@ -27,9 +27,14 @@ export type OverviewQuery = z.infer<typeof OverviewQuery>;
 export interface CallQuota {
   target: string;
   inWindow: number;
+  /** The quota paced by now: the configured one within the product's share of the account. */
   max: number;
   windowMs: number;
   pausedUntil: number;
+  configuredMax?: number;
+  shareReason?: string;
+  /** How the account (all its apps) stood on the newest answer. */
+  account?: { windowMax?: number; windowRemaining?: number; dailyMax?: number; dailyRemaining?: number } | null;
 }
 
 export interface OverviewPage {

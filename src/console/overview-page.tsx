@@ -190,7 +190,7 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
       </div>
 
       <div class="panel">
-        <h3>CRM calls against quota (rolling window now)</h3>
+        <h3>CRM calls against quota (rolling window now; the product's share of each account)</h3>
         <div class="table-wrap">
           <table>
             <tbody>
@@ -207,6 +207,15 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                   </td>
                   <td class="muted">
                     {q.pausedUntil > Date.parse(data.now) ? `paused until ${localInstant(new Date(q.pausedUntil).toISOString(), zone)}` : ""}
+                  </td>
+                  <td class="muted">
+                    {q.configuredMax !== undefined && q.max < q.configuredMax ? `paced to ${q.shareReason}` : ""}
+                    {q.account?.windowMax !== undefined && q.account.windowRemaining !== undefined
+                      ? ` · account: ${q.account.windowRemaining} of ${q.account.windowMax} left in its window`
+                      : ""}
+                    {q.account?.dailyMax !== undefined && q.account.dailyRemaining !== undefined
+                      ? ` · ${q.account.dailyRemaining} of ${q.account.dailyMax} left today`
+                      : ""}
                   </td>
                 </tr>
               ))}

@@ -173,6 +173,13 @@ export interface EmailSubscription {
   legalBasisExplanation: string;
 }
 
+/**
+ * The failure code of a write the account's own validation rules refused (a HubSpot portal's
+ * property or conditional rules): permanent, and told apart so it is shown and alerted as a rule
+ * an admin must change, not as a bug.
+ */
+export const VALIDATION_RULE = "VALIDATION_RULE";
+
 /** The CRM-side field that carries an effect's idempotency key. */
 export const HUBSPOT_TASK_KEY_PROPERTY = "lead_follow_up_key";
 export const SALESFORCE_TASK_KEY_FIELD = "Idempotency_Key__c";

@@ -137,6 +137,60 @@ export async function ensureHubSpotProductProperties(accessToken: string, basePa
   };
 }
 
+/** The properties the product writes, by HubSpot object type id, whose validation rules can refuse its writes. */
+function hubspotWrittenProperties(policy: Policy): Record<string, { label: string; properties: string[] }> {
+  const source = policy.rules.cadences?.sourceProperty.hubspot;
+  return {
+    "0-1": {
+      label: "contacts",
+      properties: [...Object.values(PRODUCT_FIELDS.hubspot), "hubspot_owner_id", "hs_lead_status", "lifecyclestage", ...(source ? [source] : [])],
+    },
+    "0-3": { label: "deals", properties: ["dealstage", "hubspot_owner_id"] },
+    "0-27": {
+      label: "tasks",
+      properties: [
+        HUBSPOT_TASK_KEY_PROPERTY,
+        "hs_timestamp",
+        "hs_task_subject",
+        "hs_task_body",
+        "hs_task_status",
+        "hs_task_priority",
+        "hs_task_type",
+        "hubspot_owner_id",
+      ],
+    },
+  };
+}
+
+/**
+ * From the 2026-09 API HubSpot enforces the portal's validation rules on every API write: this
+ * reads the property validation rules of the object types the product writes and names those on
+ * properties it writes, so an admin sees them before a task or an owner change is refused. (Rules
+ * that make a property conditionally required have no read API: a refusal by one is told when it
+ * happens, as a dead effect and an alert.)
+ */
+export async function checkHubSpotValidationRules(accessToken: string, basePath: string, policy: Policy): Promise<SetupStep> {
+  const api = new HubSpotApi(new HubSpotClient({ accessToken, basePath }));
+  const warnings: string[] = [];
+  try {
+    for (const [typeId, { label, properties }] of Object.entries(hubspotWrittenProperties(policy))) {
+      const { results } = await api.validationRules(typeId);
+      for (const { propertyName, propertyValidationRules } of results) {
+        if (!properties.includes(propertyName)) continue;
+        for (const rule of propertyValidationRules) warnings.push(`${label}.${propertyName}: ${rule.ruleType}(${rule.ruleArguments.join(", ")})`);
+      }
+    }
+  } catch (error) {
+    return { ok: false, action: "failed", detail: redact(`HubSpot: ${(error as Error).message}`) };
+  }
+  if (warnings.length === 0) return { ok: true, action: "exists", detail: "no validation rule on a property the product writes" };
+  return {
+    ok: false,
+    action: "missing",
+    detail: `validation rules on properties the product writes may refuse its writes: ${warnings.join("; ")}; relax them for the integration or change the policy`,
+  };
+}
+
 /** A setup step against the org: signed in first; a failure is the step's answer (redacted), not thrown. */
 async function salesforceStep(auth: SalesforceAuth, instanceUrl: string, run: (conn: Connection) => Promise<SetupStep>): Promise<SetupStep> {
   const { conn, signIn } = salesforceConnection(instanceUrl, auth);

@@ -93,6 +93,31 @@ export const Property = z.looseObject({
 });
 export type Property = z.infer<typeof Property>;
 
+export const ValidationRuleMaps = z.looseObject({
+  results: z.array(
+    z.looseObject({
+      propertyName: z.string(),
+      propertyValidationRules: z.array(z.looseObject({ ruleType: z.string(), ruleArguments: z.array(z.string()) })),
+    }),
+  ),
+});
+export type ValidationRuleMaps = z.infer<typeof ValidationRuleMaps>;
+
+export const AssociationsRead = z.looseObject({
+  results: z.array(
+    z.looseObject({
+      from: z.looseObject({ id: z.string() }),
+      to: z.array(z.looseObject({ toObjectId: z.string(), associationTypes: z.array(z.looseObject({ typeId: z.number() })) })),
+    }),
+  ),
+  errors: z.array(StandardError).optional(),
+});
+
+export const DefaultAssociations = z.looseObject({
+  results: z.array(z.looseObject({ from: z.looseObject({ id: z.string() }), to: z.looseObject({ id: z.string() }) })),
+  errors: z.array(StandardError).optional(),
+});
+
 export const SubscriptionStatus = z.looseObject({ id: z.string(), status: z.string() });
 
 /** Reads an answer with `schema`; an answer HubSpot's documents do not allow is a transient failure (what was done is unknown). */
@@ -187,6 +212,36 @@ export class HubSpotApi {
 
   createProperty(objectType: string, definition: Record<string, unknown>) {
     return this.post(hubspotPaths.properties(objectType), definition, Property, "create a property");
+  }
+
+  /** The associations of records to another type; records without any are left out. */
+  readAssociations(from: string, to: string, ids: string[]) {
+    return this.post(
+      `${hubspotPaths.associations(from, to)}/batch/read`,
+      { inputs: ids.map((id) => ({ id })) },
+      AssociationsRead,
+      `read ${from} associations`,
+    );
+  }
+
+  /** Associates pairs of records with the default (unlabeled) association type of the two object types. */
+  associateDefault(from: string, to: string, pairs: { from: string; to: string }[]) {
+    return this.post(
+      `${hubspotPaths.associations(from, to)}/batch/associate/default`,
+      { inputs: pairs.map((p) => ({ from: { id: p.from }, to: { id: p.to } })) },
+      DefaultAssociations,
+      `associate ${from} with ${to}`,
+    );
+  }
+
+  /** Every property of an object type (by type id, 0-1) that has validation rules, with its rules. */
+  async validationRules(objectTypeId: string): Promise<ValidationRuleMaps> {
+    const answer = await this.client.request({
+      method: "GET",
+      path: hubspotPaths.propertyValidations(objectTypeId),
+      parse: parser(ValidationRuleMaps, "read validation rules"),
+    });
+    return answer.body;
   }
 
   subscribe(request: { emailAddress: string; subscriptionId: string; legalBasis?: string; legalBasisExplanation?: string }) {

@@ -19,14 +19,33 @@ import {
   type TaskKeyResult,
   type TaskWrite,
 } from "./crm-port";
-import { type BatchAnswer, type BatchReadRequest, HubSpotApi, type ObjectInput, type StandardError } from "./hubspot-api";
+import { type BatchAnswer, type BatchReadRequest, HubSpotApi, type ObjectInput, type PublicObject, type StandardError } from "./hubspot-api";
+import { VALIDATION_RULE, validationRuleRefusal } from "./hubspot-validation-rules";
 import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
 
+/** A read's record: the properties it asked, and the values before the current ones it asked of. */
+function crmRecordOf(object: PublicObject, properties: readonly string[], previousOf: readonly string[]): CrmRecord {
+  const record: CrmRecord = { id: object.id, properties: Object.fromEntries(properties.map((name) => [name, object.properties[name] ?? null])) };
+  if (previousOf.length > 0) {
+    // History comes newest first; the first entry is the current value (repeated values are not moves).
+    const history = object.propertiesWithHistory ?? {};
+    record.previous = Object.fromEntries(
+      previousOf.map((name) => {
+        const current = object.properties[name] ?? null;
+        return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
+      }),
+    );
+  }
+  return record;
+}
+
 /** Association type ids (HUBSPOT_DEFINED) from a task to the record it is about. */
 const TASK_ASSOCIATION: Record<string, number> = { contact: 204, company: 192, deal: 216, ticket: 230 };
+/** HubSpot's LEAD_TO_PRIMARY_CONTACT association type: every lead has one contact so associated. */
+const LEAD_TO_PRIMARY_CONTACT = 578;
 
 const PLURAL: Record<string, string> = { contact: "contacts", company: "companies", deal: "deals", ticket: "tickets", task: "tasks", lead: "leads" };
 const objectPath = (objectType: string) => PLURAL[objectType] ?? objectType;
@@ -58,7 +77,9 @@ export function classifyHubSpotError(error: unknown, now: number): Failure {
   if (error instanceof FailureError) return error.failure;
   const e = error as ApiError;
   if (typeof e.code !== "number") return classify(error, (m) => `HubSpot network error: ${m}`);
-  const body = (typeof e.body === "object" && e.body ? e.body : {}) as { message?: string; category?: string; policyName?: string };
+  const body = (typeof e.body === "object" && e.body ? e.body : {}) as StandardError & { policyName?: string };
+  const refusal = e.code === 400 ? validationRuleRefusal(body) : undefined;
+  if (refusal) return { kind: "permanent", status: 400, code: VALIDATION_RULE, message: redact(`HubSpot 400: ${refusal}`) };
   const message = redact(`HubSpot ${e.code}: ${body.message ?? e.message ?? String(error)}`);
   // The daily limit will not lift in seconds: wait long. Retry-After wins when HubSpot sends it.
   const retryAfterMs =
@@ -128,10 +149,38 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
    * by key, and only what is truly missing counts as failed.
    */
   async createTasks(writes: TaskWrite[]): Promise<Outcome[]> {
-    return this.createKeyed(
-      "tasks",
-      writes.map((w) => ({ key: w.key, input: taskInput(w) })),
+    const onLeads = writes.filter((w) => w.task.objectType === "lead");
+    if (onLeads.length === 0) return this.createTaskBatch(writes, new Map());
+    // A lead's task belongs on the lead and on its contact, where reps see it too: the leads'
+    // contacts are read in one call, the tasks created on them, then tied to their leads.
+    const contacts = await this.leadContacts([...new Set(onLeads.map((w) => w.task.objectId))]);
+    if (!contacts.ok) {
+      // The leads' tasks wait for a read that works; the others go on.
+      const others = writes.filter((w) => w.task.objectType !== "lead");
+      const done = new Map(others.length > 0 ? (await this.createTaskBatch(others, new Map())).map((o, i) => [others[i]!, o] as const) : []);
+      return writes.map((w) => done.get(w) ?? contacts);
+    }
+    const outcomes = await this.createTaskBatch(writes, contacts.value);
+    const tied = writes.flatMap((w, i) => {
+      const outcome = outcomes[i]!;
+      return w.task.objectType === "lead" && outcome.ok && outcome.externalId ? [{ i, from: outcome.externalId, to: w.task.objectId }] : [];
+    });
+    if (tied.length === 0) return outcomes;
+    const linked = await this.call("associate tasks with leads", () =>
+      this.api.associateDefault(
+        "tasks",
+        "leads",
+        tied.map((t) => ({ from: t.from, to: t.to })),
+      ),
     );
+    const failed = linked.ok ? new Set(errorsOf(linked.value).flatMap((e) => Object.values(e.context).flat())) : undefined;
+    for (const t of tied) {
+      // Not tied yet: the write is retried, finds its task by key and ties it again (idempotent).
+      if (!linked.ok) outcomes[t.i] = linked;
+      else if (failed?.has(t.from) || failed?.has(t.to))
+        outcomes[t.i] = { ok: false, failure: { kind: "transient", message: `HubSpot did not associate task ${t.from} with lead ${t.to}` } };
+    }
+    return outcomes;
   }
 
   /**
@@ -173,6 +222,27 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         });
     }
     return outcomes;
+  }
+
+  /** Each lead's contact (its primary one first, HubSpot's type 578); leads without one are left out. */
+  private async leadContacts(leadIds: string[]): Promise<Result<Map<string, string>>> {
+    const contacts = new Map<string, string>();
+    for (const part of chunks(leadIds, MAX_BATCH)) {
+      const read = await this.call("read leads' contacts", () => this.api.readAssociations("leads", "contacts", part));
+      if (!read.ok) return read;
+      for (const { from, to } of read.value.results) {
+        const primary = to.find((t) => t.associationTypes.some((a) => a.typeId === LEAD_TO_PRIMARY_CONTACT)) ?? to[0];
+        if (primary) contacts.set(from.id, primary.toObjectId);
+      }
+    }
+    return { ok: true, value: contacts };
+  }
+
+  private createTaskBatch(writes: TaskWrite[], leadContacts: ReadonlyMap<string, string>): Promise<Outcome[]> {
+    return this.createKeyed(
+      "tasks",
+      writes.map((w) => ({ key: w.key, input: taskInput(w, leadContacts) })),
+    );
   }
 
   /**
@@ -220,11 +290,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     // Still missing: the create refused them. Validation errors are final; anything else is retried.
     const validationOnly = perInputErrors.length > 0 && perInputErrors.every((e) => e.category === "VALIDATION_ERROR");
     const reason = perInputErrors.map((e) => e.message).join("; ") || `HubSpot did not create the ${objectType === "tasks" ? "task" : objectType}`;
+    const refused = ruleFailure(perInputErrors);
     return writes.map(
       (w) =>
         outcomes.get(w.key) ?? {
           ok: false,
-          failure: { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
+          failure: refused ?? { kind: validationOnly ? "permanent" : "transient", message: redact(`HubSpot 400: ${reason}`) },
         },
     );
   }
@@ -279,28 +350,20 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
     const errors = errorsOf(result.value);
     const final = errors.every((e) => e.category === "VALIDATION_ERROR" || e.category === "OBJECT_NOT_FOUND");
     const reason = redact(`HubSpot 207: ${errors.map((e) => e.message).join("; ") || "record not updated"}`);
+    const refused = ruleFailure(errors);
     for (const [id] of inputs) {
-      if (!outcomes.has(id)) outcomes.set(id, { ok: false, failure: { kind: final ? "permanent" : "transient", message: reason } });
+      if (!outcomes.has(id)) outcomes.set(id, { ok: false, failure: refused ?? { kind: final ? "permanent" : "transient", message: reason } });
     }
     return outcomes;
   }
 
+  /**
+   * Reads one record. (Reads of different records cannot share a batch call here: each record's
+   * read runs in its own Durable Object, whose I/O another object may not settle.)
+   */
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
     const result = await this.call(`read ${objectType}`, () => this.api.getObject(objectPath(objectType), objectId, properties, previousOf));
-    if (result.ok) {
-      const record: CrmRecord = { id: result.value.id, properties: result.value.properties };
-      if (previousOf.length > 0) {
-        // History comes newest first; the first entry is the current value (repeated values are not moves).
-        const history = result.value.propertiesWithHistory ?? {};
-        record.previous = Object.fromEntries(
-          previousOf.map((name) => {
-            const current = result.value.properties[name] ?? null;
-            return [name, history[name]?.find((entry) => entry.value !== current)?.value ?? null];
-          }),
-        );
-      }
-      return { ok: true, value: record };
-    }
+    if (result.ok) return { ok: true, value: crmRecordOf(result.value, properties, previousOf) };
     return result.failure.status === 404 ? { ok: true, value: null } : result;
   }
 
@@ -356,6 +419,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       // HubSpot's per-input errors do not say which input they are about: a refused property is
       // one of the failed inputs', and each failed input that sets it may have been refused for it.
       const refused = final ? refusedProperties(errors) : [];
+      const byRule = ruleFailure(errors);
       for (const w of part) {
         const result = byEmail.get(w.email.toLowerCase());
         const fields = refused.filter((name) => name in w.properties);
@@ -363,7 +427,13 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
           result
             ? { ok: true, id: result.id, objectType: "contact", created: result.new === true }
             : final
-              ? { ok: false, failure: { kind: "permanent", message: reason, ...(fields.length > 0 ? { refusedFields: fields } : {}) } }
+              ? {
+                  ok: false,
+                  failure: {
+                    ...(byRule ?? { kind: "permanent" as const, message: reason }),
+                    ...(fields.length > 0 ? { refusedFields: fields } : {}),
+                  },
+                }
               : { ok: false, failure: { kind: "transient", message: reason } },
         );
       }
@@ -483,8 +553,17 @@ interface BatchError {
   details: NonNullable<StandardError["errors"]>;
 }
 
+/** A per-input error naming a portal validation rule, as the permanent failure of the inputs it refused. */
+function ruleFailure(errors: readonly BatchError[]): Failure | undefined {
+  for (const e of errors) {
+    const refusal = validationRuleRefusal({ category: e.category, message: e.message, context: e.context, errors: e.details });
+    if (refusal) return { kind: "permanent", status: 400, code: VALIDATION_RULE, message: redact(`HubSpot: ${refusal}`) };
+  }
+  return undefined;
+}
+
 /** Per-input errors of a 207 Multi-Status batch answer. */
-function errorsOf(response: BatchAnswer): BatchError[] {
+function errorsOf(response: { errors?: StandardError[] }): BatchError[] {
   return (response.errors ?? []).map((e) => ({
     category: e.category,
     message: e.message ?? "error",
@@ -564,9 +643,12 @@ function emailInput({ key, email }: EmailLogWrite): ObjectInput {
   };
 }
 
-function taskInput({ key, task }: TaskWrite): ObjectInput {
+function taskInput({ key, task }: TaskWrite, leadContacts: ReadonlyMap<string, string>): ObjectInput {
   // objectWriteTraceId ties per-input errors back to the input where HubSpot reports it.
-  const associationTypeId = TASK_ASSOCIATION[task.objectType];
+  // A lead's task is created on the lead's contact and tied to the lead after (createTasks).
+  const contact = task.objectType === "lead" ? leadContacts.get(task.objectId) : undefined;
+  const associationTypeId = contact ? TASK_ASSOCIATION.contact : TASK_ASSOCIATION[task.objectType];
+  const to = contact ?? task.objectId;
   return {
     properties: {
       [HUBSPOT_TASK_KEY_PROPERTY]: key,
@@ -580,6 +662,6 @@ function taskInput({ key, task }: TaskWrite): ObjectInput {
       hubspot_owner_id: task.ownerId,
     },
     objectWriteTraceId: key,
-    associations: associationTypeId ? [{ to: { id: task.objectId }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
+    associations: associationTypeId ? [{ to: { id: to }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId }] }] : [],
   };
 }

@@ -62,6 +62,8 @@ export interface SalesforceCrmOptions {
   timeoutMs?: number;
   /** Runs before every API call (after signing in): the rate limiter's pacing. */
   beforeCall?: () => Promise<void>;
+  /** The org's day as the newest answer's Sforce-Limit-Info said it (api-usage=used/limit). */
+  onLimitInfo?: (apiUsage: { used: number; limit: number } | undefined) => void;
   /** When sessions were issued and refused: a session refused right after sign-in is not renewed again. */
   now?: () => number;
 }
@@ -146,6 +148,7 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
   private readonly session: SalesforceSession;
   private readonly timeoutMs: number;
   private readonly beforeCall: () => Promise<void>;
+  private readonly onLimitInfo: (apiUsage: { used: number; limit: number } | undefined) => void;
   private readonly now: () => number;
 
   constructor(options: SalesforceCrmOptions) {
@@ -160,6 +163,7 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     };
     this.conn = this.session.conn;
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.onLimitInfo = options.onLimitInfo ?? (() => {});
   }
 
   /** Signs in, then reads the org's limits (paced like every call): the day's API allowance. */
@@ -616,7 +620,10 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
     const started = this.now();
     try {
       await this.beforeCall();
-      return { ok: true, value: await withTimeout(fn(), this.timeoutMs, `Salesforce ${what}`) };
+      const value = await withTimeout(fn(), this.timeoutMs, `Salesforce ${what}`);
+      // jsforce keeps the newest answer's Sforce-Limit-Info on the connection.
+      this.onLimitInfo((this.conn as { limitInfo?: { apiUsage?: { used: number; limit: number } } }).limitInfo?.apiUsage);
+      return { ok: true, value };
     } catch (error) {
       // A renewal that failed inside jsforce reaches us re-wrapped: its real failure is kept by the session.
       return { ok: false, failure: this.session.renewalFailureSince(started) ?? classifySalesforceError(error) };

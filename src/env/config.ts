@@ -42,6 +42,8 @@ const url = (t: string) => (URL.canParse(t) && /^https?:/.test(t) ? ok(t.replace
 const flag = (t: string) => (t === "true" || t === "false" ? ok(t === "true") : bad('must be "true" or "false"'));
 const integer = (min: number, max: number) => (t: string) =>
   /^\d+$/.test(t) && Number(t) >= min && Number(t) <= max ? ok(Number(t)) : bad(`must be a whole number from ${min} to ${max}`);
+const fraction = (min: number, max: number) => (t: string) =>
+  /^\d+(\.\d+)?$/.test(t) && Number(t) >= min && Number(t) <= max ? ok(Number(t)) : bad(`must be a number from ${min} to ${max}`);
 const quota = (t: string): Read<Quota> => {
   try {
     return ok(parseQuota(t));
@@ -65,8 +67,19 @@ export const SETTINGS = {
     /^\d+$/.test(t) ? ok(t) : bad("must be numeric"),
   ),
   HUBSPOT_ACCESS_TOKEN: setting("secret", "your HubSpot app's access token: writes tasks, owners and properties", text),
+  HUBSPOT_CLIENT_ID: setting(
+    "secret",
+    "your HubSpot app's client id: with HUBSPOT_CLIENT_SECRET it reads the webhooks journal (project-based apps only)",
+    text,
+  ),
   HUBSPOT_API_BASE: setting("var", "HubSpot's API (https://api.hubapi.com; the emulator locally)", url, "https://api.hubapi.com"),
   HUBSPOT_RATE_LIMIT: setting("var", 'HubSpot calls per window, e.g. "100/10s"', quota, parseQuota("100/10s")),
+  CRM_QUOTA_SHARE: setting(
+    "var",
+    "the share of a CRM account's API limits this product may use (0.05 to 1; the account's other apps share the rest)",
+    fraction(0.05, 1),
+    0.5,
+  ),
   SALESFORCE_WEBHOOK_SECRET: setting("secret", "whsec_<base64>: the secret the Apex forwarder signs change events with", (t) =>
     decodeWebhookSecret(t) !== null ? ok(t) : bad("must be whsec_<base64>"),
   ),
@@ -213,10 +226,15 @@ export const FEATURES = {
     needs: ["SALESFORCE_OUTBOUND_TOKEN", "SALESFORCE_ORG_ID", "SALESFORCE_INTEGRATION_USER_ID"],
     uses: ["SALESFORCE_OUTBOUND_TOKEN_PREVIOUS"],
   },
+  hubspotJournal: {
+    label: "the HubSpot webhooks journal backfill",
+    needs: ["HUBSPOT_CLIENT_ID"],
+    uses: ["HUBSPOT_CLIENT_SECRET", "HUBSPOT_PORTAL_ID", "HUBSPOT_API_BASE"],
+  },
   hubspotWriteBack: {
     label: "HubSpot write-back",
     needs: ["HUBSPOT_ACCESS_TOKEN", "HUBSPOT_API_BASE"],
-    uses: ["HUBSPOT_RATE_LIMIT", "HUBSPOT_PORTAL_ID"],
+    uses: ["HUBSPOT_RATE_LIMIT", "HUBSPOT_PORTAL_ID", "CRM_QUOTA_SHARE"],
   },
   salesforceWriteBack: {
     label: "Salesforce write-back",

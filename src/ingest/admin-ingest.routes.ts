@@ -3,6 +3,7 @@ import { z } from "zod";
 import { listParkedEvents } from "../storage/parked-events";
 import { listReconciliations, type ReconciliationRow } from "../storage/reconciliations";
 import { retryReconciliation } from "./reconciliations";
+import { backfillRequest, startBackfill } from "./journal-backfill";
 import type { AppEnv } from "../env/app-env";
 import { HttpError, invalidPayload } from "../platform/http/errors";
 
@@ -19,6 +20,10 @@ const ParkedQuery = z.object({
     })
     .optional(),
 });
+
+/** The journal keeps three days. */
+const JOURNAL_DAYS_MS = 3 * 86_400_000;
+const BackfillRequest = z.object({ since: z.iso.datetime({ offset: true }).optional() });
 
 const ReconciliationQuery = z.object({
   status: z.enum(["running", "done", "failed"]).optional(),
@@ -67,4 +72,29 @@ export const adminIngestRoutes = new Hono<AppEnv>()
       throw new HttpError(409, "not_failed", `reconciliation ${id} is unknown or has not failed; only failed ones are retried by hand`);
     }
     return c.json({ id, status: "running" }, 202);
+  })
+  /**
+   * A HubSpot backfill from the webhooks journal, from `since` (default: as far back as the journal
+   * keeps, three days); its progress is listed with the reconciliations.
+   */
+  .post("/hubspot-backfill", async (c) => {
+    const { config } = c.var;
+    if (!config.HUBSPOT_CLIENT_ID || !config.HUBSPOT_CLIENT_SECRET || !config.HUBSPOT_PORTAL_ID) {
+      throw new HttpError(
+        503,
+        "not_configured",
+        "the webhooks journal takes the app's client credentials: set HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_PORTAL_ID (a project-based HubSpot app)",
+      );
+    }
+    const body = BackfillRequest.safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) throw invalidPayload(body.error);
+    const now = c.var.now();
+    const oldest = new Date(now.getTime() - JOURNAL_DAYS_MS);
+    const since = body.data.since && Date.parse(body.data.since) > oldest.getTime() ? new Date(body.data.since) : oldest;
+    const id = await startBackfill(
+      c.env,
+      backfillRequest(config.HUBSPOT_PORTAL_ID, since, "requested by an admin", `hubspot-backfill:${since.toISOString()}:${now.toISOString()}`),
+      now,
+    );
+    return c.json({ id, status: "running", since: since.toISOString() }, 202);
   });

@@ -6,6 +6,7 @@ import { dedupeKey } from "./dedupe-key";
 import { claimReconciliation, type ReconciliationRow, recordProgress } from "../storage/reconciliations";
 import type { ReconciliationMessage } from "./reconciliations";
 import { enqueueForRecords } from "../records/record-inbox";
+import { type JournalDeps, runJournalBackfill } from "./journal-backfill";
 
 /** What a reconciliation needs of Salesforce: SalesforceCrm's two reads. */
 export interface ChangedRecordsReader {
@@ -22,6 +23,8 @@ export interface RunDeps {
   now: () => Date;
   /** Pages one run reads before it hands the rest to a new message. */
   maxPages?: number;
+  /** HubSpot backfills read the webhooks journal. */
+  hubspot?: JournalDeps;
 }
 
 export type RunOutcome = { next: "done" } | { next: "continue" } | { next: "retry"; delaySeconds: number };
@@ -79,7 +82,7 @@ const backoffSeconds = (attempts: number) => Math.min(600, 2 ** Math.min(attempt
  * dedupe makes a page read twice harmless), and writes the cursor after each page, so a run
  * cut short anywhere resumes where it stopped.
  */
-export async function runReconciliation(env: Pick<Env, "DB" | "RECORD_EVENTS">, id: string, deps: RunDeps): Promise<RunOutcome> {
+export async function runReconciliation(env: Env, id: string, deps: RunDeps): Promise<RunOutcome> {
   const row = await claimReconciliation(env.DB, id, deps.now(), LEASE_MS);
   if (!row) return { next: "done" }; // finished, failed, or another consumer holds it
   const fail = async (message: string) => {
@@ -100,6 +103,13 @@ export async function runReconciliation(env: Pick<Env, "DB" | "RECORD_EVENTS">, 
     await recordProgress(env.DB, id, { attempts, last_error: failure.message, claimed_until: until }, deps.now());
     return { next: "retry", delaySeconds };
   };
+  if (row.crm === "hubspot") {
+    if (!deps.hubspot) return fail("HubSpot backfills are off: set HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_PORTAL_ID");
+    const outcome = await runJournalBackfill(env, row, deps.hubspot);
+    if (outcome.next === "failed") return retryOrFail(outcome.failure);
+    if (outcome.next === "continue") await recordProgress(env.DB, id, { claimed_until: null }, deps.now());
+    return outcome;
+  }
   if (!deps.reader) return fail("Salesforce reads are off: set SALESFORCE_INSTANCE_URL and SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET");
 
   let fields: string[];
@@ -159,11 +169,7 @@ export async function runReconciliation(env: Pick<Env, "DB" | "RECORD_EVENTS">, 
 }
 
 /** Queue consumer: each message runs its reconciliation a while, then passes the rest on. */
-export async function runReconciliationBatch(
-  batch: MessageBatch<ReconciliationMessage>,
-  env: Pick<Env, "DB" | "RECORD_EVENTS" | "RECONCILIATIONS">,
-  deps: RunDeps,
-): Promise<void> {
+export async function runReconciliationBatch(batch: MessageBatch<ReconciliationMessage>, env: Env, deps: RunDeps): Promise<void> {
   for (const message of batch.messages) {
     try {
       const outcome = await runReconciliation(env, message.body.id, deps);

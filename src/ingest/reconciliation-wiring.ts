@@ -3,6 +3,7 @@ import { activePolicy } from "../storage/policies";
 import { policyNeeds } from "../core/policy/policy-needs";
 import type { Ports } from "../env/ports";
 import type { RunDeps } from "./reconciliation-run";
+import { journalDeps } from "./journal-gaps";
 
 /**
  * The shell of a reconciliation: the org's Salesforce client of the ports (its session, and the
@@ -20,5 +21,6 @@ export function reconciliationDeps(env: Env, ports: Ports): RunDeps {
     },
     integrationUserId: ports.config.SALESFORCE_INTEGRATION_USER_ID,
     now: () => new Date(ports.clock.now()),
+    hubspot: journalDeps(ports.config, () => new Date(ports.clock.now())),
   };
 }

@@ -12,7 +12,8 @@ import {
  * (src/ingest/reconciliation-run.ts) and fed to their records as snapshots.
  */
 export interface ReconciliationRequest {
-  crm: "salesforce";
+  /** Salesforce reads records back; HubSpot reads its webhooks journal (src/ingest/journal-backfill.ts). */
+  crm: "salesforce" | "hubspot";
   accountId: string;
   /** As in record keys (lead) … */
   objectType: string;

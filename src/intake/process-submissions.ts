@@ -1,4 +1,4 @@
-import type { PersonMatch } from "../crm/crm-port";
+import type { AccountMatch, PersonMatch } from "../crm/crm-port";
 import { PRODUCT_FIELDS } from "../core/model/product-fields";
 import { recordFacts } from "../storage/facts";
 import { appendSubmissionSteps, loadSubmission, type StoredSubmission, setSubmissionStatus } from "../storage/intake-submissions";
@@ -31,9 +31,14 @@ const retryDelaySeconds = (attempts: number, baseMs: number) => Math.ceil(Math.m
  */
 export async function processSubmissions(batch: MessageBatch<SubmissionMessage>, env: Env, ports: Ports): Promise<void> {
   const { policy } = await activePolicy(env.DB);
+  const matches = await matchBatch(
+    batch.messages.map((m) => m.body.submissionId),
+    env,
+    ports,
+  );
   for (const message of batch.messages) {
     try {
-      await processSubmission(message.body.submissionId, env, ports, policy);
+      await processSubmission(message.body.submissionId, env, ports, policy, matches);
       message.ack();
     } catch (error) {
       const failure = classify(error);
@@ -48,7 +53,52 @@ export async function processSubmissions(batch: MessageBatch<SubmissionMessage>,
   }
 }
 
-export async function processSubmission(id: string, env: Env, ports: Ports, policy: Policy): Promise<void> {
+/** People and accounts already read for a batch of submissions, by CRM: one read per CRM for the batch. */
+export interface BatchMatches {
+  people: Map<string, PersonMatch[]>;
+  accounts: Map<string, AccountMatch[]>;
+  crms: Set<Crm>;
+}
+
+/**
+ * The people (by email) and accounts (by domain) of a batch's submissions, read with one call per
+ * CRM: leads arriving close together share it. A read that fails leaves each submission to read
+ * its own (and fail or retry on its own), so one bad read never sinks the batch.
+ */
+async function matchBatch(ids: readonly string[], env: Env, ports: Ports): Promise<BatchMatches> {
+  const matches: BatchMatches = { people: new Map(), accounts: new Map(), crms: new Set() };
+  if (ids.length < 2) return matches;
+  const stored = (await Promise.all(ids.map((id) => loadSubmission(env.DB, id).catch(() => null)))).filter(
+    (s): s is StoredSubmission => s !== null && (PROCESSABLE as readonly string[]).includes(s.status),
+  );
+  for (const crmName of new Set(stored.map((s) => s.submission.crm))) {
+    const accountId = crmName === "hubspot" ? ports.config.HUBSPOT_PORTAL_ID : ports.config.SALESFORCE_ORG_ID;
+    const crm = accountId ? ports.crm(`${crmName}:${accountId}`) : undefined;
+    if (!crm) continue;
+    const of = stored.filter((s) => s.submission.crm === crmName);
+    const emails = [...new Set(of.map((s) => s.submission.email.address.toLowerCase()))];
+    const domains = [
+      ...new Set(of.flatMap((s) => (s.submission.email.kind === "business" ? [registrableDomain(s.submission.email.domain)] : []))),
+    ].filter((d): d is string => !!d);
+    const people = await crm.findPeople(emails);
+    const accounts = domains.length > 0 ? await crm.findAccounts(domains) : ({ ok: true, value: [] } as Result<AccountMatch[]>);
+    if (!people.ok || !accounts.ok) continue;
+    for (const email of emails)
+      matches.people.set(
+        email,
+        people.value.filter((p) => p.email.toLowerCase() === email),
+      );
+    for (const domain of domains)
+      matches.accounts.set(
+        domain,
+        accounts.value.filter((a) => a.domain === domain),
+      );
+    matches.crms.add(crmName);
+  }
+  return matches;
+}
+
+export async function processSubmission(id: string, env: Env, ports: Ports, policy: Policy, matches?: BatchMatches): Promise<void> {
   const stored = await loadSubmission(env.DB, id);
   if (!stored || !(PROCESSABLE as readonly string[]).includes(stored.status)) return;
   const now = new Date(ports.clock.now());
@@ -62,9 +112,11 @@ export async function processSubmission(id: string, env: Env, ports: Ports, poli
 
   // Match before create: the same person (HubSpot by email, which is read at once, unlike search;
   // Salesforce leads and contacts), and for a business email the account of its company.
-  const people = unwrap(await crm.findPeople([stored.submission.email.address]));
+  const email = stored.submission.email.address.toLowerCase();
   const domain = stored.submission.email.kind === "business" ? registrableDomain(stored.submission.email.domain) : null;
-  const accounts = domain ? unwrap(await crm.findAccounts([domain])) : [];
+  const read = matches?.crms.has(crmName) && matches.people.has(email) && (!domain || matches.accounts.has(domain));
+  const people = read ? matches!.people.get(email)! : unwrap(await crm.findPeople([stored.submission.email.address]));
+  const accounts = domain ? (read ? matches!.accounts.get(domain)! : unwrap(await crm.findAccounts([domain]))) : [];
   // Verify the address before anyone emails it (DNS over HTTPS, role, disposable, free mail; cached per domain): the
   // verdict is stored for the cadence's first email and counts in the score's data-quality group.
   const verification = await ports.verifyEmail(stored.submission.email.address);

@@ -146,7 +146,8 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     const { written, owners, properties } = await upsertWithOwnerFallbacks(crm, batch);
     // Each record written hears of its submission (which enrols it). Telling it is part of the
     // effect: if that fails, the retry finds the records by email and writes nothing new.
-    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w, properties[i]) : undefined));
+    const at = new Date(deps.now()).toISOString();
+    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w, properties[i], at) : undefined));
     const told = events.flatMap((event, i): (SubmissionWritten & { event: CrmEvent })[] =>
       event
         ? [

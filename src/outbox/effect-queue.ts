@@ -1,3 +1,4 @@
+import { VALIDATION_RULE } from "../crm/crm-port";
 import {
   claimDueEffects,
   dueKinds,
@@ -267,7 +268,7 @@ async function settle(
   const sharedRandom = () => draw;
   const updates: EffectUpdate[] = [];
   const acks: (() => void)[] = [];
-  const deaths = new Map<string, FailureKind>();
+  const deaths = new Map<string, FailureKind | "validationRule">();
   let pauseUntil = 0;
   rows.forEach((row, i) => {
     const outcome = results[i]!;
@@ -296,7 +297,7 @@ async function settle(
     else {
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
-      deaths.set(row.id, failure.kind);
+      deaths.set(row.id, failure.code === VALIDATION_RULE ? "validationRule" : failure.kind);
       acks.push(() => outcomes.ack(row.id));
     }
   });

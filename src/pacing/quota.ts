@@ -42,6 +42,9 @@ export function nextSlot(granted: readonly number[], quota: Quota, now: number, 
   return slot;
 }
 
+/** How far beyond a window a grant is kept: clocks of callers that disagree must still find it. */
+const STALE_AFTER_MS = 60_000;
+
 /** Start the call now (it has been counted), or ask again at `retryAt`. */
 export type Grant = { granted: true } | { granted: false; retryAt: number };
 
@@ -57,10 +60,19 @@ export interface LimiterState {
  * would arrive later than counted while later slots were already spaced from the earlier
  * time. A caller told to wait asks again then; a pause set meanwhile applies to it too.
  */
-export function tryAcquire(state: LimiterState, quota: Quota, now: number): Grant {
+export function tryAcquire(state: LimiterState, quota: Quota, now: number, keep = quota.max): Grant {
   const slot = nextSlot(state.granted, quota, now, state.pausedUntil);
   if (slot > now) return { granted: false, retryAt: slot };
   state.granted.push(now);
-  if (state.granted.length > quota.max) state.granted.splice(0, state.granted.length - quota.max);
+  // `keep`: the configured quota's count, so a share that shrinks for a while keeps the window's history.
+  const kept = Math.max(quota.max, keep);
+  if (state.granted.length > kept) state.granted.splice(0, state.granted.length - kept);
+  // Grants a minute older than a window no longer bound any slot (callers' clocks disagree by far
+  // less): a generous quota (1,000,000 a second) would otherwise keep, and store on every grant,
+  // a million of them.
+  const horizon = now - quota.windowMs - SAFETY_MARGIN_MS - STALE_AFTER_MS;
+  let stale = 0;
+  while (stale < state.granted.length && state.granted[stale]! <= horizon) stale++;
+  if (stale > 0) state.granted.splice(0, stale);
   return { granted: true };
 }

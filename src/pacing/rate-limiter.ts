@@ -1,6 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { systemClock } from "../platform/clock";
 import { type Grant, type LimiterState, type Quota, tryAcquire } from "./quota";
+import { type QuotaObservation, sharedQuota } from "./quota-share";
+
+/** What a caller tells the limiter besides the quota: the product's share of the account, and how the account stood on the newest answer it saw. */
+export interface AcquireOptions {
+  share?: number;
+  observation?: QuotaObservation;
+}
 
 /**
  * One per rate-limit domain (a HubSpot portal, a Salesforce org, Slack). Every consumer asks it
@@ -8,6 +15,9 @@ import { type Grant, type LimiterState, type Quota, tryAcquire } from "./quota";
  */
 export class RateLimiter extends DurableObject<Env> {
   private state: LimiterState = { granted: [], pausedUntil: 0 };
+  /** The newest answer's news of the account (kept in memory: a restart waits for the next answer). */
+  private observation: QuotaObservation | undefined;
+  private share = 1;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -20,21 +30,61 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /** Counted with this object's clock, the same for every caller, so grants stay in order. */
-  async acquire(quota: Quota): Promise<Grant> {
-    const grant = tryAcquire(this.state, quota, systemClock.now());
+  async acquire(quota: Quota, options: AcquireOptions = {}): Promise<Grant> {
+    this.note(options);
+    const now = systemClock.now();
+    const grant = tryAcquire(this.state, this.effective(quota, now), now, quota.max);
     if (grant.granted) await this.ctx.storage.put("granted", this.state.granted);
     return grant;
   }
 
-  /** Calls granted in the rolling window that ends now (read-only: the console's "calls against quota"). */
-  async usage(quota: Quota): Promise<{ inWindow: number; max: number; windowMs: number; pausedUntil: number }> {
-    const since = Date.now() - quota.windowMs;
+  /** A newer answer's news of the account, from a caller that made no call since (a read-only report). */
+  async observe(options: AcquireOptions): Promise<void> {
+    this.note(options);
+  }
+
+  /**
+   * Calls granted in the rolling window that ends now, against the quota paced by now (the
+   * configured one capped at the product's share of the account), and how the account stood on
+   * the newest answer: read-only, the console's "calls against quota".
+   */
+  async usage(quota: Quota): Promise<{
+    inWindow: number;
+    max: number;
+    windowMs: number;
+    pausedUntil: number;
+    configuredMax: number;
+    share: number;
+    shareReason: string;
+    account: QuotaObservation | null;
+  }> {
+    const now = Date.now();
+    const since = now - quota.windowMs;
+    const effective = this.effective(quota, now);
     return {
       inWindow: this.state.granted.filter((t) => t > since).length,
-      max: quota.max,
+      max: effective.max,
       windowMs: quota.windowMs,
       pausedUntil: this.state.pausedUntil,
+      configuredMax: quota.max,
+      share: this.share,
+      shareReason: effective.reason,
+      account: this.observation ?? null,
     };
+  }
+
+  private note(options: AcquireOptions): void {
+    if (options.share !== undefined) this.share = options.share;
+    const o = options.observation;
+    if (o && (!this.observation || o.at >= this.observation.at)) this.observation = o;
+  }
+
+  /** The quota now: the configured one within the product's share of what the account has. */
+  private effective(quota: Quota, now: number) {
+    const o = this.observation;
+    const windowMs = o?.windowMs ?? quota.windowMs;
+    const own = o ? this.state.granted.filter((t) => t > o.at - windowMs && t <= o.at).length : 0;
+    return sharedQuota(quota, this.share, o, own, now);
   }
 
   /** The API said stop (429 with Retry-After): nobody gets a slot before `until`. */

@@ -3,6 +3,7 @@ import {
   checkSalesforceConsents,
   checkSalesforcePicklists,
   checkSalesforceTaskKey,
+  checkHubSpotValidationRules,
   ensureHubSpotLeadSource,
   ensureHubSpotProductProperties,
   ensureHubSpotTaskKey,
@@ -14,7 +15,8 @@ import { activePolicy } from "../storage/policies";
 /**
  * POST /admin/crm/setup: creates (HubSpot) or checks (Salesforce) the CRM fields that make task
  * writes idempotent, and the HubSpot property that chooses a lead's cadence; checks the Salesforce
- * picklist values and consent fields and objects the policy uses.
+ * picklist values and consent fields and objects the policy uses; warns of HubSpot validation rules on
+ * properties the product writes.
  */
 export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
   const config = c.var.config;
@@ -29,6 +31,9 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
       : { ok: true, action: "skipped", detail: sourceProperty ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot cadence source property in the policy" };
   const hubspotProductProperties = config.HUBSPOT_ACCESS_TOKEN
     ? await ensureHubSpotProductProperties(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
+    : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
+  const hubspotValidationRules = config.HUBSPOT_ACCESS_TOKEN
+    ? await checkHubSpotValidationRules(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, policy)
     : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
   const sfAuth = salesforceAuth(config);
   const salesforce =
@@ -51,5 +56,13 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
     sfAuth && config.SALESFORCE_INSTANCE_URL
       ? await checkSalesforceConsents(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
       : { ok: false, action: "skipped", detail: salesforce.detail };
-  return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists, salesforceConsents });
+  return c.json({
+    hubspot,
+    hubspotLeadSource,
+    hubspotProductProperties,
+    hubspotValidationRules,
+    salesforce,
+    salesforcePicklists,
+    salesforceConsents,
+  });
 });

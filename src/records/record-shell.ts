@@ -18,6 +18,8 @@ export function recordShell(record: RecordState, ports: Ports, policy: Policy, n
   };
   return {
     async read(properties, previousOf) {
+      const known = knownFresh(record, properties, previousOf, now);
+      if (known) return known;
       const found = unwrap(await crm().getRecord(record.objectType, record.objectId, properties, previousOf));
       return found && { properties: found.properties, ...(found.previous ? { previous: found.previous } : {}) };
     },
@@ -34,6 +36,24 @@ export function recordShell(record: RecordState, ports: Ports, policy: Policy, n
       return [...found, ...again.map((t) => ({ key: keyOf.get(t.key) ?? t.key, status: t.status }))];
     },
   };
+}
+
+/** How long after our form's write created a record its state stands for a read of it. */
+export const KNOWN_FRESH_MS = 10 * 60_000;
+
+/**
+ * A read the record can answer itself: it was created by our own form's write minutes ago, so
+ * every property is what that write set, or what a webhook said since (subscribed properties),
+ * or empty. Not when a history is asked, a gap or a change without its value made the record
+ * stale, or the write was longer ago (HubSpot's own automations may have set unsubscribed
+ * properties by then): those read the CRM.
+ */
+export function knownFresh(record: RecordState, properties: readonly string[], previousOf: readonly string[] | undefined, now: Date) {
+  const written = record.submission?.createdRecord ? record.submission.writtenAt : undefined;
+  if (!written || (previousOf?.length ?? 0) > 0 || record.refreshNeeded) return null;
+  if (now.getTime() - Date.parse(written) > KNOWN_FRESH_MS || now.getTime() < Date.parse(written)) return null;
+  if (properties.some((name) => record.staleProperties?.[name])) return null;
+  return { properties: Object.fromEntries(properties.map((name) => [name, record.properties[name]?.value ?? null])) };
 }
 
 function unwrap<T>(result: Result<T>): T {

@@ -98,3 +98,25 @@ export async function recordsCreatedIn(
   const results = await d1.batch([counts[0]!, ...counts.slice(1)]);
   return results.map(([row]) => row?.n ?? 0);
 }
+
+/** Writes a portal validation rule refused in the last day, and the newest one's error (it names the rule): the refusals alert. */
+export async function validationRuleRefusalsSince(
+  db: D1Database,
+  since: Date,
+): Promise<{ count: number; newestAt: string | null; error: string | null }> {
+  const refused = and(eq(facts.kind, "effectDead"), eq(facts.reason, "validationRule"), gte(facts.at, since.toISOString()));
+  const d1 = orm(db);
+  const [[summary], [newest]] = await d1.batch([
+    d1
+      .select({ n: count(), newestAt: sql<string | null>`max(${facts.at})` })
+      .from(facts)
+      .where(refused),
+    d1
+      .select({ error: sql<string | null>`${facts.data} ->> 'error'` })
+      .from(facts)
+      .where(refused)
+      .orderBy(sql`${facts.at} desc`)
+      .limit(1),
+  ]);
+  return { count: summary?.n ?? 0, newestAt: summary?.newestAt ?? null, error: newest?.error ?? null };
+}

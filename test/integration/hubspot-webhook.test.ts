@@ -105,6 +105,29 @@ describe("POST /webhooks/hubspot", () => {
     expect(body.pendingWakeups.map((w: any) => w.name)).toEqual(["stale-lead:check"]);
     expect(body.projection.d1RowsWritten).toBeGreaterThan(0);
   });
+
+  it("a burst of five changes to a record D1 already has costs one D1 row write (0.2 per event)", async () => {
+    const [created, ...changes] = contactEvents();
+    const key = `hubspot:62515:contact:${created!.objectId}`;
+    const project = () => runInDurableObject(env.RECORDS.getByName(key), (agent: RecordObject) => agent.runDue(Date.now() + 60_000));
+    const written = async () =>
+      (await runInDurableObject(env.RECORDS.getByName(key), (agent: RecordObject) => agent.snapshot()))!.projection.d1RowsWritten;
+    await send(await signedHubSpot([created, ...changes]));
+    await recordWithEvents(key, 3);
+    await project();
+    const before = await written();
+    // Five changes in one delivery, none of them to what the console searches by.
+    const burst = ["CONNECTED", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT"].map((value, i) => ({
+      ...changes[0]!,
+      eventId: 10 + i,
+      occurredAt: changes[1]!.occurredAt + 1_000 * (i + 1),
+      propertyValue: value,
+    }));
+    await send(await signedHubSpot(burst));
+    await recordWithEvents(key, 8);
+    await project();
+    expect((await written()) - before).toBe(1);
+  });
 });
 
 describe("bad HubSpot requests change nothing", () => {

@@ -185,6 +185,14 @@ const API_OPERATIONS: Record<string, ((objectType: string) => Operation[]) | Ope
   subscribe: { scopes: [["communication_preferences.write"]], why: "subscribe" },
   // HubSpotCrm.optOutEmails: a one-click unsubscribe or a complaint; the 2026-09 subscriptions document names this scope.
   unsubscribe: { scopes: [["communication_preferences.write"]], why: "unsubscribe" },
+  // crm-setup.ts reads the portal's property validation rules. The 2026-09 document accepts any
+  // object or schema scope (it is generic over object types); the contacts schema read is the one
+  // the setup already holds for the properties it reads.
+  validationRules: { scopes: [["crm.schemas.contacts.read"]], why: "read validation rules" },
+  // Tasks on leads: each lead's contact is read, and the task is tied to the lead. The 2026-09
+  // associations document is generic too; HubSpot's leads guide names the leads object scopes.
+  readAssociations: { scopes: [["crm.objects.leads.read"]], why: "read leads' contacts" },
+  associateDefault: { scopes: [["crm.objects.leads.write"]], why: "tie tasks to their leads" },
 };
 
 function sourceFiles(dir: string): string[] {

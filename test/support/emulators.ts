@@ -25,6 +25,14 @@ export const hubspotEmulator = {
     control(env.HUBSPOT_API_BASE, "PATCH", `/_emulator/ui/${type}/${id}`, { properties }),
   uiDelete: (type: string, id: string) => control(env.HUBSPOT_API_BASE, "DELETE", `/_emulator/ui/${type}/${id}`),
   webhooks: () => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/webhooks"),
+  /** Adds portal validation rules the API cannot set (conditionally required properties). */
+  addValidationRules: (rules: object) => control(env.HUBSPOT_API_BASE, "POST", "/_emulator/validation-rules", rules),
+  /** Drops every validation rule added since the emulator started. */
+  clearValidationRules: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/validation-rules"),
+  /** Forgets the calls of the portal's rate-limit window, as ten quiet seconds would. */
+  quietWindow: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/rate-limit"),
+  /** Forgets the webhooks journal's entries. */
+  clearJournal: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/journal"),
   /** From when the numeric (v3/v4) paths answer 410 (ISO instant, or null: served for ever). */
   retire: (at: string | null) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/retirement", { at }),
   /** Returns and forgets the emulator's answers that broke HubSpot's OpenAPI documents. */

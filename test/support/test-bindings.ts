@@ -17,6 +17,8 @@ export const TEST_BINDINGS = {
   PAUSE_RECORD_DELIVERY: "false",
   PAUSE_INTAKE_PROCESSING: "false",
   HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+  // The HubSpot emulator's app: client credentials read the webhooks journal.
+  HUBSPOT_CLIENT_ID: "hubspot-dev-client-id",
   // Both ways of signing in are set, as an admin moving to the app would have them: the app's client credentials win.
   SALESFORCE_ACCESS_TOKEN: "salesforce-dev-token",
   SALESFORCE_CLIENT_ID: "salesforce-dev-client",
@@ -27,6 +29,8 @@ export const TEST_BINDINGS = {
   POSTMARK_INBOUND_PASSWORD: "test-postmark-password",
   MAILGUN_SIGNING_KEY: "test-mailgun-signing-key",
   HUBSPOT_RATE_LIMIT: "100/10s",
+  // The whole of the emulated portal's limit: tests other than the quota share's pace as before.
+  CRM_QUOTA_SHARE: "1",
   SALESFORCE_RATE_LIMIT: "25/1s",
   SLACK_RATE_LIMIT: "20/20s",
   EFFECT_MAX_ATTEMPTS: "5",

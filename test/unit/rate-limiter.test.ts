@@ -188,6 +188,14 @@ describe("tryAcquire", () => {
     expect(state.granted).toEqual([7_000, 8_000, 9_000]);
   });
 
+  it("with a generous quota keeps only about a minute of grants, not the quota's count", () => {
+    const quota = { max: 1_000_000, windowMs: 1_000 };
+    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    for (let t = 0; t < 300_000; t += 10) tryAcquire(state, quota, t);
+    expect(state.granted.length).toBeLessThan(7_000);
+    expect(state.granted[0]).toBeGreaterThan(300_000 - 62_000);
+  });
+
   it("holds a caller that was told to wait before a pause set meanwhile", () => {
     const quota = { max: 1, windowMs: 1_000 };
     const state: LimiterState = { granted: [0], pausedUntil: 0 };

@@ -85,6 +85,43 @@ export function deadEffects(dead: number, newestAt: string | null): AlertConditi
   };
 }
 
+/**
+ * Writes the CRM account's own validation rules refused (a HubSpot portal's property or
+ * conditional rules, enforced on API writes from 2026-09): no retry can help until an admin
+ * changes the rule or the policy, so each is a lead missing a task, an owner or a field.
+ */
+export function validationRuleRefusals(refused: number, newestAt: string | null, newestError: string | null): AlertCondition {
+  return {
+    id: "validation-rules",
+    firing: refused > 0,
+    title: "The CRM's validation rules refuse the service's writes",
+    detail:
+      refused > 0
+        ? `${refused} write${refused === 1 ? "" : "s"} refused in the last 24 h (the newest at ${newestAt}: ${newestError}); ` +
+          "change the rule in the CRM or the policy, then retry them from the console's Outbox"
+        : "none",
+    level: refused,
+  };
+}
+
+/**
+ * Holidays running out: a policy's dates are typed once and end (the default policy's at
+ * 2027-01-01); deadlines then count days off as working days. Fires while the policy, or a team
+ * or rep with its own calendar, has no holiday in the next six months.
+ */
+export function holidaysRunOut(without: readonly string[]): AlertCondition {
+  return {
+    id: "holidays",
+    firing: without.length > 0,
+    title: "No holidays ahead",
+    detail:
+      without.length > 0
+        ? `${without.join(", ")} ${without.length === 1 ? "has" : "have"} no holiday in the next six months: add the year's dates to the policy, or name a public-holiday calendar (holidayCalendar, e.g. "US")`
+        : "every calendar has a holiday in the next six months",
+    level: without.length,
+  };
+}
+
 /** Form submissions that could not go on (their lead not written): each one a lead nobody follows up until an admin retries it. */
 export function deadSubmissions(dead: number, newestAt: string | null, newestIds: readonly string[]): AlertCondition {
   return {

@@ -20,7 +20,8 @@ export function outboxFacts(
   rows: readonly EffectRow[],
   updates: readonly EffectUpdate[],
   at: Date,
-  deaths: ReadonlyMap<string, FailureKind>,
+  /** The failure kind of each death, or "validationRule": the account's own validation rule refused the write. */
+  deaths: ReadonlyMap<string, FailureKind | "validationRule">,
 ): Fact[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const facts: Fact[] = [];

@@ -146,6 +146,8 @@ export const CrmEvent = z.discriminatedUnion("kind", [
      * CRM's echo, which may never come (HubSpot sends no property webhook nobody subscribed to).
      */
     properties: z.record(z.string(), PropertyValue).optional(),
+    /** When the write happened (the outbox knows; a dry run does not say): a record our form just created answers reads itself. */
+    writtenAt: z.iso.datetime().optional(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */
   EventBase.extend({

@@ -53,7 +53,16 @@ export interface RecordState {
   lastEventAt: string;
   eventCount: number;
   /** The latest form submission written to this record: when and where from the lead came. */
-  submission?: { id: string; at: string; source: string; formKey: string; timeZone?: string; createdRecord: boolean };
+  submission?: {
+    id: string;
+    at: string;
+    source: string;
+    formKey: string;
+    timeZone?: string;
+    createdRecord: boolean;
+    /** When the write that created or updated the record happened (absent in states stored before). */
+    writtenAt?: string;
+  };
 }
 
 export function emptyRecordState(event: CrmEvent): RecordState {
@@ -215,6 +224,7 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
           formKey: event.formKey,
           createdRecord: event.createdRecord,
           ...(event.timeZone ? { timeZone: event.timeZone } : {}),
+          ...(event.writtenAt ? { writtenAt: event.writtenAt } : {}),
         };
       }
       // What this service wrote with the submission: our own change, as its echo would be.

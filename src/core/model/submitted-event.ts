@@ -11,6 +11,8 @@ export function submittedEvent(
   written: { objectType: "contact" | "lead"; id: string; created: boolean },
   /** The properties the write carried (after any owner the CRM refused was replaced). */
   properties?: Record<string, string>,
+  /** When the write happened (the outbox knows it; the dry run does not say). */
+  writtenAt?: string,
 ): Extract<CrmEvent, { kind: "submitted" }> {
   const { crm, accountId, submission } = effect;
   return {
@@ -32,5 +34,6 @@ export function submittedEvent(
     ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
     createdRecord: written.created,
     ...(properties ? { properties } : {}),
+    ...(writtenAt ? { writtenAt } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from "../calendar/calendar";
+import { isKnownHolidayCalendar } from "../calendar/public-holidays";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
 import { EmailPolicy, EmailSender, emailIssues } from "./email-policy";
 import { Form, formsIssues } from "./forms-policy";
@@ -13,6 +14,11 @@ import { ScoringModel, scoringIssues } from "./scoring-policy";
  * decision names the version it used.
  */
 const Zone = z.string().refine(isValidZone, "not an IANA time zone (e.g. Europe/Berlin)");
+
+/** A country's public holidays ("US", "DE-BY", "GB-ENG"), as the date-holidays package knows them. */
+const HolidayCalendar = z
+  .string()
+  .refine(isKnownHolidayCalendar, "not a holiday calendar date-holidays knows (a country code, e.g. US, DE-BY, GB-ENG)");
 
 /** A lead score as a CRM field holds it (ours is 0–100; other scoring tools count in points). */
 const Score = z.number().min(-10_000).max(10_000);
@@ -33,6 +39,8 @@ export const Rep = z.object({
   outOfOffice: z.array(z.object({ from: LocalDate, to: LocalDate })).default([]),
   /** The From of the cadence emails sent as this rep, on the deployment's sending domain. */
   sender: EmailSender.optional(),
+  /** Public holidays where the rep works (instead of the team's or the policy's). */
+  holidayCalendar: HolidayCalendar.optional(),
 });
 export type Rep = z.infer<typeof Rep>;
 
@@ -48,6 +56,8 @@ export const Team = z.object({
   fallbackOwners: PerCrm(z.string().min(1)),
   /** Where "nobody was eligible" alerts go. */
   alertChannel: SlackChannel.optional(),
+  /** Public holidays where the team works (instead of the policy's); a rep's own wins. */
+  holidayCalendar: HolidayCalendar.optional(),
 });
 export type Team = z.infer<typeof Team>;
 
@@ -108,6 +118,8 @@ export const Policy = z
     timeZone: Zone,
     workingHours: WorkingHours,
     holidays: z.array(LocalDate).default([]),
+    /** A country's public holidays besides the explicit dates (which always apply). */
+    holidayCalendar: HolidayCalendar.optional(),
     reps: z.array(Rep).min(1),
     teams: z.array(Team).min(1),
     rules: z.object({

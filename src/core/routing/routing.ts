@@ -1,3 +1,4 @@
+import { holidaysAt } from "../policy/holiday-calendars";
 import { DateTime, type Duration } from "luxon";
 import { isWorkingTime, parseDuration } from "../calendar/calendar";
 import type { Crm } from "../model/crm-event";
@@ -39,7 +40,7 @@ export function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: 
   const today = DateTime.fromJSDate(req.now, { zone: rep.timeZone }).toISODate()!;
   if (rep.outOfOffice.some((ooo) => ooo.from <= today && today <= ooo.to)) return "out of office";
   const hours = rep.workingHours ?? req.policy.workingHours;
-  if (team.respectWorkingHours && !isWorkingTime(req.now, { zone: rep.timeZone, hours, holidays: req.policy.holidays })) {
+  if (team.respectWorkingHours && !isWorkingTime(req.now, { zone: rep.timeZone, hours, holidays: holidaysAt(req.policy, req.now, { rep, team }) })) {
     return "outside working hours";
   }
   if (rep.capacity !== undefined && recentAssignments(state, rep.id, team, req.now).length >= rep.capacity) return "at capacity";

@@ -3,19 +3,20 @@ import { afterThreshold } from "./cadence/cadence-schedule";
 import type { BusinessCalendar } from "../calendar/calendar";
 import type { Crm } from "../model/crm-event";
 import type { Policy, Rep } from "../policy/policy";
+import { holidaysAt } from "../policy/holiday-calendars";
 
 export { OWNER_PROPERTY } from "../policy/policy-needs";
 
-/** The policy's own business calendar: thresholds in business hours count in it. */
-export const policyCalendar = (policy: Policy): BusinessCalendar => ({
+/** The policy's own business calendar around `at`: thresholds in business hours count in it. */
+export const policyCalendar = (policy: Policy, at: Date): BusinessCalendar => ({
   zone: policy.timeZone,
   hours: policy.workingHours,
-  holidays: policy.holidays,
+  holidays: holidaysAt(policy, at),
 });
 
 /** An ISO duration from `at`, in business hours of the policy's calendar when asked. */
 export function deadlineAfter(at: Date, threshold: { duration: string; businessHours: boolean }, policy: Policy): Date {
-  return afterThreshold(at, threshold, policyCalendar(policy));
+  return afterThreshold(at, threshold, policyCalendar(policy, at));
 }
 
 export function repByOwner(policy: Policy, crm: Crm, ownerId: string | null | undefined): Rep | undefined {

@@ -11,16 +11,24 @@ export class AccessControl {
   readonly limiter: RollingWindowLimiter;
   private readonly tokens: Set<string>;
   private readonly figures = new WeakMap<EmulatorRequest, { remaining: number }>();
+  /** The share of every window other apps of the portal use (HubSpot's limits are the portal's, shared by its apps). */
+  otherApps = 0;
 
   constructor(tokens: string[], rateLimit: { max: number; windowMs: number }, now: () => number) {
     this.tokens = new Set(tokens);
     this.limiter = new RollingWindowLimiter(rateLimit.max, rateLimit.windowMs, now);
   }
 
+  /** Accepts a token issued later (a client credentials token of the OAuth endpoint). */
+  allow(token: string): void {
+    this.tokens.add(token);
+  }
+
   readonly guard = (req: EmulatorRequest): EmulatorResponse | undefined => {
     const token = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim();
     if (!token || !this.tokens.has(token)) return unauthorized();
-    const taken = this.limiter.take(token);
+    const others = this.othersInWindow();
+    const taken = this.limiter.take(token, others);
     if (!taken.allowed) {
       return {
         status: 429,
@@ -28,7 +36,7 @@ export class AccessControl {
         headers: { ...this.headers(0), "Retry-After": String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))) },
       };
     }
-    this.figures.set(req, { remaining: taken.remaining });
+    this.figures.set(req, { remaining: Math.max(0, taken.remaining) });
     return undefined;
   };
 
@@ -39,6 +47,10 @@ export class AccessControl {
     const figures = this.figures.get(req);
     if (!figures) return response;
     return { ...response, headers: { ...this.headers(figures.remaining), ...response.headers } };
+  }
+
+  private othersInWindow(): number {
+    return Math.floor(this.otherApps * this.limiter.max);
   }
 
   private headers(remaining: number): Record<string, string> {

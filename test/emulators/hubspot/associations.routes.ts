@@ -155,6 +155,32 @@ function registerBatchAssociationRoutes(ctx: ApiContext, now: () => number): voi
     return { status: errors.length > 0 ? 207 : 200, body };
   });
 
+  apiRoute(ctx, "POST", `${base}/associate/default`, (req) => {
+    const startedAt = iso();
+    const fromType = canonicalType(req.params.fromType!);
+    const toType = canonicalType(req.params.toType!);
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const input of batchInputs(objectBody(req))) {
+      try {
+        const fromId = String((input.from as { id?: unknown } | undefined)?.id ?? "");
+        const toId = String((input.to as { id?: unknown } | undefined)?.id ?? "");
+        const [edge] = ctx.crm.associateDefault(fromType, fromId, toType, toId);
+        results.push({
+          from: { id: fromId },
+          to: { id: toId },
+          associationSpec: { associationCategory: edge!.category, associationTypeId: edge!.typeId },
+        });
+      } catch (error) {
+        if (!(error instanceof HubSpotError)) throw error;
+        errors.push(standardError(error));
+      }
+    }
+    const body: Record<string, unknown> = { status: "COMPLETE", results, startedAt, completedAt: iso() };
+    if (errors.length > 0) Object.assign(body, { numErrors: errors.length, errors });
+    return { status: errors.length > 0 ? 207 : 200, body };
+  });
+
   apiRoute(ctx, "POST", `${base}/read`, (req) => {
     const startedAt = iso();
     const fromType = canonicalType(req.params.fromType!);

@@ -5,6 +5,7 @@ import type { ChangeSource, CrmObject, ObjectsStore } from "./objects-store.ts";
 import type { OwnersStore } from "./owners-store.ts";
 import type { PropertiesStore } from "./properties-store.ts";
 import { normalizeProperties } from "./property-validation.ts";
+import type { ValidationRules } from "./validation-rules.ts";
 import type { WebhookEmitter } from "./webhooks.ts";
 
 export interface HubSpotState {
@@ -13,6 +14,8 @@ export interface HubSpotState {
   owners: OwnersStore;
   properties: PropertiesStore;
   webhooks: WebhookEmitter;
+  /** The portal's validation rules, enforced on every write. */
+  rules: ValidationRules;
 }
 
 /** The `associations` of a create input (PublicAssociationsForObject). */
@@ -60,8 +63,13 @@ export class Crm {
 
   create(type: ObjectType, input: CreateInput, source: ChangeSource): CrmObject {
     const properties = normalizeProperties(this.validation(), type, input.properties, source, true);
+    this.state.rules.check(type, properties);
     this.checkUnique(type, properties);
     const links = (input.associations ?? []).flatMap((a) => this.resolveAssociation(type, a));
+    // HubSpot's leads guide: a lead "must be associated with an existing contact".
+    if (type === "leads" && !links.some((l) => l.toType === "contacts")) {
+      throw badRequest("A lead must be associated with an existing contact (association type 578, lead to primary contact)");
+    }
     const at = this.now();
     const { object, changes } = this.state.objects.create(type, properties, source, at);
     for (const link of links) this.state.associations.link({ fromType: type, fromId: object.id, ...link });
@@ -72,6 +80,7 @@ export class Crm {
   update(type: ObjectType, id: string, rawProperties: unknown, source: ChangeSource, idProperty?: string): CrmObject {
     const object = this.find(type, id, idProperty);
     const properties = normalizeProperties(this.validation(), type, rawProperties, source, false);
+    this.state.rules.check(type, properties, object.properties);
     this.checkUnique(type, properties, object.id);
     const at = this.now();
     const changes = this.state.objects.update(object, properties, source, at);

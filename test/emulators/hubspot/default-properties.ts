@@ -136,6 +136,19 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("hs_email_headers"),
     owner(),
   ],
+  // The Lead object (0-136, the prospecting workspace's leads; HubSpot's leads guide): a name is
+  // required, a lead is worked in the default lead pipeline's stages New → Attempting →
+  // Connected → Qualified / Disqualified.
+  leads: [
+    ...SYSTEM,
+    text("hs_lead_name", { required: true }),
+    enumeration("hs_lead_type", ["NEW_BUSINESS", "UPSELL", "RE_ATTEMPTING"]),
+    enumeration("hs_lead_label", ["COLD", "WARM", "HOT"]),
+    enumeration("hs_pipeline", ["lead-pipeline-id"]),
+    enumeration("hs_pipeline_stage", ["new-stage-id", "attempting-stage-id", "connected-stage-id", "qualified-stage-id", "unqualified-stage-id"]),
+    datetime("hs_last_sales_activity_timestamp"),
+    owner(),
+  ],
   // The meeting engagement's properties the meetings scheduler writes (HubSpot's meetings API).
   meetings: [
     ...SYSTEM,
@@ -165,6 +178,7 @@ export const DEFAULT_READ: Record<string, string[]> = {
   companies: ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
   deals: ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"],
   tasks: ["createdate", "hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+  leads: ["createdate", "hs_lastmodifieddate", "hs_lead_name", "hs_object_id", "hs_pipeline", "hs_pipeline_stage"],
   meetings: ["createdate", "hs_lastmodifieddate", "hs_object_id"],
   emails: ["createdate", "hs_lastmodifieddate", "hs_object_id"],
 };

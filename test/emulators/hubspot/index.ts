@@ -19,7 +19,9 @@ import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
 import { DEFAULT_MEETING_LINKS, type MeetingLinkInput, SchedulerStore } from "./scheduler-store.ts";
+import { Journal, registerJournalRoutes } from "./journal.ts";
 import { Retirement } from "./retirement.ts";
+import { registerValidationRoutes, ValidationRules, type ValidationRulesInput } from "./validation-rules.ts";
 import { registerSearchRoutes } from "./search.routes.ts";
 import { HubSpotUi } from "./ui.ts";
 import { DEFAULT_SUBSCRIPTIONS, WebhookEmitter, type Subscriptions, type WebhookEvent } from "./webhooks.ts";
@@ -34,14 +36,17 @@ export type { Booking, MeetingLink, MeetingLinkInput } from "./scheduler-store.t
 export { DEFAULT_MEETING_LINKS } from "./scheduler-store.ts";
 export { SCHEDULER_BASE } from "./scheduler.routes.ts";
 export { HUBSPOT_NUMERIC_SUPPORT_ENDS } from "./retirement.ts";
+export type { ValidationRulesInput } from "./validation-rules.ts";
 
 export interface HubSpotEmulatorOptions {
   /** Bearer tokens accepted on API routes. */
   accessTokens?: string[];
   appId?: string;
   portalId?: string;
-  /** Signs webhook deliveries (v3 and legacy v1). */
+  /** Signs webhook deliveries (v3 and legacy v1); with clientId, the app's client credentials. */
   clientSecret?: string;
+  /** The app's client id: client credentials tokens (POST /oauth/2026-09/token) read the webhooks journal. */
+  clientId?: string;
   /** When set, pending webhook events are POSTed there in batches of up to 100. */
   webhookTargetUrl?: string;
   /** Rolling window per token (HubSpot's ten-secondly limit). */
@@ -74,6 +79,10 @@ export interface HubSpotEmulatorOptions {
    * `PUT /_emulator/retirement {"at": ISO | ms | null}` changes it until the next reset.
    */
   retireNumericPathsAt?: number | null;
+  /** The share of each rate-limit window other apps of the portal use (0–1); `PUT /_emulator/other-apps {"share"}` changes it. */
+  otherApps?: number;
+  /** The portal's validation rules (property rules, conditionally required properties); they survive /_emulator/reset. */
+  validationRules?: ValidationRulesInput;
 }
 
 export interface HubSpotEmulator {
@@ -93,6 +102,7 @@ export interface HubSpotEmulator {
   close(): Promise<void>;
   appId: string;
   portalId: string;
+  clientId: string;
   clientSecret: string;
   accessTokens: string[];
 }
@@ -113,6 +123,8 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   const portalId = options.portalId ?? "62515";
   const clientSecret = options.clientSecret ?? "hubspot-dev-client-secret";
   const accessTokens = options.accessTokens ?? ["hubspot-dev-token"];
+  const clientId = options.clientId ?? "hubspot-dev-client-id";
+  const journal = new Journal(now);
   const seededProperties = Object.fromEntries(Object.entries(options.properties ?? {}).map(([t, list]) => [canonicalType(t), list]));
 
   const state: HubSpotState = {
@@ -120,17 +132,20 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     associations: new AssociationsStore(),
     owners: new OwnersStore(options.owners ?? DEFAULT_OWNERS, now),
     properties: new PropertiesStore(seededProperties, now),
+    rules: new ValidationRules(options.validationRules),
     webhooks: new WebhookEmitter({
       appId,
       portalId,
       clientSecret,
       now,
       subscriptions: options.subscriptions ?? DEFAULT_SUBSCRIPTIONS,
+      onEvent: (event) => journal.record(event),
       ...(options.webhookTargetUrl ? { targetUrl: options.webhookTargetUrl } : {}),
     }),
   };
   const access = new AccessControl(accessTokens, options.rateLimit ?? { max: 100, windowMs: 10_000 }, now);
   const retirement = new Retirement(options.retireNumericPathsAt ?? null, now);
+  access.otherApps = options.otherApps ?? 0;
   let serverErrors = 0;
   const serverError = (): EmulatorResponse => ({
     status: SERVER_ERRORS[serverErrors++ % SERVER_ERRORS.length]!,
@@ -165,9 +180,12 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     state.associations.reset();
     state.owners.reset();
     state.properties.reset();
+    state.rules.reset();
     state.webhooks.reset();
     access.limiter.reset();
     retirement.reset();
+    journal.reset();
+    access.otherApps = options.otherApps ?? 0;
     serverErrors = 0;
   });
 
@@ -182,10 +200,35 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
+  registerValidationRoutes(ctx, state.rules);
   registerPipelineRoutes(ctx);
   registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
+  registerJournalRoutes(ctx, journal, access, clientId, clientSecret, now);
   registerControlRoutes(ctx, ui, responseChecks, retirement);
+  // Other apps of the portal drawing on its limit: {"share": 0.4} leaves 60% of each window.
+  ctx.server.route({
+    method: "PUT",
+    pattern: "/_emulator/other-apps",
+    control: true,
+    handler: (req) => {
+      const share = Number((req.body as { share?: unknown } | undefined)?.share);
+      if (!(share >= 0 && share < 1)) return { status: 400, body: { status: "error", message: "share must be from 0 to below 1" } };
+      access.otherApps = share;
+      return { status: 200, body: { share } };
+    },
+  });
+  // The portal's window as after ten quiet seconds: a test of pacing starts with the whole window,
+  // whatever the tests before it called.
+  ctx.server.route({
+    method: "DELETE",
+    pattern: "/_emulator/rate-limit",
+    control: true,
+    handler: () => {
+      access.limiter.reset();
+      return { status: 204 };
+    },
+  });
 
   const close = async () => {
     state.webhooks.reset();
@@ -206,6 +249,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     close,
     appId,
     portalId,
+    clientId,
     clientSecret,
     accessTokens,
   };

@@ -17,6 +17,7 @@ const STANDARD: TypeInfo[] = [
   // Meeting engagements; "meeting_event" is the singular HubSpot's v3 association labels use (meeting_event_to_contact).
   { plural: "meetings", singular: "meeting_event", typeId: "0-47" },
   { plural: "emails", singular: "email", typeId: "0-49" },
+  { plural: "leads", singular: "lead", typeId: "0-136" },
 ];
 
 const ALIASES = new Map<string, TypeInfo>();
@@ -36,6 +37,8 @@ export function typeInfo(type: ObjectType): TypeInfo {
 
 /** Classic webhooks only exist for these; tasks have no subscription type (crm-facts 1.4). */
 export const WEBHOOK_TYPES = new Set(["contacts", "companies", "deals"]);
+/** Objects only generic (`object.*`, with objectTypeId) subscriptions cover, such as leads (crm-facts 1.4). */
+export const GENERIC_WEBHOOK_TYPES = new Set(["leads"]);
 
 export interface AssociationKind {
   from: ObjectType;
@@ -63,6 +66,12 @@ const PAIRS: [ObjectType, ObjectType, number, number, boolean][] = [
   ["emails", "contacts", 198, 197, true],
   ["emails", "companies", 186, 185, true],
   ["emails", "deals", 210, 209, true],
+  // Leads (LeadAssociationTypeIdEnum of HubSpot's SDKs: LEAD_TO_PRIMARY_CONTACT 578, LEAD_TO_CONTACT
+  // 608, LEAD_TO_TASK 646); the inverse ids (579, 609, 647) follow HubSpot's n / n+1 pairing and are
+  // not documented.
+  ["leads", "contacts", 578, 579, true],
+  ["leads", "contacts", 608, 609, false],
+  ["leads", "tasks", 646, 647, true],
 ];
 
 const KINDS: AssociationKind[] = PAIRS.flatMap(([from, to, typeId, inverseTypeId, isDefault]) => [

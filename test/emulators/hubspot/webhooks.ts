@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { WebhookOutbox } from "../shared/webhook-outbox.ts";
-import { canonicalType, typeInfo, WEBHOOK_TYPES, type ObjectType } from "./object-types.ts";
+import { canonicalType, GENERIC_WEBHOOK_TYPES, typeInfo, WEBHOOK_TYPES, type ObjectType } from "./object-types.ts";
 import type { ChangeSource, PropertyChange } from "./objects-store.ts";
 
 /** One event of a HubSpot webhook batch, fields in the order real payloads use (crm-facts 1.4). */
@@ -13,6 +13,8 @@ export interface WebhookEvent {
   subscriptionType: string;
   attemptNumber: number;
   objectId: number;
+  /** Generic (`object.*`) subscriptions name the object type. */
+  objectTypeId?: string;
   propertyName?: string;
   propertyValue?: string;
   changeFlag?: "CREATED" | "DELETED";
@@ -37,6 +39,8 @@ export const DEFAULT_SUBSCRIPTIONS: Subscriptions = {
     "engagements_last_meeting_booked",
   ],
   deal: ["dealstage", "hubspot_owner_id"],
+  // Generic subscriptions (object.*, objectTypeId 0-136).
+  lead: ["hubspot_owner_id", "hs_pipeline_stage", "hs_last_sales_activity_timestamp"],
 };
 
 export interface WebhookConfig {
@@ -46,6 +50,8 @@ export interface WebhookConfig {
   clientSecret: string;
   targetUrl?: string;
   now: () => number;
+  /** Sees every event emitted, delivered or not (the webhooks journal keeps them). */
+  onEvent?: (event: WebhookEvent) => void;
 }
 
 export function signV3(clientSecret: string, method: string, url: string, body: string, timestamp: string): string {
@@ -59,6 +65,8 @@ export function signV1(clientSecret: string, body: string): string {
     .update(clientSecret + body, "utf8")
     .digest("hex");
 }
+
+const hooked = (type: ObjectType) => WEBHOOK_TYPES.has(type) || GENERIC_WEBHOOK_TYPES.has(type);
 
 /** Turns CRM changes into subscribed webhook events and hands them to the shared outbox. */
 export class WebhookEmitter {
@@ -75,7 +83,7 @@ export class WebhookEmitter {
     }
     // Stable ids per subscription, as an app's subscriptions have.
     let next = 2416730;
-    for (const type of WEBHOOK_TYPES) {
+    for (const type of [...WEBHOOK_TYPES, ...GENERIC_WEBHOOK_TYPES]) {
       const singular = typeInfo(type).singular;
       this.subscriptionIds.set(`${singular}.creation`, next++);
       this.subscriptionIds.set(`${singular}.deletion`, next++);
@@ -87,7 +95,7 @@ export class WebhookEmitter {
   }
 
   created(type: ObjectType, objectId: string, changes: PropertyChange[], source: ChangeSource, at: number): void {
-    if (!WEBHOOK_TYPES.has(type)) return;
+    if (!hooked(type)) return;
     this.push(type, "creation", objectId, source, at, { changeFlag: "CREATED" });
     // HubSpot also reports subscribed properties set at creation as property changes.
     this.changed(type, objectId, changes, source, at);
@@ -95,7 +103,7 @@ export class WebhookEmitter {
 
   changed(type: ObjectType, objectId: string, changes: PropertyChange[], source: ChangeSource, at: number): void {
     const names = this.subscribed.get(type);
-    if (!WEBHOOK_TYPES.has(type) || !names) return;
+    if (!hooked(type) || !names) return;
     for (const change of changes) {
       if (!names.has(change.name)) continue;
       this.push(type, "propertyChange", objectId, source, at, { propertyName: change.name, propertyValue: change.value });
@@ -103,7 +111,7 @@ export class WebhookEmitter {
   }
 
   deleted(type: ObjectType, objectId: string, source: ChangeSource, at: number): void {
-    if (!WEBHOOK_TYPES.has(type)) return;
+    if (!hooked(type)) return;
     this.push(type, "deletion", objectId, source, at, { changeFlag: "DELETED" });
   }
 
@@ -124,8 +132,10 @@ export class WebhookEmitter {
     at: number,
     extra: { propertyName?: string; propertyValue?: string; changeFlag?: "CREATED" | "DELETED" },
   ): void {
-    const subscriptionType = `${typeInfo(type).singular}.${kind}`;
-    const subscriptionId = this.subscriptionIds.get(extra.propertyName ? `${subscriptionType}:${extra.propertyName}` : subscriptionType) ?? 0;
+    const classic = `${typeInfo(type).singular}.${kind}`;
+    const generic = GENERIC_WEBHOOK_TYPES.has(type);
+    const subscriptionType = generic ? `object.${kind}` : classic;
+    const subscriptionId = this.subscriptionIds.get(extra.propertyName ? `${classic}:${extra.propertyName}` : classic) ?? 0;
     const event: WebhookEvent = {
       eventId: this.nextEventId++,
       subscriptionId,
@@ -135,11 +145,13 @@ export class WebhookEmitter {
       subscriptionType,
       attemptNumber: 0,
       objectId: Number(objectId),
+      ...(generic ? { objectTypeId: typeInfo(type).typeId } : {}),
       ...(extra.propertyName !== undefined ? { propertyName: extra.propertyName, propertyValue: extra.propertyValue ?? "" } : {}),
       ...(extra.changeFlag ? { changeFlag: extra.changeFlag } : {}),
       changeSource: source.changeSource,
       sourceId: source.sourceId,
     };
+    this.config.onEvent?.(event);
     this.outbox.push(event);
   }
 

@@ -13,16 +13,17 @@ export class RollingWindowLimiter {
   }
 
   /** Records a hit and says whether it was allowed, with what remains and when to retry. */
-  take(key: string): { allowed: boolean; remaining: number; retryAfterMs: number } {
+  /** `reserved`: calls of the window others (another app of the account) take, counted against the same limit. */
+  take(key: string, reserved = 0): { allowed: boolean; remaining: number; retryAfterMs: number } {
     const now = this.now();
     const recent = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (recent.length >= this.max) {
+    if (recent.length + reserved >= this.max) {
       this.hits.set(key, recent);
-      return { allowed: false, remaining: 0, retryAfterMs: recent[0]! + this.windowMs - now };
+      return { allowed: false, remaining: 0, retryAfterMs: recent.length > 0 ? recent[0]! + this.windowMs - now : this.windowMs };
     }
     recent.push(now);
     this.hits.set(key, recent);
-    return { allowed: true, remaining: this.max - recent.length, retryAfterMs: 0 };
+    return { allowed: true, remaining: this.max - recent.length - reserved, retryAfterMs: 0 };
   }
 
   reset(): void {

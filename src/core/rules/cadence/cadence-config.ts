@@ -1,3 +1,4 @@
+import { holidaysAt } from "../../policy/holiday-calendars";
 import { personNameProperties } from "../../model/record-name";
 import { BUILT_IN_FIELDS, type Cadence, type CadenceRule, type CadenceStep, type StopCondition } from "../../policy/cadence-policy";
 import type { BusinessCalendar } from "../../calendar/calendar";
@@ -85,7 +86,7 @@ export const stepTaskId = (ctx: CadenceCtx, cadence: CadenceState, stepId: strin
 
 /** The lead's business hours in its own zone. */
 export function leadCalendar(ctx: CadenceCtx, zone: string): BusinessCalendar {
-  return { zone, hours: ctx.config.rule.workingHours ?? ctx.policy.workingHours, holidays: ctx.policy.holidays };
+  return { zone, hours: ctx.config.rule.workingHours ?? ctx.policy.workingHours, holidays: holidaysAt(ctx.policy, ctx.now) };
 }
 
 /** A policy edit may rename or drop a cadence mid-way; steps unknown to it keep their plan but write nothing. */

@@ -1,3 +1,4 @@
+import { holidaysAt } from "../../policy/holiday-calendars";
 import { afterThreshold, localTime } from "./cadence-schedule";
 import type { BusinessCalendar } from "../../calendar/calendar";
 import type { CadenceStep } from "../../policy/cadence-policy";
@@ -25,7 +26,7 @@ export const mootSla = (sla: CadenceSla | undefined): CadenceSla | undefined => 
 export function slaCalendar(ctx: CadenceCtx, ownerId: string | null | undefined, leadZone: string): BusinessCalendar {
   const rep = repByOwner(ctx.policy, ctx.crm, ownerId);
   if (!rep) return leadCalendar(ctx, leadZone);
-  return { zone: rep.timeZone, hours: rep.workingHours ?? ctx.policy.workingHours, holidays: ctx.policy.holidays };
+  return { zone: rep.timeZone, hours: rep.workingHours ?? ctx.policy.workingHours, holidays: holidaysAt(ctx.policy, ctx.now, { rep }) };
 }
 
 /** At enrolment: which step must be done by when (the first call or email step). */

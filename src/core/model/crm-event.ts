@@ -41,7 +41,17 @@ const EventBase = z.object({
   /** True when this integration made the change: our own writes echo back and must not trigger rules. */
   fromThisIntegration: z.boolean(),
   /** Which delivery channel produced it, for the audit trail. */
-  via: z.enum(["hubspot-webhook", "salesforce-cdc", "salesforce-outbound", "salesforce-reconciliation", "postmark", "mailgun", "slack", "intake"]),
+  via: z.enum([
+    "hubspot-webhook",
+    "salesforce-cdc",
+    "salesforce-outbound",
+    "salesforce-reconciliation",
+    "postmark",
+    "mailgun",
+    "slack",
+    "intake",
+    "booking",
+  ]),
   /**
    * The CRM's own order among events with the same occurredAt, zero-padded so that it sorts as
    * text: Salesforce commitNumber then sequenceNumber, HubSpot eventId. Ties are broken by it,
@@ -115,6 +125,14 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     timeZone: z.string().optional(),
     /** True when the submission created the record; false for a returning lead. */
     createdRecord: z.boolean(),
+  }),
+  /** The lead booked a meeting with a rep on the booking page (src/booking): its cadence stops. */
+  EventBase.extend({
+    kind: z.literal("meetingBooked"),
+    bookingId: z.string().min(1),
+    startsAt: z.iso.datetime(),
+    /** The rep's CRM owner id. */
+    ownerId: z.string().optional(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */
   EventBase.extend({

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from "../calendar/calendar";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
+import { BookingPolicy, bookingIssues, RepCalendar } from "./booking-policy";
 import { Form, formsIssues } from "./forms-policy";
 import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
 import { DurationWithin, durationProblem, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
@@ -30,6 +31,8 @@ export const Rep = z.object({
   capacity: z.number().int().min(1).max(10_000).optional(),
   available: z.boolean().default(true),
   outOfOffice: z.array(z.object({ from: LocalDate, to: LocalDate })).default([]),
+  /** Where visitors book meetings with this rep (booking); a rep without one is not offered. */
+  calendar: RepCalendar.optional(),
 });
 export type Rep = z.infer<typeof Rep>;
 
@@ -118,6 +121,8 @@ export const Policy = z
     scoring: ScoringModel.optional(),
     /** Which team a lead from a form goes to. */
     routing: IntakeRouting.optional(),
+    /** Meetings booked on the spot, right after a form's submission. */
+    booking: BookingPolicy.optional(),
   })
   .superRefine((policy, ctx) => {
     const reps = new Set(policy.reps.map((r) => r.id));
@@ -145,6 +150,11 @@ export const Policy = z
       const formKeys = new Set(policy.forms.map((f) => f.key));
       for (const issue of scoringIssues(policy.scoring, formKeys))
         ctx.addIssue({ code: "custom", path: ["scoring", ...issue.path], message: issue.message });
+    }
+    if (policy.booking) {
+      const formKeys = new Set(policy.forms.map((f) => f.key));
+      for (const issue of bookingIssues(policy.booking, formKeys))
+        ctx.addIssue({ code: "custom", path: ["booking", ...issue.path], message: issue.message });
     }
     if (policy.routing) {
       for (const issue of intakeRoutingIssues(policy.routing, teams))

@@ -37,6 +37,8 @@ function eventDetail(event: CrmEvent): string {
       return `${event.removed ? "removed" : "added"} ${event.associationType} → ${event.toObjectId}`;
     case "emailReceived":
       return `"${event.subject}" from ${event.from}`;
+    case "meetingBooked":
+      return `meeting at ${event.startsAt} (booking ${event.bookingId})`;
     case "slackAction":
       return `${event.action} on step ${event.stepId} by ${event.userId}`;
     default:

@@ -38,6 +38,11 @@ export default defineConfig(async () => {
     HUBSPOT_API_BASE: emulators.urls.hubspot,
     SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
     SLACK_API_BASE: emulators.urls.slack,
+    GOOGLE_CALENDAR_API_BASE: emulators.urls.google,
+    // The service account made for this run (its token_uri is the emulator's): a secret, as in production.
+    GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(emulators.googleKey),
+    MICROSOFT_GRAPH_API_BASE: emulators.urls.microsoft,
+    MICROSOFT_LOGIN_BASE: emulators.urls.microsoft,
   };
   return {
     test: {
@@ -57,7 +62,11 @@ export default defineConfig(async () => {
                   "lead-follow-up-effects": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 100 },
                 },
                 // wrangler.toml's per-form intake limit is 200 per 10 s; a test reaches 20 per minute sooner.
-                ratelimits: { INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } } },
+                ratelimits: {
+                  INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } },
+                  // wrangler.toml's 60 per minute per address; the booking tests send each request from its own address.
+                  BOOKING_RATE_LIMIT: { namespace_id: "4205", simple: { limit: 10, period: 60 } },
+                },
               },
             }),
           ],

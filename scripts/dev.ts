@@ -17,7 +17,8 @@ import { INTEGRATION_USER_ID, REP_ONE_USER_ID, REP_TWO_USER_ID } from "../test/e
 import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
-import { applyLocalMigrations, ensureDevVars, wranglerEnv } from "./local-env.ts";
+import { createTestServiceAccount, type ServiceAccountKeyFile } from "../test/emulators/google-calendar/index.ts";
+import { applyLocalMigrations, ensureDevVars, setDevVar, wranglerEnv } from "./local-env.ts";
 import { PRODUCT_FIELDS } from "../src/core/model/product-fields.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -49,12 +50,16 @@ const portOf = (url: string | undefined, fallback: number) => {
 // One person, one address everywhere: the HubSpot owners' (who the default policy's reps are), so
 // the roster import matches each rep's HubSpot owner, Salesforce user and Slack member.
 const [alex, sam] = DEFAULT_OWNERS;
+const googleKey = await emulatorServiceAccount();
 const emulators = await startEmulators({
   ports: {
     hubspot: portOf(vars.HUBSPOT_API_BASE, 8790),
     salesforce: portOf(vars.SALESFORCE_INSTANCE_URL, 8791),
     slack: portOf(vars.SLACK_API_BASE, 8792),
+    google: portOf(vars.GOOGLE_CALENDAR_API_BASE, 8794),
+    microsoft: portOf(vars.MICROSOFT_GRAPH_API_BASE, 8795),
   },
+  ...(googleKey ? { googleKey } : {}),
   hubspot: { clientSecret: vars.HUBSPOT_CLIENT_SECRET, appId: vars.HUBSPOT_APP_ID, webhookTargetUrl: `${WORKER}/webhooks/hubspot` },
   salesforce: {
     webhookSecret: vars.SALESFORCE_WEBHOOK_SECRET,
@@ -93,6 +98,30 @@ const turnstile = turnstilePort ? await startTurnstileEmulator(Number(turnstileP
 console.log(
   `emulators: HubSpot ${emulators.urls.hubspot}  Salesforce ${emulators.urls.salesforce}  Slack ${emulators.urls.slack}${turnstile ? `  Turnstile ${turnstile.url}` : ""}`,
 );
+console.log(`calendars: Google ${emulators.urls.google}  Microsoft Graph ${emulators.urls.microsoft}`);
+
+/**
+ * The Google emulator's service account: the key the Worker signs with is a secret in .dev.vars
+ * (GOOGLE_SERVICE_ACCOUNT_KEY, base64 of the JSON key file); when the Worker is pointed at the
+ * emulator and the line is empty, a test account is made now and its key written there. The
+ * emulator trusts the key's public half on every start.
+ */
+async function emulatorServiceAccount(): Promise<ServiceAccountKeyFile | undefined> {
+  const base = vars.GOOGLE_CALENDAR_API_BASE ?? "";
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) return undefined;
+  if (vars.GOOGLE_SERVICE_ACCOUNT_KEY) {
+    try {
+      return JSON.parse(Buffer.from(vars.GOOGLE_SERVICE_ACCOUNT_KEY, "base64").toString("utf8")) as ServiceAccountKeyFile;
+    } catch {
+      console.error("GOOGLE_SERVICE_ACCOUNT_KEY in .dev.vars is not base64 of a key file: empty the line to have a test account made");
+      return undefined;
+    }
+  }
+  const { keyFile } = await createTestServiceAccount({ tokenUri: `${base}/token` });
+  setDevVar(root, "GOOGLE_SERVICE_ACCOUNT_KEY", Buffer.from(JSON.stringify(keyFile)).toString("base64"));
+  console.log("made a test Google service account for the emulator: its key is GOOGLE_SERVICE_ACCOUNT_KEY in .dev.vars");
+  return keyFile;
+}
 
 // --test-scheduled exposes /__scheduled, through which the ticker runs the cron's chores.
 const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", ...wranglerArgs], {

@@ -1,4 +1,12 @@
-import { createHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from "./hubspot/index.ts";
+import {
+  createGoogleCalendarEmulator,
+  createTestServiceAccount,
+  type GoogleCalendarEmulator,
+  type GoogleCalendarEmulatorOptions,
+  type ServiceAccountKeyFile,
+} from "./google-calendar/index.ts";
+import { createHubSpotEmulator, DEFAULT_OWNERS, type HubSpotEmulator, type HubSpotEmulatorOptions } from "./hubspot/index.ts";
+import { createMicrosoftGraphEmulator, type MicrosoftGraphEmulator, type MicrosoftGraphEmulatorOptions } from "./microsoft-graph/index.ts";
 import { createSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from "./salesforce/index.ts";
 import { createSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from "./slack/index.ts";
 
@@ -6,37 +14,80 @@ export interface Emulators {
   hubspot: HubSpotEmulator;
   salesforce: SalesforceEmulator;
   slack: SlackEmulator;
-  urls: { hubspot: string; salesforce: string; slack: string };
+  google: GoogleCalendarEmulator;
+  microsoft: MicrosoftGraphEmulator;
+  /** The service account the Google emulator trusts, its token_uri pointing there: the Worker's GOOGLE_SERVICE_ACCOUNT_KEY. */
+  googleKey: ServiceAccountKeyFile;
+  urls: { hubspot: string; salesforce: string; slack: string; google: string; microsoft: string };
   close(): Promise<void>;
 }
 
 export interface EmulatorsOptions {
-  ports?: { hubspot?: number; salesforce?: number; slack?: number };
+  ports?: { hubspot?: number; salesforce?: number; slack?: number; google?: number; microsoft?: number };
   hubspot?: HubSpotEmulatorOptions;
   salesforce?: SalesforceEmulatorOptions;
   slack?: SlackEmulatorOptions;
+  google?: GoogleCalendarEmulatorOptions;
+  microsoft?: MicrosoftGraphEmulatorOptions;
+  /** The Google service account's key (`npm run dev` keeps one in .dev.vars); default a fresh one. */
+  googleKey?: ServiceAccountKeyFile;
   /** Let the process exit while they run (tests). */
   unref?: boolean;
 }
 
-/** Starts the HubSpot, Salesforce and Slack emulators: `npm run dev` and the tests share this. */
+/** The domain-wide delegation a Workspace admin gives the booking service account. */
+const CALENDAR_SCOPES = ["https://www.googleapis.com/auth/calendar"];
+
+/**
+ * The reps' calendars: the HubSpot owners' addresses (who the default policy's reps are), in
+ * their zones, on Google Workspace and on Microsoft 365 alike (the policy says which serves whom).
+ */
+const ZONES = ["America/New_York", "Europe/London"];
+const GOOGLE_USERS = DEFAULT_OWNERS.map((o, i) => ({ email: o.email!, timeZone: ZONES[i] ?? "America/New_York", name: `${o.firstName} ${o.lastName}` }));
+const GRAPH_USERS = DEFAULT_OWNERS.map((o, i) => ({ userPrincipalName: o.email!, timeZone: ZONES[i] ?? "America/New_York", displayName: `${o.firstName} ${o.lastName}` }));
+
+/** Starts the HubSpot, Salesforce, Slack, Google Calendar and Microsoft Graph emulators: `npm run dev` and the tests share this. */
 export async function startEmulators(options: EmulatorsOptions = {}): Promise<Emulators> {
   const hubspot = createHubSpotEmulator(options.hubspot);
   const salesforce = createSalesforceEmulator(options.salesforce);
   const slack = createSlackEmulator(options.slack);
+  // A key made now (or the one given): the emulator trusts its public half, the Worker signs with the private.
+  const account = options.googleKey ? undefined : await createTestServiceAccount({ delegatedScopes: CALENDAR_SCOPES });
+  const key = options.googleKey ?? account!.keyFile;
+  const publicKeyPem = account ? account.account.publicKeyPem : await publicHalf(key);
+  const google = createGoogleCalendarEmulator({
+    users: GOOGLE_USERS,
+    ...options.google,
+    serviceAccounts: [
+      { clientEmail: key.client_email, publicKeyPem, privateKeyId: key.private_key_id, delegatedScopes: CALENDAR_SCOPES },
+      ...(options.google?.serviceAccounts ?? []),
+    ],
+  });
+  const microsoft = createMicrosoftGraphEmulator({ users: GRAPH_USERS, ...options.microsoft });
   const urls = {
     hubspot: await hubspot.server.listen(options.ports?.hubspot ?? 0),
     salesforce: await salesforce.server.listen(options.ports?.salesforce ?? 0),
     slack: await slack.server.listen(options.ports?.slack ?? 0),
+    google: await google.server.listen(options.ports?.google ?? 0),
+    microsoft: await microsoft.server.listen(options.ports?.microsoft ?? 0),
   };
-  if (options.unref) for (const e of [hubspot, salesforce, slack]) e.server.unref();
+  if (options.unref) for (const e of [hubspot, salesforce, slack, google, microsoft]) e.server.unref();
   return {
     hubspot,
     salesforce,
     slack,
+    google,
+    microsoft,
+    googleKey: { ...key, token_uri: google.tokenUrl() },
     urls,
     async close() {
-      await Promise.all([hubspot.close(), salesforce.close(), slack.close()]);
+      await Promise.all([hubspot.close(), salesforce.close(), slack.close(), google.close(), microsoft.close()]);
     },
   };
+}
+
+/** The SPKI public key of a key file's private key. */
+async function publicHalf(keyFile: ServiceAccountKeyFile): Promise<string> {
+  const { createPublicKey } = await import("node:crypto");
+  return createPublicKey(keyFile.private_key).export({ type: "spki", format: "pem" }).toString();
 }

@@ -90,6 +90,7 @@ describe("proposeRoster", () => {
         capacity: 25,
         available: true,
         outOfOffice: [],
+        calendar: { provider: "google", id: "alex.rivera@example.com" },
       },
       expect.objectContaining({
         id: "sam",

@@ -19,6 +19,8 @@ export const DEFAULT_POLICY: PolicyInput = {
       timeZone: "America/New_York",
       weight: 1,
       capacity: 25,
+      // Booking: Alex's Google Workspace calendar (the Google Calendar emulator locally).
+      calendar: { provider: "google", id: "alex.rivera@example.com" },
     },
     {
       id: "sam",
@@ -28,6 +30,8 @@ export const DEFAULT_POLICY: PolicyInput = {
       timeZone: "Europe/London",
       weight: 1,
       capacity: 25,
+      // Booking: Sam's Microsoft 365 calendar (the Microsoft Graph emulator locally).
+      calendar: { provider: "microsoft", id: "sam.chen@example.com" },
     },
   ],
   teams: [
@@ -103,6 +107,20 @@ export const DEFAULT_POLICY: PolicyInput = {
       duplicateWindow: "PT5M",
     },
   ],
+  // The demo form offers a meeting with the rep it was routed to, right after the submission (docs/booking.md).
+  booking: {
+    forms: [{ form: "demo", offer: "routedRep" }],
+    calendar: "google",
+    meetingLength: "PT30M",
+    bufferBefore: "PT0S",
+    bufferAfter: "PT10M",
+    minimumNotice: "PT2H",
+    horizon: "P14D",
+    slotStep: "PT15M",
+    maxPerDay: 6,
+    maxSlots: 60,
+    linkLifetime: "PT2H",
+  },
   scoring: {
     id: "default",
     thresholds: { warm: 40, hot: 70 },

@@ -30,7 +30,8 @@ import { findSlots, noteNothingOffered, noteOffered, repCalendar } from "./find-
  *   POST /book/manage/{token}/cancel
  *   GET  /book/embed.js                the embed script for a customer's own form page
  * A token that is not ours is 404, an expired one 410, and neither says anything of what it named.
- * Every call counts against the client address's limit (BOOKING_RATE_LIMIT).
+ * Every call counts against the client address's limit (BOOKING_RATE_LIMIT) before its token is
+ * looked at, so guessing tokens is as slow as the limit.
  */
 
 type BookingContext = Context<AppEnv>;
@@ -239,8 +240,8 @@ export const bookingRoutes = new Hono<AppEnv>()
   )
   // --- manage links: the confirmation, .ics, move and cancel --------------------------------------
   .get("/manage/:token", async (c) => {
-    const bookingId = await verified(c, MANAGE_PURPOSE, true);
     await rateLimit(c, true);
+    const bookingId = await verified(c, MANAGE_PURPOSE, true);
     const booking = await repBookingOf(c, bookingId);
     const zone = viewZone(zoneParam(c) ?? booking.context.submission.timeZone, booking.rep.zone);
     const token = c.req.param("token");
@@ -265,8 +266,8 @@ export const bookingRoutes = new Hono<AppEnv>()
     );
   })
   .get("/manage/:token/meeting.ics", async (c) => {
-    const bookingId = await verified(c, MANAGE_PURPOSE, true);
     await rateLimit(c, true);
+    const bookingId = await verified(c, MANAGE_PURPOSE, true);
     const booking = await repBookingOf(c, bookingId);
     const s = booking.context.submission;
     const ics = meetingIcs({
@@ -279,15 +280,16 @@ export const bookingRoutes = new Hono<AppEnv>()
       summary: `${booking.context.formName} with ${booking.rep.name}`,
       description: `Your meeting with ${booking.rep.name}.${booking.event.joinUrl ? ` Join: ${booking.event.joinUrl}` : ""}`,
       ...(booking.event.joinUrl ? { location: booking.event.joinUrl, url: booking.event.joinUrl } : {}),
-      organizer: { name: booking.rep.name },
+      // A Google or Microsoft 365 calendar's id is the rep's address; a HubSpot meeting link's is a slug.
+      organizer: { name: booking.rep.name, ...(booking.rep.calendarId.includes("@") ? { email: booking.rep.calendarId } : {}) },
       attendee: { name: visitorName(s), email: s.email },
     });
     return c.body(ics, 200, { "content-type": "text/calendar; charset=utf-8", "content-disposition": 'attachment; filename="meeting.ics"' });
   })
   .post("/manage/:token/cancel", async (c) => {
     const page = wantsPage(c) || !c.req.header("content-type");
-    const bookingId = await verified(c, MANAGE_PURPOSE, page);
     await rateLimit(c, page);
+    const bookingId = await verified(c, MANAGE_PURPOSE, page);
     const booking = await repBookingOf(c, bookingId);
     if (booking.status === "booked" && booking.start <= c.get("now")().getTime()) {
       throw new PageError(409, "meeting_started", "This meeting has started or is over: it can no longer be cancelled here.", page);
@@ -302,8 +304,8 @@ export const bookingRoutes = new Hono<AppEnv>()
   })
   .post("/manage/:token/move", async (c) => {
     const page = wantsPage(c);
-    const bookingId = await verified(c, MANAGE_PURPOSE, page);
     await rateLimit(c, page);
+    const bookingId = await verified(c, MANAGE_PURPOSE, page);
     const { slot } = await readBody(c, MoveBody);
     const booking = await repBookingOf(c, bookingId);
     const now = c.get("now")();
@@ -338,8 +340,8 @@ export const bookingRoutes = new Hono<AppEnv>()
   .options("/:token/*", (c) => preflight(c))
   .options("/:token", (c) => preflight(c))
   .get("/:token/slots", async (c) => {
-    const submissionId = await verified(c, BOOK_PURPOSE, false);
     await rateLimit(c, false);
+    const submissionId = await verified(c, BOOK_PURPOSE, false);
     const offer = await offerOf(c, submissionId);
     const cors = corsOf(c, offer.kind === "open" ? offer.scene : offer.form ? { form: offer.form } : undefined);
     if (offer.kind === "pending") return c.json({ status: "pending", retryAfterMs: 1000 }, 200, cors);
@@ -348,8 +350,8 @@ export const bookingRoutes = new Hono<AppEnv>()
     return c.json(slotsJson(offer.scene, offer.slots), 200, cors);
   })
   .get("/:token", async (c) => {
-    const submissionId = await verified(c, BOOK_PURPOSE, true);
     await rateLimit(c, true);
+    const submissionId = await verified(c, BOOK_PURPOSE, true);
     const offer = await offerOf(c, submissionId);
     if (offer.kind === "pending") return c.html(pendingPage());
     if (offer.kind === "message")
@@ -358,8 +360,8 @@ export const bookingRoutes = new Hono<AppEnv>()
   })
   .post("/:token", async (c) => {
     const page = wantsPage(c);
-    const submissionId = await verified(c, BOOK_PURPOSE, page);
     await rateLimit(c, page);
+    const submissionId = await verified(c, BOOK_PURPOSE, page);
     const { slot, attempt } = await readBody(c, BookBody);
     const now = c.get("now")();
     const found = await sceneOf(c.env.DB, c.var.ports, submissionId, zoneParam(c));

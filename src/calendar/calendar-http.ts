@@ -31,7 +31,10 @@ export async function send(fetcher: typeof fetch, call: HttpCall, what: string, 
     body = JSON.stringify(call.body);
   }
   try {
-    const response = await withTimeout(fetcher(call.url, { method: call.method, headers, body }), timeoutMs, what);
+    const request = fetcher(call.url, { method: call.method, headers, body });
+    // A call that loses the race with its timeout settles later: its late rejection is handled here.
+    request.catch(() => {});
+    const response = await withTimeout(request, timeoutMs, what);
     const answerHeaders: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       answerHeaders[name.toLowerCase()] = value;

@@ -4,6 +4,7 @@ import {
   checkSalesforcePicklists,
   checkSalesforceTaskKey,
   ensureHubSpotLeadSource,
+  ensureHubSpotMeetingKey,
   ensureHubSpotProductProperties,
   ensureHubSpotTaskKey,
 } from "../crm/crm-setup";
@@ -13,7 +14,7 @@ import { activePolicy } from "../storage/policies";
 
 /**
  * POST /admin/crm/setup: creates (HubSpot) or checks (Salesforce) the CRM fields that make task
- * writes idempotent, and the HubSpot property that chooses a lead's cadence; checks the Salesforce
+ * (and booked meeting) writes idempotent, and the HubSpot property that chooses a lead's cadence; checks the Salesforce
  * picklist values and consent fields and objects the policy uses.
  */
 export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
@@ -30,6 +31,11 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
   const hubspotProductProperties = config.HUBSPOT_ACCESS_TOKEN
     ? await ensureHubSpotProductProperties(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
     : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
+  const hubspotBooking = policy.booking?.forms.some((b) => policy.forms.find((f) => f.key === b.form)?.crm === "hubspot");
+  const hubspotMeetingKey =
+    config.HUBSPOT_ACCESS_TOKEN && hubspotBooking
+      ? await ensureHubSpotMeetingKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
+      : { ok: true, action: "skipped", detail: hubspotBooking ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot form offers booking" };
   const sfAuth = salesforceAuth(config);
   const salesforce =
     sfAuth && config.SALESFORCE_INSTANCE_URL
@@ -51,5 +57,5 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
     sfAuth && config.SALESFORCE_INSTANCE_URL
       ? await checkSalesforceConsents(sfAuth, config.SALESFORCE_INSTANCE_URL, policy)
       : { ok: false, action: "skipped", detail: salesforce.detail };
-  return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, salesforce, salesforcePicklists, salesforceConsents });
+  return c.json({ hubspot, hubspotLeadSource, hubspotProductProperties, hubspotMeetingKey, salesforce, salesforcePicklists, salesforceConsents });
 });

@@ -43,8 +43,16 @@ const CALENDAR_SCOPES = ["https://www.googleapis.com/auth/calendar"];
  * their zones, on Google Workspace and on Microsoft 365 alike (the policy says which serves whom).
  */
 const ZONES = ["America/New_York", "Europe/London"];
-const GOOGLE_USERS = DEFAULT_OWNERS.map((o, i) => ({ email: o.email!, timeZone: ZONES[i] ?? "America/New_York", name: `${o.firstName} ${o.lastName}` }));
-const GRAPH_USERS = DEFAULT_OWNERS.map((o, i) => ({ userPrincipalName: o.email!, timeZone: ZONES[i] ?? "America/New_York", displayName: `${o.firstName} ${o.lastName}` }));
+const GOOGLE_USERS = DEFAULT_OWNERS.map((o, i) => ({
+  email: o.email!,
+  timeZone: ZONES[i] ?? "America/New_York",
+  name: `${o.firstName} ${o.lastName}`,
+}));
+const GRAPH_USERS = DEFAULT_OWNERS.map((o, i) => ({
+  userPrincipalName: o.email!,
+  timeZone: ZONES[i] ?? "America/New_York",
+  displayName: `${o.firstName} ${o.lastName}`,
+}));
 
 /** Starts the HubSpot, Salesforce, Slack, Google Calendar and Microsoft Graph emulators: `npm run dev` and the tests share this. */
 export async function startEmulators(options: EmulatorsOptions = {}): Promise<Emulators> {

@@ -5,6 +5,7 @@ import type { Policy } from "../core/policy/policy";
 import { dayOf, daysFrom } from "../core/calendar/days";
 import { type MetricFilter, metricRows } from "../metrics/metrics-queries";
 import { type Overview, overviewOf } from "../metrics/overview";
+import { type BookingFigures, bookingFigures } from "../metrics/booking-metrics";
 import { type AlertRow, listAlerts } from "../storage/alerts";
 import { countEffectsByStatus } from "../storage/effects";
 import type { EffectStatus } from "../core/model/effects";
@@ -37,6 +38,8 @@ export interface OverviewPage {
   from: string;
   to: string;
   overview: Overview;
+  /** Booking on the spot: offers, bookings, speed to meeting (src/metrics/booking-metrics.ts). */
+  booking: BookingFigures;
   policy: Policy;
   rolledAt: string | null;
   effects: Record<EffectStatus, number>;
@@ -87,8 +90,9 @@ export async function loadOverview(env: Env, config: Config, query: OverviewQuer
     rep: query.rep,
     team: query.team ? { id: query.team, ownerIds: teamOwnerIds(policy, query.team) } : undefined,
   };
-  const [rows, effects, alerts, portals] = await Promise.all([
+  const [rows, booking, effects, alerts, portals] = await Promise.all([
     metricRows(env.DB, days, filter),
+    bookingFigures(env.DB, days, filter),
     countEffectsByStatus(env.DB),
     listAlerts(env.DB),
     hubspotTargets(env.DB),
@@ -108,6 +112,7 @@ export async function loadOverview(env: Env, config: Config, query: OverviewQuer
     from: days[0]?.day ?? to,
     to,
     overview,
+    booking,
     policy,
     rolledAt: rows.rolledAt,
     effects,

@@ -2,6 +2,7 @@ import { raw } from "hono/html";
 import type { AlertRow } from "../storage/alerts";
 import { duration, Layout, localInstant, type PageContext, pct, scriptJson } from "./layout";
 import type { OverviewPage as Data } from "./overview-data";
+import { BookingPanel } from "./booking-panel";
 
 const hours = (ms: number | null) => (ms === null ? null : Math.round((ms / 3_600_000) * 100) / 100);
 
@@ -263,6 +264,9 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           </table>
         </div>
       </div>
+
+      <h2>Booked on the spot</h2>
+      <BookingPanel figures={props.data.booking} repName={repName} />
 
       <h2>Cadence outcomes</h2>
       {o.cadences.map((c) => (

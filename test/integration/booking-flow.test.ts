@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bookingIdOf } from "../../src/core/booking/booking-links";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { bookingHarness } from "../support/booking";
+import { consoleApp, signIn } from "../support/console";
 import { googleEmulator, hubspotEmulator, slackEmulator } from "../support/emulators";
 import { eventually } from "../support/requests";
 import { admin, auditEntries } from "../support/rule-flows";
@@ -133,6 +134,17 @@ describe("booking on the spot", () => {
     expect(data.bookedToStartMs).toBeGreaterThan(2 * 3_600_000 - 60_000);
     const offered = await env.DB.prepare("SELECT kind FROM facts WHERE key = ?").bind(`booking:${sent.submissionId}:offered`).first<any>();
     expect(offered).toEqual({ kind: "meetingOffered" });
+
+    // The console's overview: the booking, its rate per form, source and rep, and the speed to meeting.
+    const consoleFetch = consoleApp();
+    const cookie = await signIn(consoleFetch);
+    const overview = await (await consoleFetch("/console", { headers: { cookie } })).text();
+    const section = overview.slice(overview.indexOf("Booked on the spot"), overview.indexOf("Cadence outcomes"));
+    expect(section).toContain("Meetings booked");
+    expect(section).toMatch(/<td>demo<\/td><td class="num">1<\/td><td class="num">1<\/td><td class="num">100\.0%<\/td>/);
+    expect(section).toMatch(/<td>demo_request<\/td>/);
+    expect(section).toMatch(/<td>Alex Rivera<\/td>/);
+    expect(section).toContain("Submission → booked");
   });
 
   it("the manage link: the confirmation with its .ics, then a move and a cancel, each on both sides", { timeout: 120_000 }, async () => {

@@ -105,7 +105,7 @@ function views(slots: readonly { start: number; end: number }[], zone: string): 
 type Offer =
   | { kind: "pending"; form?: BookingScene["form"] }
   | { kind: "message"; status: number; code: string; message: string; form?: BookingScene["form"] }
-  | { kind: "open"; scene: BookingScene; slots: SlotView[] };
+  | { kind: "open"; scene: BookingScene; slots: SlotView[]; calendarCalls: number };
 
 /** What a booking link offers now: the times, or why there are none (noted once, the team told when it should be). */
 async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> {
@@ -157,7 +157,7 @@ async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> 
     return { kind: "message", status: 200, code: "unavailable", message: NOTHING_OFFERED, form: scene.form };
   }
   await noteOffered(c.env.DB, scene.submission, scene.accountId, scene.team?.id, now);
-  return { kind: "open", scene, slots: views(slots.slots, scene.zone) };
+  return { kind: "open", scene, slots: views(slots.slots, scene.zone), calendarCalls: slots.calendarCalls };
 }
 
 const teamOf = (team: BookingScene["team"]) => (team ? { teamId: team.id, ...(team.alertChannel ? { alertChannel: team.alertChannel } : {}) } : {});
@@ -347,7 +347,9 @@ export const bookingRoutes = new Hono<AppEnv>()
     if (offer.kind === "pending") return c.json({ status: "pending", retryAfterMs: 1000 }, 200, cors);
     if (offer.kind === "message")
       return c.json({ status: offer.code === "unavailable" ? "unavailable" : offer.code, message: offer.message }, 200, cors);
-    return c.json(slotsJson(offer.scene, offer.slots), 200, cors);
+    // npm run bench:booking counts the calendar calls a lookup cost (0: the reps' caches answered).
+    const bench: Record<string, string> = c.var.config.ENABLE_BENCH_ROUTES ? { "x-bench-calendar-calls": String(offer.calendarCalls) } : {};
+    return c.json(slotsJson(offer.scene, offer.slots), 200, { ...cors, ...bench });
   })
   .get("/:token", async (c) => {
     await rateLimit(c, true);

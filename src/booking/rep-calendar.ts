@@ -18,6 +18,30 @@ const FETCH_MARGIN_MS = 86_400_000;
 const FOLLOW_UP_RETRY_MAX_MS = 15 * 60_000;
 /** The alarm also forgets lapsed holds and old meetings, this often. */
 const HOUSEKEEPING_MS = 6 * 3_600_000;
+/**
+ * Calendar calls in flight for one rep at most: Outlook refuses a fifth concurrent request for one
+ * app and mailbox (429 ApplicationThrottled, "MailboxConcurrency"); the others are as well off.
+ */
+export const CALLS_PER_REP = 4;
+
+/** A count of calls in flight: a call past the count waits for one to end, in order. */
+class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await call();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
 
 interface Cached extends CalendarAvailability {
   window: Interval;
@@ -40,6 +64,7 @@ export abstract class RepCalendar extends DurableObject<Env> {
   private readonly fetching = new Map<string, Promise<{ answer: FreeTimeAnswer; calls: number }>>();
   /** Bookings being confirmed: a second request for the same booking waits for the first's answer. */
   private readonly inFlight = new Map<string, Promise<BookAnswer>>();
+  private readonly gate = new Gate(CALLS_PER_REP);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -50,8 +75,19 @@ export abstract class RepCalendar extends DurableObject<Env> {
   /** The calendars, outbox and clock this rep's object reaches the world through. */
   protected abstract portsOf(env: Env): Ports;
 
+  /** The rep's calendar, its calls through the rep's gate. */
   private calendarOf(rep: RepSpec): CalendarPort | undefined {
-    return this.ports.calendar(rep.provider);
+    const port = this.ports.calendar(rep.provider);
+    if (!port) return undefined;
+    const gate = this.gate;
+    return {
+      provider: port.provider,
+      logsCrmMeeting: port.logsCrmMeeting,
+      availability: (...args) => gate.run(() => port.availability(...args)),
+      createEvent: (...args) => gate.run(() => port.createEvent(...args)),
+      moveEvent: (...args) => gate.run(() => port.moveEvent(...args)),
+      cancelEvent: (...args) => gate.run(() => port.cancelEvent(...args)),
+    };
   }
 
   private now(): number {

@@ -219,6 +219,34 @@ describe("booking on the spot", () => {
   });
 });
 
+describe("on the form's own site", () => {
+  it("the embed script is served, and the booking calls answer CORS for the form's allowed origins only", async () => {
+    const script = await harness.request("/book/embed.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(await script.text()).toContain("window.LeadBooking");
+
+    const sent = await harness.submit("demo", { email: `cors.${run}@northwind.example` });
+    const site = "https://www.example.com"; // the demo form's allowedOrigins
+    const preflight = await harness.request(`${sent.path}/slots`, {
+      method: "OPTIONS",
+      headers: { origin: site, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(site);
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, POST");
+    const stranger = await harness.request(`${sent.path}/slots`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
+    expect(stranger.status).toBe(403);
+    expect(stranger.headers.get("access-control-allow-origin")).toBeNull();
+
+    await harness.slots(sent.path!);
+    const fromSite = await harness.request(`${sent.path}/slots`, { headers: { origin: site } });
+    expect(fromSite.headers.get("access-control-allow-origin")).toBe(site);
+    const fromElsewhere = await harness.request(`${sent.path}/slots`, { headers: { origin: "https://evil.example" } });
+    expect(fromElsewhere.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("booking links that are not ours", () => {
   it("a forged or malformed token is 404, an expired one 410, and neither says what it named", async () => {
     const sent = await harness.submit("demo", { email: `liam.${run}@northwind.example` });

@@ -55,7 +55,8 @@ export async function bookSlot(env: Env, ports: Ports, scene: BookingScene, star
     return answer ? { kind: "booked", booking: answer } : { kind: "alreadyBooked", status: "booked" };
   }
   const outcome = await bookWithRep(env, ports, scene, start, bookingId, attemptHash, now);
-  if (outcome.kind !== "booked") await releaseClaim(env.DB, bookingId, attemptHash, new Date(ports.clock.now()));
+  // No meeting came of it: the next attempt may claim. (Booked by another attempt: the follow-up marks the row.)
+  if (outcome.kind === "taken" || outcome.kind === "unavailable") await releaseClaim(env.DB, bookingId, attemptHash, new Date(ports.clock.now()));
   return outcome;
 }
 

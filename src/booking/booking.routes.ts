@@ -17,7 +17,7 @@ import { ALREADY_BOOKED, byDay, confirmationPage, messagePage, NOTHING_OFFERED, 
 import { visitorName } from "./booking-text";
 import type { BookAnswer, RepBooking } from "./booking-types";
 import { EMBED_SCRIPT } from "./embed-script";
-import { findSlots, noteNothingOffered, noteOffered, repCalendar } from "./find-slots";
+import { findSlots, noteNothingOffered, noteOffered, nothingReason, repCalendar } from "./find-slots";
 
 /*
  * The booking pages and calls (docs/booking.md):
@@ -144,10 +144,7 @@ async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> 
   const { scene } = found;
   const slots = await findSlots(c.env, scene, now.getTime());
   if (slots.slots.length === 0) {
-    const reason =
-      slots.unreachable.length === scene.reps.length
-        ? `every calendar is unreachable (${slots.unreachable.map((u) => `${u.repId}: ${u.reason}`).join("; ")})`
-        : `no free time within ${scene.booking.horizon}`;
+    const reason = nothingReason(slots, scene);
     await noteNothingOffered(
       c.env.DB,
       ports,
@@ -156,7 +153,12 @@ async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> 
     );
     return { kind: "message", status: 200, code: "unavailable", message: NOTHING_OFFERED, form: scene.form };
   }
-  await noteOffered(c.env.DB, scene.submission, scene.accountId, scene.team?.id, now);
+  // Counted once per submission (its key): a lookup need not wait for it, and a count lost is made by the next lookup.
+  c.executionCtx.waitUntil(
+    noteOffered(c.env.DB, scene.submission, scene.accountId, scene.team?.id, now).catch((error: Error) =>
+      console.error(`booking: offer not counted: ${error.message}`),
+    ),
+  );
   return { kind: "open", scene, slots: views(slots.slots, scene.zone), calendarCalls: slots.calendarCalls };
 }
 
@@ -219,16 +221,15 @@ async function moveSlots(c: BookingContext, booking: RepBooking, zone: string): 
   return views(found.slots, zone);
 }
 
-function manageNotice(done: string | undefined): string | undefined {
-  return (
-    {
-      booked: "Your meeting is booked.",
-      moved: "Your meeting is moved; an updated invitation is on its way.",
-      cancelled: "Your meeting is cancelled.",
-      taken: "That time was just taken; please pick another.",
-    } as Record<string, string>
-  )[done ?? ""];
-}
+const NOTICES: Record<string, string> = {
+  booked: "Your meeting is booked.",
+  moved: "Your meeting is moved; an updated invitation is on its way.",
+  cancelled: "Your meeting is cancelled.",
+  taken: "That time was just taken; please pick another.",
+};
+
+/** The notice a redirect after a change names (?done=…); anything else names none. */
+const manageNotice = (done: string | undefined): string | undefined => (done && Object.hasOwn(NOTICES, done) ? NOTICES[done] : undefined);
 
 export const bookingRoutes = new Hono<AppEnv>()
   .get("/embed.js", (c) =>

@@ -52,7 +52,7 @@ export function nothingReason(found: FoundSlots, scene: Pick<BookingScene, "reps
   if (found.unreachable.length === scene.reps.length) {
     return `every calendar is unreachable (${found.unreachable.map((u) => `${u.repId}: ${u.reason}`).join("; ")})`;
   }
-  return `no free time within ${scene.booking.horizon} for ${scene.reps.map((r) => r.spec.name).join(", ")}`;
+  return `no free time within ${scene.booking.horizon} (${scene.reps.map((r) => r.spec.name).join(", ")})`;
 }
 
 export const leadKeyOf = (submission: BookableSubmission, accountId: string) =>

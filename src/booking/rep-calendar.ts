@@ -150,11 +150,6 @@ export abstract class RepCalendar extends DurableObject<Env> {
     };
   }
 
-  /** Forgets the rep's cached busy time: a booking here changed it. */
-  private invalidate(rep: RepSpec): void {
-    for (const key of this.cache.keys()) if (key.startsWith(`${rep.provider}:${rep.calendarId}:`)) this.cache.delete(key);
-  }
-
   /**
    * Books the time for the submission, once. Everything up to the hold runs without a pause, so
    * of two requests for one time the second sees the first's hold and is told "taken" at once.
@@ -205,8 +200,8 @@ export abstract class RepCalendar extends DurableObject<Env> {
         return taken;
       }
     }
+    // The cache is not forgotten for our own event: the meetings this object holds are added to every answer.
     const made = await calendar.createEvent(this.eventInput(request, slot));
-    this.invalidate(rep);
     if (!made.ok) return this.failed(request.bookingId, made.failure);
     const booking: RepBooking = {
       id: request.bookingId,
@@ -306,7 +301,6 @@ export abstract class RepCalendar extends DurableObject<Env> {
       slot,
     );
     const moved = await calendar.moveEvent(input, booking.event);
-    this.invalidate(booking.rep);
     if (!moved.ok) return this.failed(booking.id, moved.failure);
     const next: RepBooking = { ...booking, start: slot.start, end: slot.end, sequence: booking.sequence + 1, event: moved.value };
     this.store.save(next, "moved");
@@ -324,8 +318,8 @@ export abstract class RepCalendar extends DurableObject<Env> {
     const calendar = this.calendarOf(booking.rep);
     if (!calendar) return { kind: "unavailable", reason: `${booking.rep.provider} calendars are not configured` };
     const cancelling = (async (): Promise<BookAnswer> => {
+      // The cached busy time still holds the cancelled meeting for up to a minute: offered again after that.
       const done = await calendar.cancelEvent(booking.rep.calendarId, booking.event, reason);
-      this.invalidate(booking.rep);
       if (!done.ok) return { kind: "unavailable", reason: done.failure.message, ...retryOf(done.failure) };
       const cancelled: RepBooking = { ...booking, status: "cancelled" };
       this.store.save(cancelled, "cancelled");

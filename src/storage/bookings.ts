@@ -106,7 +106,12 @@ export async function recordBooked(db: D1Database, meeting: BookedMeeting, now: 
     .where(
       and(
         eq(bookings.id, meeting.id),
-        or(eq(bookings.status, "holding"), and(eq(bookings.status, "booked"), sql`${bookings.sequence} <= ${meeting.sequence}`)),
+        // What the rep's object confirmed stands over a claim (even one given back meanwhile); a later move over an earlier.
+        or(
+          eq(bookings.status, "holding"),
+          eq(bookings.status, "released"),
+          and(eq(bookings.status, "booked"), sql`${bookings.sequence} <= ${meeting.sequence}`),
+        ),
       ),
     );
 }

@@ -34,14 +34,17 @@ const FEATURE_DEPENDENCIES = {
 /**
  * Tables have one owner, the feature that writes them; the features that only read a table for
  * what they show (console, metrics, alerts) may import its module too. Storage helpers shared by
- * every table module are open to the storage layer only.
+ * every table module (orm, conditional-insert, json-batches) are open to the storage layer only,
+ * and so is drizzle: only src/storage reaches D1.
  */
 const TABLE_OWNERS = {
   alerts: ["alerts", "console"],
+  "booking-facts": ["metrics", "console"],
   bookings: ["booking", "console"],
   "consent-write-holds": ["outbox"],
   "console-sessions": ["console"],
   "console-sign-ins": ["console", "alerts"],
+  "crm-labels": ["console"],
   effects: ["outbox", "intake", "console", "alerts"],
   "fact-rollups": ["metrics", "console"],
   facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts", "booking"],
@@ -50,12 +53,16 @@ const TABLE_OWNERS = {
   "intake-idempotency": ["intake"],
   "intake-submissions": ["intake", "console", "alerts"],
   "intake-touches": ["intake", "policy", "console"],
+  "large-record-events": ["records"],
   "legacy-task-keys": ["outbox", "records"],
+  "metric-rows": ["metrics", "console"],
+  "parked-events": ["ingest"],
   policies: FEATURES,
   "policy-history": ["policy", "console"],
+  reconciliations: ["ingest"],
   "record-search": ["records", "console"],
   records: ["records", "ingest", "policy", "console", "alerts"],
-  undelivered: ["records"],
+  undelivered: ["records", "console"],
   "webhook-arrivals": ["ingest", "alerts", "console"],
 };
 
@@ -107,14 +114,30 @@ module.exports = {
       name: "storage-helpers-stay-in-storage",
       severity: "error",
       from: { path: "^src/", pathNot: "^src/storage/" },
-      to: { path: "^src/storage/(conditional-insert|json-batches)\\.ts$" },
+      to: { path: "^src/storage/(orm|conditional-insert|json-batches)\\.ts$" },
+    },
+    {
+      name: "only-storage-uses-drizzle",
+      severity: "error",
+      comment: "D1 is reached through src/storage alone (test/unit/storage-boundary.test.ts also refuses .prepare( elsewhere).",
+      from: { path: "^src/", pathNot: "^src/storage/" },
+      to: { path: "node_modules/drizzle-orm" },
+    },
+    {
+      name: "schema-is-types-outside-storage",
+      severity: "error",
+      comment: "Features may name a table's row type (EffectRow); its tables are queried in src/storage.",
+      from: { path: "^src/", pathNot: "^src/storage/" },
+      to: { path: "^src/storage/schema\\.ts$", dependencyTypesNot: ["type-only"] },
     },
     { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
     includeOnly: "^(src|node_modules)/",
-    exclude: { path: "\\.d\\.ts$" },
+    // Only src's own declaration files: a package resolves to its .d.ts (the "types" condition), and
+    // excluding those would hide every package import from the rules that name packages.
+    exclude: { path: "^src/.*\\.d\\.ts$" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },

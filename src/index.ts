@@ -1,4 +1,5 @@
 import { evaluateAlerts } from "./alerts/alerts-chore";
+import { refreshLabels } from "./console/labels";
 import { rollUpFacts } from "./storage/fact-rollups";
 import { featureOffMessage } from "./env/config";
 import { forgetExpiredSessions } from "./storage/console-sessions";
@@ -95,6 +96,8 @@ export default {
       // The console's expired sessions and its day of failed sign-ins.
       forgetExpiredSessions(env.DB, at),
       forgetOldSignInFailures(env.DB, at),
+      // The CRMs' labels for stages and statuses, read again once a day.
+      refreshLabels(env, ports.config, at),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length > 0)

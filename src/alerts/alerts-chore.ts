@@ -1,6 +1,8 @@
 import type { Ports } from "../env/ports";
 import { listAlerts, saveAlerts } from "../storage/alerts";
 import { signInFailuresBetween } from "../storage/console-sign-ins";
+import { deadEffectsSummary } from "../storage/effects";
+import { recordsCreatedIn, slaOutcomes } from "../storage/facts";
 import { deadSubmissionsSummary } from "../storage/intake-submissions";
 import { activePolicy } from "../storage/policies";
 import { webhookArrivals } from "../storage/webhook-arrivals";
@@ -47,33 +49,17 @@ export async function evaluateAlerts(
   const cal = { zone: policy.timeZone, hours: policy.workingHours, holidays: policy.holidays };
   const leadTypes = [...new Set([...(policy.rules.staleLead?.objectTypes ?? []), ...(policy.rules.cadences?.objectTypes ?? [])])];
   const hours = volumeHours(now, cal.zone);
-  const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs).toISOString();
-  const [dead, sla, ...volumes] = await db.batch<Record<string, unknown>>([
-    db.prepare("select count(*) as n, max(updated_at) as newest from effects where status = 'dead'"),
-    db.prepare("select kind, count(*) as n from facts where at >= ?1 and kind in ('slaMet', 'slaBreached') group by kind").bind(since),
-    ...hours.map((h) =>
-      db
-        .prepare(
-          "select count(*) as n from facts where at >= ?1 and at < ?2 and kind = 'recordCreated' and object_type in (select value from json_each(?3))",
-        )
-        .bind(h.start.toISOString(), h.end.toISOString(), JSON.stringify(leadTypes)),
-    ),
-  ]);
+  const since = new Date(now.getTime() - deps.settings.slaBreach.windowMs);
+  const [dead, sla, volumes] = await Promise.all([deadEffectsSummary(db), slaOutcomes(db, since), recordsCreatedIn(db, hours, leadTypes)]);
   const previous = await listAlerts(db);
   const submissions = await deadSubmissionsSummary(db);
   const lastCheck = previous.filter((a) => a.id.startsWith("sign-in:")).map((a) => Date.parse(a.evaluatedAt));
   const checkDue = lastCheck.length === 0 || now.getTime() - Math.max(...lastCheck) >= CHECK_EVERY_MS;
-  const slaCount = (kind: string) => Number(sla!.results.find((r) => r.kind === kind)?.n ?? 0);
   const conditions: (AlertCondition | null)[] = [
-    volumeDrop(
-      hours[0]!.start,
-      volumes.map((v) => Number(v.results[0]?.n ?? 0)),
-      cal,
-      deps.settings,
-    ),
-    deadEffects(Number(dead!.results[0]?.n ?? 0), (dead!.results[0]?.newest as string | null) ?? null),
+    volumeDrop(hours[0]!.start, volumes, cal, deps.settings),
+    deadEffects(dead.count, dead.newestAt),
     deadSubmissions(submissions.count, submissions.newestAt, submissions.newestIds),
-    slaBreachRate(slaCount("slaMet"), slaCount("slaBreached"), deps.settings),
+    slaBreachRate(sla.met, sla.breached, deps.settings),
     ...silentSources(await webhookArrivals(db), now, cal, deps.settings),
     signInBurst(await signInFailuresBetween(db, new Date(now.getTime() - deps.settings.signInBurst.windowMs), now), deps.settings),
     ...(checkDue ? signInFailures(await deps.checkConnections(ports)) : []),

@@ -1,33 +1,41 @@
 import type { BookingFigures, BookingRate } from "../metrics/booking-metrics";
 import { duration, pct } from "./layout";
 
-/** The overview's booking section: offers and bookings, the speed to meeting, the rates per form, source and rep. */
-export function BookingPanel(props: { figures: BookingFigures; repName: (ownerId: string) => string }) {
+/** The overview's booking section: offers and bookings, the speed to meeting, the rates per form, source and rep (by name). */
+export function BookingPanel(props: { figures: BookingFigures }) {
   const f = props.figures;
   if (f.offered + f.booked + f.notOffered === 0) return <p class="muted">No visitor was offered a meeting in this period.</p>;
-  const table = (title: string, rows: BookingRate[], name: (key: string) => string = (k) => k) => (
+  const table = (title: string, rows: BookingRate[]) => (
     <div>
       <h3>{title}</h3>
-      <table>
-        <thead>
-          <tr>
-            <th>{title.replace(/^Per /, "")}</th>
-            <th class="num">Offered</th>
-            <th class="num">Booked</th>
-            <th class="num">Booking rate</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
+      <div class="table-wrap">
+        <table>
+          <thead>
             <tr>
-              <td>{name(r.key)}</td>
-              <td class="num">{r.offered}</td>
-              <td class="num">{r.booked}</td>
-              <td class="num">{pct(r.rate)}</td>
+              <th scope="col">{title.replace(/^Per /, "")}</th>
+              <th scope="col" class="num">
+                Offered
+              </th>
+              <th scope="col" class="num">
+                Booked
+              </th>
+              <th scope="col" class="num">
+                Booking rate
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{r.key}</td>
+                <td class="num">{r.offered}</td>
+                <td class="num">{r.booked}</td>
+                <td class="num">{pct(r.rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
   return (
@@ -64,7 +72,7 @@ export function BookingPanel(props: { figures: BookingFigures; repName: (ownerId
         {table("Per form", f.byForm)}
         {table("Per source", f.bySource)}
       </div>
-      {table("Per rep", f.byRep, props.repName)}
+      {table("Per rep", f.byRep)}
       {f.truncated && <p class="muted">The period holds more booking facts than the overview reads: narrow it for exact figures.</p>}
     </div>
   );

@@ -5,14 +5,31 @@ import { z } from "zod";
 import { listAlerts } from "../storage/alerts";
 import { endSession, sessionLive, storeSession } from "../storage/console-sessions";
 import { countSignInFailure } from "../storage/console-sign-ins";
-import { countEffectsByStatus, listEffects, loadEffects, reviveDeadEffect } from "../storage/effects";
+import { countEffectsByStatus, listEffects, loadEffects, oldestWaitingDueAt, reviveDeadEffect } from "../storage/effects";
 import { activePolicy, savePolicy } from "../storage/policies";
 import { policyBody, policyVersions } from "../storage/policy-history";
-import { rollupState } from "../storage/fact-rollups";
-import { searchRecords } from "../storage/record-search";
+import { lastFactRowid, rollupState } from "../storage/fact-rollups";
+import { namesOf, searchRecords, searchRowOf } from "../storage/record-search";
+import { isKnownRecord } from "../storage/records";
+import { undeliveredSummary } from "../storage/undelivered";
+import { parseRecordKey } from "../core/model/crm-event";
+import { PRODUCT_FIELDS } from "../core/model/product-fields";
+import { OWNER_PROPERTY } from "../core/policy/policy-needs";
+import { crmName } from "./people";
+import { count } from "./format";
+import { deadlineName, isHousekeeping } from "./words";
 import { webhookArrivals } from "../storage/webhook-arrivals";
 import { RecordKey } from "../core/model/crm-event";
 import { Policy } from "../core/policy/policy";
+import { isValidZone } from "../core/calendar/calendar";
+import { People } from "./people";
+import { teamRoutes } from "./team.routes";
+import { policySectionRoutes } from "./policy-sections.routes";
+import { PolicyHome } from "./policy-sections";
+import { policySchema } from "./policy-schema";
+import { jsonLines, lineOf, parseErrorLine } from "./json-lines";
+import type { ConsoleEnv } from "./console-env";
+import { labelsFor, refreshLabels } from "./labels";
 import { sendEffectMessages } from "../outbox/effect-queue";
 import {
   adminTokenMatches,
@@ -40,7 +57,6 @@ import { OverviewPage } from "./overview-page";
 import { LoginPage, type PolicyPageData, PolicyPage, RefusedPage } from "./policy-page";
 import { countSignInAttempt, SIGN_IN_RETRY_AFTER_S } from "./sign-in-throttle";
 import { clientKey } from "../intake/request-origin";
-import type { AppEnv } from "../env/app-env";
 import { decodeUtf8, readRawBody } from "../platform/http/body";
 
 export interface ConsoleOptions {
@@ -50,8 +66,11 @@ export interface ConsoleOptions {
   accessKeys?: JWTVerifyGetKey;
 }
 
-type ConsoleEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { page: PageContext; user: ConsoleUser; form: URLSearchParams } };
 type C = Context<ConsoleEnv>;
+
+/** The viewer's zone for every time the console shows (a display preference, a year long). */
+const ZONE_COOKIE = "console_zone";
+const ZONE_TTL_MS = 365 * 86_400_000;
 
 /** A policy document is the largest form the console takes. */
 const MAX_FORM_BYTES = 2 * 1024 * 1024;
@@ -112,8 +131,13 @@ async function takeFlash(c: C, kind: Notice["kind"]): Promise<string | undefined
   return notice ? noticeText(notice) : undefined;
 }
 
-function pageOf(c: C, user: ConsoleUser | null, csrf: string): PageContext {
-  return { user, csrf, nonce: c.var.page?.nonce ?? "", canSignOut: !accessSettings(c) };
+function pageOf(c: C, user: ConsoleUser | null, csrf: string, policy?: Policy): PageContext {
+  const chosen = getCookie(c, ZONE_COOKIE);
+  const zone = chosen && isValidZone(chosen) ? chosen : (policy?.timeZone ?? "UTC");
+  const zones = policy ? [...new Set([policy.timeZone, ...policy.reps.map((r) => r.timeZone), "UTC", zone])].sort() : [];
+  // The path only: a page never writes back what a link put in its query.
+  const path = new URL(c.req.url).pathname;
+  return { user, csrf, nonce: c.var.page?.nonce ?? "", canSignOut: !accessSettings(c), zone, zones, path, now: c.var.now() };
 }
 
 export function consoleRoutes(options: ConsoleOptions) {
@@ -122,7 +146,7 @@ export function consoleRoutes(options: ConsoleOptions) {
   // Every page: a fresh nonce for its inline script and a policy that allows nothing else inline.
   app.use(async (c, next) => {
     const nonce = crypto.randomUUID().replace(/-/g, "");
-    c.set("page", { user: null, csrf: "", nonce, canSignOut: false });
+    c.set("page", { user: null, csrf: "", nonce, canSignOut: false, zone: "UTC", zones: [], path: "/console", now: c.var.now() });
     await next();
     c.header(
       "content-security-policy",
@@ -198,8 +222,11 @@ export function consoleRoutes(options: ConsoleOptions) {
       }
     }
     const csrf = await csrfToken(secret, user.subject);
+    const active = await activePolicy(c.env.DB);
     c.set("user", user);
-    c.set("page", { ...pageOf(c, user, csrf), nonce: c.var.page.nonce });
+    c.set("active", active);
+    c.set("people", new People(active.policy, await labelsFor(c.env.DB)));
+    c.set("page", { ...pageOf(c, user, csrf, active.policy), nonce: c.var.page.nonce });
     if (c.req.method === "POST") {
       const form = await readForm(c);
       if (!sameOrigin(c) || !(await csrfValid(secret, user.subject, form.get("_csrf")))) {
@@ -208,6 +235,15 @@ export function consoleRoutes(options: ConsoleOptions) {
       c.set("form", form);
     }
     await next();
+  });
+
+  /** The viewer picks the zone every time is shown in; back to the page they were on. */
+  app.post("/zone", async (c) => {
+    const zone = c.var.form.get("zone") ?? "";
+    const back = c.var.form.get("back") ?? "/console";
+    if (isValidZone(zone)) setCookie(c, ZONE_COOKIE, zone, { ...cookieOptions(c, ZONE_TTL_MS), httpOnly: true });
+    // Only a console page: the form cannot send the browser anywhere else.
+    return c.redirect(back.startsWith("/console") && !back.startsWith("//") ? back : "/console", 303);
   });
 
   app.post("/logout", async (c) => {
@@ -219,57 +255,68 @@ export function consoleRoutes(options: ConsoleOptions) {
 
   app.get("/", async (c) => {
     const query = OverviewQuery.safeParse(c.req.query());
-    const data = await loadOverview(c.env, c.var.config, query.success ? query.data : OverviewQuery.parse({}), c.var.now(), () => performance.now());
+    const data = await loadOverview(
+      c.env,
+      c.var.config,
+      query.success ? query.data : OverviewQuery.parse({}),
+      c.var.now(),
+      () => performance.now(),
+      c.var.people,
+    );
     return c.html(documentOf(<OverviewPage page={c.var.page} data={data} />));
   });
 
   app.get("/leads", async (c) => {
     const q = (c.req.query("q") ?? "").slice(0, 300);
-    const { policy } = await activePolicy(c.env.DB);
     const started = performance.now();
     const hits = q ? await searchRecords(c.env.DB, q) : [];
     const searchMs = q ? Math.round(performance.now() - started) : null;
-    return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} zone={policy.timeZone} searchMs={searchMs} />));
+    return c.html(documentOf(<LeadSearchPage page={c.var.page} query={q} hits={hits} searchMs={searchMs} />));
   });
 
   app.get("/leads/:key", async (c) => {
     const key = RecordKey.safeParse(c.req.param("key"));
-    const { policy } = await activePolicy(c.env.DB);
-    const known = key.success && (await c.env.DB.prepare("select 1 from records where record_key = ?1").bind(key.data).first());
     // Only records D1 knows are opened: a made-up key must not create an object.
-    if (!key.success || !known)
-      return c.html(
-        documentOf(<LeadSearchPage page={c.var.page} query={c.req.param("key")} hits={[]} zone={policy.timeZone} searchMs={null} />),
-        404,
-      );
+    if (!key.success || !(await isKnownRecord(c.env.DB, key.data)))
+      return c.html(documentOf(<LeadSearchPage page={c.var.page} query={c.req.param("key")} hits={[]} searchMs={null} />), 404);
     const [snapshot, effects, search] = await Promise.all([
       c.env.RECORDS.getByName(key.data).snapshot(),
       listEffects(c.env.DB, { leadKey: key.data, limit: 500 }),
-      c.env.DB.prepare("select email, name from record_search where record_key = ?1")
-        .bind(key.data)
-        .first<{ email: string | null; name: string | null }>(),
+      searchRowOf(c.env.DB, key.data),
     ]);
     const record = snapshot ?? { events: [], audit: [], pendingWakeups: [] };
-    const state = snapshot?.state;
-    const owner = state?.properties[state.crm === "hubspot" ? "hubspot_owner_id" : "OwnerId"]?.value;
-    const ownerRep = owner ? policy.reps.find((r) => Object.values(r.owners).includes(owner)) : undefined;
+    const { crm, objectType } = parseRecordKey(key.data);
+    const people = c.var.people;
+    const zone = c.var.page.zone;
+    const value = (name: string | undefined) => (name ? snapshot?.state.properties[name]?.value : undefined);
+    const fields = PRODUCT_FIELDS[crm];
+    const stage = objectType === "deal" || objectType === "opportunity" ? (crm === "hubspot" ? "dealstage" : "StageName") : undefined;
+    const status = objectType === "contact" || objectType === "lead" ? (crm === "hubspot" ? "hs_lead_status" : "Status") : undefined;
+    const cadence = snapshot?.audit.findLast((a) => a.rule === "cadence" && a.outcome === "enrolled")?.data.cadence;
+    const score = value(fields.score);
+    const summary: [string, string][] = [
+      ["Email", search?.email ?? "–"],
+      ["In", `${crmName(crm)} ${objectType}${snapshot && snapshot.state.status !== "active" ? ` (${snapshot.state.status})` : ""}`],
+      ["Owner", people.ownerName(value(OWNER_PROPERTY[crm]), crm)],
+      ...(stage ? [["Stage", people.label(crm, objectType, stage, value(stage))] as [string, string]] : []),
+      ...(status ? [["Status", people.label(crm, objectType, status, value(status))] as [string, string]] : []),
+      ...(score ? [["Score", `${score}${value(fields.tier) ? ` (${value(fields.tier)})` : ""}`] as [string, string]] : []),
+      ...(value(fields.reasons) ? [["Why this score", value(fields.reasons)!.split("\n").join("; ")] as [string, string]] : []),
+      ...(value(fields.routingReason) ? [["Why this owner", value(fields.routingReason)!] as [string, string]] : []),
+      ...(typeof cadence === "string" ? [["Cadence", people.cadenceName(cadence)] as [string, string]] : []),
+      ["Happened", `${count(record.events.length, "event")}, ${count(record.audit.length, "decision")}, ${count(effects.length, "effect")}`],
+    ];
+    const title = search?.name ?? search?.email ?? `${crmName(crm)} ${objectType} ${key.data.split(":").at(-1)}`;
+    const pending = record.pendingWakeups.filter((w) => !isHousekeeping(w.name)).map((w) => ({ ...w, what: deadlineName(w.name) }));
     return c.html(
       documentOf(
         <LeadJourneyPage
           page={c.var.page}
           recordKey={key.data}
-          title={search?.name ?? search?.email ?? key.data}
-          zone={policy.timeZone}
-          journey={journeyOf(record, effects, policy)}
-          pending={record.pendingWakeups}
-          summary={[
-            ["Email", search?.email ?? "–"],
-            ["Status", state?.status ?? "–"],
-            ["Owner", owner ? `${ownerRep?.name ?? owner} (${owner})` : "–"],
-            ["Events", String(record.events.length)],
-            ["Decisions", String(record.audit.length)],
-            ["Effects", String(effects.length)],
-          ]}
+          title={title}
+          journey={journeyOf(record, effects, people, zone)}
+          pending={pending}
+          summary={summary}
         />,
       ),
     );
@@ -279,13 +326,15 @@ export function consoleRoutes(options: ConsoleOptions) {
 
   async function outbox(c: C, notice?: string) {
     const status = StatusQuery.parse(c.req.query("status") || undefined);
-    const [{ policy }, counts, effects] = await Promise.all([
-      activePolicy(c.env.DB),
-      countEffectsByStatus(c.env.DB),
-      listEffects(c.env.DB, { status, limit: 200 }),
-    ]);
+    const [counts, effects] = await Promise.all([countEffectsByStatus(c.env.DB), listEffects(c.env.DB, { status, limit: 200 })]);
+    const names = await namesOf(
+      c.env.DB,
+      effects.map((e) => e.leadKey),
+    );
     return c.html(
-      documentOf(<OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} zone={policy.timeZone} notice={notice} />),
+      documentOf(
+        <OutboxPage page={c.var.page} status={status} counts={counts} effects={effects} people={c.var.people} names={names} notice={notice} />,
+      ),
     );
   }
   app.get("/outbox", async (c) => outbox(c, await takeFlash(c, "retried")));
@@ -314,7 +363,7 @@ export function consoleRoutes(options: ConsoleOptions) {
       diff = { version: diffOf, against: history[at + 1]!.version, lines: lineDiff(pretty(before), pretty(after)) };
     }
     const data: PolicyPageData = {
-      zone: active.policy.timeZone,
+      zone: c.var.page.zone,
       activeVersion: active.version,
       history,
       text: JSON.stringify(active.policy, null, 2),
@@ -334,27 +383,53 @@ export function consoleRoutes(options: ConsoleOptions) {
       return { text, parsed: null, jsonError: `not JSON: ${(error as Error).message}` };
     }
   }
-  const issuesOf = (parsed: z.ZodSafeParseResult<Policy> | null, jsonError?: string) =>
-    parsed && !parsed.success
-      ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
-      : [{ path: "", message: jsonError ?? "" }];
+  /** The problems of an edited document, each with the line it is at (the nearest enclosing value when the key is missing). */
+  const issuesOf = (parsed: z.ZodSafeParseResult<Policy> | null, jsonError?: string, text = "") => {
+    if (!parsed || parsed.success) return [{ path: "", message: jsonError ?? "", line: parseErrorLine(text, jsonError ?? "") }];
+    const lines = jsonLines(text);
+    return parsed.error.issues.map((i) => {
+      const path = i.path.join(".");
+      return { path, message: i.message, line: lineOf(lines, path) };
+    });
+  };
 
-  app.get("/policy", async (c) => policyPage(c, { notice: await takeFlash(c, "saved") }));
+  app.get("/policy", async (c) => {
+    const started = performance.now();
+    const history = await policyVersions(c.env.DB);
+    c.header("server-timing", `page;dur=${(performance.now() - started).toFixed(1)}`);
+    return c.html(documentOf(<PolicyHome page={c.var.page} version={c.var.active.version} history={history} notice={await takeFlash(c, "saved")} />));
+  });
+  app.get("/policy/advanced", async (c) => policyPage(c));
+  app.get("/policy/schema.json", (c) => {
+    c.header("cache-control", "private, max-age=300");
+    return c.json(policySchema());
+  });
+  app.route(
+    "/policy",
+    policySectionRoutes({
+      flash: (c, version) => flash(c, { kind: "saved", version }),
+      takeFlash: (c) => takeFlash(c, "saved"),
+    }),
+  );
 
   app.post("/policy/dry-run", async (c) => {
     const { text, parsed, jsonError } = candidate(c);
-    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError, text) }, 400);
     const days = z.coerce.number().int().min(1).max(30).catch(7).parse(c.var.form.get("days"));
     const now = c.var.now();
     const active = await activePolicy(c.env.DB);
     const result = await dryRun(c.env, active, { version: -1, policy: parsed.data, createdAt: now.toISOString() }, now, days);
-    return policyPage(c, { text, dryRun: result });
+    const names = await namesOf(
+      c.env.DB,
+      result.differences.map((d) => d.recordKey),
+    );
+    return policyPage(c, { text, dryRun: result, names });
   });
 
   app.post("/policy/save", async (c) => {
     const { text, parsed, jsonError } = candidate(c);
-    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError) }, 400);
-    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    if (!parsed?.success) return policyPage(c, { text, errors: issuesOf(parsed, jsonError, text) }, 400);
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now(), { by: c.var.user.name, note: "the whole document (advanced editor)" });
     await flash(c, { kind: "saved", version: saved.version });
     return c.redirect("/console/policy", 303);
   });
@@ -366,7 +441,7 @@ export function consoleRoutes(options: ConsoleOptions) {
     if (!body) return policyPage(c, { errors: [{ path: "version", message: `no policy version ${c.var.form.get("version")}` }] }, 400);
     const parsed = Policy.safeParse(JSON.parse(body));
     if (!parsed.success) return policyPage(c, { errors: issuesOf(parsed) }, 400);
-    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now());
+    const saved = await savePolicy(c.env.DB, parsed.data, c.var.now(), { by: c.var.user.name, note: `rolled back to v${version}` });
     await flash(c, { kind: "saved", version: saved.version });
     return c.redirect("/console/policy", 303);
   });
@@ -374,27 +449,24 @@ export function consoleRoutes(options: ConsoleOptions) {
   async function health(c: C, checks: ConnectionCheck[] | null) {
     const db = c.env.DB;
     const now = c.var.now();
-    const [{ policy }, counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
-      activePolicy(db),
+    const [counts, waiting, undelivered, webhooks, rollup, facts, alerts, parked] = await Promise.all([
       countEffectsByStatus(db),
-      db
-        .prepare("select min(coalesce(next_attempt_at, updated_at)) as due from effects where status in ('pending', 'retrying')")
-        .first<{ due: string | null }>(),
-      db.prepare("select count(*) as n, min(dead_at) as oldest from undelivered_record_events").first<{ n: number; oldest: string | null }>(),
+      oldestWaitingDueAt(db),
+      undeliveredSummary(db),
       webhookArrivals(db),
       rollupState(db),
-      db.prepare("select coalesce(max(rowid), 0) as n from facts").first<{ n: number }>(),
+      lastFactRowid(db),
       listAlerts(db),
       parkedEvents(c),
     ]);
     const data: HealthData = {
-      zone: policy.timeZone,
+      zone: c.var.page.zone,
       now: now.toISOString(),
-      outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting?.due ?? null, dead: counts.dead },
-      undelivered: { count: undelivered?.n ?? 0, oldest: undelivered?.oldest ?? null },
+      outbox: { waiting: counts.pending + counts.retrying, oldestDueAt: waiting, dead: counts.dead },
+      undelivered: { count: undelivered.n, oldest: undelivered.oldest },
       parked,
       webhooks,
-      rollup: rollup ? { ...rollup, facts: facts?.n ?? 0 } : null,
+      rollup: rollup ? { ...rollup, facts } : null,
       alerts,
       checks,
     };
@@ -414,8 +486,23 @@ export function consoleRoutes(options: ConsoleOptions) {
     return { available: true, count, sample: list.slice(0, 5).map((p) => ({ reason: String(p.reason ?? "unreadable") })) };
   }
 
+  app.route(
+    "/team",
+    teamRoutes({
+      flash: (c, version) => flash(c, { kind: "saved", version }),
+      takeFlash: (c) => takeFlash(c, "saved"),
+    }),
+  );
+
   app.get("/health", (c) => health(c, null));
-  app.post("/health/check", async (c) => health(c, await checkConnections(c.var.ports)));
+  app.post("/health/check", async (c) => {
+    const [checks] = await Promise.all([
+      checkConnections(c.var.ports),
+      // The CRMs' labels for stages and statuses are read again with the check.
+      refreshLabels(c.env, c.var.config, c.var.now(), true).catch((error) => [String(error)]),
+    ]);
+    return health(c, checks);
+  });
 
   return app;
 }

@@ -1,66 +1,67 @@
-import type { CrmEvent } from "../core/model/crm-event";
+import { recentlyActiveRecords } from "../storage/records";
 import type { VersionedPolicy } from "../core/policy/policy";
-import { type SimulationResult, simulate } from "../core/rules/simulate";
+import type { AuditEntry } from "../core/rules/rule";
+import { type DecisionDifference, decisionCount, differencesBetween, differencesFromLive } from "../core/rules/replay-parity";
+import { sameRotation } from "../core/routing/routing";
+import type { RunRecording } from "../core/rules/run-recording";
+import { type HistoryEvent, type SimulationResult, simulate } from "../core/rules/simulate";
 
 /** The records a dry run replays: the most recently active ones, with every event they have. */
 const MAX_RECORDS = 100;
 /** /admin/simulate's own ceiling. */
 const MAX_EVENTS = 5_000;
 
-/** Kinds a dry run replays; associations and Slack clicks are left out (nobody clicks in a dry run). */
-const REPLAYED = new Set<CrmEvent["kind"]>(["created", "propertyChanged", "deleted", "emailReceived", "submitted"]);
-
-/** The real events of the records active in the last `days` days (their whole history, so state is rebuilt). */
-export async function recentEvents(env: Pick<Env, "DB" | "RECORDS">, now: Date, days: number): Promise<CrmEvent[]> {
-  const since = new Date(now.getTime() - days * 86_400_000).toISOString();
-  const { results } = await env.DB.prepare("select record_key from records where last_event_at >= ?1 order by last_event_at desc limit ?2")
-    .bind(since, MAX_RECORDS)
-    .all<{ record_key: string }>();
-  const snapshots = await Promise.all(results.map((r) => env.RECORDS.getByName(r.record_key).snapshot()));
-  const events = snapshots
-    .flatMap((s) => s?.events ?? [])
-    .filter((e) => REPLAYED.has(e.kind))
-    .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
-  return events.slice(-MAX_EVENTS);
+/** What the records recorded: their events as received, what each rule run saw, and what they decided. */
+export interface RecordedHistory {
+  events: HistoryEvent[];
+  runs: Map<string, RunRecording[]>;
+  audit: Map<string, AuditEntry[]>;
 }
 
-/** One record whose decisions differ between the active policy and the candidate. */
-export interface DecisionDifference {
-  recordKey: string;
-  current: string[];
-  candidate: string[];
-}
-
-/** What each record went through: its decisions in order, with the effects each one asked for. */
-function decisionsByRecord(result: SimulationResult): Map<string, string[]> {
-  const byRecord = new Map<string, string[]>();
-  for (const entry of result.timeline) {
-    const effects = entry.effectDetails.map((e) => e.type);
-    const line = `${entry.at.slice(0, 16).replace("T", " ")} ${entry.rule}: ${entry.outcome}${effects.length ? ` → ${effects.join(", ")}` : ""}`;
-    byRecord.set(entry.recordKey, [...(byRecord.get(entry.recordKey) ?? []), line]);
+/** The recorded history of the records active in the last `days` days (their whole history, so state is rebuilt). */
+export async function recentHistory(env: Pick<Env, "DB" | "RECORDS">, now: Date, days: number): Promise<RecordedHistory> {
+  const since = new Date(now.getTime() - days * 86_400_000);
+  const keys = await recentlyActiveRecords(env.DB, since, MAX_RECORDS);
+  const snapshots = await Promise.all(keys.map((key) => env.RECORDS.getByName(key).snapshot()));
+  const history: RecordedHistory = { events: [], runs: new Map(), audit: new Map() };
+  for (const snapshot of snapshots) {
+    if (!snapshot) continue;
+    history.events.push(...snapshot.events);
+    history.runs.set(snapshot.state.key, snapshot.runs);
+    history.audit.set(snapshot.state.key, snapshot.audit);
   }
-  return byRecord;
-}
-
-/** The records the candidate policy would have treated differently, and how. Pure. */
-export function compareRuns(current: SimulationResult, candidate: SimulationResult): DecisionDifference[] {
-  const a = decisionsByRecord(current);
-  const b = decisionsByRecord(candidate);
-  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return keys
-    .map((recordKey) => ({ recordKey, current: a.get(recordKey) ?? [], candidate: b.get(recordKey) ?? [] }))
-    .filter((d) => d.current.join("\n") !== d.candidate.join("\n"));
+  history.events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  // Whole records or nothing: a record cut in half would replay a history it never had.
+  while (history.events.length > MAX_EVENTS) {
+    const oldest = history.events[0]!.recordKey;
+    history.events = history.events.filter((e) => e.recordKey !== oldest);
+    history.runs.delete(oldest);
+    history.audit.delete(oldest);
+  }
+  return history;
 }
 
 export interface DryRun {
   days: number;
   records: number;
   events: number;
+  /** Records the edited policy would have treated differently from the active one. */
   differences: DecisionDifference[];
   decisions: { current: number; candidate: number };
+  /**
+   * The check that the replay is true to life: the records whose every decision was made under
+   * the active policy, replayed under it, and where that disagrees with what they decided live
+   * (there should be nothing).
+   */
+  live: { records: number; decisions: number; differences: DecisionDifference[] };
 }
 
-/** Replays the last days of real events under both policies, up to now; nothing is stored or sent. */
+/**
+ * Replays the last days of recorded history up to now: under the active policy (which must agree
+ * with what happened live) and under the candidate. Both are given what the live runs saw: the
+ * CRM's answers, the instants, the random draws, and the rotation's picks for every team whose
+ * rotation the candidate leaves as it is. Nothing is stored or sent.
+ */
 export async function dryRun(
   env: Pick<Env, "DB" | "RECORDS">,
   active: VersionedPolicy,
@@ -68,14 +69,47 @@ export async function dryRun(
   now: Date,
   days: number,
 ): Promise<DryRun> {
-  const events = await recentEvents(env, now, days);
-  if (events.length === 0) return { days, records: 0, events: 0, differences: [], decisions: { current: 0, candidate: 0 } };
-  const [current, next] = await Promise.all([simulate(events, active, now), simulate(events, candidate, now)]);
+  const history = await recentHistory(env, now, days);
+  if (history.events.length === 0) {
+    return {
+      days,
+      records: 0,
+      events: 0,
+      differences: [],
+      decisions: { current: 0, candidate: 0 },
+      live: { records: 0, decisions: 0, differences: [] },
+    };
+  }
+  const [current, next] = await Promise.all([
+    simulate(history.events, active, now, { recorded: history.runs }),
+    simulate(history.events, candidate, now, {
+      recorded: history.runs,
+      replayRoute: (answer) => sameRotation(active.policy, candidate.policy, answer.teamId),
+    }),
+  ]);
   return {
     days,
-    records: new Set(events.map((e) => e.recordKey)).size,
-    events: events.length,
-    differences: compareRuns(current, next),
-    decisions: { current: current.timeline.length, candidate: next.timeline.length },
+    records: history.audit.size,
+    events: history.events.length,
+    differences: differencesBetween(current, next),
+    decisions: { current: decisionCount(current.timeline), candidate: decisionCount(next.timeline) },
+    live: liveCheck(history.audit, current, active.version),
+  };
+}
+
+/**
+ * The replay under the active policy against the live decisions of the records that only ever ran
+ * under it and recorded their runs, up to their last recorded run (what comes after has not happened yet).
+ */
+function liveCheck(audit: ReadonlyMap<string, readonly AuditEntry[]>, replay: SimulationResult, version: number): DryRun["live"] {
+  const until = replay.recordedUntil ?? {};
+  const checked = new Map(
+    [...audit].filter(([recordKey, entries]) => until[recordKey] && entries.every((e) => e.rule === "rules" || e.policyVersion === version)),
+  );
+  const timeline = replay.timeline.filter((t) => checked.has(t.recordKey) && t.turn <= until[t.recordKey]!);
+  return {
+    records: checked.size,
+    decisions: [...checked.values()].reduce((n, entries) => n + decisionCount(entries), 0),
+    differences: differencesFromLive(checked, { ...replay, timeline }),
   };
 }

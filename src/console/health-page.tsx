@@ -1,6 +1,7 @@
 import type { AlertRow } from "../storage/alerts";
 import type { ConnectionCheck } from "../alerts/connection-check";
-import { Csrf, duration, Layout, localInstant, type PageContext } from "./layout";
+import { duration, localInstant } from "./format";
+import { Csrf, Layout, type PageContext } from "./layout";
 
 export interface HealthData {
   zone: string;

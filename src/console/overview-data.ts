@@ -1,13 +1,14 @@
 import { z } from "zod";
 import type { Config } from "../env/config";
-import { activePolicy } from "../storage/policies";
+import type { People } from "./people";
+import { stageKey, stageOrder } from "./labels";
 import type { Policy } from "../core/policy/policy";
 import { dayOf, daysFrom } from "../core/calendar/days";
-import { type MetricFilter, metricRows } from "../metrics/metrics-queries";
+import { type MetricFilter, metricRows } from "../storage/metric-rows";
 import { type Overview, overviewOf } from "../metrics/overview";
 import { type BookingFigures, bookingFigures } from "../metrics/booking-metrics";
 import { type AlertRow, listAlerts } from "../storage/alerts";
-import { countEffectsByStatus } from "../storage/effects";
+import { countEffectsByStatus, hubspotTargets } from "../storage/effects";
 import type { EffectStatus } from "../core/model/effects";
 
 const Day = z.iso.date();
@@ -34,7 +35,18 @@ export interface CallQuota {
 
 export interface OverviewPage {
   query: OverviewQuery;
-  zone: string;
+  /** The zone the days are counted in (the rollups'): the policy's. */
+  rollupZone: string;
+  people: People;
+  /** The rep the figures are narrowed to, when the filter names one. */
+  repId?: string;
+  /** One row per rep, both CRMs' owner ids folded; owners no rep has keep a row of their own. */
+  reassignmentsByRep: { name: string; received: number; fallback: number }[];
+  /** Stages by the CRM's label, in the pipeline's order. */
+  stages: { label: string; entered: number }[];
+  stageLabel: (stage: string) => string;
+  /** Cadences by name, their steps in the policy's order. */
+  cadences: (Overview["cadences"][number] & { name: string })[];
   from: string;
   to: string;
   overview: Overview;
@@ -72,30 +84,34 @@ function quotaTargets(config: Config): { target: string; quota: Config["HUBSPOT_
   return targets;
 }
 
-/** HubSpot's limiter is per portal: the portals seen in the outbox. */
-async function hubspotTargets(db: D1Database): Promise<string[]> {
-  const { results } = await db.prepare("select distinct target from effects where target like 'hubspot:%' limit 10").all<{ target: string }>();
-  return results.map((r) => r.target);
-}
-
-export async function loadOverview(env: Env, config: Config, query: OverviewQuery, now: Date, clock: () => number): Promise<OverviewPage> {
+export async function loadOverview(
+  env: Env,
+  config: Config,
+  query: OverviewQuery,
+  now: Date,
+  clock: () => number,
+  people: People,
+): Promise<OverviewPage> {
   const started = clock();
-  const { policy } = await activePolicy(env.DB);
+  const policy = people.policy;
   const zone = policy.timeZone;
+  // The rep filter names a rep (all their owner ids, in either CRM) or, as before, one owner id.
+  const rep = people.rep(query.rep);
   const to = query.to ?? dayOf(now, zone);
   const days = daysFrom(query.from ?? shiftDay(to, -(query.days - 1)), to, zone);
   const filter: MetricFilter = {
     source: query.source,
     cadence: query.cadence,
-    rep: query.rep,
+    rep: rep ? Object.values(rep.owners).filter((o): o is string => !!o) : query.rep,
     team: query.team ? { id: query.team, ownerIds: teamOwnerIds(policy, query.team) } : undefined,
   };
-  const [rows, booking, effects, alerts, portals] = await Promise.all([
+  const [rows, booking, effects, alerts, portals, order] = await Promise.all([
     metricRows(env.DB, days, filter),
     bookingFigures(env.DB, days, filter),
     countEffectsByStatus(env.DB),
     listAlerts(env.DB),
     hubspotTargets(env.DB),
+    stageOrder(env.DB),
   ]);
   const targets = quotaTargets(config).flatMap((t) => (t.target === "hubspot" ? portals.map((target) => ({ ...t, target })) : [t]));
   const quotas = await Promise.all(
@@ -108,11 +124,16 @@ export async function loadOverview(env: Env, config: Config, query: OverviewQuer
   );
   return {
     query,
-    zone,
+    rollupZone: zone,
+    people,
+    ...(rep ? { repId: rep.id } : {}),
+    reassignmentsByRep: foldByRep(overview.reassignmentsByRep, people),
+    ...stagesOf(overview, people, order),
+    cadences: cadencesOf(overview, people),
     from: days[0]?.day ?? to,
     to,
     overview,
-    booking,
+    booking: { ...booking, byRep: foldBookingByRep(booking.byRep, people) },
     policy,
     rolledAt: rows.rolledAt,
     effects,
@@ -127,4 +148,67 @@ function shiftDay(day: string, by: number): string {
   const at = new Date(`${day}T12:00:00Z`);
   at.setUTCDate(at.getUTCDate() + by);
   return at.toISOString().slice(0, 10);
+}
+
+/** Reassignments per rep: a rep's HubSpot and Salesforce owner ids are one row, by the rep's name. */
+/** Booking rates per rep by name (a rep's owner ids in either CRM are one row), keyed by the name. */
+function foldBookingByRep(rows: BookingFigures["byRep"], people: People): BookingFigures["byRep"] {
+  const byName = new Map<string, { offered: number; booked: number }>();
+  for (const row of rows) {
+    const name = people.ownerName(row.key);
+    const entry = byName.get(name) ?? { offered: 0, booked: 0 };
+    entry.offered += row.offered;
+    entry.booked += row.booked;
+    byName.set(name, entry);
+  }
+  return [...byName]
+    .map(([key, { offered, booked }]) => ({ key, offered, booked, rate: offered > 0 ? booked / offered : null }))
+    .sort((a, b) => b.booked - a.booked || b.offered - a.offered || a.key.localeCompare(b.key));
+}
+
+function foldByRep(rows: Overview["reassignmentsByRep"], people: People): OverviewPage["reassignmentsByRep"] {
+  const byName = new Map<string, { name: string; received: number; fallback: number }>();
+  for (const row of rows) {
+    const name = people.ownerName(row.rep);
+    const entry = byName.get(name) ?? { name, received: 0, fallback: 0 };
+    entry.received += row.received;
+    entry.fallback += row.fallback;
+    byName.set(name, entry);
+  }
+  return [...byName.values()].sort((a, b) => b.received - a.received || a.name.localeCompare(b.name));
+}
+
+/** Stage ids by the CRMs' labels (HubSpot's deal stages, Salesforce's StageName), in the pipelines' order. */
+function stagesOf(overview: Overview, people: People, order: Map<string, number>): Pick<OverviewPage, "stages" | "stageLabel"> {
+  const where = (stage: string): { crm: "hubspot" | "salesforce"; objectType: string; property: string } => {
+    const hubspot = { crm: "hubspot" as const, objectType: "deal", property: "dealstage" };
+    const salesforce = { crm: "salesforce" as const, objectType: "opportunity", property: "StageName" };
+    return order.has(stageKey("salesforce", "opportunity", "StageName", stage)) ? salesforce : hubspot;
+  };
+  const stageLabel = (stage: string) => {
+    const w = where(stage);
+    return people.label(w.crm, w.objectType, w.property, stage);
+  };
+  const position = (stage: string) => {
+    const w = where(stage);
+    return order.get(stageKey(w.crm, w.objectType, w.property, stage)) ?? Number.MAX_SAFE_INTEGER;
+  };
+  const stages = [...overview.stages]
+    .sort((a, b) => position(a.stage) - position(b.stage) || b.entered - a.entered)
+    .map((s) => ({ label: stageLabel(s.stage), entered: s.entered }));
+  return { stages, stageLabel };
+}
+
+/** Cadences by name, with their steps in the order the policy runs them (then any it no longer has). */
+function cadencesOf(overview: Overview, people: People): OverviewPage["cadences"] {
+  const policyCadences = people.policy.rules.cadences?.cadences ?? [];
+  return overview.cadences.map((c) => {
+    const steps = policyCadences.find((p) => p.id === c.cadence)?.steps.map((s) => s.id) ?? [];
+    const place = (step: string) => (steps.includes(step) ? steps.indexOf(step) : steps.length);
+    return {
+      ...c,
+      name: people.cadenceName(c.cadence),
+      steps: [...c.steps].sort((a, b) => place(a.step) - place(b.step) || a.step.localeCompare(b.step)),
+    };
+  });
 }

@@ -1,28 +1,31 @@
 import { raw } from "hono/html";
 import type { AlertRow } from "../storage/alerts";
-import { duration, Layout, localInstant, type PageContext, pct, scriptJson } from "./layout";
+import { calendarDay, count, duration, durationUnit, localInstant, percent as pct } from "./format";
+import { Layout, type PageContext, scriptJson } from "./layout";
 import type { OverviewPage as Data } from "./overview-data";
 import { BookingPanel } from "./booking-panel";
 
-const hours = (ms: number | null) => (ms === null ? null : Math.round((ms / 3_600_000) * 100) / 100);
-
-/** Draws the charts from the JSON block; uPlot comes from /uPlot.iife.min.js. */
+/**
+ * Draws the charts from the JSON block; uPlot comes from /uPlot.iife.min.js. One measure per
+ * chart and axis, each axis labelled with its unit; charts take their panel's width (a phone's too).
+ */
 const CHART_SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById("series").textContent);
   var xs = data.days.map(function (d) { return Date.parse(d + "T12:00:00Z") / 1000; });
-  function chart(id, series, ys) {
+  function chart(id, unit, series, ys) {
     var el = document.getElementById(id);
     if (!el || typeof uPlot === "undefined") return;
-    new uPlot({ width: el.clientWidth || 560, height: 200, series: [{}].concat(series), scales: { x: { time: true } },
-      axes: [{}, { size: 56 }] }, [xs].concat(ys), el);
+    new uPlot({ width: Math.max(260, el.clientWidth || 560), height: 200, series: [{}].concat(series), scales: { x: { time: true } },
+      axes: [{}, { size: 60, label: unit }] }, [xs].concat(ys), el);
   }
-  chart("chart-leads", [{ label: "new leads", stroke: "#2f5bd3", fill: "rgba(47,91,211,.12)" }, { label: "reassigned", stroke: "#b54708" }],
+  chart("chart-leads", "leads", [{ label: "new leads", stroke: "#2450c0", fill: "rgba(36,80,192,.12)" }, { label: "reassigned", stroke: "#93370d" }],
     [data.leads, data.reassigned]);
-  chart("chart-speed", [{ label: "system p50 (h)", stroke: "#2f5bd3" }, { label: "system p90 (h)", stroke: "#7c9cf0", dash: [4, 4] },
-    { label: "rep p50 (h)", stroke: "#067647" }, { label: "rep p90 (h)", stroke: "#6ccf9c", dash: [4, 4] }],
+  chart("chart-speed", data.speedUnit, [{ label: "system p50", stroke: "#2450c0" }, { label: "system p90", stroke: "#7c9cf0", dash: [4, 4] },
+    { label: "rep p50", stroke: "#05603a" }, { label: "rep p90", stroke: "#6ccf9c", dash: [4, 4] }],
     [data.systemP50, data.systemP90, data.repP50, data.repP90]);
-  chart("chart-sla", [{ label: "SLA breach rate (%)", stroke: "#b42318" }, { label: "dead effects", stroke: "#5b6475" }], [data.breachRate, data.dead]);
+  chart("chart-sla", "%", [{ label: "SLA breach rate", stroke: "#a6190f" }], [data.breachRate]);
+  chart("chart-dead", "effects", [{ label: "dead effects", stroke: "#4e5768" }], [data.dead]);
 })();`;
 
 function Card(props: { label: string; value: string | number; sub?: string }) {
@@ -64,17 +67,21 @@ export function AlertList(props: { alerts: AlertRow[]; zone: string }) {
 
 export function OverviewPage(props: { page: PageContext; data: Data }) {
   const { data, page } = props;
-  const { overview: o, query, policy } = data;
+  const { overview: o, query, policy, people } = data;
   const t = o.totals;
-  const repName = (owner: string) => policy.reps.find((r) => Object.values(r.owners).includes(owner))?.name ?? owner;
+  const zone = page.zone;
+  const speedValues = o.series.flatMap((s) => [s.system.p50, s.system.p90, s.rep.p50, s.rep.p90]);
+  const speed = durationUnit(speedValues);
+  const inUnit = (ms: number | null) => (ms === null ? null : Math.round((ms / speed.ms) * 100) / 100);
   const series = {
     days: o.days,
+    speedUnit: speed.unit,
     leads: o.series.map((s) => s.leads),
     reassigned: o.series.map((s) => s.reassigned),
-    systemP50: o.series.map((s) => hours(s.system.p50)),
-    systemP90: o.series.map((s) => hours(s.system.p90)),
-    repP50: o.series.map((s) => hours(s.rep.p50)),
-    repP90: o.series.map((s) => hours(s.rep.p90)),
+    systemP50: o.series.map((s) => inUnit(s.system.p50)),
+    systemP90: o.series.map((s) => inUnit(s.system.p90)),
+    repP50: o.series.map((s) => inUnit(s.rep.p50)),
+    repP90: o.series.map((s) => inUnit(s.rep.p90)),
     breachRate: o.series.map((s) => (s.breachRate === null ? null : Math.round(s.breachRate * 1000) / 10)),
     dead: o.series.map((s) => s.deadEffects),
   };
@@ -88,94 +95,104 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
     <Layout title="Overview" section="overview" page={page} head={head}>
       <h1>Overview</h1>
       <form class="panel" method="get" action="/console">
-        <label>
-          Days <input type="text" name="days" size={3} value={String(query.days)} />
-        </label>{" "}
-        <label>
-          to <input type="text" name="to" size={10} placeholder="YYYY-MM-DD" value={query.to ?? ""} />
-        </label>{" "}
-        <label>
-          Source <input type="text" name="source" size={14} value={query.source ?? ""} />
-        </label>{" "}
-        <label>
-          Team{" "}
-          <select name="team">
-            <option value="">all</option>
-            {policy.teams.map((team) => (
-              <option value={team.id} selected={query.team === team.id}>
-                {team.name}
-              </option>
-            ))}
-          </select>
-        </label>{" "}
-        <label>
-          Rep{" "}
-          <select name="rep">
-            <option value="">all</option>
-            {policy.reps.flatMap((rep) =>
-              Object.entries(rep.owners).map(([crm, owner]) => (
-                <option value={owner} selected={query.rep === owner}>
-                  {rep.name} ({crm})
+        <div class="row">
+          <label class="field">
+            <span>Days</span>
+            <input type="number" name="days" min={1} max={366} size={4} value={String(query.days)} />
+          </label>
+          <label class="field">
+            <span>Up to (day)</span>
+            <input type="date" name="to" value={query.to ?? ""} />
+          </label>
+          <label class="field">
+            <span>Source</span>
+            <input type="text" name="source" size={14} value={query.source ?? ""} />
+          </label>
+          <label class="field">
+            <span>Team</span>
+            <select name="team">
+              <option value="">all</option>
+              {policy.teams.map((team) => (
+                <option value={team.id} selected={query.team === team.id}>
+                  {team.name}
                 </option>
-              )),
-            )}
-          </select>
-        </label>{" "}
-        <label>
-          Cadence{" "}
-          <select name="cadence">
-            <option value="">all</option>
-            {(policy.rules.cadences?.cadences ?? []).map((c) => (
-              <option value={c.id} selected={query.cadence === c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>{" "}
-        <button type="submit">Show</button>
-        <div class="muted">
-          {data.from} to {data.to}, days of {data.zone}; counted up to {localInstant(data.rolledAt, data.zone)} and live since. Server time{" "}
-          <span id="server-ms">{data.serverMs}</span> ms.
+              ))}
+            </select>
+          </label>
+          <label class="field">
+            <span>Rep</span>
+            <select name="rep">
+              <option value="">all</option>
+              {policy.reps.map((rep) => (
+                <option value={rep.id} selected={data.repId === rep.id}>
+                  {rep.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="field">
+            <span>Cadence</span>
+            <select name="cadence">
+              <option value="">all</option>
+              {(policy.rules.cadences?.cadences ?? []).map((c) => (
+                <option value={c.id} selected={query.cadence === c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Show</button>
         </div>
+        <p class="muted">
+          {calendarDay(data.from)} to {calendarDay(data.to)} (days of {data.rollupZone}); counted up to {localInstant(data.rolledAt, zone)} and live
+          since. Server time <span id="server-ms">{data.serverMs}</span> ms.
+        </p>
       </form>
 
       <h2>Alerts</h2>
-      <AlertList alerts={data.alerts} zone={data.zone} />
+      <AlertList alerts={data.alerts} zone={zone} />
 
       <div class="cards">
-        <Card label="New leads" value={t.leads} sub={`${t.submissions} form submissions`} />
+        <Card label="New leads" value={t.leads} sub={count(t.submissions, "form submission")} />
         <Card
-          label="Speed to lead: system p50 / p90"
+          label="Speed to lead: system p50"
           value={duration(o.speed.system.p50)}
-          sub={`p90 ${duration(o.speed.system.p90)} · ${o.speed.system.n} leads`}
+          sub={`p90 ${duration(o.speed.system.p90)} · ${count(o.speed.system.n, "lead")}`}
         />
         <Card
-          label="Speed to lead: rep p50 / p90"
+          label="Speed to lead: rep p50"
           value={duration(o.speed.rep.p50)}
-          sub={`p90 ${duration(o.speed.rep.p90)} · ${o.speed.rep.n} leads`}
+          sub={`p90 ${duration(o.speed.rep.p90)} · ${count(o.speed.rep.n, "lead")}`}
         />
         <Card label="SLA breach rate" value={pct(t.breachRate)} sub={`${t.slaBreached} breached, ${t.slaMet} met, ${t.slaEscalated} escalated`} />
-        <Card label="Reassigned" value={t.reassigned} sub={`${t.parked} parked in nurture`} />
-        <Card label="Duplicate rate" value={pct(t.duplicateRate)} sub={`${t.duplicates} duplicates`} />
+        <Card label="Reassigned" value={t.reassigned} sub={`${count(t.parked, "lead")} parked in nurture`} />
+        <Card label="Duplicate rate" value={pct(t.duplicateRate)} sub={count(t.duplicates, "duplicate")} />
         <Card label="Dead effects" value={t.deadEffects} sub={`${data.effects.dead} dead now · ${t.retriedEffects} retried`} />
         <Card label="Outbox waiting" value={data.effects.pending + data.effects.retrying} sub={`${data.effects.retrying} retrying`} />
       </div>
 
       <div class="grid2">
         <div class="panel">
-          <strong>New leads and reassignments per day</strong>
-          <div id="chart-leads" class="chart" />
+          <h3>New leads and reassignments per day</h3>
+          <div id="chart-leads" class="chart" role="img" aria-label="New leads and reassignments per day" />
         </div>
         <div class="panel">
-          <strong>Speed to lead per day of creation (hours)</strong>
-          <div id="chart-speed" class="chart" />
+          <h3>Speed to lead per day of creation ({UNIT_WORDS[speed.unit]})</h3>
+          <div id="chart-speed" class="chart" role="img" aria-label={`Speed to lead per day, in ${UNIT_WORDS[speed.unit]}`} />
         </div>
         <div class="panel">
-          <strong>SLA breach rate and dead effects per day</strong>
-          <div id="chart-sla" class="chart" />
+          <h3>SLA breach rate per day (%)</h3>
+          <div id="chart-sla" class="chart" role="img" aria-label="SLA breach rate per day, in percent" />
         </div>
         <div class="panel">
-          <strong>CRM calls against quota (rolling window now)</strong>
+          <h3>Dead effects per day</h3>
+          <div id="chart-dead" class="chart" role="img" aria-label="Dead effects per day" />
+        </div>
+      </div>
+
+      <div class="panel">
+        <h3>CRM calls against quota (rolling window now)</h3>
+        <div class="table-wrap">
           <table>
             <tbody>
               {data.quotas.length === 0 && (
@@ -187,124 +204,150 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
                 <tr>
                   <td>{q.target}</td>
                   <td class="num">
-                    {q.inWindow} / {q.max} per {q.windowMs / 1000} s
+                    {q.inWindow} of {q.max} per {duration(q.windowMs)}
                   </td>
-                  <td class="muted">{q.pausedUntil > Date.parse(data.now) ? `paused until ${new Date(q.pausedUntil).toISOString()}` : ""}</td>
+                  <td class="muted">
+                    {q.pausedUntil > Date.parse(data.now) ? `paused until ${localInstant(new Date(q.pausedUntil).toISOString(), zone)}` : ""}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <span class="muted">The CRMs' daily allowances are on the Health page.</span>
         </div>
+        <span class="muted">The CRMs' daily allowances are on the Health page.</span>
       </div>
 
       <div class="grid2">
         <div>
           <h2>Reassignments per rep</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Rep</th>
-                <th class="num">Received</th>
-                <th class="num">Of which fallback</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.reassignmentsByRep.map((r) => (
+          <div class="table-wrap">
+            <table id="reassignments-per-rep">
+              <thead>
                 <tr>
-                  <td>{repName(r.rep)}</td>
-                  <td class="num">{r.received}</td>
-                  <td class="num">{r.fallback}</td>
+                  <th scope="col">Rep</th>
+                  <th scope="col" class="num">
+                    Received
+                  </th>
+                  <th scope="col" class="num">
+                    Of which fallback
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.reassignmentsByRep.map((r) => (
+                  <tr>
+                    <td>{r.name}</td>
+                    <td class="num">{r.received}</td>
+                    <td class="num">{r.fallback}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <h2>Reassignments per team</h2>
-          <table>
-            <tbody>
-              {o.reassignmentsByTeam.map((r) => (
-                <tr>
-                  <td>{policy.teams.find((team) => team.id === r.team)?.name ?? r.team}</td>
-                  <td class="num">{r.received}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table>
+              <tbody>
+                {o.reassignmentsByTeam.map((r) => (
+                  <tr>
+                    <td>{people.teamName(r.team)}</td>
+                    <td class="num">{r.received}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
         <div>
           <h2>Deals per stage</h2>
-          <table>
-            <tbody>
-              {o.stages.map((s) => (
-                <tr>
-                  <td>{s.stage}</td>
-                  <td class="num">{s.entered}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table id="deals-per-stage">
+              <tbody>
+                {data.stages.map((s) => (
+                  <tr>
+                    <td>{s.label}</td>
+                    <td class="num">{s.entered}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <h2>Stage gates</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Gate</th>
-                <th class="num">Nudged</th>
-                <th class="num">Reverted</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.gates.map((g) => (
+          <div class="table-wrap">
+            <table>
+              <thead>
                 <tr>
-                  <td>{g.gate}</td>
-                  <td class="num">{g.nudged}</td>
-                  <td class="num">{g.reverted}</td>
+                  <th scope="col">Gate</th>
+                  <th scope="col" class="num">
+                    Nudged
+                  </th>
+                  <th scope="col" class="num">
+                    Reverted
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {o.gates.map((g) => (
+                  <tr>
+                    <td>{data.stageLabel(g.gate)}</td>
+                    <td class="num">{g.nudged}</td>
+                    <td class="num">{g.reverted}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       </div>
 
       <h2>Booked on the spot</h2>
-      <BookingPanel figures={props.data.booking} repName={repName} />
+      <BookingPanel figures={data.booking} />
 
       <h2>Cadence outcomes</h2>
-      {o.cadences.map((c) => (
+      {data.cadences.map((c) => (
         <div class="panel">
-          <strong>{c.cadence}</strong>{" "}
-          <span class="muted">
-            {c.enrolled} enrolled · {c.finished} finished · stopped:{" "}
+          <h3>{c.name}</h3>
+          <p class="muted">
+            {count(c.enrolled, "lead")} enrolled · {c.finished} finished · stopped:{" "}
             {Object.entries(c.stopped)
               .map(([reason, n]) => `${reason} ${n}`)
               .join(", ") || "none"}
-          </span>
-          <table>
-            <thead>
-              <tr>
-                <th>Step</th>
-                <th class="num">Written</th>
-                <th class="num">Replies</th>
-                <th class="num">Reply rate</th>
-                <th>Other stops</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.steps.map((s) => (
+          </p>
+          <div class="table-wrap">
+            <table class="cadence-steps">
+              <thead>
                 <tr>
-                  <td>{s.step}</td>
-                  <td class="num">{s.written}</td>
-                  <td class="num">{s.replies}</td>
-                  <td class="num">{pct(s.replyRate)}</td>
-                  <td>
-                    {Object.entries(s.stops)
-                      .filter(([reason]) => reason !== "replied")
-                      .map(([reason, n]) => `${reason} ${n}`)
-                      .join(", ")}
-                  </td>
+                  <th scope="col">Step</th>
+                  <th scope="col" class="num">
+                    Written
+                  </th>
+                  <th scope="col" class="num">
+                    Replies
+                  </th>
+                  <th scope="col" class="num">
+                    Reply rate
+                  </th>
+                  <th scope="col">Other stops</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {c.steps.map((s) => (
+                  <tr>
+                    <td>{s.step}</td>
+                    <td class="num">{s.written}</td>
+                    <td class="num">{s.replies}</td>
+                    <td class="num">{pct(s.replyRate)}</td>
+                    <td>
+                      {Object.entries(s.stops)
+                        .filter(([reason]) => reason !== "replied")
+                        .map(([reason, n]) => `${reason} ${n}`)
+                        .join(", ")}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       ))}
 
@@ -315,3 +358,5 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
     </Layout>
   );
 }
+
+const UNIT_WORDS = { s: "seconds", min: "minutes", h: "hours", d: "days" } as const;

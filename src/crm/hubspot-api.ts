@@ -125,7 +125,11 @@ export interface BatchReadRequest {
 
 /** The typed dated endpoints, on one client (one token, one base URL). */
 export class HubSpotApi {
-  constructor(private readonly client: HubSpotClient) {}
+  private readonly client: HubSpotClient;
+
+  constructor(client: HubSpotClient) {
+    this.client = client;
+  }
 
   private async post<T>(path: string, body: unknown, schema: z.ZodType<T>, what: string, query?: Query): Promise<T> {
     return (await this.client.request({ method: "POST", path, body, query, parse: parser(schema, what) })).body;

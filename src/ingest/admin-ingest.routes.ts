@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { listParkedEvents } from "./parked-events";
-import { listReconciliations, type ReconciliationRow, retryReconciliation } from "./reconciliations";
+import { listParkedEvents } from "../storage/parked-events";
+import { listReconciliations, type ReconciliationRow } from "../storage/reconciliations";
+import { retryReconciliation } from "./reconciliations";
 import type { AppEnv } from "../env/app-env";
 import { HttpError, invalidPayload } from "../platform/http/errors";
 

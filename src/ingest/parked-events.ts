@@ -1,7 +1,8 @@
 import { sha256, toHex, utf8 } from "../platform/bytes";
+import { forgetParkedEventsBefore, type ParkedRow, type ParkedSource, storeParkedEvents } from "../storage/parked-events";
 
 /** Where a parked event came from. */
-export type IngestSource = "hubspot-webhook" | "salesforce-cdc" | "salesforce-outbound";
+export type IngestSource = ParkedSource;
 
 export interface EventToPark {
   index: number;
@@ -47,10 +48,9 @@ const rowId = async (source: IngestSource, raw: string) => toHex(await sha256(ut
  */
 export async function parkEvents(db: D1Database, source: IngestSource, events: readonly EventToPark[], now: Date): Promise<void> {
   if (events.length === 0) return;
-  const at = now.toISOString();
   const one = events.slice(0, MAX_PARKED_ROWS_PER_REQUEST);
   const rest = events.slice(MAX_PARKED_ROWS_PER_REQUEST);
-  const rows: { id: string; accountId: string | null; index: number | null; reason: string; raw: ReturnType<typeof cutUtf8> }[] = await Promise.all(
+  const rows: ParkedRow[] = await Promise.all(
     one.map(async (e) => {
       const raw = cutUtf8(e.raw, MAX_PARKED_RAW_BYTES);
       return { id: await rowId(source, e.raw), accountId: e.accountId ?? null, index: e.index, reason: e.reason, raw };
@@ -67,84 +67,10 @@ export async function parkEvents(db: D1Database, source: IngestSource, events: r
       raw,
     });
   }
-  const insert = db.prepare(
-    "INSERT INTO parked_events (id, source, account_id, event_index, reason, raw, raw_bytes, raw_truncated, parked_at) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-  );
-  await db.batch(rows.map((r) => insert.bind(r.id, source, r.accountId, r.index, r.reason, r.raw.text, r.raw.bytes, r.raw.truncated ? 1 : 0, at)));
-}
-
-export interface ParkedEventRow {
-  id: string;
-  source: IngestSource;
-  accountId: string | null;
-  index: number | null;
-  reason: string;
-  raw: string;
-  rawBytes: number;
-  rawTruncated: boolean;
-  parkedAt: string;
-}
-
-interface ParkedQuery {
-  source?: IngestSource;
-  limit: number;
-  /** The `next` of the previous page: rows parked before it. */
-  cursor?: { parkedAt: string; id: string };
-}
-
-/** Newest first, keyset-paged (parked_at, id), optionally of one source. */
-export async function listParkedEvents(db: D1Database, query: ParkedQuery): Promise<{ events: ParkedEventRow[]; next: string | null }> {
-  const where: string[] = [];
-  const binds: unknown[] = [];
-  if (query.source) {
-    where.push("source = ?");
-    binds.push(query.source);
-  }
-  if (query.cursor) {
-    where.push("(parked_at < ? OR (parked_at = ? AND id < ?))");
-    binds.push(query.cursor.parkedAt, query.cursor.parkedAt, query.cursor.id);
-  }
-  const sql =
-    "SELECT id, source, account_id, event_index, reason, raw, raw_bytes, raw_truncated, parked_at FROM parked_events" +
-    (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    " ORDER BY parked_at DESC, id DESC LIMIT ?";
-  const { results } = await db
-    .prepare(sql)
-    .bind(...binds, query.limit + 1)
-    .all<{
-      id: string;
-      source: IngestSource;
-      account_id: string | null;
-      event_index: number | null;
-      reason: string;
-      raw: string;
-      raw_bytes: number;
-      raw_truncated: number;
-      parked_at: string;
-    }>();
-  const page = results.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    events: page.map((r) => ({
-      id: r.id,
-      source: r.source,
-      accountId: r.account_id,
-      index: r.event_index,
-      reason: r.reason,
-      raw: r.raw,
-      rawBytes: r.raw_bytes,
-      rawTruncated: r.raw_truncated === 1,
-      parkedAt: r.parked_at,
-    })),
-    next: results.length > query.limit && last ? `${last.parked_at}~${last.id}` : null,
-  };
+  await storeParkedEvents(db, source, rows, now);
 }
 
 /** Cron: parked events older than the retention go. */
 export async function forgetOldParkedEvents(db: D1Database, now: Date): Promise<void> {
-  await db
-    .prepare("DELETE FROM parked_events WHERE parked_at < ?")
-    .bind(new Date(now.getTime() - PARKED_RETENTION_MS).toISOString())
-    .run();
+  await forgetParkedEventsBefore(db, new Date(now.getTime() - PARKED_RETENTION_MS));
 }

@@ -3,7 +3,8 @@ import { type CrmEvent, recordKey } from "../core/model/crm-event";
 import { SalesforceRecordId, sameSalesforceId } from "../core/model/salesforce-id";
 import { describeError, type Failure, type Result } from "../platform/failure";
 import { dedupeKey } from "./dedupe-key";
-import { claimReconciliation, type ReconciliationMessage, type ReconciliationRow, recordProgress } from "./reconciliations";
+import { claimReconciliation, type ReconciliationRow, recordProgress } from "../storage/reconciliations";
+import type { ReconciliationMessage } from "./reconciliations";
 import { enqueueForRecords } from "../records/record-inbox";
 
 /** What a reconciliation needs of Salesforce: SalesforceCrm's two reads. */

@@ -129,7 +129,7 @@ export async function dryRunSubmissions(
     const write = leadWrite(decision, { id, formKey: form.key, submission }, ownerId, routingReason, account);
     const { effect } = write;
     const written = { objectType: effect.objectType, id: effect.recordId ?? `new-${index + 1}`, created: !effect.recordId };
-    const arrived = submittedEvent(effect, written);
+    const arrived = submittedEvent(effect, written, effect.properties);
     // The record as our write leaves it, then the submission: the order the record hears them in.
     const echo = {
       dedupeKey: `${id}:written`,

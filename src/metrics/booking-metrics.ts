@@ -1,5 +1,6 @@
 import type { DaySpan } from "../core/calendar/days";
-import { nearestRank, type MetricFilter } from "./metrics-queries";
+import { type BookingFactRow, bookingFactRows } from "../storage/booking-facts";
+import { type MetricFilter, nearestRank } from "../storage/metric-rows";
 import { rate } from "./overview";
 
 /*
@@ -12,15 +13,7 @@ import { rate } from "./overview";
 /** At most this many booking facts are read for one overview (newest first); the figures say when the period had more. */
 const MAX_ROWS = 20_000;
 
-export interface BookingFactRow {
-  kind: "meetingOffered" | "meetingNotOffered" | "meetingBooked" | "meetingMoved" | "meetingCancelled";
-  source: string | null;
-  rep: string | null;
-  reason: string | null;
-  form: string | null;
-  submittedToBookedMs: number | null;
-  bookedToStartMs: number | null;
-}
+export type { BookingFactRow };
 
 export interface SpeedFigures {
   p50: number | null;
@@ -101,33 +94,8 @@ export function bookingFiguresOf(rows: readonly BookingFactRow[], truncated = fa
 /** "every calendar is unreachable (alex: …)" → "every calendar is unreachable": the kind of reason, not each rep's error. */
 const reasonKind = (reason: string | null) => (reason ?? "unknown").split(/[(:]/)[0]!.trim();
 
-/** The period's booking facts, narrowed by the overview's filter (source, rep, team). */
+/** The period's booking facts, narrowed by the overview's filter (source, rep, team), figured. */
 export async function bookingFigures(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<BookingFigures> {
-  if (days.length === 0) return bookingFiguresOf([]);
-  const params: unknown[] = [days[0]!.start, days[days.length - 1]!.end];
-  const where: string[] = [];
-  if (filter.source !== undefined) {
-    params.push(filter.source);
-    where.push(`source = ?${params.length}`);
-  }
-  if (filter.rep !== undefined) {
-    params.push(filter.rep);
-    where.push(`rep = ?${params.length}`);
-  }
-  if (filter.team) {
-    params.push(filter.team.id, JSON.stringify(filter.team.ownerIds));
-    where.push(`(team = ?${params.length - 1} or rep in (select value from json_each(?${params.length})))`);
-  }
-  const { results } = await db
-    .prepare(
-      `select kind, source, rep, reason, data ->> 'form' as form, data ->> 'submittedToBookedMs' as submittedToBookedMs,
-              data ->> 'bookedToStartMs' as bookedToStartMs
-       from facts
-       where kind in ('meetingOffered', 'meetingNotOffered', 'meetingBooked', 'meetingMoved', 'meetingCancelled')
-         and at >= ?1 and at < ?2 ${where.length ? `and ${where.join(" and ")}` : ""}
-       order by at desc limit ${MAX_ROWS + 1}`,
-    )
-    .bind(...params)
-    .all<BookingFactRow>();
-  return bookingFiguresOf(results.slice(0, MAX_ROWS), results.length > MAX_ROWS);
+  const rows = await bookingFactRows(db, days, filter, MAX_ROWS);
+  return bookingFiguresOf(rows.slice(0, MAX_ROWS), rows.length > MAX_ROWS);
 }

@@ -1,5 +1,5 @@
 import type { FactKind } from "../core/facts/fact";
-import type { CountRow, MetricRows, PercentileRow } from "./metrics-queries";
+import type { CountRow, MetricRows, PercentileRow } from "../storage/metric-rows";
 
 /** A share, or null when there is nothing to divide by (not 0%: nothing happened). */
 export const rate = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);

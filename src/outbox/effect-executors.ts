@@ -134,10 +134,10 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
   upsertLead: async (target, batch, deps) => {
     const crm = deps.crm(target);
     if (!crm) return notConfigured(target, batch.length);
-    const { written, owners } = await upsertWithOwnerFallbacks(crm, batch);
+    const { written, owners, properties } = await upsertWithOwnerFallbacks(crm, batch);
     // Each record written hears of its submission (which enrols it). Telling it is part of the
     // effect: if that fails, the retry finds the records by email and writes nothing new.
-    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w) : undefined));
+    const events = written.map((w, i) => (w.ok ? submittedEvent(batch[i]!.effect, w, properties[i]) : undefined));
     const told = events.flatMap((event, i): (SubmissionWritten & { event: CrmEvent })[] =>
       event
         ? [
@@ -245,7 +245,7 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
 async function upsertWithOwnerFallbacks(
   crm: CrmPort,
   batch: PendingEffect<"upsertLead">[],
-): Promise<{ written: PersonWritten[]; owners: (SubmissionWritten["owner"] | undefined)[] }> {
+): Promise<{ written: PersonWritten[]; owners: (SubmissionWritten["owner"] | undefined)[]; properties: Record<string, string>[] }> {
   const ownerField = OWNER_FIELD[crm.crm];
   const reasonField = PRODUCT_FIELDS[crm.crm].routingReason;
   const leads = batch.map(({ effect }) => ({
@@ -281,7 +281,7 @@ async function upsertWithOwnerFallbacks(
     });
   }
   const owners = leads.map((lead) => (lead.refused.length > 0 ? { refused: lead.refused, ownerId: lead.properties[ownerField] ?? null } : undefined));
-  return { written, owners };
+  return { written, owners, properties: leads.map((lead) => lead.properties) };
 }
 
 /**

@@ -117,14 +117,48 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * What a secret looks like, each with what stays of it. Every pattern is fixed here (none is built
+ * from the text it reads) and none can backtrack over a long word: a key name is at most 40
+ * characters. A secret is named by its shape (a Slack, HubSpot or Salesforce token, a JWT) or by
+ * the name it is given (`token=`, `"client_secret": "…"`, `Authorization: Basic …`); a word that
+ * merely follows the word "token" is not a secret ("the access token reads owners").
+ */
+const SECRETS: [RegExp, string][] = [
+  // Authorization headers, whatever the scheme: everything after the scheme is the credential.
+  [/\b(authorization["']?\s*[:=]\s*["']?(?:(?:Bearer|OAuth|Basic|Token|Digest)\s+)?)[^"'\s,}]+/gi, "$1[redacted]"],
+  // Bearer and OAuth (Salesforce) tokens in prose. A word is a token only if it has a digit or a
+  // token's punctuation in it ("Bearer token expired" keeps its words); dots count only inside
+  // it, so a full stop after a token stays.
+  [/\b(Bearer|OAuth)\s+(?!\[redacted\])(?=[A-Za-z.]*[0-9_\-!~+/=])[A-Za-z0-9_\-!~+/=]+(?:\.[A-Za-z0-9_\-!~+/=]+)*/gi, "$1 [redacted]"],
+  // A user and password in a URL (https://user:pass@host): the whole user part goes.
+  [/\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s/?#@"']+@/gi, "$1[redacted]@"],
+  // JWTs: a header and payload that are base64url JSON objects (they start with eyJ).
+  [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, "[redacted]"],
+  // Slack tokens (bot, user, app, configuration) and incoming-webhook URLs.
+  [/\b(?:xox[abeprs]|xapp)-[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*/g, "[redacted]"],
+  [/(hooks\.slack\.com\/services\/)[A-Za-z0-9/]+/g, "$1[redacted]"],
+  // HubSpot private-app tokens (pat-na1-…, pat-eu1-…).
+  [/\bpat-[a-z0-9-]{10,}/gi, "[redacted]"],
+  // Salesforce session ids and access tokens (the org id, "!", the session) and refresh tokens.
+  [/\b00D[A-Za-z0-9]{12,16}![A-Za-z0-9._~+/=-]+/g, "[redacted]"],
+  [/\b5Aep[A-Za-z0-9._]{20,}/g, "[redacted]"],
+  // Named secrets: key=value, key: value, "key": "value" in queries, forms, JSON and prose.
+  [
+    /\b([A-Za-z0-9_-]{0,40}?(?:token|secret|password|passwd|api[_-]?key|hapikey|session[_-]?id)["']?\s*[=:]\s*["']?)(?!\[redacted\])[^"'\s&,}]+/gi,
+    "$1[redacted]",
+  ],
+];
+
+/** The longest message kept; a token cut in half by the limit is redacted before the cut. */
+const MESSAGE_LIMIT = 2_000;
+
 /** Removes anything that looks like a credential from a message before it is stored or logged. */
 export function redact(message: string): string {
-  return message
-    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._\-!~+/=]+/gi, "$1 [redacted]")
-    .replace(/\b(xox[abprs]-[A-Za-z0-9-]+)/g, "[redacted]")
-    .replace(/\b(pat-[a-z0-9-]{10,})/gi, "[redacted]")
-    .replace(/(access_token|accessToken|client_secret|token)(["'=:\s]+)[^"'\s&,}]+/gi, "$1$2[redacted]")
-    .slice(0, 2_000);
+  // Reading a little past the limit is enough to see a token that crosses it, and keeps a huge message cheap.
+  let out = message.slice(0, MESSAGE_LIMIT * 2);
+  for (const [pattern, replacement] of SECRETS) out = out.replace(pattern, replacement);
+  return out.slice(0, MESSAGE_LIMIT);
 }
 
 /** The message of anything thrown, redacted: for audit entries and logs. */

@@ -1,3 +1,4 @@
+import { forgetLargeEventsBefore, largeEventsOf, storeLargeEvents } from "../storage/large-record-events";
 import { forgetUndelivered, listUndelivered, parkUndelivered } from "../storage/undelivered";
 import { type CrmEvent, groupByRecord } from "../core/model/crm-event";
 import type { RecordEventsMessage } from "../core/model/record-events-message";
@@ -93,14 +94,6 @@ export async function enqueueForRecords(env: Queues, events: readonly CrmEvent[]
   await send();
 }
 
-async function storeLargeEvents(db: D1Database, events: readonly CrmEvent[], now: Date): Promise<void> {
-  const insert = db.prepare(
-    "INSERT INTO large_record_events (record_key, dedupe_key, body, stored_at) VALUES (?, ?, ?, ?) " +
-      "ON CONFLICT (record_key, dedupe_key) DO UPDATE SET stored_at = excluded.stored_at",
-  );
-  await db.batch(events.map((e) => insert.bind(e.recordKey, e.dedupeKey, JSON.stringify(e), now.toISOString())));
-}
-
 /**
  * The message's events, with the large ones read back from D1. A missing one fails a delivery
  * (it is retried); a dead letter is parked with what there is (`partial`), logged.
@@ -108,25 +101,19 @@ async function storeLargeEvents(db: D1Database, events: readonly CrmEvent[], now
 async function eventsOf(db: D1Database, message: RecordEventsMessage, partial = false): Promise<CrmEvent[]> {
   if (!message.stored?.length) return message.events;
   const keys = message.stored;
-  const { results } = await db
-    .prepare(`SELECT dedupe_key, body FROM large_record_events WHERE record_key = ? AND dedupe_key IN (${keys.map(() => "?").join(", ")})`)
-    .bind(message.recordKey, ...keys)
-    .all<{ dedupe_key: string; body: string }>();
-  const missing = new Set(keys).size - results.length;
+  const stored = await largeEventsOf(db, message.recordKey, keys);
+  const missing = new Set(keys).size - stored.length;
   if (missing > 0) {
     const problem = `${missing} stored events of ${message.recordKey} are missing from D1`;
     if (!partial) throw new Error(problem);
     console.error(problem);
   }
-  return [...message.events, ...results.map((r) => JSON.parse(r.body) as CrmEvent)];
+  return [...message.events, ...stored];
 }
 
 /** Cron: large events kept past any message that could still name them go. */
 export async function forgetOldLargeEvents(db: D1Database, now: Date): Promise<void> {
-  await db
-    .prepare("DELETE FROM large_record_events WHERE stored_at < ?")
-    .bind(new Date(now.getTime() - LARGE_EVENT_RETENTION_MS).toISOString())
-    .run();
+  await forgetLargeEventsBefore(db, new Date(now.getTime() - LARGE_EVENT_RETENTION_MS));
 }
 
 const PAUSED_RETRY_DELAY_S = 60;

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { CrmEvent } from "../core/model/crm-event";
 import type { RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
+import type { RunRecording } from "../core/rules/run-recording";
 import type { Ports } from "../env/ports";
 import { type Projection, type RecordStats, RecordStore } from "./record-store";
 import { PROJECT, PROJECTION_DELAY_MS, RULE_NEW_EVENTS, RecordWork } from "./record-work";
@@ -13,10 +14,12 @@ export interface RecordResult {
 
 export interface RecordSnapshot {
   state: RecordState;
-  events: (CrmEvent & { receivedAt: string })[];
+  events: (CrmEvent & { receivedAt: string; seq: number })[];
   pendingWakeups: { name: string; dueAt: string }[];
   /** Every decision the rules made about this record, oldest first. */
   audit: AuditEntry[];
+  /** What each rule run saw (answers, random draws, its instant), oldest first: the dry run replays with it. */
+  runs: RunRecording[];
   /** Deliveries seen: re-deliveries are counted and ignored. */
   stats: RecordStats;
   projection: { d1RowsWritten: number; projectedAt: string | null };
@@ -68,6 +71,7 @@ export abstract class RecordObject extends DurableObject<Env> {
       events: this.store.events(),
       pendingWakeups: this.store.pendingWakeups(),
       audit: this.store.audit(),
+      runs: this.store.runs(),
       stats: this.store.stats(),
       projection: { d1RowsWritten, projectedAt },
     };

@@ -1,7 +1,8 @@
-import type { CrmEvent } from "../core/model/crm-event";
+import type { ChangedBy, CrmEvent } from "../core/model/crm-event";
 import { applyEvent, applyFreshRead, emptyRecordState, type RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
 import { parseRuleState, RULE_STATE_VERSION, type RuleState } from "../core/rules/rule-state";
+import type { RunRecording } from "../core/rules/run-recording";
 import { Wakeups } from "./wakeups";
 
 /** The object's own bookkeeping beside the record: deliveries seen, and what was last written to D1. */
@@ -111,10 +112,10 @@ export class RecordStore {
   }
 
   /** Stores what a fresh CRM read returned (see applyFreshRead) and returns the record as it now is. */
-  storeFreshRead(values: Record<string, string | null>, readAt: string): RecordState {
+  storeFreshRead(values: Record<string, string | null>, readAt: string, readBy?: ChangedBy): RecordState {
     const state = this.state();
     if (!state) throw new Error("no record to store a read of");
-    const next = applyFreshRead(state, values, readAt);
+    const next = applyFreshRead(state, values, readAt, readBy);
     this.sql.exec("UPDATE record_row SET state = ? WHERE id = 1", JSON.stringify(next));
     return next;
   }
@@ -168,12 +169,18 @@ export class RecordStore {
     return this.sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM events").one().seq ?? undefined;
   }
 
-  events(): (CrmEvent & { receivedAt: string })[] {
+  /** The highest event sequence number: how many events the record has received (a run's state is folded from them). */
+  lastEventSeq(): number {
+    if (!this.exists()) return 0;
+    return this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM events").one().seq ?? 0;
+  }
+
+  events(): (CrmEvent & { receivedAt: string; seq: number })[] {
     if (!this.exists()) return [];
     return this.sql
-      .exec<{ body: string; received_at: string }>("SELECT body, received_at FROM events ORDER BY occurred_at, seq")
+      .exec<{ body: string; received_at: string; seq: number }>("SELECT body, received_at, seq FROM events ORDER BY occurred_at, seq")
       .toArray()
-      .map((row) => ({ ...(JSON.parse(row.body) as CrmEvent), receivedAt: row.received_at }));
+      .map((row) => ({ ...(JSON.parse(row.body) as CrmEvent), receivedAt: row.received_at, seq: row.seq }));
   }
 
   audit(): AuditEntry[] {
@@ -184,14 +191,31 @@ export class RecordStore {
       .map((row) => JSON.parse(row.body) as AuditEntry);
   }
 
+  /** What each rule run saw (its recording), oldest first: what a replay of this record is given. */
+  runs(): RunRecording[] {
+    if (!this.exists()) return [];
+    return this.sql
+      .exec<{ body: string }>("SELECT body FROM runs ORDER BY seq")
+      .toArray()
+      .map((row) => JSON.parse(row.body) as RunRecording);
+  }
+
   /**
-   * One rule run, one transaction: the rules' new memory, their audit, their wake-ups (set or
-   * cancelled), the event marked as seen, and the failure count of this work cleared.
+   * One rule run, one transaction: the rules' new memory, their audit, what the run saw, their
+   * wake-ups (set or cancelled), the event marked as seen, and the failure count of this work cleared.
    */
-  commitRun(run: { rules: RuleState; audit: readonly AuditEntry[]; wakeups: Record<string, number | null>; ruledSeq?: number; work: string }): void {
+  commitRun(run: {
+    rules: RuleState;
+    audit: readonly AuditEntry[];
+    recording: RunRecording;
+    wakeups: Record<string, number | null>;
+    ruledSeq?: number;
+    work: string;
+  }): void {
     this.storage.transactionSync(() => {
       this.sql.exec("UPDATE record_row SET rules = ?, rules_version = ?", JSON.stringify(run.rules), RULE_STATE_VERSION);
       this.appendAudit(run.audit);
+      this.appendRun(run.recording);
       for (const [name, at] of Object.entries(run.wakeups)) {
         this.wakeups().set(name, at);
         // A deadline set anew starts with a clean slate.
@@ -202,10 +226,11 @@ export class RecordStore {
     });
   }
 
-  /** Work that was given up: its audit entry, the event marked as seen so later ones run, its count cleared. */
-  giveUp(work: string, entry: AuditEntry, ruledSeq?: number): void {
+  /** Work that was given up: its audit entry (and a recording saying so), the event marked as seen so later ones run, its count cleared. */
+  giveUp(work: string, entry: AuditEntry, recording: RunRecording, ruledSeq?: number): void {
     this.storage.transactionSync(() => {
       this.appendAudit([entry]);
+      this.appendRun(recording);
       if (ruledSeq !== undefined) this.markRuled(ruledSeq);
       this.sql.exec("DELETE FROM failures WHERE work = ?", work);
     });
@@ -243,6 +268,10 @@ export class RecordStore {
     for (const entry of entries) this.sql.exec("INSERT INTO audit (body) VALUES (?)", JSON.stringify(entry));
   }
 
+  private appendRun(recording: RunRecording): void {
+    this.sql.exec("INSERT INTO runs (body) VALUES (?)", JSON.stringify(recording));
+  }
+
   private markRuled(seq: number): void {
     this.sql.exec("UPDATE events SET ruled = 1 WHERE seq = ?", seq);
   }
@@ -261,6 +290,8 @@ export class RecordStore {
         );
         CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at, seq);
         CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+        -- What each rule run saw (run-recording.ts): one row per committed run, beside its audit.
+        CREATE TABLE IF NOT EXISTS runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS failures (work TEXT PRIMARY KEY, count INTEGER NOT NULL, since INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
         -- One row: the record, the rules' memory of it (with its schema version), and the bookkeeping.

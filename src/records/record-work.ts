@@ -10,6 +10,7 @@ import type { EffectRequest } from "../core/model/effects";
 import type { VersionedPolicy } from "../core/policy/policy";
 import type { RecordState } from "../core/model/record-state";
 import type { AuditEntry } from "../core/rules/rule";
+import { readsOf, type RunRecording, type RunTrigger } from "../core/rules/run-recording";
 import { unsubscribeIn } from "../core/policy/stop-conditions";
 import { factsFromAudit, factsFromEvent } from "../core/facts/record-facts";
 import { classify, FailureError, refusedForGood, retryAfterMsOf } from "../platform/failure";
@@ -59,14 +60,20 @@ export class RecordWork {
   async runDue(now: number): Promise<void> {
     if (!this.store.exists()) return;
     const wakeups = this.store.wakeups();
-    // New events before timers: a deadline the events moved must not fire at its old time.
-    const due = wakeups.claimDue(now, LEASE_MS).sort((a, b) => Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)));
+    // New events before timers: a deadline the events moved must not fire at its old time. Timers
+    // in the order they were due (then by name), so one alarm always runs them in the same order.
+    const due = wakeups
+      .claimDue(now, LEASE_MS)
+      .sort(
+        (a, b) =>
+          Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)) || a.deadline - b.deadline || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      );
     for (const claim of due) {
       const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
       try {
         if (claim.name === PROJECT) await this.project(now);
         else if (claim.name === RULE_NEW_EVENTS) await this.ruleNewEvents(now);
-        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`);
+        else await this.applyRules({ kind: "timer", name: claim.name }, now, `wakeup:${claim.name}`, undefined, claim.deadline);
         this.store.finishWork(claim, work);
       } catch (error) {
         // The lease keeps the row: the work comes due again after the backoff, not lost. New
@@ -93,23 +100,41 @@ export class RecordWork {
         const { count, since } = this.store.countFailure(work, now);
         const label = `${event.kind} event ${event.dedupeKey}`;
         // Rules refused for good are recorded by decide() rule by rule; what reaches here failed the whole run.
-        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, seq);
+        if (refusedForGood(failure)) await this.giveUp(work, now, `${label} was refused for good: ${failure.message}`, event.dedupeKey, seq);
         else if (count >= MAX_RULE_FAILURES && now - since >= GIVE_UP_AFTER_MS) {
-          await this.giveUp(work, now, `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`, seq);
+          await this.giveUp(
+            work,
+            now,
+            `${label} failed ${count} times over ${Math.round((now - since) / 60_000)} minutes: ${failure.message}`,
+            event.dedupeKey,
+            seq,
+          );
         } else throw new EventFailed(error, count);
       }
     }
   }
 
-  /** One rule run: decide (with its reads and routings), store its effects in the outbox, then commit the rest. */
-  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number): Promise<void> {
+  /**
+   * One rule run: decide (with its reads and routings), store its effects in the outbox, then
+   * commit the rest with what the run saw (its recording: the answers, the random draws, the
+   * instant), so the dry run can replay it as it happened. What the rules read fresh is kept in
+   * the record (the CRM's values as of the run), as a gap's read is.
+   */
+  private async applyRules(trigger: Trigger, now: number, work: string, ruledSeq?: number, deadline?: number): Promise<void> {
     const known = this.store.state();
     if (!known) return;
+    const received = this.store.lastEventSeq();
     const policy = await this.currentPolicy(now);
     const at = new Date(now);
     const shell = recordShell(known, this.ports, policy.policy, at);
-    const record = await this.freshIfNeeded(known, policy, shell, at);
-    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random: this.ports.random }, shell);
+    const { record, refreshed } = await this.freshIfNeeded(known, policy, shell, at);
+    const draws: number[] = [];
+    const random = () => {
+      const drawn = this.ports.random();
+      draws.push(drawn);
+      return drawn;
+    };
+    const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random }, shell);
     // Effects first: once stored they will happen; the commit only records that they were decided.
     const effects = [...decision.effects, ...(await this.reportsToIntake(trigger, record, policy, decision.audit, now))];
     if (effects.length > 0) await this.ports.storeEffects(effects);
@@ -120,7 +145,21 @@ export class RecordWork {
     ];
     if (facts.length > 0) await recordFacts(this.db, facts);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
-    this.store.commitRun({ rules: decision.state, audit: decision.audit, wakeups, ruledSeq, work });
+    const recording: RunRecording = {
+      trigger: runTrigger(trigger, deadline ?? now),
+      at: at.toISOString(),
+      events: received,
+      ...(refreshed ? { refreshed } : {}),
+      answers: decision.answers,
+      random: draws,
+    };
+    const reads = readsOf(decision.answers);
+    if (Object.keys(reads).length > 0) {
+      this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
+      // What was read (a name, an email) reaches the D1 read model too.
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + PROJECTION_DELAY_MS);
+    }
+    this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }
 
   /**
@@ -131,9 +170,14 @@ export class RecordWork {
    * keeps its marks; a read that may pass fails the run, which is retried as any other; one refused
    * for good (a field the org lacks) leaves the rules to their own reads, which say what is wrong.
    */
-  private async freshIfNeeded(record: RecordState, policy: VersionedPolicy, shell: RuleShell, at: Date): Promise<RecordState> {
+  private async freshIfNeeded(
+    record: RecordState,
+    policy: VersionedPolicy,
+    shell: RuleShell,
+    at: Date,
+  ): Promise<{ record: RecordState; refreshed?: Record<string, string | null> }> {
     const stale = Object.keys(record.staleProperties ?? {});
-    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return record;
+    if (record.status !== "active" || (!record.refreshNeeded && stale.length === 0)) return { record };
     const needs = policyNeeds(policy.policy, record.crm).find((n) => n.objectType === record.objectType);
     const names = [...new Set([...Object.keys(record.properties), ...stale, ...(needs ? [...needs.reads, ...needs.propertyChanges] : [])])];
     let found: Awaited<ReturnType<RuleShell["read"]>>;
@@ -143,10 +187,10 @@ export class RecordWork {
       const failure = classify(error);
       if (!refusedForGood(failure)) throw error;
       console.error(`fresh read of ${record.key} refused: ${failure.message}`);
-      return record;
+      return { record };
     }
-    if (!found) return record;
-    return this.store.storeFreshRead(found.properties, at.toISOString());
+    if (!found) return { record };
+    return { record: this.store.storeFreshRead(found.properties, at.toISOString()), refreshed: found.properties };
   }
 
   /**
@@ -180,7 +224,7 @@ export class RecordWork {
     return [report];
   }
 
-  private async giveUp(work: string, now: number, reason: string, ruledSeq?: number): Promise<void> {
+  private async giveUp(work: string, now: number, reason: string, dedupeKey: string, ruledSeq?: number): Promise<void> {
     const entry: AuditEntry = {
       at: new Date(now).toISOString(),
       rule: "rules",
@@ -193,7 +237,15 @@ export class RecordWork {
     const record = this.store.state();
     // The fact first, as in a rule run: if storing it fails, giving up is tried again.
     if (record) await recordFacts(this.db, factsFromAudit(record.key, record.crm, record.objectType, [entry]));
-    this.store.giveUp(work, entry, ruledSeq);
+    const recording: RunRecording = {
+      trigger: { event: dedupeKey },
+      at: entry.at,
+      events: this.store.lastEventSeq(),
+      answers: [],
+      random: [],
+      skipped: true,
+    };
+    this.store.giveUp(work, entry, recording, ruledSeq);
   }
 
   /**
@@ -249,6 +301,10 @@ function followedUpReport(event: Extract<CrmEvent, { kind: "submitted" }>, audit
 }
 
 const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+
+/** What woke a run, as its recording names it: the event's dedupe key, or the timer and its deadline. */
+const runTrigger = (trigger: Trigger, deadline: number): RunTrigger =>
+  trigger.kind === "event" ? { event: trigger.event.dedupeKey } : { timer: trigger.name, due: new Date(deadline).toISOString() };
 
 /** An event's rule run failed for the count-th time in a row: the wait before the next try grows with it. */
 class EventFailed extends FailureError {

@@ -6,14 +6,20 @@
  */
 export class Wakeups {
   constructor(private readonly storage: DurableObjectStorage) {
-    storage.sql.exec("CREATE TABLE IF NOT EXISTS wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL)");
+    // `deadline`: when the wake-up was set for, kept while a failed run's retries move due_at, so
+    // the run that finally happens says which deadline it was (a replay matches runs by it).
+    storage.sql.exec("CREATE TABLE IF NOT EXISTS wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, deadline INTEGER)");
+    const table = storage.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'wakeups'").one();
+    if (!table.sql.includes("deadline")) storage.sql.exec("ALTER TABLE wakeups ADD COLUMN deadline INTEGER");
   }
 
   /** Schedules `name` at `dueAt` unless it is already due earlier. */
   scheduleNoLaterThan(name: string, dueAt: number): void {
     this.storage.sql.exec(
-      "INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at)",
+      `INSERT INTO wakeups (name, due_at, deadline) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET due_at = min(due_at, excluded.due_at), deadline = min(coalesce(deadline, due_at), excluded.deadline)`,
       name,
+      dueAt,
       dueAt,
     );
   }
@@ -23,19 +29,22 @@ export class Wakeups {
     if (dueAt === null) this.storage.sql.exec("DELETE FROM wakeups WHERE name = ?", name);
     else
       this.storage.sql.exec(
-        "INSERT INTO wakeups (name, due_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at",
+        "INSERT INTO wakeups (name, due_at, deadline) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at, deadline = excluded.deadline",
         name,
+        dueAt,
         dueAt,
       );
   }
 
-  /** Leases and returns every wake-up due at or before `now`; finish() each one that ran. */
-  claimDue(now: number, leaseMs: number): { name: string; lease: number }[] {
+  /** Leases and returns every wake-up due at or before `now`, with the deadline it was set for; finish() each one that ran. */
+  claimDue(now: number, leaseMs: number): { name: string; lease: number; deadline: number }[] {
     const lease = now + leaseMs;
-    return this.storage.sql
-      .exec<{ name: string }>("UPDATE wakeups SET due_at = ? WHERE due_at <= ? RETURNING name", lease, now)
-      .toArray()
-      .map((row) => ({ name: row.name, lease }));
+    // Both statements run before anything else can (the object's storage calls are synchronous).
+    const due = this.storage.sql
+      .exec<{ name: string; deadline: number }>("SELECT name, coalesce(deadline, due_at) AS deadline FROM wakeups WHERE due_at <= ?", now)
+      .toArray();
+    this.storage.sql.exec("UPDATE wakeups SET due_at = ? WHERE due_at <= ?", lease, now);
+    return due.map((row) => ({ name: row.name, lease, deadline: row.deadline }));
   }
 
   /** Removes a claimed wake-up, unless its work set it anew (a rule moved its own deadline). */

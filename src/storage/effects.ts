@@ -1,69 +1,88 @@
-import { and, count, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { and, count, desc, eq, exists, inArray, isNull, like, lt, max, min, or, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { effectId } from "../core/model/effect-id";
 import { type Effect, type EffectRequest, type EffectStatus, type EffectUpdate, effectTarget } from "../core/model/effects";
 import { effectRetriedFact } from "../core/facts/outbox-facts";
 import { recordFacts } from "./facts";
+import { field, jsonBatches, jsonRows } from "./json-batches";
+import { anyOf, compiled, compiledShapes, excluded, orm } from "./orm";
 import { type EffectRow, effects } from "./schema";
 
+const ph = sql.placeholder;
+
 /**
- * D1 binds at most 100 parameters per statement, so many rows go in as one JSON array read with
- * json_each: one statement per batch instead of one per handful of rows. Each array stays well
- * under D1's 2 MB limit for a bound value (counted in UTF-8 bytes, as D1 counts them).
+ * Effect requests as rows of one bound JSON array (jsonBatches): one statement per batch instead
+ * of one per handful of rows. A key repeated within the array is stored once, like a key stored
+ * before. With `reviveDead`, a stored key whose effect is dead is stored anew. Both return the ids
+ * of the rows they wrote.
  */
-const MAX_JSON_BYTES = 1_000_000;
-const utf8 = new TextEncoder();
+const insertEffectRows = compiledShapes(
+  (reviveDead: boolean) => String(reviveDead),
+  (q, reviveDead) => {
+    const insert = q.insert(effects).select(
+      jsonRows(effects, ph("json"), {
+        id: field("id"),
+        idempotencyKey: field("key"),
+        leadKey: field("lead"),
+        rule: field("rule"),
+        type: field("type"),
+        target: field("target"),
+        payload: field("payload"),
+        status: sql`'pending'`,
+        attempts: sql`0`,
+        lastError: sql`null`,
+        externalId: sql`null`,
+        createdAt: sql`${ph("at")}`,
+        updatedAt: sql`${ph("at")}`,
+        nextAttemptAt: sql`null`,
+        claimedUntil: sql`null`,
+      }),
+    );
+    return (
+      reviveDead
+        ? insert.onConflictDoUpdate({
+            target: effects.idempotencyKey,
+            set: {
+              payload: excluded(effects.payload),
+              status: sql`'pending'`,
+              attempts: sql`0`,
+              nextAttemptAt: sql`null`,
+              claimedUntil: sql`null`,
+              updatedAt: excluded(effects.updatedAt),
+            },
+            setWhere: eq(effects.status, "dead"),
+          })
+        : insert.onConflictDoNothing({ target: effects.idempotencyKey })
+    ).returning({ id: effects.id });
+  },
+);
 
-/** Rows as JSON arrays of at most MAX_JSON_BYTES each (a row larger than that goes alone). */
-function jsonArrays(rows: readonly object[]): string[] {
-  const arrays: string[] = [];
-  let current: string[] = [];
-  let bytes = 2;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    const size = utf8.encode(json).byteLength + 1;
-    if (current.length > 0 && bytes + size > MAX_JSON_BYTES) {
-      arrays.push(`[${current.join(",")}]`);
-      current = [];
-      bytes = 2;
-    }
-    current.push(json);
-    bytes += size;
-  }
-  if (current.length > 0) arrays.push(`[${current.join(",")}]`);
-  return arrays;
-}
-
-const INSERT_EFFECT_ROWS = `
-  insert into effects (id, idempotency_key, lead_key, rule, type, target, payload, status, attempts, created_at, updated_at)
-  select r.value ->> 'id', r.value ->> 'key', r.value ->> 'lead', r.value ->> 'rule', r.value ->> 'type',
-         r.value ->> 'target', r.value ->> 'payload', 'pending', 0, ?1, ?1
-  from json_each(?2) as r where true`;
-const INSERT_EFFECTS = `${INSERT_EFFECT_ROWS}
-  on conflict (idempotency_key) do nothing
-  returning id`;
+/** The JSON row `u` of recordOutcomes. */
+const outcome = (name: string) => sql.raw(`u.value ->> '${name}'`);
 
 // A done effect keeps its last error (what it overcame); a failed one keeps its external id.
-const RECORD_OUTCOMES = `
-  update effects set
-    status = u.value ->> 'status',
-    attempts = u.value ->> 'attempts',
-    updated_at = ?1,
-    claimed_until = null,
-    next_attempt_at = u.value ->> 'nextAttemptAt',
-    external_id = case when u.value ->> 'status' = 'done' then u.value ->> 'externalId' else effects.external_id end,
-    last_error = case when u.value ->> 'status' = 'done' then effects.last_error else u.value ->> 'error' end
-  from json_each(?2) as u
-  where effects.id = u.value ->> 'id'`;
+const recordOutcomeRows = compiled<{ at: string; json: string }>((q) =>
+  q
+    .update(effects)
+    .set({
+      status: outcome("status"),
+      attempts: outcome("attempts"),
+      updatedAt: sql`${ph("at")}`,
+      claimedUntil: sql`null`,
+      nextAttemptAt: outcome("nextAttemptAt"),
+      externalId: sql`case when ${outcome("status")} = 'done' then ${outcome("externalId")} else ${effects.externalId} end`,
+      lastError: sql`case when ${outcome("status")} = 'done' then ${effects.lastError} else ${outcome("error")} end`,
+    })
+    .from(sql`json_each(${ph("json")}) as u`)
+    .where(sql`${effects.id} = ${outcome("id")}`),
+);
 
-/** Ids as one bound JSON array: `column IN` this matches any of them, however many. */
-const anyOf = (ids: readonly string[]): SQL => sql`(select value from json_each(${JSON.stringify(ids)}))`;
-
-const INSERT_OR_REVIVE_EFFECTS = `${INSERT_EFFECT_ROWS}
-  on conflict (idempotency_key) do update set
-    payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = null, claimed_until = null, updated_at = excluded.updated_at
-  where effects.status = 'dead'
-  returning id`;
+/** Waiting to be executed: pending or retrying. */
+const waiting = inArray(effects.status, ["pending", "retrying"]);
+/** Nobody holds it at `at`. */
+const unclaimed = (at: string) => or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at));
+/** Due at `at`. */
+const due = (at: string) => or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at));
 
 /**
  * Stores effect requests under their ids (derived from their idempotency keys); a request whose
@@ -90,9 +109,7 @@ export async function insertEffects(
     payload: JSON.stringify(r.effect),
   }));
   // One batch is one transaction: all rows are stored, or none (and the caller's retry stores them).
-  // A key repeated within one call is stored once, like a key stored before.
-  const sql = options.reviveDead ? INSERT_OR_REVIVE_EFFECTS : INSERT_EFFECTS;
-  const results = await db.batch<{ id: string }>(jsonArrays(rows).map((json) => db.prepare(sql).bind(at, json)));
+  const results = await db.batch<{ id: string }>(jsonBatches(rows).map((json) => insertEffectRows(db, options.reviveDead ?? false, { at, json })));
   return results.flatMap((r) => r.results.map((row) => row.id));
 }
 
@@ -102,17 +119,10 @@ export async function insertEffects(
  */
 export async function claimEffects(db: D1Database, ids: readonly string[], now: Date, until: Date): Promise<EffectRow[]> {
   if (ids.length === 0) return [];
-  const at = now.toISOString();
-  return drizzle(db)
+  return orm(db)
     .update(effects)
     .set({ claimedUntil: until.toISOString() })
-    .where(
-      and(
-        inArray(effects.id, anyOf(ids)),
-        inArray(effects.status, ["pending", "retrying"]),
-        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-      ),
-    )
+    .where(and(inArray(effects.id, anyOf(ids)), waiting, unclaimed(now.toISOString())))
     .returning();
 }
 
@@ -122,24 +132,16 @@ export async function claimEffects(db: D1Database, ids: readonly string[], now: 
  */
 export async function claimDueEffects(db: D1Database, target: string, type: string, limit: number, now: Date, until: Date): Promise<EffectRow[]> {
   const at = now.toISOString();
-  const d1 = drizzle(db);
-  const due = d1
+  const d1 = orm(db);
+  const dueNow = d1
     .select({ id: effects.id })
     .from(effects)
-    .where(
-      and(
-        eq(effects.target, target),
-        eq(effects.type, type),
-        inArray(effects.status, ["pending", "retrying"]),
-        or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
-        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-      ),
-    )
+    .where(and(eq(effects.target, target), eq(effects.type, type), waiting, due(at), unclaimed(at)))
     .limit(limit);
   return d1
     .update(effects)
     .set({ claimedUntil: until.toISOString() })
-    .where(and(inArray(effects.id, due), or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at))))
+    .where(and(inArray(effects.id, dueNow), unclaimed(at)))
     .returning();
 }
 
@@ -150,39 +152,26 @@ export async function claimDueEffects(db: D1Database, target: string, type: stri
  */
 export async function nextDueAt(db: D1Database, target: string, type: string, now: Date): Promise<Date | null> {
   const at = now.toISOString();
-  const [row] = await drizzle(db)
+  const [row] = await orm(db)
     .select({ due: sql<string | null>`min(coalesce(${effects.nextAttemptAt}, ${at}))` })
     .from(effects)
-    .where(
-      and(
-        eq(effects.target, target),
-        eq(effects.type, type),
-        inArray(effects.status, ["pending", "retrying"]),
-        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-      ),
-    );
+    .where(and(eq(effects.target, target), eq(effects.type, type), waiting, unclaimed(at)));
   return row?.due ? new Date(row.due) : null;
 }
 
 /** The targets and kinds that have effects due now and unclaimed. */
 export async function dueKinds(db: D1Database, now: Date): Promise<{ target: string; type: string }[]> {
   const at = now.toISOString();
-  return drizzle(db)
+  return orm(db)
     .selectDistinct({ target: effects.target, type: effects.type })
     .from(effects)
-    .where(
-      and(
-        inArray(effects.status, ["pending", "retrying"]),
-        or(isNull(effects.nextAttemptAt), lt(effects.nextAttemptAt, at)),
-        or(isNull(effects.claimedUntil), lt(effects.claimedUntil, at)),
-      ),
-    )
+    .where(and(waiting, due(at), unclaimed(at)))
     .limit(50);
 }
 
 export async function loadEffects(db: D1Database, ids: readonly string[]): Promise<EffectRow[]> {
   if (ids.length === 0) return [];
-  return drizzle(db)
+  return orm(db)
     .select()
     .from(effects)
     .where(inArray(effects.id, anyOf(ids)));
@@ -202,7 +191,7 @@ export async function recordOutcomes(db: D1Database, updates: readonly EffectUpd
     error: u.status === "done" ? null : u.error,
     nextAttemptAt: u.status === "retrying" ? u.nextAttemptAt.toISOString() : null,
   }));
-  await db.batch(jsonArrays(rows).map((json) => db.prepare(RECORD_OUTCOMES).bind(now.toISOString(), json)));
+  await db.batch(jsonBatches(rows).map((json) => recordOutcomeRows(db, { at: now.toISOString(), json })));
 }
 
 export interface EffectFilter {
@@ -215,7 +204,7 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(effects.status, filter.status));
   if (filter.leadKey) conditions.push(eq(effects.leadKey, filter.leadKey));
-  return drizzle(db)
+  return orm(db)
     .select()
     .from(effects)
     .where(conditions.length ? and(...conditions) : undefined)
@@ -229,7 +218,7 @@ export async function listEffects(db: D1Database, filter: EffectFilter): Promise
  */
 export async function overdueEffectIds(db: D1Database, dueBefore: Date, now: Date, limit: number): Promise<string[]> {
   const cutoff = dueBefore.toISOString();
-  const rows = await drizzle(db)
+  const rows = await orm(db)
     .select({ id: effects.id })
     .from(effects)
     .where(
@@ -245,16 +234,40 @@ export async function overdueEffectIds(db: D1Database, dueBefore: Date, now: Dat
 
 /** Effects per status, for dashboards and the benchmark. */
 export async function countEffectsByStatus(db: D1Database): Promise<Record<EffectStatus, number>> {
-  const rows = await drizzle(db).select({ status: effects.status, n: count() }).from(effects).groupBy(effects.status);
+  const rows = await orm(db).select({ status: effects.status, n: count() }).from(effects).groupBy(effects.status);
   const counts: Record<EffectStatus, number> = { pending: 0, retrying: 0, done: 0, dead: 0 };
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
 
+/** When the longest-waiting effect fell or falls due (its next attempt, or its last change): the console's health page. */
+export async function oldestWaitingDueAt(db: D1Database): Promise<string | null> {
+  const [row] = await orm(db)
+    .select({ due: min(sql<string>`coalesce(${effects.nextAttemptAt}, ${effects.updatedAt})`) })
+    .from(effects)
+    .where(waiting);
+  return row?.due ?? null;
+}
+
+/** How many effects are dead and when the newest of them died: what the alert tells. */
+export async function deadEffectsSummary(db: D1Database): Promise<{ count: number; newestAt: string | null }> {
+  const [row] = await orm(db)
+    .select({ count: count(), newestAt: max(effects.updatedAt) })
+    .from(effects)
+    .where(eq(effects.status, "dead"));
+  return row ?? { count: 0, newestAt: null };
+}
+
+/** The HubSpot targets (hubspot:{portal}) the outbox has written to, up to `limit`: HubSpot's limiter is per portal. */
+export async function hubspotTargets(db: D1Database, limit = 10): Promise<string[]> {
+  const rows = await orm(db).selectDistinct({ target: effects.target }).from(effects).where(like(effects.target, "hubspot:%")).limit(limit);
+  return rows.map((r) => r.target);
+}
+
 /** Gives a dead effect a fresh set of attempts (and records that an admin did); returns false unless it was dead. */
 export async function reviveDeadEffect(db: D1Database, id: string, now: Date): Promise<boolean> {
   const [dead] = await loadEffects(db, [id]);
-  const revived = await drizzle(db)
+  const revived = await orm(db)
     .update(effects)
     .set({ status: "pending", attempts: 0, updatedAt: now.toISOString(), nextAttemptAt: null })
     .where(and(eq(effects.id, id), eq(effects.status, "dead")))
@@ -266,10 +279,10 @@ export async function reviveDeadEffect(db: D1Database, id: string, now: Date): P
 /** Of these createTask effect ids, the ones still waiting to execute (pending or retrying), with when they are next tried (null: now). */
 export async function unsettledEffectIds(db: D1Database, ids: readonly string[]): Promise<Map<string, Date | null>> {
   if (ids.length === 0) return new Map();
-  const rows = await drizzle(db)
+  const rows = await orm(db)
     .select({ id: effects.id, next: effects.nextAttemptAt })
     .from(effects)
-    .where(and(inArray(effects.id, anyOf(ids)), or(eq(effects.status, "pending"), eq(effects.status, "retrying"))));
+    .where(and(inArray(effects.id, anyOf(ids)), waiting));
   return new Map(rows.map((row) => [row.id, row.next ? new Date(row.next) : null]));
 }
 
@@ -285,7 +298,7 @@ export interface EffectState {
 /** The states of these effects, by id; ids never stored are left out. */
 export async function effectStates(db: D1Database, ids: readonly string[]): Promise<Map<string, EffectState>> {
   if (ids.length === 0) return new Map();
-  const rows = await drizzle(db)
+  const rows = await orm(db)
     .select({ id: effects.id, status: effects.status, externalId: effects.externalId, next: effects.nextAttemptAt })
     .from(effects)
     .where(inArray(effects.id, anyOf(ids)));
@@ -301,16 +314,28 @@ export async function effectStates(db: D1Database, ids: readonly string[]): Prom
  */
 export async function supersededReassignments(db: D1Database, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const { results } = await db
-    .prepare(`
-    select e.id from effects e
-    where e.id in (select value from json_each(?1))
-      and exists (
-        select 1 from effects later
-        where later.lead_key = e.lead_key and later.type = 'updateTasks' and later.rowid > e.rowid
-          and later.payload ->> '$.action.kind' = 'reassign'
-      )`)
-    .bind(JSON.stringify(ids))
-    .all<{ id: string }>();
-  return new Set(results.map((r) => r.id));
+  const d1 = orm(db);
+  const later = alias(effects, "later");
+  const rows = await d1
+    .select({ id: effects.id })
+    .from(effects)
+    .where(
+      and(
+        inArray(effects.id, anyOf(ids)),
+        exists(
+          d1
+            .select({ one: sql`1` })
+            .from(later)
+            .where(
+              and(
+                eq(later.leadKey, effects.leadKey),
+                eq(later.type, "updateTasks"),
+                sql`${later}.rowid > ${effects}.rowid`,
+                sql`${later.payload} ->> '$.action.kind' = 'reassign'`,
+              ),
+            ),
+        ),
+      ),
+    );
+  return new Set(rows.map((r) => r.id));
 }

@@ -1,64 +1,83 @@
+import { type AnyColumn, and, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { type DaySpan, localDaysOfUtcDates } from "../core/calendar/days";
+import { excluded, orm } from "./orm";
+import { factRollups, facts, leadTimings, rollupState as rollupStateTable } from "./schema";
 
 /**
  * Daily rollups of the facts (counts per local day and dimensions) and one timing row per lead,
  * kept by the cron so the console reads thousands of rows, not millions. Facts stored after the
- * watermark are counted live by the queries (metrics-queries.ts), so figures are never stale.
+ * watermark are counted live by the queries (metric-rows.ts), so figures are never stale.
  */
 
-/** A lead's source and cadence, when a fact does not carry them: from its enrollment. */
-const ENROLLED = (column: "source" | "cadence", alias: string) =>
-  `(select e.${column} from facts e where e.record_key = ${alias}.record_key and e.kind = 'enrolled' limit 1)`;
+/** The facts table or an alias of it. */
+type Facts = { [K in keyof typeof facts.$inferSelect]: AnyColumn };
 
-/** The dimensions of a fact `f` as the rollups count them ('' for none). */
-export const FACT_DIMENSIONS_SQL = `
-  coalesce(f.source, ${ENROLLED("source", "f")}, '') as source, coalesce(f.team, '') as team, coalesce(f.rep, '') as rep,
-  coalesce(f.cadence, ${ENROLLED("cadence", "f")}, '') as cadence, coalesce(f.step, '') as step, coalesce(f.stage, '') as stage,
-  coalesce(f.gate, '') as gate, coalesce(f.reason, '') as reason`;
+/** A lead's source or cadence, when a fact `of` does not carry it: from its enrollment. */
+function enrolled(column: "source" | "cadence", of: Facts): SQL {
+  const e = alias(facts, "e");
+  return sql`(select ${e[column]} from ${facts} ${e} where ${e.recordKey} = ${of.recordKey} and ${e.kind} = 'enrolled' limit 1)`;
+}
 
-const ROLL_UP_DAYS = `
-  insert into fact_rollups (day, kind, source, team, rep, cadence, step, stage, gate, reason, n)
-  select d.value ->> 'day', f.kind, ${FACT_DIMENSIONS_SQL}, count(*)
-  from json_each(?1) as d join facts f on f.at >= d.value ->> 'start' and f.at < d.value ->> 'end'
-  where f.rowid <= ?2
-  group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`;
+/** The dimensions of a fact `f` as the rollups count them ('' for none), named as fact_rollups names them. */
+export const factDimensions = (f: Facts): SQL => sql`
+  coalesce(${f.source}, ${enrolled("source", f)}, '') as source, coalesce(${f.team}, '') as team, coalesce(${f.rep}, '') as rep,
+  coalesce(${f.cadence}, ${enrolled("cadence", f)}, '') as cadence, coalesce(${f.step}, '') as step, coalesce(${f.stage}, '') as stage,
+  coalesce(${f.gate}, '') as gate, coalesce(${f.reason}, '') as reason`;
+
+/** The facts stored after rowid `from` up to `to`: the rows counted this time. */
+const rowidIn = (from: number, to: number) => sql`${facts}.rowid > ${from} and ${facts}.rowid <= ${to}`;
+
+/** The facts of the given local days (a JSON array of DaySpan) up to rowid `to`, counted per day and dimensions. */
+function rollUpDays(dayList: string, to: number): SQL {
+  const f = alias(facts, "f");
+  return sql`select d.value ->> 'day', ${f.kind}, ${factDimensions(f)}, count(*)
+    from json_each(${dayList}) as d join ${facts} ${f} on ${f.at} >= d.value ->> 'start' and ${f.at} < d.value ->> 'end'
+    where ${f}.rowid <= ${to}
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`;
+}
 
 /** Kinds that change a lead's timing row. */
-const TIMING_KINDS = "('recordCreated', 'enrolled', 'taskWritten', 'taskCompleted', 'activityLogged')";
+const TIMING_KINDS = sql`('recordCreated', 'enrolled', 'taskWritten', 'taskCompleted', 'activityLogged')`;
 
-const ms = (later: string, earlier: string) => `cast(round((julianday(${later}) - julianday(${earlier})) * 86400000) as integer)`;
+const ms = (later: SQL, earlier: SQL) => sql`cast(round((julianday(${later}) - julianday(${earlier})) * 86400000) as integer)`;
 
-const TOUCHED_LEADS = `(select record_key from facts where rowid > ?1 and rowid <= ?2 and kind in ${TIMING_KINDS})`;
+/** The leads that facts in (from, to] touched. */
+const touchedLeads = (from: number, to: number) =>
+  sql`(select ${facts.recordKey} from ${facts} where ${rowidIn(from, to)} and ${facts.kind} in ${TIMING_KINDS})`;
 
 /**
- * Rebuilds the timing rows of the leads that facts in (?1, ?2] touched (?3: the days they were created on). First contact is the
- * first completed task or logged activity at or after the first task (earlier activity is not a
- * reply to it); the rep is the first task's owner.
+ * The timing rows of the leads that facts in (from, to] touched (`creationDays`: the days they
+ * were created on, a JSON array of DaySpan). First contact is the first completed task or logged
+ * activity at or after the first task (earlier activity is not a reply to it); the rep is the
+ * first task's owner. Columns in lead_timings' order.
  */
-const LEAD_TIMINGS = `
-  insert or replace into lead_timings (record_key, day, created_at, source, team, rep, cadence, first_task_at, first_contact_at, system_ms, rep_ms)
-  select record_key,
-         (select d.value ->> 'day' from json_each(?3) as d where created_at >= d.value ->> 'start' and created_at < d.value ->> 'end'),
+function leadTimingRows(from: number, to: number, creationDays: string): SQL {
+  const c = alias(facts, "c");
+  const w = alias(facts, "w");
+  const x = alias(facts, "x");
+  // The derived tables' columns (t.*, created_at, first_task_at …) are named here, not in the schema.
+  const [createdAt, firstTaskAt, firstContactAt] = [sql.raw("created_at"), sql.raw("first_task_at"), sql.raw("first_contact_at")];
+  return sql`select record_key,
+         (select d.value ->> 'day' from json_each(${creationDays}) as d where created_at >= d.value ->> 'start' and created_at < d.value ->> 'end'),
          created_at, source, team, rep, cadence, first_task_at, first_contact_at,
-         case when first_task_at is not null then max(0, ${ms("first_task_at", "created_at")}) end,
-         case when first_contact_at is not null then ${ms("first_contact_at", "first_task_at")} end
+         case when first_task_at is not null then max(0, ${ms(firstTaskAt, createdAt)}) end,
+         case when first_contact_at is not null then ${ms(firstContactAt, firstTaskAt)} end
   from (
-    select t.*, (select min(x.at) from facts x where x.record_key = t.record_key and x.kind in ('taskCompleted', 'activityLogged')
-                   and x.at >= t.first_task_at and x.rowid <= ?2) as first_contact_at
+    select t.*, (select min(${x.at}) from ${facts} ${x} where ${x.recordKey} = t.record_key and ${x.kind} in ('taskCompleted', 'activityLogged')
+                   and ${x.at} >= t.first_task_at and ${x}.rowid <= ${to}) as first_contact_at
     from (
-      select c.record_key, c.at as created_at, coalesce(c.source, ${ENROLLED("source", "c")}, '') as source, coalesce(c.team, '') as team,
-             coalesce((select w.rep from facts w where w.record_key = c.record_key and w.kind = 'taskWritten' and w.rowid <= ?2 order by w.at limit 1), '') as rep,
-             coalesce(${ENROLLED("cadence", "c")}, '') as cadence,
-             (select min(w.at) from facts w where w.record_key = c.record_key and w.kind = 'taskWritten' and w.rowid <= ?2) as first_task_at
-      from facts c
-      where c.kind = 'recordCreated' and c.rowid <= ?2 and c.record_key in ${TOUCHED_LEADS}
+      select ${c.recordKey} as record_key, ${c.at} as created_at, coalesce(${c.source}, ${enrolled("source", c)}, '') as source,
+             coalesce(${c.team}, '') as team,
+             coalesce((select ${w.rep} from ${facts} ${w} where ${w.recordKey} = ${c.recordKey} and ${w.kind} = 'taskWritten' and ${w}.rowid <= ${to}
+                       order by ${w.at} limit 1), '') as rep,
+             coalesce(${enrolled("cadence", c)}, '') as cadence,
+             (select min(${w.at}) from ${facts} ${w} where ${w.recordKey} = ${c.recordKey} and ${w.kind} = 'taskWritten' and ${w}.rowid <= ${to}) as first_task_at
+      from ${facts} ${c}
+      where ${c.kind} = 'recordCreated' and ${c}.rowid <= ${to} and ${c.recordKey} in ${touchedLeads(from, to)}
     ) t
-  )`;
-
-/** The UTC dates the touched leads were created on, for the days their timing rows fall on. */
-const TOUCHED_CREATION_DATES = `
-  select distinct substr(c.at, 1, 10) as date from facts c
-  where c.kind = 'recordCreated' and c.rowid <= ?2 and c.record_key in ${TOUCHED_LEADS}`;
+  ) where true`;
+}
 
 export interface RollupState {
   zone: string;
@@ -67,7 +86,17 @@ export interface RollupState {
 }
 
 export async function rollupState(db: D1Database): Promise<RollupState | null> {
-  return db.prepare("select zone, watermark, rolled_at as rolledAt from rollup_state where id = 1").first<RollupState>();
+  const [row] = await orm(db)
+    .select({ zone: rollupStateTable.zone, watermark: rollupStateTable.watermark, rolledAt: rollupStateTable.rolledAt })
+    .from(rollupStateTable)
+    .where(eq(rollupStateTable.id, 1));
+  return row ?? null;
+}
+
+/** The rowid of the newest fact (0 before the first): how many facts were ever stored. */
+export async function lastFactRowid(db: D1Database): Promise<number> {
+  const [row] = await orm(db).select({ top: sql<number>`coalesce(max(rowid), 0)` }).from(facts);
+  return row?.top ?? 0;
 }
 
 export interface RollupRun {
@@ -87,36 +116,53 @@ export async function rollUpChunk(db: D1Database, zone: string, now: Date, chunk
   const state = await rollupState(db);
   const rebuilt = !!state && state.zone !== zone;
   const from = rebuilt ? 0 : (state?.watermark ?? 0);
-  const top = (await db.prepare("select coalesce(max(rowid), 0) as top from facts").first<{ top: number }>())!.top;
+  const top = await lastFactRowid(db);
   if (top <= from && !rebuilt) return null;
   const to = Math.min(top, from + chunk);
-  const { results } = await db
-    .prepare("select distinct substr(at, 1, 10) as date from facts where rowid > ?1 and rowid <= ?2")
-    .bind(from, to)
-    .all<{ date: string }>();
+  const d1 = orm(db);
+  const utcDate = sql<string>`substr(${facts.at}, 1, 10)`;
+  const [dates, created] = await d1.batch([
+    d1.selectDistinct({ date: utcDate }).from(facts).where(rowidIn(from, to)),
+    // The UTC dates the touched leads were created on, for the days their timing rows fall on.
+    d1
+      .selectDistinct({ date: utcDate })
+      .from(facts)
+      .where(and(eq(facts.kind, "recordCreated"), sql`rowid <= ${to}`, inArray(facts.recordKey, touchedLeads(from, to)))),
+  ]);
   const days: DaySpan[] = localDaysOfUtcDates(
-    results.map((r) => r.date),
+    dates.map((r) => r.date),
     zone,
   );
   const dayList = JSON.stringify(days);
-  const created = await db.prepare(TOUCHED_CREATION_DATES).bind(from, to).all<{ date: string }>();
   const creationDays = JSON.stringify(
     localDaysOfUtcDates(
-      created.results.map((r) => r.date),
+      created.map((r) => r.date),
       zone,
     ),
   );
-  await db.batch([
-    ...(rebuilt ? [db.prepare("delete from fact_rollups"), db.prepare("delete from lead_timings")] : []),
-    db.prepare("delete from fact_rollups where day in (select value ->> 'day' from json_each(?1))").bind(dayList),
-    db.prepare(ROLL_UP_DAYS).bind(dayList, to),
-    db.prepare(LEAD_TIMINGS).bind(from, to, creationDays),
-    db
-      .prepare(
-        `insert into rollup_state (id, zone, watermark, rolled_at) values (1, ?1, ?2, ?3)
-         on conflict (id) do update set zone = excluded.zone, watermark = excluded.watermark, rolled_at = excluded.rolled_at`,
-      )
-      .bind(zone, to, now.toISOString()),
+  const { recordKey: _key, ...timing } = getTableColumns(leadTimings);
+  await d1.batch([
+    d1.delete(factRollups).where(rebuilt ? undefined : inArray(factRollups.day, sql`(select value ->> 'day' from json_each(${dayList}))`)),
+    ...(rebuilt ? [d1.delete(leadTimings)] : []),
+    d1.insert(factRollups).select(rollUpDays(dayList, to)),
+    d1
+      .insert(leadTimings)
+      .select(leadTimingRows(from, to, creationDays))
+      .onConflictDoUpdate({
+        target: leadTimings.recordKey,
+        set: Object.fromEntries(Object.entries(timing).map(([key, column]) => [key, excluded(column)])),
+      }),
+    d1
+      .insert(rollupStateTable)
+      .values({ id: 1, zone, watermark: to, rolledAt: now.toISOString() })
+      .onConflictDoUpdate({
+        target: rollupStateTable.id,
+        set: {
+          zone: excluded(rollupStateTable.zone),
+          watermark: excluded(rollupStateTable.watermark),
+          rolledAt: excluded(rollupStateTable.rolledAt),
+        },
+      }),
   ]);
   return { from, to, days: days.length, rebuilt };
 }

@@ -1,7 +1,11 @@
 import { canonicalAddress } from "../core/model/email-address";
 import type { GivenConsent } from "../core/intake/intake-submission";
 import { sha256, toHex, utf8 } from "../platform/bytes";
-import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
+import { compiledShapes, orm } from "./orm";
+import { intakeConsents } from "./schema";
 
 /*
  * Consent that can be proven (table intake_consents): one row per consent given or withdrawn, with
@@ -50,35 +54,67 @@ function policyTextHash(text: string): Promise<string> {
   return hash;
 }
 
-const INSERT_HEAD = `INSERT OR IGNORE INTO intake_consents
-  (id, email, address, action, consent_id, purpose, legal_basis, text, text_version, text_hash, form_key, page_url, submission_id, ip, user_agent, source, detail, recorded_at)`;
-const ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const t = intakeConsents;
+const ph = sql.placeholder;
+
+/** A consent row's insert (a row already stored, by id, is left as it is: rows never change). */
+const insertConsent = compiledShapes(conditionName, (q, when: SqlCondition | undefined) =>
+  q
+    .insert(t)
+    .select(
+      rowsWhen(
+        t,
+        [
+          {
+            id: ph("id"),
+            email: ph("email"),
+            address: ph("address"),
+            action: ph("action"),
+            consentId: ph("consentId"),
+            purpose: ph("purpose"),
+            legalBasis: ph("legalBasis"),
+            text: ph("text"),
+            textVersion: ph("textVersion"),
+            textHash: ph("textHash"),
+            formKey: ph("formKey"),
+            pageUrl: ph("pageUrl"),
+            submissionId: ph("submissionId"),
+            ip: ph("ip"),
+            userAgent: ph("userAgent"),
+            source: ph("source"),
+            detail: ph("detail"),
+            recordedAt: ph("recordedAt"),
+          },
+        ],
+        when,
+      ),
+    )
+    .onConflictDoNothing(),
+);
 
 function insertStatement(db: D1Database, row: ConsentRow, when: SqlCondition | undefined): D1PreparedStatement {
   const n = (v: string | undefined) => v ?? null;
-  return db
-    .prepare(insertWhenSql(INSERT_HEAD, ROW, when))
-    .bind(
-      row.id,
-      row.email,
-      row.address,
-      row.action,
-      row.consentId,
-      row.purpose,
-      row.legalBasis,
-      n(row.text),
-      n(row.textVersion),
-      n(row.textHash),
-      n(row.formKey),
-      n(row.pageUrl),
-      n(row.submissionId),
-      n(row.ip),
-      n(row.userAgent),
-      row.source,
-      n(row.detail),
-      row.recordedAt,
-      ...conditionParams(when),
-    );
+  const values = {
+    id: row.id,
+    email: row.email,
+    address: row.address,
+    action: row.action,
+    consentId: row.consentId,
+    purpose: row.purpose,
+    legalBasis: row.legalBasis,
+    text: n(row.text),
+    textVersion: n(row.textVersion),
+    textHash: n(row.textHash),
+    formKey: n(row.formKey),
+    pageUrl: n(row.pageUrl),
+    submissionId: n(row.submissionId),
+    ip: n(row.ip),
+    userAgent: n(row.userAgent),
+    source: row.source,
+    detail: n(row.detail),
+    recordedAt: row.recordedAt,
+  };
+  return insertConsent(db, when, values, when?.values);
 }
 
 export interface ConsentEvidence {
@@ -122,37 +158,18 @@ export function consentStatements(db: D1Database, rows: readonly ConsentRow[], w
   return rows.map((row) => insertStatement(db, row, when));
 }
 
-interface Row {
-  id: string;
-  email: string;
-  address: string;
-  action: "given" | "withdrawn";
-  consent_id: string;
-  purpose: string;
-  legal_basis: string;
-  text: string | null;
-  text_version: string | null;
-  text_hash: string | null;
-  form_key: string | null;
-  page_url: string | null;
-  submission_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  source: string;
-  detail: string | null;
-  recorded_at: string;
-}
+type Row = typeof t.$inferSelect;
 
 const fromRow = (r: Row): ConsentRow => {
   const optional = {
     text: r.text,
-    textVersion: r.text_version,
-    textHash: r.text_hash,
-    formKey: r.form_key,
-    pageUrl: r.page_url,
-    submissionId: r.submission_id,
+    textVersion: r.textVersion,
+    textHash: r.textHash,
+    formKey: r.formKey,
+    pageUrl: r.pageUrl,
+    submissionId: r.submissionId,
     ip: r.ip,
-    userAgent: r.user_agent,
+    userAgent: r.userAgent,
     detail: r.detail,
   };
   return {
@@ -160,19 +177,19 @@ const fromRow = (r: Row): ConsentRow => {
     email: r.email,
     address: r.address,
     action: r.action,
-    consentId: r.consent_id,
+    consentId: r.consentId,
     purpose: r.purpose,
-    legalBasis: r.legal_basis,
+    legalBasis: r.legalBasis,
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null)),
     source: r.source,
-    recordedAt: r.recorded_at,
+    recordedAt: r.recordedAt,
   };
 };
 
 /** Every consent row of a person (canonical address), oldest first. */
 export async function consentsOf(db: D1Database, email: string): Promise<ConsentRow[]> {
-  const { results } = await db.prepare("SELECT * FROM intake_consents WHERE email = ? ORDER BY recorded_at, rowid").bind(email).all<Row>();
-  return results.map(fromRow);
+  const rows = await orm(db).select().from(t).where(eq(t.email, email)).orderBy(asc(t.recordedAt), sql`rowid`);
+  return rows.map(fromRow);
 }
 
 /** A person's current state per consent: the latest row of each. */
@@ -272,19 +289,33 @@ export async function withdrawConsents(db: D1Database, withdrawal: Withdrawal): 
  * The table's trigger refuses to delete any row younger than six years, whoever asks.
  */
 export async function forgetWithdrawnConsents(db: D1Database, before: Date, limit = 1_000): Promise<number> {
-  const { meta } = await db
-    .prepare(
-      `WITH latest AS (
-         SELECT email, consent_id, action, recorded_at,
-                row_number() OVER (PARTITION BY email, consent_id ORDER BY recorded_at DESC, rowid DESC) AS n
-         FROM intake_consents)
-       DELETE FROM intake_consents WHERE rowid IN (
-         SELECT c.rowid FROM intake_consents c
-         JOIN latest l ON l.email = c.email AND l.consent_id = c.consent_id AND l.n = 1
-         WHERE l.action = 'withdrawn' AND l.recorded_at < ?1
-         LIMIT ?2)`,
-    )
-    .bind(before.toISOString(), limit)
-    .run();
+  const d1 = orm(db);
+  // A person's latest row of each consent, by a window over their rows (the newest first).
+  const latest = d1.$with("latest").as(
+    d1
+      .select({
+        email: t.email,
+        consentId: t.consentId,
+        action: t.action,
+        recordedAt: t.recordedAt,
+        n: sql<number>`row_number() over (partition by ${t.email}, ${t.consentId} order by ${t.recordedAt} desc, rowid desc)`.as("n"),
+      })
+      .from(t),
+  );
+  const c = alias(t, "c");
+  const { meta } = await d1
+    .with(latest)
+    .delete(t)
+    .where(
+      inArray(
+        sql`rowid`,
+        d1
+          .select({ rowid: sql`${c}.rowid` })
+          .from(c)
+          .innerJoin(latest, and(eq(latest.email, c.email), eq(latest.consentId, c.consentId), eq(latest.n, 1)))
+          .where(and(eq(latest.action, "withdrawn"), lt(latest.recordedAt, before.toISOString())))
+          .limit(limit),
+      ),
+    );
   return meta.changes ?? 0;
 }

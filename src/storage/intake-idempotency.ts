@@ -1,5 +1,8 @@
 import { type IdempotencyRecord, SPENT_TOKEN_MEMORY_MS, type StoredAnswer } from "../core/intake/idempotency";
-import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
+import { type AnyColumn, and, eq, lte, sql } from "drizzle-orm";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
+import { compiled, compiledShapes, excluded, orm } from "./orm";
+import { intakeIdempotency } from "./schema";
 
 /*
  * Idempotency keys (table intake_idempotency). A submission's key is claimed in the same batch (one
@@ -24,34 +27,74 @@ import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional
 /** Longer than any request of the earlier version spent between claiming and storing (a Turnstile check has a 5 s timeout). */
 export const STALE_CLAIM_MS = 60_000;
 
+const t = intakeIdempotency;
+const ph = sql.placeholder;
+
+/** The instant `ms` before the claim being made, spelt as claimed_at is (the SQL of new Date(now - ms).toISOString()). */
+const before = (ms: number) => sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${excluded(t.claimedAt)}, ${sql.raw(`'-${ms / 1000} seconds'`)})`;
+
 /**
  * A key may be taken when its last claim expired (unless by the token that claim was accepted
  * with, while that token could still be verified), was left in progress longer than
  * STALE_CLAIM_MS, or is held by spam and this submission is not.
  */
-const TAKEABLE = `((intake_idempotency.expires_at <= excluded.claimed_at
-    AND (intake_idempotency.token_hash IS NULL OR excluded.token_hash IS NULL OR intake_idempotency.token_hash <> excluded.token_hash
-      OR intake_idempotency.claimed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', excluded.claimed_at, '-${SPENT_TOKEN_MEMORY_MS / 1000} seconds')))
-  OR (intake_idempotency.state = 'in_progress' AND intake_idempotency.claimed_at <= ?7)
-  OR (intake_idempotency.spam = 1 AND excluded.spam = 0))`;
-const keepOrTake = (column: string) => `${column} = CASE WHEN ${TAKEABLE} THEN excluded.${column} ELSE intake_idempotency.${column} END`;
+const TAKEABLE = sql`((${t.expiresAt} <= ${excluded(t.claimedAt)}
+    and (${t.tokenHash} is null or ${excluded(t.tokenHash)} is null or ${t.tokenHash} <> ${excluded(t.tokenHash)}
+      or ${t.claimedAt} <= ${before(SPENT_TOKEN_MEMORY_MS)}))
+  or (${t.state} = 'in_progress' and ${t.claimedAt} <= ${before(STALE_CLAIM_MS)})
+  or (${t.spam} = 1 and ${excluded(t.spam)} = 0))`;
+const keepOrTake = (column: AnyColumn) => sql`case when ${TAKEABLE} then ${excluded(column)} else ${column} end`;
 
 /*
  * A key that cannot be taken is "updated" to what it was, so RETURNING always gives the holder's
  * row: ours exactly when it carries our submission id.
  */
-const CLAIM_HEAD =
-  "INSERT INTO intake_idempotency (form_key, key, fingerprint, submission_id, state, answer_json, claimed_at, expires_at, token_hash, spam)";
-const CLAIM_ROW = "(?1, ?2, ?3, ?4, 'done', ?8, ?5, ?6, ?9, ?10)";
-const CLAIM_TAIL = `
-  ON CONFLICT (form_key, key) DO UPDATE SET
-    ${["fingerprint", "submission_id", "state", "answer_json", "claimed_at", "expires_at", "token_hash", "spam"].map(keepOrTake).join(",\n    ")}
-  RETURNING submission_id, fingerprint, state, answer_json`;
+const claimStatementOf = compiledShapes(conditionName, (q, when: SqlCondition | undefined) =>
+  q
+    .insert(t)
+    .select(
+      rowsWhen(
+        t,
+        [
+          {
+            formKey: ph("formKey"),
+            key: ph("key"),
+            fingerprint: ph("fingerprint"),
+            submissionId: ph("submissionId"),
+            state: sql`'done'`,
+            answerJson: ph("answerJson"),
+            claimedAt: ph("claimedAt"),
+            expiresAt: ph("expiresAt"),
+            tokenHash: ph("tokenHash"),
+            spam: ph("spam"),
+          },
+        ],
+        when,
+      ),
+    )
+    .onConflictDoUpdate({
+      target: [t.formKey, t.key],
+      set: {
+        fingerprint: keepOrTake(t.fingerprint),
+        submissionId: keepOrTake(t.submissionId),
+        state: keepOrTake(t.state),
+        answerJson: keepOrTake(t.answerJson),
+        claimedAt: keepOrTake(t.claimedAt),
+        expiresAt: keepOrTake(t.expiresAt),
+        tokenHash: keepOrTake(t.tokenHash),
+        spam: keepOrTake(t.spam),
+      },
+    })
+    .returning({ submissionId: t.submissionId, fingerprint: t.fingerprint, state: t.state, answerJson: t.answerJson }),
+);
 
 /** The claim a token was accepted with; only the client holding the token can name its hash. */
-const SPENT_ON = `
-  SELECT submission_id, fingerprint, state, answer_json, spam FROM intake_idempotency
-  WHERE form_key = ?1 AND key = ?2 AND token_hash = ?3`;
+const spentOn = compiled<{ formKey: string; key: string; tokenHash: string }>((q) =>
+  q
+    .select({ submissionId: t.submissionId, fingerprint: t.fingerprint, state: t.state, answerJson: t.answerJson, spam: t.spam })
+    .from(t)
+    .where(and(eq(t.formKey, ph("formKey")), eq(t.key, ph("key")), eq(t.tokenHash, ph("tokenHash")))),
+);
 
 export interface Claim {
   formKey: string;
@@ -72,9 +115,10 @@ export type ClaimResult = { claimed: true } | { claimed: false; record: Idempote
  * token spent: a retry after a lost answer); holderOf reads the result (undefined: none was).
  */
 export function spentTokenStatement(db: D1Database, claim: Claim, tokenHash: string): D1PreparedStatement {
-  return db.prepare(SPENT_ON).bind(claim.formKey, claim.key, tokenHash);
+  return spentOn(db, { formKey: claim.formKey, key: claim.key, tokenHash });
 }
 
+/** A claim as the claim and spent-token statements return it: D1's rows, keyed by the columns' names. */
 type ClaimRow = { submission_id: string; fingerprint: string; state: "in_progress" | "done"; answer_json: string | null; spam?: number };
 
 const recordOf = (row: ClaimRow): IdempotencyRecord => ({
@@ -102,28 +146,32 @@ export function claimStatement(
   ttlMs: number,
   when?: SqlCondition,
 ): D1PreparedStatement {
-  return db
-    .prepare(insertWhenSql(CLAIM_HEAD, CLAIM_ROW, when, CLAIM_TAIL))
-    .bind(
-      claim.formKey,
-      claim.key,
-      claim.fingerprint,
-      claim.submissionId,
-      now.toISOString(),
-      new Date(now.getTime() + ttlMs).toISOString(),
-      new Date(now.getTime() - STALE_CLAIM_MS).toISOString(),
-      JSON.stringify(answer),
-      claim.tokenHash ?? null,
-      claim.spam ? 1 : 0,
-      ...conditionParams(when),
-    );
+  return claimStatementOf(
+    db,
+    when,
+    {
+      formKey: claim.formKey,
+      key: claim.key,
+      fingerprint: claim.fingerprint,
+      submissionId: claim.submissionId,
+      answerJson: JSON.stringify(answer),
+      claimedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+      tokenHash: claim.tokenHash ?? null,
+      spam: claim.spam ?? false,
+    },
+    when?.values,
+  );
 }
+
+const CLAIM_IS_OURS = sql`exists (select 1 from ${t} where ${t.formKey} = ${ph("ours.formKey")} and ${t.key} = ${ph("ours.key")} and ${t.submissionId} = ${ph("ours.submissionId")})`;
 
 /** The condition every write after the claim carries: the claim is ours. */
 export function claimGuard(claim: Claim): SqlCondition {
   return {
-    sql: "EXISTS (SELECT 1 FROM intake_idempotency WHERE form_key = ? AND key = ? AND submission_id = ?)",
-    params: [claim.formKey, claim.key, claim.submissionId],
+    name: "claimIsOurs",
+    sql: CLAIM_IS_OURS,
+    values: { "ours.formKey": claim.formKey, "ours.key": claim.key, "ours.submissionId": claim.submissionId },
   };
 }
 
@@ -139,9 +187,8 @@ export function claimOutcome(claim: Claim, result: D1Result): ClaimResult | unde
  * small), once the token they were accepted with can no longer be verified either.
  */
 export async function forgetExpiredIdempotencyKeys(db: D1Database, now: Date): Promise<number> {
-  const { meta } = await db
-    .prepare("DELETE FROM intake_idempotency WHERE expires_at <= ?1 AND claimed_at <= ?2")
-    .bind(now.toISOString(), new Date(now.getTime() - SPENT_TOKEN_MEMORY_MS).toISOString())
-    .run();
+  const { meta } = await orm(db)
+    .delete(t)
+    .where(and(lte(t.expiresAt, now.toISOString()), lte(t.claimedAt, new Date(now.getTime() - SPENT_TOKEN_MEMORY_MS).toISOString())));
   return meta.changes ?? 0;
 }

@@ -1,14 +1,21 @@
 import type { IntakeSubmission, RawFields } from "../core/intake/intake-submission";
-import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
+import { and, asc, count, desc, eq, inArray, lt, max, sql } from "drizzle-orm";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
+import { compiledShapes, orm } from "./orm";
+import { intakeLeadTouches, intakeSubmissionSteps, intakeSubmissions } from "./schema";
 
 /*
  * Form submissions (tables intake_submissions and intake_submission_steps). A submission is
  * written before the form is answered; the processing pipeline reads it by id, moves its status on
- * and appends its steps. Plain D1 statements.
+ * and appends its steps. The statements the intake route batches are compiled once (orm.ts).
  */
 
+const submissions = intakeSubmissions;
+const steps = intakeSubmissionSteps;
+const ph = sql.placeholder;
+
 /** received: waiting for (or in) processing; spam: stored, never sent on. The pipeline sets the others. */
-export type SubmissionStatus = "received" | "spam" | "processing" | "processed" | "failed" | "dead";
+export type SubmissionStatus = (typeof intakeSubmissions.$inferSelect)["status"];
 
 export interface SubmissionStep {
   step: string;
@@ -60,8 +67,34 @@ export interface NewSubmission {
  * The person's touches as they stand when the row goes in, merged into its context (see
  * SubmissionContext.previousSubmissionAt): read in the same statement, not in a round trip before.
  */
-const CONTEXT_WITH_PREVIOUS = `json_patch(?, coalesce(
-  (SELECT json_object('previousSubmissionAt', last_at, 'previousSubmissions', submissions) FROM intake_lead_touches WHERE email = ?), '{}'))`;
+const touches = intakeLeadTouches;
+const CONTEXT_WITH_PREVIOUS = sql`json_patch(${ph("context")}, coalesce(
+  (select json_object('previousSubmissionAt', ${touches.lastAt}, 'previousSubmissions', ${touches.submissions}) from ${touches} where ${touches.email} = ${ph("email")}), '{}'))`;
+
+const insertSubmission = compiledShapes(
+  (shape: { when?: SqlCondition; withPreviousTouches: boolean }) => `${conditionName(shape.when)}:${shape.withPreviousTouches}`,
+  (q, { when, withPreviousTouches }) =>
+    q.insert(submissions).select(
+      rowsWhen(
+        submissions,
+        [
+          {
+            id: ph("id"),
+            formKey: ph("formKey"),
+            status: ph("status"),
+            email: ph("email"),
+            rawJson: ph("rawJson"),
+            submissionJson: ph("submissionJson"),
+            contextJson: withPreviousTouches ? CONTEXT_WITH_PREVIOUS : ph("context"),
+            spamReason: ph("spamReason"),
+            receivedAt: ph("at"),
+            updatedAt: ph("at"),
+          },
+        ],
+        when,
+      ),
+    ),
+);
 
 /**
  * The statements that store a new submission and its first steps, when `when` holds; the route
@@ -74,49 +107,54 @@ export function storeSubmissionStatements(
   options: { when?: SqlCondition; withPreviousTouches?: boolean } = {},
 ): D1PreparedStatement[] {
   const { when, withPreviousTouches = false } = options;
-  const at = row.submission.receivedAt;
-  const email = row.submission.email.canonical;
-  return [
-    db
-      .prepare(
-        insertWhenSql(
-          "INSERT INTO intake_submissions (id, form_key, status, email, raw_json, submission_json, context_json, spam_reason, received_at, updated_at)",
-          `(?, ?, ?, ?, ?, ?, ${withPreviousTouches ? CONTEXT_WITH_PREVIOUS : "?"}, ?, ?, ?)`,
-          when,
-        ),
-      )
-      .bind(
-        row.id,
-        row.submission.formKey,
-        row.status,
-        email,
-        JSON.stringify(row.raw),
-        JSON.stringify(row.submission),
-        JSON.stringify(row.context),
-        ...(withPreviousTouches ? [email] : []),
-        row.spamReason ?? null,
-        at,
-        at,
-        ...conditionParams(when),
-      ),
-    ...stepStatements(db, row.id, row.steps, when),
-  ];
+  const values = {
+    id: row.id,
+    formKey: row.submission.formKey,
+    status: row.status,
+    email: row.submission.email.canonical,
+    rawJson: JSON.stringify(row.raw),
+    submissionJson: JSON.stringify(row.submission),
+    context: JSON.stringify(row.context),
+    spamReason: row.spamReason ?? null,
+    at: row.submission.receivedAt,
+  };
+  return [insertSubmission(db, { when, withPreviousTouches }, values, when?.values), ...stepStatements(db, row.id, row.steps, when)];
 }
 
 /** D1 binds at most 100 parameters per statement: 20 steps of four, and a condition's. */
 const STEPS_PER_STATEMENT = 20;
 
+/** Placeholders of the i-th step of a statement. */
+const stepRow = (i: number) => ({ submissionId: ph("id"), step: ph(`step${i}`), at: ph(`at${i}`), detailJson: ph(`detail${i}`) });
+
+/** A step already logged keeps its first time (INSERT … DO NOTHING): a redelivered message logs nothing twice. */
+const insertSteps = compiledShapes(
+  (shape: { rows: number; when?: SqlCondition }) => `${shape.rows}:${conditionName(shape.when)}`,
+  (q, { rows, when }) =>
+    q
+      .insert(steps)
+      .select(
+        rowsWhen(
+          steps,
+          Array.from({ length: rows }, (_, i) => stepRow(i)),
+          when,
+        ),
+      )
+      .onConflictDoNothing(),
+);
+
 /** Steps go in as one multi-row insert: each statement in a batch costs the Worker its own share of D1's per-statement work. */
-function stepStatements(db: D1Database, id: string, steps: readonly SubmissionStep[], when?: SqlCondition): D1PreparedStatement[] {
+function stepStatements(db: D1Database, id: string, list: readonly SubmissionStep[], when?: SqlCondition): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < steps.length; i += STEPS_PER_STATEMENT) {
-    const chunk = steps.slice(i, i + STEPS_PER_STATEMENT);
-    const rows = chunk.map(() => "(?, ?, ?, ?)").join(", ");
-    statements.push(
-      db
-        .prepare(insertWhenSql("INSERT OR IGNORE INTO intake_submission_steps (submission_id, step, at, detail_json)", rows, when))
-        .bind(...chunk.flatMap((s) => [id, s.step, s.at, s.detail === undefined ? null : JSON.stringify(s.detail)]), ...conditionParams(when)),
-    );
+  for (let i = 0; i < list.length; i += STEPS_PER_STATEMENT) {
+    const chunk = list.slice(i, i + STEPS_PER_STATEMENT);
+    const values: Record<string, unknown> = { id };
+    chunk.forEach((s, n) => {
+      values[`step${n}`] = s.step;
+      values[`at${n}`] = s.at;
+      values[`detail${n}`] = s.detail === undefined ? null : JSON.stringify(s.detail);
+    });
+    statements.push(insertSteps(db, { rows: chunk.length, when }, values, when?.values));
   }
   return statements;
 }
@@ -131,6 +169,17 @@ export async function appendSubmissionSteps(db: D1Database, id: string, steps: r
   return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
 }
 
+const updateStatus = compiledShapes(
+  (onlyFrom: boolean) => String(onlyFrom),
+  (q, onlyFrom) =>
+    q
+      .update(submissions)
+      .set({ status: sql`${ph("status")}`, updatedAt: sql`${ph("at")}` })
+      .where(
+        and(eq(submissions.id, ph("id")), onlyFrom ? inArray(submissions.status, sql`(select value from json_each(${ph("from")}))`) : undefined),
+      ),
+);
+
 /**
  * Moves a submission to `status`, only from one of `from` when given (and logs `step`, when given,
  * in the same batch). True when the status changed.
@@ -142,50 +191,40 @@ export async function setSubmissionStatus(
   now: Date,
   options: { step?: SubmissionStep; from?: readonly SubmissionStatus[] } = {},
 ): Promise<boolean> {
-  const from = options.from ? ` AND status IN (SELECT value FROM json_each(?))` : "";
-  const update = db.prepare(`UPDATE intake_submissions SET status = ?, updated_at = ? WHERE id = ?${from}`);
+  const values = { id, status, at: now.toISOString(), from: JSON.stringify(options.from ?? []) };
   const [result] = await db.batch([
-    options.from ? update.bind(status, now.toISOString(), id, JSON.stringify(options.from)) : update.bind(status, now.toISOString(), id),
+    updateStatus(db, options.from !== undefined, values),
     ...(options.step ? stepStatements(db, id, [options.step]) : []),
   ]);
   return (result!.meta.changes ?? 0) > 0;
 }
 
-interface SubmissionRow {
-  id: string;
-  form_key: string;
-  status: SubmissionStatus;
-  email: string;
-  raw_json: string;
-  submission_json: string;
-  context_json: string;
-  spam_reason: string | null;
-  received_at: string;
-  updated_at: string;
-}
-
 export async function loadSubmission(db: D1Database, id: string): Promise<StoredSubmission | null> {
-  const [row, steps] = await db.batch([
-    db.prepare("SELECT * FROM intake_submissions WHERE id = ?").bind(id),
-    db.prepare("SELECT step, at, detail_json FROM intake_submission_steps WHERE submission_id = ? ORDER BY at, rowid").bind(id),
+  const d1 = orm(db);
+  const [[found], stepRows] = await d1.batch([
+    d1.select().from(submissions).where(eq(submissions.id, id)),
+    d1
+      .select({ step: steps.step, at: steps.at, detailJson: steps.detailJson })
+      .from(steps)
+      .where(eq(steps.submissionId, id))
+      .orderBy(asc(steps.at), sql`rowid`),
   ]);
-  const found = (row!.results as SubmissionRow[])[0];
   if (!found) return null;
   return {
     id: found.id,
-    formKey: found.form_key,
+    formKey: found.formKey,
     status: found.status,
     email: found.email,
-    raw: JSON.parse(found.raw_json),
-    submission: JSON.parse(found.submission_json),
-    context: JSON.parse(found.context_json),
-    ...(found.spam_reason ? { spamReason: found.spam_reason } : {}),
-    receivedAt: found.received_at,
-    updatedAt: found.updated_at,
-    steps: (steps!.results as { step: string; at: string; detail_json: string | null }[]).map((s) => ({
+    raw: JSON.parse(found.rawJson),
+    submission: JSON.parse(found.submissionJson),
+    context: JSON.parse(found.contextJson),
+    ...(found.spamReason ? { spamReason: found.spamReason } : {}),
+    receivedAt: found.receivedAt,
+    updatedAt: found.updatedAt,
+    steps: stepRows.map((s) => ({
       step: s.step,
       at: s.at,
-      ...(s.detail_json ? { detail: JSON.parse(s.detail_json) } : {}),
+      ...(s.detailJson ? { detail: JSON.parse(s.detailJson) } : {}),
     })),
   };
 }
@@ -195,11 +234,13 @@ export async function loadSubmission(db: D1Database, id: string): Promise<Stored
  * failed after the row was stored. The cron sends them again (the pipeline ignores duplicates).
  */
 export async function waitingSubmissions(db: D1Database, before: Date, limit = 100): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM intake_submissions WHERE status = 'received' AND received_at < ? ORDER BY received_at LIMIT ?")
-    .bind(before.toISOString(), limit)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+  const rows = await orm(db)
+    .select({ id: submissions.id })
+    .from(submissions)
+    .where(and(eq(submissions.status, "received"), lt(submissions.receivedAt, before.toISOString())))
+    .orderBy(asc(submissions.receivedAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -213,24 +254,27 @@ export async function stuckSubmissions(
   limit = 100,
 ): Promise<{ id: string; status: SubmissionStatus; updatedAt: string }[]> {
   if (statuses.length === 0) return [];
-  const { results } = await db
-    .prepare(
-      `SELECT id, status, updated_at FROM intake_submissions
-       WHERE status IN (SELECT value FROM json_each(?1)) AND received_at < ?2 AND updated_at < ?2 ORDER BY received_at LIMIT ?3`,
-    )
-    .bind(JSON.stringify(statuses), before.toISOString(), limit)
-    .all<{ id: string; status: SubmissionStatus; updated_at: string }>();
-  return results.map((r) => ({ id: r.id, status: r.status, updatedAt: r.updated_at }));
+  const at = before.toISOString();
+  return orm(db)
+    .select({ id: submissions.id, status: submissions.status, updatedAt: submissions.updatedAt })
+    .from(submissions)
+    .where(and(inArray(submissions.status, [...statuses]), lt(submissions.receivedAt, at), lt(submissions.updatedAt, at)))
+    .orderBy(asc(submissions.receivedAt))
+    .limit(limit);
 }
 
 /** How many submissions are dead, the newest's time and the ids of the newest few: what the alert tells. */
 export async function deadSubmissionsSummary(db: D1Database, sample = 3): Promise<{ count: number; newestAt: string | null; newestIds: string[] }> {
-  const [summary, newest] = await db.batch<Record<string, unknown>>([
-    db.prepare("SELECT count(*) AS n, max(updated_at) AS newest FROM intake_submissions WHERE status = 'dead'"),
-    db.prepare("SELECT id FROM intake_submissions WHERE status = 'dead' ORDER BY updated_at DESC LIMIT ?").bind(sample),
+  const d1 = orm(db);
+  const dead = eq(submissions.status, "dead");
+  const [[summary], newest] = await d1.batch([
+    d1
+      .select({ n: count(), newest: max(submissions.updatedAt) })
+      .from(submissions)
+      .where(dead),
+    d1.select({ id: submissions.id }).from(submissions).where(dead).orderBy(desc(submissions.updatedAt)).limit(sample),
   ]);
-  const row = summary!.results[0] as { n: number; newest: string | null } | undefined;
-  return { count: Number(row?.n ?? 0), newestAt: row?.newest ?? null, newestIds: newest!.results.map((r) => String(r.id)) };
+  return { count: summary?.n ?? 0, newestAt: summary?.newest ?? null, newestIds: newest.map((r) => r.id) };
 }
 
 /**
@@ -238,10 +282,16 @@ export async function deadSubmissionsSummary(db: D1Database, sample = 3): Promis
  * one transaction (the same rows in both statements); returns how many submissions went.
  */
 export async function forgetSubmissions(db: D1Database, status: SubmissionStatus, before: Date, limit = 500): Promise<number> {
-  const chosen = "SELECT id FROM intake_submissions WHERE status = ?1 AND received_at < ?2 ORDER BY received_at LIMIT ?3";
-  const [, submissions] = await db.batch([
-    db.prepare(`DELETE FROM intake_submission_steps WHERE submission_id IN (${chosen})`).bind(status, before.toISOString(), limit),
-    db.prepare(`DELETE FROM intake_submissions WHERE id IN (${chosen})`).bind(status, before.toISOString(), limit),
+  const d1 = orm(db);
+  const chosen = d1
+    .select({ id: submissions.id })
+    .from(submissions)
+    .where(and(eq(submissions.status, status), lt(submissions.receivedAt, before.toISOString())))
+    .orderBy(asc(submissions.receivedAt))
+    .limit(limit);
+  const [, gone] = await d1.batch([
+    d1.delete(steps).where(inArray(steps.submissionId, chosen)),
+    d1.delete(submissions).where(inArray(submissions.id, chosen)),
   ]);
-  return submissions!.meta.changes ?? 0;
+  return gone.meta.changes ?? 0;
 }

@@ -1,5 +1,8 @@
+import { eq, inArray, lt, sql } from "drizzle-orm";
 import type { LeadTouches, Touch } from "../core/intake/touch";
-import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional-insert";
+import { conditionName, rowsWhen, type SqlCondition } from "./conditional-insert";
+import { compiledShapes, excluded, orm } from "./orm";
+import { intakeLeadTouches } from "./schema";
 
 /*
  * First and last touch per person (table intake_lead_touches), updated with every submission that
@@ -7,48 +10,76 @@ import { conditionParams, insertWhenSql, type SqlCondition } from "./conditional
  * one person at once cannot lose either: the first touch is the oldest, the last the newest.
  */
 
-const UPSERT_TAIL = `
-  ON CONFLICT (email) DO UPDATE SET
-    first_touch_json = CASE WHEN excluded.first_at < first_at THEN excluded.first_touch_json ELSE first_touch_json END,
-    first_submission_id = CASE WHEN excluded.first_at < first_at THEN excluded.first_submission_id ELSE first_submission_id END,
-    first_at = min(first_at, excluded.first_at),
-    last_touch_json = CASE WHEN excluded.last_at >= last_at THEN excluded.last_touch_json ELSE last_touch_json END,
-    last_submission_id = CASE WHEN excluded.last_at >= last_at THEN excluded.last_submission_id ELSE last_submission_id END,
-    last_at = max(last_at, excluded.last_at),
-    submissions = submissions + 1`;
+const t = intakeLeadTouches;
+const ph = sql.placeholder;
+const whenEarlier = sql`${excluded(t.firstAt)} < ${t.firstAt}`;
+const whenLater = sql`${excluded(t.lastAt)} >= ${t.lastAt}`;
+
+const upsertTouch = compiledShapes(conditionName, (q, when: SqlCondition | undefined) =>
+  q
+    .insert(t)
+    .select(
+      rowsWhen(
+        t,
+        [
+          {
+            email: ph("email"),
+            firstTouchJson: ph("touch"),
+            firstSubmissionId: ph("submissionId"),
+            firstAt: ph("at"),
+            lastTouchJson: ph("touch"),
+            lastSubmissionId: ph("submissionId"),
+            lastAt: ph("at"),
+            submissions: sql`1`,
+          },
+        ],
+        when,
+      ),
+    )
+    .onConflictDoUpdate({
+      target: t.email,
+      set: {
+        firstTouchJson: sql`case when ${whenEarlier} then ${excluded(t.firstTouchJson)} else ${t.firstTouchJson} end`,
+        firstSubmissionId: sql`case when ${whenEarlier} then ${excluded(t.firstSubmissionId)} else ${t.firstSubmissionId} end`,
+        firstAt: sql`min(${t.firstAt}, ${excluded(t.firstAt)})`,
+        lastTouchJson: sql`case when ${whenLater} then ${excluded(t.lastTouchJson)} else ${t.lastTouchJson} end`,
+        lastSubmissionId: sql`case when ${whenLater} then ${excluded(t.lastSubmissionId)} else ${t.lastSubmissionId} end`,
+        lastAt: sql`max(${t.lastAt}, ${excluded(t.lastAt)})`,
+        submissions: sql`${t.submissions} + 1`,
+      },
+    }),
+);
 
 /** Records a submission's touch, when `when` holds (in the route's batch: the claim is ours). */
 export function touchStatement(db: D1Database, email: string, touch: Touch, submissionId: string, when?: SqlCondition): D1PreparedStatement {
-  const sql = insertWhenSql(
-    "INSERT INTO intake_lead_touches (email, first_touch_json, first_submission_id, first_at, last_touch_json, last_submission_id, last_at, submissions)",
-    "(?1, ?2, ?3, ?4, ?2, ?3, ?4, 1)",
-    when,
-    UPSERT_TAIL,
-  );
-  return db.prepare(sql).bind(email, JSON.stringify(touch), submissionId, touch.at, ...conditionParams(when));
+  return upsertTouch(db, when, { email, touch: JSON.stringify(touch), submissionId, at: touch.at }, when?.values);
 }
 
 /** A person's touches, or null before their first submission. */
 export async function leadTouches(db: D1Database, email: string): Promise<LeadTouches | null> {
-  const row = await db
-    .prepare(
-      "SELECT first_touch_json, first_submission_id, last_touch_json, last_submission_id, submissions FROM intake_lead_touches WHERE email = ?",
-    )
-    .bind(email)
-    .first<{ first_touch_json: string; first_submission_id: string; last_touch_json: string; last_submission_id: string; submissions: number }>();
+  const [row] = await orm(db)
+    .select({
+      firstTouchJson: t.firstTouchJson,
+      firstSubmissionId: t.firstSubmissionId,
+      lastTouchJson: t.lastTouchJson,
+      lastSubmissionId: t.lastSubmissionId,
+      submissions: t.submissions,
+    })
+    .from(t)
+    .where(eq(t.email, email));
   if (!row) return null;
   return {
-    first: { ...(JSON.parse(row.first_touch_json) as Touch), submissionId: row.first_submission_id },
-    last: { ...(JSON.parse(row.last_touch_json) as Touch), submissionId: row.last_submission_id },
+    first: { ...(JSON.parse(row.firstTouchJson) as Touch), submissionId: row.firstSubmissionId },
+    last: { ...(JSON.parse(row.lastTouchJson) as Touch), submissionId: row.lastSubmissionId },
     submissions: row.submissions,
   };
 }
 
 /** Deletes up to `limit` people's touches whose last submission was before `before`; returns how many. */
 export async function forgetTouches(db: D1Database, before: Date, limit = 1_000): Promise<number> {
-  const { meta } = await db
-    .prepare("DELETE FROM intake_lead_touches WHERE email IN (SELECT email FROM intake_lead_touches WHERE last_at < ?1 LIMIT ?2)")
-    .bind(before.toISOString(), limit)
-    .run();
+  const d1 = orm(db);
+  const { meta } = await d1
+    .delete(t)
+    .where(inArray(t.email, d1.select({ email: t.email }).from(t).where(lt(t.lastAt, before.toISOString())).limit(limit)));
   return meta.changes ?? 0;
 }

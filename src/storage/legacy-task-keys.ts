@@ -1,4 +1,7 @@
+import { and, eq, inArray } from "drizzle-orm";
 import { effectId, isLegacyEffectId } from "../core/model/effect-id";
+import { anyOf, orm } from "./orm";
+import { effects } from "./schema";
 
 /**
  * Tasks written before effect ids were derived from idempotency keys carry their effect's random
@@ -8,9 +11,9 @@ import { effectId, isLegacyEffectId } from "../core/model/effect-id";
  */
 export async function legacyTaskIds(db: D1Database, leadKeys: readonly string[]): Promise<Map<string, string>> {
   if (leadKeys.length === 0) return new Map();
-  const { results } = await db
-    .prepare("select id, idempotency_key as key from effects where lead_key in (select value from json_each(?)) and type = 'createTask'")
-    .bind(JSON.stringify([...new Set(leadKeys)]))
-    .all<{ id: string; key: string }>();
-  return new Map(results.filter((r) => isLegacyEffectId(r.id)).map((r) => [effectId(r.key), r.id]));
+  const rows = await orm(db)
+    .select({ id: effects.id, key: effects.idempotencyKey })
+    .from(effects)
+    .where(and(inArray(effects.leadKey, anyOf([...new Set(leadKeys)])), eq(effects.type, "createTask")));
+  return new Map(rows.filter((r) => isLegacyEffectId(r.id)).map((r) => [effectId(r.key), r.id]));
 }

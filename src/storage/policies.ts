@@ -1,8 +1,11 @@
-import { drizzle } from "drizzle-orm/d1";
+import { desc, sql } from "drizzle-orm";
 import { DEFAULT_POLICY } from "../core/policy/default-policy";
 import { Policy, type VersionedPolicy } from "../core/policy/policy";
 import type { SqlCondition } from "./conditional-insert";
+import { compiled, orm } from "./orm";
 import { policies } from "./schema";
+
+const ph = sql.placeholder;
 
 /*
  * Validating a policy takes milliseconds (every rule, template and calendar is checked), and every
@@ -31,10 +34,31 @@ export function lastReadPolicy(): ReadPolicy | undefined {
 /** A SQL condition that holds exactly when `read` is still the active policy (a batch's writes can carry it). */
 export function policyIsCurrentCondition(read: ReadPolicy): SqlCondition {
   return {
-    sql: "coalesce((SELECT version = ? AND created_at = ? AND length(body) = ? FROM policies ORDER BY version DESC LIMIT 1), ? = 0)",
-    params: [read.version, read.createdAt, read.size, read.version],
+    name: "policyIsCurrent",
+    sql: POLICY_IS_CURRENT,
+    values: { "policy.version": read.version, "policy.createdAt": read.createdAt, "policy.size": read.size },
   };
 }
+
+/** The newest row is the one read (by version, time and size), or there is none and the default (version 0) was read. */
+const POLICY_IS_CURRENT = sql`coalesce((select ${policies.version} = ${ph("policy.version")} and ${policies.createdAt} = ${ph("policy.createdAt")}
+  and length(${policies.body}) = ${ph("policy.size")} from ${policies} order by ${policies.version} desc limit 1), ${ph("policy.version")} = 0)`;
+
+/** The newest policy row, with its body only when it is not the one this isolate parsed last (by version, time and size). */
+const readNewest = compiled<{ version: number; createdAt: string; size: number }>((q) => {
+  const size = sql<number>`length(${policies.body})`;
+  const same = sql`${policies.version} = ${ph("version")} and ${policies.createdAt} = ${ph("createdAt")} and ${size} = ${ph("size")}`;
+  return q
+    .select({
+      version: policies.version,
+      createdAt: policies.createdAt,
+      size: size.as("size"),
+      body: sql<string | null>`case when ${same} then null else ${policies.body} end`.as("body"),
+    })
+    .from(policies)
+    .orderBy(desc(policies.version))
+    .limit(1);
+});
 
 /** The active policy: the newest accepted version, or the shipped default (version 0). */
 export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
@@ -44,13 +68,16 @@ export async function activePolicy(db: D1Database): Promise<VersionedPolicy> {
 
 /** activePolicy, with what policyIsCurrentCondition needs to check it later. */
 export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
-  const row = await db
-    .prepare(
-      `SELECT version, created_at, length(body) AS size, CASE WHEN version = ? AND created_at = ? AND length(body) = ? THEN NULL ELSE body END AS body
-       FROM policies ORDER BY version DESC LIMIT 1`,
-    )
-    .bind(lastParsed?.version ?? -1, lastParsed?.createdAt ?? "", lastParsed?.size ?? -1)
-    .first<{ version: number; created_at: string; size: number; body: string | null }>();
+  const row = await readNewest(db, {
+    version: lastParsed?.version ?? -1,
+    createdAt: lastParsed?.createdAt ?? "",
+    size: lastParsed?.size ?? -1,
+  }).first<{
+    version: number;
+    created_at: string;
+    size: number;
+    body: string | null;
+  }>();
   if (!row) {
     parsedDefault ??= { version: 0, policy: Policy.parse(DEFAULT_POLICY), createdAt: "1970-01-01T00:00:00.000Z", size: -1 };
     lastRead = parsedDefault;
@@ -63,11 +90,16 @@ export async function readActivePolicy(db: D1Database): Promise<ReadPolicy> {
   return lastParsed;
 }
 
-/** Stores an already validated policy as the next version. */
-export async function savePolicy(db: D1Database, policy: Policy, now: Date): Promise<VersionedPolicy> {
-  const [row] = await drizzle(db)
+/** Stores an already validated policy as the next version; `by` and `note` say who saved it and what it changed. */
+export async function savePolicy(db: D1Database, policy: Policy, now: Date, meta: { by?: string; note?: string } = {}): Promise<VersionedPolicy> {
+  const [row] = await orm(db)
     .insert(policies)
-    .values({ body: JSON.stringify(policy), createdAt: now.toISOString() })
+    .values({
+      body: JSON.stringify(policy),
+      createdAt: now.toISOString(),
+      ...(meta.by ? { savedBy: meta.by.slice(0, 200) } : {}),
+      ...(meta.note ? { note: meta.note.slice(0, 500) } : {}),
+    })
     .returning();
   return { version: row!.version, policy, createdAt: row!.createdAt };
 }

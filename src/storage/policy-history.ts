@@ -1,12 +1,25 @@
+import { desc, eq } from "drizzle-orm";
+import { orm } from "./orm";
+import { policies } from "./schema";
+
 /** Every accepted policy version, newest first (bodies are read one at a time: they are large). */
-export async function policyVersions(db: D1Database, limit = 100): Promise<{ version: number; createdAt: string }[]> {
-  const { results } = await db
-    .prepare("select version, created_at as createdAt from policies order by version desc limit ?1")
-    .bind(limit)
-    .all<{ version: number; createdAt: string }>();
-  return results;
+export interface PolicyVersionRow {
+  version: number;
+  createdAt: string;
+  /** Who saved it, when known (versions saved through the admin API say nobody). */
+  savedBy: string | null;
+  note: string | null;
+}
+
+export async function policyVersions(db: D1Database, limit = 100): Promise<PolicyVersionRow[]> {
+  return orm(db)
+    .select({ version: policies.version, createdAt: policies.createdAt, savedBy: policies.savedBy, note: policies.note })
+    .from(policies)
+    .orderBy(desc(policies.version))
+    .limit(limit);
 }
 
 export async function policyBody(db: D1Database, version: number): Promise<string | null> {
-  return (await db.prepare("select body from policies where version = ?1").bind(version).first<{ body: string }>())?.body ?? null;
+  const [row] = await orm(db).select({ body: policies.body }).from(policies).where(eq(policies.version, version));
+  return row?.body ?? null;
 }

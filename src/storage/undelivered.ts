@@ -1,11 +1,11 @@
-import { asc, inArray } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { asc, count, inArray, min } from "drizzle-orm";
 import type { RecordEventsMessage } from "../core/model/record-events-message";
+import { orm } from "./orm";
 import { undeliveredRecordEvents } from "./schema";
 
 export async function parkUndelivered(db: D1Database, messages: { id: string; body: RecordEventsMessage }[], at: Date) {
   if (messages.length === 0) return;
-  const d1 = drizzle(db);
+  const d1 = orm(db);
   const inserts = messages.map((m) =>
     d1
       .insert(undeliveredRecordEvents)
@@ -16,14 +16,22 @@ export async function parkUndelivered(db: D1Database, messages: { id: string; bo
 }
 
 export async function listUndelivered(db: D1Database, limit: number) {
-  return drizzle(db).select().from(undeliveredRecordEvents).orderBy(asc(undeliveredRecordEvents.deadAt)).limit(limit);
+  return orm(db).select().from(undeliveredRecordEvents).orderBy(asc(undeliveredRecordEvents.deadAt)).limit(limit);
+}
+
+/** How many messages are parked and since when: the console's health page. */
+export async function undeliveredSummary(db: D1Database): Promise<{ n: number; oldest: string | null }> {
+  const [row] = await orm(db)
+    .select({ n: count(), oldest: min(undeliveredRecordEvents.deadAt) })
+    .from(undeliveredRecordEvents);
+  return row ?? { n: 0, oldest: null };
 }
 
 /** D1 binds at most 100 parameters per statement. */
 const IDS_PER_STATEMENT = 90;
 
 export async function forgetUndelivered(db: D1Database, messageIds: string[]) {
-  const d1 = drizzle(db);
+  const d1 = orm(db);
   for (let i = 0; i < messageIds.length; i += IDS_PER_STATEMENT) {
     await d1.delete(undeliveredRecordEvents).where(inArray(undeliveredRecordEvents.messageId, messageIds.slice(i, i + IDS_PER_STATEMENT)));
   }

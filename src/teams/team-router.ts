@@ -24,6 +24,11 @@ export class TeamRouter extends DurableObject<Env> {
     return decision;
   }
 
+  /** Where the rotation stands (each rep's credit and recent leads), for the console's team page. */
+  async standing(): Promise<RoutingState> {
+    return (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
+  }
+
   /** Whom the rotation would pick now, taking no slot and remembering nothing: the dry run's answer. */
   async preview(request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision> {
     const state = (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;

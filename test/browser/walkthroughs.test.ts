@@ -1,6 +1,7 @@
 import { describe } from "vitest";
 import { bookingWalkthrough } from "./booking.walkthrough";
 import { consoleWalkthrough } from "./console.walkthrough";
+import { consoleManagerWalkthrough } from "./console-manager.walkthrough";
 import { exampleFormWalkthrough } from "./example-form.walkthrough";
 import { browserAvailable, devSession } from "./harness";
 
@@ -13,4 +14,5 @@ describe.skipIf(!browserAvailable())("npm run dev in a browser", { timeout: 180_
   exampleFormWalkthrough(session);
   bookingWalkthrough(session);
   consoleWalkthrough(session);
+  consoleManagerWalkthrough(session);
 });

@@ -140,8 +140,9 @@ describe("the console's pages", () => {
     const results = await (await call(`/console/leads?q=${encodeURIComponent(row.email.toUpperCase())}`, { headers: { cookie } })).text();
     expect(results).toContain(`/console/leads/${encodeURIComponent(row.record_key)}`);
     const journey = await (await call(`/console/leads/${encodeURIComponent(row.record_key)}`, { headers: { cookie } })).text();
-    expect(journey).toContain("stale-lead: reassigned");
-    expect(journey).toContain("routing_reason: weighted round robin");
+    // In words: the rule, the new owner by name, the rotation's reason.
+    expect(journey).toContain("Stale lead: reassigned");
+    expect(journey).toContain("weighted round robin");
     // A key D1 does not know is not opened (no object is created for it).
     expect((await call("/console/leads/hubspot:62515:contact:999999999", { headers: { cookie } })).status).toBe(404);
   });

@@ -4,7 +4,7 @@ import { recordFacts } from "../../src/storage/facts";
 import { rollUpChunk, rollUpFacts } from "../../src/storage/fact-rollups";
 import type { Fact } from "../../src/core/facts/fact";
 import { daySpan, daysFrom } from "../../src/core/calendar/days";
-import { type MetricFilter, metricRows } from "../../src/metrics/metrics-queries";
+import { type MetricFilter, metricRows } from "../../src/storage/metric-rows";
 import { overviewOf } from "../../src/metrics/overview";
 
 const ZONE = "America/New_York";

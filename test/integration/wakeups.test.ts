@@ -16,16 +16,15 @@ describe("wake-ups: rows with the alarm as a cursor", () => {
       expect(await state.storage.getAlarm()).toBe(t(1_000));
 
       const [claim] = wakeups.claimDue(t(2_000), 30_000);
-      expect(claim).toEqual({ name: "stale-lead:check", lease: t(32_000) });
+      // The claim says which deadline it is for: a retried run still names the deadline it was set for.
+      expect(claim).toEqual({ name: "stale-lead:check", lease: t(32_000), deadline: t(1_000) });
       expect(wakeups.claimDue(t(2_000), 30_000)).toEqual([]); // a duplicate alarm finds nothing due
       // The handler died before finishing: the wake-up is still there, due when the lease ends.
       expect(wakeups.pending().map((w) => w.name)).toEqual(["stage-gate:revert", "stale-lead:check"]);
-      expect(
-        wakeups
-          .claimDue(t(32_000), 30_000)
-          .map((c) => c.name)
-          .sort(),
-      ).toEqual(["stage-gate:revert", "stale-lead:check"]);
+      const reclaimed = wakeups.claimDue(t(32_000), 30_000);
+      expect(reclaimed.map((c) => c.name).sort()).toEqual(["stage-gate:revert", "stale-lead:check"]);
+      // The lease moved when it is due, not the deadline it stands for.
+      expect(reclaimed.find((c) => c.name === "stale-lead:check")?.deadline).toBe(t(1_000));
 
       // A handler that moved its own deadline keeps the new one when it finishes.
       const [again] = wakeups.claimDue(t(70_000), 30_000).filter((c) => c.name === "stale-lead:check");

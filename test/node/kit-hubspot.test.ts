@@ -7,6 +7,7 @@ import { Policy } from "../../src/core/policy/policy.ts";
 import { EXAMPLE_WORKER_URL, HUBSPOT_WEBHOOK_PATH, HUBSPOT_WEBHOOKS_FILE, hubspotWebhooksComponent } from "../../scripts/kit/hubspot-webhooks.ts";
 import { KIT_OBJECT_TYPES } from "../../scripts/kit/kit-objects.ts";
 import { filesUnder, REPO } from "./kit/salesforce-project.ts";
+import { HubSpotApi } from "../../src/crm/hubspot-api.ts";
 
 /**
  * The HubSpot project as HubSpot's developer platform (2025.2) documents it: hsproject.json at the
@@ -138,10 +139,14 @@ describe("hubspot/ is a developer project hs project upload accepts", () => {
 });
 
 /**
- * The scopes the Worker's HubSpot calls need. The code is scanned for the @hubspot/api-client APIs
- * it uses; each maps to the operations it calls, and each operation's scopes come from HubSpot's
- * OpenAPI documents (test/emulators/hubspot/openapi: a security entry lists alternatives, any one
- * of which is enough). An API the code starts using without an entry here fails the test.
+ * The scopes the Worker's HubSpot calls need. Every call goes through the typed dated endpoints of
+ * src/crm/hubspot-api.ts (HubSpotApi); the code is scanned for the calls it makes of them, with the
+ * object type each is made for (a literal, or the object types the rules follow when it is a
+ * variable), each maps to the operation it calls, and each operation's scopes come from HubSpot's
+ * per-object OpenAPI documents (test/emulators/hubspot/openapi: a security entry lists
+ * alternatives, any one of which is enough; the 2026-09 objects document is generic over object
+ * types and lists every object's scopes, so it cannot say which one a call needs). A method the code
+ * starts calling without an entry here fails the test.
  */
 interface Operation {
   doc: string;
@@ -149,35 +154,33 @@ interface Operation {
   path: string;
 }
 const objectPaths: Record<string, { doc: string; base: string; id: string }> = {
-  contact: { doc: "contacts.json", base: "/crm/v3/objects/contacts", id: "{contactId}" },
-  deal: { doc: "deals.json", base: "/crm/v3/objects/0-3", id: "{dealId}" },
+  contacts: { doc: "contacts.json", base: "/crm/v3/objects/contacts", id: "{contactId}" },
+  deals: { doc: "deals.json", base: "/crm/v3/objects/0-3", id: "{dealId}" },
+  tasks: { doc: "tasks.json", base: "/crm/v3/objects/tasks", id: "{taskId}" },
 };
-const perObjectType = (f: (o: { doc: string; base: string; id: string }) => Operation[]) =>
-  Object.keys(KIT_OBJECT_TYPES.hubspot).flatMap((type) => {
-    const paths = objectPaths[type];
-    if (!paths) throw new Error(`no OpenAPI document mapped for HubSpot object type ${type}`);
-    return f(paths);
-  });
-const SDK_OPERATIONS: Record<string, Operation[] | { scopes: string[][]; why: string }> = {
-  // HubSpotCrm: tasks are created, read by their key, updated and archived in batches.
-  "crm.objects.tasks.batchApi": ["create", "read", "update", "archive"].map((op) => ({
-    doc: "tasks.json",
-    method: "post",
-    path: `/crm/v3/objects/tasks/batch/${op}`,
-  })),
-  // HubSpotCrm.updateRecords: owners and properties of the records the rules follow.
-  "crm.objects.batchApi": perObjectType((o) => [{ doc: o.doc, method: "post", path: `${o.base}/batch/update` }]),
-  // HubSpotCrm.getRecord: fresh reads (with property history for deals).
-  "crm.objects.basicApi": perObjectType((o) => [{ doc: o.doc, method: "get", path: `${o.base}/${o.id}` }]),
-  // crm-setup.ts reads and creates the task key and the contact properties. The properties API's
-  // document is not among ours; HubSpot's properties guide asks for the object's schema scopes, and
-  // tasks sit under the contacts scopes (tasks.json).
-  "crm.properties.coreApi": { scopes: [["crm.schemas.contacts.read"], ["crm.schemas.contacts.write"]], why: "getByName and create" },
-  // HubSpotCrm.subscribeEmails: consents a form maps to subscription types (v3 subscribe). No
-  // OpenAPI document of ours covers it; HubSpot's subscriptions guide names this scope.
-  "communication_preferences.statusApi": { scopes: [["communication_preferences.write"]], why: "subscribe" },
-  // The roster import lists HubSpot owners.
-  "crm.owners.ownersApi": [{ doc: "crmOwners.json", method: "get", path: "/crm/v3/owners" }],
+/** The object types the rules follow, as a call with a variable object type may be made for any of them. */
+const FOLLOWED = Object.keys(KIT_OBJECT_TYPES.hubspot).map((type) => `${type}s`);
+const documented = (type: string) => {
+  const paths = objectPaths[type];
+  if (!paths) throw new Error(`no OpenAPI document mapped for HubSpot object type ${type}`);
+  return paths;
+};
+const batch = (op: string) => (type: string) => [{ doc: documented(type).doc, method: "post", path: `${documented(type).base}/batch/${op}` }];
+const API_OPERATIONS: Record<string, ((objectType: string) => Operation[]) | Operation[] | { scopes: string[][]; why: string }> = {
+  batchCreate: batch("create"),
+  batchRead: batch("read"),
+  batchUpdate: batch("update"),
+  batchUpsert: batch("upsert"),
+  batchArchive: batch("archive"),
+  getObject: (type) => [{ doc: documented(type).doc, method: "get", path: `${documented(type).base}/${documented(type).id}` }],
+  // The roster import and the connection check list HubSpot owners.
+  ownersPage: [{ doc: "crmOwners.json", method: "get", path: "/crm/v3/owners" }],
+  // crm-setup.ts reads and creates the task key and the contact properties. HubSpot's properties
+  // guide asks for the object's schema scopes, and tasks sit under the contacts scopes (tasks.json).
+  getProperty: { scopes: [["crm.schemas.contacts.read"]], why: "read a property" },
+  createProperty: { scopes: [["crm.schemas.contacts.write"]], why: "create a property" },
+  // HubSpotCrm.subscribeEmails: consents a form maps to subscription types; HubSpot's subscriptions guide names this scope.
+  subscribe: { scopes: [["communication_preferences.write"]], why: "subscribe" },
 };
 
 function sourceFiles(dir: string): string[] {
@@ -186,27 +189,23 @@ function sourceFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/**
- * The API objects src/ builds: `hubSpotApi(tasksModule, tasksModule.BatchApi, …)` with tasksModule
- * imported from `@hubspot/api-client/lib/codegen/crm/objects/tasks/index` is crm.objects.tasks.batchApi,
- * the name the SDK's Client gives the same object.
- */
-function sdkApisUsed(): string[] {
-  const used = new Set<string>();
+/** The HubSpotApi methods src/ calls, each with the object types it is called for (none for the others). */
+function apiCallsUsed(): Map<string, Set<string>> {
+  const methods = Object.getOwnPropertyNames(HubSpotApi.prototype).filter((m) => m !== "constructor" && m !== "post");
+  const used = new Map<string, Set<string>>();
   for (const file of sourceFiles(join(REPO, "src"))) {
+    if (file.endsWith("src/crm/hubspot-api.ts")) continue;
     // Without comments, which show calls as examples.
     const source = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
-    const modules = new Map<string, string>();
-    for (const [, alias, path] of source.matchAll(/import \* as (\w+) from "@hubspot\/api-client\/lib\/codegen\/([a-z_/]+)\/index"/g)) {
-      modules.set(alias!, path!.replaceAll("/", "."));
-    }
-    for (const [, alias, api] of source.matchAll(/hubSpotApi\((\w+), \1\.(\w+Api)\b/g)) {
-      const module = modules.get(alias!);
-      if (!module) throw new Error(`${file}: ${alias} is not a generated HubSpot module`);
-      used.add(`${module}.${api![0]!.toLowerCase()}${api!.slice(1)}`);
+    for (const [, method, first] of source.matchAll(/\.(\w+)\(\s*([^,)]*)/g)) {
+      if (!methods.includes(method!) || !source.includes("HubSpotApi")) continue;
+      const types = used.get(method!) ?? new Set<string>();
+      const literal = /^"(\w+)"$/.exec(first!.trim())?.[1];
+      if (typeof API_OPERATIONS[method!] === "function") for (const type of literal ? [literal] : FOLLOWED) types.add(type);
+      used.set(method!, types);
     }
   }
-  return [...used].sort();
+  return used;
 }
 
 const openApi = new Map<string, { paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>> }>();
@@ -218,28 +217,24 @@ function alternatives(op: Operation): string[][] {
 }
 
 describe("the HubSpot app's scopes are exactly those the Worker's calls need", () => {
-  const used = sdkApisUsed();
-  const known = used.filter((api) => SDK_OPERATIONS[api]);
-  const needs = known.map((api) => {
-    const entry = SDK_OPERATIONS[api]!;
-    return { api, requirements: Array.isArray(entry) ? entry.map(alternatives) : entry.scopes.map((s) => [s]) };
+  const used = apiCallsUsed();
+  const needs = [...used].flatMap(([api, types]) => {
+    const entry = API_OPERATIONS[api];
+    if (!entry) return [];
+    if (typeof entry === "function") return [...types].map((type) => ({ api: `${api}(${type})`, requirements: entry(type).map(alternatives) }));
+    return [{ api, requirements: Array.isArray(entry) ? entry.map(alternatives) : entry.scopes.map((s) => [s]) }];
   });
   const granted = new Set(app.config.auth.requiredScopes);
   const satisfied = (alternative: string[]) => alternative.every((s) => granted.has(s));
 
-  it("finds the SDK APIs in src/, and knows what each one calls", () => {
-    expect(used).toEqual(
-      expect.arrayContaining([
-        "crm.objects.tasks.batchApi",
-        "crm.objects.batchApi",
-        "crm.objects.basicApi",
-        "crm.properties.coreApi",
-        "crm.owners.ownersApi",
-      ]),
+  it("finds the HubSpot calls in src/, and knows what each one calls", () => {
+    expect([...used.keys()]).toEqual(
+      expect.arrayContaining(["batchCreate", "batchRead", "batchUpdate", "getObject", "ownersPage", "createProperty"]),
     );
+    expect(used.get("batchCreate")).toEqual(new Set(["tasks"]));
     expect(
-      used.filter((api) => !SDK_OPERATIONS[api]),
-      "the Worker calls these: add what they call to SDK_OPERATIONS and their scopes to hubspot/src/app/app-hsmeta.json",
+      [...used.keys()].filter((api) => !API_OPERATIONS[api]),
+      "the Worker calls these: add what they call to API_OPERATIONS and their scopes to hubspot/src/app/app-hsmeta.json",
     ).toEqual([]);
   });
 

@@ -58,6 +58,55 @@ describe("redact", () => {
     expect(redact(input)).toBe(expected);
   });
 
+  // Issue 27: "the access token [redacted] owners" on the health page. Each secret kind goes, and
+  // only the secret: the word after it stays.
+  it.each([
+    ["HubSpot private-app token", `HubSpot refused ${HUBSPOT_PAT} for owners`, "HubSpot refused [redacted] for owners"],
+    ["Slack bot token", `Slack refused ${SLACK_BOT} in Workspace`, "Slack refused [redacted] in Workspace"],
+    ["Slack app token", "socket mode with xapp-1-A0123-4567-abcdef then stopped", "socket mode with [redacted] then stopped"],
+    [
+      "Slack incoming webhook",
+      "posted to https://hooks.slack.com/services/T000/B000/XXXXsecret then failed",
+      "posted to https://hooks.slack.com/services/[redacted] then failed",
+    ],
+    [
+      "Salesforce session id",
+      `Salesforce said INVALID_SESSION_ID for ${SALESFORCE_SESSION} today`,
+      "Salesforce said INVALID_SESSION_ID for [redacted] today",
+    ],
+    [
+      "Salesforce refresh token",
+      "refresh with 5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrfnh5fe3rR5Jbwo2Z8jE1vCUS3F7YBs9W8 failed",
+      "refresh with [redacted] failed",
+    ],
+    ["bearer JWT", `sent Bearer ${JWT} twice`, "sent Bearer [redacted] twice"],
+    ["bare JWT", `id_token ${JWT} expired`, "id_token [redacted] expired"],
+    ["bearer token with dashes", "sent Bearer hubspot-dev-token. Then", "sent Bearer [redacted]. Then"],
+    [
+      "basic auth in a URL",
+      "GET https://api:key-3ax6xnjp29jd6fds4gc373sgvjxteol0@api.mailgun.net/v3/x failed",
+      "GET https://[redacted]@api.mailgun.net/v3/x failed",
+    ],
+    ["basic auth header", "Authorization: Basic dXNlcjpwYXNzd29yZA== was refused", "Authorization: Basic [redacted] was refused"],
+    ["API key header", "x-api-key: 0a1b2c3d4e5f then 401", "x-api-key: [redacted] then 401"],
+    ["HubSpot developer API key", "GET /crm/v3/objects?hapikey=demo-key-123&limit=1", "GET /crm/v3/objects?hapikey=[redacted]&limit=1"],
+    ["api_key in JSON", '{"api_key": "k-123", "ok": false}', '{"api_key": "[redacted]", "ok": false}'],
+    ["password", "sign-in with password=hunter2 refused", "sign-in with password=[redacted] refused"],
+  ])("%s: removes the secret and keeps the words after it", (_kind, input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+
+  it.each([
+    "HubSpot: the access token reads owners",
+    "Slack: the bot token works in Emulated Workspace",
+    "HubSpot refused the access token (HTTP 401)",
+    "Bearer token expired, sign in again",
+    "OAuth flow finished; the refresh token rotated",
+    "the token expired at 12:00",
+  ])("leaves prose about tokens alone: %s", (message) => {
+    expect(redact(message)).toBe(message);
+  });
+
   it("removes several secrets in one message", () => {
     const out = redact(`Bearer ${HUBSPOT_PAT} then ${SLACK_BOT} then token=zzz and ${HUBSPOT_PAT}`);
     expect(out).toBe("Bearer [redacted] then [redacted] then token=[redacted] and [redacted]");

@@ -13,13 +13,15 @@ describe("SEARCH_PROPERTIES", () => {
     for (const [objectType, names] of Object.entries(types)) {
       it(`${crm} ${objectType}: ${names.join(", ")} give the search its email and name`, () => {
         const properties = Object.fromEntries(names.map((name) => [name, { value: isEmail(name) ? "Ada@Example.com" : `Ada-${name}` }]));
-        const found = searchableOf({ properties } as unknown as RecordState);
+        const found = searchableOf({ crm, properties } as unknown as RecordState);
+        const name = names
+          .filter((name) => !isEmail(name))
+          .map((name) => `Ada-${name}`)
+          .join(" ");
         expect(found).toEqual({
           email: names.some(isEmail) ? "ada@example.com" : null,
-          name: names
-            .filter((name) => !isEmail(name))
-            .map((name) => `ada-${name}`.toLowerCase())
-            .join(" "),
+          name: name.toLowerCase(),
+          display: name,
         });
       });
     }

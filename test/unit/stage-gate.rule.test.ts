@@ -27,7 +27,8 @@ const MON_10 = "2026-11-23T15:00:00.000Z"; // Monday 10:00 in New York
 const REVERT_AT = "2026-11-23T19:00:00.000Z";
 /** The deal as the CRM has it: in the gated stage without its next step. */
 const MISSING_NEXT_STEP = { dealstage: "contractsent", hs_next_step: null, amount: "5000", hubspot_owner_id: "84213371" };
-const READS = ["hs_next_step", "amount", "dealstage", "hubspot_owner_id"];
+// The gate's fields, the stage, the owner, and the deal's name (so the console knows the deal by it).
+const READS = ["hs_next_step", "amount", "dealstage", "hubspot_owner_id", "dealname"];
 
 /** A deal the Worker knows (owned by Alex) whose events are driven through the rules. */
 function deal(crm: Record<string, string | null> | null = MISSING_NEXT_STEP) {

@@ -125,6 +125,12 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     timeZone: z.string().optional(),
     /** True when the submission created the record; false for a returning lead. */
     createdRecord: z.boolean(),
+    /**
+     * What this service wrote to the record with it (the person's fields, the score, its tier and
+     * reasons, the owner and the routing reason): the record knows them without waiting for the
+     * CRM's echo, which may never come (HubSpot sends no property webhook nobody subscribed to).
+     */
+    properties: z.record(z.string(), PropertyValue).optional(),
   }),
   /** The lead booked a meeting with a rep on the booking page (src/booking): its cadence stops. */
   EventBase.extend({

@@ -123,13 +123,13 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
     eventCount: state.eventCount + 1,
   };
   const stale = next.staleProperties!;
-  const setProperties = (properties: Record<string, string | null>) => {
+  const setProperties = (properties: Record<string, string | null>, ours = event.fromThisIntegration) => {
     for (const [name, value] of Object.entries(properties)) {
       const candidate: PropertyState = {
         value,
         ...stamp,
         changedBy: event.changedBy,
-        fromThisIntegration: event.fromThisIntegration,
+        fromThisIntegration: ours,
       };
       if (!replaces(candidate, next.properties[name])) continue;
       next.properties[name] = candidate;
@@ -217,6 +217,8 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
           ...(event.timeZone ? { timeZone: event.timeZone } : {}),
         };
       }
+      // What this service wrote with the submission: our own change, as its echo would be.
+      setProperties(event.properties ?? {}, true);
       break;
     case "emailReceived":
     case "meetingBooked":

@@ -9,6 +9,8 @@ import type { EffectOf } from "./effects";
 export function submittedEvent(
   effect: Pick<EffectOf<"upsertLead">, "crm" | "accountId" | "submission">,
   written: { objectType: "contact" | "lead"; id: string; created: boolean },
+  /** The properties the write carried (after any owner the CRM refused was replaced). */
+  properties?: Record<string, string>,
 ): Extract<CrmEvent, { kind: "submitted" }> {
   const { crm, accountId, submission } = effect;
   return {
@@ -29,5 +31,6 @@ export function submittedEvent(
     source: submission.source,
     ...(submission.timeZone ? { timeZone: submission.timeZone } : {}),
     createdRecord: written.created,
+    ...(properties ? { properties } : {}),
   };
 }

@@ -11,6 +11,10 @@ export const OWNER_PROPERTY: Record<Crm, string> = { hubspot: "hubspot_owner_id"
  * properties they read fresh from the CRM (field access for the integration user). A deployment's
  * subscriptions and permissions are checked against this, so a rule that starts using a field the
  * installation does not deliver fails a test instead of going quiet in production.
+ *
+ * The names the rules also read so the console knows a record by them (a person's first and last
+ * name, a deal's name: record-name.ts) are standard fields every integration user may read; they
+ * are not needs, so they add no subscription, permission or reconciliation field.
  */
 export interface ObjectNeeds {
   objectType: string;

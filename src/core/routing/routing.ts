@@ -33,7 +33,7 @@ export type RoutingDecision =
   | { kind: "fallback"; ownerId?: string; alertChannel?: string; reason: string };
 
 /** Why a rep cannot take a lead now, or null when they can. */
-function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: RoutingState): string | null {
+export function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: RoutingState): string | null {
   const ownerId = rep.owners[req.crm];
   if (!ownerId) return `no ${req.crm} owner id`;
   if (ownerId === req.excludeOwnerId) return "let the lead go stale";
@@ -48,7 +48,8 @@ function ineligibility(rep: Rep, team: Team, req: RoutingRequest, state: Routing
   return null;
 }
 
-function recentAssignments(state: RoutingState, repId: string, team: Team, now: Date): string[] {
+/** The leads a rep of the team was given within its capacity window, by instant. */
+export function recentAssignments(state: RoutingState, repId: string, team: Team, now: Date): string[] {
   const window: Duration = parseDuration(team.capacityWindow);
   const since = DateTime.fromJSDate(now).minus(window).toUTC().toISO()!;
   return (state.recent[repId] ?? []).filter((at) => at > since);
@@ -104,4 +105,21 @@ export function route(state: RoutingState, req: RoutingRequest): { decision: Rou
     },
     state: { credit, recent },
   };
+}
+
+/**
+ * Whether two policies rotate a team's leads alike: the team, its members as reps (weights,
+ * capacities, absences, hours, owner ids) and, for a team that keeps working hours, the calendar.
+ * A dry run gives a recorded pick again only for such a team; any other gets a fresh rotation.
+ */
+export function sameRotation(a: Policy, b: Policy, teamId: string): boolean {
+  return rotationOf(a, teamId) === rotationOf(b, teamId);
+}
+
+function rotationOf(policy: Policy, teamId: string): string {
+  const team = policy.teams.find((t) => t.id === teamId);
+  if (!team) return "";
+  const reps = team.members.map((id) => policy.reps.find((r) => r.id === id) ?? null);
+  const calendar = team.respectWorkingHours ? { hours: policy.workingHours, holidays: policy.holidays } : null;
+  return JSON.stringify({ team, reps, calendar });
 }

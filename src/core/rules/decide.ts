@@ -3,9 +3,9 @@ import type { CrmEvent } from "../model/crm-event";
 import type { EffectRequest } from "../model/effects";
 import type { VersionedPolicy } from "../policy/policy";
 import type { RecordState } from "../model/record-state";
-import type { RoutingDecision } from "../routing/routing";
-import type { Ask, AuditEntry, FreshRecord, Handler, Rule, RuleContext, RuleName, Signal, Step, TaskState } from "./rule";
+import type { Ask, AuditEntry, Handler, Rule, RuleContext, RuleName, RuleShell, Signal, Step } from "./rule";
 import type { RuleState } from "./rule-state";
+import { type RecordedAnswer, type RecordedAnswers, recordedAnswer } from "./run-recording";
 import { cadenceRule } from "./cadence.rule";
 import { stageGateRule } from "./stage-gate.rule";
 import { staleLeadRule } from "./stale-lead.rule";
@@ -13,20 +13,15 @@ import { staleLeadRule } from "./stale-lead.rule";
 /** What wakes the rules of one record: one of its events, or one of their own timers. */
 export type Trigger = { kind: "event"; event: CrmEvent } | { kind: "timer"; name: string };
 
-/** The I/O a rule may ask for: the record object answers from the CRM and the routers, the dry run from its simulation. */
-export interface RuleShell {
-  /** The record fresh from the CRM (null: it no longer exists); throws a FailureError when the CRM cannot answer. */
-  read(properties: string[], previousOf?: string[]): Promise<FreshRecord | null>;
-  route(teamId: string, excludeOwnerId: string | undefined, key: string): Promise<RoutingDecision>;
-  /** Tasks this service wrote, by key; keys the CRM has no task for are left out. */
-  tasks(keys: string[]): Promise<TaskState[]>;
-}
+export type { RuleShell } from "./rule";
 
 export interface DecideContext {
   record: RecordState;
   now: Date;
   policy: VersionedPolicy;
   random: () => number;
+  /** A replay: the answers the live run was given, asked before the shell. */
+  recorded?: RecordedAnswers;
 }
 
 export interface Decision {
@@ -35,6 +30,8 @@ export interface Decision {
   /** Wake-ups to (re)arm at an instant, or to cancel with null, by their full names (`rule:timer`). */
   timers: Record<string, string | null>;
   audit: AuditEntry[];
+  /** Every answer the rules' asks were given, in order, with the ask: what a replay gives them again. */
+  answers: RecordedAnswer[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds rules of every state and config type; each is typed where it is defined.
@@ -74,7 +71,7 @@ export async function decide(
   shell: RuleShell,
   rules: readonly AnyRule[] = RULES,
 ): Promise<Decision> {
-  const decision: Decision = { state: { ...state }, effects: [], timers: {}, audit: [] };
+  const decision: Decision = { state: { ...state }, effects: [], timers: {}, audit: [], answers: [] };
   const active = rules.flatMap((rule) => {
     const config = rule.resolve(ctx.policy.policy, ctx.record);
     return config === null ? [] : [{ rule, context: contextFor(rule, config, ctx) }];
@@ -128,8 +125,20 @@ export async function decide(
       const { ask } = step;
       const continuation = rule.continuations?.[ask.resume];
       if (!continuation || continuation.kind !== ask.kind) throw bug(`rule ${rule.name} has no ${ask.kind} continuation "${ask.resume}"`);
-      const answer = await perform(ask, shell);
+      const answer = await answered(rule.name, ask);
       step = (continuation.run as Handler<unknown, unknown, unknown>)(slice(rule), answer, context);
+    }
+  };
+  /** Performs an ask (from the recording first, in a replay) and notes what came of it, a failure included. */
+  const answered = async (rule: RuleName, ask: Ask): Promise<unknown> => {
+    const world = ctx.recorded ? ctx.recorded.shellFor(rule, shell) : shell;
+    try {
+      const answer = await perform(ask, world);
+      decision.answers.push(recordedAnswer(rule, ask, { answer }));
+      return answer;
+    } catch (error) {
+      if (error instanceof FailureError) decision.answers.push(recordedAnswer(rule, ask, { failure: error.failure }));
+      throw error;
     }
   };
   const memory = decision.state as Record<string, unknown>;

@@ -116,5 +116,14 @@ export interface Rule<S, P> {
   readonly continuations?: Record<string, Continuation<S, P>>;
 }
 
+/** The I/O a rule may ask for: the record object answers from the CRM and the routers, the dry run from its simulation. */
+export interface RuleShell {
+  /** The record fresh from the CRM (null: it no longer exists); throws a FailureError when the CRM cannot answer. */
+  read(properties: string[], previousOf?: string[]): Promise<FreshRecord | null>;
+  route(teamId: string, excludeOwnerId: string | undefined, key: string): Promise<RoutingDecision>;
+  /** Tasks this service wrote, by key; keys the CRM has no task for are left out. */
+  tasks(keys: string[]): Promise<TaskState[]>;
+}
+
 /** Leaves the rule's memory as it was and does nothing. */
 export const unchanged = <S>(state: NoInfer<S> | undefined): Step<S> => ({ state });

@@ -1,3 +1,4 @@
+import { NAME_PROPERTIES } from "../model/record-name";
 import type { CrmEvent } from "../model/crm-event";
 import type { EffectRequest } from "../model/effects";
 import type { Threshold } from "../policy/policy-fields";
@@ -208,7 +209,9 @@ function judge(
   return { kind: "missing", missing, ownerSlack: repByOwner(ctx.policy, ctx.crm, ownerId)?.slackUserId };
 }
 
-const readsFor = (stage: string, ctx: Ctx) => unique([...(ctx.config.gates.get(stage) ?? []), ctx.config.stageProperty, OWNER_PROPERTY[ctx.crm]]);
+/** The gate's fields, the stage and the owner; and the deal's name, so the deal is known by it (the creation webhook carries none). */
+const readsFor = (stage: string, ctx: Ctx) =>
+  unique([...(ctx.config.gates.get(stage) ?? []), ctx.config.stageProperty, OWNER_PROPERTY[ctx.crm], NAME_PROPERTIES[ctx.crm].whole[0]]);
 
 const keyOf = (ctx: Ctx, pending: Pending) => `${ctx.record.key}:gate:${pending.stage}:${pending.since}`;
 

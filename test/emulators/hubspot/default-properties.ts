@@ -1,10 +1,11 @@
 import type { PropertyInput } from "./properties-store.ts";
 
-const enumeration = (name: string, values: string[], extra: Partial<PropertyInput> = {}): PropertyInput => ({
+/** Options as [internal value, label] (HubSpot's defaults have labels of their own), or values labelled as themselves. */
+const enumeration = (name: string, values: (string | [string, string])[], extra: Partial<PropertyInput> = {}): PropertyInput => ({
   name,
   type: "enumeration",
   fieldType: "select",
-  options: values.map((value) => ({ label: value, value })),
+  options: values.map((v) => (typeof v === "string" ? { label: v, value: v } : { label: v[1], value: v[0] })),
   ...extra,
 });
 const text = (name: string, extra: Partial<PropertyInput> = {}): PropertyInput => ({ name, type: "string", fieldType: "text", ...extra });
@@ -47,12 +48,33 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("recent_conversion_event_name", readOnly),
     datetime("engagements_last_meeting_booked", readOnly),
     owner(),
-    enumeration("hs_lead_status", ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING"], {
-      fieldType: "radio",
-    }),
+    // HubSpot's default lead statuses and lifecycle stages, with the labels its UI shows.
+    enumeration(
+      "hs_lead_status",
+      [
+        ["NEW", "New"],
+        ["OPEN", "Open"],
+        ["IN_PROGRESS", "In Progress"],
+        ["OPEN_DEAL", "Open Deal"],
+        ["UNQUALIFIED", "Unqualified"],
+        ["ATTEMPTED_TO_CONTACT", "Attempted to Contact"],
+        ["CONNECTED", "Connected"],
+        ["BAD_TIMING", "Bad Timing"],
+      ],
+      { fieldType: "radio" },
+    ),
     enumeration(
       "lifecyclestage",
-      ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist", "other"],
+      [
+        ["subscriber", "Subscriber"],
+        ["lead", "Lead"],
+        ["marketingqualifiedlead", "Marketing Qualified Lead"],
+        ["salesqualifiedlead", "Sales Qualified Lead"],
+        ["opportunity", "Opportunity"],
+        ["customer", "Customer"],
+        ["evangelist", "Evangelist"],
+        ["other", "Other"],
+      ],
       { fieldType: "radio" },
     ),
     datetime("hs_sales_email_last_replied", readOnly),
@@ -69,10 +91,19 @@ export const DEFAULT_PROPERTIES: Record<string, PropertyInput[]> = {
     text("dealname"),
     { name: "amount", type: "number", fieldType: "number" },
     datetime("closedate"),
-    enumeration("pipeline", ["default"]),
+    enumeration("pipeline", [["default", "Sales Pipeline"]]),
+    // The default pipeline's stages, with their labels (GET /crm/pipelines/{version}/deals answers from these).
     enumeration(
       "dealstage",
-      ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon", "closedlost"],
+      [
+        ["appointmentscheduled", "Appointment Scheduled"],
+        ["qualifiedtobuy", "Qualified To Buy"],
+        ["presentationscheduled", "Presentation Scheduled"],
+        ["decisionmakerboughtin", "Decision Maker Bought-In"],
+        ["contractsent", "Contract Sent"],
+        ["closedwon", "Closed Won"],
+        ["closedlost", "Closed Lost"],
+      ],
       { fieldType: "radio" },
     ),
     owner(),

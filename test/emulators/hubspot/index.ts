@@ -14,6 +14,7 @@ import { ObjectsStore } from "./objects-store.ts";
 import { invalidRequest, ResponseChecks } from "./openapi-checks.ts";
 import { registerOwnerRoutes } from "./owners.routes.ts";
 import { DEFAULT_OWNERS, OwnersStore, type OwnerInput } from "./owners-store.ts";
+import { registerPipelineRoutes } from "./pipelines.routes.ts";
 import { registerPropertyRoutes } from "./properties.routes.ts";
 import { PropertiesStore, type PropertyInput } from "./properties-store.ts";
 import { registerSchedulerRoutes } from "./scheduler.routes.ts";
@@ -175,6 +176,7 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
   registerAssociationRoutes(ctx, now);
   registerOwnerRoutes(ctx);
   registerPropertyRoutes(ctx);
+  registerPipelineRoutes(ctx);
   registerPreferenceRoutes(ctx, preferences, now);
   registerSchedulerRoutes(ctx, scheduler, now);
   registerControlRoutes(ctx, ui, responseChecks, retirement);

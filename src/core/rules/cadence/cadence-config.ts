@@ -1,3 +1,4 @@
+import { personNameProperties } from "../../model/record-name";
 import { BUILT_IN_FIELDS, type Cadence, type CadenceRule, type CadenceStep, type StopCondition } from "../../policy/cadence-policy";
 import type { BusinessCalendar } from "../../calendar/calendar";
 import type { Policy, Team } from "../../policy/policy";
@@ -62,6 +63,8 @@ export function resolveCadence(policy: Policy, record: RecordState): CadenceConf
       config.hotScoreProperty,
       ...stops,
       ...config.emailProperties,
+      // The lead's name, once: the record is known by it in the console.
+      ...personNameProperties(crm),
     ]),
     stepReads: unique([owner, ...stops, ...Object.values(mergeProperties)]),
   };

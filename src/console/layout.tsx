@@ -165,6 +165,34 @@ export function Layout(props: { title: string; section: Section; page: PageConte
 /** A hidden CSRF field for a form. */
 export const Csrf = (props: { page: PageContext }) => <input type="hidden" name="_csrf" value={props.page.csrf} />;
 
+/** Why a change was refused, field by field; nothing of it was saved. */
+export function NotSaved(props: { id: string; errors: { path: string; message: string }[] }) {
+  if (props.errors.length === 0) return null;
+  return (
+    <div class="errors" id={props.id} role="alert">
+      <strong>Nothing was saved:</strong>
+      <ul>
+        {props.errors.map((e) => (
+          <li>
+            {e.path ? <code>{e.path}</code> : null} {e.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Saves an earlier policy version again as the newest one. */
+export const RollbackButton = (props: { page: PageContext; version: number }) => (
+  <form class="inline" method="post" action="/console/policy/rollback">
+    <Csrf page={props.page} />
+    <input type="hidden" name="version" value={String(props.version)} />
+    <button class="secondary" type="submit" id={`rollback-${props.version}`}>
+      Roll back to v{props.version}
+    </button>
+  </form>
+);
+
 export { count, duration, localInstant, percent as pct } from "./format";
 
 /** JSON for a <script type="application/json"> block: nothing in it can close the element. */

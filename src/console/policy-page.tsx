@@ -1,6 +1,6 @@
 import type { DryRun } from "./dry-run";
 import { count, localInstant } from "./format";
-import { Csrf, Layout, type PageContext, scriptJson } from "./layout";
+import { Csrf, Layout, type PageContext, RollbackButton, scriptJson } from "./layout";
 import { ruleName } from "./words";
 import type { DiffLine } from "./line-diff";
 
@@ -136,15 +136,7 @@ export function PolicyPage(props: { page: PageContext; data: PolicyPageData }) {
                   <td>{localInstant(h.createdAt, d.zone)}</td>
                   <td>
                     {i < d.history.length - 1 && <a href={`/console/policy?diff=${h.version}`}>diff with v{d.history[i + 1]!.version}</a>}{" "}
-                    {h.version !== d.activeVersion && (
-                      <form class="inline" method="post" action="/console/policy/rollback">
-                        <Csrf page={props.page} />
-                        <input type="hidden" name="version" value={String(h.version)} />
-                        <button class="secondary" type="submit" id={`rollback-${h.version}`}>
-                          Roll back to v{h.version}
-                        </button>
-                      </form>
-                    )}
+                    {h.version !== d.activeVersion && <RollbackButton page={props.page} version={h.version} />}
                   </td>
                 </tr>
               ))}

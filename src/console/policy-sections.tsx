@@ -7,7 +7,7 @@ import { GROUPS, type ScoringCondition } from "../core/policy/scoring-policy";
 import type { Score } from "../core/intake/scoring";
 import type { PolicyVersionRow } from "../storage/policy-history";
 import { count, duration, localInstant } from "./format";
-import { Csrf, Layout, type PageContext } from "./layout";
+import { Csrf, Layout, NotSaved, type PageContext, RollbackButton } from "./layout";
 import type { People } from "./people";
 import type { PolicyIssue } from "./policy-change";
 import { DurationInput } from "./policy-fields-form";
@@ -47,18 +47,7 @@ function SectionLayout(props: { page: PageContext; data: SectionPageData; sectio
         {what}. Saving makes a new policy version (now v{data.version}), checked like any policy; the advanced editor holds the whole document.
       </p>
       {data.notice && <div class="notice">{data.notice}</div>}
-      {data.errors.length > 0 && (
-        <div class="errors" id="section-errors" role="alert">
-          <strong>Nothing was saved:</strong>
-          <ul>
-            {data.errors.map((e) => (
-              <li>
-                {e.path ? <code>{e.path}</code> : null} {e.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <NotSaved id="section-errors" errors={data.errors} />
       {props.children}
     </Layout>
   );
@@ -115,15 +104,7 @@ export function PolicyHome(props: { page: PageContext; version: number; history:
                   {i < props.history.length - 1 && (
                     <a href={`/console/policy/advanced?diff=${h.version}`}>changes from v{props.history[i + 1]!.version}</a>
                   )}{" "}
-                  {h.version !== props.version && (
-                    <form class="inline" method="post" action="/console/policy/rollback">
-                      <Csrf page={page} />
-                      <input type="hidden" name="version" value={String(h.version)} />
-                      <button class="secondary" type="submit" id={`rollback-${h.version}`}>
-                        Roll back to v{h.version}
-                      </button>
-                    </form>
-                  )}
+                  {h.version !== props.version && <RollbackButton page={page} version={h.version} />}
                 </td>
               </tr>
             ))}

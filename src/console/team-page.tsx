@@ -4,7 +4,7 @@ import type { Policy, Rep, Team } from "../core/policy/policy";
 import { ineligibility, type RoutingState, recentAssignments } from "../core/routing/routing";
 import type { PolicyVersionRow } from "../storage/policy-history";
 import { calendarDay, count, duration, localInstant } from "./format";
-import { Csrf, Layout, type PageContext } from "./layout";
+import { Csrf, Layout, NotSaved, type PageContext } from "./layout";
 import type { PolicyIssue } from "./policy-change";
 
 const DAY_NAMES = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -82,18 +82,7 @@ export function TeamPage(props: { page: PageContext; data: TeamPageData }) {
     <Layout title="Team" section="team" page={page}>
       <h1>Team</h1>
       {data.notice && <div class="notice">{data.notice}</div>}
-      {data.errors.length > 0 && (
-        <div class="errors" id="team-errors">
-          <strong>Nothing was saved:</strong>
-          <ul>
-            {data.errors.map((e) => (
-              <li>
-                {e.path ? <code>{e.path}</code> : null} {e.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <NotSaved id="team-errors" errors={data.errors} />
       <p class="muted">
         Who takes leads now. Each change is saved as a new policy version (now v{data.version}), checked like any policy, with who made it. A rep who
         comes back rejoins the rotation where it stands: they get their share from then on, not the leads they missed.

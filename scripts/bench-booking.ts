@@ -9,10 +9,12 @@
  * BENCH_VISITORS visitors (default 50) for BENCH_SECONDS (default 30): each takes the next booking
  * link, looks up its times (GET /book/{token}/slots), picks one of the first three at random (so
  * visitors of the same rep compete for the same times), books it (POST), and on a 409 picks again
- * from the fresh times the answer carries, up to five tries. Then POST /bench/noop for 10 s at the
- * same concurrency on the same Worker.
+ * from the fresh times the answer carries, up to five tries. Before them, on the same Worker at the
+ * same concurrency with the same client, 4 alternating rounds of POST /bench/noop and of lookups
+ * alone (any link, no bookings beside them), 10 s of each (BENCH_NOOP_SECONDS).
  *
- * Reported: lookups and bookings, their answers, the slots answer's p50/p99 beside the no-op's,
+ * Reported: lookups and bookings, their answers, the slots answer's p50/p99 alone and beside the
+ * bookings, the booking answer's, each beside the no-op's and as a ratio to it (`vsNoop`),
  * the calendar calls per lookup (the reps' objects cache a calendar's free time a minute), and from
  * the calendars themselves: double bookings (two live events of one rep overlapping: must be 0)
  * and lost bookings (a 201 whose event is not in the calendar, or an event the service made that
@@ -21,13 +23,11 @@
  * The per-address limits are lifted (every request comes from one address) and the HubSpot quota
  * raised (the emulator's and the Worker's), so the lead writes behind the bookings keep up.
  */
-import autocannon from "autocannon";
 import { DateTime } from "luxon";
 import { createTestServiceAccount } from "../test/emulators/google-calendar/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { DUMMY_TOKEN, startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
 import { DEFAULT_POLICY } from "../src/core/policy/default-policy.ts";
-import { figures } from "./autocannon-figures.ts";
 import { ensureDevVars } from "./local-env.ts";
 import { startWranglerDev } from "./wrangler-dev-server.ts";
 
@@ -36,6 +36,7 @@ const LINKS = Number(process.env.BENCH_LINKS ?? 400);
 const VISITORS = Number(process.env.BENCH_VISITORS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const NOOP_SECONDS = Number(process.env.BENCH_NOOP_SECONDS ?? 10);
+const ROUNDS = 4;
 const TRIES = 5;
 
 const REPS = [
@@ -106,6 +107,12 @@ await admin("/admin/crm/setup", { method: "POST" });
 
 const run = Date.now().toString(36);
 const JSON_HEADERS = { "content-type": "application/json", "cf-connecting-ip": "203.0.113.9" };
+const latency = (values: number[]) => ({
+  p50Ms: Math.round(percentile(values, 50) ?? 0),
+  p99Ms: Math.round(percentile(values, 99) ?? 0),
+  n: values.length,
+});
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? null : Math.round((a / b) * 10) / 10);
 const percentile = (values: number[], p: number) => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,6 +152,45 @@ for (const link of links) {
   }
 }
 console.log(`${links.length} booking links routed in ${((Date.now() - prepareStarted) / 1000).toFixed(1)} s`);
+
+// --- the no-op route beside it ------------------------------------------------------------------------
+// The same client as the visitors' (fetch, one request at a time per visitor, the same concurrency),
+// so the ratios compare the Worker's work and not two load generators.
+const noopMs: number[] = [];
+let noopFailed = 0;
+async function noopVisitor(until: number, into: number[] | null): Promise<void> {
+  while (Date.now() < until) {
+    const started = performance.now();
+    const response = await fetch(`${server.url}/bench/noop`, { method: "POST", headers: JSON_HEADERS, body: "{}" });
+    await response.arrayBuffer();
+    if (!into) continue;
+    if (response.ok) into.push(performance.now() - started);
+    else noopFailed++;
+  }
+}
+/** Looking up times alone (no bookings beside them): any routed link, as often as it comes up. */
+const aloneMs: number[] = [];
+let aloneCalls = 0;
+async function lookupVisitor(until: number): Promise<void> {
+  while (Date.now() < until) {
+    const link = links[Math.floor(Math.random() * links.length)]!;
+    const started = performance.now();
+    const response = await fetch(`${server.url}${link}/slots?zone=Europe/Berlin`);
+    await response.arrayBuffer();
+    aloneMs.push(performance.now() - started);
+    aloneCalls += Number(response.headers.get("x-bench-calendar-calls") ?? 0);
+  }
+}
+const atConcurrency = async (seconds: number, one: (until: number) => Promise<void>) => {
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: VISITORS }, () => one(until)));
+};
+await atConcurrency(2, (until) => noopVisitor(until, null)); // warm-up, not reported
+// Alternating rounds, so the machine's drift falls on both alike.
+for (let round = 0; round < ROUNDS; round++) {
+  await atConcurrency(NOOP_SECONDS / ROUNDS, (until) => noopVisitor(until, noopMs));
+  await atConcurrency(NOOP_SECONDS / ROUNDS, lookupVisitor);
+}
 
 // --- the visitors (timed) ---------------------------------------------------------------------------
 interface Slot {
@@ -208,17 +254,6 @@ const calendarLog = [
   ...((await (await fetch(`${emulators.urls.microsoft}/_emulator/calls`)).json()) as { path: string }[]),
 ];
 
-// --- the no-op route beside it ------------------------------------------------------------------------
-const noop = figures(
-  "/bench/noop",
-  await autocannon({
-    url: server.url,
-    connections: VISITORS,
-    duration: NOOP_SECONDS,
-    requests: [{ method: "POST", path: "/bench/noop", body: "{}" }],
-  } as autocannon.Options),
-);
-
 // --- what the calendars hold ------------------------------------------------------------------------
 // Let the follow-ups settle (the events are in before a 201 is answered; this only waits for stragglers).
 await new Promise((r) => setTimeout(r, 2_000));
@@ -267,10 +302,35 @@ const result = {
   eventsInCalendars: live.length,
   calendarCallsPerLookup: lookups ? Math.round((lookupCalls / lookups) * 1000) / 1000 : null,
   calendarAvailabilityCalls: { total: availabilityCalls, ofLookups: lookupCalls, ofBookings: availabilityCalls - lookupCalls, bookingAttempts },
-  slots: { p50Ms: Math.round(percentile(lookupMs, 50) ?? 0), p99Ms: Math.round(percentile(lookupMs, 99) ?? 0), n: lookupMs.length },
-  book: { p50Ms: Math.round(percentile(bookMs, 50) ?? 0), p99Ms: Math.round(percentile(bookMs, 99) ?? 0), n: bookMs.length },
-  noop,
+  slotsAlone: { ...latency(aloneMs), calendarCallsPerLookup: aloneMs.length ? Math.round((aloneCalls / aloneMs.length) * 1000) / 1000 : null },
+  slots: latency(lookupMs),
+  book: latency(bookMs),
+  noop: { path: "/bench/noop", ...latency(noopMs), failed: noopFailed, seconds: NOOP_SECONDS },
+  // Side by side in the same run: how many times the no-op's latency each answer takes (alone, and beside the bookings).
+  vsNoop: {
+    slotsAloneP50: ratio(percentile(aloneMs, 50), percentile(noopMs, 50)),
+    slotsAloneP99: ratio(percentile(aloneMs, 99), percentile(noopMs, 99)),
+    slotsP50: ratio(percentile(lookupMs, 50), percentile(noopMs, 50)),
+    slotsP99: ratio(percentile(lookupMs, 99), percentile(noopMs, 99)),
+    bookP50: ratio(percentile(bookMs, 50), percentile(noopMs, 50)),
+    bookP99: ratio(percentile(bookMs, 99), percentile(noopMs, 99)),
+  },
 };
+console.table({
+  "GET …/slots alone": {
+    p50Ms: result.slotsAlone.p50Ms,
+    p99Ms: result.slotsAlone.p99Ms,
+    n: result.slotsAlone.n,
+    "p50 × no-op": result.vsNoop.slotsAloneP50,
+    "p99 × no-op": result.vsNoop.slotsAloneP99,
+  },
+  "GET …/slots, visitors booking": { ...result.slots, "p50 × no-op": result.vsNoop.slotsP50, "p99 × no-op": result.vsNoop.slotsP99 },
+  "POST /book/{token}, visitors booking": { ...result.book, "p50 × no-op": result.vsNoop.bookP50, "p99 × no-op": result.vsNoop.bookP99 },
+  "POST /bench/noop": { p50Ms: result.noop.p50Ms, p99Ms: result.noop.p99Ms, n: result.noop.n, "p50 × no-op": 1, "p99 × no-op": 1 },
+});
+console.log(
+  `double bookings ${doubleBookings}, lost bookings ${lost}; ${booked.length} booked of ${lookups} lookups; ${result.calendarCallsPerLookup} calendar calls per lookup`,
+);
 server.stop();
 await Promise.all([emulators.close(), turnstile.close()]);
 console.log(JSON.stringify(result));

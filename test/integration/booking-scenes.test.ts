@@ -83,6 +83,30 @@ describe("when nothing can be offered", () => {
     }, 30_000);
     expect(alert.text).toContain("nobody eligible: Alex Rivera (no calendar in the policy)");
   });
+
+  it("no free time within the horizon (the rep's calendar full): the same answer, and the reason in the channel", { timeout: 90_000 }, async () => {
+    // A calendar of its own, so no other test's times are taken; busy from now to past the horizon.
+    const full = `full.${run}@example.com`;
+    await googleEmulator.users({ email: full, timeZone: "America/New_York", name: "Alex Rivera" });
+    const now = Date.now();
+    await googleEmulator.busy(full, { start: new Date(now - 3_600_000).toISOString(), end: new Date(now + 16 * 86_400_000).toISOString() });
+    await savePolicy(alexWith({ provider: "google", id: full }));
+    const sent = await harness.submit("demo", { email: `full.${run}@northwind.example`, firstName: "Fe", lastName: `Full${run}` });
+    const answer = await eventually(async () => {
+      const then = await harness.slotsNow(sent.path!);
+      if (then.body.status === "pending") throw new Error("pending");
+      return then;
+    }, 45_000);
+    expect(answer.body).toEqual({ status: "unavailable", message: expect.stringContaining("Someone from our team will get in touch") });
+    const [alert] = await eventually(async () => {
+      const found = await alertsFor(`Full${run}`);
+      if (found.length === 0) throw new Error("no alert yet");
+      return found;
+    }, 30_000);
+    expect(alert.text).toContain("no free time within P14D (Alex Rivera)");
+    const fact = await env.DB.prepare("SELECT kind, reason FROM facts WHERE key = ?").bind(`booking:${sent.submissionId}:not-offered`).first<any>();
+    expect(fact).toMatchObject({ kind: "meetingNotOffered", reason: expect.stringContaining("no free time") });
+  });
 });
 
 describe("whoever can meet soonest", () => {

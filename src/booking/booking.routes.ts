@@ -111,7 +111,8 @@ type Offer =
 async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> {
   const ports = c.var.ports;
   const now = c.get("now")();
-  const found = await sceneOf(c.env.DB, ports, submissionId, zoneParam(c));
+  // Two independent reads, side by side: a D1 round trip less before the times.
+  const [found, existing] = await Promise.all([sceneOf(c.env.DB, ports, submissionId, zoneParam(c)), bookingOfSubmission(c.env.DB, submissionId)]);
   if (found.kind === "pending") return { kind: "pending", ...(found.form ? { form: found.form } : {}) };
   if (found.kind === "gone")
     return {
@@ -120,7 +121,6 @@ async function offerOf(c: BookingContext, submissionId: string): Promise<Offer> 
       code: "link_expired",
       message: "This booking link no longer works. Send the form again to arrange a meeting.",
     };
-  const existing = await bookingOfSubmission(c.env.DB, submissionId);
   if (existing?.status === "booked") return { kind: "message", status: 409, code: "already_booked", message: ALREADY_BOOKED };
   if (existing?.status === "cancelled")
     return {

@@ -1,13 +1,50 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { parse as parseToml } from "smol-toml";
 import { defineConfig } from "vitest/config";
 import { INTEGRATION_USER_ID } from "./test/emulators/salesforce/index.ts";
 import { startEmulators } from "./test/emulators/start.ts";
 import { TEST_BINDINGS } from "./test/support/test-bindings.ts";
+import { printEachWorkerdMessageOnce } from "./test/support/workerd-log.ts";
 import { PRODUCT_FIELDS } from "./src/core/model/product-fields.ts";
 
+/**
+ * `npm test`: the pure core (unit), the Worker in workerd (worker) and the Node programs (node).
+ * The browser walkthroughs run on their own with `npm run test:e2e` (vitest.e2e.config.ts).
+ */
+const root = import.meta.dirname;
+
+/**
+ * wrangler.toml as the Worker runs under test. It is written outside the project, where wrangler
+ * finds no `.dev.vars` or `.env` beside it: the tests set every binding they use (TEST_BINDINGS),
+ * and a developer's local secrets must neither reach them nor be announced once per run. Paths are
+ * made absolute; a consumer's batch timeout (production waits up to seconds to fill a batch) is 0,
+ * so a batch is what one send holds and no test waits for a batch to fill.
+ */
+function wranglerConfigForTests(): string {
+  const config = parseToml(readFileSync(path.join(root, "wrangler.toml"), "utf8")) as {
+    main: string;
+    assets?: { directory?: string };
+    d1_databases?: { migrations_dir?: string }[];
+    queues?: { consumers?: { max_batch_timeout?: number }[] };
+  };
+  config.main = path.join(root, config.main);
+  if (config.assets?.directory) config.assets.directory = path.join(root, config.assets.directory);
+  for (const database of config.d1_databases ?? []) if (database.migrations_dir) database.migrations_dir = path.join(root, database.migrations_dir);
+  for (const consumer of config.queues?.consumers ?? []) consumer.max_batch_timeout = 0;
+  const dir = path.join(tmpdir(), `lead-follow-up-tests-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "wrangler.json");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
 export default defineConfig(async () => {
-  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  printEachWorkerdMessageOnce();
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
   // The Worker under test talks to these through the real SDKs; tests drain their webhooks.
   const emulators = await startEmulators({
     unref: true,
@@ -45,22 +82,20 @@ export default defineConfig(async () => {
     MICROSOFT_LOGIN_BASE: emulators.urls.microsoft,
   };
   return {
+    // node-fetch (under @hubspot/api-client, which the Worker does not send through) requires its
+    // optional peer `encoding` in a try; absent, workerd's module fallback reports that failure
+    // loudly. The fallback resolves with this root config, not the worker project's.
+    resolve: { alias: { encoding: path.join(root, "test/support/absent-encoding.cjs") } },
     test: {
       projects: [
         {
           // Everything about the Worker runs inside workerd, with real D1, Durable Objects and Queues.
           plugins: [
             cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
+              wrangler: { configPath: wranglerConfigForTests() },
               miniflare: {
-                // Explicit values, so a developer's .dev.vars never changes what the tests see.
+                // Explicit values: no developer's .dev.vars changes what the tests see (see wranglerConfigForTests).
                 bindings: { ...TEST_BINDINGS, ...emulatorBindings, TEST_MIGRATIONS: migrations },
-                // Events and effects go at once: a batch is what one send holds. Production's consumers wait up to
-                // 1 s to fill a batch (wrangler.toml); here that second was most of the worker tests' time.
-                queueConsumers: {
-                  "lead-follow-up-record-events": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 10 },
-                  "lead-follow-up-effects": { maxBatchSize: 100, maxBatchTimeout: 0, maxRetries: 100 },
-                },
                 // wrangler.toml's per-form intake limit is 200 per 10 s; a test reaches 20 per minute sooner.
                 ratelimits: {
                   INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } },
@@ -72,33 +107,28 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "worker",
-            // The emulators are shared and fault injection is global: one file at a time.
+            // One runtime for every file, each file starting from empty storage and quiet emulators
+            // (test/support/fresh-state.ts). The emulators are shared and fault injection is global:
+            // one file at a time.
+            isolate: false,
             fileParallelism: false,
-            setupFiles: ["./test/support/apply-migrations.ts", "./test/support/emulator-answers.ts"],
+            // A test waits for queues, records and emulators: seconds of work, more on a busy machine.
+            testTimeout: 30_000,
+            hookTimeout: 30_000,
+            setupFiles: ["./test/support/fresh-state.ts"],
             include: ["test/integration/**/*.test.ts"],
           },
         },
         {
-          // The pure core (rules, time, policy, parsers, signatures): plain Node, no workerd.
+          // The pure core (rules, time, policy, parsers, signatures): plain Node, no workerd, and
+          // no module state between files, so one module graph serves them all.
           // Some are property tests over thousands of cases: generous time on a busy machine.
-          test: { name: "unit", environment: "node", include: ["test/unit/**/*.test.ts"], testTimeout: 60_000 },
+          test: { name: "unit", environment: "node", isolate: false, include: ["test/unit/**/*.test.ts"], testTimeout: 60_000 },
         },
         {
-          // The emulators and the scripts are Node programs; they are tested in Node.
-          test: { name: "node", environment: "node", include: ["test/emulators/**/*.test.ts", "test/node/**/*.test.ts"] },
-        },
-        {
-          // Headless Chromium against `npm run dev`, after the other projects (it needs the CPU to itself).
-          test: {
-            name: "browser",
-            environment: "node",
-            include: ["test/browser/**/*.test.ts"],
-            // Each file runs its own `npm run dev` on the same ports: one at a time.
-            fileParallelism: false,
-            sequence: { groupOrder: 1 },
-            testTimeout: 180_000,
-            hookTimeout: 180_000,
-          },
+          // The emulators and the scripts are Node programs; they are tested in Node. Each test
+          // starts the servers it uses on ports of its own.
+          test: { name: "node", environment: "node", isolate: false, include: ["test/emulators/**/*.test.ts", "test/node/**/*.test.ts"] },
         },
       ],
     },

@@ -10,14 +10,16 @@
  *   options: --config FILE  --env NAME  --secrets FILE (.dev.vars format)  --secret-list FILE (JSON of `wrangler secret list`)
  *            --policy FILE|URL (a policy document, GET /admin/policy's answer, or the Worker's URL)
  * Exit status 1 when there is a problem, 2 when the inputs cannot be read.
+ * LEAD_FOLLOW_UP_CHECK_MODULE names a module already built by buildCheckModule (check-module.ts):
+ * the tests run this script many times and build the Worker's rules for Node once.
  */
-import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseToml } from "smol-toml";
+import { buildCheckModule } from "./check-module.ts";
 import { readVars, wranglerEnv } from "./local-env.ts";
 
 /** The slice of src/env/deploy-check.ts this script uses (that module is built for Node below, not imported). */
@@ -129,25 +131,10 @@ async function readPolicy(): Promise<DeploymentInput["policy"]> {
 }
 
 async function loadCheck(): Promise<CheckDeployment> {
+  const built = process.env.LEAD_FOLLOW_UP_CHECK_MODULE;
+  if (built) return ((await import(built)) as { checkDeployment: CheckDeployment }).checkDeployment;
   const outfile = join(tmpdir(), `lead-follow-up-check-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(root, "src/env/deploy-check.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "error",
-    plugins: [
-      {
-        // The rate limiter's module (it holds the quota parser) also defines a Durable Object.
-        name: "workers-runtime-stub",
-        setup(b) {
-          b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "workers", namespace: "stub" }));
-          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class DurableObject {}", loader: "js" }));
-        },
-      },
-    ],
-  });
+  await buildCheckModule(outfile);
   try {
     return ((await import(outfile)) as { checkDeployment: CheckDeployment }).checkDeployment;
   } finally {

@@ -104,6 +104,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
     supersededReassignments: (ids) => supersededReassignments(env.DB, ids),
     effectStates: (ids) => effectStates(env.DB, ids),
     sleep: clock.sleep,
+    leadWritePollMs: config.CONSENT_POLL_MS,
     intake: intakeReports(env.DB, {
       now: () => new Date(clock.now()),
       storeEffects: (requests) => enqueueEffects(env, requests, new Date(clock.now())),

@@ -99,6 +99,24 @@ export const SETTINGS = {
   MAILGUN_SIGNING_KEY: setting("secret", "Mailgun's HTTP webhook signing key", text),
   EFFECT_MAX_ATTEMPTS: setting("var", "attempts before an effect is dead", integer(1, 50), 8),
   EFFECT_RETRY_BASE_MS: setting("var", "the first retry delay's ceiling in milliseconds", integer(0, 600_000), 1_000),
+  CONSENT_POLL_MS: setting(
+    "var",
+    "how often a consent looks again, for up to 2 s, at its lead's write running beside it, in milliseconds",
+    integer(1, 2_000),
+    200,
+  ),
+  PROJECTION_DELAY_MS: setting(
+    "var",
+    "how long a record waits after new events before it writes its row of the D1 read model, in milliseconds (a burst is one write)",
+    integer(0, 60_000),
+    1_000,
+  ),
+  SUBMISSION_RETRY_BASE_MS: setting(
+    "var",
+    "the wait before a submission whose processing failed is tried again, in milliseconds; each further try waits twice as long, up to 5 minutes",
+    integer(0, 300_000),
+    5_000,
+  ),
   PAUSE_RECORD_DELIVERY: setting("var", '"true" holds accepted events back from their records (an operator\'s pause)', flag, false),
   PAUSE_INTAKE_PROCESSING: setting(
     "var",
@@ -209,18 +227,22 @@ export const FEATURES = {
   slackButtons: { label: "Slack buttons", plural: true, needs: ["SLACK_SIGNING_SECRET"] },
   postmarkInbound: { label: "Postmark inbound email", needs: ["POSTMARK_INBOUND_USERNAME", "POSTMARK_INBOUND_PASSWORD"] },
   mailgunInbound: { label: "Mailgun inbound email", needs: ["MAILGUN_SIGNING_KEY"] },
-  outbox: { label: "the outbox (every write to a CRM or Slack)", needs: [], uses: ["EFFECT_MAX_ATTEMPTS", "EFFECT_RETRY_BASE_MS"] },
+  outbox: {
+    label: "the outbox (every write to a CRM or Slack)",
+    needs: [],
+    uses: ["EFFECT_MAX_ATTEMPTS", "EFFECT_RETRY_BASE_MS", "CONSENT_POLL_MS"],
+  },
   intakeProcessing: {
     label: "submission processing",
     needs: [],
-    uses: ["PAUSE_INTAKE_PROCESSING"],
+    uses: ["PAUSE_INTAKE_PROCESSING", "SUBMISSION_RETRY_BASE_MS"],
     offWhen: (v) =>
       v.PAUSE_INTAKE_PROCESSING ? "paused: PAUSE_INTAKE_PROCESSING is true (submissions are accepted and kept until it is false)" : undefined,
   },
   recordDelivery: {
     label: "record delivery",
     needs: [],
-    uses: ["PAUSE_RECORD_DELIVERY"],
+    uses: ["PAUSE_RECORD_DELIVERY", "PROJECTION_DELAY_MS"],
     offWhen: (v) => (v.PAUSE_RECORD_DELIVERY ? "paused: PAUSE_RECORD_DELIVERY is true (events are kept until it is false)" : undefined),
   },
   turnstile: { label: "Turnstile checks on forms", plural: true, needs: ["TURNSTILE_SECRET_KEY"], uses: ["TURNSTILE_SITEVERIFY_URL"] },

@@ -19,8 +19,8 @@ import type { SubmissionMessage } from "./submission-queue";
 /** Statuses a submission is (still) processed from; spam, processed and dead ones are left alone. */
 const PROCESSABLE = ["received", "processing", "failed"] as const;
 
-/** Redelivery waits: 5 s, 10 s … 5 min. */
-const retryDelaySeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
+/** Redelivery waits: the base (SUBMISSION_RETRY_BASE_MS, 5 s), then twice as long each time, up to 5 min; whole seconds, as the queue takes them. */
+const retryDelaySeconds = (attempts: number, baseMs: number) => Math.ceil(Math.min(300_000, baseMs * 2 ** Math.max(0, attempts - 1)) / 1000);
 
 /**
  * The submissions queue consumer: each stored submission is matched in its CRM (is this lead
@@ -43,7 +43,7 @@ export async function processSubmissions(batch: MessageBatch<SubmissionMessage>,
         from: ["processing"],
         step: { step: "failed", at: new Date(ports.clock.now()).toISOString(), detail: { error: failure.message, attempt: message.attempts } },
       }).catch((statusError) => console.error(`submission ${message.body.submissionId}: status not written: ${classify(statusError).message}`));
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, ports.config.SUBMISSION_RETRY_BASE_MS) });
     }
   }
 }

@@ -32,6 +32,8 @@ export interface Executors {
   effectStates?(ids: string[]): Promise<Map<string, EffectState>>;
   /** The shell's sleep: a consent looks again, in the same invocation, at a write running beside it. */
   sleep?(ms: number): Promise<void>;
+  /** How often it looks again (CONSENT_POLL_MS; 200 ms when not given). */
+  leadWritePollMs?: number;
   /**
    * Holds these people's consent writes for this run (the keys personHolds gives): the ones held,
    * and how to let go of them. Without it, writes are not serialised (a test's stand-in).
@@ -54,9 +56,12 @@ const TASK_CREATION_WAIT_MS = WORK_BUDGET_MS + 5_000;
  * next attempt when the write is retrying.
  */
 const LEAD_WRITE_WAIT_MS = 3_000;
-/** Before waiting that long, a consent looks again this often, this many times: its write usually ends within a second. */
+/**
+ * Before waiting that long, a consent looks again for up to this long, every CONSENT_POLL_MS
+ * (200 ms; Executors.leadWritePollMs): its write usually ends within a second.
+ */
+const LEAD_WRITE_POLL_WINDOW_MS = 2_000;
 const LEAD_WRITE_POLL_MS = 200;
-const LEAD_WRITE_POLLS = 10;
 
 /**
  * What a consent write holds: the person's address as canonical (the same person however the
@@ -75,10 +80,12 @@ const inProgress = (state: EffectState | undefined): boolean => state?.status ==
 /** Where the lead writes stand, looked at again while one is running beside (not retrying later). */
 async function leadWriteStates(ids: string[], deps: Executors): Promise<Map<string, EffectState>> {
   let states = ids.length > 0 ? ((await deps.effectStates?.(ids)) ?? new Map<string, EffectState>()) : new Map<string, EffectState>();
-  for (let poll = 0; deps.sleep && poll < LEAD_WRITE_POLLS; poll++) {
-    const running = [...states.values()].some((s) => inProgress(s) && (s.nextAttemptAt?.getTime() ?? 0) <= deps.now() + LEAD_WRITE_POLL_MS);
+  const every = deps.leadWritePollMs ?? LEAD_WRITE_POLL_MS;
+  const polls = Math.ceil(LEAD_WRITE_POLL_WINDOW_MS / Math.max(every, 1));
+  for (let poll = 0; deps.sleep && poll < polls; poll++) {
+    const running = [...states.values()].some((s) => inProgress(s) && (s.nextAttemptAt?.getTime() ?? 0) <= deps.now() + every);
     if (!running) break;
-    await deps.sleep(LEAD_WRITE_POLL_MS);
+    await deps.sleep(every);
     states = (await deps.effectStates?.(ids)) ?? states;
   }
   return states;

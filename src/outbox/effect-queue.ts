@@ -86,6 +86,35 @@ class LaneActivity {
   }
 }
 
+/**
+ * What becomes of each message of a batch: decided as its effect settles, told to the queue once
+ * the invocation ends. An effect that failed may come due again and succeed within the same
+ * invocation, and a message once told to retry can no longer be acknowledged (the runtime ignores
+ * it and redelivers the message for nothing).
+ */
+class MessageOutcomes {
+  private readonly decided = new Map<string, { retryAt?: number }>();
+
+  constructor(private readonly messages: Map<string, Message<EffectMessage>>) {}
+
+  /** Effects claimed beyond this batch have their own message elsewhere in the queue: nothing to decide here. */
+  ack(id: string): void {
+    if (this.messages.has(id)) this.decided.set(id, {});
+  }
+
+  retry(id: string, at: number): void {
+    if (this.messages.has(id)) this.decided.set(id, { retryAt: at });
+  }
+
+  tell(now: number): void {
+    for (const [id, { retryAt }] of this.decided) {
+      const message = this.messages.get(id)!;
+      if (retryAt === undefined) message.ack();
+      else message.retry({ delaySeconds: Math.ceil(Math.max(0, retryAt - now) / 1000) });
+    }
+  }
+}
+
 /** How long a consumer may hold effects: pacing (≤ 20 s) plus calls and their retries fit well inside. */
 export const EFFECT_CLAIM_MS = 120_000;
 
@@ -139,23 +168,29 @@ export async function executeEffectBatch(batch: MessageBatch<EffectMessage>, env
   // still paced by the target's RateLimiter.
   const running = new Map<string, Promise<void>>();
   const all: Promise<void>[] = [];
+  const outcomes = new MessageOutcomes(messages);
   const start = (target: string, type: string, claimed: EffectRow[]) => {
     const key = `${target}\u0000${type}`;
-    const run = runGroup(env, deps, messages, target, type as EffectType, claimed, deadline).finally(() => running.delete(key));
+    const run = runGroup(env, deps, outcomes, target, type as EffectType, claimed, deadline).finally(() => running.delete(key));
     running.set(key, run);
     all.push(run);
   };
-  for (const group of groups.values()) start(group[0]!.target, group[0]!.type, group);
-  // While some group still works (a Slack post waiting for its channel's pace, a retry due in a
-  // few seconds), new effects of other targets and kinds must not wait for this invocation to end:
-  // where consumers do not run side by side (wrangler dev, a queue at its concurrency), they would.
-  while (running.size > 0) {
-    // A group's failure surfaces below, from Promise.all; here it only ends the wait.
-    await Promise.race([deps.sleep(WATCH_INTERVAL_MS), ...[...running.values()].map((run) => run.catch(() => undefined))]);
-    if (running.size === 0 || deps.now().getTime() >= deadline) break;
-    for (const { target, type } of await dueKinds(env.DB, deps.now())) if (!running.has(`${target}\u0000${type}`)) start(target, type, []);
+  try {
+    for (const group of groups.values()) start(group[0]!.target, group[0]!.type, group);
+    // While some group still works (a Slack post waiting for its channel's pace, a retry due in a
+    // few seconds), new effects of other targets and kinds must not wait for this invocation to end:
+    // where consumers do not run side by side (wrangler dev, a queue at its concurrency), they would.
+    while (running.size > 0) {
+      // A group's failure surfaces below, from Promise.all; here it only ends the wait.
+      await Promise.race([deps.sleep(WATCH_INTERVAL_MS), ...[...running.values()].map((run) => run.catch(() => undefined))]);
+      if (running.size === 0 || deps.now().getTime() >= deadline) break;
+      for (const { target, type } of await dueKinds(env.DB, deps.now())) if (!running.has(`${target}\u0000${type}`)) start(target, type, []);
+    }
+    await Promise.all(all);
+  } finally {
+    // Outcomes already stored are told even when a group failed; the undecided messages are retried by the runtime.
+    outcomes.tell(deps.now().getTime());
   }
-  await Promise.all(all);
 }
 
 /** How often an invocation still working looks for effects of other targets and kinds that came due. */
@@ -168,7 +203,7 @@ const WATCH_INTERVAL_MS = 500;
 async function runGroup(
   env: Pick<Env, "DB">,
   deps: ConsumerDeps,
-  messages: Map<string, Message<EffectMessage>>,
+  outcomes: MessageOutcomes,
   target: string,
   type: EffectType,
   claimed: EffectRow[],
@@ -192,8 +227,8 @@ async function runGroup(
         lanes.busy++;
         try {
           const pending: PendingEffect[] = part.map((row) => ({ id: row.id, effect: effectOf(row) }));
-          const outcomes = await executeBatch(type, target, pending, deps.executors);
-          await settle(part, outcomes, env, deps, messages);
+          const results = await executeBatch(type, target, pending, deps.executors);
+          await settle(part, results, env, deps, outcomes);
         } finally {
           lanes.busy--;
           lanes.settled();
@@ -215,10 +250,10 @@ async function runGroup(
 
 async function settle(
   rows: EffectRow[],
-  outcomes: EffectOutcome[],
+  results: EffectOutcome[],
   env: Pick<Env, "DB">,
   deps: ConsumerDeps,
-  messages: Map<string, Message<EffectMessage>>,
+  outcomes: MessageOutcomes,
 ): Promise<void> {
   const now = deps.now();
   // One jitter draw per call: effects that failed together are retried together, so they are
@@ -230,12 +265,10 @@ async function settle(
   const deaths = new Map<string, FailureKind>();
   let pauseUntil = 0;
   rows.forEach((row, i) => {
-    const outcome = outcomes[i]!;
-    // Effects claimed beyond this batch have their own message elsewhere in the queue.
-    const message = messages.get(row.id);
+    const outcome = results[i]!;
     const retryAt = (delayMs: number, attempts: number, error: string) => {
       updates.push({ id: row.id, status: "retrying", attempts, error, nextAttemptAt: new Date(now.getTime() + delayMs) });
-      acks.push(() => message?.retry({ delaySeconds: Math.ceil(delayMs / 1000) }));
+      acks.push(() => outcomes.retry(row.id, now.getTime() + delayMs));
     };
     if (isWaiting(outcome)) {
       // Nothing was attempted: it waits for what it depends on, and spends no attempt doing so.
@@ -244,7 +277,7 @@ async function settle(
     }
     if (outcome.ok) {
       updates.push({ id: row.id, status: "done", attempts: row.attempts + 1, externalId: outcome.externalId });
-      acks.push(() => message?.ack());
+      acks.push(() => outcomes.ack(row.id));
       return;
     }
     const { failure } = outcome;
@@ -259,7 +292,7 @@ async function settle(
       const reason = verdict.reason === "permanent" ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
       updates.push({ id: row.id, status: "dead", attempts, error: reason });
       deaths.set(row.id, failure.kind);
-      acks.push(() => message?.ack());
+      acks.push(() => outcomes.ack(row.id));
     }
   });
   if (pauseUntil > 0) await deps.pauseTarget(rows[0]!.target, pauseUntil);

@@ -5,7 +5,7 @@ import type { AuditEntry } from "../core/rules/rule";
 import type { RunRecording } from "../core/rules/run-recording";
 import type { Ports } from "../env/ports";
 import { type Projection, type RecordStats, RecordStore } from "./record-store";
-import { PROJECT, PROJECTION_DELAY_MS, RULE_NEW_EVENTS, RecordWork } from "./record-work";
+import { PROJECT, RULE_NEW_EVENTS, RecordWork } from "./record-work";
 
 export interface RecordResult {
   recorded: number;
@@ -55,7 +55,8 @@ export abstract class RecordObject extends DurableObject<Env> {
       const now = this.ports.clock.now();
       const wakeups = this.store.wakeups();
       wakeups.scheduleNoLaterThan(RULE_NEW_EVENTS, now);
-      wakeups.scheduleNoLaterThan(PROJECT, now + PROJECTION_DELAY_MS);
+      // D1 is a read model: a burst of events is folded into one row write (PROJECTION_DELAY_MS, 1 s).
+      wakeups.scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
       await wakeups.rearm();
     }
     return result;

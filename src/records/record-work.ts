@@ -22,8 +22,6 @@ import { recordShell } from "./record-shell";
 export const RULE_NEW_EVENTS = "rules";
 export const PROJECT = "project-to-d1";
 
-/** D1 is a read model: bursts of events are folded into one row write after this delay. */
-export const PROJECTION_DELAY_MS = 1_000;
 const POLICY_TTL_MS = 30_000;
 /** How long a claimed wake-up is held: work cut off by an eviction comes due again after it. */
 const LEASE_MS = 30_000;
@@ -157,7 +155,7 @@ export class RecordWork {
     if (Object.keys(reads).length > 0) {
       this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
       // What was read (a name, an email) reaches the D1 read model too.
-      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + PROJECTION_DELAY_MS);
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
     }
     this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }

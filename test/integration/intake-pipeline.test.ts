@@ -103,9 +103,13 @@ describe("intake: an unsubscribe withdraws consent", () => {
     await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_email_optout: "true" });
     await deliverHubSpotWebhooks();
     await auditEntries(key, "stopped");
-    const rows = await consentsOf(email);
-    // Appended: what was given stays on record beside its withdrawal.
-    expect(rows.map((r) => `${r.consentId} ${r.action}`)).toEqual(["privacy given", "marketing given", "privacy withdrawn", "marketing withdrawn"]);
+    // The record reports the withdrawals to intake as an effect: the outbox carries them out after the rules' run.
+    let rows: any[] = [];
+    await eventually(async () => {
+      rows = await consentsOf(email);
+      // Appended: what was given stays on record beside its withdrawal.
+      expect(rows.map((r) => `${r.consentId} ${r.action}`)).toEqual(["privacy given", "marketing given", "privacy withdrawn", "marketing withdrawn"]);
+    });
     const withdrawn = rows.filter((r) => r.action === "withdrawn");
     for (const row of withdrawn) {
       expect(row).toMatchObject({ email, source: "unsubscribe", detail: `hs_email_optout = true on ${key}` });

@@ -1,7 +1,10 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EffectRequest } from "../../src/core/model/effects";
-import { enqueueEffects } from "../../src/outbox/effect-queue";
+import { type EffectMessage, enqueueEffects, executeEffectBatch } from "../../src/outbox/effect-queue";
+import { portsFor } from "../../src/ports";
+import { insertEffects } from "../../src/storage/effects";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { adminGet, call, eventually } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
@@ -137,7 +140,7 @@ describe("the outbox against the HubSpot emulator", () => {
     expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
     const [failed, retried] = await createCalls();
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    // The backoff is at most EFFECT_RETRY_BASE_MS (250 ms) here; redelivering the message would
+    // The backoff is at most EFFECT_RETRY_BASE_MS (50 ms) here; redelivering the message would
     // take over a second (whole-second delays, then the 1 s batch window).
     expect(retried.at - failed.at).toBeLessThan(1_000);
   });
@@ -154,6 +157,21 @@ describe("the outbox against the HubSpot emulator", () => {
     const rows = await settled(ids);
     expect(rows.every((r) => r.status === "done")).toBe(true);
     expect(await tasksWithKeys(ids)).toHaveLength(5);
+  });
+
+  it("acknowledges the message of an effect that failed and then went through in the same run", async () => {
+    // Stored without a message of its own: this test hands the consumer the only one.
+    const [id] = await insertEffects(env.DB, [task(1)], new Date());
+    // Seed 8: the first call answers 5xx, the next goes through.
+    await hubspotEmulator.faults({ rate5xx: 0.5, seed: 8 });
+    const batch = createMessageBatch<EffectMessage>("lead-follow-up-effects", [
+      { id: "only", timestamp: new Date(), attempts: 1, body: { effectId: id! } },
+    ]);
+    await executeEffectBatch(batch, env, portsFor(env).consumer);
+    await hubspotEmulator.faults({});
+    expect(await effectsOf([id!])).toMatchObject([{ status: "done", attempts: 2 }]);
+    // A message once told to retry can no longer be acknowledged: it would come back for nothing.
+    expect(await getQueueResult(batch, createExecutionContext())).toMatchObject({ explicitAcks: ["only"], retryMessages: [] });
   });
 
   it("makes an effect dead after the configured attempts, and an admin can retry it", { timeout: 60_000 }, async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy.ts";
+import { buildCheckModule } from "../../scripts/check-module.ts";
 
 /**
  * `npm run check` on fixture configurations: each is the committed wrangler.toml and
@@ -55,8 +56,12 @@ const ownPolicy = {
 };
 
 let dir: string;
-beforeAll(() => {
+let checkModule: string;
+// Every case runs the script anew; the Worker's rules it applies are built for Node once.
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "check-test-"));
+  checkModule = join(dir, "check.mjs");
+  await buildCheckModule(checkModule);
 });
 
 interface Fixture {
@@ -80,7 +85,8 @@ async function check(fixture: Fixture): Promise<{ code: number; out: string }> {
   writeFileSync(join(sub, "policy.json"), JSON.stringify(fixture.policy ?? { version: 3, policy: ownPolicy, createdAt: "2026-11-20T09:00:00.000Z" }));
   args.push("--policy", join(sub, "policy.json"));
   try {
-    const { stdout } = await run(process.execPath, args, { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", LEAD_FOLLOW_UP_CHECK_MODULE: checkModule };
+    const { stdout } = await run(process.execPath, args, { cwd: root, env });
     return { code: 0, out: stdout };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -1,8 +1,11 @@
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
 import { hubspotEmulator } from "./emulators";
 
-// Runs after each test file (files run one at a time): an answer of the HubSpot emulator that
-// its OpenAPI documents do not allow is an emulator bug, and it fails the file that met it.
-afterAll(async () => {
+/**
+ * Asserted after each worker test file, once its Worker is idle (test/support/fresh-state.ts):
+ * an answer of the HubSpot emulator that its OpenAPI documents do not allow is an emulator bug,
+ * and it fails the file that met it.
+ */
+export async function expectEmulatorAnswersValid(): Promise<void> {
   expect(await hubspotEmulator.openApiProblems(), "HubSpot emulator answers that break HubSpot's OpenAPI documents").toEqual([]);
-});
+}

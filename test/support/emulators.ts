@@ -17,6 +17,8 @@ export const hubspotEmulator = {
   /** Every address's communication preference statuses. */
   preferences: (): Promise<{ recipient: string; subscriptionStatuses: any[] }[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/preferences"),
   clearCalls: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/calls"),
+  /** Starts the rate-limit windows over (the data stays). */
+  resetLimits: () => control(env.HUBSPOT_API_BASE, "DELETE", "/_emulator/limits"),
   faults: (plan: object) => control(env.HUBSPOT_API_BASE, "PUT", "/_emulator/faults", plan),
   uiCreate: (type: string, properties: Record<string, string>) => control(env.HUBSPOT_API_BASE, "POST", `/_emulator/ui/${type}`, { properties }),
   uiUpdate: (type: string, id: string, properties: Record<string, string>) =>
@@ -32,6 +34,9 @@ export const hubspotEmulator = {
 export const salesforceEmulator = {
   records: (sobject: string) => control(env.SALESFORCE_INSTANCE_URL, "GET", `/_emulator/records/${sobject}`),
   calls: () => control(env.SALESFORCE_INSTANCE_URL, "GET", "/_emulator/calls"),
+  clearCalls: () => control(env.SALESFORCE_INSTANCE_URL, "DELETE", "/_emulator/calls"),
+  /** Starts the rate-limit windows over (the data stays). */
+  resetLimits: () => control(env.SALESFORCE_INSTANCE_URL, "DELETE", "/_emulator/limits"),
   faults: (plan: object) => control(env.SALESFORCE_INSTANCE_URL, "PUT", "/_emulator/faults", plan),
   uiCreate: (sobject: string, fields: Record<string, unknown>) => control(env.SALESFORCE_INSTANCE_URL, "POST", `/_emulator/ui/${sobject}`, fields),
   uiUpdate: (sobject: string, id: string, fields: Record<string, unknown>) =>
@@ -45,6 +50,9 @@ export const slackEmulator = {
   messages: () => control(env.SLACK_API_BASE, "GET", "/_emulator/messages"),
   responses: () => control(env.SLACK_API_BASE, "GET", "/_emulator/responses"),
   calls: () => control(env.SLACK_API_BASE, "GET", "/_emulator/calls"),
+  clearCalls: () => control(env.SLACK_API_BASE, "DELETE", "/_emulator/calls"),
+  /** Starts the rate-limit windows over (the data stays). */
+  resetLimits: () => control(env.SLACK_API_BASE, "DELETE", "/_emulator/limits"),
   faults: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/faults", plan),
   /** chat.postMessage's per-channel limit and how a limited post is answered ({} restores the defaults). */
   postLimits: (plan: object) => control(env.SLACK_API_BASE, "PUT", "/_emulator/post_limits", plan),

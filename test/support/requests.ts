@@ -75,8 +75,11 @@ export async function leadSnapshot(key: string) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-/** Polls until `check` passes: queued work is delivered asynchronously, within milliseconds. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000): Promise<T> {
+/**
+ * Polls until `check` passes: queued work is delivered asynchronously, within milliseconds; the
+ * deadline is for a busy machine.
+ */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -30,7 +30,11 @@ export const TEST_BINDINGS = {
   SALESFORCE_RATE_LIMIT: "25/1s",
   SLACK_RATE_LIMIT: "20/20s",
   EFFECT_MAX_ATTEMPTS: "5",
-  EFFECT_RETRY_BASE_MS: "250",
+  // Production waits 1 s, 5 s, 200 ms and 1 s; the tests' outages and bursts need no wall-clock time to pass.
+  EFFECT_RETRY_BASE_MS: "50",
+  SUBMISSION_RETRY_BASE_MS: "0",
+  CONSENT_POLL_MS: "10",
+  PROJECTION_DELAY_MS: "10",
   // Cloudflare's documented test secret that always passes; tests answer siteverify with a stand-in.
   TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
   TURNSTILE_SITEVERIFY_URL: "https://challenges.cloudflare.com/turnstile/v0/siteverify",

@@ -148,7 +148,13 @@ export function createHubSpotEmulator(options: HubSpotEmulatorOptions = {}): Hub
     const invalid = invalidRequest(req);
     return invalid && access.withHeaders(req, invalid);
   };
-  const hooks = { guard, rateLimited: access.rateLimited, serverError, ...(responseChecks ? { answered: responseChecks.record } : {}) };
+  const hooks = {
+    guard,
+    rateLimited: access.rateLimited,
+    serverError,
+    resetLimits: () => access.limiter.reset(),
+    ...(responseChecks ? { answered: responseChecks.record } : {}),
+  };
 
   const preferences = new PreferencesStore();
   const scheduler = new SchedulerStore(options.meetingLinks ?? DEFAULT_MEETING_LINKS, now);

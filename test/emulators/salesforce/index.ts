@@ -192,6 +192,10 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
       // Salesforce has no 429 for REST calls: an exhausted allocation is 403 REQUEST_LIMIT_EXCEEDED.
       rateLimited: () => ({ status: 403, body: REQUEST_LIMIT_EXCEEDED, headers: limitInfo() }),
       serverError: () => ({ status: serverErrors++ % 2 === 0 ? 500 : 503, body: UNKNOWN_EXCEPTION, headers: limitInfo() }),
+      resetLimits: () => {
+        usage.reset();
+        limiter?.reset();
+      },
     },
     () => {
       store.clear();

@@ -53,6 +53,8 @@ export interface EmulatorHooks {
   serverError: () => EmulatorResponse;
   /** Sees every answered API call once its status and body are recorded (the emulator's self-checks). */
   answered?: (call: CallRecord) => void;
+  /** Forgets the calls counted against the vendor's rate limits: a new window, the data kept. */
+  resetLimits?: () => void;
 }
 
 function compile(pattern: string): { regex: RegExp; names: string[] } {
@@ -84,7 +86,7 @@ function batchSizeOf(body: unknown): number | undefined {
 
 /**
  * A small HTTP server for an emulated vendor API, with what every emulator shares: a call log,
- * fault injection and the /_emulator control surface (faults, calls, reset).
+ * fault injection and the /_emulator control surface (faults, calls, rate-limit windows, reset).
  */
 export class EmulatorServer {
   readonly faults = new FaultInjector();
@@ -121,6 +123,16 @@ export class EmulatorServer {
         body: this.faults.configure((req.body ?? {}) as Partial<FaultPlan>),
       }),
     });
+    // A test runtime that starts over (its own pacing forgotten) starts the vendor's windows over too.
+    this.route({
+      method: "DELETE",
+      pattern: "/_emulator/limits",
+      control: true,
+      handler: () => {
+        this.hooks.resetLimits?.();
+        return { status: 204 };
+      },
+    });
     this.route({
       method: "POST",
       pattern: "/_emulator/reset",
@@ -141,6 +153,10 @@ export class EmulatorServer {
 
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Node closes a keep-alive connection after 5 s idle; a client that picks it from its pool at
+    // that moment loses its request ("Network connection lost"), a race that busy machines win.
+    // The emulators keep idle connections open until the client closes them (or close() does).
+    this.server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     const address = this.server.address() as AddressInfo;
     this.url = `http://${host}:${address.port}`;

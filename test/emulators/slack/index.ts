@@ -115,6 +115,7 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
         serverErrors++ % 2 === 0
           ? { status: 500, body: { ok: false, error: "internal_error" } }
           : { status: 503, text: "Service Unavailable", headers: { "content-type": "text/plain" } },
+      resetLimits: () => postLimits.reset(),
     },
     () => {
       store.reset(users, channels);

@@ -5,17 +5,17 @@
  *
  *   platform  failures, clock, bytes, signatures, HTTP errors and bodies: no knowledge of the product
  *   core      pure: the policy, the rules and decide(), intake decisions, calendars, routing, facts
- *   adapters  what reaches outside: crm, slack, pacing, teams, turnstile, email (Postmark, Mailgun), dns (DoH), storage (D1)
+ *   adapters  what reaches outside: crm, slack, pacing, teams, turnstile, email (Postmark, Mailgun), dns (DoH), calendar, storage (D1)
  *   env       the Worker's settings parsed once, the Hono env, the ports features are given
- *   features  ingest, records, outbox, intake, policy, metrics, alerts, console, outreach: each owns its
+ *   features  ingest, records, outbox, intake, policy, metrics, alerts, booking, console, outreach: each owns its
  *             routes, processing and tables; a feature imports only the features named below it
  *   top       src/index.ts (entry), src/ports.ts (builds the ports), src/http/ (mounts the routes)
  */
 const PLATFORM = "^src/platform/";
 const CORE = "^src/core/";
-const ADAPTERS = "^src/(crm|slack|pacing|teams|turnstile|email|dns|storage)/";
+const ADAPTERS = "^src/(crm|slack|pacing|teams|turnstile|email|dns|calendar|storage)/";
 const ENV = "^src/env/";
-const FEATURES = ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "console", "outreach"];
+const FEATURES = ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "booking", "console", "outreach"];
 
 /** The features each feature may import (their public modules), besides the lower layers. */
 const FEATURE_DEPENDENCIES = {
@@ -26,7 +26,9 @@ const FEATURE_DEPENDENCIES = {
   policy: ["intake"],
   metrics: [],
   alerts: ["metrics"],
-  console: ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "outreach"],
+  // Booking reads a submission's routing through intake's public module (booking-source.ts).
+  booking: ["intake"],
+  console: ["ingest", "records", "outbox", "intake", "policy", "metrics", "alerts", "booking", "outreach"],
   // Cadence emails: sending (run by the outbox through the ports), provider events, unsubscribes,
   // verification; it tells records what became of their emails.
   outreach: ["records"],
@@ -40,6 +42,8 @@ const FEATURE_DEPENDENCIES = {
  */
 const TABLE_OWNERS = {
   alerts: ["alerts", "console"],
+  "booking-facts": ["metrics", "console"],
+  bookings: ["booking", "console"],
   "consent-write-holds": ["outbox"],
   "console-sessions": ["console"],
   "console-sign-ins": ["console", "alerts"],
@@ -50,7 +54,7 @@ const TABLE_OWNERS = {
   "email-suppressions": ["outreach", "console"],
   "email-verifications": ["outreach", "intake", "console"],
   "fact-rollups": ["metrics", "console"],
-  facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts", "outreach"],
+  facts: ["records", "outbox", "intake", "ingest", "metrics", "console", "alerts", "outreach", "booking"],
   "inbound-email": ["ingest", "records", "outreach"],
   "intake-consents": ["intake", "console", "outreach"],
   "intake-idempotency": ["intake"],

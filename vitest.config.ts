@@ -82,6 +82,11 @@ export default defineConfig(async () => {
     POSTMARK_API_BASE: emulators.urls.postmark,
     MAILGUN_API_BASE: emulators.urls.mailgun,
     DOH_URL: `${emulators.urls.doh}/dns-query`,
+    GOOGLE_CALENDAR_API_BASE: emulators.urls.google,
+    // The service account made for this run (its token_uri is the emulator's): a secret, as in production.
+    GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(emulators.googleKey),
+    MICROSOFT_GRAPH_API_BASE: emulators.urls.microsoft,
+    MICROSOFT_LOGIN_BASE: emulators.urls.microsoft,
   };
   return {
     // node-fetch (under @hubspot/api-client, which the Worker does not send through) requires its
@@ -99,7 +104,11 @@ export default defineConfig(async () => {
                 // Explicit values: no developer's .dev.vars changes what the tests see (see wranglerConfigForTests).
                 bindings: { ...TEST_BINDINGS, ...emulatorBindings, TEST_MIGRATIONS: migrations },
                 // wrangler.toml's per-form intake limit is 200 per 10 s; a test reaches 20 per minute sooner.
-                ratelimits: { INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } } },
+                ratelimits: {
+                  INTAKE_FORM_RATE_LIMIT: { namespace_id: "4202", simple: { limit: 20, period: 60 } },
+                  // wrangler.toml's 60 per minute per address; the booking tests send each request from its own address.
+                  BOOKING_RATE_LIMIT: { namespace_id: "4205", simple: { limit: 10, period: 60 } },
+                },
               },
             }),
           ],

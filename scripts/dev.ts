@@ -17,7 +17,8 @@ import { INTEGRATION_USER_ID, REP_ONE_USER_ID, REP_TWO_USER_ID } from "../test/e
 import { DEFAULT_USERS } from "../test/emulators/slack/index.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { startTurnstileEmulator } from "../test/emulators/turnstile/index.ts";
-import { applyLocalMigrations, ensureDevVars, wranglerEnv } from "./local-env.ts";
+import { createTestServiceAccount, type ServiceAccountKeyFile } from "../test/emulators/google-calendar/index.ts";
+import { applyLocalMigrations, ensureDevVars, setDevVar, wranglerEnv } from "./local-env.ts";
 import { PRODUCT_FIELDS } from "../src/core/model/product-fields.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -51,6 +52,7 @@ const portOf = (url: string | undefined, fallback: number) => {
 const [alex, sam] = DEFAULT_OWNERS;
 const inboundAuth = `${encodeURIComponent(vars.POSTMARK_INBOUND_USERNAME ?? "")}:${encodeURIComponent(vars.POSTMARK_INBOUND_PASSWORD ?? "")}`;
 const workerWithAuth = WORKER.replace("http://", `http://${inboundAuth}@`);
+const googleKey = await emulatorServiceAccount();
 const emulators = await startEmulators({
   ports: {
     hubspot: portOf(vars.HUBSPOT_API_BASE, 8790),
@@ -59,7 +61,10 @@ const emulators = await startEmulators({
     postmark: portOf(vars.POSTMARK_API_BASE, 8797),
     mailgun: portOf(vars.MAILGUN_API_BASE, 8798),
     doh: portOf(vars.DOH_URL, 8799),
+    google: portOf(vars.GOOGLE_CALENDAR_API_BASE, 8794),
+    microsoft: portOf(vars.MICROSOFT_GRAPH_API_BASE, 8795),
   },
+  ...(googleKey ? { googleKey } : {}),
   // Cadence emails land in the providers' mailboxes (/_emulator/messages); their events and the
   // leads' replies come back to the Worker as the providers send them (Postmark: basic auth in the
   // URL; Mailgun: signed with the Worker's key). Any domain typed into a form takes mail.
@@ -116,6 +121,30 @@ console.log(
 console.log(
   `email: Postmark ${emulators.urls.postmark}  Mailgun ${emulators.urls.mailgun}  DNS ${emulators.urls.doh}; sent mail: ${emulators.urls[vars.EMAIL_PROVIDER === "mailgun" ? "mailgun" : "postmark"]}/_emulator/messages`,
 );
+console.log(`calendars: Google ${emulators.urls.google}  Microsoft Graph ${emulators.urls.microsoft}`);
+
+/**
+ * The Google emulator's service account: the key the Worker signs with is a secret in .dev.vars
+ * (GOOGLE_SERVICE_ACCOUNT_KEY, base64 of the JSON key file); when the Worker is pointed at the
+ * emulator and the line is empty, a test account is made now and its key written there. The
+ * emulator trusts the key's public half on every start.
+ */
+async function emulatorServiceAccount(): Promise<ServiceAccountKeyFile | undefined> {
+  const base = vars.GOOGLE_CALENDAR_API_BASE ?? "";
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) return undefined;
+  if (vars.GOOGLE_SERVICE_ACCOUNT_KEY) {
+    try {
+      return JSON.parse(Buffer.from(vars.GOOGLE_SERVICE_ACCOUNT_KEY, "base64").toString("utf8")) as ServiceAccountKeyFile;
+    } catch {
+      console.error("GOOGLE_SERVICE_ACCOUNT_KEY in .dev.vars is not base64 of a key file: empty the line to have a test account made");
+      return undefined;
+    }
+  }
+  const { keyFile } = await createTestServiceAccount({ tokenUri: `${base}/token` });
+  setDevVar(root, "GOOGLE_SERVICE_ACCOUNT_KEY", Buffer.from(JSON.stringify(keyFile)).toString("base64"));
+  console.log("made a test Google service account for the emulator: its key is GOOGLE_SERVICE_ACCOUNT_KEY in .dev.vars");
+  return keyFile;
+}
 
 // --test-scheduled exposes /__scheduled, through which the ticker runs the cron's chores.
 const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", ...wranglerArgs], {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
 /** A `.dev.vars` (dotenv) file as names and values. */
 export function readVars(path: string): Record<string, string> {
@@ -30,6 +30,16 @@ export function ensureDevVars(root: string): Record<string, string> {
     for (const [name, value] of missing) vars[name] = value;
   }
   return vars;
+}
+
+/** Sets one variable of `.dev.vars` (its line replaced, or added): the others and the comments stay as they are. */
+export function setDevVar(root: string, name: string, value: string): void {
+  const path = `${root}/.dev.vars`;
+  const lines = readFileSync(path, "utf8").split("\n");
+  const at = lines.findIndex((line) => line.includes("=") && line.split("=")[0]!.trim() === name);
+  if (at >= 0) lines[at] = `${name}=${value}`;
+  else lines.push(`${name}=${value}`);
+  writeFileSync(path, lines.join("\n"));
 }
 
 export const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };

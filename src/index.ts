@@ -23,12 +23,20 @@ import { parkDeadSubmissions, resendWaitingSubmissions, SUBMISSIONS_DLQ, SUBMISS
 import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from "./outbox/effect-queue";
 import { portsFor } from "./ports";
 import { RecordObject as RecordObjectOfRecords } from "./records/record-object";
+import { RepCalendar as RepCalendarOfBooking } from "./booking/rep-calendar";
 
 export { RateLimiter } from "./pacing/rate-limiter";
 export { TeamRouter } from "./teams/team-router";
 
 /** One object per CRM record (src/records/record-object.ts), given the Worker's ports. */
 export class RecordObject extends RecordObjectOfRecords {
+  protected portsOf(env: Env) {
+    return portsFor(env);
+  }
+}
+
+/** One object per rep (src/booking/rep-calendar.ts): holds and confirms the rep's meetings, given the Worker's ports. */
+export class RepCalendar extends RepCalendarOfBooking {
   protected portsOf(env: Env) {
     return portsFor(env);
   }

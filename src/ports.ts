@@ -24,6 +24,11 @@ import { MailgunSender } from "./email/mailgun-sender";
 import { PostmarkSender } from "./email/postmark-sender";
 import { emailSending } from "./outreach/send-emails";
 import { verifyAddress, verifyAddresses } from "./outreach/verify-address";
+import type { CalendarPort } from "./calendar/calendar-port";
+import { GoogleCalendar } from "./calendar/google-calendar";
+import { HubSpotMeetings } from "./calendar/hubspot-meetings";
+import { MicrosoftCalendar } from "./calendar/microsoft-calendar";
+import type { CalendarProvider } from "./core/policy/booking-policy";
 
 /** The ports, and what the effects queue consumer runs with (the outbox's own, built here with the rest). */
 export interface WorkerPorts extends Ports {
@@ -90,6 +95,33 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
   const resolver = config.report.features.emailVerification.state === "on" ? new DohResolver({ url: config.DOH_URL }) : undefined;
   const verifyEmail = (address: string) => verifyAddress({ db: env.DB, resolver, now: () => new Date(clock.now()) }, address);
   const sender = emailSenderOf(config, paced("email"), clock);
+  const calendars = new Map<CalendarProvider, CalendarPort | undefined>();
+  const calendar = (provider: CalendarProvider): CalendarPort | undefined => {
+    if (calendars.has(provider)) return calendars.get(provider);
+    let port: CalendarPort | undefined;
+    if (provider === "google" && config.GOOGLE_SERVICE_ACCOUNT_KEY) {
+      port = new GoogleCalendar({ key: config.GOOGLE_SERVICE_ACCOUNT_KEY, apiBase: config.GOOGLE_CALENDAR_API_BASE, now: clock.now });
+    } else if (provider === "microsoft" && config.MICROSOFT_TENANT_ID && config.MICROSOFT_CLIENT_ID && config.MICROSOFT_CLIENT_SECRET) {
+      port = new MicrosoftCalendar({
+        tenantId: config.MICROSOFT_TENANT_ID,
+        clientId: config.MICROSOFT_CLIENT_ID,
+        clientSecret: config.MICROSOFT_CLIENT_SECRET,
+        graphBase: config.MICROSOFT_GRAPH_API_BASE,
+        loginBase: config.MICROSOFT_LOGIN_BASE,
+        now: clock.now,
+      });
+    } else if (provider === "hubspot" && config.HUBSPOT_ACCESS_TOKEN && config.HUBSPOT_PORTAL_ID) {
+      // The scheduler shares the portal's quota with the CRM writes: paced with them.
+      port = new HubSpotMeetings({
+        accessToken: config.HUBSPOT_ACCESS_TOKEN,
+        basePath: config.HUBSPOT_API_BASE,
+        beforeCall: paced(`hubspot:${config.HUBSPOT_PORTAL_ID}`),
+        now: clock.now,
+      });
+    }
+    calendars.set(provider, port);
+    return port;
+  };
   const executors: Executors = {
     now: clock.now,
     crm,
@@ -137,6 +169,7 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
     random: Math.random,
     crm,
     slack,
+    calendar,
     route: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).route(request),
     previewRoute: (teamId, request) => env.TEAM_ROUTER.getByName(teamId).preview(request),
     legacyTaskIds: (leadKeys) => legacyTaskIds(env.DB, leadKeys),

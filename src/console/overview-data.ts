@@ -6,6 +6,7 @@ import type { Policy } from "../core/policy/policy";
 import { dayOf, daysFrom } from "../core/calendar/days";
 import { type MetricFilter, metricRows } from "../storage/metric-rows";
 import { type Overview, overviewOf } from "../metrics/overview";
+import { type BookingFigures, bookingFigures } from "../metrics/booking-metrics";
 import { type AlertRow, listAlerts } from "../storage/alerts";
 import { countEffectsByStatus, hubspotTargets } from "../storage/effects";
 import type { EffectStatus } from "../core/model/effects";
@@ -54,6 +55,8 @@ export interface OverviewPage {
   from: string;
   to: string;
   overview: Overview;
+  /** Booking on the spot: offers, bookings, speed to meeting (src/metrics/booking-metrics.ts). */
+  booking: BookingFigures;
   policy: Policy;
   rolledAt: string | null;
   effects: Record<EffectStatus, number>;
@@ -107,8 +110,9 @@ export async function loadOverview(
     rep: rep ? Object.values(rep.owners).filter((o): o is string => !!o) : query.rep,
     team: query.team ? { id: query.team, ownerIds: teamOwnerIds(policy, query.team) } : undefined,
   };
-  const [rows, effects, alerts, portals, order] = await Promise.all([
+  const [rows, booking, effects, alerts, portals, order] = await Promise.all([
     metricRows(env.DB, days, filter),
+    bookingFigures(env.DB, days, filter),
     countEffectsByStatus(env.DB),
     listAlerts(env.DB),
     hubspotTargets(env.DB),
@@ -134,6 +138,7 @@ export async function loadOverview(
     from: days[0]?.day ?? to,
     to,
     overview,
+    booking: { ...booking, byRep: foldBookingByRep(booking.byRep, people) },
     policy,
     rolledAt: rows.rolledAt,
     effects,
@@ -151,6 +156,21 @@ function shiftDay(day: string, by: number): string {
 }
 
 /** Reassignments per rep: a rep's HubSpot and Salesforce owner ids are one row, by the rep's name. */
+/** Booking rates per rep by name (a rep's owner ids in either CRM are one row), keyed by the name. */
+function foldBookingByRep(rows: BookingFigures["byRep"], people: People): BookingFigures["byRep"] {
+  const byName = new Map<string, { offered: number; booked: number }>();
+  for (const row of rows) {
+    const name = people.ownerName(row.key);
+    const entry = byName.get(name) ?? { offered: 0, booked: 0 };
+    entry.offered += row.offered;
+    entry.booked += row.booked;
+    byName.set(name, entry);
+  }
+  return [...byName]
+    .map(([key, { offered, booked }]) => ({ key, offered, booked, rate: offered > 0 ? booked / offered : null }))
+    .sort((a, b) => b.booked - a.booked || b.offered - a.offered || a.key.localeCompare(b.key));
+}
+
 function foldByRep(rows: Overview["reassignmentsByRep"], people: People): OverviewPage["reassignmentsByRep"] {
   const byName = new Map<string, { name: string; received: number; fallback: number }>();
   for (const row of rows) {

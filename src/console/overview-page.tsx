@@ -3,6 +3,7 @@ import type { AlertRow } from "../storage/alerts";
 import { calendarDay, count, duration, durationUnit, localInstant, percent as pct } from "./format";
 import { Layout, type PageContext, scriptJson } from "./layout";
 import type { OverviewPage as Data } from "./overview-data";
+import { BookingPanel } from "./booking-panel";
 
 /**
  * Draws the charts from the JSON block; uPlot comes from /uPlot.iife.min.js. One measure per
@@ -307,6 +308,9 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           </div>
         </div>
       </div>
+
+      <h2>Booked on the spot</h2>
+      <BookingPanel figures={data.booking} />
 
       <h2>Cadence outcomes</h2>
       {data.cadences.map((c) => (

@@ -137,6 +137,11 @@ export function eventWords(people: People, event: CrmEvent): { title: string; de
               : `${event.address} unsubscribed`,
         detail: event.detail,
       };
+    case "meetingBooked":
+      return {
+        title: "The lead booked a meeting",
+        detail: `at ${event.startsAt}${event.ownerId ? ` with ${people.ownerName(event.ownerId, event.crm)}` : ""}; booking ${event.bookingId}`,
+      };
   }
 }
 
@@ -169,6 +174,10 @@ export function effectWords(people: People, effect: Effect, zone: string): strin
       return `Email logged in ${CRM_NAME[effect.crm]}: "${effect.subject}"`;
     case "optOutEmail":
       return `${effect.email} opted out of email in ${CRM_NAME[effect.crm]}`;
+    case "writeMeeting":
+      return `Meeting ${{ book: "logged", move: "moved", cancel: "cancelled" }[effect.action]} in ${CRM_NAME[effect.crm]}: "${effect.title}" at ${localInstant(effect.startsAt, zone)}${
+        effect.ownerId ? ` with ${people.ownerName(effect.ownerId, effect.crm)}` : ""
+      }`;
     default:
       return effect.type.replace(/([A-Z])/g, " $1").toLowerCase();
   }

@@ -126,6 +126,12 @@ export interface CrmPort {
   logEmails(writes: EmailLogWrite[]): Promise<Outcome[]>;
   /** Writes a person's email opt-out (HubSpot subscription statuses, Salesforce HasOptedOutOfEmail); again changes nothing. */
   optOutEmails(writes: EmailOptOut[]): Promise<Outcome[]>;
+  /**
+   * Logs meetings booked on the spot on people's records (HubSpot: a meeting engagement associated
+   * with the contact, owned by the rep; Salesforce: an Event with WhoId and OwnerId), one outcome
+   * per input in order. Keyed: writing one again (a retry, a move) updates the one there.
+   */
+  writeMeetings?(writes: MeetingWrite[]): Promise<Outcome[]>;
 }
 
 /** A sent email for the CRM timeline; `key` is the logEmail effect's id, written in the task key field. */
@@ -151,6 +157,20 @@ export interface EmailOptOut {
   objectId: string;
   email: string;
   subscriptionIds: string[];
+}
+
+/** A meeting booked with a rep, as the CRM logs it on the person's record. */
+export interface MeetingWrite {
+  /** The booking's id, kept in the meeting's unique key field. */
+  key: string;
+  action: "book" | "move" | "cancel";
+  person: { objectType: "contact" | "lead"; id: string };
+  ownerId?: string;
+  title: string;
+  body: string;
+  startsAt: string;
+  endsAt: string;
+  joinUrl?: string;
 }
 
 /** A consent given or withdrawn, for the CRM record of a person (Salesforce: a field or the Consent objects). */

@@ -84,6 +84,20 @@ export async function ensureHubSpotTaskKey(accessToken: string, basePath: string
 }
 
 /**
+ * Meetings booked on the spot carry the booking's id in the same unique key property on meeting
+ * engagements, so a retried or moved meeting finds the one already logged (docs/booking.md).
+ */
+export function ensureHubSpotMeetingKey(accessToken: string, basePath: string): Promise<SetupStep> {
+  return ensureHubSpotProperty(accessToken, basePath, "meetings", {
+    name: HUBSPOT_TASK_KEY_PROPERTY,
+    label: "Lead follow-up key",
+    groupName: "meeting",
+    unique: true,
+    description: "Set by the lead follow-up service on meetings booked on the spot: a retried write updates the meeting instead of logging another.",
+  });
+}
+
+/**
  * The contact property whose value chooses a lead's cadence. HubSpot has no standard "lead
  * source" with values like demo_request, so the policy names one and setup creates it when absent
  * (forms then set it with a hidden field).

@@ -12,6 +12,7 @@ import {
   type EmailOptOut,
   type EmailSubscription,
   HUBSPOT_TASK_KEY_PROPERTY,
+  type MeetingWrite,
   type PersonMatch,
   type PersonWrite,
   type PersonWritten,
@@ -534,6 +535,69 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
       else outcomes.push(result);
     }
     return outcomes;
+  }
+
+  /**
+   * Meeting engagements, one at a time (a booking is one meeting): found by their unique key
+   * property and updated, else created with the association to the contact (meeting_event_to_contact,
+   * 200) and the rep as owner. Two creates of one key meet HubSpot's uniqueness: the loser reads the
+   * winner's and updates it. A cancelled meeting keeps its engagement, its outcome CANCELED.
+   */
+  async writeMeetings(writes: MeetingWrite[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const write of writes) outcomes.push(await this.writeMeeting(write));
+    return outcomes;
+  }
+
+  private async meetingByKey(key: string): Promise<Result<string | undefined>> {
+    const read = await this.call("read meeting by key", () =>
+      this.api.batchRead("meetings", { idProperty: HUBSPOT_TASK_KEY_PROPERTY, inputs: [{ id: key }], properties: [HUBSPOT_TASK_KEY_PROPERTY] }),
+    );
+    if (!read.ok) return read;
+    const failure = batchFailure(errorsOf(read.value).filter((e) => e.category !== "OBJECT_NOT_FOUND"));
+    return failure ? { ok: false, failure } : { ok: true, value: read.value.results[0]?.id };
+  }
+
+  private async writeMeeting(write: MeetingWrite, again = false): Promise<Outcome> {
+    const found = await this.meetingByKey(write.key);
+    if (!found.ok) return found;
+    const properties: Record<string, string> =
+      write.action === "cancel"
+        ? { hs_meeting_outcome: "CANCELED" }
+        : {
+            hs_timestamp: write.startsAt,
+            hs_meeting_title: write.title,
+            hs_meeting_body: write.body,
+            hs_meeting_start_time: write.startsAt,
+            hs_meeting_end_time: write.endsAt,
+            hs_meeting_outcome: "SCHEDULED",
+            ...(write.joinUrl ? { hs_meeting_external_url: write.joinUrl } : {}),
+            ...(write.ownerId ? { hubspot_owner_id: write.ownerId } : {}),
+          };
+    if (found.value) {
+      const id = found.value;
+      const updated = await this.updateBatch("meetings", [[id, properties]]);
+      return updated.get(id) ?? { ok: false, failure: { kind: "transient", message: `HubSpot: meeting ${id} was not updated` } };
+    }
+    if (write.action === "cancel") return { ok: true, externalId: "no meeting logged for this booking" };
+    const created = await this.call("create meeting", () =>
+      this.api.batchCreate("meetings", [
+        {
+          properties: { ...properties, [HUBSPOT_TASK_KEY_PROPERTY]: write.key },
+          associations: [{ to: { id: write.person.id }, types: [{ associationCategory: "HUBSPOT_DEFINED", associationTypeId: 200 }] }],
+          objectWriteTraceId: write.key,
+        },
+      ]),
+    );
+    if (created.ok && created.value.results[0]) return { ok: true, externalId: created.value.results[0].id };
+    // Someone else's create of this key won (a conflict), or the answer lost it: read it and update.
+    if (!again && (!created.ok ? isConflict(created.failure) : true)) return this.writeMeeting(write, true);
+    if (!created.ok) return created;
+    const reason =
+      errorsOf(created.value)
+        .map((e) => e.message)
+        .join("; ") || "HubSpot did not create the meeting";
+    return { ok: false, failure: { kind: "permanent", message: redact(`HubSpot 400: ${reason}`) } };
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {

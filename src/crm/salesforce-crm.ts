@@ -11,6 +11,7 @@ import {
   type CrmRecord,
   type EmailLogWrite,
   type EmailOptOut,
+  type MeetingWrite,
   type PersonMatch,
   type PersonWrite,
   type PersonWritten,
@@ -628,6 +629,63 @@ export class SalesforceCrm extends KeyedTasks implements CrmPort {
       // A renewal that failed inside jsforce reaches us re-wrapped: its real failure is kept by the session.
       return { ok: false, failure: this.session.renewalFailureSince(started) ?? classifySalesforceError(error) };
     }
+  }
+
+  /**
+   * Events with WhoId (the lead or contact) and OwnerId (the rep), upserted by the activity key
+   * field (Idempotency_Key__c is an Activity field: Tasks and Events both have it), so a retry or a
+   * move updates the one Event. A cancelled meeting's Event is deleted (an Event has no status).
+   */
+  async writeMeetings(writes: MeetingWrite[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = new Array(writes.length);
+    const kept = writes.flatMap((w, i) => (w.action === "cancel" ? [] : [i]));
+    if (kept.length > 0) {
+      const records = kept.map((i) => {
+        const w = writes[i]!;
+        return {
+          [SALESFORCE_TASK_KEY_FIELD]: w.key,
+          Subject: w.title.slice(0, 255),
+          Description: w.body,
+          StartDateTime: w.startsAt,
+          EndDateTime: w.endsAt,
+          WhoId: w.person.id,
+          ...(w.ownerId ? { OwnerId: w.ownerId } : {}),
+          ...(w.joinUrl ? { Location: w.joinUrl.slice(0, 255) } : {}),
+        };
+      });
+      const saved = await this.save(
+        `upsert ${kept.length} events`,
+        () => this.conn.sobject("Event").upsert(records, SALESFORCE_TASK_KEY_FIELD, { allOrNone: false }) as Promise<SaveResult[]>,
+        kept.length,
+      );
+      kept.forEach((i, n) => {
+        outcomes[i] = saved[n]!;
+      });
+    }
+    for (let i = 0; i < writes.length; i++) {
+      if (writes[i]!.action !== "cancel") continue;
+      const key = writes[i]!.key;
+      const found = await this.call(
+        "find event by key",
+        async () => (await this.conn.query<{ Id: string }>(`SELECT Id FROM Event WHERE ${SALESFORCE_TASK_KEY_FIELD} = ${soqlString(key)}`)).records,
+      );
+      if (!found.ok) {
+        outcomes[i] = found;
+        continue;
+      }
+      const ids = found.value.map((r) => r.Id);
+      if (ids.length === 0) {
+        outcomes[i] = { ok: true, externalId: "no event for this booking" };
+        continue;
+      }
+      const deleted = await this.save(
+        "delete event",
+        () => this.conn.sobject("Event").destroy(ids, { allOrNone: false }) as Promise<SaveResult[]>,
+        ids.length,
+      );
+      outcomes[i] = deleted.find((d) => !d.ok) ?? { ok: true, externalId: `deleted ${ids.join(",")}` };
+    }
+    return outcomes;
   }
 
   /** One outcome per record: from its SaveResult, or the call's failure for all of them. */

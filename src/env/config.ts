@@ -3,6 +3,7 @@ import { SalesforceOrgId, SalesforceRecordId } from "../core/model/salesforce-id
 import { SCRIPT_URL, SITEVERIFY_URL } from "../turnstile/turnstile";
 import { parseQuota, type Quota } from "../pacing/quota";
 import { decodeWebhookSecret } from "../platform/signatures/standard-webhooks";
+import { parseServiceAccountKey, type ServiceAccountKey } from "../calendar/google-calendar";
 
 /**
  * Secrets and vars, and the features they switch on. Each value is read on its own, and each
@@ -185,6 +186,35 @@ export const SETTINGS = {
   ALERTS_SLACK_CHANNEL: setting("var", "the Slack channel id (C…) the console's alerts are posted to", (t) =>
     /^[CG][A-Z0-9]+$/.test(t) ? ok(t) : bad("must be a Slack channel id (C…)"),
   ),
+  // Booking on the spot (docs/booking.md).
+  BOOKING_TOKEN_SECRET: setting("secret", "signs booking and manage links (32+ characters, e.g. `openssl rand -hex 32`)", atLeast(32)),
+  DISABLE_BOOKING_RATE_LIMITS: setting("var", '"true" lifts the per-address limit on booking pages (benchmarks only)', flag, false),
+  GOOGLE_SERVICE_ACCOUNT_KEY: setting(
+    "secret",
+    "the JSON key file of the Google service account with domain-wide delegation (its JSON, or base64 of it)",
+    (t): Read<ServiceAccountKey> => {
+      const key = parseServiceAccountKey(t);
+      return key ? ok(key) : bad("not a service account key file (client_email, private_key, token_uri)");
+    },
+  ),
+  GOOGLE_CALENDAR_API_BASE: setting(
+    "var",
+    "Google Calendar's API (https://www.googleapis.com; the emulator locally)",
+    url,
+    "https://www.googleapis.com",
+  ),
+  MICROSOFT_TENANT_ID: setting("var", "your Microsoft Entra tenant (directory) id or primary domain", (t) =>
+    /^[A-Za-z0-9.-]{3,100}$/.test(t) ? ok(t) : bad("must be a tenant id (GUID) or domain"),
+  ),
+  MICROSOFT_CLIENT_ID: setting("var", "the application (client) id of the Entra app with Calendars.ReadWrite", text),
+  MICROSOFT_CLIENT_SECRET: setting("secret", "a client secret of that Entra app", text),
+  MICROSOFT_GRAPH_API_BASE: setting("var", "Microsoft Graph (https://graph.microsoft.com; the emulator locally)", url, "https://graph.microsoft.com"),
+  MICROSOFT_LOGIN_BASE: setting(
+    "var",
+    "the Microsoft identity platform (https://login.microsoftonline.com; the emulator locally)",
+    url,
+    "https://login.microsoftonline.com",
+  ),
 };
 
 export type SettingName = keyof typeof SETTINGS;
@@ -284,6 +314,13 @@ export const FEATURES = {
   },
   consoleAccess: { label: "Cloudflare Access in front of the console", needs: ["ACCESS_TEAM_DOMAIN", "ACCESS_AUD"] },
   slackAlerts: { label: "Slack alerts", plural: true, needs: ["ALERTS_SLACK_CHANNEL"] },
+  booking: { label: "booking on the spot", needs: ["BOOKING_TOKEN_SECRET"], uses: ["DISABLE_BOOKING_RATE_LIMITS"] },
+  googleCalendar: { label: "Google Calendar for booking", needs: ["GOOGLE_SERVICE_ACCOUNT_KEY"], uses: ["GOOGLE_CALENDAR_API_BASE"] },
+  microsoftCalendar: {
+    label: "Microsoft 365 calendars for booking",
+    needs: ["MICROSOFT_TENANT_ID", "MICROSOFT_CLIENT_ID", "MICROSOFT_CLIENT_SECRET"],
+    uses: ["MICROSOFT_GRAPH_API_BASE", "MICROSOFT_LOGIN_BASE"],
+  },
   benchRoutes: {
     label: "the benchmark route",
     needs: [],

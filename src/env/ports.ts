@@ -1,4 +1,6 @@
+import type { CalendarPort } from "../calendar/calendar-port";
 import type { CrmPort } from "../crm/crm-port";
+import type { CalendarProvider } from "../core/policy/booking-policy";
 import type { EffectOf, EffectRequest } from "../core/model/effects";
 import type { RoutingDecision, RoutingRequest } from "../core/routing/routing";
 import type { Verification } from "../core/email/verification";
@@ -20,6 +22,8 @@ export interface Ports {
   /** The CRM of a target (`hubspot:{portal}`, `salesforce:{org}`), or undefined when it has no credentials. */
   crm(target: string): CrmPort | undefined;
   slack(): SlackNotifier | undefined;
+  /** A calendar for booking (Google, Microsoft 365, HubSpot meetings), or undefined when it has no credentials. */
+  calendar(provider: CalendarProvider): CalendarPort | undefined;
   /** The fair rotation of one team (its TeamRouter object). */
   route(teamId: string, request: RoutingRequest): Promise<RoutingDecision>;
   /** Whom that rotation would pick now, without taking the slot (a dry run). */

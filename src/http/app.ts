@@ -8,6 +8,7 @@ import type { AppEnv } from "../env/app-env";
 import { consoleRoutes } from "../console/console.routes";
 import { errorAnswer, HttpError } from "../platform/http/errors";
 import { benchRoutes } from "./bench.routes";
+import { bookingRoutes } from "../booking/booking.routes";
 import { healthRoute } from "./health.route";
 import { exampleFormRoutes } from "../intake/example-form.route";
 import { hubspotWebhookRoute } from "../ingest/hubspot-webhook.route";
@@ -54,6 +55,7 @@ const GATES: [path: string, feature: FeatureName][] = [
   ["/admin/*", "adminApi"],
   ["/console", "adminApi"],
   ["/console/*", "adminApi"],
+  ["/book/*", "booking"],
 ];
 
 export function createApp({ now = () => new Date(systemClock.now()), intake, accessKeys }: AppOptions = {}) {
@@ -87,6 +89,7 @@ export function createApp({ now = () => new Date(systemClock.now()), intake, acc
   app.route("/admin", adminRoutes);
   app.route("/intake", intakeRoutes(intake));
   app.route("/forms", exampleFormRoutes);
+  app.route("/book", bookingRoutes);
   app.get("/", (c) => c.redirect("/console", 302));
   app.route("/console", consoleRoutes({ selfFetch: (request, env) => Promise.resolve(app.fetch(request, env)), accessKeys }));
 

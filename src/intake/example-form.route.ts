@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { html, raw } from "hono/html";
 import { activePolicy } from "../storage/policies";
+import { bookingFormOf } from "../core/policy/booking-policy";
 import { CONSENT_PREFIX, currentVersion, type Form, type FormField } from "../core/policy/forms-policy";
 import type { AppEnv } from "../env/app-env";
 import { HttpError } from "../platform/http/errors";
@@ -35,7 +36,8 @@ function input(field: FormField) {
   }
 }
 
-export function exampleFormPage(form: Form, turnstileScript: string) {
+/** `booking`: the form offers a meeting right after the submission; the page shows the times below its thank-you. */
+export function exampleFormPage(form: Form, turnstileScript: string, booking = false) {
   const turnstile = form.spam.turnstile?.enabled ? form.spam.turnstile : undefined;
   const interceptSubmit = !form.redirect;
   return html`<!doctype html>
@@ -45,6 +47,7 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${form.name}</title>
     ${turnstile ? html`<script src="${turnstileScript}" async defer></script>` : ""}
+    ${booking ? html`<script src="/book/embed.js" defer></script>` : ""}
     <style>
       body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; }
       label { display: block; margin-top: 0.8rem; font-weight: 600; }
@@ -53,6 +56,8 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
       .trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
       button { margin-top: 1.2rem; padding: 0.5rem 1.5rem; }
       #result { margin-top: 1rem; }
+      #booking [data-lead-booking-times] { display: flex; flex-wrap: wrap; gap: 0.4rem; margin: 0.3rem 0 0.8rem; }
+      #booking [data-lead-booking-day] { font-weight: 600; margin-top: 0.6rem; }
     </style>
   </head>
   <body>
@@ -75,6 +80,7 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
       <button type="submit">Send</button>
     </form>
     <p id="result" role="status"></p>
+    <div id="booking"></div>
     <script>
       (() => {
         const started = performance.now();
@@ -95,6 +101,7 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
           const body = await response.json().catch(() => ({}));
           result.textContent = response.status === 202 ? "Thank you! We will be in touch shortly (submission " + body.submissionId + ")." : body.message || "Something went wrong (" + response.status + ").";
           if (response.status === 202) form.reset();
+          if (response.status === 202 && body.bookingUrl && window.LeadBooking) window.LeadBooking.render(document.getElementById("booking"), body);
           // A Turnstile token verifies once: the next submission needs a fresh one.
           if (window.turnstile) window.turnstile.reset();
         });
@@ -107,7 +114,9 @@ export function exampleFormPage(form: Form, turnstileScript: string) {
 export const exampleFormRoutes = new Hono<AppEnv>().get("/:formKey", async (c) => {
   if (!c.var.config.ENABLE_EXAMPLE_FORMS) return c.notFound();
   const key = c.req.param("formKey");
-  const form = (await activePolicy(c.env.DB)).policy.forms.find((f) => f.key === key);
+  const { policy } = await activePolicy(c.env.DB);
+  const form = policy.forms.find((f) => f.key === key);
   if (!form) throw new HttpError(404, "unknown_form", `no form "${key}" in the policy`);
-  return c.html(exampleFormPage(form, c.var.config.TURNSTILE_SCRIPT_URL));
+  const booking = c.var.config.report.features.booking.state === "on" && bookingFormOf(policy.booking, key) !== undefined;
+  return c.html(exampleFormPage(form, c.var.config.TURNSTILE_SCRIPT_URL, booking));
 });

@@ -5,6 +5,8 @@ import { type SubmissionContext, type SubmissionStep, storeSubmissionStatements 
 import { touchStatement } from "../storage/intake-touches";
 import { lastReadPolicy, policyIsCurrentCondition, type ReadPolicy, readActivePolicy } from "../storage/policies";
 import { durationMillis } from "../core/calendar/calendar";
+import { bookingLink } from "../core/booking/booking-links";
+import { bookingFormOf } from "../core/policy/booking-policy";
 import { type Form, TURNSTILE_FIELD } from "../core/policy/forms-policy";
 import {
   duplicateKey,
@@ -131,10 +133,31 @@ function withHeaders(error: unknown, headers: Record<string, string> | undefined
   return new HttpError(error.status, error.code, error.message, error.details, { ...error.headers, ...headers });
 }
 
-function answer(stored: StoredAnswer, cors: Record<string, string> | undefined): Response {
-  if (stored.status === 303) return new Response(null, { status: 303, headers: { location: stored.location!, ...cors } });
+/**
+ * The booking link of a submission whose form offers a meeting (src/booking), made for the answer
+ * and never stored: a duplicate answered with an earlier submission's id gets that submission's
+ * link, so whoever sends the same fields again reaches the same booking. It books; changing a
+ * booked meeting takes the manage link only the booking page's own answer gives (docs/booking.md).
+ */
+async function bookingLinkFor(c: IntakeContext, request: FormOfPolicy, submissionId: string) {
+  const booking = request.read.policy.booking;
+  const secret = c.get("config").BOOKING_TOKEN_SECRET;
+  if (!secret || !bookingFormOf(booking, request.form.key)) return undefined;
+  const expires = new Date(c.get("now")().getTime() + durationMillis(booking!.linkLifetime));
+  return bookingLink(secret, submissionId, expires, selfOrigin(c.req.url, c.get("config").PUBLIC_BASE_URL));
+}
+
+async function answer(c: IntakeContext, request: FormOfPolicy, stored: StoredAnswer, cors: Record<string, string> | undefined): Promise<Response> {
+  const link = await bookingLinkFor(c, request, stored.submissionId);
+  if (stored.status === 303) {
+    // The thank-you page gets the link as ?booking=…, where the embed script finds it.
+    const location = new URL(stored.location!);
+    if (link) location.searchParams.set("booking", link.url);
+    return new Response(null, { status: 303, headers: { location: link ? location.toString() : stored.location!, ...cors } });
+  }
+  const booking = link ? { bookingToken: link.token, bookingUrl: link.url } : {};
   // The runtime's own Response.json: Hono's c.json builds its headers anew, a visible share of the answer under load.
-  return Response.json({ submissionId: stored.submissionId, status: "accepted" }, { status: 202, headers: cors });
+  return Response.json({ submissionId: stored.submissionId, status: "accepted", ...booking }, { status: 202, headers: cors });
 }
 
 async function readFields(c: IntakeContext, body: Uint8Array): Promise<{ raw: RawFields; formEncoded: boolean }> {
@@ -405,7 +428,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
   const verdict = spamVerdict(form.spam, raw);
   if (token !== undefined) {
     const checked = await checkTurnstile(c, deps, form, token, claim, explicit, verdict.spam);
-    if ("replay" in checked) return answer(checked.replay, cors);
+    if ("replay" in checked) return answer(c, request, checked.replay, cors);
     steps.push(checked.step);
   }
   if (verdict.spam) claim.spam = true;
@@ -419,7 +442,7 @@ async function submit(c: IntakeContext, deps: Required<IntakeDeps>, request: For
     steps,
     verdict,
   );
-  return answer(result, cors);
+  return answer(c, request, result, cors);
 }
 
 export function intakeRoutes(options: IntakeDeps = {}) {

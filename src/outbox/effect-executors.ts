@@ -237,6 +237,7 @@ export const effectExecutors: { [T in EffectType]: (target: string, batch: Pendi
     }
     return outcomes as EffectOutcome[];
   },
+  writeMeeting: (target, batch, deps) => writeMeetings(target, batch, deps),
   postSlackMessage: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.post(effect)),
   respondInSlack: (_target, batch, deps) => oneByOneInSlack(batch, deps, (slack, effect) => slack.respond(effect)),
   sendEmail: (_target, batch, deps) => (deps.email ? deps.email.send(batch) : Promise.resolve(notConfigured("email sending", batch.length))),
@@ -355,6 +356,94 @@ function writtenPerson(key: string): ConsentWrite["person"] {
   if (!RecordKey.safeParse(key).success) return undefined;
   const { objectType, objectId } = parseRecordKey(key);
   return objectType === "lead" || objectType === "contact" ? { objectType, id: objectId } : undefined;
+}
+
+/**
+ * Meetings booked on the spot, on the records their leads' writes wrote (each waits for its write,
+ * as a consent does); the lead goes to the rep when asked; then a new booking's record hears of it
+ * (a meetingBooked event: its cadence stops). Telling it is part of the effect, as for upsertLead:
+ * if it fails, the retry finds the meeting by its key and writes nothing new.
+ */
+async function writeMeetings(target: string, batch: PendingEffect<"writeMeeting">[], deps: Executors): Promise<EffectOutcome[]> {
+  const crm = deps.crm(target);
+  if (!crm) return notConfigured(target, batch.length);
+  const states = await leadWriteStates([...new Set(batch.map(({ effect }) => effect.afterWrite))], deps);
+  const outcomes: (EffectOutcome | undefined)[] = [];
+  const ready: { i: number; person: NonNullable<ConsentWrite["person"]> }[] = [];
+  batch.forEach(({ effect }, i) => {
+    const written = states.get(effect.afterWrite);
+    if (!written || inProgress(written)) {
+      const retryAfterMs = Math.max(LEAD_WRITE_WAIT_MS, (written?.nextAttemptAt?.getTime() ?? 0) - deps.now() + 1_000);
+      outcomes[i] = { ok: false, waiting: { reason: "its lead is still being written", retryAfterMs } };
+      return;
+    }
+    const person = written.status === "done" && written.externalId ? writtenPerson(written.externalId) : undefined;
+    if (!person) {
+      const why = written.status === "dead" ? `is dead: retry effect ${effect.afterWrite}, then this one` : "wrote no lead or contact";
+      outcomes[i] = { ok: false, failure: { kind: "permanent", message: `the meeting's lead write ${why}` } };
+      return;
+    }
+    ready.push({ i, person });
+  });
+  const logging = ready.filter(({ i }) => !batch[i]!.effect.loggedByCalendar);
+  if (logging.length > 0 && !crm.writeMeetings) {
+    for (const { i } of logging) outcomes[i] = notConfigured(`${target} (meetings)`, 1)[0]!;
+  } else if (logging.length > 0) {
+    const logged = await crm.writeMeetings!(
+      logging.map(({ i, person }) => {
+        const { bookingId, action, ownerId, title, body, startsAt, endsAt, joinUrl } = batch[i]!.effect;
+        return { key: bookingId, action, person, title, body, startsAt, endsAt, ...(ownerId ? { ownerId } : {}), ...(joinUrl ? { joinUrl } : {}) };
+      }),
+    );
+    logging.forEach(({ i }, n) => {
+      if (!logged[n]!.ok) outcomes[i] = logged[n];
+    });
+  }
+  const owners = ready.filter(({ i }) => !outcomes[i] && batch[i]!.effect.assignOwner && batch[i]!.effect.ownerId);
+  if (owners.length > 0) {
+    const assigned = await crm.updateRecords(
+      owners.map(({ i, person }) => ({
+        objectType: person.objectType,
+        objectId: person.id,
+        properties: { [OWNER_FIELD[crm.crm]]: batch[i]!.effect.ownerId! },
+      })),
+    );
+    owners.forEach(({ i }, n) => {
+      if (!assigned[n]!.ok) outcomes[i] = assigned[n];
+    });
+  }
+  const told = ready.filter(({ i }) => !outcomes[i] && batch[i]!.effect.action === "book");
+  if (told.length > 0) {
+    try {
+      await deps.deliverEvents?.(told.map(({ i, person }) => meetingBookedEvent(batch[i]!.effect, person)));
+    } catch (error) {
+      const failure = classify(error);
+      for (const { i } of told) outcomes[i] = { ok: false, failure };
+    }
+  }
+  for (const { i, person } of ready)
+    outcomes[i] ??= { ok: true, externalId: recordKey(batch[i]!.effect.crm, batch[i]!.effect.accountId, person.objectType, person.id) };
+  return outcomes as EffectOutcome[];
+}
+
+function meetingBookedEvent(effect: EffectOf<"writeMeeting">, person: NonNullable<ConsentWrite["person"]>): CrmEvent {
+  return {
+    kind: "meetingBooked",
+    dedupeKey: `booking:${effect.bookingId}`,
+    recordKey: recordKey(effect.crm, effect.accountId, person.objectType, person.id),
+    crm: effect.crm,
+    accountId: effect.accountId,
+    objectType: person.objectType,
+    objectId: person.id,
+    occurredAt: effect.bookedAt,
+    changedBy: { source: "booking", id: effect.submissionId },
+    // The lead's own doing: its rules act on it as on a change a person made.
+    fromThisIntegration: false,
+    via: "booking",
+    bookingId: effect.bookingId,
+    startsAt: effect.startsAt,
+    ...(effect.ownerId ? { ownerId: effect.ownerId } : {}),
+  };
 }
 
 /** Slack has no batch endpoint: calls go one by one, each paced by the limiter. */

@@ -5,6 +5,7 @@ import {
   checkSalesforceTaskKey,
   checkHubSpotValidationRules,
   ensureHubSpotLeadSource,
+  ensureHubSpotMeetingKey,
   ensureHubSpotProductProperties,
   ensureHubSpotTaskKey,
 } from "../crm/crm-setup";
@@ -14,7 +15,7 @@ import { activePolicy } from "../storage/policies";
 
 /**
  * POST /admin/crm/setup: creates (HubSpot) or checks (Salesforce) the CRM fields that make task
- * writes idempotent, and the HubSpot property that chooses a lead's cadence; checks the Salesforce
+ * (and booked meeting) writes idempotent, and the HubSpot property that chooses a lead's cadence; checks the Salesforce
  * picklist values and consent fields and objects the policy uses; warns of HubSpot validation rules on
  * properties the product writes.
  */
@@ -35,6 +36,11 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
   const hubspotValidationRules = config.HUBSPOT_ACCESS_TOKEN
     ? await checkHubSpotValidationRules(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE, policy)
     : { ok: false, action: "skipped", detail: "set HUBSPOT_ACCESS_TOKEN" };
+  const hubspotBooking = policy.booking?.forms.some((b) => policy.forms.find((f) => f.key === b.form)?.crm === "hubspot");
+  const hubspotMeetingKey =
+    config.HUBSPOT_ACCESS_TOKEN && hubspotBooking
+      ? await ensureHubSpotMeetingKey(config.HUBSPOT_ACCESS_TOKEN, config.HUBSPOT_API_BASE)
+      : { ok: true, action: "skipped", detail: hubspotBooking ? "set HUBSPOT_ACCESS_TOKEN" : "no HubSpot form offers booking" };
   const sfAuth = salesforceAuth(config);
   const salesforce =
     sfAuth && config.SALESFORCE_INSTANCE_URL
@@ -61,6 +67,7 @@ export const adminSetupRoute = new Hono<AppEnv>().post("/", async (c) => {
     hubspotLeadSource,
     hubspotProductProperties,
     hubspotValidationRules,
+    hubspotMeetingKey,
     salesforce,
     salesforcePicklists,
     salesforceConsents,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /*
@@ -488,3 +489,34 @@ export const emailEvents = sqliteTable(
   },
   (t) => [index("email_events_by_time").on(t.receivedAt)],
 );
+
+/** Mirrors migrations/0030_bookings.sql. */
+export const bookings = sqliteTable(
+  "bookings",
+  {
+    id: text("id").primaryKey(),
+    submissionId: text("submission_id").notNull().unique(),
+    formKey: text("form_key").notNull(),
+    source: text("source").notNull(),
+    crm: text("crm", { enum: ["hubspot", "salesforce"] }).notNull(),
+    status: text("status", { enum: ["holding", "booked", "released", "cancelled"] }).notNull(),
+    attemptHash: text("attempt_hash").notNull(),
+    claimedUntil: text("claimed_until"),
+    repId: text("rep_id"),
+    ownerId: text("owner_id"),
+    teamId: text("team_id"),
+    provider: text("provider", { enum: ["google", "microsoft", "hubspot"] }),
+    startsAt: text("starts_at"),
+    endsAt: text("ends_at"),
+    visitorZone: text("visitor_zone"),
+    joinUrl: text("join_url"),
+    sequence: integer("sequence").notNull().default(0),
+    submittedAt: text("submitted_at").notNull(),
+    bookedAt: text("booked_at"),
+    cancelledAt: text("cancelled_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("bookings_by_start").on(t.startsAt).where(sql`status = 'booked'`)],
+);
+export type BookingRow = typeof bookings.$inferSelect;

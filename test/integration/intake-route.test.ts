@@ -65,7 +65,10 @@ describe("POST /intake/{formKey}", () => {
     const harness = intakeHarness();
     const form = await harness.post("demo", { ...DEMO, email: "form@northwind.example" }, { form: true });
     expect(form.status).toBe(303);
-    expect(form.headers.get("location")).toBe("https://www.example.com/thanks");
+    // The thank-you page, with the booking link of the submission for the embed script (docs/booking.md).
+    const location = new URL(form.headers.get("location")!);
+    expect(`${location.origin}${location.pathname}`).toBe("https://www.example.com/thanks");
+    expect(location.searchParams.get("booking")).toMatch(/^https:\/\/leads\.example\.com\/book\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(harness.sent).toHaveLength(1);
     const stored = await admin(harness, `/admin/submissions/${harness.sent[0]}`);
     expect(stored.body.submission.email.address).toBe("form@northwind.example");
@@ -122,7 +125,7 @@ describe("POST /intake/{formKey}", () => {
     const before = await intakeCounts();
     const changed = await harness.post("demo", { ...DEMO, email: "after@northwind.example" }, { form: true });
     expect(changed.status).toBe(303);
-    expect(changed.headers.get("location")).toBe("https://www.example.com/thanks");
+    expect(changed.headers.get("location")).toMatch(/^https:\/\/www\.example\.com\/thanks\?booking=/);
     // One submission, one claim: the claim taken under the old version was given back.
     const after = await intakeCounts();
     expect(after.intake_submissions! - before.intake_submissions!).toBe(1);

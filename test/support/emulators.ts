@@ -68,3 +68,35 @@ export const slackEmulator = {
   responseUrl: async (channel: string, messageTs: string): Promise<string> =>
     (await control(env.SLACK_API_BASE, "POST", "/_emulator/response_urls", { channel, message_ts: messageTs })).response_url,
 };
+
+export const googleEmulator = {
+  /** Every event with its calendar, origin (api: the Worker made it) and the emails Google would have sent. */
+  events: (calendarId?: string): Promise<any[]> =>
+    control(env.GOOGLE_CALENDAR_API_BASE, "GET", `/_emulator/events${calendarId ? `?calendarId=${encodeURIComponent(calendarId)}` : ""}`),
+  /** Busy blocks in a user's calendar (local times in timeZone, or with an offset). */
+  busy: (calendarId: string, blocks: object | object[]) =>
+    control(env.GOOGLE_CALENDAR_API_BASE, "POST", `/_emulator/calendars/${encodeURIComponent(calendarId)}/busy`, blocks),
+  users: (users: object | object[]) => control(env.GOOGLE_CALENDAR_API_BASE, "POST", "/_emulator/users", users),
+  calls: (): Promise<any[]> => control(env.GOOGLE_CALENDAR_API_BASE, "GET", "/_emulator/calls"),
+  clearCalls: () => control(env.GOOGLE_CALENDAR_API_BASE, "DELETE", "/_emulator/calls"),
+  faults: (plan: object) => control(env.GOOGLE_CALENDAR_API_BASE, "PUT", "/_emulator/faults", plan),
+  reset: () => control(env.GOOGLE_CALENDAR_API_BASE, "POST", "/_emulator/reset"),
+};
+
+export const graphEmulator = {
+  events: (user?: string): Promise<any[]> =>
+    control(env.MICROSOFT_GRAPH_API_BASE, "GET", `/_emulator/events${user ? `?user=${encodeURIComponent(user)}` : ""}`),
+  busy: (user: string, blocks: object | object[]) =>
+    control(env.MICROSOFT_GRAPH_API_BASE, "POST", `/_emulator/users/${encodeURIComponent(user)}/busy`, blocks),
+  users: (users: object | object[]) => control(env.MICROSOFT_GRAPH_API_BASE, "POST", "/_emulator/users", users),
+  calls: (): Promise<any[]> => control(env.MICROSOFT_GRAPH_API_BASE, "GET", "/_emulator/calls"),
+  faults: (plan: object) => control(env.MICROSOFT_GRAPH_API_BASE, "PUT", "/_emulator/faults", plan),
+  reset: () => control(env.MICROSOFT_GRAPH_API_BASE, "POST", "/_emulator/reset"),
+};
+
+export const schedulerEmulator = {
+  links: (): Promise<any[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/scheduler/links"),
+  addLinks: (links: object | object[]) => control(env.HUBSPOT_API_BASE, "POST", "/_emulator/scheduler/links", links),
+  busy: (blocks: object | object[]) => control(env.HUBSPOT_API_BASE, "POST", "/_emulator/scheduler/busy", blocks),
+  bookings: (): Promise<any[]> => control(env.HUBSPOT_API_BASE, "GET", "/_emulator/scheduler/bookings"),
+};

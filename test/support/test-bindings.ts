@@ -56,4 +56,10 @@ export const TEST_BINDINGS = {
   MAILGUN_DOMAIN: "mail.example.com",
   EMAIL_RATE_LIMIT: "50/1s",
   DISABLE_INTAKE_RATE_LIMITS: "false",
+  // Booking: the links' key, and the Microsoft Graph emulator's tenant and app (the Google key is made per run).
+  BOOKING_TOKEN_SECRET: "test-booking-token-secret-0123456789abcdef",
+  DISABLE_BOOKING_RATE_LIMITS: "false",
+  MICROSOFT_TENANT_ID: "5f1c2d3e-0a4b-4c6d-8e9f-1a2b3c4d5e6f",
+  MICROSOFT_CLIENT_ID: "3c1b7a52-6d1e-4f0a-9b7e-2a4c8e1f0d93",
+  MICROSOFT_CLIENT_SECRET: "graph-dev-client-secret",
 } as const;

@@ -9,6 +9,13 @@ const bindings = {
   ACCESS_TEAM_DOMAIN: "acme.cloudflareaccess.com",
   ACCESS_AUD: "console-aud",
   ALERTS_SLACK_CHANNEL: "C0ALERTS1",
+  // The worker tests make a working key per run; here only its shape is read.
+  GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify({
+    type: "service_account",
+    client_email: "booking@project.iam.gserviceaccount.com",
+    private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+    token_uri: "https://oauth2.googleapis.com/token",
+  }),
 };
 const envWith = (overrides: Record<string, string>) => ({ ...bindings, ...overrides }) as unknown as Env;
 const offFeatures = (config: ReturnType<typeof evaluateConfig>) =>
@@ -22,6 +29,20 @@ describe("configuration", () => {
     expect(offFeatures(config)).toEqual([]);
     expect(config.report.working).toBe(true);
     expect(config.HUBSPOT_RATE_LIMIT).toEqual({ max: 100, windowMs: 10_000 });
+  });
+
+  it("reads the Google service account key as its JSON or base64 of it; anything else switches off Google Calendar only, the value not repeated", () => {
+    const json = bindings.GOOGLE_SERVICE_ACCOUNT_KEY;
+    expect(loadConfig(envWith({ GOOGLE_SERVICE_ACCOUNT_KEY: btoa(json) })).GOOGLE_SERVICE_ACCOUNT_KEY?.client_email).toBe(
+      "booking@project.iam.gserviceaccount.com",
+    );
+    const broken = loadConfig(envWith({ GOOGLE_SERVICE_ACCOUNT_KEY: '{"private_key": "secret-part"}' }));
+    expect(offFeatures(broken)).toEqual(["googleCalendar"]);
+    expect(broken.GOOGLE_SERVICE_ACCOUNT_KEY).toBeUndefined();
+    expect(JSON.stringify(broken.report)).not.toContain("secret-part");
+    expect(featureOffMessage(broken, "googleCalendar")).toBe(
+      "Google Calendar for booking is off: GOOGLE_SERVICE_ACCOUNT_KEY is invalid: not a service account key file (client_email, private_key, token_uri)",
+    );
   });
 
   it("signs in to Salesforce with the app's client credentials when set, else with the fixed token", () => {
@@ -110,7 +131,7 @@ describe("configuration", () => {
 
   it("values known only by name (wrangler secret list) count as set and valid", () => {
     const vars = Object.fromEntries(Object.entries(bindings).filter(([n]) => SETTINGS[n as keyof typeof SETTINGS]?.kind === "var"));
-    const names = new Set(Object.keys(TEST_BINDINGS).filter((n) => SETTINGS[n as keyof typeof SETTINGS]?.kind === "secret"));
+    const names = new Set(Object.keys(bindings).filter((n) => SETTINGS[n as keyof typeof SETTINGS]?.kind === "secret"));
     expect(offFeatures(evaluateConfig(vars, { setButUnseen: names }))).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ describe("the forms, scoring and routing sections", () => {
   });
 
   it("a policy stored before intake existed still parses: the sections are optional", () => {
-    const { forms: _f, scoring: _s, routing: _r, ...older } = DEFAULT_POLICY;
+    const { forms: _f, scoring: _s, routing: _r, booking: _b, ...older } = DEFAULT_POLICY;
     const policy = Policy.parse(older);
     expect(policy.forms).toEqual([]);
     expect(policy.scoring).toBeUndefined();

@@ -53,6 +53,13 @@ const RANGES: { path: string; min: string; max: string; below?: string; above: s
   { path: "scoring.groups.behaviour.rules.0.when.within", min: "PT1H", max: "P365D", below: "PT30M", above: "P2Y", human: "1 hour to 365 days" },
   { path: "forms.0.spam.minFillTime", min: "PT0S", max: "PT1H", above: "PT1H1S", human: "0 seconds to 1 hour" },
   { path: "forms.0.duplicateWindow", min: "PT0S", max: "P1D", above: "P1DT1S", human: "0 seconds to 1 day" },
+  { path: "booking.meetingLength", min: "PT10M", max: "PT4H", below: "PT9M59S", above: "PT4H1S", human: "10 minutes to 4 hours" },
+  { path: "booking.bufferBefore", min: "PT0S", max: "PT2H", above: "PT2H1S", human: "0 seconds to 2 hours" },
+  { path: "booking.bufferAfter", min: "PT0S", max: "PT2H", above: "PT2H1S", human: "0 seconds to 2 hours" },
+  { path: "booking.minimumNotice", min: "PT0S", max: "P7D", above: "P7DT1S", human: "0 seconds to 7 days" },
+  { path: "booking.horizon", min: "PT12H", max: "P120D", below: "PT11H", above: "P121D", human: "12 hours to 120 days" },
+  { path: "booking.slotStep", min: "PT5M", max: "PT2H", below: "PT4M", above: "PT2H1S", human: "5 minutes to 2 hours" },
+  { path: "booking.linkLifetime", min: "PT10M", max: "P7D", below: "PT9M", above: "P8D", human: "10 minutes to 7 days" },
 ];
 
 describe("every duration of the policy has a range", () => {

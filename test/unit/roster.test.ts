@@ -91,6 +91,7 @@ describe("proposeRoster", () => {
         available: true,
         outOfOffice: [],
         sender: { address: "alex@mail.example.com" },
+        calendar: { provider: "google", id: "alex.rivera@example.com" },
       },
       expect.objectContaining({
         id: "sam",

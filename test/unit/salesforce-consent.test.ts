@@ -237,8 +237,9 @@ describe("CRM setup: what the consent mappings need of the org", () => {
         crm: "salesforce",
         consents: demo.consents!.map((c) => (c.id === "marketing" ? { ...c, crm: { salesforce } } : c)),
       })),
-      // The default scoring names the demo form, which this policy replaces.
+      // The default scoring and booking name the demo form, which this policy replaces.
       scoring: undefined,
+      booking: undefined,
     });
   const field = (name: string, type: string) => ({ name, type });
 

@@ -354,3 +354,30 @@ export function businessMsBetween(start: Date, end: Date, cal: BusinessCalendar)
   }
   return total;
 }
+
+/** One working period of a local date: the date ("YYYY-MM-DD" in the calendar's zone) and its real-time interval. */
+export interface WorkingPeriod {
+  date: string;
+  start: Date;
+  end: Date;
+}
+
+/**
+ * The working periods that overlap [from, to), oldest first, each whole (not cut to the window).
+ * Wall-clock hours in the calendar's zone: across a DST change 09:00 stays 09:00 and the day's
+ * period is an hour shorter or longer in real time. At most `maxDays` local dates are looked at.
+ */
+export function workingPeriods(from: Date, to: Date, cal: BusinessCalendar, maxDays = 400): WorkingPeriod[] {
+  const c = compile(cal);
+  const start = instantMs(from, "from");
+  const end = instantMs(to, "to");
+  const periods: WorkingPeriod[] = [];
+  const last = Math.min(localEpochDay(end, c.zone), localEpochDay(start, c.zone) + maxDays);
+  for (let day = localEpochDay(start, c.zone); day <= last; day++) {
+    const period = periodOn(c, day);
+    if (period && period.end > start && period.start < end) {
+      periods.push({ date: isoDate(day), start: new Date(period.start), end: new Date(period.end) });
+    }
+  }
+  return periods;
+}

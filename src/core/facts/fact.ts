@@ -81,7 +81,18 @@ export type Fact =
   /** An effect failed for good; `reason` is the failure kind. */
   | (FactBase<"effectDead"> & Needs<"reason">)
   /** An admin gave a dead effect a fresh set of attempts. */
-  | FactBase<"effectRetried">;
+  | FactBase<"effectRetried">
+  /** Booking: a submission's visitor was offered times (once per submission); data.form names the form. */
+  | FactBase<"meetingOffered">
+  /** Booking: nothing could be offered; `reason` says why (nobody eligible, calendars unreachable, no free time). */
+  | (FactBase<"meetingNotOffered"> & Needs<"reason">)
+  /**
+   * Booking: a meeting was booked; `rep` is the rep's owner id, data.form the form, and the speed to
+   * meeting: data.submittedToBookedMs and data.bookedToStartMs.
+   */
+  | FactBase<"meetingBooked">
+  | FactBase<"meetingMoved">
+  | FactBase<"meetingCancelled">;
 
 export type FactKind = Fact["kind"];
 
@@ -113,6 +124,11 @@ export const FACT_KINDS = [
   "ruleGivenUp",
   "effectDead",
   "effectRetried",
+  "meetingOffered",
+  "meetingNotOffered",
+  "meetingBooked",
+  "meetingMoved",
+  "meetingCancelled",
 ] as const satisfies readonly FactKind[];
 
 // Fails to compile when a kind is added to the union but not to the list.

@@ -51,6 +51,7 @@ const EventBase = z.object({
     "slack",
     "intake",
     "unsubscribe",
+    "booking",
   ]),
   /**
    * The CRM's own order among events with the same occurredAt, zero-padded so that it sorts as
@@ -148,6 +149,14 @@ export const CrmEvent = z.discriminatedUnion("kind", [
     properties: z.record(z.string(), PropertyValue).optional(),
     /** When the write happened (the outbox knows; a dry run does not say): a record our form just created answers reads itself. */
     writtenAt: z.iso.datetime().optional(),
+  }),
+  /** The lead booked a meeting with a rep on the booking page (src/booking): its cadence stops. */
+  EventBase.extend({
+    kind: z.literal("meetingBooked"),
+    bookingId: z.string().min(1),
+    startsAt: z.iso.datetime(),
+    /** The rep's CRM owner id. */
+    ownerId: z.string().optional(),
   }),
   /** A button in one of our Slack messages about this record was pressed. */
   EventBase.extend({

@@ -218,6 +218,32 @@ export const Effect = z.discriminatedUnion("type", [
     at: z.iso.datetime(),
     target: SalesforceConsentTarget,
   }),
+  /**
+   * A meeting booked on the spot (src/booking), logged on the record its submission's lead write
+   * wrote (it waits for that write): a HubSpot meeting engagement, a Salesforce Event, keyed by the
+   * booking. A new booking then tells the record (a meetingBooked event, which stops its cadence).
+   */
+  z.object({
+    type: z.literal("writeMeeting"),
+    crm: Crm,
+    accountId: z.string().min(1),
+    /** The submission's upsertLead effect: this waits until it is done and takes the record it wrote. */
+    afterWrite: z.string().min(1),
+    bookingId: z.string().regex(/^[0-9a-f]{40}$/),
+    action: z.enum(["book", "move", "cancel"]),
+    submissionId: z.string().min(1).max(100),
+    ownerId: z.string().min(1).optional(),
+    title: z.string().min(1).max(255),
+    body: z.string().max(5_000),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime(),
+    joinUrl: z.string().max(2_000).optional(),
+    bookedAt: z.iso.datetime(),
+    /** The calendar logged the meeting in this CRM itself (HubSpot's scheduler): only the record is told. */
+    loggedByCalendar: z.boolean().default(false),
+    /** The lead goes to the rep (a team's booking went to another rep than intake's). */
+    assignOwner: z.boolean().default(false),
+  }),
   z.object({
     type: z.literal("postSlackMessage"),
     /** A Slack user id (U…) for a direct message, or a channel id. */

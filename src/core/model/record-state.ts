@@ -231,6 +231,7 @@ export function applyEvent(state: RecordState, event: CrmEvent): RecordState {
       setProperties(event.properties ?? {}, true);
       break;
     case "emailReceived":
+    case "meetingBooked":
     case "slackAction":
       // Not CRM data: the rules act on them, the record itself does not change.
       break;

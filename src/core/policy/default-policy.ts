@@ -21,6 +21,8 @@ export const DEFAULT_POLICY: PolicyInput = {
       sender: { address: "alex@mail.example.com" },
       weight: 1,
       capacity: 25,
+      // Booking: Alex's Google Workspace calendar (the Google Calendar emulator locally).
+      calendar: { provider: "google", id: "alex.rivera@example.com" },
     },
     {
       id: "sam",
@@ -31,6 +33,8 @@ export const DEFAULT_POLICY: PolicyInput = {
       sender: { address: "sam@mail.example.com" },
       weight: 1,
       capacity: 25,
+      // Booking: Sam's Microsoft 365 calendar (the Microsoft Graph emulator locally).
+      calendar: { provider: "microsoft", id: "sam.chen@example.com" },
     },
   ],
   teams: [
@@ -106,6 +110,20 @@ export const DEFAULT_POLICY: PolicyInput = {
       duplicateWindow: "PT5M",
     },
   ],
+  // The demo form offers a meeting with the rep it was routed to, right after the submission (docs/booking.md).
+  booking: {
+    forms: [{ form: "demo", offer: "routedRep" }],
+    calendar: "google",
+    meetingLength: "PT30M",
+    bufferBefore: "PT0S",
+    bufferAfter: "PT10M",
+    minimumNotice: "PT2H",
+    horizon: "P14D",
+    slotStep: "PT15M",
+    maxPerDay: 6,
+    maxSlots: 60,
+    linkLifetime: "PT2H",
+  },
   scoring: {
     id: "default",
     thresholds: { warm: 40, hot: 70 },

@@ -3,6 +3,7 @@ import { addBusinessDuration, isValidZone, nextWorkingTime, WorkingHours } from 
 import { isKnownHolidayCalendar } from "../calendar/public-holidays";
 import { cadenceIssues, CadenceRule } from "./cadence-policy";
 import { EmailPolicy, EmailSender, emailIssues } from "./email-policy";
+import { BookingPolicy, bookingIssues, RepCalendar } from "./booking-policy";
 import { Form, formsIssues } from "./forms-policy";
 import { IntakeRouting, intakeRoutingIssues } from "./intake-routing-policy";
 import { DurationWithin, durationProblem, Id, LocalDate, PerCrm, SlackChannel, SlackUser, ThresholdWithin } from "./policy-fields";
@@ -41,6 +42,8 @@ export const Rep = z.object({
   sender: EmailSender.optional(),
   /** Public holidays where the rep works (instead of the team's or the policy's). */
   holidayCalendar: HolidayCalendar.optional(),
+  /** Where visitors book meetings with this rep (booking); a rep without one is not offered. */
+  calendar: RepCalendar.optional(),
 });
 export type Rep = z.infer<typeof Rep>;
 
@@ -135,6 +138,8 @@ export const Policy = z
     routing: IntakeRouting.optional(),
     /** Cadence emails: purposes and their lawful basis, daily caps (docs/email.md). */
     email: EmailPolicy.optional(),
+    /** Meetings booked on the spot, right after a form's submission. */
+    booking: BookingPolicy.optional(),
   })
   .superRefine((policy, ctx) => {
     const reps = new Set(policy.reps.map((r) => r.id));
@@ -163,6 +168,11 @@ export const Policy = z
       const formKeys = new Set(policy.forms.map((f) => f.key));
       for (const issue of scoringIssues(policy.scoring, formKeys))
         ctx.addIssue({ code: "custom", path: ["scoring", ...issue.path], message: issue.message });
+    }
+    if (policy.booking) {
+      const formKeys = new Set(policy.forms.map((f) => f.key));
+      for (const issue of bookingIssues(policy.booking, formKeys))
+        ctx.addIssue({ code: "custom", path: ["booking", ...issue.path], message: issue.message });
     }
     if (policy.routing) {
       for (const issue of intakeRoutingIssues(policy.routing, teams))

@@ -25,6 +25,8 @@ export interface RoutingRequest {
   now: Date;
   /** The same key gets the same answer (a retried run), without taking a new slot. */
   decisionKey?: string;
+  /** Only these reps may be picked (booking: the members free at the time a visitor chose). */
+  candidates?: readonly string[];
 }
 
 export type RoutingDecision =
@@ -68,7 +70,7 @@ export function route(state: RoutingState, req: RoutingRequest): { decision: Rou
   for (const id of team.members) {
     const rep = reps.get(id);
     if (!rep) continue;
-    const why = ineligibility(rep, team, req, state);
+    const why = req.candidates && !req.candidates.includes(id) ? "not free at the chosen time" : ineligibility(rep, team, req, state);
     if (why) skipped.push(`${rep.id}: ${why}`);
     else eligible.push(rep);
   }

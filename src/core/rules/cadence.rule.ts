@@ -6,7 +6,7 @@ import { enrol, onCreated, onSubmitted } from "./cadence/cadence-enrol";
 import { checkSla, slaDue } from "./cadence/cadence-sla";
 import { onSlackAction } from "./cadence/cadence-slack";
 import { stepDue, writeSteps } from "./cadence/cadence-steps";
-import { followOwner, onDeleted, onEmailReceived, onMerged, onPropertyChanged } from "./cadence/cadence-stops";
+import { followOwner, onDeleted, onEmailReceived, onMeetingBooked, onMerged, onPropertyChanged } from "./cadence/cadence-stops";
 
 /**
  * Follow-up cadences: a new lead is enrolled in the cadence its source calls for; each step
@@ -23,6 +23,7 @@ export const cadenceRule: Rule<CadenceState, CadenceConfig> = {
     submitted: onSubmitted,
     propertyChanged: onPropertyChanged,
     emailReceived: onEmailReceived,
+    meetingBooked: onMeetingBooked,
     deleted: onDeleted,
     merged: onMerged,
     slackAction: onSlackAction,

@@ -10,8 +10,11 @@ export function publicUrl(requestUrl: string, publicBaseUrl: string | undefined)
 
 /**
  * The request's path as the Worker may write it in logs and error messages: the Outbound
- * Message token is a path segment (Salesforce can neither sign nor add headers), so it is cut.
+ * Message token is a path segment (Salesforce can neither sign nor add headers), and so are the
+ * booking links' tokens, so they are cut.
  */
 export function loggablePath(requestUrl: string): string {
-  return new URL(requestUrl).pathname.replace(/^(\/webhooks\/salesforce\/outbound\/)[^/]*/, "$1[token]");
+  return new URL(requestUrl).pathname
+    .replace(/^(\/webhooks\/salesforce\/outbound\/)[^/]*/, "$1[token]")
+    .replace(/^(\/book\/(?:manage\/)?)(?!embed\.js$)[^/]+/, "$1[token]");
 }

@@ -67,7 +67,7 @@ export interface SalesforceEmulatorOptions {
   users?: SeedUser[];
   /** Profile names, seeded with ids in this order. Default DEFAULT_PROFILES. */
   profiles?: string[];
-  /** Unique external-id fields. Default Task.Idempotency_Key__c and Lead.External_Key__c. */
+  /** Unique external-id fields. Default Idempotency_Key__c on Task and Event (an Activity field) and Lead.External_Key__c. */
   externalIdFields?: Record<string, string[]>;
   /** Extra custom fields: names of text fields, or `{name, type}` ("boolean" for a checkbox, "date", "datetime", …). */
   customFields?: Record<string, CustomField[]>;
@@ -122,7 +122,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions = {}
   if (options.webhookTargetUrl && !options.webhookSecret) throw new Error("webhookTargetUrl needs webhookSecret to sign deliveries");
 
   const schema = new Schema({
-    externalIdFields: options.externalIdFields ?? { Task: ["Idempotency_Key__c"], Lead: ["External_Key__c"] },
+    externalIdFields: options.externalIdFields ?? { Task: ["Idempotency_Key__c"], Event: ["Idempotency_Key__c"], Lead: ["External_Key__c"] },
     customFields: options.customFields ?? {},
     dataProtectionAndPrivacy: options.dataProtectionAndPrivacy,
   });

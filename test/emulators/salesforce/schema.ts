@@ -78,6 +78,8 @@ export const PRIVACY_CONSENT_STATUSES = ["NotSeen", "Seen", "OptIn", "OptOut"];
 
 export const TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"];
 export const TASK_PRIORITIES = ["High", "Normal", "Low"];
+/** Event.ShowAs: how the time shows in the owner's calendar. */
+export const EVENT_SHOW_AS = ["Busy", "OutOfOffice", "Free"];
 export const CLOSED_WON_STAGE = "Closed Won";
 export const CLOSED_LOST_STAGE = "Closed Lost";
 
@@ -199,6 +201,31 @@ const STANDARD_OBJECTS: Record<string, ObjectSpec> = {
       TaskSubtype: rw("picklist", { defaultValue: "Task", updateable: false }),
       ReminderDateTime: rw("datetime"),
       IsReminderSet: rw("boolean", { defaultValue: false }),
+    },
+  },
+  // Object Reference, "Event": a calendar event; with Task, the activities (custom Activity fields
+  // such as Idempotency_Key__c are on both). DurationInMinutes is an int; the emulator keeps it a double.
+  Event: {
+    label: "Event",
+    keyPrefix: "00U",
+    fields: {
+      ...SYSTEM,
+      ...OWNER,
+      Subject: rw("string"),
+      Description: rw("textarea"),
+      Location: rw("string"),
+      WhoId: ref(["Lead", "Contact"], "Who"),
+      WhatId: ref(["Account", "Opportunity"], "What"),
+      StartDateTime: rw("datetime"),
+      EndDateTime: rw("datetime"),
+      ActivityDateTime: rw("datetime"),
+      ActivityDate: rw("date"),
+      DurationInMinutes: rw("double"),
+      IsAllDayEvent: rw("boolean", { defaultValue: false }),
+      IsPrivate: rw("boolean", { defaultValue: false }),
+      ShowAs: rw("picklist", { picklist: EVENT_SHOW_AS, restricted: true, defaultValue: "Busy" }),
+      Type: rw("picklist"),
+      EventSubtype: rw("picklist", { defaultValue: "Event", updateable: false }),
     },
   },
   User: {

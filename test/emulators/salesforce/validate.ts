@@ -157,6 +157,20 @@ export function validateRecord(def: SObjectDef, record: Fields, changed: Set<str
       if (error) errors.push(error);
     }
   }
+  // Event.EndDateTime: "If IsAllDayEvent is false, a value must be supplied for either DurationInMinutes or EndDateTime."
+  if (def.name === "Event" && record.IsAllDayEvent !== true) {
+    const start = record.StartDateTime ?? record.ActivityDateTime;
+    if (start === null || start === undefined) {
+      errors.push(saveError("REQUIRED_FIELD_MISSING", "Required fields are missing: [StartDateTime]", ["StartDateTime"]));
+    } else if (
+      (record.EndDateTime === null || record.EndDateTime === undefined) &&
+      (record.DurationInMinutes === null || record.DurationInMinutes === undefined)
+    ) {
+      errors.push(saveError("REQUIRED_FIELD_MISSING", "Required fields are missing: [DurationInMinutes]", ["DurationInMinutes"]));
+    } else if (typeof record.EndDateTime === "string" && Date.parse(record.EndDateTime) < Date.parse(String(start))) {
+      errors.push(saveError("FIELD_INTEGRITY_EXCEPTION", "End Date Time: End time can't be before start time.", ["EndDateTime"]));
+    }
+  }
   if (def.name === "Task" && typeof record.WhoId === "string" && record.WhoId.startsWith("00Q") && record.WhatId) {
     errors.push(
       saveError(

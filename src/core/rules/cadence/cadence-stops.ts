@@ -19,6 +19,10 @@ export function onPropertyChanged(cadence: CadenceState | undefined, event: Even
 export const onEmailReceived = (cadence: CadenceState | undefined, event: Event<"emailReceived">, ctx: CadenceCtx): Step<CadenceState> =>
   stopCadence(cadence, "replied", `email "${event.subject}" from ${event.from}`, ctx);
 
+/** A meeting booked on the booking page: the existing stop, as "meeting booked" (like the CRM's own meeting property). */
+export const onMeetingBooked = (cadence: CadenceState | undefined, event: Event<"meetingBooked">, ctx: CadenceCtx): Step<CadenceState> =>
+  stopCadence(cadence, "meeting booked", `a meeting booked for ${event.startsAt} (booking ${event.bookingId})`, ctx);
+
 export const onDeleted = (cadence: CadenceState | undefined, _: Event<"deleted">, ctx: CadenceCtx): Step<CadenceState> =>
   stopCadence(cadence, "record deleted", "the record was deleted in the CRM", ctx);
 

@@ -1,5 +1,4 @@
 import { createDohEmulator, type DohEmulator, type DohEmulatorOptions } from "./doh/index.ts";
-import { createHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from "./hubspot/index.ts";
 import { createMailgunEmulator, type MailgunEmulator, type MailgunEmulatorOptions } from "./mailgun/index.ts";
 import { createPostmarkEmulator, type PostmarkEmulator, type PostmarkEmulatorOptions } from "./postmark/index.ts";
 import {
@@ -33,7 +32,16 @@ export interface Emulators {
 }
 
 export interface EmulatorsOptions {
-  ports?: { hubspot?: number; salesforce?: number; slack?: number; postmark?: number; mailgun?: number; doh?: number; google?: number; microsoft?: number };
+  ports?: {
+    hubspot?: number;
+    salesforce?: number;
+    slack?: number;
+    postmark?: number;
+    mailgun?: number;
+    doh?: number;
+    google?: number;
+    microsoft?: number;
+  };
   hubspot?: HubSpotEmulatorOptions;
   salesforce?: SalesforceEmulatorOptions;
   slack?: SlackEmulatorOptions;
@@ -114,7 +122,16 @@ export async function startEmulators(options: EmulatorsOptions = {}): Promise<Em
     googleKey: { ...key, token_uri: google.tokenUrl() },
     urls,
     async close() {
-      await Promise.all([hubspot.close(), salesforce.close(), slack.close(), postmark.close(), mailgun.close(), doh.close(), google.close(), microsoft.close()]);
+      await Promise.all([
+        hubspot.close(),
+        salesforce.close(),
+        slack.close(),
+        postmark.close(),
+        mailgun.close(),
+        doh.close(),
+        google.close(),
+        microsoft.close(),
+      ]);
     },
   };
 }

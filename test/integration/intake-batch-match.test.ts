@@ -9,8 +9,10 @@ import { admin } from "../support/rule-flows";
 
 /** Leads arriving together share one match read: a batch of submissions reads its people with one HubSpot call. */
 const run = Date.now().toString(36);
-// Stored, not processed: the test hands them to the consumer as one batch.
-const harness = intakeHarness({ bindings: { PAUSE_INTAKE_PROCESSING: "true" } });
+// Stored, not queued: the test hands them to the consumer as one batch. (Queued, the Worker's own
+// consumer would process them too, at once, beside the test's batch.)
+const notQueued = { send: async () => {}, sendBatch: async () => {} };
+const harness = intakeHarness({ bindings: { PAUSE_INTAKE_PROCESSING: "true", SUBMISSIONS: notQueued } });
 
 beforeAll(async () => {
   const setup = (await (await admin("/admin/crm/setup", { method: "POST" })).json()) as any;

@@ -1,5 +1,5 @@
 import type { BookingFigures, BookingRate } from "../metrics/booking-metrics";
-import { duration, pct } from "./layout";
+import { duration, HeadRow, pct } from "./layout";
 
 /** The overview's booking section: offers and bookings, the speed to meeting, the rates per form, source and rep (by name). */
 export function BookingPanel(props: { figures: BookingFigures }) {
@@ -11,18 +11,7 @@ export function BookingPanel(props: { figures: BookingFigures }) {
       <div class="table-wrap">
         <table>
           <thead>
-            <tr>
-              <th scope="col">{title.replace(/^Per /, "")}</th>
-              <th scope="col" class="num">
-                Offered
-              </th>
-              <th scope="col" class="num">
-                Booked
-              </th>
-              <th scope="col" class="num">
-                Booking rate
-              </th>
-            </tr>
+            <HeadRow columns={[{ label: title.replace(/^Per /, "") }, "Offered", "Booked", "Booking rate"]} />
           </thead>
           <tbody>
             {rows.map((r) => (

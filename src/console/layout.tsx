@@ -193,6 +193,22 @@ export const RollbackButton = (props: { page: PageContext; version: number }) =>
   </form>
 );
 
+/** A table's header row: "num" columns are right-aligned as their figures are. */
+export function HeadRow(props: { columns: (string | { label: string; num?: boolean; title?: string })[] }) {
+  return (
+    <tr>
+      {props.columns.map((c) => {
+        const col = typeof c === "string" ? { label: c, num: true } : c;
+        return (
+          <th scope="col" class={col.num ? "num" : undefined} title={col.title}>
+            {col.label}
+          </th>
+        );
+      })}
+    </tr>
+  );
+}
+
 export { count, duration, localInstant, percent as pct } from "./format";
 
 /** JSON for a <script type="application/json"> block: nothing in it can close the element. */

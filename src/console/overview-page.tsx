@@ -1,9 +1,26 @@
 import { raw } from "hono/html";
 import type { AlertRow } from "../storage/alerts";
 import { calendarDay, count, duration, durationUnit, localInstant, percent as pct } from "./format";
-import { Layout, type PageContext, scriptJson } from "./layout";
+import { HeadRow, Layout, type PageContext, scriptJson } from "./layout";
 import type { OverviewPage as Data } from "./overview-data";
 import { BookingPanel } from "./booking-panel";
+
+/** One of the overview's filters: "all", or one of the policy's teams, reps or cadences by name. */
+function FilterSelect(props: { label: string; name: string; selected: string | null | undefined; options: [id: string, name: string][] }) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <select name={props.name}>
+        <option value="">all</option>
+        {props.options.map(([id, name]) => (
+          <option value={id} selected={props.selected === id}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /**
  * Draws the charts from the JSON block; uPlot comes from /uPlot.iife.min.js. One measure per
@@ -108,39 +125,14 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
             <span>Source</span>
             <input type="text" name="source" size={14} value={query.source ?? ""} />
           </label>
-          <label class="field">
-            <span>Team</span>
-            <select name="team">
-              <option value="">all</option>
-              {policy.teams.map((team) => (
-                <option value={team.id} selected={query.team === team.id}>
-                  {team.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>Rep</span>
-            <select name="rep">
-              <option value="">all</option>
-              {policy.reps.map((rep) => (
-                <option value={rep.id} selected={data.repId === rep.id}>
-                  {rep.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>Cadence</span>
-            <select name="cadence">
-              <option value="">all</option>
-              {(policy.rules.cadences?.cadences ?? []).map((c) => (
-                <option value={c.id} selected={query.cadence === c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect label="Team" name="team" selected={query.team} options={policy.teams.map((t) => [t.id, t.name])} />
+          <FilterSelect label="Rep" name="rep" selected={data.repId} options={policy.reps.map((r) => [r.id, r.name])} />
+          <FilterSelect
+            label="Cadence"
+            name="cadence"
+            selected={query.cadence}
+            options={(policy.rules.cadences?.cadences ?? []).map((c) => [c.id, c.name])}
+          />
           <button type="submit">Show</button>
         </div>
         <p class="muted">
@@ -326,34 +318,20 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           <section class="table-wrap" tabindex={0} aria-label={`${c.name}: steps`}>
             <table class="cadence-steps">
               <thead>
-                <tr>
-                  <th scope="col">Step</th>
-                  <th scope="col" class="num">
-                    Written
-                  </th>
-                  <th scope="col" class="num" title="Emails sent, and in brackets those that became the owner's task instead">
-                    Emails sent (task)
-                  </th>
-                  <th scope="col" class="num">
-                    Delivered
-                  </th>
-                  <th scope="col" class="num">
-                    Bounced
-                  </th>
-                  <th scope="col" class="num">
-                    Replies
-                  </th>
-                  <th scope="col" class="num">
-                    Reply rate
-                  </th>
-                  <th scope="col" class="num">
-                    Unsubscribed
-                  </th>
-                  <th scope="col" class="num">
-                    Meetings
-                  </th>
-                  <th scope="col">Other stops</th>
-                </tr>
+                <HeadRow
+                  columns={[
+                    { label: "Step" },
+                    "Written",
+                    { label: "Emails sent (task)", num: true, title: "Emails sent, and in brackets those that became the owner's task instead" },
+                    "Delivered",
+                    "Bounced",
+                    "Replies",
+                    "Reply rate",
+                    "Unsubscribed",
+                    "Meetings",
+                    { label: "Other stops" },
+                  ]}
+                />
               </thead>
               <tbody>
                 {c.steps.map((s) => (
@@ -389,33 +367,19 @@ export function OverviewPage(props: { page: PageContext; data: Data }) {
           <section class="table-wrap" tabindex={0} aria-label="Emails by source">
             <table>
               <thead>
-                <tr>
-                  <th scope="col">Source</th>
-                  <th scope="col" class="num">
-                    Sent
-                  </th>
-                  <th scope="col" class="num">
-                    Tasks instead
-                  </th>
-                  <th scope="col" class="num">
-                    Delivered
-                  </th>
-                  <th scope="col" class="num">
-                    Bounced
-                  </th>
-                  <th scope="col" class="num">
-                    Bounce rate
-                  </th>
-                  <th scope="col" class="num">
-                    Replies
-                  </th>
-                  <th scope="col" class="num">
-                    Unsubscribed
-                  </th>
-                  <th scope="col" class="num">
-                    Meetings
-                  </th>
-                </tr>
+                <HeadRow
+                  columns={[
+                    { label: "Source" },
+                    "Sent",
+                    "Tasks instead",
+                    "Delivered",
+                    "Bounced",
+                    "Bounce rate",
+                    "Replies",
+                    "Unsubscribed",
+                    "Meetings",
+                  ]}
+                />
               </thead>
               <tbody>
                 {o.emailsBySource.map((s) => (

@@ -92,6 +92,18 @@ async function runOnce(otherApps: number, contacts: string[], runNo: number) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (Date.now() - started) / 1000;
+  // Why effects died, by error (a dead effect is a failure to explain, not a number to report).
+  const deadReasons = new Map<string, number>();
+  if ((summary.dead ?? 0) > deadBefore) {
+    const listed = (await (await admin("/admin/effects?status=dead&limit=1000")).json()) as {
+      effects: { idempotencyKey: string; attempts: number; error?: string | null }[];
+    };
+    for (const e of listed.effects.filter((e) => e.idempotencyKey.startsWith(`bench:${runNo}:`))) {
+      const reason = `${e.attempts} attempts: ${e.error ?? "no error"}`;
+      deadReasons.set(reason, (deadReasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, n] of deadReasons) console.log(`run ${runNo}: ${n} dead: ${reason}`);
+  }
 
   const tasks = (
     hubspot.state.objects.all("tasks" as never) as { id: string; createdAt: number; properties: Record<string, string | undefined> }[]

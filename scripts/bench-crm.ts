@@ -96,10 +96,10 @@ async function runOnce(otherApps: number, contacts: string[], runNo: number) {
   const deadReasons = new Map<string, number>();
   if ((summary.dead ?? 0) > deadBefore) {
     const listed = (await (await admin("/admin/effects?status=dead&limit=1000")).json()) as {
-      effects: { idempotencyKey: string; attempts: number; error?: string | null }[];
+      effects: { idempotencyKey: string; attempts: number; lastError?: string | null }[];
     };
     for (const e of listed.effects.filter((e) => e.idempotencyKey.startsWith(`bench:${runNo}:`))) {
-      const reason = `${e.attempts} attempts: ${e.error ?? "no error"}`;
+      const reason = `${e.attempts} attempts: ${e.lastError ?? "no error"}`;
       deadReasons.set(reason, (deadReasons.get(reason) ?? 0) + 1);
     }
     for (const [reason, n] of deadReasons) console.log(`run ${runNo}: ${n} dead: ${reason}`);

@@ -130,9 +130,9 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
 
   /** Reads one owner: the access token works, and private apps are told their daily allowance on every answer. */
   async checkConnection(): Promise<ConnectionCheck> {
-    let ended: void | (() => Promise<void>);
+    let ended: (() => Promise<void>) | undefined;
     try {
-      ended = await this.beforeCall();
+      ended = (await this.beforeCall()) || undefined;
       const answer = await withTimeout(settled(this.api.ownersPage({ limit: 1 })), this.timeoutMs, "HubSpot owners read");
       return { system: "HubSpot", ok: true, signInFailed: false, detail: "the access token reads owners", ...dailyOf(answer.headers) };
     } catch (error) {
@@ -608,9 +608,9 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
-    let ended: void | (() => Promise<void>);
+    let ended: (() => Promise<void>) | undefined;
     try {
-      ended = await this.beforeCall();
+      ended = (await this.beforeCall()) || undefined;
       return { ok: true, value: await withTimeout(settled(fn()), this.timeoutMs, `HubSpot ${what}`) };
     } catch (error) {
       return { ok: false, failure: classifyHubSpotError(error, this.now()) };

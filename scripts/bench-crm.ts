@@ -117,7 +117,15 @@ async function runOnce(otherApps: number, contacts: string[], runNo: number) {
     maxCallsPerWindow = Math.max(maxCallsPerWindow, i - j + 1);
   }
   if (process.env.BENCH_TIMELINE) {
-    for (const c of calls) console.log(`${((c.at - started) / 1000).toFixed(2)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status}`);
+    // The first input's key tells the same request arriving twice from two calls of one batch.
+    const firstKey = (body: unknown) => {
+      const input = (body as { inputs?: { id?: string; properties?: Record<string, string> }[] } | undefined)?.inputs?.[0];
+      return input?.properties?.lead_follow_up_key ?? input?.id ?? "";
+    };
+    for (const c of calls)
+      console.log(
+        `${((c.at - started) / 1000).toFixed(3)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status} ${firstKey(c.requestBody)}`,
+      );
   }
   // The product's share of the portal, and of what the other apps leave.
   const allowedPerWindow = Math.min(Math.floor(SHARE * QUOTA.max), QUOTA.max - Math.floor(otherApps * QUOTA.max));

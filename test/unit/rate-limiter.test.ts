@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { SlotTooFarAway } from "../../src/platform/failure";
-import { endCall, type Grant, IN_FLIGHT_FOR_MS, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/pacing/quota";
+import {
+  END_MARGIN_MS,
+  endCall,
+  type Grant,
+  IN_FLIGHT_FOR_MS,
+  type LimiterState,
+  nextSlot,
+  parseQuota,
+  type Quota,
+  tryAcquire,
+} from "../../src/pacing/quota";
 import { pacer } from "../../src/pacing/pacer";
 import { seededRandom } from "../emulators/shared/faults";
 
@@ -184,18 +194,19 @@ describe("tryAcquire", () => {
     expect(state.counted).toEqual([5_540, 7_050]);
   });
 
-  it("counts a call whose caller tells its end as in flight, then at its end", () => {
+  it("counts a call whose caller tells its end as in flight, then at its end (plus a small margin)", () => {
     const quota = { max: 2, windowMs: 1_000 };
+    const m = END_MARGIN_MS;
     const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     expect(tryAcquire(state, quota, 5_000, quota.max, true)).toEqual({ granted: true, at: 5_000 });
     expect(tryAcquire(state, quota, 5_040, quota.max, true)).toEqual({ granted: true, at: 5_040 });
     expect(state.inFlight).toEqual([5_000, 5_040]);
     // Both still on their way 3 s later: either may reach the API now.
     expect(tryAcquire(state, quota, 8_000, quota.max, true)).toEqual({ granted: false, retryAt: 9_000 });
-    endCall(state, quota, 5_040, 8_100);
+    endCall(state, quota, 5_040, 8_100 - m);
     expect(state).toMatchObject({ counted: [8_100], inFlight: [5_000] });
     expect(tryAcquire(state, quota, 8_200, quota.max, true)).toEqual({ granted: false, retryAt: 9_100 });
-    endCall(state, quota, 5_000, 8_300);
+    endCall(state, quota, 5_000, 8_300 - m);
     expect(tryAcquire(state, quota, 9_100, quota.max, true)).toEqual({ granted: true, at: 9_100 });
     // An end told twice (or after the limiter gave up on the call) changes nothing.
     endCall(state, quota, 5_000, 9_200);
@@ -363,7 +374,7 @@ describe("tryAcquire", () => {
     const sorted = [...arrived].sort((a, b) => a - b);
     // 3,000 calls at 50 per 10 s take 600 s; each window spends a call's time more.
     const windows = (sorted.at(-1)! - sorted[0]!) / quota.windowMs;
-    expect(3_000 / windows).toBeGreaterThan(quota.max * 0.96);
+    expect(3_000 / windows).toBeGreaterThan(quota.max * 0.94);
   });
 
   it("respects pauses: nothing is granted while paused", () => {

@@ -92,6 +92,18 @@ async function runOnce(otherApps: number, contacts: string[], runNo: number) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (Date.now() - started) / 1000;
+  // Why effects died, by error (a dead effect is a failure to explain, not a number to report).
+  const deadReasons = new Map<string, number>();
+  if ((summary.dead ?? 0) > deadBefore) {
+    const listed = (await (await admin("/admin/effects?status=dead&limit=1000")).json()) as {
+      effects: { idempotencyKey: string; attempts: number; lastError?: string | null }[];
+    };
+    for (const e of listed.effects.filter((e) => e.idempotencyKey.startsWith(`bench:${runNo}:`))) {
+      const reason = `${e.attempts} attempts: ${e.lastError ?? "no error"}`;
+      deadReasons.set(reason, (deadReasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, n] of deadReasons) console.log(`run ${runNo}: ${n} dead: ${reason}`);
+  }
 
   const tasks = (
     hubspot.state.objects.all("tasks" as never) as { id: string; createdAt: number; properties: Record<string, string | undefined> }[]
@@ -105,7 +117,15 @@ async function runOnce(otherApps: number, contacts: string[], runNo: number) {
     maxCallsPerWindow = Math.max(maxCallsPerWindow, i - j + 1);
   }
   if (process.env.BENCH_TIMELINE) {
-    for (const c of calls) console.log(`${((c.at - started) / 1000).toFixed(2)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status}`);
+    // The first input's key tells the same request arriving twice from two calls of one batch.
+    const firstKey = (body: unknown) => {
+      const input = (body as { inputs?: { id?: string; properties?: Record<string, string> }[] } | undefined)?.inputs?.[0];
+      return input?.properties?.lead_follow_up_key ?? input?.id ?? "";
+    };
+    for (const c of calls)
+      console.log(
+        `${((c.at - started) / 1000).toFixed(3)} ${c.path.split("/").pop()} ${c.batchSize} ${c.fault} ${c.status} ${firstKey(c.requestBody)}`,
+      );
   }
   // The product's share of the portal, and of what the other apps leave.
   const allowedPerWindow = Math.min(Math.floor(SHARE * QUOTA.max), QUOTA.max - Math.floor(otherApps * QUOTA.max));

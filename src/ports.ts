@@ -67,7 +67,9 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
       port = new HubSpotCrm({
         accessToken: config.HUBSPOT_ACCESS_TOKEN,
         basePath: config.HUBSPOT_API_BASE,
-        beforeCall: pace,
+        // Each call is counted until it ends, when it has certainly reached HubSpot: a window of
+        // calls at HubSpot then never holds more than the share, however loaded the way there.
+        beforeCall: pace.untilEnd,
         // A refused call's headers say the window is spent, which its Retry-After already handles.
         onAnswer: (status, headers) => {
           if (status < 300) pace.observe(hubspotObservation(headers, clock.now()));

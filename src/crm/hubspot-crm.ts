@@ -56,8 +56,12 @@ export interface HubSpotCrmOptions {
   /** https://api.hubapi.com in production; the emulator's URL in dev and tests. */
   basePath: string;
   timeoutMs?: number;
-  /** Runs before every API call: the rate limiter's pacing. */
-  beforeCall?: () => Promise<void>;
+  /**
+   * Runs before every API call: the rate limiter's pacing. What it returns, if anything, is
+   * called once the call has ended (answered, failed or timed out), for a limiter that counts
+   * each call until then (it reached HubSpot somewhere in between).
+   */
+  beforeCall?: () => Promise<void | (() => Promise<void>)>;
   /** Sees every answer's status and headers (HubSpot's quota headers). */
   onAnswer?: (status: number, headers: Record<string, string>) => void;
   now?: () => number;
@@ -112,7 +116,7 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private readonly api: HubSpotApi;
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  private readonly beforeCall: () => Promise<void>;
+  private readonly beforeCall: () => Promise<void | (() => Promise<void>)>;
 
   constructor(options: HubSpotCrmOptions) {
     super();
@@ -126,8 +130,9 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
 
   /** Reads one owner: the access token works, and private apps are told their daily allowance on every answer. */
   async checkConnection(): Promise<ConnectionCheck> {
+    let ended: (() => Promise<void>) | undefined;
     try {
-      await this.beforeCall();
+      ended = (await this.beforeCall()) || undefined;
       const answer = await withTimeout(settled(this.api.ownersPage({ limit: 1 })), this.timeoutMs, "HubSpot owners read");
       return { system: "HubSpot", ok: true, signInFailed: false, detail: "the access token reads owners", ...dailyOf(answer.headers) };
     } catch (error) {
@@ -140,6 +145,8 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         detail: refused ? `HubSpot refused the access token (HTTP ${failure.status})` : failure.message,
         ...dailyOf((error as ApiError).headers ?? {}),
       };
+    } finally {
+      await ended?.();
     }
   }
 
@@ -601,11 +608,14 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<Result<T>> {
+    let ended: (() => Promise<void>) | undefined;
     try {
-      await this.beforeCall();
+      ended = (await this.beforeCall()) || undefined;
       return { ok: true, value: await withTimeout(settled(fn()), this.timeoutMs, `HubSpot ${what}`) };
     } catch (error) {
       return { ok: false, failure: classifyHubSpotError(error, this.now()) };
+    } finally {
+      await ended?.();
     }
   }
 }

@@ -287,9 +287,12 @@ async function settle(
       return;
     }
     const { failure } = outcome;
-    // Held back by our own limiter: no call was made, so no attempt is spent.
+    // Held back for quota, by our own limiter (no call made) or by the API (a 429: refused
+    // unapplied, come back after Retry-After): the effect did not fail, the account was busy,
+    // so no attempt is spent. An effect dies of its own failures, not of a busy account: under
+    // a squeeze, 429s next to 5xx and timeouts spent a batch's eight attempts in a minute.
     const notAttempted = failure.kind === "rateLimited" && failure.notAttempted === true;
-    const attempts = row.attempts + (notAttempted ? 0 : 1);
+    const attempts = row.attempts + (failure.kind === "rateLimited" ? 0 : 1);
     if (failure.kind === "rateLimited" && failure.retryAfterMs && !notAttempted)
       pauseUntil = Math.max(pauseUntil, now.getTime() + failure.retryAfterMs);
     const verdict = nextStep(Math.max(attempts, 1), failure, deps.policy, sharedRandom);

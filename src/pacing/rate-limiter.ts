@@ -1,20 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import { systemClock } from "../platform/clock";
-import { type Grant, type LimiterState, type Quota, tryAcquire } from "./quota";
+import { endCall, type Grant, type LimiterState, type Quota, tryAcquire } from "./quota";
 import { type QuotaObservation, sharedQuota } from "./quota-share";
 
 /** What a caller tells the limiter besides the quota: the product's share of the account, and how the account stood on the newest answer it saw. */
 export interface AcquireOptions {
   share?: number;
   observation?: QuotaObservation;
+  /** The caller tells when the call ended (`ended`): it is counted then, not at its grant plus a margin. */
+  tellsEnd?: boolean;
 }
+
+/** The margin the counted instants of an older version's grants (stored as "granted") lacked. */
+const LEGACY_MARGIN_MS = 500;
 
 /**
  * One per rate-limit domain (a HubSpot portal, a Salesforce org, Slack). Every consumer asks it
  * before calling the API, so concurrent consumers together stay under the quota.
  */
 export class RateLimiter extends DurableObject<Env> {
-  private state: LimiterState = { granted: [], pausedUntil: 0 };
+  private state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
   /** The newest answer's news of the account (kept in memory: a restart waits for the next answer). */
   private observation: QuotaObservation | undefined;
   private share = 1;
@@ -22,8 +27,10 @@ export class RateLimiter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
+      const legacy = await ctx.storage.get<number[]>("granted");
       this.state = {
-        granted: (await ctx.storage.get<number[]>("granted")) ?? [],
+        counted: (await ctx.storage.get<number[]>("counted")) ?? legacy?.map((at) => at + LEGACY_MARGIN_MS) ?? [],
+        inFlight: (await ctx.storage.get<number[]>("inFlight")) ?? [],
         pausedUntil: (await ctx.storage.get<number>("pausedUntil")) ?? 0,
       };
     });
@@ -33,9 +40,19 @@ export class RateLimiter extends DurableObject<Env> {
   async acquire(quota: Quota, options: AcquireOptions = {}): Promise<Grant> {
     this.note(options);
     const now = systemClock.now();
-    const grant = tryAcquire(this.state, this.effective(quota, now), now, quota.max);
-    if (grant.granted) await this.ctx.storage.put("granted", this.state.granted);
+    const grant = tryAcquire(this.state, this.effective(quota, now), now, quota.max, options.tellsEnd === true);
+    if (grant.granted) await this.save();
     return grant;
+  }
+
+  /** The call granted at `at` (its grant's instant) ended: it is counted now, on this object's clock. */
+  async ended(quota: Quota, at: number): Promise<void> {
+    endCall(this.state, this.effective(quota, systemClock.now()), at, systemClock.now(), quota.max);
+    await this.save();
+  }
+
+  private async save(): Promise<void> {
+    await this.ctx.storage.put({ counted: this.state.counted, inFlight: this.state.inFlight });
   }
 
   /** A newer answer's news of the account, from a caller that made no call since (a read-only report). */
@@ -62,7 +79,7 @@ export class RateLimiter extends DurableObject<Env> {
     const since = now - quota.windowMs;
     const effective = this.effective(quota, now);
     return {
-      inWindow: this.state.granted.filter((t) => t > since).length,
+      inWindow: this.state.counted.filter((t) => t > since && t <= now).length + this.state.inFlight.length,
       max: effective.max,
       windowMs: quota.windowMs,
       pausedUntil: this.state.pausedUntil,
@@ -83,7 +100,7 @@ export class RateLimiter extends DurableObject<Env> {
   private effective(quota: Quota, now: number) {
     const o = this.observation;
     const windowMs = o?.windowMs ?? quota.windowMs;
-    const own = o ? this.state.granted.filter((t) => t > o.at - windowMs && t <= o.at).length : 0;
+    const own = o ? this.state.counted.filter((t) => t > o.at - windowMs && t <= o.at).length : 0;
     return sharedQuota(quota, this.share, o, own, now);
   }
 

@@ -122,10 +122,47 @@ describe("the outbox against the HubSpot emulator", () => {
     await eventually(async () => expect((await createCalls()).some((c: any) => c.status === 429)).toBe(true));
     await hubspotEmulator.faults({});
     const rows = await settled(ids);
-    expect(rows.every((r) => r.status === "done" && r.attempts === 2)).toBe(true);
+    // The 429 refused the call unapplied: no attempt of the effects' was spent on it.
+    expect(rows.every((r) => r.status === "done" && r.attempts === 1)).toBe(true);
     const [limited, retried] = await createCalls();
     expect(limited.status).toBe(429);
     expect(retried.at - limited.at).toBeGreaterThanOrEqual(1_000); // the emulator says Retry-After: 1
+  });
+
+  it("keeps an effect refused for quota more often than its attempts allow, and counts only its own failures", async () => {
+    // Stored without a message of its own: this test hands the consumer the only one.
+    const [id] = await insertEffects(env.DB, [task(1)], new Date());
+    const consumer = portsFor(env).consumer;
+    const answers = [
+      ...Array.from({ length: Number(TEST_BINDINGS.EFFECT_MAX_ATTEMPTS) + 2 }, () => "429" as const),
+      "503" as const,
+      "429" as const,
+      "ok" as const,
+    ];
+    const calls: string[] = [];
+    // A portal squeezed by other apps: HubSpot refuses calls for its ten-secondly limit (no
+    // Retry-After wait here, so the test does not wait real seconds), and fails once.
+    const busy = {
+      createTasks: async (writes: { key: string }[]) => {
+        const answer = answers.shift() ?? "ok";
+        calls.push(answer);
+        if (answer === "ok") return writes.map((w) => ({ ok: true as const, externalId: `task-of-${w.key}` }));
+        const failure =
+          answer === "429"
+            ? { kind: "rateLimited" as const, status: 429, message: "HubSpot 429: You have reached your ten_secondly_rolling limit." }
+            : { kind: "transient" as const, status: 503, message: "HubSpot 503: internal error" };
+        return writes.map(() => ({ ok: false as const, failure }));
+      },
+    };
+    const deps = { ...consumer, executors: { ...consumer.executors, crm: () => busy as never } };
+    const batch = createMessageBatch<EffectMessage>("lead-follow-up-effects", [
+      { id: "only", timestamp: new Date(), attempts: 1, body: { effectId: id! } },
+    ]);
+    await executeEffectBatch(batch, env, deps);
+    expect(calls.at(-1)).toBe("ok");
+    expect(calls.filter((c) => c === "429").length).toBeGreaterThan(Number(TEST_BINDINGS.EFFECT_MAX_ATTEMPTS));
+    // One attempt failed (the 503), one went through.
+    expect(await effectsOf([id!])).toMatchObject([{ status: "done", attempts: 2, external_id: `task-of-${id}` }]);
   });
 
   it("retries a failed call in the same consumer run, as soon as it is due", { timeout: 30_000 }, async () => {

@@ -96,8 +96,9 @@ describe("a Slack effect answered rate_limited, through the outbox", () => {
     const [otherId] = await enqueueEffects(env, effects([GENERAL, otherText]), new Date());
 
     const rows = await settled([limitedId!, otherId!]);
+    // The refusal for Slack's limit spent no attempt: one attempt each, the one that went through.
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([
-      ["done", 2],
+      ["done", 1],
       ["done", 1],
     ]);
     const [fill] = await postsOf(`fills ${run}`);

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { SlotTooFarAway } from "../../src/platform/failure";
-import { type Grant, type LimiterState, nextSlot, parseQuota, type Quota, tryAcquire } from "../../src/pacing/quota";
+import {
+  END_MARGIN_MS,
+  endCall,
+  type Grant,
+  IN_FLIGHT_FOR_MS,
+  type LimiterState,
+  nextSlot,
+  parseQuota,
+  type Quota,
+  tryAcquire,
+} from "../../src/pacing/quota";
 import { pacer } from "../../src/pacing/pacer";
 import { seededRandom } from "../emulators/shared/faults";
 
@@ -20,6 +30,10 @@ class AskQueue {
       [a[i], a[parent]] = [a[parent]!, a[i]!];
       i = parent;
     }
+  }
+
+  peek(): { at: number; caller: number } {
+    return this.items[0]!;
   }
 
   pop(): { at: number; caller: number } {
@@ -66,7 +80,7 @@ function runCalls(
     beforeAsk?: (state: LimiterState, now: number) => void;
   } = {},
 ): number[] {
-  const state: LimiterState = { granted: [], pausedUntil: 0 };
+  const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
   const grants: number[] = new Array(arrivalTimes.length);
   const asking = new AskQueue();
   let next = 0;
@@ -138,11 +152,9 @@ describe("nextSlot", () => {
     expect(nextSlot([5_000, 5_000], quota, 5_010, 0)).toBe(5_010);
   });
 
-  it("once the quota is used, waits until the oldest counted slot leaves the window, plus a margin", () => {
+  it("once the quota is used, waits until the oldest counted call leaves the window", () => {
     const quota = { max: 3, windowMs: 1_000 };
-    const slot = nextSlot([5_000, 5_100, 5_200], quota, 5_300, 0);
-    expect(slot).toBeGreaterThan(5_000 + 1_000);
-    expect(slot).toBeLessThan(5_000 + 1_000 + 1_000); // the margin is small next to the window
+    expect(nextSlot([5_000, 5_100, 5_200], quota, 5_300, 0)).toBe(5_000 + 1_000);
     // With the window long past, no wait.
     expect(nextSlot([5_000, 5_100, 5_200], quota, 9_000, 0)).toBe(9_000);
   });
@@ -158,47 +170,91 @@ describe("nextSlot", () => {
   it("never grants before now", () => {
     expect(nextSlot([1, 2, 3], { max: 3, windowMs: 10 }, 1_000, 0)).toBe(1_000);
   });
+
+  it("counts calls in flight at now: with the window's last call still on its way, nothing before a window from now", () => {
+    const quota = { max: 3, windowMs: 1_000 };
+    // Two ended calls and one in flight: the in-flight one may reach the API any moment.
+    expect(nextSlot([5_000, 5_100], quota, 5_300, 0, 1)).toBe(6_000);
+    expect(nextSlot([5_000], quota, 5_300, 0, 2)).toBe(6_000);
+    expect(nextSlot([], quota, 5_300, 0, 3)).toBe(6_300);
+    // Calls counted later than now (a grant's margin) stay after the ones in flight.
+    expect(nextSlot([5_000, 5_800], quota, 5_300, 0, 1)).toBe(6_000);
+    expect(nextSlot([5_400, 5_800], quota, 5_300, 0, 1)).toBe(6_300);
+  });
 });
 
 describe("tryAcquire", () => {
-  it("grants at once while under quota, and counts the call at that instant", () => {
+  it("grants at once while under quota, and counts a call whose end it is not told at the grant plus a margin", () => {
     const quota = { max: 2, windowMs: 1_000 };
-    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     expect(tryAcquire(state, quota, 5_000)).toEqual({ granted: true });
     expect(tryAcquire(state, quota, 5_040)).toEqual({ granted: true });
-    expect(state.granted).toEqual([5_000, 5_040]);
+    expect(state.counted).toEqual([5_500, 5_540]);
+    expect(tryAcquire(state, { ...quota, marginMs: 50 }, 7_000)).toEqual({ granted: true });
+    expect(state.counted).toEqual([5_540, 7_050]);
+  });
+
+  it("counts a call whose caller tells its end as in flight, then at its end (plus a small margin)", () => {
+    const quota = { max: 2, windowMs: 1_000 };
+    const m = END_MARGIN_MS;
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
+    expect(tryAcquire(state, quota, 5_000, quota.max, true)).toEqual({ granted: true, at: 5_000 });
+    expect(tryAcquire(state, quota, 5_040, quota.max, true)).toEqual({ granted: true, at: 5_040 });
+    expect(state.inFlight).toEqual([5_000, 5_040]);
+    // Both still on their way 3 s later: either may reach the API now.
+    expect(tryAcquire(state, quota, 8_000, quota.max, true)).toEqual({ granted: false, retryAt: 9_000 });
+    endCall(state, quota, 5_040, 8_100 - m);
+    expect(state).toMatchObject({ counted: [8_100], inFlight: [5_000] });
+    expect(tryAcquire(state, quota, 8_200, quota.max, true)).toEqual({ granted: false, retryAt: 9_100 });
+    endCall(state, quota, 5_000, 8_300 - m);
+    expect(tryAcquire(state, quota, 9_100, quota.max, true)).toEqual({ granted: true, at: 9_100 });
+    // An end told twice (or after the limiter gave up on the call) changes nothing.
+    endCall(state, quota, 5_000, 9_200);
+    expect(state).toMatchObject({ counted: [8_100, 8_300], inFlight: [9_100] });
+  });
+
+  it("counts a call whose end is never told as ended when no call can still be on its way", () => {
+    const quota = { max: 1, windowMs: 1_000 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
+    expect(tryAcquire(state, quota, 5_000, quota.max, true).granted).toBe(true);
+    expect(tryAcquire(state, quota, 5_000 + IN_FLIGHT_FOR_MS - 1, quota.max, true)).toMatchObject({ granted: false });
+    expect(tryAcquire(state, quota, 5_000 + IN_FLIGHT_FOR_MS, quota.max, true)).toEqual({
+      granted: false,
+      retryAt: 5_000 + IN_FLIGHT_FOR_MS + 1_000,
+    });
+    expect(state).toMatchObject({ counted: [5_000 + IN_FLIGHT_FOR_MS], inFlight: [] });
   });
 
   it("books nothing for a caller told to wait, and says when the next call may start", () => {
     const quota = { max: 2, windowMs: 1_000 };
-    const state: LimiterState = { granted: [5_000, 5_040], pausedUntil: 0 };
+    const state: LimiterState = { counted: [5_000, 5_040], inFlight: [], pausedUntil: 0 };
     const wait = tryAcquire(state, quota, 5_100) as Extract<Grant, { granted: false }>;
     expect(wait.granted).toBe(false);
     expect(wait.retryAt).toBe(nextSlot([5_000, 5_040], quota, 5_100, 0));
-    expect(state.granted).toEqual([5_000, 5_040]);
-    // Asking again at retryAt is granted, and counted then.
+    expect(state.counted).toEqual([5_000, 5_040]);
+    // Asking again at retryAt is granted, and counted then (with the margin).
     expect(tryAcquire(state, quota, wait.retryAt)).toEqual({ granted: true });
-    expect(state.granted).toEqual([5_040, wait.retryAt]);
+    expect(state.counted).toEqual([5_040, wait.retryAt + 500]);
   });
 
   it("keeps only the last max grants", () => {
     const quota = { max: 3, windowMs: 10 };
-    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     for (let t = 0; t < 10_000; t += 1_000) expect(tryAcquire(state, quota, t).granted).toBe(true);
-    expect(state.granted).toEqual([7_000, 8_000, 9_000]);
+    expect(state.counted).toEqual([7_500, 8_500, 9_500]);
   });
 
   it("with a generous quota keeps only about a minute of grants, not the quota's count", () => {
     const quota = { max: 1_000_000, windowMs: 1_000 };
-    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     for (let t = 0; t < 300_000; t += 10) tryAcquire(state, quota, t);
-    expect(state.granted.length).toBeLessThan(7_000);
-    expect(state.granted[0]).toBeGreaterThan(300_000 - 62_000);
+    expect(state.counted.length).toBeLessThan(7_000);
+    expect(state.counted[0]).toBeGreaterThan(300_000 - 62_000);
   });
 
   it("holds a caller that was told to wait before a pause set meanwhile", () => {
     const quota = { max: 1, windowMs: 1_000 };
-    const state: LimiterState = { granted: [0], pausedUntil: 0 };
+    const state: LimiterState = { counted: [0], inFlight: [], pausedUntil: 0 };
     const wait = tryAcquire(state, quota, 10) as Extract<Grant, { granted: false }>;
     state.pausedUntil = wait.retryAt + 5_000; // a 429 came back while it slept
     expect(tryAcquire(state, quota, wait.retryAt)).toEqual({ granted: false, retryAt: wait.retryAt + 5_000 });
@@ -246,12 +302,79 @@ describe("tryAcquire", () => {
   it("stays under quota when the limiter is asked out of order (callers' clocks disagree)", () => {
     const quota = { max: 10, windowMs: 1_000 };
     const random = seededRandom(99);
-    const state: LimiterState = { granted: [], pausedUntil: 0 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     const times = arrivals(10_000, quota, random).map((t) => t + Math.floor((random() - 0.5) * 4_000));
     // No retries here: only the grants made, whatever the order of the clocks they were made at.
     const grants = times.filter((now) => tryAcquire(state, quota, now).granted);
     expect(grants.length).toBeGreaterThan(1_000);
     expect(busiestWindow(grants, quota.windowMs)).toBeLessThanOrEqual(quota.max);
+  });
+
+  /**
+   * Calls by `lanes` callers that each make one at a time, as fast as they are granted, where a
+   * call reaches the API a varying while after its grant (a loaded machine: 0–`maxDelayMs`, now
+   * and then much longer) and its answer comes back up to 200 ms after that. Returns when the
+   * calls reached the API.
+   */
+  function delayedCalls(quota: Quota, count: number, tellsEnd: boolean, maxDelayMs: number, seed: number): number[] {
+    const random = seededRandom(seed);
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
+    const arrived: number[] = [];
+    const asking = new AskQueue();
+    const ends: { at: number; grantedAt: number; caller: number }[] = [];
+    for (let caller = 0; caller < 16; caller++) asking.push({ at: 1_000, caller });
+    while (arrived.length < count) {
+      const end = ends.reduce((first, e, i) => (first < 0 || e.at < ends[first]!.at ? i : first), -1);
+      if (end >= 0 && (asking.size === 0 || ends[end]!.at <= asking.peek().at)) {
+        const [e] = ends.splice(end, 1);
+        if (tellsEnd) endCall(state, quota, e!.grantedAt, e!.at);
+        asking.push({ at: e!.at, caller: e!.caller });
+        continue;
+      }
+      const { at, caller } = asking.pop();
+      const grant = tryAcquire(state, quota, at, quota.max, tellsEnd);
+      if (!grant.granted) {
+        asking.push({ at: grant.retryAt, caller });
+        continue;
+      }
+      const delay = Math.floor(random() * (random() < 0.05 ? maxDelayMs * 3 : maxDelayMs));
+      arrived.push(at + delay);
+      ends.push({ at: at + delay + 1 + Math.floor(random() * 200), grantedAt: at, caller });
+    }
+    return arrived;
+  }
+
+  /** The most calls in any window [t, t + windowMs), the way HubSpot (and its emulator) count them. */
+  function busiestAtApi(arrived: number[], windowMs: number): number {
+    const sorted = [...arrived].sort((a, b) => a - b);
+    let busiest = 0;
+    for (let end = 0, start = 0; end < sorted.length; end++) {
+      while (sorted[end]! - sorted[start]! >= windowMs) start++;
+      busiest = Math.max(busiest, end - start + 1);
+    }
+    return busiest;
+  }
+
+  it("keeps the calls at the API within quota whatever delays lie between grant and arrival, when calls are counted until they end", () => {
+    const quota = { max: 50, windowMs: 10_000 };
+    for (const [seed, maxDelayMs] of [
+      [1, 300],
+      [2, 1_000],
+      [3, 3_000],
+    ] as const) {
+      expect(busiestAtApi(delayedCalls(quota, 3_000, true, maxDelayMs, seed), quota.windowMs)).toBeLessThanOrEqual(quota.max);
+    }
+    // Counted at the grant plus the margin (callers that do not tell their ends), delays beyond the margin break it.
+    expect(busiestAtApi(delayedCalls(quota, 3_000, false, 1_000, 2), quota.windowMs)).toBeGreaterThan(quota.max);
+  });
+
+  it("counted until they end, calls still get close to the quota when they are quick", () => {
+    const quota = { max: 50, windowMs: 10_000 };
+    const arrived = delayedCalls(quota, 3_000, true, 100, 4);
+    const sorted = [...arrived].sort((a, b) => a - b);
+    // 3,000 calls at 50 per 10 s take 600 s; each window spends a call's time more.
+    const windows = (sorted.at(-1)! - sorted[0]!) / quota.windowMs;
+    expect(3_000 / windows).toBeGreaterThan(quota.max * 0.94);
   });
 
   it("respects pauses: nothing is granted while paused", () => {
@@ -339,6 +462,47 @@ describe("pacer", () => {
   it("gives up once its 20 s are spent, however the slots slipped away", async () => {
     const { limiter, clock } = scripted(Array.from({ length: 100 }, (_, i) => ({ granted: false as const, retryAt: 1_000 + (i + 1) * 4_000 })));
     await expect(pacer(limiter, quota, clock)()).rejects.toBeInstanceOf(SlotTooFarAway);
+  });
+
+  it("until the end: asks for a call counted until it ends, and tells the limiter its grant's instant when it has", async () => {
+    const { limiter, clock, asked } = scripted([
+      { granted: false, retryAt: 1_200 },
+      { granted: true, at: 1_200 },
+    ]);
+    const acquired: unknown[] = [];
+    const ended: number[] = [];
+    const telling = {
+      acquire: async (_q: Quota, options?: unknown) => {
+        acquired.push(options);
+        return limiter.acquire();
+      },
+      ended: async (_q: Quota, at: number) => {
+        ended.push(at);
+      },
+    };
+    const done = await pacer(telling, quota, clock, 0.5).untilEnd();
+    expect(asked).toEqual([1_000, 1_200]);
+    expect(acquired).toEqual([
+      { share: 0.5, tellsEnd: true },
+      { share: 0.5, tellsEnd: true },
+    ]);
+    expect(ended).toEqual([]);
+    await done();
+    expect(ended).toEqual([1_200]);
+  });
+
+  it("until the end, with a limiter that takes no ends: paced as a call counted at its grant", async () => {
+    const { limiter, clock } = scripted([{ granted: true }]);
+    const acquired: unknown[] = [];
+    const plain = {
+      acquire: async (_q: Quota, options?: unknown) => {
+        acquired.push(options);
+        return limiter.acquire();
+      },
+    };
+    const done = await pacer(plain, quota, clock).untilEnd();
+    expect(acquired).toEqual([{}]);
+    await done();
   });
 
   it("does not spin when the limiter's clock is behind and retryAt has already passed here", async () => {

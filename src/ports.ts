@@ -49,13 +49,14 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
   const crms = new Map<string, CrmPort | undefined>();
   const sfAuth = salesforceAuth(config);
   // A stub per call: clients outlive the request that made them, stubs need not.
-  // Slack is not an account other apps share: no share there.
+  // Only a CRM account is shared with other apps. Slack's limits and the email send rate
+  // (EMAIL_RATE_LIMIT: already the product's own part of the provider's rate) take no share.
   const paced = (target: string) =>
     pacer(
       { acquire: (quota, options) => env.RATE_LIMITER.getByName(target).acquire(quota, options) },
       quotaOf(config, target),
       clock,
-      target === "slack" ? undefined : config.CRM_QUOTA_SHARE,
+      target === "slack" || target === "email" ? undefined : config.CRM_QUOTA_SHARE,
     );
 
   const crm = (target: string): CrmPort | undefined => {

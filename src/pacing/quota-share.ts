@@ -81,7 +81,14 @@ export function sharedQuota(
       reasons.push(`${o.dailyRemaining} of the account's ${o.dailyMax} calls left today`);
     }
   }
-  return { max: Math.max(1, max), windowMs: configured.windowMs, reason: reasons.join("; ") || "the configured quota" };
+  return {
+    max: Math.max(1, max),
+    windowMs: configured.windowMs,
+    // The window's own margin (the email send rate's twentieth of a second) stays: without it the
+    // CRMs' half second applies, and 50 a second is paced at 50 per 1.5 s.
+    ...(configured.marginMs !== undefined ? { marginMs: configured.marginMs } : {}),
+    reason: reasons.join("; ") || "the configured quota",
+  };
 }
 
 /** HubSpot's rate-limit headers (names in lower case), as an observation; undefined when it sent none. */

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { effectId } from "../../src/core/model/effect-id";
 import { ensureHubSpotTaskKey } from "../../src/crm/crm-setup";
 import { loadConfig } from "../../src/env/config";
 import { portsFor } from "../../src/ports";
+import { postmarkEmulator } from "../support/emails";
 import { hubspotEmulator } from "../support/emulators";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
@@ -76,5 +78,48 @@ describe("the product's share of the portal's quota", () => {
     const within = calls.filter((c: any) => c.at < started + 10_000).length;
     expect(within).toBeLessThanOrEqual(50);
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.failure.kind === "rateLimited")).toBe(true);
+  });
+});
+
+describe("what takes no share", () => {
+  // EMAIL_RATE_LIMIT is the product's own part of the provider's send rate, not an account other
+  // apps share: paced at half of it, 10,000 first emails took twice as long (issue 25's benchmark).
+  it("the email send rate is paced at EMAIL_RATE_LIMIT whatever the CRM share", { timeout: 30_000 }, async () => {
+    const { id: contact } = (await hubspotEmulator.uiCreate("contacts", { email: "share-email@example.com" })) as { id: string };
+    const key = `hubspot:${portal}:contact:${contact}:cadence:share:day-0:email`;
+    const id = effectId(key);
+    const [outcome] = await portsFor(shared).consumer.executors.email!.send([
+      {
+        id,
+        effect: {
+          type: "sendEmail",
+          crm: "hubspot",
+          accountId: portal,
+          objectType: "contact",
+          objectId: contact,
+          ownerId: "84213371",
+          from: { address: "alex@mail.example.com", name: "Alex Rivera" },
+          to: { address: "share-email@example.com" },
+          subject: "Your demo request",
+          text: "Hi,\n\nThanks for asking for a demo.",
+          html: "<p>Hi,</p><p>Thanks for asking for a demo.</p>",
+          messageId: `<${id}@mail.example.com>`,
+          references: [],
+          purpose: { id: "sales-follow-up", consents: [], legitimateInterest: true },
+          cadence: "share",
+          step: "day-0",
+          source: "demo_request",
+          dueAt: new Date().toISOString(),
+          leadCalendar: { zone: "UTC", hours: { days: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "24:00" }, holidays: [] },
+          caps: { perPersonPerDay: 1, perSenderPerDay: 100 },
+          emailRisky: true,
+          task: { priority: "MEDIUM" },
+        },
+      },
+    ]);
+    expect(outcome).toMatchObject({ ok: true, externalId: expect.stringMatching(/^sent /) });
+    expect(await postmarkEmulator.messagesTo("share-email@example.com")).toHaveLength(1);
+    const email = await env.RATE_LIMITER.getByName("email").usage(loadConfig(shared).EMAIL_RATE_LIMIT);
+    expect(email).toMatchObject({ configuredMax: 50, max: 50, share: 1, shareReason: "the configured quota" });
   });
 });

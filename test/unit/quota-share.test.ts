@@ -10,6 +10,12 @@ describe("a fair share of the account's quota", () => {
     expect(sharedQuota(quota, 1, undefined, 0, now)).toMatchObject({ max: 100, reason: "the configured quota" });
   });
 
+  it("keeps the configured quota's margin beyond each window (the email send rate's 50 ms, not the default 500 ms)", () => {
+    expect(sharedQuota({ max: 50, windowMs: 1_000, marginMs: 50 }, 1, undefined, 0, now)).toMatchObject({ max: 50, marginMs: 50 });
+    expect(sharedQuota({ max: 50, windowMs: 1_000, marginMs: 50 }, 0.5, undefined, 0, now)).toMatchObject({ max: 25, marginMs: 50 });
+    expect(sharedQuota(quota, 1, undefined, 0, now)).not.toHaveProperty("marginMs");
+  });
+
   it("at most the share of the account's window limit", () => {
     const o = { at: now, windowMax: 190, windowRemaining: 190, windowMs: 10_000 };
     expect(sharedQuota(quota, 0.5, o, 0, now).max).toBe(95);

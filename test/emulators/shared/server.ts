@@ -152,7 +152,11 @@ export class EmulatorServer {
   }
 
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) =>
+      // A client that goes away mid-request (a runtime that drops its connection under load) makes
+      // reading the body throw "aborted": nobody is left to answer, and the emulator must live on.
+      this.handle(req, res).catch(() => res.destroy()),
+    );
     // Node closes a keep-alive connection after 5 s idle; a client that picks it from its pool at
     // that moment loses its request ("Network connection lost"), a race that busy machines win.
     // The emulators keep idle connections open until the client closes them (or close() does).

@@ -23,6 +23,15 @@ export interface QuotaObservation {
 
 /** A window's observation counts only while that window may still be the current one. */
 const FRESH_FOR_WINDOWS = 2;
+
+/**
+ * How far back the limiter must keep its counted calls for this observation: while it is fresh,
+ * its window (which may be longer than the quota's) is where the product's own calls are told
+ * from the other apps'.
+ */
+export function observationHistoryMs(o: QuotaObservation | undefined): number {
+  return o?.windowMs && o.windowMs > 0 ? (FRESH_FOR_WINDOWS + 1) * o.windowMs : 0;
+}
 /** Below this share of the day left slower and slower, down to the floor (never nothing: deadlines still matter). */
 const DAILY_FLOOR = 0.02;
 

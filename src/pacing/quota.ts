@@ -54,8 +54,14 @@ function countedAtIndex(counted: readonly number[], inFlight: number, now: numbe
   return counted[k - inFlight]!;
 }
 
-/** How far beyond a window a counted call is kept: clocks of callers that disagree must still find it. */
-const STALE_AFTER_MS = 60_000;
+/**
+ * How far beyond the history (`historyMs`, else the window) a counted call is kept: instants from
+ * clocks that disagree by a few seconds (an observation's comes from a caller's) must still find
+ * it. Only so much: every grant stores the whole list, and a generous quota (50 emails a second, a
+ * raised CRM quota) that kept a minute of calls stored thousands of instants on every grant, which
+ * made the limiter the bottleneck (bench:rules: thousands of reads timed out waiting on it).
+ */
+const STALE_AFTER_MS = 5_000;
 
 /**
  * A call in flight whose end was never told (its caller's isolate went away) is counted as
@@ -88,13 +94,13 @@ export interface LimiterState {
  * so a window counted from ends can never hold more calls at the API than the quota. A caller
  * that does not tell is counted at its grant plus a margin, which a loaded machine can exceed.
  */
-export function tryAcquire(state: LimiterState, quota: Quota, now: number, keep = quota.max, tellsEnd = false): Grant {
+export function tryAcquire(state: LimiterState, quota: Quota, now: number, keep = quota.max, tellsEnd = false, historyMs = quota.windowMs): Grant {
   expireInFlight(state, now);
   const slot = nextSlot(state.counted, quota, now, state.pausedUntil, state.inFlight.length);
   if (slot > now) return { granted: false, retryAt: slot };
   if (tellsEnd) state.inFlight.push(now);
   else insertCounted(state, now + (quota.marginMs ?? SAFETY_MARGIN_MS));
-  prune(state, quota, now, keep);
+  prune(state, quota, now, keep, historyMs);
   return tellsEnd ? { granted: true, at: now } : { granted: true };
 }
 
@@ -111,12 +117,12 @@ export const END_MARGIN_MS = 200;
  * The call granted at `at` ended: it is counted at `now` (the limiter's clock when told) plus
  * END_MARGIN_MS. A call no longer in flight (its end counted already) changes nothing.
  */
-export function endCall(state: LimiterState, quota: Quota, at: number, now: number, keep = quota.max): void {
+export function endCall(state: LimiterState, quota: Quota, at: number, now: number, keep = quota.max, historyMs = quota.windowMs): void {
   const i = state.inFlight.indexOf(at);
   if (i < 0) return;
   state.inFlight.splice(i, 1);
   insertCounted(state, Math.max(now, at) + END_MARGIN_MS);
-  prune(state, quota, now, keep);
+  prune(state, quota, now, keep, historyMs);
 }
 
 /** Calls in flight for longer than any call may take: their callers went away without telling. */
@@ -133,14 +139,17 @@ function insertCounted(state: LimiterState, instant: number): void {
   state.counted.splice(i, 0, instant);
 }
 
-function prune(state: LimiterState, quota: Quota, now: number, keep: number): void {
+/**
+ * `historyMs`: how far back counted calls still matter (the window, for slots and usage; longer
+ * when the account's own window is, so the product's calls in it can be told from other apps').
+ */
+function prune(state: LimiterState, quota: Quota, now: number, keep: number, historyMs: number): void {
   // `keep`: the configured quota's count, so a share that shrinks for a while keeps the window's history.
   const kept = Math.max(quota.max, keep);
   if (state.counted.length > kept) state.counted.splice(0, state.counted.length - kept);
-  // Calls counted a minute before a window no longer bound any slot (callers' clocks disagree by
-  // far less): a generous quota (1,000,000 a second) would otherwise keep, and store on every
-  // grant, a million of them.
-  const horizon = now - quota.windowMs - STALE_AFTER_MS;
+  // Calls counted before the history no longer bound any slot nor count in the account's window:
+  // a generous quota (1,000,000 a second) would otherwise keep, and store on every grant, all of them.
+  const horizon = now - Math.max(quota.windowMs, historyMs) - STALE_AFTER_MS;
   let stale = 0;
   while (stale < state.counted.length && state.counted[stale]! <= horizon) stale++;
   if (stale > 0) state.counted.splice(0, stale);

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { systemClock } from "../platform/clock";
 import { endCall, type Grant, type LimiterState, type Quota, tryAcquire } from "./quota";
-import { type QuotaObservation, sharedQuota } from "./quota-share";
+import { observationHistoryMs, type QuotaObservation, sharedQuota } from "./quota-share";
 
 /** What a caller tells the limiter besides the quota: the product's share of the account, and how the account stood on the newest answer it saw. */
 export interface AcquireOptions {
@@ -40,14 +40,14 @@ export class RateLimiter extends DurableObject<Env> {
   async acquire(quota: Quota, options: AcquireOptions = {}): Promise<Grant> {
     this.note(options);
     const now = systemClock.now();
-    const grant = tryAcquire(this.state, this.effective(quota, now), now, quota.max, options.tellsEnd === true);
+    const grant = tryAcquire(this.state, this.effective(quota, now), now, quota.max, options.tellsEnd === true, this.historyMs(quota));
     if (grant.granted) await this.save();
     return grant;
   }
 
   /** The call granted at `at` (its grant's instant) ended: it is counted now, on this object's clock. */
   async ended(quota: Quota, at: number): Promise<void> {
-    endCall(this.state, this.effective(quota, systemClock.now()), at, systemClock.now(), quota.max);
+    endCall(this.state, this.effective(quota, systemClock.now()), at, systemClock.now(), quota.max, this.historyMs(quota));
     await this.save();
   }
 
@@ -94,6 +94,11 @@ export class RateLimiter extends DurableObject<Env> {
     if (options.share !== undefined) this.share = options.share;
     const o = options.observation;
     if (o && (!this.observation || o.at >= this.observation.at)) this.observation = o;
+  }
+
+  /** How far back counted calls matter: the quota's window, or the newest observation's while it may be fresh. */
+  private historyMs(quota: Quota): number {
+    return Math.max(quota.windowMs, observationHistoryMs(this.observation));
   }
 
   /** The quota now: the configured one within the product's share of what the account has. */

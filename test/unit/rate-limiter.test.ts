@@ -240,16 +240,26 @@ describe("tryAcquire", () => {
   it("keeps only the last max grants", () => {
     const quota = { max: 3, windowMs: 10 };
     const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
-    for (let t = 0; t < 10_000; t += 1_000) expect(tryAcquire(state, quota, t).granted).toBe(true);
+    // A long history asked for: the count alone bounds what is kept.
+    for (let t = 0; t < 10_000; t += 1_000) expect(tryAcquire(state, quota, t, quota.max, false, 60_000).granted).toBe(true);
     expect(state.counted).toEqual([7_500, 8_500, 9_500]);
   });
 
-  it("with a generous quota keeps only about a minute of grants, not the quota's count", () => {
+  it("with a generous quota keeps only the window's grants and a few seconds more, not the quota's count", () => {
+    // Every grant stores the list: a minute of 100 calls a second stored 6,000 instants each time.
     const quota = { max: 1_000_000, windowMs: 1_000 };
     const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
     for (let t = 0; t < 300_000; t += 10) tryAcquire(state, quota, t);
-    expect(state.counted.length).toBeLessThan(7_000);
-    expect(state.counted[0]).toBeGreaterThan(300_000 - 62_000);
+    expect(state.counted.length).toBeLessThanOrEqual(651);
+    expect(state.counted[0]).toBeGreaterThan(300_000 - 6_500);
+  });
+
+  it("keeps a longer history when asked (the account's window, where the product's own calls are counted)", () => {
+    const quota = { max: 1_000_000, windowMs: 1_000 };
+    const state: LimiterState = { counted: [], inFlight: [], pausedUntil: 0 };
+    for (let t = 0; t < 60_000; t += 10) tryAcquire(state, quota, t, quota.max, false, 30_000);
+    expect(state.counted[0]).toBeLessThanOrEqual(60_000 - 30_000);
+    expect(state.counted[0]).toBeGreaterThan(60_000 - 35_600);
   });
 
   it("holds a caller that was told to wait before a pause set meanwhile", () => {

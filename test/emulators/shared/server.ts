@@ -155,7 +155,10 @@ export class EmulatorServer {
     this.server = createServer((req, res) =>
       // A client that goes away mid-request (a runtime that drops its connection under load) makes
       // reading the body throw "aborted": nobody is left to answer, and the emulator must live on.
-      this.handle(req, res).catch(() => res.destroy()),
+      this.handle(req, res).catch((error: unknown) => {
+        if (!req.destroyed) console.error(`emulator: ${req.method} ${req.url} failed: ${String(error)}`);
+        res.destroy();
+      }),
     );
     // Node closes a keep-alive connection after 5 s idle; a client that picks it from its pool at
     // that moment loses its request ("Network connection lost"), a race that busy machines win.

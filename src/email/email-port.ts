@@ -50,3 +50,10 @@ export function unknownOf(error: unknown, provider: string): SendAnswer {
   const message = error instanceof Error ? error.message : String(error);
   return { kind: "unknown", failure: { kind: "transient", message: `${provider}: ${message}`.slice(0, 500) } };
 }
+
+/** `Alex Rivera <alex@…>`; a name with specials is quoted, as RFC 5322 asks. */
+export function formatFrom(from: { address: string; name?: string }): string {
+  if (!from.name) return from.address;
+  const name = from.name.replace(/["\\\r\n]/g, "").trim();
+  return /[(),.:;<>@[\]]/.test(name) ? `"${name}" <${from.address}>` : `${name} <${from.address}>`;
+}

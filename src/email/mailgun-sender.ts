@@ -1,9 +1,9 @@
 import { toBase64, utf8 } from "../platform/bytes";
 import { failureOfStatus, parseRetryAfter, redact, withTimeout } from "../platform/failure";
 import type { EmailSender, LookupAnswer, OutgoingEmail, SendAnswer } from "./email-port";
-import { unknownOf } from "./email-port";
+import { formatFrom, unknownOf } from "./email-port";
 import { settled } from "../platform/settled";
-import { formatFrom } from "./postmark-sender";
+import { jsonOrUndefined } from "../platform/json";
 
 /**
  * Mailgun's messages API (https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages):
@@ -63,7 +63,7 @@ export class MailgunSender implements EmailSender {
       return unknownOf(error, "Mailgun");
     }
     const text = await response.text().catch(() => "");
-    const answer = parseJson(text) as { id?: string; message?: string } | undefined;
+    const answer = jsonOrUndefined(text) as { id?: string; message?: string } | undefined;
     const message = redact(`Mailgun ${response.status}: ${answer?.message ?? text.slice(0, 200)}`);
     if (response.ok && answer?.id) return { kind: "sent", providerId: answer.id.replace(/^<|>$/g, "") };
     if (response.status === 429) {
@@ -94,7 +94,7 @@ export class MailgunSender implements EmailSender {
       const text = await response.text();
       if (!response.ok)
         return { kind: "failed", failure: failureOfStatus(response.status, redact(`Mailgun events ${response.status}: ${text.slice(0, 200)}`)) };
-      const items = (parseJson(text) as { items?: unknown[] } | undefined)?.items ?? [];
+      const items = (jsonOrUndefined(text) as { items?: unknown[] } | undefined)?.items ?? [];
       return items.length > 0 ? { kind: "found", providerId: id } : { kind: "notFound" };
     } catch (error) {
       return { kind: "failed", failure: { kind: "transient", message: redact(`Mailgun events: ${(error as Error).message}`) } };
@@ -103,13 +103,5 @@ export class MailgunSender implements EmailSender {
 
   private now(): number {
     return (this.options.now ?? Date.now)();
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,7 +1,8 @@
 import { failureOfStatus, parseRetryAfter, redact, withTimeout } from "../platform/failure";
 import type { EmailSender, LookupAnswer, OutgoingEmail, SendAnswer } from "./email-port";
-import { unknownOf } from "./email-port";
+import { formatFrom, unknownOf } from "./email-port";
 import { settled } from "../platform/settled";
+import { jsonOrUndefined } from "../platform/json";
 
 /**
  * Postmark's Email API (https://postmarkapp.com/developer/api/email-api): POST /email with the
@@ -74,7 +75,7 @@ export class PostmarkSender implements EmailSender {
       return unknownOf(error, "Postmark");
     }
     const text = await response.text().catch(() => "");
-    const answer = parseJson(text) as { ErrorCode?: number; Message?: string; MessageID?: string } | undefined;
+    const answer = jsonOrUndefined(text) as { ErrorCode?: number; Message?: string; MessageID?: string } | undefined;
     const code = typeof answer?.ErrorCode === "number" ? answer.ErrorCode : undefined;
     const message = redact(
       `Postmark ${response.status}${code !== undefined ? ` (ErrorCode ${code})` : ""}: ${answer?.Message ?? text.slice(0, 200)}`,
@@ -117,7 +118,7 @@ export class PostmarkSender implements EmailSender {
           kind: "failed",
           failure: failureOfStatus(response.status, redact(`Postmark message search ${response.status}: ${text.slice(0, 200)}`)),
         };
-      const found = (parseJson(text) as { Messages?: { MessageID?: string }[] } | undefined)?.Messages?.[0]?.MessageID;
+      const found = (jsonOrUndefined(text) as { Messages?: { MessageID?: string }[] } | undefined)?.Messages?.[0]?.MessageID;
       return found ? { kind: "found", providerId: found } : { kind: "notFound" };
     } catch (error) {
       return { kind: "failed", failure: { kind: "transient", message: redact(`Postmark message search: ${(error as Error).message}`) } };
@@ -127,19 +128,4 @@ export class PostmarkSender implements EmailSender {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `Alex Rivera <alex@…>`; a name with specials is quoted, as RFC 5322 asks. */
-export function formatFrom(from: { address: string; name?: string }): string {
-  if (!from.name) return from.address;
-  const name = from.name.replace(/["\\\r\n]/g, "").trim();
-  return /[(),.:;<>@[\]]/.test(name) ? `"${name}" <${from.address}>` : `${name} <${from.address}>`;
 }

@@ -1,4 +1,4 @@
-import type { FactKind } from "../core/facts/fact";
+import { EMAIL_FACT_KINDS, type FactKind } from "../core/facts/fact";
 import type { CountRow, MetricRows, PercentileRow } from "../storage/metric-rows";
 
 /** A share, or null when there is nothing to divide by (not 0%: nothing happened). */
@@ -146,20 +146,12 @@ export function overviewOf(days: readonly string[], rows: MetricRows, teamsOf: (
   const byTeam = new Map<string, number>();
   for (const { rep, received } of reassignmentsByRep) for (const team of teamsOf(rep)) byTeam.set(team, (byTeam.get(team) ?? 0) + received);
 
-  const emailKinds = [
-    "emailSent",
-    "emailNotSent",
-    "emailDelivered",
-    "emailBounced",
-    "emailComplained",
-    "emailUnsubscribed",
-  ] as const satisfies readonly FactKind[];
-  const cadenceKinds = ["enrolled", "stepWritten", "cadenceStopped", "cadenceFinished", ...emailKinds] as const satisfies readonly FactKind[];
+  const cadenceKinds = ["enrolled", "stepWritten", "cadenceStopped", "cadenceFinished", ...EMAIL_FACT_KINDS] as const satisfies readonly FactKind[];
   const cadences = [...grouped(counts, (r) => r.cadence, cadenceKinds)]
     .map(([cadence, of]) => {
       const stopped: Record<string, number> = {};
       for (const r of of) if (r.kind === "cadenceStopped") stopped[r.reason] = (stopped[r.reason] ?? 0) + r.n;
-      const steps = [...grouped(of, (r) => r.step, ["stepWritten", "cadenceStopped", ...emailKinds])].map(([step, stepRows]): StepOutcome => {
+      const steps = [...grouped(of, (r) => r.step, ["stepWritten", "cadenceStopped", ...EMAIL_FACT_KINDS])].map(([step, stepRows]): StepOutcome => {
         const stops: Record<string, number> = {};
         for (const r of stepRows) if (r.kind === "cadenceStopped") stops[r.reason] = (stops[r.reason] ?? 0) + r.n;
         const written = sum(stepRows, "stepWritten");

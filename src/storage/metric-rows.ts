@@ -1,7 +1,7 @@
 import { type AnyColumn, eq, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { DaySpan } from "../core/calendar/days";
-import type { FactKind } from "../core/facts/fact";
+import { EMAIL_FACT_KINDS, type FactKind } from "../core/facts/fact";
 import { factDimensions } from "./fact-rollups";
 import { orm } from "./orm";
 import { factRollups, facts, leadTimings, rollupState } from "./schema";
@@ -113,15 +113,7 @@ async function counts(db: D1Database, days: readonly DaySpan[], filter: MetricFi
 }
 
 /** The kinds counted per source: what became of the emails, and why cadences stopped. */
-const SOURCE_KINDS: FactKind[] = [
-  "emailSent",
-  "emailNotSent",
-  "emailDelivered",
-  "emailBounced",
-  "emailComplained",
-  "emailUnsubscribed",
-  "cadenceStopped",
-];
+const SOURCE_KINDS: FactKind[] = [...EMAIL_FACT_KINDS, "cadenceStopped"];
 
 /** Email outcomes per source over the given days, counted like counts() (rollups plus the facts since). */
 async function bySource(db: D1Database, days: readonly DaySpan[], filter: MetricFilter): Promise<SourceRow[]> {

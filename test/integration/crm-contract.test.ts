@@ -7,6 +7,7 @@ import { SalesforceCrm } from "../../src/crm/salesforce-crm";
 import type { EffectOf } from "../../src/core/model/effects";
 import type { Failure, Result } from "../../src/platform/failure";
 import type { Outcome } from "../../src/platform/outcome";
+import { control } from "../support/emulators";
 
 /** The value of a read that must have succeeded. */
 function success<T>(result: Result<T>): T {
@@ -107,16 +108,6 @@ interface ContractFixtures {
   /** Whether the CRM shows the record's person as opted out of email. */
   optedOut(recordId: string): Promise<boolean>;
   knownIssues?: Partial<Record<KnownIssue, string>>;
-}
-
-async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(base + path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : response.json();
 }
 
 function emulatorAt(base: () => string): Emulator {

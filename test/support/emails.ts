@@ -2,19 +2,9 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import type { PolicyInput } from "../../src/core/policy/policy";
+import { control } from "./emulators";
 import { ORIGIN, send } from "./requests";
 import { TEST_BINDINGS } from "./test-bindings";
-
-/** Control endpoints of the email emulators (see vitest.config.ts and test/emulators/README-email.md). */
-async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(base + path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { "content-type": "application/json" },
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : response.json();
-}
 
 export interface Drained {
   seq: number;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 
 /** Control endpoints of the emulators the Worker under test talks to (see vitest.config.ts). */
-async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
+export async function control(base: string, method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(base + path, {
     method,
     body: body === undefined ? undefined : JSON.stringify(body),

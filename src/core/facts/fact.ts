@@ -96,6 +96,16 @@ export type Fact =
 
 export type FactKind = Fact["kind"];
 
+/** What became of cadence emails: counted per step in the overview and per source. */
+export const EMAIL_FACT_KINDS = [
+  "emailSent",
+  "emailNotSent",
+  "emailDelivered",
+  "emailBounced",
+  "emailComplained",
+  "emailUnsubscribed",
+] as const satisfies readonly FactKind[];
+
 export const FACT_KINDS = [
   "recordCreated",
   "submissionReceived",
@@ -115,12 +125,7 @@ export const FACT_KINDS = [
   "gateReverted",
   "cadenceStopped",
   "cadenceFinished",
-  "emailSent",
-  "emailNotSent",
-  "emailDelivered",
-  "emailBounced",
-  "emailComplained",
-  "emailUnsubscribed",
+  ...EMAIL_FACT_KINDS,
   "ruleGivenUp",
   "effectDead",
   "effectRetried",

@@ -45,9 +45,19 @@ export interface BusinessCalendar {
   holidays: readonly string[];
 }
 
-/** Validates an IANA zone name (luxon IANAZone.isValidZone). */
+/** Zone names already checked: luxon builds an Intl.DateTimeFormat for every check, a tenth of a stale decision's time. */
+const checkedZones = new Map<string, boolean>();
+/** Bounds the memo: zone names can come from visitors (a browser's zone), and a made-up one must not grow it for ever. */
+const MAX_CHECKED_ZONES = 1_000;
+
+/** Validates an IANA zone name (luxon IANAZone.isValidZone), remembered per name. */
 export function isValidZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
+  const known = checkedZones.get(zone);
+  if (known !== undefined) return known;
+  const valid = IANAZone.isValidZone(zone);
+  if (checkedZones.size >= MAX_CHECKED_ZONES) checkedZones.clear();
+  checkedZones.set(zone, valid);
+  return valid;
 }
 
 // --- Durations -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { EMPTY_ROUTING_STATE, route, type RoutingDecision, type RoutingRequest, type RoutingState } from "../core/routing/routing";
 
-/** Decisions remembered by their key: enough for any retry of a run, small enough to load each time. */
+/** Decisions remembered by their key: enough for any retry of a run. */
 const REMEMBERED = 500;
 
 /**
@@ -9,29 +9,60 @@ const REMEMBERED = 500;
  * reassigned at the same moment can never take the same slot of the rotation. A request with a
  * decision key that was answered before gets the same answer again, without taking a new slot:
  * a rule run retried after its effects were stored must hand the lead to the same rep.
+ *
+ * The remembered decisions are rows (found by key, the oldest beyond REMEMBERED deleted), not one
+ * stored list read and written whole on every assignment: that list cost a stale-lead storm a
+ * tenth of its time. The rotation's state is kept in memory once read; every change is stored.
  */
 export class TeamRouter extends DurableObject<Env> {
-  async route(request: RoutingRequest): Promise<RoutingDecision> {
-    const decided = (await this.ctx.storage.get<[string, RoutingDecision][]>("decisions")) ?? [];
-    const known = request.decisionKey ? decided.find(([key]) => key === request.decisionKey) : undefined;
-    if (known) return known[1];
-    const state = (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
-    const { decision, state: next } = route(state, request);
-    await this.ctx.storage.put({
-      state: next,
-      ...(request.decisionKey ? { decisions: [...decided, [request.decisionKey, decision]].slice(-REMEMBERED) } : {}),
+  private state?: RoutingState;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(
+        "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, decision TEXT NOT NULL)",
+      );
+      // Stored as one list before: carried over once.
+      const listed = await ctx.storage.get<[string, RoutingDecision][]>("decisions");
+      if (listed) {
+        for (const [key, decision] of listed) this.remember(key, decision);
+        await ctx.storage.delete("decisions");
+      }
     });
+  }
+
+  async route(request: RoutingRequest): Promise<RoutingDecision> {
+    if (request.decisionKey) {
+      const known = this.ctx.storage.sql.exec<{ decision: string }>("SELECT decision FROM decisions WHERE key = ?", request.decisionKey).toArray()[0];
+      if (known) return JSON.parse(known.decision) as RoutingDecision;
+    }
+    const { decision, state: next } = route(await this.standing(), request);
+    if (request.decisionKey) this.remember(request.decisionKey, decision);
+    this.state = next;
+    await this.ctx.storage.put("state", next);
     return decision;
   }
 
   /** Where the rotation stands (each rep's credit and recent leads), for the console's team page. */
   async standing(): Promise<RoutingState> {
-    return (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
+    this.state ??= (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
+    return this.state;
   }
 
   /** Whom the rotation would pick now, taking no slot and remembering nothing: the dry run's answer. */
   async preview(request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision> {
-    const state = (await this.ctx.storage.get<RoutingState>("state")) ?? EMPTY_ROUTING_STATE;
-    return route(state, request).decision;
+    return route(await this.standing(), request).decision;
+  }
+
+  private remember(key: string, decision: RoutingDecision): void {
+    const { seq } = this.ctx.storage.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO decisions (key, decision) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET decision = excluded.decision RETURNING seq",
+        key,
+        JSON.stringify(decision),
+      )
+      .one();
+    this.ctx.storage.sql.exec("DELETE FROM decisions WHERE seq <= ?", seq - REMEMBERED);
   }
 }

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
@@ -14,5 +15,25 @@ describe("the team's router", () => {
     expect(await router.route({ ...request, decisionKey: "lead-1:stale:deadline:route" })).toEqual(first);
     const next = await router.route({ ...request, decisionKey: "lead-2:stale:deadline:route" });
     expect(next.kind === "rep" && first.kind === "rep" && next.repId !== first.repId).toBe(true);
+  });
+
+  it("remembers the last 500 decisions by key, as rows: the oldest beyond them are forgotten", async () => {
+    const router = env.TEAM_ROUTER.getByName(`inbound-router-bounded-${Date.now()}`);
+    const request = { policy, teamId: "inbound", crm: "hubspot" as const, now: new Date("2026-11-23T15:00:00.000Z") };
+    const first = await router.route({ ...request, decisionKey: "lead-0:route" });
+    for (let i = 1; i <= 500; i++) await router.route({ ...request, decisionKey: `lead-${i}:route` });
+    const keys = await runInDurableObject(router, (_, state) =>
+      state.storage.sql
+        .exec<{ key: string }>("SELECT key FROM decisions ORDER BY seq")
+        .toArray()
+        .map((r) => r.key),
+    );
+    expect(keys).toHaveLength(500);
+    expect(keys[0]).toBe("lead-1:route");
+    expect(keys.at(-1)).toBe("lead-500:route");
+    // lead-500 is still known: asked again, the same answer, and nothing stored anew.
+    const last = await router.route({ ...request, decisionKey: "lead-500:route" });
+    expect(await router.route({ ...request, decisionKey: "lead-500:route" })).toEqual(last);
+    expect(first.kind).toBe("rep");
   });
 });

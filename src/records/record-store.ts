@@ -23,8 +23,12 @@ export interface StoredEvent {
   event: CrmEvent;
 }
 
-/** Changes to the object's storage layout bump this; migrate() brings older objects along. */
-const SCHEMA_VERSION = 2;
+/**
+ * Changes to the object's storage layout bump this; ensureSchema() brings older objects along.
+ * 3: the wake-ups' `deadline` column (added by Wakeups itself under 2), so an object at this
+ * version needs no DDL.
+ */
+const SCHEMA_VERSION = 3;
 
 /** Wake-up names before rules owned their timers (schema 1) and what they are called now. */
 const RENAMED_WAKEUPS: Record<string, string> = {
@@ -57,10 +61,19 @@ export class RecordStore {
   exists(): boolean {
     if (this.schemaReady) return true;
     const tables = this.sql
-      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('record_row', 'kv')")
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('record_row', 'kv', 'schema_version')")
       .toArray()
       .map((r) => r.name);
-    if (tables.length === 0) return false;
+    if (!tables.includes("record_row") && !tables.includes("kv")) return false;
+    // An object already in this layout (every alarm of an evicted object asks): no DDL to run.
+    if (
+      tables.includes("schema_version") &&
+      this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version === SCHEMA_VERSION
+    ) {
+      this.wakeupRows = new Wakeups(this.storage, { created: true });
+      this.schemaReady = true;
+      return true;
+    }
     this.ensureSchema();
     return true;
   }
@@ -312,7 +325,7 @@ export class RecordStore {
       if (version === undefined) {
         this.migrateFromKv();
         this.sql.exec("INSERT INTO schema_version (version) VALUES (?)", SCHEMA_VERSION);
-      }
+      } else if (version < SCHEMA_VERSION) this.sql.exec("UPDATE schema_version SET version = ?", SCHEMA_VERSION);
     });
     this.schemaReady = true;
   }

@@ -5,7 +5,12 @@
  * Writes are synchronous, so they join the caller's transaction; rearm() points the alarm after.
  */
 export class Wakeups {
-  constructor(private readonly storage: DurableObjectStorage) {
+  /** `created`: the caller knows the table is there in this layout (the record's schema version says so). */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    { created = false }: { created?: boolean } = {},
+  ) {
+    if (created) return;
     // `deadline`: when the wake-up was set for, kept while a failed run's retries move due_at, so
     // the run that finally happens says which deadline it was (a replay matches runs by it).
     storage.sql.exec("CREATE TABLE IF NOT EXISTS wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, deadline INTEGER)");

@@ -24,6 +24,7 @@ import { type EffectMessage, executeEffectBatch, requeueOverdueEffects } from ".
 import { portsFor } from "./ports";
 import { RecordObject as RecordObjectOfRecords } from "./records/record-object";
 import { RepCalendar as RepCalendarOfBooking } from "./booking/rep-calendar";
+import { CrmReadBatcher as CrmReadBatcherOfCrm } from "./crm/crm-read-batcher";
 
 export { RateLimiter } from "./pacing/rate-limiter";
 export { TeamRouter } from "./teams/team-router";
@@ -39,6 +40,13 @@ export class RecordObject extends RecordObjectOfRecords {
 export class RepCalendar extends RepCalendarOfBooking {
   protected portsOf(env: Env) {
     return portsFor(env);
+  }
+}
+
+/** One object per CRM account (src/crm/crm-read-batcher.ts): record objects' reads share batch calls, made with the Worker's CRM clients. */
+export class CrmReadBatcher extends CrmReadBatcherOfCrm {
+  protected crmOf(env: Env, target: string) {
+    return portsFor(env).crm(target);
   }
 }
 

@@ -74,6 +74,8 @@ function buildPorts(env: Env, config: Config, clock: Clock): WorkerPorts {
         onAnswer: (status, headers) => {
           if (status < 300) pace.observe(hubspotObservation(headers, clock.now()));
         },
+        // Fresh reads of records close together share one batch read, made by the portal's batcher.
+        readThrough: (objectType, objectId, properties) => env.CRM_READS.getByName(target).read(target, objectType, objectId, properties),
         now: clock.now,
       });
     } else if (target.startsWith("salesforce:") && sfAuth && config.SALESFORCE_INSTANCE_URL) {

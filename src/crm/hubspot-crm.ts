@@ -64,6 +64,11 @@ export interface HubSpotCrmOptions {
   beforeCall?: () => Promise<void | (() => Promise<void>)>;
   /** Sees every answer's status and headers (HubSpot's quota headers). */
   onAnswer?: (status: number, headers: Record<string, string>) => void;
+  /**
+   * Where single-record reads (without history) go instead of their own GET: the portal's
+   * CrmReadBatcher object, which reads records asked for close together in one batch call.
+   */
+  readThrough?: (objectType: string, objectId: string, properties: string[]) => Promise<Result<CrmRecord | null>>;
   now?: () => number;
 }
 
@@ -117,10 +122,12 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly beforeCall: () => Promise<void | (() => Promise<void>)>;
+  private readonly readThrough: HubSpotCrmOptions["readThrough"];
 
   constructor(options: HubSpotCrmOptions) {
     super();
     this.beforeCall = options.beforeCall ?? (async () => {});
+    this.readThrough = options.readThrough;
     // No retries or limiter in the client: the outbox owns retries (it honours Retry-After) and pacing.
     const access = { accessToken: options.accessToken, basePath: options.basePath };
     this.api = new HubSpotApi(new HubSpotClient(access, options.onAnswer ? { onAnswer: options.onAnswer } : {}));
@@ -366,13 +373,52 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   /**
-   * Reads one record. (Reads of different records cannot share a batch call here: each record's
-   * read runs in its own Durable Object, whose I/O another object may not settle.)
+   * Reads one record. Without history, through `readThrough` when it is given (the portal's read
+   * batcher: reads of different records cannot share a batch call here, since each runs in its
+   * own Durable Object, whose I/O another object may not settle).
    */
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
+    if (this.readThrough && previousOf.length === 0) {
+      try {
+        return await this.readThrough(objectType, objectId, properties);
+      } catch (error) {
+        // The batcher could not be reached (reset, overloaded): the read may be tried again.
+        return { ok: false, failure: classifyHubSpotError(error, this.now()) };
+      }
+    }
+    return this.readOne(objectType, objectId, properties, previousOf);
+  }
+
+  private async readOne(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
     const result = await this.call(`read ${objectType}`, () => this.api.getObject(objectPath(objectType), objectId, properties, previousOf));
     if (result.ok) return { ok: true, value: crmRecordOf(result.value, properties, previousOf) };
     return result.failure.status === 404 ? { ok: true, value: null } : result;
+  }
+
+  /**
+   * Reads records of one type by id, a batch call per 100: each id's record, or null when HubSpot
+   * says it has none (OBJECT_NOT_FOUND). An id the answer neither has nor denies (a merged
+   * contact answers under its new id) is read on its own, as a single read would find it.
+   */
+  async getRecords(objectType: string, ids: string[], properties: string[]): Promise<Result<Map<string, CrmRecord | null>>> {
+    const found = new Map<string, CrmRecord | null>();
+    for (const part of chunks([...new Set(ids)], MAX_BATCH)) {
+      const read = await this.call(`read ${objectType}`, () =>
+        this.api.batchRead(objectPath(objectType), { inputs: part.map((id) => ({ id })), properties }),
+      );
+      if (!read.ok) return read;
+      const errors = errorsOf(read.value);
+      const failure = batchFailure(errors.filter((e) => e.category !== "OBJECT_NOT_FOUND"));
+      if (failure) return { ok: false, failure };
+      for (const object of read.value.results) found.set(object.id, crmRecordOf(object, properties, []));
+      for (const e of errors) for (const id of e.context.ids ?? []) if (!found.has(id)) found.set(id, null);
+      for (const id of part.filter((id) => !found.has(id))) {
+        const one = await this.readOne(objectType, id, properties);
+        if (!one.ok) return one;
+        found.set(id, one.value);
+      }
+    }
+    return { ok: true, value: found };
   }
 
   /** Contacts by their primary email: a batch read by idProperty=email (immediate, unlike search); unknown emails are left out. */

@@ -26,7 +26,7 @@ import * as main from "../../src/index";
  */
 
 const QUEUES = ["RECORD_EVENTS", "RECORD_EVENTS_DLQ", "RECONCILIATIONS", "EFFECTS", "SUBMISSIONS"] as const;
-const NAMESPACES = ["RECORDS", "RATE_LIMITER", "TEAM_ROUTER", "REP_CALENDARS"] as const;
+const NAMESPACES = ["RECORDS", "RATE_LIMITER", "TEAM_ROUTER", "REP_CALENDARS", "CRM_READS"] as const;
 const objectClasses = (Object.values(main) as unknown[]).filter(
   (value): value is { prototype: object } => typeof value === "function" && value.prototype instanceof DurableObject,
 );

@@ -2,33 +2,32 @@ import { DurableObject } from "cloudflare:workers";
 import { classify, type Result } from "../platform/failure";
 import type { CrmPort, CrmRecord } from "./crm-port";
 
-/** A batch goes when this many records are asked for (HubSpot's batch read takes 100 ids)… */
+/** HubSpot's batch read takes 100 ids. */
 const MAX_BATCH = 100;
-/** …or this long after the first of them was: the longest a read waits for company. */
-const WAIT_MS = 20;
 
 interface Waiting {
   properties: string[];
   resolve: (result: Result<CrmRecord | null>) => void;
 }
 
-interface Gathering {
-  /** The readers of each record id, in the order they asked. */
-  byId: Map<string, Waiting[]>;
-  timer: ReturnType<typeof setTimeout>;
+/** The reads of one object type waiting for the call in flight to end: their readers by record id, in the order they asked. */
+interface ObjectTypeReads {
+  waiting: Map<string, Waiting[]>;
+  inFlight: number;
 }
 
 /**
  * One per CRM account (`hubspot:{portal}`), named like its RateLimiter. The record objects' fresh
- * reads come here instead of each making its own GET: reads of one object type asked for within
- * WAIT_MS of each other go to the CRM as one batch read of the union of their properties, and
- * each reader gets its own record back (the properties it asked for). Ten thousand deadlines in
- * a minute then cost about two batch calls a second, not 167 single reads, and the portal's quota
- * and the limiter see a hundredth of the calls. Nothing is stored: a reset loses only reads in
- * flight, whose record objects retry them as any failed read.
+ * reads come here instead of each making its own GET. A read that finds no call of its object
+ * type in flight goes at once (no wait when the portal is quiet); reads asked while one is in
+ * flight wait for it to end and then go together, as one batch read of the union of their
+ * properties (another call starts sooner when 100 are waiting), and each reader gets its own
+ * record back with the properties it asked for. Under a storm of deadlines the batches fill by
+ * themselves: a hundredth of the calls reach the portal's quota and the limiter. Nothing is
+ * stored: a reset loses only reads in flight, which their record objects retry as any failed read.
  */
 export abstract class CrmReadBatcher extends DurableObject<Env> {
-  private readonly gathering = new Map<string, Gathering>();
+  private readonly reads = new Map<string, ObjectTypeReads>();
 
   /** The account's CRM client, reading directly (never back through this object). */
   protected abstract crmOf(env: Env, target: string): CrmPort | undefined;
@@ -36,35 +35,39 @@ export abstract class CrmReadBatcher extends DurableObject<Env> {
   async read(target: string, objectType: string, objectId: string, properties: string[]): Promise<Result<CrmRecord | null>> {
     const crm = this.crmOf(this.env, target);
     if (!crm?.getRecords) return crm ? crm.getRecord(objectType, objectId, properties) : notConfigured(target);
-    return new Promise((resolve) => {
-      let batch = this.gathering.get(objectType);
-      if (!batch) {
-        batch = { byId: new Map(), timer: setTimeout(() => void this.flush(crm, objectType), WAIT_MS) };
-        this.gathering.set(objectType, batch);
-      }
-      const readers = batch.byId.get(objectId) ?? [];
+    let reads = this.reads.get(objectType);
+    if (!reads) {
+      reads = { waiting: new Map(), inFlight: 0 };
+      this.reads.set(objectType, reads);
+    }
+    const answer = new Promise<Result<CrmRecord | null>>((resolve) => {
+      const readers = reads.waiting.get(objectId) ?? [];
       readers.push({ properties, resolve });
-      batch.byId.set(objectId, readers);
-      if (batch.byId.size >= MAX_BATCH) void this.flush(crm, objectType);
+      reads.waiting.set(objectId, readers);
     });
+    if (reads.inFlight === 0 || reads.waiting.size >= MAX_BATCH) void this.send(crm, objectType, reads);
+    return answer;
   }
 
-  private async flush(crm: CrmPort, objectType: string): Promise<void> {
-    const batch = this.gathering.get(objectType);
-    if (!batch) return;
-    this.gathering.delete(objectType);
-    clearTimeout(batch.timer);
-    const readers = [...batch.byId.values()].flat();
-    const properties = [...new Set(readers.flatMap((r) => r.properties))];
+  /** Sends what waits as one batch read; once it ends, what gathered meanwhile goes next. */
+  private async send(crm: CrmPort, objectType: string, reads: ObjectTypeReads): Promise<void> {
+    const batch = reads.waiting;
+    if (batch.size === 0) return;
+    reads.waiting = new Map();
+    reads.inFlight++;
+    const properties = [...new Set([...batch.values()].flat().flatMap((r) => r.properties))];
     let read: Result<Map<string, CrmRecord | null>>;
     try {
-      read = await crm.getRecords!(objectType, [...batch.byId.keys()], properties);
+      read = await crm.getRecords!(objectType, [...batch.keys()], properties);
     } catch (error) {
       read = { ok: false, failure: classify(error) };
+    } finally {
+      reads.inFlight--;
     }
-    for (const [id, waiting] of batch.byId) {
+    for (const [id, waiting] of batch) {
       for (const reader of waiting) reader.resolve(read.ok ? { ok: true, value: only(read.value.get(id) ?? null, reader.properties) } : read);
     }
+    if (reads.inFlight === 0) void this.send(crm, objectType, reads);
   }
 }
 

@@ -5,8 +5,9 @@ import { hubspotEmulator } from "../support/emulators";
 import { TEST_BINDINGS } from "../support/test-bindings";
 
 /**
- * Record objects' fresh reads go through the portal's CrmReadBatcher: reads asked for close
- * together become one batch read at HubSpot, and each reader gets back what it asked for.
+ * Record objects' fresh reads go through the portal's CrmReadBatcher: a read finding no call in
+ * flight goes at once; reads asked while one is in flight go together as one batch read, and
+ * each reader gets back what it asked for.
  */
 const target = `hubspot:${TEST_BINDINGS.HUBSPOT_PORTAL_ID}`;
 const run = Date.now().toString(36);
@@ -25,7 +26,8 @@ async function contacts(count: number, tag: string): Promise<string[]> {
   return ids;
 }
 
-const reads = async () => ((await hubspotEmulator.calls()) as { method: string; path: string }[]).filter((c) => c.path.includes("/objects/"));
+const reads = async () =>
+  ((await hubspotEmulator.calls()) as { method: string; path: string; batchSize?: number }[]).filter((c) => c.path.includes("/objects/"));
 
 beforeEach(async () => {
   await hubspotEmulator.clearCalls();
@@ -36,7 +38,7 @@ afterEach(async () => {
 });
 
 describe("fresh reads of records close together share a batch read", () => {
-  it("twelve concurrent reads are one batch call; each reader gets only the properties it asked for, an unknown id null", async () => {
+  it("thirteen reads at once are two batch calls (the first at once, the rest while it is in flight); each reader gets only its properties, an unknown id null", async () => {
     const ids = await contacts(12, "share");
     await hubspotEmulator.clearCalls();
     const answers = await Promise.all([
@@ -54,16 +56,23 @@ describe("fresh reads of records close together share a batch read", () => {
     }
     expect(answers[12]).toEqual({ ok: true, value: null });
     const calls = await reads();
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(["POST /crm/objects/2026-09/contacts/batch/read"]);
+    expect(calls.map((c) => `${c.method} ${c.path} ${c.batchSize}`)).toEqual([
+      "POST /crm/objects/2026-09/contacts/batch/read 1",
+      "POST /crm/objects/2026-09/contacts/batch/read 12",
+    ]);
   });
 
-  it("the same record asked for twice at once is read once", async () => {
-    const [id] = await contacts(1, "twice");
+  it("the same record asked for twice while a call is in flight is read once, for both", async () => {
+    const [first, id] = await contacts(2, "twice");
     await hubspotEmulator.clearCalls();
-    const [a, b] = await Promise.all([hubspot().getRecord("contact", id!, ["firstname"]), hubspot().getRecord("contact", id!, ["lastname"])]);
-    expect(a).toMatchObject({ ok: true, value: { properties: { firstname: "First 0" } } });
-    expect(b).toMatchObject({ ok: true, value: { properties: { lastname: "Last 0" } } });
-    expect(await reads()).toHaveLength(1);
+    const [, a, b] = await Promise.all([
+      hubspot().getRecord("contact", first!, ["firstname"]),
+      hubspot().getRecord("contact", id!, ["firstname"]),
+      hubspot().getRecord("contact", id!, ["lastname"]),
+    ]);
+    expect(a).toMatchObject({ ok: true, value: { properties: { firstname: "First 1" } } });
+    expect(b).toMatchObject({ ok: true, value: { properties: { lastname: "Last 1" } } });
+    expect((await reads()).map((c) => c.batchSize)).toEqual([1, 1]);
   });
 
   it("a read with history is a single read of its own (batch reads' history is per property, not per reader)", async () => {

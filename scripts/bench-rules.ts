@@ -104,6 +104,9 @@ try {
     if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
   }
   console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines from +${THRESHOLD_S} s, within ${SPREAD_S} s`);
+  await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(0) - Date.now())));
+  // The Worker's CPU from the first deadline to the last decision: what one decision costs the one local thread.
+  const cpuAtFirstDeadline = server.cpuSeconds();
   await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(SPREAD_S - 1) - Date.now())));
 
   // Wait until every lead has its decision (or give up after 10 minutes). The decisions are read
@@ -113,11 +116,19 @@ try {
   const lateness: number[] = [];
   const giveUp = Date.now() + 10 * 60_000;
   let decided = new Map<string, number>();
+  let cpuAtLastDecision = cpuAtFirstDeadline;
   while (decided.size < ids.length && Date.now() < giveUp) {
     await new Promise((r) => setTimeout(r, 2_000));
-    decided = decisionAt();
+    const cpu = server.cpuSeconds();
+    const now = decisionAt();
+    if (now.size > decided.size) cpuAtLastDecision = cpu;
+    decided = now;
     console.log(`decided ${decided.size} of ${ids.length}`);
   }
+  const cpuMsPerDecision =
+    cpuAtFirstDeadline === null || cpuAtLastDecision === null || decided.size === 0
+      ? null
+      : Math.round((((cpuAtLastDecision - cpuAtFirstDeadline) * 1000) / decided.size) * 10) / 10;
   for (const [i, id] of ids.entries()) {
     const at = decided.get(`hubspot:62515:contact:${id}`);
     if (at !== undefined) lateness.push(at - deadlineOf(i));
@@ -133,6 +144,10 @@ try {
       latenessP50Ms: pct(50),
       latenessP99Ms: pct(99),
       latenessMaxMs: lateness.at(-1) ?? null,
+      // The local thread's CPU per decision (its work and the retries of any that failed), and the
+      // decisions a second one core could make at that cost: above the density, the deadlines queue.
+      workerdCpuMsPerDecision: cpuMsPerDecision,
+      oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
     }),
   );
 } finally {

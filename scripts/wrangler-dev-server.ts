@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { wranglerEnv } from "./local-env.ts";
@@ -8,6 +8,8 @@ export interface DevServer {
   url: string;
   persistTo: string;
   stop: () => void;
+  /** CPU seconds (user and system) its workerd processes have used so far; null where /proc is not there. */
+  cpuSeconds: () => number | null;
 }
 
 /**
@@ -68,8 +70,30 @@ export async function startWranglerDev(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, persistTo, stop };
+  return { url, persistTo, stop, cpuSeconds: () => workerdCpuSeconds(child.pid!) };
 }
+
+/** The CPU seconds of the workerd processes in a process group (wrangler dev's, started detached), from /proc. */
+function workerdCpuSeconds(group: number): number | null {
+  if (!existsSync("/proc/self/stat")) return null;
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // "pid (comm) state ppid pgrp … utime stime …": the fields after the command's closing parenthesis.
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (comm === "workerd" && Number(fields[2]) === group) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in hundredths of a second on every architecture it runs on here. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function answers(url: string): Promise<boolean> {
   try {

@@ -78,6 +78,31 @@ describe("the record object's store", () => {
   });
 });
 
+describe("a record object in the current layout", () => {
+  it("one of schema 2 (wake-ups without their deadline column) is brought to 3 once; at 3 it runs no DDL when it wakes", async () => {
+    const name = key("schema-2");
+    await runInDurableObject(env.RECORDS.getByName(name), async (_object, ctx) => {
+      ctx.storage.sql.exec(`
+        CREATE TABLE schema_version (version INTEGER NOT NULL);
+        INSERT INTO schema_version (version) VALUES (2);
+        CREATE TABLE record_row (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL, rules TEXT NOT NULL, rules_version INTEGER NOT NULL,
+          recorded INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0, d1_rows_written INTEGER NOT NULL DEFAULT 0,
+          projected_at TEXT, projected_addresses TEXT NOT NULL DEFAULT '[]');
+        CREATE TABLE wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL);`);
+      ctx.storage.sql.exec("INSERT INTO wakeups (name, due_at) VALUES ('stale-lead:check', ?)", Date.parse("2099-01-01T00:00:00.000Z"));
+      const store = new RecordStore(ctx.storage);
+      expect(store.exists()).toBe(true);
+      expect(ctx.storage.sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version).toBe(3);
+      const wakeups = ctx.storage.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'wakeups'").one().sql;
+      expect(wakeups).toContain("deadline");
+      // At 3, a fresh store (the object woken again) finds it ready: its wake-ups work without the DDL.
+      const again = new RecordStore(ctx.storage);
+      expect(again.exists()).toBe(true);
+      expect(again.pendingWakeups()).toEqual([{ name: "stale-lead:check", dueAt: "2099-01-01T00:00:00.000Z" }]);
+    });
+  });
+});
+
 describe("a snapshot is stored as what it changed", () => {
   it("an opt-out it repeats is not in it, so the rules (and consent withdrawal) do not see it again", async () => {
     const name = `salesforce:00D5g000004ExmplEAA:lead:00Q5g00000Snap${Date.now() % 100_000}`;

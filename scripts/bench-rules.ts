@@ -107,6 +107,7 @@ try {
   await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(0) - Date.now())));
   // The Worker's CPU from the first deadline to the last decision: what one decision costs the one local thread.
   const cpuAtFirstDeadline = server.cpuSeconds();
+  const callsBefore = emulators.hubspot.server.calls.length;
   await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(SPREAD_S - 1) - Date.now())));
 
   // Wait until every lead has its decision (or give up after 10 minutes). The decisions are read
@@ -125,6 +126,10 @@ try {
     decided = now;
     console.log(`decided ${decided.size} of ${ids.length}`);
   }
+  // The fresh reads the decisions made at HubSpot: single GETs of records, or batch reads of them.
+  const reads = emulators.hubspot.server.calls
+    .slice(callsBefore)
+    .filter((c) => (c.method === "GET" && /\/objects\/[^/]+\/contacts\/\d+$/.test(c.path)) || c.path.endsWith("/contacts/batch/read"));
   const cpuMsPerDecision =
     cpuAtFirstDeadline === null || cpuAtLastDecision === null || decided.size === 0
       ? null
@@ -146,6 +151,8 @@ try {
       latenessMaxMs: lateness.at(-1) ?? null,
       // The local thread's CPU per decision (its work and the retries of any that failed), and the
       // decisions a second one core could make at that cost: above the density, the deadlines queue.
+      hubspotReadCalls: reads.length,
+      hubspotRecordsRead: reads.reduce((n, c) => n + (c.batchSize ?? 1), 0),
       workerdCpuMsPerDecision: cpuMsPerDecision,
       oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
     }),

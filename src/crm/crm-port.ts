@@ -92,8 +92,11 @@ export interface CrmPort {
    * properties whose value before the current one is wanted too, from the CRM's history.
    */
   getRecord(objectType: string, objectId: string, properties: string[], previousOf?: string[]): Promise<Result<CrmRecord | null>>;
-  /** Reads records of one type by id in as few calls as the API allows (a CRM without batch reads leaves it out): each id's record, or null. */
-  getRecords?(objectType: string, ids: string[], properties: string[]): Promise<Result<Map<string, CrmRecord | null>>>;
+  /**
+   * Reads records of one type by id in as few calls as the API allows (a CRM without batch reads
+   * leaves it out), answering each id on its own: its record, null, or the failure that concerns it.
+   */
+  getRecords?(objectType: string, ids: string[], properties: string[]): Promise<Map<string, Result<CrmRecord | null>>>;
   /** The tasks holding these keys; keys no task holds are left out. */
   findTasks(keys: string[]): Promise<Result<TaskStatus[]>>;
   /**

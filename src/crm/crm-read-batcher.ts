@@ -56,16 +56,21 @@ export abstract class CrmReadBatcher extends DurableObject<Env> {
     reads.waiting = new Map();
     reads.inFlight++;
     const properties = [...new Set([...batch.values()].flat().flatMap((r) => r.properties))];
-    let read: Result<Map<string, CrmRecord | null>>;
+    let answers: Map<string, Result<CrmRecord | null>>;
     try {
-      read = await crm.getRecords!(objectType, [...batch.keys()], properties);
+      answers = await crm.getRecords!(objectType, [...batch.keys()], properties);
     } catch (error) {
-      read = { ok: false, failure: classify(error) };
+      const failure: Result<never> = { ok: false, failure: classify(error) };
+      answers = new Map([...batch.keys()].map((id) => [id, failure]));
     } finally {
       reads.inFlight--;
     }
     for (const [id, waiting] of batch) {
-      for (const reader of waiting) reader.resolve(read.ok ? { ok: true, value: only(read.value.get(id) ?? null, reader.properties) } : read);
+      const answer = answers.get(id) ?? {
+        ok: false,
+        failure: { kind: "transient", message: `HubSpot's batch read did not answer ${objectType} ${id}` },
+      };
+      for (const reader of waiting) reader.resolve(answer.ok ? { ok: true, value: only(answer.value, reader.properties) } : answer);
     }
     if (reads.inFlight === 0) void this.send(crm, objectType, reads);
   }

@@ -26,6 +26,8 @@ import { chunks, type FoundTask, KeyedTasks } from "./task-updates";
 
 /** HubSpot batch endpoints take at most 100 inputs. */
 const MAX_BATCH = 100;
+/** A read through the portal's batcher: the limiter's longest wait (20 s), the batch call and single reads after it (15 s each), and a margin. */
+const READ_THROUGH_TIMEOUT_MS = 60_000;
 
 /** A read's record: the properties it asked, and the values before the current ones it asked of. */
 function crmRecordOf(object: PublicObject, properties: readonly string[], previousOf: readonly string[]): CrmRecord {
@@ -380,7 +382,8 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   async getRecord(objectType: string, objectId: string, properties: string[], previousOf: string[] = []): Promise<Result<CrmRecord | null>> {
     if (this.readThrough && previousOf.length === 0) {
       try {
-        return await this.readThrough(objectType, objectId, properties);
+        // The batcher's call waits for the limiter and may read merged ids alone: bounded all the same.
+        return await withTimeout(settled(this.readThrough(objectType, objectId, properties)), READ_THROUGH_TIMEOUT_MS, `HubSpot read ${objectType}`);
       } catch (error) {
         // The batcher could not be reached (reset, overloaded): the read may be tried again.
         return { ok: false, failure: classifyHubSpotError(error, this.now()) };
@@ -396,29 +399,50 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
   }
 
   /**
-   * Reads records of one type by id, a batch call per 100: each id's record, or null when HubSpot
-   * says it has none (OBJECT_NOT_FOUND). An id the answer neither has nor denies (a merged
-   * contact answers under its new id) is read on its own, as a single read would find it.
+   * Reads records of one type by id, a batch call per 100, and answers each id on its own: its
+   * record, null when HubSpot says it has none (OBJECT_NOT_FOUND), or the failure that concerns
+   * it. A per-id error fails only the ids it names; a whole call refused for good (one bad id
+   * makes a 400) is read again id by id, so one record's fault is never its neighbours'; a call
+   * that may pass (5xx, 429, a timeout) fails its ids, each retried by its reader. An id the answer
+   * neither has nor denies (a merged contact answers under its new id) is read on its own, as a
+   * single read would find it.
    */
-  async getRecords(objectType: string, ids: string[], properties: string[]): Promise<Result<Map<string, CrmRecord | null>>> {
-    const found = new Map<string, CrmRecord | null>();
+  async getRecords(objectType: string, ids: string[], properties: string[]): Promise<Map<string, Result<CrmRecord | null>>> {
+    const answers = new Map<string, Result<CrmRecord | null>>();
     for (const part of chunks([...new Set(ids)], MAX_BATCH)) {
       const read = await this.call(`read ${objectType}`, () =>
         this.api.batchRead(objectPath(objectType), { inputs: part.map((id) => ({ id })), properties }),
       );
-      if (!read.ok) return read;
-      const errors = errorsOf(read.value);
-      const failure = batchFailure(errors.filter((e) => e.category !== "OBJECT_NOT_FOUND"));
-      if (failure) return { ok: false, failure };
-      for (const object of read.value.results) found.set(object.id, crmRecordOf(object, properties, []));
-      for (const e of errors) for (const id of e.context.ids ?? []) if (!found.has(id)) found.set(id, null);
-      for (const id of part.filter((id) => !found.has(id))) {
-        const one = await this.readOne(objectType, id, properties);
-        if (!one.ok) return one;
-        found.set(id, one.value);
+      if (!read.ok) {
+        const alone = read.failure.kind === "permanent" && part.length > 1;
+        for (const id of part) if (!alone) answers.set(id, read.failure.status === 404 ? { ok: true, value: null } : read);
+        if (alone) await this.readEach(objectType, part, properties, answers);
+        continue;
       }
+      for (const object of read.value.results) answers.set(object.id, { ok: true, value: crmRecordOf(object, properties, []) });
+      for (const e of errorsOf(read.value)) {
+        const answer: Result<null> = e.category === "OBJECT_NOT_FOUND" ? { ok: true, value: null } : { ok: false, failure: batchFailure([e])! };
+        for (const id of e.context.ids ?? []) if (part.includes(id) && !answers.has(id)) answers.set(id, answer);
+      }
+      await this.readEach(
+        objectType,
+        part.filter((id) => !answers.has(id)),
+        properties,
+        answers,
+      );
     }
-    return { ok: true, value: found };
+    return answers;
+  }
+
+  /** Single reads of these ids, side by side, each answer its own. */
+  private async readEach(
+    objectType: string,
+    ids: readonly string[],
+    properties: string[],
+    answers: Map<string, Result<CrmRecord | null>>,
+  ): Promise<void> {
+    const read = await Promise.all(ids.map((id) => this.readOne(objectType, id, properties)));
+    for (const [n, id] of ids.entries()) answers.set(id, read[n]!);
   }
 
   /** Contacts by their primary email: a batch read by idProperty=email (immediate, unlike search); unknown emails are left out. */

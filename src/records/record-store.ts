@@ -24,7 +24,8 @@ export interface StoredEvent {
 }
 
 /**
- * Changes to the object's storage layout bump this; ensureSchema() brings older objects along.
+ * Changes to the object's storage layout must bump this: ensureSchema() brings older objects
+ * along, and exists() runs no DDL for an object already at this version.
  * 3: the wake-ups' `deadline` column (added by Wakeups itself under 2), so an object at this
  * version needs no DDL.
  */

@@ -16,23 +16,17 @@ const REMEMBERED = 500;
  */
 export class TeamRouter extends DurableObject<Env> {
   private state?: RoutingState;
+  private carriedOver = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, decision TEXT NOT NULL)",
-      );
-      // Stored as one list before: carried over once.
-      const listed = await ctx.storage.get<[string, RoutingDecision][]>("decisions");
-      if (listed) {
-        for (const [key, decision] of listed) this.remember(key, decision);
-        await ctx.storage.delete("decisions");
-      }
-    });
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, decision TEXT NOT NULL)",
+    );
   }
 
   async route(request: RoutingRequest): Promise<RoutingDecision> {
+    await this.carryOver();
     if (request.decisionKey) {
       const known = this.ctx.storage.sql.exec<{ decision: string }>("SELECT decision FROM decisions WHERE key = ?", request.decisionKey).toArray()[0];
       if (known) return JSON.parse(known.decision) as RoutingDecision;
@@ -53,6 +47,23 @@ export class TeamRouter extends DurableObject<Env> {
   /** Whom the rotation would pick now, taking no slot and remembering nothing: the dry run's answer. */
   async preview(request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision> {
     return route(await this.standing(), request).decision;
+  }
+
+  /**
+   * Decisions stored as one list before are carried over into rows once. The list itself stays
+   * (marked carried over) for a release, so a rollback still finds what it remembered.
+   */
+  private async carryOver(): Promise<void> {
+    if (this.carriedOver) return;
+    const [listed, done] = await Promise.all([
+      this.ctx.storage.get<[string, RoutingDecision][]>("decisions"),
+      this.ctx.storage.get<boolean>("decisionsCarriedOver"),
+    ]);
+    if (listed && !done) {
+      for (const [key, decision] of listed) this.remember(key, decision);
+      await this.ctx.storage.put("decisionsCarriedOver", true);
+    }
+    this.carriedOver = true;
   }
 
   private remember(key: string, decision: RoutingDecision): void {

@@ -36,4 +36,23 @@ describe("the team's router", () => {
     expect(await router.route({ ...request, decisionKey: "lead-500:route" })).toEqual(last);
     expect(first.kind).toBe("rep");
   });
+
+  it("carries decisions stored as one list (before they were rows) over once: a known key gets its rep again", async () => {
+    const router = env.TEAM_ROUTER.getByName(`inbound-router-carried-${Date.now()}`);
+    const request = { policy, teamId: "inbound", crm: "hubspot" as const, now: new Date("2026-11-23T15:00:00.000Z") };
+    const remembered = { kind: "rep", repId: "someone", ownerId: "1", reason: "remembered before the rows" } as const;
+    await runInDurableObject(router, async (_, state) => {
+      await state.storage.put("decisions", [["lead-old:route", remembered]]);
+    });
+    expect(await router.route({ ...request, decisionKey: "lead-old:route" })).toEqual(remembered);
+    const stored = await runInDurableObject(router, async (_, state) => ({
+      rows: state.storage.sql
+        .exec<{ key: string }>("SELECT key FROM decisions")
+        .toArray()
+        .map((r) => r.key),
+      list: await state.storage.get("decisions"),
+      carried: await state.storage.get("decisionsCarriedOver"),
+    }));
+    expect(stored).toEqual({ rows: ["lead-old:route"], list: [["lead-old:route", remembered]], carried: true });
+  });
 });

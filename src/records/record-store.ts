@@ -25,9 +25,8 @@ export interface StoredEvent {
 
 /**
  * Changes to the object's storage layout must bump this: ensureSchema() brings older objects
- * along, and exists() runs no DDL for an object already at this version.
- * 3: the wake-ups' `deadline` column (added by Wakeups itself under 2), so an object at this
- * version needs no DDL.
+ * along, and exists() runs no DDL for an object already at this version. 3: the wake-ups'
+ * `deadline` column (added under 2 without a bump).
  */
 const SCHEMA_VERSION = 3;
 
@@ -48,11 +47,12 @@ const RENAMED_WAKEUPS: Record<string, string> = {
  */
 export class RecordStore {
   private readonly sql: SqlStorage;
-  private wakeupRows?: Wakeups;
+  private readonly wakeupRows: Wakeups;
   private schemaReady = false;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
+    this.wakeupRows = new Wakeups(storage);
   }
 
   /**
@@ -71,7 +71,6 @@ export class RecordStore {
       tables.includes("schema_version") &&
       this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version === SCHEMA_VERSION
     ) {
-      this.wakeupRows = new Wakeups(this.storage, { created: true });
       this.schemaReady = true;
       return true;
     }
@@ -270,7 +269,6 @@ export class RecordStore {
 
   wakeups(): Wakeups {
     this.ensureSchema();
-    this.wakeupRows ??= new Wakeups(this.storage);
     return this.wakeupRows;
   }
 
@@ -321,7 +319,7 @@ export class RecordStore {
           projected_addresses TEXT NOT NULL DEFAULT '[]'
         );
       `);
-      this.wakeupRows = new Wakeups(this.storage);
+      Wakeups.createTable(this.storage);
       const version = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version;
       if (version === undefined) {
         this.migrateFromKv();

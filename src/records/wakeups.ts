@@ -5,18 +5,19 @@
  * Writes are synchronous, so they join the caller's transaction; rearm() points the alarm after.
  */
 export class Wakeups {
-  /** `created`: the caller knows the table is there in this layout (the record's schema version says so). */
-  constructor(
-    private readonly storage: DurableObjectStorage,
-    { created = false }: { created?: boolean } = {},
-  ) {
-    if (created) return;
+  /**
+   * Creates the table, or brings an older one along; the record store runs it with the rest of
+   * its layout (and not when the object wakes already in the current one).
+   */
+  static createTable(storage: DurableObjectStorage): void {
     // `deadline`: when the wake-up was set for, kept while a failed run's retries move due_at, so
     // the run that finally happens says which deadline it was (a replay matches runs by it).
     storage.sql.exec("CREATE TABLE IF NOT EXISTS wakeups (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, deadline INTEGER)");
     const table = storage.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'wakeups'").one();
     if (!table.sql.includes("deadline")) storage.sql.exec("ALTER TABLE wakeups ADD COLUMN deadline INTEGER");
   }
+
+  constructor(private readonly storage: DurableObjectStorage) {}
 
   /** Schedules `name` at `dueAt` unless it is already due earlier. */
   scheduleNoLaterThan(name: string, dueAt: number): void {

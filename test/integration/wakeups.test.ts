@@ -6,6 +6,7 @@ import { Wakeups } from "../../src/records/wakeups";
 describe("wake-ups: rows with the alarm as a cursor", () => {
   it("a claimed wake-up is leased, not lost: unfinished work comes due again; finished work is gone", async () => {
     await runInDurableObject(env.RECORDS.getByName("hubspot:1:contact:wakeups-test"), async (_agent, state) => {
+      Wakeups.createTable(state.storage);
       const wakeups = new Wakeups(state.storage);
       // Far in the future, so the runtime does not fire the alarm on its own during the test.
       const base = Date.now() + 1e9;

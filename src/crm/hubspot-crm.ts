@@ -414,9 +414,8 @@ export class HubSpotCrm extends KeyedTasks implements CrmPort {
         this.api.batchRead(objectPath(objectType), { inputs: part.map((id) => ({ id })), properties }),
       );
       if (!read.ok) {
-        const alone = read.failure.kind === "permanent" && part.length > 1;
-        for (const id of part) if (!alone) answers.set(id, read.failure.status === 404 ? { ok: true, value: null } : read);
-        if (alone) await this.readEach(objectType, part, properties, answers);
+        if (read.failure.kind === "permanent" && part.length > 1) await this.readEach(objectType, part, properties, answers);
+        else for (const id of part) answers.set(id, read.failure.status === 404 ? { ok: true, value: null } : read);
         continue;
       }
       for (const object of read.value.results) answers.set(object.id, { ok: true, value: crmRecordOf(object, properties, []) });

@@ -47,6 +47,8 @@ const GIVE_UP_AFTER_MS = 60 * 60_000;
  */
 export class RecordWork {
   private policy?: { value: VersionedPolicy; readAt: number };
+  /** A timer's run read the record fresh: its D1 row is written before this alarm ends (see runDue). */
+  private projectNow = false;
 
   constructor(
     private readonly store: RecordStore,
@@ -66,6 +68,7 @@ export class RecordWork {
         (a, b) =>
           Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)) || a.deadline - b.deadline || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
       );
+    this.projectNow = false;
     for (const claim of due) {
       const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
       try {
@@ -84,7 +87,22 @@ export class RecordWork {
         );
       }
     }
+    if (this.projectNow) await this.projectOrLater(now);
     await wakeups.rearm();
+  }
+
+  /**
+   * A deadline's decision is no burst: waiting PROJECTION_DELAY_MS for more would cost the record
+   * a second alarm (a tenth of a decision's cost here) for nothing. Its row is written now; if
+   * that fails, the projection's wake-up writes it later as after events (and retries it).
+   */
+  private async projectOrLater(now: number): Promise<void> {
+    try {
+      await this.project(now);
+    } catch (error) {
+      console.error(`projection of ${this.store.state()?.key} failed, retrying as a wake-up: ${classify(error).message}`);
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
+    }
   }
 
   /** Hands the events the rules have not seen to them, in the order they happened; each is marked once its run is stored. */
@@ -154,8 +172,10 @@ export class RecordWork {
     const reads = readsOf(decision.answers);
     if (Object.keys(reads).length > 0) {
       this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
-      // What was read (a name, an email) reaches the D1 read model too.
-      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
+      // What was read (a name, an email) reaches the D1 read model too: a timer's run at once,
+      // an event's with the rest of its burst.
+      if (trigger.kind === "timer") this.projectNow = true;
+      else this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
     }
     this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }

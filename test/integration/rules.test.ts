@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../../src/core/policy/default-policy";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
@@ -82,6 +83,27 @@ describe("stale lead, HubSpot", () => {
     await allDone(key, 1);
     const crmContact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.id === contact.id);
     expect(crmContact.properties.hs_lead_status).toBe("BAD_TIMING");
+  });
+
+  it("a deadline's decision writes the record's D1 row in the same alarm, with what it read fresh", { timeout: 60_000 }, async () => {
+    const contact = await hubspotEmulator.uiCreate("contacts", {
+      email: `cold-read-${Date.now()}@example.com`,
+      hubspot_owner_id: "84213371",
+      lead_follow_up_score: "5",
+    });
+    await deliverHubSpotWebhooks();
+    const key = `hubspot:62515:contact:${contact.id}`;
+    const { entry } = await auditOf(key, "clock started");
+    // Changed in HubSpot without telling us: only the decision's fresh read sees it.
+    await hubspotEmulator.uiUpdate("contacts", contact.id, { lead_follow_up_score: "7" });
+    await hubspotEmulator.webhooks();
+
+    await runDue(key, Date.parse(entry.data.deadline) + 1_000);
+    const { body } = await leadSnapshot(key);
+    expect(body.audit.map((a: any) => a.outcome)).toContain("parked");
+    expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("project-to-d1");
+    const row = await env.DB.prepare("SELECT state_json FROM records WHERE record_key = ?").bind(key).first<{ state_json: string }>();
+    expect(JSON.parse(row!.state_json).properties.lead_follow_up_score.value).toBe("7");
   });
 
   it("activity resets the clock: nothing happens at the old deadline", { timeout: 60_000 }, async () => {

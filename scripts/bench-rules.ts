@@ -5,19 +5,20 @@
  *    fall in the same minute, through `wrangler dev` (a fresh local state) and fresh emulators
  *    (the CRM setup runs first): how late each decision came after its deadline (p50/p99/max),
  *    and how many of them were made (all must be).
+ * 3. the same deadlines on the decision floor (bench/decision-floor/worker.ts: only what any
+ *    decision of this design must do, each step in its cheapest form), right after, with the
+ *    product's CPU per decision over the floor's.
  * The CRM quota is raised for part 2: it measures the records' alarms and rules, not HubSpot's
  * 100 calls per 10 s (at that quota, 10,000 fresh reads alone take 1,000 s).
  */
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { createHmac } from "node:crypto";
 import { DEFAULT_POLICY } from "../src/core/policy/default-policy.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars } from "./local-env.ts";
-import { startWranglerDev } from "./wrangler-dev-server.ts";
+import { floorStorm } from "./bench/decision-floor/run-floor.ts";
+import { localD1, startWranglerDev } from "./wrangler-dev-server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const LEADS = Number(process.env.BENCH_LEADS ?? 10_000);
@@ -54,6 +55,7 @@ const server = await startWranglerDev(root, 8796, {
   SLACK_API_BASE: emulators.urls.slack,
   SLACK_RATE_LIMIT: "1000000/1s",
 });
+let product: Record<string, number | null> & { workerdCpuMsPerDecision: number | null } = { workerdCpuMsPerDecision: null };
 const admin = (path: string, init: RequestInit = {}) =>
   fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
 try {
@@ -139,39 +141,61 @@ try {
     if (at !== undefined) lateness.push(at - deadlineOf(i));
   }
   lateness.sort((a, b) => a - b);
-  const pct = (p: number) => lateness[Math.min(lateness.length - 1, Math.floor((p / 100) * lateness.length))] ?? null;
-  console.log(
-    JSON.stringify({
-      ...decideFigures,
-      leads: LEADS,
-      deadlineSeconds: SPREAD_S,
-      decisionsExecuted: decided.size,
-      latenessP50Ms: pct(50),
-      latenessP99Ms: pct(99),
-      latenessMaxMs: lateness.at(-1) ?? null,
-      // The local thread's CPU per decision (its work and the retries of any that failed), and the
-      // decisions a second one core could make at that cost: above the density, the deadlines queue.
-      hubspotReadCalls: reads.length,
-      hubspotRecordsRead: reads.reduce((n, c) => n + (c.batchSize ?? 1), 0),
-      workerdCpuMsPerDecision: cpuMsPerDecision,
-      oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
-    }),
-  );
+  product = {
+    leads: LEADS,
+    deadlineSeconds: SPREAD_S,
+    decisionsExecuted: decided.size,
+    latenessP50Ms: percentile(lateness, 50),
+    latenessP99Ms: percentile(lateness, 99),
+    latenessMaxMs: lateness.at(-1) ?? null,
+    hubspotReadCalls: reads.length,
+    hubspotRecordsRead: reads.reduce((n, c) => n + (c.batchSize ?? 1), 0),
+    // The local thread's CPU per decision (its work and the retries of any that failed), and the
+    // decisions a second one core could make at that cost: above the density, the deadlines queue.
+    workerdCpuMsPerDecision: cpuMsPerDecision,
+    oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
+  };
+  console.log(`product: ${JSON.stringify(product)}`);
 } finally {
   server.stop();
   await emulators.close();
 }
 
+// 3. The floor: the same deadlines on a Worker doing only what any decision must (decision-floor/worker.ts), right after.
+const floor = await floorStorm(LEADS, SPREAD_S, 8797);
+const floorFigures = {
+  floorDecisionsExecuted: floor.decided,
+  floorLatenessP50Ms: percentile(floor.lateness, 50),
+  floorLatenessP99Ms: percentile(floor.lateness, 99),
+  floorLatenessMaxMs: floor.lateness.at(-1) ?? null,
+  floorCpuMsPerDecision: floor.cpuMsPerDecision,
+};
+console.log(`floor: ${JSON.stringify(floorFigures)}`);
+console.log(
+  JSON.stringify({
+    ...decideFigures,
+    ...product,
+    ...floorFigures,
+    // Side by side in one run: what the product's decision costs the local thread over the floor's.
+    cpuProductOverFloor:
+      product.workerdCpuMsPerDecision && floor.cpuMsPerDecision
+        ? Math.round((product.workerdCpuMsPerDecision / floor.cpuMsPerDecision) * 100) / 100
+        : null,
+  }),
+);
+
 /**
  * Each record's first stale decision (reassigned, fallback or parked: every one records a fact)
- * and when it was made, read from the local D1 database's file (SQLite in WAL mode: a reader
- * does not block the Worker's writes).
+ * and when it was made, read from the local D1 database's file.
  */
 function decisionsIn(persistTo: string): () => Map<string, number> {
-  const dir = join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((name) => name.endsWith(".sqlite") && name !== "metadata.sqlite");
-  if (!file) throw new Error(`no local D1 database in ${dir}`);
-  const db = new DatabaseSync(join(dir, file), { readOnly: true });
-  const query = db.prepare("SELECT record_key AS key, MIN(at) AS at FROM facts WHERE kind IN ('reassigned', 'parked') GROUP BY record_key");
+  const query = localD1(persistTo).prepare(
+    "SELECT record_key AS key, MIN(at) AS at FROM facts WHERE kind IN ('reassigned', 'parked') GROUP BY record_key",
+  );
   return () => new Map((query.all() as { key: string; at: string }[]).map((row) => [row.key, Date.parse(row.at)]));
+}
+
+/** The p-th percentile of sorted figures. */
+function percentile(sorted: readonly number[], p: number): number | null {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? null;
 }

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { wranglerEnv } from "./local-env.ts";
 
 export interface DevServer {
@@ -101,4 +102,15 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The local D1 database of a dev server's state, opened read-only beside the Worker (SQLite in WAL
+ * mode: a reader does not block its writes), so a benchmark can watch it without asking the Worker.
+ */
+export function localD1(persistTo: string): DatabaseSync {
+  const dir = join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
+  const file = readdirSync(dir).find((name) => name.endsWith(".sqlite") && name !== "metadata.sqlite");
+  if (!file) throw new Error(`no local D1 database in ${dir}`);
+  return new DatabaseSync(join(dir, file), { readOnly: true });
 }

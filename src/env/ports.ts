@@ -30,8 +30,11 @@ export interface Ports {
   previewRoute(teamId: string, request: Omit<RoutingRequest, "decisionKey">): Promise<RoutingDecision>;
   /** For these records, the old ids their tasks written before ids were derived carry, by derived id. */
   legacyTaskIds(leadKeys: readonly string[]): Promise<Map<string, string>>;
-  /** Stores effects in the outbox and queues them; known idempotency keys are ignored (revived, when dead and `reviveDead`). */
-  storeEffects(requests: readonly EffectRequest[], options?: { reviveDead?: boolean }): Promise<string[]>;
+  /**
+   * Stores effects in the outbox and queues them; known idempotency keys are ignored (revived, when
+   * dead and `reviveDead`); `alongside` statements are stored in the same D1 transaction.
+   */
+  storeEffects(requests: readonly EffectRequest[], options?: { reviveDead?: boolean; alongside?: readonly D1PreparedStatement[] }): Promise<string[]>;
   /** Verifies an address (syntax, DNS over HTTPS, role, disposable, free mail), cached per domain; the verdict is stored. */
   verifyEmail(address: string): Promise<Verification>;
 }

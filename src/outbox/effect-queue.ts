@@ -9,6 +9,7 @@ import {
   nextDueAt,
   overdueEffectIds,
   recordOutcomes,
+  type StoreOptions,
 } from "../storage/effects";
 import { recordFacts } from "../storage/facts";
 import type { EffectRow } from "../storage/schema";
@@ -37,7 +38,7 @@ export async function enqueueEffects(
   env: Pick<Env, "DB" | "EFFECTS">,
   requests: readonly EffectRequest[],
   now: Date,
-  options: { reviveDead?: boolean } = {},
+  options: StoreOptions = {},
 ): Promise<string[]> {
   const ids = await insertEffects(env.DB, requests, now, options);
   await sendEffectMessages(env.EFFECTS, ids);

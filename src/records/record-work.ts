@@ -1,6 +1,6 @@
 import { replaceLeadAddresses } from "../storage/inbound-email";
 import { activePolicy } from "../storage/policies";
-import { recordFacts } from "../storage/facts";
+import { factStatements, recordFacts } from "../storage/facts";
 import { upsertRecordRow } from "../storage/records";
 import { decide, type RuleShell, type Trigger } from "../core/rules/decide";
 import { policyNeeds } from "../core/policy/policy-needs";
@@ -152,14 +152,15 @@ export class RecordWork {
     };
     const decision = await decide(this.store.ruleState(), trigger, { record, now: at, policy, random }, shell);
     // Effects first: once stored they will happen; the commit only records that they were decided.
+    // The reporting facts with them, in one D1 transaction (a call fewer): a retried run records
+    // them again, and their keys count them once.
     const effects = [...decision.effects, ...(await this.reportsToIntake(trigger, record, policy, decision.audit, now))];
-    if (effects.length > 0) await this.ports.storeEffects(effects);
-    // Reporting facts before the commit too: a retried run records them again, and their keys count them once.
     const facts = [
       ...(trigger.kind === "event" ? factsFromEvent(trigger.event, ruledSeq === this.store.firstEventSeq()) : []),
       ...factsFromAudit(record.key, record.crm, record.objectType, decision.audit),
     ];
-    if (facts.length > 0) await recordFacts(this.db, facts);
+    if (effects.length > 0) await this.ports.storeEffects(effects, { alongside: facts.length > 0 ? factStatements(this.db, facts) : [] });
+    else if (facts.length > 0) await recordFacts(this.db, facts);
     const wakeups = Object.fromEntries(Object.entries(decision.timers).map(([name, due]) => [name, due ? Date.parse(due) : null]));
     const recording: RunRecording = {
       trigger: runTrigger(trigger, deadline ?? now),

@@ -91,13 +91,11 @@ const due = (at: string) => or(isNull(effects.nextAttemptAt), lt(effects.nextAtt
  * request's payload, fresh attempts) and returned too: a submission an admin retries revives the
  * writes that died for it, which would otherwise stay dead under their keys.
  */
-export async function insertEffects(
-  db: D1Database,
-  requests: readonly EffectRequest[],
-  now: Date,
-  options: { reviveDead?: boolean } = {},
-): Promise<string[]> {
-  if (requests.length === 0) return [];
+export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date, options: StoreOptions = {}): Promise<string[]> {
+  if (requests.length === 0) {
+    if (options.alongside?.length) await db.batch([...options.alongside]);
+    return [];
+  }
   const at = now.toISOString();
   const rows = requests.map((r) => ({
     id: effectId(r.idempotencyKey),
@@ -109,8 +107,19 @@ export async function insertEffects(
     payload: JSON.stringify(r.effect),
   }));
   // One batch is one transaction: all rows are stored, or none (and the caller's retry stores them).
-  const results = await db.batch<{ id: string }>(jsonBatches(rows).map((json) => insertEffectRows(db, options.reviveDead ?? false, { at, json })));
-  return results.flatMap((r) => r.results.map((row) => row.id));
+  const inserts = jsonBatches(rows).map((json) => insertEffectRows(db, options.reviveDead ?? false, { at, json }));
+  const results = await db.batch<{ id: string }>([...inserts, ...(options.alongside ?? [])]);
+  return results.slice(0, inserts.length).flatMap((r) => r.results.map((row) => row.id));
+}
+
+export interface StoreOptions {
+  /** Revive a stored key whose effect is dead (see insertEffects). */
+  reviveDead?: boolean;
+  /**
+   * Statements stored in the same transaction as the effects (a rule run's facts): one D1 call
+   * for both, and neither without the other.
+   */
+  alongside?: readonly D1PreparedStatement[];
 }
 
 /**

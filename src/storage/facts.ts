@@ -37,10 +37,15 @@ const insertFacts = compiled<{ json: string }>((q) =>
  */
 export async function recordFacts(db: D1Database, list: readonly Fact[]): Promise<number> {
   if (list.length === 0) return 0;
+  const results = await db.batch(factStatements(db, list));
+  return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+}
+
+/** recordFacts' statements, for a caller to run in its own batch (a rule run's, with its effects). */
+export function factStatements(db: D1Database, list: readonly Fact[]): D1PreparedStatement[] {
   // One spelling of instants (UTC, milliseconds), so facts compare and fall into days as text.
   const rows = list.map((f) => ({ ...f, at: new Date(f.at).toISOString(), data: f.data ? JSON.stringify(f.data) : null }));
-  const results = await db.batch(jsonBatches(rows).map((json) => insertFacts(db, { json })));
-  return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+  return jsonBatches(rows).map((json) => insertFacts(db, { json }));
 }
 
 /**

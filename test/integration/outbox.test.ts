@@ -4,7 +4,9 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EffectRequest } from "../../src/core/model/effects";
 import { type EffectMessage, enqueueEffects, executeEffectBatch } from "../../src/outbox/effect-queue";
 import { portsFor } from "../../src/ports";
+import type { Fact } from "../../src/core/facts/fact";
 import { insertEffects } from "../../src/storage/effects";
+import { factStatements } from "../../src/storage/facts";
 import { hubspotEmulator, salesforceEmulator, slackEmulator } from "../support/emulators";
 import { adminGet, call, eventually } from "../support/requests";
 import { TEST_BINDINGS } from "../support/test-bindings";
@@ -237,6 +239,36 @@ describe("the outbox against the HubSpot emulator", () => {
     expect(row).toMatchObject({ status: "dead", attempts: 1 });
     expect(row!.last_error).toMatch(/HubSpot 400/);
     expect(row!.last_error).not.toContain(TEST_BINDINGS.HUBSPOT_ACCESS_TOKEN);
+  });
+});
+
+describe("effects stored with statements alongside (a rule run's facts)", () => {
+  const fact = (key: string): Fact => ({
+    key,
+    kind: "reassigned",
+    at: new Date().toISOString(),
+    recordKey: `hubspot:62515:contact:${contactId}`,
+    crm: "hubspot",
+    objectType: "contact",
+    reason: "stale",
+  });
+  const factCount = async (key: string) =>
+    (await env.DB.prepare("SELECT count(*) AS n FROM facts WHERE key = ?").bind(key).first<{ n: number }>())!.n;
+
+  it("stores both in one transaction and returns only the effects' ids", async () => {
+    const key = `alongside:${++serial}`;
+    const ids = await insertEffects(env.DB, [task(1), task(2)], new Date(), { alongside: factStatements(env.DB, [fact(key)]) });
+    expect(ids).toHaveLength(2);
+    expect((await effectsOf(ids)).map((r) => r.status)).toEqual(["pending", "pending"]);
+    expect(await factCount(key)).toBe(1);
+  });
+
+  it("stores neither when a statement alongside fails", async () => {
+    const request = task(1);
+    const broken = env.DB.prepare("INSERT INTO no_such_table VALUES (1)");
+    await expect(insertEffects(env.DB, [request], new Date(), { alongside: [broken] })).rejects.toThrow(/no_such_table/);
+    // The effect was not stored: the run's retry stores it, under the same key.
+    expect(await insertEffects(env.DB, [request], new Date())).toHaveLength(1);
   });
 });
 

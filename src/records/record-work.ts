@@ -47,8 +47,6 @@ const GIVE_UP_AFTER_MS = 60 * 60_000;
  */
 export class RecordWork {
   private policy?: { value: VersionedPolicy; readAt: number };
-  /** A timer's run read the record fresh: its D1 row is written before this alarm ends (see runDue). */
-  private projectNow = false;
 
   constructor(
     private readonly store: RecordStore,
@@ -62,14 +60,24 @@ export class RecordWork {
     const wakeups = this.store.wakeups();
     // New events before timers: a deadline the events moved must not fire at its old time. Timers
     // in the order they were due (then by name), so one alarm always runs them in the same order.
-    const due = wakeups
+    const claimed = wakeups
       .claimDue(now, LEASE_MS)
-      .sort(
-        (a, b) =>
-          Number(isRuleTimer(a.name)) - Number(isRuleTimer(b.name)) || a.deadline - b.deadline || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-      );
-    this.projectNow = false;
-    for (const claim of due) {
+      .sort((a, b) => runOrder(a.name) - runOrder(b.name) || a.deadline - b.deadline || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    await this.run(
+      claimed.filter((claim) => claim.name !== PROJECT),
+      now,
+    );
+    // The projection last and once, so its row holds what every run did: due after events, or set
+    // due now by a deadline's fresh read (applyRules), claimed again in case a run moved it. As a
+    // stored wake-up, an alarm cut off before it comes back to it.
+    const projection = wakeups.claimDue(now, LEASE_MS, PROJECT)[0] ?? claimed.find((claim) => claim.name === PROJECT);
+    if (projection) await this.run([projection], now);
+    await wakeups.rearm();
+  }
+
+  private async run(claims: readonly { name: string; lease: number; deadline: number }[], now: number): Promise<void> {
+    const wakeups = this.store.wakeups();
+    for (const claim of claims) {
       const work = claim.name === RULE_NEW_EVENTS ? undefined : `wakeup:${claim.name}`;
       try {
         if (claim.name === PROJECT) await this.project(now);
@@ -86,22 +94,6 @@ export class RecordWork {
           `wake-up ${claim.name} of ${this.store.state()?.key} failed (${failure.kind}, ${count} in a row), retrying: ${failure.message}`,
         );
       }
-    }
-    if (this.projectNow) await this.projectOrLater(now);
-    await wakeups.rearm();
-  }
-
-  /**
-   * A deadline's decision is no burst: waiting PROJECTION_DELAY_MS for more would cost the record
-   * a second alarm (a tenth of a decision's cost here) for nothing. Its row is written now; if
-   * that fails, the projection's wake-up writes it later as after events (and retries it).
-   */
-  private async projectOrLater(now: number): Promise<void> {
-    try {
-      await this.project(now);
-    } catch (error) {
-      console.error(`projection of ${this.store.state()?.key} failed, retrying as a wake-up: ${classify(error).message}`);
-      this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
     }
   }
 
@@ -173,10 +165,10 @@ export class RecordWork {
     const reads = readsOf(decision.answers);
     if (Object.keys(reads).length > 0) {
       this.store.storeFreshRead(reads, at.toISOString(), { source: "read" });
-      // What was read (a name, an email) reaches the D1 read model too: a timer's run at once,
-      // an event's with the rest of its burst.
-      if (trigger.kind === "timer") this.projectNow = true;
-      else this.store.wakeups().scheduleNoLaterThan(PROJECT, now + this.ports.config.PROJECTION_DELAY_MS);
+      // What was read (a name, an email) reaches the D1 read model too: an event's with the rest
+      // of its burst, a deadline's in this alarm (no burst follows a timer, and waiting would
+      // cost the record a second alarm for nothing).
+      this.store.wakeups().scheduleNoLaterThan(PROJECT, trigger.kind === "timer" ? now : now + this.ports.config.PROJECTION_DELAY_MS);
     }
     this.store.commitRun({ rules: decision.state, audit: decision.audit, recording, wakeups, ruledSeq, work });
   }
@@ -319,7 +311,8 @@ function followedUpReport(event: Extract<CrmEvent, { kind: "submitted" }>, audit
   };
 }
 
-const isRuleTimer = (name: string) => name !== RULE_NEW_EVENTS && name !== PROJECT;
+/** New events first, then rule timers (the projection runs apart, last). */
+const runOrder = (name: string) => (name === RULE_NEW_EVENTS ? 0 : 1);
 
 /** What woke a run, as its recording names it: the event's dedupe key, or the timer and its deadline. */
 const runTrigger = (trigger: Trigger, deadline: number): RunTrigger =>

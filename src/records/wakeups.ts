@@ -42,14 +42,23 @@ export class Wakeups {
       );
   }
 
-  /** Leases and returns every wake-up due at or before `now`, with the deadline it was set for; finish() each one that ran. */
-  claimDue(now: number, leaseMs: number): { name: string; lease: number; deadline: number }[] {
+  /**
+   * Leases and returns every wake-up due at or before `now` (or only `name`, if given), with the
+   * deadline it was set for; finish() each one that ran.
+   */
+  claimDue(now: number, leaseMs: number, name?: string): { name: string; lease: number; deadline: number }[] {
     const lease = now + leaseMs;
+    const only = name === undefined ? "" : " AND name = ?";
+    const named = name === undefined ? [] : [name];
     // Both statements run before anything else can (the object's storage calls are synchronous).
     const due = this.storage.sql
-      .exec<{ name: string; deadline: number }>("SELECT name, coalesce(deadline, due_at) AS deadline FROM wakeups WHERE due_at <= ?", now)
+      .exec<{ name: string; deadline: number }>(
+        `SELECT name, coalesce(deadline, due_at) AS deadline FROM wakeups WHERE due_at <= ?${only}`,
+        now,
+        ...named,
+      )
       .toArray();
-    this.storage.sql.exec("UPDATE wakeups SET due_at = ? WHERE due_at <= ?", lease, now);
+    this.storage.sql.exec(`UPDATE wakeups SET due_at = ? WHERE due_at <= ?${only}`, lease, now, ...named);
     return due.map((row) => ({ name: row.name, lease, deadline: row.deadline }));
   }
 

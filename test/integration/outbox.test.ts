@@ -257,9 +257,18 @@ describe("effects stored with statements alongside (a rule run's facts)", () => 
 
   it("stores both in one transaction and returns only the effects' ids", async () => {
     const key = `alongside:${++serial}`;
-    const ids = await insertEffects(env.DB, [task(1), task(2)], new Date(), { alongside: factStatements(env.DB, [fact(key)]) });
+    // A statement alongside that answers rows of its own: they are not taken for effects' ids.
+    const answering = env.DB.prepare("SELECT 'not-an-effect' AS id");
+    const ids = await insertEffects(env.DB, [task(1), task(2)], new Date(), { alongside: [...factStatements(env.DB, [fact(key)]), answering] });
     expect(ids).toHaveLength(2);
+    expect(ids).not.toContain("not-an-effect");
     expect((await effectsOf(ids)).map((r) => r.status)).toEqual(["pending", "pending"]);
+    expect(await factCount(key)).toBe(1);
+  });
+
+  it("stores the statements alongside when there are no effects", async () => {
+    const key = `alongside:${++serial}`;
+    expect(await insertEffects(env.DB, [], new Date(), { alongside: factStatements(env.DB, [fact(key)]) })).toEqual([]);
     expect(await factCount(key)).toBe(1);
   });
 

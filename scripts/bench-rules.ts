@@ -29,141 +29,15 @@ const THRESHOLD_S = Number(process.env.BENCH_THRESHOLD_S ?? 150);
  */
 const SPREAD_S = Math.max(1, Math.round(Number(process.env.BENCH_DEADLINE_SECONDS ?? 60)));
 
-// 1. decide() throughput.
-await build({
-  entryPoints: [`${root}scripts/bench/decide-throughput.ts`],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  outfile: "/tmp/lead-follow-up-decide-bench.mjs",
-  logLevel: "error",
-});
-const decideFigures = JSON.parse(execFileSync(process.execPath, ["/tmp/lead-follow-up-decide-bench.mjs"], { encoding: "utf8" }).trim()) as Record<
-  string,
-  number
->;
-console.log(`decide(): ${JSON.stringify(decideFigures)}`);
-
-// 2. 10,000 deadlines in one minute.
-const secrets = ensureDevVars(root);
-const emulators = await startEmulators({ hubspot: { rateLimit: { max: 1_000_000, windowMs: 1_000 } } });
-const server = await startWranglerDev(root, 8796, {
-  HUBSPOT_API_BASE: emulators.urls.hubspot,
-  HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
-  HUBSPOT_RATE_LIMIT: "1000000/1s",
-  SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
-  SLACK_API_BASE: emulators.urls.slack,
-  SLACK_RATE_LIMIT: "1000000/1s",
-});
-let product: Record<string, number | null> & { workerdCpuMsPerDecision: number | null } = { workerdCpuMsPerDecision: null };
-const admin = (path: string, init: RequestInit = {}) =>
-  fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
-try {
-  const policy = { ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: `PT${THRESHOLD_S}S` } } };
-  if ((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status !== 201) throw new Error("policy refused");
-  // A fresh portal has no product properties (lead_follow_up_score …) until the CRM setup makes them.
-  const setup = await admin("/admin/crm/setup", { method: "POST" });
-  const steps = (await setup.json()) as { hubspot?: { ok: boolean }; hubspotProductProperties?: { ok: boolean; detail: string } };
-  if (!setup.ok || !steps.hubspot?.ok || !steps.hubspotProductProperties?.ok) throw new Error(`CRM setup failed: ${JSON.stringify(steps)}`);
-  const ids = Array.from(
-    { length: LEADS },
-    (_, i) =>
-      emulators.hubspot.ui.create("contacts", {
-        email: `rules-${i}@example.com`,
-        hubspot_owner_id: "84213371",
-        lead_follow_up_score: i % 2 ? "80" : "10",
-      }).id,
-  );
-  emulators.hubspot.drainWebhooks();
-
-  // Leads "created" across one minute, so their deadlines all fall in the same minute
-  // (createdAt + threshold + 0..59 s).
-  const createdAt = Date.now();
-  const deadlineOf = (i: number) => createdAt + THRESHOLD_S * 1000 + (i % SPREAD_S) * 1000;
-  for (let i = 0; i < ids.length; i += 100) {
-    const body = JSON.stringify(
-      ids.slice(i, i + 100).map((id, j) => ({
-        eventId: i + j,
-        subscriptionId: 1,
-        portalId: 62515,
-        appId: 54321,
-        occurredAt: createdAt + ((i + j) % SPREAD_S) * 1000,
-        subscriptionType: "contact.creation",
-        attemptNumber: 0,
-        objectId: Number(id),
-        changeSource: "CRM_UI",
-        sourceId: "userId:1712",
-      })),
-    );
-    const timestamp = String(Date.now());
-    const url = `${server.url}/webhooks/hubspot`;
-    const signature = createHmac("sha256", secrets.HUBSPOT_CLIENT_SECRET!).update(`POST${url}${body}${timestamp}`).digest("base64");
-    const response = await fetch(url, {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp },
-    });
-    if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
-  }
-  console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines from +${THRESHOLD_S} s, within ${SPREAD_S} s`);
-  await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(0) - Date.now())));
-  // The Worker's CPU from the first deadline to the last decision: what one decision costs the one local thread.
-  const cpuAtFirstDeadline = server.cpuSeconds();
-  const callsBefore = emulators.hubspot.server.calls.length;
-  await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(SPREAD_S - 1) - Date.now())));
-
-  // Wait until every lead has its decision (or give up after 10 minutes). The decisions are read
-  // from the local D1's facts file, beside the Worker: asking the Worker for thousands of
-  // snapshots would load the one thread whose timers are being measured.
-  const decisionAt = decisionsIn(server.persistTo);
-  const lateness: number[] = [];
-  const giveUp = Date.now() + 10 * 60_000;
-  let decided = new Map<string, number>();
-  let cpuAtLastDecision = cpuAtFirstDeadline;
-  while (decided.size < ids.length && Date.now() < giveUp) {
-    await new Promise((r) => setTimeout(r, 2_000));
-    const cpu = server.cpuSeconds();
-    const now = decisionAt();
-    if (now.size > decided.size) cpuAtLastDecision = cpu;
-    decided = now;
-    console.log(`decided ${decided.size} of ${ids.length}`);
-  }
-  // The fresh reads the decisions made at HubSpot: single GETs of records, or batch reads of them.
-  const reads = emulators.hubspot.server.calls
-    .slice(callsBefore)
-    .filter((c) => (c.method === "GET" && /\/objects\/[^/]+\/contacts\/\d+$/.test(c.path)) || c.path.endsWith("/contacts/batch/read"));
-  const cpuMsPerDecision =
-    cpuAtFirstDeadline === null || cpuAtLastDecision === null || decided.size === 0
-      ? null
-      : Math.round((((cpuAtLastDecision - cpuAtFirstDeadline) * 1000) / decided.size) * 10) / 10;
-  for (const [i, id] of ids.entries()) {
-    const at = decided.get(`hubspot:62515:contact:${id}`);
-    if (at !== undefined) lateness.push(at - deadlineOf(i));
-  }
-  lateness.sort((a, b) => a - b);
-  product = {
-    leads: LEADS,
-    deadlineSeconds: SPREAD_S,
-    decisionsExecuted: decided.size,
-    latenessP50Ms: percentile(lateness, 50),
-    latenessP99Ms: percentile(lateness, 99),
-    latenessMaxMs: lateness.at(-1) ?? null,
-    hubspotReadCalls: reads.length,
-    hubspotRecordsRead: reads.reduce((n, c) => n + (c.batchSize ?? 1), 0),
-    // The local thread's CPU per decision (its work and the retries of any that failed), and the
-    // decisions a second one core could make at that cost: above the density, the deadlines queue.
-    workerdCpuMsPerDecision: cpuMsPerDecision,
-    oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
-  };
-  console.log(`product: ${JSON.stringify(product)}`);
-} finally {
-  server.stop();
-  await emulators.close();
-}
+/** Only the floor (BENCH_FLOOR_ONLY=1), with some of its steps (BENCH_FLOOR_STEPS: see decision-floor/worker.ts). */
+const FLOOR_ONLY = process.env.BENCH_FLOOR_ONLY === "1";
+const decideFigures = FLOOR_ONLY ? {} : await decideThroughput();
+const product = FLOOR_ONLY ? { workerdCpuMsPerDecision: null } : await productStorm();
 
 // 3. The floor: the same deadlines on a Worker doing only what any decision must (decision-floor/worker.ts), right after.
-const floor = await floorStorm(LEADS, SPREAD_S, 8797);
+const floor = await floorStorm(LEADS, SPREAD_S, 8797, process.env.BENCH_FLOOR_STEPS);
 const floorFigures = {
+  floorSteps: process.env.BENCH_FLOOR_STEPS || "all",
   floorDecisionsExecuted: floor.decided,
   floorLatenessP50Ms: percentile(floor.lateness, 50),
   floorLatenessP99Ms: percentile(floor.lateness, 99),
@@ -183,6 +57,143 @@ console.log(
         : null,
   }),
 );
+
+/** 1. decide() throughput. */
+async function decideThroughput(): Promise<Record<string, number>> {
+  await build({
+    entryPoints: [`${root}scripts/bench/decide-throughput.ts`],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: "/tmp/lead-follow-up-decide-bench.mjs",
+    logLevel: "error",
+  });
+  const figures = JSON.parse(execFileSync(process.execPath, ["/tmp/lead-follow-up-decide-bench.mjs"], { encoding: "utf8" }).trim()) as Record<
+    string,
+    number
+  >;
+  console.log(`decide(): ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+/** 2. The deadlines through the product: how late each decision came, and what it cost the local thread. */
+async function productStorm(): Promise<Record<string, number | null> & { workerdCpuMsPerDecision: number | null }> {
+  const secrets = ensureDevVars(root);
+  const emulators = await startEmulators({ hubspot: { rateLimit: { max: 1_000_000, windowMs: 1_000 } } });
+  const server = await startWranglerDev(root, 8796, {
+    HUBSPOT_API_BASE: emulators.urls.hubspot,
+    HUBSPOT_ACCESS_TOKEN: "hubspot-dev-token",
+    HUBSPOT_RATE_LIMIT: "1000000/1s",
+    SALESFORCE_INSTANCE_URL: emulators.urls.salesforce,
+    SLACK_API_BASE: emulators.urls.slack,
+    SLACK_RATE_LIMIT: "1000000/1s",
+  });
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(server.url + path, { ...init, headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" } });
+  try {
+    const policy = { ...DEFAULT_POLICY, rules: { staleLead: { ...DEFAULT_POLICY.rules.staleLead!, threshold: `PT${THRESHOLD_S}S` } } };
+    if ((await admin("/admin/policy", { method: "PUT", body: JSON.stringify(policy) })).status !== 201) throw new Error("policy refused");
+    // A fresh portal has no product properties (lead_follow_up_score …) until the CRM setup makes them.
+    const setup = await admin("/admin/crm/setup", { method: "POST" });
+    const steps = (await setup.json()) as { hubspot?: { ok: boolean }; hubspotProductProperties?: { ok: boolean; detail: string } };
+    if (!setup.ok || !steps.hubspot?.ok || !steps.hubspotProductProperties?.ok) throw new Error(`CRM setup failed: ${JSON.stringify(steps)}`);
+    const ids = Array.from(
+      { length: LEADS },
+      (_, i) =>
+        emulators.hubspot.ui.create("contacts", {
+          email: `rules-${i}@example.com`,
+          hubspot_owner_id: "84213371",
+          lead_follow_up_score: i % 2 ? "80" : "10",
+        }).id,
+    );
+    emulators.hubspot.drainWebhooks();
+
+    // Leads "created" across one minute, so their deadlines all fall in the same minute
+    // (createdAt + threshold + 0..59 s).
+    const createdAt = Date.now();
+    const deadlineOf = (i: number) => createdAt + THRESHOLD_S * 1000 + (i % SPREAD_S) * 1000;
+    for (let i = 0; i < ids.length; i += 100) {
+      const body = JSON.stringify(
+        ids.slice(i, i + 100).map((id, j) => ({
+          eventId: i + j,
+          subscriptionId: 1,
+          portalId: 62515,
+          appId: 54321,
+          occurredAt: createdAt + ((i + j) % SPREAD_S) * 1000,
+          subscriptionType: "contact.creation",
+          attemptNumber: 0,
+          objectId: Number(id),
+          changeSource: "CRM_UI",
+          sourceId: "userId:1712",
+        })),
+      );
+      const timestamp = String(Date.now());
+      const url = `${server.url}/webhooks/hubspot`;
+      const signature = createHmac("sha256", secrets.HUBSPOT_CLIENT_SECRET!).update(`POST${url}${body}${timestamp}`).digest("base64");
+      const response = await fetch(url, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", "x-hubspot-signature-v3": signature, "x-hubspot-request-timestamp": timestamp },
+      });
+      if (!response.ok) throw new Error(`webhook refused: ${response.status}`);
+    }
+    console.log(`${LEADS} leads sent in ${((Date.now() - createdAt) / 1000).toFixed(1)} s; deadlines from +${THRESHOLD_S} s, within ${SPREAD_S} s`);
+    await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(0) - Date.now())));
+    // The Worker's CPU from the first deadline to the last decision: what one decision costs the one local thread.
+    const cpuAtFirstDeadline = server.cpuSeconds();
+    const callsBefore = emulators.hubspot.server.calls.length;
+    await new Promise((r) => setTimeout(r, Math.max(0, deadlineOf(SPREAD_S - 1) - Date.now())));
+
+    // Wait until every lead has its decision (or give up after 10 minutes). The decisions are read
+    // from the local D1's facts file, beside the Worker: asking the Worker for thousands of
+    // snapshots would load the one thread whose timers are being measured.
+    const decisionAt = decisionsIn(server.persistTo);
+    const lateness: number[] = [];
+    const giveUp = Date.now() + 10 * 60_000;
+    let decided = new Map<string, number>();
+    let cpuAtLastDecision = cpuAtFirstDeadline;
+    while (decided.size < ids.length && Date.now() < giveUp) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const cpu = server.cpuSeconds();
+      const now = decisionAt();
+      if (now.size > decided.size) cpuAtLastDecision = cpu;
+      decided = now;
+      console.log(`decided ${decided.size} of ${ids.length}`);
+    }
+    // The fresh reads the decisions made at HubSpot: single GETs of records, or batch reads of them.
+    const reads = emulators.hubspot.server.calls
+      .slice(callsBefore)
+      .filter((c) => (c.method === "GET" && /\/objects\/[^/]+\/contacts\/\d+$/.test(c.path)) || c.path.endsWith("/contacts/batch/read"));
+    const cpuMsPerDecision =
+      cpuAtFirstDeadline === null || cpuAtLastDecision === null || decided.size === 0
+        ? null
+        : Math.round((((cpuAtLastDecision - cpuAtFirstDeadline) * 1000) / decided.size) * 10) / 10;
+    for (const [i, id] of ids.entries()) {
+      const at = decided.get(`hubspot:62515:contact:${id}`);
+      if (at !== undefined) lateness.push(at - deadlineOf(i));
+    }
+    lateness.sort((a, b) => a - b);
+    const product = {
+      leads: LEADS,
+      deadlineSeconds: SPREAD_S,
+      decisionsExecuted: decided.size,
+      latenessP50Ms: percentile(lateness, 50),
+      latenessP99Ms: percentile(lateness, 99),
+      latenessMaxMs: lateness.at(-1) ?? null,
+      hubspotReadCalls: reads.length,
+      hubspotRecordsRead: reads.reduce((n, c) => n + (c.batchSize ?? 1), 0),
+      // The local thread's CPU per decision (its work and the retries of any that failed), and the
+      // decisions a second one core could make at that cost: above the density, the deadlines queue.
+      workerdCpuMsPerDecision: cpuMsPerDecision,
+      oneCoreDecisionsPerSecond: cpuMsPerDecision ? Math.round(1000 / cpuMsPerDecision) : null,
+    };
+    console.log(`product: ${JSON.stringify(product)}`);
+    return product;
+  } finally {
+    server.stop();
+    await emulators.close();
+  }
+}
 
 /**
  * Each record's first stale decision (reassigned, fallback or parked: every one records a fact)

@@ -14,7 +14,7 @@ export interface StormFigures {
   cpuMsPerDecision: number | null;
 }
 
-export async function floorStorm(leads: number, spreadSeconds: number, port: number): Promise<StormFigures> {
+export async function floorStorm(leads: number, spreadSeconds: number, port: number, steps = ""): Promise<StormFigures> {
   // The CRM's stand-in: a contact for a read, an empty success for a batch write.
   const crm = createServer((request, response) => {
     request.resume();
@@ -27,7 +27,7 @@ export async function floorStorm(leads: number, spreadSeconds: number, port: num
   });
   await new Promise<void>((resolve) => crm.listen(0, "127.0.0.1", resolve));
   const crmUrl = `http://127.0.0.1:${(crm.address() as AddressInfo).port}`;
-  const server = await startWranglerDev(new URL(".", import.meta.url).pathname, port, { CRM_URL: crmUrl });
+  const server = await startWranglerDev(new URL(".", import.meta.url).pathname, port, { CRM_URL: crmUrl, FLOOR_STEPS: steps });
   try {
     // Arming takes about 4 ms a record here: the first deadline comes after the last is armed.
     const start = Date.now() + 15_000 + leads * 6;

@@ -11,8 +11,11 @@
  * 5. the queue's consumer writes back per batch of up to 100: claims them, one CRM batch call
  *    to the stand-in, marks them done.
  *
- * `npm run bench:rules` runs it at the product's density, beside the product, so the two figures
- * are read side by side; a product can only be as fast as this.
+ * Each step can be left out (FLOOR_STEPS, a comma list of read, route, store and write-back; all
+ * by default), to see what each costs: without store, the fact alone is written. A decision is
+ * stamped at the start of its alarm, as the product stamps its own, and keyed, so a retried
+ * alarm changes nothing. `npm run bench:rules` runs it at the product's density, beside the
+ * product; a product doing what a decision must cannot be faster than this.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -23,11 +26,19 @@ interface FloorEnv {
   EFFECTS: Queue<{ id: string }>;
   /** The CRM stand-in's base URL (the bench's local server). */
   CRM_URL: string;
+  /** The steps to take (see above); empty or unset: all. */
+  FLOOR_STEPS?: string;
 }
 
+const ALL_STEPS = ["read", "route", "store", "write-back"];
+
 export class FloorTeam extends DurableObject<FloorEnv> {
+  constructor(ctx: DurableObjectState, env: FloorEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS decisions (record_key TEXT PRIMARY KEY, owner TEXT NOT NULL)");
+  }
+
   route(recordKey: string): string {
-    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS decisions (record_key TEXT PRIMARY KEY, owner TEXT NOT NULL)");
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO decisions VALUES (?, ?)", recordKey, "84213372");
     return "84213372";
   }
@@ -41,18 +52,24 @@ export class FloorRecord extends DurableObject<FloorEnv> {
   }
 
   override async alarm(): Promise<void> {
-    const { record_key: key } = this.ctx.storage.sql.exec<{ record_key: string }>("SELECT record_key FROM state WHERE id = 1").one();
-    await (await fetch(`${this.env.CRM_URL}/contacts/${encodeURIComponent(key)}`)).json();
-    const owner = await this.env.TEAMS.getByName("team").route(key);
-    this.ctx.storage.sql.exec("UPDATE state SET decided = 1 WHERE id = 1");
     const at = new Date().toISOString();
-    const id = crypto.randomUUID();
+    const steps = new Set(this.env.FLOOR_STEPS ? this.env.FLOOR_STEPS.split(",").map((step) => step.trim()) : ALL_STEPS);
+    const { record_key: key } = this.ctx.storage.sql.exec<{ record_key: string }>("SELECT record_key FROM state WHERE id = 1").one();
+    if (steps.has("read")) await (await fetch(`${this.env.CRM_URL}/contacts/${encodeURIComponent(key)}`)).json();
+    const owner = steps.has("route") ? await this.env.TEAMS.getByName("team").route(key) : "84213372";
+    this.ctx.storage.sql.exec("UPDATE state SET decided = 1 WHERE id = 1");
+    const fact = this.env.DB.prepare("INSERT OR IGNORE INTO facts VALUES (?, 'reassigned', ?)").bind(key, at);
+    if (!steps.has("store")) {
+      await fact.run();
+      return;
+    }
+    const id = `effect:${key}`;
     await this.env.DB.batch([
-      this.env.DB.prepare("INSERT INTO effects VALUES (?, ?, 'waiting')").bind(id, key),
-      this.env.DB.prepare("INSERT INTO facts VALUES (?, 'reassigned', ?)").bind(key, at),
+      this.env.DB.prepare("INSERT OR IGNORE INTO effects VALUES (?, ?, 'waiting')").bind(id, key),
+      fact,
       this.env.DB.prepare("INSERT OR REPLACE INTO records VALUES (?, ?, ?)").bind(key, owner, at),
     ]);
-    await this.env.EFFECTS.send({ id });
+    if (steps.has("write-back")) await this.env.EFFECTS.send({ id });
   }
 }
 

@@ -20,6 +20,8 @@ export interface RepNow {
   received: { team: Team; leads: number }[];
   /** Absences today or later, in order. */
   absences: { from: string; to: string }[];
+  /** Today in the rep's zone: absences are the rep's calendar days, and the form starts at this one. */
+  today: string;
 }
 
 /** Each rep's standing now, from the policy and the rotations' state (by team). */
@@ -45,12 +47,12 @@ export function repsNow(policy: Policy, standings: Map<string, RoutingState>, no
       : [rep.available ? null : "unavailable"];
     const reason = why.find((w) => w && w !== "no hubspot owner id" && w !== "no salesforce owner id") ?? null;
     const away = absences.find((o) => o.from <= today);
-    if (!rep.available) return { rep, teams, status: "unavailable", words: "Not taking leads (marked unavailable)", received, absences };
-    if (away) return { rep, teams, status: "away", words: `Out of office until ${calendarDay(away.to)}`, received, absences };
+    if (!rep.available) return { rep, teams, status: "unavailable", words: "Not taking leads (marked unavailable)", received, absences, today };
+    if (away) return { rep, teams, status: "away", words: `Out of office until ${calendarDay(away.to)}`, received, absences, today };
     if (reason === "at capacity")
-      return { rep, teams, status: "capacity", words: `At capacity (${rep.capacity} per ${windowWords(teams)})`, received, absences };
-    if (reason === "outside working hours") return { rep, teams, status: "hours", words: "Outside working hours", received, absences };
-    return { rep, teams, status: "available", words: "Available", received, absences };
+      return { rep, teams, status: "capacity", words: `At capacity (${rep.capacity} per ${windowWords(teams)})`, received, absences, today };
+    if (reason === "outside working hours") return { rep, teams, status: "hours", words: "Outside working hours", received, absences, today };
+    return { rep, teams, status: "available", words: "Available", received, absences, today };
   });
 }
 
@@ -71,8 +73,6 @@ export interface TeamPageData {
   history: PolicyVersionRow[];
   notice?: string;
   errors: PolicyIssue[];
-  /** Today in the viewer's zone, for the date fields. */
-  today: string;
 }
 
 export function TeamPage(props: { page: PageContext; data: TeamPageData }) {
@@ -169,11 +169,11 @@ export function TeamPage(props: { page: PageContext; data: TeamPageData }) {
                       <Csrf page={page} />
                       <label class="field">
                         <span>From</span>
-                        <input type="date" name="from" value={data.today} required />
+                        <input type="date" name="from" value={r.today} required />
                       </label>
                       <label class="field">
                         <span>To</span>
-                        <input type="date" name="to" value={data.today} required />
+                        <input type="date" name="to" value={r.today} required />
                       </label>
                       <button type="submit" id={`away-${r.rep.id}`} aria-label={`Mark ${r.rep.name} out of office`}>
                         Out of office

@@ -51,7 +51,6 @@ export function teamRoutes(options: TeamRouteOptions) {
       version,
       history,
       errors: parts.errors ?? [],
-      today: DateTime.fromJSDate(now, { zone: c.var.page.zone }).toISODate()!,
       ...(parts.notice ? { notice: parts.notice } : {}),
     };
     c.header("server-timing", `page;dur=${(performance.now() - started).toFixed(1)}`);

@@ -24,7 +24,15 @@ const rep = (id: string, name: string, n: number) => ({
 });
 const POLICY = {
   ...DEFAULT_POLICY,
-  reps: [...DEFAULT_POLICY.reps, rep("ana", "Ana Lima", 1), rep("ben", "Ben Cho", 2), rep("cleo", "Cleo Park", 3)],
+  reps: [
+    ...DEFAULT_POLICY.reps,
+    rep("ana", "Ana Lima", 1),
+    rep("ben", "Ben Cho", 2),
+    rep("cleo", "Cleo Park", 3),
+    // 25 hours apart: their calendar days always differ, from each other and mostly from the viewer's.
+    { ...rep("kiri", "Kiri Tane", 4), timeZone: "Pacific/Kiritimati" },
+    { ...rep("pago", "Pago Sione", 5), timeZone: "Pacific/Pago_Pago" },
+  ],
   teams: [
     ...DEFAULT_POLICY.teams,
     { id: TEAM, name: "Rotation", members: ["ana", "ben", "cleo"], capacityWindow: "P1D", fallbackOwners: { hubspot: "84213371" } },
@@ -89,6 +97,20 @@ describe("the team page", () => {
     expect(back.status).toBe(303);
     expect(await page()).toMatch(/id="rep-ben"[\s\S]*?Available/);
     expect((await policyVersions(env.DB, 1))[0]!.note).toBe("Ben Cho back");
+  });
+
+  it("offers each rep's own today for an absence: the days are the rep's, whatever the viewer's zone", async () => {
+    const html = await page();
+    for (const [id, zone] of [
+      ["kiri", "Pacific/Kiritimati"],
+      ["pago", "Pacific/Pago_Pago"],
+    ]) {
+      const form = new RegExp(`action="/console/team/${id}/away"[\\s\\S]*?name="from" value="([0-9-]+)"[\\s\\S]*?name="to" value="([0-9-]+)"`).exec(
+        html,
+      );
+      const today = DateTime.now().setZone(zone!).toISODate();
+      expect(form?.slice(1), id).toEqual([today, today]);
+    }
   });
 
   it("refuses a change the policy's rules refuse, and saves nothing", async () => {

@@ -68,9 +68,10 @@ export class RecordWork {
       now,
     );
     // The projection last and once, so its row holds what every run did: due after events, or set
-    // due now by a deadline's fresh read (applyRules), claimed again in case a run moved it. As a
-    // stored wake-up, an alarm cut off before it comes back to it.
-    const projection = wakeups.claimDue(now, LEASE_MS, PROJECT)[0] ?? claimed.find((claim) => claim.name === PROJECT);
+    // due now by a deadline's fresh read (applyRules), which only a timer's run does, so only then
+    // is it claimed again. As a stored wake-up, an alarm cut off before it comes back to it.
+    const timerRan = claimed.some((claim) => claim.name !== PROJECT && claim.name !== RULE_NEW_EVENTS);
+    const projection = (timerRan ? wakeups.claimDue(now, LEASE_MS, PROJECT)[0] : undefined) ?? claimed.find((claim) => claim.name === PROJECT);
     if (projection) await this.run([projection], now);
     await wakeups.rearm();
   }

@@ -92,10 +92,7 @@ const due = (at: string) => or(isNull(effects.nextAttemptAt), lt(effects.nextAtt
  * writes that died for it, which would otherwise stay dead under their keys.
  */
 export async function insertEffects(db: D1Database, requests: readonly EffectRequest[], now: Date, options: StoreOptions = {}): Promise<string[]> {
-  if (requests.length === 0) {
-    if (options.alongside?.length) await db.batch([...options.alongside]);
-    return [];
-  }
+  if (requests.length === 0 && !options.alongside?.length) return [];
   const at = now.toISOString();
   const rows = requests.map((r) => ({
     id: effectId(r.idempotencyKey),

@@ -47,12 +47,12 @@ export function repsNow(policy: Policy, standings: Map<string, RoutingState>, no
       : [rep.available ? null : "unavailable"];
     const reason = why.find((w) => w && w !== "no hubspot owner id" && w !== "no salesforce owner id") ?? null;
     const away = absences.find((o) => o.from <= today);
-    if (!rep.available) return { rep, teams, status: "unavailable", words: "Not taking leads (marked unavailable)", received, absences, today };
-    if (away) return { rep, teams, status: "away", words: `Out of office until ${calendarDay(away.to)}`, received, absences, today };
-    if (reason === "at capacity")
-      return { rep, teams, status: "capacity", words: `At capacity (${rep.capacity} per ${windowWords(teams)})`, received, absences, today };
-    if (reason === "outside working hours") return { rep, teams, status: "hours", words: "Outside working hours", received, absences, today };
-    return { rep, teams, status: "available", words: "Available", received, absences, today };
+    const standing = { rep, teams, received, absences, today };
+    if (!rep.available) return { ...standing, status: "unavailable", words: "Not taking leads (marked unavailable)" };
+    if (away) return { ...standing, status: "away", words: `Out of office until ${calendarDay(away.to)}` };
+    if (reason === "at capacity") return { ...standing, status: "capacity", words: `At capacity (${rep.capacity} per ${windowWords(teams)})` };
+    if (reason === "outside working hours") return { ...standing, status: "hours", words: "Outside working hours" };
+    return { ...standing, status: "available", words: "Available" };
   });
 }
 

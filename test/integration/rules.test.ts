@@ -37,17 +37,22 @@ beforeAll(async () => {
   await hubspotEmulator.webhooks();
 });
 
+/** A contact of Alex's made in the HubSpot UI and heard of through its webhook: its key and its stale-lead deadline. */
+async function staleCandidate(name: string, score: string) {
+  const contact = await hubspotEmulator.uiCreate("contacts", {
+    email: `${name}-${Date.now()}@example.com`,
+    hubspot_owner_id: "84213371",
+    lead_follow_up_score: score,
+  });
+  await deliverHubSpotWebhooks();
+  const key = `hubspot:62515:contact:${contact.id}`;
+  const { entry } = await auditOf(key, "clock started");
+  return { contact, key, deadline: Date.parse(entry.data.deadline) };
+}
+
 describe("stale lead, HubSpot", () => {
   it("reassigns a hot lead nobody touched: owner changed in the CRM, HIGH task, Slack nudge", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `stale-${Date.now()}@example.com`,
-      hubspot_owner_id: "84213371",
-      lead_follow_up_score: "80",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entry } = await auditOf(key, "clock started");
-    const deadline = Date.parse(entry.data.deadline);
+    const { contact, key, deadline } = await staleCandidate("stale", "80");
 
     await runDue(key, deadline + 1_000);
     const { entry: reassigned } = await auditOf(key, "reassigned");
@@ -70,15 +75,8 @@ describe("stale lead, HubSpot", () => {
   });
 
   it("parks a cold lead in nurture", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `cold-${Date.now()}@example.com`,
-      hubspot_owner_id: "84213371",
-      lead_follow_up_score: "5",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entry } = await auditOf(key, "clock started");
-    await runDue(key, Date.parse(entry.data.deadline) + 1_000);
+    const { contact, key, deadline } = await staleCandidate("cold", "5");
+    await runDue(key, deadline + 1_000);
     await auditOf(key, "parked");
     await allDone(key, 1);
     const crmContact = (await hubspotEmulator.objects("contacts")).find((c: any) => c.id === contact.id);
@@ -86,19 +84,12 @@ describe("stale lead, HubSpot", () => {
   });
 
   it("a deadline's decision writes the record's D1 row in the same alarm, with what it read fresh", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `cold-read-${Date.now()}@example.com`,
-      hubspot_owner_id: "84213371",
-      lead_follow_up_score: "5",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entry } = await auditOf(key, "clock started");
+    const { contact, key, deadline } = await staleCandidate("cold-read", "5");
     // Changed in HubSpot without telling us: only the decision's fresh read sees it.
     await hubspotEmulator.uiUpdate("contacts", contact.id, { lead_follow_up_score: "7" });
     await hubspotEmulator.webhooks();
 
-    await runDue(key, Date.parse(entry.data.deadline) + 1_000);
+    await runDue(key, deadline + 1_000);
     const { body } = await leadSnapshot(key);
     expect(body.audit.map((a: any) => a.outcome)).toContain("parked");
     expect(body.pendingWakeups.map((w: any) => w.name)).not.toContain("project-to-d1");
@@ -107,20 +98,13 @@ describe("stale lead, HubSpot", () => {
   });
 
   it("activity resets the clock: nothing happens at the old deadline", { timeout: 60_000 }, async () => {
-    const contact = await hubspotEmulator.uiCreate("contacts", {
-      email: `busy-${Date.now()}@example.com`,
-      hubspot_owner_id: "84213371",
-      lead_follow_up_score: "80",
-    });
-    await deliverHubSpotWebhooks();
-    const key = `hubspot:62515:contact:${contact.id}`;
-    const { entry } = await auditOf(key, "clock started");
+    const { contact, key, deadline } = await staleCandidate("busy", "80");
     await hubspotEmulator.uiUpdate("contacts", contact.id, { hs_lead_status: "IN_PROGRESS" });
     await deliverHubSpotWebhooks();
     const { entry: reset } = await auditOf(key, "clock reset");
-    expect(Date.parse(reset.data.deadline)).toBeGreaterThan(Date.parse(entry.data.deadline));
+    expect(Date.parse(reset.data.deadline)).toBeGreaterThan(deadline);
     // Exactly the old deadline: the reset moved the real one later.
-    await runDue(key, Date.parse(entry.data.deadline));
+    await runDue(key, deadline);
     const { body } = await leadSnapshot(key);
     expect(body.audit.map((a: any) => a.outcome)).not.toContain("reassigned");
     expect(body.pendingWakeups.map((w: any) => w.name)).toContain("stale-lead:check");

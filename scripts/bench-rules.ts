@@ -17,6 +17,7 @@ import { createHmac } from "node:crypto";
 import { DEFAULT_POLICY } from "../src/core/policy/default-policy.ts";
 import { startEmulators } from "../test/emulators/start.ts";
 import { ensureDevVars } from "./local-env.ts";
+import { awaitDecisions } from "./bench/await-decisions.ts";
 import { floorStorm } from "./bench/decision-floor/run-floor.ts";
 import { localD1, startWranglerDev } from "./wrangler-dev-server.ts";
 
@@ -147,27 +148,12 @@ async function productStorm(): Promise<Record<string, number | null> & { workerd
     // Wait until every lead has its decision (or give up after 10 minutes). The decisions are read
     // from the local D1's facts file, beside the Worker: asking the Worker for thousands of
     // snapshots would load the one thread whose timers are being measured.
-    const decisionAt = decisionsIn(server.persistTo);
-    const lateness: number[] = [];
-    const giveUp = Date.now() + 10 * 60_000;
-    let decided = new Map<string, number>();
-    let cpuAtLastDecision = cpuAtFirstDeadline;
-    while (decided.size < ids.length && Date.now() < giveUp) {
-      await new Promise((r) => setTimeout(r, 2_000));
-      const cpu = server.cpuSeconds();
-      const now = decisionAt();
-      if (now.size > decided.size) cpuAtLastDecision = cpu;
-      decided = now;
-      console.log(`decided ${decided.size} of ${ids.length}`);
-    }
+    const { decided, cpuMsPerDecision } = await awaitDecisions(server, ids.length, decisionsIn(server.persistTo), cpuAtFirstDeadline, 1_000);
     // The fresh reads the decisions made at HubSpot: single GETs of records, or batch reads of them.
     const reads = emulators.hubspot.server.calls
       .slice(callsBefore)
       .filter((c) => (c.method === "GET" && /\/objects\/[^/]+\/contacts\/\d+$/.test(c.path)) || c.path.endsWith("/contacts/batch/read"));
-    const cpuMsPerDecision =
-      cpuAtFirstDeadline === null || cpuAtLastDecision === null || decided.size === 0
-        ? null
-        : Math.round((((cpuAtLastDecision - cpuAtFirstDeadline) * 1000) / decided.size) * 10) / 10;
+    const lateness: number[] = [];
     for (const [i, id] of ids.entries()) {
       const at = decided.get(`hubspot:62515:contact:${id}`);
       if (at !== undefined) lateness.push(at - deadlineOf(i));

@@ -5,6 +5,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { localD1, startWranglerDev } from "../../wrangler-dev-server.ts";
+import { awaitDecisions } from "../await-decisions.ts";
 
 export interface StormFigures {
   decided: number;
@@ -40,24 +41,13 @@ export async function floorStorm(leads: number, spreadSeconds: number, port: num
     if (Date.now() > start) throw new Error("arming the floor's records took longer than its lead time");
     await new Promise((r) => setTimeout(r, start - Date.now()));
     const cpuAtFirstDeadline = server.cpuSeconds();
-    const decisions = localD1(server.persistTo).prepare("SELECT record_key AS key, at FROM facts");
-    let rows: { key: string; at: string }[] = [];
-    let cpuAtLastDecision = cpuAtFirstDeadline;
-    const giveUp = Date.now() + 10 * 60_000;
-    while (rows.length < leads && Date.now() < giveUp) {
-      await new Promise((r) => setTimeout(r, 1_000));
-      const cpu = server.cpuSeconds();
-      const now = decisions.all() as { key: string; at: string }[];
-      if (now.length > rows.length) cpuAtLastDecision = cpu;
-      rows = now;
-    }
+    const query = localD1(server.persistTo).prepare("SELECT record_key AS key, at FROM facts");
+    const decisions = () => new Map((query.all() as { key: string; at: string }[]).map((row) => [row.key, Date.parse(row.at)]));
+    const { decided, cpuMsPerDecision } = await awaitDecisions(server, leads, decisions, cpuAtFirstDeadline, 1_000);
     return {
-      decided: rows.length,
-      lateness: rows.map((row) => Date.parse(row.at) - deadlineOf(Number(row.key.slice("floor-".length)))).sort((a, b) => a - b),
-      cpuMsPerDecision:
-        cpuAtFirstDeadline === null || cpuAtLastDecision === null || rows.length === 0
-          ? null
-          : Math.round((((cpuAtLastDecision - cpuAtFirstDeadline) * 1000) / rows.length) * 10) / 10,
+      decided: decided.size,
+      lateness: [...decided].map(([key, at]) => at - deadlineOf(Number(key.slice("floor-".length)))).sort((a, b) => a - b),
+      cpuMsPerDecision,
     };
   } finally {
     server.stop();
